@@ -1,0 +1,32 @@
+//! The crate's top-level error: one variant per layer, each layer's own
+//! `thiserror` enum carrying the context a user needs (path, table, column,
+//! the Postgres error and its hint). Binaries wrap this in `anyhow`.
+
+/// Any failure of an et-testdb step.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Configuration: URLs, `.env`, the production guard.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A PostgreSQL program is missing or failed.
+    #[error(transparent)]
+    Tool(#[from] crate::tools::ToolError),
+    /// The embedded cluster could not be created, started or stopped.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    /// Step 1: validating or restoring a dump.
+    #[error(transparent)]
+    Restore(#[from] crate::restore::RestoreError),
+    /// The demo production database generator.
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
+    /// Step 2: the v0.3 migrations.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::MigrateError),
+    /// Step 3: bcrypt re-hashing.
+    #[error(transparent)]
+    Passwords(#[from] crate::passwords::PasswordsError),
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,18 @@
+//! et-testdb: EfficientTutor's PostgreSQL test database as code.
+//!
+//! The pipeline reads like its steps: [`restore`] (step 1) → [`migrate`]
+//! (step 2) → [`passwords`] (step 3) → [`extract`] (step 4: [`schema`] →
+//! [`anonymize`] → [`codegen`]) → [`seed`] (step 5). [`cluster`] runs the
+//! embedded PostgreSQL that every step uses when no URL is configured, and
+//! [`config`] decides where each command points and refuses unsafe targets.
+
+pub mod cluster;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod migrate;
+pub mod passwords;
+pub mod restore;
+pub mod tools;
+
+pub use error::{Error, Result};
