@@ -6,6 +6,7 @@
 //! embedded PostgreSQL that every step uses when no URL is configured, and
 //! [`config`] decides where each command points and refuses unsafe targets.
 
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod demo;
@@ -16,3 +17,13 @@ pub mod restore;
 pub mod tools;
 
 pub use error::{Error, Result};
+
+/// The database a command works on: `--db-url`, else `DATABASE_URL_TEST_CLI`
+/// (environment or `.env`), else the embedded cluster's test database
+/// (started on demand).
+pub fn target_url(cli_url: Option<&str>) -> Result<config::DbUrl> {
+    match config::resolve_target(cli_url)? {
+        config::Target::Url(url) => Ok(*url),
+        config::Target::Embedded => Ok(cluster::Cluster::ensure()?.test_url()),
+    }
+}

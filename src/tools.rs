@@ -42,15 +42,16 @@ impl Tool {
 /// Errors finding or running a PostgreSQL program.
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
-    /// The program is on neither `PATH`, `ET_TESTDB_PG_BIN` nor
+    /// The program is in neither `$ET_TESTDB_PG_BIN` (when set), `PATH` nor
     /// `/usr/lib/postgresql/*/bin`.
     #[error(
-        "`{tool}` was not found on PATH, in $ET_TESTDB_PG_BIN or in /usr/lib/postgresql/*/bin.\n\
+        "`{tool}` was not found ({where_}).\n\
          Install it: `apt-get install {package}`, or set ET_TESTDB_PG_BIN to the directory that holds it."
     )]
     Missing {
         tool: &'static str,
         package: &'static str,
+        where_: String,
     },
     /// The program could not be started at all.
     #[error("could not run `{}`: {source}", path.display())]
@@ -61,24 +62,34 @@ pub enum ToolError {
     },
 }
 
-/// Finds `tool`: `$ET_TESTDB_PG_BIN`, then `PATH`, then the newest
-/// `/usr/lib/postgresql/<major>/bin`.
+/// Finds `tool`: only in `$ET_TESTDB_PG_BIN` when that is set, else on `PATH`,
+/// then in the newest `/usr/lib/postgresql/<major>/bin`.
 pub fn find(tool: Tool) -> Result<PathBuf, ToolError> {
     let name = tool.name();
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(dir) = std::env::var_os("ET_TESTDB_PG_BIN") {
+        // An explicit directory is the only place looked at, so a wrong one
+        // is reported rather than silently replaced by another version.
         dirs.push(PathBuf::from(dir));
+    } else {
+        if let Some(path) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&path));
+        }
+        dirs.extend(debian_bin_dirs());
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    dirs.extend(debian_bin_dirs());
     dirs.into_iter()
         .map(|d| d.join(name))
         .find(|p| is_executable(p))
-        .ok_or(ToolError::Missing {
+        .ok_or_else(|| ToolError::Missing {
             tool: name,
             package: tool.debian_package(),
+            where_: match std::env::var_os("ET_TESTDB_PG_BIN") {
+                Some(d) => format!(
+                    "looked in $ET_TESTDB_PG_BIN = {}",
+                    PathBuf::from(d).display()
+                ),
+                None => "looked on PATH and in /usr/lib/postgresql/*/bin".into(),
+            },
         })
 }
 

@@ -31,8 +31,12 @@ enum Cmd {
     Remove,
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    et_testdb::cli::run(|| run(args))
+}
+
+fn run(args: Args) -> Result<()> {
     match args.command {
         Cmd::Url => {
             let cluster = Cluster::ensure()?;

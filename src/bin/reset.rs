@@ -1,0 +1,106 @@
+//! `reset` (step 1): drop and recreate the test database from a dump.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use clap::Parser;
+use et_testdb::config::guard_destructive;
+use et_testdb::demo::DemoOptions;
+use et_testdb::restore::{self, DumpSource};
+
+/// Replace the test database with a production (v0.2) dump.
+///
+/// The dump is, in order: --dump FILE; with --download-recent, a fresh
+/// `pg_dump -Fc` of $DATABASE_URL_PROD_CLI saved as prod_backup.dump;
+/// ./prod_backup.dump if present; otherwise the demo production dump, a
+/// synthetic v0.2 database generated on first use and cached under
+/// target/et-testdb/.
+///
+/// The database is, in order: --db-url, $DATABASE_URL_TEST_CLI, the same key
+/// in ./.env, otherwise the embedded cluster (see `cargo run --bin cluster`).
+///
+/// Nothing is dropped until the dump has been validated and fully restored
+/// into a staging database; on any failure the old test database is kept.
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Args {
+    /// A custom-format dump (`pg_dump -Fc`) to restore.
+    #[arg(long, value_name = "FILE", conflicts_with = "download_recent")]
+    dump: Option<PathBuf>,
+    /// Dump production ($DATABASE_URL_PROD_CLI, read-only) into
+    /// prod_backup.dump first, then restore that.
+    #[arg(long)]
+    download_recent: bool,
+    /// The test database to replace.
+    #[arg(long, value_name = "URL")]
+    db_url: Option<String>,
+    /// Allow a target whose database name does not contain `test`.
+    /// Production itself is always refused.
+    #[arg(long)]
+    allow_non_test_db: bool,
+    /// Parallel pg_restore jobs [default: number of CPUs].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Seed of the demo dump (used only when no dump is given).
+    #[arg(long, value_name = "N", default_value_t = DemoOptions::default().seed)]
+    demo_seed: u64,
+    /// Size of the demo dump, as a multiple of the default (used only when no
+    /// dump is given).
+    #[arg(long, value_name = "N", default_value_t = DemoOptions::default().scale)]
+    demo_scale: u32,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    et_testdb::cli::run(|| run(args))
+}
+
+fn run(args: Args) -> Result<()> {
+    let target = et_testdb::target_url(args.db_url.as_deref())?;
+    guard_destructive(&target, "drop and restore", args.allow_non_test_db)?;
+    let source = match (args.dump, args.download_recent) {
+        (Some(path), _) => DumpSource::File(path),
+        (None, true) => DumpSource::DownloadRecent,
+        (None, false) => DumpSource::Default(DemoOptions {
+            seed: args.demo_seed,
+            scale: args.demo_scale,
+        }),
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
+
+    let started = Instant::now();
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner.set_message("choosing the dump");
+    let chosen = restore::choose_dump(&source, &target)?;
+    spinner.set_message(format!(
+        "restoring {} ({}) into {target}",
+        chosen.path.display(),
+        chosen.origin
+    ));
+    let report = restore::reset(&target, &chosen.path, jobs);
+    spinner.finish_and_clear();
+    let report = report?;
+
+    println!(
+        "restored {} ({}) into {target} in {:.1?}",
+        chosen.path.display(),
+        chosen.origin,
+        started.elapsed()
+    );
+    let width = report.rows.keys().map(String::len).max().unwrap_or(0);
+    for (table, n) in &report.rows {
+        println!("  {table:<width$}  {n:>9}");
+    }
+    println!(
+        "  {:<width$}  {:>9}",
+        "total",
+        report.rows.values().sum::<u64>()
+    );
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The embedded cluster: concurrent starts, long paths, unreadable working
+//! directories, and running as a normal user. Each test uses its own cluster
+//! directory (ET_TESTDB_CLUSTER_DIR) so it never disturbs the shared one.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Output};
+
+const CLUSTER: &str = env!("CARGO_BIN_EXE_cluster");
+
+fn cluster_cmd(dir: &str, arg: &str) -> Command {
+    let mut cmd = Command::new(CLUSTER);
+    cmd.arg(arg)
+        .env("ET_TESTDB_CLUSTER_DIR", dir)
+        .env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn query_one(url: &str, sql: &str) -> String {
+    let url = et_testdb::config::DbUrl::parse(url, "test").unwrap();
+    let mut c = url.connect().expect("connect to the printed URL");
+    c.query_one(sql, &[]).unwrap().get(0)
+}
+
+/// A directory for a private cluster that the `postgres` user can reach.
+fn private_dir(tag: &str) -> tempfile::TempDir {
+    let d = tempfile::Builder::new()
+        .prefix(&format!("et-testdb-{tag}-"))
+        .tempdir_in("/tmp")
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    d
+}
+
+#[test]
+fn parallel_starts_share_one_server() {
+    let base = private_dir("parallel");
+    let dir = base.path().join("c");
+    let dir = dir.to_str().unwrap();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            cluster_cmd(dir, "url")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let urls: Vec<String> = children
+        .into_iter()
+        .map(|c| ok(&c.wait_with_output().unwrap()))
+        .collect();
+    assert!(urls.windows(2).all(|w| w[0] == w[1]), "{urls:?}");
+    assert_eq!(
+        query_one(&urls[0], "SELECT current_database()::text"),
+        "efficient_tutor_test_db"
+    );
+    let pid_file = std::fs::read_to_string(format!("{dir}/data/postmaster.pid")).unwrap();
+    let pid: i32 = pid_file.lines().next().unwrap().parse().unwrap();
+    assert!(
+        std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the one postmaster runs"
+    );
+    assert!(ok(&cluster_cmd(dir, "status").output().unwrap()).contains("running"));
+    assert!(ok(&cluster_cmd(dir, "stop").output().unwrap()).contains("stopped"));
+    assert!(ok(&cluster_cmd(dir, "status").output().unwrap()).contains("stopped"));
+    // It starts again on demand, with its data.
+    let again = ok(&cluster_cmd(dir, "url").output().unwrap());
+    assert_eq!(again, urls[0]);
+    assert!(ok(&cluster_cmd(dir, "remove").output().unwrap()).contains("removed"));
+    assert!(!std::path::Path::new(dir).exists());
+}
+
+#[test]
+fn long_cluster_path_gets_a_short_socket() {
+    let base = private_dir("long");
+    let long = base.path().join("a".repeat(60)).join("b".repeat(60));
+    let dir = long.to_str().unwrap();
+    assert!(dir.len() > 107);
+    let url = ok(&cluster_cmd(dir, "url").output().unwrap());
+    assert_eq!(query_one(&url, "SELECT '1'::text"), "1");
+    ok(&cluster_cmd(dir, "remove").output().unwrap());
+}
+
+#[test]
+fn works_from_a_directory_the_server_user_cannot_read() {
+    let base = private_dir("cwd");
+    let dir = base.path().join("c");
+    let locked = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(locked.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let url = ok(&cluster_cmd(dir.to_str().unwrap(), "url")
+        .current_dir(locked.path())
+        .output()
+        .unwrap());
+    assert_eq!(query_one(&url, "SELECT '1'::text"), "1");
+    ok(&cluster_cmd(dir.to_str().unwrap(), "remove")
+        .output()
+        .unwrap());
+}
+
+/// As root, the same binary run as an unprivileged user makes its own
+/// cluster without the `postgres` user; as a normal user, every other test
+/// here already is that case.
+#[test]
+fn runs_as_a_normal_user() {
+    if !nix::unistd::geteuid().is_root() {
+        let base = private_dir("user");
+        let dir = base.path().join("c");
+        let url = ok(&cluster_cmd(dir.to_str().unwrap(), "url").output().unwrap());
+        assert_eq!(query_one(&url, "SELECT current_user::text"), "postgres");
+        ok(&cluster_cmd(dir.to_str().unwrap(), "remove")
+            .output()
+            .unwrap());
+        return;
+    }
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let base = private_dir("nobody");
+    std::os::unix::fs::chown(base.path(), Some(nobody.uid.as_raw()), None).unwrap();
+    let dir = base.path().join("c");
+    let run = |arg: &str| {
+        cluster_cmd(dir.to_str().unwrap(), arg)
+            .uid(nobody.uid.as_raw())
+            .gid(nobody.gid.as_raw())
+            .current_dir("/")
+            .env("HOME", base.path())
+            .output()
+            .unwrap()
+    };
+    let url = ok(&run("url"));
+    assert_eq!(query_one(&url, "SELECT current_user::text"), "postgres");
+    let owner = std::fs::metadata(dir.join("data"))
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap();
+    assert_eq!(owner, nobody.uid.as_raw(), "the server runs as the caller");
+    ok(&run("remove"));
+}

@@ -1,0 +1,210 @@
+//! Step 1 against a real PostgreSQL: restoring, and every bad input leaving
+//! the old test database untouched.
+
+mod common;
+
+use common::*;
+use et_testdb::config::DbUrl;
+
+const RESET: &str = env!("CARGO_BIN_EXE_reset");
+
+/// A target database holding a marker table that must survive failures.
+fn target_with_marker(name: &str) -> DbUrl {
+    let url = fresh_db(name);
+    url.connect()
+        .unwrap()
+        .batch_execute("CREATE TABLE marker (v text); INSERT INTO marker VALUES ('old');")
+        .unwrap();
+    url
+}
+
+fn assert_marker_survives(url: &DbUrl) {
+    let mut c = url.connect().expect("the old test database still exists");
+    let v: String = c.query_one("SELECT v FROM marker", &[]).unwrap().get(0);
+    assert_eq!(v, "old");
+}
+
+fn reset(args: &[&str]) -> std::process::Output {
+    run_bin(RESET, args, &[])
+}
+
+#[test]
+fn restores_a_dump_and_replaces_the_old_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("small.dump");
+    small_dump(&dump, "et_reset_src_ok_test", 250);
+    let url = target_with_marker("et_reset_ok_test");
+    let out = reset(&["--dump", dump.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("250"), "reports rows per table: {stdout}");
+    let mut c = url.connect().unwrap();
+    let n: i64 = c.query_one("SELECT count(*) FROM t", &[]).unwrap().get(0);
+    assert_eq!(n, 250);
+    let marker: Option<String> = c
+        .query_one("SELECT to_regclass('marker')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(marker, None, "the old contents are gone");
+    // Running it again also works.
+    let again = reset(&["--dump", dump.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    drop(c);
+    drop_db("et_reset_ok_test");
+}
+
+#[test]
+fn missing_dump_is_reported_and_nothing_changes() {
+    let url = target_with_marker("et_reset_missing_test");
+    let out = reset(&["--dump", "/nonexistent/prod.dump", "--db-url", url.expose()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("/nonexistent/prod.dump") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert_marker_survives(&url);
+    drop_db("et_reset_missing_test");
+}
+
+#[test]
+fn corrupt_dump_is_reported_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("garbage.dump");
+    std::fs::write(
+        &dump,
+        b"PGDMP\x01\x0e\x00\x04\x08\x01\x01 this is not a dump at all",
+    )
+    .unwrap();
+    let url = target_with_marker("et_reset_corrupt_test");
+    let out = reset(&["--dump", dump.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("garbage.dump") && err.contains("pg_dump -Fc"),
+        "{err}"
+    );
+    assert_marker_survives(&url);
+    drop_db("et_reset_corrupt_test");
+}
+
+#[test]
+fn truncated_dump_is_reported_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.dump");
+    small_dump(&full, "et_reset_src_trunc_test", 20_000);
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = dir.path().join("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let url = target_with_marker("et_reset_trunc_test");
+    let out = reset(&["--dump", cut.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("cut.dump"), "{err}");
+    assert_marker_survives(&url);
+    drop_db("et_reset_trunc_test");
+}
+
+#[test]
+fn plain_sql_file_is_reported_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("backup.sql");
+    std::fs::write(
+        &sql,
+        "--\n-- PostgreSQL database dump\n--\nSET statement_timeout = 0;\n",
+    )
+    .unwrap();
+    let url = target_with_marker("et_reset_plain_test");
+    let out = reset(&["--dump", sql.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("backup.sql") && err.contains("plain SQL"),
+        "{err}"
+    );
+    assert_marker_survives(&url);
+    drop_db("et_reset_plain_test");
+}
+
+#[test]
+fn unreachable_server_is_reported_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("small.dump");
+    small_dump(&dump, "et_reset_src_unreach_test", 5);
+    let out = reset(&[
+        "--dump",
+        dump.to_str().unwrap(),
+        "--db-url",
+        "postgresql://tester:Sup3rSecretPw@127.0.0.1:1/some_test_db",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot connect") && err.contains("127.0.0.1:1"),
+        "{err}"
+    );
+    assert!(!err.contains("Sup3rSecretPw"), "password leaked: {err}");
+}
+
+#[test]
+fn malformed_url_is_reported_without_the_password() {
+    let out = reset(&[
+        "--db-url",
+        "postgresql://tester:Sup3rSecretPw@localhost:notaport/x_test",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("--db-url") && err.contains("malformed"),
+        "{err}"
+    );
+    assert!(!err.contains("Sup3rSecretPw"), "password leaked: {err}");
+}
+
+#[test]
+fn missing_pg_restore_names_the_package_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("small.dump");
+    small_dump(&dump, "et_reset_src_nobin_test", 5);
+    let url = target_with_marker("et_reset_nobin_test");
+    let empty = tempfile::tempdir().unwrap();
+    let out = run_bin(
+        RESET,
+        &["--dump", dump.to_str().unwrap(), "--db-url", url.expose()],
+        &[("ET_TESTDB_PG_BIN", empty.path().to_str().unwrap())],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("pg_restore") && err.contains("apt-get install postgresql-client"),
+        "{err}"
+    );
+    assert_marker_survives(&url);
+    drop_db("et_reset_nobin_test");
+}
+
+#[test]
+fn guard_refuses_non_test_and_production_targets() {
+    let c = cluster();
+    // Name without `test`: refused before anything is touched.
+    let prodlike = c.url("efficient_tutor");
+    let out = reset(&["--db-url", prodlike.expose()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("does not contain `test`"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The production URL: refused even with the override.
+    let url = target_with_marker("et_reset_prod_test");
+    let out = run_bin(
+        RESET,
+        &["--db-url", url.expose(), "--allow-non-test-db"],
+        &[("DATABASE_URL_PROD_CLI", url.expose())],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("production"), "{}", stderr(&out));
+    assert_marker_survives(&url);
+    drop_db("et_reset_prod_test");
+}
