@@ -6,6 +6,7 @@
 //! embedded PostgreSQL that every step uses when no URL is configured, and
 //! [`config`] decides where each command points and refuses unsafe targets.
 
+pub mod anonymize;
 pub mod cli;
 pub mod cluster;
 pub mod config;
