@@ -23,6 +23,12 @@ pub enum Error {
     /// Step 2: the v0.3 migrations.
     #[error(transparent)]
     Migrate(#[from] crate::migrate::MigrateError),
+    /// Step 5: seeding.
+    #[error(transparent)]
+    Seed(#[from] crate::seed::SeedError),
+    /// Step 4: anonymization.
+    #[error(transparent)]
+    Anonymize(#[from] crate::anonymize::AnonymizeError),
     /// Step 3: bcrypt re-hashing.
     #[error(transparent)]
     Passwords(#[from] crate::passwords::PasswordsError),

@@ -16,6 +16,7 @@ pub mod merge;
 pub mod migrate;
 pub mod passwords;
 pub mod restore;
+pub mod seed;
 pub mod tools;
 
 pub use error::{Error, Result};
