@@ -14,6 +14,7 @@
 //! 4. the order is computed from the foreign keys: tables by (depth, name),
 //!    and inside a self-referencing table the rows pointed at go first.
 
+pub mod eval;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
