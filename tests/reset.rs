@@ -208,3 +208,74 @@ fn guard_refuses_non_test_and_production_targets() {
     assert_marker_survives(&url);
     drop_db("et_reset_prod_test");
 }
+
+#[test]
+fn restores_the_demo_dump_with_the_generators_row_counts() {
+    let c = cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("demo.dump");
+    let opts = et_testdb::demo::DemoOptions::default();
+    let generated = et_testdb::demo::write_dump(&c.url("postgres"), &dump, &opts).unwrap();
+    let url = target_with_marker("et_reset_demo_test");
+    let report = et_testdb::restore::reset(&url, &dump, 2).unwrap();
+    assert_eq!(report.rows, generated);
+    assert!(
+        generated["users"] >= 300 && generated["tuition_logs"] >= 3000,
+        "{generated:?}"
+    );
+    drop_db("et_reset_demo_test");
+}
+
+#[test]
+fn download_recent_dumps_production_then_restores_it() {
+    let c = cluster();
+    let prod = fresh_db("et_reset_fakeprod");
+    prod.connect()
+        .unwrap()
+        .batch_execute("CREATE TABLE p (v int); INSERT INTO p SELECT generate_series(1, 42);")
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let target = target_with_marker("et_reset_download_test");
+    let run = |prod_url: &str| {
+        let mut cmd = std::process::Command::new(RESET);
+        cmd.args(["--download-recent", "--db-url", target.expose()])
+            .current_dir(work.path())
+            .env("DATABASE_URL_PROD_CLI", prod_url)
+            .env_remove("DATABASE_URL_TEST_CLI")
+            .env_remove("RUST_BACKTRACE");
+        cmd.output().unwrap()
+    };
+
+    // An unreachable production server: no file, old database intact.
+    let out = run("postgresql://u:Pr0dSecret@127.0.0.1:1/efficient_tutor");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("pg_dump") && !err.contains("Pr0dSecret"),
+        "{err}"
+    );
+    assert!(!work.path().join("prod_backup.dump").exists());
+    assert_marker_survives(&target);
+
+    let out = run(prod.expose());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(work.path().join("prod_backup.dump").is_file());
+    let n: i64 = target
+        .connect()
+        .unwrap()
+        .query_one("SELECT count(*) FROM p", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 42);
+    // Production was only read.
+    let still: i64 = prod
+        .connect()
+        .unwrap()
+        .query_one("SELECT count(*) FROM p", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(still, 42);
+    drop(c);
+    drop_db("et_reset_fakeprod");
+    drop_db("et_reset_download_test");
+}
