@@ -1,7 +1,96 @@
-//! Build script. For now it only declares what it depends on; the fixture
-//! merge (golden/ + generated/ → seed plan in OUT_DIR) lands with step 5.
+//! Merges the fixtures at compile time: reads `generated/` (extracted rows
+//! and the schema) and `golden/` (hand-written rows) with `syn`, applies the
+//! merge rules, and writes the ordered seed plan to `OUT_DIR`. A conflict
+//! fails the build with file, line, row, table, column and value. It never
+//! touches a database.
+
+#[path = "src/merge/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod merge;
+
+use std::path::{Path, PathBuf};
+
+use merge::load::SourceFile;
+use merge::Origin;
+
 fn main() {
-    println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=golden");
-    println!("cargo:rerun-if-changed=generated");
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/merge");
+    println!("cargo::rerun-if-changed=generated");
+    println!("cargo::rerun-if-changed=golden");
+
+    let mut files = Vec::new();
+    for (dir, origin) in [("generated", Origin::Generated), ("golden", Origin::Golden)] {
+        let mut paths = Vec::new();
+        collect_rs(&root.join(dir), &mut paths);
+        paths.sort();
+        for p in paths {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&p)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+            files.push(SourceFile {
+                path: rel,
+                text,
+                origin,
+            });
+        }
+    }
+
+    let loaded = match merge::load::load(&files) {
+        Ok(l) => l,
+        Err(errors) => fail(
+            "the fixtures cannot be read",
+            errors.iter().map(|e| e.to_string()),
+        ),
+    };
+    let plan = match merge::merge(&loaded.tables, loaded.rows) {
+        Ok(p) => p,
+        Err(conflicts) => fail(
+            "golden/ and generated/ conflict",
+            conflicts.iter().map(|c| c.to_string()),
+        ),
+    };
+    let json = serde_json::to_string(&plan).expect("a plan serializes");
+    write_if_changed(&out.join("seed_plan.json"), json.as_bytes());
+}
+
+/// Fails the build with one `cargo::error` line per problem.
+fn fail(what: &str, problems: impl Iterator<Item = String>) -> ! {
+    let problems: Vec<String> = problems.collect();
+    println!(
+        "cargo::error=et-testdb: {what} ({} problem{}):",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in &problems {
+        println!("cargo::error={p}");
+    }
+    std::process::exit(0)
+}
+
+fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_rs(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) {
+    if std::fs::read(path).ok().as_deref() != Some(bytes) {
+        std::fs::write(path, bytes)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod merge;
 pub mod migrate;
 pub mod passwords;
+pub mod plan;
 pub mod restore;
 pub mod seed;
 pub mod tools;

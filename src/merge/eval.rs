@@ -198,8 +198,13 @@ impl Items {
 
     /// The unique item called `name`.
     pub fn item(&self, name: &str, at: &Loc) -> Result<&ItemDef, EvalError> {
+        let tokens = |d: &ItemDef| quote::ToTokens::to_token_stream(&d.expr).to_string();
         match self.items.get(name).map(Vec::as_slice) {
             Some([one]) => Ok(one),
+            // The same definition in several files (a shared slice constant).
+            Some([first, rest @ ..]) if rest.iter().all(|d| tokens(d) == tokens(first)) => {
+                Ok(first)
+            }
             Some(many) if !many.is_empty() => Err(EvalError {
                 loc: at.clone(),
                 message: format!(

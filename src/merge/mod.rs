@@ -15,6 +15,7 @@
 //!    and inside a self-referencing table the rows pointed at go first.
 
 pub mod eval;
+pub mod load;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -223,14 +224,14 @@ impl fmt::Display for Conflict {
 
 /// Rows of one table sharing one column list (golden rows may leave
 /// different columns to their defaults, so a table can have several).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
 }
 
 /// One table's share of the plan, in insert order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TablePlan {
     pub table: String,
     /// The table's foreign-key depth (0 = references nothing).
@@ -244,7 +245,7 @@ pub struct TablePlan {
 }
 
 /// The merged, ordered seed plan.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     /// Every table of the schema, in insert order (empty ones included, so
     /// the seeder truncates them too).

@@ -5,7 +5,9 @@ use std::fmt;
 
 /// A point in time: absolute, or relative to the moment of seeding (what
 /// upstream computed from "now" when its data module was imported).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Ts {
     /// Microseconds since 1970-01-01 00:00 UTC.
     At(i64),
@@ -14,7 +16,9 @@ pub enum Ts {
 }
 
 /// One column value.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Value {
     Null,
     Bool(bool),
