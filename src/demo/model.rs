@@ -854,11 +854,11 @@ impl Gen {
             } else {
                 None
             };
-            let teacher_id = if self.chance(0.85) {
-                Some(DEFAULT_TEACHER_ID)
-            } else {
-                None
-            };
+            // Always the default teacher: a tuition with a NULL teacher would get
+            // a different deterministic id in fix_tuition_ids (§2.6 A, `None`
+            // in the id text) than its regenerated twin, and relinking its logs
+            // would fail.
+            let teacher_id = Some(DEFAULT_TEACHER_ID);
             let mut indices = Vec::new();
             for lesson_index in 1..=group.lessons_per_week {
                 let created_at = BASE_TIME - (HISTORY_DAYS + 30) * DAY + self.range(0, 60 * DAY);
