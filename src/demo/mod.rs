@@ -7,8 +7,8 @@
 //! database and writes it with `pg_dump -Fc`, the format `reset` restores.
 //! [`fingerprint`] names a dump by generator version, baseline and options so
 //! a cached dump is rebuilt when any of them changes. The rows are built in
-//! [`model`] (pure; the same seed gives the same rows) and written by
-//! [`copy`]. The data meets every precondition of the v0.3 migrations
+//! `model` (pure; the same seed gives the same rows) and written by
+//! `copy`. The data meets every precondition of the v0.3 migrations
 //! (schema-facts.md §2.5); `tests/demo.rs` checks each one in SQL.
 
 mod copy;
@@ -117,7 +117,12 @@ pub(crate) fn pg_text(e: &postgres::Error) -> String {
             }
             s
         }
-        None => e.to_string(),
+        // Connection errors keep the useful part (e.g. "Connection refused")
+        // in their source.
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 
