@@ -168,8 +168,7 @@ impl Cluster {
     pub fn url(&self, dbname: &str) -> DbUrl {
         let raw = format!(
             "postgresql://{SUPERUSER}@/{dbname}?host={}&port={PORT}",
-            url::form_urlencoded::byte_serialize(self.socket_dir.as_os_str().as_encoded_bytes())
-                .collect::<String>()
+            crate::config::percent_encode(&self.socket_dir.to_string_lossy())
         );
         DbUrl::parse(&raw, "the embedded cluster").expect("the embedded cluster's URL is valid")
     }

@@ -169,7 +169,7 @@ fn host_text(h: &postgres::config::Host) -> String {
 /// Renders a client config as a libpq URI (host and socket dir as query
 /// parameters, so unix socket paths need no percent-encoding tricks).
 fn to_libpq_uri(c: &postgres::Config) -> String {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let enc = percent_encode;
     let mut uri = String::from("postgresql://");
     if let Some(user) = c.get_user() {
         uri.push_str(&enc(user));
@@ -196,6 +196,20 @@ fn to_libpq_uri(c: &postgres::Config) -> String {
         uri.push_str(&params.join("&"));
     }
     uri
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters and `/`
+/// (libpq decodes `%XX` in URIs, but not `+` as a space).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Replaces every occurrence of the password found in `url` within `text`.
@@ -239,8 +253,9 @@ pub fn redact_text(text: &str, url: &str) -> String {
     let mut out = text.to_string();
     for s in secrets {
         out = out.replace(&s, "***");
-        let encoded: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
-        out = out.replace(&encoded, "***");
+        out = out.replace(&percent_encode(&s), "***");
+        let form: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+        out = out.replace(&form, "***");
     }
     out
 }
