@@ -254,7 +254,7 @@ pub fn run(
             url: url.to_string(),
             source,
         })?;
-    run_on(&mut client, options, |event| {
+    run_on(&mut client, MIGRATIONS, options, |event| {
         if let Event::Applied(m, _) = &event {
             for message in notices.lock().expect("notice sink poisoned").drain(..) {
                 on_event(Event::Notice(m, message));
@@ -264,10 +264,12 @@ pub fn run(
     })
 }
 
-/// Applies the pending migrations over an existing connection (NOTICEs go
-/// wherever that client's config sends them).
+/// Applies the pending ones of `migrations` (normally [`MIGRATIONS`]) over
+/// an existing connection; NOTICEs go wherever that client's config sends
+/// them.
 pub fn run_on(
     client: &mut Client,
+    migrations: &[Migration],
     options: &MigrateOptions,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<Report, MigrateError> {
@@ -275,7 +277,7 @@ pub fn run_on(
     client
         .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
         .map_err(db("taking the migration lock"))?;
-    let result = apply_pending(client, options, &mut on_event);
+    let result = apply_pending(client, migrations, options, &mut on_event);
     // A dropped connection releases the lock too; an error here changes nothing.
     let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
     result
@@ -283,6 +285,7 @@ pub fn run_on(
 
 fn apply_pending(
     client: &mut Client,
+    migrations: &[Migration],
     options: &MigrateOptions,
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<Report, MigrateError> {
@@ -311,7 +314,7 @@ fn apply_pending(
 
     let mut report = Report::default();
     for (version, name, checksum) in &applied {
-        let Some(m) = MIGRATIONS.iter().find(|m| m.version == *version) else {
+        let Some(m) = migrations.iter().find(|m| m.version == *version) else {
             return Err(MigrateError::UnknownApplied {
                 version: *version,
                 name: name.clone(),
@@ -335,7 +338,7 @@ fn apply_pending(
     )
     .expect("names serialize");
 
-    for m in MIGRATIONS
+    for m in migrations
         .iter()
         .filter(|m| options.up_to.is_none_or(|up| m.version <= up))
     {
@@ -345,7 +348,7 @@ fn apply_pending(
             continue;
         }
         if let Some(later) = last_applied.filter(|&v| v > m.version) {
-            let later = MIGRATIONS
+            let later = migrations
                 .iter()
                 .find(|x| x.version == later)
                 .expect("checked");
