@@ -120,12 +120,13 @@ pub struct MigrateOptions {
     pub up_to: Option<i32>,
 }
 
-#[allow(clippy::derivable_impls)] // until the demo constants land
 impl Default for MigrateOptions {
     fn default() -> Self {
         MigrateOptions {
-            // TODO(demo merge): crate::demo::DISCOUNT_SIBLINGS
-            discount_siblings: Vec::new(),
+            discount_siblings: crate::demo::DISCOUNT_SIBLINGS
+                .iter()
+                .map(|(first, last)| (first.to_string(), last.to_string()))
+                .collect(),
             up_to: None,
         }
     }

@@ -28,23 +28,25 @@ ALTER TABLE student_subjects ADD CONSTRAINT student_subjects_student_id_subject_
     UNIQUE (student_id, subject, teacher_id, educational_system, grade);
 
 ALTER TABLE tuitions ADD COLUMN grade integer;
-UPDATE tuitions t SET grade = coalesce((
-    SELECT s.grade
+UPDATE tuitions t SET grade = coalesce(g.grade, 8)
+FROM tuitions t0
+LEFT JOIN (
+    SELECT DISTINCT ON (c.tuition_id) c.tuition_id, s.grade
     FROM tuition_template_charges c JOIN students s ON s.id = c.student_id
-    WHERE c.tuition_id = t.id
-    ORDER BY s.id
-    LIMIT 1
-), 8);
+    ORDER BY c.tuition_id, s.id
+) g ON g.tuition_id = t0.id
+WHERE t.id = t0.id;
 ALTER TABLE tuitions ALTER COLUMN grade SET NOT NULL;
 
 ALTER TABLE tuition_logs ADD COLUMN grade integer;
-UPDATE tuition_logs l SET grade = coalesce((
-    SELECT s.grade
+UPDATE tuition_logs l SET grade = coalesce(g.grade, 8)
+FROM tuition_logs l0
+LEFT JOIN (
+    SELECT DISTINCT ON (c.tuition_log_id) c.tuition_log_id, s.grade
     FROM tuition_log_charges c JOIN students s ON s.id = c.student_id
-    WHERE c.tuition_log_id = l.id
-    ORDER BY s.id
-    LIMIT 1
-), 8);
+    ORDER BY c.tuition_log_id, s.id
+) g ON g.tuition_log_id = l0.id
+WHERE l.id = l0.id;
 ALTER TABLE tuition_logs ALTER COLUMN grade SET NOT NULL;
 
 INSERT INTO teacher_specialties (id, teacher_id, subject, educational_system, grade)

@@ -113,3 +113,11 @@ pub fn tuition_id(
     let digest = Sha256::digest(text.as_bytes());
     uuid::Uuid::from_slice(&digest[..16]).expect("16 bytes")
 }
+
+/// A v0.2 database holding the demo production data.
+pub fn demo_v02(label: &str) -> TestDb {
+    let db = TestDb::empty(label);
+    et_testdb::demo::generate(&mut db.connect(), &et_testdb::demo::DemoOptions::default())
+        .expect("generate the demo database");
+    db
+}
