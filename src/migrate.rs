@@ -158,7 +158,7 @@ pub struct Report {
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     /// Could not connect.
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}: {}\nRun `cargo run --bin reset` first to create the test database.", db_text(source))]
     Connect {
         url: String,
         #[source]
@@ -256,11 +256,18 @@ pub fn run(
             source,
         })?;
     run_on(&mut client, MIGRATIONS, options, |event| {
-        if let Event::Applied(m, _) = &event {
-            for message in notices.lock().expect("notice sink poisoned").drain(..) {
-                on_event(Event::Notice(m, message));
+        let mut sink = notices.lock().expect("notice sink poisoned");
+        match &event {
+            // Whatever came before (the history table's own NOTICEs) is not a file's.
+            Event::Applying(_) => sink.clear(),
+            Event::Applied(m, _) => {
+                for message in sink.drain(..) {
+                    on_event(Event::Notice(m, message));
+                }
             }
+            _ => {}
         }
+        drop(sink);
         on_event(event);
     })
 }
@@ -420,22 +427,25 @@ fn file_failed(m: &Migration, stmt: &Statement<'_>, source: postgres::Error) -> 
         (_, None) => format!(
             "\n  statement (line {}): {}",
             stmt.line,
-            first_line(stmt.text.trim_start())
+            m.sql.lines().nth(stmt.line - 1).unwrap_or("").trim()
         ),
+    };
+    // The usual cause of a missing table in the first file: not a v0.2 database.
+    let hint = match dbe.hint() {
+        None if m.version == 1 && dbe.code() == &postgres::error::SqlState::UNDEFINED_TABLE => Some(
+            "the migrations start from a v0.2 database; restore one first (`cargo run --bin reset`)",
+        ),
+        other => other,
     };
     MigrateError::FileFailed(Box::new(FileFailure {
         path: m.path(),
         line,
         message: format!("{} ({})", dbe.message(), dbe.code().code()),
         detail: opt("detail", dbe.detail()),
-        hint: opt("hint", dbe.hint()),
+        hint: opt("hint", hint),
         context,
         source,
     }))
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
 }
 
 /// One SQL statement of a file, with where it starts.

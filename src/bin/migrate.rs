@@ -22,6 +22,20 @@ struct Args {
     /// Allow a database whose name does not contain `test` (never production).
     #[arg(long)]
     allow_non_test_db: bool,
+    /// A sibling who gets step 12's discount, as FIRST,LAST; give it twice.
+    /// Default: the demo database's two siblings. (Upstream names production
+    /// students in its SQL; pass real names here, never commit them.)
+    #[arg(long = "discount-sibling", value_name = "FIRST,LAST", value_parser = parse_name)]
+    discount_siblings: Vec<(String, String)>,
+}
+
+fn parse_name(s: &str) -> Result<(String, String), String> {
+    match s.split_once(',') {
+        Some((first, last)) if !first.trim().is_empty() && !last.trim().is_empty() => {
+            Ok((first.trim().to_string(), last.trim().to_string()))
+        }
+        _ => Err(format!("expected FIRST,LAST, got {s:?}")),
+    }
 }
 
 fn main() -> Result<()> {
@@ -32,7 +46,15 @@ fn main() -> Result<()> {
     };
     config::guard_destructive(&url, "migrate", args.allow_non_test_db)?;
     println!("migrating {url}");
-    let report = migrate::run(&url, &MigrateOptions::default(), |event| match event {
+    let mut options = MigrateOptions::default();
+    if !args.discount_siblings.is_empty() {
+        anyhow::ensure!(
+            args.discount_siblings.len() == 2,
+            "--discount-sibling names the two siblings: give it exactly twice"
+        );
+        options.discount_siblings = args.discount_siblings;
+    }
+    let report = migrate::run(&url, &options, |event| match event {
         Event::AlreadyApplied(m) => println!("  = {} (already applied)", m.file_name),
         Event::Applying(m) => println!("  > {} …", m.file_name),
         Event::Applied(m, took) => println!("  ✓ {} ({} ms)", m.file_name, took.as_millis()),
