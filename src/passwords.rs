@@ -169,11 +169,22 @@ pub fn hash(plaintext: &str, cost: u32) -> Result<String, bcrypt::BcryptError> {
     Ok(bcrypt::hash_with_result(plaintext, cost)?.format_for_version(Version::TwoB))
 }
 
+/// What a run reports while it hashes (bcrypt at cost 12 takes about a
+/// quarter of a second per password and core).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Hashing starts: this many per-user hashes, plus the shared fallback.
+    Hashing { total: usize },
+    /// One more per-user hash is done (called from rayon's threads).
+    Hashed,
+}
+
 /// Re-hashes every user's password (see the module doc), in one transaction.
 pub fn run(
     client: &mut Client,
     known: &[KnownPassword],
     cost: u32,
+    on_progress: impl Fn(Progress) + Sync,
 ) -> Result<PasswordsReport, PasswordsError> {
     if !(4..=31).contains(&cost) {
         return Err(PasswordsError::Cost(cost));
@@ -218,10 +229,15 @@ pub fn run(
         .collect();
     report.fallback = users.len() - to_hash.len();
 
+    on_progress(Progress::Hashing {
+        total: to_hash.len(),
+    });
     let hashed: Vec<(Uuid, String)> = to_hash
         .par_iter()
         .map(|(id, who, plaintext)| {
-            hash(plaintext, cost)
+            let hashed = hash(plaintext, cost);
+            on_progress(Progress::Hashed);
+            hashed
                 .map(|h| (*id, h))
                 .map_err(|source| PasswordsError::Hash {
                     who: who.clone(),

@@ -72,6 +72,7 @@ fn migrated_demo_keeps_every_fact_of_the_source() {
     meeting_links_follow_their_tuition_to_its_deterministic_id(&mut src, &mut dst);
     step1_charges_follow_the_three_rules(&mut src, &mut one);
     final_charges_are_step12_prices_and_void_logs_have_none(&mut src, &mut one, &mut dst);
+    timetable_is_synthesized_from_the_latest_success_run(&mut src, &mut dst);
 }
 
 fn subjects_become_enrolments_and_sharings(src: &mut Client, dst: &mut Client) {
@@ -496,4 +497,116 @@ fn final_charges_are_step12_prices_and_void_logs_have_none(
         );
     }
     assert!(discounted > 0, "the demo exercises the sibling discount");
+}
+
+fn title(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or(String::new(), |c| {
+        c.to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect()
+    })
+}
+
+fn timetable_is_synthesized_from_the_latest_success_run(src: &mut Client, dst: &mut Client) {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let hms_format = time::macros::format_description!("[hour]:[minute]:[second]");
+    let hms = |t: time::Time| t.format(&hms_format).unwrap();
+    let sessions = src
+        .query(
+            "SELECT e ->> 'name', e ->> 'start_time', e ->> 'end_time'
+             FROM (SELECT solution_data FROM timetable_runs WHERE status = 'SUCCESS'
+                   ORDER BY run_started_at DESC, id DESC LIMIT 1) r,
+                  jsonb_array_elements(r.solution_data) AS e
+             WHERE e ->> 'category' = 'Tuition'",
+            &[],
+        )
+        .unwrap();
+    assert!(
+        sessions.len() > 5,
+        "the demo has {} sessions",
+        sessions.len()
+    );
+    // (slot name, ISO day, start, end) of the teacher's slots.
+    let mut expected: Vec<(String, i32, String, String)> = sessions
+        .iter()
+        .map(|r| {
+            let name: String = r.get(0);
+            let parts: Vec<&str> = name.split('_').collect();
+            let subject = title(parts[parts.len() - 2]);
+            let mut names: Vec<String> =
+                parts[1..parts.len() - 2].iter().map(|n| title(n)).collect();
+            names.sort();
+            let at =
+                |i: usize| time::PrimitiveDateTime::parse(&r.get::<_, String>(i), format).unwrap();
+            let (start, end) = (at(1), at(2));
+            (
+                format!("Tuition: {subject} ({})", names.join(", ")),
+                i32::from(start.weekday().number_from_monday()),
+                hms(start.time()),
+                hms(end.time()),
+            )
+        })
+        .collect();
+
+    let run: i64 = dst
+        .query_one(
+            "SELECT id FROM timetable_runs WHERE input_version_hash = 'migration_synthesis'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let slots = dst
+        .query(
+            "SELECT u.role::text, s.name, s.day_of_week, s.start_time, s.end_time,
+                    s.participant_ids, t.teacher_id, s.tuition_id IS NOT NULL
+             FROM timetable_solution_slots s
+             JOIN timetable_run_user_solutions o ON o.id = s.solution_id
+             JOIN users u ON u.id = o.user_id
+             LEFT JOIN tuitions t ON t.id = s.tuition_id
+             WHERE o.timetable_run_id = $1",
+            &[&run],
+        )
+        .unwrap();
+    let mut teacher_slots = Vec::new();
+    let (mut student_slots, mut participants, mut availability) = (0usize, 0usize, 0i64);
+    for r in &slots {
+        let (role, is_tuition): (String, bool) = (r.get(0), r.get(7));
+        let people: Vec<Uuid> = r.get(5);
+        match (role.as_str(), is_tuition) {
+            ("teacher", true) => {
+                participants += people.len();
+                teacher_slots.push((r.get(1), r.get(2), hms(r.get(3)), hms(r.get(4))));
+            }
+            ("student", true) => {
+                student_slots += 1;
+                assert_eq!(
+                    people,
+                    vec![r.get::<_, Uuid>(6)],
+                    "a student's slot lists the teacher"
+                );
+            }
+            (_, false) => availability += 1,
+            other => panic!("unexpected slot owner {other:?}"),
+        }
+    }
+    expected.sort();
+    teacher_slots.sort();
+    assert_same(
+        "teacher slots vs the run's Tuition sessions",
+        &teacher_slots,
+        &expected,
+    );
+    assert_eq!(
+        student_slots, participants,
+        "one slot per student of each session"
+    );
+    let intervals: i64 = dst
+        .query_one("SELECT count(*) FROM availability_intervals", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        availability, intervals,
+        "one Availability slot per interval"
+    );
 }

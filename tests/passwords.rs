@@ -64,7 +64,7 @@ fn known_students_and_everyone_else_get_the_right_hash() {
     )
     .unwrap();
     let mut c = db.connect();
-    let report = passwords::run(&mut c, &known, 4).unwrap();
+    let report = passwords::run(&mut c, &known, 4, |_| {}).unwrap();
     assert_eq!(report.known, 1);
     assert_eq!(report.known_not_found, ["nobody@example.com"]);
     assert_eq!(report.students, 1, "Amy has a generated password, Ben none");
@@ -93,7 +93,13 @@ fn every_demo_user_can_log_in_after_migrate_and_passwords() {
     let db = demo_v02("pw_demo");
     migrate::run(&db.url, &MigrateOptions::default(), |_| {}).unwrap();
     let mut c = db.connect();
-    let report = passwords::run(&mut c, &[], 4).unwrap();
+    let planned = std::sync::atomic::AtomicUsize::new(0);
+    let report = passwords::run(&mut c, &[], 4, |p| {
+        if let passwords::Progress::Hashing { total } = p {
+            planned.store(total, std::sync::atomic::Ordering::Relaxed);
+        }
+    })
+    .unwrap();
     let (users, students_with_pw): (i64, i64) = c
         .query_one(
             "SELECT (SELECT count(*) FROM users),
@@ -103,6 +109,7 @@ fn every_demo_user_can_log_in_after_migrate_and_passwords() {
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
     assert_eq!(report.students as i64, students_with_pw);
+    assert_eq!(planned.into_inner(), report.students);
     assert_eq!((report.students + report.fallback) as i64, users);
 
     let rows = c

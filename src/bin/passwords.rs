@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use et_testdb::cluster::Cluster;
 use et_testdb::config::{self, Target};
-use et_testdb::passwords::{self, DEFAULT_COST, FALLBACK_PASSWORD};
+use et_testdb::passwords::{self, Progress, DEFAULT_COST, FALLBACK_PASSWORD};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Give every user a bcrypt ($2b$) password hash, in one transaction: users
 /// in --known get their plaintext, students their generated_password, and
@@ -52,7 +53,20 @@ fn main() -> Result<()> {
     let mut client = url
         .connect()
         .with_context(|| format!("cannot connect to {url}"))?;
-    let report = passwords::run(&mut client, &known, args.cost)?;
+    let bar = ProgressBar::hidden();
+    let report = passwords::run(&mut client, &known, args.cost, |p| match p {
+        Progress::Hashing { total } => {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template("  hashing {pos}/{len} [{bar:30}] {eta} left")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+        }
+        Progress::Hashed => bar.inc(1),
+    })?;
+    bar.finish_and_clear();
     println!("  {} user(s) from the known-passwords file", report.known);
     println!(
         "  {} student(s) from their generated_password",
