@@ -11,11 +11,29 @@ use uuid::Uuid;
 use super::model::{AttendeeIds, Cents, Charge, Dataset, Ts};
 use super::{pg_text, DemoCounts, DemoError};
 
-/// Flush the row buffer into the COPY stream at about this size.
-const CHUNK: usize = 1 << 20;
+/// Rows encoded per parallel work item.
+const CHUNK_ROWS: usize = 8_192;
 
 /// Loads every table of `data`, returning the rows COPY reported per table.
 pub(crate) fn load(tx: &mut Transaction<'_>, data: &Dataset) -> Result<DemoCounts, DemoError> {
+    // Each tuition's attendee arrays, rendered once: logs repeat them.
+    let names_literals: Vec<String> = data
+        .tuitions
+        .iter()
+        .map(|t| {
+            let names: Vec<&str> = t
+                .members
+                .iter()
+                .map(|&m| data.students[m].first_name.as_str())
+                .collect();
+            text_array_literal(&names)
+        })
+        .collect();
+    let ids_literals: Vec<String> = data
+        .tuitions
+        .iter()
+        .map(|t| uuid_array_literal(&t.student_ids))
+        .collect();
     let mut counts = DemoCounts::new();
     let mut put = |table: &str, n: u64| {
         counts.insert(table.to_string(), n);
@@ -87,7 +105,7 @@ pub(crate) fn load(tx: &mut Transaction<'_>, data: &Dataset) -> Result<DemoCount
             &data.tuitions,
             |r, t| {
                 r.uuid(&t.id);
-                r.uuid_array(&t.student_ids);
+                r.text(&uuid_array_literal(&t.student_ids));
                 r.text(t.subject.label());
                 r.int(t.lesson_index.into());
                 r.money(t.cost);
@@ -122,12 +140,7 @@ pub(crate) fn load(tx: &mut Transaction<'_>, data: &Dataset) -> Result<DemoCount
                 r.uuid(&l.id);
                 r.uuid(&l.parent_user_id);
                 r.text(l.subject.label());
-                let names: Vec<&str> = l
-                    .attendees
-                    .iter()
-                    .map(|&a| data.students[a].first_name.as_str())
-                    .collect();
-                r.text_array(&names);
+                r.text(&names_literals[l.attended]);
                 r.money(l.cost);
                 r.ts(l.start_time);
                 r.ts(l.end_time);
@@ -137,12 +150,8 @@ pub(crate) fn load(tx: &mut Transaction<'_>, data: &Dataset) -> Result<DemoCount
                 r.opt_uuid(l.tuition_id.as_ref());
                 r.opt_int(l.lesson_index.map(i64::from));
                 match l.attendee_ids {
-                    AttendeeIds::Listed => {
-                        let ids: Vec<Uuid> =
-                            l.attendees.iter().map(|&a| data.students[a].id).collect();
-                        r.uuid_array(&ids);
-                    }
-                    AttendeeIds::Empty => r.uuid_array(&[]),
+                    AttendeeIds::Listed => r.text(&ids_literals[l.attended]),
+                    AttendeeIds::Empty => r.text("{}"),
                     AttendeeIds::Null => r.null(),
                 }
                 r.opt_uuid(l.teacher_id.as_ref());
@@ -294,13 +303,14 @@ fn copy_charges(
 }
 
 /// COPYs `items` into `table` (`columns` named), one row per item.
-fn copy<T>(
+fn copy<T: Sync>(
     tx: &mut Transaction<'_>,
     table: &str,
     columns: &str,
     items: &[T],
-    mut row: impl FnMut(&mut Row, &T),
+    row: impl Fn(&mut Row, &T) + Sync,
 ) -> Result<u64, DemoError> {
+    use rayon::prelude::*;
     let err = |e: postgres::Error| DemoError::Copy {
         table: table.to_string(),
         reason: pg_text(&e),
@@ -312,16 +322,25 @@ fn copy<T>(
     let mut writer = tx
         .copy_in(&format!("COPY {table} ({columns}) FROM STDIN"))
         .map_err(err)?;
-    let mut r = Row::default();
-    for item in items {
-        row(&mut r, item);
-        r.end();
-        if r.buf.len() >= CHUNK {
-            writer.write_all(&r.buf).map_err(io_err)?;
-            r.buf.clear();
+    // Encoding is most of the client's work at large scales: chunks are
+    // encoded in parallel, in order, while the server parses the previous
+    // batch.
+    for batch in items.chunks(CHUNK_ROWS * 8) {
+        let encoded: Vec<Vec<u8>> = batch
+            .par_chunks(CHUNK_ROWS)
+            .map(|chunk| {
+                let mut r = Row::default();
+                for item in chunk {
+                    row(&mut r, item);
+                    r.end();
+                }
+                r.buf
+            })
+            .collect();
+        for buf in encoded {
+            writer.write_all(&buf).map_err(io_err)?;
         }
     }
-    writer.write_all(&r.buf).map_err(io_err)?;
     writer.finish().map_err(err)
 }
 
@@ -353,6 +372,11 @@ impl Row {
     /// A field's text, escaped for the COPY text format.
     fn text(&mut self, s: &str) {
         self.sep();
+        let special = |b: &u8| matches!(b, b'\\' | b'\t' | b'\n' | b'\r');
+        if !s.as_bytes().iter().any(special) {
+            self.buf.extend_from_slice(s.as_bytes());
+            return;
+        }
         for &b in s.as_bytes() {
             match b {
                 b'\\' => self.buf.extend_from_slice(b"\\\\"),
@@ -371,11 +395,22 @@ impl Row {
         }
     }
 
+    /// Hyphenated lower-case hex, by hand: this runs millions of times.
     fn uuid(&mut self, u: &Uuid) {
         self.sep();
-        let mut tmp = Uuid::encode_buffer();
-        self.buf
-            .extend_from_slice(u.hyphenated().encode_lower(&mut tmp).as_bytes());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 36];
+        let mut j = 0;
+        for (i, &x) in u.as_bytes().iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out[j] = b'-';
+                j += 1;
+            }
+            out[j] = HEX[usize::from(x >> 4)];
+            out[j + 1] = HEX[usize::from(x & 15)];
+            j += 2;
+        }
+        self.buf.extend_from_slice(&out);
     }
 
     fn opt_uuid(&mut self, u: Option<&Uuid>) {
@@ -406,8 +441,12 @@ impl Row {
 
     fn money(&mut self, c: Cents) {
         self.sep();
-        let sign = if c < 0 { "-" } else { "" };
-        write!(self.buf, "{sign}{}.{:02}", c.abs() / 100, c.abs() % 100).expect("writing to a Vec");
+        if c < 0 {
+            self.buf.push(b'-');
+        }
+        push_num(&mut self.buf, c.abs() / 100, 1);
+        self.buf.push(b'.');
+        push_num(&mut self.buf, c.abs() % 100, 2);
     }
 
     /// numeric(9,6) from millionths.
@@ -423,20 +462,24 @@ impl Row {
         .expect("writing to a Vec");
     }
 
+    /// `YYYY-MM-DD HH:MM:SS+00`, by hand: this runs millions of times.
     fn ts(&mut self, ts: Ts) {
         self.sep();
-        let t = time::OffsetDateTime::from_unix_timestamp(ts).expect("demo times are in range");
-        write!(
-            self.buf,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}+00",
-            t.year(),
-            t.month() as u8,
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-        .expect("writing to a Vec");
+        let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        let b = &mut self.buf;
+        push_num(b, y, 4);
+        b.push(b'-');
+        push_num(b, m, 2);
+        b.push(b'-');
+        push_num(b, d, 2);
+        b.push(b' ');
+        push_num(b, secs / 3600, 2);
+        b.push(b':');
+        push_num(b, secs / 60 % 60, 2);
+        b.push(b':');
+        push_num(b, secs % 60, 2);
+        b.extend_from_slice(b"+00");
     }
 
     fn json(&mut self, v: &Value) {
@@ -449,18 +492,93 @@ impl Row {
             None => self.null(),
         }
     }
+}
 
-    fn uuid_array(&mut self, ids: &[Uuid]) {
-        let inner: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        self.text(&format!("{{{}}}", inner.join(",")));
+/// A uuid[] literal.
+fn uuid_array_literal(ids: &[Uuid]) -> String {
+    let inner: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// A text[] literal with every element double-quoted.
+fn text_array_literal(items: &[&str]) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("{{{}}}", quoted.join(","))
+}
+
+/// `n` in decimal, zero-padded to `width` digits (n ≥ 0).
+fn push_num(buf: &mut Vec<u8>, n: i64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut n = n;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
+        buf.push(b'0');
+    }
+    buf.extend(digits[..len].iter().rev());
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_render_like_postgres_reads_them() {
+        let mut r = Row::default();
+        r.ts(super::super::model::BASE_TIME);
+        r.ts(951_782_400); // 2000-02-29 00:00:00
+        r.ts(1_709_251_199); // 2024-02-29 23:59:59
+        assert_eq!(
+            String::from_utf8(r.buf).unwrap(),
+            "2025-11-15 00:00:00+00\t2000-02-29 00:00:00+00\t2024-02-29 23:59:59+00"
+        );
     }
 
-    /// A text[] literal with every element double-quoted.
-    fn text_array(&mut self, items: &[&str]) {
-        let quoted: Vec<String> = items
-            .iter()
-            .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
-            .collect();
-        self.text(&format!("{{{}}}", quoted.join(",")));
+    #[test]
+    fn uuids_render_hyphenated() {
+        let u = super::super::DEFAULT_TEACHER_ID;
+        let mut r = Row::default();
+        r.uuid(&u);
+        assert_eq!(String::from_utf8(r.buf).unwrap(), u.to_string());
+    }
+
+    #[test]
+    fn text_is_escaped_for_copy() {
+        let mut r = Row::default();
+        r.text("a\tb\\c\nd");
+        r.money(-1234);
+        r.money(5);
+        assert_eq!(
+            String::from_utf8(r.buf).unwrap(),
+            "a\\tb\\\\c\\nd\t-12.34\t0.05"
+        );
+        assert_eq!(
+            text_array_literal(&["Anna", "O\"Brien"]),
+            "{\"Anna\",\"O\\\"Brien\"}"
+        );
     }
 }

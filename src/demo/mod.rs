@@ -7,8 +7,8 @@
 //! database and writes it with `pg_dump -Fc`, the format `reset` restores.
 //! [`fingerprint`] names a dump by generator version, baseline and options so
 //! a cached dump is rebuilt when any of them changes. The rows are built in
-//! [`model`] (pure; the same seed gives the same rows) and written by
-//! [`copy`]. The data meets every precondition of the v0.3 migrations
+//! `model` (pure; the same seed gives the same rows) and written by
+//! `copy`. The data meets every precondition of the v0.3 migrations
 //! (schema-facts.md §2.5); `tests/demo.rs` checks each one in SQL.
 
 mod copy;
@@ -117,7 +117,12 @@ pub(crate) fn pg_text(e: &postgres::Error) -> String {
             }
             s
         }
-        None => e.to_string(),
+        // Connection errors keep the useful part (e.g. "Connection refused")
+        // in their source.
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 
@@ -157,7 +162,35 @@ pub fn generate(
         .map_err(|e| DemoError::Baseline {
             reason: pg_text(&e),
         })?;
+    // Per-row foreign-key triggers dominate COPY time at large scales, so
+    // the foreign keys are dropped for the load and re-added afterwards with
+    // the same names and definitions (as pg_restore does); re-adding checks
+    // every row with one join each.
+    let fks: Vec<(String, String, String)> = tx
+        .query(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) \
+             FROM pg_constraint \
+             WHERE contype = 'f' AND connamespace = 'public'::regnamespace \
+             ORDER BY 1, 2",
+            &[],
+        )
+        .map_err(db_err("reading the baseline's foreign keys"))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    for (table, name, _) in &fks {
+        tx.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .map_err(db_err(&format!("dropping {name} for the load")))?;
+    }
     let counts = copy::load(&mut tx, &data)?;
+    for (table, name, definition) in &fks {
+        tx.batch_execute(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+        ))
+        .map_err(db_err(&format!(
+            "re-adding {name} on {table}: the demo rows break it"
+        )))?;
+    }
     tx.commit().map_err(db_err("committing the demo rows"))?;
     Ok(counts)
 }

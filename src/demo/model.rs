@@ -188,7 +188,9 @@ pub(crate) struct TuitionLog {
     pub id: Uuid,
     pub parent_user_id: Uuid,
     pub subject: Subject,
-    pub attendees: Vec<usize>,
+    /// The tuition whose students attended (every demo lesson is one
+    /// group's lesson, whichever way the log records it).
+    pub attended: usize,
     pub cost: Cents,
     pub start_time: Ts,
     pub end_time: Ts,
@@ -852,11 +854,11 @@ impl Gen {
             } else {
                 None
             };
-            let teacher_id = if self.chance(0.85) {
-                Some(DEFAULT_TEACHER_ID)
-            } else {
-                None
-            };
+            // Always the default teacher: a tuition with a NULL teacher would get
+            // a different deterministic id in fix_tuition_ids (§2.6 A, `None`
+            // in the id text) than its regenerated twin, and relinking its logs
+            // would fail.
+            let teacher_id = Some(DEFAULT_TEACHER_ID);
             let mut indices = Vec::new();
             for lesson_index in 1..=group.lessons_per_week {
                 let created_at = BASE_TIME - (HISTORY_DAYS + 30) * DAY + self.range(0, 60 * DAY);
@@ -976,8 +978,8 @@ impl Gen {
     /// Adds one log of tuition `t` on the day starting at `day` (UTC midnight).
     fn log_for_tuition(&mut self, t: usize, day: Ts, shape: LogShape) -> usize {
         let tuition = &self.tuitions[t];
-        let (members, subject, cost, lesson_index, tuition_id) = (
-            tuition.members.clone(),
+        let (first_member, subject, cost, lesson_index, tuition_id) = (
+            tuition.members[0],
             tuition.subject,
             tuition.cost,
             tuition.lesson_index,
@@ -1019,13 +1021,13 @@ impl Gen {
                 (false, None, None, ids)
             }
         };
-        let parent_user_id = self.users[self.student_parent_user[members[0]]].id;
+        let parent_user_id = self.users[self.student_parent_user[first_member]].id;
         let id = self.uuid();
         self.push_log(TuitionLog {
             id,
             parent_user_id,
             subject,
-            attendees: members,
+            attended: t,
             cost,
             start_time: start,
             end_time: start + minutes * 60,
@@ -1040,8 +1042,9 @@ impl Gen {
     }
 
     fn push_log(&mut self, log: TuitionLog) -> usize {
-        let n = log.attendees.len();
-        for &a in &log.attendees {
+        let n = self.tuitions[log.attended].members.len();
+        for k in 0..n {
+            let a = self.tuitions[log.attended].members[k];
             let id = self.uuid();
             self.log_charges.push(Charge {
                 id,
@@ -1067,7 +1070,7 @@ impl Gen {
             id,
             parent_user_id: old.parent_user_id,
             subject: old.subject,
-            attendees: old.attendees.clone(),
+            attended: old.attended,
             cost: (old.cost + cost_change).max(100),
             start_time: old.start_time + shift,
             end_time: old.end_time + shift,
@@ -1089,7 +1092,7 @@ impl Gen {
             id,
             parent_user_id: old.parent_user_id,
             subject: old.subject,
-            attendees: old.attendees.clone(),
+            attended: old.attended,
             cost: old.cost,
             start_time: old.start_time,
             end_time: old.end_time,
