@@ -29,8 +29,17 @@ fn expected_catalog_has_no_duplicate_lines() {
     assert_eq!(lines.len(), unique.len(), "a line is listed twice");
 }
 
+/// The lines `expected` has and `actual` lacks, and the reverse.
+fn differences(actual: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
+    let expected: BTreeSet<String> = expected_lines().into_iter().collect();
+    (
+        expected.difference(actual).cloned().collect(),
+        actual.difference(&expected).cloned().collect(),
+    )
+}
+
 #[test]
-fn catalog_query_returns_lines_in_byte_order() {
+fn catalog_query_returns_lines_in_byte_order_and_v02_differs() {
     let db = demo_v02("catalog_order");
     let mut c = db.connect();
     let lines: Vec<String> = c
@@ -47,6 +56,28 @@ fn catalog_query_returns_lines_in_byte_order() {
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted);
+
+    // The comparison sees what v0.2 lacks and what it still has.
+    let (missing, unexpected) = differences(&lines.into_iter().collect());
+    for line in [
+        "table admins",
+        "enum notetypeenum: STUDY_NOTES, HOMEWORK, PAST_PAPERS",
+        "column users.is_active boolean NOT NULL DEFAULT true",
+    ] {
+        assert!(
+            missing.iter().any(|l| l == line),
+            "{line} not reported missing"
+        );
+    }
+    for line in [
+        "column students.user_id uuid NOT NULL",
+        "column timetable_runs.solution_data jsonb",
+    ] {
+        assert!(
+            unexpected.iter().any(|l| l == line),
+            "{line} not reported unexpected"
+        );
+    }
 }
 
 #[test]
@@ -60,10 +91,7 @@ fn migrated_demo_catalog_equals_upstream_v03() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let expected: BTreeSet<String> = expected_lines().into_iter().collect();
-
-    let missing: Vec<&String> = expected.difference(&actual).collect();
-    let unexpected: Vec<&String> = actual.difference(&expected).collect();
+    let (missing, unexpected) = differences(&actual);
     let mut report = String::new();
     for l in &missing {
         report.push_str(&format!("\n  - missing:    {l}"));

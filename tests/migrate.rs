@@ -5,7 +5,7 @@
 mod migrate_support;
 
 use et_testdb::migrate::{self, Event, MigrateError, MigrateOptions, Migration, MIGRATIONS};
-use migrate_support::{mini_v02, tuition_id, TestDb};
+use migrate_support::{content_digest, mini_v02, tuition_id, TestDb};
 use rust_decimal::Decimal;
 use uuid::{uuid, Uuid};
 
@@ -395,35 +395,6 @@ fn mini_database_migrates_as_the_facts_say() {
             row("Olive", "Tuition: Physics (Amy, Ben)", 6, "10:00:00"),
         ]
     );
-}
-
-/// A digest of every row of every `public` table, in a fixed order.
-fn content_digest(c: &mut postgres::Client) -> Vec<(String, String)> {
-    let tables: Vec<String> = c
-        .query(
-            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    tables
-        .into_iter()
-        .map(|t| {
-            let digest: Option<String> = c
-                .query_one(
-                    &format!(
-                        "SELECT md5(string_agg(r::text, E'\\n' ORDER BY r::text COLLATE \"C\")) FROM {t} r"
-                    ),
-                    &[],
-                )
-                .unwrap()
-                .get(0);
-            (t, digest.unwrap_or_default())
-        })
-        .collect()
 }
 
 #[test]

@@ -121,3 +121,32 @@ pub fn demo_v02(label: &str) -> TestDb {
         .expect("generate the demo database");
     db
 }
+
+/// A digest of every row of every `public` table, in a fixed order.
+pub fn content_digest(c: &mut Client) -> Vec<(String, String)> {
+    let tables: Vec<String> = c
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let digest: Option<String> = c
+                .query_one(
+                    &format!(
+                        "SELECT md5(string_agg(r::text, E'\\n' ORDER BY r::text COLLATE \"C\")) FROM {t} r"
+                    ),
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            (t, digest.unwrap_or_default())
+        })
+        .collect()
+}
