@@ -41,8 +41,11 @@ use crate::config::DbUrl;
 /// Where the migration files live, relative to the crate root (for messages).
 pub const MIGRATION_DIR: &str = "sql/v0.3_migration";
 
-/// The schema and table of the history (outside `public`, which must equal
-/// upstream's v0.3 exactly).
+/// The schema of the history table (outside `public`, which must equal
+/// upstream's v0.3 exactly; extraction and seeding ignore it).
+pub const HISTORY_SCHEMA: &str = "et_testdb";
+
+/// The history table, schema-qualified.
 pub const HISTORY_TABLE: &str = "et_testdb.migration_history";
 
 /// The setting file 012 reads the sibling-discount names from.
@@ -299,20 +302,20 @@ fn apply_pending(
 ) -> Result<Report, MigrateError> {
     let db = |action: &'static str| move |source| MigrateError::Db { action, source };
     client
-        .batch_execute(
-            "CREATE SCHEMA IF NOT EXISTS et_testdb;
-             CREATE TABLE IF NOT EXISTS et_testdb.migration_history (
+        .batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {HISTORY_SCHEMA};
+             CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
                  version integer PRIMARY KEY,
                  name text NOT NULL,
                  checksum text NOT NULL,
                  applied_at timestamp with time zone NOT NULL DEFAULT now(),
                  duration_ms bigint NOT NULL
-             );",
-        )
+             );"
+        ))
         .map_err(db("creating the history table"))?;
     let applied: Vec<(i32, String, String)> = client
         .query(
-            "SELECT version, name, checksum FROM et_testdb.migration_history ORDER BY version",
+            &format!("SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"),
             &[],
         )
         .map_err(db("reading the history table"))?
@@ -391,8 +394,10 @@ fn apply_one(client: &mut Client, m: &Migration, siblings: &str) -> Result<(), M
     }
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     tx.execute(
-        "INSERT INTO et_testdb.migration_history (version, name, checksum, duration_ms)
-         VALUES ($1, $2, $3, $4)",
+        &format!(
+            "INSERT INTO {HISTORY_TABLE} (version, name, checksum, duration_ms)
+             VALUES ($1, $2, $3, $4)"
+        ),
         &[&m.version, &m.name(), &m.checksum(), &duration_ms],
     )
     .map_err(db("recording the migration"))?;
