@@ -408,3 +408,36 @@ fn migrating_the_same_source_twice_gives_identical_rows() {
     assert!(da.len() >= 23, "{da:?}");
     assert_eq!(da, db);
 }
+
+#[test]
+fn unknown_applied_versions_and_out_of_order_files_are_errors() {
+    let file = |version, file_name| Migration {
+        version,
+        file_name,
+        sql: "SELECT 1;\n",
+    };
+    let (one, two, three) = (
+        file(1, "001_one.sql"),
+        file(2, "002_two.sql"),
+        file(3, "003_three.sql"),
+    );
+    let db = TestDb::empty("order");
+    let mut c = db.connect();
+    let options = MigrateOptions::default();
+    migrate::run_on(&mut c, &[one, three], &options, quiet).unwrap();
+
+    let err = migrate::run_on(&mut c, &[one, two, three], &options, quiet).unwrap_err();
+    assert!(matches!(err, MigrateError::OutOfOrder { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("sql/v0.3_migration/002_two.sql is not applied")
+            && msg.contains("003_three.sql"),
+        "{msg}"
+    );
+
+    let err = migrate::run_on(&mut c, &[one], &options, quiet).unwrap_err();
+    assert!(
+        matches!(&err, MigrateError::UnknownApplied { version: 3, name } if name == "three"),
+        "{err:?}"
+    );
+}
