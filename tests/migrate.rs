@@ -441,3 +441,16 @@ fn unknown_applied_versions_and_out_of_order_files_are_errors() {
         "{err:?}"
     );
 }
+
+#[test]
+fn two_runners_at_once_apply_each_file_once() {
+    let db = mini_v02("concurrent");
+    let reports: Vec<migrate::Report> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| migrate::run(&db.url, &siblings(), quiet).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let applied: usize = reports.iter().map(|r| r.applied.len()).sum();
+    assert_eq!(applied, MIGRATIONS.len(), "{reports:?}");
+}
