@@ -24,7 +24,7 @@ use std::fmt;
 pub use value::{Ts, Value};
 
 /// One column as the merge sees it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct ColumnMeta {
     pub name: String,
     /// The PostgreSQL type as `format_type` prints it (for the seeder).
@@ -35,14 +35,14 @@ pub struct ColumnMeta {
 }
 
 /// A unique key (constraint or non-partial unique index).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct UniqueKey {
     pub name: String,
     pub columns: Vec<String>,
 }
 
 /// A foreign key, possibly composite.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKey {
     pub name: String,
     pub columns: Vec<String>,
@@ -51,7 +51,7 @@ pub struct ForeignKey {
 }
 
 /// A table as the merge sees it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct TableMeta {
     pub name: String,
     pub columns: Vec<ColumnMeta>,
@@ -250,6 +250,9 @@ pub struct Plan {
     /// Every table of the schema, in insert order (empty ones included, so
     /// the seeder truncates them too).
     pub tables: Vec<TablePlan>,
+    /// The schema the fixtures were written for (from `generated/schema.rs`),
+    /// to detect a database or fixtures that drifted.
+    pub schema: Vec<TableMeta>,
 }
 
 /// The canonical text of a key's values, for messages and indexing.
@@ -429,6 +432,7 @@ pub fn merge(tables: &[TableMeta], rows: Vec<Row>) -> Result<Plan, Vec<Conflict>
     let mut order: Vec<&TableMeta> = tables.iter().collect();
     order.sort_by(|a, b| (depths[&a.name], &a.name).cmp(&(depths[&b.name], &b.name)));
     let plan = Plan {
+        schema: tables.to_vec(),
         tables: order
             .into_iter()
             .map(|meta| {
