@@ -52,19 +52,37 @@ fn field<'a>(ev: &'a Ev, name: &str) -> Option<&'a Ev> {
     }
 }
 
-/// The table struct an item's type names, and whether it holds many rows.
+/// The table struct an item's type names, and whether it holds many rows:
+/// `Table` is one row, `[Table; N]`, `&[Table]` and `&'static [Table]` are
+/// many. Anything else (such as a list of parts, `&[&[Table]]`) is not a
+/// row: its elements are counted where they are defined.
 fn row_type(ty: &Type, structs: &BTreeMap<String, String>) -> Option<(String, bool)> {
-    match ty {
-        Type::Path(p) => {
-            let name = ident_text(&p.path.segments.last()?.ident);
-            structs.contains_key(&name).then_some((name, false))
+    fn table(ty: &Type, structs: &BTreeMap<String, String>) -> Option<String> {
+        match ty {
+            Type::Path(p) => {
+                let name = ident_text(&p.path.segments.last()?.ident);
+                structs.contains_key(&name).then_some(name)
+            }
+            Type::Group(g) => table(&g.elem, structs),
+            _ => None,
         }
-        Type::Reference(r) => row_type(&r.elem, structs).map(|(n, _)| (n, true)),
-        Type::Slice(s) => row_type(&s.elem, structs).map(|(n, _)| (n, true)),
-        Type::Array(a) => row_type(&a.elem, structs).map(|(n, _)| (n, true)),
-        Type::Group(g) => row_type(&g.elem, structs),
-        _ => None,
     }
+    fn list(ty: &Type, structs: &BTreeMap<String, String>) -> Option<String> {
+        match ty {
+            Type::Slice(s) => table(&s.elem, structs),
+            Type::Array(a) => table(&a.elem, structs),
+            Type::Group(g) => list(&g.elem, structs),
+            _ => None,
+        }
+    }
+    if let Some(t) = table(ty, structs) {
+        return Some((t, false));
+    }
+    let inner = match ty {
+        Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    list(inner, structs).map(|t| (t, true))
 }
 
 /// The elements of an array literal (behind `&` if any).
