@@ -20,6 +20,44 @@ pub struct SourceFile {
     pub origin: Origin,
 }
 
+/// Reads every `.rs` file under `root/generated` and `root/golden` (sorted,
+/// paths relative to `root` in messages).
+pub fn gather_sources(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>> {
+    fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for e in entries {
+            let p = e?.path();
+            if p.is_dir() {
+                collect(&p, out)?;
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for (dir, origin) in [("generated", Origin::Generated), ("golden", Origin::Golden)] {
+        let mut paths = Vec::new();
+        collect(&root.join(dir), &mut paths)?;
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            files.push(SourceFile {
+                path: rel.to_string_lossy().replace('\\', "/"),
+                text,
+                origin,
+            });
+        }
+    }
+    Ok(files)
+}
+
 /// The schema and rows read from fixture sources.
 pub struct Loaded {
     pub tables: Vec<TableMeta>,
