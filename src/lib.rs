@@ -7,12 +7,20 @@
 //! [`config`] decides where each command points and refuses unsafe targets.
 
 pub mod cluster;
+pub mod codegen;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod fixture;
 pub mod migrate;
 pub mod passwords;
 pub mod restore;
+pub mod rows;
+pub mod schema;
 pub mod tools;
 
 pub use error::{Error, Result};
+
+// Generated fixture code names the runtime types as `::et_testdb::fixture::…`
+// so the same files compile inside this crate and in tests that include them.
+extern crate self as et_testdb;
