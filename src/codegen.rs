@@ -302,8 +302,10 @@ fn unsupported(table: &Table, column: &Column) -> CodegenError {
     }
 }
 
-/// The Rust type of a scalar, recording what it needs imported.
-fn scalar_type(scalar: &Scalar, uses: &mut Uses) -> Option<TokenStream> {
+/// The Rust type of a scalar, recording what it needs imported. References
+/// are spelled `&'static` in struct fields and elided in `const` items
+/// (where clippy's `redundant_static_lifetimes` would flag them).
+fn scalar_type(scalar: &Scalar, uses: &mut Uses, in_field: bool) -> Option<TokenStream> {
     let mut runtime = |name: &'static str| {
         uses.runtime.insert(name);
         let id = ident(name);
@@ -314,7 +316,8 @@ fn scalar_type(scalar: &Scalar, uses: &mut Uses) -> Option<TokenStream> {
         Scalar::Int2 => quote!(i16),
         Scalar::Int4 => quote!(i32),
         Scalar::Int8 => quote!(i64),
-        Scalar::Text => quote!(&'static str),
+        Scalar::Text if in_field => quote!(&'static str),
+        Scalar::Text => quote!(&str),
         Scalar::Numeric => runtime("Decimal"),
         Scalar::Uuid => runtime("Uuid"),
         Scalar::Timestamptz => runtime("Timestamptz"),
@@ -332,12 +335,18 @@ fn scalar_type(scalar: &Scalar, uses: &mut Uses) -> Option<TokenStream> {
 }
 
 /// The Rust type of a column without `Option` (the type of its ID const).
-fn bare_type(table: &Table, column: &Column, uses: &mut Uses) -> Result<TokenStream, CodegenError> {
-    let scalar =
-        scalar_type(column.ty.kind.scalar(), uses).ok_or_else(|| unsupported(table, column))?;
-    Ok(match column.ty.kind {
-        TypeKind::Scalar(_) => scalar,
-        TypeKind::Array(_) => quote!(&'static [#scalar]),
+fn bare_type(
+    table: &Table,
+    column: &Column,
+    uses: &mut Uses,
+    in_field: bool,
+) -> Result<TokenStream, CodegenError> {
+    let scalar = scalar_type(column.ty.kind.scalar(), uses, in_field)
+        .ok_or_else(|| unsupported(table, column))?;
+    Ok(match (&column.ty.kind, in_field) {
+        (TypeKind::Scalar(_), _) => scalar,
+        (TypeKind::Array(_), true) => quote!(&'static [#scalar]),
+        (TypeKind::Array(_), false) => quote!(&[#scalar]),
     })
 }
 
@@ -346,7 +355,7 @@ fn field_type(
     column: &Column,
     uses: &mut Uses,
 ) -> Result<TokenStream, CodegenError> {
-    let ty = bare_type(table, column, uses)?;
+    let ty = bare_type(table, column, uses, true)?;
     Ok(if column.nullable {
         quote!(Option<#ty>)
     } else {
@@ -623,19 +632,19 @@ impl Emitter {
             };
         }
         let inner = match (&column.ty.kind, value) {
-            (TypeKind::Scalar(scalar), _) => scalar_value(scalar, value)
+            (TypeKind::Scalar(scalar), _) => scalar_value(scalar, value, uses)
                 .ok_or_else(|| bad("value does not match the column type"))?,
             (TypeKind::Array(scalar), Value::Array(items)) => {
                 let elements = items
                     .iter()
                     .map(|item| match item {
                         Value::Null => Err(bad("NULL array elements are not supported")),
-                        _ => scalar_value(scalar, item)
+                        _ => scalar_value(scalar, item, uses)
                             .ok_or_else(|| bad("array element does not match the column type")),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let element_type =
-                    scalar_type(scalar, uses).ok_or_else(|| unsupported(table, column))?;
+                    scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
                 self.slice(element_type, quote!(#(#elements),*))
             }
             (TypeKind::Array(_), _) => return Err(bad("expected an array")),
@@ -701,7 +710,18 @@ fn int_literal(value: i128) -> TokenStream {
     }
 }
 
-fn scalar_value(scalar: &Scalar, value: &Value) -> Option<TokenStream> {
+fn scalar_value(scalar: &Scalar, value: &Value, uses: &mut Uses) -> Option<TokenStream> {
+    // Import exactly what the value expressions name, so no file has an
+    // unused import (a part may hold only NULLs of some column).
+    match (scalar, value) {
+        (Scalar::Enum(name), _) => {
+            uses.schema.insert(Ident::type_name(name).rs);
+        }
+        (Scalar::Bool | Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Text, _) => {}
+        _ => {
+            scalar_type(scalar, uses, false);
+        }
+    }
     Some(match (scalar, value) {
         (Scalar::Bool, Value::Bool(b)) => quote!(#b),
         (Scalar::Int2, Value::Int2(i)) => int_literal(i128::from(*i)),
@@ -864,7 +884,7 @@ pub fn gen_table_rows(
     if !pk_columns.is_empty() {
         let types = pk_columns
             .iter()
-            .map(|c| bare_type(table, c, &mut uses))
+            .map(|c| bare_type(table, c, &mut uses, false))
             .collect::<Result<Vec<_>, _>>()?;
         let id_type = if types.len() == 1 {
             types[0].clone()
@@ -896,12 +916,17 @@ pub fn gen_table_rows(
     }
 
     let per_part = options.rows_per_part.max(1);
+    let order = if table.primary_key.is_some() {
+        "in primary-key order"
+    } else {
+        "sorted by the whole row"
+    };
     let chunks: Vec<&[Row]> = if rows.len() <= per_part {
         vec![rows]
     } else {
         rows.chunks(per_part).collect()
     };
-    let row_count = rows.len();
+    let row_count = proc_macro2::Literal::usize_unsuffixed(rows.len());
     let table_name_doc = &table.name;
 
     let (rows_items, parts_expr) = if chunks.len() == 1 {
@@ -925,10 +950,11 @@ pub fn gen_table_rows(
                 gen_rows_static(table, &struct_ident, chunk, &mut part_uses, true)?;
             let imports = part_uses.tokens(options, Some(quote!(super::super::schema)));
             let part_doc = format!(
-                " Rows {}–{} of table `{}` (of {row_count}), in primary-key order.",
+                " Rows {}–{} of table `{}` (of {}), {order}.",
                 n * per_part + 1,
                 n * per_part + chunk.len(),
-                table.name
+                table.name,
+                rows.len()
             );
             let tokens = quote! {
                 #![doc = #part_doc]
@@ -942,19 +968,25 @@ pub fn gen_table_rows(
     };
 
     let imports = uses.tokens(options, Some(quote!(super::schema)));
-    let module_doc = format!(" Rows of table `{table_name_doc}` in primary-key order, and a named const per row's primary key.");
+    let module_doc = if table.primary_key.is_some() {
+        format!(" Rows of table `{table_name_doc}` {order}, and a `pub const` per row named from its primary key.")
+    } else {
+        format!(" Rows of table `{table_name_doc}` {order} (the table has no primary key, so no named rows).")
+    };
+    let parts_doc = format!(" Every row, {order}, in parts of at most {per_part} rows.");
+    let rows_doc = format!(" Every row, {order}.");
     let tokens = quote! {
         #![doc = #module_doc]
         #imports
         #id_consts
 
-        /// Every row, in primary-key order, in parts of at most a few thousand rows.
+        #[doc = #parts_doc]
         pub static PARTS: &[&[#struct_ident]] = #parts_expr;
 
         /// The number of rows.
         pub const ROW_COUNT: usize = #row_count;
 
-        /// Every row, in primary-key order.
+        #[doc = #rows_doc]
         pub fn rows() -> impl Iterator<Item = &'static #struct_ident> {
             PARTS.iter().flat_map(|part| part.iter())
         }
@@ -984,9 +1016,6 @@ fn gen_rows_static(
         .iter()
         .map(|c| Ident::field(&c.name))
         .collect();
-    for column in &table.columns {
-        field_type(table, column, uses)?;
-    }
     let mut emitter = Emitter::default();
     let mut literals = Vec::with_capacity(rows.len());
     for row in rows {
@@ -1011,7 +1040,7 @@ fn gen_rows_static(
             .collect::<Result<Vec<_>, _>>()?;
         literals.push(quote!(#struct_ident { #(#field_idents: #values),* }));
     }
-    let n = rows.len();
+    let n = proc_macro2::Literal::usize_unsuffixed(rows.len());
     let visibility = if in_part {
         quote!(pub(super))
     } else {
