@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::rows::{Row, Value};
@@ -140,6 +141,26 @@ const KEYWORDS: &[&str] = &[
     "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
     "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
     "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Type names the generated code uses unqualified: the runtime types it
+/// imports and the prelude types it names. A table or enum may not take them.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "ColumnMeta",
+    "Date",
+    "Decimal",
+    "EnumMeta",
+    "FkAction",
+    "ForeignKeyMeta",
+    "Identity",
+    "Json",
+    "Option",
+    "TableMeta",
+    "Time",
+    "Timestamp",
+    "Timestamptz",
+    "UniqueKeyMeta",
+    "Uuid",
 ];
 
 impl Ident {
@@ -398,7 +419,18 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
 
     let table_idents: Vec<Ident> = schema.tables.keys().map(|t| Ident::type_name(t)).collect();
     let enum_idents: Vec<Ident> = schema.enums.keys().map(|e| Ident::type_name(e)).collect();
-    check_unique("table or enum", table_idents.iter().chain(&enum_idents))?;
+    // The names generated code imports or uses unqualified must stay free.
+    let reserved: Vec<Ident> = RESERVED_TYPE_NAMES
+        .iter()
+        .map(|name| Ident {
+            db: format!("(the runtime or prelude type {name})"),
+            rs: (*name).to_owned(),
+        })
+        .collect();
+    check_unique(
+        "table or enum",
+        reserved.iter().chain(&table_idents).chain(&enum_idents),
+    )?;
 
     for (table, table_ident) in schema.tables.values().zip(&table_idents) {
         let field_idents: Vec<Ident> = table
@@ -605,8 +637,9 @@ pub fn gen_mod(schema: &Schema, options: &Options) -> Result<String, CodegenErro
 /// depend on which row used it first).
 #[derive(Default)]
 struct Emitter {
-    /// Slice content (type + elements, as token text) → (type, elements).
-    slices: BTreeMap<String, (TokenStream, TokenStream)>,
+    /// Slice content (element type and values, debug-printed) → (const
+    /// name, const item).
+    slices: BTreeMap<String, (String, TokenStream)>,
 }
 
 impl Emitter {
@@ -635,6 +668,17 @@ impl Emitter {
             (TypeKind::Scalar(scalar), _) => scalar_value(scalar, value, uses)
                 .ok_or_else(|| bad("value does not match the column type"))?,
             (TypeKind::Array(scalar), Value::Array(items)) => {
+                // Key by the values, not by token text: stringifying tokens
+                // for every row is what made this slow.
+                let key = format!("{scalar:?} {items:?}");
+                if let Some((name, _)) = self.slices.get(&key) {
+                    let id = ident(name);
+                    return Ok(if column.nullable {
+                        quote!(Some(#id))
+                    } else {
+                        quote!(#id)
+                    });
+                }
                 let elements = items
                     .iter()
                     .map(|item| match item {
@@ -645,7 +689,11 @@ impl Emitter {
                     .collect::<Result<Vec<_>, _>>()?;
                 let element_type =
                     scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
-                self.slice(element_type, quote!(#(#elements),*))
+                let name = slice_const_name(&key);
+                let id = ident(&name);
+                let item = quote!(const #id: &[#element_type] = &[#(#elements),*];);
+                self.slices.insert(key, (name, item));
+                quote!(#id)
             }
             (TypeKind::Array(_), _) => return Err(bad("expected an array")),
         };
@@ -656,25 +704,14 @@ impl Emitter {
         })
     }
 
-    fn slice(&mut self, element_type: TokenStream, elements: TokenStream) -> TokenStream {
-        let key = format!("{element_type} | {elements}");
-        let name = slice_const_name(&key);
-        self.slices.entry(key).or_insert((element_type, elements));
-        let id = ident(&name);
-        quote!(#id)
-    }
-
-    /// The slice consts, sorted by name, each named from its content hash.
+    /// The slice consts, sorted by name.
     fn consts(&self) -> TokenStream {
-        let mut by_name: BTreeMap<String, TokenStream> = BTreeMap::new();
-        for (key, (ty, elements)) in &self.slices {
-            let name = ident(&slice_const_name(key));
-            by_name.insert(
-                name.to_string(),
-                quote!(const #name: &[#ty] = &[#elements];),
-            );
-        }
-        by_name.into_values().collect()
+        let by_name: BTreeMap<&str, &TokenStream> = self
+            .slices
+            .values()
+            .map(|(name, item)| (name.as_str(), item))
+            .collect();
+        by_name.into_values().cloned().collect()
     }
 }
 
@@ -935,35 +972,44 @@ pub fn gen_table_rows(
     } else {
         let mut mods = TokenStream::new();
         let mut refs = Vec::new();
-        for (n, chunk) in chunks.iter().enumerate() {
-            let part = format!("part_{:04}", n + 1);
-            let part_ident = ident(&part);
-            let path = format!("{stem}/{part}.rs");
+        for n in 0..chunks.len() {
+            let part_ident = ident(&format!("part_{:04}", n + 1));
+            let path = format!("{stem}/{part_ident}.rs");
             mods.extend(quote! {
                 #[path = #path]
                 mod #part_ident;
             });
             refs.push(quote!(&#part_ident::ROWS));
-            let mut part_uses = Uses::default();
-            part_uses.schema.insert(struct_ident.rs.clone());
-            let (consts, rows_static) =
-                gen_rows_static(table, &struct_ident, chunk, &mut part_uses, true)?;
-            let imports = part_uses.tokens(options, Some(quote!(super::super::schema)));
-            let part_doc = format!(
-                " Rows {}–{} of table `{}` (of {}), {order}.",
-                n * per_part + 1,
-                n * per_part + chunk.len(),
-                table.name,
-                rows.len()
-            );
-            let tokens = quote! {
-                #![doc = #part_doc]
-                #imports
-                #consts
-                #rows_static
-            };
-            files.push((PathBuf::from(&path), render(&path, tokens, options)?));
         }
+        // Parts are independent, so render them in parallel: parsing and
+        // pretty-printing dominate the cost of extraction.
+        let parts: Vec<(PathBuf, String)> = chunks
+            .par_iter()
+            .enumerate()
+            .map(|(n, chunk)| {
+                let path = format!("{stem}/part_{:04}.rs", n + 1);
+                let mut part_uses = Uses::default();
+                part_uses.schema.insert(struct_ident.rs.clone());
+                let (consts, rows_static) =
+                    gen_rows_static(table, &struct_ident, chunk, &mut part_uses, true)?;
+                let imports = part_uses.tokens(options, Some(quote!(super::super::schema)));
+                let part_doc = format!(
+                    " Rows {}–{} of table `{}` (of {}), {order}.",
+                    n * per_part + 1,
+                    n * per_part + chunk.len(),
+                    table.name,
+                    rows.len()
+                );
+                let tokens = quote! {
+                    #![doc = #part_doc]
+                    #imports
+                    #consts
+                    #rows_static
+                };
+                Ok((PathBuf::from(&path), render(&path, tokens, options)?))
+            })
+            .collect::<Result<_, CodegenError>>()?;
+        files.extend(parts);
         (mods, quote!(&[#(#refs),*]))
     };
 
@@ -1071,10 +1117,15 @@ pub fn gen_all(
         })
         .collect();
     check_unique("table file name", &file_names)?;
-    for name in schema.tables.keys() {
-        let table_rows = rows.get(name).map(Vec::as_slice).unwrap_or_default();
-        files.extend(gen_table_rows(schema, name, table_rows, options)?);
-    }
+    let names: Vec<&String> = schema.tables.keys().collect();
+    let per_table = names
+        .par_iter()
+        .map(|name| {
+            let table_rows = rows.get(*name).map(Vec::as_slice).unwrap_or_default();
+            gen_table_rows(schema, name, table_rows, options)
+        })
+        .collect::<Result<Vec<_>, CodegenError>>()?;
+    files.extend(per_table.into_iter().flatten());
     Ok(files)
 }
 

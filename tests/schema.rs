@@ -258,7 +258,7 @@ fn read_throughput() {
              CREATE TABLE t (id uuid PRIMARY KEY, name text NOT NULL, note text, n integer,
                              cost numeric(10,2), at timestamptz, kind kind, ids uuid[]);
              INSERT INTO t SELECT md5(i::text)::uuid, 'name ' || i, NULL, i, i / 100.0,
-                 now() - i * interval '1 minute', 'a', ARRAY[md5(i::text)::uuid]
+                 now() - i * interval '1 minute', 'a', ARRAY[md5((i % 20)::text)::uuid]
              FROM generate_series(1, {n}) i;"
         ),
     );
@@ -273,4 +273,29 @@ fn read_throughput() {
         rows.len() as f64 / secs
     );
     assert_eq!(rows.len() as i64, n);
+
+    let options = et_testdb::codegen::Options::default();
+    let start = std::time::Instant::now();
+    let files = et_testdb::codegen::gen_table_rows(&schema, "t", &rows, &options).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    let bytes: usize = files.iter().map(|(_, s)| s.len()).sum();
+    println!(
+        "generated {} files, {} bytes, in {secs:.3} s: {:.0} rows/s",
+        files.len(),
+        bytes,
+        rows.len() as f64 / secs
+    );
+    if let Ok(dir) = std::env::var("ET_BENCH_OUT") {
+        let mut all = std::collections::BTreeMap::new();
+        all.insert(
+            std::path::PathBuf::from("schema.rs"),
+            et_testdb::codegen::gen_schema(&schema, &options).unwrap(),
+        );
+        all.insert(
+            std::path::PathBuf::from("mod.rs"),
+            et_testdb::codegen::gen_mod(&schema, &options).unwrap(),
+        );
+        all.extend(files);
+        et_testdb::codegen::write_atomically(std::path::Path::new(&dir), &all).unwrap();
+    }
 }
