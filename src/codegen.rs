@@ -1260,3 +1260,47 @@ fn list_files(root: &Path, rel: &Path) -> Result<Vec<PathBuf>, CodegenError> {
     out.sort();
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents_are_cased_and_escaped() {
+        assert_eq!(Ident::field("type").rs, "r#type");
+        assert_eq!(Ident::field("userId").rs, "user_id");
+        assert_eq!(Ident::field("1st place").rs, "_1st_place");
+        assert_eq!(Ident::field("self").rs, "self_");
+        assert_eq!(Ident::type_name("Self").rs, "Self_");
+        assert_eq!(Ident::type_name("National-EG").rs, "NationalEg");
+        assert_eq!(
+            Ident::type_name("student_status_enum").rs,
+            "StudentStatusEnum"
+        );
+        assert_eq!(Ident::type_name("NONE").rs, "None");
+        assert_eq!(Ident::constant("timetable_runs").rs, "TIMETABLE_RUNS");
+        assert_eq!(Ident::field("").rs, "_empty");
+        // Every spelling is a valid identifier.
+        for id in [
+            Ident::field("type"),
+            Ident::type_name("Self"),
+            Ident::field("1st"),
+        ] {
+            let _ = id.tokens();
+        }
+    }
+
+    #[test]
+    fn colliding_names_are_an_error() {
+        let err = check_unique(
+            "column of table t",
+            &[Ident::field("user_id"), Ident::field("userId")],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column of table t \"user_id\" and \"userId\" both become the Rust name `user_id`; \
+             rename one of them in the database"
+        );
+    }
+}

@@ -243,7 +243,10 @@ fn unsupported_type_error_names_table_column_and_type() {
 }
 
 /// Throughput of row reading; prints a figure, asserts nothing about time.
-/// `cargo test --release --test schema -- --ignored --nocapture read_throughput`
+/// `cargo test --test schema -- --ignored --nocapture read_throughput`;
+/// `ET_BENCH_ROWS=N` sets the row count, `ET_BENCH_OUT=DIR` also writes the
+/// generated files there (with `ET_BENCH_RUNTIME=crate::fixture` they compile
+/// in a scratch crate that copies src/fixture.rs, to measure rustc's cost).
 #[test]
 #[ignore = "benchmark: prints rows/s"]
 fn read_throughput() {
@@ -254,11 +257,17 @@ fn read_throughput() {
     let db = TestDb::new(
         "rows_bench",
         &format!(
-            "CREATE TYPE kind AS ENUM ('a', 'b');
-             CREATE TABLE t (id uuid PRIMARY KEY, name text NOT NULL, note text, n integer,
-                             cost numeric(10,2), at timestamptz, kind kind, ids uuid[]);
-             INSERT INTO t SELECT md5(i::text)::uuid, 'name ' || i, NULL, i, i / 100.0,
-                 now() - i * interval '1 minute', 'a', ARRAY[md5((i % 20)::text)::uuid]
+            // The 9-column shape shared/codegen-costs.md measured compile costs with.
+            "CREATE TYPE kind AS ENUM ('a', 'b', 'c');
+             CREATE TABLE t (id uuid PRIMARY KEY, name text NOT NULL, email text NOT NULL,
+                             city text NOT NULL, note text, kind kind NOT NULL,
+                             at timestamptz NOT NULL, cost numeric(10,2) NOT NULL,
+                             tags text[] NOT NULL);
+             INSERT INTO t SELECT md5(i::text)::uuid, 'name ' || i, 'user' || i || '@example.test',
+                 'city ' || (i % 50), CASE WHEN i % 2 = 0 THEN 'note ' || i END,
+                 (ARRAY['a', 'b', 'c'])[1 + i % 3]::kind,
+                 '2025-01-01'::timestamptz - i * interval '1 minute', (i % 1000) / 100.0,
+                 ARRAY['tag' || (i % 7), 'tag' || (i % 3)]
              FROM generate_series(1, {n}) i;"
         ),
     );
@@ -268,13 +277,16 @@ fn read_throughput() {
     let rows = rows::load_table(&mut client, &schema, "t").unwrap();
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "read {} rows × 8 columns in {secs:.3} s: {:.0} rows/s",
+        "read {} rows × 9 columns in {secs:.3} s: {:.0} rows/s",
         rows.len(),
         rows.len() as f64 / secs
     );
     assert_eq!(rows.len() as i64, n);
 
-    let options = et_testdb::codegen::Options::default();
+    let mut options = et_testdb::codegen::Options::default();
+    if let Ok(path) = std::env::var("ET_BENCH_RUNTIME") {
+        options.runtime_path = path;
+    }
     let start = std::time::Instant::now();
     let files = et_testdb::codegen::gen_table_rows(&schema, "t", &rows, &options).unwrap();
     let secs = start.elapsed().as_secs_f64();
