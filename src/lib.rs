@@ -2,7 +2,8 @@
 //!
 //! The pipeline reads like its steps: [`restore`] (step 1) → [`migrate`]
 //! (step 2) → [`passwords`] (step 3) → [`extract`] (step 4: [`schema`] →
-//! [`anonymize`] → [`codegen`]) → [`seed`] (step 5). [`cluster`] runs the
+//! [`rows`] → [`anonymize`] → [`codegen`]) → [`seed`] (step 5). Generated
+//! fixture code is written in the types of [`fixture`]. [`cluster`] runs the
 //! embedded PostgreSQL that every step uses when no URL is configured, and
 //! [`config`] decides where each command points and refuses unsafe targets.
 

@@ -3,6 +3,8 @@
 //! then sorted by primary key so the output does not depend on physical row
 //! order.
 
+use std::collections::BTreeMap;
+
 use postgres::binary_copy::BinaryCopyOutIter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, Type};
@@ -65,7 +67,8 @@ pub enum RowsError {
 ///
 /// Ordering is derived so rows can be sorted by primary key; it matches
 /// PostgreSQL's order for the types that make sense as keys (integers,
-/// uuids, timestamps), and is byte order for text (collation-independent).
+/// uuids, timestamps), and is byte order for text and enum labels
+/// (collation-independent, so the same on every machine).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Value {
     /// SQL NULL.
@@ -206,6 +209,31 @@ pub fn load_table(
             .unwrap_or_else(|| a.cmp(b))
     });
     Ok(rows)
+}
+
+/// Reads every table of `schema` (see [`load_table`]) from one snapshot:
+/// a REPEATABLE READ, read-only transaction, so foreign keys between the
+/// tables read hold even while the database is being written to.
+pub fn load_all(
+    client: &mut postgres::Client,
+    schema: &Schema,
+) -> Result<BTreeMap<String, Vec<Row>>, RowsError> {
+    let begin_err = |source| RowsError::Copy {
+        table: "(all tables: BEGIN)".to_owned(),
+        source,
+    };
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(begin_err)?;
+    let mut all = BTreeMap::new();
+    for name in schema.tables.keys() {
+        all.insert(name.clone(), load_table(&mut tx, schema, name)?);
+    }
+    tx.commit().map_err(begin_err)?;
+    Ok(all)
 }
 
 /// Double-quotes an SQL identifier.

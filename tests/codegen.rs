@@ -41,13 +41,7 @@ fn generate_from(label: &str, sql: &str, options: &Options) -> BTreeMap<PathBuf,
     let db = TestDb::new(label, sql);
     let mut client = db.client();
     let schema = schema::load(&mut client).unwrap();
-    let mut all_rows = BTreeMap::new();
-    for name in schema.tables.keys() {
-        all_rows.insert(
-            name.clone(),
-            rows::load_table(&mut client, &schema, name).unwrap(),
-        );
-    }
+    let all_rows = rows::load_all(&mut client, &schema).unwrap();
     codegen::gen_all(&schema, &all_rows, options).unwrap()
 }
 
