@@ -14,6 +14,15 @@
 //!   `static ROWS: [Struct; N]`; bigger tables put each chunk of rows in
 //!   `auto_<table>/part_NNNN.rs` (declared with `#[path]`).
 //!
+//! The grammar of values in row literals (what build.rs must evaluate):
+//! integer literals, possibly negated (`-3`); `true`/`false`; string literals;
+//! `None` / `Some(v)`; `Uuid::from_u128(0x…)` (hex grouped like a uuid);
+//! `Decimal::from_parts(lo, mid, hi, negative, scale)`; `Timestamptz(µs)`,
+//! `Timestamp(µs)` (since 1970-01-01), `Date(days)` (since 1970-01-01),
+//! `Time(µs)` (since midnight); `Json("…")`; `EnumType::Variant`; and, for
+//! arrays, the name of a `const SLICE_<16 hex>: &[T] = &[…];` of the same file.
+//! ID consts are the primary-key value, or a tuple of them for a composite key.
+//!
 //! Why this shape: shared/codegen-costs.md measured it as the cheapest to
 //! compile (typed static arrays in ≤5k-row files, every slice literal pulled
 //! out into a deduplicated `const`, `Uuid::from_u128`, integers for times).
@@ -70,7 +79,11 @@ pub enum CodegenError {
         reason: String,
     },
     /// A column of a type codegen cannot map (see [`crate::rows::RowsError::UnsupportedType`]).
-    #[error("column {table}.{column} has unsupported type {type_name}")]
+    #[error(
+        "column {table}.{column} has type {type_name}, which the extractor does not support; \
+         supported: {}. Change the column's type or add support in src/rows.rs and src/codegen.rs",
+        crate::rows::SUPPORTED_TYPES
+    )]
     UnsupportedType {
         /// Table name.
         table: String,

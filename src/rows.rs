@@ -13,6 +13,11 @@ use rust_decimal::Decimal;
 
 use crate::schema::{Scalar, Schema, Table, TypeKind};
 
+/// The types the extractor reads and emits, for error messages.
+pub const SUPPORTED_TYPES: &str = "bool, smallint, integer, bigint, numeric, text/varchar/char, \
+     uuid, timestamptz, timestamp, date, time, json, jsonb, public enums, domains over these \
+     and one-dimensional arrays of them";
+
 /// Why a table's rows could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RowsError {
@@ -27,9 +32,7 @@ pub enum RowsError {
     /// A column has a type the extractor cannot represent as fixture code.
     #[error(
         "column {table}.{column} has type {type_name}, which the extractor does not support; \
-         supported: bool, smallint, integer, bigint, numeric, text/varchar/char, uuid, \
-         timestamptz, timestamp, date, time, json, jsonb, public enums, domains over these \
-         and one-dimensional arrays of them. Change the column's type or add support in src/rows.rs \
+         supported: {SUPPORTED_TYPES}. Change the column's type or add support in src/rows.rs \
          and src/codegen.rs"
     )]
     UnsupportedType {

@@ -285,3 +285,23 @@ fn v03_subset_code_reads_back() {
     );
     assert_eq!(schema::TABLES.len(), 16);
 }
+
+#[test]
+fn codegen_errors_name_table_column_and_type() {
+    let db = TestDb::new(
+        "codegen_errors",
+        "CREATE TABLE gadgets (id integer PRIMARY KEY, tags text[], spot point);
+         INSERT INTO gadgets VALUES (1, '{a,NULL}', NULL);",
+    );
+    let mut client = db.client();
+    let mut schema = schema::load(&mut client).unwrap();
+
+    let err = codegen::gen_schema(&schema, &Options::default()).unwrap_err();
+    insta::assert_snapshot!("codegen_unsupported_type_error", err.to_string());
+
+    // Without the unsupported column, a NULL inside an array is refused.
+    schema.tables.get_mut("gadgets").unwrap().columns.pop();
+    let rows = rows::load_table(&mut client, &schema, "gadgets").unwrap();
+    let err = codegen::gen_table_rows(&schema, "gadgets", &rows, &Options::default()).unwrap_err();
+    insta::assert_snapshot!("codegen_null_array_element_error", err.to_string());
+}
