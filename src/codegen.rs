@@ -60,6 +60,9 @@ pub enum CodegenError {
         /// The Rust name they share.
         rust: String,
     },
+    /// [`Options::runtime_path`] is not a Rust path.
+    #[error("runtime path {0:?} is not a Rust path such as `::et_testdb::fixture`")]
+    BadRuntimePath(String),
     /// A table name that the schema does not have.
     #[error("table {0:?} is not in the schema")]
     UnknownTable(String),
@@ -295,11 +298,17 @@ fn render(file_name: &str, tokens: TokenStream, options: &Options) -> Result<Str
     Ok(out)
 }
 
+fn check_options(options: &Options) -> Result<(), CodegenError> {
+    syn::parse_str::<syn::Path>(&options.runtime_path)
+        .map(drop)
+        .map_err(|_| CodegenError::BadRuntimePath(options.runtime_path.clone()))
+}
+
+/// The runtime path as tokens; [`check_options`] has vetted it.
 fn runtime(options: &Options) -> TokenStream {
-    options
-        .runtime_path
-        .parse()
-        .unwrap_or_else(|_| quote!(::et_testdb::fixture))
+    syn::parse_str::<syn::Path>(&options.runtime_path)
+        .map(|path| quote!(#path))
+        .unwrap_or_default()
 }
 
 /// The Rust types a table's fields need, by where they come from.
@@ -426,6 +435,7 @@ fn doc(text: &str) -> TokenStream {
 /// Generates `schema.rs`: the table structs with their metadata, the enums
 /// and the `TABLES` / `ENUMS` lists.
 pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenError> {
+    check_options(options)?;
     let mut uses = Uses::default();
     uses.runtime.extend(["ColumnMeta", "EnumMeta", "TableMeta"]);
     let mut items = TokenStream::new();
@@ -914,6 +924,7 @@ pub fn gen_table_rows(
     rows: &[Row],
     options: &Options,
 ) -> Result<Vec<(PathBuf, String)>, CodegenError> {
+    check_options(options)?;
     let table = schema
         .table(table_name)
         .ok_or_else(|| CodegenError::UnknownTable(table_name.to_owned()))?;
