@@ -51,10 +51,13 @@ impl Timestamp {
 
     /// As a `time` value.
     pub fn to_primitive_date_time(self) -> PrimitiveDateTime {
-        PrimitiveDateTime::new(
-            TimeDate::from_julian_day(UNIX_EPOCH_JULIAN_DAY).expect("epoch"),
-            TimeOfDay::MIDNIGHT,
-        ) + Duration::microseconds(self.0)
+        let utc = Timestamptz(self.0).to_offset_date_time();
+        PrimitiveDateTime::new(utc.date(), utc.time())
+    }
+
+    /// From a `time` value (sub-microsecond precision is truncated).
+    pub fn from_primitive_date_time(value: PrimitiveDateTime) -> Timestamp {
+        Timestamp(Timestamptz::from_offset_date_time(value.assume_utc()).0)
     }
 }
 
@@ -105,6 +108,17 @@ impl Time {
             (micros % 1_000_000) as u32,
         )
         .ok()
+    }
+
+    /// From a `time` value (sub-microsecond precision is truncated).
+    pub fn from_time(value: TimeOfDay) -> Time {
+        let (h, m, sec, micro) = value.as_hms_micro();
+        Time(
+            i64::from(h) * 3_600_000_000
+                + i64::from(m) * 60_000_000
+                + i64::from(sec) * 1_000_000
+                + i64::from(micro),
+        )
     }
 }
 

@@ -305,3 +305,31 @@ fn codegen_errors_name_table_column_and_type() {
     let err = codegen::gen_table_rows(&schema, "gadgets", &rows, &Options::default()).unwrap_err();
     insta::assert_snapshot!("codegen_null_array_element_error", err.to_string());
 }
+
+#[test]
+fn fixture_time_types_round_trip_through_time() {
+    use et_testdb::fixture::{Date, Time, Timestamp, Timestamptz};
+    use time::macros::{date, datetime, time};
+
+    let at = datetime!(1969-07-20 20:17:40.5 UTC);
+    assert_eq!(
+        Timestamptz::from_offset_date_time(at).to_offset_date_time(),
+        at
+    );
+    assert_eq!(
+        Timestamptz::from_offset_date_time(at).micros(),
+        -14_182_939_500_000
+    );
+    let local = datetime!(2025-10-01 16:00);
+    assert_eq!(
+        Timestamp::from_primitive_date_time(local).to_primitive_date_time(),
+        local
+    );
+    assert_eq!(Date::from_date(date!(1970 - 01 - 02)), Date(1));
+    assert_eq!(Date(-1).to_date(), Some(date!(1969 - 12 - 31)));
+    assert_eq!(
+        Time::from_time(time!(23:59:59.999999)),
+        Time(86_399_999_999)
+    );
+    assert_eq!(Time(86_400_000_000).to_time(), None); // PostgreSQL's 24:00:00
+}
