@@ -32,6 +32,15 @@ pub enum Error {
     /// Step 3: bcrypt re-hashing.
     #[error(transparent)]
     Passwords(#[from] crate::passwords::PasswordsError),
+    /// Step 4: introspecting the schema.
+    #[error(transparent)]
+    Schema(#[from] crate::schema::SchemaError),
+    /// Step 4: reading rows.
+    #[error(transparent)]
+    Rows(#[from] crate::rows::RowsError),
+    /// Step 4: generating or writing fixture code.
+    #[error(transparent)]
+    Codegen(#[from] crate::codegen::CodegenError),
 }
 
 /// Result with the crate's [`Error`].

@@ -2,25 +2,34 @@
 //!
 //! The pipeline reads like its steps: [`restore`] (step 1) → [`migrate`]
 //! (step 2) → [`passwords`] (step 3) → [`extract`] (step 4: [`schema`] →
-//! [`anonymize`] → [`codegen`]) → [`seed`] (step 5). [`cluster`] runs the
+//! [`rows`] → [`anonymize`] → [`codegen`]) → [`seed`] (step 5). Generated
+//! fixture code is written in the types of [`fixture`]. [`cluster`] runs the
 //! embedded PostgreSQL that every step uses when no URL is configured, and
 //! [`config`] decides where each command points and refuses unsafe targets.
 
 pub mod anonymize;
 pub mod cli;
 pub mod cluster;
+pub mod codegen;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod fixture;
 pub mod merge;
 pub mod migrate;
 pub mod passwords;
 pub mod plan;
 pub mod restore;
+pub mod rows;
+pub mod schema;
 pub mod seed;
 pub mod tools;
 
 pub use error::{Error, Result};
+
+// Generated fixture code names the runtime types as `::et_testdb::fixture::…`
+// so the same files compile inside this crate and in tests that include them.
+extern crate self as et_testdb;
 
 /// The database a command works on: `--db-url`, else `DATABASE_URL_TEST_CLI`
 /// (environment or `.env`), else the embedded cluster's test database
