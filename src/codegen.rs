@@ -17,7 +17,7 @@
 //! The grammar of values in row literals (what build.rs must evaluate):
 //! integer literals, possibly negated (`-3`); `true`/`false`; string literals;
 //! `None` / `Some(v)`; `Uuid::from_u128(0x…)` (hex grouped like a uuid);
-//! `Decimal::from_parts(lo, mid, hi, negative, scale)`; `Timestamptz(µs)`,
+//! `Decimal::from_parts(lo, mid, hi, negative, scale)`; `Timestamptz::At(µs)`,
 //! `Timestamp(µs)` (since 1970-01-01), `Date(days)` (since 1970-01-01),
 //! `Time(µs)` (since midnight); `Json("…")`; `EnumType::Variant`; and, for
 //! arrays, the name of a `const SLICE_<16 hex>: &[T] = &[…];` of the same file.
@@ -406,6 +406,51 @@ fn field_type(
     })
 }
 
+/// A const placeholder of a column's Rust type (never inserted: see
+/// `DEFAULT`).
+fn placeholder(schema: &Schema, column: &Column, uses: &mut Uses) -> TokenStream {
+    if column.nullable {
+        return quote!(None);
+    }
+    if let TypeKind::Array(_) = column.ty.kind {
+        return quote!(&[]);
+    }
+    let mut runtime = |name: &'static str| {
+        uses.runtime.insert(name);
+    };
+    match column.ty.kind.scalar() {
+        Scalar::Bool => quote!(false),
+        Scalar::Int2 | Scalar::Int4 | Scalar::Int8 => quote!(0),
+        Scalar::Text => quote!(""),
+        Scalar::Numeric => {
+            runtime("Decimal");
+            quote!(Decimal::ZERO)
+        }
+        Scalar::Uuid => {
+            runtime("Uuid");
+            quote!(Uuid::nil())
+        }
+        Scalar::Timestamptz => quote!(Timestamptz::At(0)),
+        Scalar::Timestamp => quote!(Timestamp(0)),
+        Scalar::Date => quote!(Date(0)),
+        Scalar::Time => quote!(Time(0)),
+        Scalar::Json | Scalar::Jsonb => quote!(Json("null")),
+        Scalar::Enum(name) => {
+            let ty = Ident::type_name(name);
+            let first = schema
+                .enums
+                .get(name)
+                .and_then(|e| e.labels.first())
+                .map(|l| Ident::type_name(l));
+            match first {
+                Some(v) => quote!(#ty::#v),
+                None => quote!(unreachable!()),
+            }
+        }
+        Scalar::Unsupported(_) => quote!(unreachable!()),
+    }
+}
+
 fn str_list(items: &[String]) -> TokenStream {
     quote!(&[#(#items),*])
 }
@@ -463,6 +508,7 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
             .collect();
         check_unique(&format!("column of table {}", table.name), &field_idents)?;
         let mut fields = Vec::new();
+        let mut placeholders = Vec::new();
         let mut column_metas = Vec::new();
         for (column, field) in table.columns.iter().zip(&field_idents) {
             let ty = field_type(table, column, &mut uses)?;
@@ -483,6 +529,7 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
             if let Some(generated) = &column.generated {
                 let _ = write!(described, " GENERATED ALWAYS AS ({generated}) STORED");
             }
+            placeholders.push(placeholder(schema, column, &mut uses));
             let field_doc = doc(&described);
             fields.push(quote!(#field_doc pub #field: #ty));
 
@@ -565,6 +612,13 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
             }
 
             impl #table_ident {
+                /// Placeholders for every field, for golden rows to end with
+                /// `..Table::DEFAULT`: the fields a row leaves to it are not
+                /// inserted, so the database applies its own defaults.
+                pub const DEFAULT: #table_ident = #table_ident {
+                    #(#field_idents: #placeholders,)*
+                };
+
                 /// The table's metadata: columns, keys, foreign keys.
                 pub const TABLE: TableMeta = TableMeta {
                     name: #table_name,
@@ -800,7 +854,7 @@ fn scalar_value(scalar: &Scalar, value: &Value, uses: &mut Uses) -> Option<Token
         }
         (Scalar::Timestamptz, Value::Timestamptz(m)) => {
             let m = int_literal(i128::from(*m));
-            quote!(Timestamptz(#m))
+            quote!(Timestamptz::At(#m))
         }
         (Scalar::Timestamp, Value::Timestamp(m)) => {
             let m = int_literal(i128::from(*m));

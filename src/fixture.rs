@@ -16,27 +16,53 @@ use time::{Date as TimeDate, Duration, OffsetDateTime, PrimitiveDateTime, Time a
 /// Microseconds in a day.
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// `timestamp with time zone`: microseconds since 1970-01-01 00:00:00 UTC.
+/// `timestamp with time zone`: an instant, or (in golden rows) an offset
+/// from the moment the database is seeded, for what upstream computed from
+/// "now" (`Timestamptz::FromSeed(-40 * DAY)`: forty days before seeding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamptz(pub i64);
+pub enum Timestamptz {
+    /// Microseconds since 1970-01-01 00:00:00 UTC.
+    At(i64),
+    /// Microseconds after (negative: before) the moment of seeding.
+    FromSeed(i64),
+}
 
 impl Timestamptz {
-    /// Microseconds since the Unix epoch, UTC.
-    pub const fn micros(self) -> i64 {
-        self.0
+    /// Microseconds since the Unix epoch, UTC, with relative times resolved
+    /// against `seed_time` (microseconds since the epoch).
+    pub const fn resolve(self, seed_time: i64) -> i64 {
+        match self {
+            Timestamptz::At(us) => us,
+            Timestamptz::FromSeed(offset) => seed_time + offset,
+        }
     }
 
-    /// As a `time` value in UTC.
-    pub fn to_offset_date_time(self) -> OffsetDateTime {
-        OffsetDateTime::UNIX_EPOCH + Duration::microseconds(self.0)
+    /// Microseconds since the Unix epoch, UTC; `None` for a time relative to
+    /// seeding (use [`Timestamptz::resolve`]).
+    pub const fn micros(self) -> Option<i64> {
+        match self {
+            Timestamptz::At(us) => Some(us),
+            Timestamptz::FromSeed(_) => None,
+        }
+    }
+
+    /// As a `time` value in UTC, relative times resolved against `seed_time`.
+    pub fn to_offset_date_time(self, seed_time: i64) -> OffsetDateTime {
+        OffsetDateTime::UNIX_EPOCH + Duration::microseconds(self.resolve(seed_time))
     }
 
     /// From a `time` value (sub-microsecond precision is truncated, as
     /// PostgreSQL does).
     pub fn from_offset_date_time(value: OffsetDateTime) -> Timestamptz {
-        Timestamptz((value.unix_timestamp_nanos() / 1_000) as i64)
+        Timestamptz::At((value.unix_timestamp_nanos() / 1_000) as i64)
     }
 }
+
+/// Microseconds in a second, minute, hour and day, for relative times.
+pub const SECOND: i64 = 1_000_000;
+pub const MINUTE: i64 = 60 * SECOND;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
 
 /// `timestamp without time zone`: microseconds since 1970-01-01 00:00:00
 /// (wall clock, no zone).
@@ -51,13 +77,13 @@ impl Timestamp {
 
     /// As a `time` value.
     pub fn to_primitive_date_time(self) -> PrimitiveDateTime {
-        let utc = Timestamptz(self.0).to_offset_date_time();
+        let utc = OffsetDateTime::UNIX_EPOCH + Duration::microseconds(self.0);
         PrimitiveDateTime::new(utc.date(), utc.time())
     }
 
     /// From a `time` value (sub-microsecond precision is truncated).
     pub fn from_primitive_date_time(value: PrimitiveDateTime) -> Timestamp {
-        Timestamp(Timestamptz::from_offset_date_time(value.assume_utc()).0)
+        Timestamp((value.assume_utc().unix_timestamp_nanos() / 1_000) as i64)
     }
 }
 
@@ -90,6 +116,11 @@ impl Date {
 pub struct Time(pub i64);
 
 impl Time {
+    /// `hh:mm:00`.
+    pub const fn hm(hour: i64, minute: i64) -> Time {
+        Time((hour * 60 + minute) * MINUTE)
+    }
+
     /// Microseconds since midnight.
     pub const fn micros(self) -> i64 {
         self.0
