@@ -23,6 +23,12 @@ pub enum Error {
     /// Step 2: the v0.3 migrations.
     #[error(transparent)]
     Migrate(#[from] crate::migrate::MigrateError),
+    /// Step 4: extraction.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+    /// Merging fixture sources at run time.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
     /// Step 5: seeding.
     #[error(transparent)]
     Seed(#[from] crate::seed::SeedError),

@@ -14,10 +14,12 @@ pub mod codegen;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod fixture;
 pub mod merge;
 pub mod migrate;
 pub mod passwords;
+pub mod pipeline;
 pub mod plan;
 pub mod restore;
 pub mod rows;
@@ -40,3 +42,12 @@ pub fn target_url(cli_url: Option<&str>) -> Result<config::DbUrl> {
         config::Target::Embedded => Ok(cluster::Cluster::ensure()?.test_url()),
     }
 }
+
+/// The extracted fixtures (written by `cargo run --bin extract`; never edit).
+#[rustfmt::skip]
+#[path = "../generated/mod.rs"]
+pub mod generated;
+
+/// The hand-written golden fixtures tests reference by name.
+#[path = "../golden/mod.rs"]
+pub mod golden;
