@@ -1086,7 +1086,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x010bbadc_e348_b91d_bac8_8583b854611a),
         student_id: Uuid::from_u128(0x1aeb8042_b988_4fe2_bbc1_844360fb05f8),
-        name: "Algorithms and flowcharts",
+        name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1097,7 +1097,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x01d68558_b67d_79d3_614e_b2c4db5bdb72),
         student_id: Uuid::from_u128(0xbc6f75b7_d37e_415f_a709_d0d51a11eac8),
-        name: "Algorithms and flowcharts HW 7",
+        name: "Rerum minus",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1108,7 +1108,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x01f46ce6_bdd4_42dd_c5ac_cc3ec7e00bcd),
         student_id: Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1119,7 +1119,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x021beeed_f7ce_9dea_40e9_4f986898c759),
         student_id: Uuid::from_u128(0x0c9e7dc2_09e2_40ec_beb1_114b2c598e68),
-        name: "Math past paper May/June 2018",
+        name: "Dolor quia ducimus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1130,7 +1130,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x032b17f4_e129_e89a_bcd2_36c99ff63265),
         student_id: Uuid::from_u128(0xaebde27d_cb7d_47ab_92da_fdddd1c0fece),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1141,7 +1141,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0335350b_ce6f_e27a_edc3_d60217b37f1b),
         student_id: Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1152,7 +1152,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x03864441_9b74_6928_fb61_43c79f3ffa58),
         student_id: Uuid::from_u128(0xaebde27d_cb7d_47ab_92da_fdddd1c0fece),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1163,7 +1163,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x03eca25c_d949_06b9_5136_b4041abf43d1),
         student_id: Uuid::from_u128(0x661d60fc_ceeb_4773_b148_cf8a4bee4622),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1174,7 +1174,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0461c854_9ad9_2876_154c_476dce24eadf),
         student_id: Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
-        name: "Math past paper Oct/Nov 2024",
+        name: "Eveniet dolor neque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1185,7 +1185,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0530bb79_8f66_734c_c96d_416286a2c182),
         student_id: Uuid::from_u128(0x85d7a552_7390_4123_b8ea_dcaa0a648957),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1196,7 +1196,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x06c7a2e8_01a6_4602_4f17_73df6a767c3b),
         student_id: Uuid::from_u128(0xd66c09f3_f3f8_4b97_87b3_cd57c2a0908c),
-        name: "Math past paper Feb/March 2019",
+        name: "Totam quasi voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1207,7 +1207,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x06cbba79_533d_29be_b37b_765a00512a2f),
         student_id: Uuid::from_u128(0x79e60097_e401_439b_8864_49135c6b0fb0),
-        name: "Physics past paper May/June 2023",
+        name: "Ipsa enim dolores",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1218,7 +1218,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x08c28c09_06b0_de92_c600_93d7ce1bed79),
         student_id: Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1229,7 +1229,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x093d0475_bd1d_a6aa_8263_b3225b589e83),
         student_id: Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1240,7 +1240,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0c34cf11_e048_c1f8_0754_9c941c40e1b1),
         student_id: Uuid::from_u128(0xa2adc5bc_6e5f_4184_8485_b2dd1c2dc076),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1251,7 +1251,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0d87cf6c_03c8_56d4_65a1_da7f6af856f4),
         student_id: Uuid::from_u128(0x4cd5a26c_afb9_4969_bc9d_84d5ba1ff6bb),
-        name: "Math past paper Feb/March 2020",
+        name: "Et unde",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1262,7 +1262,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0e7f79ac_f805_c91e_4cf0_c33a0ff3fbee),
         student_id: Uuid::from_u128(0x9685a0d0_2d83_4dce_8bec_323e218c7d30),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1273,7 +1273,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0e8ae49e_122f_35b1_bbd7_610cf3f89cf8),
         student_id: Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1284,7 +1284,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x0fc272f5_cbee_0eaa_02e9_e1f5887be5d2),
         student_id: Uuid::from_u128(0x11ebb9fc_44ec_4789_a252_236ebb52ec76),
-        name: "Math past paper Oct/Nov 2023",
+        name: "Porro iure autem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1295,7 +1295,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x10d854f5_1383_d787_1ac2_5f68dcada8bd),
         student_id: Uuid::from_u128(0x42ec802f_0d37_4598_aecf_c0aecfcd7cde),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1306,7 +1306,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x10f1d768_66d5_dee0_f68c_92cbbd278c18),
         student_id: Uuid::from_u128(0x2847aee8_4ac4_4b45_b8d8_77cde024aeb1),
-        name: "Math past paper Oct/Nov 2023",
+        name: "Porro iure autem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1317,7 +1317,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x10fbf939_00b3_5b7f_7cd8_69542466f071),
         student_id: Uuid::from_u128(0x5cc9e2b5_e16e_4915_bbfc_cae643c9e319),
-        name: "Electric circuits HW 2",
+        name: "Excepturi totam",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1328,7 +1328,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x123359a5_9973_1533_f56f_73026bf23450),
         student_id: Uuid::from_u128(0x3f0fa386_7c69_4dde_ac51_5f1e094f5d94),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1339,7 +1339,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x138af1cc_080b_798e_004d_1575a1838865),
         student_id: Uuid::from_u128(0xf9b78739_504e_4223_969b_99aacdf8e19e),
-        name: "Math past paper Feb/March 2022",
+        name: "Voluptatum voluptatem voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1350,7 +1350,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x139748fb_2e74_c670_97c9_7882b60634a5),
         student_id: Uuid::from_u128(0x6ea2fc91_99e1_42ac_8d6b_461f6b13a755),
-        name: "Algorithms and flowcharts",
+        name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1361,7 +1361,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x14150cb1_c996_7f9a_a374_d4a157af9fee),
         student_id: Uuid::from_u128(0x22a1b986_370e_4837_908c_bf85ac0c5e9d),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1372,7 +1372,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x155c6a49_5d92_f0ed_ae75_036eed1491bc),
         student_id: Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1385,7 +1385,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x17b346cf_4fef_9509_e15c_bdb5e4398694),
         student_id: Uuid::from_u128(0xd60cd018_6146_458c_a099_b02cfb1fc4f2),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1396,7 +1396,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x18fd89d7_ad24_c800_7b10_a7801624cfac),
         student_id: Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1407,7 +1407,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x190c31f5_199e_0901_db43_ed5ceea440d7),
         student_id: Uuid::from_u128(0x89cd605b_fb52_4231_9ac5_fedfd36658ca),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1418,7 +1418,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1a147a04_179c_ed57_5a77_866e3f83e604),
         student_id: Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
-        name: "Math past paper Oct/Nov 2023",
+        name: "Porro iure autem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1429,7 +1429,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1a159e7d_7f8e_c029_5d21_f8105655ee01),
         student_id: Uuid::from_u128(0xbf1884a6_e741_4e48_a4a4_441abc2b3caa),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1440,7 +1440,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1a59b248_0c72_649c_eeb3_0192788aa074),
         student_id: Uuid::from_u128(0x33c576ba_1715_419f_89e6_f57636cd738c),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1453,7 +1453,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1b00c5ed_153d_0f5d_ec52_92f3edc479e2),
         student_id: Uuid::from_u128(0xe4f6e810_6313_43ec_a297_27aed69b5eb6),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1464,7 +1464,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1c1f3215_b06d_d8e5_1054_cb27cfcfbdf4),
         student_id: Uuid::from_u128(0xc97eef6a_7446_4358_a9cc_b4a94b0de283),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1475,7 +1475,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1c7c67fe_06b8_c9c8_86b6_663a6878a6b9),
         student_id: Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1486,7 +1486,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1c94a78f_a3e9_9c97_9feb_834002b7f1cc),
         student_id: Uuid::from_u128(0x42e92adf_3400_4227_82c1_050456a8eeca),
-        name: "Waves HW 4",
+        name: "Nobis iste repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1497,7 +1497,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1cc3d84f_3e66_1a4d_35d7_bf31db2c55cc),
         student_id: Uuid::from_u128(0xd4ff7fe3_0444_4ca0_b110_f6646ca3c358),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1508,7 +1508,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1d1c2ebf_d370_5175_f42f_85bc3221c25b),
         student_id: Uuid::from_u128(0x9ac4a341_9114_4134_8009_b855b3d833f1),
-        name: "Physics past paper Feb/March 2019",
+        name: "Tempora ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1519,7 +1519,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1d34facb_bf05_bb80_723c_e01e64e06ba6),
         student_id: Uuid::from_u128(0xa2fdaf0d_f3a3_4952_9b53_ec05e01c2f62),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1530,7 +1530,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1de868d1_816d_adb3_003c_4bfcb72e94af),
         student_id: Uuid::from_u128(0x7e7ba8da_4414_4b7a_a292_863010fae2b7),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1541,7 +1541,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1e5f637b_f6f7_9f20_c5fd_f5e2f106b9a7),
         student_id: Uuid::from_u128(0x3d165974_5dbe_46e0_82f1_1225d3003e02),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1552,7 +1552,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1e9e24f6_67c9_5b96_dd35_5f3658bfb791),
         student_id: Uuid::from_u128(0xc97eef6a_7446_4358_a9cc_b4a94b0de283),
-        name: "Math past paper May/June 2022",
+        name: "Commodi voluptas aut",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1563,7 +1563,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1eddd7b6_851b_4732_6c9a_93c2d0531a5a),
         student_id: Uuid::from_u128(0x830313bc_7068_473c_82a1_efba9a47b893),
-        name: "Waves HW 8",
+        name: "Ducimus et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1574,7 +1574,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x1f39e9fe_a14b_7f52_cb79_b1207d82487b),
         student_id: Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1585,7 +1585,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x207dde4a_4dbd_9af5_e4c9_0202d0894b36),
         student_id: Uuid::from_u128(0xd2e69748_afce_46b3_9ffe_3c9d277dbba7),
-        name: "Photosynthesis HW 7",
+        name: "Sunt libero",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1596,7 +1596,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x20aace59_6299_0982_b3f1_88edf90c72f1),
         student_id: Uuid::from_u128(0xd2e69748_afce_46b3_9ffe_3c9d277dbba7),
-        name: "IT past paper May/June 2018",
+        name: "Natus vel",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1607,7 +1607,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2243dc62_3358_ec0b_97a3_add24372e851),
         student_id: Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
-        name: "Physics past paper May/June 2022",
+        name: "Nulla pariatur autem",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1618,7 +1618,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2357aaa7_4725_fa40_ee90_4ef9f0d8500b),
         student_id: Uuid::from_u128(0x2847aee8_4ac4_4b45_b8d8_77cde024aeb1),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1629,7 +1629,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x236466bd_898c_ef76_19ab_c065e29f47a4),
         student_id: Uuid::from_u128(0xb888ed26_bc54_4867_a40d_753160779c53),
-        name: "Cells HW 6",
+        name: "Ut eius",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1640,7 +1640,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2546cbdc_3859_3cf3_6422_09f2499efdfa),
         student_id: Uuid::from_u128(0x965846b9_fa4c_414d_a3ae_f9d5903d729c),
-        name: "Periodic table HW 1",
+        name: "Enim et distinctio",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1651,7 +1651,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x26935976_23e4_b788_f219_d49bebdc89a5),
         student_id: Uuid::from_u128(0x5cc9e2b5_e16e_4915_bbfc_cae643c9e319),
-        name: "Algebra HW 2",
+        name: "Quos nemo",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1662,7 +1662,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x26938f0d_1769_45de_98eb_608832c7e06d),
         student_id: Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
-        name: "Physics past paper May/June 2021",
+        name: "Cumque ab et",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1673,7 +1673,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x28b6511f_b4d9_61b8_7945_0d98581b5371),
         student_id: Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
-        name: "Math past paper Oct/Nov 2018",
+        name: "Enim quam eius",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1684,7 +1684,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x29deefb7_0d49_7113_c3f3_7dee4eae5adb),
         student_id: Uuid::from_u128(0xced9cac6_a3cf_4a18_9fa1_04545b012a4b),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1695,7 +1695,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2a8775fc_5ee8_eb67_f708_4e8c81398b71),
         student_id: Uuid::from_u128(0xb13057ef_02cc_4515_8cf1_1c80d0c90d01),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1706,7 +1706,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2a953e23_8407_0892_b31c_fdb42bfbfc64),
         student_id: Uuid::from_u128(0x76a04241_d5e3_400c_b92e_3bd821c10ae1),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1717,7 +1717,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2b0be24d_d879_6029_7581_a0f992bb1455),
         student_id: Uuid::from_u128(0xc0ee3f4e_e689_4fe5_90cb_e840717c82ad),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1728,7 +1728,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2bd3207a_10c9_c73f_88f0_52077acfa6fb),
         student_id: Uuid::from_u128(0xb90f7b06_0456_47e1_9fc4_c16674e3ecbf),
-        name: "Math past paper Oct/Nov 2023",
+        name: "Porro iure autem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1739,7 +1739,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2bfab013_94b7_63b9_0a31_b52433779b3b),
         student_id: Uuid::from_u128(0x19cf0aae_ad49_46e4_851d_e4983d23a133),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1750,7 +1750,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2c2fa5d6_830a_5157_9a03_e9fd82b339c4),
         student_id: Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1763,7 +1763,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2d9e94db_621d_a80e_88f1_0b0a936f56fe),
         student_id: Uuid::from_u128(0x8d169030_817a_453f_9575_40479c0805c1),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1774,7 +1774,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2e929d42_df95_894b_5909_61c2f4e9b2a2),
         student_id: Uuid::from_u128(0xae371dba_82c2_4b45_90b0_8e1e0d57c35b),
-        name: "Math past paper Oct/Nov 2021",
+        name: "Non ipsam aperiam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1785,7 +1785,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2f9ae850_c68e_e0db_2497_e5b777f6fba4),
         student_id: Uuid::from_u128(0x22a1b986_370e_4837_908c_bf85ac0c5e9d),
-        name: "Physics past paper Feb/March 2024",
+        name: "In consectetur repellendus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1796,7 +1796,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x2fde2f56_3743_2030_9271_6bebe782c7bd),
         student_id: Uuid::from_u128(0x1f21e4d0_b5a5_41c8_ae59_cb8b33da0c4a),
-        name: "Algorithms and flowcharts",
+        name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1807,7 +1807,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x311b6f60_ea64_df1d_f5a1_648f9f36509a),
         student_id: Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1818,7 +1818,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3146ecbb_3506_1147_1452_3888e8ad2487),
         student_id: Uuid::from_u128(0x2847aee8_4ac4_4b45_b8d8_77cde024aeb1),
-        name: "Forces and motion HW 1",
+        name: "Sed nesciunt itaque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1829,7 +1829,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x317dc87b_1d96_923b_6833_4477b868b3dd),
         student_id: Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1840,7 +1840,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x328b064f_6a0e_a909_96f7_8b0f454e9938),
         student_id: Uuid::from_u128(0x9685a0d0_2d83_4dce_8bec_323e218c7d30),
-        name: "Hooke's law HW 3",
+        name: "Voluptate veritatis aut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1851,7 +1851,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x337f52e5_0a0b_05ef_23ac_d58de712d949),
         student_id: Uuid::from_u128(0x1da1c1a8_f585_4f32_a383_5af71f4b10d1),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1864,7 +1864,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3383114d_2013_15e8_a371_3b5b4c38e0a4),
         student_id: Uuid::from_u128(0x76095f86_2c63_4c33_9c2a_881537576438),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1875,7 +1875,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3403693c_8b38_6a05_dabf_32f9bbd3a4be),
         student_id: Uuid::from_u128(0x9b39cfbe_0adb_41fc_9122_ea7871bb7cef),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1886,7 +1886,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x343db53e_6e60_8f6b_3f52_f8debd981cff),
         student_id: Uuid::from_u128(0x1da1c1a8_f585_4f32_a383_5af71f4b10d1),
-        name: "Physics past paper May/June 2021",
+        name: "Cumque ab et",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1897,7 +1897,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x34ec0c6a_e410_5e6d_45aa_4ad422029ada),
         student_id: Uuid::from_u128(0x8c8457c1_b5cf_4e84_bf61_8596428aca86),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1908,7 +1908,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x35656615_e524_f0e1_c3cf_214c1d577b38),
         student_id: Uuid::from_u128(0x76a04241_d5e3_400c_b92e_3bd821c10ae1),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1919,7 +1919,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x356e4373_7e93_e408_ba78_91c45a1df329),
         student_id: Uuid::from_u128(0x8d169030_817a_453f_9575_40479c0805c1),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1930,7 +1930,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x372da0db_abbb_9e37_781c_0353db177d2b),
         student_id: Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1941,7 +1941,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x37f4cdd1_964e_a0ea_f80f_d87c2dc140da),
         student_id: Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
-        name: "Algebra HW 6",
+        name: "Officiis reiciendis voluptatum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1952,7 +1952,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3810cdd7_4435_1737_9863_e0eab9321b60),
         student_id: Uuid::from_u128(0xc64ceb0b_f6e9_442b_8a9d_ca04f2a896f6),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1963,7 +1963,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3890649c_58c8_731d_4e91_e6ab34349746),
         student_id: Uuid::from_u128(0xff368136_ee4b_4f14_8152_3a03a6e88837),
-        name: "Math past paper Feb/March 2020",
+        name: "Et unde",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -1974,7 +1974,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x390fc0f0_a9ce_2915_7c3f_d8f0e5afa6f6),
         student_id: Uuid::from_u128(0x33c576ba_1715_419f_89e6_f57636cd738c),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -1985,7 +1985,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3dfaca42_e24e_2866_39ba_b95efe4d18c8),
         student_id: Uuid::from_u128(0x257ee26e_13e0_4aa2_bc72_07f420ca91e4),
-        name: "Numbers and indices HW 8",
+        name: "Distinctio qui nihil",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -1996,7 +1996,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3e7fbee9_ec51_017a_6dd1_5f5000cfd554),
         student_id: Uuid::from_u128(0xd2e69748_afce_46b3_9ffe_3c9d277dbba7),
-        name: "Trigonometry HW 5",
+        name: "Neque accusantium",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2007,7 +2007,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3ea8fecd_5770_025f_43e6_80f6c6fcfb9f),
         student_id: Uuid::from_u128(0xae371dba_82c2_4b45_90b0_8e1e0d57c35b),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2018,7 +2018,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3f09c707_0d42_bd62_2335_a5187282bcba),
         student_id: Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2029,7 +2029,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x3fd94d1c_80ac_f112_8019_5f18813bbf37),
         student_id: Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
-        name: "IT past paper May/June 2023",
+        name: "Deserunt assumenda",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2040,7 +2040,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x40bb6c35_6dac_b1eb_9757_a4c2b5187b7f),
         student_id: Uuid::from_u128(0xa2f9816f_c976_48c8_a044_1199b5302df5),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2051,7 +2051,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x40bc568f_cb34_44b7_93ef_ecac8922ff13),
         student_id: Uuid::from_u128(0xea2c80a2_aec5_462c_9f7d_d580624193cb),
-        name: "Forces and motion HW 7",
+        name: "Esse omnis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2062,7 +2062,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x40d581ac_87b9_2cec_80ad_45c4041a41b1),
         student_id: Uuid::from_u128(0x11ebb9fc_44ec_4789_a252_236ebb52ec76),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2073,7 +2073,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x41c61e01_7744_c5d8_b9cf_e29a49428bcc),
         student_id: Uuid::from_u128(0x9af2c07f_5644_4c42_b8ea_d3886eeaa1ec),
-        name: "Algebra HW 7",
+        name: "Nobis consequatur",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2084,7 +2084,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x41cfdf06_e380_5389_fdea_13244b81fb79),
         student_id: Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2095,7 +2095,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x421a93b8_db47_51f4_aa59_3d8737af887d),
         student_id: Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
-        name: "Math past paper May/June 2019",
+        name: "Dignissimos rerum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2106,7 +2106,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x42f464f1_f17b_798c_7bf1_6022cfb1d17f),
         student_id: Uuid::from_u128(0xaf716174_dc49_4ad8_abfa_34230b726ef4),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2117,7 +2117,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x432668a6_9562_eba8_1907_ee376d4b6f96),
         student_id: Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2128,7 +2128,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x436c9daf_ae00_a647_bc02_e07de1c22c02),
         student_id: Uuid::from_u128(0xe844d20a_5ff5_410a_a5ed_562149ee4f3f),
-        name: "Physics past paper May/June 2018",
+        name: "Et est",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2139,7 +2139,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x43a7f9b4_f3a6_8ae8_eaa3_26b526fd58c3),
         student_id: Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
-        name: "IT past paper May/June 2019",
+        name: "Et nesciunt",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2150,7 +2150,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x453772c1_32c5_dc02_b9c9_4b70efbe45e0),
         student_id: Uuid::from_u128(0x7912b22d_53d1_4ed2_b25d_60e5c1b62295),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2161,7 +2161,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x456e2d9a_c4c7_3de5_5ebc_572944b5fa67),
         student_id: Uuid::from_u128(0x3e791889_68c3_499c_b2db_b20dc3e83b70),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2172,7 +2172,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x45a8d203_a0ae_04a2_d28e_70c4cf0452e5),
         student_id: Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2183,7 +2183,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x47528352_01ff_444d_bcd3_74279eabffa1),
         student_id: Uuid::from_u128(0x3f0fa386_7c69_4dde_ac51_5f1e094f5d94),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2194,7 +2194,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x47d947af_7abd_2900_7adf_85b097e040ee),
         student_id: Uuid::from_u128(0x9cdc0217_3a7e_4d5d_bdfe_a8ad1c804d00),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2205,7 +2205,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4af7d3f0_50e9_be63_e03d_727a51d01aae),
         student_id: Uuid::from_u128(0x36cf45af_29ab_41ac_ab43_da5fe1b2ea08),
-        name: "Numbers and indices HW 7",
+        name: "Qui aliquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2216,7 +2216,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4b29bc32_46bd_7f2f_2396_c741161b8f6b),
         student_id: Uuid::from_u128(0x2ed9740f_20e4_448a_b16b_91d7f38623c3),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2227,7 +2227,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4b57f354_7fb6_a46c_447c_e4eb31c8ac02),
         student_id: Uuid::from_u128(0xbafe6462_459c_4e15_8835_1b1d7c22de3e),
-        name: "Math past paper Oct/Nov 2018",
+        name: "Enim quam eius",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2238,7 +2238,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4bdeca7d_657f_e477_1b46_7ce02c3e0a47),
         student_id: Uuid::from_u128(0x3919b092_9411_4a8d_877f_69291797a70b),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2249,7 +2249,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4caf5803_5595_ba8c_270b_f55d7958540e),
         student_id: Uuid::from_u128(0x983f1397_33d2_4d52_b9fb_8cce1f241d3b),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2260,7 +2260,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4d4b746c_fa6b_2f12_1012_2076b2cbe5f3),
         student_id: Uuid::from_u128(0x925def4d_4a32_4687_abca_f784dfd7e35b),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2271,7 +2271,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x4f75b365_4f40_e82f_a593_ebed42b11536),
         student_id: Uuid::from_u128(0xb90f7b06_0456_47e1_9fc4_c16674e3ecbf),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2282,7 +2282,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x50039e3f_9915_071c_3820_6fb7fe23b044),
         student_id: Uuid::from_u128(0x9612bcd2_d432_4585_9cbd_3d3de200de4f),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2293,7 +2293,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x50553491_63d1_2dcf_2190_33d7538dd182),
         student_id: Uuid::from_u128(0x19cf0aae_ad49_46e4_851d_e4983d23a133),
-        name: "Spreadsheets HW 2",
+        name: "Expedita et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2304,7 +2304,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x51455228_40bc_f3ac_6045_cd29f3f60f4d),
         student_id: Uuid::from_u128(0x4af56cca_273d_4d16_90ee_330b3b10e8b5),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2317,7 +2317,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x52827ca4_0d7e_29a7_80af_718edf591c34),
         student_id: Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2328,7 +2328,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x529901b4_d35e_8b85_5d96_d43211db4200),
         student_id: Uuid::from_u128(0x0c9e7dc2_09e2_40ec_beb1_114b2c598e68),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2339,7 +2339,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x529d7a10_09ba_0547_4749_6f951c3e9ccc),
         student_id: Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
-        name: "Math past paper Oct/Nov 2019",
+        name: "Modi quisquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2350,7 +2350,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x53190827_4b24_8e06_81af_32516afcc52e),
         student_id: Uuid::from_u128(0x9bec10ef_5b67_4f04_b1bf_55a0c9366b0e),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2361,7 +2361,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x53308873_4bc3_ea98_4020_f530bf486fc6),
         student_id: Uuid::from_u128(0x3053f0f1_9edb_4054_8bdd_0a2bef7a41aa),
-        name: "Physics past paper Feb/March 2023",
+        name: "Quo dolorum",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2372,7 +2372,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5339c5c0_2449_4d6e_9bd3_fe998a6b01a7),
         student_id: Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2383,7 +2383,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x54c73a39_a648_7a0b_e55a_cffc747a6918),
         student_id: Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
-        name: "Algebra HW 4",
+        name: "Voluptas deleniti voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2394,7 +2394,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5585df38_6d9b_b199_a270_e5a89ed6302b),
         student_id: Uuid::from_u128(0x3eb7b6c0_ceef_4595_a795_d60dabe4c7a8),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2405,7 +2405,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x55b94cb7_223f_181f_07bd_7aee72bfb1d5),
         student_id: Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
-        name: "Math past paper May/June 2019",
+        name: "Dignissimos rerum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2416,7 +2416,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x562e731e_d899_758d_51db_f75166df9dfc),
         student_id: Uuid::from_u128(0x2864af19_f13f_483d_be32_01314907490f),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2427,7 +2427,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x56773336_f1d3_d25c_da86_2299ac2ae5a0),
         student_id: Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2438,7 +2438,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x56e9e588_c15b_f10d_5fef_08bd3d609f4d),
         student_id: Uuid::from_u128(0xa2adc5bc_6e5f_4184_8485_b2dd1c2dc076),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2449,7 +2449,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x57589788_792b_13a9_ea77_a3be0eacc926),
         student_id: Uuid::from_u128(0xbafe6462_459c_4e15_8835_1b1d7c22de3e),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2460,7 +2460,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x586d48c9_376a_bc7c_442d_1485136f990a),
         student_id: Uuid::from_u128(0x1aeb8042_b988_4fe2_bbc1_844360fb05f8),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2471,7 +2471,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x59720a13_9385_c4f1_b74b_dd4b89939d0e),
         student_id: Uuid::from_u128(0x42e27745_175d_4f7e_abe5_e155b5aeee37),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2482,7 +2482,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x59d6ea92_6863_0bb4_1cd2_15d643ce16d2),
         student_id: Uuid::from_u128(0xefb2fcb8_a917_48e9_b5ad_3b7f5c93db84),
-        name: "Simultaneous equations HW 8",
+        name: "Dolores quaerat",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2493,7 +2493,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5a0dfc94_cf85_6068_4ac6_64b81305f623),
         student_id: Uuid::from_u128(0x0b44076f_5672_4008_8398_86e0efe49d8c),
-        name: "Math past paper May/June 2020",
+        name: "Assumenda aut assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2504,7 +2504,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5b0bc572_1a56_9f44_78e3_2458e5a584f9),
         student_id: Uuid::from_u128(0xefb2fcb8_a917_48e9_b5ad_3b7f5c93db84),
-        name: "Physics past paper Oct/Nov 2019",
+        name: "Rerum minima",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2515,7 +2515,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5b7a8c39_c343_3938_d1be_076b8d776e47),
         student_id: Uuid::from_u128(0xa49e27d5_37b4_444f_b921_8d969acc7e91),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2526,7 +2526,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5d27375e_684a_c650_c123_adc66bf1fda1),
         student_id: Uuid::from_u128(0xc97eef6a_7446_4358_a9cc_b4a94b0de283),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2537,7 +2537,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5e9b667a_ac32_8248_83d4_323b55a77c62),
         student_id: Uuid::from_u128(0x45f8304a_dccc_47ce_a3da_f192026c3754),
-        name: "Moles HW 4",
+        name: "Corrupti quidem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2548,7 +2548,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5f2f5b97_060c_2124_043d_b6a08cacaecf),
         student_id: Uuid::from_u128(0x1f21e4d0_b5a5_41c8_ae59_cb8b33da0c4a),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2559,7 +2559,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5f7d4857_f214_0fe6_bfa9_005cdfdfc2cf),
         student_id: Uuid::from_u128(0x8201311e_7c66_45ac_b2d6_d9e9ff946501),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2570,7 +2570,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5f8fd75a_fbbd_cf5d_afd4_d3a403065bdb),
         student_id: Uuid::from_u128(0x552ab6c5_f3c1_4e58_b70c_6bb5cbed21fe),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2581,7 +2581,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x5fa3eab5_907e_c5b5_394e_08f620a4be9b),
         student_id: Uuid::from_u128(0xa2f9816f_c976_48c8_a044_1199b5302df5),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2592,7 +2592,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x60143787_3a43_83ab_6ac1_f862d2347437),
         student_id: Uuid::from_u128(0xe844d20a_5ff5_410a_a5ed_562149ee4f3f),
-        name: "Physics past paper Oct/Nov 2021",
+        name: "Iure non",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2603,7 +2603,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x60cbe638_ff0f_70f0_875c_d19fc63a1138),
         student_id: Uuid::from_u128(0xaf716174_dc49_4ad8_abfa_34230b726ef4),
-        name: "Forces and motion HW 6",
+        name: "Perferendis quam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2614,7 +2614,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x624403d3_5469_e45e_97ea_79a4a04ffcdb),
         student_id: Uuid::from_u128(0xe4f6e810_6313_43ec_a297_27aed69b5eb6),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2625,7 +2625,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x637a54ec_933a_2619_788a_e4a45b965ead),
         student_id: Uuid::from_u128(0xf9b78739_504e_4223_969b_99aacdf8e19e),
-        name: "Chemistry past paper May/June 2019",
+        name: "Dolorum veritatis occaecati",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2636,7 +2636,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x641fe774_f788_5630_1715_e725fc767ebf),
         student_id: Uuid::from_u128(0x983f1397_33d2_4d52_b9fb_8cce1f241d3b),
-        name: "Math past paper Feb/March 2023",
+        name: "Cum expedita",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2647,7 +2647,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x65507d91_204e_539c_0682_3067b3a67938),
         student_id: Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
-        name: "Numbers and indices HW 2",
+        name: "Dolorem officiis et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2658,7 +2658,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x668feff4_fa23_7256_f00c_eac25a0b6ba1),
         student_id: Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
-        name: "Physics past paper May/June 2020",
+        name: "Itaque minus similique",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2669,7 +2669,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x67d8b15f_be74_99ec_aa26_ef64e2784d8c),
         student_id: Uuid::from_u128(0xea2c80a2_aec5_462c_9f7d_d580624193cb),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2680,7 +2680,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6b43eb77_45b1_7288_a9bc_689464483098),
         student_id: Uuid::from_u128(0x3ca10850_605f_4784_bd20_48a3e5817586),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2691,7 +2691,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6b520661_7b9a_5b00_782e_dd5f8d1ef5fb),
         student_id: Uuid::from_u128(0x6ead7604_a5df_4b2a_af1b_99672b1a84b7),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2702,7 +2702,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6b7a5261_0791_fae6_680b_665f77b9f5f2),
         student_id: Uuid::from_u128(0x552ab6c5_f3c1_4e58_b70c_6bb5cbed21fe),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2713,7 +2713,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6bbde242_7382_aa37_f5b2_baa487bb3ff3),
         student_id: Uuid::from_u128(0xc609f2e5_0652_47b8_b4f7_f7b76f621ee5),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2724,7 +2724,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6c60dea4_63ba_faef_85a2_497d368ab078),
         student_id: Uuid::from_u128(0x43cbc91f_8c02_40f5_b85a_f8aeb1c59279),
-        name: "Algorithms and flowcharts",
+        name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2735,7 +2735,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6cc3bea9_52d7_21d4_a05f_bd68ec76012d),
         student_id: Uuid::from_u128(0x7dc6cf83_74d7_4038_ab30_dc8797e9cbaf),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2746,7 +2746,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6cc44ebf_9acb_8deb_c15e_743aab3afcc4),
         student_id: Uuid::from_u128(0x5f5a3865_663d_4caf_a14c_7ed936aa2498),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2757,7 +2757,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6da7091d_b770_5448_c3c1_eeabcbe96c2a),
         student_id: Uuid::from_u128(0xaebde27d_cb7d_47ab_92da_fdddd1c0fece),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2768,7 +2768,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6ed2803e_356c_4a9b_e3f0_54bf8c8c03fe),
         student_id: Uuid::from_u128(0x9af2c07f_5644_4c42_b8ea_d3886eeaa1ec),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2779,7 +2779,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6efe7d68_5866_dcbc_2206_f97864413ca9),
         student_id: Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2790,7 +2790,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6f9fc174_2da5_b15b_2493_c99fcf5829fb),
         student_id: Uuid::from_u128(0x137a6b38_68ef_4b0e_91df_f854135d3853),
-        name: "Electric circuits HW 1",
+        name: "Laudantium a",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2801,7 +2801,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6fa06b43_4a1c_6cb2_b661_0714cfc81f19),
         student_id: Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
-        name: "Physics past paper Feb/March 2020",
+        name: "Velit deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2812,7 +2812,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x6fbf3085_8cea_8921_0b21_a36dbf70f502),
         student_id: Uuid::from_u128(0x983f1397_33d2_4d52_b9fb_8cce1f241d3b),
-        name: "Math past paper Feb/March 2021",
+        name: "Et quia eum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -2823,7 +2823,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7031128b_ce79_d100_8b94_4da7e6a7c7bd),
         student_id: Uuid::from_u128(0x215c0d80_abff_464c_915b_469faaf91448),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2834,7 +2834,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x70e16375_3529_a73e_b005_14a2d7e14b20),
         student_id: Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2845,7 +2845,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x719c285a_f36f_59c2_3970_e4b553fc619c),
         student_id: Uuid::from_u128(0x9bec10ef_5b67_4f04_b1bf_55a0c9366b0e),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2856,7 +2856,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x72f16a80_198f_2b6f_0532_dafe0b5c1eae),
         student_id: Uuid::from_u128(0xd60cd018_6146_458c_a099_b02cfb1fc4f2),
-        name: "Photosynthesis HW 4",
+        name: "Voluptate dolore",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2867,7 +2867,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7397ca02_6e2a_1aad_e635_43ebfe3fb154),
         student_id: Uuid::from_u128(0x5023ceb5_701b_40c9_8ec2_cc167ce343db),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2878,7 +2878,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7467dbf5_ff88_f62c_e059_33e3fb0ae6f0),
         student_id: Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2889,7 +2889,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x74d286ef_ac32_cb75_1a12_612364e02467),
         student_id: Uuid::from_u128(0xa2adc5bc_6e5f_4184_8485_b2dd1c2dc076),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2900,7 +2900,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x75d4653a_db3d_c6e2_f323_196ef4a0431e),
         student_id: Uuid::from_u128(0x163f00e2_9f39_425a_abf4_fc9a919eb49b),
-        name: "Algebra HW 6",
+        name: "Officiis reiciendis voluptatum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2911,7 +2911,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x75de0dfd_e284_d1aa_592c_f26eba60a919),
         student_id: Uuid::from_u128(0xaebde27d_cb7d_47ab_92da_fdddd1c0fece),
-        name: "Electric circuits HW 7",
+        name: "Est id aperiam",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2922,7 +2922,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x767a3fbb_2fa6_e3ba_26c5_6523d45394e0),
         student_id: Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2933,7 +2933,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x76b877cc_0d96_a541_ecd1_4574c6e411b0),
         student_id: Uuid::from_u128(0xbc6f75b7_d37e_415f_a709_d0d51a11eac8),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2944,7 +2944,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x76ba166f_46a9_01c7_e990_0b51c6b22091),
         student_id: Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
-        name: "Waves HW 7",
+        name: "Temporibus eum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2955,7 +2955,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x77cb20c1_b26d_299e_c7fc_0dbd62a16ce0),
         student_id: Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2966,7 +2966,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x79600da5_db6d_f68b_54ca_dbea79380146),
         student_id: Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
-        name: "Simultaneous equations HW 1",
+        name: "Recusandae et quo",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -2977,7 +2977,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x79781378_1411_636f_9fe5_570e15c2bc29),
         student_id: Uuid::from_u128(0x76a04241_d5e3_400c_b92e_3bd821c10ae1),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2988,7 +2988,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7ade22e5_7f18_60db_d049_1ccb166f9fad),
         student_id: Uuid::from_u128(0xbc0bf104_e316_40b0_ae20_6cee2e72c075),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -2999,7 +2999,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7bec1223_f426_7691_ba66_4a23626e69cb),
         student_id: Uuid::from_u128(0x9bec10ef_5b67_4f04_b1bf_55a0c9366b0e),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3010,7 +3010,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7d3cf022_1a26_5225_d1dc_d94211094d46),
         student_id: Uuid::from_u128(0x1aeb8042_b988_4fe2_bbc1_844360fb05f8),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3021,7 +3021,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7dfdd463_491f_6230_1e50_492ca3c8640d),
         student_id: Uuid::from_u128(0xd8351423_5bad_416d_b225_ae4a655e779c),
-        name: "Physics past paper Feb/March 2019",
+        name: "Tempora ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3032,7 +3032,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7eb3e41f_64d9_9c15_3525_e2ada7fc9a39),
         student_id: Uuid::from_u128(0x76a04241_d5e3_400c_b92e_3bd821c10ae1),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3043,7 +3043,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7f706e47_a82a_cb81_7e6b_bdc905085157),
         student_id: Uuid::from_u128(0x47e6500d_33c0_4f36_9129_5c18be7de45d),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3054,7 +3054,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7f997f3c_cd78_1a38_887c_2a95a74c3299),
         student_id: Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3065,7 +3065,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x7fc35bda_03b6_ba8d_1169_3fcf19070bf1),
         student_id: Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
-        name: "Math past paper Feb/March 2020",
+        name: "Et unde",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3076,7 +3076,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x81a83f8a_7f80_4346_af8a_d56d1d8466c9),
         student_id: Uuid::from_u128(0x661d60fc_ceeb_4773_b148_cf8a4bee4622),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3087,7 +3087,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x822eb543_0226_7cf3_5d3a_e7202ee6e1c7),
         student_id: Uuid::from_u128(0x39434efa_6317_4d29_a575_6773d4f11aec),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3098,7 +3098,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x834d467a_fc6e_04cd_4114_be42b44f16bd),
         student_id: Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3109,7 +3109,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x835bf7f1_c799_3fcd_86c1_e6310b6d015c),
         student_id: Uuid::from_u128(0xbc0bf104_e316_40b0_ae20_6cee2e72c075),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3120,7 +3120,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x85d22ecc_4482_d9ab_3733_40e4015060e0),
         student_id: Uuid::from_u128(0x6827782b_d231_4218_b089_559203bdae66),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3131,7 +3131,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x85fda610_5c11_52af_13a3_eb358a80a470),
         student_id: Uuid::from_u128(0x2864af19_f13f_483d_be32_01314907490f),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3142,7 +3142,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x87341704_dd4c_19f6_44fe_6eadf8aceb85),
         student_id: Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
-        name: "Trigonometry HW 5",
+        name: "Neque accusantium",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3153,7 +3153,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x87aacd1b_da57_2cec_11c4_266bd1e2dd53),
         student_id: Uuid::from_u128(0x4422078c_56a4_4249_90f5_bd644b040741),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3164,7 +3164,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x87f1c782_8a04_548e_fb05_312cc123e0f7),
         student_id: Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3177,7 +3177,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x89d268de_3d38_c6ee_554d_2d530efda20f),
         student_id: Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3188,7 +3188,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x89df7bd7_43d8_6d5c_38a4_28a8e93ae5f8),
         student_id: Uuid::from_u128(0x965846b9_fa4c_414d_a3ae_f9d5903d729c),
-        name: "Physics past paper Oct/Nov 2024",
+        name: "Ea deleniti unde",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3199,7 +3199,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8ac832b0_6d90_84bd_6c51_c62af0606811),
         student_id: Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3210,7 +3210,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8b022ed6_ad96_ec3b_a064_b5a2de56d459),
         student_id: Uuid::from_u128(0x5cc9e2b5_e16e_4915_bbfc_cae643c9e319),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3221,7 +3221,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8cc27d79_eb31_58a7_9527_9e64fe981a35),
         student_id: Uuid::from_u128(0x85d7a552_7390_4123_b8ea_dcaa0a648957),
-        name: "Physics past paper May/June 2018",
+        name: "Et est",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3232,7 +3232,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8e2ee32f_b286_ceac_23ce_046f53db5a94),
         student_id: Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
-        name: "Waves HW 5",
+        name: "Molestiae suscipit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3243,7 +3243,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8e74caa5_d3bd_47e5_ff3c_92399bc6f042),
         student_id: Uuid::from_u128(0x9612bcd2_d432_4585_9cbd_3d3de200de4f),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3254,7 +3254,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8fe541d8_6f90_42fb_468a_a9d409df64f2),
         student_id: Uuid::from_u128(0x4895bb48_b967_498e_a273_12cb5f465eba),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3265,7 +3265,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8fe542f8_2a7e_2118_eeb4_bad66e96f12f),
         student_id: Uuid::from_u128(0x7675988e_5860_4015_b6ce_9d02ae9394c9),
-        name: "Moles HW 8",
+        name: "Dolorem voluptatem minima",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3276,7 +3276,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x8ffc4b3f_f531_d7b2_6c3e_695a14c012ef),
         student_id: Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3287,7 +3287,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x901c0d25_6d00_735b_344b_f36d8133f998),
         student_id: Uuid::from_u128(0x3ca10850_605f_4784_bd20_48a3e5817586),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3300,7 +3300,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x912347b0_0bcf_6085_5d33_d062b1926a69),
         student_id: Uuid::from_u128(0x09a166a9_7ee2_42c7_b918_6189bc743c01),
-        name: "Math past paper Oct/Nov 2022",
+        name: "Veniam vel omnis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3311,7 +3311,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x91311cef_e9cb_40b6_a155_3552e49d870f),
         student_id: Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3322,7 +3322,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x92d404ee_87dd_92e9_d5b2_f18cb125d1aa),
         student_id: Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3333,7 +3333,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x935569bc_50db_8f69_cb38_32588cf37709),
         student_id: Uuid::from_u128(0x3919b092_9411_4a8d_877f_69291797a70b),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3344,7 +3344,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x95a97efa_7b40_5aff_1f89_d75901250eb0),
         student_id: Uuid::from_u128(0x3ca10850_605f_4784_bd20_48a3e5817586),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3357,7 +3357,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x96dbfb37_8477_0bcd_61f9_4276ca8702a9),
         student_id: Uuid::from_u128(0xdd6ec659_bfb4_473e_b620_79bdb8f0c9cb),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3368,7 +3368,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x976ceda0_b9a9_768d_1533_73c5cf08a632),
         student_id: Uuid::from_u128(0xbafe6462_459c_4e15_8835_1b1d7c22de3e),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3379,7 +3379,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x98bd13cf_7931_88d0_199a_067ef052432e),
         student_id: Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3392,7 +3392,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x99347466_eb6b_11b9_4ee0_43d055cccda2),
         student_id: Uuid::from_u128(0x42e27745_175d_4f7e_abe5_e155b5aeee37),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3403,7 +3403,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x99352031_ad8c_7938_ccdf_542fab1db047),
         student_id: Uuid::from_u128(0xd161da64_27a4_4f09_9d68_7970212b1413),
-        name: "Forces and motion HW 3",
+        name: "Maiores inventore",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3414,7 +3414,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x99dc1842_1e36_bd37_14db_55f8ff83302a),
         student_id: Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3425,7 +3425,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9a975d91_9417_524d_569a_291bfb6f5b2e),
         student_id: Uuid::from_u128(0x1267d2fe_a2fe_4c94_97c0_1fce4d16020f),
-        name: "Physics past paper Oct/Nov 2022",
+        name: "Assumenda dolor minus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3436,7 +3436,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9ae25ad2_cc1c_c810_9ff0_3abdf0c29bb9),
         student_id: Uuid::from_u128(0x42e92adf_3400_4227_82c1_050456a8eeca),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3449,7 +3449,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9baddde8_35dd_4912_0039_3d309cbcea1f),
         student_id: Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3460,7 +3460,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9c093c53_bcb4_80fd_6063_338739b6e6c5),
         student_id: Uuid::from_u128(0x89cd605b_fb52_4231_9ac5_fedfd36658ca),
-        name: "Algorithms and flowcharts",
+        name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3471,7 +3471,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9c592534_7041_3505_43f2_f1df132de55a),
         student_id: Uuid::from_u128(0x9612bcd2_d432_4585_9cbd_3d3de200de4f),
-        name: "Physics past paper Feb/March 2023",
+        name: "Quo dolorum",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3482,7 +3482,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9ca01ffb_fe87_92c3_0863_63f8cda3ad9e),
         student_id: Uuid::from_u128(0x45f8304a_dccc_47ce_a3da_f192026c3754),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3493,7 +3493,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9caef5b6_38a8_3954_d0d2_d299ef5352c6),
         student_id: Uuid::from_u128(0xefb2fcb8_a917_48e9_b5ad_3b7f5c93db84),
-        name: "Electric circuits HW 4",
+        name: "Qui commodi",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3504,7 +3504,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9d633f87_a095_1503_ef2e_117c96db116c),
         student_id: Uuid::from_u128(0x4895bb48_b967_498e_a273_12cb5f465eba),
-        name: "Cells HW 8",
+        name: "Quo optio",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3515,7 +3515,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9d7d6e07_ba98_602b_1991_774640e80976),
         student_id: Uuid::from_u128(0x9cdc0217_3a7e_4d5d_bdfe_a8ad1c804d00),
-        name: "Math past paper Feb/March 2022",
+        name: "Voluptatum voluptatem voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3526,7 +3526,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9d82404b_e1ca_2e0e_6ccd_d19b2e59cad8),
         student_id: Uuid::from_u128(0x61d35d5b_93cb_48e3_ab7f_3929272c9369),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3537,7 +3537,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9dede375_9da8_bc85_2676_93834190ccc0),
         student_id: Uuid::from_u128(0x7a279d9d_9d68_42f5_8911_9607b5170109),
-        name: "Moles HW 3",
+        name: "Aut facilis iusto",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3548,7 +3548,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9e3e92dd_47f3_bde1_c6b4_524bd1227fd2),
         student_id: Uuid::from_u128(0xaf716174_dc49_4ad8_abfa_34230b726ef4),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3559,7 +3559,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9f1c8a45_3f00_c2ac_dfd5_5b13f601324c),
         student_id: Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3570,7 +3570,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0x9f6c2e2f_f219_1e91_84ee_4de81337ef73),
         student_id: Uuid::from_u128(0x4273eb12_045d_4f8a_ab01_d7f2494c3399),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3581,7 +3581,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa064b138_66c5_cfbc_bb8e_21a7a509d61c),
         student_id: Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
-        name: "Physics past paper Oct/Nov 2019",
+        name: "Rerum minima",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3592,7 +3592,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa0eb246f_6f45_04d8_23dc_352b16ea17c8),
         student_id: Uuid::from_u128(0x69cd645f_7dab_48f4_baed_18fe81dc4302),
-        name: "Trigonometry HW 6",
+        name: "A eos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3603,7 +3603,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa16c835a_88de_05b2_b803_e67203f48a15),
         student_id: Uuid::from_u128(0xbc6f75b7_d37e_415f_a709_d0d51a11eac8),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3614,7 +3614,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa19f51aa_c6ed_86f9_1620_0bae14b0df29),
         student_id: Uuid::from_u128(0x42e27745_175d_4f7e_abe5_e155b5aeee37),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3625,7 +3625,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa39c1b0c_6582_1d4e_d3b0_28f599395aa8),
         student_id: Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
-        name: "Math past paper May/June 2021",
+        name: "Ut corporis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3636,7 +3636,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa448d0a5_45ba_bb98_35cc_f6e7fdfeca5c),
         student_id: Uuid::from_u128(0x6c51de6a_4fa1_4f0e_9d0b_593249562ffa),
-        name: "Photosynthesis",
+        name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3647,7 +3647,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa4b5b26f_97c9_b467_6ef5_810f178adae3),
         student_id: Uuid::from_u128(0x7912b22d_53d1_4ed2_b25d_60e5c1b62295),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3658,7 +3658,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa4b9e085_a95b_ce54_c572_067ab5f467bd),
         student_id: Uuid::from_u128(0x925def4d_4a32_4687_abca_f784dfd7e35b),
-        name: "Math past paper Feb/March 2023",
+        name: "Cum expedita",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3669,7 +3669,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa515808d_e6a4_c3d7_3dcb_0415ba742b2a),
         student_id: Uuid::from_u128(0x43cbc91f_8c02_40f5_b85a_f8aeb1c59279),
-        name: "Math past paper May/June 2020",
+        name: "Assumenda aut assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3680,7 +3680,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa541fa79_2e88_6280_7a0c_fd8fa79a0821),
         student_id: Uuid::from_u128(0xef9a6eca_eaa1_4fe3_bceb_b1fd8f933255),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3691,7 +3691,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa7271b71_efc1_0519_4180_3ac5d5acf8e8),
         student_id: Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3704,7 +3704,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa7f9d31b_6871_02b4_06b0_7c739eb525c9),
         student_id: Uuid::from_u128(0x36cf45af_29ab_41ac_ab43_da5fe1b2ea08),
-        name: "Physics past paper Feb/March 2023",
+        name: "Quo dolorum",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3715,7 +3715,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa8c17a42_dd71_b62d_bcf7_d69c01529d39),
         student_id: Uuid::from_u128(0x1f21e4d0_b5a5_41c8_ae59_cb8b33da0c4a),
-        name: "Physics past paper Oct/Nov 2023",
+        name: "Voluptatem eligendi consequatur",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3726,7 +3726,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa9ef6a74_9650_6204_a97c_080955857d25),
         student_id: Uuid::from_u128(0x1f21e4d0_b5a5_41c8_ae59_cb8b33da0c4a),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3737,7 +3737,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xa9f9530e_d988_4aa4_566d_4d97273cd039),
         student_id: Uuid::from_u128(0x5de77b2d_e3ee_4d0c_a5ff_470918a19aba),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3748,7 +3748,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xaa257893_d2fc_2f56_0b1b_2d6070966260),
         student_id: Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
-        name: "Physics past paper May/June 2022",
+        name: "Nulla pariatur autem",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3759,7 +3759,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xaa548f8f_8eca_6528_90e6_0d25ce8c4f7d),
         student_id: Uuid::from_u128(0x74afd2d8_d257_4557_a8c9_2c072f8c21ad),
-        name: "Algebra HW 3",
+        name: "Enim tempore",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3770,7 +3770,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xaa6971bc_2d2f_3887_a98e_03a5e21df3d2),
         student_id: Uuid::from_u128(0xe844d20a_5ff5_410a_a5ed_562149ee4f3f),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3783,7 +3783,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xaa8ea1e0_dc2d_6afd_25b8_835fabfa794b),
         student_id: Uuid::from_u128(0xc55c6f71_9bb2_40a0_81c1_8a6682f8f4e9),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3796,7 +3796,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xac6947c5_0e83_3563_01b0_f2ee79640f65),
         student_id: Uuid::from_u128(0x6ea2fc91_99e1_42ac_8d6b_461f6b13a755),
-        name: "Electric circuits HW 7",
+        name: "Est id aperiam",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3807,7 +3807,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xad4ec66e_7f9a_b045_2d0a_7cb52793be18),
         student_id: Uuid::from_u128(0xd60cd018_6146_458c_a099_b02cfb1fc4f2),
-        name: "Physics past paper May/June 2020",
+        name: "Itaque minus similique",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3818,7 +3818,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xad7b6d9e_2599_612a_7901_f243f3e84582),
         student_id: Uuid::from_u128(0xbc0bf104_e316_40b0_ae20_6cee2e72c075),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3829,7 +3829,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xae4e8a5b_8807_bfb4_831a_048c7982d3a0),
         student_id: Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3840,7 +3840,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xaeb7c446_e699_3b49_26ec_cf1de58f2479),
         student_id: Uuid::from_u128(0x7912b22d_53d1_4ed2_b25d_60e5c1b62295),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3851,7 +3851,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb0e61749_3087_74ca_31c3_67f763993704),
         student_id: Uuid::from_u128(0x32efb405_7bee_4d30_86f2_120dbdb15cd4),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3862,7 +3862,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb1855622_06e4_136a_1077_9f9da302cf77),
         student_id: Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
-        name: "Hooke's law HW 3",
+        name: "Voluptate veritatis aut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3873,7 +3873,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb236ac46_6e6d_e4e6_c04e_aedcbe6f4d09),
         student_id: Uuid::from_u128(0x6ea2fc91_99e1_42ac_8d6b_461f6b13a755),
-        name: "Photosynthesis HW 2",
+        name: "Est eos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3884,7 +3884,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb2fb4eb5_f38d_2a4e_29b6_dea3ad301fc0),
         student_id: Uuid::from_u128(0x9bec10ef_5b67_4f04_b1bf_55a0c9366b0e),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3895,7 +3895,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb331575d_1848_7782_63d5_e2ba2e7473f6),
         student_id: Uuid::from_u128(0x830313bc_7068_473c_82a1_efba9a47b893),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3906,7 +3906,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb33cf7dd_d0b9_44f4_a4bd_b64c616afc0d),
         student_id: Uuid::from_u128(0x137a6b38_68ef_4b0e_91df_f854135d3853),
-        name: "Physics past paper Oct/Nov 2019",
+        name: "Rerum minima",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3917,7 +3917,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb3713b3f_0dd0_5bdf_190f_40237b2dd0ed),
         student_id: Uuid::from_u128(0x58b61e13_3f5f_4049_80bd_053967c01f96),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3928,7 +3928,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb390cde5_47d4_bf14_e3d4_6ffe34e54d23),
         student_id: Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3939,7 +3939,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb5666d99_3992_2285_5c8a_421b38c1ff28),
         student_id: Uuid::from_u128(0x612eb758_bb6a_41b5_8ad2_ef904b54f288),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3950,7 +3950,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb57b704f_fde8_fc54_ec87_aaa7a4347747),
         student_id: Uuid::from_u128(0x957b6db2_e9b0_4c50_97bf_35dab84b1809),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3961,7 +3961,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb64d1104_7379_296e_2ff9_33c29a18884e),
         student_id: Uuid::from_u128(0x163f00e2_9f39_425a_abf4_fc9a919eb49b),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -3972,7 +3972,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb6d4599d_8854_660e_54cf_0cb8cfca54db),
         student_id: Uuid::from_u128(0x612eb758_bb6a_41b5_8ad2_ef904b54f288),
-        name: "Math past paper May/June 2019",
+        name: "Dignissimos rerum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -3983,7 +3983,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb756434e_b6c9_4aba_c006_0e39bec6596b),
         student_id: Uuid::from_u128(0xc0ee3f4e_e689_4fe5_90cb_e840717c82ad),
-        name: "Algebra HW 2",
+        name: "Quos nemo",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -3994,7 +3994,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb807901f_567d_076e_3ed0_84d783f9c222),
         student_id: Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4005,7 +4005,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb88a9b16_5092_0c8b_e936_74bdbec73a5c),
         student_id: Uuid::from_u128(0xbf1884a6_e741_4e48_a4a4_441abc2b3caa),
-        name: "Trigonometry HW 8",
+        name: "Commodi omnis enim",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4016,7 +4016,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb9653f00_9f44_aef4_9bfa_eb456def5424),
         student_id: Uuid::from_u128(0x0b44076f_5672_4008_8398_86e0efe49d8c),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4027,7 +4027,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xb9f5dd37_f168_ed06_4838_c93b2121b2d0),
         student_id: Uuid::from_u128(0xa2f9816f_c976_48c8_a044_1199b5302df5),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4038,7 +4038,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xba000d74_d129_d27c_4e81_b62985065e27),
         student_id: Uuid::from_u128(0x8cf5b349_cc67_4aea_b44c_54a843545f8a),
-        name: "Cells HW 8",
+        name: "Quo optio",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4049,7 +4049,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xbb78421d_34f7_c273_1e8c_9a2fbace54fb),
         student_id: Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4060,7 +4060,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xbd1d76fd_c905_730f_0e8c_8cd2a8edf181),
         student_id: Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
-        name: "Numbers and indices HW 5",
+        name: "Sit quae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4071,7 +4071,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xbd1ec06a_5b37_85ae_e238_d39b2d29eb14),
         student_id: Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4082,7 +4082,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xbf732ee7_c805_42bb_3553_d0a2466ac576),
         student_id: Uuid::from_u128(0x4895bb48_b967_498e_a273_12cb5f465eba),
-        name: "Chemistry past paper Oct/Nov 2024",
+        name: "Ex qui",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4093,7 +4093,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xbf7cb0fd_13c9_0545_efd8_cbbc14fbc451),
         student_id: Uuid::from_u128(0x202e6173_f9d0_40ca_9375_5b59e78734b7),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4106,7 +4106,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc06e4035_5a05_f324_b385_faff574592e9),
         student_id: Uuid::from_u128(0xae371dba_82c2_4b45_90b0_8e1e0d57c35b),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4117,7 +4117,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc06f10e2_7199_6319_adfb_0ed26379005a),
         student_id: Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4128,7 +4128,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc09ac9c8_7527_cce9_060c_a31f5e6dbbcd),
         student_id: Uuid::from_u128(0x09a166a9_7ee2_42c7_b918_6189bc743c01),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4139,7 +4139,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc132585d_4f6a_1c7d_f9bc_e91036cd95e2),
         student_id: Uuid::from_u128(0xb86528e4_6e29_44e9_8e71_83e77f593cf4),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4152,7 +4152,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc2999bbe_dd0d_f452_cc85_90d21c0c3bb1),
         student_id: Uuid::from_u128(0x4af56cca_273d_4d16_90ee_330b3b10e8b5),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4163,7 +4163,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc2a363f9_149e_91ac_7881_8b6bad416dfd),
         student_id: Uuid::from_u128(0xce6a5f41_82de_428a_ace2_a1cc8b379f54),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4174,7 +4174,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc386e4dc_fe04_783e_8b7b_1555448b301c),
         student_id: Uuid::from_u128(0xea2c80a2_aec5_462c_9f7d_d580624193cb),
-        name: "Photosynthesis HW 8",
+        name: "Ut esse",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4185,7 +4185,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc446a92b_48d7_1ce7_4d4e_c8f109ee9db3),
         student_id: Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
-        name: "Trigonometry HW 6",
+        name: "A eos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4196,7 +4196,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc4c38383_b129_0e83_6a1f_b7a06634259e),
         student_id: Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4207,7 +4207,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc521a94f_f84a_7ada_104c_b98213adbb6a),
         student_id: Uuid::from_u128(0xf715cf4f_936b_45e6_9b96_7db3cc05ec2d),
-        name: "Moles HW 7",
+        name: "Ut nostrum neque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4218,7 +4218,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc52c311c_05ec_7601_2354_122e515d4275),
         student_id: Uuid::from_u128(0x6ce91586_5a41_4796_a87c_6006aefe8eba),
-        name: "Trigonometry HW 3",
+        name: "Ullam consequatur laudantium",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4229,7 +4229,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc55b5ea7_78d4_1527_146b_151ac8fcd479),
         student_id: Uuid::from_u128(0xd4ff7fe3_0444_4ca0_b110_f6646ca3c358),
-        name: "Math past paper Feb/March 2020",
+        name: "Et unde",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4240,7 +4240,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc5f040d7_af51_be22_f373_2396eee522e2),
         student_id: Uuid::from_u128(0x3919b092_9411_4a8d_877f_69291797a70b),
-        name: "Simultaneous equations HW 6",
+        name: "Deserunt eius",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4251,7 +4251,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc65f8f1a_308a_3c5e_f0e0_848c3a3efb8f),
         student_id: Uuid::from_u128(0x89cd605b_fb52_4231_9ac5_fedfd36658ca),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4262,7 +4262,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc7091e90_2a89_3386_8ed7_26a7b473136a),
         student_id: Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4273,7 +4273,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc86b9d1b_69f4_01c4_5e1c_e38f9810a7fc),
         student_id: Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4284,7 +4284,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xc946b845_e2b0_8e8b_c461_9f045aafe4b2),
         student_id: Uuid::from_u128(0x58b61e13_3f5f_4049_80bd_053967c01f96),
-        name: "Physics past paper Oct/Nov 2020",
+        name: "Nostrum qui",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4295,7 +4295,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcaa41e58_8b0a_ba33_333d_1ab17fc50bd8),
         student_id: Uuid::from_u128(0x4cd5a26c_afb9_4969_bc9d_84d5ba1ff6bb),
-        name: "Math past paper Feb/March 2020",
+        name: "Et unde",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4306,7 +4306,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcae9d57c_146c_9a20_d448_68cb7671a368),
         student_id: Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4317,7 +4317,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcd0041af_80ae_be05_7f67_388526630b5f),
         student_id: Uuid::from_u128(0x5d792675_116a_4618_b2f2_a73f16f30dcc),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4330,7 +4330,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcd457e0d_e504_4c6b_b933_d0b82c3d7d2c),
         student_id: Uuid::from_u128(0xd4ff7fe3_0444_4ca0_b110_f6646ca3c358),
-        name: "Algorithms and flowcharts",
+        name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4341,7 +4341,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcdc384d7_857c_b180_d2ce_e6f6e0a4de38),
         student_id: Uuid::from_u128(0xedcb6334_ec4f_4bc2_b511_94ec0e8f38f4),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4352,7 +4352,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcf21f7f0_8b62_f558_661f_60fcd9bccfe1),
         student_id: Uuid::from_u128(0x581967c7_1d2c_4165_9714_59ac60850267),
-        name: "Math past paper Oct/Nov 2020",
+        name: "Quo omnis qui",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4363,7 +4363,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcf6272ce_944d_64fb_a585_591535b74014),
         student_id: Uuid::from_u128(0x9cdc0217_3a7e_4d5d_bdfe_a8ad1c804d00),
-        name: "Numbers and indices",
+        name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4374,7 +4374,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xcff43ab6_2db2_7742_cd50_d854dbbcbdda),
         student_id: Uuid::from_u128(0xb13057ef_02cc_4515_8cf1_1c80d0c90d01),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4385,7 +4385,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd06aee9e_051d_7c99_69ee_33614eabeb2b),
         student_id: Uuid::from_u128(0x1f5a6a45_b73b_4298_925d_2d6a49b8cdfd),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4396,7 +4396,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd0a056ad_d741_19ff_e65d_365b0cc446ac),
         student_id: Uuid::from_u128(0xa2adc5bc_6e5f_4184_8485_b2dd1c2dc076),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4409,7 +4409,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd1cec47b_ac34_a6a8_852e_2479096a9461),
         student_id: Uuid::from_u128(0xc97eef6a_7446_4358_a9cc_b4a94b0de283),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4420,7 +4420,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd282b496_5983_315d_adec_de6a2fbb584e),
         student_id: Uuid::from_u128(0xfce29567_33b6_4192_869e_baa5085d3c5d),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4431,7 +4431,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd36efae9_99e6_693f_0dfe_1503dfec1cbf),
         student_id: Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4442,7 +4442,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd4868892_6a17_70bd_315c_0198b0aa45bc),
         student_id: Uuid::from_u128(0x925def4d_4a32_4687_abca_f784dfd7e35b),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4453,7 +4453,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd4a7a3ea_4f14_b56e_12da_26bb0395a95c),
         student_id: Uuid::from_u128(0xb13057ef_02cc_4515_8cf1_1c80d0c90d01),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4464,7 +4464,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd5e23823_2686_39fe_62ef_35b66db82696),
         student_id: Uuid::from_u128(0xef9a6eca_eaa1_4fe3_bceb_b1fd8f933255),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4477,7 +4477,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd66cc8af_c678_cda9_0106_cc6e55ed0421),
         student_id: Uuid::from_u128(0xdd6ec659_bfb4_473e_b620_79bdb8f0c9cb),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4488,7 +4488,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd6b9aa7d_96ff_7ea7_5864_6201ee3d0ac9),
         student_id: Uuid::from_u128(0xd161da64_27a4_4f09_9d68_7970212b1413),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4499,7 +4499,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xd93bc50d_b908_c607_efe9_aeb81771d8bb),
         student_id: Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4510,7 +4510,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xda7839f4_d14a_76df_2644_ba61916c3757),
         student_id: Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
-        name: "Chemistry past paper May/June 2022",
+        name: "Non non",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4521,7 +4521,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdaa7d11e_b0d6_292c_6458_e6f710e640c2),
         student_id: Uuid::from_u128(0x79e60097_e401_439b_8864_49135c6b0fb0),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4532,7 +4532,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdab7dbe8_e932_ad4b_7a44_c5747056ff58),
         student_id: Uuid::from_u128(0xa2787c6d_901b_48d8_9dc6_8bf73fa00745),
-        name: "Hooke's law HW 5",
+        name: "Et tempora inventore",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4543,7 +4543,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdbfe450b_5752_a743_a48f_8e968222a29b),
         student_id: Uuid::from_u128(0x0c9e7dc2_09e2_40ec_beb1_114b2c598e68),
-        name: "Waves HW 6",
+        name: "Dolores dolorem et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4554,7 +4554,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdc1911cf_bea7_2dac_6e8e_d803dc7520f5),
         student_id: Uuid::from_u128(0x56133f6a_580d_467b_89b5_493a120e0277),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4565,7 +4565,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdc913b2d_0d4e_544a_93d2_7eed1870af6b),
         student_id: Uuid::from_u128(0x42e27745_175d_4f7e_abe5_e155b5aeee37),
-        name: "Physics past paper Feb/March 2020",
+        name: "Velit deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4576,7 +4576,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdcc4dac9_d894_a091_9ac2_b8528d473eb1),
         student_id: Uuid::from_u128(0x8c368dc5_4c91_456f_9ab4_74db9bd6ca1a),
-        name: "Biology past paper Oct/Nov 2020",
+        name: "Rem excepturi laboriosam",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4587,7 +4587,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdd35b1c4_c36a_f4bc_76a5_bf91df978d46),
         student_id: Uuid::from_u128(0xce6a5f41_82de_428a_ace2_a1cc8b379f54),
-        name: "Cells",
+        name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4598,7 +4598,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdd934c02_4c04_6ce2_275e_791cbd80443a),
         student_id: Uuid::from_u128(0x38f3efb7_2c2d_4d3b_87a4_010a2cfc1bf4),
-        name: "Algorithms and flowcharts HW 3",
+        name: "In aut deserunt",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4609,7 +4609,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xddc92ab3_9da5_8f9a_e36a_667cafa089a9),
         student_id: Uuid::from_u128(0x38f3efb7_2c2d_4d3b_87a4_010a2cfc1bf4),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4620,7 +4620,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdde91535_f77a_80b1_32db_f602e38c9d49),
         student_id: Uuid::from_u128(0x983f1397_33d2_4d52_b9fb_8cce1f241d3b),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4631,7 +4631,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdeb4ae1a_59be_6606_e6a6_7f650bae272d),
         student_id: Uuid::from_u128(0x8d169030_817a_453f_9575_40479c0805c1),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4642,7 +4642,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xdf46f5d8_ab90_8691_b457_5869fb9d0d76),
         student_id: Uuid::from_u128(0x3f36944b_c96c_4bfe_b629_4d951b92b873),
-        name: "Forces and motion",
+        name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4653,7 +4653,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe07cb29e_9d6f_1a2a_2dcf_9c4b7c5a0f6d),
         student_id: Uuid::from_u128(0xd2e69748_afce_46b3_9ffe_3c9d277dbba7),
-        name: "Forces and motion HW 8",
+        name: "Illum debitis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4664,7 +4664,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe28a1d00_9a2e_5284_ae72_650ec2c2dc4d),
         student_id: Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4675,7 +4675,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe2ff90da_6ebf_8059_653e_4ed4b1cb9d45),
         student_id: Uuid::from_u128(0x7dc6cf83_74d7_4038_ab30_dc8797e9cbaf),
-        name: "Physics past paper Feb/March 2018",
+        name: "Quia ducimus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4686,7 +4686,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe30755e2_571b_5a07_ba8e_1d09bfbb0646),
         student_id: Uuid::from_u128(0xe844d20a_5ff5_410a_a5ed_562149ee4f3f),
-        name: "Forces and motion HW 4",
+        name: "Laudantium inventore",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4697,7 +4697,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe3765e45_fd6a_6445_9d35_fd7423a1f7f3),
         student_id: Uuid::from_u128(0x45f8304a_dccc_47ce_a3da_f192026c3754),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4708,7 +4708,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe412648d_eec7_3b69_1366_9d1813f020de),
         student_id: Uuid::from_u128(0x3f0fa386_7c69_4dde_ac51_5f1e094f5d94),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4719,7 +4719,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe4243492_61a7_32aa_e302_b248772c778c),
         student_id: Uuid::from_u128(0x163f00e2_9f39_425a_abf4_fc9a919eb49b),
-        name: "Math past paper Oct/Nov 2022",
+        name: "Veniam vel omnis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4730,7 +4730,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe531574c_e663_6ded_49d3_ba48009e9721),
         student_id: Uuid::from_u128(0x2847aee8_4ac4_4b45_b8d8_77cde024aeb1),
-        name: "Math past paper May/June 2021",
+        name: "Ut corporis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4741,7 +4741,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe601c06f_1ab4_39ee_5641_1359505dab06),
         student_id: Uuid::from_u128(0x32efb405_7bee_4d30_86f2_120dbdb15cd4),
-        name: "Waves HW 1",
+        name: "Eum iusto voluptas",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4752,7 +4752,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe61a70af_ad99_9018_1569_dc409d0e0350),
         student_id: Uuid::from_u128(0x47e6500d_33c0_4f36_9129_5c18be7de45d),
-        name: "Photosynthesis HW 2",
+        name: "Est eos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4763,7 +4763,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xe79f03a4_d7de_e936_9a5d_6de42be02f5c),
         student_id: Uuid::from_u128(0xaf716174_dc49_4ad8_abfa_34230b726ef4),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4774,7 +4774,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xec3a03e9_3ba0_c590_2bc8_afe4845ca4f9),
         student_id: Uuid::from_u128(0x4895bb48_b967_498e_a273_12cb5f465eba),
-        name: "Math past paper May/June 2022",
+        name: "Commodi voluptas aut",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4785,7 +4785,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xee7df60f_04ca_ae01_05f3_2aecfa71fe0a),
         student_id: Uuid::from_u128(0xb90f7b06_0456_47e1_9fc4_c16674e3ecbf),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4796,7 +4796,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xeeb116b3_b6b3_761a_7a94_a83c8d90a234),
         student_id: Uuid::from_u128(0x74afd2d8_d257_4557_a8c9_2c072f8c21ad),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4807,7 +4807,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xef214201_05bd_d7bf_854d_439f694c942d),
         student_id: Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
-        name: "Electric circuits HW 6",
+        name: "Et molestias in",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4818,7 +4818,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf0572a7a_f158_df16_9dde_4a644d29ee41),
         student_id: Uuid::from_u128(0x9b39cfbe_0adb_41fc_9122_ea7871bb7cef),
-        name: "Spreadsheets",
+        name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4829,7 +4829,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf15774e1_aca5_f0bc_f100_59c4911797e4),
         student_id: Uuid::from_u128(0xef9a6eca_eaa1_4fe3_bceb_b1fd8f933255),
-        name: "Math past paper May/June 2022",
+        name: "Commodi voluptas aut",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4840,7 +4840,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf1a3250a_2a6d_4bb8_b51a_eed50cdccd07),
         student_id: Uuid::from_u128(0xc55c6f71_9bb2_40a0_81c1_8a6682f8f4e9),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4851,7 +4851,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf2381654_a165_a0cf_9919_1432ff5437cf),
         student_id: Uuid::from_u128(0x4422078c_56a4_4249_90f5_bd644b040741),
-        name: "Trigonometry",
+        name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4862,7 +4862,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf32466bc_6e6e_c036_bcea_40261a0326f5),
         student_id: Uuid::from_u128(0xbafe6462_459c_4e15_8835_1b1d7c22de3e),
-        name: "Electric circuits",
+        name: "Inventore fugit",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4873,7 +4873,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf355326c_8e32_4f6c_df1b_d330e79dfba6),
         student_id: Uuid::from_u128(0x45f8304a_dccc_47ce_a3da_f192026c3754),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4886,7 +4886,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf3b476bf_97ea_9f0d_98a5_fd9c7599a9e1),
         student_id: Uuid::from_u128(0xf715cf4f_936b_45e6_9b96_7db3cc05ec2d),
-        name: "IT past paper Oct/Nov 2019",
+        name: "Reiciendis ea enim",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4897,7 +4897,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf3d4ff29_6658_ee18_a131_1b9cb6e2ebcc),
         student_id: Uuid::from_u128(0x2d4152fa_a1cd_434a_b15d_01a7f2e6dbfb),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4908,7 +4908,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf4e5b4f3_cd18_50a7_8cd9_77ccc6eeab3e),
         student_id: Uuid::from_u128(0x965846b9_fa4c_414d_a3ae_f9d5903d729c),
-        name: "Forces and motion HW 4",
+        name: "Laudantium inventore",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4919,7 +4919,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf84e3742_1a0c_c977_21c4_ed48a3c128c8),
         student_id: Uuid::from_u128(0xaac53a2c_1603_4fe6_ab6e_3e9848f118ad),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4930,7 +4930,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf8ca14cb_6fd6_7112_71e3_ab93e48f9b41),
         student_id: Uuid::from_u128(0xb86528e4_6e29_44e9_8e71_83e77f593cf4),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4941,7 +4941,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf9bb192e_5fc3_ad5a_125f_34a72975a0b8),
         student_id: Uuid::from_u128(0xa2787c6d_901b_48d8_9dc6_8bf73fa00745),
-        name: "Moles",
+        name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4952,7 +4952,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xf9fb84a5_6253_3e9e_a2d4_14494408d752),
         student_id: Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
-        name: "Algebra",
+        name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4965,7 +4965,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xfb5d5537_3d81_baf2_95a0_8cba50b14a22),
         student_id: Uuid::from_u128(0xb2300595_c4df_4b01_b6be_d7f8b1fe6b90),
-        name: "Simultaneous equations HW 7",
+        name: "Pariatur impedit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -4976,7 +4976,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xfcb5f55f_507d_1cd0_9686_4cc2ca5358c6),
         student_id: Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
-        name: "Physics past paper May/June 2019",
+        name: "Laboriosam quo",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
         created_at: Timestamptz::At(1766707200000000),
@@ -4987,7 +4987,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xfdb9cf3e_9c4b_c195_4091_39f94e15b9f2),
         student_id: Uuid::from_u128(0x6cce7282_2f99_4b47_abb9_7e532b93e99b),
-        name: "Simultaneous equations",
+        name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -4998,7 +4998,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xfdd07ccf_bfb5_85f3_44b5_ad2d66ca2e95),
         student_id: Uuid::from_u128(0xef9a6eca_eaa1_4fe3_bceb_b1fd8f933255),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -5009,7 +5009,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xfe3564c2_fe74_a8e2_786e_2144ef9ddce9),
         student_id: Uuid::from_u128(0x33c576ba_1715_419f_89e6_f57636cd738c),
-        name: "Hooke's law",
+        name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -5020,7 +5020,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xfedc81bc_4c70_1252_164f_318d296ff76a),
         student_id: Uuid::from_u128(0xb86528e4_6e29_44e9_8e71_83e77f593cf4),
-        name: "Waves",
+        name: "Sunt ipsam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),
@@ -5031,7 +5031,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xff87c681_d8bc_8661_4b1d_f9f44c61e87d),
         student_id: Uuid::from_u128(0xc0ee3f4e_e689_4fe5_90cb_e840717c82ad),
-        name: "Numbers and indices HW 6",
+        name: "Ut quia",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
         created_at: Timestamptz::At(1766707200000000),
@@ -5042,7 +5042,7 @@ static ROWS: [Notes; 357] = [
     Notes {
         id: Uuid::from_u128(0xffa1c218_1b25_085d_5c56_6db599e80126),
         student_id: Uuid::from_u128(0x5023ceb5_701b_40c9_8ec2_cc167ce343db),
-        name: "Periodic table",
+        name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
         created_at: Timestamptz::At(1766707200000000),

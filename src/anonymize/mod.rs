@@ -43,6 +43,8 @@ pub enum Action {
     Password,
     /// Free text → a lorem sentence.
     Sentence,
+    /// A short free-text title (a note's name) → a few lorem words.
+    Title,
     /// A link → an example.com URL.
     Url,
     /// A meeting URL: same provider, fake meeting id.
@@ -300,6 +302,16 @@ impl Anonymizer {
                 let mut rng = self.rng("sentence", text, 0);
                 let s: String = LoremSentence(3..9).fake_with_rng(&mut rng);
                 s
+            }
+            Action::Title => {
+                let mut rng = self.rng("title", text, 0);
+                let words: Vec<String> =
+                    fake::faker::lorem::en::Words(2..4).fake_with_rng(&mut rng);
+                let mut t = words.join(" ");
+                if let Some(first) = t.get(..1) {
+                    t = first.to_uppercase() + &t[1..];
+                }
+                t
             }
             Action::Url => {
                 let mut rng = self.rng("url", text, 0);

@@ -48,7 +48,7 @@ pub const RULES: &[Rule] = &[
     // students [SECRET, plaintext]
     rule("students", "generated_password", Password),
     // notes [FREE] [LINK]
-    rule("notes", "name", NamesInText),
+    rule("notes", "name", Title),
     rule("notes", "description", Sentence),
     rule("notes", "url", Url),
     // meeting_links [LINK] [SECRET]
