@@ -58,6 +58,19 @@ pub fn gather_sources(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>
     Ok(files)
 }
 
+/// A stable digest (hex) of fixture sources: paths and contents, in order.
+pub fn sources_digest(files: &[SourceFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The schema and rows read from fixture sources.
 pub struct Loaded {
     pub tables: Vec<TableMeta>,
