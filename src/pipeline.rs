@@ -162,13 +162,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineReport> {
             Some(p) => passwords::read_known(p)?,
             None => Vec::new(),
         };
-        let mut client = opts
-            .target
-            .connect()
-            .map_err(|e| restore::RestoreError::Unreachable {
-                url: opts.target.to_string(),
-                detail: restore::db_error_text(&e),
-            })?;
+        let mut client = connect(&opts.target)?;
         ui.note(format!("bcrypt cost {cost}"));
         let r = passwords::run(&mut client, &known, cost, |_| {})?;
         Ok(format!(
@@ -210,13 +204,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineReport> {
     timed(Step::Seed, &mut |_ui| {
         // Seed what was just extracted, merged exactly as build.rs would.
         let plan = plan::plan_for_sources(&opts.extract.golden_root)?;
-        let mut client = opts
-            .target
-            .connect()
-            .map_err(|e| restore::RestoreError::Unreachable {
-                url: opts.target.to_string(),
-                detail: restore::db_error_text(&e),
-            })?;
+        let mut client = connect(&opts.target)?;
         let r = seed::seed_plan(&mut client, &plan, None)?;
         let n: u64 = r.rows.iter().map(|(_, n)| n).sum();
         seeded = r.rows;
@@ -224,6 +212,16 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineReport> {
     })?;
     report.seeded = seeded;
     Ok(report)
+}
+
+fn connect(url: &DbUrl) -> Result<postgres::Client> {
+    url.connect().map_err(|e| {
+        restore::RestoreError::Unreachable {
+            url: url.to_string(),
+            detail: restore::db_error_text(&e),
+        }
+        .into()
+    })
 }
 
 /// Rows per table as a printable table.

@@ -294,16 +294,8 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
     let root = tempfile::tempdir().unwrap();
     extract_to(&root.path().join("generated"), true, None);
     let plan = et_testdb::plan::merge_sources(root.path()).unwrap();
-    let target = fresh_db("et_extract_roundtrip_test");
+    let target = v03_db("et_extract_roundtrip_test");
     let mut t = target.connect().unwrap();
-    t.batch_execute(demo::BASELINE_SQL).unwrap();
-    migrate::run_on(
-        &mut t,
-        migrate::MIGRATIONS,
-        &MigrateOptions::default(),
-        |_| {},
-    )
-    .unwrap();
     et_testdb::seed::seed_plan(&mut t, &plan, None).unwrap();
 
     let mut s = source().connect().unwrap();

@@ -12,26 +12,10 @@ use common::*;
 use et_testdb::golden;
 use et_testdb::merge::load::{gather_sources, load};
 use et_testdb::merge::{Origin, Plan, Ts, Value as FixtureValue};
-use et_testdb::migrate::{self, MigrateOptions};
 use et_testdb::rows::{self, Value};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fresh database with the v0.3 schema (baseline + migrations).
-fn v03_db(name: &str) -> et_testdb::config::DbUrl {
-    let url = fresh_db(name);
-    let mut c = url.connect().unwrap();
-    c.batch_execute(et_testdb::demo::BASELINE_SQL).unwrap();
-    migrate::run_on(
-        &mut c,
-        migrate::MIGRATIONS,
-        &MigrateOptions::default(),
-        |_| {},
-    )
-    .unwrap();
-    url
 }
 
 /// A database value as the fixture model holds it.

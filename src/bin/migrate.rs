@@ -2,8 +2,6 @@
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::cluster::Cluster;
-use et_testdb::config::{self, Target};
 use et_testdb::migrate::{self, Event, MigrateOptions};
 
 /// Apply the pending v0.3 migrations (sql/v0.3_migration/NNN_<name>.sql, embedded
@@ -16,12 +14,8 @@ use et_testdb::migrate::{self, Event, MigrateOptions};
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
-    /// The database to migrate (a libpq URL).
-    #[arg(long, value_name = "URL")]
-    db_url: Option<String>,
-    /// Allow a database whose name does not contain `test` (never production).
-    #[arg(long)]
-    allow_non_test_db: bool,
+    #[command(flatten)]
+    target: et_testdb::cli::TargetArgs,
     /// A sibling who gets step 12's discount, as FIRST,LAST; give it twice.
     /// Default: the demo database's two siblings. (Upstream names production
     /// students in its SQL; pass real names here, never commit them.)
@@ -38,13 +32,13 @@ fn parse_name(s: &str) -> Result<(String, String), String> {
     }
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let url = match config::resolve_target(args.db_url.as_deref())? {
-        Target::Url(url) => *url,
-        Target::Embedded => Cluster::ensure()?.test_url(),
-    };
-    config::guard_destructive(&url, "migrate", args.allow_non_test_db)?;
+    et_testdb::cli::run(|| run(args))
+}
+
+fn run(args: Args) -> Result<()> {
+    let url = args.target.resolve("migrate")?;
     println!("migrating {url}");
     let mut options = MigrateOptions::default();
     if !args.discount_siblings.is_empty() {

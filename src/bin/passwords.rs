@@ -5,8 +5,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use et_testdb::cluster::Cluster;
-use et_testdb::config::{self, Target};
 use et_testdb::passwords::{self, Progress, DEFAULT_COST, FALLBACK_PASSWORD};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -26,25 +24,21 @@ struct Args {
     /// bcrypt cost (4..=31); 12 as upstream, lower for quick local runs.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_COST)]
     cost: u32,
-    /// The database to update (a libpq URL).
-    #[arg(long, value_name = "URL")]
-    db_url: Option<String>,
-    /// Allow a database whose name does not contain `test` (never production).
-    #[arg(long)]
-    allow_non_test_db: bool,
+    #[command(flatten)]
+    target: et_testdb::cli::TargetArgs,
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    et_testdb::cli::run(|| run(args))
+}
+
+fn run(args: Args) -> Result<()> {
     let known = match &args.known {
         Some(path) => passwords::read_known(path)?,
         None => Vec::new(),
     };
-    let url = match config::resolve_target(args.db_url.as_deref())? {
-        Target::Url(url) => *url,
-        Target::Embedded => Cluster::ensure()?.test_url(),
-    };
-    config::guard_destructive(&url, "rewrite the passwords of", args.allow_non_test_db)?;
+    let url = args.target.resolve("rewrite the passwords of")?;
     println!(
         "re-hashing passwords in {url} (bcrypt $2b$, cost {})",
         args.cost

@@ -30,9 +30,6 @@ struct Args {
     /// A custom-format dump (`pg_dump -Fc`) to start from.
     #[arg(long, value_name = "FILE")]
     dump: Option<PathBuf>,
-    /// The test database to rebuild.
-    #[arg(long, value_name = "URL")]
-    db_url: Option<String>,
     /// Keep real personal data in generated/ (never commit it).
     #[arg(long)]
     no_anonymize: bool,
@@ -45,9 +42,8 @@ struct Args {
     /// Keep at most N rows per table in generated/ (plus referenced rows).
     #[arg(long, value_name = "N")]
     max_rows_per_table: Option<usize>,
-    /// Allow a target whose database name does not contain `test`.
-    #[arg(long)]
-    allow_non_test_db: bool,
+    #[command(flatten)]
+    target: et_testdb::cli::TargetArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,14 +57,14 @@ fn run(args: Args) -> Result<()> {
             "WARNING: --no-anonymize: generated/ will hold REAL personal data. Do not commit it."
         );
     }
-    let target = et_testdb::target_url(args.db_url.as_deref())?;
+    let target = args.target.resolve("reset and rebuild")?;
     let report = pipeline::run(&PipelineOptions {
         target: target.clone(),
         dump: match args.dump {
             Some(p) => DumpSource::File(p),
             None => DumpSource::Default(DemoOptions::default()),
         },
-        allow_non_test_db: args.allow_non_test_db,
+        allow_non_test_db: args.target.allow_non_test_db,
         known_passwords: args.known,
         bcrypt_cost: args.cost,
         extract: ExtractOptions {

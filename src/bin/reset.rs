@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::config::guard_destructive;
 use et_testdb::demo::DemoOptions;
 use et_testdb::restore::{self, DumpSource};
 
@@ -32,13 +31,8 @@ struct Args {
     /// prod_backup.dump first, then restore that.
     #[arg(long)]
     download_recent: bool,
-    /// The test database to replace.
-    #[arg(long, value_name = "URL")]
-    db_url: Option<String>,
-    /// Allow a target whose database name does not contain `test`.
-    /// Production itself is always refused.
-    #[arg(long)]
-    allow_non_test_db: bool,
+    #[command(flatten)]
+    target: et_testdb::cli::TargetArgs,
     /// Parallel pg_restore jobs [default: number of CPUs].
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -57,8 +51,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let target = et_testdb::target_url(args.db_url.as_deref())?;
-    guard_destructive(&target, "drop and restore", args.allow_non_test_db)?;
+    let target = args.target.resolve("drop and restore")?;
     let source = match (args.dump, args.download_recent) {
         (Some(path), _) => DumpSource::File(path),
         (None, true) => DumpSource::DownloadRecent,

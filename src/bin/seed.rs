@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::config::guard_destructive;
 
 /// Fill the test database with the merged fixtures: the golden rows of
 /// golden/ and the extracted rows of generated/, merged and checked when the
@@ -18,13 +17,8 @@ use et_testdb::config::guard_destructive;
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
-    /// The test database to seed.
-    #[arg(long, value_name = "URL")]
-    db_url: Option<String>,
-    /// Allow a target whose database name does not contain `test`.
-    /// Production itself is always refused.
-    #[arg(long)]
-    allow_non_test_db: bool,
+    #[command(flatten)]
+    target: et_testdb::cli::TargetArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -33,8 +27,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let target = et_testdb::target_url(args.db_url.as_deref())?;
-    guard_destructive(&target, "truncate and seed", args.allow_non_test_db)?;
+    let target = args.target.resolve("truncate and seed")?;
     let plan = et_testdb::plan::seed_plan();
     let mut client = target.connect().map_err(|e| {
         anyhow::anyhow!(

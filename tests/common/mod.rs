@@ -83,3 +83,19 @@ pub fn small_dump(path: &Path, source_db: &str, rows: i32) {
     assert!(out.status.success(), "pg_dump: {}", stderr(&out));
     drop_db(source_db);
 }
+
+/// A fresh database `name` with the v0.3 schema (v0.2 baseline + every
+/// migration), empty.
+pub fn v03_db(name: &str) -> DbUrl {
+    let url = fresh_db(name);
+    let mut c = url.connect().unwrap();
+    c.batch_execute(et_testdb::demo::BASELINE_SQL).unwrap();
+    et_testdb::migrate::run_on(
+        &mut c,
+        et_testdb::migrate::MIGRATIONS,
+        &et_testdb::migrate::MigrateOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    url
+}
