@@ -32,6 +32,9 @@ pub enum Error {
     /// Step 3: bcrypt re-hashing.
     #[error(transparent)]
     Passwords(#[from] crate::passwords::PasswordsError),
+    /// The `cargo test` harness: the template or a test database.
+    #[error(transparent)]
+    Testing(#[from] crate::testing::TestingError),
 }
 
 /// Result with the crate's [`Error`].

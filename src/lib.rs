@@ -18,9 +18,11 @@ pub mod passwords;
 pub mod plan;
 pub mod restore;
 pub mod seed;
+pub mod testing;
 pub mod tools;
 
 pub use error::{Error, Result};
+pub use testing::{test_db, try_test_db, TestDb};
 
 /// The database a command works on: `--db-url`, else `DATABASE_URL_TEST_CLI`
 /// (environment or `.env`), else the embedded cluster's test database

@@ -1,0 +1,307 @@
+//! The `cargo test` harness on the embedded cluster: what a test database
+//! holds, that test databases are independent, dropped when the test passes
+//! and kept when it fails, that threads and processes racing for the first
+//! template build it exactly once, and that stale templates are dropped.
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::Command;
+use std::sync::Arc;
+
+use et_testdb::restore::quote_ident;
+use et_testdb::testing::{self, Server, Template, TEMPLATE_PREFIX};
+use et_testdb::{migrate, plan, test_db};
+
+fn database_exists(name: &str) -> bool {
+    let tpl = testing::template().expect("template");
+    tpl.with_admin(|c| c.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]))
+        .expect("query pg_database")
+        .is_some()
+}
+
+#[test]
+fn a_test_database_holds_the_v03_schema_history_and_every_fixture_row() {
+    let db = test_db();
+    assert!(
+        db.name().starts_with(testing::CLONE_PREFIX),
+        "{}",
+        db.name()
+    );
+    let mut c = db.client();
+    let admins: Option<String> = c
+        .query_one("SELECT to_regclass('public.admins')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(admins.as_deref(), Some("admins"));
+    let index: Option<String> = c
+        .query_one(
+            "SELECT to_regclass('public.one_master_admin_idx')::text",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(index.as_deref(), Some("one_master_admin_idx"));
+    // The history says every file is applied, so `migrate` on it is a no-op.
+    let versions: Vec<i32> = c
+        .query(
+            &format!(
+                "SELECT version FROM {} ORDER BY version",
+                migrate::HISTORY_TABLE
+            ),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let expected: Vec<i32> = migrate::MIGRATIONS.iter().map(|m| m.version).collect();
+    assert_eq!(versions, expected);
+    // Every fixture row of the plan is there (nothing to count while it is empty).
+    for table in &plan::seed_plan().tables {
+        let want: usize = table.batches.iter().map(|b| b.rows.len()).sum();
+        let got: i64 = c
+            .query_one(
+                &format!("SELECT count(*) FROM {}", quote_ident(&table.table)),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(got as usize, want, "rows of {}", table.table);
+    }
+    // The template itself is not connectable, so nobody can block clones.
+    let tpl = db.template();
+    let (is_template, allow): (bool, bool) = tpl
+        .with_admin(|a| {
+            a.query_one(
+                "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1",
+                &[&tpl.name()],
+            )
+        })
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert!(is_template && !allow);
+    assert!(tpl.name().starts_with(TEMPLATE_PREFIX));
+}
+
+#[test]
+fn two_test_databases_are_independent() {
+    let a = test_db();
+    let b = test_db();
+    assert_ne!(a.name(), b.name());
+    let mut ca = a.client();
+    let mut cb = b.client();
+    ca.batch_execute("CREATE TABLE only_in_a (i int); INSERT INTO only_in_a VALUES (1);")
+        .unwrap();
+    let in_b: Option<String> = cb
+        .query_one("SELECT to_regclass('public.only_in_a')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(in_b, None);
+    // And the next clone does not see it either: the template is untouched.
+    let c = test_db();
+    let in_c: Option<String> = c
+        .client()
+        .query_one("SELECT to_regclass('public.only_in_a')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(in_c, None);
+}
+
+#[test]
+fn a_passing_tests_database_is_dropped_even_with_an_open_connection() {
+    let db = test_db();
+    let name = db.name().to_string();
+    let client = db.client();
+    assert!(database_exists(&name));
+    drop(db);
+    assert!(!database_exists(&name), "{name} should be gone");
+    drop(client);
+}
+
+#[test]
+fn a_failing_tests_database_is_kept() {
+    let mut name = String::new();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let db = test_db();
+        name = db.name().to_string();
+        panic!("deliberate failure to keep {}", db.name());
+    }));
+    assert!(result.is_err());
+    assert!(!name.is_empty());
+    assert!(database_exists(&name), "{name} should be kept");
+    testing::template().unwrap().drop_db(&name).unwrap();
+    assert!(!database_exists(&name));
+}
+
+#[test]
+fn threads_get_their_own_databases_in_parallel() {
+    let names: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                s.spawn(move || {
+                    let db = test_db();
+                    let mut c = db.client();
+                    c.batch_execute(&format!(
+                        "CREATE TABLE mine (i int); INSERT INTO mine VALUES ({i})"
+                    ))
+                    .unwrap();
+                    let got: i32 = c.query_one("SELECT i FROM mine", &[]).unwrap().get(0);
+                    assert_eq!(got, i);
+                    db.name().to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), 8);
+    for n in &names {
+        assert!(!database_exists(n), "{n} should be dropped");
+    }
+}
+
+#[test]
+fn the_schema_check_reads_the_real_catalog() {
+    let db = test_db();
+    let actual = testing::load_tables(&mut db.client()).unwrap();
+    let admins = actual.iter().find(|t| t.name == "admins").expect("admins");
+    let cols: Vec<(&str, bool, bool)> = admins
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.nullable, c.has_default))
+        .collect();
+    assert_eq!(
+        cols,
+        vec![("id", false, false), ("privileges", false, true)]
+    );
+    assert_eq!(admins.columns[1].pg_type, "admin_privilege_type");
+    assert!(testing::schema_differences(&actual, &actual).is_empty());
+    // Fixtures extracted before `admins` gained `privileges`:
+    let mut old = actual.clone();
+    old.iter_mut()
+        .find(|t| t.name == "admins")
+        .unwrap()
+        .columns
+        .retain(|c| c.name != "privileges");
+    assert_eq!(
+        testing::schema_differences(&old, &actual),
+        vec!["column `admins.privileges` is in the database but not in generated/"]
+    );
+}
+
+/// Builds a second template (another fingerprint) on the same cluster: an
+/// old template of a third fingerprint is dropped, a recent one is kept.
+#[test]
+fn building_a_template_drops_old_ones_of_other_fingerprints_only() {
+    let (server, mut admin) = Server::from_env().unwrap();
+    let pid = std::process::id();
+    let old = format!("{TEMPLATE_PREFIX}old_{pid}");
+    let recent = format!("{TEMPLATE_PREFIX}recent_{pid}");
+    let fresh = format!("{TEMPLATE_PREFIX}fresh_{pid}");
+    for (name, built_at) in [(&old, 0_i64), (&recent, i64::MAX / 2)] {
+        let q = quote_ident(name);
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {q}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!(
+                r#"COMMENT ON DATABASE {q} IS '{{"built_at":{built_at},"differences":[]}}'"#
+            ))
+            .unwrap();
+        admin
+            .batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE true"))
+            .unwrap();
+    }
+    let tpl = Arc::new(Template::prepare_on(server, admin, &fresh).unwrap());
+    assert!(tpl.build_time().is_some(), "it was built here");
+    // It clones like the shared one.
+    let db = tpl.create_db().unwrap();
+    drop(db);
+    assert!(!database_exists(&old), "the old template is dropped");
+    assert!(database_exists(&recent), "a recent one is kept");
+    tpl.with_admin(|c| {
+        for name in [&recent, &fresh] {
+            let q = quote_ident(name);
+            c.batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE false"))?;
+            c.batch_execute(&format!("DROP DATABASE {q}"))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// The helper of [`processes_racing_on_a_fresh_cluster_build_the_template_once`]:
+/// one process asking for a test database.
+#[test]
+#[ignore = "run by processes_racing_on_a_fresh_cluster_build_the_template_once"]
+fn race_helper() {
+    let db = test_db();
+    let tpl = db.template();
+    println!(
+        "RACE built={} template={} db={}",
+        tpl.build_time().is_some(),
+        tpl.name(),
+        db.name()
+    );
+}
+
+#[test]
+fn processes_racing_on_a_fresh_cluster_build_the_template_once() {
+    let base = if std::path::Path::new("/dev/shm").is_dir() {
+        tempfile::Builder::new()
+            .prefix("et-race-")
+            .tempdir_in("/dev/shm")
+    } else {
+        tempfile::tempdir()
+    }
+    .unwrap();
+    let cluster_dir = base.path().join("c");
+    let exe = std::env::current_exe().unwrap();
+    // Spawned together, so they race for the cluster and the template.
+    let started: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(&exe)
+                .args(["--ignored", "--exact", "race_helper", "--nocapture"])
+                .env("ET_TESTDB_CLUSTER_DIR", &cluster_dir)
+                .env_remove(testing::TEST_DATABASE_URL_VAR)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = started
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut built = 0;
+    let mut templates = BTreeSet::new();
+    for out in &outputs {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "a racing process failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("RACE "))
+            .unwrap_or_else(|| panic!("no RACE line in:\n{stdout}"));
+        if line.contains("built=true") {
+            built += 1;
+        }
+        templates.insert(line.split(' ').nth(2).unwrap().to_string());
+    }
+    let removed = Command::new(env!("CARGO_BIN_EXE_cluster"))
+        .arg("remove")
+        .env("ET_TESTDB_CLUSTER_DIR", &cluster_dir)
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{removed:?}");
+    assert_eq!(built, 1, "exactly one process builds the template");
+    assert_eq!(templates.len(), 1, "{templates:?}");
+}
