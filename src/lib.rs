@@ -7,6 +7,7 @@
 //! [`config`] decides where each command points and refuses unsafe targets.
 
 pub mod anonymize;
+pub mod bench;
 pub mod cli;
 pub mod cluster;
 pub mod config;
