@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use et_testdb::restore::quote_ident;
-use et_testdb::testing::{self, Server, Template, TEMPLATE_PREFIX};
+use et_testdb::testing::{self, Server, Template, POOL_PREFIX, TEMPLATE_PREFIX};
 use et_testdb::{migrate, plan, test_db};
 
 fn database_exists(name: &str) -> bool {
@@ -198,7 +198,11 @@ fn building_a_template_drops_old_ones_of_other_fingerprints_only() {
     let old = format!("{TEMPLATE_PREFIX}old_{pid}");
     let recent = format!("{TEMPLATE_PREFIX}recent_{pid}");
     let fresh = format!("{TEMPLATE_PREFIX}fresh_{pid}");
-    for (name, built_at) in [(&old, 0_i64), (&recent, i64::MAX / 2)] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    for (name, built_at) in [(&old, 0_i64), (&recent, now)] {
         let q = quote_ident(name);
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
@@ -215,7 +219,7 @@ fn building_a_template_drops_old_ones_of_other_fingerprints_only() {
             .batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE true"))
             .unwrap();
     }
-    let tpl = Arc::new(Template::prepare_on(server, admin, &fresh).unwrap());
+    let tpl = Arc::new(Template::prepare_on(server, admin, &fresh, 0).unwrap());
     assert!(tpl.build_time().is_some(), "it was built here");
     // It clones like the shared one.
     let db = tpl.create_db().unwrap();
@@ -304,4 +308,72 @@ fn processes_racing_on_a_fresh_cluster_build_the_template_once() {
     assert!(removed.status.success(), "{removed:?}");
     assert_eq!(built, 1, "exactly one process builds the template");
     assert_eq!(templates.len(), 1, "{templates:?}");
+}
+
+/// The pooled databases of template `tpl`, sorted.
+fn pooled(tpl: &Template) -> Vec<String> {
+    let prefix = format!("{POOL_PREFIX}{}_", &tpl.name()[TEMPLATE_PREFIX.len()..]);
+    tpl.with_admin(|c| {
+        c.query(
+            "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1",
+            &[&prefix],
+        )
+    })
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+/// Waits (without a time limit worth asserting on) for the background
+/// refill to bring the pool to `n`.
+fn wait_for_pool(tpl: &Template, n: usize) -> Vec<String> {
+    for _ in 0..600 {
+        let names = pooled(tpl);
+        if names.len() >= n {
+            return names;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "the pool of {} never reached {n}: {:?}",
+        tpl.name(),
+        pooled(tpl)
+    );
+}
+
+#[test]
+fn a_pooled_clone_is_claimed_by_rename_and_the_pool_refills() {
+    let (server, admin) = Server::from_env().unwrap();
+    let name = format!("{TEMPLATE_PREFIX}pool_{}", std::process::id());
+    let tpl = Arc::new(Template::prepare_on(server, admin, &name, 2).unwrap());
+    let before = wait_for_pool(&tpl, 2);
+    assert_eq!(before.len(), 2, "never more than the size: {before:?}");
+    let db = tpl.create_db().unwrap();
+    let after_claim = pooled(&tpl);
+    assert!(
+        before.iter().any(|n| !after_claim.contains(n)),
+        "one pooled database was renamed: {before:?} → {after_claim:?}"
+    );
+    // It is a full copy of the template, owned by the test now.
+    let admins: Option<String> = db
+        .client()
+        .query_one("SELECT to_regclass('public.admins')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(admins.as_deref(), Some("admins"));
+    let test_name = db.name().to_string();
+    drop(db);
+    assert!(!database_exists(&test_name));
+    let refilled = wait_for_pool(&tpl, 2);
+    assert_eq!(refilled.len(), 2);
+    tpl.with_admin(|c| {
+        for n in &refilled {
+            c.batch_execute(&format!("DROP DATABASE {}", quote_ident(n)))?;
+        }
+        let q = quote_ident(&name);
+        c.batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE false"))?;
+        c.batch_execute(&format!("DROP DATABASE {q}"))
+    })
+    .unwrap();
 }

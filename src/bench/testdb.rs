@@ -4,7 +4,10 @@
 //! - per-test database: [`crate::test_db`] end to end, median and p95,
 //!   against a bare `CREATE DATABASE … TEMPLATE` of the same template
 //!   measured in the same run, interleaved with it so both see the same
-//!   machine (target: median ≤ 1.2× the bare clone);
+//!   machine (target: median ≤ 1.2× the bare clone). Twice: as tests get it
+//!   (with the pool of ready clones, and a pause standing in for the test's
+//!   own work, during which the pool refills) and with the pool off (every
+//!   call a clone);
 //! - cold start: from no cluster at all to the first test database, in a
 //!   helper process pointed at a fresh `ET_TESTDB_CLUSTER_DIR` (target ≤ 3 s);
 //! - the sqlx::test way: an empty database per test, then the baseline, the
@@ -52,7 +55,11 @@ pub struct Report {
     pub server: String,
     /// Set when this run had to build the template first.
     pub build_time: Option<Duration>,
+    /// test_db() as tests get it (pool of `pool_size`).
     pub ours: Stats,
+    pub pool_size: usize,
+    /// test_db() with the pool off.
+    pub unpooled: Stats,
     pub ours_drop: Stats,
     pub bare: Stats,
     /// Bare clones with `STRATEGY = FILE_COPY` (PostgreSQL 15+), for comparison.
@@ -62,33 +69,48 @@ pub struct Report {
 }
 
 const RATIO_TARGET: f64 = 1.2;
+/// What a pooled test does between getting its database and dropping it.
+const TEST_BODY: Duration = Duration::from_millis(30);
 const COLD_TARGET: Duration = Duration::from_secs(3);
 const SPEEDUP_TARGET: f64 = 10.0;
 
 impl Report {
     /// The figures with their targets.
     pub fn lines(&self) -> Vec<Line> {
-        let clone_ratio = ratio(self.ours.median, self.bare.median);
+        let bare = self.bare.median;
+        let budget = format!(
+            "≤ {RATIO_TARGET}× bare = {}",
+            human(bare.mul_f64(RATIO_TARGET))
+        );
+        let pooled_ratio = ratio(self.ours.median, bare);
+        let unpooled_ratio = ratio(self.unpooled.median, bare);
+        let pool = format!("pool of {}", self.pool_size);
         let mut lines = vec![
             Line::target(
-                "per-test database, test_db(): median",
+                format!("per-test database, test_db() ({pool}): median"),
                 human(self.ours.median),
-                format!(
-                    "≤ {RATIO_TARGET}× bare = {}",
-                    human(self.bare.median.mul_f64(RATIO_TARGET))
-                ),
-                clone_ratio <= RATIO_TARGET,
+                budget.clone(),
+                pooled_ratio <= RATIO_TARGET,
             ),
-            Line::info("per-test database, test_db(): p95", human(self.ours.p95)),
+            Line::info(
+                format!("per-test database, test_db() ({pool}): p95"),
+                human(self.ours.p95),
+            ),
+            Line::info("  ratio to the bare clone", format!("{pooled_ratio:.2}×")),
+            Line::target(
+                "per-test database, test_db() without pool: median",
+                human(self.unpooled.median),
+                budget,
+                unpooled_ratio <= RATIO_TARGET,
+            ),
+            Line::info(
+                "per-test database, test_db() without pool: p95",
+                human(self.unpooled.p95),
+            ),
+            Line::info("  ratio to the bare clone", format!("{unpooled_ratio:.2}×")),
             Line::info(
                 "bare CREATE DATABASE … TEMPLATE: median (p95)",
-                format!("{} ({})", human(self.bare.median), human(self.bare.p95)),
-            ),
-            Line::target(
-                "  ratio test_db() / bare clone",
-                format!("{clone_ratio:.2}×"),
-                format!("≤ {RATIO_TARGET:.2}×"),
-                clone_ratio <= RATIO_TARGET,
+                format!("{} ({})", human(bare), human(self.bare.p95)),
             ),
         ];
         if let Some(fc) = &self.bare_file_copy {
@@ -110,17 +132,19 @@ impl Report {
             ));
         }
         if let Some(sqlx) = &self.sqlx_style {
-            let speedup = ratio(sqlx.median, self.ours.median);
             lines.push(Line::info(
                 "sqlx::test-style per test (create, baseline, migrations, seed): median",
                 human(sqlx.median),
             ));
-            lines.push(Line::target(
-                "  speed-up of test_db() over it",
-                format!("{speedup:.0}×"),
-                format!("≥ {SPEEDUP_TARGET:.0}×"),
-                speedup >= SPEEDUP_TARGET,
-            ));
+            for (what, ours) in [("", &self.ours), (" without pool", &self.unpooled)] {
+                let speedup = ratio(sqlx.median, ours.median);
+                lines.push(Line::target(
+                    format!("  speed-up of test_db(){what} over it"),
+                    format!("{speedup:.0}×"),
+                    format!("≥ {SPEEDUP_TARGET:.0}×"),
+                    speedup >= SPEEDUP_TARGET,
+                ));
+            }
         }
         lines
     }
@@ -161,6 +185,11 @@ pub fn run(
 ) -> Result<Report, BenchError> {
     progress("finding or building the template");
     let tpl = testing::template()?;
+    // The same template without a pool: every call a clone.
+    let unpooled_tpl = {
+        let (server, admin) = testing::Server::from_env()?;
+        std::sync::Arc::new(Template::prepare_on(server, admin, tpl.name(), 0)?)
+    };
     let server = if tpl.server().is_embedded() {
         "the embedded cluster".to_string()
     } else {
@@ -181,24 +210,34 @@ pub fn run(
     let file_copy = version >= 150_000;
 
     progress("per-test databases and bare clones, interleaved");
-    let (mut ours, mut ours_drop, mut bare, mut bare_fc) = (vec![], vec![], vec![], vec![]);
+    let (mut ours, mut ours_drop, mut unpooled) = (vec![], vec![], vec![]);
+    let (mut bare, mut bare_fc) = (vec![], vec![]);
     // One unmeasured round first: the first clone pays for cold caches.
     for i in 0..=opts.iterations {
-        // The three kinds take turns going first, so none always follows
-        // the same one (a drop or a FILE_COPY checkpoint just before a
-        // clone slows it).
-        let (mut create, mut dropped, mut plain, mut fc) = (None, None, None, None);
-        for k in 0..3 {
-            match (i + k) % 3 {
+        // The kinds take turns going first, so none always follows the
+        // same one (a drop or a FILE_COPY checkpoint just before a clone
+        // slows it).
+        let (mut create, mut dropped, mut plain_create) = (None, None, None);
+        let (mut plain, mut fc) = (None, None);
+        for k in 0..4 {
+            match (i + k) % 4 {
                 0 => {
                     let t = Instant::now();
                     let test = crate::try_test_db()?;
                     create = Some(t.elapsed());
+                    // The test's own work, during which the pool refills.
+                    std::thread::sleep(TEST_BODY);
                     let t = Instant::now();
                     drop(test);
                     dropped = Some(t.elapsed());
                 }
-                1 => plain = Some(bare_clone(&mut bare_admin, &tpl, "")?),
+                1 => {
+                    let t = Instant::now();
+                    let test = unpooled_tpl.create_db()?;
+                    plain_create = Some(t.elapsed());
+                    drop(test);
+                }
+                2 => plain = Some(bare_clone(&mut bare_admin, &tpl, "")?),
                 _ if file_copy => {
                     fc = Some(bare_clone(&mut bare_admin, &tpl, " STRATEGY FILE_COPY")?)
                 }
@@ -208,6 +247,7 @@ pub fn run(
         if i > 0 {
             ours.extend(create);
             ours_drop.extend(dropped);
+            unpooled.extend(plain_create);
             bare.extend(plain);
             bare_fc.extend(fc);
         }
@@ -240,6 +280,8 @@ pub fn run(
         server,
         build_time: tpl.build_time(),
         ours: Stats::of(&ours).ok_or_else(none)?,
+        pool_size: tpl.pool_size(),
+        unpooled: Stats::of(&unpooled).ok_or_else(none)?,
         ours_drop: Stats::of(&ours_drop).ok_or_else(none)?,
         bare: Stats::of(&bare).ok_or_else(none)?,
         bare_file_copy: Stats::of(&bare_fc),

@@ -23,6 +23,10 @@
 //! server). When the template exists, a process pays one connection and one
 //! query before its first clone: no lock, no `pg_ctl`.
 //!
+//! A small pool of clones made ahead of time, shared on the server by every
+//! process, turns most clones into a rename: `ET_TESTDB_POOL` sets its size
+//! (default 3, 0 turns it off); see `pool.rs`.
+//!
 //! A test's database is dropped when the test passes, and kept, with its
 //! name and a psql command printed, when it fails.
 //!
@@ -46,6 +50,9 @@ use crate::config::{self, DbUrl};
 use crate::merge::{ColumnMeta, TableMeta};
 use crate::restore::{db_error_text, quote_ident};
 use crate::{demo, migrate, plan, seed};
+
+mod pool;
+pub use pool::{DEFAULT_POOL_SIZE, POOL_PREFIX, POOL_SIZE_VAR};
 
 /// The environment variable (or `.env` key) naming the server test
 /// databases are created on; unset means the embedded cluster.
@@ -267,6 +274,7 @@ pub struct Template {
     name: String,
     build_time: Option<Duration>,
     admins: Mutex<Vec<Client>>,
+    pool: pool::Pool,
 }
 
 impl std::fmt::Debug for Template {
@@ -280,26 +288,33 @@ impl std::fmt::Debug for Template {
 }
 
 impl Template {
-    /// Finds (or builds) today's template on the server of [`Server::from_env`].
+    /// Finds (or builds) today's template on the server of
+    /// [`Server::from_env`], with a pool of the size `ET_TESTDB_POOL` asks.
     pub fn prepare() -> Result<Template, TestingError> {
         let (server, admin) = Server::from_env()?;
-        Template::prepare_on(server, admin, &template_name())
+        Template::prepare_on(server, admin, &template_name(), pool::size_from_env())
     }
 
     /// Finds template `name` on `server`, building it if absent; `admin` is
-    /// a connection to the server's admin database.
+    /// a connection to the server's admin database. `pool_size` clones are
+    /// kept ready (0: none).
     pub fn prepare_on(
         server: Server,
         mut admin: Client,
         name: &str,
+        pool_size: usize,
     ) -> Result<Template, TestingError> {
         let build_time = ensure_template(&mut admin, &server, name)?;
-        Ok(Template {
+        let template = Template {
+            pool: pool::Pool::new(server.admin.clone(), name, pool_size),
             server,
             name: name.to_string(),
             build_time,
             admins: Mutex::new(vec![admin]),
-        })
+        };
+        // Fill the pool while the first test takes the slow path.
+        template.pool.request_refill();
+        Ok(template)
     }
 
     /// The template database's name.
@@ -317,8 +332,29 @@ impl Template {
         self.build_time
     }
 
-    /// A new test database cloned from the template.
+    /// How many clones the pool keeps ready.
+    pub fn pool_size(&self) -> usize {
+        self.pool.size()
+    }
+
+    /// A new test database: a pooled clone when one is ready, else a fresh
+    /// clone of the template.
     pub fn create_db(self: &Arc<Self>) -> Result<TestDb, TestingError> {
+        let test_db = |name: String| TestDb {
+            url: self.server.admin.with_dbname(&name),
+            name,
+            template: Arc::clone(self),
+            keep: false,
+        };
+        let name = clone_name();
+        // A failed claim only costs the fast path.
+        let claimed = self
+            .with_admin(|c| self.pool.claim(c, &name))
+            .unwrap_or(false);
+        self.pool.request_refill();
+        if claimed {
+            return Ok(test_db(name));
+        }
         let create = |name: &str| {
             format!(
                 "CREATE DATABASE {} TEMPLATE {}",
@@ -328,19 +364,13 @@ impl Template {
         };
         let mut last = String::new();
         // A name can only collide with another machine's test on a shared server.
+        let mut name = name;
         for _ in 0..5 {
-            let name = clone_name();
             match self.with_admin(|c| c.batch_execute(&create(&name))) {
-                Ok(()) => {
-                    return Ok(TestDb {
-                        url: self.server.admin.with_dbname(&name),
-                        name,
-                        template: Arc::clone(self),
-                        keep: false,
-                    })
-                }
+                Ok(()) => return Ok(test_db(name)),
                 Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => {
                     last = db_error_text(&e);
+                    name = clone_name();
                 }
                 Err(e) => {
                     let mut detail = db_error_text(&e);
@@ -530,6 +560,11 @@ pub fn now_micros() -> i64 {
 /// `et_test_<pid>_<n>_<6 hex>`: unique in this process by the counter, and
 /// across machines sharing a server by the random-ish suffix.
 fn clone_name() -> String {
+    format!("{CLONE_PREFIX}{}", unique_suffix())
+}
+
+/// `<pid>_<n>_<6 hex>`, see [`clone_name`].
+fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let pid = std::process::id();
@@ -541,7 +576,7 @@ fn clone_name() -> String {
         std::thread::current().id()
     ));
     let suffix: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{CLONE_PREFIX}{pid}_{n}_{suffix}")
+    format!("{pid}_{n}_{suffix}")
 }
 
 /// Makes sure template `name` exists; returns the build time when this call
@@ -746,6 +781,23 @@ fn drop_stale_templates(admin: &mut Client, current: &str) {
         if stale {
             let _ = drop_template(admin, &name);
         }
+    }
+    // Pools whose template is gone.
+    let Ok(rows) = admin.query(
+        "SELECT p.datname::text FROM pg_database p \
+         WHERE starts_with(p.datname, $1) AND NOT EXISTS ( \
+           SELECT 1 FROM pg_database t WHERE starts_with(t.datname, $2) \
+             AND starts_with(p.datname, $1 || substr(t.datname, length($2) + 1) || '_'))",
+        &[&POOL_PREFIX, &TEMPLATE_PREFIX],
+    ) else {
+        return;
+    };
+    for row in rows {
+        let name: String = row.get(0);
+        let _ = admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(&name)
+        ));
     }
 }
 
