@@ -377,3 +377,45 @@ fn a_pooled_clone_is_claimed_by_rename_and_the_pool_refills() {
     })
     .unwrap();
 }
+
+/// A template whose build found stale fixtures: asking for a database fails
+/// with one message that lists the differences and names the command.
+#[test]
+fn a_template_built_from_stale_fixtures_fails_with_one_message() {
+    let (server, mut admin) = Server::from_env().unwrap();
+    let name = format!("{TEMPLATE_PREFIX}stale_{}", std::process::id());
+    let q = quote_ident(&name);
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {q}"))
+        .unwrap();
+    let note = serde_json::json!({
+        "built_at": 0,
+        "differences": ["column `admins.privileges` is in the database but not in generated/"],
+    });
+    admin
+        .batch_execute(&format!(
+            "COMMENT ON DATABASE {q} IS '{note}'; ALTER DATABASE {q} WITH IS_TEMPLATE true"
+        ))
+        .unwrap();
+    let err = Template::prepare_on(server, admin, &name, 0).unwrap_err();
+    let (_, mut admin) = Server::from_env().unwrap();
+    admin
+        .batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE false"))
+        .unwrap();
+    admin.batch_execute(&format!("DROP DATABASE {q}")).unwrap();
+    assert!(
+        matches!(err, testing::TestingError::StaleFixtures { .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert_eq!(
+        text,
+        "the fixtures in generated/ were extracted from another schema than sql/ produces \
+         (v0.2 baseline + v0.3 migrations); 1 difference:\n  \
+         - column `admins.privileges` is in the database but not in generated/\n\
+         Re-extract the fixtures with `cargo run --bin extract`, then run the tests again."
+    );
+}
