@@ -65,7 +65,7 @@ pub const CLONE_PREFIX: &str = "et_test_";
 pub const EXTRACT_COMMAND: &str = "cargo run --bin extract";
 
 /// Part of the fingerprint: bump when the way a template is built changes.
-const HARNESS_VERSION: &str = "et-testdb template v1";
+const HARNESS_VERSION: &str = "et-testdb template v2";
 /// An arbitrary, fixed advisory-lock key ("et-testdb template").
 const BUILD_LOCK_KEY: i64 = 0x6574_7464_6274_706c;
 /// Templates of other fingerprints younger than this are left alone: another
@@ -666,8 +666,17 @@ fn build_template(
             quote_ident(&tmp)
         ))
         .map_err(step("creating the database"))?;
-    let built_at = unix_secs();
-    let populated = populate(&server.admin.with_dbname(&tmp), built_at * 1_000_000);
+    let seed_time = now_micros();
+    let tmp_url = server.admin.with_dbname(&tmp);
+    let populated = populate(&tmp_url, seed_time).and_then(|d| {
+        // Statistics are catalog rows, so every clone plans its queries
+        // with them from the start.
+        tmp_url
+            .connect()
+            .and_then(|mut c| c.batch_execute("ANALYZE"))
+            .map_err(step("analyzing"))?;
+        Ok(d)
+    });
     let differences = match populated {
         Ok(d) => d,
         Err(e) => {
@@ -675,6 +684,7 @@ fn build_template(
             return Err(e);
         }
     };
+    let built_at = seed_time / 1_000_000;
     let note = TemplateNote {
         built_at,
         differences,
