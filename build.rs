@@ -10,9 +10,6 @@ mod merge;
 
 use std::path::{Path, PathBuf};
 
-use merge::load::SourceFile;
-use merge::Origin;
-
 fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
@@ -21,26 +18,12 @@ fn main() {
     println!("cargo::rerun-if-changed=generated");
     println!("cargo::rerun-if-changed=golden");
 
-    let mut files = Vec::new();
-    for (dir, origin) in [("generated", Origin::Generated), ("golden", Origin::Golden)] {
-        let mut paths = Vec::new();
-        collect_rs(&root.join(dir), &mut paths);
-        paths.sort();
-        for p in paths {
-            let rel = p
-                .strip_prefix(&root)
-                .unwrap_or(&p)
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text = std::fs::read_to_string(&p)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-            files.push(SourceFile {
-                path: rel,
-                text,
-                origin,
-            });
-        }
-    }
+    let files = merge::load::gather_sources(&root).unwrap_or_else(|e| {
+        fail(
+            "the fixtures cannot be read",
+            std::iter::once(e.to_string()),
+        )
+    });
 
     let loaded = match merge::load::load(&files) {
         Ok(l) => l,
@@ -72,20 +55,6 @@ fn fail(what: &str, problems: impl Iterator<Item = String>) -> ! {
         println!("cargo::error={p}");
     }
     std::process::exit(0)
-}
-
-fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect_rs(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) {

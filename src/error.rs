@@ -23,6 +23,12 @@ pub enum Error {
     /// Step 2: the v0.3 migrations.
     #[error(transparent)]
     Migrate(#[from] crate::migrate::MigrateError),
+    /// Step 4: extraction.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+    /// Merging fixture sources at run time.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
     /// Step 5: seeding.
     #[error(transparent)]
     Seed(#[from] crate::seed::SeedError),
@@ -32,6 +38,15 @@ pub enum Error {
     /// Step 3: bcrypt re-hashing.
     #[error(transparent)]
     Passwords(#[from] crate::passwords::PasswordsError),
+    /// Step 4: introspecting the schema.
+    #[error(transparent)]
+    Schema(#[from] crate::schema::SchemaError),
+    /// Step 4: reading rows.
+    #[error(transparent)]
+    Rows(#[from] crate::rows::RowsError),
+    /// Step 4: generating or writing fixture code.
+    #[error(transparent)]
+    Codegen(#[from] crate::codegen::CodegenError),
     /// The `cargo test` harness: the template or a test database.
     #[error(transparent)]
     Testing(#[from] crate::testing::TestingError),

@@ -2,7 +2,8 @@
 //!
 //! The pipeline reads like its steps: [`restore`] (step 1) → [`migrate`]
 //! (step 2) → [`passwords`] (step 3) → [`extract`] (step 4: [`schema`] →
-//! [`anonymize`] → [`codegen`]) → [`seed`] (step 5). [`cluster`] runs the
+//! [`rows`] → [`anonymize`] → [`codegen`]) → [`seed`] (step 5). Generated
+//! fixture code is written in the types of [`fixture`]. [`cluster`] runs the
 //! embedded PostgreSQL that every step uses when no URL is configured, and
 //! [`config`] decides where each command points and refuses unsafe targets.
 
@@ -10,20 +11,30 @@ pub mod anonymize;
 pub mod bench;
 pub mod cli;
 pub mod cluster;
+pub mod codegen;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod extract;
+pub mod fixture;
 pub mod merge;
 pub mod migrate;
 pub mod passwords;
+pub mod pipeline;
 pub mod plan;
 pub mod restore;
+pub mod rows;
+pub mod schema;
 pub mod seed;
 pub mod testing;
 pub mod tools;
 
 pub use error::{Error, Result};
 pub use testing::{test_db, try_test_db, TestDb};
+
+// Generated fixture code names the runtime types as `::et_testdb::fixture::…`
+// so the same files compile inside this crate and in tests that include them.
+extern crate self as et_testdb;
 
 /// The database a command works on: `--db-url`, else `DATABASE_URL_TEST_CLI`
 /// (environment or `.env`), else the embedded cluster's test database
@@ -34,3 +45,12 @@ pub fn target_url(cli_url: Option<&str>) -> Result<config::DbUrl> {
         config::Target::Embedded => Ok(cluster::Cluster::ensure()?.test_url()),
     }
 }
+
+/// The extracted fixtures (written by `cargo run --bin extract`; never edit).
+#[rustfmt::skip]
+#[path = "../generated/mod.rs"]
+pub mod generated;
+
+/// The hand-written golden fixtures tests reference by name.
+#[path = "../golden/mod.rs"]
+pub mod golden;

@@ -19,3 +19,26 @@ pub fn fingerprint() -> String {
     let d = Sha256::digest(PLAN_JSON.as_bytes());
     d[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Problems reading or merging fixture sources at run time.
+#[derive(Debug, thiserror::Error)]
+#[error("the fixtures in {root} cannot be merged:\n  {}", problems.join("\n  "))]
+pub struct PlanError {
+    pub root: String,
+    pub problems: Vec<String>,
+}
+
+/// Reads `generated/` and `golden/` under `root` now and merges them, exactly
+/// as `build.rs` does at compile time. The pipeline seeds fixtures it has just
+/// extracted this way, without recompiling.
+pub fn merge_sources(root: &std::path::Path) -> Result<Plan, PlanError> {
+    use crate::merge::load::{gather_sources, load};
+    let fail = |problems: Vec<String>| PlanError {
+        root: root.display().to_string(),
+        problems,
+    };
+    let files = gather_sources(root).map_err(|e| fail(vec![e.to_string()]))?;
+    let loaded = load(&files).map_err(|es| fail(es.iter().map(|e| e.to_string()).collect()))?;
+    crate::merge::merge(&loaded.tables, loaded.rows)
+        .map_err(|cs| fail(cs.iter().map(|c| c.to_string()).collect()))
+}

@@ -58,6 +58,9 @@ CROSS JOIN (VALUES
     ('Math', 8), ('Physics', 8), ('Chemistry', 8), ('Biology', 8), ('IT', 8),
     ('Math', 7), ('Physics', 7), ('Chemistry', 7), ('Biology', 7), ('IT', 7)
 ) AS v(subject, grade)
+-- Only when the default teacher exists: an empty v0.2 database (the schema
+-- `cargo test` builds its templates from) has no teachers at all.
+WHERE EXISTS (SELECT 1 FROM teachers t WHERE t.id = d.teacher_id)
 ON CONFLICT DO NOTHING;
 
 ALTER TABLE student_subjects ADD CONSTRAINT fk_student_subjects_to_teacher_specialties

@@ -21,7 +21,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::merge::Value;
+use crate::rows::Value;
 
 /// The salt used when none is given: fakes are stable across runs.
 pub const DEFAULT_SALT: &str = "et-testdb";
@@ -43,6 +43,8 @@ pub enum Action {
     Password,
     /// Free text → a lorem sentence.
     Sentence,
+    /// A short free-text title (a note's name) → a few lorem words.
+    Title,
     /// A link → an example.com URL.
     Url,
     /// A meeting URL: same provider, fake meeting id.
@@ -301,6 +303,16 @@ impl Anonymizer {
                 let s: String = LoremSentence(3..9).fake_with_rng(&mut rng);
                 s
             }
+            Action::Title => {
+                let mut rng = self.rng("title", text, 0);
+                let words: Vec<String> =
+                    fake::faker::lorem::en::Words(2..4).fake_with_rng(&mut rng);
+                let mut t = words.join(" ");
+                if let Some(first) = t.get(..1) {
+                    t = first.to_uppercase() + &t[1..];
+                }
+                t
+            }
             Action::Url => {
                 let mut rng = self.rng("url", text, 0);
                 format!("https://example.com/doc/{}", token(&mut rng, 12))
@@ -432,15 +444,14 @@ impl Anonymizer {
     }
 
     /// Cairo's coordinates with a stable small offset, keeping 6 decimals.
-    fn coordinate(&self, action: Action, real: &str) -> String {
-        let mut rng = self.rng("coord", real, 0);
-        let base = if action == Action::Latitude {
-            30.0444
+    fn coordinate(&self, action: Action, real: &rust_decimal::Decimal) -> rust_decimal::Decimal {
+        let mut rng = self.rng("coord", &real.to_string(), 0);
+        let base: i64 = if action == Action::Latitude {
+            30_044_400
         } else {
-            31.2357
+            31_235_700
         };
-        let v: f64 = base + rng.random_range(-0.05..0.05);
-        format!("{v:.6}")
+        rust_decimal::Decimal::new(base + rng.random_range(-50_000..50_000), 6)
     }
 }
 

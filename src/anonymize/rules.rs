@@ -48,7 +48,7 @@ pub const RULES: &[Rule] = &[
     // students [SECRET, plaintext]
     rule("students", "generated_password", Password),
     // notes [FREE] [LINK]
-    rule("notes", "name", NamesInText),
+    rule("notes", "name", Title),
     rule("notes", "description", Sentence),
     rule("notes", "url", Url),
     // meeting_links [LINK] [SECRET]
@@ -73,11 +73,8 @@ pub const RULES: &[Rule] = &[
     ),
     // calendar_events [LINK]
     rule("calendar_events", "google_event_id", ExternalId),
-    rule(
-        "calendar_events",
-        "event_key",
-        Keep("the scheduler's own slot key, no personal data"),
-    ),
+    // The scheduler's slot key embeds the session name (student first names).
+    rule("calendar_events", "event_key", NamesInText),
     // prayer_settings [PII: a location]
     rule("prayer_settings", "latitude", Latitude),
     rule("prayer_settings", "longitude", Longitude),

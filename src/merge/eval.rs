@@ -385,6 +385,9 @@ impl Items {
         if segs.len() == 1 && last == "None" {
             return Ok(Ev::None);
         }
+        if segs.len() >= 2 && segs[segs.len() - 2] == "Decimal" && last == "ZERO" {
+            return Ok(Ev::Decimal("0".into()));
+        }
         if let Some((_, us)) = UNITS.iter().find(|(n, _)| *n == last) {
             return Ok(Ev::Int(*us));
         }
@@ -433,6 +436,7 @@ fn call(segs: &[String], args: Vec<Ev>) -> Result<Ev, String> {
     match (last, args.as_slice()) {
         ("Some", [v]) => Ok(Ev::Some(Box::new(v.clone()))),
         ("from_u128", [Ev::Int(i)]) => Ok(Ev::Uuid(*i as u128)),
+        ("nil", []) => Ok(Ev::Uuid(0)),
         ("from_parts", [Ev::Int(lo), Ev::Int(mid), Ev::Int(hi), Ev::Bool(neg), Ev::Int(scale)]) => {
             let mantissa = (*hi as u128) << 64 | (*mid as u128) << 32 | (*lo as u128);
             Ok(Ev::Decimal(decimal_text(mantissa, *neg, *scale as u32)))

@@ -20,6 +20,44 @@ pub struct SourceFile {
     pub origin: Origin,
 }
 
+/// Reads every `.rs` file under `root/generated` and `root/golden` (sorted,
+/// paths relative to `root` in messages).
+pub fn gather_sources(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>> {
+    fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for e in entries {
+            let p = e?.path();
+            if p.is_dir() {
+                collect(&p, out)?;
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for (dir, origin) in [("generated", Origin::Generated), ("golden", Origin::Golden)] {
+        let mut paths = Vec::new();
+        collect(&root.join(dir), &mut paths)?;
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            files.push(SourceFile {
+                path: rel.to_string_lossy().replace('\\', "/"),
+                text,
+                origin,
+            });
+        }
+    }
+    Ok(files)
+}
+
 /// The schema and rows read from fixture sources.
 pub struct Loaded {
     pub tables: Vec<TableMeta>,
@@ -52,19 +90,37 @@ fn field<'a>(ev: &'a Ev, name: &str) -> Option<&'a Ev> {
     }
 }
 
-/// The table struct an item's type names, and whether it holds many rows.
+/// The table struct an item's type names, and whether it holds many rows:
+/// `Table` is one row, `[Table; N]`, `&[Table]` and `&'static [Table]` are
+/// many. Anything else (such as a list of parts, `&[&[Table]]`) is not a
+/// row: its elements are counted where they are defined.
 fn row_type(ty: &Type, structs: &BTreeMap<String, String>) -> Option<(String, bool)> {
-    match ty {
-        Type::Path(p) => {
-            let name = ident_text(&p.path.segments.last()?.ident);
-            structs.contains_key(&name).then_some((name, false))
+    fn table(ty: &Type, structs: &BTreeMap<String, String>) -> Option<String> {
+        match ty {
+            Type::Path(p) => {
+                let name = ident_text(&p.path.segments.last()?.ident);
+                structs.contains_key(&name).then_some(name)
+            }
+            Type::Group(g) => table(&g.elem, structs),
+            _ => None,
         }
-        Type::Reference(r) => row_type(&r.elem, structs).map(|(n, _)| (n, true)),
-        Type::Slice(s) => row_type(&s.elem, structs).map(|(n, _)| (n, true)),
-        Type::Array(a) => row_type(&a.elem, structs).map(|(n, _)| (n, true)),
-        Type::Group(g) => row_type(&g.elem, structs),
-        _ => None,
     }
+    fn list(ty: &Type, structs: &BTreeMap<String, String>) -> Option<String> {
+        match ty {
+            Type::Slice(s) => table(&s.elem, structs),
+            Type::Array(a) => table(&a.elem, structs),
+            Type::Group(g) => list(&g.elem, structs),
+            _ => None,
+        }
+    }
+    if let Some(t) = table(ty, structs) {
+        return Some((t, false));
+    }
+    let inner = match ty {
+        Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    list(inner, structs).map(|t| (t, true))
 }
 
 /// The elements of an array literal (behind `&` if any).

@@ -1,0 +1,35 @@
+-- Primary keys ('p'), unique constraints ('u') and foreign keys ('f') of the
+-- tables in schema `public`, with their columns in key order. Actions are
+-- pg_constraint codes: a no action, r restrict, c cascade, n set null,
+-- d set default.
+SELECT c.relname::text  AS table_name,
+       con.conname::text AS constraint_name,
+       con.contype::text AS kind,
+       ARRAY(
+         SELECT a.attname::text
+         FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_catalog.pg_attribute a
+           ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+         ORDER BY k.ord
+       ) AS columns,
+       rc.relname::text AS ref_table,
+       ARRAY(
+         SELECT a.attname::text
+         FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_catalog.pg_attribute a
+           ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+         ORDER BY k.ord
+       ) AS ref_columns,
+       con.confdeltype::text AS on_delete,
+       con.confupdtype::text AS on_update,
+       con.condeferrable AS deferrable,
+       COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+WHERE n.nspname = 'public'
+  AND c.relkind IN ('r', 'p')
+  AND con.contype IN ('p', 'u', 'f')
+ORDER BY c.relname, con.contype, con.conname;

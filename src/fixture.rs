@@ -1,0 +1,286 @@
+//! The runtime types that generated fixture code (`generated/`) and golden
+//! rows are written in: const-constructible wrappers for timestamps, dates,
+//! times and JSON, and the table metadata `generated/schema.rs` describes
+//! each table with.
+//!
+//! Why wrappers rather than `time` values: a `time::OffsetDateTime` built in a
+//! const context per row costs rustc seconds per thousand rows (see
+//! shared/codegen-costs.md); an `i64` of microseconds costs nothing, and the
+//! accessors below give the `time` value when a test needs one.
+
+pub use rust_decimal::Decimal;
+pub use uuid::Uuid;
+
+use time::{Date as TimeDate, Duration, OffsetDateTime, PrimitiveDateTime, Time as TimeOfDay};
+
+/// Microseconds in a day.
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// `timestamp with time zone`: an instant, or (in golden rows) an offset
+/// from the moment the database is seeded, for what upstream computed from
+/// "now" (`Timestamptz::FromSeed(-40 * DAY)`: forty days before seeding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Timestamptz {
+    /// Microseconds since 1970-01-01 00:00:00 UTC.
+    At(i64),
+    /// Microseconds after (negative: before) the moment of seeding.
+    FromSeed(i64),
+}
+
+impl Timestamptz {
+    /// Microseconds since the Unix epoch, UTC, with relative times resolved
+    /// against `seed_time` (microseconds since the epoch).
+    pub const fn resolve(self, seed_time: i64) -> i64 {
+        match self {
+            Timestamptz::At(us) => us,
+            Timestamptz::FromSeed(offset) => seed_time + offset,
+        }
+    }
+
+    /// Microseconds since the Unix epoch, UTC; `None` for a time relative to
+    /// seeding (use [`Timestamptz::resolve`]).
+    pub const fn micros(self) -> Option<i64> {
+        match self {
+            Timestamptz::At(us) => Some(us),
+            Timestamptz::FromSeed(_) => None,
+        }
+    }
+
+    /// As a `time` value in UTC, relative times resolved against `seed_time`.
+    pub fn to_offset_date_time(self, seed_time: i64) -> OffsetDateTime {
+        OffsetDateTime::UNIX_EPOCH + Duration::microseconds(self.resolve(seed_time))
+    }
+
+    /// From a `time` value (sub-microsecond precision is truncated, as
+    /// PostgreSQL does).
+    pub fn from_offset_date_time(value: OffsetDateTime) -> Timestamptz {
+        Timestamptz::At((value.unix_timestamp_nanos() / 1_000) as i64)
+    }
+}
+
+/// Microseconds in a second, minute, hour and day, for relative times.
+pub const SECOND: i64 = 1_000_000;
+pub const MINUTE: i64 = 60 * SECOND;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
+
+/// `timestamp without time zone`: microseconds since 1970-01-01 00:00:00
+/// (wall clock, no zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Microseconds since 1970-01-01 00:00:00.
+    pub const fn micros(self) -> i64 {
+        self.0
+    }
+
+    /// As a `time` value.
+    pub fn to_primitive_date_time(self) -> PrimitiveDateTime {
+        let utc = OffsetDateTime::UNIX_EPOCH + Duration::microseconds(self.0);
+        PrimitiveDateTime::new(utc.date(), utc.time())
+    }
+
+    /// From a `time` value (sub-microsecond precision is truncated).
+    pub fn from_primitive_date_time(value: PrimitiveDateTime) -> Timestamp {
+        Timestamp((value.assume_utc().unix_timestamp_nanos() / 1_000) as i64)
+    }
+}
+
+/// Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// `date`: days since 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub i32);
+
+impl Date {
+    /// Days since 1970-01-01.
+    pub const fn days(self) -> i32 {
+        self.0
+    }
+
+    /// As a `time` value; `None` outside `time`'s range.
+    pub fn to_date(self) -> Option<TimeDate> {
+        TimeDate::from_julian_day(UNIX_EPOCH_JULIAN_DAY.checked_add(self.0)?).ok()
+    }
+
+    /// From a `time` value.
+    pub fn from_date(value: TimeDate) -> Date {
+        Date(value.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
+    }
+}
+
+/// `time without time zone`: microseconds since midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub i64);
+
+impl Time {
+    /// `hh:mm:00`.
+    pub const fn hm(hour: i64, minute: i64) -> Time {
+        Time((hour * 60 + minute) * MINUTE)
+    }
+
+    /// Microseconds since midnight.
+    pub const fn micros(self) -> i64 {
+        self.0
+    }
+
+    /// As a `time` value; `None` for PostgreSQL's `24:00:00`.
+    pub fn to_time(self) -> Option<TimeOfDay> {
+        if !(0..MICROS_PER_DAY).contains(&self.0) {
+            return None;
+        }
+        let micros = self.0;
+        TimeOfDay::from_hms_micro(
+            (micros / 3_600_000_000) as u8,
+            (micros / 60_000_000 % 60) as u8,
+            (micros / 1_000_000 % 60) as u8,
+            (micros % 1_000_000) as u32,
+        )
+        .ok()
+    }
+
+    /// From a `time` value (sub-microsecond precision is truncated).
+    pub fn from_time(value: TimeOfDay) -> Time {
+        let (h, m, sec, micro) = value.as_hms_micro();
+        Time(
+            i64::from(h) * 3_600_000_000
+                + i64::from(m) * 60_000_000
+                + i64::from(sec) * 1_000_000
+                + i64::from(micro),
+        )
+    }
+}
+
+/// `json` / `jsonb`: the text PostgreSQL prints for the value (for `jsonb`
+/// that is canonical: keys sorted, whitespace normalised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Json(pub &'static str);
+
+impl Json {
+    /// The JSON text.
+    pub const fn text(self) -> &'static str {
+        self.0
+    }
+
+    /// Parsed.
+    pub fn parse(self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_str(self.0)
+    }
+}
+
+/// `GENERATED … AS IDENTITY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Identity {
+    /// `GENERATED ALWAYS`: explicit values need `OVERRIDING SYSTEM VALUE`.
+    Always,
+    /// `GENERATED BY DEFAULT`.
+    ByDefault,
+}
+
+/// A referential action of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FkAction {
+    /// `NO ACTION`
+    NoAction,
+    /// `RESTRICT`
+    Restrict,
+    /// `CASCADE`
+    Cascade,
+    /// `SET NULL`
+    SetNull,
+    /// `SET DEFAULT`
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL spelling, e.g. `SET NULL`.
+    pub const fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// A column of a table, as `generated/schema.rs` describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ColumnMeta {
+    /// Column name in the database.
+    pub name: &'static str,
+    /// Field name in the table's Rust struct.
+    pub field: &'static str,
+    /// PostgreSQL type as `format_type` prints it (`uuid[]`, `numeric(10,2)`,
+    /// an enum's or a domain's name).
+    pub pg_type: &'static str,
+    /// NULL allowed.
+    pub nullable: bool,
+    /// An INSERT may leave it out (default, identity or generated).
+    pub has_default: bool,
+    /// Identity column.
+    pub identity: Option<Identity>,
+    /// Generated column (never inserted).
+    pub generated: bool,
+}
+
+/// A unique constraint or unique index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UniqueKeyMeta {
+    /// Constraint or index name.
+    pub name: &'static str,
+    /// Key parts: column names, or expression text when `has_expressions`.
+    pub columns: &'static [&'static str],
+    /// Some part is an expression.
+    pub has_expressions: bool,
+    /// `WHERE` predicate of a partial index.
+    pub predicate: Option<&'static str>,
+    /// `NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ForeignKeyMeta {
+    /// Constraint name.
+    pub name: &'static str,
+    /// Referencing columns.
+    pub columns: &'static [&'static str],
+    /// Referenced table.
+    pub ref_table: &'static str,
+    /// Referenced columns.
+    pub ref_columns: &'static [&'static str],
+    /// `ON DELETE`.
+    pub on_delete: FkAction,
+    /// `ON UPDATE`.
+    pub on_update: FkAction,
+    /// `DEFERRABLE`.
+    pub deferrable: bool,
+}
+
+/// A table, as `generated/schema.rs` describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TableMeta {
+    /// Table name in the database.
+    pub name: &'static str,
+    /// Columns in physical order (the struct's field order).
+    pub columns: &'static [ColumnMeta],
+    /// Primary-key columns; empty when there is none.
+    pub primary_key: &'static [&'static str],
+    /// Unique keys other than the primary key.
+    pub unique_keys: &'static [UniqueKeyMeta],
+    /// Foreign keys.
+    pub foreign_keys: &'static [ForeignKeyMeta],
+}
+
+/// A PostgreSQL enum type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EnumMeta {
+    /// Type name in the database.
+    pub name: &'static str,
+    /// Labels in declared order.
+    pub labels: &'static [&'static str],
+}

@@ -1,0 +1,313 @@
+//! Introspection and row reading against a real database holding
+//! tests/fixtures/codegen/all_types.sql.
+
+#[path = "fixtures/codegen/test_db.rs"]
+mod test_db;
+
+use et_testdb::rows::{self, Row, RowsError, Value};
+use et_testdb::schema::{self, FkAction, Identity, Scalar, TypeKind};
+use test_db::TestDb;
+
+const ALL_TYPES: &str = include_str!("fixtures/codegen/all_types.sql");
+
+#[test]
+fn introspection_snapshot() {
+    let db = TestDb::new("schema_snapshot", ALL_TYPES);
+    let schema = schema::load(&mut db.client()).unwrap();
+    insta::assert_debug_snapshot!("all_types_schema", schema);
+}
+
+#[test]
+fn tables_skip_views_and_extension_relations_and_are_ordered() {
+    let db = TestDb::new("schema_tables", ALL_TYPES);
+    let schema = schema::load(&mut db.client()).unwrap();
+    let names: Vec<&str> = schema.tables.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["audit_notes", "enrolments", "people", "specialties"]
+    );
+}
+
+#[test]
+fn columns_keys_and_enums_are_introspected_in_declared_order() {
+    let db = TestDb::new("schema_details", ALL_TYPES);
+    let schema = schema::load(&mut db.client()).unwrap();
+
+    // Enum labels follow enumsortorder: 'meh' was added BEFORE 'sad'.
+    assert_eq!(schema.enums["mood"].labels, ["happy", "meh", "sad"]);
+
+    let people = &schema.tables["people"];
+    let columns: Vec<&str> = people.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "email",
+            "name",
+            "nickname",
+            "is_active",
+            "small",
+            "age",
+            "big",
+            "cost",
+            "created_at",
+            "local_at",
+            "birth_date",
+            "wake_at",
+            "profile",
+            "friend_ids",
+            "tags",
+            "mood",
+            "system",
+            "rank",
+            "type",
+            "manager_id",
+            "name_length"
+        ]
+    );
+    let positions: Vec<i16> = people.columns.iter().map(|c| c.position).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]));
+
+    let col = |name: &str| people.column(name).unwrap();
+    // Domains resolve to their base type; a NOT NULL domain makes the column not null.
+    assert_eq!(col("email").ty.kind, TypeKind::Scalar(Scalar::Text));
+    assert_eq!(col("email").ty.name, "email_address");
+    assert_eq!(col("rank").ty.kind, TypeKind::Scalar(Scalar::Int4));
+    assert!(!col("rank").nullable);
+    assert!(col("nickname").nullable);
+    assert_eq!(col("friend_ids").ty.kind, TypeKind::Array(Scalar::Uuid));
+    assert_eq!(col("friend_ids").ty.name, "uuid[]");
+    assert_eq!(
+        col("mood").ty.kind,
+        TypeKind::Scalar(Scalar::Enum("mood".into()))
+    );
+    assert_eq!(col("cost").default.as_deref(), Some("6.00"));
+    assert_eq!(
+        col("name_length").generated.as_deref(),
+        Some("length(name)")
+    );
+    assert_eq!(col("name_length").default, None);
+
+    let specialties = &schema.tables["specialties"];
+    assert_eq!(
+        specialties.column("id").unwrap().identity,
+        Some(Identity::Always)
+    );
+    let enrolments = &schema.tables["enrolments"];
+    assert_eq!(
+        enrolments.column("seq").unwrap().identity,
+        Some(Identity::ByDefault)
+    );
+    assert_eq!(
+        enrolments.primary_key.as_ref().unwrap().columns,
+        ["student_id", "teacher_id", "subject"]
+    );
+
+    // Composite FK: columns in key order, with both actions.
+    let fk = enrolments
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.name == "enrolments_specialty_fkey")
+        .unwrap();
+    assert_eq!(fk.columns, ["teacher_id", "subject", "grade"]);
+    assert_eq!(fk.ref_table, "specialties");
+    assert_eq!(fk.ref_columns, ["person_id", "subject", "grade"]);
+    assert_eq!(
+        (fk.on_delete, fk.on_update),
+        (FkAction::Restrict, FkAction::Cascade)
+    );
+
+    // Self-reference.
+    let self_fk = &people.foreign_keys[0];
+    assert_eq!(self_fk.ref_table, "people");
+    assert_eq!(self_fk.on_delete, FkAction::SetNull);
+
+    // Unique constraint and partial expression unique index, sorted by name.
+    let uniques: Vec<(&str, bool, bool)> = people
+        .unique_keys
+        .iter()
+        .map(|k| (k.name.as_str(), k.is_constraint, k.predicate.is_some()))
+        .collect();
+    assert_eq!(
+        uniques,
+        [
+            ("people_email_key", true, false),
+            ("people_one_sad_idx", false, true)
+        ]
+    );
+    assert!(people.unique_keys[1].has_expressions);
+    assert_eq!(
+        specialties.unique_keys[0].columns,
+        ["person_id", "subject", "grade"]
+    );
+
+    // Loading twice gives the same data (no order left to chance).
+    assert_eq!(schema, schema::load(&mut db.client()).unwrap());
+}
+
+#[test]
+fn rows_are_read_typed_and_sorted_by_primary_key() {
+    let db = TestDb::new("rows_read", ALL_TYPES);
+    let mut client = db.client();
+    let schema = schema::load(&mut client).unwrap();
+    let people = rows::load_table(&mut client, &schema, "people").unwrap();
+    assert_eq!(people.len(), 3);
+    let table = &schema.tables["people"];
+    let get = |row: &Row, name: &str| row.values[table.column_index(name).unwrap()].clone();
+    let ids: Vec<String> = people
+        .iter()
+        .map(|r| match get(r, "id") {
+            Value::Uuid(u) => u.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "3f2a9c1b-0000-4000-8000-000000000001",
+            "3f2a9c1b-0000-4000-8000-000000000002",
+            "aaaa0001-0000-0000-0000-000000000000"
+        ]
+    );
+    let ada = &people[0];
+    assert_eq!(get(ada, "small"), Value::Int2(-3));
+    assert_eq!(get(ada, "big"), Value::Int8(i64::MAX));
+    assert_eq!(get(ada, "cost"), Value::Numeric("6.00".parse().unwrap()));
+    // 2024-03-01 12:30:00.123456 UTC
+    assert_eq!(
+        get(ada, "created_at"),
+        Value::Timestamptz(1_709_296_200_123_456)
+    );
+    // One second before the Unix epoch.
+    assert_eq!(get(ada, "local_at"), Value::Timestamp(-1_000_000));
+    assert_eq!(
+        get(ada, "wake_at"),
+        Value::Time(7 * 3_600_000_000 + 15 * 60_000_000)
+    );
+    assert_eq!(get(ada, "birth_date"), Value::Date(-56_270));
+    assert_eq!(
+        get(ada, "profile"),
+        Value::Json(r#"{"a": {"x": "y"}, "b": [1, 2]}"#.into())
+    );
+    assert_eq!(get(ada, "friend_ids"), Value::Array(vec![]));
+    assert_eq!(
+        get(ada, "tags"),
+        Value::Array(vec![
+            Value::Text("maths".into()),
+            Value::Text("quote\"d".into()),
+            Value::Text("back\\slash".into())
+        ])
+    );
+    assert_eq!(get(ada, "mood"), Value::Enum("happy".into()));
+    assert_eq!(get(ada, "nickname"), Value::Null);
+    assert_eq!(get(ada, "name_length"), Value::Int4(3));
+    assert_eq!(
+        get(&people[1], "cost"),
+        Value::Numeric("-1234.56".parse().unwrap())
+    );
+    assert_eq!(
+        get(&people[1], "name"),
+        Value::Text("Bob ü \"Bobby\"".into())
+    );
+
+    // Without a primary key, rows are sorted by the whole row.
+    let notes = rows::load_table(&mut client, &schema, "audit_notes").unwrap();
+    let bodies: Vec<(Value, Value)> = notes
+        .iter()
+        .map(|r| (r.values[0].clone(), r.values[1].clone()))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            (Value::Text("first".into()), Value::Null),
+            (Value::Text("first".into()), Value::Date(18_262)),
+            (Value::Text("second".into()), Value::Null),
+        ]
+    );
+}
+
+#[test]
+fn unsupported_type_error_names_table_column_and_type() {
+    let db = TestDb::new(
+        "rows_unsupported",
+        "CREATE TABLE gadgets (id integer PRIMARY KEY, position point, weight real);",
+    );
+    let mut client = db.client();
+    let schema = schema::load(&mut client).unwrap();
+    let err = rows::load_table(&mut client, &schema, "gadgets").unwrap_err();
+    assert!(matches!(err, RowsError::UnsupportedType { .. }));
+    insta::assert_snapshot!("unsupported_type_error", err.to_string());
+
+    let err = rows::load_table(&mut client, &schema, "nope").unwrap_err();
+    insta::assert_snapshot!("unknown_table_error", err.to_string());
+}
+
+/// Throughput of row reading; prints a figure, asserts nothing about time.
+/// `cargo test --test schema -- --ignored --nocapture read_throughput`;
+/// `ET_BENCH_ROWS=N` sets the row count, `ET_BENCH_OUT=DIR` also writes the
+/// generated files there (with `ET_BENCH_RUNTIME=crate::fixture` they compile
+/// in a scratch crate that copies src/fixture.rs, to measure rustc's cost).
+#[test]
+#[ignore = "benchmark: prints rows/s"]
+fn read_throughput() {
+    let n: i64 = std::env::var("ET_BENCH_ROWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
+    let db = TestDb::new(
+        "rows_bench",
+        &format!(
+            // The 9-column shape shared/codegen-costs.md measured compile costs with.
+            "CREATE TYPE kind AS ENUM ('a', 'b', 'c');
+             CREATE TABLE t (id uuid PRIMARY KEY, name text NOT NULL, email text NOT NULL,
+                             city text NOT NULL, note text, kind kind NOT NULL,
+                             at timestamptz NOT NULL, cost numeric(10,2) NOT NULL,
+                             tags text[] NOT NULL);
+             INSERT INTO t SELECT md5(i::text)::uuid, 'name ' || i, 'user' || i || '@example.test',
+                 'city ' || (i % 50), CASE WHEN i % 2 = 0 THEN 'note ' || i END,
+                 (ARRAY['a', 'b', 'c'])[1 + i % 3]::kind,
+                 '2025-01-01'::timestamptz - i * interval '1 minute', (i % 1000) / 100.0,
+                 ARRAY['tag' || (i % 7), 'tag' || (i % 3)]
+             FROM generate_series(1, {n}) i;"
+        ),
+    );
+    let mut client = db.client();
+    let schema = schema::load(&mut client).unwrap();
+    let start = std::time::Instant::now();
+    let rows = rows::load_table(&mut client, &schema, "t").unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "read {} rows × 9 columns in {secs:.3} s: {:.0} rows/s",
+        rows.len(),
+        rows.len() as f64 / secs
+    );
+    assert_eq!(rows.len() as i64, n);
+
+    let mut options = et_testdb::codegen::Options::default();
+    if let Ok(path) = std::env::var("ET_BENCH_RUNTIME") {
+        options.runtime_path = path;
+    }
+    let start = std::time::Instant::now();
+    let files = et_testdb::codegen::gen_table_rows(&schema, "t", &rows, &options).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    let bytes: usize = files.iter().map(|(_, s)| s.len()).sum();
+    println!(
+        "generated {} files, {} bytes, in {secs:.3} s: {:.0} rows/s",
+        files.len(),
+        bytes,
+        rows.len() as f64 / secs
+    );
+    if let Ok(dir) = std::env::var("ET_BENCH_OUT") {
+        let mut all = std::collections::BTreeMap::new();
+        all.insert(
+            std::path::PathBuf::from("schema.rs"),
+            et_testdb::codegen::gen_schema(&schema, &options).unwrap(),
+        );
+        all.insert(
+            std::path::PathBuf::from("mod.rs"),
+            et_testdb::codegen::gen_mod(&schema, &options).unwrap(),
+        );
+        all.extend(files);
+        et_testdb::codegen::write_atomically(std::path::Path::new(&dir), &all).unwrap();
+    }
+}
