@@ -275,6 +275,8 @@ pub struct Template {
     build_time: Option<Duration>,
     admins: Mutex<Vec<Client>>,
     pool: pool::Pool,
+    /// Appended to every `CREATE DATABASE … TEMPLATE`.
+    clone_options: &'static str,
 }
 
 impl std::fmt::Debug for Template {
@@ -305,8 +307,27 @@ impl Template {
         pool_size: usize,
     ) -> Result<Template, TestingError> {
         let build_time = ensure_template(&mut admin, &server, name)?;
+        let version: i32 = admin
+            .query_one("SELECT current_setting('server_version_num')::int", &[])
+            .map_err(|e| TestingError::Build {
+                database: name.to_string(),
+                step: "reading the server version",
+                detail: db_error_text(&e),
+            })?
+            .get(0);
+        // On the embedded cluster (tmpfs, fsync off) the checkpoints of
+        // FILE_COPY are nearly free, and copying files beats WAL-logging
+        // every block: measured 25% faster alone, 40% with 8 clones at
+        // once. Elsewhere those checkpoints may flush a busy server, so
+        // the server's default (WAL_LOG) stays.
+        let clone_options = if server.embedded && version >= 150_000 {
+            " STRATEGY FILE_COPY"
+        } else {
+            ""
+        };
         let template = Template {
-            pool: pool::Pool::new(server.admin.clone(), name, pool_size),
+            pool: pool::Pool::new(server.admin.clone(), name, pool_size, clone_options),
+            clone_options,
             server,
             name: name.to_string(),
             build_time,
@@ -357,9 +378,10 @@ impl Template {
         }
         let create = |name: &str| {
             format!(
-                "CREATE DATABASE {} TEMPLATE {}",
+                "CREATE DATABASE {} TEMPLATE {}{}",
                 quote_ident(name),
-                quote_ident(&self.name)
+                quote_ident(&self.name),
+                self.clone_options
             )
         };
         let mut last = String::new();

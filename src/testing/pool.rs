@@ -50,16 +50,23 @@ pub(super) struct Pool {
     template: String,
     prefix: String,
     size: usize,
+    clone_options: &'static str,
     refill: Mutex<Option<Sender<()>>>,
 }
 
 impl Pool {
-    pub(super) fn new(admin: DbUrl, template: &str, size: usize) -> Pool {
+    pub(super) fn new(
+        admin: DbUrl,
+        template: &str,
+        size: usize,
+        clone_options: &'static str,
+    ) -> Pool {
         Pool {
             admin,
             template: template.to_string(),
             prefix: prefix_of(template),
             size,
+            clone_options,
             refill: Mutex::new(None),
         }
     }
@@ -108,11 +115,12 @@ impl Pool {
         let mut guard = self.refill.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             let (tx, rx) = mpsc::channel::<()>();
-            let (admin, template, prefix, size) = (
+            let (admin, template, prefix, size, options) = (
                 self.admin.clone(),
                 self.template.clone(),
                 self.prefix.clone(),
                 self.size,
+                self.clone_options,
             );
             let spawned = std::thread::Builder::new()
                 .name("et-testdb-pool".into())
@@ -121,7 +129,14 @@ impl Pool {
                     while rx.recv().is_ok() {
                         // Requests that piled up meanwhile need one top-up.
                         while rx.try_recv().is_ok() {}
-                        if top_up(&mut client, &admin, &template, &prefix, size).is_err() {
+                        let target = Target {
+                            admin: &admin,
+                            template: &template,
+                            prefix: &prefix,
+                            size,
+                            options,
+                        };
+                        if top_up(&mut client, &target).is_err() {
                             client = None;
                         }
                     }
@@ -137,14 +152,24 @@ impl Pool {
     }
 }
 
-/// Creates pooled databases until the pool holds `size`.
-fn top_up(
-    client: &mut Option<Client>,
-    admin: &DbUrl,
-    template: &str,
-    prefix: &str,
+/// What the refill thread fills.
+struct Target<'a> {
+    admin: &'a DbUrl,
+    template: &'a str,
+    prefix: &'a str,
     size: usize,
-) -> Result<(), postgres::Error> {
+    options: &'a str,
+}
+
+/// Creates pooled databases until the pool holds `size`.
+fn top_up(client: &mut Option<Client>, t: &Target<'_>) -> Result<(), postgres::Error> {
+    let Target {
+        admin,
+        template,
+        prefix,
+        size,
+        options,
+    } = *t;
     if client.as_ref().is_none_or(|c| c.is_closed()) {
         *client = Some(admin.connect()?);
     }
@@ -158,7 +183,7 @@ fn top_up(
     for _ in (have.max(0) as usize)..size {
         let name = format!("{prefix}{}", super::unique_suffix());
         c.batch_execute(&format!(
-            "CREATE DATABASE {} TEMPLATE {}",
+            "CREATE DATABASE {} TEMPLATE {}{options}",
             quote_ident(&name),
             quote_ident(template)
         ))?;
