@@ -64,8 +64,13 @@ pub const CLONE_PREFIX: &str = "et_test_";
 /// The command that brings `generated/` up to date.
 pub const EXTRACT_COMMAND: &str = "cargo run --bin extract";
 
-/// Part of the fingerprint: bump when the way a template is built changes.
-const HARNESS_VERSION: &str = "et-testdb template v2";
+/// The code that builds a template, part of its fingerprint: a change to
+/// how it is built (or seeded, or migrated) makes a new one.
+const BUILDER_SOURCES: [&str; 3] = [
+    include_str!("mod.rs"),
+    include_str!("../seed.rs"),
+    include_str!("../migrate.rs"),
+];
 /// An arbitrary, fixed advisory-lock key ("et-testdb template").
 const BUILD_LOCK_KEY: i64 = 0x6574_7464_6274_706c;
 /// Templates of other fingerprints younger than this are left alone: another
@@ -540,14 +545,16 @@ impl Drop for TestDb {
 
 /// The fingerprint of the template for UTC day `day` (days since the Unix
 /// epoch): 16 hex digits over the baseline, the migration files, the seed
-/// plan and the day.
+/// plan, the code that builds it, and the day.
 pub fn fingerprint(day: i64) -> String {
     let mut h = Sha256::new();
     let mut part = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);
     };
-    part(HARNESS_VERSION.as_bytes());
+    for source in BUILDER_SOURCES {
+        part(source.as_bytes());
+    }
     part(demo::BASELINE_SQL.as_bytes());
     for m in migrate::MIGRATIONS {
         part(m.file_name.as_bytes());
