@@ -419,3 +419,44 @@ fn a_template_built_from_stale_fixtures_fails_with_one_message() {
          Re-extract the fixtures with `cargo run --bin extract`, then run the tests again."
     );
 }
+
+/// `TEST_DATABASE_URL` names the server: a reachable one is used (here the
+/// embedded cluster's, through its URL), an unreachable one fails every
+/// test with a message that names the variable.
+#[test]
+fn test_database_url_names_the_server() {
+    let exe = std::env::current_exe().unwrap();
+    let helper = |url: &str| {
+        Command::new(&exe)
+            .args(["--ignored", "--exact", "race_helper", "--nocapture"])
+            .env(testing::TEST_DATABASE_URL_VAR, url)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let tpl = testing::template().unwrap();
+    let ok = helper(tpl.server().admin_url().expose());
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("built=false template={} ", tpl.name())),
+        "the helper reuses this process's template: {stdout}"
+    );
+
+    let bad = helper("postgresql://postgres@/postgres?host=/nonexistent-et-testdb&port=5432");
+    assert!(!bad.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(
+        all.contains("cannot reach the server for test databases")
+            && all.contains("Check TEST_DATABASE_URL"),
+        "{all}"
+    );
+}
