@@ -189,6 +189,22 @@ fn the_schema_check_reads_the_real_catalog() {
     );
 }
 
+/// Makes `name` look like a template built at `built_at` whose check found
+/// `differences`; it appears complete, as a real build's does.
+fn fake_template(admin: &mut postgres::Client, name: &str, built_at: i64, differences: &[&str]) {
+    let tmp = quote_ident(&format!("et_test_fake_{name}"));
+    let note = serde_json::json!({ "built_at": built_at, "differences": differences });
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {tmp}"),
+        format!("CREATE DATABASE {tmp}"),
+        format!("COMMENT ON DATABASE {tmp} IS '{note}'"),
+        format!("ALTER DATABASE {tmp} WITH IS_TEMPLATE true"),
+        format!("ALTER DATABASE {tmp} RENAME TO {}", quote_ident(name)),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+}
+
 /// Builds a second template (another fingerprint) on the same cluster: an
 /// old template of a third fingerprint is dropped, a recent one is kept.
 #[test]
@@ -202,21 +218,13 @@ fn building_a_template_drops_old_ones_of_other_fingerprints_only() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    for (name, built_at) in [(&old, 0_i64), (&recent, now)] {
-        let q = quote_ident(name);
+    fake_template(&mut admin, &old, 0, &[]);
+    fake_template(&mut admin, &recent, now, &[]);
+    let old_pool = format!("{POOL_PREFIX}old_{pid}_x");
+    let recent_pool = format!("{POOL_PREFIX}recent_{pid}_x");
+    for name in [&old_pool, &recent_pool] {
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {q}"))
-            .unwrap();
-        admin
-            .batch_execute(&format!(
-                r#"COMMENT ON DATABASE {q} IS '{{"built_at":{built_at},"differences":[]}}'"#
-            ))
-            .unwrap();
-        admin
-            .batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE true"))
+            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(name)))
             .unwrap();
     }
     let tpl = Arc::new(Template::prepare_on(server, admin, &fresh, 0).unwrap());
@@ -225,9 +233,15 @@ fn building_a_template_drops_old_ones_of_other_fingerprints_only() {
     let db = tpl.create_db().unwrap();
     drop(db);
     assert!(!database_exists(&old), "the old template is dropped");
+    assert!(!database_exists(&old_pool), "and its pool");
     assert!(database_exists(&recent), "a recent one is kept");
+    assert!(database_exists(&recent_pool), "with its pool");
+    assert!(
+        database_exists(&testing::template_name()),
+        "today's template is never dropped by another build"
+    );
     tpl.with_admin(|c| {
-        for name in [&recent, &fresh] {
+        for name in [&recent, &fresh, &recent_pool] {
             let q = quote_ident(name);
             c.batch_execute(&format!("ALTER DATABASE {q} WITH IS_TEMPLATE false"))?;
             c.batch_execute(&format!("DROP DATABASE {q}"))?;
@@ -385,21 +399,16 @@ fn a_template_built_from_stale_fixtures_fails_with_one_message() {
     let (server, mut admin) = Server::from_env().unwrap();
     let name = format!("{TEMPLATE_PREFIX}stale_{}", std::process::id());
     let q = quote_ident(&name);
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {q}"))
-        .unwrap();
-    let note = serde_json::json!({
-        "built_at": 0,
-        "differences": ["column `admins.privileges` is in the database but not in generated/"],
-    });
-    admin
-        .batch_execute(&format!(
-            "COMMENT ON DATABASE {q} IS '{note}'; ALTER DATABASE {q} WITH IS_TEMPLATE true"
-        ))
-        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    fake_template(
+        &mut admin,
+        &name,
+        now,
+        &["column `admins.privileges` is in the database but not in generated/"],
+    );
     let err = Template::prepare_on(server, admin, &name, 0).unwrap_err();
     let (_, mut admin) = Server::from_env().unwrap();
     admin

@@ -15,8 +15,9 @@
 //! into a temporary name that is renamed only when complete, then marked
 //! `IS_TEMPLATE` and `ALLOW_CONNECTIONS false` (a connection to a template
 //! would make every clone wait). Templates of other fingerprints are dropped
-//! an hour after they were built, so a run that crosses midnight, or another
-//! checkout sharing the server, keeps its own meanwhile.
+//! by the next build once they are 15 minutes old, so a run that crosses
+//! midnight, or another checkout sharing the server, keeps its own
+//! meanwhile.
 //!
 //! The server is the embedded cluster ([`crate::cluster`]), or the one named
 //! by `TEST_DATABASE_URL` (environment or `.env`; any database on that
@@ -74,9 +75,13 @@ const BUILDER_SOURCES: [&str; 3] = [
 /// An arbitrary, fixed advisory-lock key ("et-testdb template").
 const BUILD_LOCK_KEY: i64 = 0x6574_7464_6274_706c;
 /// Templates of other fingerprints younger than this are left alone: another
-/// process (a run that started before midnight, another checkout) may still
-/// be cloning them.
-const STALE_AFTER_SECS: i64 = 3600;
+/// process (a run that started before midnight, another checkout sharing
+/// the server) may still be cloning them. Short, because on tmpfs every
+/// template kept costs memory.
+const STALE_AFTER_SECS: i64 = 15 * 60;
+/// The pools of other templates go sooner: without them a straggler only
+/// pays a clone.
+const POOL_STALE_AFTER_SECS: i64 = 2 * 60;
 /// The catalog query of the stale-fixture check.
 const COLUMNS_SQL: &str = include_str!("columns.sql");
 
@@ -798,36 +803,45 @@ fn drop_template(admin: &mut Client, name: &str) -> Result<(), postgres::Error> 
     Ok(())
 }
 
-/// Drops our templates other than `current` that were built more than
-/// [`STALE_AFTER_SECS`] ago, or whose note is unreadable (an unfinished
-/// build: the caller holds the build lock). Best effort: a failure here
-/// costs only disk space.
+/// Drops our templates other than `current` (and today's, which tests of
+/// this checkout use) that were built more than [`STALE_AFTER_SECS`] ago,
+/// or whose note is unreadable (an unfinished build: the caller holds the
+/// build lock); drops the pools of templates built more than
+/// [`POOL_STALE_AFTER_SECS`] ago, and of templates that are gone. Best
+/// effort: a failure here costs only space.
 fn drop_stale_templates(admin: &mut Client, current: &str) {
+    let today = template_name();
     let Ok(rows) = admin.query(
         "SELECT datname::text, shobj_description(oid, 'pg_database') FROM pg_database \
-         WHERE starts_with(datname, $1) AND datname <> $2",
-        &[&TEMPLATE_PREFIX, &current],
+         WHERE starts_with(datname, $1) AND datname <> $2 AND datname <> $3",
+        &[&TEMPLATE_PREFIX, &current, &today],
     ) else {
         return;
     };
     let now = unix_secs();
+    let mut unused_pools = Vec::new();
     for row in rows {
         let name: String = row.get(0);
         let note: Option<TemplateNote> = row
             .get::<_, Option<String>>(1)
             .and_then(|t| serde_json::from_str(&t).ok());
-        let stale = note.is_none_or(|n| now - n.built_at > STALE_AFTER_SECS);
-        if stale {
+        let age = note.map_or(i64::MAX, |n| now - n.built_at);
+        if age > STALE_AFTER_SECS {
             let _ = drop_template(admin, &name);
         }
+        if age > POOL_STALE_AFTER_SECS {
+            unused_pools.push(pool::prefix_of(&name));
+        }
     }
-    // Pools whose template is gone.
+    // Pools of the templates above, and of templates that are gone.
     let Ok(rows) = admin.query(
         "SELECT p.datname::text FROM pg_database p \
-         WHERE starts_with(p.datname, $1) AND NOT EXISTS ( \
+         WHERE starts_with(p.datname, $1) AND ( \
+           EXISTS (SELECT 1 FROM unnest($3::text[]) u WHERE starts_with(p.datname, u)) \
+           OR NOT EXISTS ( \
            SELECT 1 FROM pg_database t WHERE starts_with(t.datname, $2) \
-             AND starts_with(p.datname, $1 || substr(t.datname, length($2) + 1) || '_'))",
-        &[&POOL_PREFIX, &TEMPLATE_PREFIX],
+             AND starts_with(p.datname, $1 || substr(t.datname, length($2) + 1) || '_')))",
+        &[&POOL_PREFIX, &TEMPLATE_PREFIX, &unused_pools],
     ) else {
         return;
     };
