@@ -41,6 +41,8 @@ fn main() {
     };
     let json = serde_json::to_string(&plan).expect("a plan serializes");
     write_if_changed(&out.join("seed_plan.json"), json.as_bytes());
+    let digest = merge::load::sources_digest(&files);
+    write_if_changed(&out.join("sources_digest.txt"), digest.as_bytes());
 }
 
 /// Fails the build with one `cargo::error` line per problem.

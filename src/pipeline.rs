@@ -209,7 +209,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineReport> {
     let mut seeded = Vec::new();
     timed(Step::Seed, &mut |_ui| {
         // Seed what was just extracted, merged exactly as build.rs would.
-        let plan = plan::merge_sources(&opts.extract.golden_root)?;
+        let plan = plan::plan_for_sources(&opts.extract.golden_root)?;
         let mut client = opts
             .target
             .connect()

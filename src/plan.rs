@@ -28,6 +28,26 @@ pub struct PlanError {
     pub problems: Vec<String>,
 }
 
+/// The digest of the fixture sources the embedded plan was built from.
+const SOURCES_DIGEST: &str = include_str!(concat!(env!("OUT_DIR"), "/sources_digest.txt"));
+
+/// The plan for the fixture sources under `root` as they are now: the
+/// embedded plan when they are the ones it was compiled from, else a fresh
+/// merge ([`merge_sources`]).
+pub fn plan_for_sources(
+    root: &std::path::Path,
+) -> Result<std::borrow::Cow<'static, Plan>, PlanError> {
+    let files = crate::merge::load::gather_sources(root).map_err(|e| PlanError {
+        root: root.display().to_string(),
+        problems: vec![e.to_string()],
+    })?;
+    if crate::merge::load::sources_digest(&files) == SOURCES_DIGEST {
+        Ok(std::borrow::Cow::Borrowed(seed_plan()))
+    } else {
+        merge_sources(root).map(std::borrow::Cow::Owned)
+    }
+}
+
 /// Reads `generated/` and `golden/` under `root` now and merges them, exactly
 /// as `build.rs` does at compile time. The pipeline seeds fixtures it has just
 /// extracted this way, without recompiling.

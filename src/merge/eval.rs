@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::rc::Rc;
 
 use syn::spanned::Spanned;
 use syn::{Expr, Item, Lit, Type};
@@ -100,7 +101,9 @@ pub struct StructDef {
 /// Every item and struct of a set of files, for evaluation.
 #[derive(Default)]
 pub struct Items {
-    pub items: BTreeMap<String, Vec<ItemDef>>,
+    pub items: BTreeMap<String, Vec<Rc<ItemDef>>>,
+    /// Enum types: their variants in declared order.
+    pub enums: BTreeMap<String, Vec<String>>,
     pub structs: BTreeMap<String, StructDef>,
     cache: BTreeMap<String, Ev>,
     evaluating: BTreeSet<String>,
@@ -135,6 +138,13 @@ impl Items {
             let (ident, ty, expr, span) = match item {
                 Item::Const(c) => (&c.ident, &*c.ty, &*c.expr, c.span()),
                 Item::Static(s) => (&s.ident, &*s.ty, &*s.expr, s.span()),
+                Item::Enum(e) => {
+                    self.enums.insert(
+                        ident_text(&e.ident),
+                        e.variants.iter().map(|v| ident_text(&v.ident)).collect(),
+                    );
+                    continue;
+                }
                 Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         self.add_items(file, inner);
@@ -167,15 +177,17 @@ impl Items {
                                     owner.clone().unwrap_or_default(),
                                     ident_text(&c.ident)
                                 );
-                                self.items.entry(name.clone()).or_default().push(ItemDef {
-                                    name,
-                                    ty: c.ty.clone(),
-                                    expr: c.expr.clone(),
-                                    loc: Loc {
-                                        file: file.to_string(),
-                                        line: line_of(c.span()),
+                                self.items.entry(name.clone()).or_default().push(Rc::new(
+                                    ItemDef {
+                                        name,
+                                        ty: c.ty.clone(),
+                                        expr: c.expr.clone(),
+                                        loc: Loc {
+                                            file: file.to_string(),
+                                            line: line_of(c.span()),
+                                        },
                                     },
-                                });
+                                ));
                             }
                         }
                     }
@@ -184,20 +196,23 @@ impl Items {
                 _ => continue,
             };
             let name = ident_text(ident);
-            self.items.entry(name.clone()).or_default().push(ItemDef {
-                name,
-                ty: ty.clone(),
-                expr: expr.clone(),
-                loc: Loc {
-                    file: file.to_string(),
-                    line: line_of(span),
-                },
-            });
+            self.items
+                .entry(name.clone())
+                .or_default()
+                .push(Rc::new(ItemDef {
+                    name,
+                    ty: ty.clone(),
+                    expr: expr.clone(),
+                    loc: Loc {
+                        file: file.to_string(),
+                        line: line_of(span),
+                    },
+                }));
         }
     }
 
     /// The unique item called `name`.
-    pub fn item(&self, name: &str, at: &Loc) -> Result<&ItemDef, EvalError> {
+    pub fn item(&self, name: &str, at: &Loc) -> Result<&Rc<ItemDef>, EvalError> {
         let tokens = |d: &ItemDef| quote::ToTokens::to_token_stream(&d.expr).to_string();
         match self.items.get(name).map(Vec::as_slice) {
             Some([one]) => Ok(one),
@@ -230,7 +245,7 @@ impl Items {
         let def = self.item(name, at)?.clone();
         if !self.evaluating.insert(name.to_string()) {
             return Err(EvalError {
-                loc: def.loc,
+                loc: def.loc.clone(),
                 message: format!("`{name}` refers to itself"),
             });
         }

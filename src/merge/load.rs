@@ -58,6 +58,19 @@ pub fn gather_sources(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>
     Ok(files)
 }
 
+/// A stable digest (hex) of fixture sources: paths and contents, in order.
+pub fn sources_digest(files: &[SourceFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The schema and rows read from fixture sources.
 pub struct Loaded {
     pub tables: Vec<TableMeta>,
@@ -140,22 +153,10 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
     let mut items = Items::default();
     let mut errors = Vec::new();
     let mut origin_of: BTreeMap<String, Origin> = BTreeMap::new();
-    let mut enum_variants: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in files {
         origin_of.insert(f.path.clone(), f.origin);
         if let Err(e) = items.add_file(&f.path, &f.text) {
             errors.push(e);
-            continue;
-        }
-        if let Ok(parsed) = syn::parse_file(&f.text) {
-            for item in parsed.items {
-                if let syn::Item::Enum(e) = item {
-                    enum_variants.insert(
-                        ident_text(&e.ident),
-                        e.variants.iter().map(|v| ident_text(&v.ident)).collect(),
-                    );
-                }
-            }
         }
     }
     if !errors.is_empty() {
@@ -164,6 +165,7 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
 
     // Enums: variants (declared order) zip labels (declared order).
     let mut labels: BTreeMap<(String, String), String> = BTreeMap::new();
+    let enum_variants = items.enums.clone();
     for (name, variants) in &enum_variants {
         let key = format!("{name}::META");
         if !items.items.contains_key(&key) {
@@ -285,7 +287,7 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
 
     // Rows: items typed as a table struct (or an array/slice of them).
     let mut rows = Vec::new();
-    let defs: Vec<_> = items
+    let defs: Vec<std::rc::Rc<super::eval::ItemDef>> = items
         .items
         .values()
         .flatten()

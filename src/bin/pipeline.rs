@@ -1,0 +1,112 @@
+//! `pipeline`: steps 1 → 5 in one go.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Parser;
+use et_testdb::demo::DemoOptions;
+use et_testdb::extract::ExtractOptions;
+use et_testdb::pipeline::{self, PipelineOptions, Step};
+use et_testdb::restore::DumpSource;
+
+/// Rebuild the test database from production data in one go:
+/// reset → migrate → passwords → extract → seed.
+///
+/// 1. reset: restore --dump FILE, else ./prod_backup.dump, else the demo dump;
+/// 2. migrate: apply the v0.3 migrations;
+/// 3. passwords: bcrypt every password (cost 4 when anonymizing, since
+///    extraction then replaces every hash with the `testtest` one; 12 with
+///    --no-anonymize, or --cost);
+/// 4. extract: write generated/ (anonymized unless --no-anonymize);
+/// 5. seed: load golden/ + the freshly generated/ rows, merged exactly as
+///    build.rs merges them.
+///
+/// The database is, in order: --db-url, $DATABASE_URL_TEST_CLI, the same key
+/// in ./.env, otherwise the embedded cluster. Ends with rows per table, time
+/// per step, and whether the data is anonymized.
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Args {
+    /// A custom-format dump (`pg_dump -Fc`) to start from.
+    #[arg(long, value_name = "FILE")]
+    dump: Option<PathBuf>,
+    /// The test database to rebuild.
+    #[arg(long, value_name = "URL")]
+    db_url: Option<String>,
+    /// Keep real personal data in generated/ (never commit it).
+    #[arg(long)]
+    no_anonymize: bool,
+    /// Known plaintext passwords for step 3 (see known_passwords.example.csv).
+    #[arg(long, value_name = "FILE")]
+    known: Option<PathBuf>,
+    /// bcrypt cost for step 3.
+    #[arg(long, value_name = "N")]
+    cost: Option<u32>,
+    /// Keep at most N rows per table in generated/ (plus referenced rows).
+    #[arg(long, value_name = "N")]
+    max_rows_per_table: Option<usize>,
+    /// Allow a target whose database name does not contain `test`.
+    #[arg(long)]
+    allow_non_test_db: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    et_testdb::cli::run(|| run(args))
+}
+
+fn run(args: Args) -> Result<()> {
+    if args.no_anonymize {
+        eprintln!(
+            "WARNING: --no-anonymize: generated/ will hold REAL personal data. Do not commit it."
+        );
+    }
+    let target = et_testdb::target_url(args.db_url.as_deref())?;
+    let report = pipeline::run(&PipelineOptions {
+        target: target.clone(),
+        dump: match args.dump {
+            Some(p) => DumpSource::File(p),
+            None => DumpSource::Default(DemoOptions::default()),
+        },
+        allow_non_test_db: args.allow_non_test_db,
+        known_passwords: args.known,
+        bcrypt_cost: args.cost,
+        extract: ExtractOptions {
+            anonymize: !args.no_anonymize,
+            max_rows_per_table: args.max_rows_per_table,
+            ..ExtractOptions::default()
+        },
+        through: Step::Seed,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    })?;
+
+    println!("\nsummary for {target}");
+    println!("  step        time");
+    for (step, elapsed, _) in &report.timings {
+        println!("  {:<9} {:>7.2?}", step.name(), elapsed);
+    }
+    let extracted = report.extract.as_ref();
+    println!(
+        "\n  data: {}",
+        match extracted.map(|e| e.anonymized) {
+            Some(true) => "anonymized",
+            _ => "NOT anonymized (real personal data)",
+        }
+    );
+    println!("\n  rows seeded per table:");
+    let width = report
+        .seeded
+        .iter()
+        .map(|(t, _)| t.len())
+        .max()
+        .unwrap_or(0);
+    for (t, n) in &report.seeded {
+        println!("    {t:<width$}  {n:>8}");
+    }
+    println!(
+        "    {:<width$}  {:>8}",
+        "total",
+        report.seeded.iter().map(|(_, n)| n).sum::<u64>()
+    );
+    Ok(())
+}
