@@ -47,6 +47,9 @@ pub enum Error {
     /// Step 4: generating or writing fixture code.
     #[error(transparent)]
     Codegen(#[from] crate::codegen::CodegenError),
+    /// The `cargo test` harness: the template or a test database.
+    #[error(transparent)]
+    Testing(#[from] crate::testing::TestingError),
 }
 
 /// Result with the crate's [`Error`].

@@ -8,6 +8,7 @@
 //! [`config`] decides where each command points and refuses unsafe targets.
 
 pub mod anonymize;
+pub mod bench;
 pub mod cli;
 pub mod cluster;
 pub mod codegen;
@@ -25,9 +26,11 @@ pub mod restore;
 pub mod rows;
 pub mod schema;
 pub mod seed;
+pub mod testing;
 pub mod tools;
 
 pub use error::{Error, Result};
+pub use testing::{test_db, try_test_db, TestDb};
 
 // Generated fixture code names the runtime types as `::et_testdb::fixture::…`
 // so the same files compile inside this crate and in tests that include them.

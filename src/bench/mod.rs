@@ -1,0 +1,191 @@
+//! Benchmarks that print figures against the design's performance targets,
+//! all measured in one run (shared/DESIGN.md, "Performance targets"; timed
+//! assertions never go into tests). One module per subcommand of
+//! `cargo run --release --bin bench -- <subcommand>`; this module holds what
+//! they share: summary statistics and the results table.
+
+pub mod testdb;
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The test harness failed (no template, no test database).
+    #[error(transparent)]
+    Testing(#[from] crate::testing::TestingError),
+    /// The embedded cluster failed.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    /// A statement the benchmark runs itself failed.
+    #[error("{what} failed: {detail}")]
+    Db { what: String, detail: String },
+    /// A helper process of the benchmark failed.
+    #[error("the benchmark's helper process failed: {detail}")]
+    Child { detail: String },
+}
+
+pub(crate) fn db(what: impl Into<String>) -> impl FnOnce(postgres::Error) -> BenchError {
+    let what = what.into();
+    move |e| BenchError::Db {
+        what,
+        detail: crate::restore::db_error_text(&e),
+    }
+}
+
+/// Median, 95th percentile and extremes of a set of timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub n: usize,
+    pub median: Duration,
+    pub p95: Duration,
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl Stats {
+    /// The statistics of `samples` (nearest-rank percentiles); None when empty.
+    pub fn of(samples: &[Duration]) -> Option<Stats> {
+        if samples.is_empty() {
+            return None;
+        }
+        let mut s = samples.to_vec();
+        s.sort();
+        let rank = |p: f64| s[((p * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1];
+        Some(Stats {
+            n: s.len(),
+            median: rank(0.5),
+            p95: rank(0.95),
+            min: s[0],
+            max: s[s.len() - 1],
+        })
+    }
+}
+
+/// A duration as a person reads it: `12.3 ms`, `1.42 s`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// One line of a results table: a figure, its value, and its target with
+/// whether it is met (None: informational).
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub figure: String,
+    pub value: String,
+    pub target: String,
+    pub met: Option<bool>,
+}
+
+impl Line {
+    /// An informational line, with no target.
+    pub fn info(figure: impl Into<String>, value: impl Into<String>) -> Line {
+        Line {
+            figure: figure.into(),
+            value: value.into(),
+            target: String::new(),
+            met: None,
+        }
+    }
+
+    /// A line with a target.
+    pub fn target(
+        figure: impl Into<String>,
+        value: impl Into<String>,
+        target: impl Into<String>,
+        met: bool,
+    ) -> Line {
+        Line {
+            figure: figure.into(),
+            value: value.into(),
+            target: target.into(),
+            met: Some(met),
+        }
+    }
+}
+
+/// Renders `lines` as an aligned table.
+pub fn table(lines: &[Line]) -> String {
+    let headers = ["figure", "value", "target", "met"];
+    let cells: Vec<[String; 4]> = lines
+        .iter()
+        .map(|l| {
+            [
+                l.figure.clone(),
+                l.value.clone(),
+                l.target.clone(),
+                match l.met {
+                    Some(true) => "yes".into(),
+                    Some(false) => "NO".into(),
+                    None => String::new(),
+                },
+            ]
+        })
+        .collect();
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |row: [&str; 4]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            let pad = w - cell.chars().count();
+            s.push_str(cell);
+            s.push_str(&" ".repeat(pad));
+        }
+        let _ = writeln!(out, "{}", s.trim_end());
+    };
+    line(headers);
+    let rule = widths.map(|w| "-".repeat(w));
+    line([&rule[0], &rule[1], &rule[2], &rule[3]]);
+    for row in &cells {
+        line([&row[0], &row[1], &row[2], &row[3]]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_use_nearest_rank() {
+        let ms = |n: u64| Duration::from_millis(n);
+        let samples: Vec<Duration> = (1..=20).rev().map(ms).collect();
+        let s = Stats::of(&samples).unwrap();
+        assert_eq!(
+            (s.median, s.p95, s.min, s.max),
+            (ms(10), ms(19), ms(1), ms(20))
+        );
+        assert_eq!(Stats::of(&[]), None);
+        assert_eq!(Stats::of(&[ms(3)]).unwrap().p95, ms(3));
+    }
+
+    #[test]
+    fn tables_align_and_mark_targets() {
+        let t = table(&[
+            Line::target("a", "1 ms", "≤ 2 ms", true),
+            Line::info("longer figure", "3 ms"),
+            Line::target("b", "9 s", "≤ 3 s", false),
+        ]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "figure         value  target  met");
+        assert_eq!(lines[2], "a              1 ms   ≤ 2 ms  yes");
+        assert_eq!(lines[3], "longer figure  3 ms");
+        assert_eq!(lines[4], "b              9 s    ≤ 3 s   NO");
+    }
+}

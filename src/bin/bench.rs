@@ -1,0 +1,72 @@
+//! `bench`: benchmarks that print figures against the performance targets.
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+use et_testdb::bench::testdb;
+
+/// Measure et-testdb against its performance targets and print a table of
+/// figures, targets and whether each is met. Build with --release for
+/// figures worth quoting: `cargo run --release --bin bench -- testdb`.
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Args {
+    #[command(subcommand)]
+    command: Cmd,
+    /// Exit with an error when a target is missed (the figures are printed
+    /// either way).
+    #[arg(long, global = true)]
+    check: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// What a test pays for its database: test_db() against a bare
+    /// CREATE DATABASE … TEMPLATE, the cold start of cluster + template, and
+    /// the sqlx::test way (replay every migration and insert the fixtures).
+    ///
+    /// Uses the server of TEST_DATABASE_URL when set, else the embedded
+    /// cluster; the cold start always uses a throwaway embedded cluster.
+    Testdb {
+        /// Test databases (and bare clones) to time.
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+        /// sqlx::test-style databases to time; 0 skips them.
+        #[arg(long, default_value_t = 10)]
+        sqlx_iterations: usize,
+        /// Skip the cold start (it initialises a second cluster).
+        #[arg(long)]
+        skip_cold: bool,
+    },
+    /// The cold-start helper `testdb` runs in a fresh cluster directory.
+    #[command(name = testdb::COLD_SUBCOMMAND, hide = true)]
+    TestdbCold,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    et_testdb::cli::run(|| run(args))
+}
+
+fn run(args: Args) -> Result<()> {
+    match args.command {
+        Cmd::Testdb {
+            iterations,
+            sqlx_iterations,
+            skip_cold,
+        } => {
+            let opts = testdb::Options {
+                iterations,
+                sqlx_iterations,
+                skip_cold,
+            };
+            let exe = std::env::current_exe()?;
+            let report = testdb::run(&opts, &exe, |step| eprintln!("measuring: {step}…"))?;
+            println!("{}", report.render());
+            if args.check && !report.all_met() {
+                bail!("a performance target is missed (see the table)");
+            }
+        }
+        Cmd::TestdbCold => testdb::cold_child()?,
+    }
+    Ok(())
+}
