@@ -20,7 +20,23 @@ use et_testdb::rows::{self, Value};
 fn source() -> &'static DbUrl {
     static SOURCE: OnceLock<DbUrl> = OnceLock::new();
     SOURCE.get_or_init(|| {
-        let url = fresh_db("et_extract_src_test");
+        // Per process: nextest runs each test in its own process. Sources
+        // left by processes that have ended are dropped.
+        let mut admin = cluster().url("postgres").connect().unwrap();
+        for row in admin
+            .query(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'et\\_extract\\_src\\_%\\_test'",
+                &[],
+            )
+            .unwrap()
+        {
+            let name: String = row.get(0);
+            let pid = name.trim_start_matches("et_extract_src_").trim_end_matches("_test");
+            if !Path::new("/proc").join(pid).exists() {
+                drop_db(&name);
+            }
+        }
+        let url = fresh_db(&format!("et_extract_src_{}_test", std::process::id()));
         let mut c = url.connect().unwrap();
         demo::generate(&mut c, &DemoOptions::default()).unwrap();
         migrate::run_on(
@@ -294,7 +310,8 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
     let root = tempfile::tempdir().unwrap();
     extract_to(&root.path().join("generated"), true, None);
     let plan = et_testdb::plan::merge_sources(root.path()).unwrap();
-    let target = v03_db("et_extract_roundtrip_test");
+    let name = format!("et_extract_roundtrip_{}_test", std::process::id());
+    let target = v03_db(&name);
     let mut t = target.connect().unwrap();
     et_testdb::seed::seed_plan(&mut t, &plan, None).unwrap();
 
@@ -330,5 +347,5 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
         assert!(w == g, "rows of {} differ after the round trip", table.name);
     }
     drop(t);
-    drop_db("et_extract_roundtrip_test");
+    drop_db(&name);
 }
