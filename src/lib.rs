@@ -47,10 +47,14 @@ pub fn target_url(cli_url: Option<&str>) -> Result<config::DbUrl> {
 }
 
 /// The extracted fixtures (written by `cargo run --bin extract`; never edit).
+// Left out of the library's own unit-test build, which never uses them:
+// `cargo test` would otherwise compile every fixture row twice.
+#[cfg(not(test))]
 #[rustfmt::skip]
 #[path = "../generated/mod.rs"]
 pub mod generated;
 
 /// The hand-written golden fixtures tests reference by name.
+#[cfg(not(test))]
 #[path = "../golden/mod.rs"]
 pub mod golden;
