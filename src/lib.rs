@@ -8,6 +8,7 @@
 //! [`config`] decides where each command points and refuses unsafe targets.
 
 pub mod anonymize;
+pub mod bench;
 pub mod cli;
 pub mod cluster;
 pub mod codegen;
