@@ -256,6 +256,9 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
+            if i == widths.len() {
+                widths.push(0);
+            }
             widths[i] = widths[i].max(c.chars().count());
         }
     }
