@@ -64,6 +64,9 @@ pub struct ExtractFigures {
     /// Medians of the phases of the whole call, in order: read; subset and
     /// golden keys; anonymization; codegen and write.
     pub phases: [Duration; 4],
+    /// The last phase split, measured apart on the same (not anonymized)
+    /// rows: `codegen::gen_all`, then `codegen::write_atomically`.
+    pub codegen_split: (Duration, Duration),
 }
 
 /// Compile figures for one generated tree.
@@ -116,6 +119,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
     }
 
     println!();
+    println!("load average after extracting: {}", scratch::load_average());
     println!("extraction, median of {runs} runs; target ≥ 50,000 rows/s");
     let rows: Vec<Vec<String>> = figures
         .iter()
@@ -159,6 +163,11 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
         .map(|f| {
             let mut r = vec![f.label.clone()];
             r.extend(f.phases.iter().map(|&d| scratch::secs(d)));
+            r.push(format!(
+                "{} + {}",
+                scratch::secs(f.codegen_split.0),
+                scratch::secs(f.codegen_split.1)
+            ));
             r
         })
         .collect();
@@ -169,6 +178,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
             "subset + golden keys",
             "anonymize",
             "codegen + write",
+            "apart: gen_all + write_atomically",
         ],
         &rows,
     );
@@ -346,7 +356,35 @@ fn measure_extract(
         subset: max_rows_per_table,
         end_to_end: scratch::median(&totals),
         phases: phases.map(|p| scratch::median(&p)),
+        codegen_split: codegen_split(url, max_rows_per_table, out)?,
     })
+}
+
+/// Times `codegen::gen_all` and `codegen::write_atomically` apart, once, on
+/// the rows extraction writes (subset the same way; not anonymized, which
+/// changes values but not the shape of the code).
+fn codegen_split(
+    url: &crate::config::DbUrl,
+    max_rows_per_table: Option<usize>,
+    out: &Path,
+) -> Result<(Duration, Duration), BenchError> {
+    let mut client = url.connect().map_err(db(format!("connecting to {url}")))?;
+    let schema = crate::schema::load(&mut client).map_err(BenchError::step)?;
+    let mut all = crate::rows::load_all(&mut client, &schema).map_err(BenchError::step)?;
+    if let Some(n) = max_rows_per_table {
+        extract::subset(&schema, &mut all, n);
+    }
+    let started = Instant::now();
+    let files = crate::codegen::gen_all(&schema, &all, &crate::codegen::Options::default())
+        .map_err(BenchError::step)?;
+    let generate = started.elapsed();
+    let target = out.with_file_name("split-generated");
+    let started = Instant::now();
+    crate::codegen::write_atomically(&target, &files).map_err(BenchError::step)?;
+    let write = started.elapsed();
+    std::fs::remove_dir_all(&target)
+        .map_err(scratch::io(format!("removing {}", target.display())))?;
+    Ok((generate, write))
 }
 
 /// The scratch crate lives under this crate's target directory so its

@@ -117,6 +117,7 @@ pub fn run(args: &SeedArgs) -> Result<Vec<SeedFigures>, BenchError> {
         )?);
     }
     println!();
+    println!("load average after seeding: {}", scratch::load_average());
     println!(
         "seed vs pg_restore --data-only --disable-triggers (-1: --single-transaction), \
          median of {runs} runs each, same truncated v0.3 schema; target ≤ 1.0× the fastest pg_restore"
