@@ -653,28 +653,3 @@ fn latest_run_resolves_to_tuitions(c: &mut Client) {
         );
     }
 }
-
-/// Not a check: prints the generation time at scale 100
-/// (`cargo test --release --test demo -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn timing_scale_100() {
-    for scale in [1, 100] {
-        let db = TestDb::new(&format!("timing{scale}"));
-        let mut c = db.client();
-        let started = std::time::Instant::now();
-        let counts = demo::generate(
-            &mut c,
-            &DemoOptions {
-                scale,
-                ..DemoOptions::default()
-            },
-        )
-        .unwrap();
-        eprintln!(
-            "scale {scale}: {} rows in {:.1} s",
-            counts.values().sum::<u64>(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-}

@@ -4,12 +4,17 @@
 //! `cargo run --release --bin bench -- <subcommand>`; this module holds what
 //! they share: summary statistics and the results table.
 
+pub mod demo;
+pub mod extract;
+pub mod scratch;
+pub mod seed;
 pub mod testdb;
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// Why a benchmark could not run.
+/// Why the `testdb` benchmark could not run (`seed`, `extract` and `demo`
+/// use [`scratch::BenchError`]).
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     /// The test harness failed (no template, no test database).

@@ -2,11 +2,12 @@
 
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
-use et_testdb::bench::testdb;
+use et_testdb::bench::{self, testdb};
 
-/// Measure et-testdb against its performance targets and print a table of
+/// Measure et-testdb against its performance targets and print tables of
 /// figures, targets and whether each is met. Build with --release for
-/// figures worth quoting: `cargo run --release --bin bench -- testdb`.
+/// figures worth quoting: `cargo run --release --bin bench -- testdb`
+/// (also `seed`, `extract`, `demo`).
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
@@ -37,6 +38,13 @@ enum Cmd {
         #[arg(long)]
         skip_cold: bool,
     },
+    /// Seed time against `pg_restore --data-only` of the same rows.
+    Seed(bench::seed::SeedArgs),
+    /// Extraction rows/s, and compile time and peak rustc memory of the
+    /// generated code.
+    Extract(bench::extract::ExtractArgs),
+    /// Demo database generation time per scale.
+    Demo(bench::demo::DemoArgs),
     /// The cold-start helper `testdb` runs in a fresh cluster directory.
     #[command(name = testdb::COLD_SUBCOMMAND, hide = true)]
     TestdbCold,
@@ -67,6 +75,15 @@ fn run(args: Args) -> Result<()> {
             }
         }
         Cmd::TestdbCold => testdb::cold_child()?,
+        Cmd::Seed(a) => {
+            bench::seed::run(&a)?;
+        }
+        Cmd::Extract(a) => {
+            bench::extract::run(&a)?;
+        }
+        Cmd::Demo(a) => {
+            bench::demo::run(&a)?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,319 @@
+//! What the benchmarks share: scratch databases on the embedded cluster,
+//! demo source databases migrated to v0.3 (kept between runs, keyed by the
+//! demo fingerprint, because building a large one takes a minute), medians
+//! and number formatting.
+
+use std::time::Duration;
+
+use crate::cluster::Cluster;
+use crate::config::DbUrl;
+use crate::demo::{self, DemoOptions};
+use crate::migrate::{self, MigrateOptions};
+use crate::restore::{db_error_text, quote_ident};
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A pipeline step failed (boxed: the crate error is large).
+    #[error(transparent)]
+    Step(Box<crate::Error>),
+    /// A statement of the benchmark itself failed.
+    #[error("benchmark: {what} failed: {detail}")]
+    Db { what: String, detail: String },
+    /// A program the benchmark runs failed.
+    #[error("benchmark: `{command}` failed: {detail}")]
+    Command { command: String, detail: String },
+    /// A scratch file or directory could not be written.
+    #[error("benchmark: {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl BenchError {
+    /// Wraps any step's error (everything that converts into [`crate::Error`]).
+    pub fn step(e: impl Into<crate::Error>) -> BenchError {
+        BenchError::Step(Box::new(e.into()))
+    }
+}
+
+pub(crate) fn db(what: impl Into<String>) -> impl FnOnce(postgres::Error) -> BenchError {
+    let what = what.into();
+    move |e| BenchError::Db {
+        what,
+        detail: db_error_text(&e),
+    }
+}
+
+pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchError {
+    let what = what.into();
+    move |source| BenchError::Io { what, source }
+}
+
+/// A database on the embedded cluster, dropped when this goes out of scope
+/// unless [`ScratchDb::keep`] was called.
+pub struct ScratchDb {
+    cluster: Cluster,
+    name: String,
+    keep: bool,
+}
+
+impl ScratchDb {
+    /// Creates (dropping first if present) an empty database `name`.
+    pub fn create(name: &str) -> Result<ScratchDb, BenchError> {
+        let cluster = Cluster::ensure().map_err(BenchError::step)?;
+        let mut admin = cluster
+            .url("postgres")
+            .connect()
+            .map_err(db("connecting to the embedded cluster"))?;
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)),
+            format!("CREATE DATABASE {}", quote_ident(name)),
+        ] {
+            admin.batch_execute(&sql).map_err(db(sql.clone()))?;
+        }
+        Ok(ScratchDb {
+            cluster,
+            name: name.to_string(),
+            keep: false,
+        })
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> DbUrl {
+        self.cluster.url(&self.name)
+    }
+
+    /// A new connection.
+    pub fn connect(&self) -> Result<postgres::Client, BenchError> {
+        self.url()
+            .connect()
+            .map_err(db(format!("connecting to {}", self.name)))
+    }
+
+    /// Leaves the database in place when dropped.
+    pub fn keep(mut self) -> Self {
+        self.keep = true;
+        self
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        if let Ok(mut admin) = self.cluster.url("postgres").connect() {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&self.name)
+            ));
+        }
+    }
+}
+
+/// An empty v0.3 database: the v0.2 baseline schema plus every migration.
+pub fn empty_v03(name: &str) -> Result<ScratchDb, BenchError> {
+    let scratch = ScratchDb::create(name)?;
+    let mut c = scratch.connect()?;
+    c.batch_execute(demo::BASELINE_SQL)
+        .map_err(db("loading sql/v0.2_baseline.sql"))?;
+    migrate::run_on(
+        &mut c,
+        migrate::MIGRATIONS,
+        &MigrateOptions::default(),
+        |_| {},
+    )
+    .map_err(BenchError::step)?;
+    Ok(scratch)
+}
+
+/// The demo database at `scale`, migrated to v0.3 with passwords re-hashed
+/// (bcrypt cost 4: the hashes are replaced by extraction anyway), as the
+/// pipeline leaves it before step 4. Kept on the embedded cluster between
+/// runs as `bench_source_test_s<scale>` and rebuilt when the demo generator
+/// or the migrations change (the database comment holds their fingerprint).
+/// Returns the URL and whether it was (re)built now.
+pub fn demo_source(scale: u32, mut say: impl FnMut(&str)) -> Result<(DbUrl, bool), BenchError> {
+    let name = format!("bench_source_test_s{scale}");
+    let opts = DemoOptions {
+        scale,
+        ..DemoOptions::default()
+    };
+    let checksums: Vec<String> = migrate::MIGRATIONS.iter().map(|m| m.checksum()).collect();
+    let stamp = format!(
+        "et-testdb bench source: demo {} migrations {}",
+        demo::fingerprint(&opts),
+        checksums.join(",")
+    );
+    let cluster = Cluster::ensure().map_err(BenchError::step)?;
+    let mut admin = cluster
+        .url("postgres")
+        .connect()
+        .map_err(db("connecting to the embedded cluster"))?;
+    let existing: Option<String> = admin
+        .query_opt(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
+            &[&name],
+        )
+        .map_err(db("looking for a cached source database"))?
+        .and_then(|r| r.get(0));
+    if existing.as_deref() == Some(stamp.as_str()) {
+        return Ok((cluster.url(&name), false));
+    }
+    say(&format!(
+        "building the demo source database at scale {scale} (generate → migrate → passwords; kept as {name})"
+    ));
+    let scratch = ScratchDb::create(&name)?;
+    let mut c = scratch.connect()?;
+    demo::generate(&mut c, &opts).map_err(BenchError::step)?;
+    migrate::run_on(
+        &mut c,
+        migrate::MIGRATIONS,
+        &MigrateOptions::default(),
+        |_| {},
+    )
+    .map_err(BenchError::step)?;
+    crate::passwords::run(&mut c, &[], 4, |_| {}).map_err(BenchError::step)?;
+    c.batch_execute("VACUUM ANALYZE").map_err(db("VACUUM"))?;
+    drop(c);
+    admin
+        .batch_execute(&format!(
+            "COMMENT ON DATABASE {} IS '{}'",
+            quote_ident(&name),
+            stamp.replace('\'', "''")
+        ))
+        .map_err(db("marking the source database"))?;
+    let scratch = scratch.keep();
+    Ok((scratch.url(), true))
+}
+
+/// Total rows in the `public` tables of `client`'s database.
+pub fn count_rows(client: &mut postgres::Client) -> Result<u64, BenchError> {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT quote_ident(tablename::text) FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .map_err(db("listing tables"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if tables.is_empty() {
+        return Ok(0);
+    }
+    let sql = tables
+        .iter()
+        .map(|t| format!("(SELECT count(*) FROM public.{t})"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let n: i64 = client
+        .query_one(&format!("SELECT {sql}"), &[])
+        .map_err(db("counting rows"))?
+        .get(0);
+    Ok(n as u64)
+}
+
+/// The median of `samples` (the mean of the middle two for an even count).
+pub fn median(samples: &[Duration]) -> Duration {
+    let mut s = samples.to_vec();
+    s.sort();
+    match s.len() {
+        0 => Duration::ZERO,
+        n if n % 2 == 1 => s[n / 2],
+        n => (s[n / 2 - 1] + s[n / 2]) / 2,
+    }
+}
+
+/// Seconds with three decimals.
+pub fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+/// `rows / d` as a rounded figure with thousands separators.
+pub fn rate(rows: u64, d: Duration) -> String {
+    let r = rows as f64 / d.as_secs_f64().max(1e-9);
+    format!("{} rows/s", thousands(r.round() as u64))
+}
+
+/// 123456 → "123,456".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Prints a table: a header row, then rows, columns padded to fit.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i == widths.len() {
+                widths.push(0);
+            }
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("| {} |", padded.join(" | "));
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    println!(
+        "|{}|",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    for r in rows {
+        line(r.clone());
+    }
+}
+
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`), to read timings
+/// against: the machine is shared.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(109_049), "109,049");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        let ms = Duration::from_millis;
+        assert_eq!(median(&[ms(5), ms(1), ms(3)]), ms(3));
+        assert_eq!(
+            median(&[ms(4), ms(1), ms(2), ms(3)]),
+            Duration::from_micros(2_500)
+        );
+        assert_eq!(median(&[]), Duration::ZERO);
+    }
+}
