@@ -239,10 +239,7 @@ pub fn load_all(
     Ok(all)
 }
 
-/// Double-quotes an SQL identifier.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use crate::restore::quote_ident;
 
 /// The undecoded bytes of one field, whatever its type.
 struct RawField<'a>(Option<&'a [u8]>);

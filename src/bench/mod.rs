@@ -13,22 +13,48 @@ pub mod testdb;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// Why the `testdb` benchmark could not run (`seed`, `extract` and `demo`
-/// use [`scratch::BenchError`]).
+/// Why a benchmark could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// The test harness failed (no template, no test database).
+    /// A pipeline step, the harness or the cluster failed (boxed: the crate
+    /// error is large).
     #[error(transparent)]
-    Testing(#[from] crate::testing::TestingError),
-    /// The embedded cluster failed.
-    #[error(transparent)]
-    Cluster(#[from] crate::cluster::ClusterError),
+    Step(Box<crate::Error>),
     /// A statement the benchmark runs itself failed.
-    #[error("{what} failed: {detail}")]
+    #[error("benchmark: {what} failed: {detail}")]
     Db { what: String, detail: String },
+    /// A program the benchmark runs failed.
+    #[error("benchmark: `{command}` failed: {detail}")]
+    Command { command: String, detail: String },
+    /// A scratch file or directory could not be written.
+    #[error("benchmark: {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A helper process of the benchmark failed.
     #[error("the benchmark's helper process failed: {detail}")]
     Child { detail: String },
+}
+
+impl BenchError {
+    /// Wraps any step's error (everything that converts into [`crate::Error`]).
+    pub fn step(e: impl Into<crate::Error>) -> BenchError {
+        BenchError::Step(Box::new(e.into()))
+    }
+}
+
+impl From<crate::testing::TestingError> for BenchError {
+    fn from(e: crate::testing::TestingError) -> Self {
+        BenchError::step(e)
+    }
+}
+
+impl From<crate::cluster::ClusterError> for BenchError {
+    fn from(e: crate::cluster::ClusterError) -> Self {
+        BenchError::step(e)
+    }
 }
 
 pub(crate) fn db(what: impl Into<String>) -> impl FnOnce(postgres::Error) -> BenchError {

@@ -9,43 +9,10 @@ use crate::cluster::Cluster;
 use crate::config::DbUrl;
 use crate::demo::{self, DemoOptions};
 use crate::migrate::{self, MigrateOptions};
-use crate::restore::{db_error_text, quote_ident};
+use crate::restore::quote_ident;
 
-/// Why a benchmark could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    /// A pipeline step failed (boxed: the crate error is large).
-    #[error(transparent)]
-    Step(Box<crate::Error>),
-    /// A statement of the benchmark itself failed.
-    #[error("benchmark: {what} failed: {detail}")]
-    Db { what: String, detail: String },
-    /// A program the benchmark runs failed.
-    #[error("benchmark: `{command}` failed: {detail}")]
-    Command { command: String, detail: String },
-    /// A scratch file or directory could not be written.
-    #[error("benchmark: {what}: {source}")]
-    Io {
-        what: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl BenchError {
-    /// Wraps any step's error (everything that converts into [`crate::Error`]).
-    pub fn step(e: impl Into<crate::Error>) -> BenchError {
-        BenchError::Step(Box::new(e.into()))
-    }
-}
-
-pub(crate) fn db(what: impl Into<String>) -> impl FnOnce(postgres::Error) -> BenchError {
-    let what = what.into();
-    move |e| BenchError::Db {
-        what,
-        detail: db_error_text(&e),
-    }
-}
+pub(crate) use super::db;
+pub use super::BenchError;
 
 pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchError {
     let what = what.into();
