@@ -106,6 +106,30 @@ pub enum Value {
     Array(Vec<Value>),
 }
 
+impl Value {
+    /// The same value as the fixture merge and the seed plan hold it.
+    pub fn to_fixture(&self) -> crate::merge::Value {
+        use crate::merge::{Ts, Value as F};
+        match self {
+            Value::Null => F::Null,
+            Value::Bool(b) => F::Bool(*b),
+            Value::Int2(i) => F::Int(i64::from(*i)),
+            Value::Int4(i) => F::Int(i64::from(*i)),
+            Value::Int8(i) => F::Int(*i),
+            Value::Numeric(d) => F::Numeric(d.to_string()),
+            Value::Text(s) => F::Text(s.clone()),
+            Value::Uuid(u) => F::Uuid(u.as_u128()),
+            Value::Timestamptz(us) => F::Timestamptz(Ts::At(*us)),
+            Value::Timestamp(us) => F::Timestamp(Ts::At(*us)),
+            Value::Date(d) => F::Date(*d),
+            Value::Time(us) => F::Time(*us),
+            Value::Json(s) => F::Json(s.clone()),
+            Value::Enum(l) => F::Enum(l.clone()),
+            Value::Array(items) => F::Array(items.iter().map(Value::to_fixture).collect()),
+        }
+    }
+}
+
 /// One row: values in the order of the table's columns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Row {

@@ -18,26 +18,12 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A database value as the fixture model holds it.
+/// A database value as the fixture model holds it, with timestamps made
+/// relative to `seed_time` (golden times are offsets from seeding).
 fn fixture_value(v: &Value, seed_time: i64) -> FixtureValue {
-    match v {
-        Value::Null => FixtureValue::Null,
-        Value::Bool(b) => FixtureValue::Bool(*b),
-        Value::Int2(i) => FixtureValue::Int(i64::from(*i)),
-        Value::Int4(i) => FixtureValue::Int(i64::from(*i)),
-        Value::Int8(i) => FixtureValue::Int(*i),
-        Value::Numeric(d) => FixtureValue::Numeric(d.to_string()),
-        Value::Text(s) => FixtureValue::Text(s.clone()),
-        Value::Uuid(u) => FixtureValue::Uuid(u.as_u128()),
-        Value::Timestamptz(us) => FixtureValue::Timestamptz(Ts::At(*us - seed_time)),
-        Value::Timestamp(us) => FixtureValue::Timestamp(Ts::At(*us)),
-        Value::Date(d) => FixtureValue::Date(*d),
-        Value::Time(t) => FixtureValue::Time(*t),
-        Value::Json(j) => FixtureValue::Json(j.clone()),
-        Value::Enum(l) => FixtureValue::Enum(l.clone()),
-        Value::Array(a) => {
-            FixtureValue::Array(a.iter().map(|x| fixture_value(x, seed_time)).collect())
-        }
+    match v.to_fixture() {
+        FixtureValue::Timestamptz(Ts::At(us)) => FixtureValue::Timestamptz(Ts::At(us - seed_time)),
+        other => other,
     }
 }
 

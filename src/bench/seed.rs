@@ -29,9 +29,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::bench::scratch::{self, db, BenchError, ScratchDb};
-use crate::merge::{self, Origin, Plan, Source, Ts, Value as PlanValue};
+use crate::merge::{self, Origin, Plan, Source, Value as PlanValue};
 use crate::restore::quote_ident;
-use crate::rows::{self, Value};
+use crate::rows;
 use crate::tools::{self, Tool};
 
 /// Options of `bench seed`.
@@ -292,7 +292,7 @@ pub fn plan_from_database(url: &crate::config::DbUrl) -> Result<Plan, BenchError
         for (n, row) in table_rows.iter().enumerate() {
             let values: BTreeMap<String, PlanValue> = keep
                 .iter()
-                .map(|&i| (table.columns[i].name.clone(), plan_value(&row.values[i])))
+                .map(|&i| (table.columns[i].name.clone(), row.values[i].to_fixture()))
                 .collect();
             fixture_rows.push(merge::Row {
                 origin: Origin::Generated,
@@ -315,25 +315,4 @@ pub fn plan_from_database(url: &crate::config::DbUrl) -> Result<Plan, BenchError
             .collect::<Vec<_>>()
             .join("; "),
     })
-}
-
-/// A value read from the database as the seed plan holds it.
-fn plan_value(v: &Value) -> PlanValue {
-    match v {
-        Value::Null => PlanValue::Null,
-        Value::Bool(b) => PlanValue::Bool(*b),
-        Value::Int2(i) => PlanValue::Int(i64::from(*i)),
-        Value::Int4(i) => PlanValue::Int(i64::from(*i)),
-        Value::Int8(i) => PlanValue::Int(*i),
-        Value::Numeric(d) => PlanValue::Numeric(d.to_string()),
-        Value::Text(s) => PlanValue::Text(s.clone()),
-        Value::Uuid(u) => PlanValue::Uuid(u.as_u128()),
-        Value::Timestamptz(us) => PlanValue::Timestamptz(Ts::At(*us)),
-        Value::Timestamp(us) => PlanValue::Timestamp(Ts::At(*us)),
-        Value::Date(d) => PlanValue::Date(*d),
-        Value::Time(us) => PlanValue::Time(*us),
-        Value::Json(s) => PlanValue::Json(s.clone()),
-        Value::Enum(l) => PlanValue::Enum(l.clone()),
-        Value::Array(items) => PlanValue::Array(items.iter().map(plan_value).collect()),
-    }
 }
