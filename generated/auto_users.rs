@@ -1200,7 +1200,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x00119540_0b09_4fe3_8f5a_1eac66f009fb),
         email: "nina.costa632@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(true),
@@ -1211,7 +1211,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x00c62567_16e0_4e3c_9553_5a10fdacbaaf),
         email: "martina.gentile372@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -1222,7 +1222,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x020ae6c6_8c0f_45d5_9c30_1d1c15458ca6),
         email: "antonio.gallo753@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(true),
@@ -1233,7 +1233,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0245b549_8eab_4a0a_be3d_877f95ec4793),
         email: "leonardo.longo469@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1244,7 +1244,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0252a279_cf58_4531_84f6_234ce04ad49e),
         email: "diana.serra601@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -1255,7 +1255,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x03414b06_f32d_4ad8_b15e_06ec1aa0688e),
         email: "celeste.santoro293@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -1266,7 +1266,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x03f77f5c_e720_4bd5_8556_2a0abde85c77),
         email: "maria.ricci162@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -1277,7 +1277,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x04207a50_6be4_4966_b4ac_299179bdbdda),
         email: "federico.deluca973@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -1288,7 +1288,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x05b0c434_e784_4e40_8590_5d471c6de60b),
         email: "chloe.leone657@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1299,7 +1299,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
         email: "camilla.cattaneo975@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1310,7 +1310,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0886be2f_c075_429f_9f90_a31fa787799b),
         email: "filippo.deluca415@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1321,7 +1321,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x098edfde_66af_4656_8a5c_5da439a3118c),
         email: "mia.ferri209@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1332,7 +1332,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x09a166a9_7ee2_42c7_b918_6189bc743c01),
         email: "rebecca.cattaneo642@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -1343,7 +1343,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x09cf6f58_2520_4eaa_b6df_61d916d78b1a),
         email: "filippo.longo377@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -1354,7 +1354,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0ae4e091_d591_4da5_a5f5_375a70f57235),
         email: "giuseppe.ferri949@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1365,7 +1365,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0b44076f_5672_4008_8398_86e0efe49d8c),
         email: "ginevra.messina506@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1376,7 +1376,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0b6fcd4f_4c6f_4a2f_8b02_ba4c2c65f5b7),
         email: "celeste.rinaldi980@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1387,7 +1387,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0c9e7dc2_09e2_40ec_beb1_114b2c598e68),
         email: "gioele.mancini935@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1398,7 +1398,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0dee546b_9e53_4dff_bb7f_8d46b213bf13),
         email: "camilla.greco562@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1409,7 +1409,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0e0cc2a7_4466_4709_a0fb_b687591b21d6),
         email: "pietro.esposito786@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1420,7 +1420,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0e89c804_23b8_4766_a4e5_0fb160b542b3),
         email: "thomas.barbieri841@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -1431,7 +1431,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x0fe35071_42b5_4417_861c_cf965fc388f8),
         email: "giulia.marino56@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1442,7 +1442,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x10badb90_2ac9_4ea5_a8d9_ac27b477fd03),
         email: "damiano.marchetti45@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1453,7 +1453,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x112a3599_a3de_49c8_8c16_5f458b5c6ae1),
         email: "gaia.conti563@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: None,
@@ -1464,7 +1464,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x11ebb9fc_44ec_4789_a252_236ebb52ec76),
         email: "tommaso.barbieri868@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1475,7 +1475,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1267d2fe_a2fe_4c94_97c0_1fce4d16020f),
         email: "diego.romano764@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -1486,7 +1486,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x132e2083_0679_4def_bd45_25505e706c1a),
         email: "celeste.caruso373@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1497,7 +1497,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x137a6b38_68ef_4b0e_91df_f854135d3853),
         email: "viola.longo540@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -1508,7 +1508,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x14eb744f_42f4_47f3_ac88_7a9456f4b542),
         email: "noemi.marini5@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Admin,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -1519,7 +1519,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x163f00e2_9f39_425a_abf4_fc9a919eb49b),
         email: "diana.fontana145@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1530,7 +1530,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x19cf0aae_ad49_46e4_851d_e4983d23a133),
         email: "sole.ferri235@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1541,7 +1541,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1a367809_74cf_444e_94b8_6e5adc90a88a),
         email: "enea.marchetti372@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1552,7 +1552,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1aeb8042_b988_4fe2_bbc1_844360fb05f8),
         email: "salvatore.messina926@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1563,7 +1563,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1b548173_2a97_42da_b264_8f2d46230697),
         email: "elia.deluca311@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1574,7 +1574,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1b89ad73_0262_4e20_a6b6_d225df1a64c8),
         email: "chiara.caruso61@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1585,7 +1585,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1ba7b4ac_e0ca_48b2_94b8_33648a3c92a1),
         email: "greta.dangelo533@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1596,7 +1596,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1c257350_34e8_4cd3_bc76_e08bd128a3ce),
         email: "luigi.longo303@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -1607,7 +1607,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
         email: "elena.russo800@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1618,7 +1618,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1da1c1a8_f585_4f32_a383_5af71f4b10d1),
         email: "lorenzo.mariani445@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -1629,7 +1629,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1dda437a_1ba1_4b36_bcf1_10da8c9c9298),
         email: "antonio.messina29@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: None,
@@ -1640,7 +1640,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1e852598_022d_446d_81fe_d1ca42fb8eef),
         email: "noah.marino542@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1651,7 +1651,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1f21e4d0_b5a5_41c8_ae59_cb8b33da0c4a),
         email: "giacomo.fabbri533@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1662,7 +1662,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1f5a6a45_b73b_4298_925d_2d6a49b8cdfd),
         email: "federico.vitale596@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1673,7 +1673,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x1f619531_b8c8_43b9_ad49_440bbff17f41),
         email: "luigi.costa541@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -1684,7 +1684,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x202e6173_f9d0_40ca_9375_5b59e78734b7),
         email: "gabriel.deluca825@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1695,7 +1695,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x215c0d80_abff_464c_915b_469faaf91448),
         email: "thomas.moretti696@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -1706,7 +1706,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x21fbc052_e498_4963_882a_1509e5fb2e08),
         email: "nina.coppola827@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1717,7 +1717,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x22a1b986_370e_4837_908c_bf85ac0c5e9d),
         email: "noemi.martini65@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1728,7 +1728,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x22cb9d46_c538_4037_b8bf_b347b75a21bf),
         email: "bianca.lombardi683@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1739,7 +1739,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2373bf8e_e982_4103_805c_9bd5979792bb),
         email: "francesco.bianco214@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1750,7 +1750,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x243fd039_5ccf_4906_b119_4846e2549345),
         email: "carlotta.villa872@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1761,7 +1761,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x24940816_365c_4b51_94b5_e11fb5115842),
         email: "aurora.martini736@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1772,7 +1772,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x257ee26e_13e0_4aa2_bc72_07f420ca91e4),
         email: "raffaele.bianchi724@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1783,7 +1783,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x26571c5e_d48e_4019_9650_fe8e5c3e5844),
         email: "arianna.marino795@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1794,7 +1794,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x27a93383_7e69_4f29_bbe8_242dc6c763c0),
         email: "davide.greco952@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1805,7 +1805,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2845d437_d1c7_45d1_bdea_f216478d9028),
         email: "giulia.mariani117@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1816,7 +1816,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2847aee8_4ac4_4b45_b8d8_77cde024aeb1),
         email: "elisa.monti408@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1827,7 +1827,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2864af19_f13f_483d_be32_01314907490f),
         email: "giada.villa60@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1838,7 +1838,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x29551116_3924_4773_af48_705c3de92839),
         email: "lorenzo.marini32@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1849,7 +1849,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
         email: "amelia.esposito146@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1860,7 +1860,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x29f5e82b_f6d8_443e_993c_15a35231b716),
         email: "simone.martinelli812@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1871,7 +1871,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
         email: "vincenzo.lombardi806@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1882,7 +1882,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2b0bbef1_6f9f_4958_9288_8723ac39e57d),
         email: "rebecca.galli343@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(true),
@@ -1893,7 +1893,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
         email: "margherita.rinaldi845@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1904,7 +1904,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2c0c03cd_2b4c_440e_aef6_866ca70579c7),
         email: "noemi.giordano959@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1915,7 +1915,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2d4152fa_a1cd_434a_b15d_01a7f2e6dbfb),
         email: "davide.sala267@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -1926,7 +1926,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2e39a18c_6ed7_446b_9977_3c0e42a574e7),
         email: "eleonora.bruno43@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -1937,7 +1937,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2ed9740f_20e4_448a_b16b_91d7f38623c3),
         email: "emily.santoro301@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1948,7 +1948,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x2f6b6597_b306_4ae4_8128_86eb61b1e2b8),
         email: "cecilia.monti267@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1959,7 +1959,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3053f0f1_9edb_4054_8bdd_0a2bef7a41aa),
         email: "nathan.mancini379@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1970,7 +1970,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x318c97f0_2ca4_4030_babe_112bea308496),
         email: "elena.gatti172@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -1981,7 +1981,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x31fb42de_47aa_4067_8511_fe931aa7892a),
         email: "matilde.cattaneo37@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -1992,7 +1992,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x32efb405_7bee_4d30_86f2_120dbdb15cd4),
         email: "pietro.marchetti328@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -2003,7 +2003,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x33c576ba_1715_419f_89e6_f57636cd738c),
         email: "raffaele.lombardi921@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2014,7 +2014,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x34560f26_bfd8_4170_962f_bfed2de3b288),
         email: "gioia.deluca350@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2025,7 +2025,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3513024d_5953_4744_9bda_43dfcd4c87fc),
         email: "azzurra.russo528@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2036,7 +2036,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x368fd5d3_9208_4f39_809b_c7d6f630e350),
         email: "chiara.marini889@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2047,7 +2047,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x36cf45af_29ab_41ac_ab43_da5fe1b2ea08),
         email: "celeste.esposito98@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2058,7 +2058,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x36f80dac_ad97_40c2_938c_8e938719624a),
         email: "carlotta.martini493@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(true),
@@ -2069,7 +2069,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x38f3efb7_2c2d_4d3b_87a4_010a2cfc1bf4),
         email: "emma.costa476@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -2080,7 +2080,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3919b092_9411_4a8d_877f_69291797a70b),
         email: "sofia.ricci949@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2091,7 +2091,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x39434efa_6317_4d29_a575_6773d4f11aec),
         email: "chiara.lombardi640@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2102,7 +2102,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3980d551_51e7_4ec4_9a70_a6738a4d5e90),
         email: "nathan.santoro298@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2113,7 +2113,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3a7605cc_a74d_40bc_94f3_c9a91116a2e4),
         email: "thomas.bianco540@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2124,7 +2124,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3b9dcde9_fc43_4633_973b_0b04d5eb4a9e),
         email: "chiara.fontana399@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2135,7 +2135,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3ca10850_605f_4784_bd20_48a3e5817586),
         email: "gaia.moretti753@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2146,7 +2146,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3d165974_5dbe_46e0_82f1_1225d3003e02),
         email: "francesca.greco339@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -2157,7 +2157,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3d445f3d_01e2_4466_8e1d_adda99f03352),
         email: "luigi.barbieri648@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2168,7 +2168,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3e791889_68c3_499c_b2db_b20dc3e83b70),
         email: "noah.galli562@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(true),
@@ -2179,7 +2179,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3e8b240d_90c3_435c_88cf_9351c4be0e6c),
         email: "domenico.galli81@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2190,7 +2190,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3eb7b6c0_ceef_4595_a795_d60dabe4c7a8),
         email: "lorenzo.bruno628@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2201,7 +2201,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3f0fa386_7c69_4dde_ac51_5f1e094f5d94),
         email: "marta.martini317@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2212,7 +2212,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x3f36944b_c96c_4bfe_b629_4d951b92b873),
         email: "federico.serra996@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2223,7 +2223,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x40687a97_01de_49a6_a3fd_33b7bbc99f63),
         email: "gabriel.coppola380@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(true),
@@ -2234,7 +2234,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x415d53a2_e683_404e_a111_a7642b3150a8),
         email: "elena.rossi494@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2245,7 +2245,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4273eb12_045d_4f8a_ab01_d7f2494c3399),
         email: "christian.costa262@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2256,7 +2256,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x42c1f3b6_d6c3_4f17_a6bb_93c87f93c661),
         email: "carlotta.santoro306@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2267,7 +2267,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x42e27745_175d_4f7e_abe5_e155b5aeee37),
         email: "raffaele.leone450@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2278,7 +2278,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x42e92adf_3400_4227_82c1_050456a8eeca),
         email: "giada.fontana360@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2289,7 +2289,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x42ec802f_0d37_4598_aecf_c0aecfcd7cde),
         email: "riccardo.ferri56@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2300,7 +2300,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x43cbc91f_8c02_40f5_b85a_f8aeb1c59279),
         email: "gaia.ferrara645@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2311,7 +2311,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4422078c_56a4_4249_90f5_bd644b040741),
         email: "enea.mariani323@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2322,7 +2322,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x442d4313_5dc1_4a58_8700_af57d590cb5e),
         email: "giovanni.longo691@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2333,7 +2333,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4471f62f_ae8c_4d16_8de6_37564dde5d85),
         email: "eva.cattaneo754@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2344,7 +2344,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4527edc9_5408_4dd8_a89a_e515f400fee6),
         email: "emanuele.coppola703@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2355,7 +2355,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x45e1b529_eb82_4f3d_9ef5_d7e7ce94d721),
         email: "adele.costa991@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2366,7 +2366,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x45f2d8c0_a391_4a54_9210_38fc58b09235),
         email: "alessandro.bianchi850@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2377,7 +2377,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x45f8304a_dccc_47ce_a3da_f192026c3754),
         email: "salvatore.conti536@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2388,7 +2388,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4718d608_8dbe_4445_bce5_4f4860a88431),
         email: "gioia.mancini977@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2399,7 +2399,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x477fd525_2fe9_45cd_9eff_e801d97b3826),
         email: "anna.ferrari558@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2410,7 +2410,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x47e6500d_33c0_4f36_9129_5c18be7de45d),
         email: "samuel.mariani622@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2421,7 +2421,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4895bb48_b967_498e_a273_12cb5f465eba),
         email: "ettore.marini683@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2432,7 +2432,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4a006d92_35cb_4f0f_b221_66941fbf7f20),
         email: "nina.dalla68@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2443,7 +2443,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4a397d98_1491_44b4_8721_71db70439c00),
         email: "michele.ferri249@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2454,7 +2454,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4af56cca_273d_4d16_90ee_330b3b10e8b5),
         email: "andrea.vitale652@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2465,7 +2465,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4bd08f00_8de9_41f1_9783_9303e5c803e8),
         email: "francesco.galli164@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2476,7 +2476,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4cd5a26c_afb9_4969_bc9d_84d5ba1ff6bb),
         email: "rebecca.ricci162@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -2487,7 +2487,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4d5ec02f_2edf_4d01_bdbe_f3c82d539a98),
         email: "andrea.martini647@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2498,7 +2498,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4e91bb23_1192_4036_8084_7e12f4a1c0b6),
         email: "tommaso.mancini875@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2509,7 +2509,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x4f3235a2_a7cf_49ff_bfa6_c462a4de42e7),
         email: "celeste.romano170@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2520,7 +2520,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5023ceb5_701b_40c9_8ec2_cc167ce343db),
         email: "diana.greco161@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2531,7 +2531,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x50a10853_89ce_49b6_9fa9_bbba9609549f),
         email: "ginevra.rossi265@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2542,7 +2542,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5259b671_e4f7_4e81_a862_e4784c94c711),
         email: "riccardo.cattaneo229@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2553,7 +2553,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x54dab05c_3165_4301_b6e9_673517c34cc7),
         email: "marta.conti232@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2564,7 +2564,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x552ab6c5_f3c1_4e58_b70c_6bb5cbed21fe),
         email: "rebecca.dalla354@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -2575,7 +2575,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5591cc2b_3b3c_4bad_8ac2_71e3d1398229),
         email: "damiano.sala293@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2586,7 +2586,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5604ce7a_5368_4182_add3_4bbb891ca65d),
         email: "elena.coppola990@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -2597,7 +2597,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x56133f6a_580d_467b_89b5_493a120e0277),
         email: "eva.moretti383@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2608,7 +2608,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x581967c7_1d2c_4165_9714_59ac60850267),
         email: "federico.leone417@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2619,7 +2619,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x58b2ad6c_3241_4eb1_8bdd_10b0a56aaf16),
         email: "gabriel.marchetti373@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Riyadh",
         is_first_sign_in: None,
@@ -2630,7 +2630,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x58b61e13_3f5f_4049_80bd_053967c01f96),
         email: "andrea.martini321@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2641,7 +2641,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5ae8bef7_71c7_4de4_bcbd_09085cbda5f1),
         email: "emily.santoro494@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2652,7 +2652,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5b02ba4f_6809_4bda_88d9_0b72d9a3db1a),
         email: "maria.marino660@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2663,7 +2663,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5cc9e2b5_e16e_4915_bbfc_cae643c9e319),
         email: "raffaele.giordano169@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -2674,7 +2674,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5cf12085_3ae1_4631_9431_f6f70165de67),
         email: "giacomo.sala52@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2685,7 +2685,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5d792675_116a_4618_b2f2_a73f16f30dcc),
         email: "matteo.russo115@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2696,7 +2696,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5de77b2d_e3ee_4d0c_a5ff_470918a19aba),
         email: "daniele.martini714@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2707,7 +2707,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5ef072db_d15a_46fa_bf23_8c439da784c2),
         email: "gabriele.bruno258@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2718,7 +2718,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5f5a3865_663d_4caf_a14c_7ed936aa2498),
         email: "diego.sala405@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2729,7 +2729,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5f7f1a51_d2fc_4333_b0c1_3e69e8d24909),
         email: "elena.dalla487@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2740,7 +2740,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x5f99e998_35cb_4669_8a09_53b83bc967e8),
         email: "matteo.ferrari108@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2751,7 +2751,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x612eb758_bb6a_41b5_8ad2_ef904b54f288),
         email: "adele.bianco8@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2762,7 +2762,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x61934bdb_204b_4f7e_809f_6e24eef57b9f),
         email: "ludovica.longo308@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2773,7 +2773,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x61d35d5b_93cb_48e3_ab7f_3929272c9369),
         email: "luigi.caruso867@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2784,7 +2784,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6242d58b_44a5_418d_9c3f_723d84ffb7f1),
         email: "domenico.conti266@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2795,7 +2795,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
         email: "eva.rossi173@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2806,7 +2806,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x637ce89b_cd6e_49a2_9f8f_968aa58d4036),
         email: "gioia.costa572@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2817,7 +2817,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x63876719_d227_4268_a964_3745bf43f7b3),
         email: "noemi.bianco45@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2828,7 +2828,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x65e219c6_2950_42d4_8147_ee9f885bac67),
         email: "jacopo.fontana883@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2839,7 +2839,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x65f33314_1dfc_46e1_a0d0_f975a4d1edfc),
         email: "sara.ferrari289@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -2850,7 +2850,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6616f502_f01d_4370_905e_15fddb9970b1),
         email: "alessio.gentile380@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -2861,7 +2861,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x661d60fc_ceeb_4773_b148_cf8a4bee4622),
         email: "giorgia.martinelli463@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2872,7 +2872,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6630d170_911e_4997_b226_d9ff42f2c3cf),
         email: "chloe.lombardi868@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2883,7 +2883,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x66d707d7_0073_41b7_aa27_236b0a0924d8),
         email: "camilla.gatti451@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2894,7 +2894,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
         email: "alice.dangelo247@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(true),
@@ -2905,7 +2905,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6827782b_d231_4218_b089_559203bdae66),
         email: "giada.monti968@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2916,7 +2916,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x68f94988_cb11_4a60_8b4f_37c5e596f4d9),
         email: "thomas.marino993@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2927,7 +2927,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x69b86d50_96c7_4fce_a266_2a7f9e7ddbae),
         email: "elena.rinaldi919@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2938,7 +2938,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x69cd645f_7dab_48f4_baed_18fe81dc4302),
         email: "leonardo.bruno751@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(true),
@@ -2949,7 +2949,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6bd12d6d_7b6e_424a_8d03_d1da0c27e166),
         email: "eleonora.coppola368@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2960,7 +2960,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6c1496bd_03f7_4829_824b_3cf871a78c09),
         email: "federico.ferrari454@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -2971,7 +2971,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6c51de6a_4fa1_4f0e_9d0b_593249562ffa),
         email: "noemi.rizzo772@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -2982,7 +2982,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6cce7282_2f99_4b47_abb9_7e532b93e99b),
         email: "samuel.gatti994@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -2993,7 +2993,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6ce91586_5a41_4796_a87c_6006aefe8eba),
         email: "sole.vitale380@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3004,7 +3004,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6db40111_7617_4d77_96a8_65adf441f854),
         email: "gioele.rinaldi944@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3015,7 +3015,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6dcc98a5_9356_41e6_b07c_da2376179933),
         email: "nathan.sala10@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3026,7 +3026,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6ea2fc91_99e1_42ac_8d6b_461f6b13a755),
         email: "sara.marchetti713@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3037,7 +3037,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6ead7604_a5df_4b2a_af1b_99672b1a84b7),
         email: "christian.gallo333@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: None,
@@ -3048,7 +3048,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6f29cff1_623e_4755_b9b2_a92cb155386d),
         email: "margherita.gallo935@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3059,7 +3059,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
         email: "francesco.giordano889@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3070,7 +3070,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x71aac033_7c63_47b9_b4ab_489242a67811),
         email: "samuele.deluca121@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3081,7 +3081,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7220a635_797d_4894_a772_a2d1a681191b),
         email: "aurora.esposito523@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3092,7 +3092,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7293c66c_ee80_47f1_aae7_cd5c7f2471ee),
         email: "martina.rizzo93@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3103,7 +3103,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7382e0a5_7662_42f1_8733_02144e439b50),
         email: "giada.dalla697@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3114,7 +3114,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x743572c3_3fc9_4321_a467_b6a6ccf4673a),
         email: "isabel.ferrara319@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3125,7 +3125,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7437c438_4933_4ace_9d76_e772fa8e0234),
         email: "mia.sala438@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -3136,7 +3136,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x74afd2d8_d257_4557_a8c9_2c072f8c21ad),
         email: "elisa.gallo176@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3147,7 +3147,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x76095f86_2c63_4c33_9c2a_881537576438),
         email: "elisa.monti18@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3158,7 +3158,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7675988e_5860_4015_b6ce_9d02ae9394c9),
         email: "leonardo.fabbri616@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3169,7 +3169,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x76a04241_d5e3_400c_b92e_3bd821c10ae1),
         email: "elia.santoro348@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3180,7 +3180,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x775f8de5_9888_43e2_8ac3_8f66258830ff),
         email: "raffaele.dalla844@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3191,7 +3191,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x779e82fc_1fe2_4d14_ba69_31fc3139b55e),
         email: "noemi.greco686@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3202,7 +3202,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x784fbcae_ca31_4c39_b62f_546ea2fd5223),
         email: "giulio.ricci855@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3213,7 +3213,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x78ff97a5_8f0c_4227_bd88_5835c0d1aeb2),
         email: "christian.russo865@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3224,7 +3224,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7912b22d_53d1_4ed2_b25d_60e5c1b62295),
         email: "arianna.rizzo580@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3235,7 +3235,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x79160754_8db4_4207_9e4e_655acfb4d395),
         email: "matteo.vitale454@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3246,7 +3246,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7947ae4d_ded6_4c16_9f44_d487b88c5f12),
         email: "sole.rossi913@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3257,7 +3257,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x79e60097_e401_439b_8864_49135c6b0fb0),
         email: "ginevra.ferri310@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -3268,7 +3268,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7a0c206d_962e_42a6_ad8c_9c58868bd7f4),
         email: "aurora.esposito299@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(true),
@@ -3279,7 +3279,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7a279d9d_9d68_42f5_8911_9607b5170109),
         email: "raffaele.giordano476@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -3290,7 +3290,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7afbe015_049c_4510_be17_726d5fa38bb8),
         email: "davide.marino447@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3301,7 +3301,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7b2e14bf_b0f1_4463_919a_d47ef58704d1),
         email: "azzurra.romano40@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3312,7 +3312,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7c1fc285_4d14_4bf0_b85b_0e6986d2c43a),
         email: "lavinia.gatti107@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3323,7 +3323,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7c9612b0_dda3_4432_ac84_8da5be7b4af7),
         email: "nicole.esposito173@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3334,7 +3334,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7ce1a133_524b_4d5a_8ab6_cbbeeffd944d),
         email: "christian.lombardi938@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3345,7 +3345,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7dc20b53_5551_4e1e_ab1e_6fb7df52970e),
         email: "federico.giordano241@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3356,7 +3356,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7dc6cf83_74d7_4038_ab30_dc8797e9cbaf),
         email: "davide.messina307@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3367,7 +3367,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
         email: "azzurra.cattaneo667@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3378,7 +3378,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x7e7ba8da_4414_4b7a_a292_863010fae2b7),
         email: "mia.mancini478@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -3389,7 +3389,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x808f9f08_2a62_4795_a7fe_543aa87f387c),
         email: "eleonora.ricci406@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -3400,7 +3400,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x809250a8_c95f_4ff8_aa87_da114bbb2023),
         email: "tommaso.moretti594@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(true),
@@ -3411,7 +3411,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8201311e_7c66_45ac_b2d6_d9e9ff946501),
         email: "nathan.moretti660@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3422,7 +3422,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x82c70a52_1bd5_4687_88c2_30c0841138a8),
         email: "andrea.marino597@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3433,7 +3433,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x830313bc_7068_473c_82a1_efba9a47b893),
         email: "matilde.messina530@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3444,7 +3444,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8334a3ea_24d1_4f43_bf78_4888c5c85e43),
         email: "giacomo.gatti824@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3455,7 +3455,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x83a111bb_10b8_477a_93c4_e3e0b439ffec),
         email: "emily.dangelo967@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3466,7 +3466,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x83b2aaa7_66d8_4515_9094_1dd9c5e16c06),
         email: "enea.santoro595@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3477,7 +3477,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
         email: "vincenzo.rossi476@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3488,7 +3488,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x851d2db1_8b08_4268_83c4_600e1fe48c13),
         email: "elisa.caruso29@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3499,7 +3499,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x85556d7f_2bb3_4f9d_af47_c6f6b08f69b9),
         email: "nathan.ferri414@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3510,7 +3510,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x85d7a552_7390_4123_b8ea_dcaa0a648957),
         email: "davide.ferrari352@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3521,7 +3521,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x860d7d19_1360_4e73_860f_f789c830b36e),
         email: "anita.gentile705@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3532,7 +3532,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x897cb09b_1b69_46f1_b96c_52e1ca9da0da),
         email: "nina.marino908@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3543,7 +3543,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x89959a85_caf1_4b94_bd61_024e4e9c79b9),
         email: "nathan.deluca839@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -3554,7 +3554,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x89cd605b_fb52_4231_9ac5_fedfd36658ca),
         email: "greta.marini601@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -3565,7 +3565,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8a2aa3cb_283a_4cc2_9182_9cb5f65d8cfa),
         email: "andrea.galli572@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3576,7 +3576,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8a89b15f_2cac_4e6d_94dd_078f62518004),
         email: "christian.russo389@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3587,7 +3587,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8a8fa156_8e9f_4ab8_bbd3_39afae915654),
         email: "alice.giordano676@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3598,7 +3598,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8ab569da_671a_4ab2_bd3c_d2b2b0c8f888),
         email: "thomas.rinaldi878@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3609,7 +3609,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8b94d069_e740_4d56_8194_ce6ff5152acd),
         email: "vittoria.dangelo146@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3620,7 +3620,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
         email: "salvatore.coppola323@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3631,7 +3631,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8c368dc5_4c91_456f_9ab4_74db9bd6ca1a),
         email: "lavinia.ferri825@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3642,7 +3642,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8c8457c1_b5cf_4e84_bf61_8596428aca86),
         email: "anna.russo608@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3653,7 +3653,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8cf5b349_cc67_4aea_b44c_54a843545f8a),
         email: "antonio.gallo416@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3664,7 +3664,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8d169030_817a_453f_9575_40479c0805c1),
         email: "celeste.ferrara895@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(true),
@@ -3675,7 +3675,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8d5de2a5_25fc_4ba4_83e6_8f779589b80f),
         email: "liam.messina506@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3686,7 +3686,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8ddeeda0_4437_4d47_a9c4_4aa6557b3816),
         email: "elena.rizzo946@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3697,7 +3697,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8e75c6e6_3c30_4779_8f61_96aaa00b7876),
         email: "giovanni.barbieri167@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3708,7 +3708,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8ed50735_fbef_4d64_8d5c_042199c6f2fe),
         email: "matteo.deluca714@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3719,7 +3719,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8f4cf394_3ed2_451d_a08a_d3df88fce198),
         email: "giulia.villa203@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -3730,7 +3730,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8f6e02b9_0395_4deb_83dc_d6c54d033e16),
         email: "vittoria.mariani729@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3741,7 +3741,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x8f7997f3_542f_4011_9219_5651957dea62),
         email: "margherita.lombardi580@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -3752,7 +3752,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x921f8b4d_b37a_4a25_9c50_8a495e1eb873),
         email: "giulio.bruno408@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3763,7 +3763,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x925def4d_4a32_4687_abca_f784dfd7e35b),
         email: "carlotta.costa852@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3774,7 +3774,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x92fa1750_7afe_4339_b66c_ee44a43e973d),
         email: "nicole.gentile552@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3785,7 +3785,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
         email: "sara.gentile423@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3796,7 +3796,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x949fca20_3ef3_429d_bd3e_0e3f671fded9),
         email: "elia.rinaldi832@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3807,7 +3807,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x957b6db2_e9b0_4c50_97bf_35dab84b1809),
         email: "giorgio.longo229@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3818,7 +3818,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9612bcd2_d432_4585_9cbd_3d3de200de4f),
         email: "greta.marino131@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -3829,7 +3829,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x965846b9_fa4c_414d_a3ae_f9d5903d729c),
         email: "arianna.deluca943@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: None,
@@ -3840,7 +3840,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9685a0d0_2d83_4dce_8bec_323e218c7d30),
         email: "camilla.deluca283@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3851,7 +3851,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x969761c4_1c6b_4fe3_b2c5_d78de213846f),
         email: "anita.monti962@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3862,7 +3862,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x983f1397_33d2_4d52_b9fb_8cce1f241d3b),
         email: "federico.longo568@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3873,7 +3873,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9901acae_1ea6_4e16_8753_45f44c497466),
         email: "sole.caruso430@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3884,7 +3884,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9998b6eb_daac_4ca4_a499_3547109b5c1c),
         email: "lavinia.leone335@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -3895,7 +3895,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9a886717_a545_d42a_faf4_221a552d20b5),
         email: "giada.ricci902@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Admin,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3906,7 +3906,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9ac4a341_9114_4134_8009_b855b3d833f1),
         email: "simone.serra338@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -3917,7 +3917,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9af2c07f_5644_4c42_b8ea_d3886eeaa1ec),
         email: "celeste.mariani211@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3928,7 +3928,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9b39cfbe_0adb_41fc_9122_ea7871bb7cef),
         email: "emanuele.messina475@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -3939,7 +3939,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9bb2671d_642b_46c1_99b7_260991df5bc2),
         email: "sara.bruno799@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3950,7 +3950,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9bec10ef_5b67_4f04_b1bf_55a0c9366b0e),
         email: "giorgia.villa924@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3961,7 +3961,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9c57d8a4_fc00_49fe_8967_e4c85c8b22b9),
         email: "maria.sala608@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3972,7 +3972,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9cdc0217_3a7e_4d5d_bdfe_a8ad1c804d00),
         email: "mia.bianchi88@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3983,7 +3983,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9d70caa8_870f_45ea_8d25_190fed612bc7),
         email: "carlotta.bianco93@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -3994,7 +3994,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9dc5ff00_aa35_4c21_809f_4a52ca5cdc94),
         email: "thomas.marchetti793@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4005,7 +4005,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9e238a30_8365_40ba_8b3b_e8fb371e5b2e),
         email: "matteo.fabbri98@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4016,7 +4016,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9e2cca63_41b3_47ea_84a6_12b0c8909fc3),
         email: "giovanni.santoro813@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4027,7 +4027,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0x9ed539a5_526e_4578_b0b2_db094cf8c85f),
         email: "arianna.colombo396@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4038,7 +4038,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa1d56e01_5773_43dc_afe8_9091f1700433),
         email: "salvatore.russo511@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4049,7 +4049,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa2787c6d_901b_48d8_9dc6_8bf73fa00745),
         email: "gioia.gentile433@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4060,7 +4060,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa2adc5bc_6e5f_4184_8485_b2dd1c2dc076),
         email: "amelia.coppola979@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4071,7 +4071,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa2f9816f_c976_48c8_a044_1199b5302df5),
         email: "camilla.leone974@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4082,7 +4082,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa2fdaf0d_f3a3_4952_9b53_ec05e01c2f62),
         email: "isabel.martini596@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4093,7 +4093,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa49e27d5_37b4_444f_b921_8d969acc7e91),
         email: "daniele.martinelli136@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -4104,7 +4104,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa74b3df6_57e4_44dc_99d6_97a30e87f9ac),
         email: "sara.barbieri50@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4115,7 +4115,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa7526940_7e25_49a5_b18a_8864b21edf3b),
         email: "eleonora.bianco874@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(true),
@@ -4126,7 +4126,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa7b4fcc7_f618_45b9_ac50_67df443a34ca),
         email: "bianca.lombardi388@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4137,7 +4137,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
         email: "martina.coppola402@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: None,
@@ -4148,7 +4148,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xa995a53b_f1ba_4ee0_ab82_50dae9b24640),
         email: "alice.esposito90@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4159,7 +4159,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xaac53a2c_1603_4fe6_ab6e_3e9848f118ad),
         email: "arianna.martinelli707@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4170,7 +4170,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xad2329b5_d62d_461b_80e6_b767ff3f6b1d),
         email: "tommaso.messina38@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4181,7 +4181,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xad7b839c_970f_4493_87d1_0512405844e5),
         email: "rebecca.ricci130@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4192,7 +4192,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xae1431f7_9719_4513_98f7_b9e231b90aac),
         email: "damiano.gatti613@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -4203,7 +4203,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xae371dba_82c2_4b45_90b0_8e1e0d57c35b),
         email: "celeste.giordano253@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4214,7 +4214,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xae69821e_9d42_4e4f_948a_24244eeedbb2),
         email: "tommaso.conti931@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -4225,7 +4225,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xaebde27d_cb7d_47ab_92da_fdddd1c0fece),
         email: "giuseppe.giordano54@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4236,7 +4236,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xaf716174_dc49_4ad8_abfa_34230b726ef4),
         email: "antonio.gatti694@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -4247,7 +4247,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb047b0fb_d0b7_4014_b611_47a402bc9a7a),
         email: "matilde.dalla277@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -4258,7 +4258,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb04a48bd_4c31_44e4_8e1e_02a6cc7c118f),
         email: "eleonora.esposito559@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4269,7 +4269,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb0667102_1623_4f03_bbb0_d753c1d0f6d9),
         email: "arianna.martini598@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4280,7 +4280,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb0d81df9_073d_4383_8a19_3f95dfbd8031),
         email: "lavinia.sala781@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4291,7 +4291,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb13057ef_02cc_4515_8cf1_1c80d0c90d01),
         email: "viola.gatti900@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4302,7 +4302,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb132631c_819b_40e9_af19_a514ad2ea745),
         email: "andrea.fabbri709@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4313,7 +4313,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb2300595_c4df_4b01_b6be_d7f8b1fe6b90),
         email: "alice.lombardi767@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -4324,7 +4324,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb3129c4c_9224_44ef_ba9f_4393a79abf4d),
         email: "thomas.giordano500@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4335,7 +4335,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb3f630eb_f94e_4529_9dfc_646e3bc1cf4f),
         email: "nicole.sala937@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -4346,7 +4346,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb47fe405_191b_40fb_b073_849854ad1d7f),
         email: "nicole.coppola928@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4357,7 +4357,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb59bf2fc_1245_4eea_a727_4fb8ea78e78f),
         email: "giulia.mancini225@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -4368,7 +4368,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb6cbf1dc_7fc3_4667_9ffc_2e3c9d39857a),
         email: "sofia.caruso507@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4379,7 +4379,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb8324ae2_a842_4edf_8826_ed0cf1ddd9a4),
         email: "matteo.colombo478@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4390,7 +4390,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb86528e4_6e29_44e9_8e71_83e77f593cf4),
         email: "lavinia.bianco578@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -4401,7 +4401,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb87ebc41_5976_41d4_bfde_962856cd19bc),
         email: "azzurra.russo261@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4412,7 +4412,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb888ed26_bc54_4867_a40d_753160779c53),
         email: "emanuele.cattaneo990@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4423,7 +4423,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb90f7b06_0456_47e1_9fc4_c16674e3ecbf),
         email: "anna.conti745@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: None,
@@ -4434,7 +4434,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xb952b652_e9a0_4d52_b312_8db052741675),
         email: "viola.moretti922@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4445,7 +4445,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xba4293cc_dac2_46ed_9d3f_9132e60cce1b),
         email: "eleonora.longo295@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4456,7 +4456,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbafe6462_459c_4e15_8835_1b1d7c22de3e),
         email: "gioele.marini171@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4467,7 +4467,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbb60afe0_3530_479c_90d0_9dda4aad974f),
         email: "noah.vitale752@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -4478,7 +4478,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbc0bf104_e316_40b0_ae20_6cee2e72c075),
         email: "ettore.bianchi279@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4489,7 +4489,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbc6f75b7_d37e_415f_a709_d0d51a11eac8),
         email: "anita.conti332@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4500,7 +4500,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbe8a3fff_5550_4323_a0f4_db2a0744f32f),
         email: "emily.bianco344@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -4511,7 +4511,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbeaa8170_806a_40a1_8cfb_08f0621f6529),
         email: "marta.fabbri838@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4522,7 +4522,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbf1884a6_e741_4e48_a4a4_441abc2b3caa),
         email: "elisa.giordano727@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4533,7 +4533,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xbf6d18c9_912b_4809_b30a_21317ba75094),
         email: "viola.esposito461@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4544,7 +4544,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc0ee3f4e_e689_4fe5_90cb_e840717c82ad),
         email: "amelia.ferrari186@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4555,7 +4555,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc10a4c56_70f3_420a_9e2e_c6d110da4da7),
         email: "giorgio.mancini28@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4566,7 +4566,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
         email: "sole.ferrari612@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4577,7 +4577,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc3eadd7e_7c89_4cee_92ae_2b513242ae10),
         email: "elena.coppola12@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4588,7 +4588,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc53b499a_b388_4988_ad74_05ad1993236a),
         email: "alice.giordano400@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4599,7 +4599,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc55c6f71_9bb2_40a0_81c1_8a6682f8f4e9),
         email: "adele.colombo538@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4610,7 +4610,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc55c70ad_10ee_4531_abfe_ecadf63e70fb),
         email: "salvatore.gallo838@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4621,7 +4621,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc5dc3dbb_ccef_4084_9d64_6470bb04013f),
         email: "damiano.serra34@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4632,7 +4632,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc609f2e5_0652_47b8_b4f7_f7b76f621ee5),
         email: "francesca.bianchi21@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4643,7 +4643,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc64ceb0b_f6e9_442b_8a9d_ca04f2a896f6),
         email: "domenico.sala924@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -4654,7 +4654,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc75b1619_ce4f_4337_8982_7e9f5baf0e1b),
         email: "vittoria.mancini781@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4665,7 +4665,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc8c43ef4_a474_427f_9464_11a8e5cb9f69),
         email: "giorgia.sala256@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4676,7 +4676,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc8ed652c_6156_4fd7_ad6c_ffe982454bff),
         email: "gabriele.esposito712@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -4687,7 +4687,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc97eef6a_7446_4358_a9cc_b4a94b0de283),
         email: "matteo.gatti116@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4698,7 +4698,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xc9cf771b_f1a3_47cb_9a89_35d1e39f6910),
         email: "vittoria.ricci149@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -4709,7 +4709,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xca8ee896_262c_4213_bd58_2e3a95ba21e9),
         email: "gabriele.deluca343@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4720,7 +4720,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
         email: "gabriele.dangelo151@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4731,7 +4731,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xcbc9b28d_882f_417e_bc52_4f37fe71e4cb),
         email: "azzurra.fabbri338@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4742,7 +4742,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xcbf5a362_4c82_42b4_909c_c29e66fd4c01),
         email: "gioele.ricci874@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4753,7 +4753,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xccba7939_dc52_4eb7_87ba_df3db579cec9),
         email: "damiano.conti969@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(true),
@@ -4764,7 +4764,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
         email: "matilde.monti416@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4775,7 +4775,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xce620f81_fafe_4253_ab6d_1cfbf74f41c3),
         email: "elisa.marini71@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4786,7 +4786,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xce6a5f41_82de_428a_ace2_a1cc8b379f54),
         email: "nathan.bianco773@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -4797,7 +4797,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xced9cac6_a3cf_4a18_9fa1_04545b012a4b),
         email: "giulio.marini70@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4808,7 +4808,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd161da64_27a4_4f09_9d68_7970212b1413),
         email: "pietro.martinelli509@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4819,7 +4819,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd1c62905_1c00_473c_96a0_8d439fc8d127),
         email: "leonardo.ferrari99@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4830,7 +4830,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
         email: "vittoria.costa385@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4841,7 +4841,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd22e188b_b9f8_4e22_97f1_3ced6a92bda0),
         email: "rebecca.gallo992@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4852,7 +4852,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd2e69748_afce_46b3_9ffe_3c9d277dbba7),
         email: "nathan.greco990@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4863,7 +4863,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd4ff7fe3_0444_4ca0_b110_f6646ca3c358),
         email: "christian.coppola55@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -4874,7 +4874,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd5816fa9_8ed0_41ee_bbec_5875a2ead9f5),
         email: "mia.martini757@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4885,7 +4885,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd60cd018_6146_458c_a099_b02cfb1fc4f2),
         email: "eleonora.romano517@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4896,7 +4896,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd6463d21_83bb_422e_aecf_a87b21783468),
         email: "aurora.ferri953@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4907,7 +4907,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd66c09f3_f3f8_4b97_87b3_cd57c2a0908c),
         email: "vincenzo.rizzo885@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4918,7 +4918,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd6af85a7_0567_4030_969c_7f2ec4b96ba1),
         email: "ettore.coppola113@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -4929,7 +4929,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd7c90971_ae37_4ab2_8711_6216b19a4c1f),
         email: "eva.rossi767@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -4940,7 +4940,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd8351423_5bad_416d_b225_ae4a655e779c),
         email: "samuele.bianchi143@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4951,7 +4951,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
         email: "bianca.giordano953@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -4962,7 +4962,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd8b775b3_0b3d_4f0f_b5c1_6e4931337a0f),
         email: "isabel.ferrara166@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4973,7 +4973,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd9021e43_cfec_440a_a72e_5e3f68ba943f),
         email: "alessio.rizzo236@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -4984,7 +4984,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xd99d9b53_4218_449a_b56c_4e074f649008),
         email: "cecilia.rossi70@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(true),
@@ -4995,7 +4995,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xdc114018_51fb_417f_878a_5ba2b7b0f4ab),
         email: "isabel.rossi843@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5006,7 +5006,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xdc672d47_b28d_4216_9f44_6dab57e49297),
         email: "liam.bianco275@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -5017,7 +5017,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
         email: "federico.ferrari713@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5028,7 +5028,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xdd6ec659_bfb4_473e_b620_79bdb8f0c9cb),
         email: "anna.gallo975@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5039,7 +5039,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xdf31bb18_3404_4aa5_a867_a43c6511f06b),
         email: "mattia.bianco7@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5050,7 +5050,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
         email: "alice.marchetti887@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: None,
@@ -5061,7 +5061,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe08ef35c_301a_42d3_9f6d_ceb40d1dbf6f),
         email: "greta.fabbri315@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -5072,7 +5072,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe15a9d49_754e_4098_9d6f_30b84f2d9bb6),
         email: "martina.coppola721@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -5083,7 +5083,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe26cf80a_b31f_48c5_b658_0e53a359c000),
         email: "gabriel.leone919@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -5094,7 +5094,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe293b3b1_6eb4_4cd6_8b42_b3c2b7391e49),
         email: "gaia.rossi897@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5105,7 +5105,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe4f6e810_6313_43ec_a297_27aed69b5eb6),
         email: "chloe.barbieri719@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5116,7 +5116,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe58d1842_6d87_4b39_896c_ec68acac951b),
         email: "luca.gallo463@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -5127,7 +5127,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe6511945_c03d_439b_add4_8b241d4b3cdb),
         email: "aurora.villa359@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(true),
@@ -5138,7 +5138,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe696ae05_365a_42fa_a112_a4dde0daf991),
         email: "emanuele.martinelli837@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -5149,7 +5149,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe842cb43_e14d_4701_9730_ff86e581e46e),
         email: "alessio.bruno695@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5160,7 +5160,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe844d20a_5ff5_410a_a5ed_562149ee4f3f),
         email: "daniele.rossi726@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5171,7 +5171,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe9812c90_6c16_41cc_b367_4c9e5dc4c428),
         email: "edoardo.vitale270@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -5182,7 +5182,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xe9ee8ac2_87f0_4409_9bd2_157903e4fa0e),
         email: "tommaso.gentile496@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5193,7 +5193,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xea2c80a2_aec5_462c_9f7d_d580624193cb),
         email: "lorenzo.messina127@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5204,7 +5204,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xeaba8fbe_65ac_48c7_add1_59e175a9e558),
         email: "mia.gatti70@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(true),
@@ -5215,7 +5215,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
         email: "gabriel.longo556@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5226,7 +5226,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xedcb6334_ec4f_4bc2_b511_94ec0e8f38f4),
         email: "matteo.romano474@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5237,7 +5237,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xef664fb1_49ac_48e8_b2d3_2bfa751c2b45),
         email: "gabriele.deluca291@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5248,7 +5248,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
         email: "nina.villa884@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -5259,7 +5259,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xef9a6eca_eaa1_4fe3_bceb_b1fd8f933255),
         email: "gabriel.lombardi956@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -5270,7 +5270,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xefb2fcb8_a917_48e9_b5ad_3b7f5c93db84),
         email: "luca.fontana582@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5281,7 +5281,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xefc6fc8c_788b_4b07_a554_64cc2b32cf06),
         email: "anita.lombardi78@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -5292,7 +5292,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf0eb1e4c_1684_474e_90a2_d39712cbe2d8),
         email: "arianna.cattaneo11@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Admin,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -5303,7 +5303,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf2b8971f_1b3d_41d0_baa2_63eb8d079769),
         email: "samuel.serra808@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5314,7 +5314,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf2e47442_481d_445a_b5e3_ec5ef8785220),
         email: "daniele.sala857@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Europe/London",
         is_first_sign_in: Some(false),
@@ -5325,7 +5325,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf315ae02_f7a7_493c_a4ee_3d2c28b0f24f),
         email: "alice.gentile9@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5336,7 +5336,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf350f8ae_17f5_45cd_ad97_f618710f19e8),
         email: "lavinia.ricci116@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5347,7 +5347,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf715cf4f_936b_45e6_9b96_7db3cc05ec2d),
         email: "chloe.marino101@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5358,7 +5358,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf7af2d43_565c_4780_8806_26c93c3f92b7),
         email: "antonio.marino390@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5369,7 +5369,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf81d6534_ae5d_4a19_b970_a50e896fc03c),
         email: "michele.rizzo597@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5380,7 +5380,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf8a3b590_3202_485b_9358_0cbfa31b1a4e),
         email: "eva.gallo164@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(true),
@@ -5391,7 +5391,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf8f24e9d_6da9_48ce_a2b0_9d1d769739ff),
         email: "chloe.ferri372@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5402,7 +5402,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf91ae766_0df7_4e7f_9a36_5676f397184f),
         email: "elia.vitale192@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5413,7 +5413,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf9b78739_504e_4223_969b_99aacdf8e19e),
         email: "nicole.esposito444@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: None,
@@ -5424,7 +5424,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xf9eceb19_c46e_4571_9928_dc2f9450a7f7),
         email: "samuel.fabbri433@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -5435,7 +5435,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfb5dbc46_5935_4c1a_ae33_06d6fbe61a19),
         email: "gabriele.russo642@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Dubai",
         is_first_sign_in: Some(false),
@@ -5446,7 +5446,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
         email: "giacomo.fontana175@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5457,7 +5457,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
         email: "elena.deluca323@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Kuwait",
         is_first_sign_in: Some(false),
@@ -5468,7 +5468,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfce29567_33b6_4192_869e_baa5085d3c5d),
         email: "gaia.coppola782@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5479,7 +5479,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfd376ae9_97bd_48a5_9207_fc1139594b92),
         email: "elia.bianchi911@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5490,7 +5490,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfd443252_9a49_44c0_a9a1_b1dd3cac534a),
         email: "aurora.fontana508@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5501,7 +5501,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfd5f6fcf_ca23_412a_bff5_8b1d0c0335b2),
         email: "filippo.mancini587@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5512,7 +5512,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfe7c5501_4423_4271_8e23_02f8026e57fc),
         email: "giulio.costa948@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Asia/Riyadh",
         is_first_sign_in: Some(false),
@@ -5523,7 +5523,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xfef57f93_72d1_4d88_ae85_927be21e1afd),
         email: "salvatore.martini38@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
@@ -5534,7 +5534,7 @@ static ROWS: [Users; 395] = [
     Users {
         id: Uuid::from_u128(0xff368136_ee4b_4f14_8152_3a03a6e88837),
         email: "marco.giordano363@example.com",
-        password: "$2b$12$2Jq12jnZ356CgAd29xV/wuT7zU6R80OXpD.txOR5mxiF.zlfCSR3y",
+        password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
         timezone: "Africa/Cairo",
         is_first_sign_in: Some(false),
