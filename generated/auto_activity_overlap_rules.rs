@@ -2,6 +2,14 @@
 // Data: anonymized (personal data replaced by deterministic fakes).
 //! Rows of table `activity_overlap_rules` in primary-key order, and a `pub const` per row named from its primary key.
 use super::schema::{ActivityOverlapRules, SessionCategoryEnum};
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[ActivityOverlapRules]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 8;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static ActivityOverlapRules> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const ACTIVITY_OVERLAP_RULES_CALENDAR_EVENT_PRAYER_ID: (
     SessionCategoryEnum,
     SessionCategoryEnum,
@@ -34,14 +42,6 @@ pub const ACTIVITY_OVERLAP_RULES_WORK_PRAYER_ID: (
     SessionCategoryEnum,
     SessionCategoryEnum,
 ) = (SessionCategoryEnum::Work, SessionCategoryEnum::Prayer);
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[ActivityOverlapRules]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 8;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static ActivityOverlapRules> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [ActivityOverlapRules; 8] = [
     ActivityOverlapRules {
         host_category: SessionCategoryEnum::CalendarEvent,

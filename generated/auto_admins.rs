@@ -3,9 +3,6 @@
 //! Rows of table `admins` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::{AdminPrivilegeType, Admins};
-pub const ADMINS_9A886717_ID: Uuid = Uuid::from_u128(
-    0x9a886717_a545_d42a_faf4_221a552d20b5,
-);
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[Admins]] = &[&ROWS];
 /// The number of rows.
@@ -14,9 +11,12 @@ pub const ROW_COUNT: usize = 1;
 pub fn rows() -> impl Iterator<Item = &'static Admins> {
     PARTS.iter().flat_map(|part| part.iter())
 }
+pub const ADMINS_9A886717_ID: Uuid = Uuid::from_u128(
+    0x9a886717_a545_d42a_faf4_221a552d20b5,
+);
 static ROWS: [Admins; 1] = [
     Admins {
-        id: Uuid::from_u128(0x9a886717_a545_d42a_faf4_221a552d20b5),
+        id: ADMINS_9A886717_ID,
         privileges: AdminPrivilegeType::Normal,
     },
 ];

@@ -3,6 +3,18 @@
 //! Rows of table `availability_intervals` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::AvailabilityIntervals;
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[AvailabilityIntervals]] = &[&part_0001::ROWS, &part_0002::ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 5415;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static AvailabilityIntervals> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
+#[path = "auto_availability_intervals/part_0001.rs"]
+mod part_0001;
+#[path = "auto_availability_intervals/part_0002.rs"]
+mod part_0002;
 pub const AVAILABILITY_INTERVALS_0001D867_ID: Uuid = Uuid::from_u128(
     0x0001d867_ac13_cd9f_a16c_2215f3660127,
 );
@@ -16248,15 +16260,3 @@ pub const AVAILABILITY_INTERVALS_FFD106CC_ID: Uuid = Uuid::from_u128(
 pub const AVAILABILITY_INTERVALS_FFD2110B_ID: Uuid = Uuid::from_u128(
     0xffd2110b_d216_367c_1a14_5438969c34e4,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[AvailabilityIntervals]] = &[&part_0001::ROWS, &part_0002::ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 5415;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static AvailabilityIntervals> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
-#[path = "auto_availability_intervals/part_0001.rs"]
-mod part_0001;
-#[path = "auto_availability_intervals/part_0002.rs"]
-mod part_0002;

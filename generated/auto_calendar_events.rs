@@ -3,6 +3,14 @@
 //! Rows of table `calendar_events` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Timestamptz;
 use super::schema::CalendarEvents;
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[CalendarEvents]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 247;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static CalendarEvents> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const CALENDAR_EVENTS_1_ID: i64 = 1;
 pub const CALENDAR_EVENTS_2_ID: i64 = 2;
 pub const CALENDAR_EVENTS_3_ID: i64 = 3;
@@ -250,14 +258,6 @@ pub const CALENDAR_EVENTS_244_ID: i64 = 244;
 pub const CALENDAR_EVENTS_245_ID: i64 = 245;
 pub const CALENDAR_EVENTS_246_ID: i64 = 246;
 pub const CALENDAR_EVENTS_247_ID: i64 = 247;
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[CalendarEvents]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 247;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static CalendarEvents> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [CalendarEvents; 247] = [
     CalendarEvents {
         id: 1,

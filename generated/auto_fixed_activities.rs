@@ -6,6 +6,14 @@ use super::schema::{
     FixedActivities, FixedActivityCategoryEnum, GymTypeEnum, MealTypeEnum, SleepTypeEnum,
     WorkTypeEnum,
 };
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[FixedActivities]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 11;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static FixedActivities> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const FIXED_ACTIVITIES_1_ID: i64 = 1;
 pub const FIXED_ACTIVITIES_2_ID: i64 = 2;
 pub const FIXED_ACTIVITIES_3_ID: i64 = 3;
@@ -17,14 +25,6 @@ pub const FIXED_ACTIVITIES_8_ID: i64 = 8;
 pub const FIXED_ACTIVITIES_9_ID: i64 = 9;
 pub const FIXED_ACTIVITIES_10_ID: i64 = 10;
 pub const FIXED_ACTIVITIES_11_ID: i64 = 11;
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[FixedActivities]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 11;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static FixedActivities> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [FixedActivities; 11] = [
     FixedActivities {
         id: 1,

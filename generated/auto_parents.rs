@@ -3,6 +3,14 @@
 //! Rows of table `parents` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::Parents;
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[Parents]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 130;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static Parents> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const PARENTS_00C62567_ID: Uuid = Uuid::from_u128(
     0x00c62567_16e0_4e3c_9553_5a10fdacbaaf,
 );
@@ -393,533 +401,525 @@ pub const PARENTS_FD376AE9_ID: Uuid = Uuid::from_u128(
 pub const PARENTS_FEF57F93_ID: Uuid = Uuid::from_u128(
     0xfef57f93_72d1_4d88_ae85_927be21e1afd,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[Parents]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 130;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static Parents> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [Parents; 130] = [
     Parents {
-        id: Uuid::from_u128(0x00c62567_16e0_4e3c_9553_5a10fdacbaaf),
+        id: PARENTS_00C62567_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x020ae6c6_8c0f_45d5_9c30_1d1c15458ca6),
+        id: PARENTS_020AE6C6_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x0245b549_8eab_4a0a_be3d_877f95ec4793),
+        id: PARENTS_0245B549_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x05b0c434_e784_4e40_8590_5d471c6de60b),
+        id: PARENTS_05B0C434_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x0ae4e091_d591_4da5_a5f5_375a70f57235),
+        id: PARENTS_0AE4E091_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x0dee546b_9e53_4dff_bb7f_8d46b213bf13),
+        id: PARENTS_0DEE546B_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x0e0cc2a7_4466_4709_a0fb_b687591b21d6),
+        id: PARENTS_0E0CC2A7_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x0fe35071_42b5_4417_861c_cf965fc388f8),
+        id: PARENTS_0FE35071_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x132e2083_0679_4def_bd45_25505e706c1a),
+        id: PARENTS_132E2083_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x1a367809_74cf_444e_94b8_6e5adc90a88a),
+        id: PARENTS_1A367809_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x1b89ad73_0262_4e20_a6b6_d225df1a64c8),
+        id: PARENTS_1B89AD73_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x1dda437a_1ba1_4b36_bcf1_10da8c9c9298),
+        id: PARENTS_1DDA437A_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x1e852598_022d_446d_81fe_d1ca42fb8eef),
+        id: PARENTS_1E852598_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x21fbc052_e498_4963_882a_1509e5fb2e08),
+        id: PARENTS_21FBC052_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x22cb9d46_c538_4037_b8bf_b347b75a21bf),
+        id: PARENTS_22CB9D46_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x243fd039_5ccf_4906_b119_4846e2549345),
+        id: PARENTS_243FD039_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x24940816_365c_4b51_94b5_e11fb5115842),
+        id: PARENTS_24940816_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x2b0bbef1_6f9f_4958_9288_8723ac39e57d),
+        id: PARENTS_2B0BBEF1_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x2f6b6597_b306_4ae4_8128_86eb61b1e2b8),
+        id: PARENTS_2F6B6597_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x318c97f0_2ca4_4030_babe_112bea308496),
+        id: PARENTS_318C97F0_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x31fb42de_47aa_4067_8511_fe931aa7892a),
+        id: PARENTS_31FB42DE_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x34560f26_bfd8_4170_962f_bfed2de3b288),
+        id: PARENTS_34560F26_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x3513024d_5953_4744_9bda_43dfcd4c87fc),
+        id: PARENTS_3513024D_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x368fd5d3_9208_4f39_809b_c7d6f630e350),
+        id: PARENTS_368FD5D3_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x36f80dac_ad97_40c2_938c_8e938719624a),
+        id: PARENTS_36F80DAC_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x3980d551_51e7_4ec4_9a70_a6738a4d5e90),
+        id: PARENTS_3980D551_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x3a7605cc_a74d_40bc_94f3_c9a91116a2e4),
+        id: PARENTS_3A7605CC_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x3e8b240d_90c3_435c_88cf_9351c4be0e6c),
+        id: PARENTS_3E8B240D_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x40687a97_01de_49a6_a3fd_33b7bbc99f63),
+        id: PARENTS_40687A97_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x42c1f3b6_d6c3_4f17_a6bb_93c87f93c661),
+        id: PARENTS_42C1F3B6_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x4471f62f_ae8c_4d16_8de6_37564dde5d85),
+        id: PARENTS_4471F62F_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x4527edc9_5408_4dd8_a89a_e515f400fee6),
+        id: PARENTS_4527EDC9_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x45e1b529_eb82_4f3d_9ef5_d7e7ce94d721),
+        id: PARENTS_45E1B529_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x4718d608_8dbe_4445_bce5_4f4860a88431),
+        id: PARENTS_4718D608_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x4a006d92_35cb_4f0f_b221_66941fbf7f20),
+        id: PARENTS_4A006D92_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x4d5ec02f_2edf_4d01_bdbe_f3c82d539a98),
+        id: PARENTS_4D5EC02F_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x50a10853_89ce_49b6_9fa9_bbba9609549f),
+        id: PARENTS_50A10853_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5259b671_e4f7_4e81_a862_e4784c94c711),
+        id: PARENTS_5259B671_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5591cc2b_3b3c_4bad_8ac2_71e3d1398229),
+        id: PARENTS_5591CC2B_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5604ce7a_5368_4182_add3_4bbb891ca65d),
+        id: PARENTS_5604CE7A_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x58b2ad6c_3241_4eb1_8bdd_10b0a56aaf16),
+        id: PARENTS_58B2AD6C_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5ae8bef7_71c7_4de4_bcbd_09085cbda5f1),
+        id: PARENTS_5AE8BEF7_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5b02ba4f_6809_4bda_88d9_0b72d9a3db1a),
+        id: PARENTS_5B02BA4F_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5cf12085_3ae1_4631_9431_f6f70165de67),
+        id: PARENTS_5CF12085_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x5ef072db_d15a_46fa_bf23_8c439da784c2),
+        id: PARENTS_5EF072DB_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x637ce89b_cd6e_49a2_9f8f_968aa58d4036),
+        id: PARENTS_637CE89B_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x63876719_d227_4268_a964_3745bf43f7b3),
+        id: PARENTS_63876719_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x65e219c6_2950_42d4_8147_ee9f885bac67),
+        id: PARENTS_65E219C6_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x65f33314_1dfc_46e1_a0d0_f975a4d1edfc),
+        id: PARENTS_65F33314_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x66d707d7_0073_41b7_aa27_236b0a0924d8),
+        id: PARENTS_66D707D7_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x68f94988_cb11_4a60_8b4f_37c5e596f4d9),
+        id: PARENTS_68F94988_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x69b86d50_96c7_4fce_a266_2a7f9e7ddbae),
+        id: PARENTS_69B86D50_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x6c1496bd_03f7_4829_824b_3cf871a78c09),
+        id: PARENTS_6C1496BD_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x6db40111_7617_4d77_96a8_65adf441f854),
+        id: PARENTS_6DB40111_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x6dcc98a5_9356_41e6_b07c_da2376179933),
+        id: PARENTS_6DCC98A5_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x6f29cff1_623e_4755_b9b2_a92cb155386d),
+        id: PARENTS_6F29CFF1_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x71aac033_7c63_47b9_b4ab_489242a67811),
+        id: PARENTS_71AAC033_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7220a635_797d_4894_a772_a2d1a681191b),
+        id: PARENTS_7220A635_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7293c66c_ee80_47f1_aae7_cd5c7f2471ee),
+        id: PARENTS_7293C66C_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x743572c3_3fc9_4321_a467_b6a6ccf4673a),
+        id: PARENTS_743572C3_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7437c438_4933_4ace_9d76_e772fa8e0234),
+        id: PARENTS_7437C438_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x779e82fc_1fe2_4d14_ba69_31fc3139b55e),
+        id: PARENTS_779E82FC_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x79160754_8db4_4207_9e4e_655acfb4d395),
+        id: PARENTS_79160754_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7a0c206d_962e_42a6_ad8c_9c58868bd7f4),
+        id: PARENTS_7A0C206D_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7afbe015_049c_4510_be17_726d5fa38bb8),
+        id: PARENTS_7AFBE015_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7b2e14bf_b0f1_4463_919a_d47ef58704d1),
+        id: PARENTS_7B2E14BF_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7c1fc285_4d14_4bf0_b85b_0e6986d2c43a),
+        id: PARENTS_7C1FC285_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7c9612b0_dda3_4432_ac84_8da5be7b4af7),
+        id: PARENTS_7C9612B0_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7ce1a133_524b_4d5a_8ab6_cbbeeffd944d),
+        id: PARENTS_7CE1A133_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x7dc20b53_5551_4e1e_ab1e_6fb7df52970e),
+        id: PARENTS_7DC20B53_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x809250a8_c95f_4ff8_aa87_da114bbb2023),
+        id: PARENTS_809250A8_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x82c70a52_1bd5_4687_88c2_30c0841138a8),
+        id: PARENTS_82C70A52_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x83b2aaa7_66d8_4515_9094_1dd9c5e16c06),
+        id: PARENTS_83B2AAA7_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x85556d7f_2bb3_4f9d_af47_c6f6b08f69b9),
+        id: PARENTS_85556D7F_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x860d7d19_1360_4e73_860f_f789c830b36e),
+        id: PARENTS_860D7D19_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x897cb09b_1b69_46f1_b96c_52e1ca9da0da),
+        id: PARENTS_897CB09B_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x89959a85_caf1_4b94_bd61_024e4e9c79b9),
+        id: PARENTS_89959A85_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x8a2aa3cb_283a_4cc2_9182_9cb5f65d8cfa),
+        id: PARENTS_8A2AA3CB_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x8a8fa156_8e9f_4ab8_bbd3_39afae915654),
+        id: PARENTS_8A8FA156_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x8ddeeda0_4437_4d47_a9c4_4aa6557b3816),
+        id: PARENTS_8DDEEDA0_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x8f4cf394_3ed2_451d_a08a_d3df88fce198),
+        id: PARENTS_8F4CF394_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x921f8b4d_b37a_4a25_9c50_8a495e1eb873),
+        id: PARENTS_921F8B4D_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x949fca20_3ef3_429d_bd3e_0e3f671fded9),
+        id: PARENTS_949FCA20_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x9998b6eb_daac_4ca4_a499_3547109b5c1c),
+        id: PARENTS_9998B6EB_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x9bb2671d_642b_46c1_99b7_260991df5bc2),
+        id: PARENTS_9BB2671D_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x9c57d8a4_fc00_49fe_8967_e4c85c8b22b9),
+        id: PARENTS_9C57D8A4_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0x9ed539a5_526e_4578_b0b2_db094cf8c85f),
+        id: PARENTS_9ED539A5_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xa74b3df6_57e4_44dc_99d6_97a30e87f9ac),
+        id: PARENTS_A74B3DF6_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xad2329b5_d62d_461b_80e6_b767ff3f6b1d),
+        id: PARENTS_AD2329B5_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xad7b839c_970f_4493_87d1_0512405844e5),
+        id: PARENTS_AD7B839C_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xae1431f7_9719_4513_98f7_b9e231b90aac),
+        id: PARENTS_AE1431F7_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xae69821e_9d42_4e4f_948a_24244eeedbb2),
+        id: PARENTS_AE69821E_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb0d81df9_073d_4383_8a19_3f95dfbd8031),
+        id: PARENTS_B0D81DF9_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb3f630eb_f94e_4529_9dfc_646e3bc1cf4f),
+        id: PARENTS_B3F630EB_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb47fe405_191b_40fb_b073_849854ad1d7f),
+        id: PARENTS_B47FE405_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb59bf2fc_1245_4eea_a727_4fb8ea78e78f),
+        id: PARENTS_B59BF2FC_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb6cbf1dc_7fc3_4667_9ffc_2e3c9d39857a),
+        id: PARENTS_B6CBF1DC_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb8324ae2_a842_4edf_8826_ed0cf1ddd9a4),
+        id: PARENTS_B8324AE2_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xb87ebc41_5976_41d4_bfde_962856cd19bc),
+        id: PARENTS_B87EBC41_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xba4293cc_dac2_46ed_9d3f_9132e60cce1b),
+        id: PARENTS_BA4293CC_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xbeaa8170_806a_40a1_8cfb_08f0621f6529),
+        id: PARENTS_BEAA8170_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc10a4c56_70f3_420a_9e2e_c6d110da4da7),
+        id: PARENTS_C10A4C56_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc3eadd7e_7c89_4cee_92ae_2b513242ae10),
+        id: PARENTS_C3EADD7E_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc53b499a_b388_4988_ad74_05ad1993236a),
+        id: PARENTS_C53B499A_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc55c70ad_10ee_4531_abfe_ecadf63e70fb),
+        id: PARENTS_C55C70AD_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc5dc3dbb_ccef_4084_9d64_6470bb04013f),
+        id: PARENTS_C5DC3DBB_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc8c43ef4_a474_427f_9464_11a8e5cb9f69),
+        id: PARENTS_C8C43EF4_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc8ed652c_6156_4fd7_ad6c_ffe982454bff),
+        id: PARENTS_C8ED652C_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xc9cf771b_f1a3_47cb_9a89_35d1e39f6910),
+        id: PARENTS_C9CF771B_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xca8ee896_262c_4213_bd58_2e3a95ba21e9),
+        id: PARENTS_CA8EE896_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xcbc9b28d_882f_417e_bc52_4f37fe71e4cb),
+        id: PARENTS_CBC9B28D_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xcbf5a362_4c82_42b4_909c_c29e66fd4c01),
+        id: PARENTS_CBF5A362_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xccba7939_dc52_4eb7_87ba_df3db579cec9),
+        id: PARENTS_CCBA7939_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xce620f81_fafe_4253_ab6d_1cfbf74f41c3),
+        id: PARENTS_CE620F81_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xd5816fa9_8ed0_41ee_bbec_5875a2ead9f5),
+        id: PARENTS_D5816FA9_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xd6463d21_83bb_422e_aecf_a87b21783468),
+        id: PARENTS_D6463D21_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xd7c90971_ae37_4ab2_8711_6216b19a4c1f),
+        id: PARENTS_D7C90971_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xd99d9b53_4218_449a_b56c_4e074f649008),
+        id: PARENTS_D99D9B53_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xe08ef35c_301a_42d3_9f6d_ceb40d1dbf6f),
+        id: PARENTS_E08EF35C_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xe15a9d49_754e_4098_9d6f_30b84f2d9bb6),
+        id: PARENTS_E15A9D49_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xe9812c90_6c16_41cc_b367_4c9e5dc4c428),
+        id: PARENTS_E9812C90_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xeaba8fbe_65ac_48c7_add1_59e175a9e558),
+        id: PARENTS_EABA8FBE_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xef664fb1_49ac_48e8_b2d3_2bfa751c2b45),
+        id: PARENTS_EF664FB1_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xefc6fc8c_788b_4b07_a554_64cc2b32cf06),
+        id: PARENTS_EFC6FC8C_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xf2b8971f_1b3d_41d0_baa2_63eb8d079769),
+        id: PARENTS_F2B8971F_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xf2e47442_481d_445a_b5e3_ec5ef8785220),
+        id: PARENTS_F2E47442_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xf350f8ae_17f5_45cd_ad97_f618710f19e8),
+        id: PARENTS_F350F8AE_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xf7af2d43_565c_4780_8806_26c93c3f92b7),
+        id: PARENTS_F7AF2D43_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xfd376ae9_97bd_48a5_9207_fc1139594b92),
+        id: PARENTS_FD376AE9_ID,
         currency: "kwd",
     },
     Parents {
-        id: Uuid::from_u128(0xfef57f93_72d1_4d88_ae85_927be21e1afd),
+        id: PARENTS_FEF57F93_ID,
         currency: "kwd",
     },
 ];

@@ -3,7 +3,6 @@
 //! Rows of table `prayer_settings` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::{Decimal, Json, Timestamptz};
 use super::schema::PrayerSettings;
-pub const PRAYER_SETTINGS_1_ID: i16 = 1;
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[PrayerSettings]] = &[&ROWS];
 /// The number of rows.
@@ -12,6 +11,7 @@ pub const ROW_COUNT: usize = 1;
 pub fn rows() -> impl Iterator<Item = &'static PrayerSettings> {
     PARTS.iter().flat_map(|part| part.iter())
 }
+pub const PRAYER_SETTINGS_1_ID: i16 = 1;
 static ROWS: [PrayerSettings; 1] = [
     PrayerSettings {
         id: 1,

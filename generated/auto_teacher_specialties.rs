@@ -3,6 +3,14 @@
 //! Rows of table `teacher_specialties` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::{EducationalSystemEnum, SubjectEnum, TeacherSpecialties};
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[TeacherSpecialties]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 12;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static TeacherSpecialties> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const TEACHER_SPECIALTIES_06582FE0_ID: Uuid = Uuid::from_u128(
     0x06582fe0_e25a_7a0f_1c97_238971bbaec8,
 );
@@ -39,95 +47,87 @@ pub const TEACHER_SPECIALTIES_D8378AF1_ID: Uuid = Uuid::from_u128(
 pub const TEACHER_SPECIALTIES_DE607E85_ID: Uuid = Uuid::from_u128(
     0xde607e85_31db_9848_1557_d5a116cf5795,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[TeacherSpecialties]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 12;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static TeacherSpecialties> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [TeacherSpecialties; 12] = [
     TeacherSpecialties {
-        id: Uuid::from_u128(0x06582fe0_e25a_7a0f_1c97_238971bbaec8),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_06582FE0_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Physics,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x06c76927_244b_9a21_7f02_77823f59efbc),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_06C76927_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Chemistry,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x40654b25_a5ca_a72a_5362_b2a9a8e79813),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_40654B25_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Biology,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x4d14b7bb_d4ab_4395_ff42_8fb76913ea0b),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_4D14B7BB_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Chemistry,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x56b2fa71_34c0_0b83_cdb1_9f67913b530b),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_56B2FA71_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Math,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x639cc764_6d91_67df_f8c5_4dc647f2552f),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_639CC764_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Physics,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x83ea0ac4_1ade_c30e_b6ca_d78631b4833f),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_83EA0AC4_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::It,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x8a661b17_08fb_9b5b_74be_bb7fd9ddce75),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_8A661B17_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::It,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0x9c2e1630_7167_26f4_bc32_c6f96b8b3b8a),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_9C2E1630_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Physics,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0xc247128b_8580_1f6a_3f6f_b3cd89c8623c),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_C247128B_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Biology,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0xd8378af1_0fdc_ebd1_80b1_1d9546eed98d),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_D8378AF1_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Math,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
-        id: Uuid::from_u128(0xde607e85_31db_9848_1557_d5a116cf5795),
-        teacher_id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHER_SPECIALTIES_DE607E85_ID,
+        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Math,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,

@@ -3,6 +3,14 @@
 //! Rows of table `teachers` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::Teachers;
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[Teachers]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 4;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static Teachers> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const TEACHERS_0252A279_ID: Uuid = Uuid::from_u128(
     0x0252a279_cf58_4531_84f6_234ce04ad49e,
 );
@@ -15,32 +23,24 @@ pub const TEACHERS_83A111BB_ID: Uuid = Uuid::from_u128(
 pub const TEACHERS_DCEF54DE_ID: Uuid = Uuid::from_u128(
     0xdcef54de_bc89_4388_a7a8_dba5d8327447,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[Teachers]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 4;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static Teachers> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [Teachers; 4] = [
     Teachers {
-        id: Uuid::from_u128(0x0252a279_cf58_4531_84f6_234ce04ad49e),
+        id: TEACHERS_0252A279_ID,
         currency: "EGP",
         birth_date: None,
     },
     Teachers {
-        id: Uuid::from_u128(0x29f5e82b_f6d8_443e_993c_15a35231b716),
+        id: TEACHERS_29F5E82B_ID,
         currency: "EGP",
         birth_date: None,
     },
     Teachers {
-        id: Uuid::from_u128(0x83a111bb_10b8_477a_93c4_e3e0b439ffec),
+        id: TEACHERS_83A111BB_ID,
         currency: "EGP",
         birth_date: None,
     },
     Teachers {
-        id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: TEACHERS_DCEF54DE_ID,
         currency: "EGP",
         birth_date: None,
     },

@@ -3,6 +3,14 @@
 //! Rows of table `timetable_runs` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::{Json, Timestamptz};
 use super::schema::{RunStatusEnum, TimetableRuns};
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[TimetableRuns]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 11;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static TimetableRuns> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const TIMETABLE_RUNS_1_ID: i64 = 1;
 pub const TIMETABLE_RUNS_2_ID: i64 = 2;
 pub const TIMETABLE_RUNS_3_ID: i64 = 3;
@@ -14,14 +22,6 @@ pub const TIMETABLE_RUNS_8_ID: i64 = 8;
 pub const TIMETABLE_RUNS_9_ID: i64 = 9;
 pub const TIMETABLE_RUNS_10_ID: i64 = 10;
 pub const TIMETABLE_RUNS_11_ID: i64 = 11;
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[TimetableRuns]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 11;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static TimetableRuns> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [TimetableRuns; 11] = [
     TimetableRuns {
         id: 1,

@@ -3,6 +3,18 @@
 //! Rows of table `timetable_solution_slots` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::TimetableSolutionSlots;
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[TimetableSolutionSlots]] = &[&part_0001::ROWS, &part_0002::ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 5462;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static TimetableSolutionSlots> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
+#[path = "auto_timetable_solution_slots/part_0001.rs"]
+mod part_0001;
+#[path = "auto_timetable_solution_slots/part_0002.rs"]
+mod part_0002;
 pub const TIMETABLE_SOLUTION_SLOTS_00025520_ID: Uuid = Uuid::from_u128(
     0x00025520_e599_ad68_1f30_629bcc8a8b80,
 );
@@ -16389,15 +16401,3 @@ pub const TIMETABLE_SOLUTION_SLOTS_FFDE5C26_ID: Uuid = Uuid::from_u128(
 pub const TIMETABLE_SOLUTION_SLOTS_FFF62430_ID: Uuid = Uuid::from_u128(
     0xfff62430_8889_bf36_839d_d75ce1fac513,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[TimetableSolutionSlots]] = &[&part_0001::ROWS, &part_0002::ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 5462;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static TimetableSolutionSlots> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
-#[path = "auto_timetable_solution_slots/part_0001.rs"]
-mod part_0001;
-#[path = "auto_timetable_solution_slots/part_0002.rs"]
-mod part_0002;

@@ -3,6 +3,18 @@
 //! Rows of table `tuition_log_charges` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::TuitionLogCharges;
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[TuitionLogCharges]] = &[&part_0001::ROWS, &part_0002::ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 6087;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static TuitionLogCharges> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
+#[path = "auto_tuition_log_charges/part_0001.rs"]
+mod part_0001;
+#[path = "auto_tuition_log_charges/part_0002.rs"]
+mod part_0002;
 pub const TUITION_LOG_CHARGES_0026EE16_ID: Uuid = Uuid::from_u128(
     0x0026ee16_e5a9_5cc6_dfa2_88b6f85d804e,
 );
@@ -18264,15 +18276,3 @@ pub const TUITION_LOG_CHARGES_FFF05E2A_ID: Uuid = Uuid::from_u128(
 pub const TUITION_LOG_CHARGES_FFFE6D69_ID: Uuid = Uuid::from_u128(
     0xfffe6d69_d41f_4b91_a0d6_5ffaac360ba2,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[TuitionLogCharges]] = &[&part_0001::ROWS, &part_0002::ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 6087;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static TuitionLogCharges> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
-#[path = "auto_tuition_log_charges/part_0001.rs"]
-mod part_0001;
-#[path = "auto_tuition_log_charges/part_0002.rs"]
-mod part_0002;

@@ -3,6 +3,14 @@
 //! Rows of table `users` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::{UserRole, Users};
+/// Every row, in primary-key order, in parts of at most 5000 rows.
+pub static PARTS: &[&[Users]] = &[&ROWS];
+/// The number of rows.
+pub const ROW_COUNT: usize = 395;
+/// Every row, in primary-key order.
+pub fn rows() -> impl Iterator<Item = &'static Users> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
 pub const USERS_00119540_ID: Uuid = Uuid::from_u128(
     0x00119540_0b09_4fe3_8f5a_1eac66f009fb,
 );
@@ -1188,17 +1196,9 @@ pub const USERS_FEF57F93_ID: Uuid = Uuid::from_u128(
 pub const USERS_FF368136_ID: Uuid = Uuid::from_u128(
     0xff368136_ee4b_4f14_8152_3a03a6e88837,
 );
-/// Every row, in primary-key order, in parts of at most 5000 rows.
-pub static PARTS: &[&[Users]] = &[&ROWS];
-/// The number of rows.
-pub const ROW_COUNT: usize = 395;
-/// Every row, in primary-key order.
-pub fn rows() -> impl Iterator<Item = &'static Users> {
-    PARTS.iter().flat_map(|part| part.iter())
-}
 static ROWS: [Users; 395] = [
     Users {
-        id: Uuid::from_u128(0x00119540_0b09_4fe3_8f5a_1eac66f009fb),
+        id: USERS_00119540_ID,
         email: "nina.costa632@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1209,7 +1209,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x00c62567_16e0_4e3c_9553_5a10fdacbaaf),
+        id: USERS_00C62567_ID,
         email: "martina.gentile372@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1220,7 +1220,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x020ae6c6_8c0f_45d5_9c30_1d1c15458ca6),
+        id: USERS_020AE6C6_ID,
         email: "antonio.gallo753@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1231,7 +1231,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0245b549_8eab_4a0a_be3d_877f95ec4793),
+        id: USERS_0245B549_ID,
         email: "leonardo.longo469@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1242,7 +1242,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0252a279_cf58_4531_84f6_234ce04ad49e),
+        id: USERS_0252A279_ID,
         email: "diana.serra601@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
@@ -1253,7 +1253,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x03414b06_f32d_4ad8_b15e_06ec1aa0688e),
+        id: USERS_03414B06_ID,
         email: "celeste.santoro293@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1264,7 +1264,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x03f77f5c_e720_4bd5_8556_2a0abde85c77),
+        id: USERS_03F77F5C_ID,
         email: "maria.ricci162@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1275,7 +1275,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x04207a50_6be4_4966_b4ac_299179bdbdda),
+        id: USERS_04207A50_ID,
         email: "federico.deluca973@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1286,7 +1286,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x05b0c434_e784_4e40_8590_5d471c6de60b),
+        id: USERS_05B0C434_ID,
         email: "chloe.leone657@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1297,7 +1297,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
+        id: USERS_0805BC52_ID,
         email: "camilla.cattaneo975@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1308,7 +1308,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0886be2f_c075_429f_9f90_a31fa787799b),
+        id: USERS_0886BE2F_ID,
         email: "filippo.deluca415@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1319,7 +1319,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x098edfde_66af_4656_8a5c_5da439a3118c),
+        id: USERS_098EDFDE_ID,
         email: "mia.ferri209@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1330,7 +1330,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x09a166a9_7ee2_42c7_b918_6189bc743c01),
+        id: USERS_09A166A9_ID,
         email: "rebecca.cattaneo642@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1341,7 +1341,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x09cf6f58_2520_4eaa_b6df_61d916d78b1a),
+        id: USERS_09CF6F58_ID,
         email: "filippo.longo377@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1352,7 +1352,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0ae4e091_d591_4da5_a5f5_375a70f57235),
+        id: USERS_0AE4E091_ID,
         email: "giuseppe.ferri949@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1363,7 +1363,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0b44076f_5672_4008_8398_86e0efe49d8c),
+        id: USERS_0B44076F_ID,
         email: "ginevra.messina506@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1374,7 +1374,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0b6fcd4f_4c6f_4a2f_8b02_ba4c2c65f5b7),
+        id: USERS_0B6FCD4F_ID,
         email: "celeste.rinaldi980@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1385,7 +1385,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0c9e7dc2_09e2_40ec_beb1_114b2c598e68),
+        id: USERS_0C9E7DC2_ID,
         email: "gioele.mancini935@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1396,7 +1396,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0dee546b_9e53_4dff_bb7f_8d46b213bf13),
+        id: USERS_0DEE546B_ID,
         email: "camilla.greco562@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1407,7 +1407,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0e0cc2a7_4466_4709_a0fb_b687591b21d6),
+        id: USERS_0E0CC2A7_ID,
         email: "pietro.esposito786@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1418,7 +1418,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0e89c804_23b8_4766_a4e5_0fb160b542b3),
+        id: USERS_0E89C804_ID,
         email: "thomas.barbieri841@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1429,7 +1429,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x0fe35071_42b5_4417_861c_cf965fc388f8),
+        id: USERS_0FE35071_ID,
         email: "giulia.marino56@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1440,7 +1440,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x10badb90_2ac9_4ea5_a8d9_ac27b477fd03),
+        id: USERS_10BADB90_ID,
         email: "damiano.marchetti45@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1451,7 +1451,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x112a3599_a3de_49c8_8c16_5f458b5c6ae1),
+        id: USERS_112A3599_ID,
         email: "gaia.conti563@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1462,7 +1462,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x11ebb9fc_44ec_4789_a252_236ebb52ec76),
+        id: USERS_11EBB9FC_ID,
         email: "tommaso.barbieri868@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1473,7 +1473,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1267d2fe_a2fe_4c94_97c0_1fce4d16020f),
+        id: USERS_1267D2FE_ID,
         email: "diego.romano764@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1484,7 +1484,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x132e2083_0679_4def_bd45_25505e706c1a),
+        id: USERS_132E2083_ID,
         email: "celeste.caruso373@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1495,7 +1495,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x137a6b38_68ef_4b0e_91df_f854135d3853),
+        id: USERS_137A6B38_ID,
         email: "viola.longo540@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1506,7 +1506,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x14eb744f_42f4_47f3_ac88_7a9456f4b542),
+        id: USERS_14EB744F_ID,
         email: "noemi.marini5@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Admin,
@@ -1517,7 +1517,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x163f00e2_9f39_425a_abf4_fc9a919eb49b),
+        id: USERS_163F00E2_ID,
         email: "diana.fontana145@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1528,7 +1528,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x19cf0aae_ad49_46e4_851d_e4983d23a133),
+        id: USERS_19CF0AAE_ID,
         email: "sole.ferri235@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1539,7 +1539,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1a367809_74cf_444e_94b8_6e5adc90a88a),
+        id: USERS_1A367809_ID,
         email: "enea.marchetti372@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1550,7 +1550,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1aeb8042_b988_4fe2_bbc1_844360fb05f8),
+        id: USERS_1AEB8042_ID,
         email: "salvatore.messina926@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1561,7 +1561,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1b548173_2a97_42da_b264_8f2d46230697),
+        id: USERS_1B548173_ID,
         email: "elia.deluca311@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1572,7 +1572,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1b89ad73_0262_4e20_a6b6_d225df1a64c8),
+        id: USERS_1B89AD73_ID,
         email: "chiara.caruso61@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1583,7 +1583,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1ba7b4ac_e0ca_48b2_94b8_33648a3c92a1),
+        id: USERS_1BA7B4AC_ID,
         email: "greta.dangelo533@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1594,7 +1594,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1c257350_34e8_4cd3_bc76_e08bd128a3ce),
+        id: USERS_1C257350_ID,
         email: "luigi.longo303@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1605,7 +1605,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
+        id: USERS_1CAED36D_ID,
         email: "elena.russo800@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1616,7 +1616,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1da1c1a8_f585_4f32_a383_5af71f4b10d1),
+        id: USERS_1DA1C1A8_ID,
         email: "lorenzo.mariani445@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1627,7 +1627,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1dda437a_1ba1_4b36_bcf1_10da8c9c9298),
+        id: USERS_1DDA437A_ID,
         email: "antonio.messina29@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1638,7 +1638,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1e852598_022d_446d_81fe_d1ca42fb8eef),
+        id: USERS_1E852598_ID,
         email: "noah.marino542@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1649,7 +1649,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1f21e4d0_b5a5_41c8_ae59_cb8b33da0c4a),
+        id: USERS_1F21E4D0_ID,
         email: "giacomo.fabbri533@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1660,7 +1660,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1f5a6a45_b73b_4298_925d_2d6a49b8cdfd),
+        id: USERS_1F5A6A45_ID,
         email: "federico.vitale596@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1671,7 +1671,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x1f619531_b8c8_43b9_ad49_440bbff17f41),
+        id: USERS_1F619531_ID,
         email: "luigi.costa541@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1682,7 +1682,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x202e6173_f9d0_40ca_9375_5b59e78734b7),
+        id: USERS_202E6173_ID,
         email: "gabriel.deluca825@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1693,7 +1693,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x215c0d80_abff_464c_915b_469faaf91448),
+        id: USERS_215C0D80_ID,
         email: "thomas.moretti696@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1704,7 +1704,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x21fbc052_e498_4963_882a_1509e5fb2e08),
+        id: USERS_21FBC052_ID,
         email: "nina.coppola827@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1715,7 +1715,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x22a1b986_370e_4837_908c_bf85ac0c5e9d),
+        id: USERS_22A1B986_ID,
         email: "noemi.martini65@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1726,7 +1726,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x22cb9d46_c538_4037_b8bf_b347b75a21bf),
+        id: USERS_22CB9D46_ID,
         email: "bianca.lombardi683@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1737,7 +1737,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2373bf8e_e982_4103_805c_9bd5979792bb),
+        id: USERS_2373BF8E_ID,
         email: "francesco.bianco214@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1748,7 +1748,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x243fd039_5ccf_4906_b119_4846e2549345),
+        id: USERS_243FD039_ID,
         email: "carlotta.villa872@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1759,7 +1759,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x24940816_365c_4b51_94b5_e11fb5115842),
+        id: USERS_24940816_ID,
         email: "aurora.martini736@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1770,7 +1770,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x257ee26e_13e0_4aa2_bc72_07f420ca91e4),
+        id: USERS_257EE26E_ID,
         email: "raffaele.bianchi724@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1781,7 +1781,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x26571c5e_d48e_4019_9650_fe8e5c3e5844),
+        id: USERS_26571C5E_ID,
         email: "arianna.marino795@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1792,7 +1792,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x27a93383_7e69_4f29_bbe8_242dc6c763c0),
+        id: USERS_27A93383_ID,
         email: "davide.greco952@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1803,7 +1803,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2845d437_d1c7_45d1_bdea_f216478d9028),
+        id: USERS_2845D437_ID,
         email: "giulia.mariani117@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1814,7 +1814,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2847aee8_4ac4_4b45_b8d8_77cde024aeb1),
+        id: USERS_2847AEE8_ID,
         email: "elisa.monti408@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1825,7 +1825,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2864af19_f13f_483d_be32_01314907490f),
+        id: USERS_2864AF19_ID,
         email: "giada.villa60@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1836,7 +1836,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x29551116_3924_4773_af48_705c3de92839),
+        id: USERS_29551116_ID,
         email: "lorenzo.marini32@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1847,7 +1847,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
+        id: USERS_29834B86_ID,
         email: "amelia.esposito146@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1858,7 +1858,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x29f5e82b_f6d8_443e_993c_15a35231b716),
+        id: USERS_29F5E82B_ID,
         email: "simone.martinelli812@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
@@ -1869,7 +1869,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
+        id: USERS_2A7D74B6_ID,
         email: "vincenzo.lombardi806@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1880,7 +1880,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2b0bbef1_6f9f_4958_9288_8723ac39e57d),
+        id: USERS_2B0BBEF1_ID,
         email: "rebecca.galli343@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1891,7 +1891,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
+        id: USERS_2B97E69B_ID,
         email: "margherita.rinaldi845@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1902,7 +1902,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2c0c03cd_2b4c_440e_aef6_866ca70579c7),
+        id: USERS_2C0C03CD_ID,
         email: "noemi.giordano959@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1913,7 +1913,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2d4152fa_a1cd_434a_b15d_01a7f2e6dbfb),
+        id: USERS_2D4152FA_ID,
         email: "davide.sala267@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1924,7 +1924,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2e39a18c_6ed7_446b_9977_3c0e42a574e7),
+        id: USERS_2E39A18C_ID,
         email: "eleonora.bruno43@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1935,7 +1935,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2ed9740f_20e4_448a_b16b_91d7f38623c3),
+        id: USERS_2ED9740F_ID,
         email: "emily.santoro301@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1946,7 +1946,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x2f6b6597_b306_4ae4_8128_86eb61b1e2b8),
+        id: USERS_2F6B6597_ID,
         email: "cecilia.monti267@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1957,7 +1957,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3053f0f1_9edb_4054_8bdd_0a2bef7a41aa),
+        id: USERS_3053F0F1_ID,
         email: "nathan.mancini379@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -1968,7 +1968,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x318c97f0_2ca4_4030_babe_112bea308496),
+        id: USERS_318C97F0_ID,
         email: "elena.gatti172@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1979,7 +1979,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x31fb42de_47aa_4067_8511_fe931aa7892a),
+        id: USERS_31FB42DE_ID,
         email: "matilde.cattaneo37@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -1990,7 +1990,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x32efb405_7bee_4d30_86f2_120dbdb15cd4),
+        id: USERS_32EFB405_ID,
         email: "pietro.marchetti328@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2001,7 +2001,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x33c576ba_1715_419f_89e6_f57636cd738c),
+        id: USERS_33C576BA_ID,
         email: "raffaele.lombardi921@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2012,7 +2012,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x34560f26_bfd8_4170_962f_bfed2de3b288),
+        id: USERS_34560F26_ID,
         email: "gioia.deluca350@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2023,7 +2023,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3513024d_5953_4744_9bda_43dfcd4c87fc),
+        id: USERS_3513024D_ID,
         email: "azzurra.russo528@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2034,7 +2034,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x368fd5d3_9208_4f39_809b_c7d6f630e350),
+        id: USERS_368FD5D3_ID,
         email: "chiara.marini889@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2045,7 +2045,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x36cf45af_29ab_41ac_ab43_da5fe1b2ea08),
+        id: USERS_36CF45AF_ID,
         email: "celeste.esposito98@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2056,7 +2056,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x36f80dac_ad97_40c2_938c_8e938719624a),
+        id: USERS_36F80DAC_ID,
         email: "carlotta.martini493@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2067,7 +2067,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x38f3efb7_2c2d_4d3b_87a4_010a2cfc1bf4),
+        id: USERS_38F3EFB7_ID,
         email: "emma.costa476@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2078,7 +2078,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3919b092_9411_4a8d_877f_69291797a70b),
+        id: USERS_3919B092_ID,
         email: "sofia.ricci949@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2089,7 +2089,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x39434efa_6317_4d29_a575_6773d4f11aec),
+        id: USERS_39434EFA_ID,
         email: "chiara.lombardi640@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2100,7 +2100,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3980d551_51e7_4ec4_9a70_a6738a4d5e90),
+        id: USERS_3980D551_ID,
         email: "nathan.santoro298@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2111,7 +2111,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3a7605cc_a74d_40bc_94f3_c9a91116a2e4),
+        id: USERS_3A7605CC_ID,
         email: "thomas.bianco540@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2122,7 +2122,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3b9dcde9_fc43_4633_973b_0b04d5eb4a9e),
+        id: USERS_3B9DCDE9_ID,
         email: "chiara.fontana399@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2133,7 +2133,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3ca10850_605f_4784_bd20_48a3e5817586),
+        id: USERS_3CA10850_ID,
         email: "gaia.moretti753@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2144,7 +2144,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3d165974_5dbe_46e0_82f1_1225d3003e02),
+        id: USERS_3D165974_ID,
         email: "francesca.greco339@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2155,7 +2155,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3d445f3d_01e2_4466_8e1d_adda99f03352),
+        id: USERS_3D445F3D_ID,
         email: "luigi.barbieri648@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2166,7 +2166,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3e791889_68c3_499c_b2db_b20dc3e83b70),
+        id: USERS_3E791889_ID,
         email: "noah.galli562@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2177,7 +2177,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3e8b240d_90c3_435c_88cf_9351c4be0e6c),
+        id: USERS_3E8B240D_ID,
         email: "domenico.galli81@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2188,7 +2188,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3eb7b6c0_ceef_4595_a795_d60dabe4c7a8),
+        id: USERS_3EB7B6C0_ID,
         email: "lorenzo.bruno628@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2199,7 +2199,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3f0fa386_7c69_4dde_ac51_5f1e094f5d94),
+        id: USERS_3F0FA386_ID,
         email: "marta.martini317@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2210,7 +2210,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x3f36944b_c96c_4bfe_b629_4d951b92b873),
+        id: USERS_3F36944B_ID,
         email: "federico.serra996@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2221,7 +2221,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x40687a97_01de_49a6_a3fd_33b7bbc99f63),
+        id: USERS_40687A97_ID,
         email: "gabriel.coppola380@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2232,7 +2232,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x415d53a2_e683_404e_a111_a7642b3150a8),
+        id: USERS_415D53A2_ID,
         email: "elena.rossi494@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2243,7 +2243,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4273eb12_045d_4f8a_ab01_d7f2494c3399),
+        id: USERS_4273EB12_ID,
         email: "christian.costa262@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2254,7 +2254,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x42c1f3b6_d6c3_4f17_a6bb_93c87f93c661),
+        id: USERS_42C1F3B6_ID,
         email: "carlotta.santoro306@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2265,7 +2265,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x42e27745_175d_4f7e_abe5_e155b5aeee37),
+        id: USERS_42E27745_ID,
         email: "raffaele.leone450@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2276,7 +2276,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x42e92adf_3400_4227_82c1_050456a8eeca),
+        id: USERS_42E92ADF_ID,
         email: "giada.fontana360@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2287,7 +2287,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x42ec802f_0d37_4598_aecf_c0aecfcd7cde),
+        id: USERS_42EC802F_ID,
         email: "riccardo.ferri56@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2298,7 +2298,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x43cbc91f_8c02_40f5_b85a_f8aeb1c59279),
+        id: USERS_43CBC91F_ID,
         email: "gaia.ferrara645@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2309,7 +2309,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4422078c_56a4_4249_90f5_bd644b040741),
+        id: USERS_4422078C_ID,
         email: "enea.mariani323@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2320,7 +2320,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x442d4313_5dc1_4a58_8700_af57d590cb5e),
+        id: USERS_442D4313_ID,
         email: "giovanni.longo691@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2331,7 +2331,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4471f62f_ae8c_4d16_8de6_37564dde5d85),
+        id: USERS_4471F62F_ID,
         email: "eva.cattaneo754@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2342,7 +2342,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4527edc9_5408_4dd8_a89a_e515f400fee6),
+        id: USERS_4527EDC9_ID,
         email: "emanuele.coppola703@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2353,7 +2353,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x45e1b529_eb82_4f3d_9ef5_d7e7ce94d721),
+        id: USERS_45E1B529_ID,
         email: "adele.costa991@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2364,7 +2364,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x45f2d8c0_a391_4a54_9210_38fc58b09235),
+        id: USERS_45F2D8C0_ID,
         email: "alessandro.bianchi850@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2375,7 +2375,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x45f8304a_dccc_47ce_a3da_f192026c3754),
+        id: USERS_45F8304A_ID,
         email: "salvatore.conti536@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2386,7 +2386,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4718d608_8dbe_4445_bce5_4f4860a88431),
+        id: USERS_4718D608_ID,
         email: "gioia.mancini977@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2397,7 +2397,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x477fd525_2fe9_45cd_9eff_e801d97b3826),
+        id: USERS_477FD525_ID,
         email: "anna.ferrari558@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2408,7 +2408,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x47e6500d_33c0_4f36_9129_5c18be7de45d),
+        id: USERS_47E6500D_ID,
         email: "samuel.mariani622@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2419,7 +2419,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4895bb48_b967_498e_a273_12cb5f465eba),
+        id: USERS_4895BB48_ID,
         email: "ettore.marini683@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2430,7 +2430,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4a006d92_35cb_4f0f_b221_66941fbf7f20),
+        id: USERS_4A006D92_ID,
         email: "nina.dalla68@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2441,7 +2441,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4a397d98_1491_44b4_8721_71db70439c00),
+        id: USERS_4A397D98_ID,
         email: "michele.ferri249@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2452,7 +2452,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4af56cca_273d_4d16_90ee_330b3b10e8b5),
+        id: USERS_4AF56CCA_ID,
         email: "andrea.vitale652@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2463,7 +2463,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4bd08f00_8de9_41f1_9783_9303e5c803e8),
+        id: USERS_4BD08F00_ID,
         email: "francesco.galli164@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2474,7 +2474,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4cd5a26c_afb9_4969_bc9d_84d5ba1ff6bb),
+        id: USERS_4CD5A26C_ID,
         email: "rebecca.ricci162@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2485,7 +2485,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4d5ec02f_2edf_4d01_bdbe_f3c82d539a98),
+        id: USERS_4D5EC02F_ID,
         email: "andrea.martini647@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2496,7 +2496,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4e91bb23_1192_4036_8084_7e12f4a1c0b6),
+        id: USERS_4E91BB23_ID,
         email: "tommaso.mancini875@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2507,7 +2507,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x4f3235a2_a7cf_49ff_bfa6_c462a4de42e7),
+        id: USERS_4F3235A2_ID,
         email: "celeste.romano170@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2518,7 +2518,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5023ceb5_701b_40c9_8ec2_cc167ce343db),
+        id: USERS_5023CEB5_ID,
         email: "diana.greco161@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2529,7 +2529,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x50a10853_89ce_49b6_9fa9_bbba9609549f),
+        id: USERS_50A10853_ID,
         email: "ginevra.rossi265@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2540,7 +2540,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5259b671_e4f7_4e81_a862_e4784c94c711),
+        id: USERS_5259B671_ID,
         email: "riccardo.cattaneo229@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2551,7 +2551,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x54dab05c_3165_4301_b6e9_673517c34cc7),
+        id: USERS_54DAB05C_ID,
         email: "marta.conti232@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2562,7 +2562,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x552ab6c5_f3c1_4e58_b70c_6bb5cbed21fe),
+        id: USERS_552AB6C5_ID,
         email: "rebecca.dalla354@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2573,7 +2573,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5591cc2b_3b3c_4bad_8ac2_71e3d1398229),
+        id: USERS_5591CC2B_ID,
         email: "damiano.sala293@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2584,7 +2584,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5604ce7a_5368_4182_add3_4bbb891ca65d),
+        id: USERS_5604CE7A_ID,
         email: "elena.coppola990@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2595,7 +2595,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x56133f6a_580d_467b_89b5_493a120e0277),
+        id: USERS_56133F6A_ID,
         email: "eva.moretti383@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2606,7 +2606,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x581967c7_1d2c_4165_9714_59ac60850267),
+        id: USERS_581967C7_ID,
         email: "federico.leone417@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2617,7 +2617,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x58b2ad6c_3241_4eb1_8bdd_10b0a56aaf16),
+        id: USERS_58B2AD6C_ID,
         email: "gabriel.marchetti373@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2628,7 +2628,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x58b61e13_3f5f_4049_80bd_053967c01f96),
+        id: USERS_58B61E13_ID,
         email: "andrea.martini321@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2639,7 +2639,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5ae8bef7_71c7_4de4_bcbd_09085cbda5f1),
+        id: USERS_5AE8BEF7_ID,
         email: "emily.santoro494@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2650,7 +2650,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5b02ba4f_6809_4bda_88d9_0b72d9a3db1a),
+        id: USERS_5B02BA4F_ID,
         email: "maria.marino660@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2661,7 +2661,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5cc9e2b5_e16e_4915_bbfc_cae643c9e319),
+        id: USERS_5CC9E2B5_ID,
         email: "raffaele.giordano169@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2672,7 +2672,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5cf12085_3ae1_4631_9431_f6f70165de67),
+        id: USERS_5CF12085_ID,
         email: "giacomo.sala52@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2683,7 +2683,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5d792675_116a_4618_b2f2_a73f16f30dcc),
+        id: USERS_5D792675_ID,
         email: "matteo.russo115@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2694,7 +2694,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5de77b2d_e3ee_4d0c_a5ff_470918a19aba),
+        id: USERS_5DE77B2D_ID,
         email: "daniele.martini714@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2705,7 +2705,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5ef072db_d15a_46fa_bf23_8c439da784c2),
+        id: USERS_5EF072DB_ID,
         email: "gabriele.bruno258@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2716,7 +2716,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5f5a3865_663d_4caf_a14c_7ed936aa2498),
+        id: USERS_5F5A3865_ID,
         email: "diego.sala405@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2727,7 +2727,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5f7f1a51_d2fc_4333_b0c1_3e69e8d24909),
+        id: USERS_5F7F1A51_ID,
         email: "elena.dalla487@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2738,7 +2738,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x5f99e998_35cb_4669_8a09_53b83bc967e8),
+        id: USERS_5F99E998_ID,
         email: "matteo.ferrari108@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2749,7 +2749,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x612eb758_bb6a_41b5_8ad2_ef904b54f288),
+        id: USERS_612EB758_ID,
         email: "adele.bianco8@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2760,7 +2760,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x61934bdb_204b_4f7e_809f_6e24eef57b9f),
+        id: USERS_61934BDB_ID,
         email: "ludovica.longo308@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2771,7 +2771,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x61d35d5b_93cb_48e3_ab7f_3929272c9369),
+        id: USERS_61D35D5B_ID,
         email: "luigi.caruso867@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2782,7 +2782,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6242d58b_44a5_418d_9c3f_723d84ffb7f1),
+        id: USERS_6242D58B_ID,
         email: "domenico.conti266@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2793,7 +2793,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
+        id: USERS_631A084F_ID,
         email: "eva.rossi173@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2804,7 +2804,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x637ce89b_cd6e_49a2_9f8f_968aa58d4036),
+        id: USERS_637CE89B_ID,
         email: "gioia.costa572@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2815,7 +2815,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x63876719_d227_4268_a964_3745bf43f7b3),
+        id: USERS_63876719_ID,
         email: "noemi.bianco45@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2826,7 +2826,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x65e219c6_2950_42d4_8147_ee9f885bac67),
+        id: USERS_65E219C6_ID,
         email: "jacopo.fontana883@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2837,7 +2837,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x65f33314_1dfc_46e1_a0d0_f975a4d1edfc),
+        id: USERS_65F33314_ID,
         email: "sara.ferrari289@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2848,7 +2848,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6616f502_f01d_4370_905e_15fddb9970b1),
+        id: USERS_6616F502_ID,
         email: "alessio.gentile380@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2859,7 +2859,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x661d60fc_ceeb_4773_b148_cf8a4bee4622),
+        id: USERS_661D60FC_ID,
         email: "giorgia.martinelli463@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2870,7 +2870,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6630d170_911e_4997_b226_d9ff42f2c3cf),
+        id: USERS_6630D170_ID,
         email: "chloe.lombardi868@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2881,7 +2881,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x66d707d7_0073_41b7_aa27_236b0a0924d8),
+        id: USERS_66D707D7_ID,
         email: "camilla.gatti451@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2892,7 +2892,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
+        id: USERS_67C00A01_ID,
         email: "alice.dangelo247@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2903,7 +2903,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6827782b_d231_4218_b089_559203bdae66),
+        id: USERS_6827782B_ID,
         email: "giada.monti968@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2914,7 +2914,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x68f94988_cb11_4a60_8b4f_37c5e596f4d9),
+        id: USERS_68F94988_ID,
         email: "thomas.marino993@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2925,7 +2925,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x69b86d50_96c7_4fce_a266_2a7f9e7ddbae),
+        id: USERS_69B86D50_ID,
         email: "elena.rinaldi919@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2936,7 +2936,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x69cd645f_7dab_48f4_baed_18fe81dc4302),
+        id: USERS_69CD645F_ID,
         email: "leonardo.bruno751@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2947,7 +2947,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6bd12d6d_7b6e_424a_8d03_d1da0c27e166),
+        id: USERS_6BD12D6D_ID,
         email: "eleonora.coppola368@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2958,7 +2958,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6c1496bd_03f7_4829_824b_3cf871a78c09),
+        id: USERS_6C1496BD_ID,
         email: "federico.ferrari454@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -2969,7 +2969,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6c51de6a_4fa1_4f0e_9d0b_593249562ffa),
+        id: USERS_6C51DE6A_ID,
         email: "noemi.rizzo772@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2980,7 +2980,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6cce7282_2f99_4b47_abb9_7e532b93e99b),
+        id: USERS_6CCE7282_ID,
         email: "samuel.gatti994@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -2991,7 +2991,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6ce91586_5a41_4796_a87c_6006aefe8eba),
+        id: USERS_6CE91586_ID,
         email: "sole.vitale380@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3002,7 +3002,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6db40111_7617_4d77_96a8_65adf441f854),
+        id: USERS_6DB40111_ID,
         email: "gioele.rinaldi944@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3013,7 +3013,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6dcc98a5_9356_41e6_b07c_da2376179933),
+        id: USERS_6DCC98A5_ID,
         email: "nathan.sala10@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3024,7 +3024,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6ea2fc91_99e1_42ac_8d6b_461f6b13a755),
+        id: USERS_6EA2FC91_ID,
         email: "sara.marchetti713@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3035,7 +3035,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6ead7604_a5df_4b2a_af1b_99672b1a84b7),
+        id: USERS_6EAD7604_ID,
         email: "christian.gallo333@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3046,7 +3046,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6f29cff1_623e_4755_b9b2_a92cb155386d),
+        id: USERS_6F29CFF1_ID,
         email: "margherita.gallo935@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3057,7 +3057,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
+        id: USERS_6F8838AD_ID,
         email: "francesco.giordano889@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3068,7 +3068,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x71aac033_7c63_47b9_b4ab_489242a67811),
+        id: USERS_71AAC033_ID,
         email: "samuele.deluca121@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3079,7 +3079,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7220a635_797d_4894_a772_a2d1a681191b),
+        id: USERS_7220A635_ID,
         email: "aurora.esposito523@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3090,7 +3090,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7293c66c_ee80_47f1_aae7_cd5c7f2471ee),
+        id: USERS_7293C66C_ID,
         email: "martina.rizzo93@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3101,7 +3101,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7382e0a5_7662_42f1_8733_02144e439b50),
+        id: USERS_7382E0A5_ID,
         email: "giada.dalla697@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3112,7 +3112,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x743572c3_3fc9_4321_a467_b6a6ccf4673a),
+        id: USERS_743572C3_ID,
         email: "isabel.ferrara319@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3123,7 +3123,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7437c438_4933_4ace_9d76_e772fa8e0234),
+        id: USERS_7437C438_ID,
         email: "mia.sala438@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3134,7 +3134,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x74afd2d8_d257_4557_a8c9_2c072f8c21ad),
+        id: USERS_74AFD2D8_ID,
         email: "elisa.gallo176@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3145,7 +3145,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x76095f86_2c63_4c33_9c2a_881537576438),
+        id: USERS_76095F86_ID,
         email: "elisa.monti18@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3156,7 +3156,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7675988e_5860_4015_b6ce_9d02ae9394c9),
+        id: USERS_7675988E_ID,
         email: "leonardo.fabbri616@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3167,7 +3167,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x76a04241_d5e3_400c_b92e_3bd821c10ae1),
+        id: USERS_76A04241_ID,
         email: "elia.santoro348@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3178,7 +3178,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x775f8de5_9888_43e2_8ac3_8f66258830ff),
+        id: USERS_775F8DE5_ID,
         email: "raffaele.dalla844@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3189,7 +3189,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x779e82fc_1fe2_4d14_ba69_31fc3139b55e),
+        id: USERS_779E82FC_ID,
         email: "noemi.greco686@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3200,7 +3200,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x784fbcae_ca31_4c39_b62f_546ea2fd5223),
+        id: USERS_784FBCAE_ID,
         email: "giulio.ricci855@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3211,7 +3211,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x78ff97a5_8f0c_4227_bd88_5835c0d1aeb2),
+        id: USERS_78FF97A5_ID,
         email: "christian.russo865@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3222,7 +3222,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7912b22d_53d1_4ed2_b25d_60e5c1b62295),
+        id: USERS_7912B22D_ID,
         email: "arianna.rizzo580@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3233,7 +3233,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x79160754_8db4_4207_9e4e_655acfb4d395),
+        id: USERS_79160754_ID,
         email: "matteo.vitale454@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3244,7 +3244,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7947ae4d_ded6_4c16_9f44_d487b88c5f12),
+        id: USERS_7947AE4D_ID,
         email: "sole.rossi913@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3255,7 +3255,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x79e60097_e401_439b_8864_49135c6b0fb0),
+        id: USERS_79E60097_ID,
         email: "ginevra.ferri310@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3266,7 +3266,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7a0c206d_962e_42a6_ad8c_9c58868bd7f4),
+        id: USERS_7A0C206D_ID,
         email: "aurora.esposito299@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3277,7 +3277,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7a279d9d_9d68_42f5_8911_9607b5170109),
+        id: USERS_7A279D9D_ID,
         email: "raffaele.giordano476@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3288,7 +3288,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7afbe015_049c_4510_be17_726d5fa38bb8),
+        id: USERS_7AFBE015_ID,
         email: "davide.marino447@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3299,7 +3299,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7b2e14bf_b0f1_4463_919a_d47ef58704d1),
+        id: USERS_7B2E14BF_ID,
         email: "azzurra.romano40@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3310,7 +3310,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7c1fc285_4d14_4bf0_b85b_0e6986d2c43a),
+        id: USERS_7C1FC285_ID,
         email: "lavinia.gatti107@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3321,7 +3321,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7c9612b0_dda3_4432_ac84_8da5be7b4af7),
+        id: USERS_7C9612B0_ID,
         email: "nicole.esposito173@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3332,7 +3332,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7ce1a133_524b_4d5a_8ab6_cbbeeffd944d),
+        id: USERS_7CE1A133_ID,
         email: "christian.lombardi938@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3343,7 +3343,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7dc20b53_5551_4e1e_ab1e_6fb7df52970e),
+        id: USERS_7DC20B53_ID,
         email: "federico.giordano241@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3354,7 +3354,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7dc6cf83_74d7_4038_ab30_dc8797e9cbaf),
+        id: USERS_7DC6CF83_ID,
         email: "davide.messina307@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3365,7 +3365,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
+        id: USERS_7E26790E_ID,
         email: "azzurra.cattaneo667@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3376,7 +3376,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x7e7ba8da_4414_4b7a_a292_863010fae2b7),
+        id: USERS_7E7BA8DA_ID,
         email: "mia.mancini478@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3387,7 +3387,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x808f9f08_2a62_4795_a7fe_543aa87f387c),
+        id: USERS_808F9F08_ID,
         email: "eleonora.ricci406@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3398,7 +3398,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x809250a8_c95f_4ff8_aa87_da114bbb2023),
+        id: USERS_809250A8_ID,
         email: "tommaso.moretti594@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3409,7 +3409,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8201311e_7c66_45ac_b2d6_d9e9ff946501),
+        id: USERS_8201311E_ID,
         email: "nathan.moretti660@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3420,7 +3420,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x82c70a52_1bd5_4687_88c2_30c0841138a8),
+        id: USERS_82C70A52_ID,
         email: "andrea.marino597@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3431,7 +3431,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x830313bc_7068_473c_82a1_efba9a47b893),
+        id: USERS_830313BC_ID,
         email: "matilde.messina530@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3442,7 +3442,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8334a3ea_24d1_4f43_bf78_4888c5c85e43),
+        id: USERS_8334A3EA_ID,
         email: "giacomo.gatti824@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3453,7 +3453,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x83a111bb_10b8_477a_93c4_e3e0b439ffec),
+        id: USERS_83A111BB_ID,
         email: "emily.dangelo967@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
@@ -3464,7 +3464,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x83b2aaa7_66d8_4515_9094_1dd9c5e16c06),
+        id: USERS_83B2AAA7_ID,
         email: "enea.santoro595@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3475,7 +3475,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
+        id: USERS_84A95A76_ID,
         email: "vincenzo.rossi476@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3486,7 +3486,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x851d2db1_8b08_4268_83c4_600e1fe48c13),
+        id: USERS_851D2DB1_ID,
         email: "elisa.caruso29@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3497,7 +3497,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x85556d7f_2bb3_4f9d_af47_c6f6b08f69b9),
+        id: USERS_85556D7F_ID,
         email: "nathan.ferri414@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3508,7 +3508,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x85d7a552_7390_4123_b8ea_dcaa0a648957),
+        id: USERS_85D7A552_ID,
         email: "davide.ferrari352@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3519,7 +3519,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x860d7d19_1360_4e73_860f_f789c830b36e),
+        id: USERS_860D7D19_ID,
         email: "anita.gentile705@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3530,7 +3530,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x897cb09b_1b69_46f1_b96c_52e1ca9da0da),
+        id: USERS_897CB09B_ID,
         email: "nina.marino908@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3541,7 +3541,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x89959a85_caf1_4b94_bd61_024e4e9c79b9),
+        id: USERS_89959A85_ID,
         email: "nathan.deluca839@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3552,7 +3552,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x89cd605b_fb52_4231_9ac5_fedfd36658ca),
+        id: USERS_89CD605B_ID,
         email: "greta.marini601@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3563,7 +3563,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8a2aa3cb_283a_4cc2_9182_9cb5f65d8cfa),
+        id: USERS_8A2AA3CB_ID,
         email: "andrea.galli572@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3574,7 +3574,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8a89b15f_2cac_4e6d_94dd_078f62518004),
+        id: USERS_8A89B15F_ID,
         email: "christian.russo389@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3585,7 +3585,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8a8fa156_8e9f_4ab8_bbd3_39afae915654),
+        id: USERS_8A8FA156_ID,
         email: "alice.giordano676@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3596,7 +3596,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8ab569da_671a_4ab2_bd3c_d2b2b0c8f888),
+        id: USERS_8AB569DA_ID,
         email: "thomas.rinaldi878@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3607,7 +3607,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8b94d069_e740_4d56_8194_ce6ff5152acd),
+        id: USERS_8B94D069_ID,
         email: "vittoria.dangelo146@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3618,7 +3618,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
+        id: USERS_8BF13A99_ID,
         email: "salvatore.coppola323@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3629,7 +3629,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8c368dc5_4c91_456f_9ab4_74db9bd6ca1a),
+        id: USERS_8C368DC5_ID,
         email: "lavinia.ferri825@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3640,7 +3640,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8c8457c1_b5cf_4e84_bf61_8596428aca86),
+        id: USERS_8C8457C1_ID,
         email: "anna.russo608@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3651,7 +3651,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8cf5b349_cc67_4aea_b44c_54a843545f8a),
+        id: USERS_8CF5B349_ID,
         email: "antonio.gallo416@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3662,7 +3662,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8d169030_817a_453f_9575_40479c0805c1),
+        id: USERS_8D169030_ID,
         email: "celeste.ferrara895@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3673,7 +3673,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8d5de2a5_25fc_4ba4_83e6_8f779589b80f),
+        id: USERS_8D5DE2A5_ID,
         email: "liam.messina506@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3684,7 +3684,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8ddeeda0_4437_4d47_a9c4_4aa6557b3816),
+        id: USERS_8DDEEDA0_ID,
         email: "elena.rizzo946@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3695,7 +3695,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8e75c6e6_3c30_4779_8f61_96aaa00b7876),
+        id: USERS_8E75C6E6_ID,
         email: "giovanni.barbieri167@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3706,7 +3706,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8ed50735_fbef_4d64_8d5c_042199c6f2fe),
+        id: USERS_8ED50735_ID,
         email: "matteo.deluca714@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3717,7 +3717,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8f4cf394_3ed2_451d_a08a_d3df88fce198),
+        id: USERS_8F4CF394_ID,
         email: "giulia.villa203@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3728,7 +3728,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8f6e02b9_0395_4deb_83dc_d6c54d033e16),
+        id: USERS_8F6E02B9_ID,
         email: "vittoria.mariani729@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3739,7 +3739,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x8f7997f3_542f_4011_9219_5651957dea62),
+        id: USERS_8F7997F3_ID,
         email: "margherita.lombardi580@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3750,7 +3750,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x921f8b4d_b37a_4a25_9c50_8a495e1eb873),
+        id: USERS_921F8B4D_ID,
         email: "giulio.bruno408@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3761,7 +3761,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x925def4d_4a32_4687_abca_f784dfd7e35b),
+        id: USERS_925DEF4D_ID,
         email: "carlotta.costa852@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3772,7 +3772,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x92fa1750_7afe_4339_b66c_ee44a43e973d),
+        id: USERS_92FA1750_ID,
         email: "nicole.gentile552@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3783,7 +3783,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
+        id: USERS_93141921_ID,
         email: "sara.gentile423@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3794,7 +3794,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x949fca20_3ef3_429d_bd3e_0e3f671fded9),
+        id: USERS_949FCA20_ID,
         email: "elia.rinaldi832@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3805,7 +3805,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x957b6db2_e9b0_4c50_97bf_35dab84b1809),
+        id: USERS_957B6DB2_ID,
         email: "giorgio.longo229@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3816,7 +3816,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9612bcd2_d432_4585_9cbd_3d3de200de4f),
+        id: USERS_9612BCD2_ID,
         email: "greta.marino131@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3827,7 +3827,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x965846b9_fa4c_414d_a3ae_f9d5903d729c),
+        id: USERS_965846B9_ID,
         email: "arianna.deluca943@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3838,7 +3838,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9685a0d0_2d83_4dce_8bec_323e218c7d30),
+        id: USERS_9685A0D0_ID,
         email: "camilla.deluca283@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3849,7 +3849,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x969761c4_1c6b_4fe3_b2c5_d78de213846f),
+        id: USERS_969761C4_ID,
         email: "anita.monti962@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3860,7 +3860,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x983f1397_33d2_4d52_b9fb_8cce1f241d3b),
+        id: USERS_983F1397_ID,
         email: "federico.longo568@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3871,7 +3871,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9901acae_1ea6_4e16_8753_45f44c497466),
+        id: USERS_9901ACAE_ID,
         email: "sole.caruso430@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3882,7 +3882,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9998b6eb_daac_4ca4_a499_3547109b5c1c),
+        id: USERS_9998B6EB_ID,
         email: "lavinia.leone335@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3893,7 +3893,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9a886717_a545_d42a_faf4_221a552d20b5),
+        id: USERS_9A886717_ID,
         email: "giada.ricci902@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Admin,
@@ -3904,7 +3904,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9ac4a341_9114_4134_8009_b855b3d833f1),
+        id: USERS_9AC4A341_ID,
         email: "simone.serra338@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3915,7 +3915,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9af2c07f_5644_4c42_b8ea_d3886eeaa1ec),
+        id: USERS_9AF2C07F_ID,
         email: "celeste.mariani211@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3926,7 +3926,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9b39cfbe_0adb_41fc_9122_ea7871bb7cef),
+        id: USERS_9B39CFBE_ID,
         email: "emanuele.messina475@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3937,7 +3937,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9bb2671d_642b_46c1_99b7_260991df5bc2),
+        id: USERS_9BB2671D_ID,
         email: "sara.bruno799@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3948,7 +3948,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9bec10ef_5b67_4f04_b1bf_55a0c9366b0e),
+        id: USERS_9BEC10EF_ID,
         email: "giorgia.villa924@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3959,7 +3959,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9c57d8a4_fc00_49fe_8967_e4c85c8b22b9),
+        id: USERS_9C57D8A4_ID,
         email: "maria.sala608@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -3970,7 +3970,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9cdc0217_3a7e_4d5d_bdfe_a8ad1c804d00),
+        id: USERS_9CDC0217_ID,
         email: "mia.bianchi88@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3981,7 +3981,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9d70caa8_870f_45ea_8d25_190fed612bc7),
+        id: USERS_9D70CAA8_ID,
         email: "carlotta.bianco93@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -3992,7 +3992,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9dc5ff00_aa35_4c21_809f_4a52ca5cdc94),
+        id: USERS_9DC5FF00_ID,
         email: "thomas.marchetti793@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4003,7 +4003,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9e238a30_8365_40ba_8b3b_e8fb371e5b2e),
+        id: USERS_9E238A30_ID,
         email: "matteo.fabbri98@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4014,7 +4014,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9e2cca63_41b3_47ea_84a6_12b0c8909fc3),
+        id: USERS_9E2CCA63_ID,
         email: "giovanni.santoro813@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4025,7 +4025,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0x9ed539a5_526e_4578_b0b2_db094cf8c85f),
+        id: USERS_9ED539A5_ID,
         email: "arianna.colombo396@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4036,7 +4036,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa1d56e01_5773_43dc_afe8_9091f1700433),
+        id: USERS_A1D56E01_ID,
         email: "salvatore.russo511@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4047,7 +4047,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa2787c6d_901b_48d8_9dc6_8bf73fa00745),
+        id: USERS_A2787C6D_ID,
         email: "gioia.gentile433@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4058,7 +4058,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa2adc5bc_6e5f_4184_8485_b2dd1c2dc076),
+        id: USERS_A2ADC5BC_ID,
         email: "amelia.coppola979@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4069,7 +4069,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa2f9816f_c976_48c8_a044_1199b5302df5),
+        id: USERS_A2F9816F_ID,
         email: "camilla.leone974@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4080,7 +4080,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa2fdaf0d_f3a3_4952_9b53_ec05e01c2f62),
+        id: USERS_A2FDAF0D_ID,
         email: "isabel.martini596@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4091,7 +4091,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa49e27d5_37b4_444f_b921_8d969acc7e91),
+        id: USERS_A49E27D5_ID,
         email: "daniele.martinelli136@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4102,7 +4102,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa74b3df6_57e4_44dc_99d6_97a30e87f9ac),
+        id: USERS_A74B3DF6_ID,
         email: "sara.barbieri50@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4113,7 +4113,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa7526940_7e25_49a5_b18a_8864b21edf3b),
+        id: USERS_A7526940_ID,
         email: "eleonora.bianco874@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4124,7 +4124,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa7b4fcc7_f618_45b9_ac50_67df443a34ca),
+        id: USERS_A7B4FCC7_ID,
         email: "bianca.lombardi388@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4135,7 +4135,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
+        id: USERS_A8780F6E_ID,
         email: "martina.coppola402@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4146,7 +4146,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xa995a53b_f1ba_4ee0_ab82_50dae9b24640),
+        id: USERS_A995A53B_ID,
         email: "alice.esposito90@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4157,7 +4157,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xaac53a2c_1603_4fe6_ab6e_3e9848f118ad),
+        id: USERS_AAC53A2C_ID,
         email: "arianna.martinelli707@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4168,7 +4168,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xad2329b5_d62d_461b_80e6_b767ff3f6b1d),
+        id: USERS_AD2329B5_ID,
         email: "tommaso.messina38@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4179,7 +4179,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xad7b839c_970f_4493_87d1_0512405844e5),
+        id: USERS_AD7B839C_ID,
         email: "rebecca.ricci130@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4190,7 +4190,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xae1431f7_9719_4513_98f7_b9e231b90aac),
+        id: USERS_AE1431F7_ID,
         email: "damiano.gatti613@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4201,7 +4201,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xae371dba_82c2_4b45_90b0_8e1e0d57c35b),
+        id: USERS_AE371DBA_ID,
         email: "celeste.giordano253@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4212,7 +4212,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xae69821e_9d42_4e4f_948a_24244eeedbb2),
+        id: USERS_AE69821E_ID,
         email: "tommaso.conti931@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4223,7 +4223,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xaebde27d_cb7d_47ab_92da_fdddd1c0fece),
+        id: USERS_AEBDE27D_ID,
         email: "giuseppe.giordano54@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4234,7 +4234,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xaf716174_dc49_4ad8_abfa_34230b726ef4),
+        id: USERS_AF716174_ID,
         email: "antonio.gatti694@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4245,7 +4245,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb047b0fb_d0b7_4014_b611_47a402bc9a7a),
+        id: USERS_B047B0FB_ID,
         email: "matilde.dalla277@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4256,7 +4256,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb04a48bd_4c31_44e4_8e1e_02a6cc7c118f),
+        id: USERS_B04A48BD_ID,
         email: "eleonora.esposito559@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4267,7 +4267,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb0667102_1623_4f03_bbb0_d753c1d0f6d9),
+        id: USERS_B0667102_ID,
         email: "arianna.martini598@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4278,7 +4278,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb0d81df9_073d_4383_8a19_3f95dfbd8031),
+        id: USERS_B0D81DF9_ID,
         email: "lavinia.sala781@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4289,7 +4289,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb13057ef_02cc_4515_8cf1_1c80d0c90d01),
+        id: USERS_B13057EF_ID,
         email: "viola.gatti900@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4300,7 +4300,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb132631c_819b_40e9_af19_a514ad2ea745),
+        id: USERS_B132631C_ID,
         email: "andrea.fabbri709@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4311,7 +4311,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb2300595_c4df_4b01_b6be_d7f8b1fe6b90),
+        id: USERS_B2300595_ID,
         email: "alice.lombardi767@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4322,7 +4322,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb3129c4c_9224_44ef_ba9f_4393a79abf4d),
+        id: USERS_B3129C4C_ID,
         email: "thomas.giordano500@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4333,7 +4333,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb3f630eb_f94e_4529_9dfc_646e3bc1cf4f),
+        id: USERS_B3F630EB_ID,
         email: "nicole.sala937@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4344,7 +4344,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb47fe405_191b_40fb_b073_849854ad1d7f),
+        id: USERS_B47FE405_ID,
         email: "nicole.coppola928@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4355,7 +4355,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb59bf2fc_1245_4eea_a727_4fb8ea78e78f),
+        id: USERS_B59BF2FC_ID,
         email: "giulia.mancini225@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4366,7 +4366,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb6cbf1dc_7fc3_4667_9ffc_2e3c9d39857a),
+        id: USERS_B6CBF1DC_ID,
         email: "sofia.caruso507@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4377,7 +4377,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb8324ae2_a842_4edf_8826_ed0cf1ddd9a4),
+        id: USERS_B8324AE2_ID,
         email: "matteo.colombo478@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4388,7 +4388,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb86528e4_6e29_44e9_8e71_83e77f593cf4),
+        id: USERS_B86528E4_ID,
         email: "lavinia.bianco578@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4399,7 +4399,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb87ebc41_5976_41d4_bfde_962856cd19bc),
+        id: USERS_B87EBC41_ID,
         email: "azzurra.russo261@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4410,7 +4410,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb888ed26_bc54_4867_a40d_753160779c53),
+        id: USERS_B888ED26_ID,
         email: "emanuele.cattaneo990@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4421,7 +4421,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb90f7b06_0456_47e1_9fc4_c16674e3ecbf),
+        id: USERS_B90F7B06_ID,
         email: "anna.conti745@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4432,7 +4432,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xb952b652_e9a0_4d52_b312_8db052741675),
+        id: USERS_B952B652_ID,
         email: "viola.moretti922@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4443,7 +4443,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xba4293cc_dac2_46ed_9d3f_9132e60cce1b),
+        id: USERS_BA4293CC_ID,
         email: "eleonora.longo295@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4454,7 +4454,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbafe6462_459c_4e15_8835_1b1d7c22de3e),
+        id: USERS_BAFE6462_ID,
         email: "gioele.marini171@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4465,7 +4465,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbb60afe0_3530_479c_90d0_9dda4aad974f),
+        id: USERS_BB60AFE0_ID,
         email: "noah.vitale752@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4476,7 +4476,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbc0bf104_e316_40b0_ae20_6cee2e72c075),
+        id: USERS_BC0BF104_ID,
         email: "ettore.bianchi279@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4487,7 +4487,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbc6f75b7_d37e_415f_a709_d0d51a11eac8),
+        id: USERS_BC6F75B7_ID,
         email: "anita.conti332@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4498,7 +4498,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbe8a3fff_5550_4323_a0f4_db2a0744f32f),
+        id: USERS_BE8A3FFF_ID,
         email: "emily.bianco344@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4509,7 +4509,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbeaa8170_806a_40a1_8cfb_08f0621f6529),
+        id: USERS_BEAA8170_ID,
         email: "marta.fabbri838@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4520,7 +4520,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbf1884a6_e741_4e48_a4a4_441abc2b3caa),
+        id: USERS_BF1884A6_ID,
         email: "elisa.giordano727@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4531,7 +4531,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xbf6d18c9_912b_4809_b30a_21317ba75094),
+        id: USERS_BF6D18C9_ID,
         email: "viola.esposito461@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4542,7 +4542,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc0ee3f4e_e689_4fe5_90cb_e840717c82ad),
+        id: USERS_C0EE3F4E_ID,
         email: "amelia.ferrari186@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4553,7 +4553,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc10a4c56_70f3_420a_9e2e_c6d110da4da7),
+        id: USERS_C10A4C56_ID,
         email: "giorgio.mancini28@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4564,7 +4564,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
+        id: USERS_C2B55DB0_ID,
         email: "sole.ferrari612@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4575,7 +4575,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc3eadd7e_7c89_4cee_92ae_2b513242ae10),
+        id: USERS_C3EADD7E_ID,
         email: "elena.coppola12@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4586,7 +4586,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc53b499a_b388_4988_ad74_05ad1993236a),
+        id: USERS_C53B499A_ID,
         email: "alice.giordano400@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4597,7 +4597,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc55c6f71_9bb2_40a0_81c1_8a6682f8f4e9),
+        id: USERS_C55C6F71_ID,
         email: "adele.colombo538@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4608,7 +4608,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc55c70ad_10ee_4531_abfe_ecadf63e70fb),
+        id: USERS_C55C70AD_ID,
         email: "salvatore.gallo838@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4619,7 +4619,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc5dc3dbb_ccef_4084_9d64_6470bb04013f),
+        id: USERS_C5DC3DBB_ID,
         email: "damiano.serra34@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4630,7 +4630,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc609f2e5_0652_47b8_b4f7_f7b76f621ee5),
+        id: USERS_C609F2E5_ID,
         email: "francesca.bianchi21@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4641,7 +4641,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc64ceb0b_f6e9_442b_8a9d_ca04f2a896f6),
+        id: USERS_C64CEB0B_ID,
         email: "domenico.sala924@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4652,7 +4652,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc75b1619_ce4f_4337_8982_7e9f5baf0e1b),
+        id: USERS_C75B1619_ID,
         email: "vittoria.mancini781@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4663,7 +4663,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc8c43ef4_a474_427f_9464_11a8e5cb9f69),
+        id: USERS_C8C43EF4_ID,
         email: "giorgia.sala256@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4674,7 +4674,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc8ed652c_6156_4fd7_ad6c_ffe982454bff),
+        id: USERS_C8ED652C_ID,
         email: "gabriele.esposito712@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4685,7 +4685,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc97eef6a_7446_4358_a9cc_b4a94b0de283),
+        id: USERS_C97EEF6A_ID,
         email: "matteo.gatti116@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4696,7 +4696,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xc9cf771b_f1a3_47cb_9a89_35d1e39f6910),
+        id: USERS_C9CF771B_ID,
         email: "vittoria.ricci149@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4707,7 +4707,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xca8ee896_262c_4213_bd58_2e3a95ba21e9),
+        id: USERS_CA8EE896_ID,
         email: "gabriele.deluca343@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4718,7 +4718,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
+        id: USERS_CBC87208_ID,
         email: "gabriele.dangelo151@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4729,7 +4729,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xcbc9b28d_882f_417e_bc52_4f37fe71e4cb),
+        id: USERS_CBC9B28D_ID,
         email: "azzurra.fabbri338@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4740,7 +4740,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xcbf5a362_4c82_42b4_909c_c29e66fd4c01),
+        id: USERS_CBF5A362_ID,
         email: "gioele.ricci874@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4751,7 +4751,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xccba7939_dc52_4eb7_87ba_df3db579cec9),
+        id: USERS_CCBA7939_ID,
         email: "damiano.conti969@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4762,7 +4762,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
+        id: USERS_CD7972F7_ID,
         email: "matilde.monti416@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4773,7 +4773,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xce620f81_fafe_4253_ab6d_1cfbf74f41c3),
+        id: USERS_CE620F81_ID,
         email: "elisa.marini71@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4784,7 +4784,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xce6a5f41_82de_428a_ace2_a1cc8b379f54),
+        id: USERS_CE6A5F41_ID,
         email: "nathan.bianco773@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4795,7 +4795,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xced9cac6_a3cf_4a18_9fa1_04545b012a4b),
+        id: USERS_CED9CAC6_ID,
         email: "giulio.marini70@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4806,7 +4806,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd161da64_27a4_4f09_9d68_7970212b1413),
+        id: USERS_D161DA64_ID,
         email: "pietro.martinelli509@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4817,7 +4817,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd1c62905_1c00_473c_96a0_8d439fc8d127),
+        id: USERS_D1C62905_ID,
         email: "leonardo.ferrari99@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4828,7 +4828,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
+        id: USERS_D21C4163_ID,
         email: "vittoria.costa385@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4839,7 +4839,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd22e188b_b9f8_4e22_97f1_3ced6a92bda0),
+        id: USERS_D22E188B_ID,
         email: "rebecca.gallo992@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4850,7 +4850,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd2e69748_afce_46b3_9ffe_3c9d277dbba7),
+        id: USERS_D2E69748_ID,
         email: "nathan.greco990@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4861,7 +4861,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd4ff7fe3_0444_4ca0_b110_f6646ca3c358),
+        id: USERS_D4FF7FE3_ID,
         email: "christian.coppola55@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4872,7 +4872,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd5816fa9_8ed0_41ee_bbec_5875a2ead9f5),
+        id: USERS_D5816FA9_ID,
         email: "mia.martini757@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4883,7 +4883,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd60cd018_6146_458c_a099_b02cfb1fc4f2),
+        id: USERS_D60CD018_ID,
         email: "eleonora.romano517@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4894,7 +4894,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd6463d21_83bb_422e_aecf_a87b21783468),
+        id: USERS_D6463D21_ID,
         email: "aurora.ferri953@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4905,7 +4905,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd66c09f3_f3f8_4b97_87b3_cd57c2a0908c),
+        id: USERS_D66C09F3_ID,
         email: "vincenzo.rizzo885@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4916,7 +4916,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd6af85a7_0567_4030_969c_7f2ec4b96ba1),
+        id: USERS_D6AF85A7_ID,
         email: "ettore.coppola113@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4927,7 +4927,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd7c90971_ae37_4ab2_8711_6216b19a4c1f),
+        id: USERS_D7C90971_ID,
         email: "eva.rossi767@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4938,7 +4938,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd8351423_5bad_416d_b225_ae4a655e779c),
+        id: USERS_D8351423_ID,
         email: "samuele.bianchi143@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4949,7 +4949,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
+        id: USERS_D877B6D5_ID,
         email: "bianca.giordano953@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4960,7 +4960,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd8b775b3_0b3d_4f0f_b5c1_6e4931337a0f),
+        id: USERS_D8B775B3_ID,
         email: "isabel.ferrara166@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4971,7 +4971,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd9021e43_cfec_440a_a72e_5e3f68ba943f),
+        id: USERS_D9021E43_ID,
         email: "alessio.rizzo236@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -4982,7 +4982,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xd99d9b53_4218_449a_b56c_4e074f649008),
+        id: USERS_D99D9B53_ID,
         email: "cecilia.rossi70@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -4993,7 +4993,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xdc114018_51fb_417f_878a_5ba2b7b0f4ab),
+        id: USERS_DC114018_ID,
         email: "isabel.rossi843@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5004,7 +5004,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xdc672d47_b28d_4216_9f44_6dab57e49297),
+        id: USERS_DC672D47_ID,
         email: "liam.bianco275@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5015,7 +5015,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xdcef54de_bc89_4388_a7a8_dba5d8327447),
+        id: USERS_DCEF54DE_ID,
         email: "federico.ferrari713@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Teacher,
@@ -5026,7 +5026,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xdd6ec659_bfb4_473e_b620_79bdb8f0c9cb),
+        id: USERS_DD6EC659_ID,
         email: "anna.gallo975@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5037,7 +5037,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xdf31bb18_3404_4aa5_a867_a43c6511f06b),
+        id: USERS_DF31BB18_ID,
         email: "mattia.bianco7@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5048,7 +5048,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
+        id: USERS_DFDBC4F8_ID,
         email: "alice.marchetti887@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5059,7 +5059,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe08ef35c_301a_42d3_9f6d_ceb40d1dbf6f),
+        id: USERS_E08EF35C_ID,
         email: "greta.fabbri315@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5070,7 +5070,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe15a9d49_754e_4098_9d6f_30b84f2d9bb6),
+        id: USERS_E15A9D49_ID,
         email: "martina.coppola721@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5081,7 +5081,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe26cf80a_b31f_48c5_b658_0e53a359c000),
+        id: USERS_E26CF80A_ID,
         email: "gabriel.leone919@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5092,7 +5092,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe293b3b1_6eb4_4cd6_8b42_b3c2b7391e49),
+        id: USERS_E293B3B1_ID,
         email: "gaia.rossi897@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5103,7 +5103,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe4f6e810_6313_43ec_a297_27aed69b5eb6),
+        id: USERS_E4F6E810_ID,
         email: "chloe.barbieri719@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5114,7 +5114,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe58d1842_6d87_4b39_896c_ec68acac951b),
+        id: USERS_E58D1842_ID,
         email: "luca.gallo463@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5125,7 +5125,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe6511945_c03d_439b_add4_8b241d4b3cdb),
+        id: USERS_E6511945_ID,
         email: "aurora.villa359@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5136,7 +5136,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe696ae05_365a_42fa_a112_a4dde0daf991),
+        id: USERS_E696AE05_ID,
         email: "emanuele.martinelli837@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5147,7 +5147,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe842cb43_e14d_4701_9730_ff86e581e46e),
+        id: USERS_E842CB43_ID,
         email: "alessio.bruno695@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5158,7 +5158,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe844d20a_5ff5_410a_a5ed_562149ee4f3f),
+        id: USERS_E844D20A_ID,
         email: "daniele.rossi726@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5169,7 +5169,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe9812c90_6c16_41cc_b367_4c9e5dc4c428),
+        id: USERS_E9812C90_ID,
         email: "edoardo.vitale270@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5180,7 +5180,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xe9ee8ac2_87f0_4409_9bd2_157903e4fa0e),
+        id: USERS_E9EE8AC2_ID,
         email: "tommaso.gentile496@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5191,7 +5191,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xea2c80a2_aec5_462c_9f7d_d580624193cb),
+        id: USERS_EA2C80A2_ID,
         email: "lorenzo.messina127@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5202,7 +5202,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xeaba8fbe_65ac_48c7_add1_59e175a9e558),
+        id: USERS_EABA8FBE_ID,
         email: "mia.gatti70@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5213,7 +5213,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
+        id: USERS_EB25B33E_ID,
         email: "gabriel.longo556@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5224,7 +5224,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xedcb6334_ec4f_4bc2_b511_94ec0e8f38f4),
+        id: USERS_EDCB6334_ID,
         email: "matteo.romano474@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5235,7 +5235,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xef664fb1_49ac_48e8_b2d3_2bfa751c2b45),
+        id: USERS_EF664FB1_ID,
         email: "gabriele.deluca291@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5246,7 +5246,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
+        id: USERS_EF688C2B_ID,
         email: "nina.villa884@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5257,7 +5257,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xef9a6eca_eaa1_4fe3_bceb_b1fd8f933255),
+        id: USERS_EF9A6ECA_ID,
         email: "gabriel.lombardi956@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5268,7 +5268,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xefb2fcb8_a917_48e9_b5ad_3b7f5c93db84),
+        id: USERS_EFB2FCB8_ID,
         email: "luca.fontana582@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5279,7 +5279,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xefc6fc8c_788b_4b07_a554_64cc2b32cf06),
+        id: USERS_EFC6FC8C_ID,
         email: "anita.lombardi78@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5290,7 +5290,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf0eb1e4c_1684_474e_90a2_d39712cbe2d8),
+        id: USERS_F0EB1E4C_ID,
         email: "arianna.cattaneo11@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Admin,
@@ -5301,7 +5301,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf2b8971f_1b3d_41d0_baa2_63eb8d079769),
+        id: USERS_F2B8971F_ID,
         email: "samuel.serra808@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5312,7 +5312,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf2e47442_481d_445a_b5e3_ec5ef8785220),
+        id: USERS_F2E47442_ID,
         email: "daniele.sala857@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5323,7 +5323,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf315ae02_f7a7_493c_a4ee_3d2c28b0f24f),
+        id: USERS_F315AE02_ID,
         email: "alice.gentile9@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5334,7 +5334,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf350f8ae_17f5_45cd_ad97_f618710f19e8),
+        id: USERS_F350F8AE_ID,
         email: "lavinia.ricci116@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5345,7 +5345,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf715cf4f_936b_45e6_9b96_7db3cc05ec2d),
+        id: USERS_F715CF4F_ID,
         email: "chloe.marino101@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5356,7 +5356,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf7af2d43_565c_4780_8806_26c93c3f92b7),
+        id: USERS_F7AF2D43_ID,
         email: "antonio.marino390@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5367,7 +5367,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf81d6534_ae5d_4a19_b970_a50e896fc03c),
+        id: USERS_F81D6534_ID,
         email: "michele.rizzo597@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5378,7 +5378,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf8a3b590_3202_485b_9358_0cbfa31b1a4e),
+        id: USERS_F8A3B590_ID,
         email: "eva.gallo164@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5389,7 +5389,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf8f24e9d_6da9_48ce_a2b0_9d1d769739ff),
+        id: USERS_F8F24E9D_ID,
         email: "chloe.ferri372@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5400,7 +5400,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf91ae766_0df7_4e7f_9a36_5676f397184f),
+        id: USERS_F91AE766_ID,
         email: "elia.vitale192@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5411,7 +5411,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf9b78739_504e_4223_969b_99aacdf8e19e),
+        id: USERS_F9B78739_ID,
         email: "nicole.esposito444@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5422,7 +5422,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xf9eceb19_c46e_4571_9928_dc2f9450a7f7),
+        id: USERS_F9ECEB19_ID,
         email: "samuel.fabbri433@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5433,7 +5433,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfb5dbc46_5935_4c1a_ae33_06d6fbe61a19),
+        id: USERS_FB5DBC46_ID,
         email: "gabriele.russo642@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5444,7 +5444,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
+        id: USERS_FC9A327B_ID,
         email: "giacomo.fontana175@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5455,7 +5455,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
+        id: USERS_FCCB7A67_ID,
         email: "elena.deluca323@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5466,7 +5466,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfce29567_33b6_4192_869e_baa5085d3c5d),
+        id: USERS_FCE29567_ID,
         email: "gaia.coppola782@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5477,7 +5477,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfd376ae9_97bd_48a5_9207_fc1139594b92),
+        id: USERS_FD376AE9_ID,
         email: "elia.bianchi911@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5488,7 +5488,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfd443252_9a49_44c0_a9a1_b1dd3cac534a),
+        id: USERS_FD443252_ID,
         email: "aurora.fontana508@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5499,7 +5499,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfd5f6fcf_ca23_412a_bff5_8b1d0c0335b2),
+        id: USERS_FD5F6FCF_ID,
         email: "filippo.mancini587@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5510,7 +5510,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfe7c5501_4423_4271_8e23_02f8026e57fc),
+        id: USERS_FE7C5501_ID,
         email: "giulio.costa948@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,
@@ -5521,7 +5521,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xfef57f93_72d1_4d88_ae85_927be21e1afd),
+        id: USERS_FEF57F93_ID,
         email: "salvatore.martini38@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Parent,
@@ -5532,7 +5532,7 @@ static ROWS: [Users; 395] = [
         is_active: true,
     },
     Users {
-        id: Uuid::from_u128(0xff368136_ee4b_4f14_8152_3a03a6e88837),
+        id: USERS_FF368136_ID,
         email: "marco.giordano363@example.com",
         password: "$2b$04$2Jq12jnZ356CgAd29xV/wuCPP5dyhdxFy83oSy4cTGbuwmN4IaKFG",
         role: UserRole::Student,

@@ -302,7 +302,8 @@ fn codegen_errors_name_table_column_and_type() {
     // Without the unsupported column, a NULL inside an array is refused.
     schema.tables.get_mut("gadgets").unwrap().columns.pop();
     let rows = rows::load_table(&mut client, &schema, "gadgets").unwrap();
-    let err = codegen::gen_table_rows(&schema, "gadgets", &rows, &Options::default()).unwrap_err();
+    let all = BTreeMap::from([("gadgets".to_owned(), rows)]);
+    let err = codegen::gen_all(&schema, &all, &Options::default()).unwrap_err();
     insta::assert_snapshot!("codegen_null_array_element_error", err.to_string());
 }
 
