@@ -3,6 +3,7 @@
 //! Rows of table `students` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::{Decimal, Uuid};
 use super::schema::{EducationalSystemEnum, StudentStatusEnum, Students};
+use super::auto_parents;
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[Students]] = &[&ROWS];
 /// The number of rows.
@@ -794,7 +795,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("r8g4SA3U2P"),
-        parent_id: super::auto_parents::PARENTS_6DB40111_ID,
+        parent_id: auto_parents::PARENTS_6DB40111_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -805,7 +806,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7AFBE015_ID,
+        parent_id: auto_parents::PARENTS_7AFBE015_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -816,7 +817,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("zKjiMwJH47"),
-        parent_id: super::auto_parents::PARENTS_B87EBC41_ID,
+        parent_id: auto_parents::PARENTS_B87EBC41_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -827,7 +828,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("RtBPYze85T"),
-        parent_id: super::auto_parents::PARENTS_22CB9D46_ID,
+        parent_id: auto_parents::PARENTS_22CB9D46_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -838,7 +839,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("dSaeD9uLup"),
-        parent_id: super::auto_parents::PARENTS_CE620F81_ID,
+        parent_id: auto_parents::PARENTS_CE620F81_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -849,7 +850,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("nrAMWY2Gxy"),
-        parent_id: super::auto_parents::PARENTS_2F6B6597_ID,
+        parent_id: auto_parents::PARENTS_2F6B6597_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -860,7 +861,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("LeaZH6Shyx"),
-        parent_id: super::auto_parents::PARENTS_921F8B4D_ID,
+        parent_id: auto_parents::PARENTS_921F8B4D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -871,7 +872,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_21FBC052_ID,
+        parent_id: auto_parents::PARENTS_21FBC052_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -882,7 +883,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7437C438_ID,
+        parent_id: auto_parents::PARENTS_7437C438_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -893,7 +894,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("Yb3DrGbnZR"),
-        parent_id: super::auto_parents::PARENTS_921F8B4D_ID,
+        parent_id: auto_parents::PARENTS_921F8B4D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -904,7 +905,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("aMyUyeGXya"),
-        parent_id: super::auto_parents::PARENTS_50A10853_ID,
+        parent_id: auto_parents::PARENTS_50A10853_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -915,7 +916,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("Uet2x54V4G"),
-        parent_id: super::auto_parents::PARENTS_1E852598_ID,
+        parent_id: auto_parents::PARENTS_1E852598_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -926,7 +927,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("BNGHdYbaS5"),
-        parent_id: super::auto_parents::PARENTS_0AE4E091_ID,
+        parent_id: auto_parents::PARENTS_0AE4E091_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -937,7 +938,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("psJz6LAUvf"),
-        parent_id: super::auto_parents::PARENTS_FEF57F93_ID,
+        parent_id: auto_parents::PARENTS_FEF57F93_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -948,7 +949,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("hi54zLqBGH"),
-        parent_id: super::auto_parents::PARENTS_D99D9B53_ID,
+        parent_id: auto_parents::PARENTS_D99D9B53_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -959,7 +960,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("TxXGSE3Z5q"),
-        parent_id: super::auto_parents::PARENTS_4718D608_ID,
+        parent_id: auto_parents::PARENTS_4718D608_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -970,7 +971,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("Hzt2s2PuzX"),
-        parent_id: super::auto_parents::PARENTS_D5816FA9_ID,
+        parent_id: auto_parents::PARENTS_D5816FA9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -981,7 +982,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("jrew4w6uXz"),
-        parent_id: super::auto_parents::PARENTS_243FD039_ID,
+        parent_id: auto_parents::PARENTS_243FD039_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -992,7 +993,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("hJHpMtFdNn"),
-        parent_id: super::auto_parents::PARENTS_0DEE546B_ID,
+        parent_id: auto_parents::PARENTS_0DEE546B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1003,7 +1004,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("Hx3LD8eqzK"),
-        parent_id: super::auto_parents::PARENTS_9998B6EB_ID,
+        parent_id: auto_parents::PARENTS_9998B6EB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1014,7 +1015,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("e9eVhqtBw4"),
-        parent_id: super::auto_parents::PARENTS_F7AF2D43_ID,
+        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1025,7 +1026,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("eY9TuA58zU"),
-        parent_id: super::auto_parents::PARENTS_24940816_ID,
+        parent_id: auto_parents::PARENTS_24940816_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1036,7 +1037,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("6CDAcNLZVH"),
-        parent_id: super::auto_parents::PARENTS_E9812C90_ID,
+        parent_id: auto_parents::PARENTS_E9812C90_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1047,7 +1048,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: Some("5ee5CHKA7N"),
-        parent_id: super::auto_parents::PARENTS_6F29CFF1_ID,
+        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1058,7 +1059,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("2XDfdDPsyp"),
-        parent_id: super::auto_parents::PARENTS_9ED539A5_ID,
+        parent_id: auto_parents::PARENTS_9ED539A5_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1069,7 +1070,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("4uP7LFDnQb"),
-        parent_id: super::auto_parents::PARENTS_89959A85_ID,
+        parent_id: auto_parents::PARENTS_89959A85_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1080,7 +1081,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_5259B671_ID,
+        parent_id: auto_parents::PARENTS_5259B671_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1091,7 +1092,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("4ZrdyKHbmD"),
-        parent_id: super::auto_parents::PARENTS_9998B6EB_ID,
+        parent_id: auto_parents::PARENTS_9998B6EB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1102,7 +1103,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("WCmKW9GsCX"),
-        parent_id: super::auto_parents::PARENTS_AE1431F7_ID,
+        parent_id: auto_parents::PARENTS_AE1431F7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1113,7 +1114,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_0DEE546B_ID,
+        parent_id: auto_parents::PARENTS_0DEE546B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1124,7 +1125,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("j2Y5Y9UHti"),
-        parent_id: super::auto_parents::PARENTS_AE69821E_ID,
+        parent_id: auto_parents::PARENTS_AE69821E_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1135,7 +1136,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("aF2y7CLKrH"),
-        parent_id: super::auto_parents::PARENTS_9ED539A5_ID,
+        parent_id: auto_parents::PARENTS_9ED539A5_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1146,7 +1147,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("khnJ9tJmEj"),
-        parent_id: super::auto_parents::PARENTS_897CB09B_ID,
+        parent_id: auto_parents::PARENTS_897CB09B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1157,7 +1158,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: None,
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_3E8B240D_ID,
+        parent_id: auto_parents::PARENTS_3E8B240D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1168,7 +1169,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_F2E47442_ID,
+        parent_id: auto_parents::PARENTS_F2E47442_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1179,7 +1180,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("85CXuQ8UFd"),
-        parent_id: super::auto_parents::PARENTS_9BB2671D_ID,
+        parent_id: auto_parents::PARENTS_9BB2671D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1190,7 +1191,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("pFXJfZxSMh"),
-        parent_id: super::auto_parents::PARENTS_AE1431F7_ID,
+        parent_id: auto_parents::PARENTS_AE1431F7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1201,7 +1202,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("4ZSQnUZbUF"),
-        parent_id: super::auto_parents::PARENTS_0245B549_ID,
+        parent_id: auto_parents::PARENTS_0245B549_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1212,7 +1213,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("Kxh6Ui9jbc"),
-        parent_id: super::auto_parents::PARENTS_2F6B6597_ID,
+        parent_id: auto_parents::PARENTS_2F6B6597_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1223,7 +1224,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("bh5cwc5hZ8"),
-        parent_id: super::auto_parents::PARENTS_40687A97_ID,
+        parent_id: auto_parents::PARENTS_40687A97_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1234,7 +1235,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("Q9VBHyBTJT"),
-        parent_id: super::auto_parents::PARENTS_34560F26_ID,
+        parent_id: auto_parents::PARENTS_34560F26_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1245,7 +1246,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("s2gG654exK"),
-        parent_id: super::auto_parents::PARENTS_C9CF771B_ID,
+        parent_id: auto_parents::PARENTS_C9CF771B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1256,7 +1257,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("tayVqkAKPF"),
-        parent_id: super::auto_parents::PARENTS_63876719_ID,
+        parent_id: auto_parents::PARENTS_63876719_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1267,7 +1268,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("QwWTj3cRCD"),
-        parent_id: super::auto_parents::PARENTS_4527EDC9_ID,
+        parent_id: auto_parents::PARENTS_4527EDC9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1278,7 +1279,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_5EF072DB_ID,
+        parent_id: auto_parents::PARENTS_5EF072DB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1289,7 +1290,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("NMi8g6VTKK"),
-        parent_id: super::auto_parents::PARENTS_D5816FA9_ID,
+        parent_id: auto_parents::PARENTS_D5816FA9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1300,7 +1301,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: Some("kRiPsNfBUs"),
-        parent_id: super::auto_parents::PARENTS_368FD5D3_ID,
+        parent_id: auto_parents::PARENTS_368FD5D3_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1311,7 +1312,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_637CE89B_ID,
+        parent_id: auto_parents::PARENTS_637CE89B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1322,7 +1323,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("B6twc8Hd34"),
-        parent_id: super::auto_parents::PARENTS_63876719_ID,
+        parent_id: auto_parents::PARENTS_63876719_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1333,7 +1334,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("9N7g7fzi6N"),
-        parent_id: super::auto_parents::PARENTS_7DC20B53_ID,
+        parent_id: auto_parents::PARENTS_7DC20B53_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1344,7 +1345,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("dchg8hE4fG"),
-        parent_id: super::auto_parents::PARENTS_65E219C6_ID,
+        parent_id: auto_parents::PARENTS_65E219C6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1355,7 +1356,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("xPLyFsghi2"),
-        parent_id: super::auto_parents::PARENTS_7CE1A133_ID,
+        parent_id: auto_parents::PARENTS_7CE1A133_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1366,7 +1367,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("VK2TyLG55i"),
-        parent_id: super::auto_parents::PARENTS_9BB2671D_ID,
+        parent_id: auto_parents::PARENTS_9BB2671D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1377,7 +1378,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_4D5EC02F_ID,
+        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1388,7 +1389,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("QtMH6NEMM2"),
-        parent_id: super::auto_parents::PARENTS_743572C3_ID,
+        parent_id: auto_parents::PARENTS_743572C3_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1399,7 +1400,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("fiicSxE6sw"),
-        parent_id: super::auto_parents::PARENTS_34560F26_ID,
+        parent_id: auto_parents::PARENTS_34560F26_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1410,7 +1411,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("nv6ZP5WvV8"),
-        parent_id: super::auto_parents::PARENTS_D7C90971_ID,
+        parent_id: auto_parents::PARENTS_D7C90971_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1421,7 +1422,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("HwxND3nked"),
-        parent_id: super::auto_parents::PARENTS_EFC6FC8C_ID,
+        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1432,7 +1433,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("McciJvgA95"),
-        parent_id: super::auto_parents::PARENTS_65E219C6_ID,
+        parent_id: auto_parents::PARENTS_65E219C6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1443,7 +1444,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_779E82FC_ID,
+        parent_id: auto_parents::PARENTS_779E82FC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1454,7 +1455,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("mRE3dAjN3j"),
-        parent_id: super::auto_parents::PARENTS_5B02BA4F_ID,
+        parent_id: auto_parents::PARENTS_5B02BA4F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1465,7 +1466,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("waLKBpzMBs"),
-        parent_id: super::auto_parents::PARENTS_F7AF2D43_ID,
+        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1476,7 +1477,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: None,
         generated_password: Some("ukWtT47giR"),
-        parent_id: super::auto_parents::PARENTS_637CE89B_ID,
+        parent_id: auto_parents::PARENTS_637CE89B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1487,7 +1488,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("n8qBgncTwB"),
-        parent_id: super::auto_parents::PARENTS_CCBA7939_ID,
+        parent_id: auto_parents::PARENTS_CCBA7939_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1498,7 +1499,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("tgghY2LyaR"),
-        parent_id: super::auto_parents::PARENTS_CBC9B28D_ID,
+        parent_id: auto_parents::PARENTS_CBC9B28D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1509,7 +1510,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("SSXQWx8RnA"),
-        parent_id: super::auto_parents::PARENTS_EFC6FC8C_ID,
+        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1520,7 +1521,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("69P7C3pbPq"),
-        parent_id: super::auto_parents::PARENTS_E15A9D49_ID,
+        parent_id: auto_parents::PARENTS_E15A9D49_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1531,7 +1532,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("c7LVM6zA4w"),
-        parent_id: super::auto_parents::PARENTS_0AE4E091_ID,
+        parent_id: auto_parents::PARENTS_0AE4E091_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1542,7 +1543,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: Some("D58UWMg9PN"),
-        parent_id: super::auto_parents::PARENTS_40687A97_ID,
+        parent_id: auto_parents::PARENTS_40687A97_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1553,7 +1554,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_897CB09B_ID,
+        parent_id: auto_parents::PARENTS_897CB09B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1564,7 +1565,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("KqPtHSBjwM"),
-        parent_id: super::auto_parents::PARENTS_65F33314_ID,
+        parent_id: auto_parents::PARENTS_65F33314_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1575,7 +1576,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("6LwPERGsC2"),
-        parent_id: super::auto_parents::PARENTS_C55C70AD_ID,
+        parent_id: auto_parents::PARENTS_C55C70AD_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1586,7 +1587,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("73QQHkvAxT"),
-        parent_id: super::auto_parents::PARENTS_EF664FB1_ID,
+        parent_id: auto_parents::PARENTS_EF664FB1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1597,7 +1598,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("XjqbgWNjRq"),
-        parent_id: super::auto_parents::PARENTS_45E1B529_ID,
+        parent_id: auto_parents::PARENTS_45E1B529_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1608,7 +1609,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("D3Mts8GiTQ"),
-        parent_id: super::auto_parents::PARENTS_3A7605CC_ID,
+        parent_id: auto_parents::PARENTS_3A7605CC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1619,7 +1620,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("sBctLsCW5X"),
-        parent_id: super::auto_parents::PARENTS_132E2083_ID,
+        parent_id: auto_parents::PARENTS_132E2083_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1630,7 +1631,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("UgpP6mCsp4"),
-        parent_id: super::auto_parents::PARENTS_243FD039_ID,
+        parent_id: auto_parents::PARENTS_243FD039_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1641,7 +1642,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("tjbidxcVEF"),
-        parent_id: super::auto_parents::PARENTS_AE69821E_ID,
+        parent_id: auto_parents::PARENTS_AE69821E_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1652,7 +1653,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("cnCn4stmaD"),
-        parent_id: super::auto_parents::PARENTS_9998B6EB_ID,
+        parent_id: auto_parents::PARENTS_9998B6EB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1663,7 +1664,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("CPbRE8iv3J"),
-        parent_id: super::auto_parents::PARENTS_A74B3DF6_ID,
+        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1674,7 +1675,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("gi4NjWPVf4"),
-        parent_id: super::auto_parents::PARENTS_50A10853_ID,
+        parent_id: auto_parents::PARENTS_50A10853_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1685,7 +1686,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("GPknYy3cGp"),
-        parent_id: super::auto_parents::PARENTS_7AFBE015_ID,
+        parent_id: auto_parents::PARENTS_7AFBE015_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1696,7 +1697,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("6WGquApMHQ"),
-        parent_id: super::auto_parents::PARENTS_7C9612B0_ID,
+        parent_id: auto_parents::PARENTS_7C9612B0_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1707,7 +1708,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("4EdcrgdEbH"),
-        parent_id: super::auto_parents::PARENTS_7DC20B53_ID,
+        parent_id: auto_parents::PARENTS_7DC20B53_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1718,7 +1719,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("jrNBUSGPVD"),
-        parent_id: super::auto_parents::PARENTS_949FCA20_ID,
+        parent_id: auto_parents::PARENTS_949FCA20_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1729,7 +1730,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("mPz9nLKuab"),
-        parent_id: super::auto_parents::PARENTS_8F4CF394_ID,
+        parent_id: auto_parents::PARENTS_8F4CF394_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1740,7 +1741,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("y4LEM2xGr6"),
-        parent_id: super::auto_parents::PARENTS_79160754_ID,
+        parent_id: auto_parents::PARENTS_79160754_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1751,7 +1752,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("PidCXqT549"),
-        parent_id: super::auto_parents::PARENTS_79160754_ID,
+        parent_id: auto_parents::PARENTS_79160754_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1762,7 +1763,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: None,
         generated_password: Some("LbN28QnqRm"),
-        parent_id: super::auto_parents::PARENTS_3513024D_ID,
+        parent_id: auto_parents::PARENTS_3513024D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1773,7 +1774,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("EWntsTaLkG"),
-        parent_id: super::auto_parents::PARENTS_8A2AA3CB_ID,
+        parent_id: auto_parents::PARENTS_8A2AA3CB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1784,7 +1785,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("RcaTPZpHZW"),
-        parent_id: super::auto_parents::PARENTS_1B89AD73_ID,
+        parent_id: auto_parents::PARENTS_1B89AD73_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1795,7 +1796,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_D6463D21_ID,
+        parent_id: auto_parents::PARENTS_D6463D21_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1806,7 +1807,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("hHKhXbSxY8"),
-        parent_id: super::auto_parents::PARENTS_4D5EC02F_ID,
+        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1817,7 +1818,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("y4rT39v7aG"),
-        parent_id: super::auto_parents::PARENTS_7A0C206D_ID,
+        parent_id: auto_parents::PARENTS_7A0C206D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1828,7 +1829,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("mdQ3pzg9zx"),
-        parent_id: super::auto_parents::PARENTS_AD7B839C_ID,
+        parent_id: auto_parents::PARENTS_AD7B839C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1839,7 +1840,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_A74B3DF6_ID,
+        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1850,7 +1851,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("BgVbCakPNH"),
-        parent_id: super::auto_parents::PARENTS_CBF5A362_ID,
+        parent_id: auto_parents::PARENTS_CBF5A362_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1861,7 +1862,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_36F80DAC_ID,
+        parent_id: auto_parents::PARENTS_36F80DAC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1872,7 +1873,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("ZcYGHqA6Fy"),
-        parent_id: super::auto_parents::PARENTS_8F4CF394_ID,
+        parent_id: auto_parents::PARENTS_8F4CF394_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1883,7 +1884,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("L7qmTBhQE5"),
-        parent_id: super::auto_parents::PARENTS_7C9612B0_ID,
+        parent_id: auto_parents::PARENTS_7C9612B0_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1894,7 +1895,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("yxidthfRdi"),
-        parent_id: super::auto_parents::PARENTS_EABA8FBE_ID,
+        parent_id: auto_parents::PARENTS_EABA8FBE_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1905,7 +1906,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("PhEWg6f6Wu"),
-        parent_id: super::auto_parents::PARENTS_00C62567_ID,
+        parent_id: auto_parents::PARENTS_00C62567_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1916,7 +1917,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_EFC6FC8C_ID,
+        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1927,7 +1928,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_B6CBF1DC_ID,
+        parent_id: auto_parents::PARENTS_B6CBF1DC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1938,7 +1939,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("8qPpRt857d"),
-        parent_id: super::auto_parents::PARENTS_B3F630EB_ID,
+        parent_id: auto_parents::PARENTS_B3F630EB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1949,7 +1950,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("jWJgrf7Ws3"),
-        parent_id: super::auto_parents::PARENTS_7220A635_ID,
+        parent_id: auto_parents::PARENTS_7220A635_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1960,7 +1961,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("m9umjA79hg"),
-        parent_id: super::auto_parents::PARENTS_1A367809_ID,
+        parent_id: auto_parents::PARENTS_1A367809_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1971,7 +1972,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("MLJ4rpb4Z4"),
-        parent_id: super::auto_parents::PARENTS_C8C43EF4_ID,
+        parent_id: auto_parents::PARENTS_C8C43EF4_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1982,7 +1983,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("bfvN7GxHCX"),
-        parent_id: super::auto_parents::PARENTS_E9812C90_ID,
+        parent_id: auto_parents::PARENTS_E9812C90_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -1993,7 +1994,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("JHk9hfvf9T"),
-        parent_id: super::auto_parents::PARENTS_C9CF771B_ID,
+        parent_id: auto_parents::PARENTS_C9CF771B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2004,7 +2005,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("V5RMcDguRQ"),
-        parent_id: super::auto_parents::PARENTS_9ED539A5_ID,
+        parent_id: auto_parents::PARENTS_9ED539A5_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2015,7 +2016,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("KWttTeHp4T"),
-        parent_id: super::auto_parents::PARENTS_3E8B240D_ID,
+        parent_id: auto_parents::PARENTS_3E8B240D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2026,7 +2027,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7C1FC285_ID,
+        parent_id: auto_parents::PARENTS_7C1FC285_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2037,7 +2038,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7220A635_ID,
+        parent_id: auto_parents::PARENTS_7220A635_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2048,7 +2049,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("VWS76phwBc"),
-        parent_id: super::auto_parents::PARENTS_21FBC052_ID,
+        parent_id: auto_parents::PARENTS_21FBC052_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2059,7 +2060,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("GUAnsEWMWf"),
-        parent_id: super::auto_parents::PARENTS_7CE1A133_ID,
+        parent_id: auto_parents::PARENTS_7CE1A133_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2070,7 +2071,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("Wk6qJFkRMt"),
-        parent_id: super::auto_parents::PARENTS_EABA8FBE_ID,
+        parent_id: auto_parents::PARENTS_EABA8FBE_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2081,7 +2082,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7A0C206D_ID,
+        parent_id: auto_parents::PARENTS_7A0C206D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2092,7 +2093,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("mRaGgsHVAD"),
-        parent_id: super::auto_parents::PARENTS_F2B8971F_ID,
+        parent_id: auto_parents::PARENTS_F2B8971F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2103,7 +2104,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("yeGkHLWT7B"),
-        parent_id: super::auto_parents::PARENTS_E08EF35C_ID,
+        parent_id: auto_parents::PARENTS_E08EF35C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2114,7 +2115,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_B59BF2FC_ID,
+        parent_id: auto_parents::PARENTS_B59BF2FC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2125,7 +2126,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("EgWNKVqkq6"),
-        parent_id: super::auto_parents::PARENTS_AD2329B5_ID,
+        parent_id: auto_parents::PARENTS_AD2329B5_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2136,7 +2137,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_45E1B529_ID,
+        parent_id: auto_parents::PARENTS_45E1B529_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2147,7 +2148,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("n8ujPicee2"),
-        parent_id: super::auto_parents::PARENTS_D7C90971_ID,
+        parent_id: auto_parents::PARENTS_D7C90971_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2158,7 +2159,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("4YANY8CCmn"),
-        parent_id: super::auto_parents::PARENTS_0245B549_ID,
+        parent_id: auto_parents::PARENTS_0245B549_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2169,7 +2170,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("Q6cW7NzgzX"),
-        parent_id: super::auto_parents::PARENTS_69B86D50_ID,
+        parent_id: auto_parents::PARENTS_69B86D50_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2180,7 +2181,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7DC20B53_ID,
+        parent_id: auto_parents::PARENTS_7DC20B53_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2191,7 +2192,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("JDsWxT5PiT"),
-        parent_id: super::auto_parents::PARENTS_C3EADD7E_ID,
+        parent_id: auto_parents::PARENTS_C3EADD7E_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2202,7 +2203,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("6Szgyb2GgF"),
-        parent_id: super::auto_parents::PARENTS_F2B8971F_ID,
+        parent_id: auto_parents::PARENTS_F2B8971F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2213,7 +2214,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("QLVtGPCFXr"),
-        parent_id: super::auto_parents::PARENTS_6DB40111_ID,
+        parent_id: auto_parents::PARENTS_6DB40111_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2224,7 +2225,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("nUArwfcJje"),
-        parent_id: super::auto_parents::PARENTS_4527EDC9_ID,
+        parent_id: auto_parents::PARENTS_4527EDC9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2235,7 +2236,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("e5XScP3aVM"),
-        parent_id: super::auto_parents::PARENTS_C3EADD7E_ID,
+        parent_id: auto_parents::PARENTS_C3EADD7E_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2246,7 +2247,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("ixEHwkBqdc"),
-        parent_id: super::auto_parents::PARENTS_CBC9B28D_ID,
+        parent_id: auto_parents::PARENTS_CBC9B28D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2257,7 +2258,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("wAmnFYb2w6"),
-        parent_id: super::auto_parents::PARENTS_C10A4C56_ID,
+        parent_id: auto_parents::PARENTS_C10A4C56_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2268,7 +2269,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("snHwMT25kf"),
-        parent_id: super::auto_parents::PARENTS_66D707D7_ID,
+        parent_id: auto_parents::PARENTS_66D707D7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2279,7 +2280,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("xYZng2e9yZ"),
-        parent_id: super::auto_parents::PARENTS_FD376AE9_ID,
+        parent_id: auto_parents::PARENTS_FD376AE9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2290,7 +2291,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("Hb3TMXeZDq"),
-        parent_id: super::auto_parents::PARENTS_1DDA437A_ID,
+        parent_id: auto_parents::PARENTS_1DDA437A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2301,7 +2302,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("6Kzd4FyzRt"),
-        parent_id: super::auto_parents::PARENTS_132E2083_ID,
+        parent_id: auto_parents::PARENTS_132E2083_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2312,7 +2313,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("cMP7B77Q6e"),
-        parent_id: super::auto_parents::PARENTS_B8324AE2_ID,
+        parent_id: auto_parents::PARENTS_B8324AE2_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2323,7 +2324,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("58JnWUHGwJ"),
-        parent_id: super::auto_parents::PARENTS_C8ED652C_ID,
+        parent_id: auto_parents::PARENTS_C8ED652C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2334,7 +2335,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("bWMHBqsXe5"),
-        parent_id: super::auto_parents::PARENTS_CA8EE896_ID,
+        parent_id: auto_parents::PARENTS_CA8EE896_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2345,7 +2346,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("HrcsTVXg8i"),
-        parent_id: super::auto_parents::PARENTS_7B2E14BF_ID,
+        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2356,7 +2357,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("8qK6XbPnJS"),
-        parent_id: super::auto_parents::PARENTS_EF664FB1_ID,
+        parent_id: auto_parents::PARENTS_EF664FB1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2367,7 +2368,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("sgSaiQPhAY"),
-        parent_id: super::auto_parents::PARENTS_71AAC033_ID,
+        parent_id: auto_parents::PARENTS_71AAC033_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2378,7 +2379,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("bgNenCpAJL"),
-        parent_id: super::auto_parents::PARENTS_71AAC033_ID,
+        parent_id: auto_parents::PARENTS_71AAC033_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2389,7 +2390,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("ah3YJaup3f"),
-        parent_id: super::auto_parents::PARENTS_5591CC2B_ID,
+        parent_id: auto_parents::PARENTS_5591CC2B_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2400,7 +2401,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("kiqkVTpH3C"),
-        parent_id: super::auto_parents::PARENTS_AD7B839C_ID,
+        parent_id: auto_parents::PARENTS_AD7B839C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2411,7 +2412,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("823FCi2jpX"),
-        parent_id: super::auto_parents::PARENTS_C5DC3DBB_ID,
+        parent_id: auto_parents::PARENTS_C5DC3DBB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2422,7 +2423,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("ukFbxrkvQ4"),
-        parent_id: super::auto_parents::PARENTS_6F29CFF1_ID,
+        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2433,7 +2434,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("QG3AeKMkjC"),
-        parent_id: super::auto_parents::PARENTS_B47FE405_ID,
+        parent_id: auto_parents::PARENTS_B47FE405_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2444,7 +2445,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: None,
         generated_password: Some("G5xMzfj6hB"),
-        parent_id: super::auto_parents::PARENTS_34560F26_ID,
+        parent_id: auto_parents::PARENTS_34560F26_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2455,7 +2456,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("GLpCGm4sAs"),
-        parent_id: super::auto_parents::PARENTS_C8ED652C_ID,
+        parent_id: auto_parents::PARENTS_C8ED652C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2466,7 +2467,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("PbGRSpPL2g"),
-        parent_id: super::auto_parents::PARENTS_C53B499A_ID,
+        parent_id: auto_parents::PARENTS_C53B499A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2477,7 +2478,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("BZsfbU2FYR"),
-        parent_id: super::auto_parents::PARENTS_860D7D19_ID,
+        parent_id: auto_parents::PARENTS_860D7D19_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2488,7 +2489,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("tA3yDBhwXw"),
-        parent_id: super::auto_parents::PARENTS_58B2AD6C_ID,
+        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2499,7 +2500,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("pqhxX8himy"),
-        parent_id: super::auto_parents::PARENTS_4A006D92_ID,
+        parent_id: auto_parents::PARENTS_4A006D92_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2510,7 +2511,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("6wvWyMhNTf"),
-        parent_id: super::auto_parents::PARENTS_8DDEEDA0_ID,
+        parent_id: auto_parents::PARENTS_8DDEEDA0_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2521,7 +2522,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("kXjuQfjnaC"),
-        parent_id: super::auto_parents::PARENTS_65F33314_ID,
+        parent_id: auto_parents::PARENTS_65F33314_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2532,7 +2533,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("pq2aJS5KbM"),
-        parent_id: super::auto_parents::PARENTS_5604CE7A_ID,
+        parent_id: auto_parents::PARENTS_5604CE7A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2543,7 +2544,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("wgL5LKt36M"),
-        parent_id: super::auto_parents::PARENTS_3980D551_ID,
+        parent_id: auto_parents::PARENTS_3980D551_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2554,7 +2555,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("hEC5uqPJ63"),
-        parent_id: super::auto_parents::PARENTS_A74B3DF6_ID,
+        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2565,7 +2566,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("EQVGWdd6Cm"),
-        parent_id: super::auto_parents::PARENTS_8A2AA3CB_ID,
+        parent_id: auto_parents::PARENTS_8A2AA3CB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2576,7 +2577,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("QPwrQkkSx2"),
-        parent_id: super::auto_parents::PARENTS_4D5EC02F_ID,
+        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2587,7 +2588,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("VNt5vcbvRb"),
-        parent_id: super::auto_parents::PARENTS_B8324AE2_ID,
+        parent_id: auto_parents::PARENTS_B8324AE2_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2598,7 +2599,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_68F94988_ID,
+        parent_id: auto_parents::PARENTS_68F94988_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2609,7 +2610,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("nzwMwjy9kR"),
-        parent_id: super::auto_parents::PARENTS_318C97F0_ID,
+        parent_id: auto_parents::PARENTS_318C97F0_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2620,7 +2621,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_42C1F3B6_ID,
+        parent_id: auto_parents::PARENTS_42C1F3B6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2631,7 +2632,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_3980D551_ID,
+        parent_id: auto_parents::PARENTS_3980D551_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2642,7 +2643,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("jNmT4bMn4m"),
-        parent_id: super::auto_parents::PARENTS_68F94988_ID,
+        parent_id: auto_parents::PARENTS_68F94988_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2653,7 +2654,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7293C66C_ID,
+        parent_id: auto_parents::PARENTS_7293C66C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2664,7 +2665,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_00C62567_ID,
+        parent_id: auto_parents::PARENTS_00C62567_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2675,7 +2676,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_31FB42DE_ID,
+        parent_id: auto_parents::PARENTS_31FB42DE_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2686,7 +2687,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("A9qDA3zZuZ"),
-        parent_id: super::auto_parents::PARENTS_5AE8BEF7_ID,
+        parent_id: auto_parents::PARENTS_5AE8BEF7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2697,7 +2698,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("tkNEV8hygk"),
-        parent_id: super::auto_parents::PARENTS_7437C438_ID,
+        parent_id: auto_parents::PARENTS_7437C438_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2708,7 +2709,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("dj9eyem88q"),
-        parent_id: super::auto_parents::PARENTS_5B02BA4F_ID,
+        parent_id: auto_parents::PARENTS_5B02BA4F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2719,7 +2720,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_C53B499A_ID,
+        parent_id: auto_parents::PARENTS_C53B499A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2730,7 +2731,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("gPUHnQdJer"),
-        parent_id: super::auto_parents::PARENTS_9C57D8A4_ID,
+        parent_id: auto_parents::PARENTS_9C57D8A4_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2741,7 +2742,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_F350F8AE_ID,
+        parent_id: auto_parents::PARENTS_F350F8AE_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2752,7 +2753,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("KSjBbJ88tV"),
-        parent_id: super::auto_parents::PARENTS_020AE6C6_ID,
+        parent_id: auto_parents::PARENTS_020AE6C6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2763,7 +2764,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("Bp7FE6Z2td"),
-        parent_id: super::auto_parents::PARENTS_860D7D19_ID,
+        parent_id: auto_parents::PARENTS_860D7D19_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2774,7 +2775,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("9cZYxcPNFD"),
-        parent_id: super::auto_parents::PARENTS_0FE35071_ID,
+        parent_id: auto_parents::PARENTS_0FE35071_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2785,7 +2786,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("APHB86sSqa"),
-        parent_id: super::auto_parents::PARENTS_132E2083_ID,
+        parent_id: auto_parents::PARENTS_132E2083_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2796,7 +2797,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("wkcV5Xrvdj"),
-        parent_id: super::auto_parents::PARENTS_7293C66C_ID,
+        parent_id: auto_parents::PARENTS_7293C66C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2807,7 +2808,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("6wA46Zf97H"),
-        parent_id: super::auto_parents::PARENTS_7C1FC285_ID,
+        parent_id: auto_parents::PARENTS_7C1FC285_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2818,7 +2819,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("Aqg5kDi838"),
-        parent_id: super::auto_parents::PARENTS_E08EF35C_ID,
+        parent_id: auto_parents::PARENTS_E08EF35C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2829,7 +2830,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_FD376AE9_ID,
+        parent_id: auto_parents::PARENTS_FD376AE9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2840,7 +2841,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_66D707D7_ID,
+        parent_id: auto_parents::PARENTS_66D707D7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2851,7 +2852,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("H5JShdWEpY"),
-        parent_id: super::auto_parents::PARENTS_B3F630EB_ID,
+        parent_id: auto_parents::PARENTS_B3F630EB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2862,7 +2863,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("dPMNmEUy3N"),
-        parent_id: super::auto_parents::PARENTS_31FB42DE_ID,
+        parent_id: auto_parents::PARENTS_31FB42DE_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2873,7 +2874,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("YEBxVsqvHa"),
-        parent_id: super::auto_parents::PARENTS_5AE8BEF7_ID,
+        parent_id: auto_parents::PARENTS_5AE8BEF7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2884,7 +2885,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("iFz8vhgVVp"),
-        parent_id: super::auto_parents::PARENTS_7AFBE015_ID,
+        parent_id: auto_parents::PARENTS_7AFBE015_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2895,7 +2896,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("CctD2LD65k"),
-        parent_id: super::auto_parents::PARENTS_243FD039_ID,
+        parent_id: auto_parents::PARENTS_243FD039_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2906,7 +2907,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("EWgGvkuQCH"),
-        parent_id: super::auto_parents::PARENTS_1B89AD73_ID,
+        parent_id: auto_parents::PARENTS_1B89AD73_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2917,7 +2918,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: None,
         generated_password: Some("3BuQTMvgjh"),
-        parent_id: super::auto_parents::PARENTS_D99D9B53_ID,
+        parent_id: auto_parents::PARENTS_D99D9B53_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2928,7 +2929,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_020AE6C6_ID,
+        parent_id: auto_parents::PARENTS_020AE6C6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2939,7 +2940,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("p7Ms5r9RqN"),
-        parent_id: super::auto_parents::PARENTS_4471F62F_ID,
+        parent_id: auto_parents::PARENTS_4471F62F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2950,7 +2951,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("7tiRhFwcjf"),
-        parent_id: super::auto_parents::PARENTS_BEAA8170_ID,
+        parent_id: auto_parents::PARENTS_BEAA8170_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2961,7 +2962,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("RNgMRvMHAP"),
-        parent_id: super::auto_parents::PARENTS_368FD5D3_ID,
+        parent_id: auto_parents::PARENTS_368FD5D3_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2972,7 +2973,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("QJhzYJ8zg8"),
-        parent_id: super::auto_parents::PARENTS_1E852598_ID,
+        parent_id: auto_parents::PARENTS_1E852598_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2983,7 +2984,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("gznYTGJMXW"),
-        parent_id: super::auto_parents::PARENTS_7B2E14BF_ID,
+        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -2994,7 +2995,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("xKTnApNFeC"),
-        parent_id: super::auto_parents::PARENTS_2B0BBEF1_ID,
+        parent_id: auto_parents::PARENTS_2B0BBEF1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3005,7 +3006,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("ZDThkubAcX"),
-        parent_id: super::auto_parents::PARENTS_05B0C434_ID,
+        parent_id: auto_parents::PARENTS_05B0C434_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3016,7 +3017,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_0E0CC2A7_ID,
+        parent_id: auto_parents::PARENTS_0E0CC2A7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3027,7 +3028,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("pRNZcJARZC"),
-        parent_id: super::auto_parents::PARENTS_743572C3_ID,
+        parent_id: auto_parents::PARENTS_743572C3_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3038,7 +3039,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("TqFK6BnBGZ"),
-        parent_id: super::auto_parents::PARENTS_4527EDC9_ID,
+        parent_id: auto_parents::PARENTS_4527EDC9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3049,7 +3050,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("PCh6MxNptj"),
-        parent_id: super::auto_parents::PARENTS_B0D81DF9_ID,
+        parent_id: auto_parents::PARENTS_B0D81DF9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3060,7 +3061,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: None,
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_89959A85_ID,
+        parent_id: auto_parents::PARENTS_89959A85_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3071,7 +3072,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_82C70A52_ID,
+        parent_id: auto_parents::PARENTS_82C70A52_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3082,7 +3083,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("K3FGu6srmh"),
-        parent_id: super::auto_parents::PARENTS_5CF12085_ID,
+        parent_id: auto_parents::PARENTS_5CF12085_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3093,7 +3094,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("WT9KeU5ruY"),
-        parent_id: super::auto_parents::PARENTS_9BB2671D_ID,
+        parent_id: auto_parents::PARENTS_9BB2671D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3104,7 +3105,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: Some("HR4qHgVjLX"),
-        parent_id: super::auto_parents::PARENTS_6DCC98A5_ID,
+        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3115,7 +3116,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7CE1A133_ID,
+        parent_id: auto_parents::PARENTS_7CE1A133_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3126,7 +3127,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("MyevusrWWe"),
-        parent_id: super::auto_parents::PARENTS_CCBA7939_ID,
+        parent_id: auto_parents::PARENTS_CCBA7939_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3137,7 +3138,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("2HAPpvXiCZ"),
-        parent_id: super::auto_parents::PARENTS_8A8FA156_ID,
+        parent_id: auto_parents::PARENTS_8A8FA156_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3148,7 +3149,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("9tbmsFu7AP"),
-        parent_id: super::auto_parents::PARENTS_EF664FB1_ID,
+        parent_id: auto_parents::PARENTS_EF664FB1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3159,7 +3160,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: None,
         generated_password: Some("7GFMjY4UhJ"),
-        parent_id: super::auto_parents::PARENTS_5CF12085_ID,
+        parent_id: auto_parents::PARENTS_5CF12085_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3170,7 +3171,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_318C97F0_ID,
+        parent_id: auto_parents::PARENTS_318C97F0_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3181,7 +3182,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_7C9612B0_ID,
+        parent_id: auto_parents::PARENTS_7C9612B0_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3192,7 +3193,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("dcQg5zbuvt"),
-        parent_id: super::auto_parents::PARENTS_6DCC98A5_ID,
+        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3203,7 +3204,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_45E1B529_ID,
+        parent_id: auto_parents::PARENTS_45E1B529_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3214,7 +3215,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("MJYHwGW2m6"),
-        parent_id: super::auto_parents::PARENTS_0FE35071_ID,
+        parent_id: auto_parents::PARENTS_0FE35071_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3225,7 +3226,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("AUJMkfzpCi"),
-        parent_id: super::auto_parents::PARENTS_22CB9D46_ID,
+        parent_id: auto_parents::PARENTS_22CB9D46_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3236,7 +3237,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("7cBTNvMt2x"),
-        parent_id: super::auto_parents::PARENTS_5604CE7A_ID,
+        parent_id: auto_parents::PARENTS_5604CE7A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3247,7 +3248,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("xGL95vFnjJ"),
-        parent_id: super::auto_parents::PARENTS_4A006D92_ID,
+        parent_id: auto_parents::PARENTS_4A006D92_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3258,7 +3259,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: Some("FemYDE3CzH"),
-        parent_id: super::auto_parents::PARENTS_05B0C434_ID,
+        parent_id: auto_parents::PARENTS_05B0C434_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3269,7 +3270,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("L6QUgpmCDR"),
-        parent_id: super::auto_parents::PARENTS_83B2AAA7_ID,
+        parent_id: auto_parents::PARENTS_83B2AAA7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3280,7 +3281,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("uXA6PJQKFk"),
-        parent_id: super::auto_parents::PARENTS_58B2AD6C_ID,
+        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3291,7 +3292,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_83B2AAA7_ID,
+        parent_id: auto_parents::PARENTS_83B2AAA7_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3302,7 +3303,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("q3Z46NSS4p"),
-        parent_id: super::auto_parents::PARENTS_8A8FA156_ID,
+        parent_id: auto_parents::PARENTS_8A8FA156_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3313,7 +3314,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("Sy55Yq5Uye"),
-        parent_id: super::auto_parents::PARENTS_8A2AA3CB_ID,
+        parent_id: auto_parents::PARENTS_8A2AA3CB_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3324,7 +3325,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("nXLh6B3v28"),
-        parent_id: super::auto_parents::PARENTS_3A7605CC_ID,
+        parent_id: auto_parents::PARENTS_3A7605CC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3335,7 +3336,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(7),
         generated_password: Some("UE3w2BFwmb"),
-        parent_id: super::auto_parents::PARENTS_FEF57F93_ID,
+        parent_id: auto_parents::PARENTS_FEF57F93_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3346,7 +3347,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_809250A8_ID,
+        parent_id: auto_parents::PARENTS_809250A8_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3357,7 +3358,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("rc7RimcLGM"),
-        parent_id: super::auto_parents::PARENTS_3E8B240D_ID,
+        parent_id: auto_parents::PARENTS_3E8B240D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3368,7 +3369,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("aqRWKrzQ7N"),
-        parent_id: super::auto_parents::PARENTS_921F8B4D_ID,
+        parent_id: auto_parents::PARENTS_921F8B4D_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3379,7 +3380,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("hwHVR7nXQm"),
-        parent_id: super::auto_parents::PARENTS_7220A635_ID,
+        parent_id: auto_parents::PARENTS_7220A635_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3390,7 +3391,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("58RGXhFS4D"),
-        parent_id: super::auto_parents::PARENTS_D5816FA9_ID,
+        parent_id: auto_parents::PARENTS_D5816FA9_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3401,7 +3402,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("dd3eWArFEh"),
-        parent_id: super::auto_parents::PARENTS_65E219C6_ID,
+        parent_id: auto_parents::PARENTS_65E219C6_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3412,7 +3413,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("XHJ3MeW7WT"),
-        parent_id: super::auto_parents::PARENTS_69B86D50_ID,
+        parent_id: auto_parents::PARENTS_69B86D50_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3423,7 +3424,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(8),
         generated_password: Some("FzRGTTEfs4"),
-        parent_id: super::auto_parents::PARENTS_1DDA437A_ID,
+        parent_id: auto_parents::PARENTS_1DDA437A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3434,7 +3435,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("TQvxtaYKCf"),
-        parent_id: super::auto_parents::PARENTS_85556D7F_ID,
+        parent_id: auto_parents::PARENTS_85556D7F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3445,7 +3446,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(10),
         generated_password: Some("7naPWpLxtX"),
-        parent_id: super::auto_parents::PARENTS_CA8EE896_ID,
+        parent_id: auto_parents::PARENTS_CA8EE896_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3456,7 +3457,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(7),
         generated_password: Some("RnhYvvZzAh"),
-        parent_id: super::auto_parents::PARENTS_4471F62F_ID,
+        parent_id: auto_parents::PARENTS_4471F62F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3467,7 +3468,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: Some(8),
         generated_password: Some("22Yf73YsDi"),
-        parent_id: super::auto_parents::PARENTS_CE620F81_ID,
+        parent_id: auto_parents::PARENTS_CE620F81_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3478,7 +3479,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("W565RYX92j"),
-        parent_id: super::auto_parents::PARENTS_6F29CFF1_ID,
+        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3489,7 +3490,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: Some(10),
         generated_password: Some("6U9emvPgFT"),
-        parent_id: super::auto_parents::PARENTS_1E852598_ID,
+        parent_id: auto_parents::PARENTS_1E852598_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3500,7 +3501,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: None,
         generated_password: Some("ib4KfQkEag"),
-        parent_id: super::auto_parents::PARENTS_24940816_ID,
+        parent_id: auto_parents::PARENTS_24940816_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3511,7 +3512,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("QBjtPXrVgb"),
-        parent_id: super::auto_parents::PARENTS_6C1496BD_ID,
+        parent_id: auto_parents::PARENTS_6C1496BD_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3522,7 +3523,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 120,
         grade: None,
         generated_password: Some("PnqcWMkjUN"),
-        parent_id: super::auto_parents::PARENTS_82C70A52_ID,
+        parent_id: auto_parents::PARENTS_82C70A52_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3533,7 +3534,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("BZhYbCRdqn"),
-        parent_id: super::auto_parents::PARENTS_F350F8AE_ID,
+        parent_id: auto_parents::PARENTS_F350F8AE_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3544,7 +3545,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: None,
-        parent_id: super::auto_parents::PARENTS_8A8FA156_ID,
+        parent_id: auto_parents::PARENTS_8A8FA156_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3555,7 +3556,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 60,
         grade: None,
         generated_password: Some("fx5RXVzFYc"),
-        parent_id: super::auto_parents::PARENTS_E08EF35C_ID,
+        parent_id: auto_parents::PARENTS_E08EF35C_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3566,7 +3567,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("JhBFieG2Hx"),
-        parent_id: super::auto_parents::PARENTS_85556D7F_ID,
+        parent_id: auto_parents::PARENTS_85556D7F_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3577,7 +3578,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(7),
         generated_password: Some("KrpwWEHJjq"),
-        parent_id: super::auto_parents::PARENTS_2B0BBEF1_ID,
+        parent_id: auto_parents::PARENTS_2B0BBEF1_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3588,7 +3589,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(10),
         generated_password: Some("YVx86mgpYi"),
-        parent_id: super::auto_parents::PARENTS_24940816_ID,
+        parent_id: auto_parents::PARENTS_24940816_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3599,7 +3600,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("SjXXe8k5LV"),
-        parent_id: super::auto_parents::PARENTS_BA4293CC_ID,
+        parent_id: auto_parents::PARENTS_BA4293CC_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3610,7 +3611,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("k7AkHCJLMJ"),
-        parent_id: super::auto_parents::PARENTS_1DDA437A_ID,
+        parent_id: auto_parents::PARENTS_1DDA437A_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
     Students {
@@ -3621,7 +3622,7 @@ static ROWS: [Students; 258] = [
         max_duration_mins: 90,
         grade: Some(8),
         generated_password: Some("3tGJJznF9Q"),
-        parent_id: super::auto_parents::PARENTS_89959A85_ID,
+        parent_id: auto_parents::PARENTS_89959A85_ID,
         educational_system: Some(EducationalSystemEnum::Igcse),
     },
 ];

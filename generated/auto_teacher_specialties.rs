@@ -3,6 +3,7 @@
 //! Rows of table `teacher_specialties` in primary-key order, and a `pub const` per row named from its primary key.
 use ::et_testdb::fixture::Uuid;
 use super::schema::{EducationalSystemEnum, SubjectEnum, TeacherSpecialties};
+use super::auto_teachers;
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[TeacherSpecialties]] = &[&ROWS];
 /// The number of rows.
@@ -50,84 +51,84 @@ pub const TEACHER_SPECIALTIES_DE607E85_ID: Uuid = Uuid::from_u128(
 static ROWS: [TeacherSpecialties; 12] = [
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_06582FE0_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Physics,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_06C76927_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Chemistry,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_40654B25_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Biology,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_4D14B7BB_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Chemistry,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_56B2FA71_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Math,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_639CC764_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Physics,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_83EA0AC4_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::It,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_8A661B17_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::It,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_9C2E1630_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Physics,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_C247128B_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Biology,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_D8378AF1_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Math,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     TeacherSpecialties {
         id: TEACHER_SPECIALTIES_DE607E85_ID,
-        teacher_id: super::auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         subject: SubjectEnum::Math,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,

@@ -23,7 +23,8 @@
 //! arrays, the name of a `const SLICE_<16 hex>: &[T] = &[…];` of the same file;
 //! and, for a uuid that is the key of an extracted row (the row's own id, or
 //! a one-column foreign key onto a one-uuid primary key), the path of that
-//! row's ID const, such as `super::auto_users::USERS_3F2A9C1B_ID`.
+//! row's ID const, such as `auto_users::USERS_3F2A9C1B_ID` (the
+//! module imported with `use super::{auto_users, …};`).
 //! ID consts are the primary-key value, or a tuple of them for a composite key.
 //!
 //! Why this shape: shared/codegen-costs.md measured it as the cheapest to
@@ -339,10 +340,15 @@ fn runtime(options: &Options) -> TokenStream {
 struct Uses {
     runtime: BTreeSet<&'static str>,
     schema: BTreeSet<String>,
+    /// Other tables' row modules, whose ID consts rows name.
+    modules: BTreeSet<String>,
 }
 
 impl Uses {
-    fn tokens(&self, options: &Options, schema_path: Option<TokenStream>) -> TokenStream {
+    /// The `use` items; `generated` is the path of the `generated` module
+    /// (`super` from a table module), which holds `schema` and the table
+    /// modules. Without it, only runtime types are imported.
+    fn tokens(&self, options: &Options, generated: Option<TokenStream>) -> TokenStream {
         let rt = runtime(options);
         let rt_names = self.runtime.iter().map(|n| ident(n));
         let mut out = if self.runtime.is_empty() {
@@ -350,9 +356,13 @@ impl Uses {
         } else {
             quote!(use #rt::{#(#rt_names),*};)
         };
-        if let Some(path) = schema_path {
+        if let Some(path) = generated {
             if !self.schema.is_empty() {
                 let names = self.schema.iter().map(|n| ident(n));
+                out.extend(quote!(use #path::schema::{#(#names),*};));
+            }
+            if !self.modules.is_empty() {
+                let names = self.modules.iter().map(|n| ident(n));
                 out.extend(quote!(use #path::{#(#names),*};));
             }
         }
@@ -735,7 +745,7 @@ pub fn gen_mod(schema: &Schema, options: &Options) -> Result<String, CodegenErro
 /// Where a table's rows can name the rows they reference: the ID const of
 /// every row whose primary key is one uuid column, by table. A foreign-key
 /// value that is such a row's key is emitted as the path of its ID const
-/// (`super::auto_users::USERS_3F2A9C1B_ID`) instead of a uuid literal: the
+/// (`auto_users::USERS_3F2A9C1B_ID`) instead of a uuid literal: the
 /// rows read as references, and rustc resolves a path more cheaply than it
 /// type-checks and evaluates a `Uuid::from_u128` call.
 #[derive(Default)]
@@ -743,12 +753,19 @@ struct RowNames {
     by_table: BTreeMap<String, BTreeMap<uuid::Uuid, String>>,
     /// Every table's ID const names, in row order (see [`id_names`]).
     in_order: BTreeMap<String, Vec<String>>,
+    /// Every table's row module, `auto_<table>`.
+    modules: BTreeMap<String, String>,
 }
 
 impl RowNames {
     fn new(schema: &Schema, rows: &BTreeMap<String, Vec<Row>>) -> RowNames {
         let mut by_table = BTreeMap::new();
         let mut in_order = BTreeMap::new();
+        let modules = schema
+            .tables
+            .keys()
+            .map(|t| (t.clone(), table_module_name(t)))
+            .collect();
         for (name, table) in &schema.tables {
             if table.primary_key_indexes().is_empty() {
                 continue;
@@ -768,7 +785,11 @@ impl RowNames {
             }
             in_order.insert(name.clone(), names);
         }
-        RowNames { by_table, in_order }
+        RowNames {
+            by_table,
+            in_order,
+            modules,
+        }
     }
 }
 
@@ -814,19 +835,25 @@ struct Refs<'a> {
 }
 
 impl Refs<'_> {
-    fn path(&self, column: usize, value: &uuid::Uuid) -> Option<syn::Expr> {
+    /// The path of the ID const of the row of `value` that column `column`
+    /// names, if that row was extracted: `NAME` or `super::NAME` for the
+    /// table's own rows, `auto_<table>::NAME` (imported) for another's.
+    fn path(&self, column: usize, value: &uuid::Uuid, uses: &mut Uses) -> Option<syn::Expr> {
         let target = self.targets.get(column)?.as_deref()?;
         let name = self.names.by_table.get(target)?.get(value)?;
-        let mut segments: Vec<String> = Vec::with_capacity(4);
-        if self.in_part {
-            segments.push("super".to_owned());
-        }
-        if target != self.table {
-            segments.push("super".to_owned());
-            segments.push(table_module_name(target));
-        }
-        segments.push(name.clone());
-        Some(ast::path_expr(&segments))
+        Some(if target == self.table {
+            if self.in_part {
+                ast::path_expr(&["super", name])
+            } else {
+                ast::path_expr(&[name])
+            }
+        } else {
+            let module = &self.names.modules[target];
+            if !uses.modules.contains(module) {
+                uses.modules.insert(module.clone());
+            }
+            ast::path_expr(&[module, name])
+        })
     }
 }
 
@@ -879,7 +906,7 @@ impl Emitter<'_> {
             };
         }
         if let (Some(refs), Value::Uuid(u)) = (&self.refs, value) {
-            if let Some(path) = refs.path(index, u) {
+            if let Some(path) = refs.path(index, u, uses) {
                 return Ok(wrap(path));
             }
         }
@@ -1217,7 +1244,7 @@ fn gen_table_rows(
                 part_uses.schema.insert(struct_ident.rs.clone());
                 let part_items =
                     gen_rows_static(table, &struct_ident, chunk, &mut part_uses, refs(true))?;
-                let imports = part_uses.tokens(options, Some(quote!(super::super::schema)));
+                let imports = part_uses.tokens(options, Some(quote!(super::super)));
                 let part_doc = format!(
                     " Rows {}–{} of table `{}` (of {}), {order}.",
                     n * per_part + 1,
@@ -1239,7 +1266,7 @@ fn gen_table_rows(
         (mods, quote!(&[#(#refs_to_parts),*]))
     };
 
-    let imports = uses.tokens(options, Some(quote!(super::schema)));
+    let imports = uses.tokens(options, Some(quote!(super)));
     let module_doc = if table.primary_key.is_some() {
         format!(" Rows of table `{table_name_doc}` {order}, and a `pub const` per row named from its primary key.")
     } else {

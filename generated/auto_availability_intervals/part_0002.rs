@@ -3,10 +3,11 @@
 //! Rows 5001–5415 of table `availability_intervals` (of 5415), in primary-key order.
 use ::et_testdb::fixture::Time;
 use super::super::schema::{AvailabilityIntervals, AvailabilityTypeEnum};
+use super::super::auto_users;
 pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EAB5C925_ID,
-        user_id: super::super::auto_users::USERS_8ED50735_ID,
+        user_id: auto_users::USERS_8ED50735_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -14,7 +15,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EAB629ED_ID,
-        user_id: super::super::auto_users::USERS_6242D58B_ID,
+        user_id: auto_users::USERS_6242D58B_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -22,7 +23,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EABF565B_ID,
-        user_id: super::super::auto_users::USERS_E293B3B1_ID,
+        user_id: auto_users::USERS_E293B3B1_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -30,7 +31,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EAC0ECD9_ID,
-        user_id: super::super::auto_users::USERS_D9021E43_ID,
+        user_id: auto_users::USERS_D9021E43_ID,
         day_of_week: 1,
         start_time: Time(64800000000),
         end_time: Time(67500000000),
@@ -38,7 +39,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EAE75F16_ID,
-        user_id: super::super::auto_users::USERS_D161DA64_ID,
+        user_id: auto_users::USERS_D161DA64_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -46,7 +47,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EAF45B5E_ID,
-        user_id: super::super::auto_users::USERS_61934BDB_ID,
+        user_id: auto_users::USERS_61934BDB_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -54,7 +55,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB20787A_ID,
-        user_id: super::super::auto_users::USERS_E844D20A_ID,
+        user_id: auto_users::USERS_E844D20A_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -62,7 +63,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB29FBB3_ID,
-        user_id: super::super::auto_users::USERS_4E91BB23_ID,
+        user_id: auto_users::USERS_4E91BB23_ID,
         day_of_week: 5,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -70,7 +71,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB346EA0_ID,
-        user_id: super::super::auto_users::USERS_C64CEB0B_ID,
+        user_id: auto_users::USERS_C64CEB0B_ID,
         day_of_week: 1,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -78,7 +79,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB4D0A2C_ID,
-        user_id: super::super::auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_163F00E2_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -86,7 +87,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB675655_ID,
-        user_id: super::super::auto_users::USERS_925DEF4D_ID,
+        user_id: auto_users::USERS_925DEF4D_ID,
         day_of_week: 5,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -94,7 +95,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB6CB876_ID,
-        user_id: super::super::auto_users::USERS_6F8838AD_ID,
+        user_id: auto_users::USERS_6F8838AD_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -102,7 +103,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB6EC395_ID,
-        user_id: super::super::auto_users::USERS_C55C6F71_ID,
+        user_id: auto_users::USERS_C55C6F71_ID,
         day_of_week: 2,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -110,7 +111,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB76B24D_ID,
-        user_id: super::super::auto_users::USERS_4422078C_ID,
+        user_id: auto_users::USERS_4422078C_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -118,7 +119,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB88A1BD_ID,
-        user_id: super::super::auto_users::USERS_A995A53B_ID,
+        user_id: auto_users::USERS_A995A53B_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -126,7 +127,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EB91EB4B_ID,
-        user_id: super::super::auto_users::USERS_8A89B15F_ID,
+        user_id: auto_users::USERS_8A89B15F_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -134,7 +135,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EBC432B3_ID,
-        user_id: super::super::auto_users::USERS_3CA10850_ID,
+        user_id: auto_users::USERS_3CA10850_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -142,7 +143,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EBCA7F49_ID,
-        user_id: super::super::auto_users::USERS_612EB758_ID,
+        user_id: auto_users::USERS_612EB758_ID,
         day_of_week: 6,
         start_time: Time(54000000000),
         end_time: Time(56700000000),
@@ -150,7 +151,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EBE0C248_ID,
-        user_id: super::super::auto_users::USERS_6CE91586_ID,
+        user_id: auto_users::USERS_6CE91586_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -158,7 +159,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EBF2E853_ID,
-        user_id: super::super::auto_users::USERS_9E238A30_ID,
+        user_id: auto_users::USERS_9E238A30_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -166,7 +167,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EBF4C669_ID,
-        user_id: super::super::auto_users::USERS_3F36944B_ID,
+        user_id: auto_users::USERS_3F36944B_ID,
         day_of_week: 2,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -174,7 +175,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EBFAF58E_ID,
-        user_id: super::super::auto_users::USERS_1C257350_ID,
+        user_id: auto_users::USERS_1C257350_ID,
         day_of_week: 1,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -182,7 +183,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC1B2DA2_ID,
-        user_id: super::super::auto_users::USERS_925DEF4D_ID,
+        user_id: auto_users::USERS_925DEF4D_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -190,7 +191,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC219379_ID,
-        user_id: super::super::auto_users::USERS_BE8A3FFF_ID,
+        user_id: auto_users::USERS_BE8A3FFF_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -198,7 +199,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC29FD50_ID,
-        user_id: super::super::auto_users::USERS_D877B6D5_ID,
+        user_id: auto_users::USERS_D877B6D5_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -206,7 +207,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC312015_ID,
-        user_id: super::super::auto_users::USERS_257EE26E_ID,
+        user_id: auto_users::USERS_257EE26E_ID,
         day_of_week: 3,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -214,7 +215,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC620D23_ID,
-        user_id: super::super::auto_users::USERS_FB5DBC46_ID,
+        user_id: auto_users::USERS_FB5DBC46_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -222,7 +223,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC64AE5A_ID,
-        user_id: super::super::auto_users::USERS_1F21E4D0_ID,
+        user_id: auto_users::USERS_1F21E4D0_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -230,7 +231,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC7FE222_ID,
-        user_id: super::super::auto_users::USERS_AAC53A2C_ID,
+        user_id: auto_users::USERS_AAC53A2C_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -238,7 +239,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC85F5B1_ID,
-        user_id: super::super::auto_users::USERS_BC0BF104_ID,
+        user_id: auto_users::USERS_BC0BF104_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -246,7 +247,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC8AE8CC_ID,
-        user_id: super::super::auto_users::USERS_C2B55DB0_ID,
+        user_id: auto_users::USERS_C2B55DB0_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -254,7 +255,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC9868C3_ID,
-        user_id: super::super::auto_users::USERS_39434EFA_ID,
+        user_id: auto_users::USERS_39434EFA_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -262,7 +263,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EC9E3859_ID,
-        user_id: super::super::auto_users::USERS_4E91BB23_ID,
+        user_id: auto_users::USERS_4E91BB23_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -270,7 +271,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECA0E43E_ID,
-        user_id: super::super::auto_users::USERS_5F7F1A51_ID,
+        user_id: auto_users::USERS_5F7F1A51_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -278,7 +279,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECA1F4C1_ID,
-        user_id: super::super::auto_users::USERS_A2FDAF0D_ID,
+        user_id: auto_users::USERS_A2FDAF0D_ID,
         day_of_week: 5,
         start_time: Time(68400000000),
         end_time: Time(71100000000),
@@ -286,7 +287,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECC9C751_ID,
-        user_id: super::super::auto_users::USERS_56133F6A_ID,
+        user_id: auto_users::USERS_56133F6A_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -294,7 +295,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECD4D06E_ID,
-        user_id: super::super::auto_users::USERS_3E791889_ID,
+        user_id: auto_users::USERS_3E791889_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -302,7 +303,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECDFDDD7_ID,
-        user_id: super::super::auto_users::USERS_FD443252_ID,
+        user_id: auto_users::USERS_FD443252_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -310,7 +311,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECE01AD2_ID,
-        user_id: super::super::auto_users::USERS_61934BDB_ID,
+        user_id: auto_users::USERS_61934BDB_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -318,7 +319,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECEC23D5_ID,
-        user_id: super::super::auto_users::USERS_2847AEE8_ID,
+        user_id: auto_users::USERS_2847AEE8_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -326,7 +327,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECF044DE_ID,
-        user_id: super::super::auto_users::USERS_FD5F6FCF_ID,
+        user_id: auto_users::USERS_FD5F6FCF_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -334,7 +335,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ECF4AFBD_ID,
-        user_id: super::super::auto_users::USERS_DD6EC659_ID,
+        user_id: auto_users::USERS_DD6EC659_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -342,7 +343,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED06C13F_ID,
-        user_id: super::super::auto_users::USERS_0B6FCD4F_ID,
+        user_id: auto_users::USERS_0B6FCD4F_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -350,7 +351,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED0AF714_ID,
-        user_id: super::super::auto_users::USERS_F8A3B590_ID,
+        user_id: auto_users::USERS_F8A3B590_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -358,7 +359,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED1B9213_ID,
-        user_id: super::super::auto_users::USERS_2C0C03CD_ID,
+        user_id: auto_users::USERS_2C0C03CD_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -366,7 +367,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED1C787B_ID,
-        user_id: super::super::auto_users::USERS_00119540_ID,
+        user_id: auto_users::USERS_00119540_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -374,7 +375,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED21F4C9_ID,
-        user_id: super::super::auto_users::USERS_29834B86_ID,
+        user_id: auto_users::USERS_29834B86_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -382,7 +383,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED23DE31_ID,
-        user_id: super::super::auto_users::USERS_9612BCD2_ID,
+        user_id: auto_users::USERS_9612BCD2_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -390,7 +391,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED2BB4AF_ID,
-        user_id: super::super::auto_users::USERS_CED9CAC6_ID,
+        user_id: auto_users::USERS_CED9CAC6_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -398,7 +399,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED3E24E9_ID,
-        user_id: super::super::auto_users::USERS_6630D170_ID,
+        user_id: auto_users::USERS_6630D170_ID,
         day_of_week: 1,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -406,7 +407,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED44ECE4_ID,
-        user_id: super::super::auto_users::USERS_3919B092_ID,
+        user_id: auto_users::USERS_3919B092_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -414,7 +415,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED6DF790_ID,
-        user_id: super::super::auto_users::USERS_0886BE2F_ID,
+        user_id: auto_users::USERS_0886BE2F_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -422,7 +423,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_ED6E3641_ID,
-        user_id: super::super::auto_users::USERS_808F9F08_ID,
+        user_id: auto_users::USERS_808F9F08_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -430,7 +431,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EDB6AFBF_ID,
-        user_id: super::super::auto_users::USERS_61934BDB_ID,
+        user_id: auto_users::USERS_61934BDB_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -438,7 +439,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EDBA6EAA_ID,
-        user_id: super::super::auto_users::USERS_B86528E4_ID,
+        user_id: auto_users::USERS_B86528E4_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -446,7 +447,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EDBCE1F2_ID,
-        user_id: super::super::auto_users::USERS_03F77F5C_ID,
+        user_id: auto_users::USERS_03F77F5C_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -454,7 +455,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EDBEB09C_ID,
-        user_id: super::super::auto_users::USERS_257EE26E_ID,
+        user_id: auto_users::USERS_257EE26E_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -462,7 +463,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EDEDE05D_ID,
-        user_id: super::super::auto_users::USERS_BF6D18C9_ID,
+        user_id: auto_users::USERS_BF6D18C9_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -470,7 +471,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EDF32562_ID,
-        user_id: super::super::auto_users::USERS_C64CEB0B_ID,
+        user_id: auto_users::USERS_C64CEB0B_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -478,7 +479,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE2615EE_ID,
-        user_id: super::super::auto_users::USERS_D161DA64_ID,
+        user_id: auto_users::USERS_D161DA64_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -486,7 +487,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE2E37E5_ID,
-        user_id: super::super::auto_users::USERS_74AFD2D8_ID,
+        user_id: auto_users::USERS_74AFD2D8_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -494,7 +495,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE3349D2_ID,
-        user_id: super::super::auto_users::USERS_C609F2E5_ID,
+        user_id: auto_users::USERS_C609F2E5_ID,
         day_of_week: 7,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -502,7 +503,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE50EB42_ID,
-        user_id: super::super::auto_users::USERS_29551116_ID,
+        user_id: auto_users::USERS_29551116_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -510,7 +511,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE694D3C_ID,
-        user_id: super::super::auto_users::USERS_74AFD2D8_ID,
+        user_id: auto_users::USERS_74AFD2D8_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -518,7 +519,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE7C2D01_ID,
-        user_id: super::super::auto_users::USERS_C75B1619_ID,
+        user_id: auto_users::USERS_C75B1619_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -526,7 +527,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE8D0304_ID,
-        user_id: super::super::auto_users::USERS_4895BB48_ID,
+        user_id: auto_users::USERS_4895BB48_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -534,7 +535,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EE8FF60B_ID,
-        user_id: super::super::auto_users::USERS_F8F24E9D_ID,
+        user_id: auto_users::USERS_F8F24E9D_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -542,7 +543,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EEB14BBB_ID,
-        user_id: super::super::auto_users::USERS_2E39A18C_ID,
+        user_id: auto_users::USERS_2E39A18C_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -550,7 +551,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EEB3B48E_ID,
-        user_id: super::super::auto_users::USERS_3EB7B6C0_ID,
+        user_id: auto_users::USERS_3EB7B6C0_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -558,7 +559,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EECF855A_ID,
-        user_id: super::super::auto_users::USERS_8CF5B349_ID,
+        user_id: auto_users::USERS_8CF5B349_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -566,7 +567,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EED0EFAE_ID,
-        user_id: super::super::auto_users::USERS_61D35D5B_ID,
+        user_id: auto_users::USERS_61D35D5B_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -574,7 +575,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EED10136_ID,
-        user_id: super::super::auto_users::USERS_6242D58B_ID,
+        user_id: auto_users::USERS_6242D58B_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -582,7 +583,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EEDC0F3C_ID,
-        user_id: super::super::auto_users::USERS_3F36944B_ID,
+        user_id: auto_users::USERS_3F36944B_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -590,7 +591,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EEE09FD6_ID,
-        user_id: super::super::auto_users::USERS_47E6500D_ID,
+        user_id: auto_users::USERS_47E6500D_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -598,7 +599,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF0A592D_ID,
-        user_id: super::super::auto_users::USERS_4422078C_ID,
+        user_id: auto_users::USERS_4422078C_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -606,7 +607,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF0B0957_ID,
-        user_id: super::super::auto_users::USERS_C64CEB0B_ID,
+        user_id: auto_users::USERS_C64CEB0B_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -614,7 +615,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF0B5053_ID,
-        user_id: super::super::auto_users::USERS_8B94D069_ID,
+        user_id: auto_users::USERS_8B94D069_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -622,7 +623,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF185744_ID,
-        user_id: super::super::auto_users::USERS_A7526940_ID,
+        user_id: auto_users::USERS_A7526940_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -630,7 +631,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF270901_ID,
-        user_id: super::super::auto_users::USERS_54DAB05C_ID,
+        user_id: auto_users::USERS_54DAB05C_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -638,7 +639,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF314B1E_ID,
-        user_id: super::super::auto_users::USERS_56133F6A_ID,
+        user_id: auto_users::USERS_56133F6A_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -646,7 +647,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF3CFB24_ID,
-        user_id: super::super::auto_users::USERS_E6511945_ID,
+        user_id: auto_users::USERS_E6511945_ID,
         day_of_week: 5,
         start_time: Time(68400000000),
         end_time: Time(71100000000),
@@ -654,7 +655,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF44636F_ID,
-        user_id: super::super::auto_users::USERS_EF688C2B_ID,
+        user_id: auto_users::USERS_EF688C2B_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -662,7 +663,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF52706E_ID,
-        user_id: super::super::auto_users::USERS_3CA10850_ID,
+        user_id: auto_users::USERS_3CA10850_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -670,7 +671,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF5F9E31_ID,
-        user_id: super::super::auto_users::USERS_7A279D9D_ID,
+        user_id: auto_users::USERS_7A279D9D_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -678,7 +679,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF676041_ID,
-        user_id: super::super::auto_users::USERS_CBC87208_ID,
+        user_id: auto_users::USERS_CBC87208_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -686,7 +687,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF6C8D78_ID,
-        user_id: super::super::auto_users::USERS_2847AEE8_ID,
+        user_id: auto_users::USERS_2847AEE8_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -694,7 +695,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF779FF5_ID,
-        user_id: super::super::auto_users::USERS_8AB569DA_ID,
+        user_id: auto_users::USERS_8AB569DA_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -702,7 +703,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF813524_ID,
-        user_id: super::super::auto_users::USERS_581967C7_ID,
+        user_id: auto_users::USERS_581967C7_ID,
         day_of_week: 5,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -710,7 +711,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF948A7A_ID,
-        user_id: super::super::auto_users::USERS_2847AEE8_ID,
+        user_id: auto_users::USERS_2847AEE8_ID,
         day_of_week: 4,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -718,7 +719,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EF969F60_ID,
-        user_id: super::super::auto_users::USERS_FE7C5501_ID,
+        user_id: auto_users::USERS_FE7C5501_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -726,7 +727,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFA42522_ID,
-        user_id: super::super::auto_users::USERS_2D4152FA_ID,
+        user_id: auto_users::USERS_2D4152FA_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -734,7 +735,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFB8BFA8_ID,
-        user_id: super::super::auto_users::USERS_C64CEB0B_ID,
+        user_id: auto_users::USERS_C64CEB0B_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -742,7 +743,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFCA2476_ID,
-        user_id: super::super::auto_users::USERS_3D165974_ID,
+        user_id: auto_users::USERS_3D165974_ID,
         day_of_week: 5,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -750,7 +751,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFCB95EA_ID,
-        user_id: super::super::auto_users::USERS_61D35D5B_ID,
+        user_id: auto_users::USERS_61D35D5B_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -758,7 +759,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFD15824_ID,
-        user_id: super::super::auto_users::USERS_E842CB43_ID,
+        user_id: auto_users::USERS_E842CB43_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -766,7 +767,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFD9A405_ID,
-        user_id: super::super::auto_users::USERS_33C576BA_ID,
+        user_id: auto_users::USERS_33C576BA_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -774,7 +775,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFE23F7A_ID,
-        user_id: super::super::auto_users::USERS_830313BC_ID,
+        user_id: auto_users::USERS_830313BC_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -782,7 +783,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFE4B50D_ID,
-        user_id: super::super::auto_users::USERS_2E39A18C_ID,
+        user_id: auto_users::USERS_2E39A18C_ID,
         day_of_week: 5,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -790,7 +791,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_EFF11EC5_ID,
-        user_id: super::super::auto_users::USERS_3F36944B_ID,
+        user_id: auto_users::USERS_3F36944B_ID,
         day_of_week: 7,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -798,7 +799,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F003E195_ID,
-        user_id: super::super::auto_users::USERS_0E89C804_ID,
+        user_id: auto_users::USERS_0E89C804_ID,
         day_of_week: 4,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -806,7 +807,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0058F86_ID,
-        user_id: super::super::auto_users::USERS_3EB7B6C0_ID,
+        user_id: auto_users::USERS_3EB7B6C0_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -814,7 +815,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0126664_ID,
-        user_id: super::super::auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_163F00E2_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -822,7 +823,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F023BF92_ID,
-        user_id: super::super::auto_users::USERS_B2300595_ID,
+        user_id: auto_users::USERS_B2300595_ID,
         day_of_week: 5,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -830,7 +831,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F032188C_ID,
-        user_id: super::super::auto_users::USERS_B952B652_ID,
+        user_id: auto_users::USERS_B952B652_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -838,7 +839,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0355092_ID,
-        user_id: super::super::auto_users::USERS_983F1397_ID,
+        user_id: auto_users::USERS_983F1397_ID,
         day_of_week: 1,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -846,7 +847,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F036AA42_ID,
-        user_id: super::super::auto_users::USERS_EFB2FCB8_ID,
+        user_id: auto_users::USERS_EFB2FCB8_ID,
         day_of_week: 2,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -854,7 +855,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F03A3E82_ID,
-        user_id: super::super::auto_users::USERS_F9B78739_ID,
+        user_id: auto_users::USERS_F9B78739_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -862,7 +863,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F067CDEC_ID,
-        user_id: super::super::auto_users::USERS_1F5A6A45_ID,
+        user_id: auto_users::USERS_1F5A6A45_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -870,7 +871,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F06D5EC8_ID,
-        user_id: super::super::auto_users::USERS_F81D6534_ID,
+        user_id: auto_users::USERS_F81D6534_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -878,7 +879,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F071F578_ID,
-        user_id: super::super::auto_users::USERS_1BA7B4AC_ID,
+        user_id: auto_users::USERS_1BA7B4AC_ID,
         day_of_week: 7,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -886,7 +887,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F09F3503_ID,
-        user_id: super::super::auto_users::USERS_2C0C03CD_ID,
+        user_id: auto_users::USERS_2C0C03CD_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -894,7 +895,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0A6FB1A_ID,
-        user_id: super::super::auto_users::USERS_9CDC0217_ID,
+        user_id: auto_users::USERS_9CDC0217_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -902,7 +903,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0B5E070_ID,
-        user_id: super::super::auto_users::USERS_969761C4_ID,
+        user_id: auto_users::USERS_969761C4_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -910,7 +911,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0C1F2B7_ID,
-        user_id: super::super::auto_users::USERS_D21C4163_ID,
+        user_id: auto_users::USERS_D21C4163_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -918,7 +919,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0D7F60F_ID,
-        user_id: super::super::auto_users::USERS_1DA1C1A8_ID,
+        user_id: auto_users::USERS_1DA1C1A8_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -926,7 +927,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0F854B2_ID,
-        user_id: super::super::auto_users::USERS_DD6EC659_ID,
+        user_id: auto_users::USERS_DD6EC659_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -934,7 +935,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F0FADD6C_ID,
-        user_id: super::super::auto_users::USERS_552AB6C5_ID,
+        user_id: auto_users::USERS_552AB6C5_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -942,7 +943,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F103CB9E_ID,
-        user_id: super::super::auto_users::USERS_F9B78739_ID,
+        user_id: auto_users::USERS_F9B78739_ID,
         day_of_week: 4,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -950,7 +951,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F10CF4A3_ID,
-        user_id: super::super::auto_users::USERS_4A397D98_ID,
+        user_id: auto_users::USERS_4A397D98_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -958,7 +959,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1258B43_ID,
-        user_id: super::super::auto_users::USERS_AEBDE27D_ID,
+        user_id: auto_users::USERS_AEBDE27D_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -966,7 +967,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F12688FF_ID,
-        user_id: super::super::auto_users::USERS_9901ACAE_ID,
+        user_id: auto_users::USERS_9901ACAE_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -974,7 +975,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F12CC36B_ID,
-        user_id: super::super::auto_users::USERS_137A6B38_ID,
+        user_id: auto_users::USERS_137A6B38_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -982,7 +983,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F131E37F_ID,
-        user_id: super::super::auto_users::USERS_03414B06_ID,
+        user_id: auto_users::USERS_03414B06_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -990,7 +991,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1375DA0_ID,
-        user_id: super::super::auto_users::USERS_EF688C2B_ID,
+        user_id: auto_users::USERS_EF688C2B_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -998,7 +999,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F147F734_ID,
-        user_id: super::super::auto_users::USERS_C75B1619_ID,
+        user_id: auto_users::USERS_C75B1619_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -1006,7 +1007,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F14B6D9E_ID,
-        user_id: super::super::auto_users::USERS_03414B06_ID,
+        user_id: auto_users::USERS_03414B06_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1014,7 +1015,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F16623AE_ID,
-        user_id: super::super::auto_users::USERS_5023CEB5_ID,
+        user_id: auto_users::USERS_5023CEB5_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1022,7 +1023,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F18A51ED_ID,
-        user_id: super::super::auto_users::USERS_4AF56CCA_ID,
+        user_id: auto_users::USERS_4AF56CCA_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1030,7 +1031,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1937069_ID,
-        user_id: super::super::auto_users::USERS_9901ACAE_ID,
+        user_id: auto_users::USERS_9901ACAE_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1038,7 +1039,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F19A0183_ID,
-        user_id: super::super::auto_users::USERS_2864AF19_ID,
+        user_id: auto_users::USERS_2864AF19_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1046,7 +1047,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1A314E9_ID,
-        user_id: super::super::auto_users::USERS_C55C6F71_ID,
+        user_id: auto_users::USERS_C55C6F71_ID,
         day_of_week: 2,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1054,7 +1055,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1B6B1E9_ID,
-        user_id: super::super::auto_users::USERS_B04A48BD_ID,
+        user_id: auto_users::USERS_B04A48BD_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1062,7 +1063,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1BF31AF_ID,
-        user_id: super::super::auto_users::USERS_4F3235A2_ID,
+        user_id: auto_users::USERS_4F3235A2_ID,
         day_of_week: 3,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1070,7 +1071,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1C3188B_ID,
-        user_id: super::super::auto_users::USERS_B132631C_ID,
+        user_id: auto_users::USERS_B132631C_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1078,7 +1079,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1D08986_ID,
-        user_id: super::super::auto_users::USERS_6BD12D6D_ID,
+        user_id: auto_users::USERS_6BD12D6D_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1086,7 +1087,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1ED7387_ID,
-        user_id: super::super::auto_users::USERS_C97EEF6A_ID,
+        user_id: auto_users::USERS_C97EEF6A_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1094,7 +1095,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F1F0463A_ID,
-        user_id: super::super::auto_users::USERS_B952B652_ID,
+        user_id: auto_users::USERS_B952B652_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1102,7 +1103,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F20B2A7D_ID,
-        user_id: super::super::auto_users::USERS_4BD08F00_ID,
+        user_id: auto_users::USERS_4BD08F00_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -1110,7 +1111,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F22B428F_ID,
-        user_id: super::super::auto_users::USERS_8C8457C1_ID,
+        user_id: auto_users::USERS_8C8457C1_ID,
         day_of_week: 7,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1118,7 +1119,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F22DFBA4_ID,
-        user_id: super::super::auto_users::USERS_4895BB48_ID,
+        user_id: auto_users::USERS_4895BB48_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1126,7 +1127,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2466C2B_ID,
-        user_id: super::super::auto_users::USERS_F8A3B590_ID,
+        user_id: auto_users::USERS_F8A3B590_ID,
         day_of_week: 6,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -1134,7 +1135,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F262A6A9_ID,
-        user_id: super::super::auto_users::USERS_925DEF4D_ID,
+        user_id: auto_users::USERS_925DEF4D_ID,
         day_of_week: 6,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1142,7 +1143,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F26B5FE0_ID,
-        user_id: super::super::auto_users::USERS_56133F6A_ID,
+        user_id: auto_users::USERS_56133F6A_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1150,7 +1151,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F275DA93_ID,
-        user_id: super::super::auto_users::USERS_89CD605B_ID,
+        user_id: auto_users::USERS_89CD605B_ID,
         day_of_week: 5,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -1158,7 +1159,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F279209C_ID,
-        user_id: super::super::auto_users::USERS_26571C5E_ID,
+        user_id: auto_users::USERS_26571C5E_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1166,7 +1167,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F27DF9C0_ID,
-        user_id: super::super::auto_users::USERS_39434EFA_ID,
+        user_id: auto_users::USERS_39434EFA_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1174,7 +1175,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F280B3A7_ID,
-        user_id: super::super::auto_users::USERS_4273EB12_ID,
+        user_id: auto_users::USERS_4273EB12_ID,
         day_of_week: 4,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1182,7 +1183,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2883034_ID,
-        user_id: super::super::auto_users::USERS_202E6173_ID,
+        user_id: auto_users::USERS_202E6173_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1190,7 +1191,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F289650A_ID,
-        user_id: super::super::auto_users::USERS_9685A0D0_ID,
+        user_id: auto_users::USERS_9685A0D0_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1198,7 +1199,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2AA087C_ID,
-        user_id: super::super::auto_users::USERS_8CF5B349_ID,
+        user_id: auto_users::USERS_8CF5B349_ID,
         day_of_week: 3,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1206,7 +1207,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2B8FC95_ID,
-        user_id: super::super::auto_users::USERS_6630D170_ID,
+        user_id: auto_users::USERS_6630D170_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1214,7 +1215,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2D5FE67_ID,
-        user_id: super::super::auto_users::USERS_C609F2E5_ID,
+        user_id: auto_users::USERS_C609F2E5_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1222,7 +1223,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2DA5AEA_ID,
-        user_id: super::super::auto_users::USERS_098EDFDE_ID,
+        user_id: auto_users::USERS_098EDFDE_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1230,7 +1231,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2DC981C_ID,
-        user_id: super::super::auto_users::USERS_27A93383_ID,
+        user_id: auto_users::USERS_27A93383_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -1238,7 +1239,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2DCC65D_ID,
-        user_id: super::super::auto_users::USERS_8334A3EA_ID,
+        user_id: auto_users::USERS_8334A3EA_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1246,7 +1247,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2DD1ED5_ID,
-        user_id: super::super::auto_users::USERS_E58D1842_ID,
+        user_id: auto_users::USERS_E58D1842_ID,
         day_of_week: 7,
         start_time: Time(64800000000),
         end_time: Time(67500000000),
@@ -1254,7 +1255,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2E9EFB8_ID,
-        user_id: super::super::auto_users::USERS_4422078C_ID,
+        user_id: auto_users::USERS_4422078C_ID,
         day_of_week: 2,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -1262,7 +1263,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F2F4F539_ID,
-        user_id: super::super::auto_users::USERS_4AF56CCA_ID,
+        user_id: auto_users::USERS_4AF56CCA_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1270,7 +1271,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3347D35_ID,
-        user_id: super::super::auto_users::USERS_42E27745_ID,
+        user_id: auto_users::USERS_42E27745_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -1278,7 +1279,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3459FB3_ID,
-        user_id: super::super::auto_users::USERS_8D169030_ID,
+        user_id: auto_users::USERS_8D169030_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1286,7 +1287,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F363A68B_ID,
-        user_id: super::super::auto_users::USERS_202E6173_ID,
+        user_id: auto_users::USERS_202E6173_ID,
         day_of_week: 7,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1294,7 +1295,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3640D47_ID,
-        user_id: super::super::auto_users::USERS_E26CF80A_ID,
+        user_id: auto_users::USERS_E26CF80A_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1302,7 +1303,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3827079_ID,
-        user_id: super::super::auto_users::USERS_36CF45AF_ID,
+        user_id: auto_users::USERS_36CF45AF_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1310,7 +1311,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F385BD31_ID,
-        user_id: super::super::auto_users::USERS_B2300595_ID,
+        user_id: auto_users::USERS_B2300595_ID,
         day_of_week: 4,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1318,7 +1319,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F38BF9AA_ID,
-        user_id: super::super::auto_users::USERS_2A7D74B6_ID,
+        user_id: auto_users::USERS_2A7D74B6_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1326,7 +1327,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F38CC693_ID,
-        user_id: super::super::auto_users::USERS_098EDFDE_ID,
+        user_id: auto_users::USERS_098EDFDE_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1334,7 +1335,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F390377C_ID,
-        user_id: super::super::auto_users::USERS_1B548173_ID,
+        user_id: auto_users::USERS_1B548173_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1342,7 +1343,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3905BE9_ID,
-        user_id: super::super::auto_users::USERS_04207A50_ID,
+        user_id: auto_users::USERS_04207A50_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1350,7 +1351,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F39A5185_ID,
-        user_id: super::super::auto_users::USERS_69CD645F_ID,
+        user_id: auto_users::USERS_69CD645F_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1358,7 +1359,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3D02B91_ID,
-        user_id: super::super::auto_users::USERS_8BF13A99_ID,
+        user_id: auto_users::USERS_8BF13A99_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1366,7 +1367,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F3DCA17D_ID,
-        user_id: super::super::auto_users::USERS_1F21E4D0_ID,
+        user_id: auto_users::USERS_1F21E4D0_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1374,7 +1375,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F40A9356_ID,
-        user_id: super::super::auto_users::USERS_1F21E4D0_ID,
+        user_id: auto_users::USERS_1F21E4D0_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1382,7 +1383,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F40CDBA5_ID,
-        user_id: super::super::auto_users::USERS_BC6F75B7_ID,
+        user_id: auto_users::USERS_BC6F75B7_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1390,7 +1391,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F40DB975_ID,
-        user_id: super::super::auto_users::USERS_36CF45AF_ID,
+        user_id: auto_users::USERS_36CF45AF_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1398,7 +1399,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F40F8501_ID,
-        user_id: super::super::auto_users::USERS_45F2D8C0_ID,
+        user_id: auto_users::USERS_45F2D8C0_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1406,7 +1407,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4247F0A_ID,
-        user_id: super::super::auto_users::USERS_1F21E4D0_ID,
+        user_id: auto_users::USERS_1F21E4D0_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1414,7 +1415,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F43657B7_ID,
-        user_id: super::super::auto_users::USERS_67C00A01_ID,
+        user_id: auto_users::USERS_67C00A01_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1422,7 +1423,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F43DE084_ID,
-        user_id: super::super::auto_users::USERS_04207A50_ID,
+        user_id: auto_users::USERS_04207A50_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1430,7 +1431,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F43F16C1_ID,
-        user_id: super::super::auto_users::USERS_A995A53B_ID,
+        user_id: auto_users::USERS_A995A53B_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1438,7 +1439,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F445C211_ID,
-        user_id: super::super::auto_users::USERS_00119540_ID,
+        user_id: auto_users::USERS_00119540_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1446,7 +1447,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F459E666_ID,
-        user_id: super::super::auto_users::USERS_8D5DE2A5_ID,
+        user_id: auto_users::USERS_8D5DE2A5_ID,
         day_of_week: 4,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1454,7 +1455,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F45FB4F0_ID,
-        user_id: super::super::auto_users::USERS_775F8DE5_ID,
+        user_id: auto_users::USERS_775F8DE5_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1462,7 +1463,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F460A751_ID,
-        user_id: super::super::auto_users::USERS_A2ADC5BC_ID,
+        user_id: auto_users::USERS_A2ADC5BC_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1470,7 +1471,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F48A9B40_ID,
-        user_id: super::super::auto_users::USERS_56133F6A_ID,
+        user_id: auto_users::USERS_56133F6A_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -1478,7 +1479,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F48FC52A_ID,
-        user_id: super::super::auto_users::USERS_B90F7B06_ID,
+        user_id: auto_users::USERS_B90F7B06_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1486,7 +1487,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F493FBBA_ID,
-        user_id: super::super::auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_163F00E2_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1494,7 +1495,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4A98B79_ID,
-        user_id: super::super::auto_users::USERS_112A3599_ID,
+        user_id: auto_users::USERS_112A3599_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -1502,7 +1503,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4AF2763_ID,
-        user_id: super::super::auto_users::USERS_AF716174_ID,
+        user_id: auto_users::USERS_AF716174_ID,
         day_of_week: 6,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1510,7 +1511,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4AFB40F_ID,
-        user_id: super::super::auto_users::USERS_5F99E998_ID,
+        user_id: auto_users::USERS_5F99E998_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -1518,7 +1519,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4B58D19_ID,
-        user_id: super::super::auto_users::USERS_3EB7B6C0_ID,
+        user_id: auto_users::USERS_3EB7B6C0_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1526,7 +1527,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4E76760_ID,
-        user_id: super::super::auto_users::USERS_BF6D18C9_ID,
+        user_id: auto_users::USERS_BF6D18C9_ID,
         day_of_week: 3,
         start_time: Time(57600000000),
         end_time: Time(60300000000),
@@ -1534,7 +1535,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4F58867_ID,
-        user_id: super::super::auto_users::USERS_AEBDE27D_ID,
+        user_id: auto_users::USERS_AEBDE27D_ID,
         day_of_week: 2,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1542,7 +1543,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F4FA2D59_ID,
-        user_id: super::super::auto_users::USERS_AF716174_ID,
+        user_id: auto_users::USERS_AF716174_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1550,7 +1551,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F506D90F_ID,
-        user_id: super::super::auto_users::USERS_42E27745_ID,
+        user_id: auto_users::USERS_42E27745_ID,
         day_of_week: 2,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -1558,7 +1559,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F511A42B_ID,
-        user_id: super::super::auto_users::USERS_3D445F3D_ID,
+        user_id: auto_users::USERS_3D445F3D_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1566,7 +1567,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F531988B_ID,
-        user_id: super::super::auto_users::USERS_FCE29567_ID,
+        user_id: auto_users::USERS_FCE29567_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1574,7 +1575,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F543600E_ID,
-        user_id: super::super::auto_users::USERS_9CDC0217_ID,
+        user_id: auto_users::USERS_9CDC0217_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1582,7 +1583,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F55EAB6A_ID,
-        user_id: super::super::auto_users::USERS_DF31BB18_ID,
+        user_id: auto_users::USERS_DF31BB18_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1590,7 +1591,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5610D66_ID,
-        user_id: super::super::auto_users::USERS_AAC53A2C_ID,
+        user_id: auto_users::USERS_AAC53A2C_ID,
         day_of_week: 5,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1598,7 +1599,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5610EBA_ID,
-        user_id: super::super::auto_users::USERS_E58D1842_ID,
+        user_id: auto_users::USERS_E58D1842_ID,
         day_of_week: 1,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -1606,7 +1607,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F58826B1_ID,
-        user_id: super::super::auto_users::USERS_E844D20A_ID,
+        user_id: auto_users::USERS_E844D20A_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1614,7 +1615,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F59AEA4E_ID,
-        user_id: super::super::auto_users::USERS_B0667102_ID,
+        user_id: auto_users::USERS_B0667102_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -1622,7 +1623,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5A0F45F_ID,
-        user_id: super::super::auto_users::USERS_8201311E_ID,
+        user_id: auto_users::USERS_8201311E_ID,
         day_of_week: 6,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1630,7 +1631,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5A5B8F3_ID,
-        user_id: super::super::auto_users::USERS_0805BC52_ID,
+        user_id: auto_users::USERS_0805BC52_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1638,7 +1639,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5D225A9_ID,
-        user_id: super::super::auto_users::USERS_6630D170_ID,
+        user_id: auto_users::USERS_6630D170_ID,
         day_of_week: 3,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1646,7 +1647,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5DBE4F9_ID,
-        user_id: super::super::auto_users::USERS_8F6E02B9_ID,
+        user_id: auto_users::USERS_8F6E02B9_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1654,7 +1655,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5E02B48_ID,
-        user_id: super::super::auto_users::USERS_631A084F_ID,
+        user_id: auto_users::USERS_631A084F_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1662,7 +1663,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5ED42B0_ID,
-        user_id: super::super::auto_users::USERS_137A6B38_ID,
+        user_id: auto_users::USERS_137A6B38_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1670,7 +1671,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5F148B7_ID,
-        user_id: super::super::auto_users::USERS_F8A3B590_ID,
+        user_id: auto_users::USERS_F8A3B590_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -1678,7 +1679,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5F7F39E_ID,
-        user_id: super::super::auto_users::USERS_89CD605B_ID,
+        user_id: auto_users::USERS_89CD605B_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1686,7 +1687,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5FADE7F_ID,
-        user_id: super::super::auto_users::USERS_61934BDB_ID,
+        user_id: auto_users::USERS_61934BDB_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1694,7 +1695,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F5FF315B_ID,
-        user_id: super::super::auto_users::USERS_8334A3EA_ID,
+        user_id: auto_users::USERS_8334A3EA_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1702,7 +1703,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6004711_ID,
-        user_id: super::super::auto_users::USERS_CED9CAC6_ID,
+        user_id: auto_users::USERS_CED9CAC6_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1710,7 +1711,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F62A2056_ID,
-        user_id: super::super::auto_users::USERS_8201311E_ID,
+        user_id: auto_users::USERS_8201311E_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1718,7 +1719,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6332572_ID,
-        user_id: super::super::auto_users::USERS_EFB2FCB8_ID,
+        user_id: auto_users::USERS_EFB2FCB8_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1726,7 +1727,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6336EF8_ID,
-        user_id: super::super::auto_users::USERS_A2FDAF0D_ID,
+        user_id: auto_users::USERS_A2FDAF0D_ID,
         day_of_week: 3,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1734,7 +1735,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F635520D_ID,
-        user_id: super::super::auto_users::USERS_8CF5B349_ID,
+        user_id: auto_users::USERS_8CF5B349_ID,
         day_of_week: 7,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1742,7 +1743,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6497AD7_ID,
-        user_id: super::super::auto_users::USERS_552AB6C5_ID,
+        user_id: auto_users::USERS_552AB6C5_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1750,7 +1751,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F65D8BEA_ID,
-        user_id: super::super::auto_users::USERS_29551116_ID,
+        user_id: auto_users::USERS_29551116_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1758,7 +1759,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F66108E6_ID,
-        user_id: super::super::auto_users::USERS_29551116_ID,
+        user_id: auto_users::USERS_29551116_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1766,7 +1767,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F66AE3AC_ID,
-        user_id: super::super::auto_users::USERS_6616F502_ID,
+        user_id: auto_users::USERS_6616F502_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1774,7 +1775,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F67A4EB3_ID,
-        user_id: super::super::auto_users::USERS_58B61E13_ID,
+        user_id: auto_users::USERS_58B61E13_ID,
         day_of_week: 6,
         start_time: Time(54000000000),
         end_time: Time(56700000000),
@@ -1782,7 +1783,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F69BDAEB_ID,
-        user_id: super::super::auto_users::USERS_39434EFA_ID,
+        user_id: auto_users::USERS_39434EFA_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1790,7 +1791,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6AD1E1F_ID,
-        user_id: super::super::auto_users::USERS_A7B4FCC7_ID,
+        user_id: auto_users::USERS_A7B4FCC7_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1798,7 +1799,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6B1C2F6_ID,
-        user_id: super::super::auto_users::USERS_3F0FA386_ID,
+        user_id: auto_users::USERS_3F0FA386_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1806,7 +1807,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6B6ED99_ID,
-        user_id: super::super::auto_users::USERS_9E2CCA63_ID,
+        user_id: auto_users::USERS_9E2CCA63_ID,
         day_of_week: 1,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1814,7 +1815,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6C84FE9_ID,
-        user_id: super::super::auto_users::USERS_27A93383_ID,
+        user_id: auto_users::USERS_27A93383_ID,
         day_of_week: 7,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -1822,7 +1823,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6D936AE_ID,
-        user_id: super::super::auto_users::USERS_AF716174_ID,
+        user_id: auto_users::USERS_AF716174_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1830,7 +1831,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6E2E872_ID,
-        user_id: super::super::auto_users::USERS_C55C6F71_ID,
+        user_id: auto_users::USERS_C55C6F71_ID,
         day_of_week: 4,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -1838,7 +1839,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6E6284A_ID,
-        user_id: super::super::auto_users::USERS_D60CD018_ID,
+        user_id: auto_users::USERS_D60CD018_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1846,7 +1847,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6E94636_ID,
-        user_id: super::super::auto_users::USERS_38F3EFB7_ID,
+        user_id: auto_users::USERS_38F3EFB7_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1854,7 +1855,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F6FF2082_ID,
-        user_id: super::super::auto_users::USERS_F8A3B590_ID,
+        user_id: auto_users::USERS_F8A3B590_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -1862,7 +1863,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F70C58C7_ID,
-        user_id: super::super::auto_users::USERS_5F7F1A51_ID,
+        user_id: auto_users::USERS_5F7F1A51_ID,
         day_of_week: 6,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1870,7 +1871,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F714E483_ID,
-        user_id: super::super::auto_users::USERS_5023CEB5_ID,
+        user_id: auto_users::USERS_5023CEB5_ID,
         day_of_week: 2,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -1878,7 +1879,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F71540AA_ID,
-        user_id: super::super::auto_users::USERS_6BD12D6D_ID,
+        user_id: auto_users::USERS_6BD12D6D_ID,
         day_of_week: 7,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1886,7 +1887,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F742676E_ID,
-        user_id: super::super::auto_users::USERS_8E75C6E6_ID,
+        user_id: auto_users::USERS_8E75C6E6_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1894,7 +1895,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F756E2C1_ID,
-        user_id: super::super::auto_users::USERS_FCE29567_ID,
+        user_id: auto_users::USERS_FCE29567_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1902,7 +1903,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F77A6695_ID,
-        user_id: super::super::auto_users::USERS_7675988E_ID,
+        user_id: auto_users::USERS_7675988E_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1910,7 +1911,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F78A031D_ID,
-        user_id: super::super::auto_users::USERS_1CAED36D_ID,
+        user_id: auto_users::USERS_1CAED36D_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1918,7 +1919,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F79051CE_ID,
-        user_id: super::super::auto_users::USERS_F81D6534_ID,
+        user_id: auto_users::USERS_F81D6534_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1926,7 +1927,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F7A6C480_ID,
-        user_id: super::super::auto_users::USERS_36CF45AF_ID,
+        user_id: auto_users::USERS_36CF45AF_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1934,7 +1935,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F7C11D26_ID,
-        user_id: super::super::auto_users::USERS_137A6B38_ID,
+        user_id: auto_users::USERS_137A6B38_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -1942,7 +1943,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F7D2B263_ID,
-        user_id: super::super::auto_users::USERS_85D7A552_ID,
+        user_id: auto_users::USERS_85D7A552_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -1950,7 +1951,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F7E9A850_ID,
-        user_id: super::super::auto_users::USERS_DC114018_ID,
+        user_id: auto_users::USERS_DC114018_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -1958,7 +1959,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F81A0057_ID,
-        user_id: super::super::auto_users::USERS_FCE29567_ID,
+        user_id: auto_users::USERS_FCE29567_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1966,7 +1967,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F82CD1CE_ID,
-        user_id: super::super::auto_users::USERS_FCE29567_ID,
+        user_id: auto_users::USERS_FCE29567_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -1974,7 +1975,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8342D0A_ID,
-        user_id: super::super::auto_users::USERS_D6AF85A7_ID,
+        user_id: auto_users::USERS_D6AF85A7_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1982,7 +1983,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F835884F_ID,
-        user_id: super::super::auto_users::USERS_CBC87208_ID,
+        user_id: auto_users::USERS_CBC87208_ID,
         day_of_week: 7,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -1990,7 +1991,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F83940D6_ID,
-        user_id: super::super::auto_users::USERS_B86528E4_ID,
+        user_id: auto_users::USERS_B86528E4_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -1998,7 +1999,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F83EE87A_ID,
-        user_id: super::super::auto_users::USERS_4BD08F00_ID,
+        user_id: auto_users::USERS_4BD08F00_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2006,7 +2007,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F83EF954_ID,
-        user_id: super::super::auto_users::USERS_5DE77B2D_ID,
+        user_id: auto_users::USERS_5DE77B2D_ID,
         day_of_week: 2,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2014,7 +2015,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F846BF98_ID,
-        user_id: super::super::auto_users::USERS_D8351423_ID,
+        user_id: auto_users::USERS_D8351423_ID,
         day_of_week: 2,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2022,7 +2023,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F852A2FB_ID,
-        user_id: super::super::auto_users::USERS_6C51DE6A_ID,
+        user_id: auto_users::USERS_6C51DE6A_ID,
         day_of_week: 4,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2030,7 +2031,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F860504A_ID,
-        user_id: super::super::auto_users::USERS_415D53A2_ID,
+        user_id: auto_users::USERS_415D53A2_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2038,7 +2039,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F86B6862_ID,
-        user_id: super::super::auto_users::USERS_FCE29567_ID,
+        user_id: auto_users::USERS_FCE29567_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2046,7 +2047,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F878B0ED_ID,
-        user_id: super::super::auto_users::USERS_AE371DBA_ID,
+        user_id: auto_users::USERS_AE371DBA_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2054,7 +2055,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F87BC284_ID,
-        user_id: super::super::auto_users::USERS_FD443252_ID,
+        user_id: auto_users::USERS_FD443252_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2062,7 +2063,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F88A87C2_ID,
-        user_id: super::super::auto_users::USERS_E293B3B1_ID,
+        user_id: auto_users::USERS_E293B3B1_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2070,7 +2071,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F88D52D0_ID,
-        user_id: super::super::auto_users::USERS_DC672D47_ID,
+        user_id: auto_users::USERS_DC672D47_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2078,7 +2079,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8B14DB2_ID,
-        user_id: super::super::auto_users::USERS_B952B652_ID,
+        user_id: auto_users::USERS_B952B652_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2086,7 +2087,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8B6DDF6_ID,
-        user_id: super::super::auto_users::USERS_A2F9816F_ID,
+        user_id: auto_users::USERS_A2F9816F_ID,
         day_of_week: 3,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -2094,7 +2095,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8B7361D_ID,
-        user_id: super::super::auto_users::USERS_A49E27D5_ID,
+        user_id: auto_users::USERS_A49E27D5_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2102,7 +2103,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8BB64DE_ID,
-        user_id: super::super::auto_users::USERS_9685A0D0_ID,
+        user_id: auto_users::USERS_9685A0D0_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -2110,7 +2111,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8DF95CF_ID,
-        user_id: super::super::auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_163F00E2_ID,
         day_of_week: 3,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -2118,7 +2119,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8E0BECF_ID,
-        user_id: super::super::auto_users::USERS_3D165974_ID,
+        user_id: auto_users::USERS_3D165974_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2126,7 +2127,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F8F752BD_ID,
-        user_id: super::super::auto_users::USERS_7DC6CF83_ID,
+        user_id: auto_users::USERS_7DC6CF83_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -2134,7 +2135,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F901F299_ID,
-        user_id: super::super::auto_users::USERS_76095F86_ID,
+        user_id: auto_users::USERS_76095F86_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2142,7 +2143,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F903DD2F_ID,
-        user_id: super::super::auto_users::USERS_477FD525_ID,
+        user_id: auto_users::USERS_477FD525_ID,
         day_of_week: 6,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2150,7 +2151,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F906D225_ID,
-        user_id: super::super::auto_users::USERS_78FF97A5_ID,
+        user_id: auto_users::USERS_78FF97A5_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2158,7 +2159,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F906D910_ID,
-        user_id: super::super::auto_users::USERS_D1C62905_ID,
+        user_id: auto_users::USERS_D1C62905_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2166,7 +2167,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9168F6D_ID,
-        user_id: super::super::auto_users::USERS_4BD08F00_ID,
+        user_id: auto_users::USERS_4BD08F00_ID,
         day_of_week: 4,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2174,7 +2175,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F91F92E0_ID,
-        user_id: super::super::auto_users::USERS_42E92ADF_ID,
+        user_id: auto_users::USERS_42E92ADF_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2182,7 +2183,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9243E05_ID,
-        user_id: super::super::auto_users::USERS_2847AEE8_ID,
+        user_id: auto_users::USERS_2847AEE8_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2190,7 +2191,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9256025_ID,
-        user_id: super::super::auto_users::USERS_9B39CFBE_ID,
+        user_id: auto_users::USERS_9B39CFBE_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2198,7 +2199,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F925ED78_ID,
-        user_id: super::super::auto_users::USERS_D877B6D5_ID,
+        user_id: auto_users::USERS_D877B6D5_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2206,7 +2207,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F927255C_ID,
-        user_id: super::super::auto_users::USERS_6827782B_ID,
+        user_id: auto_users::USERS_6827782B_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2214,7 +2215,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9282BA7_ID,
-        user_id: super::super::auto_users::USERS_26571C5E_ID,
+        user_id: auto_users::USERS_26571C5E_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2222,7 +2223,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F928D44C_ID,
-        user_id: super::super::auto_users::USERS_A49E27D5_ID,
+        user_id: auto_users::USERS_A49E27D5_ID,
         day_of_week: 3,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2230,7 +2231,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F92FF2A4_ID,
-        user_id: super::super::auto_users::USERS_27A93383_ID,
+        user_id: auto_users::USERS_27A93383_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2238,7 +2239,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9353E4C_ID,
-        user_id: super::super::auto_users::USERS_7A279D9D_ID,
+        user_id: auto_users::USERS_7A279D9D_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2246,7 +2247,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F94F1076_ID,
-        user_id: super::super::auto_users::USERS_6630D170_ID,
+        user_id: auto_users::USERS_6630D170_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2254,7 +2255,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9541D47_ID,
-        user_id: super::super::auto_users::USERS_7382E0A5_ID,
+        user_id: auto_users::USERS_7382E0A5_ID,
         day_of_week: 5,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -2262,7 +2263,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F96137CD_ID,
-        user_id: super::super::auto_users::USERS_5DE77B2D_ID,
+        user_id: auto_users::USERS_5DE77B2D_ID,
         day_of_week: 1,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2270,7 +2271,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F96394D1_ID,
-        user_id: super::super::auto_users::USERS_8ED50735_ID,
+        user_id: auto_users::USERS_8ED50735_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2278,7 +2279,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9661647_ID,
-        user_id: super::super::auto_users::USERS_A2F9816F_ID,
+        user_id: auto_users::USERS_A2F9816F_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2286,7 +2287,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F96DA505_ID,
-        user_id: super::super::auto_users::USERS_C75B1619_ID,
+        user_id: auto_users::USERS_C75B1619_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2294,7 +2295,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F974E399_ID,
-        user_id: super::super::auto_users::USERS_B047B0FB_ID,
+        user_id: auto_users::USERS_B047B0FB_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2302,7 +2303,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F97F3EF0_ID,
-        user_id: super::super::auto_users::USERS_6EA2FC91_ID,
+        user_id: auto_users::USERS_6EA2FC91_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2310,7 +2311,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F97FE37B_ID,
-        user_id: super::super::auto_users::USERS_2373BF8E_ID,
+        user_id: auto_users::USERS_2373BF8E_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2318,7 +2319,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F98ABF8B_ID,
-        user_id: super::super::auto_users::USERS_0E89C804_ID,
+        user_id: auto_users::USERS_0E89C804_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2326,7 +2327,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F98B9305_ID,
-        user_id: super::super::auto_users::USERS_7947AE4D_ID,
+        user_id: auto_users::USERS_7947AE4D_ID,
         day_of_week: 6,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2334,7 +2335,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F98BDCB8_ID,
-        user_id: super::super::auto_users::USERS_1BA7B4AC_ID,
+        user_id: auto_users::USERS_1BA7B4AC_ID,
         day_of_week: 3,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2342,7 +2343,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9988755_ID,
-        user_id: super::super::auto_users::USERS_EF688C2B_ID,
+        user_id: auto_users::USERS_EF688C2B_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2350,7 +2351,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9A96CCF_ID,
-        user_id: super::super::auto_users::USERS_9D70CAA8_ID,
+        user_id: auto_users::USERS_9D70CAA8_ID,
         day_of_week: 4,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -2358,7 +2359,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9BB07BF_ID,
-        user_id: super::super::auto_users::USERS_45F2D8C0_ID,
+        user_id: auto_users::USERS_45F2D8C0_ID,
         day_of_week: 5,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -2366,7 +2367,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9C51199_ID,
-        user_id: super::super::auto_users::USERS_D22E188B_ID,
+        user_id: auto_users::USERS_D22E188B_ID,
         day_of_week: 6,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2374,7 +2375,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9C960A3_ID,
-        user_id: super::super::auto_users::USERS_11EBB9FC_ID,
+        user_id: auto_users::USERS_11EBB9FC_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2382,7 +2383,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9D3F826_ID,
-        user_id: super::super::auto_users::USERS_9CDC0217_ID,
+        user_id: auto_users::USERS_9CDC0217_ID,
         day_of_week: 7,
         start_time: Time(57600000000),
         end_time: Time(60300000000),
@@ -2390,7 +2391,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9D87CF6_ID,
-        user_id: super::super::auto_users::USERS_A8780F6E_ID,
+        user_id: auto_users::USERS_A8780F6E_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2398,7 +2399,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9E4E8EA_ID,
-        user_id: super::super::auto_users::USERS_BC0BF104_ID,
+        user_id: auto_users::USERS_BC0BF104_ID,
         day_of_week: 6,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -2406,7 +2407,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_F9EFD112_ID,
-        user_id: super::super::auto_users::USERS_45F2D8C0_ID,
+        user_id: auto_users::USERS_45F2D8C0_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2414,7 +2415,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA05B381_ID,
-        user_id: super::super::auto_users::USERS_A8780F6E_ID,
+        user_id: auto_users::USERS_A8780F6E_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2422,7 +2423,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA10248A_ID,
-        user_id: super::super::auto_users::USERS_A49E27D5_ID,
+        user_id: auto_users::USERS_A49E27D5_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -2430,7 +2431,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA1560EC_ID,
-        user_id: super::super::auto_users::USERS_61D35D5B_ID,
+        user_id: auto_users::USERS_61D35D5B_ID,
         day_of_week: 6,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2438,7 +2439,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA24BA9B_ID,
-        user_id: super::super::auto_users::USERS_92FA1750_ID,
+        user_id: auto_users::USERS_92FA1750_ID,
         day_of_week: 6,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -2446,7 +2447,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA292CA6_ID,
-        user_id: super::super::auto_users::USERS_5F7F1A51_ID,
+        user_id: auto_users::USERS_5F7F1A51_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2454,7 +2455,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA2C965F_ID,
-        user_id: super::super::auto_users::USERS_0E89C804_ID,
+        user_id: auto_users::USERS_0E89C804_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2462,7 +2463,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA3B8491_ID,
-        user_id: super::super::auto_users::USERS_A2787C6D_ID,
+        user_id: auto_users::USERS_A2787C6D_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2470,7 +2471,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA3D63FF_ID,
-        user_id: super::super::auto_users::USERS_E6511945_ID,
+        user_id: auto_users::USERS_E6511945_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2478,7 +2479,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA6FF9D4_ID,
-        user_id: super::super::auto_users::USERS_E58D1842_ID,
+        user_id: auto_users::USERS_E58D1842_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2486,7 +2487,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA71B90F_ID,
-        user_id: super::super::auto_users::USERS_098EDFDE_ID,
+        user_id: auto_users::USERS_098EDFDE_ID,
         day_of_week: 4,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -2494,7 +2495,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA73C763_ID,
-        user_id: super::super::auto_users::USERS_9CDC0217_ID,
+        user_id: auto_users::USERS_9CDC0217_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2502,7 +2503,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA76B489_ID,
-        user_id: super::super::auto_users::USERS_6BD12D6D_ID,
+        user_id: auto_users::USERS_6BD12D6D_ID,
         day_of_week: 1,
         start_time: Time(57600000000),
         end_time: Time(60300000000),
@@ -2510,7 +2511,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA8DD37A_ID,
-        user_id: super::super::auto_users::USERS_7DC6CF83_ID,
+        user_id: auto_users::USERS_7DC6CF83_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2518,7 +2519,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FA95BFE5_ID,
-        user_id: super::super::auto_users::USERS_3D165974_ID,
+        user_id: auto_users::USERS_3D165974_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2526,7 +2527,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FAC1E1EC_ID,
-        user_id: super::super::auto_users::USERS_B90F7B06_ID,
+        user_id: auto_users::USERS_B90F7B06_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2534,7 +2535,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FACA3010_ID,
-        user_id: super::super::auto_users::USERS_FD443252_ID,
+        user_id: auto_users::USERS_FD443252_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2542,7 +2543,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FAEABCD5_ID,
-        user_id: super::super::auto_users::USERS_B888ED26_ID,
+        user_id: auto_users::USERS_B888ED26_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2550,7 +2551,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FAF06ECE_ID,
-        user_id: super::super::auto_users::USERS_D66C09F3_ID,
+        user_id: auto_users::USERS_D66C09F3_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2558,7 +2559,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FAF266EE_ID,
-        user_id: super::super::auto_users::USERS_BB60AFE0_ID,
+        user_id: auto_users::USERS_BB60AFE0_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2566,7 +2567,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FAFC80A4_ID,
-        user_id: super::super::auto_users::USERS_3D445F3D_ID,
+        user_id: auto_users::USERS_3D445F3D_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2574,7 +2575,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB080E2F_ID,
-        user_id: super::super::auto_users::USERS_29834B86_ID,
+        user_id: auto_users::USERS_29834B86_ID,
         day_of_week: 7,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2582,7 +2583,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB12C3E3_ID,
-        user_id: super::super::auto_users::USERS_2C0C03CD_ID,
+        user_id: auto_users::USERS_2C0C03CD_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2590,7 +2591,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB159B96_ID,
-        user_id: super::super::auto_users::USERS_7A279D9D_ID,
+        user_id: auto_users::USERS_7A279D9D_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2598,7 +2599,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB4BB4E0_ID,
-        user_id: super::super::auto_users::USERS_A2ADC5BC_ID,
+        user_id: auto_users::USERS_A2ADC5BC_ID,
         day_of_week: 3,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2606,7 +2607,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB4BE46B_ID,
-        user_id: super::super::auto_users::USERS_8A89B15F_ID,
+        user_id: auto_users::USERS_8A89B15F_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2614,7 +2615,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB5EC6D3_ID,
-        user_id: super::super::auto_users::USERS_D22E188B_ID,
+        user_id: auto_users::USERS_D22E188B_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2622,7 +2623,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB600552_ID,
-        user_id: super::super::auto_users::USERS_E9EE8AC2_ID,
+        user_id: auto_users::USERS_E9EE8AC2_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2630,7 +2631,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB65645E_ID,
-        user_id: super::super::auto_users::USERS_79E60097_ID,
+        user_id: auto_users::USERS_79E60097_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2638,7 +2639,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB702613_ID,
-        user_id: super::super::auto_users::USERS_04207A50_ID,
+        user_id: auto_users::USERS_04207A50_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2646,7 +2647,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB7F7AFA_ID,
-        user_id: super::super::auto_users::USERS_851D2DB1_ID,
+        user_id: auto_users::USERS_851D2DB1_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -2654,7 +2655,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB879197_ID,
-        user_id: super::super::auto_users::USERS_B2300595_ID,
+        user_id: auto_users::USERS_B2300595_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2662,7 +2663,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB89821D_ID,
-        user_id: super::super::auto_users::USERS_0E89C804_ID,
+        user_id: auto_users::USERS_0E89C804_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2670,7 +2671,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB941F58_ID,
-        user_id: super::super::auto_users::USERS_098EDFDE_ID,
+        user_id: auto_users::USERS_098EDFDE_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2678,7 +2679,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB9A34C8_ID,
-        user_id: super::super::auto_users::USERS_4BD08F00_ID,
+        user_id: auto_users::USERS_4BD08F00_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2686,7 +2687,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FB9E2948_ID,
-        user_id: super::super::auto_users::USERS_FE7C5501_ID,
+        user_id: auto_users::USERS_FE7C5501_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2694,7 +2695,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBB16E0A_ID,
-        user_id: super::super::auto_users::USERS_7E26790E_ID,
+        user_id: auto_users::USERS_7E26790E_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2702,7 +2703,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBBB9990_ID,
-        user_id: super::super::auto_users::USERS_D4FF7FE3_ID,
+        user_id: auto_users::USERS_D4FF7FE3_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2710,7 +2711,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBD38107_ID,
-        user_id: super::super::auto_users::USERS_1B548173_ID,
+        user_id: auto_users::USERS_1B548173_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2718,7 +2719,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBDA6032_ID,
-        user_id: super::super::auto_users::USERS_42E92ADF_ID,
+        user_id: auto_users::USERS_42E92ADF_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2726,7 +2727,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBDB3F83_ID,
-        user_id: super::super::auto_users::USERS_FD443252_ID,
+        user_id: auto_users::USERS_FD443252_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2734,7 +2735,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBE7997E_ID,
-        user_id: super::super::auto_users::USERS_C75B1619_ID,
+        user_id: auto_users::USERS_C75B1619_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2742,7 +2743,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FBF1A7C3_ID,
-        user_id: super::super::auto_users::USERS_E26CF80A_ID,
+        user_id: auto_users::USERS_E26CF80A_ID,
         day_of_week: 3,
         start_time: Time(61200000000),
         end_time: Time(63900000000),
@@ -2750,7 +2751,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC0E685D_ID,
-        user_id: super::super::auto_users::USERS_D4FF7FE3_ID,
+        user_id: auto_users::USERS_D4FF7FE3_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2758,7 +2759,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC0FFD6B_ID,
-        user_id: super::super::auto_users::USERS_F8F24E9D_ID,
+        user_id: auto_users::USERS_F8F24E9D_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2766,7 +2767,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC1E6F28_ID,
-        user_id: super::super::auto_users::USERS_965846B9_ID,
+        user_id: auto_users::USERS_965846B9_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2774,7 +2775,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC215845_ID,
-        user_id: super::super::auto_users::USERS_93141921_ID,
+        user_id: auto_users::USERS_93141921_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2782,7 +2783,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC2FA895_ID,
-        user_id: super::super::auto_users::USERS_D22E188B_ID,
+        user_id: auto_users::USERS_D22E188B_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2790,7 +2791,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC3B696A_ID,
-        user_id: super::super::auto_users::USERS_6CE91586_ID,
+        user_id: auto_users::USERS_6CE91586_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2798,7 +2799,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC48511D_ID,
-        user_id: super::super::auto_users::USERS_F315AE02_ID,
+        user_id: auto_users::USERS_F315AE02_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2806,7 +2807,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC59DBAA_ID,
-        user_id: super::super::auto_users::USERS_29551116_ID,
+        user_id: auto_users::USERS_29551116_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2814,7 +2815,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC5DA4F3_ID,
-        user_id: super::super::auto_users::USERS_3F0FA386_ID,
+        user_id: auto_users::USERS_3F0FA386_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2822,7 +2823,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC6C7A72_ID,
-        user_id: super::super::auto_users::USERS_DFDBC4F8_ID,
+        user_id: auto_users::USERS_DFDBC4F8_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2830,7 +2831,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC74346A_ID,
-        user_id: super::super::auto_users::USERS_6CCE7282_ID,
+        user_id: auto_users::USERS_6CCE7282_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2838,7 +2839,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC814697_ID,
-        user_id: super::super::auto_users::USERS_C64CEB0B_ID,
+        user_id: auto_users::USERS_C64CEB0B_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2846,7 +2847,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC8166F2_ID,
-        user_id: super::super::auto_users::USERS_A7B4FCC7_ID,
+        user_id: auto_users::USERS_A7B4FCC7_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2854,7 +2855,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC884D88_ID,
-        user_id: super::super::auto_users::USERS_6BD12D6D_ID,
+        user_id: auto_users::USERS_6BD12D6D_ID,
         day_of_week: 2,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2862,7 +2863,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FC89C1AA_ID,
-        user_id: super::super::auto_users::USERS_6BD12D6D_ID,
+        user_id: auto_users::USERS_6BD12D6D_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2870,7 +2871,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FCB48ADF_ID,
-        user_id: super::super::auto_users::USERS_0E89C804_ID,
+        user_id: auto_users::USERS_0E89C804_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2878,7 +2879,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FCD00EEF_ID,
-        user_id: super::super::auto_users::USERS_1AEB8042_ID,
+        user_id: auto_users::USERS_1AEB8042_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -2886,7 +2887,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FCE83AC1_ID,
-        user_id: super::super::auto_users::USERS_74AFD2D8_ID,
+        user_id: auto_users::USERS_74AFD2D8_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2894,7 +2895,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD0D366E_ID,
-        user_id: super::super::auto_users::USERS_830313BC_ID,
+        user_id: auto_users::USERS_830313BC_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2902,7 +2903,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD172B3D_ID,
-        user_id: super::super::auto_users::USERS_612EB758_ID,
+        user_id: auto_users::USERS_612EB758_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2910,7 +2911,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD1DFD09_ID,
-        user_id: super::super::auto_users::USERS_A8780F6E_ID,
+        user_id: auto_users::USERS_A8780F6E_ID,
         day_of_week: 2,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -2918,7 +2919,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD4F06EF_ID,
-        user_id: super::super::auto_users::USERS_38F3EFB7_ID,
+        user_id: auto_users::USERS_38F3EFB7_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -2926,7 +2927,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD5B4FEC_ID,
-        user_id: super::super::auto_users::USERS_26571C5E_ID,
+        user_id: auto_users::USERS_26571C5E_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2934,7 +2935,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD617563_ID,
-        user_id: super::super::auto_users::USERS_CBC87208_ID,
+        user_id: auto_users::USERS_CBC87208_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2942,7 +2943,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD714F6C_ID,
-        user_id: super::super::auto_users::USERS_F9ECEB19_ID,
+        user_id: auto_users::USERS_F9ECEB19_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -2950,7 +2951,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD74513C_ID,
-        user_id: super::super::auto_users::USERS_4AF56CCA_ID,
+        user_id: auto_users::USERS_4AF56CCA_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -2958,7 +2959,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD765F93_ID,
-        user_id: super::super::auto_users::USERS_112A3599_ID,
+        user_id: auto_users::USERS_112A3599_ID,
         day_of_week: 1,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -2966,7 +2967,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD778E73_ID,
-        user_id: super::super::auto_users::USERS_76A04241_ID,
+        user_id: auto_users::USERS_76A04241_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -2974,7 +2975,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD9DA2A8_ID,
-        user_id: super::super::auto_users::USERS_257EE26E_ID,
+        user_id: auto_users::USERS_257EE26E_ID,
         day_of_week: 3,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -2982,7 +2983,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FD9E59DB_ID,
-        user_id: super::super::auto_users::USERS_76A04241_ID,
+        user_id: auto_users::USERS_76A04241_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -2990,7 +2991,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDACACBA_ID,
-        user_id: super::super::auto_users::USERS_581967C7_ID,
+        user_id: auto_users::USERS_581967C7_ID,
         day_of_week: 7,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -2998,7 +2999,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDB3C491_ID,
-        user_id: super::super::auto_users::USERS_CD7972F7_ID,
+        user_id: auto_users::USERS_CD7972F7_ID,
         day_of_week: 5,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -3006,7 +3007,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDB66985_ID,
-        user_id: super::super::auto_users::USERS_5DE77B2D_ID,
+        user_id: auto_users::USERS_5DE77B2D_ID,
         day_of_week: 3,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -3014,7 +3015,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDBA3F87_ID,
-        user_id: super::super::auto_users::USERS_B047B0FB_ID,
+        user_id: auto_users::USERS_B047B0FB_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -3022,7 +3023,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDD52BC3_ID,
-        user_id: super::super::auto_users::USERS_A7526940_ID,
+        user_id: auto_users::USERS_A7526940_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -3030,7 +3031,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDD7CF1F_ID,
-        user_id: super::super::auto_users::USERS_61D35D5B_ID,
+        user_id: auto_users::USERS_61D35D5B_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -3038,7 +3039,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDDB4F30_ID,
-        user_id: super::super::auto_users::USERS_BC0BF104_ID,
+        user_id: auto_users::USERS_BC0BF104_ID,
         day_of_week: 6,
         start_time: Time(72000000000),
         end_time: Time(74700000000),
@@ -3046,7 +3047,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDE64942_ID,
-        user_id: super::super::auto_users::USERS_2A7D74B6_ID,
+        user_id: auto_users::USERS_2A7D74B6_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -3054,7 +3055,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDEA0076_ID,
-        user_id: super::super::auto_users::USERS_7382E0A5_ID,
+        user_id: auto_users::USERS_7382E0A5_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -3062,7 +3063,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDECF4AB_ID,
-        user_id: super::super::auto_users::USERS_0B6FCD4F_ID,
+        user_id: auto_users::USERS_0B6FCD4F_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -3070,7 +3071,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FDFCC219_ID,
-        user_id: super::super::auto_users::USERS_FCCB7A67_ID,
+        user_id: auto_users::USERS_FCCB7A67_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -3078,7 +3079,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE01B8AC_ID,
-        user_id: super::super::auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_163F00E2_ID,
         day_of_week: 3,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -3086,7 +3087,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE07040E_ID,
-        user_id: super::super::auto_users::USERS_42E27745_ID,
+        user_id: auto_users::USERS_42E27745_ID,
         day_of_week: 6,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -3094,7 +3095,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE0C1CB1_ID,
-        user_id: super::super::auto_users::USERS_69CD645F_ID,
+        user_id: auto_users::USERS_69CD645F_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -3102,7 +3103,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE0FD4B4_ID,
-        user_id: super::super::auto_users::USERS_D21C4163_ID,
+        user_id: auto_users::USERS_D21C4163_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -3110,7 +3111,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE1C8AF6_ID,
-        user_id: super::super::auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_163F00E2_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -3118,7 +3119,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE218071_ID,
-        user_id: super::super::auto_users::USERS_FC9A327B_ID,
+        user_id: auto_users::USERS_FC9A327B_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(50400000000),
@@ -3126,7 +3127,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE3D7E32_ID,
-        user_id: super::super::auto_users::USERS_CE6A5F41_ID,
+        user_id: auto_users::USERS_CE6A5F41_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -3134,7 +3135,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE496D41_ID,
-        user_id: super::super::auto_users::USERS_AEBDE27D_ID,
+        user_id: auto_users::USERS_AEBDE27D_ID,
         day_of_week: 6,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -3142,7 +3143,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE53654B_ID,
-        user_id: super::super::auto_users::USERS_F81D6534_ID,
+        user_id: auto_users::USERS_F81D6534_ID,
         day_of_week: 1,
         start_time: Time(64800000000),
         end_time: Time(67500000000),
@@ -3150,7 +3151,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE581BEF_ID,
-        user_id: super::super::auto_users::USERS_E696AE05_ID,
+        user_id: auto_users::USERS_E696AE05_ID,
         day_of_week: 2,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -3158,7 +3159,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE5D7FC1_ID,
-        user_id: super::super::auto_users::USERS_4422078C_ID,
+        user_id: auto_users::USERS_4422078C_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -3166,7 +3167,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE641F14_ID,
-        user_id: super::super::auto_users::USERS_A1D56E01_ID,
+        user_id: auto_users::USERS_A1D56E01_ID,
         day_of_week: 1,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -3174,7 +3175,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE7115C2_ID,
-        user_id: super::super::auto_users::USERS_B047B0FB_ID,
+        user_id: auto_users::USERS_B047B0FB_ID,
         day_of_week: 7,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -3182,7 +3183,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE840E26_ID,
-        user_id: super::super::auto_users::USERS_2847AEE8_ID,
+        user_id: auto_users::USERS_2847AEE8_ID,
         day_of_week: 1,
         start_time: Time(61200000000),
         end_time: Time(66600000000),
@@ -3190,7 +3191,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE8C0A67_ID,
-        user_id: super::super::auto_users::USERS_27A93383_ID,
+        user_id: auto_users::USERS_27A93383_ID,
         day_of_week: 2,
         start_time: Time(27000000000),
         end_time: Time(54000000000),
@@ -3198,7 +3199,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FE953DE6_ID,
-        user_id: super::super::auto_users::USERS_F81D6534_ID,
+        user_id: auto_users::USERS_F81D6534_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -3206,7 +3207,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FEA42A04_ID,
-        user_id: super::super::auto_users::USERS_2ED9740F_ID,
+        user_id: auto_users::USERS_2ED9740F_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(21600000000),
@@ -3214,7 +3215,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FEAA4855_ID,
-        user_id: super::super::auto_users::USERS_8D169030_ID,
+        user_id: auto_users::USERS_8D169030_ID,
         day_of_week: 1,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -3222,7 +3223,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FEC515E9_ID,
-        user_id: super::super::auto_users::USERS_5DE77B2D_ID,
+        user_id: auto_users::USERS_5DE77B2D_ID,
         day_of_week: 7,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -3230,7 +3231,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FF23D9E5_ID,
-        user_id: super::super::auto_users::USERS_8334A3EA_ID,
+        user_id: auto_users::USERS_8334A3EA_ID,
         day_of_week: 4,
         start_time: Time(27000000000),
         end_time: Time(48600000000),
@@ -3238,7 +3239,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FF37EDBC_ID,
-        user_id: super::super::auto_users::USERS_54DAB05C_ID,
+        user_id: auto_users::USERS_54DAB05C_ID,
         day_of_week: 4,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -3246,7 +3247,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FF38A88B_ID,
-        user_id: super::super::auto_users::USERS_D60CD018_ID,
+        user_id: auto_users::USERS_D60CD018_ID,
         day_of_week: 5,
         start_time: Time(0),
         end_time: Time(23400000000),
@@ -3254,7 +3255,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FF3EEEF2_ID,
-        user_id: super::super::auto_users::USERS_9BEC10EF_ID,
+        user_id: auto_users::USERS_9BEC10EF_ID,
         day_of_week: 5,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -3262,7 +3263,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FF51C64A_ID,
-        user_id: super::super::auto_users::USERS_D8351423_ID,
+        user_id: auto_users::USERS_D8351423_ID,
         day_of_week: 4,
         start_time: Time(82800000000),
         end_time: Time(86340000000),
@@ -3270,7 +3271,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FF9244E1_ID,
-        user_id: super::super::auto_users::USERS_B952B652_ID,
+        user_id: auto_users::USERS_B952B652_ID,
         day_of_week: 4,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -3278,7 +3279,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FFA3E344_ID,
-        user_id: super::super::auto_users::USERS_9612BCD2_ID,
+        user_id: auto_users::USERS_9612BCD2_ID,
         day_of_week: 1,
         start_time: Time(27000000000),
         end_time: Time(52200000000),
@@ -3286,7 +3287,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FFB92AA7_ID,
-        user_id: super::super::auto_users::USERS_76095F86_ID,
+        user_id: auto_users::USERS_76095F86_ID,
         day_of_week: 2,
         start_time: Time(79200000000),
         end_time: Time(86340000000),
@@ -3294,7 +3295,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FFBCF58D_ID,
-        user_id: super::super::auto_users::USERS_D60CD018_ID,
+        user_id: auto_users::USERS_D60CD018_ID,
         day_of_week: 2,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -3302,7 +3303,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FFBE27B0_ID,
-        user_id: super::super::auto_users::USERS_3D165974_ID,
+        user_id: auto_users::USERS_3D165974_ID,
         day_of_week: 2,
         start_time: Time(0),
         end_time: Time(25200000000),
@@ -3310,7 +3311,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FFD106CC_ID,
-        user_id: super::super::auto_users::USERS_A995A53B_ID,
+        user_id: auto_users::USERS_A995A53B_ID,
         day_of_week: 7,
         start_time: Time(81000000000),
         end_time: Time(86340000000),
@@ -3318,7 +3319,7 @@ pub(super) static ROWS: [AvailabilityIntervals; 415] = [
     },
     AvailabilityIntervals {
         id: super::AVAILABILITY_INTERVALS_FFD2110B_ID,
-        user_id: super::super::auto_users::USERS_22A1B986_ID,
+        user_id: auto_users::USERS_22A1B986_ID,
         day_of_week: 4,
         start_time: Time(64800000000),
         end_time: Time(67500000000),
