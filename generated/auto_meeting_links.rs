@@ -6,3940 +6,3660 @@ use super::schema::{MeetingLinks, Meetinglinktype};
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[MeetingLinks]] = &[&ROWS];
 /// The number of rows.
-pub const ROW_COUNT: usize = 393;
+pub const ROW_COUNT: usize = 365;
 /// Every row, in primary-key order.
 pub fn rows() -> impl Iterator<Item = &'static MeetingLinks> {
     PARTS.iter().flat_map(|part| part.iter())
 }
-pub const MEETING_LINKS_00262730_ID: Uuid = Uuid::from_u128(
-    0x00262730_834a_9903_71a5_9997de321095,
+pub const MEETING_LINKS_008DA444_ID: Uuid = Uuid::from_u128(
+    0x008da444_c12f_3746_d7f9_6b942f216e17,
 );
-pub const MEETING_LINKS_00A25930_ID: Uuid = Uuid::from_u128(
-    0x00a25930_1b14_d6b7_ebf1_4b05116a8f24,
+pub const MEETING_LINKS_00E339A1_ID: Uuid = Uuid::from_u128(
+    0x00e339a1_53a6_476d_8ce0_e68ee34979dd,
 );
-pub const MEETING_LINKS_00B8DAC0_ID: Uuid = Uuid::from_u128(
-    0x00b8dac0_01ed_6616_6f67_ad477de7c48e,
+pub const MEETING_LINKS_026A62F5_ID: Uuid = Uuid::from_u128(
+    0x026a62f5_f38b_e02e_7752_27401ed3babe,
 );
-pub const MEETING_LINKS_010955AD_ID: Uuid = Uuid::from_u128(
-    0x010955ad_8591_48cb_48b5_34bf04417cac,
+pub const MEETING_LINKS_03269F79_ID: Uuid = Uuid::from_u128(
+    0x03269f79_e162_1ef3_0399_ea0427154554,
 );
-pub const MEETING_LINKS_0159BF44_ID: Uuid = Uuid::from_u128(
-    0x0159bf44_d518_a8c3_e5cc_ea0760650ef1,
+pub const MEETING_LINKS_035AEF72_ID: Uuid = Uuid::from_u128(
+    0x035aef72_fc41_fce8_b887_8b00f3aea0f6,
 );
-pub const MEETING_LINKS_01C81B86_ID: Uuid = Uuid::from_u128(
-    0x01c81b86_be5a_6dd8_265d_bb7f235726ec,
+pub const MEETING_LINKS_03FBB4BA_ID: Uuid = Uuid::from_u128(
+    0x03fbb4ba_d910_22b9_464e_df6451e494c7,
 );
-pub const MEETING_LINKS_0252E08F_ID: Uuid = Uuid::from_u128(
-    0x0252e08f_9f56_7089_59a5_55bb933a7bc9,
+pub const MEETING_LINKS_04DA77F4_ID: Uuid = Uuid::from_u128(
+    0x04da77f4_13ae_886f_6a2f_a33f80061c26,
 );
-pub const MEETING_LINKS_03D35950_ID: Uuid = Uuid::from_u128(
-    0x03d35950_b702_c610_9239_4d2def9d932d,
+pub const MEETING_LINKS_076CFEB2_ID: Uuid = Uuid::from_u128(
+    0x076cfeb2_aaaf_d511_6855_2adc8c1bf302,
 );
-pub const MEETING_LINKS_04CFE16D_ID: Uuid = Uuid::from_u128(
-    0x04cfe16d_789b_caef_0a3f_14efa8014473,
+pub const MEETING_LINKS_077C6558_ID: Uuid = Uuid::from_u128(
+    0x077c6558_414f_2e45_245f_43b1819fc9d1,
 );
-pub const MEETING_LINKS_0541AAA5_ID: Uuid = Uuid::from_u128(
-    0x0541aaa5_8054_38ce_60e4_9945e469a03b,
+pub const MEETING_LINKS_07DB0F4B_ID: Uuid = Uuid::from_u128(
+    0x07db0f4b_0aab_39c7_c8b0_ab599d459c83,
 );
-pub const MEETING_LINKS_05C27F25_ID: Uuid = Uuid::from_u128(
-    0x05c27f25_ddb7_0dea_8512_167e29f46f78,
+pub const MEETING_LINKS_07DBA7B2_ID: Uuid = Uuid::from_u128(
+    0x07dba7b2_a6d1_a84e_1a84_05687ec6da06,
 );
-pub const MEETING_LINKS_0624DB28_ID: Uuid = Uuid::from_u128(
-    0x0624db28_8a81_85b1_330a_e821a659d31c,
+pub const MEETING_LINKS_0854805D_ID: Uuid = Uuid::from_u128(
+    0x0854805d_2741_2005_fb91_b766a7323ffb,
 );
-pub const MEETING_LINKS_06D8B56E_ID: Uuid = Uuid::from_u128(
-    0x06d8b56e_c422_7d7e_273b_6c8292e55d2a,
+pub const MEETING_LINKS_08E86775_ID: Uuid = Uuid::from_u128(
+    0x08e86775_8041_e463_b0e0_6b22073dd98b,
 );
-pub const MEETING_LINKS_07389AEA_ID: Uuid = Uuid::from_u128(
-    0x07389aea_1328_c69f_27e4_7a4e332f3acf,
+pub const MEETING_LINKS_0BECB476_ID: Uuid = Uuid::from_u128(
+    0x0becb476_feea_e832_c5e8_adce27614d8e,
 );
-pub const MEETING_LINKS_07658F5E_ID: Uuid = Uuid::from_u128(
-    0x07658f5e_a6ff_399d_3566_182455e77dc3,
+pub const MEETING_LINKS_0C910511_ID: Uuid = Uuid::from_u128(
+    0x0c910511_2a56_7773_37fa_a92e47ce047c,
 );
-pub const MEETING_LINKS_07FB7C3C_ID: Uuid = Uuid::from_u128(
-    0x07fb7c3c_d704_4d23_f46d_cc9208af0e76,
+pub const MEETING_LINKS_0DB40D0D_ID: Uuid = Uuid::from_u128(
+    0x0db40d0d_0016_ef40_7e60_76a44ee138ad,
 );
-pub const MEETING_LINKS_08CB2946_ID: Uuid = Uuid::from_u128(
-    0x08cb2946_0824_7862_ac75_478b91d03487,
+pub const MEETING_LINKS_0EA45D8F_ID: Uuid = Uuid::from_u128(
+    0x0ea45d8f_a56a_b5f8_a1ba_bcfb0116cc00,
 );
-pub const MEETING_LINKS_0A0145B9_ID: Uuid = Uuid::from_u128(
-    0x0a0145b9_4093_5932_a71d_5269970ca278,
+pub const MEETING_LINKS_0ED23425_ID: Uuid = Uuid::from_u128(
+    0x0ed23425_2dd2_ed79_b25a_bb8e1f842368,
 );
-pub const MEETING_LINKS_0B9B99CE_ID: Uuid = Uuid::from_u128(
-    0x0b9b99ce_6bca_b15a_e1f8_cddac6503710,
+pub const MEETING_LINKS_0F0718C0_ID: Uuid = Uuid::from_u128(
+    0x0f0718c0_8bff_663e_4934_22251ff1d7ae,
 );
-pub const MEETING_LINKS_0B9FF4A3_ID: Uuid = Uuid::from_u128(
-    0x0b9ff4a3_da13_e16f_b59e_cf874c346649,
+pub const MEETING_LINKS_0FD8CDB1_ID: Uuid = Uuid::from_u128(
+    0x0fd8cdb1_dca2_b37b_6b73_e7aa1e52a77d,
 );
-pub const MEETING_LINKS_0DB1A7D2_ID: Uuid = Uuid::from_u128(
-    0x0db1a7d2_16a4_f629_8689_f80609b3a26d,
+pub const MEETING_LINKS_10933541_ID: Uuid = Uuid::from_u128(
+    0x10933541_4157_1f22_45ff_d3ce3f36281d,
 );
-pub const MEETING_LINKS_0ED64988_ID: Uuid = Uuid::from_u128(
-    0x0ed64988_68f9_9e69_5c21_8ac9292eb7d0,
+pub const MEETING_LINKS_10FFD25C_ID: Uuid = Uuid::from_u128(
+    0x10ffd25c_33b4_9183_f941_c758201f2efe,
 );
-pub const MEETING_LINKS_0F4D2999_ID: Uuid = Uuid::from_u128(
-    0x0f4d2999_cc55_4668_6720_cce7f4bf209c,
+pub const MEETING_LINKS_11512391_ID: Uuid = Uuid::from_u128(
+    0x11512391_f757_2834_2f71_1449d840f74c,
 );
-pub const MEETING_LINKS_105ACDAF_ID: Uuid = Uuid::from_u128(
-    0x105acdaf_6d6e_5fb9_3089_980b79487edc,
-);
-pub const MEETING_LINKS_113CDB1B_ID: Uuid = Uuid::from_u128(
-    0x113cdb1b_5534_c84e_91ae_c2eab5cde291,
-);
-pub const MEETING_LINKS_119BF7D2_ID: Uuid = Uuid::from_u128(
-    0x119bf7d2_2c41_2064_0dc3_eec987fca886,
-);
-pub const MEETING_LINKS_11D59C14_ID: Uuid = Uuid::from_u128(
-    0x11d59c14_a32b_7ddb_a015_d4da3216340d,
+pub const MEETING_LINKS_12BE2357_ID: Uuid = Uuid::from_u128(
+    0x12be2357_6767_4d86_cf10_5750014d22f8,
 );
 pub const MEETING_LINKS_12DEEF35_ID: Uuid = Uuid::from_u128(
     0x12deef35_5cd5_dee2_d792_b193a60d0015,
 );
-pub const MEETING_LINKS_13B1B799_ID: Uuid = Uuid::from_u128(
-    0x13b1b799_ada2_528a_e3d6_4f4e9d037752,
+pub const MEETING_LINKS_13834B67_ID: Uuid = Uuid::from_u128(
+    0x13834b67_b651_9998_edf2_05d42335fcd6,
 );
-pub const MEETING_LINKS_13E68F1C_ID: Uuid = Uuid::from_u128(
-    0x13e68f1c_4240_2053_4a5e_486eb9a8337c,
+pub const MEETING_LINKS_138DAB93_ID: Uuid = Uuid::from_u128(
+    0x138dab93_be2d_5c97_88a9_5b6a457b7127,
 );
-pub const MEETING_LINKS_144C8795_ID: Uuid = Uuid::from_u128(
-    0x144c8795_9eda_fc0d_bdb7_ac950e072ce4,
+pub const MEETING_LINKS_13CD4C78_ID: Uuid = Uuid::from_u128(
+    0x13cd4c78_115c_abb3_a414_81494a9285e3,
 );
-pub const MEETING_LINKS_14C8225A_ID: Uuid = Uuid::from_u128(
-    0x14c8225a_aec6_463e_190b_c49631831e03,
+pub const MEETING_LINKS_13FE09AE_ID: Uuid = Uuid::from_u128(
+    0x13fe09ae_a209_376f_6cdd_714823698081,
 );
-pub const MEETING_LINKS_1507DBCF_ID: Uuid = Uuid::from_u128(
-    0x1507dbcf_b9cd_3c91_1908_c2ad34744419,
+pub const MEETING_LINKS_144424DF_ID: Uuid = Uuid::from_u128(
+    0x144424df_af52_f5ff_fd9b_185cd7d16baf,
 );
-pub const MEETING_LINKS_1560B8D7_ID: Uuid = Uuid::from_u128(
-    0x1560b8d7_219a_f4b8_2378_797d7c03f077,
+pub const MEETING_LINKS_14CA0EB0_ID: Uuid = Uuid::from_u128(
+    0x14ca0eb0_b07a_f26c_08ec_55f2a2a3481e,
 );
-pub const MEETING_LINKS_157E2130_ID: Uuid = Uuid::from_u128(
-    0x157e2130_3f91_6ab4_5892_20b89f7aa9f5,
+pub const MEETING_LINKS_1542B20E_ID: Uuid = Uuid::from_u128(
+    0x1542b20e_a7e8_ba55_a164_c4e34a12cad5,
 );
-pub const MEETING_LINKS_160B97DD_ID: Uuid = Uuid::from_u128(
-    0x160b97dd_b71d_be29_5935_aeb4fac98c1d,
+pub const MEETING_LINKS_15FEBA38_ID: Uuid = Uuid::from_u128(
+    0x15feba38_719c_6310_dc00_d794031a8779,
 );
-pub const MEETING_LINKS_169CADB5_ID: Uuid = Uuid::from_u128(
-    0x169cadb5_5b1d_00ab_97fa_9e9c458187b3,
+pub const MEETING_LINKS_163C22B3_ID: Uuid = Uuid::from_u128(
+    0x163c22b3_ec8e_e112_ab5d_39ebbba1381a,
 );
-pub const MEETING_LINKS_17418182_ID: Uuid = Uuid::from_u128(
-    0x17418182_1d78_f482_c960_f76379ab83bb,
+pub const MEETING_LINKS_16F67CA1_ID: Uuid = Uuid::from_u128(
+    0x16f67ca1_1305_4c72_7282_93259f2f6160,
 );
-pub const MEETING_LINKS_1882D83B_ID: Uuid = Uuid::from_u128(
-    0x1882d83b_f300_f82d_8fa3_c3d953764fb5,
+pub const MEETING_LINKS_17757129_ID: Uuid = Uuid::from_u128(
+    0x17757129_bf57_ba8b_679d_1e12ac324572,
 );
-pub const MEETING_LINKS_19132B41_ID: Uuid = Uuid::from_u128(
-    0x19132b41_3f0c_0937_6064_93f49b203ff4,
+pub const MEETING_LINKS_17AAFFF0_ID: Uuid = Uuid::from_u128(
+    0x17aafff0_a1ef_d8dd_cb8e_b63f36d12c16,
 );
-pub const MEETING_LINKS_19BAA419_ID: Uuid = Uuid::from_u128(
-    0x19baa419_e759_8f11_f395_3038a1b86985,
+pub const MEETING_LINKS_1860F821_ID: Uuid = Uuid::from_u128(
+    0x1860f821_b906_13be_45f1_52af9e6c76d3,
 );
-pub const MEETING_LINKS_19F82CF7_ID: Uuid = Uuid::from_u128(
-    0x19f82cf7_f09b_6627_ff64_243ec07f4b6b,
+pub const MEETING_LINKS_1BC1A7D7_ID: Uuid = Uuid::from_u128(
+    0x1bc1a7d7_b775_30a2_d656_0cedb6e9f0f0,
 );
-pub const MEETING_LINKS_1A548166_ID: Uuid = Uuid::from_u128(
-    0x1a548166_928c_cea7_a328_7d41e4d4b47c,
+pub const MEETING_LINKS_1D87DB5C_ID: Uuid = Uuid::from_u128(
+    0x1d87db5c_dfe2_1a7f_432c_8f93d56dcbfa,
 );
-pub const MEETING_LINKS_1AD2C801_ID: Uuid = Uuid::from_u128(
-    0x1ad2c801_0d4f_cfcd_b237_05311ca35f39,
+pub const MEETING_LINKS_1D919D5E_ID: Uuid = Uuid::from_u128(
+    0x1d919d5e_1012_4b43_ed5c_097399c2a9a8,
 );
-pub const MEETING_LINKS_1BCDA718_ID: Uuid = Uuid::from_u128(
-    0x1bcda718_a934_cdac_0a47_76f50adea976,
+pub const MEETING_LINKS_1DB77A0C_ID: Uuid = Uuid::from_u128(
+    0x1db77a0c_db8c_b8ea_9924_2523b8098a1b,
 );
-pub const MEETING_LINKS_1C0FE688_ID: Uuid = Uuid::from_u128(
-    0x1c0fe688_59f8_062c_a1c2_b7d9eaedec16,
+pub const MEETING_LINKS_1EAA8686_ID: Uuid = Uuid::from_u128(
+    0x1eaa8686_3198_3d00_ac91_d699642c3925,
 );
-pub const MEETING_LINKS_1CB8740C_ID: Uuid = Uuid::from_u128(
-    0x1cb8740c_1022_01dc_d843_2e006b0ccef8,
+pub const MEETING_LINKS_218012ED_ID: Uuid = Uuid::from_u128(
+    0x218012ed_1410_2dcb_a151_2184aa785cf0,
 );
-pub const MEETING_LINKS_1CC350C7_ID: Uuid = Uuid::from_u128(
-    0x1cc350c7_b04a_ff58_a811_704bc2c59610,
+pub const MEETING_LINKS_21C866BC_ID: Uuid = Uuid::from_u128(
+    0x21c866bc_b59c_e100_37ab_bbffdd7ebe4f,
 );
-pub const MEETING_LINKS_1E900A7C_ID: Uuid = Uuid::from_u128(
-    0x1e900a7c_3543_c268_ae19_d51662fba4ce,
+pub const MEETING_LINKS_21D7B378_ID: Uuid = Uuid::from_u128(
+    0x21d7b378_518b_da1f_8258_0292fa4061ea,
 );
-pub const MEETING_LINKS_1E965D35_ID: Uuid = Uuid::from_u128(
-    0x1e965d35_3c07_63e3_fb77_8a17d6f2731e,
+pub const MEETING_LINKS_2231900F_ID: Uuid = Uuid::from_u128(
+    0x2231900f_9a22_2b85_bb77_2e2b652eae65,
 );
-pub const MEETING_LINKS_1FB56481_ID: Uuid = Uuid::from_u128(
-    0x1fb56481_d70e_fc68_6d2d_c671fb849a9c,
+pub const MEETING_LINKS_2252C110_ID: Uuid = Uuid::from_u128(
+    0x2252c110_30ba_698d_054b_0c61434a1fa1,
 );
-pub const MEETING_LINKS_20B67FD6_ID: Uuid = Uuid::from_u128(
-    0x20b67fd6_28a8_db78_1393_2ee121c90f57,
+pub const MEETING_LINKS_22978842_ID: Uuid = Uuid::from_u128(
+    0x22978842_fc9e_c08e_fbe4_938259c7aa3b,
 );
-pub const MEETING_LINKS_20E490BF_ID: Uuid = Uuid::from_u128(
-    0x20e490bf_539d_948e_2b3b_b02410562ab8,
+pub const MEETING_LINKS_22A43796_ID: Uuid = Uuid::from_u128(
+    0x22a43796_4c45_7100_0a5e_666d0939a839,
 );
-pub const MEETING_LINKS_2172B4B5_ID: Uuid = Uuid::from_u128(
-    0x2172b4b5_2a50_acf7_8045_12d282f2f056,
+pub const MEETING_LINKS_22C6B49D_ID: Uuid = Uuid::from_u128(
+    0x22c6b49d_57fd_9e40_c690_48131c8f7770,
 );
-pub const MEETING_LINKS_22376B39_ID: Uuid = Uuid::from_u128(
-    0x22376b39_b34e_90d1_c26c_a92ef8798c35,
+pub const MEETING_LINKS_23041F15_ID: Uuid = Uuid::from_u128(
+    0x23041f15_57d0_ca65_3a98_968ec0b204e6,
 );
-pub const MEETING_LINKS_2355130D_ID: Uuid = Uuid::from_u128(
-    0x2355130d_a214_38a7_ccea_c585a98bcf54,
+pub const MEETING_LINKS_230E3519_ID: Uuid = Uuid::from_u128(
+    0x230e3519_250c_c766_8fe0_358adf3232d0,
 );
-pub const MEETING_LINKS_23A6AD30_ID: Uuid = Uuid::from_u128(
-    0x23a6ad30_40ff_3627_b861_917fdd5b8c18,
+pub const MEETING_LINKS_232F5A10_ID: Uuid = Uuid::from_u128(
+    0x232f5a10_86bf_b142_3b9f_f82156bb4f07,
 );
-pub const MEETING_LINKS_2544E95B_ID: Uuid = Uuid::from_u128(
-    0x2544e95b_08cb_5a65_fbce_4ab3004bd401,
+pub const MEETING_LINKS_236FC407_ID: Uuid = Uuid::from_u128(
+    0x236fc407_81d2_abcb_2029_7d095d839706,
 );
-pub const MEETING_LINKS_26AC205D_ID: Uuid = Uuid::from_u128(
-    0x26ac205d_c57b_df9b_d26e_6ef66aa0a3ca,
+pub const MEETING_LINKS_24684B37_ID: Uuid = Uuid::from_u128(
+    0x24684b37_ea8f_e899_fbf6_562a94a769f3,
 );
-pub const MEETING_LINKS_26E1E330_ID: Uuid = Uuid::from_u128(
-    0x26e1e330_e0b5_2329_be9d_8a30d037f95c,
+pub const MEETING_LINKS_24D4F2BE_ID: Uuid = Uuid::from_u128(
+    0x24d4f2be_1c0f_1296_cd36_826e843800c9,
 );
-pub const MEETING_LINKS_273E373A_ID: Uuid = Uuid::from_u128(
-    0x273e373a_19d3_0fee_21e8_eb028c32b1c2,
+pub const MEETING_LINKS_2529290C_ID: Uuid = Uuid::from_u128(
+    0x2529290c_4910_9316_b279_3e3e8547e595,
 );
-pub const MEETING_LINKS_27C139A7_ID: Uuid = Uuid::from_u128(
-    0x27c139a7_d4b1_ea7d_fcbe_c7b5f0bbd614,
+pub const MEETING_LINKS_2550FD93_ID: Uuid = Uuid::from_u128(
+    0x2550fd93_4ccc_e419_2074_62971c4c00c6,
 );
-pub const MEETING_LINKS_2838D64E_ID: Uuid = Uuid::from_u128(
-    0x2838d64e_42a8_315d_c634_dc367892a713,
+pub const MEETING_LINKS_26748519_ID: Uuid = Uuid::from_u128(
+    0x26748519_2cb0_6534_21b3_b2541aeda1d3,
 );
-pub const MEETING_LINKS_2888DCA0_ID: Uuid = Uuid::from_u128(
-    0x2888dca0_cd23_ba0c_9e51_77363c6bb145,
+pub const MEETING_LINKS_26B32197_ID: Uuid = Uuid::from_u128(
+    0x26b32197_bc23_2167_2ede_5ded41842c23,
 );
-pub const MEETING_LINKS_28D1F5CF_ID: Uuid = Uuid::from_u128(
-    0x28d1f5cf_fcad_3d3a_47af_f1d20c446ac8,
+pub const MEETING_LINKS_280AA2F9_ID: Uuid = Uuid::from_u128(
+    0x280aa2f9_fb28_8c2a_5dee_33f366f6cb33,
 );
-pub const MEETING_LINKS_2B46C15D_ID: Uuid = Uuid::from_u128(
-    0x2b46c15d_741a_1e32_cb4b_565909e28745,
+pub const MEETING_LINKS_29702EF1_ID: Uuid = Uuid::from_u128(
+    0x29702ef1_0108_b6a4_17e6_035902b300d2,
 );
-pub const MEETING_LINKS_2CA31ECF_ID: Uuid = Uuid::from_u128(
-    0x2ca31ecf_1ba2_f21a_0f91_5ad63252b59c,
+pub const MEETING_LINKS_29E39AE3_ID: Uuid = Uuid::from_u128(
+    0x29e39ae3_383b_f847_2799_5238dec2c740,
 );
-pub const MEETING_LINKS_2D36CEFC_ID: Uuid = Uuid::from_u128(
-    0x2d36cefc_ec5d_7f7e_9246_c2a5c9b88fb9,
+pub const MEETING_LINKS_2AD4C465_ID: Uuid = Uuid::from_u128(
+    0x2ad4c465_56c4_6cf9_15d6_eab6a66998f5,
 );
-pub const MEETING_LINKS_2DE3C88C_ID: Uuid = Uuid::from_u128(
-    0x2de3c88c_fb70_766b_7236_64bd844ad3ca,
+pub const MEETING_LINKS_2B0CC1E9_ID: Uuid = Uuid::from_u128(
+    0x2b0cc1e9_9d98_65f3_7441_927117800de0,
 );
-pub const MEETING_LINKS_2EA3F996_ID: Uuid = Uuid::from_u128(
-    0x2ea3f996_b43b_3a37_529b_894db7ca662c,
+pub const MEETING_LINKS_2BA022FB_ID: Uuid = Uuid::from_u128(
+    0x2ba022fb_a958_b110_35f5_221ab843618c,
 );
-pub const MEETING_LINKS_2F3DECEE_ID: Uuid = Uuid::from_u128(
-    0x2f3decee_bee9_50f9_5eaf_4444076f14fc,
+pub const MEETING_LINKS_2C0A2C08_ID: Uuid = Uuid::from_u128(
+    0x2c0a2c08_2a8d_3297_57e6_0c67de94e070,
 );
-pub const MEETING_LINKS_3024320F_ID: Uuid = Uuid::from_u128(
-    0x3024320f_04a0_4a5d_f8cb_05b3f7fc52b3,
+pub const MEETING_LINKS_2C9E9328_ID: Uuid = Uuid::from_u128(
+    0x2c9e9328_79f9_53eb_8135_a180742cc7b9,
 );
-pub const MEETING_LINKS_31AC1638_ID: Uuid = Uuid::from_u128(
-    0x31ac1638_1315_2716_8d07_ac33f802f5ed,
+pub const MEETING_LINKS_2CD153CC_ID: Uuid = Uuid::from_u128(
+    0x2cd153cc_43e1_6e94_d1c5_8f69c8c7f6f7,
 );
-pub const MEETING_LINKS_3242CB7D_ID: Uuid = Uuid::from_u128(
-    0x3242cb7d_5ef4_585a_6776_2be070f2c982,
+pub const MEETING_LINKS_2D104D37_ID: Uuid = Uuid::from_u128(
+    0x2d104d37_8ce3_9363_30ff_f4d6bac1ac57,
 );
-pub const MEETING_LINKS_332B63DD_ID: Uuid = Uuid::from_u128(
-    0x332b63dd_10b9_b359_dd3c_7d1679e4e81e,
+pub const MEETING_LINKS_2D208597_ID: Uuid = Uuid::from_u128(
+    0x2d208597_248c_6b1f_ea7e_001571bc74b4,
 );
-pub const MEETING_LINKS_334C6261_ID: Uuid = Uuid::from_u128(
-    0x334c6261_8255_2c7a_aead_0527df77798a,
+pub const MEETING_LINKS_2D2C8A00_ID: Uuid = Uuid::from_u128(
+    0x2d2c8a00_13ea_0e0b_982c_80811131cb72,
 );
-pub const MEETING_LINKS_345DDAC8_ID: Uuid = Uuid::from_u128(
-    0x345ddac8_c2db_f943_0268_ad51cb41782c,
+pub const MEETING_LINKS_2DBD2268_ID: Uuid = Uuid::from_u128(
+    0x2dbd2268_f595_fff6_fdc2_a8135cf117e0,
 );
-pub const MEETING_LINKS_36F45CF2_ID: Uuid = Uuid::from_u128(
-    0x36f45cf2_6936_8ec8_176d_215b2569cb46,
+pub const MEETING_LINKS_2E86E05C_ID: Uuid = Uuid::from_u128(
+    0x2e86e05c_7906_d744_819b_66469abcebbf,
 );
-pub const MEETING_LINKS_37BA77DA_ID: Uuid = Uuid::from_u128(
-    0x37ba77da_bb3f_b467_e891_7237add85d56,
+pub const MEETING_LINKS_3098AB45_ID: Uuid = Uuid::from_u128(
+    0x3098ab45_e950_21ed_8677_a4e627ecd19c,
 );
-pub const MEETING_LINKS_37BEB919_ID: Uuid = Uuid::from_u128(
-    0x37beb919_3e3c_fd00_da39_a3a51446e4a3,
+pub const MEETING_LINKS_31F4289F_ID: Uuid = Uuid::from_u128(
+    0x31f4289f_1e2d_66ac_3141_42387c369de0,
 );
-pub const MEETING_LINKS_388C59EF_ID: Uuid = Uuid::from_u128(
-    0x388c59ef_f2f3_e9ab_3559_5cfbce6b1ecf,
+pub const MEETING_LINKS_32E5241D_ID: Uuid = Uuid::from_u128(
+    0x32e5241d_d541_b101_4bec_28f52c1a74f5,
 );
-pub const MEETING_LINKS_38E213E7_ID: Uuid = Uuid::from_u128(
-    0x38e213e7_9fcc_d5e5_2f0c_2cb6e9112f5b,
+pub const MEETING_LINKS_333E0363_ID: Uuid = Uuid::from_u128(
+    0x333e0363_779b_9ae4_0b23_8c4d475b6bd1,
 );
-pub const MEETING_LINKS_38F8DEF5_ID: Uuid = Uuid::from_u128(
-    0x38f8def5_12dc_7608_706f_b27053a8e2a6,
+pub const MEETING_LINKS_344B9FF0_ID: Uuid = Uuid::from_u128(
+    0x344b9ff0_a46d_2fd6_f1d2_d56cc26367b4,
 );
-pub const MEETING_LINKS_3973DBF3_ID: Uuid = Uuid::from_u128(
-    0x3973dbf3_447d_68cb_a44f_592d6db563aa,
+pub const MEETING_LINKS_34963011_ID: Uuid = Uuid::from_u128(
+    0x34963011_7dda_1a38_28c4_56874471086c,
 );
-pub const MEETING_LINKS_3A6D7B77_ID: Uuid = Uuid::from_u128(
-    0x3a6d7b77_1f8b_6c82_82c8_162dd10b6773,
+pub const MEETING_LINKS_3498327A_ID: Uuid = Uuid::from_u128(
+    0x3498327a_a30b_424e_11ac_fda8432fad53,
+);
+pub const MEETING_LINKS_35088720_ID: Uuid = Uuid::from_u128(
+    0x35088720_4e94_f652_3680_3ed784dec037,
+);
+pub const MEETING_LINKS_35091F55_ID: Uuid = Uuid::from_u128(
+    0x35091f55_15d7_fc7e_07ce_3f61728b8d85,
+);
+pub const MEETING_LINKS_3579C1D0_ID: Uuid = Uuid::from_u128(
+    0x3579c1d0_728c_6e30_a17e_b77aff149b5f,
+);
+pub const MEETING_LINKS_35D5DF1D_ID: Uuid = Uuid::from_u128(
+    0x35d5df1d_b260_c684_1c60_bce212454b8b,
+);
+pub const MEETING_LINKS_361CD92B_ID: Uuid = Uuid::from_u128(
+    0x361cd92b_906e_4a4e_27d3_93d6a709fd30,
+);
+pub const MEETING_LINKS_36C30150_ID: Uuid = Uuid::from_u128(
+    0x36c30150_d0cf_cc2e_558a_d80b2848e336,
+);
+pub const MEETING_LINKS_3745DFAE_ID: Uuid = Uuid::from_u128(
+    0x3745dfae_b1f3_97ee_55ff_f23864908441,
+);
+pub const MEETING_LINKS_374AA324_ID: Uuid = Uuid::from_u128(
+    0x374aa324_a1d8_b6de_47a1_5767a6368a20,
+);
+pub const MEETING_LINKS_3A1D939A_ID: Uuid = Uuid::from_u128(
+    0x3a1d939a_0341_4e3e_9456_65ad40fa44e3,
+);
+pub const MEETING_LINKS_3A4DAC50_ID: Uuid = Uuid::from_u128(
+    0x3a4dac50_0697_f62e_aefb_1f2378ab21c6,
+);
+pub const MEETING_LINKS_3B01153D_ID: Uuid = Uuid::from_u128(
+    0x3b01153d_0217_6edd_d5c7_ba0c6de8a4fe,
+);
+pub const MEETING_LINKS_3B28B0E0_ID: Uuid = Uuid::from_u128(
+    0x3b28b0e0_7730_851a_f73c_e272766a6e8a,
+);
+pub const MEETING_LINKS_3BD481D5_ID: Uuid = Uuid::from_u128(
+    0x3bd481d5_2307_f50d_69a4_cf1444415184,
 );
 pub const MEETING_LINKS_3C838F47_ID: Uuid = Uuid::from_u128(
     0x3c838f47_bb6e_b370_1a4f_ddf4fc4a75b7,
 );
-pub const MEETING_LINKS_3CE2F06D_ID: Uuid = Uuid::from_u128(
-    0x3ce2f06d_377d_6c4c_5766_801b499e6ba3,
+pub const MEETING_LINKS_3C976DF3_ID: Uuid = Uuid::from_u128(
+    0x3c976df3_58a9_9cac_2f04_4fce4591985b,
 );
-pub const MEETING_LINKS_3D130338_ID: Uuid = Uuid::from_u128(
-    0x3d130338_02d8_ef9f_091a_030128c2b5ce,
+pub const MEETING_LINKS_3CB4F357_ID: Uuid = Uuid::from_u128(
+    0x3cb4f357_47eb_4ba2_76b9_e5ea7462d8cf,
 );
-pub const MEETING_LINKS_3D7F5751_ID: Uuid = Uuid::from_u128(
-    0x3d7f5751_cceb_4e10_e5cc_0efa25883bf0,
+pub const MEETING_LINKS_3CBEE479_ID: Uuid = Uuid::from_u128(
+    0x3cbee479_7d3e_c899_2f94_3f2ba807a5d5,
 );
-pub const MEETING_LINKS_3EEAAD8D_ID: Uuid = Uuid::from_u128(
-    0x3eeaad8d_0bcf_3ffa_3db9_402297324a1e,
+pub const MEETING_LINKS_3CC75B2E_ID: Uuid = Uuid::from_u128(
+    0x3cc75b2e_ab87_9d3d_e51f_b8fe1d8b73f6,
 );
-pub const MEETING_LINKS_3F18457F_ID: Uuid = Uuid::from_u128(
-    0x3f18457f_e539_9208_625a_6873c0ff1e6d,
+pub const MEETING_LINKS_3D245744_ID: Uuid = Uuid::from_u128(
+    0x3d245744_a40a_011f_532b_de8490e05403,
 );
-pub const MEETING_LINKS_3F2234B2_ID: Uuid = Uuid::from_u128(
-    0x3f2234b2_505d_0afb_5756_e6ed757fd74a,
+pub const MEETING_LINKS_3D514947_ID: Uuid = Uuid::from_u128(
+    0x3d514947_2ffc_11b5_b132_c4d36bb9eb87,
 );
-pub const MEETING_LINKS_3F343178_ID: Uuid = Uuid::from_u128(
-    0x3f343178_ed13_1219_9e1e_c28c82ff802e,
+pub const MEETING_LINKS_3FF8F974_ID: Uuid = Uuid::from_u128(
+    0x3ff8f974_f3f8_3b66_152d_fd9111fa11ff,
 );
-pub const MEETING_LINKS_40A0AB27_ID: Uuid = Uuid::from_u128(
-    0x40a0ab27_6fff_04bc_dd47_f1567df67f64,
+pub const MEETING_LINKS_4024CC05_ID: Uuid = Uuid::from_u128(
+    0x4024cc05_e6bc_8a0b_7a88_bdc918cc6e2a,
 );
-pub const MEETING_LINKS_40D6DBFE_ID: Uuid = Uuid::from_u128(
-    0x40d6dbfe_2763_317d_364b_f8057cade2f1,
+pub const MEETING_LINKS_40971845_ID: Uuid = Uuid::from_u128(
+    0x40971845_728c_e394_ea70_306901ff38f2,
 );
-pub const MEETING_LINKS_40DE0A4C_ID: Uuid = Uuid::from_u128(
-    0x40de0a4c_6051_7057_16b0_e6e78918a5eb,
+pub const MEETING_LINKS_42187249_ID: Uuid = Uuid::from_u128(
+    0x42187249_413e_f9bf_9116_cb90f80ed9de,
 );
-pub const MEETING_LINKS_40F4E40E_ID: Uuid = Uuid::from_u128(
-    0x40f4e40e_187d_9510_28f6_0ab8f919ffc2,
+pub const MEETING_LINKS_43AC07CC_ID: Uuid = Uuid::from_u128(
+    0x43ac07cc_0c01_98d2_b6b3_52b9327fe333,
 );
-pub const MEETING_LINKS_4153BD10_ID: Uuid = Uuid::from_u128(
-    0x4153bd10_28ab_16ee_7d7a_201c6e6ba23f,
+pub const MEETING_LINKS_440ADB69_ID: Uuid = Uuid::from_u128(
+    0x440adb69_19f1_5922_9d81_056e8185ffea,
 );
-pub const MEETING_LINKS_427BDC55_ID: Uuid = Uuid::from_u128(
-    0x427bdc55_e8c2_790a_e253_29e696ce0b24,
+pub const MEETING_LINKS_444010AF_ID: Uuid = Uuid::from_u128(
+    0x444010af_7500_846d_d608_dce2a8742017,
 );
-pub const MEETING_LINKS_427D5C78_ID: Uuid = Uuid::from_u128(
-    0x427d5c78_42e5_a408_5a6d_0bc2099003b1,
+pub const MEETING_LINKS_4471F221_ID: Uuid = Uuid::from_u128(
+    0x4471f221_4612_dbc1_22dd_4898bcd014ea,
 );
-pub const MEETING_LINKS_43B533F9_ID: Uuid = Uuid::from_u128(
-    0x43b533f9_25ef_83e3_9193_78fe771512d2,
+pub const MEETING_LINKS_46E578D4_ID: Uuid = Uuid::from_u128(
+    0x46e578d4_a23b_2eeb_b83f_e947b4302c6a,
 );
-pub const MEETING_LINKS_44385109_ID: Uuid = Uuid::from_u128(
-    0x44385109_3f0a_0105_9c1b_f2d749aed9c7,
+pub const MEETING_LINKS_46F3BE11_ID: Uuid = Uuid::from_u128(
+    0x46f3be11_f4c5_d4cf_4e34_14864d9765ec,
 );
-pub const MEETING_LINKS_45320830_ID: Uuid = Uuid::from_u128(
-    0x45320830_c341_abad_9923_d0ca9104d183,
+pub const MEETING_LINKS_47B31F38_ID: Uuid = Uuid::from_u128(
+    0x47b31f38_bdca_6927_b4f1_44dc74351810,
 );
-pub const MEETING_LINKS_4550399A_ID: Uuid = Uuid::from_u128(
-    0x4550399a_34d7_09ee_f177_4b82e56b6f9f,
+pub const MEETING_LINKS_47E5F9A9_ID: Uuid = Uuid::from_u128(
+    0x47e5f9a9_3280_795c_ddc3_7be56835f7e6,
 );
-pub const MEETING_LINKS_457F6C50_ID: Uuid = Uuid::from_u128(
-    0x457f6c50_c7f9_29a2_f5da_118d4f638eac,
+pub const MEETING_LINKS_483B4DBB_ID: Uuid = Uuid::from_u128(
+    0x483b4dbb_24e0_fc0f_9078_5c7ff4ca9381,
 );
-pub const MEETING_LINKS_4630CF94_ID: Uuid = Uuid::from_u128(
-    0x4630cf94_e709_e40f_726f_2efcab782354,
+pub const MEETING_LINKS_498E8100_ID: Uuid = Uuid::from_u128(
+    0x498e8100_2b7a_998c_c26c_90857e305a35,
 );
-pub const MEETING_LINKS_48300B85_ID: Uuid = Uuid::from_u128(
-    0x48300b85_158f_fad1_392c_0c1a067afa6c,
+pub const MEETING_LINKS_4AB8C8D8_ID: Uuid = Uuid::from_u128(
+    0x4ab8c8d8_8697_e4da_5ecd_5d0e681c10ae,
 );
-pub const MEETING_LINKS_488EB02E_ID: Uuid = Uuid::from_u128(
-    0x488eb02e_1163_bcca_410b_04042d340729,
+pub const MEETING_LINKS_4B97E751_ID: Uuid = Uuid::from_u128(
+    0x4b97e751_60a3_228c_c512_921996976262,
 );
-pub const MEETING_LINKS_48C87FF0_ID: Uuid = Uuid::from_u128(
-    0x48c87ff0_bc0c_291a_24e6_7e2dd5f149b7,
+pub const MEETING_LINKS_4C3FD05E_ID: Uuid = Uuid::from_u128(
+    0x4c3fd05e_b868_3280_fd93_ac2864ed102f,
 );
-pub const MEETING_LINKS_49536E77_ID: Uuid = Uuid::from_u128(
-    0x49536e77_0efc_ed5a_dfb3_0cc7d18c12cc,
+pub const MEETING_LINKS_4D980350_ID: Uuid = Uuid::from_u128(
+    0x4d980350_4ad4_c64e_a6f5_6ac253ccd4ae,
 );
-pub const MEETING_LINKS_4982A33D_ID: Uuid = Uuid::from_u128(
-    0x4982a33d_0792_eb36_ee73_fa28a6e67b8b,
+pub const MEETING_LINKS_4DC726F8_ID: Uuid = Uuid::from_u128(
+    0x4dc726f8_1b2c_bd6f_d7a9_a1155c6c08fc,
 );
-pub const MEETING_LINKS_499917B7_ID: Uuid = Uuid::from_u128(
-    0x499917b7_cbd1_42ef_c55b_a838ef96d967,
+pub const MEETING_LINKS_4E58694C_ID: Uuid = Uuid::from_u128(
+    0x4e58694c_5bf5_9759_56a2_672505572443,
 );
-pub const MEETING_LINKS_4B00F91A_ID: Uuid = Uuid::from_u128(
-    0x4b00f91a_872d_7d97_61cd_d0cb3b56f7b0,
+pub const MEETING_LINKS_4E8E4918_ID: Uuid = Uuid::from_u128(
+    0x4e8e4918_60b9_5761_de5a_af2e0d42c4c7,
 );
-pub const MEETING_LINKS_4BC9086C_ID: Uuid = Uuid::from_u128(
-    0x4bc9086c_fcd6_8088_f86b_0f2379dc227c,
+pub const MEETING_LINKS_4F1B74E0_ID: Uuid = Uuid::from_u128(
+    0x4f1b74e0_c23e_38da_98f7_e4ff75062f0d,
 );
-pub const MEETING_LINKS_4BCAB1B6_ID: Uuid = Uuid::from_u128(
-    0x4bcab1b6_b982_fce6_218a_f39f72ea024d,
+pub const MEETING_LINKS_50DAFDF2_ID: Uuid = Uuid::from_u128(
+    0x50dafdf2_f1cb_ba09_9a7e_9ce5baa55f4c,
 );
-pub const MEETING_LINKS_4C515BF1_ID: Uuid = Uuid::from_u128(
-    0x4c515bf1_df02_08b2_8f59_2bbf7d5c8c09,
+pub const MEETING_LINKS_52F388BD_ID: Uuid = Uuid::from_u128(
+    0x52f388bd_81ea_13d7_d3ae_6b7c0380006b,
 );
-pub const MEETING_LINKS_4CDC7855_ID: Uuid = Uuid::from_u128(
-    0x4cdc7855_f279_de97_c7bc_e28080f4a27f,
+pub const MEETING_LINKS_533F1BDB_ID: Uuid = Uuid::from_u128(
+    0x533f1bdb_f427_4fc5_b457_bc2b8cf25646,
 );
-pub const MEETING_LINKS_4D735048_ID: Uuid = Uuid::from_u128(
-    0x4d735048_9bf6_ea73_9e38_921bf800f18e,
+pub const MEETING_LINKS_5350A497_ID: Uuid = Uuid::from_u128(
+    0x5350a497_174e_b125_93c5_4b053f32b3c5,
 );
-pub const MEETING_LINKS_4DBFECCB_ID: Uuid = Uuid::from_u128(
-    0x4dbfeccb_6028_bff3_1b47_d9d5ad593e40,
+pub const MEETING_LINKS_53D47876_ID: Uuid = Uuid::from_u128(
+    0x53d47876_90ad_c04f_c1cc_3fab9bf35258,
 );
-pub const MEETING_LINKS_4E75AF80_ID: Uuid = Uuid::from_u128(
-    0x4e75af80_0cac_ab48_6b6d_8f079dde7e5a,
+pub const MEETING_LINKS_53D986B6_ID: Uuid = Uuid::from_u128(
+    0x53d986b6_cdb9_cc41_5abf_b86854c1bf44,
 );
-pub const MEETING_LINKS_4F1661EC_ID: Uuid = Uuid::from_u128(
-    0x4f1661ec_82e4_7a03_edcd_88e5adcf4c74,
+pub const MEETING_LINKS_5416FBA3_ID: Uuid = Uuid::from_u128(
+    0x5416fba3_595e_8d5c_6537_141954589fce,
 );
-pub const MEETING_LINKS_4F394981_ID: Uuid = Uuid::from_u128(
-    0x4f394981_ea41_7af2_e31b_c62f41f05e3d,
+pub const MEETING_LINKS_5568D4FE_ID: Uuid = Uuid::from_u128(
+    0x5568d4fe_1151_3dd8_90f9_bcf9158b588c,
 );
-pub const MEETING_LINKS_50D020F8_ID: Uuid = Uuid::from_u128(
-    0x50d020f8_9513_6a89_f790_fabd7bd50a4f,
+pub const MEETING_LINKS_55C64089_ID: Uuid = Uuid::from_u128(
+    0x55c64089_6d04_6512_0f2f_2e84d46da3a8,
 );
-pub const MEETING_LINKS_50D49145_ID: Uuid = Uuid::from_u128(
-    0x50d49145_47be_4d7a_b167_4120cb55da38,
+pub const MEETING_LINKS_561B278B_ID: Uuid = Uuid::from_u128(
+    0x561b278b_5fdf_af48_1047_c04406ff41ef,
 );
-pub const MEETING_LINKS_50EB13BB_ID: Uuid = Uuid::from_u128(
-    0x50eb13bb_1e28_dc9d_84be_1579de46424d,
+pub const MEETING_LINKS_57485126_ID: Uuid = Uuid::from_u128(
+    0x57485126_f58d_546c_d56c_f6a85fb23e7a,
 );
-pub const MEETING_LINKS_51777FEC_ID: Uuid = Uuid::from_u128(
-    0x51777fec_c527_89ee_4e71_beba4802ab5c,
+pub const MEETING_LINKS_57559757_ID: Uuid = Uuid::from_u128(
+    0x57559757_8795_026d_4ed6_600e1523d401,
 );
-pub const MEETING_LINKS_51A88FA1_ID: Uuid = Uuid::from_u128(
-    0x51a88fa1_861b_b2d6_4bc9_dea137df6100,
+pub const MEETING_LINKS_57E3F025_ID: Uuid = Uuid::from_u128(
+    0x57e3f025_9f85_d048_b60d_66a4c6ba1651,
 );
-pub const MEETING_LINKS_52CDFD34_ID: Uuid = Uuid::from_u128(
-    0x52cdfd34_ffa4_fe57_2152_bc5a431669cc,
+pub const MEETING_LINKS_585CB2AE_ID: Uuid = Uuid::from_u128(
+    0x585cb2ae_24fa_b400_b6b1_a3d9b9dfffc6,
 );
-pub const MEETING_LINKS_53E8A3AC_ID: Uuid = Uuid::from_u128(
-    0x53e8a3ac_6105_7d0e_c193_21974103316e,
+pub const MEETING_LINKS_58881C53_ID: Uuid = Uuid::from_u128(
+    0x58881c53_3ea2_3ecb_007e_2e84fa12598d,
 );
-pub const MEETING_LINKS_54F0E04C_ID: Uuid = Uuid::from_u128(
-    0x54f0e04c_9d12_e3b3_57ff_f1df2d3b21d6,
+pub const MEETING_LINKS_58A66A21_ID: Uuid = Uuid::from_u128(
+    0x58a66a21_2c7f_7680_bfd6_0f95a7cb35b9,
 );
-pub const MEETING_LINKS_55DABE20_ID: Uuid = Uuid::from_u128(
-    0x55dabe20_07c5_c220_72f6_c89a8c8b9c4e,
+pub const MEETING_LINKS_59314B6B_ID: Uuid = Uuid::from_u128(
+    0x59314b6b_d9e2_a2fa_2338_ea87ee6f35b2,
 );
-pub const MEETING_LINKS_55F938A0_ID: Uuid = Uuid::from_u128(
-    0x55f938a0_7da7_e52d_077d_5883dff3982d,
+pub const MEETING_LINKS_593A233F_ID: Uuid = Uuid::from_u128(
+    0x593a233f_f980_f860_77c5_26531cd1849e,
 );
-pub const MEETING_LINKS_56D2CB50_ID: Uuid = Uuid::from_u128(
-    0x56d2cb50_8a63_dc34_6b93_67cd543760da,
+pub const MEETING_LINKS_595A2136_ID: Uuid = Uuid::from_u128(
+    0x595a2136_7ac9_22f8_5a55_0e3894fbcf5b,
 );
-pub const MEETING_LINKS_575A13EC_ID: Uuid = Uuid::from_u128(
-    0x575a13ec_c393_82bc_9a4d_dc4c76c4f4d6,
+pub const MEETING_LINKS_59B248D9_ID: Uuid = Uuid::from_u128(
+    0x59b248d9_173a_14f6_47a6_1f96fbd5745b,
 );
-pub const MEETING_LINKS_5AF4D637_ID: Uuid = Uuid::from_u128(
-    0x5af4d637_6656_ef77_d2e5_c2ae87e458cf,
+pub const MEETING_LINKS_5AA0E7A7_ID: Uuid = Uuid::from_u128(
+    0x5aa0e7a7_99a0_69c3_45c4_7149582f6543,
 );
-pub const MEETING_LINKS_5B089346_ID: Uuid = Uuid::from_u128(
-    0x5b089346_38cf_6c90_3d03_b2e617761bf3,
+pub const MEETING_LINKS_5B922380_ID: Uuid = Uuid::from_u128(
+    0x5b922380_6001_935a_4f94_7f03424c84c6,
 );
-pub const MEETING_LINKS_5BD66606_ID: Uuid = Uuid::from_u128(
-    0x5bd66606_a871_4fb6_73c1_7a1ec33d52f9,
+pub const MEETING_LINKS_5BA562CF_ID: Uuid = Uuid::from_u128(
+    0x5ba562cf_d719_389f_c22c_77ec1f19267c,
 );
-pub const MEETING_LINKS_5BE96CC2_ID: Uuid = Uuid::from_u128(
-    0x5be96cc2_f4c9_8919_6216_539dae906ea1,
+pub const MEETING_LINKS_5BE0FE95_ID: Uuid = Uuid::from_u128(
+    0x5be0fe95_f57c_f88f_9635_2255263c2cac,
 );
-pub const MEETING_LINKS_5C6049AC_ID: Uuid = Uuid::from_u128(
-    0x5c6049ac_6483_3042_d85c_e3da6a4d82d6,
+pub const MEETING_LINKS_5C11FDB6_ID: Uuid = Uuid::from_u128(
+    0x5c11fdb6_6f89_aaed_0cf9_3cc25cb7cacc,
 );
-pub const MEETING_LINKS_5C934396_ID: Uuid = Uuid::from_u128(
-    0x5c934396_cc4e_4830_ff50_71b278baa6bd,
+pub const MEETING_LINKS_5C135BCD_ID: Uuid = Uuid::from_u128(
+    0x5c135bcd_3b00_d726_9d3d_f584c003321d,
 );
-pub const MEETING_LINKS_5F235532_ID: Uuid = Uuid::from_u128(
-    0x5f235532_d137_a44b_601e_9ab97999f96f,
+pub const MEETING_LINKS_5C77F4F4_ID: Uuid = Uuid::from_u128(
+    0x5c77f4f4_a2d8_813d_66fb_020700ca3e5a,
 );
-pub const MEETING_LINKS_5F88588B_ID: Uuid = Uuid::from_u128(
-    0x5f88588b_9abb_1563_bcd6_c6dd62fc45d8,
+pub const MEETING_LINKS_5CAB0E44_ID: Uuid = Uuid::from_u128(
+    0x5cab0e44_9f3a_7b21_b8fe_6fe0fd03685f,
 );
-pub const MEETING_LINKS_5FB2B068_ID: Uuid = Uuid::from_u128(
-    0x5fb2b068_d9d6_abad_9f58_cfea1db1c7a7,
+pub const MEETING_LINKS_5E6EF81A_ID: Uuid = Uuid::from_u128(
+    0x5e6ef81a_a07d_df64_4290_28cc1e959f95,
 );
-pub const MEETING_LINKS_61C5A875_ID: Uuid = Uuid::from_u128(
-    0x61c5a875_24e5_90a4_42c4_a770b37005fe,
+pub const MEETING_LINKS_5EB6877E_ID: Uuid = Uuid::from_u128(
+    0x5eb6877e_1476_e451_e199_3ad4fb801ac9,
 );
-pub const MEETING_LINKS_634F6964_ID: Uuid = Uuid::from_u128(
-    0x634f6964_eb31_a916_9996_df518b103bcc,
+pub const MEETING_LINKS_5EDD18E8_ID: Uuid = Uuid::from_u128(
+    0x5edd18e8_e49b_adb3_f43f_397275c8bcc4,
 );
-pub const MEETING_LINKS_6384970B_ID: Uuid = Uuid::from_u128(
-    0x6384970b_febd_3f66_d7fb_f01515de59b0,
+pub const MEETING_LINKS_5FE8DE18_ID: Uuid = Uuid::from_u128(
+    0x5fe8de18_0c51_ed80_4444_82d21ab9315a,
 );
-pub const MEETING_LINKS_638A469B_ID: Uuid = Uuid::from_u128(
-    0x638a469b_dddf_9f51_c91b_b7fb41e46aac,
+pub const MEETING_LINKS_6028B146_ID: Uuid = Uuid::from_u128(
+    0x6028b146_36e9_cdd9_12ad_9872c1a455ee,
 );
-pub const MEETING_LINKS_63A130AA_ID: Uuid = Uuid::from_u128(
-    0x63a130aa_86e4_76ef_cbab_a06f3fc9e5d1,
+pub const MEETING_LINKS_60B753AA_ID: Uuid = Uuid::from_u128(
+    0x60b753aa_ffb4_9e0c_c726_a324ae426f20,
 );
-pub const MEETING_LINKS_64512F9D_ID: Uuid = Uuid::from_u128(
-    0x64512f9d_5dca_62d1_b393_92c7e4bd6d06,
+pub const MEETING_LINKS_622FDCFD_ID: Uuid = Uuid::from_u128(
+    0x622fdcfd_abc7_24c9_d7ef_3024cef8ebb6,
 );
-pub const MEETING_LINKS_648C6931_ID: Uuid = Uuid::from_u128(
-    0x648c6931_a33e_f946_3c24_6782a406dc70,
+pub const MEETING_LINKS_626C9BCB_ID: Uuid = Uuid::from_u128(
+    0x626c9bcb_f408_d0c7_fc0b_a7ea24c52b46,
 );
-pub const MEETING_LINKS_64C8011A_ID: Uuid = Uuid::from_u128(
-    0x64c8011a_7272_e2ce_795c_9dc9684dff79,
+pub const MEETING_LINKS_62E0E780_ID: Uuid = Uuid::from_u128(
+    0x62e0e780_0091_7492_d88b_5878e81af185,
 );
-pub const MEETING_LINKS_652F5F0D_ID: Uuid = Uuid::from_u128(
-    0x652f5f0d_5f8c_35bb_bde9_07137f1c3b8c,
+pub const MEETING_LINKS_6326B10B_ID: Uuid = Uuid::from_u128(
+    0x6326b10b_3235_9825_3688_1a53462d96ea,
 );
-pub const MEETING_LINKS_690318F4_ID: Uuid = Uuid::from_u128(
-    0x690318f4_26f7_e2e9_7430_4e1c63833771,
+pub const MEETING_LINKS_64013D12_ID: Uuid = Uuid::from_u128(
+    0x64013d12_42dc_d392_3bdf_3f0e6cc4036f,
 );
-pub const MEETING_LINKS_6907527D_ID: Uuid = Uuid::from_u128(
-    0x6907527d_0373_65b3_2cb5_1d14d85d3119,
+pub const MEETING_LINKS_64142F1E_ID: Uuid = Uuid::from_u128(
+    0x64142f1e_7571_f58a_c73c_bd1eefae4c75,
 );
-pub const MEETING_LINKS_6A0E5E8B_ID: Uuid = Uuid::from_u128(
-    0x6a0e5e8b_281b_6d76_26a7_31abc225cd87,
+pub const MEETING_LINKS_645285A0_ID: Uuid = Uuid::from_u128(
+    0x645285a0_3d56_6460_b555_437bc0d1f755,
 );
-pub const MEETING_LINKS_6BC7B04A_ID: Uuid = Uuid::from_u128(
-    0x6bc7b04a_1518_7f1c_ac7c_c4b7034be8ff,
+pub const MEETING_LINKS_661FBE86_ID: Uuid = Uuid::from_u128(
+    0x661fbe86_a14d_e039_2805_d88dd06b6468,
 );
-pub const MEETING_LINKS_6BF4BB76_ID: Uuid = Uuid::from_u128(
-    0x6bf4bb76_6a35_dca3_e1e2_63d1f6880884,
+pub const MEETING_LINKS_66378897_ID: Uuid = Uuid::from_u128(
+    0x66378897_576a_902c_f6af_56c0a1beb699,
 );
-pub const MEETING_LINKS_6C753A1A_ID: Uuid = Uuid::from_u128(
-    0x6c753a1a_49d4_e290_35c2_5e58f543ed5b,
+pub const MEETING_LINKS_66F51688_ID: Uuid = Uuid::from_u128(
+    0x66f51688_b51d_ceee_7a87_a56c6e78d872,
 );
-pub const MEETING_LINKS_6F5064B5_ID: Uuid = Uuid::from_u128(
-    0x6f5064b5_e304_face_266b_521ed590833b,
+pub const MEETING_LINKS_675DCF2E_ID: Uuid = Uuid::from_u128(
+    0x675dcf2e_0bdb_facc_76ba_2fd5b8d7c541,
 );
-pub const MEETING_LINKS_70214501_ID: Uuid = Uuid::from_u128(
-    0x70214501_415c_b31c_13e4_bc07ecb4a83e,
+pub const MEETING_LINKS_685610FA_ID: Uuid = Uuid::from_u128(
+    0x685610fa_dc71_8d7c_4726_4287d1a53232,
 );
-pub const MEETING_LINKS_707B22D9_ID: Uuid = Uuid::from_u128(
-    0x707b22d9_df3d_c09b_556b_284e5333315b,
+pub const MEETING_LINKS_687408FD_ID: Uuid = Uuid::from_u128(
+    0x687408fd_2345_deec_0d22_dd0410177089,
 );
-pub const MEETING_LINKS_70FF1727_ID: Uuid = Uuid::from_u128(
-    0x70ff1727_acac_af65_62aa_57abf06cb2f3,
+pub const MEETING_LINKS_69F1E76A_ID: Uuid = Uuid::from_u128(
+    0x69f1e76a_af4c_0112_33ae_05bd97c18032,
 );
-pub const MEETING_LINKS_712DDBB7_ID: Uuid = Uuid::from_u128(
-    0x712ddbb7_8ed2_1602_a957_9b6f5ff00028,
+pub const MEETING_LINKS_6B16199B_ID: Uuid = Uuid::from_u128(
+    0x6b16199b_542a_8727_528c_86ea0779446c,
 );
-pub const MEETING_LINKS_716BA44D_ID: Uuid = Uuid::from_u128(
-    0x716ba44d_821a_c5c3_0e82_44276b970660,
+pub const MEETING_LINKS_6BA86444_ID: Uuid = Uuid::from_u128(
+    0x6ba86444_bf6c_eddf_943a_190c224b08f7,
 );
-pub const MEETING_LINKS_71F55F9F_ID: Uuid = Uuid::from_u128(
-    0x71f55f9f_38e8_de64_083c_6403cc2e351e,
+pub const MEETING_LINKS_6BD6F7D0_ID: Uuid = Uuid::from_u128(
+    0x6bd6f7d0_8298_c9c0_3219_acfcdd2209df,
 );
-pub const MEETING_LINKS_72D9A1AD_ID: Uuid = Uuid::from_u128(
-    0x72d9a1ad_b945_ec32_d7ac_1d08c06c7736,
+pub const MEETING_LINKS_6D340C59_ID: Uuid = Uuid::from_u128(
+    0x6d340c59_0d97_0ef4_42b7_d4c375f5050a,
 );
-pub const MEETING_LINKS_7492D2A9_ID: Uuid = Uuid::from_u128(
-    0x7492d2a9_34d1_41b0_f3c4_51f19d0f883d,
+pub const MEETING_LINKS_6EF2514D_ID: Uuid = Uuid::from_u128(
+    0x6ef2514d_2ece_64cb_507b_6314a045f460,
 );
-pub const MEETING_LINKS_74A2B5E2_ID: Uuid = Uuid::from_u128(
-    0x74a2b5e2_a551_3e7b_d659_88259d3dba89,
+pub const MEETING_LINKS_6F863049_ID: Uuid = Uuid::from_u128(
+    0x6f863049_29ab_fdb6_0371_e9102d43eb1b,
 );
-pub const MEETING_LINKS_754E3656_ID: Uuid = Uuid::from_u128(
-    0x754e3656_1e99_3a1e_9eaa_91d70f17c31d,
+pub const MEETING_LINKS_70014D32_ID: Uuid = Uuid::from_u128(
+    0x70014d32_a8b6_65ba_2286_cdc38697921c,
 );
-pub const MEETING_LINKS_768DE50A_ID: Uuid = Uuid::from_u128(
-    0x768de50a_b399_8a6c_1d56_04b40f7a773c,
+pub const MEETING_LINKS_70BB7AB5_ID: Uuid = Uuid::from_u128(
+    0x70bb7ab5_00d1_e4f7_c8a0_e307013e1c84,
 );
-pub const MEETING_LINKS_76DC2FEB_ID: Uuid = Uuid::from_u128(
-    0x76dc2feb_9994_fcf7_a179_4edf5aab6cdb,
+pub const MEETING_LINKS_71CC3234_ID: Uuid = Uuid::from_u128(
+    0x71cc3234_0f00_de16_6e46_a09077ea0e7d,
 );
-pub const MEETING_LINKS_76F3C7DA_ID: Uuid = Uuid::from_u128(
-    0x76f3c7da_67f2_dc0f_8f02_a82ebaeda5b4,
+pub const MEETING_LINKS_73A84D8E_ID: Uuid = Uuid::from_u128(
+    0x73a84d8e_162c_473c_df9d_865d1693f75b,
 );
-pub const MEETING_LINKS_7735B77E_ID: Uuid = Uuid::from_u128(
-    0x7735b77e_c826_b423_b60b_0b29c8a75fd0,
+pub const MEETING_LINKS_73BFDFB9_ID: Uuid = Uuid::from_u128(
+    0x73bfdfb9_470a_53d7_fdd8_34f7c6b9e953,
 );
-pub const MEETING_LINKS_7821A1D3_ID: Uuid = Uuid::from_u128(
-    0x7821a1d3_c9ce_dd59_c3cf_539408091d2c,
+pub const MEETING_LINKS_75058367_ID: Uuid = Uuid::from_u128(
+    0x75058367_2925_167f_539f_443f3dc21376,
 );
-pub const MEETING_LINKS_78240AC3_ID: Uuid = Uuid::from_u128(
-    0x78240ac3_648f_62c0_2694_cc3bdb4d6f52,
+pub const MEETING_LINKS_76414FFA_ID: Uuid = Uuid::from_u128(
+    0x76414ffa_01fe_e302_e472_ea887380055a,
 );
-pub const MEETING_LINKS_7A43F050_ID: Uuid = Uuid::from_u128(
-    0x7a43f050_ba2d_dd5f_767f_c72037de910c,
+pub const MEETING_LINKS_765A2A2E_ID: Uuid = Uuid::from_u128(
+    0x765a2a2e_3d49_7e43_9e2b_37f38b19f373,
 );
-pub const MEETING_LINKS_7B0FAAE9_ID: Uuid = Uuid::from_u128(
-    0x7b0faae9_1989_8a7c_26b7_0b5ab14d1df5,
+pub const MEETING_LINKS_76BDC7F9_ID: Uuid = Uuid::from_u128(
+    0x76bdc7f9_a70f_5359_c2c2_7bf21f28baaa,
 );
-pub const MEETING_LINKS_7B35A97A_ID: Uuid = Uuid::from_u128(
-    0x7b35a97a_b000_00fb_65c5_039721976a36,
+pub const MEETING_LINKS_77083463_ID: Uuid = Uuid::from_u128(
+    0x77083463_8856_4b3a_7cec_d8a897200cec,
 );
-pub const MEETING_LINKS_7BB8B1DC_ID: Uuid = Uuid::from_u128(
-    0x7bb8b1dc_8861_4279_4b5d_1c124536bd27,
+pub const MEETING_LINKS_791EE318_ID: Uuid = Uuid::from_u128(
+    0x791ee318_8e14_a03a_ff6c_fdde3a246227,
 );
-pub const MEETING_LINKS_7BD8834B_ID: Uuid = Uuid::from_u128(
-    0x7bd8834b_5334_d0e2_b354_b9c638feb6d7,
+pub const MEETING_LINKS_794BEB46_ID: Uuid = Uuid::from_u128(
+    0x794beb46_c0f6_6f1d_8005_b398a78b3d67,
 );
-pub const MEETING_LINKS_7CB21BEB_ID: Uuid = Uuid::from_u128(
-    0x7cb21beb_a81c_44d0_76ff_191953f5e956,
+pub const MEETING_LINKS_7A68F3EA_ID: Uuid = Uuid::from_u128(
+    0x7a68f3ea_be61_ad15_9a50_d21fb244bfb4,
 );
-pub const MEETING_LINKS_7CDCE9B1_ID: Uuid = Uuid::from_u128(
-    0x7cdce9b1_024f_f9de_81f0_717a664859cd,
+pub const MEETING_LINKS_7B4665BD_ID: Uuid = Uuid::from_u128(
+    0x7b4665bd_218b_32ab_1524_303aab7f074d,
 );
-pub const MEETING_LINKS_7D12D2F7_ID: Uuid = Uuid::from_u128(
-    0x7d12d2f7_768a_408b_4da2_472679076a81,
+pub const MEETING_LINKS_7B6028CA_ID: Uuid = Uuid::from_u128(
+    0x7b6028ca_e16f_93db_8aa2_5bb05745d3f2,
 );
-pub const MEETING_LINKS_7E040BD5_ID: Uuid = Uuid::from_u128(
-    0x7e040bd5_1aef_d367_0e21_25d145658824,
+pub const MEETING_LINKS_7BBDECAB_ID: Uuid = Uuid::from_u128(
+    0x7bbdecab_53f4_d974_2800_49258e4dbf57,
 );
-pub const MEETING_LINKS_7E24DEB9_ID: Uuid = Uuid::from_u128(
-    0x7e24deb9_2d6f_9fa2_d8c5_a250f7e6e677,
+pub const MEETING_LINKS_7E310CA1_ID: Uuid = Uuid::from_u128(
+    0x7e310ca1_bd7f_c5db_5e62_c9d4a36f6575,
 );
-pub const MEETING_LINKS_7E5F77DE_ID: Uuid = Uuid::from_u128(
-    0x7e5f77de_14ee_e783_2c03_808a083da013,
+pub const MEETING_LINKS_7E630A0A_ID: Uuid = Uuid::from_u128(
+    0x7e630a0a_7d5a_2cf4_bd3c_e105508b6eb0,
 );
-pub const MEETING_LINKS_7EAA75AE_ID: Uuid = Uuid::from_u128(
-    0x7eaa75ae_fe12_37be_071a_7e414b403795,
+pub const MEETING_LINKS_8379C09D_ID: Uuid = Uuid::from_u128(
+    0x8379c09d_878d_46b9_f785_e1b737f1523d,
 );
-pub const MEETING_LINKS_7F41C2FF_ID: Uuid = Uuid::from_u128(
-    0x7f41c2ff_b4f1_50bd_a632_9cb9c82bd19a,
+pub const MEETING_LINKS_84FB9F77_ID: Uuid = Uuid::from_u128(
+    0x84fb9f77_7828_6c0e_1365_2c5741eb2827,
 );
-pub const MEETING_LINKS_7F939985_ID: Uuid = Uuid::from_u128(
-    0x7f939985_d9a9_f04f_7ee7_e1d8a06c493b,
+pub const MEETING_LINKS_88744893_ID: Uuid = Uuid::from_u128(
+    0x88744893_ecc6_9bab_00a9_0f3a7154a7a5,
 );
-pub const MEETING_LINKS_7FC975E8_ID: Uuid = Uuid::from_u128(
-    0x7fc975e8_1581_c025_ea65_42a79d9a6a11,
+pub const MEETING_LINKS_899B4FC9_ID: Uuid = Uuid::from_u128(
+    0x899b4fc9_3ad6_dc7e_0267_fe0a941e6c5b,
 );
-pub const MEETING_LINKS_803A7ED6_ID: Uuid = Uuid::from_u128(
-    0x803a7ed6_e849_25c2_2e45_734920afa737,
+pub const MEETING_LINKS_8A44620E_ID: Uuid = Uuid::from_u128(
+    0x8a44620e_1f8e_79a0_c196_8c695f6dde0d,
 );
-pub const MEETING_LINKS_814C3AA6_ID: Uuid = Uuid::from_u128(
-    0x814c3aa6_7ea6_0449_2329_eb66ef531b52,
+pub const MEETING_LINKS_8AAF2B46_ID: Uuid = Uuid::from_u128(
+    0x8aaf2b46_7bd5_c5e2_1dd2_2398c3aaa02a,
 );
-pub const MEETING_LINKS_817444FA_ID: Uuid = Uuid::from_u128(
-    0x817444fa_642e_05ac_02b1_6383b7aa88fb,
+pub const MEETING_LINKS_8B3CD345_ID: Uuid = Uuid::from_u128(
+    0x8b3cd345_5871_8699_6f3d_e83c10c32753,
 );
-pub const MEETING_LINKS_81F8384A_ID: Uuid = Uuid::from_u128(
-    0x81f8384a_b9b4_bbfb_420c_2ded32582054,
+pub const MEETING_LINKS_8B7DCB71_ID: Uuid = Uuid::from_u128(
+    0x8b7dcb71_8057_30ac_706b_9a105b288954,
 );
-pub const MEETING_LINKS_829185E7_ID: Uuid = Uuid::from_u128(
-    0x829185e7_034c_8462_0f4b_d019690a252e,
+pub const MEETING_LINKS_8C8F7010_ID: Uuid = Uuid::from_u128(
+    0x8c8f7010_f8f1_5bc3_22cd_147706903428,
 );
-pub const MEETING_LINKS_829DD4FB_ID: Uuid = Uuid::from_u128(
-    0x829dd4fb_72a2_67c1_115e_e1b9c658a561,
+pub const MEETING_LINKS_8CD616E0_ID: Uuid = Uuid::from_u128(
+    0x8cd616e0_9906_ec71_1fad_5efeaa8a6a87,
 );
-pub const MEETING_LINKS_832A7FDB_ID: Uuid = Uuid::from_u128(
-    0x832a7fdb_b51c_7c74_1a73_d740d321f8e5,
+pub const MEETING_LINKS_8CFB65F1_ID: Uuid = Uuid::from_u128(
+    0x8cfb65f1_751b_d9d8_4102_7ecab4200f06,
 );
-pub const MEETING_LINKS_838E3E25_ID: Uuid = Uuid::from_u128(
-    0x838e3e25_f385_3ea4_9daa_d8ee62859e99,
+pub const MEETING_LINKS_8D207B63_ID: Uuid = Uuid::from_u128(
+    0x8d207b63_8d30_045b_0bdf_6c8d26bea8c7,
 );
-pub const MEETING_LINKS_83CB66C1_ID: Uuid = Uuid::from_u128(
-    0x83cb66c1_d931_0671_4bc9_521092b9c348,
+pub const MEETING_LINKS_8DACAC84_ID: Uuid = Uuid::from_u128(
+    0x8dacac84_7d23_548a_eca5_9cdf27b6f4c8,
 );
-pub const MEETING_LINKS_843730E5_ID: Uuid = Uuid::from_u128(
-    0x843730e5_7c6f_1d80_ac25_2291b5ef8fee,
+pub const MEETING_LINKS_8DAF81E8_ID: Uuid = Uuid::from_u128(
+    0x8daf81e8_aada_2792_6e1e_fb62585eef77,
 );
-pub const MEETING_LINKS_8728D02A_ID: Uuid = Uuid::from_u128(
-    0x8728d02a_62f1_6fb2_8bfc_5e5e2666ea91,
+pub const MEETING_LINKS_8FAE9DBC_ID: Uuid = Uuid::from_u128(
+    0x8fae9dbc_724c_eab6_cdac_358ffa59f2f3,
 );
-pub const MEETING_LINKS_8731BFC2_ID: Uuid = Uuid::from_u128(
-    0x8731bfc2_7b23_1a3f_bbd1_339d9dc35019,
+pub const MEETING_LINKS_9011998E_ID: Uuid = Uuid::from_u128(
+    0x9011998e_c5a8_0e94_5b94_a859eda4f0f9,
 );
-pub const MEETING_LINKS_87F9EC75_ID: Uuid = Uuid::from_u128(
-    0x87f9ec75_45aa_d8e9_d579_efda359afd00,
+pub const MEETING_LINKS_901D12DA_ID: Uuid = Uuid::from_u128(
+    0x901d12da_c561_8abe_5632_cf199ae6a127,
 );
-pub const MEETING_LINKS_88EA7960_ID: Uuid = Uuid::from_u128(
-    0x88ea7960_2b68_6ca9_831e_38a8b11e9a9b,
+pub const MEETING_LINKS_905148A7_ID: Uuid = Uuid::from_u128(
+    0x905148a7_4757_5332_818b_c03cd8d58925,
 );
-pub const MEETING_LINKS_8A56E455_ID: Uuid = Uuid::from_u128(
-    0x8a56e455_f7bf_17d6_5f53_6ae962ac28af,
+pub const MEETING_LINKS_9060F942_ID: Uuid = Uuid::from_u128(
+    0x9060f942_b9c6_a58c_dd9e_cd3a2ebf67c2,
 );
-pub const MEETING_LINKS_8A8846FB_ID: Uuid = Uuid::from_u128(
-    0x8a8846fb_1488_d5cd_592f_304b3773180e,
+pub const MEETING_LINKS_90820291_ID: Uuid = Uuid::from_u128(
+    0x90820291_69ca_3969_050c_76d68b9e816c,
 );
-pub const MEETING_LINKS_8C1FF822_ID: Uuid = Uuid::from_u128(
-    0x8c1ff822_1d57_7a27_9b54_d14a59a8c5f9,
+pub const MEETING_LINKS_908ED57C_ID: Uuid = Uuid::from_u128(
+    0x908ed57c_2a1c_40f4_1a2d_20a19f6eadac,
 );
-pub const MEETING_LINKS_8C351C00_ID: Uuid = Uuid::from_u128(
-    0x8c351c00_53e8_9700_51f1_875e1130d720,
+pub const MEETING_LINKS_90FD493C_ID: Uuid = Uuid::from_u128(
+    0x90fd493c_792b_0a24_af40_5201dd753189,
 );
-pub const MEETING_LINKS_8D13DA53_ID: Uuid = Uuid::from_u128(
-    0x8d13da53_4c24_0f5a_acdb_bf80573278b4,
+pub const MEETING_LINKS_915FFEF6_ID: Uuid = Uuid::from_u128(
+    0x915ffef6_9bb4_29dc_63a8_dc6f9a880b51,
 );
-pub const MEETING_LINKS_8DCAB615_ID: Uuid = Uuid::from_u128(
-    0x8dcab615_54cb_e507_41be_ce984ab071bc,
+pub const MEETING_LINKS_92121551_ID: Uuid = Uuid::from_u128(
+    0x92121551_df5c_361f_de64_e9c1e9ebb26f,
 );
-pub const MEETING_LINKS_8E06CB43_ID: Uuid = Uuid::from_u128(
-    0x8e06cb43_d8b1_40a7_e73b_7d6cff0e4387,
+pub const MEETING_LINKS_92A395AF_ID: Uuid = Uuid::from_u128(
+    0x92a395af_b8dd_1a4a_eeb4_1b0f5502f495,
 );
-pub const MEETING_LINKS_8E285D7D_ID: Uuid = Uuid::from_u128(
-    0x8e285d7d_579f_e272_1c77_f4582b6fe5b1,
+pub const MEETING_LINKS_92FCCAF2_ID: Uuid = Uuid::from_u128(
+    0x92fccaf2_fd02_afb9_cfd9_f718af326081,
 );
-pub const MEETING_LINKS_8F4DA491_ID: Uuid = Uuid::from_u128(
-    0x8f4da491_4d70_57a1_023f_7e673673ecfa,
+pub const MEETING_LINKS_934D17FC_ID: Uuid = Uuid::from_u128(
+    0x934d17fc_2521_9c2e_2535_3d7366c0f75e,
 );
-pub const MEETING_LINKS_8F768E85_ID: Uuid = Uuid::from_u128(
-    0x8f768e85_4365_6a87_7d2c_1d5b81cf3bc4,
+pub const MEETING_LINKS_935BB8C4_ID: Uuid = Uuid::from_u128(
+    0x935bb8c4_6544_2110_8a87_bf323cab6662,
 );
-pub const MEETING_LINKS_8FC2F680_ID: Uuid = Uuid::from_u128(
-    0x8fc2f680_ff9e_3b23_e342_65c2b89311db,
+pub const MEETING_LINKS_9406ABA1_ID: Uuid = Uuid::from_u128(
+    0x9406aba1_7fd2_84bc_9b41_4e5d09b05aec,
 );
-pub const MEETING_LINKS_8FD9F4D2_ID: Uuid = Uuid::from_u128(
-    0x8fd9f4d2_237d_090f_b63a_72556617744c,
+pub const MEETING_LINKS_9426676B_ID: Uuid = Uuid::from_u128(
+    0x9426676b_5c79_a6d0_f51f_045141da2045,
 );
-pub const MEETING_LINKS_8FF9B04D_ID: Uuid = Uuid::from_u128(
-    0x8ff9b04d_fefe_4300_ad6d_9262284db2b4,
+pub const MEETING_LINKS_94417787_ID: Uuid = Uuid::from_u128(
+    0x94417787_3287_e7e4_7714_99dd5f16e625,
 );
-pub const MEETING_LINKS_904D7377_ID: Uuid = Uuid::from_u128(
-    0x904d7377_63a3_17be_ab39_1f6cfd55d4c0,
+pub const MEETING_LINKS_94D30F36_ID: Uuid = Uuid::from_u128(
+    0x94d30f36_8842_9515_93fb_308df8ad09a1,
 );
-pub const MEETING_LINKS_90A7118F_ID: Uuid = Uuid::from_u128(
-    0x90a7118f_76b6_df5c_1644_84424f3bd648,
+pub const MEETING_LINKS_94F0C86B_ID: Uuid = Uuid::from_u128(
+    0x94f0c86b_3c72_04c2_8413_182836147b85,
 );
-pub const MEETING_LINKS_90B8170A_ID: Uuid = Uuid::from_u128(
-    0x90b8170a_ed8d_ea19_f1ce_6e7414446f1f,
+pub const MEETING_LINKS_9767FC9B_ID: Uuid = Uuid::from_u128(
+    0x9767fc9b_aace_994d_e949_c3d1e18d84fb,
 );
-pub const MEETING_LINKS_90E78376_ID: Uuid = Uuid::from_u128(
-    0x90e78376_3fe8_111c_6765_e5a585135ac9,
+pub const MEETING_LINKS_978F410F_ID: Uuid = Uuid::from_u128(
+    0x978f410f_0d76_7771_b839_bb9dc7289ec7,
 );
-pub const MEETING_LINKS_931A32D4_ID: Uuid = Uuid::from_u128(
-    0x931a32d4_70ac_9543_6126_e212a0fe5647,
+pub const MEETING_LINKS_9903CCD0_ID: Uuid = Uuid::from_u128(
+    0x9903ccd0_1cca_51d3_69f0_ec72829a9712,
 );
-pub const MEETING_LINKS_9335C47B_ID: Uuid = Uuid::from_u128(
-    0x9335c47b_6bb9_c34d_f522_e99d48435932,
+pub const MEETING_LINKS_9C2A9C27_ID: Uuid = Uuid::from_u128(
+    0x9c2a9c27_92ee_c5b5_281d_5847f00126db,
 );
-pub const MEETING_LINKS_94117D31_ID: Uuid = Uuid::from_u128(
-    0x94117d31_9c54_8d7d_1418_fd2f8991ca33,
+pub const MEETING_LINKS_9CF48FB5_ID: Uuid = Uuid::from_u128(
+    0x9cf48fb5_84c5_7329_59c1_38f1c6e07c60,
 );
-pub const MEETING_LINKS_950EE437_ID: Uuid = Uuid::from_u128(
-    0x950ee437_e869_9e3c_1517_b28f44ea7625,
+pub const MEETING_LINKS_9DF8758B_ID: Uuid = Uuid::from_u128(
+    0x9df8758b_ad74_a646_3504_a5d1790399ae,
 );
-pub const MEETING_LINKS_9628C205_ID: Uuid = Uuid::from_u128(
-    0x9628c205_245d_7e6a_f12f_40ebc9e05e9e,
+pub const MEETING_LINKS_9E069C10_ID: Uuid = Uuid::from_u128(
+    0x9e069c10_058f_14ff_f752_4699934901e9,
 );
-pub const MEETING_LINKS_96D0FBA9_ID: Uuid = Uuid::from_u128(
-    0x96d0fba9_8320_554d_b811_1d31a2a20fc1,
+pub const MEETING_LINKS_A1667100_ID: Uuid = Uuid::from_u128(
+    0xa1667100_9b22_5007_26ad_2ac8a4ecd374,
 );
-pub const MEETING_LINKS_978C5947_ID: Uuid = Uuid::from_u128(
-    0x978c5947_cb8b_05e5_569c_1bd7c2c18aad,
+pub const MEETING_LINKS_A1D916BC_ID: Uuid = Uuid::from_u128(
+    0xa1d916bc_a8a4_f48b_6518_510b541ad610,
 );
-pub const MEETING_LINKS_9828DED9_ID: Uuid = Uuid::from_u128(
-    0x9828ded9_f3ac_ed99_efde_1509dcbf497d,
+pub const MEETING_LINKS_A2AADAA9_ID: Uuid = Uuid::from_u128(
+    0xa2aadaa9_9ec6_c63b_0cf4_20873854ab0a,
 );
-pub const MEETING_LINKS_99C3A78D_ID: Uuid = Uuid::from_u128(
-    0x99c3a78d_2619_b96b_8851_9f62a819925c,
+pub const MEETING_LINKS_A3656F3C_ID: Uuid = Uuid::from_u128(
+    0xa3656f3c_d9ca_de0c_136b_44c23c212eae,
 );
-pub const MEETING_LINKS_9BEB9D90_ID: Uuid = Uuid::from_u128(
-    0x9beb9d90_9dc7_9b4e_09a0_b1e3d4aec6d1,
+pub const MEETING_LINKS_A44C9728_ID: Uuid = Uuid::from_u128(
+    0xa44c9728_6c41_66b6_b80a_1125c031d0e9,
 );
-pub const MEETING_LINKS_9C3FC569_ID: Uuid = Uuid::from_u128(
-    0x9c3fc569_33fc_34ed_d9b8_8f41375890b5,
+pub const MEETING_LINKS_A4994AE8_ID: Uuid = Uuid::from_u128(
+    0xa4994ae8_1753_28f4_b952_b2a72ea87400,
 );
-pub const MEETING_LINKS_9C85855F_ID: Uuid = Uuid::from_u128(
-    0x9c85855f_d3e0_d703_05dd_acb4e31927c6,
+pub const MEETING_LINKS_A4CEF3CF_ID: Uuid = Uuid::from_u128(
+    0xa4cef3cf_d6aa_4cf9_dfab_c8a2b998f421,
 );
-pub const MEETING_LINKS_9CC1B3E0_ID: Uuid = Uuid::from_u128(
-    0x9cc1b3e0_06bc_0701_35f0_1645596c5fdf,
+pub const MEETING_LINKS_A5202B4D_ID: Uuid = Uuid::from_u128(
+    0xa5202b4d_4a07_f648_e235_abcc3a9d5bb3,
 );
-pub const MEETING_LINKS_9CD1BA7D_ID: Uuid = Uuid::from_u128(
-    0x9cd1ba7d_3ba3_ab3f_360e_f90976e0fd96,
+pub const MEETING_LINKS_A560BD39_ID: Uuid = Uuid::from_u128(
+    0xa560bd39_848e_9340_2ed6_cf6f4be5d63c,
 );
-pub const MEETING_LINKS_9D09DDE2_ID: Uuid = Uuid::from_u128(
-    0x9d09dde2_fd59_39df_bdb7_4b6cb7de0e78,
+pub const MEETING_LINKS_A66B4303_ID: Uuid = Uuid::from_u128(
+    0xa66b4303_c0c1_adc9_92cc_9205af45af42,
 );
-pub const MEETING_LINKS_9D454A21_ID: Uuid = Uuid::from_u128(
-    0x9d454a21_8a0c_61b3_3388_4c704a31b308,
+pub const MEETING_LINKS_A69DBA4F_ID: Uuid = Uuid::from_u128(
+    0xa69dba4f_283a_3e3c_b380_df3d87b57894,
 );
-pub const MEETING_LINKS_9D666E79_ID: Uuid = Uuid::from_u128(
-    0x9d666e79_97e7_ed8e_b06e_1f38a6bda76c,
+pub const MEETING_LINKS_A71F09F6_ID: Uuid = Uuid::from_u128(
+    0xa71f09f6_8d6b_8d9c_7971_039e0805c0c1,
 );
-pub const MEETING_LINKS_9D86DFB2_ID: Uuid = Uuid::from_u128(
-    0x9d86dfb2_83a0_8010_e0b0_bb7c84ab983f,
+pub const MEETING_LINKS_A75D4167_ID: Uuid = Uuid::from_u128(
+    0xa75d4167_4100_a433_8491_db31c8532f5a,
 );
-pub const MEETING_LINKS_9D8F2A72_ID: Uuid = Uuid::from_u128(
-    0x9d8f2a72_b053_c1d8_4ac6_ab1969c99b31,
+pub const MEETING_LINKS_A803104F_ID: Uuid = Uuid::from_u128(
+    0xa803104f_ad8e_0219_0fe0_cf5171333b30,
 );
-pub const MEETING_LINKS_9D9252FB_ID: Uuid = Uuid::from_u128(
-    0x9d9252fb_cf94_9b5b_47be_4d062bee195b,
+pub const MEETING_LINKS_A8628D86_ID: Uuid = Uuid::from_u128(
+    0xa8628d86_8253_398f_b1e2_c0f0a271a2d6,
 );
-pub const MEETING_LINKS_9DA7AE2C_ID: Uuid = Uuid::from_u128(
-    0x9da7ae2c_92c9_4a5d_e338_82a9f3e26404,
+pub const MEETING_LINKS_A86FF799_ID: Uuid = Uuid::from_u128(
+    0xa86ff799_045b_2b82_1bda_3bf74452eecf,
 );
-pub const MEETING_LINKS_9E23AC9A_ID: Uuid = Uuid::from_u128(
-    0x9e23ac9a_010e_f794_082d_7f6b30e32bf0,
+pub const MEETING_LINKS_A8DB71EA_ID: Uuid = Uuid::from_u128(
+    0xa8db71ea_894c_cfac_61f4_5b279dd987a5,
 );
-pub const MEETING_LINKS_9E98F2C8_ID: Uuid = Uuid::from_u128(
-    0x9e98f2c8_807a_b792_8687_b4377c9108f8,
+pub const MEETING_LINKS_A916CCA1_ID: Uuid = Uuid::from_u128(
+    0xa916cca1_275b_7991_dc40_a222d86a6a96,
 );
-pub const MEETING_LINKS_9F60070A_ID: Uuid = Uuid::from_u128(
-    0x9f60070a_3794_75d5_3a24_c0178451ec13,
+pub const MEETING_LINKS_A91A6650_ID: Uuid = Uuid::from_u128(
+    0xa91a6650_b2ae_f4e2_427e_046cacad62e5,
 );
-pub const MEETING_LINKS_9F8F849E_ID: Uuid = Uuid::from_u128(
-    0x9f8f849e_c973_12c3_b8a3_fa7d5d6c2778,
+pub const MEETING_LINKS_A9F67953_ID: Uuid = Uuid::from_u128(
+    0xa9f67953_6f30_3a81_385a_2045b2a3f2be,
 );
-pub const MEETING_LINKS_9FDBB460_ID: Uuid = Uuid::from_u128(
-    0x9fdbb460_b1f7_2ed2_267e_22bbdac4a625,
+pub const MEETING_LINKS_AAC5618A_ID: Uuid = Uuid::from_u128(
+    0xaac5618a_26f0_1a55_64b6_cb63e87e270b,
 );
-pub const MEETING_LINKS_A02020F6_ID: Uuid = Uuid::from_u128(
-    0xa02020f6_1243_c330_503d_12999d35703c,
+pub const MEETING_LINKS_AB4E42A2_ID: Uuid = Uuid::from_u128(
+    0xab4e42a2_864b_212d_17dc_d46d7ef50cc3,
 );
-pub const MEETING_LINKS_A05F1AF9_ID: Uuid = Uuid::from_u128(
-    0xa05f1af9_c14b_7674_cc46_822b13a8ebe8,
+pub const MEETING_LINKS_AB7444DE_ID: Uuid = Uuid::from_u128(
+    0xab7444de_05d7_86c3_8f3a_0578d06c5c55,
 );
-pub const MEETING_LINKS_A0658EEE_ID: Uuid = Uuid::from_u128(
-    0xa0658eee_4f4a_27da_4750_5b8c5572d1c4,
+pub const MEETING_LINKS_AB7D1B06_ID: Uuid = Uuid::from_u128(
+    0xab7d1b06_3fc4_9df7_3204_86be1d119a89,
 );
-pub const MEETING_LINKS_A1387775_ID: Uuid = Uuid::from_u128(
-    0xa1387775_cd21_387d_d330_42069b60d0ac,
+pub const MEETING_LINKS_AC57425A_ID: Uuid = Uuid::from_u128(
+    0xac57425a_3d49_8e6b_2eea_411a8d293fb6,
 );
-pub const MEETING_LINKS_A34ED72A_ID: Uuid = Uuid::from_u128(
-    0xa34ed72a_2f35_984a_525a_0a0be181014b,
+pub const MEETING_LINKS_ACD27523_ID: Uuid = Uuid::from_u128(
+    0xacd27523_d8a5_77a2_6943_6a52eefaf320,
 );
-pub const MEETING_LINKS_A3AC9C3A_ID: Uuid = Uuid::from_u128(
-    0xa3ac9c3a_f4f2_b929_9f91_fc3a0bfa3e80,
+pub const MEETING_LINKS_AE4F6744_ID: Uuid = Uuid::from_u128(
+    0xae4f6744_e04a_5821_6d5a_d069a7500915,
 );
-pub const MEETING_LINKS_A3BED354_ID: Uuid = Uuid::from_u128(
-    0xa3bed354_28c1_00be_85d4_c9728ca8bd36,
+pub const MEETING_LINKS_AE5BF845_ID: Uuid = Uuid::from_u128(
+    0xae5bf845_7ed6_04f4_3e39_3436fc564158,
 );
-pub const MEETING_LINKS_A4B6CF5D_ID: Uuid = Uuid::from_u128(
-    0xa4b6cf5d_c2ab_5e4f_ff3f_3f6e81d6963d,
+pub const MEETING_LINKS_AF0901E1_ID: Uuid = Uuid::from_u128(
+    0xaf0901e1_472d_e33a_9a3e_2255b9166a60,
 );
-pub const MEETING_LINKS_A4CEDD4E_ID: Uuid = Uuid::from_u128(
-    0xa4cedd4e_0f60_929a_e4e4_d99d6881718f,
+pub const MEETING_LINKS_AFFA930F_ID: Uuid = Uuid::from_u128(
+    0xaffa930f_9997_b9f3_4b96_02d860db9798,
 );
-pub const MEETING_LINKS_A61DA19A_ID: Uuid = Uuid::from_u128(
-    0xa61da19a_37b0_db93_3f2d_cbc28e970892,
+pub const MEETING_LINKS_B1E3C626_ID: Uuid = Uuid::from_u128(
+    0xb1e3c626_765f_c1f3_1dfb_49f8522bed8a,
 );
-pub const MEETING_LINKS_A6A01820_ID: Uuid = Uuid::from_u128(
-    0xa6a01820_0744_f424_0543_e035a98d4e5e,
+pub const MEETING_LINKS_B3050167_ID: Uuid = Uuid::from_u128(
+    0xb3050167_bc65_0f91_0d04_3cff98abba5a,
 );
-pub const MEETING_LINKS_A711A5A4_ID: Uuid = Uuid::from_u128(
-    0xa711a5a4_322a_108c_d4d6_52dc94384e63,
+pub const MEETING_LINKS_B33890F3_ID: Uuid = Uuid::from_u128(
+    0xb33890f3_7031_7ef0_500f_5abe8d201cdc,
 );
-pub const MEETING_LINKS_A7A6F22C_ID: Uuid = Uuid::from_u128(
-    0xa7a6f22c_7db0_8372_7fb1_295bbf208030,
+pub const MEETING_LINKS_B35AEA67_ID: Uuid = Uuid::from_u128(
+    0xb35aea67_210d_5fc8_8ad4_715e30e7a37b,
 );
-pub const MEETING_LINKS_A7BBBEE9_ID: Uuid = Uuid::from_u128(
-    0xa7bbbee9_8705_dc7e_94be_d1423f614bd3,
+pub const MEETING_LINKS_B41C961B_ID: Uuid = Uuid::from_u128(
+    0xb41c961b_a5c6_5e52_2e72_aabad9ca7f53,
 );
-pub const MEETING_LINKS_A7F6808A_ID: Uuid = Uuid::from_u128(
-    0xa7f6808a_8be4_65dc_cd91_ef6ad19ef63a,
+pub const MEETING_LINKS_B424C849_ID: Uuid = Uuid::from_u128(
+    0xb424c849_dacf_0062_35d9_ec52d393cddd,
 );
-pub const MEETING_LINKS_A88EA058_ID: Uuid = Uuid::from_u128(
-    0xa88ea058_2c53_b7b4_97c3_ee9be5b1a6c8,
+pub const MEETING_LINKS_B45CD553_ID: Uuid = Uuid::from_u128(
+    0xb45cd553_d1c2_58d4_5780_0e193c198fb4,
 );
-pub const MEETING_LINKS_A8B33489_ID: Uuid = Uuid::from_u128(
-    0xa8b33489_6117_916a_4db2_257e51fed18c,
+pub const MEETING_LINKS_B4C9B132_ID: Uuid = Uuid::from_u128(
+    0xb4c9b132_5037_d0e4_50f5_39468b32f7ce,
 );
-pub const MEETING_LINKS_A95CEF4A_ID: Uuid = Uuid::from_u128(
-    0xa95cef4a_79d6_2262_ddbc_84e129ec47aa,
+pub const MEETING_LINKS_B60E33AA_ID: Uuid = Uuid::from_u128(
+    0xb60e33aa_1f15_c43c_50d7_b33a54608492,
 );
-pub const MEETING_LINKS_AA56E203_ID: Uuid = Uuid::from_u128(
-    0xaa56e203_3825_8f60_13a4_a634c7384672,
+pub const MEETING_LINKS_B7356684_ID: Uuid = Uuid::from_u128(
+    0xb7356684_8550_0e48_5851_77d551188e64,
 );
-pub const MEETING_LINKS_AA884F7A_ID: Uuid = Uuid::from_u128(
-    0xaa884f7a_4ea9_a152_414a_6abcb62e14d5,
+pub const MEETING_LINKS_B8BC2DA8_ID: Uuid = Uuid::from_u128(
+    0xb8bc2da8_e603_2752_e55f_8b6a1a198017,
 );
-pub const MEETING_LINKS_AB614DDE_ID: Uuid = Uuid::from_u128(
-    0xab614dde_0a2a_0ec7_a2ff_feb81383b530,
+pub const MEETING_LINKS_BA38D88C_ID: Uuid = Uuid::from_u128(
+    0xba38d88c_69c6_3a50_4195_435d38e372c6,
 );
-pub const MEETING_LINKS_AD45839E_ID: Uuid = Uuid::from_u128(
-    0xad45839e_33a5_3c6d_fa0d_2afacdd8d216,
+pub const MEETING_LINKS_BABB7D24_ID: Uuid = Uuid::from_u128(
+    0xbabb7d24_bc73_2df3_3929_783d1e191a49,
 );
-pub const MEETING_LINKS_AE44D87F_ID: Uuid = Uuid::from_u128(
-    0xae44d87f_26b2_3b48_14f2_13965f5cb79c,
+pub const MEETING_LINKS_BADB6B27_ID: Uuid = Uuid::from_u128(
+    0xbadb6b27_f317_55f1_b2ae_a1ed6da8f41e,
 );
-pub const MEETING_LINKS_AEB09E2E_ID: Uuid = Uuid::from_u128(
-    0xaeb09e2e_9f4f_81ba_d780_5a7940d44f3a,
+pub const MEETING_LINKS_BBBB24A4_ID: Uuid = Uuid::from_u128(
+    0xbbbb24a4_0168_ecae_1437_cc246217c8b4,
 );
-pub const MEETING_LINKS_AF44156D_ID: Uuid = Uuid::from_u128(
-    0xaf44156d_e903_8458_dce5_704127acd169,
+pub const MEETING_LINKS_BC7E528B_ID: Uuid = Uuid::from_u128(
+    0xbc7e528b_fb44_8df3_867d_f6f587adad05,
 );
-pub const MEETING_LINKS_B111B913_ID: Uuid = Uuid::from_u128(
-    0xb111b913_c002_6471_4db0_1bb91ddadc03,
+pub const MEETING_LINKS_BCD193F2_ID: Uuid = Uuid::from_u128(
+    0xbcd193f2_515b_2eb1_c80e_10e62dc9abdf,
 );
-pub const MEETING_LINKS_B14C7E56_ID: Uuid = Uuid::from_u128(
-    0xb14c7e56_4256_bbf1_3ec3_b2904a5445a0,
+pub const MEETING_LINKS_BCD7F4D9_ID: Uuid = Uuid::from_u128(
+    0xbcd7f4d9_9756_e437_cd5b_2ce3c60af673,
 );
-pub const MEETING_LINKS_B1B1B1E5_ID: Uuid = Uuid::from_u128(
-    0xb1b1b1e5_f867_4091_bf68_4ff23262bb04,
+pub const MEETING_LINKS_BCD95875_ID: Uuid = Uuid::from_u128(
+    0xbcd95875_007f_0488_b2b8_926d0fba4b29,
 );
-pub const MEETING_LINKS_B383E6B6_ID: Uuid = Uuid::from_u128(
-    0xb383e6b6_7578_7e2f_d09e_8e0e362917fc,
+pub const MEETING_LINKS_BF01FD82_ID: Uuid = Uuid::from_u128(
+    0xbf01fd82_7927_539a_fcd1_8db6aeb4a4aa,
 );
-pub const MEETING_LINKS_B4C2141B_ID: Uuid = Uuid::from_u128(
-    0xb4c2141b_2039_0470_ddab_0d371af4f22e,
+pub const MEETING_LINKS_BF182787_ID: Uuid = Uuid::from_u128(
+    0xbf182787_38df_ff71_e52a_91f769f70e92,
 );
-pub const MEETING_LINKS_B712229F_ID: Uuid = Uuid::from_u128(
-    0xb712229f_6d78_111a_714d_312bfbdb6100,
+pub const MEETING_LINKS_BF7898F4_ID: Uuid = Uuid::from_u128(
+    0xbf7898f4_f434_5da8_ff7e_ad1f681e09c1,
 );
-pub const MEETING_LINKS_B7653FBC_ID: Uuid = Uuid::from_u128(
-    0xb7653fbc_b305_e3af_9580_d5a40996f4b3,
+pub const MEETING_LINKS_C181E203_ID: Uuid = Uuid::from_u128(
+    0xc181e203_cae9_fb48_124b_c974cf289e59,
 );
-pub const MEETING_LINKS_B80CB513_ID: Uuid = Uuid::from_u128(
-    0xb80cb513_9503_3429_21f2_bfe486ed0db2,
+pub const MEETING_LINKS_C182B17B_ID: Uuid = Uuid::from_u128(
+    0xc182b17b_fa5c_afda_ea4d_5b782a3aee91,
 );
-pub const MEETING_LINKS_B83F9C7F_ID: Uuid = Uuid::from_u128(
-    0xb83f9c7f_3eb2_3e84_d673_a5729d6ba70b,
+pub const MEETING_LINKS_C1B2DF5E_ID: Uuid = Uuid::from_u128(
+    0xc1b2df5e_14ad_c96c_ded1_733c55832814,
 );
-pub const MEETING_LINKS_B902B5C7_ID: Uuid = Uuid::from_u128(
-    0xb902b5c7_22a8_6f17_8a4a_56f78990c3b2,
+pub const MEETING_LINKS_C29F18CC_ID: Uuid = Uuid::from_u128(
+    0xc29f18cc_6aad_08a2_70e3_e9ef88c5797e,
 );
-pub const MEETING_LINKS_B93A66C4_ID: Uuid = Uuid::from_u128(
-    0xb93a66c4_61fd_e8db_2347_03df2f3967c7,
+pub const MEETING_LINKS_C2E6C841_ID: Uuid = Uuid::from_u128(
+    0xc2e6c841_71a5_3ea3_d92b_f285925301bc,
 );
-pub const MEETING_LINKS_B956D587_ID: Uuid = Uuid::from_u128(
-    0xb956d587_ea65_9d88_1a3a_d724fafe7a17,
+pub const MEETING_LINKS_C33B5B46_ID: Uuid = Uuid::from_u128(
+    0xc33b5b46_1a54_dc66_197d_13f131da5748,
 );
-pub const MEETING_LINKS_BA0E7A97_ID: Uuid = Uuid::from_u128(
-    0xba0e7a97_0b4f_324d_711b_7497671e693a,
+pub const MEETING_LINKS_C3922B2B_ID: Uuid = Uuid::from_u128(
+    0xc3922b2b_0dfc_5535_527e_fd95b8d6853a,
 );
-pub const MEETING_LINKS_BA477059_ID: Uuid = Uuid::from_u128(
-    0xba477059_e268_eade_6d0d_0a96b612dd69,
+pub const MEETING_LINKS_C39A427C_ID: Uuid = Uuid::from_u128(
+    0xc39a427c_c4b8_f3ac_ceb1_2c40f7e53ab0,
 );
-pub const MEETING_LINKS_BA76E47A_ID: Uuid = Uuid::from_u128(
-    0xba76e47a_beda_b2ab_4b8c_5b65640c5e1a,
+pub const MEETING_LINKS_C4439D74_ID: Uuid = Uuid::from_u128(
+    0xc4439d74_14c1_6bca_458b_3107b5b30321,
 );
-pub const MEETING_LINKS_BA8B8C89_ID: Uuid = Uuid::from_u128(
-    0xba8b8c89_6112_fb96_da36_533fa162b112,
+pub const MEETING_LINKS_C591850B_ID: Uuid = Uuid::from_u128(
+    0xc591850b_f386_1448_bf09_f7e795552a39,
 );
-pub const MEETING_LINKS_BB578F84_ID: Uuid = Uuid::from_u128(
-    0xbb578f84_5fbb_e337_6567_5e7948e762b4,
+pub const MEETING_LINKS_C5A5A771_ID: Uuid = Uuid::from_u128(
+    0xc5a5a771_fe2d_4e39_85ef_ae5873a84c86,
 );
-pub const MEETING_LINKS_BBF28927_ID: Uuid = Uuid::from_u128(
-    0xbbf28927_905d_5945_18f2_a664c10aa0fb,
+pub const MEETING_LINKS_C5A6AF8C_ID: Uuid = Uuid::from_u128(
+    0xc5a6af8c_8022_948d_891a_05c8cd0959ce,
 );
-pub const MEETING_LINKS_BC060DFD_ID: Uuid = Uuid::from_u128(
-    0xbc060dfd_e3b0_b9e1_f497_a1a7b2c3f05d,
+pub const MEETING_LINKS_C63F9A0C_ID: Uuid = Uuid::from_u128(
+    0xc63f9a0c_ee3e_c84d_130e_62a42bf5a42c,
 );
-pub const MEETING_LINKS_BC96DDE0_ID: Uuid = Uuid::from_u128(
-    0xbc96dde0_1e0c_c281_6950_aba7f7662acb,
+pub const MEETING_LINKS_C6536A53_ID: Uuid = Uuid::from_u128(
+    0xc6536a53_ecd7_8557_431b_61e7fe141e02,
 );
-pub const MEETING_LINKS_BF0277F3_ID: Uuid = Uuid::from_u128(
-    0xbf0277f3_7689_ac0c_b337_603902a0ee71,
+pub const MEETING_LINKS_C693D1B2_ID: Uuid = Uuid::from_u128(
+    0xc693d1b2_0249_1325_80ab_40ee8f6151d5,
 );
-pub const MEETING_LINKS_BFD8BCFF_ID: Uuid = Uuid::from_u128(
-    0xbfd8bcff_42d3_2ba1_0bbf_e2f403033b1d,
+pub const MEETING_LINKS_C92891C0_ID: Uuid = Uuid::from_u128(
+    0xc92891c0_f573_1c45_003b_d3f0dd999289,
 );
-pub const MEETING_LINKS_C0C1BF1A_ID: Uuid = Uuid::from_u128(
-    0xc0c1bf1a_d63f_c96e_5e76_4174c39c67a2,
+pub const MEETING_LINKS_C9A37D08_ID: Uuid = Uuid::from_u128(
+    0xc9a37d08_c25c_b659_11d8_31438749b423,
 );
-pub const MEETING_LINKS_C1498EEF_ID: Uuid = Uuid::from_u128(
-    0xc1498eef_b379_512b_a9b3_4cc888cff83f,
+pub const MEETING_LINKS_CA68F0C6_ID: Uuid = Uuid::from_u128(
+    0xca68f0c6_6294_a541_6b98_f4395cc80f75,
 );
-pub const MEETING_LINKS_C1AF012D_ID: Uuid = Uuid::from_u128(
-    0xc1af012d_f398_a532_fd76_3055079f2200,
+pub const MEETING_LINKS_CA7D9E3C_ID: Uuid = Uuid::from_u128(
+    0xca7d9e3c_9da2_8935_107c_4a05991b18fc,
 );
-pub const MEETING_LINKS_C2FFB928_ID: Uuid = Uuid::from_u128(
-    0xc2ffb928_085e_c505_4857_56e067bd8fe7,
+pub const MEETING_LINKS_CD0D5293_ID: Uuid = Uuid::from_u128(
+    0xcd0d5293_49aa_c864_8416_39838966b4bf,
 );
-pub const MEETING_LINKS_C366CB5E_ID: Uuid = Uuid::from_u128(
-    0xc366cb5e_13a1_658d_8cd5_d93a392cefd6,
+pub const MEETING_LINKS_CE678A97_ID: Uuid = Uuid::from_u128(
+    0xce678a97_f985_aa43_be25_ab23486f8952,
 );
-pub const MEETING_LINKS_C3F29502_ID: Uuid = Uuid::from_u128(
-    0xc3f29502_7c18_0cd3_3546_d497a1f3d5d8,
+pub const MEETING_LINKS_CF48FAFE_ID: Uuid = Uuid::from_u128(
+    0xcf48fafe_70f5_607a_0afd_21daa16d3916,
 );
-pub const MEETING_LINKS_C433EC7F_ID: Uuid = Uuid::from_u128(
-    0xc433ec7f_3f4b_424f_3386_90b93da54999,
+pub const MEETING_LINKS_CF588C73_ID: Uuid = Uuid::from_u128(
+    0xcf588c73_930a_09c6_e622_87847ee687f0,
 );
-pub const MEETING_LINKS_C51BC251_ID: Uuid = Uuid::from_u128(
-    0xc51bc251_f6a6_87ec_e504_323564be1f20,
+pub const MEETING_LINKS_CFD0BB88_ID: Uuid = Uuid::from_u128(
+    0xcfd0bb88_9033_b628_b304_877ff6f8fb70,
 );
-pub const MEETING_LINKS_C5D6CF08_ID: Uuid = Uuid::from_u128(
-    0xc5d6cf08_15c5_292d_80c4_7cace3980616,
+pub const MEETING_LINKS_D1541B8D_ID: Uuid = Uuid::from_u128(
+    0xd1541b8d_eb70_a016_162f_7b67f93c2b0f,
 );
-pub const MEETING_LINKS_C631176E_ID: Uuid = Uuid::from_u128(
-    0xc631176e_d3f2_2d5b_35e8_53733c66d720,
+pub const MEETING_LINKS_D41872A2_ID: Uuid = Uuid::from_u128(
+    0xd41872a2_2eda_0215_45fd_2867b762b5f3,
 );
-pub const MEETING_LINKS_C6355A13_ID: Uuid = Uuid::from_u128(
-    0xc6355a13_4edd_2b36_aa49_3f5ea032621f,
+pub const MEETING_LINKS_D7DD7D35_ID: Uuid = Uuid::from_u128(
+    0xd7dd7d35_9fa8_18fd_8a8f_1fa3ed4e3038,
 );
-pub const MEETING_LINKS_C66BC68E_ID: Uuid = Uuid::from_u128(
-    0xc66bc68e_3a7d_393e_8fba_e2aedecf204b,
+pub const MEETING_LINKS_D841AA8F_ID: Uuid = Uuid::from_u128(
+    0xd841aa8f_b2a2_8a83_974c_e10a7df3829a,
 );
-pub const MEETING_LINKS_C6B75362_ID: Uuid = Uuid::from_u128(
-    0xc6b75362_448b_6b50_dad7_4c883e8cc25f,
+pub const MEETING_LINKS_D88C1445_ID: Uuid = Uuid::from_u128(
+    0xd88c1445_bd12_4424_ac73_dbfbe715302b,
 );
-pub const MEETING_LINKS_C7927729_ID: Uuid = Uuid::from_u128(
-    0xc7927729_b393_fc75_a5e3_59eb1690284b,
+pub const MEETING_LINKS_DB31CAC0_ID: Uuid = Uuid::from_u128(
+    0xdb31cac0_a0d3_91fc_9712_20c737c1c074,
 );
-pub const MEETING_LINKS_C7D1348D_ID: Uuid = Uuid::from_u128(
-    0xc7d1348d_7ad7_67fc_379b_3bbcec725f58,
+pub const MEETING_LINKS_DD9988F6_ID: Uuid = Uuid::from_u128(
+    0xdd9988f6_7b8e_b661_fa41_4de44ff2706c,
 );
-pub const MEETING_LINKS_C8174F31_ID: Uuid = Uuid::from_u128(
-    0xc8174f31_7e9a_0595_6a68_2959cccc045e,
+pub const MEETING_LINKS_DEA281CF_ID: Uuid = Uuid::from_u128(
+    0xdea281cf_b23c_58c7_1985_83ade9da1858,
 );
-pub const MEETING_LINKS_C89ABEB5_ID: Uuid = Uuid::from_u128(
-    0xc89abeb5_433f_85c2_812d_82ccf78cace6,
+pub const MEETING_LINKS_DEDF2F7B_ID: Uuid = Uuid::from_u128(
+    0xdedf2f7b_4d3c_2d98_1e20_d7ab9d0b8b91,
 );
-pub const MEETING_LINKS_C8D017AC_ID: Uuid = Uuid::from_u128(
-    0xc8d017ac_5346_cc5d_2567_5d13fff09b9c,
+pub const MEETING_LINKS_DF528D44_ID: Uuid = Uuid::from_u128(
+    0xdf528d44_8346_3058_3ebe_0a6126dbe141,
 );
-pub const MEETING_LINKS_C917D179_ID: Uuid = Uuid::from_u128(
-    0xc917d179_3be9_3ef5_841d_4e52ddf9fe15,
+pub const MEETING_LINKS_E0E72283_ID: Uuid = Uuid::from_u128(
+    0xe0e72283_ab1e_fa06_e1eb_0eaff448b13e,
 );
-pub const MEETING_LINKS_C986C9D6_ID: Uuid = Uuid::from_u128(
-    0xc986c9d6_834c_3b64_2a83_e1dbdcd2007a,
+pub const MEETING_LINKS_E0F55F0A_ID: Uuid = Uuid::from_u128(
+    0xe0f55f0a_719d_68ff_383c_c80652bca45c,
 );
-pub const MEETING_LINKS_CA234383_ID: Uuid = Uuid::from_u128(
-    0xca234383_6b2d_b622_a4a7_1461d653cd94,
+pub const MEETING_LINKS_E105F62A_ID: Uuid = Uuid::from_u128(
+    0xe105f62a_09cf_b297_33b0_c91daa07c992,
 );
-pub const MEETING_LINKS_CBFF2780_ID: Uuid = Uuid::from_u128(
-    0xcbff2780_1c69_7d5a_b951_a49daf1f6b1a,
+pub const MEETING_LINKS_E10B374B_ID: Uuid = Uuid::from_u128(
+    0xe10b374b_1ed0_5075_246a_2599273e5224,
 );
-pub const MEETING_LINKS_CCD520A9_ID: Uuid = Uuid::from_u128(
-    0xccd520a9_b5f3_6d73_46ae_6ab6b71b833b,
+pub const MEETING_LINKS_E157ADF8_ID: Uuid = Uuid::from_u128(
+    0xe157adf8_0139_3696_54e3_005ecd23d496,
 );
-pub const MEETING_LINKS_CD64FBCA_ID: Uuid = Uuid::from_u128(
-    0xcd64fbca_d069_e6a3_2670_a0c5f988549a,
+pub const MEETING_LINKS_E1ED484C_ID: Uuid = Uuid::from_u128(
+    0xe1ed484c_a89e_7056_3031_56852d56fedd,
 );
-pub const MEETING_LINKS_CE70F586_ID: Uuid = Uuid::from_u128(
-    0xce70f586_8e48_cd32_66db_e8a21d76b86f,
+pub const MEETING_LINKS_E43BEAD1_ID: Uuid = Uuid::from_u128(
+    0xe43bead1_d31d_5f87_1776_c35fada17fec,
 );
-pub const MEETING_LINKS_CE9C7C45_ID: Uuid = Uuid::from_u128(
-    0xce9c7c45_1824_7fde_fdaa_e60e41ce21c2,
+pub const MEETING_LINKS_E4C92753_ID: Uuid = Uuid::from_u128(
+    0xe4c92753_80c6_fd6f_25c7_b47cb8eb6723,
 );
-pub const MEETING_LINKS_CEF2AA53_ID: Uuid = Uuid::from_u128(
-    0xcef2aa53_a5b0_95ad_916a_63b38a900f7f,
+pub const MEETING_LINKS_E5B496E8_ID: Uuid = Uuid::from_u128(
+    0xe5b496e8_05a2_a290_1ca3_0f51f62a188f,
 );
-pub const MEETING_LINKS_CF8588DD_ID: Uuid = Uuid::from_u128(
-    0xcf8588dd_860e_63e5_7320_9193b5993de3,
+pub const MEETING_LINKS_E6C54C59_ID: Uuid = Uuid::from_u128(
+    0xe6c54c59_5222_40fe_b6cf_01c654b70479,
 );
-pub const MEETING_LINKS_CFBE63FA_ID: Uuid = Uuid::from_u128(
-    0xcfbe63fa_dc24_9575_f578_1fd596565185,
+pub const MEETING_LINKS_E6CD1257_ID: Uuid = Uuid::from_u128(
+    0xe6cd1257_50d9_e712_2c50_cb90c94dcef0,
 );
-pub const MEETING_LINKS_D27EA39E_ID: Uuid = Uuid::from_u128(
-    0xd27ea39e_187f_8383_9540_6cf63025849b,
+pub const MEETING_LINKS_E6F0036D_ID: Uuid = Uuid::from_u128(
+    0xe6f0036d_7f5b_e468_5479_398e7242e283,
 );
-pub const MEETING_LINKS_D2F63353_ID: Uuid = Uuid::from_u128(
-    0xd2f63353_1fc3_25ff_f8a1_702545d52f42,
+pub const MEETING_LINKS_E7388461_ID: Uuid = Uuid::from_u128(
+    0xe7388461_6dce_8e0a_8b72_11631b9169ba,
 );
-pub const MEETING_LINKS_D32994A5_ID: Uuid = Uuid::from_u128(
-    0xd32994a5_269c_d5af_801e_312208df2577,
+pub const MEETING_LINKS_E73D6D3F_ID: Uuid = Uuid::from_u128(
+    0xe73d6d3f_1df2_4fe9_70c0_419e6f97bc94,
 );
-pub const MEETING_LINKS_D5598BAA_ID: Uuid = Uuid::from_u128(
-    0xd5598baa_cf69_45b5_1501_f3bfeb48b41d,
+pub const MEETING_LINKS_EA5DC9DD_ID: Uuid = Uuid::from_u128(
+    0xea5dc9dd_bbec_133d_ce69_2ab163e8f66b,
 );
-pub const MEETING_LINKS_D61CF0F8_ID: Uuid = Uuid::from_u128(
-    0xd61cf0f8_eba8_717a_305a_6851eae7e047,
+pub const MEETING_LINKS_EB13375B_ID: Uuid = Uuid::from_u128(
+    0xeb13375b_a0d2_47d0_dbb2_74f65a82c147,
 );
-pub const MEETING_LINKS_D73C7495_ID: Uuid = Uuid::from_u128(
-    0xd73c7495_c1ad_e1aa_948c_e3418ea05b71,
+pub const MEETING_LINKS_EBC57947_ID: Uuid = Uuid::from_u128(
+    0xebc57947_a529_6b2a_7897_666c7ee0e0a0,
 );
-pub const MEETING_LINKS_D8A842F0_ID: Uuid = Uuid::from_u128(
-    0xd8a842f0_bd09_a5b8_c3ad_f040da2d1902,
+pub const MEETING_LINKS_EBD86D44_ID: Uuid = Uuid::from_u128(
+    0xebd86d44_3e51_9c84_8659_eaf4c0dd7657,
 );
-pub const MEETING_LINKS_D8F229E8_ID: Uuid = Uuid::from_u128(
-    0xd8f229e8_f608_f526_b5c3_1686d885b04c,
+pub const MEETING_LINKS_EBE7BCEB_ID: Uuid = Uuid::from_u128(
+    0xebe7bceb_964a_92c4_1416_8cdf3ff1bb28,
 );
-pub const MEETING_LINKS_D9FE7DEF_ID: Uuid = Uuid::from_u128(
-    0xd9fe7def_8b8b_fd8b_4143_56d8705e981b,
+pub const MEETING_LINKS_EC19FDF5_ID: Uuid = Uuid::from_u128(
+    0xec19fdf5_9a15_b345_b851_d261aac3496f,
 );
-pub const MEETING_LINKS_DAC5BFF6_ID: Uuid = Uuid::from_u128(
-    0xdac5bff6_7ee0_b5d4_6eb4_25be1c51c5ec,
+pub const MEETING_LINKS_EC1DA6D5_ID: Uuid = Uuid::from_u128(
+    0xec1da6d5_6763_c2c6_bf8c_d12f513eac9a,
 );
-pub const MEETING_LINKS_DB21B841_ID: Uuid = Uuid::from_u128(
-    0xdb21b841_832d_405b_3110_53df6f47ca08,
+pub const MEETING_LINKS_EC38D98C_ID: Uuid = Uuid::from_u128(
+    0xec38d98c_c988_d265_ce51_ab84de37f61c,
 );
-pub const MEETING_LINKS_DB503643_ID: Uuid = Uuid::from_u128(
-    0xdb503643_bf98_3734_0043_d0b0c3dcb496,
+pub const MEETING_LINKS_EEF0EA1A_ID: Uuid = Uuid::from_u128(
+    0xeef0ea1a_9967_948d_5a93_11624e65fc68,
 );
-pub const MEETING_LINKS_DC657959_ID: Uuid = Uuid::from_u128(
-    0xdc657959_f2f4_bbc4_28d1_ee3f0fee53f2,
+pub const MEETING_LINKS_EFC75C49_ID: Uuid = Uuid::from_u128(
+    0xefc75c49_d0ce_90e8_5a11_bd49bd29a527,
 );
-pub const MEETING_LINKS_DC8C998A_ID: Uuid = Uuid::from_u128(
-    0xdc8c998a_3415_d691_3d67_4e3c10a0323c,
+pub const MEETING_LINKS_F2CA976C_ID: Uuid = Uuid::from_u128(
+    0xf2ca976c_30f4_eca3_2985_bc6b5da4e365,
 );
-pub const MEETING_LINKS_DF0A177B_ID: Uuid = Uuid::from_u128(
-    0xdf0a177b_16ca_01a9_9c74_df724cba0dba,
+pub const MEETING_LINKS_F2D6B9C4_ID: Uuid = Uuid::from_u128(
+    0xf2d6b9c4_29e5_266e_56b4_f3689744ec4d,
 );
-pub const MEETING_LINKS_DFC43F6E_ID: Uuid = Uuid::from_u128(
-    0xdfc43f6e_5970_3200_2448_e9da017b8a29,
+pub const MEETING_LINKS_F40D5D60_ID: Uuid = Uuid::from_u128(
+    0xf40d5d60_db13_fbdb_e423_16a0f0cb59eb,
 );
-pub const MEETING_LINKS_E03D9889_ID: Uuid = Uuid::from_u128(
-    0xe03d9889_aa59_87a8_f97e_ff1e055e846b,
+pub const MEETING_LINKS_F4661182_ID: Uuid = Uuid::from_u128(
+    0xf4661182_1ac7_fc5f_3899_0f034666c839,
 );
-pub const MEETING_LINKS_E110A22B_ID: Uuid = Uuid::from_u128(
-    0xe110a22b_4bb4_7f1a_7c67_6a1367ac9c33,
+pub const MEETING_LINKS_F597A833_ID: Uuid = Uuid::from_u128(
+    0xf597a833_501b_d303_0b8b_366997343c52,
 );
-pub const MEETING_LINKS_E1500616_ID: Uuid = Uuid::from_u128(
-    0xe1500616_5b11_f367_a7f6_533f68f66b24,
+pub const MEETING_LINKS_F5B9996A_ID: Uuid = Uuid::from_u128(
+    0xf5b9996a_ea2d_4a80_36c6_4a48dfea5722,
 );
-pub const MEETING_LINKS_E1B49973_ID: Uuid = Uuid::from_u128(
-    0xe1b49973_ed7f_aaf8_d8e3_755caea21f99,
+pub const MEETING_LINKS_F653D4E6_ID: Uuid = Uuid::from_u128(
+    0xf653d4e6_39eb_fec6_f55d_2c4946702220,
 );
-pub const MEETING_LINKS_E1BB97BB_ID: Uuid = Uuid::from_u128(
-    0xe1bb97bb_3dc6_858b_fa4c_a5225dbf8a1a,
+pub const MEETING_LINKS_F69D19F1_ID: Uuid = Uuid::from_u128(
+    0xf69d19f1_0d7b_a989_89a7_d3c95c770bf1,
 );
-pub const MEETING_LINKS_E2391D53_ID: Uuid = Uuid::from_u128(
-    0xe2391d53_8567_a9fb_f156_5ead6f027dd4,
+pub const MEETING_LINKS_F6A908BE_ID: Uuid = Uuid::from_u128(
+    0xf6a908be_a5e2_de9c_743d_70065c15fe3c,
 );
-pub const MEETING_LINKS_E25090A8_ID: Uuid = Uuid::from_u128(
-    0xe25090a8_281c_8a84_9b97_0c1eb6c1d9d0,
+pub const MEETING_LINKS_F6F5C4B3_ID: Uuid = Uuid::from_u128(
+    0xf6f5c4b3_35b0_ad61_de68_4076a3e73eda,
 );
-pub const MEETING_LINKS_E3059310_ID: Uuid = Uuid::from_u128(
-    0xe3059310_5628_2799_d05d_0087fd387f44,
+pub const MEETING_LINKS_F743A1D3_ID: Uuid = Uuid::from_u128(
+    0xf743a1d3_9f9c_7870_664d_9626abae479b,
 );
-pub const MEETING_LINKS_E367B13E_ID: Uuid = Uuid::from_u128(
-    0xe367b13e_8c92_d0f9_b3d1_e994e4ef88ef,
+pub const MEETING_LINKS_F84E1284_ID: Uuid = Uuid::from_u128(
+    0xf84e1284_2c08_f832_15f5_6a2168d098fc,
 );
-pub const MEETING_LINKS_E384E02A_ID: Uuid = Uuid::from_u128(
-    0xe384e02a_2152_602f_08df_e5c1cbe63dbd,
+pub const MEETING_LINKS_F938FD6A_ID: Uuid = Uuid::from_u128(
+    0xf938fd6a_6fb5_c6af_6f35_1701e49b5b43,
 );
-pub const MEETING_LINKS_E5B119DD_ID: Uuid = Uuid::from_u128(
-    0xe5b119dd_bcfc_9e75_8fd9_6e6191b2e90f,
+pub const MEETING_LINKS_FA8DB6CF_ID: Uuid = Uuid::from_u128(
+    0xfa8db6cf_342f_447f_5963_89d93e40a36d,
 );
-pub const MEETING_LINKS_E7B7DEFE_ID: Uuid = Uuid::from_u128(
-    0xe7b7defe_3033_c0f1_6b36_712fcd108bb3,
+pub const MEETING_LINKS_FB12205A_ID: Uuid = Uuid::from_u128(
+    0xfb12205a_5c66_dfc5_89c9_093e1a00232b,
 );
-pub const MEETING_LINKS_E86DDA82_ID: Uuid = Uuid::from_u128(
-    0xe86dda82_8311_4199_a4e2_c189faea3f41,
+pub const MEETING_LINKS_FC977215_ID: Uuid = Uuid::from_u128(
+    0xfc977215_64b4_7c85_70a9_7e1150baf077,
 );
-pub const MEETING_LINKS_E8C69D77_ID: Uuid = Uuid::from_u128(
-    0xe8c69d77_3930_29f0_0596_a806ea0efbbd,
+pub const MEETING_LINKS_FE792119_ID: Uuid = Uuid::from_u128(
+    0xfe792119_95f0_1789_d787_51b3150d212e,
 );
-pub const MEETING_LINKS_E8D52D7B_ID: Uuid = Uuid::from_u128(
-    0xe8d52d7b_caf2_a16f_56e1_8f4ab0fbbb73,
+pub const MEETING_LINKS_FF773051_ID: Uuid = Uuid::from_u128(
+    0xff773051_c7de_082e_cf48_2169c1fcd9f3,
 );
-pub const MEETING_LINKS_E96A0D19_ID: Uuid = Uuid::from_u128(
-    0xe96a0d19_2ff7_cabb_4453_fd6236a5cc36,
+pub const MEETING_LINKS_FFC04A63_ID: Uuid = Uuid::from_u128(
+    0xffc04a63_5371_f4ae_4d59_e2bf437a43b2,
 );
-pub const MEETING_LINKS_EA9683A4_ID: Uuid = Uuid::from_u128(
-    0xea9683a4_5653_37bf_3102_3c5e10b41762,
-);
-pub const MEETING_LINKS_EA9AD9B2_ID: Uuid = Uuid::from_u128(
-    0xea9ad9b2_64db_4de1_0650_222013f2913c,
-);
-pub const MEETING_LINKS_EABFF774_ID: Uuid = Uuid::from_u128(
-    0xeabff774_c6fa_2308_4c55_0d35c6b747dc,
-);
-pub const MEETING_LINKS_EC3107FB_ID: Uuid = Uuid::from_u128(
-    0xec3107fb_3253_758b_34ef_c0f739e8e5d1,
-);
-pub const MEETING_LINKS_EC6B747B_ID: Uuid = Uuid::from_u128(
-    0xec6b747b_d1f5_aa46_958e_cab954c0779a,
-);
-pub const MEETING_LINKS_EDC66B00_ID: Uuid = Uuid::from_u128(
-    0xedc66b00_ad6e_ac2c_4847_3cd70301e7c1,
-);
-pub const MEETING_LINKS_EE4139CB_ID: Uuid = Uuid::from_u128(
-    0xee4139cb_2387_dae4_c35f_38f6de3ac5fb,
-);
-pub const MEETING_LINKS_EEF9EFAD_ID: Uuid = Uuid::from_u128(
-    0xeef9efad_2404_1f23_ed00_97ceaedffb47,
-);
-pub const MEETING_LINKS_EF032231_ID: Uuid = Uuid::from_u128(
-    0xef032231_716e_4f66_f4ef_8c42df8f9ab0,
-);
-pub const MEETING_LINKS_F00D1A59_ID: Uuid = Uuid::from_u128(
-    0xf00d1a59_82de_7475_91b0_ceab79b76fe0,
-);
-pub const MEETING_LINKS_F01416D9_ID: Uuid = Uuid::from_u128(
-    0xf01416d9_bc55_95d6_9c14_ccc9296e9999,
-);
-pub const MEETING_LINKS_F0BA49C8_ID: Uuid = Uuid::from_u128(
-    0xf0ba49c8_a3c6_4628_45d2_681d25f31fb4,
-);
-pub const MEETING_LINKS_F0CBD5F4_ID: Uuid = Uuid::from_u128(
-    0xf0cbd5f4_f1e9_72e1_2672_858ce4a4d102,
-);
-pub const MEETING_LINKS_F1AA1DFA_ID: Uuid = Uuid::from_u128(
-    0xf1aa1dfa_77e2_0029_5062_7162aa8a1c95,
-);
-pub const MEETING_LINKS_F1ABDDB1_ID: Uuid = Uuid::from_u128(
-    0xf1abddb1_57e7_30d3_ffdc_926ca226541c,
-);
-pub const MEETING_LINKS_F21795E6_ID: Uuid = Uuid::from_u128(
-    0xf21795e6_4096_89c2_c084_31aae4611493,
-);
-pub const MEETING_LINKS_F2636A0F_ID: Uuid = Uuid::from_u128(
-    0xf2636a0f_6d8c_24ba_836c_c6687ab4256c,
-);
-pub const MEETING_LINKS_F2951500_ID: Uuid = Uuid::from_u128(
-    0xf2951500_bfc2_741f_4556_78987883ea77,
-);
-pub const MEETING_LINKS_F3132117_ID: Uuid = Uuid::from_u128(
-    0xf3132117_c9f8_b2a9_4718_823d2f9f92a5,
-);
-pub const MEETING_LINKS_F34DFB58_ID: Uuid = Uuid::from_u128(
-    0xf34dfb58_b4a3_e4c8_747a_630e83c4b631,
-);
-pub const MEETING_LINKS_F3F3FA8C_ID: Uuid = Uuid::from_u128(
-    0xf3f3fa8c_6034_04e3_5a30_aa1cfcf2e0e6,
-);
-pub const MEETING_LINKS_F6187836_ID: Uuid = Uuid::from_u128(
-    0xf6187836_be82_b29e_ca6b_7ead0c96cded,
-);
-pub const MEETING_LINKS_F62364D2_ID: Uuid = Uuid::from_u128(
-    0xf62364d2_de01_d729_6605_5abcaee8ee30,
-);
-pub const MEETING_LINKS_F7980EDB_ID: Uuid = Uuid::from_u128(
-    0xf7980edb_3751_5a9b_594c_47b24a46988b,
-);
-pub const MEETING_LINKS_F7E8C487_ID: Uuid = Uuid::from_u128(
-    0xf7e8c487_de92_1b87_3cbb_2183968320ac,
-);
-pub const MEETING_LINKS_F88CA1B7_ID: Uuid = Uuid::from_u128(
-    0xf88ca1b7_a914_c430_e739_a2261ed3b2f4,
-);
-pub const MEETING_LINKS_F91A7257_ID: Uuid = Uuid::from_u128(
-    0xf91a7257_7d14_7273_3c10_34cd01f96182,
-);
-pub const MEETING_LINKS_F93BFB93_ID: Uuid = Uuid::from_u128(
-    0xf93bfb93_6078_3619_d7e1_895ec2b2db34,
-);
-pub const MEETING_LINKS_FA394725_ID: Uuid = Uuid::from_u128(
-    0xfa394725_a5ab_d0d1_19cb_c47d52328df9,
-);
-pub const MEETING_LINKS_FAFDB729_ID: Uuid = Uuid::from_u128(
-    0xfafdb729_fccd_8444_b0f9_226c6f52a692,
-);
-pub const MEETING_LINKS_FC3F60FB_ID: Uuid = Uuid::from_u128(
-    0xfc3f60fb_3183_ee1d_8287_54873e16c31f,
-);
-pub const MEETING_LINKS_FC5B58D0_ID: Uuid = Uuid::from_u128(
-    0xfc5b58d0_4a61_3c96_3782_8848d72174a0,
-);
-pub const MEETING_LINKS_FD177785_ID: Uuid = Uuid::from_u128(
-    0xfd177785_1cc9_bac0_9f76_fc0cf40f3cf4,
-);
-pub const MEETING_LINKS_FD601F78_ID: Uuid = Uuid::from_u128(
-    0xfd601f78_4924_d791_1f82_80b4def53085,
-);
-pub const MEETING_LINKS_FF229696_ID: Uuid = Uuid::from_u128(
-    0xff229696_262a_08ae_7ff0_5dd0d3321a77,
-);
-pub const MEETING_LINKS_FF508F30_ID: Uuid = Uuid::from_u128(
-    0xff508f30_68a9_89be_113d_5a33e6add344,
-);
-pub const MEETING_LINKS_FFB33ADF_ID: Uuid = Uuid::from_u128(
-    0xffb33adf_c336_2337_b875_d14a18cfb324,
-);
-pub const MEETING_LINKS_FFEBCE9A_ID: Uuid = Uuid::from_u128(
-    0xffebce9a_71e7_9492_d37a_ceee69744f4e,
-);
-static ROWS: [MeetingLinks; 393] = [
+static ROWS: [MeetingLinks; 365] = [
     MeetingLinks {
-        tuition_id: MEETING_LINKS_00262730_ID,
+        tuition_id: MEETING_LINKS_008DA444_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/80684555366",
-        meeting_id: Some("21124636552"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_00A25930_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/79880455762",
-        meeting_id: Some("89554372989"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_00B8DAC0_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/mjd-xphh-lfs",
-        meeting_id: Some("dpt-hlha-xzh"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_010955AD_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/37457137323",
-        meeting_id: Some("52532007691"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0159BF44_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/16524646753",
-        meeting_id: Some("28076402587"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_01C81B86_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/81957827132",
-        meeting_id: Some("17338338122"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0252E08F_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/32885652319",
-        meeting_id: Some("77898772483"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_03D35950_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/hmm-fygm-hva",
-        meeting_id: Some("deb-bphc-grs"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_04CFE16D_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/yfw-pbvm-gzi",
-        meeting_id: Some("gcz-wvip-jhy"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0541AAA5_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/12741594687",
-        meeting_id: Some("61393981556"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_05C27F25_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/71288161920",
-        meeting_id: Some("13288675112"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0624DB28_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/26380125356",
-        meeting_id: Some("49707789015"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_06D8B56E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/fFcDYKSdy8",
+        meeting_link: "https://example.com/meet/ECiitNMxgy",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_07389AEA_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/50532216122",
-        meeting_id: Some("56616657233"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_07658F5E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/91622955246",
-        meeting_id: Some("77715852251"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_07FB7C3C_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/95043562809",
-        meeting_id: Some("80746812000"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_08CB2946_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/66453946384",
-        meeting_id: Some("91635266022"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0A0145B9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/21817446809",
-        meeting_id: Some("53337248832"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0B9B99CE_ID,
+        tuition_id: MEETING_LINKS_00E339A1_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/xao-mxsl-eir",
-        meeting_id: Some("jom-marh-ryj"),
+        meeting_link: "https://meet.google.com/kpt-jglr-kzr",
+        meeting_id: Some("nwc-bpnj-fnr"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_0B9FF4A3_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57962336314",
-        meeting_id: Some("84159678740"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0DB1A7D2_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/64006497971",
-        meeting_id: Some("19182245555"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_0ED64988_ID,
+        tuition_id: MEETING_LINKS_026A62F5_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zvj-eiff-zgs",
-        meeting_id: Some("gka-ooqg-kht"),
+        meeting_link: "https://meet.google.com/mqg-paiz-dlm",
+        meeting_id: Some("pdk-vmdi-sul"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_0F4D2999_ID,
+        tuition_id: MEETING_LINKS_03269F79_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/60475560596",
-        meeting_id: Some("98461264085"),
+        meeting_link: "https://example.zoom.us/j/12433936638",
+        meeting_id: Some("35433065401"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_105ACDAF_ID,
+        tuition_id: MEETING_LINKS_035AEF72_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56023686886",
-        meeting_id: Some("22747086351"),
+        meeting_link: "https://example.zoom.us/j/50706896223",
+        meeting_id: Some("58320550882"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_113CDB1B_ID,
+        tuition_id: MEETING_LINKS_03FBB4BA_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/31130963853",
-        meeting_id: Some("68061441898"),
+        meeting_link: "https://example.zoom.us/j/17864625039",
+        meeting_id: Some("11115743195"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_119BF7D2_ID,
+        tuition_id: MEETING_LINKS_04DA77F4_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/62371844216",
-        meeting_id: Some("92876397499"),
+        meeting_link: "https://example.zoom.us/j/19275177541",
+        meeting_id: Some("49059541896"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_11D59C14_ID,
+        tuition_id: MEETING_LINKS_076CFEB2_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/60475560596",
-        meeting_id: Some("98461264085"),
+        meeting_link: "https://example.com/meet/NyezBan4GF",
+        meeting_id: None,
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_077C6558_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ufl-foma-ewr",
+        meeting_id: Some("ijo-fucd-qiq"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_07DB0F4B_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/nlt-uatl-ajb",
+        meeting_id: Some("nyv-niiq-oco"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_07DBA7B2_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ktm-abqu-neg",
+        meeting_id: Some("bxg-fapn-jfn"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0854805D_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/yny-poax-jiv",
+        meeting_id: Some("suc-inia-oeb"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_08E86775_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/san-xlyu-gok",
+        meeting_id: Some("kth-cwyg-goy"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0BECB476_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/bnvWUNQ32S",
+        meeting_id: None,
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0C910511_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ouu-qyro-ciz",
+        meeting_id: Some("vfz-pghn-kag"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0DB40D0D_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/93512470996",
+        meeting_id: Some("34804972523"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0EA45D8F_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/87745439566",
+        meeting_id: Some("83815062209"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0ED23425_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/87475737342",
+        meeting_id: Some("76235430403"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0F0718C0_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/49642840394",
+        meeting_id: Some("23738314006"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_0FD8CDB1_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/z847rJGGjs",
+        meeting_id: None,
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_10933541_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/90467122343",
+        meeting_id: Some("58484115651"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_10FFD25C_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/pya-aoch-qza",
+        meeting_id: Some("uhp-fnnp-ljv"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_11512391_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/79941788287",
+        meeting_id: Some("51544440507"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_12BE2357_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/tlp-edwt-jxm",
+        meeting_id: Some("oyu-tonk-saz"),
         meeting_password: None,
     },
     MeetingLinks {
         tuition_id: MEETING_LINKS_12DEEF35_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/93704402138",
-        meeting_id: Some("85214642694"),
+        meeting_link: "https://example.zoom.us/j/93376706064",
+        meeting_id: Some("90861974823"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_13B1B799_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/21427606562",
-        meeting_id: Some("13774464420"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_13E68F1C_ID,
+        tuition_id: MEETING_LINKS_13834B67_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fwr-zxki-esc",
-        meeting_id: Some("rqa-txrc-gdz"),
+        meeting_link: "https://meet.google.com/eju-ctte-ovu",
+        meeting_id: Some("ogb-updn-rfl"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_144C8795_ID,
+        tuition_id: MEETING_LINKS_138DAB93_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96486333997",
-        meeting_id: Some("58461997630"),
+        meeting_link: "https://example.zoom.us/j/32612929032",
+        meeting_id: Some("68596122420"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_14C8225A_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nvb-ejea-gnt",
-        meeting_id: Some("noq-kptj-utj"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1507DBCF_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nwx-davo-fxi",
-        meeting_id: Some("eyb-cegy-bqu"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1560B8D7_ID,
+        tuition_id: MEETING_LINKS_13CD4C78_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/Nfe75An6ky",
+        meeting_link: "https://example.zoom.us/j/69884876436",
+        meeting_id: Some("93222992839"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_13FE09AE_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/krs-ziro-arg",
+        meeting_id: Some("qen-upcl-cbk"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_144424DF_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/68698125832",
+        meeting_id: Some("68645506780"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_14CA0EB0_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vkz-qugp-mek",
+        meeting_id: Some("eku-jldw-fza"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_1542B20E_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/25538278437",
+        meeting_id: Some("88953537930"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_15FEBA38_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/50502558693",
+        meeting_id: Some("24905533795"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_163C22B3_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/F5gQz5dF9X",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_157E2130_ID,
+        tuition_id: MEETING_LINKS_16F67CA1_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/52856040844",
-        meeting_id: Some("57819894773"),
+        meeting_link: "https://example.zoom.us/j/22798763207",
+        meeting_id: Some("31675241365"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_160B97DD_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/81966140987",
-        meeting_id: Some("46526893412"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_169CADB5_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/88082763932",
-        meeting_id: Some("73510367167"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_17418182_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/42558752827",
-        meeting_id: Some("46488663783"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1882D83B_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96771752135",
-        meeting_id: Some("13942432179"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_19132B41_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94026015823",
-        meeting_id: Some("73041786802"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_19BAA419_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/70148367551",
-        meeting_id: Some("36457035680"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_19F82CF7_ID,
+        tuition_id: MEETING_LINKS_17757129_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/wwi-dakd-rje",
-        meeting_id: Some("qef-idml-zbu"),
+        meeting_link: "https://meet.google.com/mso-dhvo-zvp",
+        meeting_id: Some("ecv-ozus-ads"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_1A548166_ID,
+        tuition_id: MEETING_LINKS_17AAFFF0_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zne-twus-uhu",
-        meeting_id: Some("qlr-hqdv-ied"),
+        meeting_link: "https://meet.google.com/plx-bgws-luu",
+        meeting_id: Some("ojb-swnz-zft"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_1AD2C801_ID,
+        tuition_id: MEETING_LINKS_1860F821_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/23939327221",
-        meeting_id: Some("72045663840"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1BCDA718_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57961122645",
-        meeting_id: Some("19406872579"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1C0FE688_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/74527610205",
-        meeting_id: Some("72378787404"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1CB8740C_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/45168347047",
-        meeting_id: Some("53632561936"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1CC350C7_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96085539284",
-        meeting_id: Some("25700734754"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1E900A7C_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/42558752827",
-        meeting_id: Some("46488663783"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1E965D35_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/war-zzld-bse",
-        meeting_id: Some("ccn-huvo-ttd"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_1FB56481_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fej-ysug-spn",
-        meeting_id: Some("oma-kshw-puj"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_20B67FD6_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/26438293434",
-        meeting_id: Some("11112899234"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_20E490BF_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/87485437105",
-        meeting_id: Some("99190406670"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_2172B4B5_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/rut-vxsf-hio",
-        meeting_id: Some("tvv-vdbj-zbx"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_22376B39_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/85305300779",
-        meeting_id: Some("90517519575"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_2355130D_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/njb-bwlj-gea",
-        meeting_id: Some("mno-vekw-qjd"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_23A6AD30_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/66453946384",
-        meeting_id: Some("91635266022"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_2544E95B_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/Zj6XDDPysN",
+        meeting_link: "https://example.com/meet/Sx6wW9JnJd",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_26AC205D_ID,
+        tuition_id: MEETING_LINKS_1BC1A7D7_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tid-qpqq-aef",
-        meeting_id: Some("ivr-wjil-ntn"),
+        meeting_link: "https://meet.google.com/qow-unir-nzx",
+        meeting_id: Some("psx-efvt-upe"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_26E1E330_ID,
+        tuition_id: MEETING_LINKS_1D87DB5C_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/mjd-xphh-lfs",
-        meeting_id: Some("dpt-hlha-xzh"),
+        meeting_link: "https://meet.google.com/crk-zhkc-ppo",
+        meeting_id: Some("veh-lzdo-alt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_273E373A_ID,
+        tuition_id: MEETING_LINKS_1D919D5E_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/52943783992",
+        meeting_id: Some("41461149348"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_1DB77A0C_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dhx-qujl-svb",
-        meeting_id: Some("hfo-urqh-aqx"),
+        meeting_link: "https://meet.google.com/zkp-dynl-vpl",
+        meeting_id: Some("wxc-iioq-wzd"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_27C139A7_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/87538401325",
-        meeting_id: Some("97367654911"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_2838D64E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/60716480535",
-        meeting_id: Some("25676796245"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_2888DCA0_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/74229031937",
-        meeting_id: Some("43490114148"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_28D1F5CF_ID,
+        tuition_id: MEETING_LINKS_1EAA8686_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/blc-dmxb-zpl",
-        meeting_id: Some("fgd-mood-duh"),
+        meeting_link: "https://meet.google.com/rnw-kanf-htr",
+        meeting_id: Some("ckq-volj-eca"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_2B46C15D_ID,
+        tuition_id: MEETING_LINKS_218012ED_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zrs-npbo-fay",
-        meeting_id: Some("mxd-kfcc-gmf"),
+        meeting_link: "https://meet.google.com/kxm-rnhi-gkt",
+        meeting_id: Some("vcm-lymp-oqk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_2CA31ECF_ID,
+        tuition_id: MEETING_LINKS_21C866BC_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/77783104249",
-        meeting_id: Some("66278991003"),
+        meeting_link: "https://example.zoom.us/j/52818895329",
+        meeting_id: Some("15498773706"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_2D36CEFC_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/33840550598",
-        meeting_id: Some("43962086015"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_2DE3C88C_ID,
+        tuition_id: MEETING_LINKS_21D7B378_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/gig-gdno-cjh",
-        meeting_id: Some("mdl-hhbn-aeu"),
+        meeting_link: "https://meet.google.com/cey-qafz-rhq",
+        meeting_id: Some("hcq-rqzu-dxl"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_2EA3F996_ID,
+        tuition_id: MEETING_LINKS_2231900F_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/77615987337",
-        meeting_id: Some("38124061192"),
+        meeting_link: "https://example.zoom.us/j/98746055521",
+        meeting_id: Some("56947300712"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_2F3DECEE_ID,
+        tuition_id: MEETING_LINKS_2252C110_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57973093321",
-        meeting_id: Some("98503794594"),
+        meeting_link: "https://example.zoom.us/j/99770432884",
+        meeting_id: Some("34829650176"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_3024320F_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/14234234441",
-        meeting_id: Some("82658591165"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_31AC1638_ID,
+        tuition_id: MEETING_LINKS_22978842_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/blk-exil-bbi",
-        meeting_id: Some("vsy-sxmm-dmc"),
+        meeting_link: "https://meet.google.com/yks-qjee-vee",
+        meeting_id: Some("gtn-nnih-hhy"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_3242CB7D_ID,
+        tuition_id: MEETING_LINKS_22A43796_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/28926379854",
-        meeting_id: Some("92941877247"),
+        meeting_link: "https://example.zoom.us/j/77536365305",
+        meeting_id: Some("65878243082"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_332B63DD_ID,
+        tuition_id: MEETING_LINKS_22C6B49D_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/87520164973",
-        meeting_id: Some("71472295735"),
+        meeting_link: "https://example.zoom.us/j/88696165264",
+        meeting_id: Some("99104269509"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_334C6261_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/93807252786",
-        meeting_id: Some("26790122944"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_345DDAC8_ID,
+        tuition_id: MEETING_LINKS_23041F15_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/gso-eslp-jop",
-        meeting_id: Some("rmq-irgv-fcc"),
+        meeting_link: "https://meet.google.com/ywi-euvf-ghd",
+        meeting_id: Some("gkx-eplz-shh"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_36F45CF2_ID,
+        tuition_id: MEETING_LINKS_230E3519_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/32495393329",
-        meeting_id: Some("24857363300"),
+        meeting_link: "https://example.zoom.us/j/13721058726",
+        meeting_id: Some("31379614913"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_37BA77DA_ID,
+        tuition_id: MEETING_LINKS_232F5A10_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/anu-ijyu-bub",
-        meeting_id: Some("imd-nbbd-unc"),
+        meeting_link: "https://meet.google.com/ima-rnhg-vjn",
+        meeting_id: Some("ckn-yojt-qhp"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_37BEB919_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56040324100",
-        meeting_id: Some("35070097287"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_388C59EF_ID,
+        tuition_id: MEETING_LINKS_236FC407_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tem-rwzm-jsq",
-        meeting_id: Some("stz-hpnd-hea"),
+        meeting_link: "https://meet.google.com/yql-xyxi-nbj",
+        meeting_id: Some("hik-tifa-rnb"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_38E213E7_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/12606088882",
-        meeting_id: Some("41708399482"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_38F8DEF5_ID,
+        tuition_id: MEETING_LINKS_24684B37_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/okc-opzy-ucf",
-        meeting_id: Some("qdh-juul-xng"),
+        meeting_link: "https://meet.google.com/vkz-qugp-mek",
+        meeting_id: Some("eku-jldw-fza"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_3973DBF3_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/86401148015",
-        meeting_id: Some("90996783906"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3A6D7B77_ID,
+        tuition_id: MEETING_LINKS_24D4F2BE_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fwr-zxki-esc",
-        meeting_id: Some("rqa-txrc-gdz"),
+        meeting_link: "https://meet.google.com/cjm-piul-apc",
+        meeting_id: Some("ksw-qalc-ssx"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_3C838F47_ID,
+        tuition_id: MEETING_LINKS_2529290C_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/19772995317",
-        meeting_id: Some("49878418307"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3CE2F06D_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94421494788",
-        meeting_id: Some("86993441690"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3D130338_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/njb-bwlj-gea",
-        meeting_id: Some("mno-vekw-qjd"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3D7F5751_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/iaa-vqdl-bvb",
-        meeting_id: Some("gda-gcav-tro"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3EEAAD8D_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/32843300194",
-        meeting_id: Some("71043314925"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3F18457F_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/64558905345",
-        meeting_id: Some("80206593827"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3F2234B2_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/xhn-gkzq-zpj",
-        meeting_id: Some("pqh-oxex-hvt"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_3F343178_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56363386613",
-        meeting_id: Some("89661870824"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_40A0AB27_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/eyk-lbzb-qul",
-        meeting_id: Some("szw-adfm-ifq"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_40D6DBFE_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tme-gazq-tkm",
-        meeting_id: Some("sff-hiwy-thq"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_40DE0A4C_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/43491906293",
-        meeting_id: Some("33160379870"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_40F4E40E_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fej-ysug-spn",
-        meeting_id: Some("oma-kshw-puj"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4153BD10_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/avr-wykd-tvo",
-        meeting_id: Some("ccw-uwwh-who"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_427BDC55_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/46841222998",
-        meeting_id: Some("65216428864"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_427D5C78_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zll-gopa-aku",
-        meeting_id: Some("xfy-cbup-fzy"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_43B533F9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/30535073878",
-        meeting_id: Some("44661265792"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_44385109_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/16359797127",
-        meeting_id: Some("18499126066"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_45320830_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/17907014151",
-        meeting_id: Some("96020880595"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4550399A_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/85305300779",
-        meeting_id: Some("90517519575"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_457F6C50_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/usi-dafg-bhm",
-        meeting_id: Some("qbq-khwt-soz"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4630CF94_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zwj-bjzh-ops",
-        meeting_id: Some("vqs-twzx-mtb"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_48300B85_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/37457137323",
-        meeting_id: Some("52532007691"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_488EB02E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/19402309814",
-        meeting_id: Some("65243000750"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_48C87FF0_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/83925334204",
-        meeting_id: Some("85062439952"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_49536E77_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tpk-eygg-vqd",
-        meeting_id: Some("oih-eilr-iko"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4982A33D_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/25357715284",
-        meeting_id: Some("99216711675"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_499917B7_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/25801668386",
-        meeting_id: Some("14917131670"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4B00F91A_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/41707125044",
-        meeting_id: Some("83102756575"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4BC9086C_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/25357715284",
-        meeting_id: Some("99216711675"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4BCAB1B6_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/rja-jptg-xnk",
-        meeting_id: Some("gia-nrll-kii"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4C515BF1_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fht-lidl-fmh",
-        meeting_id: Some("gdq-lofg-wli"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4CDC7855_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/74527610205",
-        meeting_id: Some("72378787404"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4D735048_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94287570664",
-        meeting_id: Some("87549003890"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4DBFECCB_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/40607862958",
-        meeting_id: Some("79598415026"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4E75AF80_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/12777981523",
-        meeting_id: Some("48149364148"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4F1661EC_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/pwi-ibrg-tbg",
-        meeting_id: Some("cek-ucad-gav"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_4F394981_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/12136902896",
-        meeting_id: Some("42122094554"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_50D020F8_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/26438293434",
-        meeting_id: Some("11112899234"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_50D49145_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/79355591765",
-        meeting_id: Some("80581457769"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_50EB13BB_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/76456410794",
-        meeting_id: Some("41658865346"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_51777FEC_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/bwwTvrMhLB",
+        meeting_link: "https://example.com/meet/eW6Mh3EmBj",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_51A88FA1_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/60163636891",
-        meeting_id: Some("43550349100"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_52CDFD34_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/24178811834",
-        meeting_id: Some("59672554661"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_53E8A3AC_ID,
+        tuition_id: MEETING_LINKS_2550FD93_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fiy-axlh-ygq",
-        meeting_id: Some("jqb-ylxb-rlz"),
+        meeting_link: "https://meet.google.com/lib-bawk-sht",
+        meeting_id: Some("fft-onoy-ala"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_54F0E04C_ID,
+        tuition_id: MEETING_LINKS_26748519_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tdy-iurd-gco",
-        meeting_id: Some("rcq-cvrx-ekg"),
+        meeting_link: "https://meet.google.com/dda-srrq-cag",
+        meeting_id: Some("qrm-jxbz-oij"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_55DABE20_ID,
+        tuition_id: MEETING_LINKS_26B32197_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/bwwTvrMhLB",
-        meeting_id: None,
+        meeting_link: "https://example.zoom.us/j/93210107894",
+        meeting_id: Some("43998788525"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_55F938A0_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/67123083510",
-        meeting_id: Some("76434478013"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_56D2CB50_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94421494788",
-        meeting_id: Some("86993441690"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_575A13EC_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57937479933",
-        meeting_id: Some("98044900123"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_5AF4D637_ID,
+        tuition_id: MEETING_LINKS_280AA2F9_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/puv-jmzc-vuo",
-        meeting_id: Some("gmw-whpe-pcz"),
+        meeting_link: "https://meet.google.com/nqb-bgxg-xqo",
+        meeting_id: Some("pml-brky-ufk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5B089346_ID,
+        tuition_id: MEETING_LINKS_29702EF1_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/80684555366",
-        meeting_id: Some("21124636552"),
+        meeting_link: "https://example.zoom.us/j/87745439566",
+        meeting_id: Some("83815062209"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5BD66606_ID,
+        tuition_id: MEETING_LINKS_29E39AE3_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/68441722375",
+        meeting_id: Some("27490420630"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2AD4C465_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/15664358897",
+        meeting_id: Some("85450804262"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2B0CC1E9_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/45899431310",
+        meeting_id: Some("33107883298"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2BA022FB_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fwd-pasr-rde",
-        meeting_id: Some("ble-zqfz-luh"),
+        meeting_link: "https://meet.google.com/dda-srrq-cag",
+        meeting_id: Some("qrm-jxbz-oij"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5BE96CC2_ID,
+        tuition_id: MEETING_LINKS_2C0A2C08_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ysj-ptvd-iob",
+        meeting_id: Some("emt-pnsz-gup"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2C9E9328_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/18102539603",
+        meeting_id: Some("54289202185"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2CD153CC_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/oer-bbhn-isn",
+        meeting_id: Some("xzw-uppl-xxi"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2D104D37_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/84266566263",
+        meeting_id: Some("28653255313"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2D208597_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/qmo-moco-emd",
+        meeting_id: Some("vfj-ywsu-ley"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2D2C8A00_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/90016519792",
+        meeting_id: Some("89191101252"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2DBD2268_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/55502789564",
+        meeting_id: Some("94289921366"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_2E86E05C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/15664358897",
+        meeting_id: Some("85450804262"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3098AB45_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/rhr-pege-bsb",
+        meeting_id: Some("yhy-ltxd-wgh"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_31F4289F_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/47875803641",
+        meeting_id: Some("29518278459"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_32E5241D_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/plx-bgws-luu",
+        meeting_id: Some("ojb-swnz-zft"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_333E0363_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/fkq-ifiv-pvp",
+        meeting_id: Some("kfg-ueef-ucq"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_344B9FF0_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/40959580730",
+        meeting_id: Some("46811704539"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_34963011_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/fma-dcbl-mah",
+        meeting_id: Some("yle-fszm-mhh"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3498327A_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/50063036582",
+        meeting_id: Some("26059582332"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_35088720_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/jpj-ifbe-dwd",
+        meeting_id: Some("jfi-nsex-rmq"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_35091F55_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/36229218874",
+        meeting_id: Some("40760283663"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3579C1D0_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/pom-kahv-hzc",
+        meeting_id: Some("noj-oahm-zzq"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_35D5DF1D_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/63448301081",
+        meeting_id: Some("97966521837"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_361CD92B_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/wef-soce-htn",
+        meeting_id: Some("xse-sxam-atr"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_36C30150_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/83283491607",
+        meeting_id: Some("15494496163"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3745DFAE_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/glj-lukw-twk",
+        meeting_id: Some("kxl-bkyt-ded"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_374AA324_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/24395860768",
+        meeting_id: Some("29548861787"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3A1D939A_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/fma-dcbl-mah",
+        meeting_id: Some("yle-fszm-mhh"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3A4DAC50_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ymb-gvgx-cpg",
+        meeting_id: Some("rza-yxln-qyt"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3B01153D_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/wgp-jxqg-btd",
+        meeting_id: Some("czr-kgcr-der"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3B28B0E0_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/nzk-yefp-jbv",
+        meeting_id: Some("zfm-yssv-xsl"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3BD481D5_ID,
         meeting_link_type: Meetinglinktype::Zoom,
         meeting_link: "https://example.zoom.us/j/62807107010",
         meeting_id: Some("62590121457"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5C6049AC_ID,
+        tuition_id: MEETING_LINKS_3C838F47_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/hmm-fygm-hva",
-        meeting_id: Some("deb-bphc-grs"),
+        meeting_link: "https://meet.google.com/ovz-jwel-erh",
+        meeting_id: Some("uzk-iwxj-koc"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5C934396_ID,
+        tuition_id: MEETING_LINKS_3C976DF3_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/59810967065",
-        meeting_id: Some("95121508222"),
+        meeting_link: "https://example.zoom.us/j/32612929032",
+        meeting_id: Some("68596122420"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5F235532_ID,
+        tuition_id: MEETING_LINKS_3CB4F357_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/97925192276",
+        meeting_id: Some("17988894569"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_3CBEE479_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/usi-dafg-bhm",
-        meeting_id: Some("qbq-khwt-soz"),
+        meeting_link: "https://meet.google.com/lng-tpvc-rdd",
+        meeting_id: Some("epb-glay-nia"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5F88588B_ID,
+        tuition_id: MEETING_LINKS_3CC75B2E_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/38513155304",
-        meeting_id: Some("15509170360"),
+        meeting_link: "https://example.zoom.us/j/68441722375",
+        meeting_id: Some("27490420630"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_5FB2B068_ID,
+        tuition_id: MEETING_LINKS_3D245744_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/31561159500",
-        meeting_id: Some("86469816573"),
+        meeting_link: "https://example.zoom.us/j/68107282268",
+        meeting_id: Some("52103925026"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_61C5A875_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/44812884514",
-        meeting_id: Some("64065843846"),
+        tuition_id: MEETING_LINKS_3D514947_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/muf-keiy-oww",
+        meeting_id: Some("gcd-ehik-dpo"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_634F6964_ID,
+        tuition_id: MEETING_LINKS_3FF8F974_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/B7e7DHVa6f",
+        meeting_link: "https://example.zoom.us/j/22798763207",
+        meeting_id: Some("31675241365"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4024CC05_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/45633337745",
+        meeting_id: Some("84025673576"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_40971845_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/39759134720",
+        meeting_id: Some("12529790665"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_42187249_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/swl-dkfq-fqw",
+        meeting_id: Some("uyc-gufo-lxd"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_43AC07CC_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/18102539603",
+        meeting_id: Some("54289202185"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_440ADB69_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/lng-tpvc-rdd",
+        meeting_id: Some("epb-glay-nia"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_444010AF_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/wup-qdne-mxt",
+        meeting_id: Some("nll-jgrp-oft"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4471F221_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ifr-eqlw-fwv",
+        meeting_id: Some("fko-wlsh-epr"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_46E578D4_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/95257546421",
+        meeting_id: Some("77074336160"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_46F3BE11_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/60383211681",
+        meeting_id: Some("11188743894"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_47B31F38_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/45409448111",
+        meeting_id: Some("69677442658"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_47E5F9A9_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ooq-lxge-mvg",
+        meeting_id: Some("jbm-ajna-pyk"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_483B4DBB_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/gxe-uufc-otx",
+        meeting_id: Some("tqo-cxtt-bvp"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_498E8100_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/axl-vcxe-ugr",
+        meeting_id: Some("biv-iuhd-huw"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4AB8C8D8_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/yql-xyxi-nbj",
+        meeting_id: Some("hik-tifa-rnb"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4B97E751_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/45633337745",
+        meeting_id: Some("84025673576"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4C3FD05E_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/pya-aoch-qza",
+        meeting_id: Some("uhp-fnnp-ljv"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4D980350_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/12795219282",
+        meeting_id: Some("88895266281"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4DC726F8_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/35850416749",
+        meeting_id: Some("55366708408"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4E58694C_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/qfr-pizl-uhr",
+        meeting_id: Some("szg-zsfi-irv"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4E8E4918_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/lib-bawk-sht",
+        meeting_id: Some("fft-onoy-ala"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_4F1B74E0_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/pom-kahv-hzc",
+        meeting_id: Some("noj-oahm-zzq"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_50DAFDF2_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/90467122343",
+        meeting_id: Some("58484115651"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_52F388BD_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/88240023340",
+        meeting_id: Some("78064229237"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_533F1BDB_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/dcx-aekg-vje",
+        meeting_id: Some("uxi-rbdm-lls"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_5350A497_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/42900997141",
+        meeting_id: Some("80437694871"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_53D47876_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ovz-jwel-erh",
+        meeting_id: Some("uzk-iwxj-koc"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_53D986B6_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/xlo-ghxp-mxf",
+        meeting_id: Some("dro-fbyt-ixl"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_5416FBA3_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/29319628018",
+        meeting_id: Some("31867837151"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_5568D4FE_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/71717137792",
+        meeting_id: Some("71984223743"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_55C64089_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/32300979341",
+        meeting_id: Some("13029986052"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_561B278B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/67378044152",
+        meeting_id: Some("26492554260"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_57485126_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/63448301081",
+        meeting_id: Some("97966521837"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_57559757_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/28495420815",
+        meeting_id: Some("61762991413"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_57E3F025_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/63034307872",
+        meeting_id: Some("52289343794"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_585CB2AE_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/95524495413",
+        meeting_id: Some("12262690993"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_58881C53_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/75174943792",
+        meeting_id: Some("11949550936"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_58A66A21_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/51987347701",
+        meeting_id: Some("30747569872"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_59314B6B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/qSdQushrMz",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_6384970B_ID,
+        tuition_id: MEETING_LINKS_593A233F_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/45001179516",
-        meeting_id: Some("80905172379"),
+        meeting_link: "https://example.zoom.us/j/74412485880",
+        meeting_id: Some("50474893393"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_638A469B_ID,
+        tuition_id: MEETING_LINKS_595A2136_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fgt-lvux-ota",
-        meeting_id: Some("ngt-wgma-xbg"),
+        meeting_link: "https://meet.google.com/vap-qpez-ttj",
+        meeting_id: Some("gyq-uocl-wen"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_63A130AA_ID,
+        tuition_id: MEETING_LINKS_59B248D9_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nrh-jxpd-kmi",
-        meeting_id: Some("gym-vyor-yhf"),
+        meeting_link: "https://meet.google.com/unn-wmjp-szg",
+        meeting_id: Some("yjn-ctwc-ajb"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_64512F9D_ID,
+        tuition_id: MEETING_LINKS_5AA0E7A7_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/46415789876",
-        meeting_id: Some("47614730448"),
+        meeting_link: "https://example.zoom.us/j/12742314860",
+        meeting_id: Some("88276223208"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_648C6931_ID,
+        tuition_id: MEETING_LINKS_5B922380_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/lyg-xmns-wro",
-        meeting_id: Some("agh-koim-gfs"),
+        meeting_link: "https://meet.google.com/thz-aqgv-xrv",
+        meeting_id: Some("gqp-zuet-ogw"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_64C8011A_ID,
+        tuition_id: MEETING_LINKS_5BA562CF_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ctu-rylv-yit",
-        meeting_id: Some("pbh-gvts-ako"),
+        meeting_link: "https://meet.google.com/yxv-ipew-tfg",
+        meeting_id: Some("wnm-lmph-kns"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_652F5F0D_ID,
+        tuition_id: MEETING_LINKS_5BE0FE95_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vyn-jkdq-ytd",
+        meeting_id: Some("qwh-gyov-uhz"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_5C11FDB6_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/uge-qgjv-mve",
+        meeting_id: Some("jzi-txxz-rzi"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_5C135BCD_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/85144979428",
-        meeting_id: Some("87700432368"),
+        meeting_link: "https://example.zoom.us/j/96642030917",
+        meeting_id: Some("81738545029"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_690318F4_ID,
+        tuition_id: MEETING_LINKS_5C77F4F4_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/iuu-clui-qai",
+        meeting_id: Some("dba-wznq-ayf"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_5CAB0E44_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/95226782654",
-        meeting_id: Some("90672802874"),
+        meeting_link: "https://example.zoom.us/j/18638804835",
+        meeting_id: Some("76120495026"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_6907527D_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/yts-ltsd-qjw",
-        meeting_id: Some("uqs-snkr-dvu"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_6A0E5E8B_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fht-lidl-fmh",
-        meeting_id: Some("gdq-lofg-wli"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_6BC7B04A_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/pdl-dcvv-usp",
-        meeting_id: Some("iqz-cxlu-xqk"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_6BF4BB76_ID,
+        tuition_id: MEETING_LINKS_5E6EF81A_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57937479933",
-        meeting_id: Some("98044900123"),
+        meeting_link: "https://example.zoom.us/j/59927426899",
+        meeting_id: Some("59863779772"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_6C753A1A_ID,
+        tuition_id: MEETING_LINKS_5EB6877E_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/88082763932",
-        meeting_id: Some("73510367167"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_6F5064B5_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/krv-ndnz-rzy",
-        meeting_id: Some("fis-vhax-pkt"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_70214501_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/74229031937",
-        meeting_id: Some("43490114148"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_707B22D9_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dzg-nwcy-ahb",
-        meeting_id: Some("kof-ktam-zpk"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_70FF1727_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vpr-wkmc-vus",
-        meeting_id: Some("gxe-gtif-jmk"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_712DDBB7_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/b6GY6fzvAZ",
+        meeting_link: "https://example.com/meet/4gZgtNhwBi",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_716BA44D_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/28813125994",
-        meeting_id: Some("31558194764"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_71F55F9F_ID,
+        tuition_id: MEETING_LINKS_5EDD18E8_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/rut-vxsf-hio",
-        meeting_id: Some("tvv-vdbj-zbx"),
+        meeting_link: "https://meet.google.com/hlk-uwwp-sqo",
+        meeting_id: Some("rmj-ebjm-nrz"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_72D9A1AD_ID,
+        tuition_id: MEETING_LINKS_5FE8DE18_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/38513155304",
-        meeting_id: Some("15509170360"),
+        meeting_link: "https://example.zoom.us/j/94922505667",
+        meeting_id: Some("88621486945"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_7492D2A9_ID,
+        tuition_id: MEETING_LINKS_6028B146_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/77874380204",
+        meeting_id: Some("92002259589"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_60B753AA_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/82130263559",
+        meeting_id: Some("45852792117"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_622FDCFD_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vmj-hhrf-hib",
-        meeting_id: Some("exd-nfaj-xpq"),
+        meeting_link: "https://meet.google.com/yny-poax-jiv",
+        meeting_id: Some("suc-inia-oeb"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_74A2B5E2_ID,
+        tuition_id: MEETING_LINKS_626C9BCB_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/25592887376",
+        meeting_id: Some("87139273840"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_62E0E780_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/29604946199",
+        meeting_id: Some("22270923118"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_6326B10B_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tid-qpqq-aef",
-        meeting_id: Some("ivr-wjil-ntn"),
+        meeting_link: "https://meet.google.com/rps-ikca-wxz",
+        meeting_id: Some("udz-tcgo-tqt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_754E3656_ID,
+        tuition_id: MEETING_LINKS_64013D12_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/83925334204",
-        meeting_id: Some("85062439952"),
+        meeting_link: "https://example.zoom.us/j/42120466003",
+        meeting_id: Some("66452671200"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_768DE50A_ID,
+        tuition_id: MEETING_LINKS_64142F1E_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/uon-ehxb-qfk",
-        meeting_id: Some("ulq-bbfp-jxq"),
+        meeting_link: "https://meet.google.com/zes-vtuq-fgz",
+        meeting_id: Some("exg-ydci-pgp"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_76DC2FEB_ID,
+        tuition_id: MEETING_LINKS_645285A0_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/phf-vqfv-mij",
-        meeting_id: Some("ody-qget-ikw"),
+        meeting_link: "https://meet.google.com/axl-vcxe-ugr",
+        meeting_id: Some("biv-iuhd-huw"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_76F3C7DA_ID,
+        tuition_id: MEETING_LINKS_661FBE86_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/49566539259",
-        meeting_id: Some("63682518036"),
+        meeting_link: "https://example.zoom.us/j/86815369851",
+        meeting_id: Some("45015858901"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_7735B77E_ID,
+        tuition_id: MEETING_LINKS_66378897_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/14088571026",
+        meeting_id: Some("89063646054"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_66F51688_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/10218154196",
+        meeting_id: Some("35530405930"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_675DCF2E_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/iaa-vqdl-bvb",
-        meeting_id: Some("gda-gcav-tro"),
+        meeting_link: "https://meet.google.com/flr-svag-une",
+        meeting_id: Some("old-rkge-omi"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_7821A1D3_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/76178620486",
-        meeting_id: Some("45764691481"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_78240AC3_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/85397237196",
-        meeting_id: Some("56656138086"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7A43F050_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/72206865638",
-        meeting_id: Some("66474603866"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7B0FAAE9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96085539284",
-        meeting_id: Some("25700734754"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7B35A97A_ID,
+        tuition_id: MEETING_LINKS_685610FA_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ifj-pqzt-eei",
-        meeting_id: Some("qfv-eali-mjw"),
+        meeting_link: "https://meet.google.com/xfq-wzed-ghb",
+        meeting_id: Some("gmj-ubmv-bls"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_7BB8B1DC_ID,
+        tuition_id: MEETING_LINKS_687408FD_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/65985862284",
-        meeting_id: Some("40997027193"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7BD8834B_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/67123083510",
-        meeting_id: Some("76434478013"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7CB21BEB_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/33482236032",
-        meeting_id: Some("90178139366"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7CDCE9B1_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/rwl-zvih-zyq",
-        meeting_id: Some("jbg-asds-wwe"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7D12D2F7_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/bna-vsht-iyw",
-        meeting_id: Some("dhn-xqjs-erj"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7E040BD5_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/71288161920",
-        meeting_id: Some("13288675112"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7E24DEB9_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vqk-qjxs-lip",
-        meeting_id: Some("bpe-yacw-mga"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7E5F77DE_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/87485437105",
-        meeting_id: Some("99190406670"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7EAA75AE_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/eyk-lbzb-qul",
-        meeting_id: Some("szw-adfm-ifq"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7F41C2FF_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/14234234441",
-        meeting_id: Some("82658591165"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7F939985_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nwx-davo-fxi",
-        meeting_id: Some("eyb-cegy-bqu"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_7FC975E8_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/MjP8p9HBYk",
+        meeting_link: "https://example.com/meet/vL59YnEgcH",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_803A7ED6_ID,
+        tuition_id: MEETING_LINKS_69F1E76A_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/95524495413",
+        meeting_id: Some("12262690993"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_6B16199B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/69551810017",
+        meeting_id: Some("41389934524"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_6BA86444_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/pcp-hlrl-xgj",
-        meeting_id: Some("pxp-cmpm-ppv"),
+        meeting_link: "https://meet.google.com/dcp-sgzg-tuw",
+        meeting_id: Some("icl-vhlm-znt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_814C3AA6_ID,
+        tuition_id: MEETING_LINKS_6BD6F7D0_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/38441316491",
-        meeting_id: Some("39850519098"),
+        meeting_link: "https://example.zoom.us/j/71518718881",
+        meeting_id: Some("68058064894"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_817444FA_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/63467851799",
-        meeting_id: Some("40193129944"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_81F8384A_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/22798405037",
-        meeting_id: Some("71276982734"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_829185E7_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/64006497971",
-        meeting_id: Some("19182245555"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_829DD4FB_ID,
+        tuition_id: MEETING_LINKS_6D340C59_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vse-efqq-bjf",
-        meeting_id: Some("gmt-lkxt-gmp"),
+        meeting_link: "https://meet.google.com/dtr-uhqm-vcu",
+        meeting_id: Some("omw-gbun-vdr"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_832A7FDB_ID,
+        tuition_id: MEETING_LINKS_6EF2514D_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56473367164",
-        meeting_id: Some("84241475218"),
+        meeting_link: "https://example.zoom.us/j/95257546421",
+        meeting_id: Some("77074336160"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_838E3E25_ID,
+        tuition_id: MEETING_LINKS_6F863049_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/xda-rutp-lub",
-        meeting_id: Some("dsj-nmwz-tsw"),
+        meeting_link: "https://meet.google.com/nlt-uatl-ajb",
+        meeting_id: Some("nyv-niiq-oco"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_83CB66C1_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zlq-cltk-tft",
-        meeting_id: Some("bzw-fblh-mvb"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_843730E5_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tpk-eygg-vqd",
-        meeting_id: Some("oih-eilr-iko"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_8728D02A_ID,
+        tuition_id: MEETING_LINKS_70014D32_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/67109098870",
-        meeting_id: Some("98816136669"),
+        meeting_link: "https://example.zoom.us/j/36412687067",
+        meeting_id: Some("55475791879"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8731BFC2_ID,
+        tuition_id: MEETING_LINKS_70BB7AB5_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nru-vknm-jjo",
-        meeting_id: Some("vqi-uwnu-jxu"),
+        meeting_link: "https://meet.google.com/wpu-nfyu-ocz",
+        meeting_id: Some("asa-dwil-dcq"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_87F9EC75_ID,
+        tuition_id: MEETING_LINKS_71CC3234_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/25592887376",
+        meeting_id: Some("87139273840"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_73A84D8E_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vnx-lxhy-uez",
-        meeting_id: Some("jxp-oohw-hxa"),
+        meeting_link: "https://meet.google.com/sgm-knhp-esa",
+        meeting_id: Some("qbd-zjgl-uoi"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_88EA7960_ID,
+        tuition_id: MEETING_LINKS_73BFDFB9_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/wwi-dakd-rje",
-        meeting_id: Some("qef-idml-zbu"),
+        meeting_link: "https://meet.google.com/aek-gprd-rwi",
+        meeting_id: Some("xut-qqss-ohv"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8A56E455_ID,
+        tuition_id: MEETING_LINKS_75058367_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/gjd-eded-uhv",
-        meeting_id: Some("yao-udjm-nmk"),
+        meeting_link: "https://meet.google.com/aps-xcse-xef",
+        meeting_id: Some("nux-witt-dxv"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8A8846FB_ID,
+        tuition_id: MEETING_LINKS_76414FFA_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/iro-euaw-knd",
-        meeting_id: Some("woy-arlg-wrm"),
+        meeting_link: "https://meet.google.com/cey-qafz-rhq",
+        meeting_id: Some("hcq-rqzu-dxl"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8C1FF822_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/72433492912",
-        meeting_id: Some("34597182363"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_8C351C00_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96486333997",
-        meeting_id: Some("58461997630"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_8D13DA53_ID,
+        tuition_id: MEETING_LINKS_765A2A2E_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ees-hafx-mxv",
-        meeting_id: Some("kyu-tlce-lbj"),
+        meeting_link: "https://meet.google.com/vyn-jkdq-ytd",
+        meeting_id: Some("qwh-gyov-uhz"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8DCAB615_ID,
+        tuition_id: MEETING_LINKS_76BDC7F9_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/pdl-dcvv-usp",
-        meeting_id: Some("iqz-cxlu-xqk"),
+        meeting_link: "https://meet.google.com/xsn-drlp-bzy",
+        meeting_id: Some("wee-lepp-wpt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8E06CB43_ID,
+        tuition_id: MEETING_LINKS_77083463_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/HmTPkv7qmG",
-        meeting_id: None,
+        meeting_link: "https://example.zoom.us/j/10218154196",
+        meeting_id: Some("35530405930"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8E285D7D_ID,
+        tuition_id: MEETING_LINKS_791EE318_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/23849638463",
+        meeting_id: Some("26302530452"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_794BEB46_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/25538278437",
+        meeting_id: Some("88953537930"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_7A68F3EA_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/97470788303",
+        meeting_id: Some("37193099503"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_7B4665BD_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/qjj-rxnx-ukg",
-        meeting_id: Some("cfu-ueur-ege"),
+        meeting_link: "https://meet.google.com/mqg-paiz-dlm",
+        meeting_id: Some("pdk-vmdi-sul"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8F4DA491_ID,
+        tuition_id: MEETING_LINKS_7B6028CA_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/16524646753",
-        meeting_id: Some("28076402587"),
+        meeting_link: "https://example.zoom.us/j/93948580757",
+        meeting_id: Some("81113030106"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8F768E85_ID,
+        tuition_id: MEETING_LINKS_7BBDECAB_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/87520164973",
-        meeting_id: Some("71472295735"),
+        meeting_link: "https://example.zoom.us/j/14736329576",
+        meeting_id: Some("70222354243"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8FC2F680_ID,
+        tuition_id: MEETING_LINKS_7E310CA1_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/11412541696",
-        meeting_id: Some("43429552970"),
+        meeting_link: "https://example.zoom.us/j/74649422800",
+        meeting_id: Some("67400387804"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8FD9F4D2_ID,
+        tuition_id: MEETING_LINKS_7E630A0A_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/txx-bvks-nkb",
-        meeting_id: Some("uoy-qfvm-wxa"),
+        meeting_link: "https://meet.google.com/swl-dkfq-fqw",
+        meeting_id: Some("uyc-gufo-lxd"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_8FF9B04D_ID,
+        tuition_id: MEETING_LINKS_8379C09D_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/tif-iakp-ehg",
+        meeting_id: Some("ovg-mazh-scf"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_84FB9F77_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ywi-euvf-ghd",
+        meeting_id: Some("gkx-eplz-shh"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_88744893_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/uqz-ikie-jrr",
+        meeting_id: Some("aqg-vtjd-vlu"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_899B4FC9_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/VtWnJ9UdJ7",
-        meeting_id: None,
+        meeting_link: "https://example.zoom.us/j/14736329576",
+        meeting_id: Some("70222354243"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_904D7377_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/39752703110",
-        meeting_id: Some("32300017559"),
+        tuition_id: MEETING_LINKS_8A44620E_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/zbt-gcub-pin",
+        meeting_id: Some("rxk-usvl-waj"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_90A7118F_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/39250483630",
-        meeting_id: Some("12379041054"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_90B8170A_ID,
+        tuition_id: MEETING_LINKS_8AAF2B46_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
         meeting_link: "https://meet.google.com/zne-twus-uhu",
         meeting_id: Some("qlr-hqdv-ied"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_90E78376_ID,
+        tuition_id: MEETING_LINKS_8B3CD345_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/39630625878",
-        meeting_id: Some("43432949348"),
+        meeting_link: "https://example.zoom.us/j/24730321928",
+        meeting_id: Some("28259904292"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_931A32D4_ID,
+        tuition_id: MEETING_LINKS_8B7DCB71_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/89026694824",
-        meeting_id: Some("52775434238"),
+        meeting_link: "https://example.zoom.us/j/90653293326",
+        meeting_id: Some("98395354846"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9335C47B_ID,
+        tuition_id: MEETING_LINKS_8C8F7010_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/54945613362",
-        meeting_id: Some("52240167461"),
+        meeting_link: "https://example.zoom.us/j/92682306399",
+        meeting_id: Some("80215638707"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_94117D31_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/40607862958",
-        meeting_id: Some("79598415026"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_950EE437_ID,
+        tuition_id: MEETING_LINKS_8CD616E0_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/avr-wykd-tvo",
-        meeting_id: Some("ccw-uwwh-who"),
+        meeting_link: "https://meet.google.com/lib-bawk-sht",
+        meeting_id: Some("fft-onoy-ala"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9628C205_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/36277766172",
-        meeting_id: Some("48481434809"),
+        tuition_id: MEETING_LINKS_8CFB65F1_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ibd-rcbj-kof",
+        meeting_id: Some("gud-rbzk-obk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_96D0FBA9_ID,
+        tuition_id: MEETING_LINKS_8D207B63_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/Ahihetu5WD",
+        meeting_link: "https://example.zoom.us/j/12433936638",
+        meeting_id: Some("35433065401"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_8DACAC84_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/88525775878",
+        meeting_id: Some("68563812485"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_8DAF81E8_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/ECiitNMxgy",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_978C5947_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/79226937801",
-        meeting_id: Some("77510196173"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9828DED9_ID,
+        tuition_id: MEETING_LINKS_8FAE9DBC_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dlu-btrp-uyv",
-        meeting_id: Some("dcg-lyta-zon"),
+        meeting_link: "https://meet.google.com/ymb-gvgx-cpg",
+        meeting_id: Some("rza-yxln-qyt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_99C3A78D_ID,
+        tuition_id: MEETING_LINKS_9011998E_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/35719499932",
-        meeting_id: Some("73137905255"),
+        meeting_link: "https://example.zoom.us/j/99121540044",
+        meeting_id: Some("76276088431"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9BEB9D90_ID,
+        tuition_id: MEETING_LINKS_901D12DA_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/uwo-htqe-jjc",
-        meeting_id: Some("fpd-veem-fwk"),
+        meeting_link: "https://meet.google.com/kxm-rnhi-gkt",
+        meeting_id: Some("vcm-lymp-oqk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9C3FC569_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/52856040844",
-        meeting_id: Some("57819894773"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9C85855F_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/85200453181",
-        meeting_id: Some("22580381354"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9CC1B3E0_ID,
+        tuition_id: MEETING_LINKS_905148A7_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vqk-qjxs-lip",
-        meeting_id: Some("bpe-yacw-mga"),
+        meeting_link: "https://meet.google.com/vkr-aqxp-uhq",
+        meeting_id: Some("vdt-qyme-kah"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9CD1BA7D_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/17017796080",
-        meeting_id: Some("15354934267"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9D09DDE2_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/33482236032",
-        meeting_id: Some("90178139366"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9D454A21_ID,
+        tuition_id: MEETING_LINKS_9060F942_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/qou-cldf-iaj",
-        meeting_id: Some("ofw-yzzt-tst"),
+        meeting_link: "https://meet.google.com/nzk-yefp-jbv",
+        meeting_id: Some("zfm-yssv-xsl"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9D666E79_ID,
+        tuition_id: MEETING_LINKS_90820291_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/79366838227",
+        meeting_id: Some("82979648199"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_908ED57C_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/jjk-clfs-oan",
-        meeting_id: Some("ojc-coht-mfk"),
+        meeting_link: "https://meet.google.com/tnk-tpwj-stm",
+        meeting_id: Some("hrg-ysqa-klt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9D86DFB2_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/47830780339",
-        meeting_id: Some("20698539901"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9D8F2A72_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/11448519157",
-        meeting_id: Some("12126394748"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9D9252FB_ID,
+        tuition_id: MEETING_LINKS_90FD493C_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ctu-rylv-yit",
-        meeting_id: Some("pbh-gvts-ako"),
+        meeting_link: "https://meet.google.com/kxm-rnhi-gkt",
+        meeting_id: Some("vcm-lymp-oqk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9DA7AE2C_ID,
+        tuition_id: MEETING_LINKS_915FFEF6_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/88240023340",
+        meeting_id: Some("78064229237"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_92121551_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/14088571026",
+        meeting_id: Some("89063646054"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_92A395AF_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/94922505667",
+        meeting_id: Some("88621486945"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_92FCCAF2_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/87475737342",
+        meeting_id: Some("76235430403"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_934D17FC_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/42867840425",
+        meeting_id: Some("94237966906"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_935BB8C4_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/okc-opzy-ucf",
-        meeting_id: Some("qdh-juul-xng"),
+        meeting_link: "https://meet.google.com/sgm-knhp-esa",
+        meeting_id: Some("qbd-zjgl-uoi"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9E23AC9A_ID,
+        tuition_id: MEETING_LINKS_9406ABA1_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/43491906293",
-        meeting_id: Some("33160379870"),
+        meeting_link: "https://example.zoom.us/j/90850724197",
+        meeting_id: Some("97000304573"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9E98F2C8_ID,
+        tuition_id: MEETING_LINKS_9426676B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/30572598808",
+        meeting_id: Some("63958343300"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_94417787_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/51987347701",
+        meeting_id: Some("30747569872"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_94D30F36_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/57581196664",
+        meeting_id: Some("83746326942"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_94F0C86B_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zrs-npbo-fay",
-        meeting_id: Some("mxd-kfcc-gmf"),
+        meeting_link: "https://meet.google.com/san-xlyu-gok",
+        meeting_id: Some("kth-cwyg-goy"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_9F60070A_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/52199109246",
-        meeting_id: Some("34550894062"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9F8F849E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/79226937801",
-        meeting_id: Some("77510196173"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_9FDBB460_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/b6GY6fzvAZ",
-        meeting_id: None,
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A02020F6_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/75110937917",
-        meeting_id: Some("22214209649"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A05F1AF9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/74527610205",
-        meeting_id: Some("72378787404"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A0658EEE_ID,
+        tuition_id: MEETING_LINKS_9767FC9B_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/blk-exil-bbi",
-        meeting_id: Some("vsy-sxmm-dmc"),
+        meeting_link: "https://meet.google.com/zcs-kjqc-usw",
+        meeting_id: Some("rfa-upbs-urz"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A1387775_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/95340197476",
-        meeting_id: Some("93624120794"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A34ED72A_ID,
+        tuition_id: MEETING_LINKS_978F410F_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tvt-qbjk-uqd",
-        meeting_id: Some("myz-mkjg-cqk"),
+        meeting_link: "https://meet.google.com/gxe-uufc-otx",
+        meeting_id: Some("tqo-cxtt-bvp"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A3AC9C3A_ID,
+        tuition_id: MEETING_LINKS_9903CCD0_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/59810967065",
-        meeting_id: Some("95121508222"),
+        meeting_link: "https://example.zoom.us/j/77536365305",
+        meeting_id: Some("65878243082"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A3BED354_ID,
+        tuition_id: MEETING_LINKS_9C2A9C27_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ees-hafx-mxv",
-        meeting_id: Some("kyu-tlce-lbj"),
+        meeting_link: "https://meet.google.com/cey-qafz-rhq",
+        meeting_id: Some("hcq-rqzu-dxl"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A4B6CF5D_ID,
+        tuition_id: MEETING_LINKS_9CF48FB5_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/26212684307",
+        meeting_id: Some("29600997682"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_9DF8758B_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/iil-jftl-wok",
-        meeting_id: Some("ake-ckwr-wso"),
+        meeting_link: "https://meet.google.com/rps-ikca-wxz",
+        meeting_id: Some("udz-tcgo-tqt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A4CEDD4E_ID,
+        tuition_id: MEETING_LINKS_9E069C10_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57962336314",
-        meeting_id: Some("84159678740"),
+        meeting_link: "https://example.zoom.us/j/45633337745",
+        meeting_id: Some("84025673576"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A61DA19A_ID,
+        tuition_id: MEETING_LINKS_A1667100_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/70053047000",
-        meeting_id: Some("21489834016"),
+        meeting_link: "https://example.zoom.us/j/69884876436",
+        meeting_id: Some("93222992839"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A6A01820_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96771752135",
-        meeting_id: Some("13942432179"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A711A5A4_ID,
+        tuition_id: MEETING_LINKS_A1D916BC_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fgt-lvux-ota",
-        meeting_id: Some("ngt-wgma-xbg"),
+        meeting_link: "https://meet.google.com/oyq-pjvw-nin",
+        meeting_id: Some("xtq-tfpd-edd"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A7A6F22C_ID,
+        tuition_id: MEETING_LINKS_A2AADAA9_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/24395860768",
+        meeting_id: Some("29548861787"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_A3656F3C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/56170939218",
+        meeting_id: Some("74983592954"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_A44C9728_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/45409448111",
+        meeting_id: Some("69677442658"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_A4994AE8_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nrh-jxpd-kmi",
-        meeting_id: Some("gym-vyor-yhf"),
+        meeting_link: "https://meet.google.com/gdd-vvim-hbk",
+        meeting_id: Some("qjs-hbhs-tqy"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A7BBBEE9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/88450547349",
-        meeting_id: Some("38165553345"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A7F6808A_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/22254244074",
-        meeting_id: Some("38245956810"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A88EA058_ID,
+        tuition_id: MEETING_LINKS_A4CEF3CF_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/tvt-qbjk-uqd",
-        meeting_id: Some("myz-mkjg-cqk"),
+        meeting_link: "https://meet.google.com/gyv-rpdo-std",
+        meeting_id: Some("ggk-fzry-luk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_A8B33489_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/54945613362",
-        meeting_id: Some("52240167461"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_A95CEF4A_ID,
+        tuition_id: MEETING_LINKS_A5202B4D_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fej-ysug-spn",
-        meeting_id: Some("oma-kshw-puj"),
+        meeting_link: "https://meet.google.com/ajb-kude-dti",
+        meeting_id: Some("qog-pybw-xyi"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AA56E203_ID,
+        tuition_id: MEETING_LINKS_A560BD39_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94026015823",
-        meeting_id: Some("73041786802"),
+        meeting_link: "https://example.zoom.us/j/62948386744",
+        meeting_id: Some("16555500864"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AA884F7A_ID,
+        tuition_id: MEETING_LINKS_A66B4303_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/57961122645",
-        meeting_id: Some("19406872579"),
+        meeting_link: "https://example.zoom.us/j/13758236812",
+        meeting_id: Some("13070490268"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AB614DDE_ID,
+        tuition_id: MEETING_LINKS_A69DBA4F_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/75159391495",
-        meeting_id: Some("51442758289"),
+        meeting_link: "https://example.zoom.us/j/32300979341",
+        meeting_id: Some("13029986052"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AD45839E_ID,
+        tuition_id: MEETING_LINKS_A71F09F6_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/aza-qyzt-mcc",
-        meeting_id: Some("cfw-iwgk-oyv"),
+        meeting_link: "https://meet.google.com/eql-puul-srl",
+        meeting_id: Some("zuh-ldgg-ptx"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AE44D87F_ID,
+        tuition_id: MEETING_LINKS_A75D4167_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/41707125044",
-        meeting_id: Some("83102756575"),
+        meeting_link: "https://example.zoom.us/j/42470039278",
+        meeting_id: Some("66318173398"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AEB09E2E_ID,
+        tuition_id: MEETING_LINKS_A803104F_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/37606615137",
-        meeting_id: Some("99445811216"),
+        meeting_link: "https://example.zoom.us/j/97470788303",
+        meeting_id: Some("37193099503"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_AF44156D_ID,
+        tuition_id: MEETING_LINKS_A8628D86_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/49566539259",
-        meeting_id: Some("63682518036"),
+        meeting_link: "https://example.zoom.us/j/17864625039",
+        meeting_id: Some("11115743195"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B111B913_ID,
+        tuition_id: MEETING_LINKS_A86FF799_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94287570664",
-        meeting_id: Some("87549003890"),
+        meeting_link: "https://example.zoom.us/j/29319628018",
+        meeting_id: Some("31867837151"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B14C7E56_ID,
+        tuition_id: MEETING_LINKS_A8DB71EA_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/35163675104",
-        meeting_id: Some("55137931588"),
+        meeting_link: "https://example.zoom.us/j/23289903560",
+        meeting_id: Some("94289603919"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B1B1B1E5_ID,
+        tuition_id: MEETING_LINKS_A916CCA1_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/54099026532",
-        meeting_id: Some("23895818968"),
+        meeting_link: "https://example.zoom.us/j/22412362965",
+        meeting_id: Some("84333720029"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B383E6B6_ID,
+        tuition_id: MEETING_LINKS_A91A6650_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/63406576212",
+        meeting_id: Some("64512603101"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_A9F67953_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/qzf-znix-qtw",
-        meeting_id: Some("zvf-fnwp-dyc"),
+        meeting_link: "https://meet.google.com/ibd-rcbj-kof",
+        meeting_id: Some("gud-rbzk-obk"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B4C2141B_ID,
+        tuition_id: MEETING_LINKS_AAC5618A_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/26380125356",
-        meeting_id: Some("49707789015"),
+        meeting_link: "https://example.zoom.us/j/13758236812",
+        meeting_id: Some("13070490268"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B712229F_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/hfj-opga-khl",
-        meeting_id: Some("fmd-gtiy-vdw"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_B7653FBC_ID,
+        tuition_id: MEETING_LINKS_AB4E42A2_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/95043562809",
-        meeting_id: Some("80746812000"),
+        meeting_link: "https://example.zoom.us/j/14560848244",
+        meeting_id: Some("52794298779"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B80CB513_ID,
+        tuition_id: MEETING_LINKS_AB7444DE_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94110800240",
-        meeting_id: Some("71451149761"),
+        meeting_link: "https://example.zoom.us/j/77874380204",
+        meeting_id: Some("92002259589"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B83F9C7F_ID,
+        tuition_id: MEETING_LINKS_AB7D1B06_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/81957827132",
-        meeting_id: Some("17338338122"),
+        meeting_link: "https://example.zoom.us/j/14739146896",
+        meeting_id: Some("74192279480"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_B902B5C7_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dzy-ugzw-hqn",
-        meeting_id: Some("het-dqln-iud"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_B93A66C4_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/orm-ygjt-eol",
-        meeting_id: Some("lep-znmj-scw"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_B956D587_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/27871147106",
-        meeting_id: Some("35084580908"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BA0E7A97_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/qou-cldf-iaj",
-        meeting_id: Some("ofw-yzzt-tst"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BA477059_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dzy-ugzw-hqn",
-        meeting_id: Some("het-dqln-iud"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BA76E47A_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/iil-jftl-wok",
-        meeting_id: Some("ake-ckwr-wso"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BA8B8C89_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/Ahihetu5WD",
-        meeting_id: None,
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BB578F84_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/lro-vtdu-avj",
-        meeting_id: Some("hhn-tvli-mfw"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BBF28927_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vpr-wkmc-vus",
-        meeting_id: Some("gxe-gtif-jmk"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BC060DFD_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/72386461573",
-        meeting_id: Some("51029665249"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BC96DDE0_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/3EZth9bq3q",
-        meeting_id: None,
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BF0277F3_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/lxc-oqhj-byw",
-        meeting_id: Some("kdp-vmqi-vsz"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_BFD8BCFF_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zmb-enyt-dha",
-        meeting_id: Some("jlh-jxty-myi"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C0C1BF1A_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/46604861961",
-        meeting_id: Some("52847069688"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C1498EEF_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94729347811",
-        meeting_id: Some("39651735095"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C1AF012D_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/pgs-mrql-vza",
-        meeting_id: Some("tfm-znbd-fmq"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C2FFB928_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/31518658414",
-        meeting_id: Some("41176595445"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C366CB5E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/34674494077",
-        meeting_id: Some("81819144651"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C3F29502_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/Nfe75An6ky",
-        meeting_id: None,
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C433EC7F_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dzy-ugzw-hqn",
-        meeting_id: Some("het-dqln-iud"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C51BC251_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/33874261171",
-        meeting_id: Some("72096509531"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C5D6CF08_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/88450547349",
-        meeting_id: Some("38165553345"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C631176E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/11504395632",
-        meeting_id: Some("85827206218"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C6355A13_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/47830780339",
-        meeting_id: Some("20698539901"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C66BC68E_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/vse-efqq-bjf",
-        meeting_id: Some("gmt-lkxt-gmp"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C6B75362_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/13747100647",
-        meeting_id: Some("39853772201"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C7927729_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/99853334515",
-        meeting_id: Some("50393844099"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C7D1348D_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/72950640017",
-        meeting_id: Some("21481909083"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C8174F31_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/65985862284",
-        meeting_id: Some("40997027193"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C89ABEB5_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/86401148015",
-        meeting_id: Some("90996783906"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C8D017AC_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/iaa-vqdl-bvb",
-        meeting_id: Some("gda-gcav-tro"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C917D179_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/emz-abmv-vzf",
-        meeting_id: Some("vck-hgmp-jau"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_C986C9D6_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/uwo-htqe-jjc",
-        meeting_id: Some("fpd-veem-fwk"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_CA234383_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/21427606562",
-        meeting_id: Some("13774464420"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_CBFF2780_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/49566539259",
-        meeting_id: Some("63682518036"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_CCD520A9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/52199109246",
-        meeting_id: Some("34550894062"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_CD64FBCA_ID,
+        tuition_id: MEETING_LINKS_AC57425A_ID,
         meeting_link_type: Meetinglinktype::Zoom,
         meeting_link: "https://example.zoom.us/j/86944151465",
         meeting_id: Some("80654118100"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_CE70F586_ID,
+        tuition_id: MEETING_LINKS_ACD27523_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/34506173004",
-        meeting_id: Some("27154445483"),
+        meeting_link: "https://example.zoom.us/j/79181077672",
+        meeting_id: Some("23365572009"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_CE9C7C45_ID,
+        tuition_id: MEETING_LINKS_AE4F6744_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/89871626552",
-        meeting_id: Some("12172239696"),
+        meeting_link: "https://example.zoom.us/j/14158261359",
+        meeting_id: Some("23812714156"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_CEF2AA53_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/13688473089",
-        meeting_id: Some("25859422873"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_CF8588DD_ID,
+        tuition_id: MEETING_LINKS_AE5BF845_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/dtz-nttk-rcf",
-        meeting_id: Some("hrq-yzun-ynl"),
+        meeting_link: "https://meet.google.com/mqg-paiz-dlm",
+        meeting_id: Some("pdk-vmdi-sul"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_CFBE63FA_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/krv-ndnz-rzy",
-        meeting_id: Some("fis-vhax-pkt"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_D27EA39E_ID,
+        tuition_id: MEETING_LINKS_AF0901E1_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94089770217",
-        meeting_id: Some("93096120383"),
+        meeting_link: "https://example.zoom.us/j/47126212520",
+        meeting_id: Some("36524129365"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_D2F63353_ID,
+        tuition_id: MEETING_LINKS_AFFA930F_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/nzk-yefp-jbv",
+        meeting_id: Some("zfm-yssv-xsl"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B1E3C626_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/dda-srrq-cag",
+        meeting_id: Some("qrm-jxbz-oij"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B3050167_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vnv-gpvs-ixm",
+        meeting_id: Some("xbw-rutd-wie"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B33890F3_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/72386461573",
-        meeting_id: Some("51029665249"),
+        meeting_link: "https://example.zoom.us/j/29604946199",
+        meeting_id: Some("22270923118"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_D32994A5_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/pty-cpln-mzn",
-        meeting_id: Some("ikc-edaa-lcw"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_D5598BAA_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/war-zzld-bse",
-        meeting_id: Some("ccn-huvo-ttd"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_D61CF0F8_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ier-ddeb-esg",
-        meeting_id: Some("ert-eyaz-gud"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_D73C7495_ID,
+        tuition_id: MEETING_LINKS_B35AEA67_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/53823848954",
-        meeting_id: Some("79319735647"),
+        meeting_link: "https://example.zoom.us/j/16332601819",
+        meeting_id: Some("68840066148"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_D8A842F0_ID,
+        tuition_id: MEETING_LINKS_B41C961B_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/odz-srry-gih",
-        meeting_id: Some("qxw-fsnh-yyx"),
+        meeting_link: "https://meet.google.com/zbt-gcub-pin",
+        meeting_id: Some("rxk-usvl-waj"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_D8F229E8_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56040324100",
-        meeting_id: Some("35070097287"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_D9FE7DEF_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/31130963853",
-        meeting_id: Some("68061441898"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_DAC5BFF6_ID,
+        tuition_id: MEETING_LINKS_B424C849_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/syp-uqct-egr",
-        meeting_id: Some("cpl-mhfj-cjh"),
+        meeting_link: "https://meet.google.com/crk-fmvb-itz",
+        meeting_id: Some("ysb-rncv-wbm"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_DB21B841_ID,
-        meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/puv-jmzc-vuo",
-        meeting_id: Some("gmw-whpe-pcz"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_DB503643_ID,
+        tuition_id: MEETING_LINKS_B45CD553_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/bwwTvrMhLB",
+        meeting_link: "https://example.zoom.us/j/29904917850",
+        meeting_id: Some("54456347013"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B4C9B132_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/97925192276",
+        meeting_id: Some("17988894569"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B60E33AA_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/32370200909",
+        meeting_id: Some("23291785544"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B7356684_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/66416380128",
+        meeting_id: Some("31393965982"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_B8BC2DA8_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vkr-aqxp-uhq",
+        meeting_id: Some("vdt-qyme-kah"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BA38D88C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/42353403179",
+        meeting_id: Some("46522421648"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BABB7D24_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/96642030917",
+        meeting_id: Some("81738545029"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BADB6B27_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vhg-nllw-qgf",
+        meeting_id: Some("hlr-mzpt-qja"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BBBB24A4_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/ppe-ntvb-uxd",
+        meeting_id: Some("zkf-pjil-bvu"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BC7E528B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/93210107894",
+        meeting_id: Some("43998788525"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BCD193F2_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/57776752267",
+        meeting_id: Some("96640961030"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BCD7F4D9_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/zkp-dynl-vpl",
+        meeting_id: Some("wxc-iioq-wzd"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BCD95875_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/gdd-vvim-hbk",
+        meeting_id: Some("qjs-hbhs-tqy"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BF01FD82_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/tsj-tnsg-ghx",
+        meeting_id: Some("sap-ostl-eck"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BF182787_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/aek-gprd-rwi",
+        meeting_id: Some("xut-qqss-ohv"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_BF7898F4_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/19275177541",
+        meeting_id: Some("49059541896"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C181E203_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vgc-yjiv-vgh",
+        meeting_id: Some("xpd-hdam-cgr"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C182B17B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/79181077672",
+        meeting_id: Some("23365572009"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C1B2DF5E_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/zrc-efli-odx",
+        meeting_id: Some("onr-nqdr-jat"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C29F18CC_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/32370200909",
+        meeting_id: Some("23291785544"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C2E6C841_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/88696165264",
+        meeting_id: Some("99104269509"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C33B5B46_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/frf-kpli-cxi",
+        meeting_id: Some("rgo-smgv-mnr"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C3922B2B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/35965153949",
+        meeting_id: Some("31884473961"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C39A427C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/66465699820",
+        meeting_id: Some("63409175184"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C4439D74_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/92202326627",
+        meeting_id: Some("15449451019"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C591850B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/23849638463",
+        meeting_id: Some("26302530452"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C5A5A771_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/qow-unir-nzx",
+        meeting_id: Some("psx-efvt-upe"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C5A6AF8C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/97918251244",
+        meeting_id: Some("43624996750"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C63F9A0C_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/bjs-hdau-ahp",
+        meeting_id: Some("grv-aewh-gpf"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C6536A53_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/52519585748",
+        meeting_id: Some("37187146652"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C693D1B2_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/bzr-smfg-hha",
+        meeting_id: Some("jac-paqe-lui"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C92891C0_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/vfp-nakf-hnb",
+        meeting_id: Some("ioj-utfk-ncp"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_C9A37D08_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/pya-aoch-qza",
+        meeting_id: Some("uhp-fnnp-ljv"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CA68F0C6_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/18638804835",
+        meeting_id: Some("76120495026"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CA7D9E3C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/40857794508",
+        meeting_id: Some("40787702324"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CD0D5293_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/69551810017",
+        meeting_id: Some("41389934524"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CE678A97_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/47875803641",
+        meeting_id: Some("29518278459"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CF48FAFE_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/29319628018",
+        meeting_id: Some("31867837151"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CF588C73_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/eju-ctte-ovu",
+        meeting_id: Some("ogb-updn-rfl"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_CFD0BB88_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/4FLpu3MhKM",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_DC657959_ID,
+        tuition_id: MEETING_LINKS_D1541B8D_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56473367164",
-        meeting_id: Some("84241475218"),
+        meeting_link: "https://example.zoom.us/j/97918251244",
+        meeting_id: Some("43624996750"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_DC8C998A_ID,
+        tuition_id: MEETING_LINKS_D41872A2_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/tsj-tnsg-ghx",
+        meeting_id: Some("sap-ostl-eck"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_D7DD7D35_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/nRgQ96TjWe",
+        meeting_link: "https://example.zoom.us/j/74064695477",
+        meeting_id: Some("30537300261"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_D841AA8F_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/15664358897",
+        meeting_id: Some("85450804262"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_D88C1445_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/mrb-duvh-umf",
+        meeting_id: Some("miu-park-nxa"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_DB31CAC0_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/99770432884",
+        meeting_id: Some("34829650176"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_DD9988F6_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/19275177541",
+        meeting_id: Some("49059541896"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_DEA281CF_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/90016519792",
+        meeting_id: Some("89191101252"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_DEDF2F7B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/64064633572",
+        meeting_id: Some("59047093691"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_DF528D44_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/yny-poax-jiv",
+        meeting_id: Some("suc-inia-oeb"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E0E72283_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/55502789564",
+        meeting_id: Some("94289921366"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E0F55F0A_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.com/meet/TEB4WyZpg6",
         meeting_id: None,
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_DF0A177B_ID,
+        tuition_id: MEETING_LINKS_E105F62A_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ctu-rylv-yit",
-        meeting_id: Some("pbh-gvts-ako"),
+        meeting_link: "https://meet.google.com/zbt-gcub-pin",
+        meeting_id: Some("rxk-usvl-waj"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_DFC43F6E_ID,
+        tuition_id: MEETING_LINKS_E10B374B_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/11755492467",
+        meeting_id: Some("99114413149"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E157ADF8_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zvj-eiff-zgs",
-        meeting_id: Some("gka-ooqg-kht"),
+        meeting_link: "https://meet.google.com/rjr-rnzu-tva",
+        meeting_id: Some("ddp-duip-hyn"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E03D9889_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56341439775",
-        meeting_id: Some("34368278733"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E110A22B_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/34506173004",
-        meeting_id: Some("27154445483"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E1500616_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/13428795705",
-        meeting_id: Some("33285455948"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E1B49973_ID,
+        tuition_id: MEETING_LINKS_E1ED484C_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/asb-tnrx-wmq",
-        meeting_id: Some("ssr-holy-cbk"),
+        meeting_link: "https://meet.google.com/vkr-aqxp-uhq",
+        meeting_id: Some("vdt-qyme-kah"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E1BB97BB_ID,
+        tuition_id: MEETING_LINKS_E43BEAD1_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/yao-aadv-wsd",
-        meeting_id: Some("ted-gbhg-tim"),
+        meeting_link: "https://meet.google.com/lhi-qufn-cdj",
+        meeting_id: Some("etk-vjfw-vkw"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E2391D53_ID,
+        tuition_id: MEETING_LINKS_E4C92753_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/17810333668",
+        meeting_id: Some("36940305856"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E5B496E8_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/61555301322",
+        meeting_id: Some("40367337072"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E6C54C59_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/50502558693",
+        meeting_id: Some("24905533795"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E6CD1257_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/25592887376",
+        meeting_id: Some("87139273840"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E6F0036D_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/13758236812",
+        meeting_id: Some("13070490268"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_E7388461_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/txi-mlif-bsn",
-        meeting_id: Some("mpo-ieeu-hyq"),
+        meeting_link: "https://meet.google.com/unn-wmjp-szg",
+        meeting_id: Some("yjn-ctwc-ajb"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E25090A8_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/70989654608",
-        meeting_id: Some("48020192232"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E3059310_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/45001179516",
-        meeting_id: Some("80905172379"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E367B13E_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/SyQ5gyKRgf",
-        meeting_id: None,
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E384E02A_ID,
+        tuition_id: MEETING_LINKS_E73D6D3F_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/nvb-ejea-gnt",
-        meeting_id: Some("noq-kptj-utj"),
+        meeting_link: "https://meet.google.com/ufl-foma-ewr",
+        meeting_id: Some("ijo-fucd-qiq"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E5B119DD_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/93003239218",
-        meeting_id: Some("49337313021"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E7B7DEFE_ID,
+        tuition_id: MEETING_LINKS_EA5DC9DD_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/hmm-fygm-hva",
-        meeting_id: Some("deb-bphc-grs"),
+        meeting_link: "https://meet.google.com/hrl-cmuy-ffr",
+        meeting_id: Some("gfd-bblu-nsl"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E86DDA82_ID,
+        tuition_id: MEETING_LINKS_EB13375B_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zne-twus-uhu",
-        meeting_id: Some("qlr-hqdv-ied"),
+        meeting_link: "https://meet.google.com/iuu-clui-qai",
+        meeting_id: Some("dba-wznq-ayf"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_E8C69D77_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/53620554962",
-        meeting_id: Some("45452905830"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E8D52D7B_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/85144979428",
-        meeting_id: Some("87700432368"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_E96A0D19_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/75159391495",
-        meeting_id: Some("51442758289"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_EA9683A4_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/95340197476",
-        meeting_id: Some("93624120794"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_EA9AD9B2_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/56077740506",
-        meeting_id: Some("20732812403"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_EABFF774_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/37340918541",
-        meeting_id: Some("24114902293"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_EC3107FB_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/44812884514",
-        meeting_id: Some("64065843846"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_EC6B747B_ID,
+        tuition_id: MEETING_LINKS_EBC57947_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/blc-dmxb-zpl",
-        meeting_id: Some("fgd-mood-duh"),
+        meeting_link: "https://meet.google.com/las-cyym-nhm",
+        meeting_id: Some("gng-plno-ewi"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_EDC66B00_ID,
+        tuition_id: MEETING_LINKS_EBD86D44_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/51320405845",
-        meeting_id: Some("68043719573"),
+        meeting_link: "https://example.zoom.us/j/32370200909",
+        meeting_id: Some("23291785544"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_EE4139CB_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/64558905345",
-        meeting_id: Some("80206593827"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_EEF9EFAD_ID,
+        tuition_id: MEETING_LINKS_EBE7BCEB_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/rwl-zvih-zyq",
-        meeting_id: Some("jbg-asds-wwe"),
+        meeting_link: "https://meet.google.com/ouu-qyro-ciz",
+        meeting_id: Some("vfz-pghn-kag"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_EF032231_ID,
+        tuition_id: MEETING_LINKS_EC19FDF5_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/39759134720",
+        meeting_id: Some("12529790665"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_EC1DA6D5_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/82189901756",
+        meeting_id: Some("10480656874"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_EC38D98C_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/68648967044",
+        meeting_id: Some("18041648947"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_EEF0EA1A_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/fbh-jegk-syj",
-        meeting_id: Some("grt-tkcj-opu"),
+        meeting_link: "https://meet.google.com/fgj-dklu-oli",
+        meeting_id: Some("skp-ruds-nxd"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F00D1A59_ID,
+        tuition_id: MEETING_LINKS_EFC75C49_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/76654448409",
-        meeting_id: Some("91300537566"),
+        meeting_link: "https://example.zoom.us/j/12795219282",
+        meeting_id: Some("88895266281"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F01416D9_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/17947287468",
-        meeting_id: Some("52067639706"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F0BA49C8_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/81966140987",
-        meeting_id: Some("46526893412"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F0CBD5F4_ID,
+        tuition_id: MEETING_LINKS_F2CA976C_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/zmb-enyt-dha",
-        meeting_id: Some("jlh-jxty-myi"),
+        meeting_link: "https://meet.google.com/puf-kqbv-iuu",
+        meeting_id: Some("ycd-xwbe-var"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F1AA1DFA_ID,
+        tuition_id: MEETING_LINKS_F2D6B9C4_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/63406576212",
+        meeting_id: Some("64512603101"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_F40D5D60_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/47875803641",
+        meeting_id: Some("29518278459"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_F4661182_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ebj-qgvg-eid",
-        meeting_id: Some("chn-fhwv-cfm"),
+        meeting_link: "https://meet.google.com/doi-uktv-shy",
+        meeting_id: Some("blb-znnp-rzt"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F1ABDDB1_ID,
+        tuition_id: MEETING_LINKS_F597A833_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/91593662689",
-        meeting_id: Some("37891853667"),
+        meeting_link: "https://example.zoom.us/j/45409448111",
+        meeting_id: Some("69677442658"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F21795E6_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/HmTPkv7qmG",
-        meeting_id: None,
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F2636A0F_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/53620554962",
-        meeting_id: Some("45452905830"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F2951500_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/33874261171",
-        meeting_id: Some("72096509531"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F3132117_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/40526494162",
-        meeting_id: Some("19109223380"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F34DFB58_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/63095623410",
-        meeting_id: Some("21005076325"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F3F3FA8C_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/70053047000",
-        meeting_id: Some("21489834016"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F6187836_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/16359797127",
-        meeting_id: Some("18499126066"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F62364D2_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/79355591765",
-        meeting_id: Some("80581457769"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F7980EDB_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/87182917198",
-        meeting_id: Some("13398257965"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_F7E8C487_ID,
+        tuition_id: MEETING_LINKS_F5B9996A_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/lyg-xmns-wro",
-        meeting_id: Some("agh-koim-gfs"),
+        meeting_link: "https://meet.google.com/vhg-nllw-qgf",
+        meeting_id: Some("hlr-mzpt-qja"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F88CA1B7_ID,
+        tuition_id: MEETING_LINKS_F653D4E6_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/99853334515",
-        meeting_id: Some("50393844099"),
+        meeting_link: "https://example.zoom.us/j/52818895329",
+        meeting_id: Some("15498773706"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F91A7257_ID,
+        tuition_id: MEETING_LINKS_F69D19F1_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/kgb-cewv-pjn",
-        meeting_id: Some("fmf-vygn-ecq"),
+        meeting_link: "https://meet.google.com/ifr-eqlw-fwv",
+        meeting_id: Some("fko-wlsh-epr"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_F93BFB93_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/47141388044",
-        meeting_id: Some("89093120493"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_FA394725_ID,
-        meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/25801668386",
-        meeting_id: Some("14917131670"),
-        meeting_password: None,
-    },
-    MeetingLinks {
-        tuition_id: MEETING_LINKS_FAFDB729_ID,
+        tuition_id: MEETING_LINKS_F6A908BE_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/ktw-cavu-gnk",
-        meeting_id: Some("ian-orfh-rbp"),
+        meeting_link: "https://meet.google.com/sfe-plio-mbp",
+        meeting_id: Some("xdz-olav-fsu"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FC3F60FB_ID,
+        tuition_id: MEETING_LINKS_F6F5C4B3_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.com/meet/nRgQ96TjWe",
-        meeting_id: None,
+        meeting_link: "https://example.zoom.us/j/68107282268",
+        meeting_id: Some("52103925026"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FC5B58D0_ID,
+        tuition_id: MEETING_LINKS_F743A1D3_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/96323127953",
-        meeting_id: Some("30722986327"),
+        meeting_link: "https://example.zoom.us/j/82130263559",
+        meeting_id: Some("45852792117"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FD177785_ID,
+        tuition_id: MEETING_LINKS_F84E1284_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/92082215903",
-        meeting_id: Some("30613891285"),
+        meeting_link: "https://example.zoom.us/j/97180427442",
+        meeting_id: Some("87749079824"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FD601F78_ID,
+        tuition_id: MEETING_LINKS_F938FD6A_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/78026184420",
-        meeting_id: Some("52299974302"),
+        meeting_link: "https://example.zoom.us/j/83283491607",
+        meeting_id: Some("15494496163"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FF229696_ID,
+        tuition_id: MEETING_LINKS_FA8DB6CF_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/13428795705",
-        meeting_id: Some("33285455948"),
+        meeting_link: "https://example.zoom.us/j/22412362965",
+        meeting_id: Some("84333720029"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FF508F30_ID,
+        tuition_id: MEETING_LINKS_FB12205A_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/17017796080",
-        meeting_id: Some("15354934267"),
+        meeting_link: "https://example.zoom.us/j/93948580757",
+        meeting_id: Some("81113030106"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FFB33ADF_ID,
+        tuition_id: MEETING_LINKS_FC977215_ID,
         meeting_link_type: Meetinglinktype::Zoom,
-        meeting_link: "https://example.zoom.us/j/94053206598",
-        meeting_id: Some("58250441659"),
+        meeting_link: "https://example.zoom.us/j/16351633322",
+        meeting_id: Some("15256205334"),
         meeting_password: None,
     },
     MeetingLinks {
-        tuition_id: MEETING_LINKS_FFEBCE9A_ID,
+        tuition_id: MEETING_LINKS_FE792119_ID,
         meeting_link_type: Meetinglinktype::GoogleMeet,
-        meeting_link: "https://meet.google.com/qzj-zgtj-aeo",
-        meeting_id: Some("fec-hwzq-nwr"),
+        meeting_link: "https://meet.google.com/unn-wmjp-szg",
+        meeting_id: Some("yjn-ctwc-ajb"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_FF773051_ID,
+        meeting_link_type: Meetinglinktype::GoogleMeet,
+        meeting_link: "https://meet.google.com/nvk-nqgv-pty",
+        meeting_id: Some("hoq-rzkw-ouv"),
+        meeting_password: None,
+    },
+    MeetingLinks {
+        tuition_id: MEETING_LINKS_FFC04A63_ID,
+        meeting_link_type: Meetinglinktype::Zoom,
+        meeting_link: "https://example.zoom.us/j/57005002504",
+        meeting_id: Some("32239619980"),
         meeting_password: None,
     },
 ];

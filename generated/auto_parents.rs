@@ -14,392 +14,392 @@ pub fn rows() -> impl Iterator<Item = &'static Parents> {
 pub const PARENTS_00C62567_ID: Uuid = Uuid::from_u128(
     0x00c62567_16e0_4e3c_9553_5a10fdacbaaf,
 );
-pub const PARENTS_020AE6C6_ID: Uuid = Uuid::from_u128(
-    0x020ae6c6_8c0f_45d5_9c30_1d1c15458ca6,
+pub const PARENTS_09787E2D_ID: Uuid = Uuid::from_u128(
+    0x09787e2d_0fd6_42d9_a635_d1774cfc9344,
 );
-pub const PARENTS_0245B549_ID: Uuid = Uuid::from_u128(
-    0x0245b549_8eab_4a0a_be3d_877f95ec4793,
+pub const PARENTS_0DB57545_ID: Uuid = Uuid::from_u128(
+    0x0db57545_435e_4b4e_b3aa_24a0743eeb7b,
 );
-pub const PARENTS_05B0C434_ID: Uuid = Uuid::from_u128(
-    0x05b0c434_e784_4e40_8590_5d471c6de60b,
+pub const PARENTS_140A106F_ID: Uuid = Uuid::from_u128(
+    0x140a106f_3461_4b1e_a14d_8b4925341930,
 );
-pub const PARENTS_0AE4E091_ID: Uuid = Uuid::from_u128(
-    0x0ae4e091_d591_4da5_a5f5_375a70f57235,
+pub const PARENTS_15136B86_ID: Uuid = Uuid::from_u128(
+    0x15136b86_e3c0_4f55_b2fb_7675988e5860,
 );
-pub const PARENTS_0DEE546B_ID: Uuid = Uuid::from_u128(
-    0x0dee546b_9e53_4dff_bb7f_8d46b213bf13,
+pub const PARENTS_1731A723_ID: Uuid = Uuid::from_u128(
+    0x1731a723_648f_4ebe_9b9e_b935514397e2,
 );
-pub const PARENTS_0E0CC2A7_ID: Uuid = Uuid::from_u128(
-    0x0e0cc2a7_4466_4709_a0fb_b687591b21d6,
+pub const PARENTS_1783DB82_ID: Uuid = Uuid::from_u128(
+    0x1783db82_b7bf_47ed_b78d_4535cd1aef15,
 );
-pub const PARENTS_0FE35071_ID: Uuid = Uuid::from_u128(
-    0x0fe35071_42b5_4417_861c_cf965fc388f8,
+pub const PARENTS_17F6051F_ID: Uuid = Uuid::from_u128(
+    0x17f6051f_4e5c_42d1_9b5d_4df803aebde2,
 );
-pub const PARENTS_132E2083_ID: Uuid = Uuid::from_u128(
-    0x132e2083_0679_4def_bd45_25505e706c1a,
+pub const PARENTS_1831EBD8_ID: Uuid = Uuid::from_u128(
+    0x1831ebd8_3279_49ca_8565_3ff1b4149372,
 );
-pub const PARENTS_1A367809_ID: Uuid = Uuid::from_u128(
-    0x1a367809_74cf_444e_94b8_6e5adc90a88a,
+pub const PARENTS_1A1911EA_ID: Uuid = Uuid::from_u128(
+    0x1a1911ea_69ea_494a_961a_ed190ceed45a,
 );
-pub const PARENTS_1B89AD73_ID: Uuid = Uuid::from_u128(
-    0x1b89ad73_0262_4e20_a6b6_d225df1a64c8,
+pub const PARENTS_1DD0112A_ID: Uuid = Uuid::from_u128(
+    0x1dd0112a_dd4d_4883_bd25_377d47c05177,
 );
-pub const PARENTS_1DDA437A_ID: Uuid = Uuid::from_u128(
-    0x1dda437a_1ba1_4b36_bcf1_10da8c9c9298,
+pub const PARENTS_243E2243_ID: Uuid = Uuid::from_u128(
+    0x243e2243_582f_484c_acb3_c7fd91df9ee7,
 );
-pub const PARENTS_1E852598_ID: Uuid = Uuid::from_u128(
-    0x1e852598_022d_446d_81fe_d1ca42fb8eef,
+pub const PARENTS_24E783E0_ID: Uuid = Uuid::from_u128(
+    0x24e783e0_220f_4643_9154_2f4219d2d83b,
 );
-pub const PARENTS_21FBC052_ID: Uuid = Uuid::from_u128(
-    0x21fbc052_e498_4963_882a_1509e5fb2e08,
+pub const PARENTS_25203EAA_ID: Uuid = Uuid::from_u128(
+    0x25203eaa_f6df_41d9_96d7_8b1ab3749b5d,
 );
-pub const PARENTS_22CB9D46_ID: Uuid = Uuid::from_u128(
-    0x22cb9d46_c538_4037_b8bf_b347b75a21bf,
+pub const PARENTS_25B12C59_ID: Uuid = Uuid::from_u128(
+    0x25b12c59_2ed9_440f_a0e4_f48ab16b91d7,
 );
-pub const PARENTS_243FD039_ID: Uuid = Uuid::from_u128(
-    0x243fd039_5ccf_4906_b119_4846e2549345,
+pub const PARENTS_260991DF_ID: Uuid = Uuid::from_u128(
+    0x260991df_5bc2_4967_9a8d_2fa18cf09730,
 );
-pub const PARENTS_24940816_ID: Uuid = Uuid::from_u128(
-    0x24940816_365c_4b51_94b5_e11fb5115842,
+pub const PARENTS_29759E72_ID: Uuid = Uuid::from_u128(
+    0x29759e72_c171_4bc9_9518_c5435447eee0,
 );
-pub const PARENTS_2B0BBEF1_ID: Uuid = Uuid::from_u128(
-    0x2b0bbef1_6f9f_4958_9288_8723ac39e57d,
+pub const PARENTS_2A7EE59E_ID: Uuid = Uuid::from_u128(
+    0x2a7ee59e_a08b_46f5_8692_de4e63d9ed21,
 );
-pub const PARENTS_2F6B6597_ID: Uuid = Uuid::from_u128(
-    0x2f6b6597_b306_4ae4_8128_86eb61b1e2b8,
+pub const PARENTS_2DE97868_ID: Uuid = Uuid::from_u128(
+    0x2de97868_0a24_40d9_bf4a_1d0ed3f095c3,
 );
-pub const PARENTS_318C97F0_ID: Uuid = Uuid::from_u128(
-    0x318c97f0_2ca4_4030_babe_112bea308496,
+pub const PARENTS_2E306C79_ID: Uuid = Uuid::from_u128(
+    0x2e306c79_38b0_43a8_9f79_8b8d9dd97edc,
 );
-pub const PARENTS_31FB42DE_ID: Uuid = Uuid::from_u128(
-    0x31fb42de_47aa_4067_8511_fe931aa7892a,
+pub const PARENTS_2FAB6C50_ID: Uuid = Uuid::from_u128(
+    0x2fab6c50_002a_49a2_bd99_499520c42717,
 );
-pub const PARENTS_34560F26_ID: Uuid = Uuid::from_u128(
-    0x34560f26_bfd8_4170_962f_bfed2de3b288,
+pub const PARENTS_34D7FA99_ID: Uuid = Uuid::from_u128(
+    0x34d7fa99_3156_42b1_b383_de37bcb9bf21,
 );
-pub const PARENTS_3513024D_ID: Uuid = Uuid::from_u128(
-    0x3513024d_5953_4744_9bda_43dfcd4c87fc,
+pub const PARENTS_356FF9E1_ID: Uuid = Uuid::from_u128(
+    0x356ff9e1_45c6_41f2_a769_ce3dbc6cdffa,
 );
-pub const PARENTS_368FD5D3_ID: Uuid = Uuid::from_u128(
-    0x368fd5d3_9208_4f39_809b_c7d6f630e350,
+pub const PARENTS_368136EE_ID: Uuid = Uuid::from_u128(
+    0x368136ee_4bef_44c1_923a_03a6e8883753,
 );
-pub const PARENTS_36F80DAC_ID: Uuid = Uuid::from_u128(
-    0x36f80dac_ad97_40c2_938c_8e938719624a,
+pub const PARENTS_36F4832D_ID: Uuid = Uuid::from_u128(
+    0x36f4832d_f56f_414d_ab38_528c31add2e0,
 );
-pub const PARENTS_3980D551_ID: Uuid = Uuid::from_u128(
-    0x3980d551_51e7_4ec4_9a70_a6738a4d5e90,
+pub const PARENTS_37793F65_ID: Uuid = Uuid::from_u128(
+    0x37793f65_650e_4ec9_8f77_1bf1a3a7cbda,
 );
-pub const PARENTS_3A7605CC_ID: Uuid = Uuid::from_u128(
-    0x3a7605cc_a74d_40bc_94f3_c9a91116a2e4,
+pub const PARENTS_37DB2766_ID: Uuid = Uuid::from_u128(
+    0x37db2766_8cfb_41ec_b9b1_43c14cea8601,
 );
-pub const PARENTS_3E8B240D_ID: Uuid = Uuid::from_u128(
-    0x3e8b240d_90c3_435c_88cf_9351c4be0e6c,
+pub const PARENTS_3B6F5FEF_ID: Uuid = Uuid::from_u128(
+    0x3b6f5fef_5b6c_4d1e_8fa7_00fcd0069cde,
 );
-pub const PARENTS_40687A97_ID: Uuid = Uuid::from_u128(
-    0x40687a97_01de_49a6_a3fd_33b7bbc99f63,
+pub const PARENTS_3D84FFB7_ID: Uuid = Uuid::from_u128(
+    0x3d84ffb7_f1f9_4519_a1cc_1adf6bf2665e,
 );
-pub const PARENTS_42C1F3B6_ID: Uuid = Uuid::from_u128(
-    0x42c1f3b6_d6c3_4f17_a6bb_93c87f93c661,
+pub const PARENTS_3EE41C2D_ID: Uuid = Uuid::from_u128(
+    0x3ee41c2d_3ebd_41ab_a72b_e92e58c74fec,
 );
-pub const PARENTS_4471F62F_ID: Uuid = Uuid::from_u128(
-    0x4471f62f_ae8c_4d16_8de6_37564dde5d85,
+pub const PARENTS_3F166078_ID: Uuid = Uuid::from_u128(
+    0x3f166078_91b1_4f5c_94c4_b37f95f6a3d0,
 );
-pub const PARENTS_4527EDC9_ID: Uuid = Uuid::from_u128(
-    0x4527edc9_5408_4dd8_a89a_e515f400fee6,
+pub const PARENTS_41F854E8_ID: Uuid = Uuid::from_u128(
+    0x41f854e8_7830_47c4_b32b_6d6bfd28c0d3,
 );
-pub const PARENTS_45E1B529_ID: Uuid = Uuid::from_u128(
-    0x45e1b529_eb82_4f3d_9ef5_d7e7ce94d721,
+pub const PARENTS_43133417_ID: Uuid = Uuid::from_u128(
+    0x43133417_00fd_4d1e_90dd_76afaef04ab4,
 );
-pub const PARENTS_4718D608_ID: Uuid = Uuid::from_u128(
-    0x4718d608_8dbe_4445_bce5_4f4860a88431,
+pub const PARENTS_434E73EE_ID: Uuid = Uuid::from_u128(
+    0x434e73ee_c8b1_4de5_a21f_a295dcdfe2a8,
 );
-pub const PARENTS_4A006D92_ID: Uuid = Uuid::from_u128(
-    0x4a006d92_35cb_4f0f_b221_66941fbf7f20,
+pub const PARENTS_45AE0E5A_ID: Uuid = Uuid::from_u128(
+    0x45ae0e5a_b3fa_4f3e_8995_072322c638e7,
 );
-pub const PARENTS_4D5EC02F_ID: Uuid = Uuid::from_u128(
-    0x4d5ec02f_2edf_4d01_bdbe_f3c82d539a98,
+pub const PARENTS_4643F909_ID: Uuid = Uuid::from_u128(
+    0x4643f909_c795_42e7_970d_f8d8010121f8,
 );
-pub const PARENTS_50A10853_ID: Uuid = Uuid::from_u128(
-    0x50a10853_89ce_49b6_9fa9_bbba9609549f,
+pub const PARENTS_46D39C24_ID: Uuid = Uuid::from_u128(
+    0x46d39c24_a546_42e3_9b91_6c808b0d0613,
 );
-pub const PARENTS_5259B671_ID: Uuid = Uuid::from_u128(
-    0x5259b671_e4f7_4e81_a862_e4784c94c711,
+pub const PARENTS_4B02A4FD_ID: Uuid = Uuid::from_u128(
+    0x4b02a4fd_b4d8_4b64_a658_c60ec8f6e65b,
 );
-pub const PARENTS_5591CC2B_ID: Uuid = Uuid::from_u128(
-    0x5591cc2b_3b3c_4bad_8ac2_71e3d1398229,
+pub const PARENTS_5097630E_ID: Uuid = Uuid::from_u128(
+    0x5097630e_2826_4050_be7d_d4760f3d260a,
 );
-pub const PARENTS_5604CE7A_ID: Uuid = Uuid::from_u128(
-    0x5604ce7a_5368_4182_add3_4bbb891ca65d,
+pub const PARENTS_5146B16F_ID: Uuid = Uuid::from_u128(
+    0x5146b16f_14d6_49ad_abbf_79d844f0e951,
 );
-pub const PARENTS_58B2AD6C_ID: Uuid = Uuid::from_u128(
-    0x58b2ad6c_3241_4eb1_8bdd_10b0a56aaf16,
+pub const PARENTS_52BEF7A8_ID: Uuid = Uuid::from_u128(
+    0x52bef7a8_d00b_4252_9df2_aead450c00d5,
 );
-pub const PARENTS_5AE8BEF7_ID: Uuid = Uuid::from_u128(
-    0x5ae8bef7_71c7_4de4_bcbd_09085cbda5f1,
+pub const PARENTS_54BA88EF_ID: Uuid = Uuid::from_u128(
+    0x54ba88ef_3375_41e2_92b5_08bc0fe1db75,
 );
-pub const PARENTS_5B02BA4F_ID: Uuid = Uuid::from_u128(
-    0x5b02ba4f_6809_4bda_88d9_0b72d9a3db1a,
+pub const PARENTS_57E434DC_ID: Uuid = Uuid::from_u128(
+    0x57e434dc_d9d6_47a3_8e87_f9ac2f2d6359,
 );
-pub const PARENTS_5CF12085_ID: Uuid = Uuid::from_u128(
-    0x5cf12085_3ae1_4631_9431_f6f70165de67,
+pub const PARENTS_5DA8A629_ID: Uuid = Uuid::from_u128(
+    0x5da8a629_117c_468f_95d3_92080f39c09b,
 );
-pub const PARENTS_5EF072DB_ID: Uuid = Uuid::from_u128(
-    0x5ef072db_d15a_46fa_bf23_8c439da784c2,
+pub const PARENTS_5DEB46E1_ID: Uuid = Uuid::from_u128(
+    0x5deb46e1_4592_418a_a666_82471011cc8b,
 );
-pub const PARENTS_637CE89B_ID: Uuid = Uuid::from_u128(
-    0x637ce89b_cd6e_49a2_9f8f_968aa58d4036,
+pub const PARENTS_5DF382E4_ID: Uuid = Uuid::from_u128(
+    0x5df382e4_ac81_4152_90c6_35fc407dcced,
 );
-pub const PARENTS_63876719_ID: Uuid = Uuid::from_u128(
-    0x63876719_d227_4268_a964_3745bf43f7b3,
+pub const PARENTS_5E30F849_ID: Uuid = Uuid::from_u128(
+    0x5e30f849_6ddc_42dd_9d7b_f7d4939cd24f,
 );
-pub const PARENTS_65E219C6_ID: Uuid = Uuid::from_u128(
-    0x65e219c6_2950_42d4_8147_ee9f885bac67,
+pub const PARENTS_621DE3D2_ID: Uuid = Uuid::from_u128(
+    0x621de3d2_1e00_4acd_883a_a63d301b1101,
 );
-pub const PARENTS_65F33314_ID: Uuid = Uuid::from_u128(
-    0x65f33314_1dfc_46e1_a0d0_f975a4d1edfc,
+pub const PARENTS_6478026F_ID: Uuid = Uuid::from_u128(
+    0x6478026f_26f1_4f22_a1b9_86370e083710,
 );
-pub const PARENTS_66D707D7_ID: Uuid = Uuid::from_u128(
-    0x66d707d7_0073_41b7_aa27_236b0a0924d8,
+pub const PARENTS_65C59A51_ID: Uuid = Uuid::from_u128(
+    0x65c59a51_531e_4689_978c_e394f5b92b39,
 );
-pub const PARENTS_68F94988_ID: Uuid = Uuid::from_u128(
-    0x68f94988_cb11_4a60_8b4f_37c5e596f4d9,
+pub const PARENTS_69E6372B_ID: Uuid = Uuid::from_u128(
+    0x69e6372b_6507_40ae_bac6_1a72d8b775b3,
 );
-pub const PARENTS_69B86D50_ID: Uuid = Uuid::from_u128(
-    0x69b86d50_96c7_4fce_a266_2a7f9e7ddbae,
+pub const PARENTS_6AF1C742_ID: Uuid = Uuid::from_u128(
+    0x6af1c742_377b_4edf_8f22_d4f84476e75f,
 );
-pub const PARENTS_6C1496BD_ID: Uuid = Uuid::from_u128(
-    0x6c1496bd_03f7_4829_824b_3cf871a78c09,
+pub const PARENTS_6F4FE631_ID: Uuid = Uuid::from_u128(
+    0x6f4fe631_e03b_4d06_8f17_7dced16833cf,
 );
-pub const PARENTS_6DB40111_ID: Uuid = Uuid::from_u128(
-    0x6db40111_7617_4d77_96a8_65adf441f854,
+pub const PARENTS_700E89C8_ID: Uuid = Uuid::from_u128(
+    0x700e89c8_0423_48f7_a664_e50fb160b542,
 );
-pub const PARENTS_6DCC98A5_ID: Uuid = Uuid::from_u128(
-    0x6dcc98a5_9356_41e6_b07c_da2376179933,
+pub const PARENTS_70F9E789_ID: Uuid = Uuid::from_u128(
+    0x70f9e789_5767_4775_88eb_d0efb5bdd9a5,
 );
-pub const PARENTS_6F29CFF1_ID: Uuid = Uuid::from_u128(
-    0x6f29cff1_623e_4755_b9b2_a92cb155386d,
+pub const PARENTS_71BEFBD4_ID: Uuid = Uuid::from_u128(
+    0x71befbd4_5873_423c_8f56_445a67596a1e,
 );
-pub const PARENTS_71AAC033_ID: Uuid = Uuid::from_u128(
-    0x71aac033_7c63_47b9_b4ab_489242a67811,
+pub const PARENTS_72EB83AB_ID: Uuid = Uuid::from_u128(
+    0x72eb83ab_412f_4274_ba36_a23dfd666222,
 );
-pub const PARENTS_7220A635_ID: Uuid = Uuid::from_u128(
-    0x7220a635_797d_4894_a772_a2d1a681191b,
+pub const PARENTS_73E807E4_ID: Uuid = Uuid::from_u128(
+    0x73e807e4_506d_482a_a811_48d9e0426204,
 );
-pub const PARENTS_7293C66C_ID: Uuid = Uuid::from_u128(
-    0x7293c66c_ee80_47f1_aae7_cd5c7f2471ee,
+pub const PARENTS_73EC2297_ID: Uuid = Uuid::from_u128(
+    0x73ec2297_27ae_469b_9eb6_a5766fe86439,
 );
-pub const PARENTS_743572C3_ID: Uuid = Uuid::from_u128(
-    0x743572c3_3fc9_4321_a467_b6a6ccf4673a,
+pub const PARENTS_74B762CA_ID: Uuid = Uuid::from_u128(
+    0x74b762ca_682b_42a7_92ed_0c191473c7f0,
 );
-pub const PARENTS_7437C438_ID: Uuid = Uuid::from_u128(
-    0x7437c438_4933_4ace_9d76_e772fa8e0234,
+pub const PARENTS_74E5BCED_ID: Uuid = Uuid::from_u128(
+    0x74e5bced_d76e_4269_b586_05a3d2f1806f,
 );
-pub const PARENTS_779E82FC_ID: Uuid = Uuid::from_u128(
-    0x779e82fc_1fe2_4d14_ba69_31fc3139b55e,
+pub const PARENTS_7561297E_ID: Uuid = Uuid::from_u128(
+    0x7561297e_1a2a_47df_b65c_c94e4a54c845,
 );
-pub const PARENTS_79160754_ID: Uuid = Uuid::from_u128(
-    0x79160754_8db4_4207_9e4e_655acfb4d395,
+pub const PARENTS_78C95D0C_ID: Uuid = Uuid::from_u128(
+    0x78c95d0c_f3b1_4449_b1d7_72700bc7c197,
 );
-pub const PARENTS_7A0C206D_ID: Uuid = Uuid::from_u128(
-    0x7a0c206d_962e_42a6_ad8c_9c58868bd7f4,
+pub const PARENTS_79D0D8E2_ID: Uuid = Uuid::from_u128(
+    0x79d0d8e2_b5d4_409a_b2c0_7f56446c4278,
 );
-pub const PARENTS_7AFBE015_ID: Uuid = Uuid::from_u128(
-    0x7afbe015_049c_4510_be17_726d5fa38bb8,
+pub const PARENTS_7ADA0B60_ID: Uuid = Uuid::from_u128(
+    0x7ada0b60_dc1c_4605_b956_5add4a4d88e5,
 );
-pub const PARENTS_7B2E14BF_ID: Uuid = Uuid::from_u128(
-    0x7b2e14bf_b0f1_4463_919a_d47ef58704d1,
+pub const PARENTS_7BDCD0E7_ID: Uuid = Uuid::from_u128(
+    0x7bdcd0e7_b6f3_4832_aa78_92980352b5f6,
 );
-pub const PARENTS_7C1FC285_ID: Uuid = Uuid::from_u128(
-    0x7c1fc285_4d14_4bf0_b85b_0e6986d2c43a,
+pub const PARENTS_7CC0246C_ID: Uuid = Uuid::from_u128(
+    0x7cc0246c_e5e5_4666_9421_339c5bbb148f,
 );
-pub const PARENTS_7C9612B0_ID: Uuid = Uuid::from_u128(
-    0x7c9612b0_dda3_4432_ac84_8da5be7b4af7,
+pub const PARENTS_7CDA7918_ID: Uuid = Uuid::from_u128(
+    0x7cda7918_3791_4fb8_8d77_8b351c99b309,
 );
-pub const PARENTS_7CE1A133_ID: Uuid = Uuid::from_u128(
-    0x7ce1a133_524b_4d5a_8ab6_cbbeeffd944d,
+pub const PARENTS_7F9BA3BC_ID: Uuid = Uuid::from_u128(
+    0x7f9ba3bc_19e4_45fe_b8f8_cd9f44dbd62b,
 );
-pub const PARENTS_7DC20B53_ID: Uuid = Uuid::from_u128(
-    0x7dc20b53_5551_4e1e_ab1e_6fb7df52970e,
+pub const PARENTS_803EC62C_ID: Uuid = Uuid::from_u128(
+    0x803ec62c_518c_4f47_8dd4_4d8b959c1341,
 );
-pub const PARENTS_809250A8_ID: Uuid = Uuid::from_u128(
-    0x809250a8_c95f_4ff8_aa87_da114bbb2023,
+pub const PARENTS_8144618E_ID: Uuid = Uuid::from_u128(
+    0x8144618e_012a_49ee_8ac2_87f034095bd2,
 );
-pub const PARENTS_82C70A52_ID: Uuid = Uuid::from_u128(
-    0x82c70a52_1bd5_4687_88c2_30c0841138a8,
+pub const PARENTS_85B2DD1C_ID: Uuid = Uuid::from_u128(
+    0x85b2dd1c_2dc0_46ec_ba48_ee302805119f,
 );
-pub const PARENTS_83B2AAA7_ID: Uuid = Uuid::from_u128(
-    0x83b2aaa7_66d8_4515_9094_1dd9c5e16c06,
+pub const PARENTS_86DD72DA_ID: Uuid = Uuid::from_u128(
+    0x86dd72da_4cd0_463a_b026_8d948dd66d51,
 );
-pub const PARENTS_85556D7F_ID: Uuid = Uuid::from_u128(
-    0x85556d7f_2bb3_4f9d_af47_c6f6b08f69b9,
+pub const PARENTS_895FE590_ID: Uuid = Uuid::from_u128(
+    0x895fe590_cbe8_4071_bc82_ada5adad9a15,
 );
-pub const PARENTS_860D7D19_ID: Uuid = Uuid::from_u128(
-    0x860d7d19_1360_4e73_860f_f789c830b36e,
+pub const PARENTS_8CAA536C_ID: Uuid = Uuid::from_u128(
+    0x8caa536c_66a7_4269_807e_2559a5718a88,
 );
-pub const PARENTS_897CB09B_ID: Uuid = Uuid::from_u128(
-    0x897cb09b_1b69_46f1_b96c_52e1ca9da0da,
+pub const PARENTS_8EDB6692_ID: Uuid = Uuid::from_u128(
+    0x8edb6692_8465_460f_abe9_f27fc182952f,
 );
-pub const PARENTS_89959A85_ID: Uuid = Uuid::from_u128(
-    0x89959a85_caf1_4b94_bd61_024e4e9c79b9,
+pub const PARENTS_90A7D3BD_ID: Uuid = Uuid::from_u128(
+    0x90a7d3bd_b9ca_48e2_8cb5_05079554898f,
 );
-pub const PARENTS_8A2AA3CB_ID: Uuid = Uuid::from_u128(
-    0x8a2aa3cb_283a_4cc2_9182_9cb5f65d8cfa,
+pub const PARENTS_9307C765_ID: Uuid = Uuid::from_u128(
+    0x9307c765_1cda_4bf7_9b06_6d39e48fe9f2,
 );
-pub const PARENTS_8A8FA156_ID: Uuid = Uuid::from_u128(
-    0x8a8fa156_8e9f_4ab8_bbd3_39afae915654,
+pub const PARENTS_9330CBB8_ID: Uuid = Uuid::from_u128(
+    0x9330cbb8_1b54_4173_aa97_72daf2648f2d,
 );
-pub const PARENTS_8DDEEDA0_ID: Uuid = Uuid::from_u128(
-    0x8ddeeda0_4437_4d47_a9c4_4aa6557b3816,
+pub const PARENTS_95631166_ID: Uuid = Uuid::from_u128(
+    0x95631166_5b4f_4af5_b712_0fe183ffbfa4,
 );
-pub const PARENTS_8F4CF394_ID: Uuid = Uuid::from_u128(
-    0x8f4cf394_3ed2_451d_a08a_d3df88fce198,
+pub const PARENTS_9A6B1378_ID: Uuid = Uuid::from_u128(
+    0x9a6b1378_7cbd_4ac4_a341_9114e1344009,
 );
-pub const PARENTS_921F8B4D_ID: Uuid = Uuid::from_u128(
-    0x921f8b4d_b37a_4a25_9c50_8a495e1eb873,
+pub const PARENTS_9C3D3DF0_ID: Uuid = Uuid::from_u128(
+    0x9c3d3df0_9647_4dc7_9211_45652dd46539,
 );
-pub const PARENTS_949FCA20_ID: Uuid = Uuid::from_u128(
-    0x949fca20_3ef3_429d_bd3e_0e3f671fded9,
+pub const PARENTS_9F483B81_ID: Uuid = Uuid::from_u128(
+    0x9f483b81_6f31_4c3e_a242_2ef69ff8b1a8,
 );
-pub const PARENTS_9998B6EB_ID: Uuid = Uuid::from_u128(
-    0x9998b6eb_daac_4ca4_a499_3547109b5c1c,
+pub const PARENTS_9F5F90A3_ID: Uuid = Uuid::from_u128(
+    0x9f5f90a3_1fa7_4779_9b9b_2dd8b6275ab2,
 );
-pub const PARENTS_9BB2671D_ID: Uuid = Uuid::from_u128(
-    0x9bb2671d_642b_46c1_99b7_260991df5bc2,
+pub const PARENTS_9FCD186A_ID: Uuid = Uuid::from_u128(
+    0x9fcd186a_0b40_4b10_ad3e_8b240d90c3d3,
 );
-pub const PARENTS_9C57D8A4_ID: Uuid = Uuid::from_u128(
-    0x9c57d8a4_fc00_49fe_8967_e4c85c8b22b9,
+pub const PARENTS_A86D8906_ID: Uuid = Uuid::from_u128(
+    0xa86d8906_ec68_4dbf_bd32_d3f1707b9cf2,
 );
-pub const PARENTS_9ED539A5_ID: Uuid = Uuid::from_u128(
-    0x9ed539a5_526e_4578_b0b2_db094cf8c85f,
+pub const PARENTS_AA8B8E4B_ID: Uuid = Uuid::from_u128(
+    0xaa8b8e4b_d4f6_44be_812d_2c011852a551,
 );
-pub const PARENTS_A74B3DF6_ID: Uuid = Uuid::from_u128(
-    0xa74b3df6_57e4_44dc_99d6_97a30e87f9ac,
+pub const PARENTS_AB39C96C_ID: Uuid = Uuid::from_u128(
+    0xab39c96c_ec68_4cac_951b_6ce49527908a,
 );
-pub const PARENTS_AD2329B5_ID: Uuid = Uuid::from_u128(
-    0xad2329b5_d62d_461b_80e6_b767ff3f6b1d,
+pub const PARENTS_AD720193_ID: Uuid = Uuid::from_u128(
+    0xad720193_3807_460d_a933_71b1888a4438,
 );
-pub const PARENTS_AD7B839C_ID: Uuid = Uuid::from_u128(
-    0xad7b839c_970f_4493_87d1_0512405844e5,
+pub const PARENTS_AE69DE78_ID: Uuid = Uuid::from_u128(
+    0xae69de78_4e07_4b10_bccb_5f81d23ae3c6,
 );
-pub const PARENTS_AE1431F7_ID: Uuid = Uuid::from_u128(
-    0xae1431f7_9719_4513_98f7_b9e231b90aac,
+pub const PARENTS_B187036B_ID: Uuid = Uuid::from_u128(
+    0xb187036b_9a02_4b5f_8ece_ea554d5e4ce5,
 );
-pub const PARENTS_AE69821E_ID: Uuid = Uuid::from_u128(
-    0xae69821e_9d42_4e4f_948a_24244eeedbb2,
+pub const PARENTS_B5493A12_ID: Uuid = Uuid::from_u128(
+    0xb5493a12_0e02_474b_84f4_e4a11879330f,
 );
-pub const PARENTS_B0D81DF9_ID: Uuid = Uuid::from_u128(
-    0xb0d81df9_073d_4383_8a19_3f95dfbd8031,
+pub const PARENTS_BA197255_ID: Uuid = Uuid::from_u128(
+    0xba197255_3c22_4967_8ef6_f2c2cd505425,
 );
-pub const PARENTS_B3F630EB_ID: Uuid = Uuid::from_u128(
-    0xb3f630eb_f94e_4529_9dfc_646e3bc1cf4f,
+pub const PARENTS_BAAE09EE_ID: Uuid = Uuid::from_u128(
+    0xbaae09ee_90db_4ba1_a0e4_7659711a93c0,
 );
-pub const PARENTS_B47FE405_ID: Uuid = Uuid::from_u128(
-    0xb47fe405_191b_40fb_b073_849854ad1d7f,
+pub const PARENTS_BB44B472_ID: Uuid = Uuid::from_u128(
+    0xbb44b472_336a_4852_8cc5_542ce882a006,
 );
-pub const PARENTS_B59BF2FC_ID: Uuid = Uuid::from_u128(
-    0xb59bf2fc_1245_4eea_a727_4fb8ea78e78f,
+pub const PARENTS_BD14207B_ID: Uuid = Uuid::from_u128(
+    0xbd14207b_8b99_46ea_917a_e1103f845dbb,
 );
-pub const PARENTS_B6CBF1DC_ID: Uuid = Uuid::from_u128(
-    0xb6cbf1dc_7fc3_4667_9ffc_2e3c9d39857a,
+pub const PARENTS_BE27830D_ID: Uuid = Uuid::from_u128(
+    0xbe27830d_25e9_49da_8d76_4d3de8d2dfdd,
 );
-pub const PARENTS_B8324AE2_ID: Uuid = Uuid::from_u128(
-    0xb8324ae2_a842_4edf_8826_ed0cf1ddd9a4,
+pub const PARENTS_C0597EB8_ID: Uuid = Uuid::from_u128(
+    0xc0597eb8_04f6_4441_8e25_a386d55a784e,
 );
-pub const PARENTS_B87EBC41_ID: Uuid = Uuid::from_u128(
-    0xb87ebc41_5976_41d4_bfde_962856cd19bc,
+pub const PARENTS_C212AA32_ID: Uuid = Uuid::from_u128(
+    0xc212aa32_83ce_4191_9575_5f93d26fd083,
 );
-pub const PARENTS_BA4293CC_ID: Uuid = Uuid::from_u128(
-    0xba4293cc_dac2_46ed_9d3f_9132e60cce1b,
+pub const PARENTS_C2B51194_ID: Uuid = Uuid::from_u128(
+    0xc2b51194_ec0e_4f38_b46c_ba6ef092a438,
 );
-pub const PARENTS_BEAA8170_ID: Uuid = Uuid::from_u128(
-    0xbeaa8170_806a_40a1_8cfb_08f0621f6529,
+pub const PARENTS_C4F93E79_ID: Uuid = Uuid::from_u128(
+    0xc4f93e79_1889_48c3_a99c_32dbb20dc3e8,
 );
-pub const PARENTS_C10A4C56_ID: Uuid = Uuid::from_u128(
-    0xc10a4c56_70f3_420a_9e2e_c6d110da4da7,
+pub const PARENTS_C5B74CDA_ID: Uuid = Uuid::from_u128(
+    0xc5b74cda_e6ca_45ea_9f72_77266088277a,
 );
-pub const PARENTS_C3EADD7E_ID: Uuid = Uuid::from_u128(
-    0xc3eadd7e_7c89_4cee_92ae_2b513242ae10,
+pub const PARENTS_C8036CAA_ID: Uuid = Uuid::from_u128(
+    0xc8036caa_e561_4b08_8803_640ae5b35333,
 );
-pub const PARENTS_C53B499A_ID: Uuid = Uuid::from_u128(
-    0xc53b499a_b388_4988_ad74_05ad1993236a,
+pub const PARENTS_CA9CBBD1_ID: Uuid = Uuid::from_u128(
+    0xca9cbbd1_04c5_40a7_b864_afff8b13925d,
 );
-pub const PARENTS_C55C70AD_ID: Uuid = Uuid::from_u128(
-    0xc55c70ad_10ee_4531_abfe_ecadf63e70fb,
+pub const PARENTS_CC6A442F_ID: Uuid = Uuid::from_u128(
+    0xcc6a442f_01b1_4e06_83e3_0ec9bdb37b88,
 );
-pub const PARENTS_C5DC3DBB_ID: Uuid = Uuid::from_u128(
-    0xc5dc3dbb_ccef_4084_9d64_6470bb04013f,
+pub const PARENTS_CE19EDC2_ID: Uuid = Uuid::from_u128(
+    0xce19edc2_ba71_4806_be1c_23c00e82d175,
 );
-pub const PARENTS_C8C43EF4_ID: Uuid = Uuid::from_u128(
-    0xc8c43ef4_a474_427f_9464_11a8e5cb9f69,
+pub const PARENTS_CEAF9CCC_ID: Uuid = Uuid::from_u128(
+    0xceaf9ccc_9aa1_4bcf_a5b4_d1874d5e7885,
 );
-pub const PARENTS_C8ED652C_ID: Uuid = Uuid::from_u128(
-    0xc8ed652c_6156_4fd7_ad6c_ffe982454bff,
+pub const PARENTS_CF844E54_ID: Uuid = Uuid::from_u128(
+    0xcf844e54_b86e_4adc_90a8_8ae74803256d,
 );
-pub const PARENTS_C9CF771B_ID: Uuid = Uuid::from_u128(
-    0xc9cf771b_f1a3_47cb_9a89_35d1e39f6910,
+pub const PARENTS_D0E2A187_ID: Uuid = Uuid::from_u128(
+    0xd0e2a187_70d4_4b6e_8d8b_da9f6bdda8cd,
 );
-pub const PARENTS_CA8EE896_ID: Uuid = Uuid::from_u128(
-    0xca8ee896_262c_4213_bd58_2e3a95ba21e9,
+pub const PARENTS_D3D32255_ID: Uuid = Uuid::from_u128(
+    0xd3d32255_021f_47ca_96b9_ece7167d90e1,
 );
-pub const PARENTS_CBC9B28D_ID: Uuid = Uuid::from_u128(
-    0xcbc9b28d_882f_417e_bc52_4f37fe71e4cb,
+pub const PARENTS_DAF9D2EB_ID: Uuid = Uuid::from_u128(
+    0xdaf9d2eb_b105_4b4e_8f46_d0ea20fce56e,
 );
-pub const PARENTS_CBF5A362_ID: Uuid = Uuid::from_u128(
-    0xcbf5a362_4c82_42b4_909c_c29e66fd4c01,
+pub const PARENTS_DC3C20A5_ID: Uuid = Uuid::from_u128(
+    0xdc3c20a5_fc42_47c8_a99f_7be396c8e2c6,
 );
-pub const PARENTS_CCBA7939_ID: Uuid = Uuid::from_u128(
-    0xccba7939_dc52_4eb7_87ba_df3db579cec9,
+pub const PARENTS_DCCA8AE6_ID: Uuid = Uuid::from_u128(
+    0xdcca8ae6_87e8_4a98_9b78_e5d3531899ad,
 );
-pub const PARENTS_CE620F81_ID: Uuid = Uuid::from_u128(
-    0xce620f81_fafe_4253_ab6d_1cfbf74f41c3,
+pub const PARENTS_DD23517C_ID: Uuid = Uuid::from_u128(
+    0xdd23517c_9209_40c1_b4be_05edb4f89b5f,
 );
-pub const PARENTS_D5816FA9_ID: Uuid = Uuid::from_u128(
-    0xd5816fa9_8ed0_41ee_bbec_5875a2ead9f5,
+pub const PARENTS_E1FD0EA6_ID: Uuid = Uuid::from_u128(
+    0xe1fd0ea6_5eb0_4160_a2fb_c997aa4c0619,
 );
-pub const PARENTS_D6463D21_ID: Uuid = Uuid::from_u128(
-    0xd6463d21_83bb_422e_aecf_a87b21783468,
+pub const PARENTS_E3B2C5D7_ID: Uuid = Uuid::from_u128(
+    0xe3b2c5d7_8de2_4384_af82_1a5561c18a10,
 );
-pub const PARENTS_D7C90971_ID: Uuid = Uuid::from_u128(
-    0xd7c90971_ae37_4ab2_8711_6216b19a4c1f,
+pub const PARENTS_E3BF221C_ID: Uuid = Uuid::from_u128(
+    0xe3bf221c_3e83_4655_bb70_12ac4ddb3bd6,
 );
-pub const PARENTS_D99D9B53_ID: Uuid = Uuid::from_u128(
-    0xd99d9b53_4218_449a_b56c_4e074f649008,
+pub const PARENTS_E9E6F5FD_ID: Uuid = Uuid::from_u128(
+    0xe9e6f5fd_f319_49c8_8401_60296490d601,
 );
-pub const PARENTS_E08EF35C_ID: Uuid = Uuid::from_u128(
-    0xe08ef35c_301a_42d3_9f6d_ceb40d1dbf6f,
+pub const PARENTS_F041AFD9_ID: Uuid = Uuid::from_u128(
+    0xf041afd9_b40a_4248_835e_4ecc0b661c42,
 );
-pub const PARENTS_E15A9D49_ID: Uuid = Uuid::from_u128(
-    0xe15a9d49_754e_4098_9d6f_30b84f2d9bb6,
+pub const PARENTS_F0574AF8_ID: Uuid = Uuid::from_u128(
+    0xf0574af8_29c9_46e7_ad7c_1c9801acddbe,
 );
-pub const PARENTS_E9812C90_ID: Uuid = Uuid::from_u128(
-    0xe9812c90_6c16_41cc_b367_4c9e5dc4c428,
+pub const PARENTS_F4E37267_ID: Uuid = Uuid::from_u128(
+    0xf4e37267_b3cc_4a83_b207_0cf6462fc95f,
 );
-pub const PARENTS_EABA8FBE_ID: Uuid = Uuid::from_u128(
-    0xeaba8fbe_65ac_48c7_add1_59e175a9e558,
+pub const PARENTS_F5D7E7CE_ID: Uuid = Uuid::from_u128(
+    0xf5d7e7ce_94d7_4142_be30_421e1094cf36,
 );
-pub const PARENTS_EF664FB1_ID: Uuid = Uuid::from_u128(
-    0xef664fb1_49ac_48e8_b2d3_2bfa751c2b45,
+pub const PARENTS_F641D6A8_ID: Uuid = Uuid::from_u128(
+    0xf641d6a8_3835_4fe0_aab0_f3e03a1cf823,
 );
-pub const PARENTS_EFC6FC8C_ID: Uuid = Uuid::from_u128(
-    0xefc6fc8c_788b_4b07_a554_64cc2b32cf06,
+pub const PARENTS_F893BA64_ID: Uuid = Uuid::from_u128(
+    0xf893ba64_db49_4061_b390_6abf01ee29bc,
 );
-pub const PARENTS_F2B8971F_ID: Uuid = Uuid::from_u128(
-    0xf2b8971f_1b3d_41d0_baa2_63eb8d079769,
+pub const PARENTS_FAC8DDD6_ID: Uuid = Uuid::from_u128(
+    0xfac8ddd6_b6f7_4498_b96a_4fbfb570f3f1,
 );
-pub const PARENTS_F2E47442_ID: Uuid = Uuid::from_u128(
-    0xf2e47442_481d_445a_b5e3_ec5ef8785220,
+pub const PARENTS_FAE2B7C7_ID: Uuid = Uuid::from_u128(
+    0xfae2b7c7_cedd_45ae_99f1_6c3bc666d8c3,
 );
-pub const PARENTS_F350F8AE_ID: Uuid = Uuid::from_u128(
-    0xf350f8ae_17f5_45cd_ad97_f618710f19e8,
+pub const PARENTS_FAECB7A4_ID: Uuid = Uuid::from_u128(
+    0xfaecb7a4_4f26_4b2b_a13f_c4ebb28b394a,
 );
-pub const PARENTS_F7AF2D43_ID: Uuid = Uuid::from_u128(
-    0xf7af2d43_565c_4780_8806_26c93c3f92b7,
+pub const PARENTS_FC48D023_ID: Uuid = Uuid::from_u128(
+    0xfc48d023_c150_479d_b6f5_1414db301750,
 );
-pub const PARENTS_FD376AE9_ID: Uuid = Uuid::from_u128(
-    0xfd376ae9_97bd_48a5_9207_fc1139594b92,
+pub const PARENTS_FCEF9B44_ID: Uuid = Uuid::from_u128(
+    0xfcef9b44_ecbb_45df_bd2c_d93fa71e9088,
 );
-pub const PARENTS_FEF57F93_ID: Uuid = Uuid::from_u128(
-    0xfef57f93_72d1_4d88_ae85_927be21e1afd,
+pub const PARENTS_FCF7AB5E_ID: Uuid = Uuid::from_u128(
+    0xfcf7ab5e_80bb_40cc_88e4_69d8dafa8931,
 );
 static ROWS: [Parents; 130] = [
     Parents {
@@ -407,519 +407,519 @@ static ROWS: [Parents; 130] = [
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_020AE6C6_ID,
+        id: PARENTS_09787E2D_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_0245B549_ID,
+        id: PARENTS_0DB57545_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_05B0C434_ID,
+        id: PARENTS_140A106F_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_0AE4E091_ID,
+        id: PARENTS_15136B86_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_0DEE546B_ID,
+        id: PARENTS_1731A723_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_0E0CC2A7_ID,
+        id: PARENTS_1783DB82_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_0FE35071_ID,
+        id: PARENTS_17F6051F_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_132E2083_ID,
+        id: PARENTS_1831EBD8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_1A367809_ID,
+        id: PARENTS_1A1911EA_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_1B89AD73_ID,
+        id: PARENTS_1DD0112A_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_1DDA437A_ID,
+        id: PARENTS_243E2243_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_1E852598_ID,
+        id: PARENTS_24E783E0_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_21FBC052_ID,
+        id: PARENTS_25203EAA_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_22CB9D46_ID,
+        id: PARENTS_25B12C59_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_243FD039_ID,
+        id: PARENTS_260991DF_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_24940816_ID,
+        id: PARENTS_29759E72_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_2B0BBEF1_ID,
+        id: PARENTS_2A7EE59E_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_2F6B6597_ID,
+        id: PARENTS_2DE97868_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_318C97F0_ID,
+        id: PARENTS_2E306C79_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_31FB42DE_ID,
+        id: PARENTS_2FAB6C50_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_34560F26_ID,
+        id: PARENTS_34D7FA99_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_3513024D_ID,
+        id: PARENTS_356FF9E1_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_368FD5D3_ID,
+        id: PARENTS_368136EE_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_36F80DAC_ID,
+        id: PARENTS_36F4832D_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_3980D551_ID,
+        id: PARENTS_37793F65_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_3A7605CC_ID,
+        id: PARENTS_37DB2766_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_3E8B240D_ID,
+        id: PARENTS_3B6F5FEF_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_40687A97_ID,
+        id: PARENTS_3D84FFB7_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_42C1F3B6_ID,
+        id: PARENTS_3EE41C2D_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_4471F62F_ID,
+        id: PARENTS_3F166078_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_4527EDC9_ID,
+        id: PARENTS_41F854E8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_45E1B529_ID,
+        id: PARENTS_43133417_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_4718D608_ID,
+        id: PARENTS_434E73EE_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_4A006D92_ID,
+        id: PARENTS_45AE0E5A_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_4D5EC02F_ID,
+        id: PARENTS_4643F909_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_50A10853_ID,
+        id: PARENTS_46D39C24_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5259B671_ID,
+        id: PARENTS_4B02A4FD_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5591CC2B_ID,
+        id: PARENTS_5097630E_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5604CE7A_ID,
+        id: PARENTS_5146B16F_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_58B2AD6C_ID,
+        id: PARENTS_52BEF7A8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5AE8BEF7_ID,
+        id: PARENTS_54BA88EF_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5B02BA4F_ID,
+        id: PARENTS_57E434DC_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5CF12085_ID,
+        id: PARENTS_5DA8A629_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_5EF072DB_ID,
+        id: PARENTS_5DEB46E1_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_637CE89B_ID,
+        id: PARENTS_5DF382E4_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_63876719_ID,
+        id: PARENTS_5E30F849_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_65E219C6_ID,
+        id: PARENTS_621DE3D2_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_65F33314_ID,
+        id: PARENTS_6478026F_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_66D707D7_ID,
+        id: PARENTS_65C59A51_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_68F94988_ID,
+        id: PARENTS_69E6372B_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_69B86D50_ID,
+        id: PARENTS_6AF1C742_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_6C1496BD_ID,
+        id: PARENTS_6F4FE631_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_6DB40111_ID,
+        id: PARENTS_700E89C8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_6DCC98A5_ID,
+        id: PARENTS_70F9E789_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_6F29CFF1_ID,
+        id: PARENTS_71BEFBD4_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_71AAC033_ID,
+        id: PARENTS_72EB83AB_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7220A635_ID,
+        id: PARENTS_73E807E4_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7293C66C_ID,
+        id: PARENTS_73EC2297_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_743572C3_ID,
+        id: PARENTS_74B762CA_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7437C438_ID,
+        id: PARENTS_74E5BCED_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_779E82FC_ID,
+        id: PARENTS_7561297E_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_79160754_ID,
+        id: PARENTS_78C95D0C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7A0C206D_ID,
+        id: PARENTS_79D0D8E2_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7AFBE015_ID,
+        id: PARENTS_7ADA0B60_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7B2E14BF_ID,
+        id: PARENTS_7BDCD0E7_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7C1FC285_ID,
+        id: PARENTS_7CC0246C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7C9612B0_ID,
+        id: PARENTS_7CDA7918_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7CE1A133_ID,
+        id: PARENTS_7F9BA3BC_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_7DC20B53_ID,
+        id: PARENTS_803EC62C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_809250A8_ID,
+        id: PARENTS_8144618E_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_82C70A52_ID,
+        id: PARENTS_85B2DD1C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_83B2AAA7_ID,
+        id: PARENTS_86DD72DA_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_85556D7F_ID,
+        id: PARENTS_895FE590_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_860D7D19_ID,
+        id: PARENTS_8CAA536C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_897CB09B_ID,
+        id: PARENTS_8EDB6692_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_89959A85_ID,
+        id: PARENTS_90A7D3BD_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_8A2AA3CB_ID,
+        id: PARENTS_9307C765_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_8A8FA156_ID,
+        id: PARENTS_9330CBB8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_8DDEEDA0_ID,
+        id: PARENTS_95631166_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_8F4CF394_ID,
+        id: PARENTS_9A6B1378_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_921F8B4D_ID,
+        id: PARENTS_9C3D3DF0_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_949FCA20_ID,
+        id: PARENTS_9F483B81_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_9998B6EB_ID,
+        id: PARENTS_9F5F90A3_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_9BB2671D_ID,
+        id: PARENTS_9FCD186A_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_9C57D8A4_ID,
+        id: PARENTS_A86D8906_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_9ED539A5_ID,
+        id: PARENTS_AA8B8E4B_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_A74B3DF6_ID,
+        id: PARENTS_AB39C96C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_AD2329B5_ID,
+        id: PARENTS_AD720193_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_AD7B839C_ID,
+        id: PARENTS_AE69DE78_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_AE1431F7_ID,
+        id: PARENTS_B187036B_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_AE69821E_ID,
+        id: PARENTS_B5493A12_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B0D81DF9_ID,
+        id: PARENTS_BA197255_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B3F630EB_ID,
+        id: PARENTS_BAAE09EE_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B47FE405_ID,
+        id: PARENTS_BB44B472_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B59BF2FC_ID,
+        id: PARENTS_BD14207B_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B6CBF1DC_ID,
+        id: PARENTS_BE27830D_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B8324AE2_ID,
+        id: PARENTS_C0597EB8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_B87EBC41_ID,
+        id: PARENTS_C212AA32_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_BA4293CC_ID,
+        id: PARENTS_C2B51194_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_BEAA8170_ID,
+        id: PARENTS_C4F93E79_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C10A4C56_ID,
+        id: PARENTS_C5B74CDA_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C3EADD7E_ID,
+        id: PARENTS_C8036CAA_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C53B499A_ID,
+        id: PARENTS_CA9CBBD1_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C55C70AD_ID,
+        id: PARENTS_CC6A442F_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C5DC3DBB_ID,
+        id: PARENTS_CE19EDC2_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C8C43EF4_ID,
+        id: PARENTS_CEAF9CCC_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C8ED652C_ID,
+        id: PARENTS_CF844E54_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_C9CF771B_ID,
+        id: PARENTS_D0E2A187_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_CA8EE896_ID,
+        id: PARENTS_D3D32255_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_CBC9B28D_ID,
+        id: PARENTS_DAF9D2EB_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_CBF5A362_ID,
+        id: PARENTS_DC3C20A5_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_CCBA7939_ID,
+        id: PARENTS_DCCA8AE6_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_CE620F81_ID,
+        id: PARENTS_DD23517C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_D5816FA9_ID,
+        id: PARENTS_E1FD0EA6_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_D6463D21_ID,
+        id: PARENTS_E3B2C5D7_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_D7C90971_ID,
+        id: PARENTS_E3BF221C_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_D99D9B53_ID,
+        id: PARENTS_E9E6F5FD_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_E08EF35C_ID,
+        id: PARENTS_F041AFD9_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_E15A9D49_ID,
+        id: PARENTS_F0574AF8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_E9812C90_ID,
+        id: PARENTS_F4E37267_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_EABA8FBE_ID,
+        id: PARENTS_F5D7E7CE_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_EF664FB1_ID,
+        id: PARENTS_F641D6A8_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_EFC6FC8C_ID,
+        id: PARENTS_F893BA64_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_F2B8971F_ID,
+        id: PARENTS_FAC8DDD6_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_F2E47442_ID,
+        id: PARENTS_FAE2B7C7_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_F350F8AE_ID,
+        id: PARENTS_FAECB7A4_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_F7AF2D43_ID,
+        id: PARENTS_FC48D023_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_FD376AE9_ID,
+        id: PARENTS_FCEF9B44_ID,
         currency: "kwd",
     },
     Parents {
-        id: PARENTS_FEF57F93_ID,
+        id: PARENTS_FCF7AB5E_ID,
         currency: "kwd",
     },
 ];

@@ -7,34 +7,40 @@ use super::{auto_teachers, auto_users};
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[PaymentLogs]] = &[&ROWS];
 /// The number of rows.
-pub const ROW_COUNT: usize = 1064;
+pub const ROW_COUNT: usize = 1104;
 /// Every row, in primary-key order.
 pub fn rows() -> impl Iterator<Item = &'static PaymentLogs> {
     PARTS.iter().flat_map(|part| part.iter())
 }
-pub const PAYMENT_LOGS_00261491_ID: Uuid = Uuid::from_u128(
-    0x00261491_0550_4103_b732_9d6f585d2e6c,
+pub const PAYMENT_LOGS_00949786_ID: Uuid = Uuid::from_u128(
+    0x00949786_14f1_4866_88cd_a1cc95a5141e,
 );
-pub const PAYMENT_LOGS_002C8B4A_ID: Uuid = Uuid::from_u128(
-    0x002c8b4a_4afb_40cc_976e_4c732eb3ca3d,
+pub const PAYMENT_LOGS_00A80044_ID: Uuid = Uuid::from_u128(
+    0x00a80044_0acb_4674_8740_e4d455f52444,
 );
-pub const PAYMENT_LOGS_01091DC3_ID: Uuid = Uuid::from_u128(
-    0x01091dc3_eb08_40c7_9986_0934b8424ed2,
+pub const PAYMENT_LOGS_00C0CCC8_ID: Uuid = Uuid::from_u128(
+    0x00c0ccc8_3e65_4aa5_8c2d_e322305c4218,
 );
-pub const PAYMENT_LOGS_01372B89_ID: Uuid = Uuid::from_u128(
-    0x01372b89_4194_45b8_8d63_37e32d5ea94e,
+pub const PAYMENT_LOGS_00D039E7_ID: Uuid = Uuid::from_u128(
+    0x00d039e7_cc39_4a64_8521_3a560177fa00,
+);
+pub const PAYMENT_LOGS_00EFF9C1_ID: Uuid = Uuid::from_u128(
+    0x00eff9c1_eb3d_45e6_bb48_7cc9cbbfa6e0,
+);
+pub const PAYMENT_LOGS_0109C4D0_ID: Uuid = Uuid::from_u128(
+    0x0109c4d0_2e77_4985_89ea_9e4cbab692e4,
+);
+pub const PAYMENT_LOGS_014EB99C_ID: Uuid = Uuid::from_u128(
+    0x014eb99c_bf31_4e77_a318_6ce57eeea8a0,
+);
+pub const PAYMENT_LOGS_014F9ECA_ID: Uuid = Uuid::from_u128(
+    0x014f9eca_1ec3_41ed_b65f_c886f9a45407,
 );
 pub const PAYMENT_LOGS_015E4B3B_ID: Uuid = Uuid::from_u128(
     0x015e4b3b_2098_4360_af31_eb9f24db5f4e,
 );
-pub const PAYMENT_LOGS_016AD0A4_ID: Uuid = Uuid::from_u128(
-    0x016ad0a4_2dd9_47eb_94e2_cd131f936750,
-);
 pub const PAYMENT_LOGS_01C6ED7D_ID: Uuid = Uuid::from_u128(
     0x01c6ed7d_3127_44d7_8a98_eb113384ec20,
-);
-pub const PAYMENT_LOGS_01CA33C5_ID: Uuid = Uuid::from_u128(
-    0x01ca33c5_18f0_4bfb_b2aa_d3ff0f3b7c86,
 );
 pub const PAYMENT_LOGS_01E5CBA3_ID: Uuid = Uuid::from_u128(
     0x01e5cba3_530d_417b_996c_c5b4ed21a0d8,
@@ -42,14 +48,20 @@ pub const PAYMENT_LOGS_01E5CBA3_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_01F1870D_ID: Uuid = Uuid::from_u128(
     0x01f1870d_17d9_4eb8_90fb_1d6032d9398f,
 );
+pub const PAYMENT_LOGS_0214924D_ID: Uuid = Uuid::from_u128(
+    0x0214924d_d2c2_4b3c_9a19_4800c2b8089e,
+);
 pub const PAYMENT_LOGS_023298BD_ID: Uuid = Uuid::from_u128(
     0x023298bd_c7ac_41b1_bd9b_f0a1152ccfe0,
 );
-pub const PAYMENT_LOGS_02749E97_ID: Uuid = Uuid::from_u128(
-    0x02749e97_6de8_4854_9929_32808afe42ad,
-);
 pub const PAYMENT_LOGS_02AF1454_ID: Uuid = Uuid::from_u128(
     0x02af1454_bb1e_4e9b_a248_ed4942ec7ed2,
+);
+pub const PAYMENT_LOGS_02E5C7EF_ID: Uuid = Uuid::from_u128(
+    0x02e5c7ef_eb74_45af_a2e3_e4ec4e86dfbc,
+);
+pub const PAYMENT_LOGS_0306047E_ID: Uuid = Uuid::from_u128(
+    0x0306047e_e55b_4461_86f3_3d2fadda6b59,
 );
 pub const PAYMENT_LOGS_03394563_ID: Uuid = Uuid::from_u128(
     0x03394563_ef1d_46d9_b7c9_72b6585759be,
@@ -57,44 +69,38 @@ pub const PAYMENT_LOGS_03394563_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_03DC2739_ID: Uuid = Uuid::from_u128(
     0x03dc2739_e4fb_4562_97a5_6aefedf43509,
 );
-pub const PAYMENT_LOGS_040B25B7_ID: Uuid = Uuid::from_u128(
-    0x040b25b7_7a68_4ffc_94e5_e9a8a8a8f84e,
+pub const PAYMENT_LOGS_03E16EF2_ID: Uuid = Uuid::from_u128(
+    0x03e16ef2_64b5_4586_aa75_14a2f5d25df0,
 );
-pub const PAYMENT_LOGS_0435B360_ID: Uuid = Uuid::from_u128(
-    0x0435b360_4d1c_4aa6_8c2c_b2782b712af1,
+pub const PAYMENT_LOGS_0439A965_ID: Uuid = Uuid::from_u128(
+    0x0439a965_cab3_459b_85a4_7906472a4cd1,
 );
-pub const PAYMENT_LOGS_048947D1_ID: Uuid = Uuid::from_u128(
-    0x048947d1_d52b_4407_b0d4_c525a8cadd8e,
+pub const PAYMENT_LOGS_04482C3B_ID: Uuid = Uuid::from_u128(
+    0x04482c3b_6754_4cc4_9d20_ff8bf4e3225d,
 );
-pub const PAYMENT_LOGS_0499ABB3_ID: Uuid = Uuid::from_u128(
-    0x0499abb3_4035_4ccf_b8ff_05f32b805a69,
+pub const PAYMENT_LOGS_047D43D1_ID: Uuid = Uuid::from_u128(
+    0x047d43d1_198d_43c0_8eee_a05423e2e544,
 );
 pub const PAYMENT_LOGS_04F4A806_ID: Uuid = Uuid::from_u128(
     0x04f4a806_e207_4453_9211_d3a2fedb5459,
 );
+pub const PAYMENT_LOGS_05571785_ID: Uuid = Uuid::from_u128(
+    0x05571785_834a_4de2_8887_d914fc2c4c15,
+);
 pub const PAYMENT_LOGS_056BF5B8_ID: Uuid = Uuid::from_u128(
     0x056bf5b8_bce9_41b7_a8c8_a8425ab39a01,
 );
-pub const PAYMENT_LOGS_05D169A5_ID: Uuid = Uuid::from_u128(
-    0x05d169a5_5093_4321_9d40_5c3ab08853a7,
+pub const PAYMENT_LOGS_05AEEBBF_ID: Uuid = Uuid::from_u128(
+    0x05aeebbf_7181_4e82_937b_12374c5a973b,
 );
-pub const PAYMENT_LOGS_05D226F3_ID: Uuid = Uuid::from_u128(
-    0x05d226f3_2519_4c64_bd1d_3d4049dbb84c,
+pub const PAYMENT_LOGS_05F0B7E6_ID: Uuid = Uuid::from_u128(
+    0x05f0b7e6_24fb_41b4_a98a_8863f62b9a4d,
 );
 pub const PAYMENT_LOGS_0600E02B_ID: Uuid = Uuid::from_u128(
     0x0600e02b_00d8_4321_aad6_272b0de6bcf7,
 );
-pub const PAYMENT_LOGS_06171E28_ID: Uuid = Uuid::from_u128(
-    0x06171e28_ef68_4577_a3e5_e9c1d3325b19,
-);
-pub const PAYMENT_LOGS_06193A0E_ID: Uuid = Uuid::from_u128(
-    0x06193a0e_0793_424d_8712_846399c93580,
-);
 pub const PAYMENT_LOGS_06320116_ID: Uuid = Uuid::from_u128(
     0x06320116_5b2a_4781_84fc_c3314fc27278,
-);
-pub const PAYMENT_LOGS_064516B9_ID: Uuid = Uuid::from_u128(
-    0x064516b9_e0a3_4e56_a857_775dcfe3e704,
 );
 pub const PAYMENT_LOGS_06528F77_ID: Uuid = Uuid::from_u128(
     0x06528f77_10cc_497d_a6c1_3581909b5512,
@@ -102,29 +108,17 @@ pub const PAYMENT_LOGS_06528F77_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_065A067F_ID: Uuid = Uuid::from_u128(
     0x065a067f_726a_45ef_bbb7_6fe8342f0895,
 );
-pub const PAYMENT_LOGS_068469D4_ID: Uuid = Uuid::from_u128(
-    0x068469d4_d7c0_4959_b54a_9b737318caa5,
-);
-pub const PAYMENT_LOGS_06CD6608_ID: Uuid = Uuid::from_u128(
-    0x06cd6608_1061_4992_b872_d3ff3b00c484,
-);
-pub const PAYMENT_LOGS_06F047B7_ID: Uuid = Uuid::from_u128(
-    0x06f047b7_43be_40a6_9ef9_516da9a0c7de,
-);
-pub const PAYMENT_LOGS_07062215_ID: Uuid = Uuid::from_u128(
-    0x07062215_89e3_4869_b9f5_ff02358982fd,
-);
-pub const PAYMENT_LOGS_070EF36B_ID: Uuid = Uuid::from_u128(
-    0x070ef36b_53b6_4eed_8131_02b50a3aface,
-);
 pub const PAYMENT_LOGS_0724459C_ID: Uuid = Uuid::from_u128(
     0x0724459c_1187_4a40_b72e_f4a14f5b6753,
 );
-pub const PAYMENT_LOGS_07505096_ID: Uuid = Uuid::from_u128(
-    0x07505096_768c_4668_b769_2c74ccf2f6ca,
+pub const PAYMENT_LOGS_0734BCBD_ID: Uuid = Uuid::from_u128(
+    0x0734bcbd_91f7_4487_9c1d_d0c1ebeea9e7,
 );
 pub const PAYMENT_LOGS_075C089B_ID: Uuid = Uuid::from_u128(
     0x075c089b_efc2_4371_9e3e_521681509cbe,
+);
+pub const PAYMENT_LOGS_076A5295_ID: Uuid = Uuid::from_u128(
+    0x076a5295_0f90_484b_988e_221ae483398e,
 );
 pub const PAYMENT_LOGS_0779C583_ID: Uuid = Uuid::from_u128(
     0x0779c583_1054_44b2_b075_cc5b76a7eba3,
@@ -132,11 +126,26 @@ pub const PAYMENT_LOGS_0779C583_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_082292FE_ID: Uuid = Uuid::from_u128(
     0x082292fe_c275_433c_9bc6_21fcbeea2c59,
 );
-pub const PAYMENT_LOGS_08A7015A_ID: Uuid = Uuid::from_u128(
-    0x08a7015a_8c4b_4d33_ae9b_c4d9a1884359,
+pub const PAYMENT_LOGS_0857C6F6_ID: Uuid = Uuid::from_u128(
+    0x0857c6f6_b97a_4074_96dd_30a05306cdc8,
 );
-pub const PAYMENT_LOGS_098EC039_ID: Uuid = Uuid::from_u128(
-    0x098ec039_257f_4ca5_8659_d3a20c337be9,
+pub const PAYMENT_LOGS_0875FF6D_ID: Uuid = Uuid::from_u128(
+    0x0875ff6d_279b_4176_9731_25fa7ad99e19,
+);
+pub const PAYMENT_LOGS_08A14495_ID: Uuid = Uuid::from_u128(
+    0x08a14495_5487_44ef_8fc8_93df285c71ba,
+);
+pub const PAYMENT_LOGS_08A1FE70_ID: Uuid = Uuid::from_u128(
+    0x08a1fe70_504e_4a3d_a7e2_281647bee1d3,
+);
+pub const PAYMENT_LOGS_08D2BF7C_ID: Uuid = Uuid::from_u128(
+    0x08d2bf7c_4c72_42ed_8af5_b0ced75cefd6,
+);
+pub const PAYMENT_LOGS_091B1112_ID: Uuid = Uuid::from_u128(
+    0x091b1112_ee6f_41b7_8609_37887d535130,
+);
+pub const PAYMENT_LOGS_099C30ED_ID: Uuid = Uuid::from_u128(
+    0x099c30ed_cdb8_4b96_baa6_fe80296264c7,
 );
 pub const PAYMENT_LOGS_09B5F5B8_ID: Uuid = Uuid::from_u128(
     0x09b5f5b8_7859_42b3_bb74_7fc6d0ac830e,
@@ -144,23 +153,11 @@ pub const PAYMENT_LOGS_09B5F5B8_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_0A141581_ID: Uuid = Uuid::from_u128(
     0x0a141581_08e3_443a_bb26_f0933d7b04a4,
 );
-pub const PAYMENT_LOGS_0A17F6F5_ID: Uuid = Uuid::from_u128(
-    0x0a17f6f5_735b_4e88_8ce5_6774bea0af68,
-);
-pub const PAYMENT_LOGS_0A70B4AE_ID: Uuid = Uuid::from_u128(
-    0x0a70b4ae_3237_40ef_b9c1_eb3d15e63b48,
-);
-pub const PAYMENT_LOGS_0AC152F4_ID: Uuid = Uuid::from_u128(
-    0x0ac152f4_4550_4063_92f4_02121eed3d58,
-);
-pub const PAYMENT_LOGS_0AC44D36_ID: Uuid = Uuid::from_u128(
-    0x0ac44d36_60c3_472f_97a5_3bda4fc642c0,
+pub const PAYMENT_LOGS_0A264BC5_ID: Uuid = Uuid::from_u128(
+    0x0a264bc5_6773_4853_b2bd_069ea004d680,
 );
 pub const PAYMENT_LOGS_0AC979EC_ID: Uuid = Uuid::from_u128(
     0x0ac979ec_7ba5_46f7_b69e_ff8da70679fe,
-);
-pub const PAYMENT_LOGS_0B0D5BCF_ID: Uuid = Uuid::from_u128(
-    0x0b0d5bcf_0e8a_4d40_8dfa_bd7446dc9023,
 );
 pub const PAYMENT_LOGS_0B5BB138_ID: Uuid = Uuid::from_u128(
     0x0b5bb138_c2a8_43b0_b63c_d62460ae2ea0,
@@ -168,17 +165,26 @@ pub const PAYMENT_LOGS_0B5BB138_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_0B83B48F_ID: Uuid = Uuid::from_u128(
     0x0b83b48f_ab84_455b_891c_e91cd6691f85,
 );
-pub const PAYMENT_LOGS_0B9170BE_ID: Uuid = Uuid::from_u128(
-    0x0b9170be_26f0_44aa_bab5_f1f711810e12,
+pub const PAYMENT_LOGS_0C05A003_ID: Uuid = Uuid::from_u128(
+    0x0c05a003_36b5_4c43_b5bd_bc4e8a7bc8ac,
 );
-pub const PAYMENT_LOGS_0C14D76A_ID: Uuid = Uuid::from_u128(
-    0x0c14d76a_ae88_4379_b6f2_de2bf8aa2c8a,
+pub const PAYMENT_LOGS_0C29EC2C_ID: Uuid = Uuid::from_u128(
+    0x0c29ec2c_9c3d_4830_8a54_a3ab51352046,
 );
 pub const PAYMENT_LOGS_0C651CD3_ID: Uuid = Uuid::from_u128(
     0x0c651cd3_0d55_40ca_b5a4_dfcffa36b8a4,
 );
+pub const PAYMENT_LOGS_0C660AED_ID: Uuid = Uuid::from_u128(
+    0x0c660aed_e921_4af1_9d5c_d5da8906795f,
+);
 pub const PAYMENT_LOGS_0CA14640_ID: Uuid = Uuid::from_u128(
     0x0ca14640_65bc_4116_8487_5400297141d4,
+);
+pub const PAYMENT_LOGS_0D049909_ID: Uuid = Uuid::from_u128(
+    0x0d049909_15fc_41b5_94f7_dd7a8ae682f9,
+);
+pub const PAYMENT_LOGS_0D2C85F7_ID: Uuid = Uuid::from_u128(
+    0x0d2c85f7_f73a_4ef8_9bf3_14cf26fe5c2f,
 );
 pub const PAYMENT_LOGS_0D3708E0_ID: Uuid = Uuid::from_u128(
     0x0d3708e0_d79b_4e04_a344_fe1cd9bc32e9,
@@ -192,32 +198,44 @@ pub const PAYMENT_LOGS_0D4B7DBA_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_0D7DFC00_ID: Uuid = Uuid::from_u128(
     0x0d7dfc00_18f1_4b10_a43f_8ee8d83bc683,
 );
-pub const PAYMENT_LOGS_0D82AB74_ID: Uuid = Uuid::from_u128(
-    0x0d82ab74_ba28_438f_a078_f071bb1a073f,
+pub const PAYMENT_LOGS_0D96B472_ID: Uuid = Uuid::from_u128(
+    0x0d96b472_6879_4d66_8ab5_c37cc84b001f,
+);
+pub const PAYMENT_LOGS_0D9D6282_ID: Uuid = Uuid::from_u128(
+    0x0d9d6282_ecc1_4535_89d9_fba4167dc2a7,
+);
+pub const PAYMENT_LOGS_0DB7DB43_ID: Uuid = Uuid::from_u128(
+    0x0db7db43_c824_4ea4_a61f_28f71a33ee68,
 );
 pub const PAYMENT_LOGS_0DCA73C8_ID: Uuid = Uuid::from_u128(
     0x0dca73c8_0fa1_4836_8c91_1771a5eddc69,
 );
-pub const PAYMENT_LOGS_0E085B50_ID: Uuid = Uuid::from_u128(
-    0x0e085b50_36f4_411a_a49c_553c0be2c128,
+pub const PAYMENT_LOGS_0E439F6C_ID: Uuid = Uuid::from_u128(
+    0x0e439f6c_d209_45e8_988b_4133c5045e36,
 );
 pub const PAYMENT_LOGS_0E5C93A2_ID: Uuid = Uuid::from_u128(
     0x0e5c93a2_74da_42cf_ab6d_e1ac8c7b9a4d,
 );
-pub const PAYMENT_LOGS_0F1FAE36_ID: Uuid = Uuid::from_u128(
-    0x0f1fae36_612b_4bff_ac3d_78d86965bb7a,
+pub const PAYMENT_LOGS_0E901A57_ID: Uuid = Uuid::from_u128(
+    0x0e901a57_2ac2_496e_83bf_f3ef2694e5a4,
 );
-pub const PAYMENT_LOGS_0F210627_ID: Uuid = Uuid::from_u128(
-    0x0f210627_0ac4_467f_8829_a4fabf1258f8,
+pub const PAYMENT_LOGS_0EEE6732_ID: Uuid = Uuid::from_u128(
+    0x0eee6732_fd59_402a_a555_5bb8df748098,
+);
+pub const PAYMENT_LOGS_0EF36B53_ID: Uuid = Uuid::from_u128(
+    0x0ef36b53_b68e_4dc1_b102_b50a3aface69,
 );
 pub const PAYMENT_LOGS_0F38E853_ID: Uuid = Uuid::from_u128(
     0x0f38e853_978f_4b55_b5ee_90416d208a63,
 );
-pub const PAYMENT_LOGS_102B4E34_ID: Uuid = Uuid::from_u128(
-    0x102b4e34_3c3e_4baf_90d7_aa17b3f224f8,
+pub const PAYMENT_LOGS_0F47B52A_ID: Uuid = Uuid::from_u128(
+    0x0f47b52a_1bcd_4f56_8ed1_c14fa6910dbc,
 );
-pub const PAYMENT_LOGS_102E9768_ID: Uuid = Uuid::from_u128(
-    0x102e9768_7f01_4d86_bdf4_36329cfb73ba,
+pub const PAYMENT_LOGS_0F962080_ID: Uuid = Uuid::from_u128(
+    0x0f962080_ebbd_4be2_8d06_b1d72e85369b,
+);
+pub const PAYMENT_LOGS_101288FB_ID: Uuid = Uuid::from_u128(
+    0x101288fb_920d_47b9_b105_6324f7e6dd98,
 );
 pub const PAYMENT_LOGS_109A3F86_ID: Uuid = Uuid::from_u128(
     0x109a3f86_ec9e_4337_b390_11b2a4175f4a,
@@ -231,11 +249,20 @@ pub const PAYMENT_LOGS_10D65DBB_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_10F7BED0_ID: Uuid = Uuid::from_u128(
     0x10f7bed0_8b97_447d_ac9a_948e63b7d177,
 );
-pub const PAYMENT_LOGS_11005633_ID: Uuid = Uuid::from_u128(
-    0x11005633_417b_4e3a_8467_c9f95ff4fd3a,
+pub const PAYMENT_LOGS_11052CE8_ID: Uuid = Uuid::from_u128(
+    0x11052ce8_1e16_48b8_ad4e_343abd7aebf0,
+);
+pub const PAYMENT_LOGS_112C15A2_ID: Uuid = Uuid::from_u128(
+    0x112c15a2_ba9f_4d55_b0c3_3e1e4eb7384f,
 );
 pub const PAYMENT_LOGS_1152015C_ID: Uuid = Uuid::from_u128(
     0x1152015c_6f07_429e_b3f9_d20cd0ff1e17,
+);
+pub const PAYMENT_LOGS_11E845A8_ID: Uuid = Uuid::from_u128(
+    0x11e845a8_624e_4920_a113_619c077307da,
+);
+pub const PAYMENT_LOGS_1208B781_ID: Uuid = Uuid::from_u128(
+    0x1208b781_b211_4958_9780_a3a6e9dbadd6,
 );
 pub const PAYMENT_LOGS_124D7B1C_ID: Uuid = Uuid::from_u128(
     0x124d7b1c_51e0_447d_b7c4_01c5b2f24174,
@@ -243,110 +270,119 @@ pub const PAYMENT_LOGS_124D7B1C_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_125AD59A_ID: Uuid = Uuid::from_u128(
     0x125ad59a_661e_495b_b331_567dcb72da30,
 );
-pub const PAYMENT_LOGS_1287ED47_ID: Uuid = Uuid::from_u128(
-    0x1287ed47_2ff2_4851_91dc_16a39cc4290d,
-);
 pub const PAYMENT_LOGS_128A8CCD_ID: Uuid = Uuid::from_u128(
     0x128a8ccd_1d33_405b_835e_aab22c3f7867,
+);
+pub const PAYMENT_LOGS_12AA3723_ID: Uuid = Uuid::from_u128(
+    0x12aa3723_c726_4958_9263_8c7e06cd6608,
 );
 pub const PAYMENT_LOGS_12B8C687_ID: Uuid = Uuid::from_u128(
     0x12b8c687_23cc_4482_b324_3514b1f25462,
 );
-pub const PAYMENT_LOGS_13A9F3B3_ID: Uuid = Uuid::from_u128(
-    0x13a9f3b3_c28a_4c5a_b960_e3ad655e8f67,
+pub const PAYMENT_LOGS_12F73D4A_ID: Uuid = Uuid::from_u128(
+    0x12f73d4a_cf85_44ef_b915_1cf24e033465,
 );
-pub const PAYMENT_LOGS_13C4FFB5_ID: Uuid = Uuid::from_u128(
-    0x13c4ffb5_04e1_4140_9f08_e2efbcce3557,
+pub const PAYMENT_LOGS_1301D6B1_ID: Uuid = Uuid::from_u128(
+    0x1301d6b1_d3b1_45b3_a6db_a1c1c45b4bd1,
 );
-pub const PAYMENT_LOGS_148822E0_ID: Uuid = Uuid::from_u128(
-    0x148822e0_063a_488f_82c6_8398104be8dc,
+pub const PAYMENT_LOGS_135C8DF1_ID: Uuid = Uuid::from_u128(
+    0x135c8df1_3c60_454f_befb_41bb0ba1955b,
 );
-pub const PAYMENT_LOGS_14A2F5D2_ID: Uuid = Uuid::from_u128(
-    0x14a2f5d2_5df0_4059_9eea_a548b8a4a2b9,
+pub const PAYMENT_LOGS_13640435_ID: Uuid = Uuid::from_u128(
+    0x13640435_ce84_4b55_811a_e988ecf3e628,
+);
+pub const PAYMENT_LOGS_136CE04A_ID: Uuid = Uuid::from_u128(
+    0x136ce04a_da2d_4b87_aba5_61988351ffb3,
+);
+pub const PAYMENT_LOGS_1394BEAA_ID: Uuid = Uuid::from_u128(
+    0x1394beaa_3bcb_462b_899d_029cb9a7a3d8,
+);
+pub const PAYMENT_LOGS_141A1D46_ID: Uuid = Uuid::from_u128(
+    0x141a1d46_6531_4197_8568_9e4d330ba5ef,
+);
+pub const PAYMENT_LOGS_142EC810_ID: Uuid = Uuid::from_u128(
+    0x142ec810_64f4_45f9_a9bc_02a3154c42c6,
+);
+pub const PAYMENT_LOGS_14588C50_ID: Uuid = Uuid::from_u128(
+    0x14588c50_988f_4916_9364_4c99be8510d5,
 );
 pub const PAYMENT_LOGS_14DA7FD7_ID: Uuid = Uuid::from_u128(
     0x14da7fd7_3ffa_436a_81bc_6013973b24ad,
 );
-pub const PAYMENT_LOGS_14F11866_ID: Uuid = Uuid::from_u128(
-    0x14f11866_88cd_41cc_95a5_141e94704cbc,
-);
 pub const PAYMENT_LOGS_150DCDDA_ID: Uuid = Uuid::from_u128(
     0x150dcdda_640c_437d_9325_506ae98d9e36,
 );
-pub const PAYMENT_LOGS_150F7587_ID: Uuid = Uuid::from_u128(
-    0x150f7587_092a_4f80_979d_50016ad6c740,
+pub const PAYMENT_LOGS_1523F4F0_ID: Uuid = Uuid::from_u128(
+    0x1523f4f0_3d0a_4cb1_8249_e022232149b0,
 );
 pub const PAYMENT_LOGS_15256C89_ID: Uuid = Uuid::from_u128(
     0x15256c89_f5c2_4f03_a185_f9273cd706e2,
 );
-pub const PAYMENT_LOGS_1569E4A4_ID: Uuid = Uuid::from_u128(
-    0x1569e4a4_b544_455f_87ae_6c2ae7448215,
-);
-pub const PAYMENT_LOGS_15955381_ID: Uuid = Uuid::from_u128(
-    0x15955381_a009_4bb1_a926_de2554777389,
+pub const PAYMENT_LOGS_1577122E_ID: Uuid = Uuid::from_u128(
+    0x1577122e_dad8_499b_bbd2_3a990b3c9977,
 );
 pub const PAYMENT_LOGS_159A9FC5_ID: Uuid = Uuid::from_u128(
     0x159a9fc5_31b1_4ed4_8b7c_bda539bb4128,
 );
-pub const PAYMENT_LOGS_15DEDD23_ID: Uuid = Uuid::from_u128(
-    0x15dedd23_bc80_4e0e_b5b2_8bef20782ca4,
-);
-pub const PAYMENT_LOGS_15EAC7EF_ID: Uuid = Uuid::from_u128(
-    0x15eac7ef_deec_49ef_973e_3d05a3dd7ba6,
-);
-pub const PAYMENT_LOGS_166F39F7_ID: Uuid = Uuid::from_u128(
-    0x166f39f7_cc1a_4680_b2d2_187c8348e715,
-);
-pub const PAYMENT_LOGS_167046B8_ID: Uuid = Uuid::from_u128(
-    0x167046b8_70ed_491a_879e_e05952e7715a,
+pub const PAYMENT_LOGS_15BA126F_ID: Uuid = Uuid::from_u128(
+    0x15ba126f_7d4b_4920_8ff5_838fe57b6f7f,
 );
 pub const PAYMENT_LOGS_16763007_ID: Uuid = Uuid::from_u128(
     0x16763007_e07f_410e_953f_18ef5c9d9b2b,
 );
+pub const PAYMENT_LOGS_16770503_ID: Uuid = Uuid::from_u128(
+    0x16770503_d3f1_4b4c_be38_b51a27ac0d22,
+);
+pub const PAYMENT_LOGS_1677D33E_ID: Uuid = Uuid::from_u128(
+    0x1677d33e_60fd_4a24_8e79_35c29feaceb2,
+);
+pub const PAYMENT_LOGS_1698AC02_ID: Uuid = Uuid::from_u128(
+    0x1698ac02_8118_413b_9ed8_f59a57d2d404,
+);
 pub const PAYMENT_LOGS_169AE73D_ID: Uuid = Uuid::from_u128(
     0x169ae73d_70dc_4a12_8d0b_b76259b7fa23,
-);
-pub const PAYMENT_LOGS_16AE781E_ID: Uuid = Uuid::from_u128(
-    0x16ae781e_ae69_4cb1_ba98_7dc5f4328566,
-);
-pub const PAYMENT_LOGS_16C188BA_ID: Uuid = Uuid::from_u128(
-    0x16c188ba_55b3_4734_b137_c471932254a1,
 );
 pub const PAYMENT_LOGS_16D433F2_ID: Uuid = Uuid::from_u128(
     0x16d433f2_7880_42bd_a823_47598939aca4,
 );
+pub const PAYMENT_LOGS_16DB1A5E_ID: Uuid = Uuid::from_u128(
+    0x16db1a5e_eced_4786_a71d_213403656bf4,
+);
+pub const PAYMENT_LOGS_16F5A201_ID: Uuid = Uuid::from_u128(
+    0x16f5a201_091d_43eb_8850_c719860934b8,
+);
 pub const PAYMENT_LOGS_1707753C_ID: Uuid = Uuid::from_u128(
     0x1707753c_e3eb_4add_9c6a_0b5c8e60b3c6,
 );
-pub const PAYMENT_LOGS_17709D80_ID: Uuid = Uuid::from_u128(
-    0x17709d80_a07d_443b_9aed_335429d9d6b1,
+pub const PAYMENT_LOGS_1724B5DB_ID: Uuid = Uuid::from_u128(
+    0x1724b5db_ad9d_4eb8_9a9e_1f6c22807cba,
 );
-pub const PAYMENT_LOGS_180A5BA2_ID: Uuid = Uuid::from_u128(
-    0x180a5ba2_7081_4f7b_983c_f0d7554c898b,
+pub const PAYMENT_LOGS_174CE141_ID: Uuid = Uuid::from_u128(
+    0x174ce141_7498_4611_8a36_76badb39e0b3,
+);
+pub const PAYMENT_LOGS_176CECF5_ID: Uuid = Uuid::from_u128(
+    0x176cecf5_9191_4999_a5fc_bacc32e595da,
+);
+pub const PAYMENT_LOGS_17C02DED_ID: Uuid = Uuid::from_u128(
+    0x17c02ded_feac_405f_b0ec_c1f5d2e741f8,
+);
+pub const PAYMENT_LOGS_17C86A52_ID: Uuid = Uuid::from_u128(
+    0x17c86a52_dcad_417c_86f6_c574925bb382,
+);
+pub const PAYMENT_LOGS_18146F79_ID: Uuid = Uuid::from_u128(
+    0x18146f79_e9d4_4454_8260_b6d5f9730fc1,
 );
 pub const PAYMENT_LOGS_181CCB57_ID: Uuid = Uuid::from_u128(
     0x181ccb57_95bd_436d_8449_fc5892d77b9c,
 );
-pub const PAYMENT_LOGS_187785B3_ID: Uuid = Uuid::from_u128(
-    0x187785b3_60c4_4596_80f5_a9511db2042f,
-);
 pub const PAYMENT_LOGS_187F4FA4_ID: Uuid = Uuid::from_u128(
     0x187f4fa4_b636_4879_a156_cb0c090d8a27,
 );
-pub const PAYMENT_LOGS_1926F2A7_ID: Uuid = Uuid::from_u128(
-    0x1926f2a7_6ae6_4059_8055_90235fee63c4,
-);
-pub const PAYMENT_LOGS_192EABB4_ID: Uuid = Uuid::from_u128(
-    0x192eabb4_c8fa_45e6_b2b8_29d52753d670,
+pub const PAYMENT_LOGS_18F4388B_ID: Uuid = Uuid::from_u128(
+    0x18f4388b_d58d_4036_bb13_ba874c4d3b20,
 );
 pub const PAYMENT_LOGS_1934DE23_ID: Uuid = Uuid::from_u128(
     0x1934de23_df77_4008_977d_764ff7fb1129,
-);
-pub const PAYMENT_LOGS_1995CECA_ID: Uuid = Uuid::from_u128(
-    0x1995ceca_61db_47e6_a52e_93d153cd9cad,
-);
-pub const PAYMENT_LOGS_19B7AB04_ID: Uuid = Uuid::from_u128(
-    0x19b7ab04_864b_4d04_8644_624ad8a7fb98,
 );
 pub const PAYMENT_LOGS_19C39464_ID: Uuid = Uuid::from_u128(
     0x19c39464_9f81_43cf_8c07_7f1804e4e105,
@@ -354,17 +390,26 @@ pub const PAYMENT_LOGS_19C39464_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_1A0B0F10_ID: Uuid = Uuid::from_u128(
     0x1a0b0f10_b543_406a_bcc7_32cf20fb4aa6,
 );
-pub const PAYMENT_LOGS_1A3D67E2_ID: Uuid = Uuid::from_u128(
-    0x1a3d67e2_2816_47be_a1d3_c0b4ad1b40cd,
+pub const PAYMENT_LOGS_1A133FD8_ID: Uuid = Uuid::from_u128(
+    0x1a133fd8_17bc_4349_817d_e64772357588,
 );
-pub const PAYMENT_LOGS_1AF6F316_ID: Uuid = Uuid::from_u128(
-    0x1af6f316_320d_411c_9a27_66ec7104a1ad,
+pub const PAYMENT_LOGS_1AA3642D_ID: Uuid = Uuid::from_u128(
+    0x1aa3642d_729d_41dc_8042_3e7ab3fb91e9,
 );
-pub const PAYMENT_LOGS_1B3D29C5_ID: Uuid = Uuid::from_u128(
-    0x1b3d29c5_e1c2_4f43_9052_7630a6fa6eae,
+pub const PAYMENT_LOGS_1B301814_ID: Uuid = Uuid::from_u128(
+    0x1b301814_3263_4c83_a00e_91a7800381c7,
 );
 pub const PAYMENT_LOGS_1B5FB7B8_ID: Uuid = Uuid::from_u128(
     0x1b5fb7b8_79b5_4a93_bf6f_54ea26099cb1,
+);
+pub const PAYMENT_LOGS_1B73D1DF_ID: Uuid = Uuid::from_u128(
+    0x1b73d1df_08d0_454a_98ea_bac7ae985795,
+);
+pub const PAYMENT_LOGS_1B8BF31D_ID: Uuid = Uuid::from_u128(
+    0x1b8bf31d_cf3c_46a2_8375_68dddddcf7d2,
+);
+pub const PAYMENT_LOGS_1BEC07A4_ID: Uuid = Uuid::from_u128(
+    0x1bec07a4_a33c_4bbf_90f6_10aaf0b72b55,
 );
 pub const PAYMENT_LOGS_1BF9B9C1_ID: Uuid = Uuid::from_u128(
     0x1bf9b9c1_7833_4421_8073_361f5563bd61,
@@ -375,17 +420,20 @@ pub const PAYMENT_LOGS_1C2324D6_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_1C2325E1_ID: Uuid = Uuid::from_u128(
     0x1c2325e1_3ebb_4907_afc7_eb99b5dbe5e0,
 );
-pub const PAYMENT_LOGS_1C670A0E_ID: Uuid = Uuid::from_u128(
-    0x1c670a0e_1c91_4161_ab9c_786953ab767f,
-);
 pub const PAYMENT_LOGS_1C6B1761_ID: Uuid = Uuid::from_u128(
     0x1c6b1761_0920_4e83_b01f_469af0711487,
 );
 pub const PAYMENT_LOGS_1C75136A_ID: Uuid = Uuid::from_u128(
     0x1c75136a_9ad3_4c88_bd80_5246a5b50e74,
 );
+pub const PAYMENT_LOGS_1C831D9D_ID: Uuid = Uuid::from_u128(
+    0x1c831d9d_e3b8_4353_a86a_d6f9a42dfd54,
+);
 pub const PAYMENT_LOGS_1CC0E8BD_ID: Uuid = Uuid::from_u128(
     0x1cc0e8bd_221b_4f91_9abc_e9609e3ced1c,
+);
+pub const PAYMENT_LOGS_1CCEE508_ID: Uuid = Uuid::from_u128(
+    0x1ccee508_2bfb_469d_8c53_62db978b7a98,
 );
 pub const PAYMENT_LOGS_1CD7D13C_ID: Uuid = Uuid::from_u128(
     0x1cd7d13c_c152_4481_ba90_11b3a6d111c8,
@@ -393,131 +441,95 @@ pub const PAYMENT_LOGS_1CD7D13C_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_1CF31633_ID: Uuid = Uuid::from_u128(
     0x1cf31633_8260_421f_852d_33ef7f672b76,
 );
-pub const PAYMENT_LOGS_1D107910_ID: Uuid = Uuid::from_u128(
-    0x1d107910_1735_46c6_a86c_2ed41cbfcbd0,
-);
-pub const PAYMENT_LOGS_1D44E0C3_ID: Uuid = Uuid::from_u128(
-    0x1d44e0c3_0a7e_4efa_a99b_2d828d0d3ae5,
-);
-pub const PAYMENT_LOGS_1D476D22_ID: Uuid = Uuid::from_u128(
-    0x1d476d22_5365_47df_aa6e_f8f73ad86283,
+pub const PAYMENT_LOGS_1D0F1E38_ID: Uuid = Uuid::from_u128(
+    0x1d0f1e38_356d_4d8f_82c6_523296cd4572,
 );
 pub const PAYMENT_LOGS_1D63A9E9_ID: Uuid = Uuid::from_u128(
     0x1d63a9e9_b4ee_4b4d_8918_813aeb8d7767,
 );
+pub const PAYMENT_LOGS_1D679864_ID: Uuid = Uuid::from_u128(
+    0x1d679864_05a7_4342_bb09_b5115dff601a,
+);
 pub const PAYMENT_LOGS_1D815AEE_ID: Uuid = Uuid::from_u128(
     0x1d815aee_942f_4795_8401_d4c594f9ea3e,
-);
-pub const PAYMENT_LOGS_1D981C21_ID: Uuid = Uuid::from_u128(
-    0x1d981c21_aaf8_4560_abb2_4086a3bac3be,
-);
-pub const PAYMENT_LOGS_1D9DE3B8_ID: Uuid = Uuid::from_u128(
-    0x1d9de3b8_4353_486a_96f9_a42dfd54fc03,
-);
-pub const PAYMENT_LOGS_1DD0C1EB_ID: Uuid = Uuid::from_u128(
-    0x1dd0c1eb_eea9_4773_9b1f_a3d792e1597b,
 );
 pub const PAYMENT_LOGS_1DFFD89E_ID: Uuid = Uuid::from_u128(
     0x1dffd89e_21b3_4ffb_b3bb_42b0168bb228,
 );
-pub const PAYMENT_LOGS_1E456A3C_ID: Uuid = Uuid::from_u128(
-    0x1e456a3c_230f_4f3a_80bb_0e649ccd9028,
+pub const PAYMENT_LOGS_1E1F7304_ID: Uuid = Uuid::from_u128(
+    0x1e1f7304_697f_4d31_b72f_b74407de7833,
 );
-pub const PAYMENT_LOGS_1E4EB738_ID: Uuid = Uuid::from_u128(
-    0x1e4eb738_4fe9_4bd2_913f_0b15bf7ff7eb,
+pub const PAYMENT_LOGS_1ECAE973_ID: Uuid = Uuid::from_u128(
+    0x1ecae973_e681_41c6_977f_1b46aef9ec46,
 );
-pub const PAYMENT_LOGS_1F363C0C_ID: Uuid = Uuid::from_u128(
-    0x1f363c0c_29ec_4c9c_bdf8_300a54a3ab51,
-);
-pub const PAYMENT_LOGS_1F5B26EE_ID: Uuid = Uuid::from_u128(
-    0x1f5b26ee_98e5_4ee7_b686_3f17e913207e,
-);
-pub const PAYMENT_LOGS_1F661A4B_ID: Uuid = Uuid::from_u128(
-    0x1f661a4b_febb_4eee_ac1f_dbe621abc4ff,
-);
-pub const PAYMENT_LOGS_1F856AAB_ID: Uuid = Uuid::from_u128(
-    0x1f856aab_85b0_4dad_b5ec_dd987da586fc,
+pub const PAYMENT_LOGS_1F1F39AA_ID: Uuid = Uuid::from_u128(
+    0x1f1f39aa_ed71_43e7_84ba_3c6d8b7746f8,
 );
 pub const PAYMENT_LOGS_1FA771B1_ID: Uuid = Uuid::from_u128(
     0x1fa771b1_3667_4fb6_9262_fabca0c969e4,
 );
-pub const PAYMENT_LOGS_20C02D83_ID: Uuid = Uuid::from_u128(
-    0x20c02d83_f191_4730_9c50_fc696aec9b87,
+pub const PAYMENT_LOGS_200F1B60_ID: Uuid = Uuid::from_u128(
+    0x200f1b60_ad09_419b_8470_85521e08b906,
+);
+pub const PAYMENT_LOGS_20AB93DE_ID: Uuid = Uuid::from_u128(
+    0x20ab93de_1453_4b0e_ac0f_da758a7edc87,
 );
 pub const PAYMENT_LOGS_20CFDCA9_ID: Uuid = Uuid::from_u128(
     0x20cfdca9_616e_4e9a_93f3_59b44c625974,
 );
-pub const PAYMENT_LOGS_20EF6388_ID: Uuid = Uuid::from_u128(
-    0x20ef6388_e782_44f0_ad03_ab16a3fac014,
-);
 pub const PAYMENT_LOGS_20F47DE5_ID: Uuid = Uuid::from_u128(
     0x20f47de5_5be5_4a79_a94b_833d5de1a4de,
-);
-pub const PAYMENT_LOGS_212DFF79_ID: Uuid = Uuid::from_u128(
-    0x212dff79_c829_4f14_baeb_5dfe194d95a5,
 );
 pub const PAYMENT_LOGS_2159DD79_ID: Uuid = Uuid::from_u128(
     0x2159dd79_5b19_4cff_b9d2_a097b865e720,
 );
-pub const PAYMENT_LOGS_2161841D_ID: Uuid = Uuid::from_u128(
-    0x2161841d_4a62_49f6_ba89_28dbc4948b74,
-);
 pub const PAYMENT_LOGS_217C882C_ID: Uuid = Uuid::from_u128(
     0x217c882c_8c9c_4e63_b3f3_1e2f9acf731d,
-);
-pub const PAYMENT_LOGS_2191D603_ID: Uuid = Uuid::from_u128(
-    0x2191d603_acbe_46d0_a0e0_0b0905dd8843,
 );
 pub const PAYMENT_LOGS_21B4230D_ID: Uuid = Uuid::from_u128(
     0x21b4230d_9de2_45a5_8182_7058d127a3e7,
 );
-pub const PAYMENT_LOGS_21B61599_ID: Uuid = Uuid::from_u128(
-    0x21b61599_698e_4e5a_be29_56e6cb8d9afb,
-);
 pub const PAYMENT_LOGS_21D8E6C7_ID: Uuid = Uuid::from_u128(
     0x21d8e6c7_ecc3_4aac_975f_cde456a29065,
 );
-pub const PAYMENT_LOGS_2208F9A4_ID: Uuid = Uuid::from_u128(
-    0x2208f9a4_a918_4fcf_838a_c35327b70f49,
+pub const PAYMENT_LOGS_2201C36A_ID: Uuid = Uuid::from_u128(
+    0x2201c36a_c80c_40dd_a8a2_33c43ed25f69,
 );
 pub const PAYMENT_LOGS_221F47F5_ID: Uuid = Uuid::from_u128(
     0x221f47f5_6e86_45bf_bdb7_12c2cbf6146b,
 );
-pub const PAYMENT_LOGS_2293C027_ID: Uuid = Uuid::from_u128(
-    0x2293c027_e462_4d0a_a60a_36d15ef7b35f,
-);
 pub const PAYMENT_LOGS_232C8694_ID: Uuid = Uuid::from_u128(
     0x232c8694_b0af_4819_ac32_99c009cb3daf,
 );
-pub const PAYMENT_LOGS_2388DC54_ID: Uuid = Uuid::from_u128(
-    0x2388dc54_28da_467e_ae3a_a74d4b3b8487,
+pub const PAYMENT_LOGS_236410FD_ID: Uuid = Uuid::from_u128(
+    0x236410fd_7094_47b9_b635_031dcb9e8fee,
 );
 pub const PAYMENT_LOGS_23B982D1_ID: Uuid = Uuid::from_u128(
     0x23b982d1_b42c_4c3a_93a0_430d8252dfde,
 );
-pub const PAYMENT_LOGS_23DB8287_ID: Uuid = Uuid::from_u128(
-    0x23db8287_1e26_4583_814b_6fdcfbdd5dd0,
+pub const PAYMENT_LOGS_2418011F_ID: Uuid = Uuid::from_u128(
+    0x2418011f_be7f_4c0b_9387_e6475f312df8,
 );
-pub const PAYMENT_LOGS_23F8E904_ID: Uuid = Uuid::from_u128(
-    0x23f8e904_3907_46f8_b74f_7d0e4f90c3c0,
+pub const PAYMENT_LOGS_242FF90E_ID: Uuid = Uuid::from_u128(
+    0x242ff90e_fcde_42e1_b628_1f0499abb340,
+);
+pub const PAYMENT_LOGS_244AAA5F_ID: Uuid = Uuid::from_u128(
+    0x244aaa5f_8201_4cd8_bf42_067ad7b341c7,
 );
 pub const PAYMENT_LOGS_246BCADF_ID: Uuid = Uuid::from_u128(
     0x246bcadf_9ef1_4caf_9e2b_d273bc7d94f2,
 );
-pub const PAYMENT_LOGS_247B442C_ID: Uuid = Uuid::from_u128(
-    0x247b442c_0448_4f86_bacc_770448210c55,
+pub const PAYMENT_LOGS_2491C775_ID: Uuid = Uuid::from_u128(
+    0x2491c775_bcdb_4b22_91bd_a4c5c045c63f,
 );
 pub const PAYMENT_LOGS_249A40AD_ID: Uuid = Uuid::from_u128(
     0x249a40ad_dded_4123_81ae_ed06c46014d3,
 );
-pub const PAYMENT_LOGS_24C215E4_ID: Uuid = Uuid::from_u128(
-    0x24c215e4_76c2_4bda_b8fc_211d67986405,
-);
 pub const PAYMENT_LOGS_24E2DA35_ID: Uuid = Uuid::from_u128(
     0x24e2da35_e2dd_4671_8d8b_cb3b2a9d0d84,
 );
-pub const PAYMENT_LOGS_250EF71E_ID: Uuid = Uuid::from_u128(
-    0x250ef71e_6221_4ae9_b7f2_fbf20ca829be,
+pub const PAYMENT_LOGS_25111628_ID: Uuid = Uuid::from_u128(
+    0x25111628_d4a9_48e4_a5cb_d56015348e3a,
 );
 pub const PAYMENT_LOGS_2523C207_ID: Uuid = Uuid::from_u128(
     0x2523c207_f7b4_4f70_a388_89c1da359c10,
@@ -525,29 +537,26 @@ pub const PAYMENT_LOGS_2523C207_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_25482E48_ID: Uuid = Uuid::from_u128(
     0x25482e48_85b6_45ed_91cf_e0714125f95d,
 );
-pub const PAYMENT_LOGS_2591957F_ID: Uuid = Uuid::from_u128(
-    0x2591957f_47db_46c5_a7ed_181ae9c9f9fc,
-);
-pub const PAYMENT_LOGS_26097058_ID: Uuid = Uuid::from_u128(
-    0x26097058_f004_4b95_9f98_6dfccc6f014c,
-);
-pub const PAYMENT_LOGS_262D9D01_ID: Uuid = Uuid::from_u128(
-    0x262d9d01_2714_459d_9649_3e0e5b8f50df,
-);
 pub const PAYMENT_LOGS_26AA3C88_ID: Uuid = Uuid::from_u128(
     0x26aa3c88_e0e5_4cc6_aa54_ec88515282f4,
 );
-pub const PAYMENT_LOGS_27645196_ID: Uuid = Uuid::from_u128(
-    0x27645196_24cb_4cc4_adb6_17e77b8456b4,
+pub const PAYMENT_LOGS_26D3E716_ID: Uuid = Uuid::from_u128(
+    0x26d3e716_e4d1_46af_b525_d488bb0cd688,
+);
+pub const PAYMENT_LOGS_2758C5F4_ID: Uuid = Uuid::from_u128(
+    0x2758c5f4_6b82_48ba_9221_5c54e704f441,
 );
 pub const PAYMENT_LOGS_2779D546_ID: Uuid = Uuid::from_u128(
     0x2779d546_5f6b_4105_a261_5856c42b1b2c,
 );
-pub const PAYMENT_LOGS_27BE7D9F_ID: Uuid = Uuid::from_u128(
-    0x27be7d9f_6f87_44fb_8fed_b1d2f882a1c2,
-);
 pub const PAYMENT_LOGS_27E68C7B_ID: Uuid = Uuid::from_u128(
     0x27e68c7b_4f46_497b_b2dc_b525a513fb3a,
+);
+pub const PAYMENT_LOGS_2841B32C_ID: Uuid = Uuid::from_u128(
+    0x2841b32c_5dff_49e0_ab95_dda387ed7c24,
+);
+pub const PAYMENT_LOGS_28808D98_ID: Uuid = Uuid::from_u128(
+    0x28808d98_d4b3_4774_838f_6cd929534622,
 );
 pub const PAYMENT_LOGS_2880FCD9_ID: Uuid = Uuid::from_u128(
     0x2880fcd9_4bc5_4840_b8b2_d1df96c66767,
@@ -558,62 +567,59 @@ pub const PAYMENT_LOGS_28BEF6D3_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_28C264AD_ID: Uuid = Uuid::from_u128(
     0x28c264ad_7929_46d0_bfd9_ad90a9d669e5,
 );
-pub const PAYMENT_LOGS_28F7F156_ID: Uuid = Uuid::from_u128(
-    0x28f7f156_15f8_4c37_a335_d597182819a1,
+pub const PAYMENT_LOGS_290D7379_ID: Uuid = Uuid::from_u128(
+    0x290d7379_99e8_4bf7_a469_f44489019475,
+);
+pub const PAYMENT_LOGS_2941A817_ID: Uuid = Uuid::from_u128(
+    0x2941a817_27b9_45c3_a496_84e5dbdc0809,
 );
 pub const PAYMENT_LOGS_298F72DD_ID: Uuid = Uuid::from_u128(
     0x298f72dd_2cb7_4c5f_8583_857e6ddd92e6,
 );
-pub const PAYMENT_LOGS_29984BED_ID: Uuid = Uuid::from_u128(
-    0x29984bed_a21e_4ba6_80f3_c4d9f117afbb,
+pub const PAYMENT_LOGS_29AD4F0F_ID: Uuid = Uuid::from_u128(
+    0x29ad4f0f_7aea_4cf4_a740_f1ddb3474779,
 );
 pub const PAYMENT_LOGS_29B9A705_ID: Uuid = Uuid::from_u128(
     0x29b9a705_701f_4464_b2fc_b3bf1e7a59f2,
 );
-pub const PAYMENT_LOGS_29B9BDB2_ID: Uuid = Uuid::from_u128(
-    0x29b9bdb2_7f4d_4d61_9bfc_f1324b43e0e2,
-);
-pub const PAYMENT_LOGS_29F8E4DB_ID: Uuid = Uuid::from_u128(
-    0x29f8e4db_bd5e_4446_9585_02b553d94a6f,
-);
 pub const PAYMENT_LOGS_2A2F7F7E_ID: Uuid = Uuid::from_u128(
     0x2a2f7f7e_c12c_4462_aaba_fe5ec8a37f04,
-);
-pub const PAYMENT_LOGS_2A2FDED7_ID: Uuid = Uuid::from_u128(
-    0x2a2fded7_2d62_44e8_97b4_94b97a95eee1,
 );
 pub const PAYMENT_LOGS_2A40F8DE_ID: Uuid = Uuid::from_u128(
     0x2a40f8de_89aa_4bb4_a25f_ad7570129c35,
 );
-pub const PAYMENT_LOGS_2A85551E_ID: Uuid = Uuid::from_u128(
-    0x2a85551e_f3a4_444f_b410_3ede65673181,
-);
-pub const PAYMENT_LOGS_2ADC96E0_ID: Uuid = Uuid::from_u128(
-    0x2adc96e0_bcfb_49f0_bd5a_7d0b57cf5df7,
+pub const PAYMENT_LOGS_2ADDAF41_ID: Uuid = Uuid::from_u128(
+    0x2addaf41_3424_4239_b5bb_2827c17d769a,
 );
 pub const PAYMENT_LOGS_2AE1F14D_ID: Uuid = Uuid::from_u128(
     0x2ae1f14d_2031_40e6_ba87_f058c8abd08e,
 );
-pub const PAYMENT_LOGS_2B36E739_ID: Uuid = Uuid::from_u128(
-    0x2b36e739_c4ce_4147_afff_ee3b38acbb13,
+pub const PAYMENT_LOGS_2B5E4E5C_ID: Uuid = Uuid::from_u128(
+    0x2b5e4e5c_24f3_4a6e_b79c_fa99cfbc21df,
 );
 pub const PAYMENT_LOGS_2B933892_ID: Uuid = Uuid::from_u128(
     0x2b933892_055c_4d5d_89e2_1643b2b2c50f,
 );
-pub const PAYMENT_LOGS_2BCFE277_ID: Uuid = Uuid::from_u128(
-    0x2bcfe277_863a_4060_871f_6eb5c2fdf0da,
+pub const PAYMENT_LOGS_2BE73741_ID: Uuid = Uuid::from_u128(
+    0x2be73741_afd6_4669_9c09_747d7d057050,
+);
+pub const PAYMENT_LOGS_2BF54339_ID: Uuid = Uuid::from_u128(
+    0x2bf54339_3c4b_458a_ae99_c9dd2699a463,
 );
 pub const PAYMENT_LOGS_2C3CD6BB_ID: Uuid = Uuid::from_u128(
     0x2c3cd6bb_96ad_43ea_b527_96162541aa8e,
 );
-pub const PAYMENT_LOGS_2C56E96C_ID: Uuid = Uuid::from_u128(
-    0x2c56e96c_36f0_4975_a58d_cf7300a0bc0c,
+pub const PAYMENT_LOGS_2C3F135B_ID: Uuid = Uuid::from_u128(
+    0x2c3f135b_1caa_4592_b7cf_45faa3d6f1df,
+);
+pub const PAYMENT_LOGS_2C50F1AA_ID: Uuid = Uuid::from_u128(
+    0x2c50f1aa_f254_4f29_a57a_b14798d55551,
+);
+pub const PAYMENT_LOGS_2CE35E06_ID: Uuid = Uuid::from_u128(
+    0x2ce35e06_251b_4dd4_bd10_5c224d889f2e,
 );
 pub const PAYMENT_LOGS_2CF6370E_ID: Uuid = Uuid::from_u128(
     0x2cf6370e_6363_4afe_ba0e_684a14f5248b,
-);
-pub const PAYMENT_LOGS_2D2F57CA_ID: Uuid = Uuid::from_u128(
-    0x2d2f57ca_61e9_4dce_944e_2eff882da7d8,
 );
 pub const PAYMENT_LOGS_2D32D887_ID: Uuid = Uuid::from_u128(
     0x2d32d887_68db_4430_afda_e6fd671dc27f,
@@ -621,17 +627,20 @@ pub const PAYMENT_LOGS_2D32D887_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_2D45F4C1_ID: Uuid = Uuid::from_u128(
     0x2d45f4c1_5fc6_4ec1_b2ed_8061d3d5c8c8,
 );
-pub const PAYMENT_LOGS_2DE4EC2D_ID: Uuid = Uuid::from_u128(
-    0x2de4ec2d_dfe5_4130_9385_55e6d526705a,
-);
 pub const PAYMENT_LOGS_2E430C06_ID: Uuid = Uuid::from_u128(
     0x2e430c06_cd9e_4b64_b4be_6a144c9d4bc8,
+);
+pub const PAYMENT_LOGS_2E53C9B9_ID: Uuid = Uuid::from_u128(
+    0x2e53c9b9_7b15_4711_82e7_12192eabb4c8,
 );
 pub const PAYMENT_LOGS_2E58BE8F_ID: Uuid = Uuid::from_u128(
     0x2e58be8f_d70f_4ede_bbd0_fdae894ae54e,
 );
 pub const PAYMENT_LOGS_2E6649C4_ID: Uuid = Uuid::from_u128(
     0x2e6649c4_d1f3_46e9_8f2f_59912249e674,
+);
+pub const PAYMENT_LOGS_2E736ED9_ID: Uuid = Uuid::from_u128(
+    0x2e736ed9_5f06_490b_beeb_77f71f0f9d8f,
 );
 pub const PAYMENT_LOGS_2E7565FC_ID: Uuid = Uuid::from_u128(
     0x2e7565fc_2e77_4045_a8e3_6b586c3bad37,
@@ -642,98 +651,95 @@ pub const PAYMENT_LOGS_2E7A68B9_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_2EA0D716_ID: Uuid = Uuid::from_u128(
     0x2ea0d716_edb7_4708_b26e_a495fe736b75,
 );
-pub const PAYMENT_LOGS_2EB97B4C_ID: Uuid = Uuid::from_u128(
-    0x2eb97b4c_6e57_46e3_97fc_3b6917b6b702,
-);
-pub const PAYMENT_LOGS_2ED27D29_ID: Uuid = Uuid::from_u128(
-    0x2ed27d29_41a8_4727_b915_c3649684e5db,
-);
-pub const PAYMENT_LOGS_2EF0BDAB_ID: Uuid = Uuid::from_u128(
-    0x2ef0bdab_c1c5_46db_bd1f_ae91cb4b05ed,
+pub const PAYMENT_LOGS_2EDE8036_ID: Uuid = Uuid::from_u128(
+    0x2ede8036_1b50_4c3e_8286_6d0387b0f4b6,
 );
 pub const PAYMENT_LOGS_2F539EAA_ID: Uuid = Uuid::from_u128(
     0x2f539eaa_21f4_4486_8578_c40bb77a57a1,
 );
-pub const PAYMENT_LOGS_2F70E9B4_ID: Uuid = Uuid::from_u128(
-    0x2f70e9b4_9b59_4f3d_9ffe_d1721b1803af,
-);
 pub const PAYMENT_LOGS_2F8AE8C1_ID: Uuid = Uuid::from_u128(
     0x2f8ae8c1_282e_403d_95e4_2e33f91acd09,
-);
-pub const PAYMENT_LOGS_2FADDA6B_ID: Uuid = Uuid::from_u128(
-    0x2fadda6b_5992_46c2_9374_3da8fe95ac69,
 );
 pub const PAYMENT_LOGS_2FB3A6EB_ID: Uuid = Uuid::from_u128(
     0x2fb3a6eb_311d_4535_9974_36faafb09459,
 );
-pub const PAYMENT_LOGS_30644A6A_ID: Uuid = Uuid::from_u128(
-    0x30644a6a_60f1_4f4a_b3d5_e2fe8fd101bd,
-);
 pub const PAYMENT_LOGS_306E8C9F_ID: Uuid = Uuid::from_u128(
     0x306e8c9f_5929_4af9_bb67_2d5104e018fc,
+);
+pub const PAYMENT_LOGS_30E3B5E3_ID: Uuid = Uuid::from_u128(
+    0x30e3b5e3_4451_4c09_92e2_38e1241e456a,
 );
 pub const PAYMENT_LOGS_30E5F65C_ID: Uuid = Uuid::from_u128(
     0x30e5f65c_30e6_4ae5_882e_351c79f50c7c,
 );
-pub const PAYMENT_LOGS_310B856E_ID: Uuid = Uuid::from_u128(
-    0x310b856e_1ebb_43cc_bbbe_bf536afa681f,
+pub const PAYMENT_LOGS_3165AD14_ID: Uuid = Uuid::from_u128(
+    0x3165ad14_fee0_41d7_8871_6e986661c325,
 );
-pub const PAYMENT_LOGS_314F2FCB_ID: Uuid = Uuid::from_u128(
-    0x314f2fcb_5f91_4426_82cb_8fef3efa7c09,
+pub const PAYMENT_LOGS_3182782F_ID: Uuid = Uuid::from_u128(
+    0x3182782f_031a_4c57_b6e5_fb1b5089d6f7,
+);
+pub const PAYMENT_LOGS_319B6476_ID: Uuid = Uuid::from_u128(
+    0x319b6476_10ab_45cb_8e0c_f5f9f71b9800,
 );
 pub const PAYMENT_LOGS_3208EF57_ID: Uuid = Uuid::from_u128(
     0x3208ef57_6258_4230_ba4e_1be882fb4e05,
 );
-pub const PAYMENT_LOGS_32638C83_ID: Uuid = Uuid::from_u128(
-    0x32638c83_e00e_41a7_8003_81c7489a1f23,
+pub const PAYMENT_LOGS_32856654_ID: Uuid = Uuid::from_u128(
+    0x32856654_e6e9_43a0_8d2a_2dd1d069fd46,
 );
-pub const PAYMENT_LOGS_32A944B0_ID: Uuid = Uuid::from_u128(
-    0x32a944b0_15fb_48c8_a083_8fbab3b0336e,
+pub const PAYMENT_LOGS_32CEE888_ID: Uuid = Uuid::from_u128(
+    0x32cee888_8e83_4149_a765_425dca8054b7,
 );
 pub const PAYMENT_LOGS_32DE5362_ID: Uuid = Uuid::from_u128(
     0x32de5362_f0d1_4259_9b06_2dd9b1d65a8a,
 );
+pub const PAYMENT_LOGS_32F6184A_ID: Uuid = Uuid::from_u128(
+    0x32f6184a_49aa_45fb_87f3_11d032c6c317,
+);
+pub const PAYMENT_LOGS_32F645AE_ID: Uuid = Uuid::from_u128(
+    0x32f645ae_2289_48a2_91c8_e114cded000c,
+);
 pub const PAYMENT_LOGS_33898FC9_ID: Uuid = Uuid::from_u128(
     0x33898fc9_0c77_47f8_b1a1_928ef9e71ced,
 );
-pub const PAYMENT_LOGS_3426722C_ID: Uuid = Uuid::from_u128(
-    0x3426722c_e35e_4625_9b0d_d4fd105c224d,
+pub const PAYMENT_LOGS_33BAD573_ID: Uuid = Uuid::from_u128(
+    0x33bad573_0d78_4b88_b361_6dae35a0c110,
+);
+pub const PAYMENT_LOGS_33D0F3A0_ID: Uuid = Uuid::from_u128(
+    0x33d0f3a0_d244_4782_b2ef_38462d2f57ca,
+);
+pub const PAYMENT_LOGS_345E57FF_ID: Uuid = Uuid::from_u128(
+    0x345e57ff_b66b_45dc_babf_ae747919a711,
+);
+pub const PAYMENT_LOGS_34935EBA_ID: Uuid = Uuid::from_u128(
+    0x34935eba_2c2e_411d_ac40_9443899d4aff,
 );
 pub const PAYMENT_LOGS_34979CDF_ID: Uuid = Uuid::from_u128(
     0x34979cdf_3f92_4d8c_9460_a715aeca6c95,
 );
-pub const PAYMENT_LOGS_356D7D8F_ID: Uuid = Uuid::from_u128(
-    0x356d7d8f_c2c6_4232_96cd_4572089c927c,
+pub const PAYMENT_LOGS_34B9311E_ID: Uuid = Uuid::from_u128(
+    0x34b9311e_5f20_48e9_be2b_57b06fbed1fc,
 );
-pub const PAYMENT_LOGS_3570A04F_ID: Uuid = Uuid::from_u128(
-    0x3570a04f_ae63_4c22_8438_7515f8530c57,
+pub const PAYMENT_LOGS_34EAD08D_ID: Uuid = Uuid::from_u128(
+    0x34ead08d_f810_42e4_abf8_c662d24cc03c,
 );
-pub const PAYMENT_LOGS_35BD0FB0_ID: Uuid = Uuid::from_u128(
-    0x35bd0fb0_17ab_48fd_a1d0_cf98e98cee9b,
+pub const PAYMENT_LOGS_3521C251_ID: Uuid = Uuid::from_u128(
+    0x3521c251_be4e_441d_a615_75a8416a58c6,
 );
-pub const PAYMENT_LOGS_360EAB89_ID: Uuid = Uuid::from_u128(
-    0x360eab89_c2c8_478a_b888_fe6e5ad5ebd5,
+pub const PAYMENT_LOGS_357838C1_ID: Uuid = Uuid::from_u128(
+    0x357838c1_470b_49f7_ac5d_7bd83a994db5,
 );
-pub const PAYMENT_LOGS_3611052C_ID: Uuid = Uuid::from_u128(
-    0x3611052c_e81e_46a8_b8ad_4e343abd7aeb,
+pub const PAYMENT_LOGS_360E4450_ID: Uuid = Uuid::from_u128(
+    0x360e4450_3154_4e03_97e8_159067db4036,
 );
-pub const PAYMENT_LOGS_36457ED4_ID: Uuid = Uuid::from_u128(
-    0x36457ed4_a5a0_4502_942b_6201c9b4cb6f,
-);
-pub const PAYMENT_LOGS_366B4DF1_ID: Uuid = Uuid::from_u128(
-    0x366b4df1_6aea_4566_a421_b9fb2ce1ea34,
-);
-pub const PAYMENT_LOGS_368A2841_ID: Uuid = Uuid::from_u128(
-    0x368a2841_b32c_4dff_99e0_ab95dda387ed,
-);
-pub const PAYMENT_LOGS_36EEDFCF_ID: Uuid = Uuid::from_u128(
-    0x36eedfcf_96a2_4d31_9d41_294c16cf465d,
-);
-pub const PAYMENT_LOGS_36FA926A_ID: Uuid = Uuid::from_u128(
-    0x36fa926a_695e_40ad_81c8_da0e2e0cbaa0,
+pub const PAYMENT_LOGS_36AB48C7_ID: Uuid = Uuid::from_u128(
+    0x36ab48c7_4227_4ecc_9dbb_4d5840d57c42,
 );
 pub const PAYMENT_LOGS_3701B0F7_ID: Uuid = Uuid::from_u128(
     0x3701b0f7_9e90_41f3_a3fe_a353c45116f7,
+);
+pub const PAYMENT_LOGS_370C217D_ID: Uuid = Uuid::from_u128(
+    0x370c217d_e087_4348_be26_70f8d5f66371,
 );
 pub const PAYMENT_LOGS_3723506C_ID: Uuid = Uuid::from_u128(
     0x3723506c_8c12_46b4_9094_524cb09ec310,
@@ -741,14 +747,17 @@ pub const PAYMENT_LOGS_3723506C_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_3739B32F_ID: Uuid = Uuid::from_u128(
     0x3739b32f_e9ff_4e93_967b_0c71d18a480c,
 );
+pub const PAYMENT_LOGS_379DDD36_ID: Uuid = Uuid::from_u128(
+    0x379ddd36_835d_4238_a7ce_236d0c4f2503,
+);
 pub const PAYMENT_LOGS_37DBF4A7_ID: Uuid = Uuid::from_u128(
     0x37dbf4a7_22f6_4c1e_b592_e5241c17a4ee,
 );
-pub const PAYMENT_LOGS_380B5053_ID: Uuid = Uuid::from_u128(
-    0x380b5053_db2b_4575_bff8_8104004d91a3,
+pub const PAYMENT_LOGS_37EA16A1_ID: Uuid = Uuid::from_u128(
+    0x37ea16a1_f212_45f9_a2f1_c3ce5417afbc,
 );
-pub const PAYMENT_LOGS_39B28340_ID: Uuid = Uuid::from_u128(
-    0x39b28340_486b_4a93_b6a5_eb4817d86095,
+pub const PAYMENT_LOGS_399E1691_ID: Uuid = Uuid::from_u128(
+    0x399e1691_8b87_484f_b5f1_cfab1fbf996a,
 );
 pub const PAYMENT_LOGS_39BA7333_ID: Uuid = Uuid::from_u128(
     0x39ba7333_31a6_4a7d_9a5b_903562941dc4,
@@ -756,59 +765,35 @@ pub const PAYMENT_LOGS_39BA7333_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_39C2178F_ID: Uuid = Uuid::from_u128(
     0x39c2178f_c5ec_482b_ab82_4bd38912657e,
 );
-pub const PAYMENT_LOGS_39F78B32_ID: Uuid = Uuid::from_u128(
-    0x39f78b32_ad19_4442_ae7c_47f6b2e6ee1b,
+pub const PAYMENT_LOGS_3A078AD4_ID: Uuid = Uuid::from_u128(
+    0x3a078ad4_4efa_41be_b719_b7ab04864bcd,
 );
-pub const PAYMENT_LOGS_3A5DE1FD_ID: Uuid = Uuid::from_u128(
-    0x3a5de1fd_d5f6_4234_91d3_384c4f859555,
+pub const PAYMENT_LOGS_3A420B62_ID: Uuid = Uuid::from_u128(
+    0x3a420b62_041e_42eb_aae1_95f2f0cd9da0,
+);
+pub const PAYMENT_LOGS_3A9208B9_ID: Uuid = Uuid::from_u128(
+    0x3a9208b9_a93a_4823_93c2_4157109d128f,
 );
 pub const PAYMENT_LOGS_3AA1BCA6_ID: Uuid = Uuid::from_u128(
     0x3aa1bca6_9e49_4c6f_8515_c0c36b0fcae0,
 );
-pub const PAYMENT_LOGS_3ADCB540_ID: Uuid = Uuid::from_u128(
-    0x3adcb540_7618_4966_82aa_d33b46ef305b,
-);
 pub const PAYMENT_LOGS_3AF75FF9_ID: Uuid = Uuid::from_u128(
     0x3af75ff9_0aa5_45f6_a1c3_1e3e4f9a2425,
 );
-pub const PAYMENT_LOGS_3B788A26_ID: Uuid = Uuid::from_u128(
-    0x3b788a26_bfaa_4dd3_ac7d_5d3e532ab343,
-);
-pub const PAYMENT_LOGS_3B798E38_ID: Uuid = Uuid::from_u128(
-    0x3b798e38_63a8_41a0_8f8d_c8f131b03fb6,
-);
-pub const PAYMENT_LOGS_3B884B28_ID: Uuid = Uuid::from_u128(
-    0x3b884b28_f584_47d4_bddd_af1d5da96007,
+pub const PAYMENT_LOGS_3BB63AF5_ID: Uuid = Uuid::from_u128(
+    0x3bb63af5_ff63_4cf9_bc89_d14b0767d69b,
 );
 pub const PAYMENT_LOGS_3BCEDAE2_ID: Uuid = Uuid::from_u128(
     0x3bcedae2_852c_4e99_bcc9_e52f3f5c2a29,
 );
-pub const PAYMENT_LOGS_3C1D48D5_ID: Uuid = Uuid::from_u128(
-    0x3c1d48d5_2d15_47cd_99d5_10ce8f9ee4ed,
+pub const PAYMENT_LOGS_3CB779DC_ID: Uuid = Uuid::from_u128(
+    0x3cb779dc_520c_47a0_ba88_8eee9a2c7f67,
 );
-pub const PAYMENT_LOGS_3C3D28A6_ID: Uuid = Uuid::from_u128(
-    0x3c3d28a6_15dc_4698_b787_2c00e4594679,
-);
-pub const PAYMENT_LOGS_3C808ECC_ID: Uuid = Uuid::from_u128(
-    0x3c808ecc_d01b_43d1_9f08_d0a54a58eaba,
-);
-pub const PAYMENT_LOGS_3CFB3D30_ID: Uuid = Uuid::from_u128(
-    0x3cfb3d30_7911_4e9a_b3a3_2bc3577f8d37,
-);
-pub const PAYMENT_LOGS_3D1BF20E_ID: Uuid = Uuid::from_u128(
-    0x3d1bf20e_0744_45e0_ae8e_cc70e837789c,
-);
-pub const PAYMENT_LOGS_3D3BAC00_ID: Uuid = Uuid::from_u128(
-    0x3d3bac00_c529_4620_b705_e720336ebbe8,
+pub const PAYMENT_LOGS_3D3FDC8D_ID: Uuid = Uuid::from_u128(
+    0x3d3fdc8d_76e3_4087_b0ac_ddc711346a28,
 );
 pub const PAYMENT_LOGS_3D4B24C2_ID: Uuid = Uuid::from_u128(
     0x3d4b24c2_9922_48f7_80cb_4f03b750bd26,
-);
-pub const PAYMENT_LOGS_3D56EE89_ID: Uuid = Uuid::from_u128(
-    0x3d56ee89_ce2b_402b_aae9_4834dcea936e,
-);
-pub const PAYMENT_LOGS_3D9AE527_ID: Uuid = Uuid::from_u128(
-    0x3d9ae527_1b70_465b_a651_06db34537634,
 );
 pub const PAYMENT_LOGS_3DA786ED_ID: Uuid = Uuid::from_u128(
     0x3da786ed_d1e7_4368_989b_da6b215aa81b,
@@ -816,65 +801,68 @@ pub const PAYMENT_LOGS_3DA786ED_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_3DB35700_ID: Uuid = Uuid::from_u128(
     0x3db35700_6016_4bd3_957e_18da09190fb8,
 );
-pub const PAYMENT_LOGS_3DC6216D_ID: Uuid = Uuid::from_u128(
-    0x3dc6216d_ff4c_49b4_84d3_e009fa19b6e6,
-);
-pub const PAYMENT_LOGS_3DD3DDA6_ID: Uuid = Uuid::from_u128(
-    0x3dd3dda6_fc68_4bb0_8af6_f8d490b7009b,
-);
-pub const PAYMENT_LOGS_3E07ED10_ID: Uuid = Uuid::from_u128(
-    0x3e07ed10_91b8_46df_b0b3_7a6e223c937a,
-);
 pub const PAYMENT_LOGS_3E73D606_ID: Uuid = Uuid::from_u128(
     0x3e73d606_ac47_4077_a8a7_805709d8b80a,
+);
+pub const PAYMENT_LOGS_3EE323F9_ID: Uuid = Uuid::from_u128(
+    0x3ee323f9_38c0_4c29_94fb_ffbf29a6df80,
 );
 pub const PAYMENT_LOGS_3EFDEF3C_ID: Uuid = Uuid::from_u128(
     0x3efdef3c_bc58_4076_bc56_73a296fc786f,
 );
-pub const PAYMENT_LOGS_3F058BBA_ID: Uuid = Uuid::from_u128(
-    0x3f058bba_17e4_4119_a057_c25e5cf9ac91,
-);
-pub const PAYMENT_LOGS_3F0F4E6F_ID: Uuid = Uuid::from_u128(
-    0x3f0f4e6f_8aab_44d9_9f23_0711882d4e43,
+pub const PAYMENT_LOGS_3F489217_ID: Uuid = Uuid::from_u128(
+    0x3f489217_e798_42a7_92b2_451ab07ad4fb,
 );
 pub const PAYMENT_LOGS_3F727884_ID: Uuid = Uuid::from_u128(
     0x3f727884_40d8_4249_a5ff_afb2d70679a7,
 );
+pub const PAYMENT_LOGS_3F8AD0A8_ID: Uuid = Uuid::from_u128(
+    0x3f8ad0a8_3fc8_45e2_994e_daea4247887b,
+);
 pub const PAYMENT_LOGS_3FD4FC35_ID: Uuid = Uuid::from_u128(
     0x3fd4fc35_4387_42f3_bc94_e92672c22018,
+);
+pub const PAYMENT_LOGS_3FF1D784_ID: Uuid = Uuid::from_u128(
+    0x3ff1d784_ff6c_47a3_8dfd_f6c91f7d107c,
+);
+pub const PAYMENT_LOGS_4022A1D4_ID: Uuid = Uuid::from_u128(
+    0x4022a1d4_ca95_483a_a334_2675c03bd5c7,
+);
+pub const PAYMENT_LOGS_408A82BE_ID: Uuid = Uuid::from_u128(
+    0x408a82be_6739_4ff0_90ce_5fec7d984e9b,
 );
 pub const PAYMENT_LOGS_408DC6A5_ID: Uuid = Uuid::from_u128(
     0x408dc6a5_e033_4c17_a18b_dd2c91205db9,
 );
-pub const PAYMENT_LOGS_408FC84A_ID: Uuid = Uuid::from_u128(
-    0x408fc84a_d68f_48ba_bd90_6cad3f28facf,
+pub const PAYMENT_LOGS_40A9C15E_ID: Uuid = Uuid::from_u128(
+    0x40a9c15e_3b71_40c6_8804_720ba49c184e,
 );
 pub const PAYMENT_LOGS_4124BE6E_ID: Uuid = Uuid::from_u128(
     0x4124be6e_5eb0_456c_bf34_a518046caaf2,
 );
-pub const PAYMENT_LOGS_417245F6_ID: Uuid = Uuid::from_u128(
-    0x417245f6_1fb1_4240_93af_3a5b3291c6e5,
+pub const PAYMENT_LOGS_419AD223_ID: Uuid = Uuid::from_u128(
+    0x419ad223_ea2a_4741_8746_1e94ba69d8b0,
+);
+pub const PAYMENT_LOGS_419E3781_ID: Uuid = Uuid::from_u128(
+    0x419e3781_c728_47f8_80c4_d71fcd4ee7e8,
 );
 pub const PAYMENT_LOGS_41E116A3_ID: Uuid = Uuid::from_u128(
     0x41e116a3_76c2_4db0_898c_cb3a8a0210fe,
 );
-pub const PAYMENT_LOGS_4240FA5B_ID: Uuid = Uuid::from_u128(
-    0x4240fa5b_efb5_4bd6_a534_0ccb13724f98,
+pub const PAYMENT_LOGS_41E86BBE_ID: Uuid = Uuid::from_u128(
+    0x41e86bbe_3556_4372_97c2_e9f49809df6d,
+);
+pub const PAYMENT_LOGS_41F613A1_ID: Uuid = Uuid::from_u128(
+    0x41f613a1_1ad2_43af_b645_4853e5433db8,
 );
 pub const PAYMENT_LOGS_426173EC_ID: Uuid = Uuid::from_u128(
     0x426173ec_5d7f_4404_825d_d80061cf13d1,
 );
-pub const PAYMENT_LOGS_42A7C786_ID: Uuid = Uuid::from_u128(
-    0x42a7c786_66f9_48a3_856c_db62580a4a4a,
-);
-pub const PAYMENT_LOGS_42FA6C1A_ID: Uuid = Uuid::from_u128(
-    0x42fa6c1a_8a72_4334_bc70_7fb450f606e4,
+pub const PAYMENT_LOGS_42C1A09D_ID: Uuid = Uuid::from_u128(
+    0x42c1a09d_8149_4a64_b0f0_d3f148c42e43,
 );
 pub const PAYMENT_LOGS_4309B966_ID: Uuid = Uuid::from_u128(
     0x4309b966_be6f_4241_851b_c358ebb1f074,
-);
-pub const PAYMENT_LOGS_4320B9F0_ID: Uuid = Uuid::from_u128(
-    0x4320b9f0_e144_4be2_881f_5a3afc3fdd56,
 );
 pub const PAYMENT_LOGS_435ABCB5_ID: Uuid = Uuid::from_u128(
     0x435abcb5_d727_47f4_abb1_1d8344001ccc,
@@ -888,17 +876,32 @@ pub const PAYMENT_LOGS_438FC02E_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_43E745CD_ID: Uuid = Uuid::from_u128(
     0x43e745cd_3192_4d59_9b2c_b05180c737b4,
 );
+pub const PAYMENT_LOGS_43F5FA39_ID: Uuid = Uuid::from_u128(
+    0x43f5fa39_0cf4_4e66_a19f_e62681f8bada,
+);
 pub const PAYMENT_LOGS_44181A54_ID: Uuid = Uuid::from_u128(
     0x44181a54_ed90_4886_9d57_712490b11049,
 );
-pub const PAYMENT_LOGS_441B7FEA_ID: Uuid = Uuid::from_u128(
-    0x441b7fea_7020_43d9_99b2_2d17637637f2,
+pub const PAYMENT_LOGS_4425639B_ID: Uuid = Uuid::from_u128(
+    0x4425639b_2277_4f93_87bc_dedf10d6e669,
 );
-pub const PAYMENT_LOGS_44C6F458_ID: Uuid = Uuid::from_u128(
-    0x44c6f458_be92_40ca_aa36_1b61158934d2,
+pub const PAYMENT_LOGS_4445E02E_ID: Uuid = Uuid::from_u128(
+    0x4445e02e_8ecc_40e8_b778_9c6ef1705eb6,
+);
+pub const PAYMENT_LOGS_449B7409_ID: Uuid = Uuid::from_u128(
+    0x449b7409_389f_462b_a6c0_8193d45d5572,
+);
+pub const PAYMENT_LOGS_44B9D6EC_ID: Uuid = Uuid::from_u128(
+    0x44b9d6ec_73ca_4250_8f7e_6d459ee14a76,
 );
 pub const PAYMENT_LOGS_44D05809_ID: Uuid = Uuid::from_u128(
     0x44d05809_c055_45ac_9262_ebee3d897b37,
+);
+pub const PAYMENT_LOGS_44D3E009_ID: Uuid = Uuid::from_u128(
+    0x44d3e009_fa19_46e6_8e78_abb33dc19974,
+);
+pub const PAYMENT_LOGS_44F68F50_ID: Uuid = Uuid::from_u128(
+    0x44f68f50_7496_4db0_9da4_3cfb3d307911,
 );
 pub const PAYMENT_LOGS_44FD4CF4_ID: Uuid = Uuid::from_u128(
     0x44fd4cf4_ccdd_4997_83c3_ebe86b6e3736,
@@ -906,8 +909,17 @@ pub const PAYMENT_LOGS_44FD4CF4_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_4555BBEC_ID: Uuid = Uuid::from_u128(
     0x4555bbec_308c_4fb9_a36d_ab999845758b,
 );
-pub const PAYMENT_LOGS_458756CF_ID: Uuid = Uuid::from_u128(
-    0x458756cf_7e0f_43c4_9dee_bef90b41bc9c,
+pub const PAYMENT_LOGS_455DEF37_ID: Uuid = Uuid::from_u128(
+    0x455def37_4754_4226_a885_23bb655043a0,
+);
+pub const PAYMENT_LOGS_45A10684_ID: Uuid = Uuid::from_u128(
+    0x45a10684_69d4_47c0_a959_754a9b737318,
+);
+pub const PAYMENT_LOGS_45BCCB2A_ID: Uuid = Uuid::from_u128(
+    0x45bccb2a_26c1_4a6b_b0ce_c122b5a1f6d9,
+);
+pub const PAYMENT_LOGS_45CE45A3_ID: Uuid = Uuid::from_u128(
+    0x45ce45a3_5dae_492d_839f_770e852e058c,
 );
 pub const PAYMENT_LOGS_45D10718_ID: Uuid = Uuid::from_u128(
     0x45d10718_8345_4dba_a4fa_96152ad52698,
@@ -918,8 +930,14 @@ pub const PAYMENT_LOGS_45DE22F6_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_463B2EA9_ID: Uuid = Uuid::from_u128(
     0x463b2ea9_30f6_4474_8781_91ab542ab2a8,
 );
-pub const PAYMENT_LOGS_46594541_ID: Uuid = Uuid::from_u128(
-    0x46594541_c104_4577_b0c9_9df7ecf6185b,
+pub const PAYMENT_LOGS_464E37B8_ID: Uuid = Uuid::from_u128(
+    0x464e37b8_869c_4d6f_8853_004ac494ce06,
+);
+pub const PAYMENT_LOGS_46BEC632_ID: Uuid = Uuid::from_u128(
+    0x46bec632_240f_4aa4_98f8_e453b8f90185,
+);
+pub const PAYMENT_LOGS_46C24635_ID: Uuid = Uuid::from_u128(
+    0x46c24635_572f_4cb7_aee2_656dbe072b49,
 );
 pub const PAYMENT_LOGS_46D50A0A_ID: Uuid = Uuid::from_u128(
     0x46d50a0a_4c9c_427a_8d83_1a345fb5fbce,
@@ -927,32 +945,23 @@ pub const PAYMENT_LOGS_46D50A0A_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_46F83934_ID: Uuid = Uuid::from_u128(
     0x46f83934_19c5_4108_9c24_0d7421441bbb,
 );
-pub const PAYMENT_LOGS_47D1EF30_ID: Uuid = Uuid::from_u128(
-    0x47d1ef30_b558_46f3_8f2a_10e88a332e55,
+pub const PAYMENT_LOGS_4751261F_ID: Uuid = Uuid::from_u128(
+    0x4751261f_5a82_4044_b25d_520032b31fd3,
 );
-pub const PAYMENT_LOGS_47FCE242_ID: Uuid = Uuid::from_u128(
-    0x47fce242_6b60_447e_9a70_f19f56b0072f,
+pub const PAYMENT_LOGS_47863A13_ID: Uuid = Uuid::from_u128(
+    0x47863a13_519a_4789_997a_27852cf8b0c8,
 );
-pub const PAYMENT_LOGS_482239C6_ID: Uuid = Uuid::from_u128(
-    0x482239c6_af35_44d7_8b0b_706fa080a597,
-);
-pub const PAYMENT_LOGS_483A8139_ID: Uuid = Uuid::from_u128(
-    0x483a8139_01b0_447c_a0cd_56c5640251da,
-);
-pub const PAYMENT_LOGS_49084EB7_ID: Uuid = Uuid::from_u128(
-    0x49084eb7_aad7_475b_80bd_9c6200e91bad,
+pub const PAYMENT_LOGS_48F80C64_ID: Uuid = Uuid::from_u128(
+    0x48f80c64_6a55_4445_9d71_52937ef00640,
 );
 pub const PAYMENT_LOGS_4915AA89_ID: Uuid = Uuid::from_u128(
     0x4915aa89_2b63_48d1_ab95_848b2de027dc,
 );
-pub const PAYMENT_LOGS_496D80DE_ID: Uuid = Uuid::from_u128(
-    0x496d80de_271d_4c77_9ed3_619ccd496a98,
+pub const PAYMENT_LOGS_4986A02B_ID: Uuid = Uuid::from_u128(
+    0x4986a02b_89c3_4869_9681_6d2dc506a644,
 );
-pub const PAYMENT_LOGS_497CD75F_ID: Uuid = Uuid::from_u128(
-    0x497cd75f_dc5d_48d2_bf7c_4c72c2ed4af5,
-);
-pub const PAYMENT_LOGS_4A9C5C20_ID: Uuid = Uuid::from_u128(
-    0x4a9c5c20_b121_4d7d_8270_5494480976a8,
+pub const PAYMENT_LOGS_4A86725D_ID: Uuid = Uuid::from_u128(
+    0x4a86725d_70f6_4d62_bddc_65f9df878f98,
 );
 pub const PAYMENT_LOGS_4AA8A108_ID: Uuid = Uuid::from_u128(
     0x4aa8a108_80af_4942_9be8_592023148db4,
@@ -963,17 +972,17 @@ pub const PAYMENT_LOGS_4AB16AC9_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_4ABA860B_ID: Uuid = Uuid::from_u128(
     0x4aba860b_4a70_43b7_b3b2_b3ea19e4f649,
 );
-pub const PAYMENT_LOGS_4B3540DF_ID: Uuid = Uuid::from_u128(
-    0x4b3540df_53fd_4bfa_92a4_4a399e16918b,
-);
-pub const PAYMENT_LOGS_4B7EF3F5_ID: Uuid = Uuid::from_u128(
-    0x4b7ef3f5_415f_412f_8da2_2c84a560fbfb,
+pub const PAYMENT_LOGS_4B65E0FE_ID: Uuid = Uuid::from_u128(
+    0x4b65e0fe_ebe5_464d_8da9_655de6b0f30d,
 );
 pub const PAYMENT_LOGS_4BC35367_ID: Uuid = Uuid::from_u128(
     0x4bc35367_2402_48a1_93a4_2c78b2f950fd,
 );
-pub const PAYMENT_LOGS_4C2D8A0A_ID: Uuid = Uuid::from_u128(
-    0x4c2d8a0a_c08b_4d1f_afdf_a8d33df41702,
+pub const PAYMENT_LOGS_4BE985ED_ID: Uuid = Uuid::from_u128(
+    0x4be985ed_aa9b_4491_901c_c51dce85b3d6,
+);
+pub const PAYMENT_LOGS_4C31DFEB_ID: Uuid = Uuid::from_u128(
+    0x4c31dfeb_b745_4be1_9e9b_9292445ea1d0,
 );
 pub const PAYMENT_LOGS_4C89E88A_ID: Uuid = Uuid::from_u128(
     0x4c89e88a_531a_495c_8476_8b51fc989e09,
@@ -981,14 +990,17 @@ pub const PAYMENT_LOGS_4C89E88A_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_4C9CE305_ID: Uuid = Uuid::from_u128(
     0x4c9ce305_a3e9_4d8b_a8b7_b64b86941726,
 );
-pub const PAYMENT_LOGS_4CE7651E_ID: Uuid = Uuid::from_u128(
-    0x4ce7651e_e45e_483c_932f_f794877ae0c5,
+pub const PAYMENT_LOGS_4CB1B60D_ID: Uuid = Uuid::from_u128(
+    0x4cb1b60d_cc9a_419a_9d22_1547b5f7b87f,
 );
-pub const PAYMENT_LOGS_4D330BA5_ID: Uuid = Uuid::from_u128(
-    0x4d330ba5_ef65_427c_b6f4_3130c1b28235,
+pub const PAYMENT_LOGS_4CF58634_ID: Uuid = Uuid::from_u128(
+    0x4cf58634_896e_4b2d_8ce6_5e8c5e7fd363,
 );
-pub const PAYMENT_LOGS_4D664AB5_ID: Uuid = Uuid::from_u128(
-    0x4d664ab5_c37c_484b_801f_02d42422aaf4,
+pub const PAYMENT_LOGS_4D23A6DD_ID: Uuid = Uuid::from_u128(
+    0x4d23a6dd_c7ec_4070_9473_13b5e2c12f2b,
+);
+pub const PAYMENT_LOGS_4D8C5900_ID: Uuid = Uuid::from_u128(
+    0x4d8c5900_b85d_4f8d_b26d_b66f244cfcdc,
 );
 pub const PAYMENT_LOGS_4D8F3B7C_ID: Uuid = Uuid::from_u128(
     0x4d8f3b7c_a631_4f6c_b4cb_416bd65aa49c,
@@ -996,44 +1008,44 @@ pub const PAYMENT_LOGS_4D8F3B7C_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_4DAC0278_ID: Uuid = Uuid::from_u128(
     0x4dac0278_b1ee_4785_82ca_e262e34a065d,
 );
-pub const PAYMENT_LOGS_4DEE97E4_ID: Uuid = Uuid::from_u128(
-    0x4dee97e4_b974_4987_82a7_18ec23c88390,
+pub const PAYMENT_LOGS_4E35A400_ID: Uuid = Uuid::from_u128(
+    0x4e35a400_f7b1_4c27_87c2_c1586f574928,
 );
 pub const PAYMENT_LOGS_4E4A2498_ID: Uuid = Uuid::from_u128(
     0x4e4a2498_5cb2_426a_8c80_2b46b4779633,
 );
-pub const PAYMENT_LOGS_4E5C24F3_ID: Uuid = Uuid::from_u128(
-    0x4e5c24f3_aa6e_479c_ba99_cfbc21dfa492,
-);
 pub const PAYMENT_LOGS_4E5E2A76_ID: Uuid = Uuid::from_u128(
     0x4e5e2a76_c74f_4395_bf65_02963bf637d7,
 );
-pub const PAYMENT_LOGS_4E7F11F8_ID: Uuid = Uuid::from_u128(
-    0x4e7f11f8_63aa_40d8_a7da_337c72a7df01,
-);
-pub const PAYMENT_LOGS_4E9C8E47_ID: Uuid = Uuid::from_u128(
-    0x4e9c8e47_0198_46b9_a1dc_95581d019003,
+pub const PAYMENT_LOGS_4EC2111A_ID: Uuid = Uuid::from_u128(
+    0x4ec2111a_2be3_440b_b82a_6292cc0147fc,
 );
 pub const PAYMENT_LOGS_4EF88D50_ID: Uuid = Uuid::from_u128(
     0x4ef88d50_a323_4d2f_bc85_0ed0cd68687c,
 );
-pub const PAYMENT_LOGS_4FAF9624_ID: Uuid = Uuid::from_u128(
-    0x4faf9624_ef4e_401e_9056_9c96645ec721,
+pub const PAYMENT_LOGS_4FA438D2_ID: Uuid = Uuid::from_u128(
+    0x4fa438d2_20e7_4fdd_afbc_65dfc6def533,
+);
+pub const PAYMENT_LOGS_4FC766DD_ID: Uuid = Uuid::from_u128(
+    0x4fc766dd_9fcc_4da2_9248_26639ca86ec3,
 );
 pub const PAYMENT_LOGS_509D6AFC_ID: Uuid = Uuid::from_u128(
     0x509d6afc_85d7_4b14_b85d_529d095b0db7,
 );
+pub const PAYMENT_LOGS_5146023B_ID: Uuid = Uuid::from_u128(
+    0x5146023b_9a58_4a46_ab9c_f78332d7393b,
+);
 pub const PAYMENT_LOGS_514C270E_ID: Uuid = Uuid::from_u128(
     0x514c270e_fd56_4c7a_9b5a_5b6ae843a2d5,
+);
+pub const PAYMENT_LOGS_514FCFF8_ID: Uuid = Uuid::from_u128(
+    0x514fcff8_6b06_44f3_a675_6f3e638bbf56,
 );
 pub const PAYMENT_LOGS_51A154CE_ID: Uuid = Uuid::from_u128(
     0x51a154ce_c139_4d13_8973_8aeb91adda89,
 );
-pub const PAYMENT_LOGS_51A17DFA_ID: Uuid = Uuid::from_u128(
-    0x51a17dfa_1366_4a91_a1d9_1c6f154fe6bd,
-);
-pub const PAYMENT_LOGS_51B6F350_ID: Uuid = Uuid::from_u128(
-    0x51b6f350_d6d6_4d1a_8aa7_ce25bac6e793,
+pub const PAYMENT_LOGS_51B83B44_ID: Uuid = Uuid::from_u128(
+    0x51b83b44_49b3_47e1_baa4_f642b6e14aad,
 );
 pub const PAYMENT_LOGS_51F8BD68_ID: Uuid = Uuid::from_u128(
     0x51f8bd68_e298_4bde_b5a8_71d33aa5b9dd,
@@ -1041,17 +1053,23 @@ pub const PAYMENT_LOGS_51F8BD68_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_5238411D_ID: Uuid = Uuid::from_u128(
     0x5238411d_a9b7_4582_ab0c_de9b935ca51d,
 );
-pub const PAYMENT_LOGS_524AE11E_ID: Uuid = Uuid::from_u128(
-    0x524ae11e_a27a_4611_af21_94f96e0638a4,
+pub const PAYMENT_LOGS_52826FA5_ID: Uuid = Uuid::from_u128(
+    0x52826fa5_d7c7_4e38_84a8_7431c59320dc,
 );
 pub const PAYMENT_LOGS_52E938C6_ID: Uuid = Uuid::from_u128(
     0x52e938c6_3f20_4ea7_90ba_93fdb571a947,
 );
-pub const PAYMENT_LOGS_5302091B_ID: Uuid = Uuid::from_u128(
-    0x5302091b_a5f5_46b4_9e16_3ac9817d83fe,
+pub const PAYMENT_LOGS_52F44550_ID: Uuid = Uuid::from_u128(
+    0x52f44550_3063_42f4_8212_1eed3d580b93,
+);
+pub const PAYMENT_LOGS_5327B70F_ID: Uuid = Uuid::from_u128(
+    0x5327b70f_49ae_4559_8a0e_7c7d208bfcd7,
 );
 pub const PAYMENT_LOGS_5345515B_ID: Uuid = Uuid::from_u128(
     0x5345515b_c6ca_448c_b7cd_54e823d2164f,
+);
+pub const PAYMENT_LOGS_53918D07_ID: Uuid = Uuid::from_u128(
+    0x53918d07_ea81_40c7_9648_fa7ecfea63d6,
 );
 pub const PAYMENT_LOGS_53A632EF_ID: Uuid = Uuid::from_u128(
     0x53a632ef_7c8c_48b1_ab5c_d7b4a11c9c22,
@@ -1065,113 +1083,86 @@ pub const PAYMENT_LOGS_53C1DB0D_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_53E49BFC_ID: Uuid = Uuid::from_u128(
     0x53e49bfc_dbbd_4dbe_b50c_646f2451f59d,
 );
+pub const PAYMENT_LOGS_53E69CAA_ID: Uuid = Uuid::from_u128(
+    0x53e69caa_68a6_4124_bf47_2d7c0e0c866c,
+);
 pub const PAYMENT_LOGS_549430DE_ID: Uuid = Uuid::from_u128(
     0x549430de_4253_477b_82de_bdf71422aee5,
 );
 pub const PAYMENT_LOGS_5495EF2E_ID: Uuid = Uuid::from_u128(
     0x5495ef2e_75e5_48bd_9bc8_10664bc5059d,
 );
+pub const PAYMENT_LOGS_54B2A3C0_ID: Uuid = Uuid::from_u128(
+    0x54b2a3c0_e3f7_447d_a306_090ee2245d1c,
+);
 pub const PAYMENT_LOGS_54B8295B_ID: Uuid = Uuid::from_u128(
     0x54b8295b_2684_421c_964d_116959eb78a5,
 );
-pub const PAYMENT_LOGS_54CAE6EE_ID: Uuid = Uuid::from_u128(
-    0x54cae6ee_1b39_4bcb_85ce_45a35daee92d,
-);
-pub const PAYMENT_LOGS_54E704F4_ID: Uuid = Uuid::from_u128(
-    0x54e704f4_412a_4549_8c5e_b5d3f2ad1511,
+pub const PAYMENT_LOGS_554DAE00_ID: Uuid = Uuid::from_u128(
+    0x554dae00_fdc5_4793_abc9_054d6fc8a60d,
 );
 pub const PAYMENT_LOGS_556942C5_ID: Uuid = Uuid::from_u128(
     0x556942c5_931f_484a_995b_be669847a52b,
 );
-pub const PAYMENT_LOGS_55757E0C_ID: Uuid = Uuid::from_u128(
-    0x55757e0c_0a97_4fa5_bd6b_7bc472930efa,
-);
 pub const PAYMENT_LOGS_55AC7CF9_ID: Uuid = Uuid::from_u128(
     0x55ac7cf9_c6c8_42ec_b214_569542790faa,
 );
-pub const PAYMENT_LOGS_55AF1DB3_ID: Uuid = Uuid::from_u128(
-    0x55af1db3_b181_49c1_b95a_e5fd12020b5f,
+pub const PAYMENT_LOGS_55B5E351_ID: Uuid = Uuid::from_u128(
+    0x55b5e351_49f5_4e63_baac_9b54d9385ec7,
+);
+pub const PAYMENT_LOGS_55FB33CA_ID: Uuid = Uuid::from_u128(
+    0x55fb33ca_91ab_449b_a2ab_082babe98395,
 );
 pub const PAYMENT_LOGS_561874CC_ID: Uuid = Uuid::from_u128(
     0x561874cc_f462_4e11_b1ec_aa74a2d72158,
 );
-pub const PAYMENT_LOGS_562E8106_ID: Uuid = Uuid::from_u128(
-    0x562e8106_3346_46d9_aeec_6bc5faba35dc,
+pub const PAYMENT_LOGS_56493E0E_ID: Uuid = Uuid::from_u128(
+    0x56493e0e_5b8f_40df_b478_ab0023981526,
 );
-pub const PAYMENT_LOGS_562F6A11_ID: Uuid = Uuid::from_u128(
-    0x562f6a11_d9e4_4e5d_9851_9e110bd3d3cb,
-);
-pub const PAYMENT_LOGS_563FD7E2_ID: Uuid = Uuid::from_u128(
-    0x563fd7e2_db31_459b_8157_0734bcbd91f7,
-);
-pub const PAYMENT_LOGS_56DD30A0_ID: Uuid = Uuid::from_u128(
-    0x56dd30a0_5306_4dc8_99fe_97b8c997539e,
-);
-pub const PAYMENT_LOGS_5717E733_ID: Uuid = Uuid::from_u128(
-    0x5717e733_1e41_4a6a_972b_a18fec44bac8,
+pub const PAYMENT_LOGS_56DA6FA7_ID: Uuid = Uuid::from_u128(
+    0x56da6fa7_079e_4770_8ae0_ba45b7950f56,
 );
 pub const PAYMENT_LOGS_576F47AA_ID: Uuid = Uuid::from_u128(
     0x576f47aa_393e_4c20_8180_5d2e6c510b9a,
 );
+pub const PAYMENT_LOGS_577C7A72_ID: Uuid = Uuid::from_u128(
+    0x577c7a72_3b88_4c6b_9ca2_8c910c6d76d1,
+);
+pub const PAYMENT_LOGS_57C95F54_ID: Uuid = Uuid::from_u128(
+    0x57c95f54_70ed_4366_a944_f155a8fd5899,
+);
+pub const PAYMENT_LOGS_57C9F569_ID: Uuid = Uuid::from_u128(
+    0x57c9f569_b35e_46a4_a980_5a4e6a96a79f,
+);
 pub const PAYMENT_LOGS_57D0DC34_ID: Uuid = Uuid::from_u128(
     0x57d0dc34_0e69_4102_9ae7_65c8f5a04d79,
 );
-pub const PAYMENT_LOGS_57EBF2BE_ID: Uuid = Uuid::from_u128(
-    0x57ebf2be_7e80_4d12_aa37_23c7267958d2,
-);
-pub const PAYMENT_LOGS_58580775_ID: Uuid = Uuid::from_u128(
-    0x58580775_320d_4b26_b0ec_457d892468a6,
-);
-pub const PAYMENT_LOGS_58840BB8_ID: Uuid = Uuid::from_u128(
-    0x58840bb8_bd85_463e_b893_7b0476b67d15,
-);
-pub const PAYMENT_LOGS_58A71532_ID: Uuid = Uuid::from_u128(
-    0x58a71532_5e7d_46cf_996f_984fc766dd9f,
-);
-pub const PAYMENT_LOGS_58C615F0_ID: Uuid = Uuid::from_u128(
-    0x58c615f0_be21_4618_a998_c4443bf9663c,
-);
-pub const PAYMENT_LOGS_58F8E453_ID: Uuid = Uuid::from_u128(
-    0x58f8e453_b8f9_4185_9c64_9ebcb41cc144,
+pub const PAYMENT_LOGS_58B85541_ID: Uuid = Uuid::from_u128(
+    0x58b85541_5fa7_44bc_909c_8533d1081e6d,
 );
 pub const PAYMENT_LOGS_58FB7D3E_ID: Uuid = Uuid::from_u128(
     0x58fb7d3e_9d28_44f2_bae9_9d9e37823467,
 );
-pub const PAYMENT_LOGS_5985A4E6_ID: Uuid = Uuid::from_u128(
-    0x5985a4e6_ebaf_4324_885d_de29e937a790,
+pub const PAYMENT_LOGS_59A5FF92_ID: Uuid = Uuid::from_u128(
+    0x59a5ff92_b026_4ca9_a736_44cf419bbb33,
 );
 pub const PAYMENT_LOGS_59AAA4DC_ID: Uuid = Uuid::from_u128(
     0x59aaa4dc_6dc4_4038_b873_0bb59580287e,
 );
+pub const PAYMENT_LOGS_59B2AC8E_ID: Uuid = Uuid::from_u128(
+    0x59b2ac8e_328e_43f6_8af4_235097310b85,
+);
 pub const PAYMENT_LOGS_59CE9D71_ID: Uuid = Uuid::from_u128(
     0x59ce9d71_8f87_4dbe_9731_558a229b236b,
 );
-pub const PAYMENT_LOGS_59CF7429_ID: Uuid = Uuid::from_u128(
-    0x59cf7429_7097_44e3_9231_6458f1ba6249,
+pub const PAYMENT_LOGS_5A2F9591_ID: Uuid = Uuid::from_u128(
+    0x5a2f9591_4312_4569_97e8_c4cb49340bf2,
 );
-pub const PAYMENT_LOGS_5A3256FA_ID: Uuid = Uuid::from_u128(
-    0x5a3256fa_09b8_463a_820b_62041e82ebea,
-);
-pub const PAYMENT_LOGS_5A4E6A96_ID: Uuid = Uuid::from_u128(
-    0x5a4e6a96_a79f_476b_b850_25d116c8ec4a,
-);
-pub const PAYMENT_LOGS_5A7E7849_ID: Uuid = Uuid::from_u128(
-    0x5a7e7849_6439_468b_a34e_d16ffdb25c8a,
-);
-pub const PAYMENT_LOGS_5A82A044_ID: Uuid = Uuid::from_u128(
-    0x5a82a044_b25d_4200_b2b3_1fd345798f3d,
-);
-pub const PAYMENT_LOGS_5A8E32AB_ID: Uuid = Uuid::from_u128(
-    0x5a8e32ab_2dbf_4ce1_be33_64014eb99cbf,
+pub const PAYMENT_LOGS_5A6E7719_ID: Uuid = Uuid::from_u128(
+    0x5a6e7719_7aca_4dab_b6b0_c606a9820dd2,
 );
 pub const PAYMENT_LOGS_5AC6ADB0_ID: Uuid = Uuid::from_u128(
     0x5ac6adb0_80fc_4b4f_b427_1c553500418e,
-);
-pub const PAYMENT_LOGS_5ACABD8D_ID: Uuid = Uuid::from_u128(
-    0x5acabd8d_d3a6_4a2b_a737_41afd6a6699c,
-);
-pub const PAYMENT_LOGS_5B148717_ID: Uuid = Uuid::from_u128(
-    0x5b148717_4cc5_485a_b370_59546c368ca8,
 );
 pub const PAYMENT_LOGS_5B903A5E_ID: Uuid = Uuid::from_u128(
     0x5b903a5e_ed15_49bd_9ed7_89433f9a260e,
@@ -1182,71 +1173,77 @@ pub const PAYMENT_LOGS_5BB9693B_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_5C40C1A4_ID: Uuid = Uuid::from_u128(
     0x5c40c1a4_fee8_4efb_9a35_1365ce03b2e6,
 );
-pub const PAYMENT_LOGS_5CF639B9_ID: Uuid = Uuid::from_u128(
-    0x5cf639b9_ce08_443c_bb9e_03b0656e5b8e,
+pub const PAYMENT_LOGS_5CA35A24_ID: Uuid = Uuid::from_u128(
+    0x5ca35a24_460a_4ad1_95b8_33be709d7d66,
 );
-pub const PAYMENT_LOGS_5D2A1269_ID: Uuid = Uuid::from_u128(
-    0x5d2a1269_a61e_47c6_a8a3_47c686ef355c,
+pub const PAYMENT_LOGS_5CDC58F7_ID: Uuid = Uuid::from_u128(
+    0x5cdc58f7_cb1d_4288_a2b5_08a7015a8c4b,
+);
+pub const PAYMENT_LOGS_5D033F90_ID: Uuid = Uuid::from_u128(
+    0x5d033f90_6687_4b21_9d3c_601d44e0c30a,
 );
 pub const PAYMENT_LOGS_5D4B0656_ID: Uuid = Uuid::from_u128(
     0x5d4b0656_7713_41a3_bb9f_06b0e617054c,
 );
+pub const PAYMENT_LOGS_5DAE2D3B_ID: Uuid = Uuid::from_u128(
+    0x5dae2d3b_8e30_46ae_941f_0b0accdaaae8,
+);
 pub const PAYMENT_LOGS_5DCD9CB6_ID: Uuid = Uuid::from_u128(
     0x5dcd9cb6_dd59_43f2_9365_ac0a708ab61e,
 );
-pub const PAYMENT_LOGS_5E1E3734_ID: Uuid = Uuid::from_u128(
-    0x5e1e3734_026e_4502_9d21_974857b2439b,
+pub const PAYMENT_LOGS_5E67FCCB_ID: Uuid = Uuid::from_u128(
+    0x5e67fccb_ba82_4060_bdc6_b36fad6e4d21,
 );
-pub const PAYMENT_LOGS_5E443750_ID: Uuid = Uuid::from_u128(
-    0x5e443750_da11_4d45_8986_d195e3e89ec6,
+pub const PAYMENT_LOGS_5E6A130F_ID: Uuid = Uuid::from_u128(
+    0x5e6a130f_e8b2_4262_8ebb_a275f597e331,
 );
-pub const PAYMENT_LOGS_5E4EEB75_ID: Uuid = Uuid::from_u128(
-    0x5e4eeb75_5951_44b8_92a5_c873cbb08912,
+pub const PAYMENT_LOGS_5E830122_ID: Uuid = Uuid::from_u128(
+    0x5e830122_df56_40ce_9fb7_9f8f94582811,
 );
-pub const PAYMENT_LOGS_5E5FA74C_ID: Uuid = Uuid::from_u128(
-    0x5e5fa74c_c2c3_4098_a55a_34d9f59efa46,
-);
-pub const PAYMENT_LOGS_5F067687_ID: Uuid = Uuid::from_u128(
-    0x5f067687_1fdd_45ee_b903_a61fadb9f0bd,
-);
-pub const PAYMENT_LOGS_5F18FF1C_ID: Uuid = Uuid::from_u128(
-    0x5f18ff1c_6d77_4e73_96a3_f2871e3f4892,
+pub const PAYMENT_LOGS_5EA94EC8_ID: Uuid = Uuid::from_u128(
+    0x5ea94ec8_54d1_4633_ab42_883646e9868c,
 );
 pub const PAYMENT_LOGS_5F304164_ID: Uuid = Uuid::from_u128(
     0x5f304164_c2ad_4918_9abf_9ccaafe26c77,
 );
-pub const PAYMENT_LOGS_5F8407CD_ID: Uuid = Uuid::from_u128(
-    0x5f8407cd_ef65_4bd5_a0a6_7bc642c39f61,
+pub const PAYMENT_LOGS_5F385947_ID: Uuid = Uuid::from_u128(
+    0x5f385947_a47c_4a75_a19b_10d8880e5607,
 );
-pub const PAYMENT_LOGS_6015348E_ID: Uuid = Uuid::from_u128(
-    0x6015348e_3a88_4349_9b97_5483b5a5e5a7,
-);
-pub const PAYMENT_LOGS_607EC203_ID: Uuid = Uuid::from_u128(
-    0x607ec203_8ac7_4b84_a61e_c61f8f535f24,
+pub const PAYMENT_LOGS_602DB3C2_ID: Uuid = Uuid::from_u128(
+    0x602db3c2_0788_435c_80ec_a3b0b3219006,
 );
 pub const PAYMENT_LOGS_60866C45_ID: Uuid = Uuid::from_u128(
     0x60866c45_0eb7_49d8_a203_0e4f33e2bdba,
 );
+pub const PAYMENT_LOGS_608CCB06_ID: Uuid = Uuid::from_u128(
+    0x608ccb06_d31e_4626_bdae_8da89d8ca491,
+);
 pub const PAYMENT_LOGS_60B3C92A_ID: Uuid = Uuid::from_u128(
     0x60b3c92a_a613_48da_9b27_ec5adfefa529,
 );
-pub const PAYMENT_LOGS_60B5A5DE_ID: Uuid = Uuid::from_u128(
-    0x60b5a5de_6407_4d81_8ab8_5e930df7a921,
+pub const PAYMENT_LOGS_6103B732_ID: Uuid = Uuid::from_u128(
+    0x6103b732_9d6f_485d_ae6c_6c17c9639d42,
 );
-pub const PAYMENT_LOGS_615941AE_ID: Uuid = Uuid::from_u128(
-    0x615941ae_4d23_46dd_87ec_4070d47313b5,
+pub const PAYMENT_LOGS_61074002_ID: Uuid = Uuid::from_u128(
+    0x61074002_660d_42ea_8cc5_6e845c39a46c,
 );
-pub const PAYMENT_LOGS_61ECE6A9_ID: Uuid = Uuid::from_u128(
-    0x61ece6a9_b248_4cfd_87a3_7f80233119db,
+pub const PAYMENT_LOGS_61B43F1F_ID: Uuid = Uuid::from_u128(
+    0x61b43f1f_baa0_485e_b744_df3f697eefd7,
 );
-pub const PAYMENT_LOGS_62131B30_ID: Uuid = Uuid::from_u128(
-    0x62131b30_fb53_4360_9f0d_2922f77899ad,
+pub const PAYMENT_LOGS_6201C9B4_ID: Uuid = Uuid::from_u128(
+    0x6201c9b4_cb6f_45bd_9c7e_38cc0a5c080e,
 );
 pub const PAYMENT_LOGS_621ABB71_ID: Uuid = Uuid::from_u128(
     0x621abb71_3dc3_49b7_9709_60c9f65c7d5c,
 );
+pub const PAYMENT_LOGS_62275858_ID: Uuid = Uuid::from_u128(
+    0x62275858_d7f5_429f_b80b_5053db2bb575,
+);
 pub const PAYMENT_LOGS_623B765B_ID: Uuid = Uuid::from_u128(
     0x623b765b_331f_4a5d_aa39_b7412b2a1f23,
+);
+pub const PAYMENT_LOGS_62555009_ID: Uuid = Uuid::from_u128(
+    0x62555009_9560_4d5b_b801_6606706b4943,
 );
 pub const PAYMENT_LOGS_628F9C19_ID: Uuid = Uuid::from_u128(
     0x628f9c19_4ef4_427b_827c_5d011660cced,
@@ -1254,56 +1251,65 @@ pub const PAYMENT_LOGS_628F9C19_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_629B8F48_ID: Uuid = Uuid::from_u128(
     0x629b8f48_6d1e_4376_9ba2_8b0698c80363,
 );
-pub const PAYMENT_LOGS_62AE37AC_ID: Uuid = Uuid::from_u128(
-    0x62ae37ac_93d1_4206_a4b3_1838e2be7437,
+pub const PAYMENT_LOGS_62BDCDD3_ID: Uuid = Uuid::from_u128(
+    0x62bdcdd3_f524_4b4b_bb24_0ebb5fce862a,
 );
-pub const PAYMENT_LOGS_62C5E16A_ID: Uuid = Uuid::from_u128(
-    0x62c5e16a_112b_482d_9a96_50c9059c2bd1,
+pub const PAYMENT_LOGS_62BF87F5_ID: Uuid = Uuid::from_u128(
+    0x62bf87f5_bf80_4527_b257_4b3075289ec1,
 );
 pub const PAYMENT_LOGS_63347922_ID: Uuid = Uuid::from_u128(
     0x63347922_293f_4c22_9f94_429a93916751,
 );
+pub const PAYMENT_LOGS_635BB2DD_ID: Uuid = Uuid::from_u128(
+    0x635bb2dd_1c40_4c62_9740_a000a1f96df9,
+);
+pub const PAYMENT_LOGS_635C9584_ID: Uuid = Uuid::from_u128(
+    0x635c9584_ff8e_4323_90c0_0d82c12582f4,
+);
 pub const PAYMENT_LOGS_635E0B78_ID: Uuid = Uuid::from_u128(
     0x635e0b78_7627_4148_9b60_a08f811605b4,
 );
-pub const PAYMENT_LOGS_638AB662_ID: Uuid = Uuid::from_u128(
-    0x638ab662_b25a_4c05_93b7_399dd2e06282,
+pub const PAYMENT_LOGS_63B87046_ID: Uuid = Uuid::from_u128(
+    0x63b87046_cfd8_4512_be1c_ad653cf8ce05,
 );
 pub const PAYMENT_LOGS_63CE7A8D_ID: Uuid = Uuid::from_u128(
     0x63ce7a8d_d326_493b_8276_a688122bff6f,
 );
-pub const PAYMENT_LOGS_64C729CC_ID: Uuid = Uuid::from_u128(
-    0x64c729cc_af13_474e_b6c4_7cb582c605c1,
+pub const PAYMENT_LOGS_641CAA56_ID: Uuid = Uuid::from_u128(
+    0x641caa56_3426_4cd4_ada2_7ca2b3ab2bbe,
 );
-pub const PAYMENT_LOGS_6507DE96_ID: Uuid = Uuid::from_u128(
-    0x6507de96_7b87_4586_a9c1_6ef0e90be4b0,
+pub const PAYMENT_LOGS_6426BEFA_ID: Uuid = Uuid::from_u128(
+    0x6426befa_190d_477c_a213_c4ffb504e1a1,
 );
-pub const PAYMENT_LOGS_659D0FD5_ID: Uuid = Uuid::from_u128(
-    0x659d0fd5_7b1e_461c_af91_788e0d565fd6,
+pub const PAYMENT_LOGS_64519624_ID: Uuid = Uuid::from_u128(
+    0x64519624_cb7c_44ed_b617_e77b8456b4cf,
+);
+pub const PAYMENT_LOGS_646D23F8_ID: Uuid = Uuid::from_u128(
+    0x646d23f8_e904_4907_a6f8_f74f7d0e4f90,
+);
+pub const PAYMENT_LOGS_649C553C_ID: Uuid = Uuid::from_u128(
+    0x649c553c_0be2_4128_97b5_2eb11271f051,
+);
+pub const PAYMENT_LOGS_652AB53B_ID: Uuid = Uuid::from_u128(
+    0x652ab53b_dc07_4416_b3ed_1052651436af,
 );
 pub const PAYMENT_LOGS_65BD10CC_ID: Uuid = Uuid::from_u128(
     0x65bd10cc_c95b_401e_a5b1_5bb607629485,
 );
-pub const PAYMENT_LOGS_65D2D52A_ID: Uuid = Uuid::from_u128(
-    0x65d2d52a_5152_4fcf_af33_9dd75413ce0c,
-);
-pub const PAYMENT_LOGS_6606706B_ID: Uuid = Uuid::from_u128(
-    0x6606706b_4943_4929_b6ae_f71fec2bb47b,
-);
 pub const PAYMENT_LOGS_660797C7_ID: Uuid = Uuid::from_u128(
     0x660797c7_ccd1_48c6_8218_8d9a2fab6e5a,
 );
-pub const PAYMENT_LOGS_6623AB6C_ID: Uuid = Uuid::from_u128(
-    0x6623ab6c_6782_4d52_978c_71c95ea9b1ec,
+pub const PAYMENT_LOGS_662962AD_ID: Uuid = Uuid::from_u128(
+    0x662962ad_7d0f_40a4_b8d9_e089e8a489c4,
 );
 pub const PAYMENT_LOGS_6650D232_ID: Uuid = Uuid::from_u128(
     0x6650d232_b083_41d8_8ca8_65513311c6a8,
 );
-pub const PAYMENT_LOGS_666BDB6D_ID: Uuid = Uuid::from_u128(
-    0x666bdb6d_f428_46df_99fc_047b6f149f9d,
-);
 pub const PAYMENT_LOGS_6685BEFC_ID: Uuid = Uuid::from_u128(
     0x6685befc_9417_4622_9bb8_a5e3502f1e58,
+);
+pub const PAYMENT_LOGS_66927075_ID: Uuid = Uuid::from_u128(
+    0x66927075_d89d_477e_b319_2b36e739c4ce,
 );
 pub const PAYMENT_LOGS_66A27DDF_ID: Uuid = Uuid::from_u128(
     0x66a27ddf_43ad_4817_83ee_f6bee5e68b2b,
@@ -1311,29 +1317,29 @@ pub const PAYMENT_LOGS_66A27DDF_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_66E2489C_ID: Uuid = Uuid::from_u128(
     0x66e2489c_b9d2_4f72_9d8e_d60d45cb44da,
 );
-pub const PAYMENT_LOGS_671A75EF_ID: Uuid = Uuid::from_u128(
-    0x671a75ef_1885_43f8_8bb5_fd3004705329,
-);
-pub const PAYMENT_LOGS_671E3FDC_ID: Uuid = Uuid::from_u128(
-    0x671e3fdc_14dd_4a77_baeb_58348775cef5,
+pub const PAYMENT_LOGS_670A0E1C_ID: Uuid = Uuid::from_u128(
+    0x670a0e1c_9111_41ab_9c78_6953ab767f68,
 );
 pub const PAYMENT_LOGS_6732B5C8_ID: Uuid = Uuid::from_u128(
     0x6732b5c8_033d_4ef5_b7bc_80697fd743fd,
 );
-pub const PAYMENT_LOGS_6740F1DD_ID: Uuid = Uuid::from_u128(
-    0x6740f1dd_b347_4779_b7f5_c9e10524da61,
+pub const PAYMENT_LOGS_6782EA75_ID: Uuid = Uuid::from_u128(
+    0x6782ea75_7b5f_45f1_b7df_d7258ebf1b86,
 );
 pub const PAYMENT_LOGS_67912D2F_ID: Uuid = Uuid::from_u128(
     0x67912d2f_32dd_4830_a71a_d5f944b3eee7,
 );
-pub const PAYMENT_LOGS_6804C12B_ID: Uuid = Uuid::from_u128(
-    0x6804c12b_7a5d_4e5c_8fae_d2b75f6dfa0e,
+pub const PAYMENT_LOGS_67CF316F_ID: Uuid = Uuid::from_u128(
+    0x67cf316f_816d_4c4b_ae23_06367c20c226,
+);
+pub const PAYMENT_LOGS_6812008F_ID: Uuid = Uuid::from_u128(
+    0x6812008f_8788_4fe3_9536_69824a3c6bd7,
 );
 pub const PAYMENT_LOGS_681A9C44_ID: Uuid = Uuid::from_u128(
     0x681a9c44_a777_4926_b438_c16bf68170c9,
 );
-pub const PAYMENT_LOGS_6846E887_ID: Uuid = Uuid::from_u128(
-    0x6846e887_f948_4683_a5db_06ebb9b8d03e,
+pub const PAYMENT_LOGS_686FFCD4_ID: Uuid = Uuid::from_u128(
+    0x686ffcd4_e5e9_48a8_a8f8_4e3abaf5e156,
 );
 pub const PAYMENT_LOGS_6889904C_ID: Uuid = Uuid::from_u128(
     0x6889904c_94eb_4756_975e_968332c8a748,
@@ -1341,80 +1347,65 @@ pub const PAYMENT_LOGS_6889904C_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_689BAC47_ID: Uuid = Uuid::from_u128(
     0x689bac47_2c98_4443_86ac_bf5846c21126,
 );
-pub const PAYMENT_LOGS_689FB9B1_ID: Uuid = Uuid::from_u128(
-    0x689fb9b1_2486_4d55_b451_e1931b970c5c,
-);
 pub const PAYMENT_LOGS_68A0DDE4_ID: Uuid = Uuid::from_u128(
     0x68a0dde4_f878_4118_bdaa_c5e9d2debf8d,
 );
-pub const PAYMENT_LOGS_68A6E124_ID: Uuid = Uuid::from_u128(
-    0x68a6e124_ff47_4d7c_8e0c_866c3e5478f0,
+pub const PAYMENT_LOGS_68F13DA1_ID: Uuid = Uuid::from_u128(
+    0x68f13da1_abaa_4b5f_b0e3_d2e4adc33f2d,
 );
-pub const PAYMENT_LOGS_6900A800_ID: Uuid = Uuid::from_u128(
-    0x6900a800_440a_4be6_b487_40e4d455f524,
+pub const PAYMENT_LOGS_69549C5D_ID: Uuid = Uuid::from_u128(
+    0x69549c5d_550a_482f_a6fd_f6472086e298,
 );
-pub const PAYMENT_LOGS_691D70C5_ID: Uuid = Uuid::from_u128(
-    0x691d70c5_aeac_499d_bbe1_c79f0a264bc5,
-);
-pub const PAYMENT_LOGS_695BF525_ID: Uuid = Uuid::from_u128(
-    0x695bf525_8ba4_4dc0_b4ad_30725906933b,
+pub const PAYMENT_LOGS_6958AAAD_ID: Uuid = Uuid::from_u128(
+    0x6958aaad_aca7_4daf_b179_27c986da93ce,
 );
 pub const PAYMENT_LOGS_699224EB_ID: Uuid = Uuid::from_u128(
     0x699224eb_6603_4b4b_850c_72602ea89f40,
 );
-pub const PAYMENT_LOGS_6A141DAF_ID: Uuid = Uuid::from_u128(
-    0x6a141daf_e016_4ee3_8f75_d5f11a87bad5,
-);
-pub const PAYMENT_LOGS_6A482B5A_ID: Uuid = Uuid::from_u128(
-    0x6a482b5a_e6a7_4aa8_a6e4_b2577c7a723b,
-);
-pub const PAYMENT_LOGS_6A52DCAD_ID: Uuid = Uuid::from_u128(
-    0x6a52dcad_c17c_46f6_8574_925bb3825bcc,
+pub const PAYMENT_LOGS_6A40E89C_ID: Uuid = Uuid::from_u128(
+    0x6a40e89c_8f54_496d_9884_16ddf712ffcc,
 );
 pub const PAYMENT_LOGS_6A6905A3_ID: Uuid = Uuid::from_u128(
     0x6a6905a3_6b3f_4807_a3bf_582ae7e416b2,
 );
-pub const PAYMENT_LOGS_6AA66FAE_ID: Uuid = Uuid::from_u128(
-    0x6aa66fae_cb73_4936_a0f2_b994d14c31df,
+pub const PAYMENT_LOGS_6ACDAF65_ID: Uuid = Uuid::from_u128(
+    0x6acdaf65_410e_4f60_b0a2_f935a30f8b28,
 );
-pub const PAYMENT_LOGS_6B00737E_ID: Uuid = Uuid::from_u128(
-    0x6b00737e_e48e_4006_b285_8b219900e692,
+pub const PAYMENT_LOGS_6B4DF16A_ID: Uuid = Uuid::from_u128(
+    0x6b4df16a_eaf5_4664_a1b9_fb2ce1ea34c6,
 );
-pub const PAYMENT_LOGS_6BBE3556_ID: Uuid = Uuid::from_u128(
-    0x6bbe3556_5372_47c2_a9f4_9809df6d69c4,
+pub const PAYMENT_LOGS_6C4F2569_ID: Uuid = Uuid::from_u128(
+    0x6c4f2569_5bd3_4d93_8cdd_cce678b3b7a0,
 );
-pub const PAYMENT_LOGS_6BC01BE9_ID: Uuid = Uuid::from_u128(
-    0x6bc01be9_82ef_474a_a7cd_1caa6cf5b70b,
-);
-pub const PAYMENT_LOGS_6C3B06A0_ID: Uuid = Uuid::from_u128(
-    0x6c3b06a0_5d51_4602_bb9a_586a466b9cf7,
+pub const PAYMENT_LOGS_6C67826D_ID: Uuid = Uuid::from_u128(
+    0x6c67826d_52d7_4c71_895e_a9b1ec3fdd99,
 );
 pub const PAYMENT_LOGS_6C6D11EB_ID: Uuid = Uuid::from_u128(
     0x6c6d11eb_ba9c_4fad_80c6_c0ece1e0dc6a,
 );
-pub const PAYMENT_LOGS_6C88A911_ID: Uuid = Uuid::from_u128(
-    0x6c88a911_b8ce_4440_a1f9_737c0922eedf,
-);
 pub const PAYMENT_LOGS_6CDBCA56_ID: Uuid = Uuid::from_u128(
     0x6cdbca56_4f2f_47e4_9d3c_69a263364aac,
 );
-pub const PAYMENT_LOGS_6CF55DEA_ID: Uuid = Uuid::from_u128(
-    0x6cf55dea_3025_4169_9898_ae7b85d91b16,
+pub const PAYMENT_LOGS_6D1A7BFC_ID: Uuid = Uuid::from_u128(
+    0x6d1a7bfc_4cbf_449d_a6d3_90f267e96197,
 );
 pub const PAYMENT_LOGS_6D21D2D8_ID: Uuid = Uuid::from_u128(
     0x6d21d2d8_a94a_465c_a8bf_41aaa7cd33a8,
 );
-pub const PAYMENT_LOGS_6D3BAB81_ID: Uuid = Uuid::from_u128(
-    0x6d3bab81_7ec6_45a2_a980_8cd1a4526c38,
+pub const PAYMENT_LOGS_6D232252_ID: Uuid = Uuid::from_u128(
+    0x6d232252_fed3_4a20_8cf1_fc81b644a11b,
+);
+pub const PAYMENT_LOGS_6D37A1E8_ID: Uuid = Uuid::from_u128(
+    0x6d37a1e8_81dc_4d98_ab0c_fcac034e45bf,
 );
 pub const PAYMENT_LOGS_6D3C7CC6_ID: Uuid = Uuid::from_u128(
     0x6d3c7cc6_cfb5_47e4_acc1_3bebc292794e,
 );
+pub const PAYMENT_LOGS_6D80DE27_ID: Uuid = Uuid::from_u128(
+    0x6d80de27_1dfc_475e_9361_9ccd496a9824,
+);
 pub const PAYMENT_LOGS_6DA017B8_ID: Uuid = Uuid::from_u128(
     0x6da017b8_7988_4b83_b443_c7d3239bb9d5,
-);
-pub const PAYMENT_LOGS_6E2EB609_ID: Uuid = Uuid::from_u128(
-    0x6e2eb609_0eee_4732_bd59_002a25555bb8,
 );
 pub const PAYMENT_LOGS_6E434DB4_ID: Uuid = Uuid::from_u128(
     0x6e434db4_5fe3_4306_b40f_fb1743e2b0e9,
@@ -1422,29 +1413,35 @@ pub const PAYMENT_LOGS_6E434DB4_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_6E67E25C_ID: Uuid = Uuid::from_u128(
     0x6e67e25c_6377_4512_9bd0_8bcd2f183332,
 );
+pub const PAYMENT_LOGS_6E8DDB04_ID: Uuid = Uuid::from_u128(
+    0x6e8ddb04_8947_41d5_aba4_0730d4c525a8,
+);
+pub const PAYMENT_LOGS_6E907709_ID: Uuid = Uuid::from_u128(
+    0x6e907709_2fed_437f_9c75_6c7a80507c88,
+);
+pub const PAYMENT_LOGS_6E9BC3A9_ID: Uuid = Uuid::from_u128(
+    0x6e9bc3a9_caeb_42e9_a587_64543922c177,
+);
+pub const PAYMENT_LOGS_6EC27F54_ID: Uuid = Uuid::from_u128(
+    0x6ec27f54_662a_410d_89b9_a9ac00303576,
+);
+pub const PAYMENT_LOGS_6EC8EC55_ID: Uuid = Uuid::from_u128(
+    0x6ec8ec55_c143_4344_9e51_b9786b160bfd,
+);
 pub const PAYMENT_LOGS_6EE50824_ID: Uuid = Uuid::from_u128(
     0x6ee50824_c258_4cde_bd46_ec6e94a37c13,
 );
 pub const PAYMENT_LOGS_6F2F3F81_ID: Uuid = Uuid::from_u128(
     0x6f2f3f81_c6d6_4d21_9b5b_1556b2d1487c,
 );
-pub const PAYMENT_LOGS_6F3DDC30_ID: Uuid = Uuid::from_u128(
-    0x6f3ddc30_2b14_4f3b_96a5_d6ff047d9a19,
-);
-pub const PAYMENT_LOGS_6FA5D7C7_ID: Uuid = Uuid::from_u128(
-    0x6fa5d7c7_2e38_44a8_b431_c59320dcf31e,
-);
-pub const PAYMENT_LOGS_6FBB0610_ID: Uuid = Uuid::from_u128(
-    0x6fbb0610_344c_4008_bc16_289608bc19e2,
-);
 pub const PAYMENT_LOGS_6FCAC476_ID: Uuid = Uuid::from_u128(
     0x6fcac476_2ab0_4907_a6b3_bd9e639ce6e2,
 );
+pub const PAYMENT_LOGS_6FDFA8D3_ID: Uuid = Uuid::from_u128(
+    0x6fdfa8d3_3df4_4702_92a4_23934579d3d3,
+);
 pub const PAYMENT_LOGS_6FEF7090_ID: Uuid = Uuid::from_u128(
     0x6fef7090_5196_49d7_be07_13510886f456,
-);
-pub const PAYMENT_LOGS_701F215E_ID: Uuid = Uuid::from_u128(
-    0x701f215e_6dd7_47b3_917d_53814a1dc89c,
 );
 pub const PAYMENT_LOGS_7075E319_ID: Uuid = Uuid::from_u128(
     0x7075e319_eaab_481d_bdbb_2c5d5e364749,
@@ -1452,32 +1449,50 @@ pub const PAYMENT_LOGS_7075E319_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_713CF194_ID: Uuid = Uuid::from_u128(
     0x713cf194_e4a7_4bbc_9570_ce299a917aaa,
 );
-pub const PAYMENT_LOGS_71549D8A_ID: Uuid = Uuid::from_u128(
-    0x71549d8a_30bb_4186_ac07_ef112cc60e89,
-);
-pub const PAYMENT_LOGS_716E9866_ID: Uuid = Uuid::from_u128(
-    0x716e9866_61c3_45ca_8a07_735f71254986,
-);
 pub const PAYMENT_LOGS_719378C8_ID: Uuid = Uuid::from_u128(
     0x719378c8_fb03_4cd6_9b4c_b1f5e7726781,
+);
+pub const PAYMENT_LOGS_71D173D6_ID: Uuid = Uuid::from_u128(
+    0x71d173d6_c576_4ce8_a40c_eb3e20318b86,
+);
+pub const PAYMENT_LOGS_723629D7_ID: Uuid = Uuid::from_u128(
+    0x723629d7_3ade_4ff6_87ee_e69b81e41a20,
+);
+pub const PAYMENT_LOGS_72BCB5F4_ID: Uuid = Uuid::from_u128(
+    0x72bcb5f4_bcef_4937_9960_3e7762ae37ac,
+);
+pub const PAYMENT_LOGS_72C3347C_ID: Uuid = Uuid::from_u128(
+    0x72c3347c_707f_4450_b606_e49fb0aba68a,
 );
 pub const PAYMENT_LOGS_72D562A4_ID: Uuid = Uuid::from_u128(
     0x72d562a4_a46f_442e_b23d_8ffde29ab745,
 );
+pub const PAYMENT_LOGS_72E62C98_ID: Uuid = Uuid::from_u128(
+    0x72e62c98_fe4c_4d75_94b5_a8e264a12a0e,
+);
 pub const PAYMENT_LOGS_73E3882B_ID: Uuid = Uuid::from_u128(
     0x73e3882b_3688_48b2_af0e_6087f3a0469d,
 );
-pub const PAYMENT_LOGS_7406D0B9_ID: Uuid = Uuid::from_u128(
-    0x7406d0b9_47f3_4298_a9f0_1e3f113885f9,
-);
 pub const PAYMENT_LOGS_74469E8C_ID: Uuid = Uuid::from_u128(
     0x74469e8c_add8_4d26_b3f8_d1ba24dfe924,
+);
+pub const PAYMENT_LOGS_7448040F_ID: Uuid = Uuid::from_u128(
+    0x7448040f_66a5_42bc_843b_4de12719d30d,
 );
 pub const PAYMENT_LOGS_74726FE1_ID: Uuid = Uuid::from_u128(
     0x74726fe1_189f_47ef_9006_58b67182240a,
 );
 pub const PAYMENT_LOGS_7487A491_ID: Uuid = Uuid::from_u128(
     0x7487a491_8555_4204_a443_49bbb36b2f9a,
+);
+pub const PAYMENT_LOGS_748D2EC1_ID: Uuid = Uuid::from_u128(
+    0x748d2ec1_7e36_4fdb_bafa_81d01d9f348d,
+);
+pub const PAYMENT_LOGS_74E3EDFE_ID: Uuid = Uuid::from_u128(
+    0x74e3edfe_bce4_4d9b_a830_f2dd8009ef00,
+);
+pub const PAYMENT_LOGS_7503EE7F_ID: Uuid = Uuid::from_u128(
+    0x7503ee7f_e384_47fd_add1_c3eaef23dbbf,
 );
 pub const PAYMENT_LOGS_75261749_ID: Uuid = Uuid::from_u128(
     0x75261749_3399_4188_ad3a_199b151b73e4,
@@ -1488,23 +1503,32 @@ pub const PAYMENT_LOGS_75358929_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_75467E47_ID: Uuid = Uuid::from_u128(
     0x75467e47_5309_45f8_ac65_3037567fe99f,
 );
+pub const PAYMENT_LOGS_7599CCA4_ID: Uuid = Uuid::from_u128(
+    0x7599cca4_08a3_4150_9780_9b8ac49a7ecb,
+);
 pub const PAYMENT_LOGS_75A86206_ID: Uuid = Uuid::from_u128(
     0x75a86206_aa79_4a21_9abf_371f03897efd,
 );
 pub const PAYMENT_LOGS_75BC0AA1_ID: Uuid = Uuid::from_u128(
     0x75bc0aa1_f1da_4adb_8954_ce27ce5c4478,
 );
-pub const PAYMENT_LOGS_7633AB42_ID: Uuid = Uuid::from_u128(
-    0x7633ab42_8836_46e9_868c_534cf196fdbc,
+pub const PAYMENT_LOGS_76458756_ID: Uuid = Uuid::from_u128(
+    0x76458756_cf7e_4f43_849d_eebef90b41bc,
 );
-pub const PAYMENT_LOGS_76E3D087_ID: Uuid = Uuid::from_u128(
-    0x76e3d087_f0ac_4dc7_9134_6a28feb9c51d,
+pub const PAYMENT_LOGS_765E3C73_ID: Uuid = Uuid::from_u128(
+    0x765e3c73_e15e_4887_854c_38405b34ec32,
 );
-pub const PAYMENT_LOGS_77929A6F_ID: Uuid = Uuid::from_u128(
-    0x77929a6f_afc8_4b4b_8f8c_a60135ca72c5,
+pub const PAYMENT_LOGS_767B18A4_ID: Uuid = Uuid::from_u128(
+    0x767b18a4_a339_47ec_b530_5ff087bb88a1,
 );
-pub const PAYMENT_LOGS_77957AE3_ID: Uuid = Uuid::from_u128(
-    0x77957ae3_bfca_4b28_b509_f825dbb12514,
+pub const PAYMENT_LOGS_76A553C4_ID: Uuid = Uuid::from_u128(
+    0x76a553c4_cb88_4e56_a638_780631f2be8a,
+);
+pub const PAYMENT_LOGS_7705E720_ID: Uuid = Uuid::from_u128(
+    0x7705e720_336e_4be8_ac3e_7872140c7df8,
+);
+pub const PAYMENT_LOGS_7745DFF1_ID: Uuid = Uuid::from_u128(
+    0x7745dff1_a405_4262_b884_75f2156386ad,
 );
 pub const PAYMENT_LOGS_77994182_ID: Uuid = Uuid::from_u128(
     0x77994182_65ef_4efa_84b1_ab48f21cb720,
@@ -1512,26 +1536,23 @@ pub const PAYMENT_LOGS_77994182_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_77A3E0FF_ID: Uuid = Uuid::from_u128(
     0x77a3e0ff_a20f_460a_aaeb_3e078b5b4b10,
 );
-pub const PAYMENT_LOGS_77A974DB_ID: Uuid = Uuid::from_u128(
-    0x77a974db_0d5e_44c6_bbde_881ebd28540d,
-);
-pub const PAYMENT_LOGS_77F71F0F_ID: Uuid = Uuid::from_u128(
-    0x77f71f0f_9d8f_4e32_b3a7_d54e345e8791,
-);
 pub const PAYMENT_LOGS_7811649F_ID: Uuid = Uuid::from_u128(
     0x7811649f_c260_4e17_babf_3b3556247521,
 );
-pub const PAYMENT_LOGS_78C56E30_ID: Uuid = Uuid::from_u128(
-    0x78c56e30_30c6_4716_874f_0df5d0d6daa1,
+pub const PAYMENT_LOGS_782CA400_ID: Uuid = Uuid::from_u128(
+    0x782ca400_7b60_4661_ab23_8f6dd474e183,
 );
-pub const PAYMENT_LOGS_79524282_ID: Uuid = Uuid::from_u128(
-    0x79524282_cc5e_4bd8_89a7_c70439a965ca,
+pub const PAYMENT_LOGS_794A6513_ID: Uuid = Uuid::from_u128(
+    0x794a6513_0ac4_41c5_beec_74f11cecab56,
 );
-pub const PAYMENT_LOGS_79AC3485_ID: Uuid = Uuid::from_u128(
-    0x79ac3485_035c_4b73_816b_c7ed8cb3e3a3,
+pub const PAYMENT_LOGS_79A6AC52_ID: Uuid = Uuid::from_u128(
+    0x79a6ac52_ec86_4934_8632_babcd37129fe,
 );
-pub const PAYMENT_LOGS_79D2F704_ID: Uuid = Uuid::from_u128(
-    0x79d2f704_9bc5_4d47_a030_a3aad4740ac5,
+pub const PAYMENT_LOGS_79C682CF_ID: Uuid = Uuid::from_u128(
+    0x79c682cf_b1ce_4c3c_914f_ce232d1d9b2c,
+);
+pub const PAYMENT_LOGS_79E41E48_ID: Uuid = Uuid::from_u128(
+    0x79e41e48_50f9_43d7_94fe_312c4050c0e4,
 );
 pub const PAYMENT_LOGS_7A28FFE2_ID: Uuid = Uuid::from_u128(
     0x7a28ffe2_e391_41eb_9f82_75509216c7f8,
@@ -1542,8 +1563,14 @@ pub const PAYMENT_LOGS_7A72A036_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_7A859B31_ID: Uuid = Uuid::from_u128(
     0x7a859b31_3ec9_4cdc_9d28_ed7b11081448,
 );
-pub const PAYMENT_LOGS_7B12374C_ID: Uuid = Uuid::from_u128(
-    0x7b12374c_5a97_4b97_af1b_fc3ae4565a1f,
+pub const PAYMENT_LOGS_7A98C025_ID: Uuid = Uuid::from_u128(
+    0x7a98c025_3556_4fd1_b003_06102c8a1630,
+);
+pub const PAYMENT_LOGS_7AB95AE4_ID: Uuid = Uuid::from_u128(
+    0x7ab95ae4_aada_46a7_a44e_24afe277957a,
+);
+pub const PAYMENT_LOGS_7BE94842_ID: Uuid = Uuid::from_u128(
+    0x7be94842_0e82_475b_b606_44fa181ea64d,
 );
 pub const PAYMENT_LOGS_7C154353_ID: Uuid = Uuid::from_u128(
     0x7c154353_eab9_442f_ab0b_904bc199195c,
@@ -1554,29 +1581,32 @@ pub const PAYMENT_LOGS_7C622552_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_7CA3C82F_ID: Uuid = Uuid::from_u128(
     0x7ca3c82f_c235_4ce7_98c9_2f69ac09d570,
 );
+pub const PAYMENT_LOGS_7CB49B3B_ID: Uuid = Uuid::from_u128(
+    0x7cb49b3b_7152_45cb_b0d0_476a77502848,
+);
 pub const PAYMENT_LOGS_7CE96D2F_ID: Uuid = Uuid::from_u128(
     0x7ce96d2f_42b7_4a7f_ba15_9541b2715de8,
 );
 pub const PAYMENT_LOGS_7CEFECC9_ID: Uuid = Uuid::from_u128(
     0x7cefecc9_361e_435d_8bcc_eeb902da328d,
 );
+pub const PAYMENT_LOGS_7D29ED98_ID: Uuid = Uuid::from_u128(
+    0x7d29ed98_ad1e_4f14_b8a7_da79d2b717dd,
+);
 pub const PAYMENT_LOGS_7D713F41_ID: Uuid = Uuid::from_u128(
     0x7d713f41_526c_487f_80cf_19cd84d02951,
 );
-pub const PAYMENT_LOGS_7D8B49B2_ID: Uuid = Uuid::from_u128(
-    0x7d8b49b2_162a_43e8_9918_4f511392ea4a,
-);
-pub const PAYMENT_LOGS_7D984E9B_ID: Uuid = Uuid::from_u128(
-    0x7d984e9b_dd61_4c8f_a12a_b05ffa2a1f69,
+pub const PAYMENT_LOGS_7D7B2C4A_ID: Uuid = Uuid::from_u128(
+    0x7d7b2c4a_430a_4767_b38c_31b726754702,
 );
 pub const PAYMENT_LOGS_7DA3EEFA_ID: Uuid = Uuid::from_u128(
     0x7da3eefa_c744_477e_913f_a7a9e9903eae,
 );
-pub const PAYMENT_LOGS_7DC02AB5_ID: Uuid = Uuid::from_u128(
-    0x7dc02ab5_a18d_4745_8e89_35d99743d9a3,
+pub const PAYMENT_LOGS_7DC8CB70_ID: Uuid = Uuid::from_u128(
+    0x7dc8cb70_8515_4677_89da_dc46db23a83c,
 );
-pub const PAYMENT_LOGS_7DE81DE4_ID: Uuid = Uuid::from_u128(
-    0x7de81de4_202f_4842_9efd_b5f83fe6e5e5,
+pub const PAYMENT_LOGS_7DF1074C_ID: Uuid = Uuid::from_u128(
+    0x7df1074c_937f_4cbd_87bc_4f882c186f25,
 );
 pub const PAYMENT_LOGS_7DF21309_ID: Uuid = Uuid::from_u128(
     0x7df21309_d370_44ec_b741_d9bbf5ff08b3,
@@ -1584,56 +1614,86 @@ pub const PAYMENT_LOGS_7DF21309_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_7E35B35D_ID: Uuid = Uuid::from_u128(
     0x7e35b35d_5c2b_40ec_85c0_3cab7ba7aada,
 );
-pub const PAYMENT_LOGS_7E74E3A1_ID: Uuid = Uuid::from_u128(
-    0x7e74e3a1_d66d_4c1b_ad10_68b08c119ec1,
-);
 pub const PAYMENT_LOGS_7ED3DB88_ID: Uuid = Uuid::from_u128(
     0x7ed3db88_fcc3_48ee_95ee_39a221bbec65,
 );
-pub const PAYMENT_LOGS_7FB6E811_ID: Uuid = Uuid::from_u128(
-    0x7fb6e811_c474_49d3_926e_994b26b5b840,
+pub const PAYMENT_LOGS_7F11F863_ID: Uuid = Uuid::from_u128(
+    0x7f11f863_aa40_48e7_9a33_7c72a7df017c,
+);
+pub const PAYMENT_LOGS_7F4DCD61_ID: Uuid = Uuid::from_u128(
+    0x7f4dcd61_dbfc_4132_8b43_e0e2ad639839,
+);
+pub const PAYMENT_LOGS_7FB6F7DE_ID: Uuid = Uuid::from_u128(
+    0x7fb6f7de_d59c_4eac_8b8a_b2f8fde3c11b,
 );
 pub const PAYMENT_LOGS_7FBD142E_ID: Uuid = Uuid::from_u128(
     0x7fbd142e_f886_4512_a133_365b2aee8975,
 );
+pub const PAYMENT_LOGS_7FEA7020_ID: Uuid = Uuid::from_u128(
+    0x7fea7020_e3d9_49b2_ad17_637637f24a36,
+);
 pub const PAYMENT_LOGS_7FF8C90B_ID: Uuid = Uuid::from_u128(
     0x7ff8c90b_8580_40b2_80b6_a91e0966375f,
+);
+pub const PAYMENT_LOGS_800B114B_ID: Uuid = Uuid::from_u128(
+    0x800b114b_052d_4423_a760_4860a34da5a4,
 );
 pub const PAYMENT_LOGS_802A48AA_ID: Uuid = Uuid::from_u128(
     0x802a48aa_d222_4ac8_9653_10efceb9c846,
 );
+pub const PAYMENT_LOGS_8051C951_ID: Uuid = Uuid::from_u128(
+    0x8051c951_d7ed_4006_b9b8_ce2833a854f1,
+);
 pub const PAYMENT_LOGS_8058AE66_ID: Uuid = Uuid::from_u128(
     0x8058ae66_60fe_4f71_b041_af331aa48369,
+);
+pub const PAYMENT_LOGS_8072D218_ID: Uuid = Uuid::from_u128(
+    0x8072d218_7c83_48e7_9514_d5322a8ddb78,
 );
 pub const PAYMENT_LOGS_807C5E72_ID: Uuid = Uuid::from_u128(
     0x807c5e72_a00c_4587_8d08_fec11770ba90,
 );
-pub const PAYMENT_LOGS_80886554_ID: Uuid = Uuid::from_u128(
-    0x80886554_5d06_4269_aa01_7c5246be775a,
-);
-pub const PAYMENT_LOGS_80CEA824_ID: Uuid = Uuid::from_u128(
-    0x80cea824_1aa0_499d_912c_15a2ba9fdd55,
-);
 pub const PAYMENT_LOGS_80D83C89_ID: Uuid = Uuid::from_u128(
     0x80d83c89_8a05_4971_85b7_9dcddcecd29c,
 );
-pub const PAYMENT_LOGS_80E52732_ID: Uuid = Uuid::from_u128(
-    0x80e52732_574b_4075_a89e_c1938230d2a4,
+pub const PAYMENT_LOGS_80DC9921_ID: Uuid = Uuid::from_u128(
+    0x80dc9921_fa28_4fd2_8755_9d0e83a1d6ab,
 );
 pub const PAYMENT_LOGS_80FB5586_ID: Uuid = Uuid::from_u128(
     0x80fb5586_8715_4a4b_9c99_1ea55d4a921d,
 );
-pub const PAYMENT_LOGS_8111E246_ID: Uuid = Uuid::from_u128(
-    0x8111e246_6e6e_4b55_82dc_81c44fcbeb61,
+pub const PAYMENT_LOGS_812DCD80_ID: Uuid = Uuid::from_u128(
+    0x812dcd80_25fa_4af0_b992_74cf50c77caf,
+);
+pub const PAYMENT_LOGS_815CA9E2_ID: Uuid = Uuid::from_u128(
+    0x815ca9e2_705c_4b2f_998f_c7f9f898013e,
+);
+pub const PAYMENT_LOGS_818277DF_ID: Uuid = Uuid::from_u128(
+    0x818277df_8530_460c_a257_5fc441eb513c,
+);
+pub const PAYMENT_LOGS_81993BAF_ID: Uuid = Uuid::from_u128(
+    0x81993baf_aa92_47bc_91f6_ff5a71cf71a8,
 );
 pub const PAYMENT_LOGS_81B1038E_ID: Uuid = Uuid::from_u128(
     0x81b1038e_483f_4d19_9fba_05592b5bd4a8,
 );
+pub const PAYMENT_LOGS_81E827E6_ID: Uuid = Uuid::from_u128(
+    0x81e827e6_bad4_4334_b296_2f6f476ad2ea,
+);
 pub const PAYMENT_LOGS_82123D1C_ID: Uuid = Uuid::from_u128(
     0x82123d1c_b890_4b32_8c7a_4f8dbdbb41ed,
 );
+pub const PAYMENT_LOGS_821513C2_ID: Uuid = Uuid::from_u128(
+    0x821513c2_75a3_4fc0_a885_24df1c888af4,
+);
+pub const PAYMENT_LOGS_8250B60F_ID: Uuid = Uuid::from_u128(
+    0x8250b60f_1b80_4396_8221_dfe3dca5b859,
+);
 pub const PAYMENT_LOGS_82526E35_ID: Uuid = Uuid::from_u128(
     0x82526e35_ea5b_44a3_97f9_1b6d72a8a03e,
+);
+pub const PAYMENT_LOGS_82AF20ED_ID: Uuid = Uuid::from_u128(
+    0x82af20ed_d5d2_4125_ad22_686e540a79ae,
 );
 pub const PAYMENT_LOGS_830A3C13_ID: Uuid = Uuid::from_u128(
     0x830a3c13_ac55_4d74_93a3_86793f3fdf9a,
@@ -1641,38 +1701,35 @@ pub const PAYMENT_LOGS_830A3C13_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_83649DDE_ID: Uuid = Uuid::from_u128(
     0x83649dde_ebfc_408c_a9f2_4a50e3a26a61,
 );
-pub const PAYMENT_LOGS_83D8ABBA_ID: Uuid = Uuid::from_u128(
-    0x83d8abba_eef9_463b_97e6_8f10cd8e2699,
+pub const PAYMENT_LOGS_83B4F5C0_ID: Uuid = Uuid::from_u128(
+    0x83b4f5c0_a94f_4ebe_ae72_fea14c979604,
+);
+pub const PAYMENT_LOGS_83E12315_ID: Uuid = Uuid::from_u128(
+    0x83e12315_6c55_4047_83d1_6bb54320547e,
 );
 pub const PAYMENT_LOGS_84081562_ID: Uuid = Uuid::from_u128(
     0x84081562_03d5_4ed3_af97_78812d7fc7df,
 );
-pub const PAYMENT_LOGS_84271C30_ID: Uuid = Uuid::from_u128(
-    0x84271c30_635b_42dd_9c40_bc625740a000,
-);
-pub const PAYMENT_LOGS_8472C38A_ID: Uuid = Uuid::from_u128(
-    0x8472c38a_1a34_435e_ba2c_2ef11dec4094,
-);
 pub const PAYMENT_LOGS_8479FA86_ID: Uuid = Uuid::from_u128(
     0x8479fa86_1c95_432a_a053_434ce57b904b,
+);
+pub const PAYMENT_LOGS_84C45F68_ID: Uuid = Uuid::from_u128(
+    0x84c45f68_a9fa_4bcc_a453_067c5d7dc56c,
+);
+pub const PAYMENT_LOGS_8568902C_ID: Uuid = Uuid::from_u128(
+    0x8568902c_5ee2_4b18_bb52_c08dc89493ee,
+);
+pub const PAYMENT_LOGS_8579A47B_ID: Uuid = Uuid::from_u128(
+    0x8579a47b_e696_494c_815b_e8100577edd6,
+);
+pub const PAYMENT_LOGS_8587D825_ID: Uuid = Uuid::from_u128(
+    0x8587d825_3b92_47f4_b1ad_5666c3acdead,
 );
 pub const PAYMENT_LOGS_85B43D23_ID: Uuid = Uuid::from_u128(
     0x85b43d23_7b33_43bb_89e2_aca1958ffa0f,
 );
-pub const PAYMENT_LOGS_85FBB94B_ID: Uuid = Uuid::from_u128(
-    0x85fbb94b_f120_4088_8f91_7df1ee176592,
-);
-pub const PAYMENT_LOGS_86544A6A_ID: Uuid = Uuid::from_u128(
-    0x86544a6a_e381_4b5d_98f8_a3326a8ba7bc,
-);
-pub const PAYMENT_LOGS_865CE854_ID: Uuid = Uuid::from_u128(
-    0x865ce854_1ccf_4564_b445_a01d71318278,
-);
 pub const PAYMENT_LOGS_8661B152_ID: Uuid = Uuid::from_u128(
     0x8661b152_ec89_4ac0_a85a_807bf3e7af78,
-);
-pub const PAYMENT_LOGS_86638ABF_ID: Uuid = Uuid::from_u128(
-    0x86638abf_a042_4e43_bdd4_6488ec1ef292,
 );
 pub const PAYMENT_LOGS_86890A35_ID: Uuid = Uuid::from_u128(
     0x86890a35_f1b7_4eef_8c76_bbfc381ddd49,
@@ -1680,8 +1737,14 @@ pub const PAYMENT_LOGS_86890A35_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_871C1690_ID: Uuid = Uuid::from_u128(
     0x871c1690_dd68_4c30_acd0_604f5dd351b0,
 );
-pub const PAYMENT_LOGS_878AEC68_ID: Uuid = Uuid::from_u128(
-    0x878aec68_8231_4ea6_83f1_17182bedcffa,
+pub const PAYMENT_LOGS_871EB789_ID: Uuid = Uuid::from_u128(
+    0x871eb789_0e2f_42ec_b048_869f827aaa6b,
+);
+pub const PAYMENT_LOGS_87281E21_ID: Uuid = Uuid::from_u128(
+    0x87281e21_389d_4617_9e28_ef68b577e3e5,
+);
+pub const PAYMENT_LOGS_87808865_ID: Uuid = Uuid::from_u128(
+    0x87808865_545d_46f2_a9ea_017c5246be77,
 );
 pub const PAYMENT_LOGS_879E691C_ID: Uuid = Uuid::from_u128(
     0x879e691c_7cde_476d_91d8_e531fcda7121,
@@ -1692,35 +1755,23 @@ pub const PAYMENT_LOGS_87A0DA58_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_87E3DDDA_ID: Uuid = Uuid::from_u128(
     0x87e3ddda_339c_4578_8ec5_49e36845e768,
 );
-pub const PAYMENT_LOGS_8853004A_ID: Uuid = Uuid::from_u128(
-    0x8853004a_c494_4e06_bb37_a5045c99bcf5,
-);
 pub const PAYMENT_LOGS_885F4551_ID: Uuid = Uuid::from_u128(
     0x885f4551_3035_4560_8e8f_b496438c3ee9,
-);
-pub const PAYMENT_LOGS_8863F62B_ID: Uuid = Uuid::from_u128(
-    0x8863f62b_9a4d_41ab_b131_5b918f56290c,
 );
 pub const PAYMENT_LOGS_88687CFC_ID: Uuid = Uuid::from_u128(
     0x88687cfc_ca8c_4052_aebb_79566884dc57,
 );
-pub const PAYMENT_LOGS_887D5351_ID: Uuid = Uuid::from_u128(
-    0x887d5351_30c7_42f6_89d5_1034e341fb16,
-);
-pub const PAYMENT_LOGS_888EEE9A_ID: Uuid = Uuid::from_u128(
-    0x888eee9a_2c7f_4734_8b62_c4c9a5758e50,
-);
-pub const PAYMENT_LOGS_889648DB_ID: Uuid = Uuid::from_u128(
-    0x889648db_baf6_427e_8949_002f07ed07a0,
-);
 pub const PAYMENT_LOGS_88B49544_ID: Uuid = Uuid::from_u128(
     0x88b49544_a3c8_4fc3_be94_7a34b21df410,
+);
+pub const PAYMENT_LOGS_88D70406_ID: Uuid = Uuid::from_u128(
+    0x88d70406_eb0e_428f_b2db_b142a7c63675,
 );
 pub const PAYMENT_LOGS_88F2905B_ID: Uuid = Uuid::from_u128(
     0x88f2905b_6c87_4d06_8f95_4bff42a5f516,
 );
-pub const PAYMENT_LOGS_88F63B12_ID: Uuid = Uuid::from_u128(
-    0x88f63b12_9bdb_410e_b1cf_bc677e46b602,
+pub const PAYMENT_LOGS_8919B7BB_ID: Uuid = Uuid::from_u128(
+    0x8919b7bb_59a6_4f56_9cab_a9a0bd30cad9,
 );
 pub const PAYMENT_LOGS_89322269_ID: Uuid = Uuid::from_u128(
     0x89322269_5b00_47d4_9861_ae3b785b45be,
@@ -1728,23 +1779,20 @@ pub const PAYMENT_LOGS_89322269_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_893628AD_ID: Uuid = Uuid::from_u128(
     0x893628ad_a42a_4e20_a2b3_e18067396dd4,
 );
-pub const PAYMENT_LOGS_8965C6AA_ID: Uuid = Uuid::from_u128(
-    0x8965c6aa_7641_40f7_b131_0ffe798dee63,
+pub const PAYMENT_LOGS_8945260F_ID: Uuid = Uuid::from_u128(
+    0x8945260f_f3e9_4f74_afbd_fbe2e7306a30,
+);
+pub const PAYMENT_LOGS_8953C5BA_ID: Uuid = Uuid::from_u128(
+    0x8953c5ba_acaf_4afc_8023_a9dd18483e44,
 );
 pub const PAYMENT_LOGS_898739CE_ID: Uuid = Uuid::from_u128(
     0x898739ce_5559_4f10_9198_49a6edb381ed,
 );
-pub const PAYMENT_LOGS_89E8952D_ID: Uuid = Uuid::from_u128(
-    0x89e8952d_65ef_46fc_bc9f_b32622b3f9f2,
+pub const PAYMENT_LOGS_89BCB046_ID: Uuid = Uuid::from_u128(
+    0x89bcb046_8f47_4353_9582_a592f1c52209,
 );
 pub const PAYMENT_LOGS_89FF281B_ID: Uuid = Uuid::from_u128(
     0x89ff281b_4f97_4989_9ad5_53eadf888d41,
-);
-pub const PAYMENT_LOGS_8A7BA668_ID: Uuid = Uuid::from_u128(
-    0x8a7ba668_5865_4f53_9081_88977eb37848,
-);
-pub const PAYMENT_LOGS_8A7EDC87_ID: Uuid = Uuid::from_u128(
-    0x8a7edc87_7a62_4ec6_92fc_4e69c1c6713d,
 );
 pub const PAYMENT_LOGS_8AF556D9_ID: Uuid = Uuid::from_u128(
     0x8af556d9_0400_42ea_9cb3_4ebd55e75e3c,
@@ -1752,74 +1800,77 @@ pub const PAYMENT_LOGS_8AF556D9_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_8AFC89E6_ID: Uuid = Uuid::from_u128(
     0x8afc89e6_8623_4de1_ac53_3083907d34af,
 );
-pub const PAYMENT_LOGS_8B56D19B_ID: Uuid = Uuid::from_u128(
-    0x8b56d19b_786f_4de1_bb73_ddfc9ce808e4,
+pub const PAYMENT_LOGS_8B3B050A_ID: Uuid = Uuid::from_u128(
+    0x8b3b050a_57f0_411f_9619_7646354d1595,
 );
 pub const PAYMENT_LOGS_8BB12402_ID: Uuid = Uuid::from_u128(
     0x8bb12402_2185_413a_9408_9b023381333f,
 );
-pub const PAYMENT_LOGS_8BD045DF_ID: Uuid = Uuid::from_u128(
-    0x8bd045df_0b87_4bd8_b48f_f8e3468ddfa0,
+pub const PAYMENT_LOGS_8BE4D835_ID: Uuid = Uuid::from_u128(
+    0x8be4d835_0d47_43c1_adf8_83245d31a4b9,
 );
-pub const PAYMENT_LOGS_8BE85ACB_ID: Uuid = Uuid::from_u128(
-    0x8be85acb_397d_49ed_98ad_1ebf14b8a7da,
+pub const PAYMENT_LOGS_8C677D18_ID: Uuid = Uuid::from_u128(
+    0x8c677d18_5c96_4503_9ef8_9fd7c0e66d2c,
 );
 pub const PAYMENT_LOGS_8C748D0A_ID: Uuid = Uuid::from_u128(
     0x8c748d0a_8933_4cf1_accc_4bfbb8c467b1,
 );
-pub const PAYMENT_LOGS_8C917376_ID: Uuid = Uuid::from_u128(
-    0x8c917376_554c_4179_835c_83e123156c55,
+pub const PAYMENT_LOGS_8C8AFDAE_ID: Uuid = Uuid::from_u128(
+    0x8c8afdae_de05_4992_905f_6721a04098ef,
 );
-pub const PAYMENT_LOGS_8CA73F5E_ID: Uuid = Uuid::from_u128(
-    0x8ca73f5e_5a13_4a67_968f_598be7370c21,
+pub const PAYMENT_LOGS_8CF9823D_ID: Uuid = Uuid::from_u128(
+    0x8cf9823d_00df_4156_88be_50dd37bcf717,
 );
 pub const PAYMENT_LOGS_8D03C046_ID: Uuid = Uuid::from_u128(
     0x8d03c046_7e8b_469e_8c95_92821ee659c3,
 );
-pub const PAYMENT_LOGS_8D1AF216_ID: Uuid = Uuid::from_u128(
-    0x8d1af216_48f2_4a95_b11e_4ae93b710c09,
-);
 pub const PAYMENT_LOGS_8D316B80_ID: Uuid = Uuid::from_u128(
     0x8d316b80_fa71_4647_835f_465ae03b1439,
 );
-pub const PAYMENT_LOGS_8D38CC71_ID: Uuid = Uuid::from_u128(
-    0x8d38cc71_fb5b_440a_9504_4f74ffb133b4,
+pub const PAYMENT_LOGS_8D4B1877_ID: Uuid = Uuid::from_u128(
+    0x8d4b1877_85b3_40c4_9596_00f5a9511db2,
+);
+pub const PAYMENT_LOGS_8D55779B_ID: Uuid = Uuid::from_u128(
+    0x8d55779b_a416_4634_a40e_1bb2395fcaf9,
 );
 pub const PAYMENT_LOGS_8D6F1478_ID: Uuid = Uuid::from_u128(
     0x8d6f1478_bf1b_43e7_b4ed_362f6c9d1ad7,
 );
-pub const PAYMENT_LOGS_8D735A6E_ID: Uuid = Uuid::from_u128(
-    0x8d735a6e_caaa_448b_9371_72323c439aad,
-);
 pub const PAYMENT_LOGS_8D87E7AE_ID: Uuid = Uuid::from_u128(
     0x8d87e7ae_f5b9_468a_b3e8_dc97656c2973,
-);
-pub const PAYMENT_LOGS_8D92C5AE_ID: Uuid = Uuid::from_u128(
-    0x8d92c5ae_a524_4e2a_958a_445ec09485ea,
 );
 pub const PAYMENT_LOGS_8DAB8A59_ID: Uuid = Uuid::from_u128(
     0x8dab8a59_2a7f_4a3a_b46f_2aab27624135,
 );
-pub const PAYMENT_LOGS_8DE6BC80_ID: Uuid = Uuid::from_u128(
-    0x8de6bc80_4b22_484e_91b7_2bdb09e58859,
+pub const PAYMENT_LOGS_8DDFA075_ID: Uuid = Uuid::from_u128(
+    0x8ddfa075_bf2a_4298_91d4_bf5e5c8d6197,
 );
 pub const PAYMENT_LOGS_8E007D03_ID: Uuid = Uuid::from_u128(
     0x8e007d03_f0b2_4b66_b3f1_c9671da31f13,
 );
+pub const PAYMENT_LOGS_8E4006B2_ID: Uuid = Uuid::from_u128(
+    0x8e4006b2_858b_4199_80e6_922332a5d506,
+);
+pub const PAYMENT_LOGS_8E9EDA62_ID: Uuid = Uuid::from_u128(
+    0x8e9eda62_b2f2_4514_bf03_c4abbbfb4ca0,
+);
+pub const PAYMENT_LOGS_8EAFA5AF_ID: Uuid = Uuid::from_u128(
+    0x8eafa5af_45bd_47c5_b389_ea1f9cade0a1,
+);
 pub const PAYMENT_LOGS_8EC595D9_ID: Uuid = Uuid::from_u128(
     0x8ec595d9_48ba_4a5d_a5a4_88528c8de05f,
-);
-pub const PAYMENT_LOGS_8ED62A03_ID: Uuid = Uuid::from_u128(
-    0x8ed62a03_6508_4156_9f6b_91cb3af9ea77,
 );
 pub const PAYMENT_LOGS_8EEC7365_ID: Uuid = Uuid::from_u128(
     0x8eec7365_5a3c_4b57_9909_6e161025bcbe,
 );
-pub const PAYMENT_LOGS_8F67051E_ID: Uuid = Uuid::from_u128(
-    0x8f67051e_1d79_42d8_be93_c03c541df210,
+pub const PAYMENT_LOGS_8F27A22C_ID: Uuid = Uuid::from_u128(
+    0x8f27a22c_66ad_4575_9cd3_bf4ebcc62144,
 );
-pub const PAYMENT_LOGS_8FC0F2D1_ID: Uuid = Uuid::from_u128(
-    0x8fc0f2d1_d84e_41d0_97da_5a22614e1b1d,
+pub const PAYMENT_LOGS_8F352D16_ID: Uuid = Uuid::from_u128(
+    0x8f352d16_cbac_45de_ad51_c11de5776d65,
+);
+pub const PAYMENT_LOGS_8F546C18_ID: Uuid = Uuid::from_u128(
+    0x8f546c18_57e9_4735_8dc2_bcd35917fcb6,
 );
 pub const PAYMENT_LOGS_8FE69050_ID: Uuid = Uuid::from_u128(
     0x8fe69050_c510_4264_9ce4_c90b846531b2,
@@ -1827,20 +1878,17 @@ pub const PAYMENT_LOGS_8FE69050_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_8FE78758_ID: Uuid = Uuid::from_u128(
     0x8fe78758_b535_4979_9932_a55afe78368f,
 );
+pub const PAYMENT_LOGS_8FFB9E14_ID: Uuid = Uuid::from_u128(
+    0x8ffb9e14_8890_4658_ae01_34beea7f921a,
+);
 pub const PAYMENT_LOGS_9083789B_ID: Uuid = Uuid::from_u128(
     0x9083789b_3397_447e_9a42_264b4255b2bc,
 );
+pub const PAYMENT_LOGS_9110A398_ID: Uuid = Uuid::from_u128(
+    0x9110a398_62b3_4f96_8f5c_da8eed5453dc,
+);
 pub const PAYMENT_LOGS_91202B1B_ID: Uuid = Uuid::from_u128(
     0x91202b1b_b7e3_45ea_b280_ad8bfbc074cb,
-);
-pub const PAYMENT_LOGS_91399925_ID: Uuid = Uuid::from_u128(
-    0x91399925_fcba_4c32_a595_da93a256a9aa,
-);
-pub const PAYMENT_LOGS_914E1FD7_ID: Uuid = Uuid::from_u128(
-    0x914e1fd7_f738_4e2e_9086_de3b1866b1f5,
-);
-pub const PAYMENT_LOGS_915FA52F_ID: Uuid = Uuid::from_u128(
-    0x915fa52f_093a_4d2c_af20_aee3b2f413e1,
 );
 pub const PAYMENT_LOGS_91726036_ID: Uuid = Uuid::from_u128(
     0x91726036_8983_485e_85ee_b0e52c3206a6,
@@ -1848,26 +1896,23 @@ pub const PAYMENT_LOGS_91726036_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_91A3656C_ID: Uuid = Uuid::from_u128(
     0x91a3656c_9100_40f2_a332_e87443d9c2f6,
 );
-pub const PAYMENT_LOGS_91A82358_ID: Uuid = Uuid::from_u128(
-    0x91a82358_6a42_4526_8793_9bc9f4315d71,
+pub const PAYMENT_LOGS_91D42602_ID: Uuid = Uuid::from_u128(
+    0x91d42602_cb8f_4f3e_ba7c_099d07cb1c57,
 );
-pub const PAYMENT_LOGS_920DBE2F_ID: Uuid = Uuid::from_u128(
-    0x920dbe2f_922f_4a17_bfb2_6f52104f490b,
+pub const PAYMENT_LOGS_91D603AC_ID: Uuid = Uuid::from_u128(
+    0x91d603ac_bea6_40e0_a00b_0905dd8843e0,
+);
+pub const PAYMENT_LOGS_91F5F515_ID: Uuid = Uuid::from_u128(
+    0x91f5f515_7e25_4d8d_a4cd_02a9802085cb,
+);
+pub const PAYMENT_LOGS_9203F26C_ID: Uuid = Uuid::from_u128(
+    0x9203f26c_5172_49c5_999d_b3973a562f6a,
 );
 pub const PAYMENT_LOGS_92121DEF_ID: Uuid = Uuid::from_u128(
     0x92121def_fa5e_43fb_adf6_204846392a3a,
 );
-pub const PAYMENT_LOGS_92373E33_ID: Uuid = Uuid::from_u128(
-    0x92373e33_a4bd_4d51_b917_9ba5b476c86e,
-);
 pub const PAYMENT_LOGS_925F263A_ID: Uuid = Uuid::from_u128(
     0x925f263a_8f62_4718_9579_c90b5b96576c,
-);
-pub const PAYMENT_LOGS_9267A8D8_ID: Uuid = Uuid::from_u128(
-    0x9267a8d8_118c_4c33_8b12_d9d889ffa896,
-);
-pub const PAYMENT_LOGS_92905F67_ID: Uuid = Uuid::from_u128(
-    0x92905f67_21a0_4098_afa7_d0c53050f7cc,
 );
 pub const PAYMENT_LOGS_92D821F4_ID: Uuid = Uuid::from_u128(
     0x92d821f4_d9e3_47cb_973c_13e5080088bc,
@@ -1878,14 +1923,26 @@ pub const PAYMENT_LOGS_92DF2DF3_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_9307621D_ID: Uuid = Uuid::from_u128(
     0x9307621d_9dca_42e0_9806_28580bf71b85,
 );
-pub const PAYMENT_LOGS_93B9658B_ID: Uuid = Uuid::from_u128(
-    0x93b9658b_dac9_47da_9ab6_3a82c8355035,
+pub const PAYMENT_LOGS_9310F002_ID: Uuid = Uuid::from_u128(
+    0x9310f002_3ec3_4364_babc_787110c3a521,
+);
+pub const PAYMENT_LOGS_9345BE7A_ID: Uuid = Uuid::from_u128(
+    0x9345be7a_48c2_475f_82dc_25c1b1e7a873,
+);
+pub const PAYMENT_LOGS_936EF9F0_ID: Uuid = Uuid::from_u128(
+    0x936ef9f0_9ee9_4c96_9d3a_28ad9ef76c1f,
+);
+pub const PAYMENT_LOGS_93B7399D_ID: Uuid = Uuid::from_u128(
+    0x93b7399d_d2e0_4282_a600_61c573518016,
 );
 pub const PAYMENT_LOGS_93BEEC2C_ID: Uuid = Uuid::from_u128(
     0x93beec2c_2ada_45db_97c9_4dcea45802f1,
 );
 pub const PAYMENT_LOGS_93CB45A1_ID: Uuid = Uuid::from_u128(
     0x93cb45a1_3d07_4413_adde_c1e5a34cb310,
+);
+pub const PAYMENT_LOGS_93E19BD6_ID: Uuid = Uuid::from_u128(
+    0x93e19bd6_c69e_489b_8ad1_877f72f411de,
 );
 pub const PAYMENT_LOGS_93E4E9CA_ID: Uuid = Uuid::from_u128(
     0x93e4e9ca_ef86_4c6e_8825_a67a836ce939,
@@ -1896,17 +1953,14 @@ pub const PAYMENT_LOGS_941A8F00_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_941F23BC_ID: Uuid = Uuid::from_u128(
     0x941f23bc_07dd_4e1a_84ba_47af6f7aebfe,
 );
-pub const PAYMENT_LOGS_947D6306_ID: Uuid = Uuid::from_u128(
-    0x947d6306_090e_4224_9d1c_58f22aa22103,
+pub const PAYMENT_LOGS_944FB1CA_ID: Uuid = Uuid::from_u128(
+    0x944fb1ca_59a7_4ef8_8cdb_2ea0b56a542c,
 );
-pub const PAYMENT_LOGS_947FE0EE_ID: Uuid = Uuid::from_u128(
-    0x947fe0ee_f0fc_4687_9136_3599f2e60f43,
+pub const PAYMENT_LOGS_947FF3E4_ID: Uuid = Uuid::from_u128(
+    0x947ff3e4_bf1b_4ce6_bf68_7926bb272998,
 );
-pub const PAYMENT_LOGS_94F0A8B8_ID: Uuid = Uuid::from_u128(
-    0x94f0a8b8_bfde_4622_81c3_6ac80c50dd28,
-);
-pub const PAYMENT_LOGS_94FE312C_ID: Uuid = Uuid::from_u128(
-    0x94fe312c_4050_40e4_b116_8742123630b2,
+pub const PAYMENT_LOGS_9575B310_ID: Uuid = Uuid::from_u128(
+    0x9575b310_c9ae_49e8_952d_65ef56fc3c9f,
 );
 pub const PAYMENT_LOGS_957AC24A_ID: Uuid = Uuid::from_u128(
     0x957ac24a_4097_4a6a_83d2_b6bec55a8b12,
@@ -1917,11 +1971,8 @@ pub const PAYMENT_LOGS_957D8380_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_958B1952_ID: Uuid = Uuid::from_u128(
     0x958b1952_c586_4b43_9f43_10ea79debf5e,
 );
-pub const PAYMENT_LOGS_95B94E2D_ID: Uuid = Uuid::from_u128(
-    0x95b94e2d_9092_46e5_9750_a44b29559bfd,
-);
-pub const PAYMENT_LOGS_95CC9BC4_ID: Uuid = Uuid::from_u128(
-    0x95cc9bc4_8cfa_4e63_9dc6_f1484ea5bbef,
+pub const PAYMENT_LOGS_95A5EB10_ID: Uuid = Uuid::from_u128(
+    0x95a5eb10_1b45_4fa2_9002_04ab78ceb28f,
 );
 pub const PAYMENT_LOGS_95D772D3_ID: Uuid = Uuid::from_u128(
     0x95d772d3_c047_4588_85c8_247da20fbf23,
@@ -1932,47 +1983,47 @@ pub const PAYMENT_LOGS_95E2DE00_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_95E3B93C_ID: Uuid = Uuid::from_u128(
     0x95e3b93c_54be_4553_aae0_e71cd303a1fd,
 );
-pub const PAYMENT_LOGS_96391CFC_ID: Uuid = Uuid::from_u128(
-    0x96391cfc_e39b_4383_a958_aaadaca7cdaf,
+pub const PAYMENT_LOGS_963D770E_ID: Uuid = Uuid::from_u128(
+    0x963d770e_e09d_44f2_8384_f8002af47b21,
 );
-pub const PAYMENT_LOGS_96A73F05_ID: Uuid = Uuid::from_u128(
-    0x96a73f05_bd5e_4992_b07e_c8f7481f6f33,
+pub const PAYMENT_LOGS_9654DC03_ID: Uuid = Uuid::from_u128(
+    0x9654dc03_22e5_4726_aa87_d4c9f4bb0f70,
+);
+pub const PAYMENT_LOGS_96645EC7_ID: Uuid = Uuid::from_u128(
+    0x96645ec7_2151_4286_a599_b14e2013e185,
 );
 pub const PAYMENT_LOGS_96AC2F34_ID: Uuid = Uuid::from_u128(
     0x96ac2f34_667a_4b1b_a8d6_f4f6afc4a88a,
 );
-pub const PAYMENT_LOGS_96B84297_ID: Uuid = Uuid::from_u128(
-    0x96b84297_ada6_49ff_b91f_046da09ec127,
+pub const PAYMENT_LOGS_96FAE8F0_ID: Uuid = Uuid::from_u128(
+    0x96fae8f0_e962_4ca9_85d1_69a55093d321,
 );
 pub const PAYMENT_LOGS_970FB2CD_ID: Uuid = Uuid::from_u128(
     0x970fb2cd_7310_448e_87f3_6121ef93bace,
 );
-pub const PAYMENT_LOGS_971A6D37_ID: Uuid = Uuid::from_u128(
-    0x971a6d37_a1e8_41dc_8d98_6b0cfcac034e,
-);
 pub const PAYMENT_LOGS_9727B044_ID: Uuid = Uuid::from_u128(
     0x9727b044_d073_4e43_9d4f_d29468e9716b,
 );
-pub const PAYMENT_LOGS_97695774_ID: Uuid = Uuid::from_u128(
-    0x97695774_d79a_4414_bd3d_a73cf81ba967,
+pub const PAYMENT_LOGS_9738A818_ID: Uuid = Uuid::from_u128(
+    0x9738a818_dd9e_4355_93f4_4ab2a1fa9e63,
+);
+pub const PAYMENT_LOGS_978D8CB3_ID: Uuid = Uuid::from_u128(
+    0x978d8cb3_a758_495a_8d59_4cce25c09af7,
 );
 pub const PAYMENT_LOGS_97BA6F8E_ID: Uuid = Uuid::from_u128(
     0x97ba6f8e_6ce9_4682_b3fd_58f17e62d894,
 );
-pub const PAYMENT_LOGS_98403923_ID: Uuid = Uuid::from_u128(
-    0x98403923_c1f1_4cdd_8c96_3d770ee09d44,
-);
 pub const PAYMENT_LOGS_987AD83B_ID: Uuid = Uuid::from_u128(
     0x987ad83b_93da_4cd1_adef_279a591caeac,
+);
+pub const PAYMENT_LOGS_988D0890_ID: Uuid = Uuid::from_u128(
+    0x988d0890_5148_41a1_8b78_71aab42037e2,
 );
 pub const PAYMENT_LOGS_988D15A2_ID: Uuid = Uuid::from_u128(
     0x988d15a2_bd5d_491a_b2b2_17976bd1b3f6,
 );
-pub const PAYMENT_LOGS_98C02535_ID: Uuid = Uuid::from_u128(
-    0x98c02535_565f_41f0_8306_102c8a1630df,
-);
-pub const PAYMENT_LOGS_98CE6761_ID: Uuid = Uuid::from_u128(
-    0x98ce6761_1e79_46ac_92ec_8669340632ba,
+pub const PAYMENT_LOGS_9894D95F_ID: Uuid = Uuid::from_u128(
+    0x9894d95f_2794_4afb_806c_0bf3d5bcc3e6,
 );
 pub const PAYMENT_LOGS_98F67683_ID: Uuid = Uuid::from_u128(
     0x98f67683_097c_4c14_a4ee_82d6c7db95ad,
@@ -1980,23 +2031,26 @@ pub const PAYMENT_LOGS_98F67683_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_9914FD6E_ID: Uuid = Uuid::from_u128(
     0x9914fd6e_9520_4c9a_a650_95dd58a66610,
 );
-pub const PAYMENT_LOGS_99704AF0_ID: Uuid = Uuid::from_u128(
-    0x99704af0_15bc_4389_9fea_4eef1dce2938,
-);
 pub const PAYMENT_LOGS_99AAD33D_ID: Uuid = Uuid::from_u128(
     0x99aad33d_f080_4e26_942e_5c9d15f271f7,
 );
-pub const PAYMENT_LOGS_9A078959_ID: Uuid = Uuid::from_u128(
-    0x9a078959_7a27_452c_b8b0_c80d9b5f0507,
-);
-pub const PAYMENT_LOGS_9A184556_ID: Uuid = Uuid::from_u128(
-    0x9a184556_ce41_41ea_9110_a39862b33f96,
-);
-pub const PAYMENT_LOGS_9A282D8B_ID: Uuid = Uuid::from_u128(
-    0x9a282d8b_5d36_4c71_872e_c4b249def358,
+pub const PAYMENT_LOGS_99D9F6E2_ID: Uuid = Uuid::from_u128(
+    0x99d9f6e2_11a1_43bf_a867_2f29b8823bf8,
 );
 pub const PAYMENT_LOGS_9A3AC698_ID: Uuid = Uuid::from_u128(
     0x9a3ac698_15ee_4f04_98e9_0bd158e1e310,
+);
+pub const PAYMENT_LOGS_9A3AEF5A_ID: Uuid = Uuid::from_u128(
+    0x9a3aef5a_50b8_437b_91b6_f350d6d6fd1a,
+);
+pub const PAYMENT_LOGS_9A494266_ID: Uuid = Uuid::from_u128(
+    0x9a494266_0f01_4ebf_b8c5_6e3030c65716,
+);
+pub const PAYMENT_LOGS_9A617A18_ID: Uuid = Uuid::from_u128(
+    0x9a617a18_c2fe_4a55_a674_190ac8bfb323,
+);
+pub const PAYMENT_LOGS_9A6640B2_ID: Uuid = Uuid::from_u128(
+    0x9a6640b2_db0d_468b_81b5_78a3d36ca86b,
 );
 pub const PAYMENT_LOGS_9A66468A_ID: Uuid = Uuid::from_u128(
     0x9a66468a_8ca0_4f42_81bf_9335964a405a,
@@ -2004,77 +2058,95 @@ pub const PAYMENT_LOGS_9A66468A_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_9A801466_ID: Uuid = Uuid::from_u128(
     0x9a801466_7906_4b20_b709_895a1723caa3,
 );
-pub const PAYMENT_LOGS_9A9AE8AD_ID: Uuid = Uuid::from_u128(
-    0x9a9ae8ad_aa0c_4ad5_b735_c3c469c43b6b,
-);
 pub const PAYMENT_LOGS_9AE71150_ID: Uuid = Uuid::from_u128(
     0x9ae71150_7a8d_42ea_8ed6_425ae53a7a60,
 );
-pub const PAYMENT_LOGS_9AF5F68A_ID: Uuid = Uuid::from_u128(
-    0x9af5f68a_3288_4b05_8b72_3c67016b68f0,
+pub const PAYMENT_LOGS_9B10337C_ID: Uuid = Uuid::from_u128(
+    0x9b10337c_f945_45e3_a5f7_a391a823586a,
 );
-pub const PAYMENT_LOGS_9B5E1531_ID: Uuid = Uuid::from_u128(
-    0x9b5e1531_f4f4_480c_85a0_0336b53c4375,
-);
-pub const PAYMENT_LOGS_9BC8CA1F_ID: Uuid = Uuid::from_u128(
-    0x9bc8ca1f_b13d_4b2d_aa1b_5a20df186d23,
+pub const PAYMENT_LOGS_9B613141_ID: Uuid = Uuid::from_u128(
+    0x9b613141_a7ea_4119_8b55_4a890097230b,
 );
 pub const PAYMENT_LOGS_9BE17DE3_ID: Uuid = Uuid::from_u128(
     0x9be17de3_4991_4ded_9c17_571f4d729f26,
 );
+pub const PAYMENT_LOGS_9BEB7ED9_ID: Uuid = Uuid::from_u128(
+    0x9beb7ed9_8b5c_4fc9_a6be_55047e74e3a1,
+);
 pub const PAYMENT_LOGS_9BEC0FFC_ID: Uuid = Uuid::from_u128(
     0x9bec0ffc_3744_4a90_8dbb_e547199e2d42,
 );
-pub const PAYMENT_LOGS_9C0BD387_ID: Uuid = Uuid::from_u128(
-    0x9c0bd387_e647_4f31_adf8_610c8817c02d,
+pub const PAYMENT_LOGS_9CA781F5_ID: Uuid = Uuid::from_u128(
+    0x9ca781f5_688b_4bfd_86e9_a84f0219b879,
 );
-pub const PAYMENT_LOGS_9C8F5419_ID: Uuid = Uuid::from_u128(
-    0x9c8f5419_6d18_4416_9df7_12ffccaad8dd,
-);
-pub const PAYMENT_LOGS_9CC0F671_ID: Uuid = Uuid::from_u128(
-    0x9cc0f671_1fc2_48e6_8ed1_c68eafa5af45,
+pub const PAYMENT_LOGS_9CADACA9_ID: Uuid = Uuid::from_u128(
+    0x9cadaca9_38d9_48e5_afc6_fa23a3160397,
 );
 pub const PAYMENT_LOGS_9CD09144_ID: Uuid = Uuid::from_u128(
     0x9cd09144_b41e_4e04_9588_e611dbf3c90c,
 );
+pub const PAYMENT_LOGS_9CDEF5D7_ID: Uuid = Uuid::from_u128(
+    0x9cdef5d7_048a_408e_bfce_8eba6a002614,
+);
+pub const PAYMENT_LOGS_9CE638A6_ID: Uuid = Uuid::from_u128(
+    0x9ce638a6_8a72_4956_abdb_0edd0a231674,
+);
 pub const PAYMENT_LOGS_9CE7CD33_ID: Uuid = Uuid::from_u128(
     0x9ce7cd33_06ff_4c36_80b9_7d71465a4cf5,
+);
+pub const PAYMENT_LOGS_9D0B5EB3_ID: Uuid = Uuid::from_u128(
+    0x9d0b5eb3_7b2a_46f4_ba53_e36184695856,
+);
+pub const PAYMENT_LOGS_9D8B36A3_ID: Uuid = Uuid::from_u128(
+    0x9d8b36a3_9ad4_45db_8432_30c2e49d61a2,
 );
 pub const PAYMENT_LOGS_9DC0601E_ID: Uuid = Uuid::from_u128(
     0x9dc0601e_1bb9_4f6d_b459_d9abf9083944,
 );
+pub const PAYMENT_LOGS_9DFFDEF5_ID: Uuid = Uuid::from_u128(
+    0x9dffdef5_3648_48f6_bb3e_8ec5e0ef4ecf,
+);
+pub const PAYMENT_LOGS_9E095E27_ID: Uuid = Uuid::from_u128(
+    0x9e095e27_530f_457d_b07b_d658ed728a33,
+);
+pub const PAYMENT_LOGS_9E28B01B_ID: Uuid = Uuid::from_u128(
+    0x9e28b01b_16a7_4404_9e6f_070a17f6f573,
+);
 pub const PAYMENT_LOGS_9E3C8346_ID: Uuid = Uuid::from_u128(
     0x9e3c8346_d72a_4ab3_bdae_56d098ac4d7b,
 );
-pub const PAYMENT_LOGS_9E6383FA_ID: Uuid = Uuid::from_u128(
-    0x9e6383fa_8eb9_4ae7_903d_77943fd6e0da,
+pub const PAYMENT_LOGS_9E527BD5_ID: Uuid = Uuid::from_u128(
+    0x9e527bd5_cde6_4cc2_b228_e0ea4eaff1ac,
 );
-pub const PAYMENT_LOGS_9F206117_ID: Uuid = Uuid::from_u128(
-    0x9f206117_4a68_41f7_83ca_9722f6bb2006,
+pub const PAYMENT_LOGS_9ECBB0D5_ID: Uuid = Uuid::from_u128(
+    0x9ecbb0d5_f43c_44a8_8bd1_20512ace2f0d,
 );
-pub const PAYMENT_LOGS_9F26FE03_ID: Uuid = Uuid::from_u128(
-    0x9f26fe03_48f6_45e0_81d5_ff9ae31434a3,
+pub const PAYMENT_LOGS_9F6D44A3_ID: Uuid = Uuid::from_u128(
+    0x9f6d44a3_fd07_4107_8816_6321ced51558,
 );
-pub const PAYMENT_LOGS_9F62665B_ID: Uuid = Uuid::from_u128(
-    0x9f62665b_c104_4807_8eb3_6edde83a0928,
+pub const PAYMENT_LOGS_9FA61787_ID: Uuid = Uuid::from_u128(
+    0x9fa61787_e7f5_4b49_a9c4_9b965bcc3751,
+);
+pub const PAYMENT_LOGS_9FAC2B46_ID: Uuid = Uuid::from_u128(
+    0x9fac2b46_de2e_4cfa_8687_ee5e1b06329f,
 );
 pub const PAYMENT_LOGS_9FD4E093_ID: Uuid = Uuid::from_u128(
     0x9fd4e093_720a_47ef_93a0_fec0e448c7b5,
 );
-pub const PAYMENT_LOGS_9FE3800B_ID: Uuid = Uuid::from_u128(
-    0x9fe3800b_5c69_48eb_ab8f_944fb1ca59a7,
-);
-pub const PAYMENT_LOGS_A035F3ED_ID: Uuid = Uuid::from_u128(
-    0xa035f3ed_1753_468e_be8d_e976ae610278,
+pub const PAYMENT_LOGS_9FF38FBD_ID: Uuid = Uuid::from_u128(
+    0x9ff38fbd_c29a_45f6_8a32_884b05cb723c,
 );
 pub const PAYMENT_LOGS_A06F95DB_ID: Uuid = Uuid::from_u128(
     0xa06f95db_6eca_416f_b17b_ebf1bf675b70,
 );
-pub const PAYMENT_LOGS_A06FE318_ID: Uuid = Uuid::from_u128(
-    0xa06fe318_a542_47cf_a610_499d6e052c94,
+pub const PAYMENT_LOGS_A07D843B_ID: Uuid = Uuid::from_u128(
+    0xa07d843b_5aed_4354_a9d9_d6b1a4bd8c45,
 );
-pub const PAYMENT_LOGS_A0BAF5AC_ID: Uuid = Uuid::from_u128(
-    0xa0baf5ac_e76d_4cb4_9b3b_715245cb70d0,
+pub const PAYMENT_LOGS_A118ADC7_ID: Uuid = Uuid::from_u128(
+    0xa118adc7_f6d3_4cbb_8f06_1c5cf40c70c1,
+);
+pub const PAYMENT_LOGS_A1D67D04_ID: Uuid = Uuid::from_u128(
+    0xa1d67d04_1441_4889_8ade_db9460eed135,
 );
 pub const PAYMENT_LOGS_A219CA12_ID: Uuid = Uuid::from_u128(
     0xa219ca12_70c5_453d_be53_61307f844136,
@@ -2085,17 +2157,17 @@ pub const PAYMENT_LOGS_A23C8EE1_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_A277D9F5_ID: Uuid = Uuid::from_u128(
     0xa277d9f5_a828_4a33_b958_4e90622b5f2f,
 );
+pub const PAYMENT_LOGS_A2EE4397_ID: Uuid = Uuid::from_u128(
+    0xa2ee4397_12fb_45c2_9376_bcac48bcc036,
+);
 pub const PAYMENT_LOGS_A3523793_ID: Uuid = Uuid::from_u128(
     0xa3523793_671d_485c_86b6_212f5c6fd336,
 );
-pub const PAYMENT_LOGS_A3AEE7C9_ID: Uuid = Uuid::from_u128(
-    0xa3aee7c9_b949_4f10_9c1b_4ea0c9c13268,
-);
-pub const PAYMENT_LOGS_A3C05A7E_ID: Uuid = Uuid::from_u128(
-    0xa3c05a7e_d12e_4d14_b324_4b03fc0be512,
-);
 pub const PAYMENT_LOGS_A3DE3677_ID: Uuid = Uuid::from_u128(
     0xa3de3677_9109_4803_8b35_1ec08be2c002,
+);
+pub const PAYMENT_LOGS_A3E80516_ID: Uuid = Uuid::from_u128(
+    0xa3e80516_e636_4c6e_9dfc_0ecbd3408d38,
 );
 pub const PAYMENT_LOGS_A4696380_ID: Uuid = Uuid::from_u128(
     0xa4696380_6c29_4d83_bfba_2a6e14abe8a5,
@@ -2109,32 +2181,20 @@ pub const PAYMENT_LOGS_A49D91FB_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_A4A2B941_ID: Uuid = Uuid::from_u128(
     0xa4a2b941_adf5_4f4a_8301_fa4eb0050b9d,
 );
+pub const PAYMENT_LOGS_A4AFC824_ID: Uuid = Uuid::from_u128(
+    0xa4afc824_7f19_463b_afda_074b222bb8fc,
+);
 pub const PAYMENT_LOGS_A4B5BEC6_ID: Uuid = Uuid::from_u128(
     0xa4b5bec6_1d10_4d80_8574_3bbacc58d689,
 );
-pub const PAYMENT_LOGS_A4E6AC0B_ID: Uuid = Uuid::from_u128(
-    0xa4e6ac0b_699c_49b0_b8e1_0357ada2092f,
-);
-pub const PAYMENT_LOGS_A4F6A376_ID: Uuid = Uuid::from_u128(
-    0xa4f6a376_08fc_408f_90f8_f93883fed286,
-);
-pub const PAYMENT_LOGS_A53937A0_ID: Uuid = Uuid::from_u128(
-    0xa53937a0_7038_431f_a76f_ca1eec097bc9,
+pub const PAYMENT_LOGS_A4C92BAB_ID: Uuid = Uuid::from_u128(
+    0xa4c92bab_6a32_4f7b_9321_815018a5ab2a,
 );
 pub const PAYMENT_LOGS_A55D5679_ID: Uuid = Uuid::from_u128(
     0xa55d5679_9c88_4b34_b533_2469fed3bee5,
 );
-pub const PAYMENT_LOGS_A57E5167_ID: Uuid = Uuid::from_u128(
-    0xa57e5167_6017_411e_8beb_72fa229ae9fd,
-);
-pub const PAYMENT_LOGS_A5863385_ID: Uuid = Uuid::from_u128(
-    0xa5863385_c20c_499e_805b_c5a85d2c3aab,
-);
 pub const PAYMENT_LOGS_A58BA836_ID: Uuid = Uuid::from_u128(
     0xa58ba836_91a8_4e4a_b4a9_2796db3442b1,
-);
-pub const PAYMENT_LOGS_A5A2A867_ID: Uuid = Uuid::from_u128(
-    0xa5a2a867_14ad_4844_b64b_2f07705d0eb0,
 );
 pub const PAYMENT_LOGS_A5AC756B_ID: Uuid = Uuid::from_u128(
     0xa5ac756b_0375_4edf_989f_75ea85b453a3,
@@ -2142,35 +2202,29 @@ pub const PAYMENT_LOGS_A5AC756B_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_A5B42580_ID: Uuid = Uuid::from_u128(
     0xa5b42580_da2c_4e52_8b60_6aed1b10b635,
 );
-pub const PAYMENT_LOGS_A6316C98_ID: Uuid = Uuid::from_u128(
-    0xa6316c98_975a_49cb_9745_c1d858379ddd,
+pub const PAYMENT_LOGS_A5B88F8F_ID: Uuid = Uuid::from_u128(
+    0xa5b88f8f_aabd_4430_9d49_f9e21d55acac,
 );
-pub const PAYMENT_LOGS_A65AE541_ID: Uuid = Uuid::from_u128(
-    0xa65ae541_9b82_417e_9efa_c7d3597fed3a,
+pub const PAYMENT_LOGS_A5C873CB_ID: Uuid = Uuid::from_u128(
+    0xa5c873cb_b089_421a_8725_7809e696beab,
 );
-pub const PAYMENT_LOGS_A71F6FAF_ID: Uuid = Uuid::from_u128(
-    0xa71f6faf_15eb_4dac_ad5f_159bbc37b61a,
+pub const PAYMENT_LOGS_A5D6FF04_ID: Uuid = Uuid::from_u128(
+    0xa5d6ff04_7d9a_4991_aa0b_5637a0c5f4a7,
 );
-pub const PAYMENT_LOGS_A75AC2C3_ID: Uuid = Uuid::from_u128(
-    0xa75ac2c3_12ee_4f62_bdcd_74f0f6777709,
+pub const PAYMENT_LOGS_A5EEEC9C_ID: Uuid = Uuid::from_u128(
+    0xa5eeec9c_7ed9_4d47_8f3d_9631c09c868a,
 );
-pub const PAYMENT_LOGS_A77A238F_ID: Uuid = Uuid::from_u128(
-    0xa77a238f_cd2e_40ae_8494_52c784b731e8,
-);
-pub const PAYMENT_LOGS_A78FD7C6_ID: Uuid = Uuid::from_u128(
-    0xa78fd7c6_655f_4859_87a4_7c8a75219b10,
-);
-pub const PAYMENT_LOGS_A86BC7BB_ID: Uuid = Uuid::from_u128(
-    0xa86bc7bb_c714_48f9_9670_6424859774fa,
-);
-pub const PAYMENT_LOGS_A8731D70_ID: Uuid = Uuid::from_u128(
-    0xa8731d70_84af_4941_99d5_7e8eff50228b,
-);
-pub const PAYMENT_LOGS_A8D8359F_ID: Uuid = Uuid::from_u128(
-    0xa8d8359f_ab7e_4687_8a03_f6261ce53976,
+pub const PAYMENT_LOGS_A654BCD9_ID: Uuid = Uuid::from_u128(
+    0xa654bcd9_2723_427f_8be8_1aa2c5d9afe5,
 );
 pub const PAYMENT_LOGS_A932061A_ID: Uuid = Uuid::from_u128(
     0xa932061a_bb92_48ca_9410_c803a475de37,
+);
+pub const PAYMENT_LOGS_A932CACC_ID: Uuid = Uuid::from_u128(
+    0xa932cacc_f07f_438a_a5e0_e663d9b8625e,
+);
+pub const PAYMENT_LOGS_A974DB0D_ID: Uuid = Uuid::from_u128(
+    0xa974db0d_5eb4_46fb_9e88_1ebd28540de4,
 );
 pub const PAYMENT_LOGS_A99B03C6_ID: Uuid = Uuid::from_u128(
     0xa99b03c6_c3e1_4ffa_a211_43444ee10acd,
@@ -2178,14 +2232,14 @@ pub const PAYMENT_LOGS_A99B03C6_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_A9BEE5B1_ID: Uuid = Uuid::from_u128(
     0xa9bee5b1_5376_4bb1_b8e5_c2d68ab978dc,
 );
-pub const PAYMENT_LOGS_AB4AB9D7_ID: Uuid = Uuid::from_u128(
-    0xab4ab9d7_48e1_4849_876c_d25bb12be73f,
+pub const PAYMENT_LOGS_AAC7F5E0_ID: Uuid = Uuid::from_u128(
+    0xaac7f5e0_1d11_4953_94d5_478ae8b5dd6d,
+);
+pub const PAYMENT_LOGS_ABC7E5E8_ID: Uuid = Uuid::from_u128(
+    0xabc7e5e8_2eff_4577_b224_8d5fb8f17b46,
 );
 pub const PAYMENT_LOGS_ABED7B1D_ID: Uuid = Uuid::from_u128(
     0xabed7b1d_998a_43d4_8b5b_ea95bcea6e6e,
-);
-pub const PAYMENT_LOGS_ABF25B23_ID: Uuid = Uuid::from_u128(
-    0xabf25b23_051a_4d6a_bd0c_32d269549c5d,
 );
 pub const PAYMENT_LOGS_AC028B09_ID: Uuid = Uuid::from_u128(
     0xac028b09_b1e4_4f17_9485_51e5850437ff,
@@ -2193,59 +2247,68 @@ pub const PAYMENT_LOGS_AC028B09_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_AC1E7C12_ID: Uuid = Uuid::from_u128(
     0xac1e7c12_0941_4601_ac46_77cf85b65f6c,
 );
-pub const PAYMENT_LOGS_AC2DEC9C_ID: Uuid = Uuid::from_u128(
-    0xac2dec9c_3084_456c_8a38_8deb7716baff,
+pub const PAYMENT_LOGS_AC7D5D3E_ID: Uuid = Uuid::from_u128(
+    0xac7d5d3e_532a_4343_891d_697c9373bad4,
 );
-pub const PAYMENT_LOGS_AC95DEAD_ID: Uuid = Uuid::from_u128(
-    0xac95dead_51c1_4de5_b76d_651d71b45ee5,
+pub const PAYMENT_LOGS_ACBEDFA9_ID: Uuid = Uuid::from_u128(
+    0xacbedfa9_42d3_4a6d_b6d6_a815f9ced84c,
+);
+pub const PAYMENT_LOGS_ACD7B82C_ID: Uuid = Uuid::from_u128(
+    0xacd7b82c_05ca_4c52_ada3_c707223e9b62,
+);
+pub const PAYMENT_LOGS_ACE2A533_ID: Uuid = Uuid::from_u128(
+    0xace2a533_1391_4dc1_9564_7c93d859cb98,
 );
 pub const PAYMENT_LOGS_AD175397_ID: Uuid = Uuid::from_u128(
     0xad175397_1202_4faf_b198_bec5b1be9f7e,
 );
-pub const PAYMENT_LOGS_AD4379F0_ID: Uuid = Uuid::from_u128(
-    0xad4379f0_8b56_4656_9c1c_cad2e35aa841,
-);
 pub const PAYMENT_LOGS_AD553F79_ID: Uuid = Uuid::from_u128(
     0xad553f79_8efd_400b_82a5_d5605e69c713,
 );
-pub const PAYMENT_LOGS_AD5666C3_ID: Uuid = Uuid::from_u128(
-    0xad5666c3_acde_4d48_a66d_beb656bb38ae,
+pub const PAYMENT_LOGS_AD5F159B_ID: Uuid = Uuid::from_u128(
+    0xad5f159b_bc37_461a_a86e_5c9da556eb68,
+);
+pub const PAYMENT_LOGS_AD75ECDD_ID: Uuid = Uuid::from_u128(
+    0xad75ecdd_987d_4586_bce8_6bc4d3cb1ff3,
+);
+pub const PAYMENT_LOGS_AD814AB8_ID: Uuid = Uuid::from_u128(
+    0xad814ab8_5e93_4df7_a921_c1b6b6fa3cfa,
 );
 pub const PAYMENT_LOGS_ADA11031_ID: Uuid = Uuid::from_u128(
     0xada11031_2578_4401_b980_19aaa7551ef8,
 );
-pub const PAYMENT_LOGS_ADD67927_ID: Uuid = Uuid::from_u128(
-    0xadd67927_9674_4804_8f66_a5e2bc443b4d,
+pub const PAYMENT_LOGS_ADA57AC3_ID: Uuid = Uuid::from_u128(
+    0xada57ac3_e245_4645_8f0b_4d4cd472779d,
 );
-pub const PAYMENT_LOGS_AE27E655_ID: Uuid = Uuid::from_u128(
-    0xae27e655_2364_40fd_b094_47b97635031d,
+pub const PAYMENT_LOGS_AE7F4FEB_ID: Uuid = Uuid::from_u128(
+    0xae7f4feb_55c2_42f5_9737_2a788df30070,
+);
+pub const PAYMENT_LOGS_AE9F6EC4_ID: Uuid = Uuid::from_u128(
+    0xae9f6ec4_f8aa_4884_bd26_903e7e822d31,
+);
+pub const PAYMENT_LOGS_AEEAC01D_ID: Uuid = Uuid::from_u128(
+    0xaeeac01d_0417_4979_8321_a9dc8d1f57b4,
 );
 pub const PAYMENT_LOGS_AF07D8C6_ID: Uuid = Uuid::from_u128(
     0xaf07d8c6_67c2_40f6_a209_780b35a9d61c,
 );
-pub const PAYMENT_LOGS_AF395DD1_ID: Uuid = Uuid::from_u128(
-    0xaf395dd1_d7f2_4eaf_895d_57fbfaed9c11,
-);
-pub const PAYMENT_LOGS_AF413424_ID: Uuid = Uuid::from_u128(
-    0xaf413424_7239_45bb_a827_c17d769abc4c,
-);
 pub const PAYMENT_LOGS_AF4192EF_ID: Uuid = Uuid::from_u128(
     0xaf4192ef_10c4_411b_9995_bd508519097f,
+);
+pub const PAYMENT_LOGS_AF431052_ID: Uuid = Uuid::from_u128(
+    0xaf431052_7630_46fa_aeae_01a88d55757e,
 );
 pub const PAYMENT_LOGS_AFB57AAD_ID: Uuid = Uuid::from_u128(
     0xafb57aad_8bc9_4d55_8d0d_b986d8a46e95,
 );
-pub const PAYMENT_LOGS_AFD3193D_ID: Uuid = Uuid::from_u128(
-    0xafd3193d_a11c_4153_a807_8f3497726e9b,
-);
-pub const PAYMENT_LOGS_AFE56494_ID: Uuid = Uuid::from_u128(
-    0xafe56494_663b_4d96_bae4_a34c79f911c3,
-);
 pub const PAYMENT_LOGS_AFFE9113_ID: Uuid = Uuid::from_u128(
     0xaffe9113_9ba8_4da5_bfe5_82a326a5f119,
 );
-pub const PAYMENT_LOGS_B01D03BA_ID: Uuid = Uuid::from_u128(
-    0xb01d03ba_e4bb_45f1_b4c0_ab132e57863d,
+pub const PAYMENT_LOGS_B05FCC57_ID: Uuid = Uuid::from_u128(
+    0xb05fcc57_b610_4544_8832_69e3482239c6,
+);
+pub const PAYMENT_LOGS_B0B37A6E_ID: Uuid = Uuid::from_u128(
+    0xb0b37a6e_223c_437a_a554_b41cd5024ef5,
 );
 pub const PAYMENT_LOGS_B0C71471_ID: Uuid = Uuid::from_u128(
     0xb0c71471_b425_404b_9644_344225682503,
@@ -2256,47 +2319,74 @@ pub const PAYMENT_LOGS_B0E0105D_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_B12BB6F6_ID: Uuid = Uuid::from_u128(
     0xb12bb6f6_563b_48a9_98c5_1f456ad97637,
 );
+pub const PAYMENT_LOGS_B135BD0F_ID: Uuid = Uuid::from_u128(
+    0xb135bd0f_b017_4bb8_bde1_d0cf98e98cee,
+);
 pub const PAYMENT_LOGS_B2657117_ID: Uuid = Uuid::from_u128(
     0xb2657117_e68c_4599_93ef_df29845ebb3c,
 );
 pub const PAYMENT_LOGS_B26A74E9_ID: Uuid = Uuid::from_u128(
     0xb26a74e9_23ff_4453_b0e5_c17d10a0aefd,
 );
+pub const PAYMENT_LOGS_B2A9F45F_ID: Uuid = Uuid::from_u128(
+    0xb2a9f45f_83ae_4f0f_9a1e_8a9f26fe0348,
+);
 pub const PAYMENT_LOGS_B2E17C60_ID: Uuid = Uuid::from_u128(
     0xb2e17c60_f00c_44f5_af56_22351275049c,
 );
-pub const PAYMENT_LOGS_B2EAB6D6_ID: Uuid = Uuid::from_u128(
-    0xb2eab6d6_611a_41f5_8976_23f204da6447,
+pub const PAYMENT_LOGS_B3069783_ID: Uuid = Uuid::from_u128(
+    0xb3069783_02c5_45dc_8dbf_bc3d584eb4fa,
 );
 pub const PAYMENT_LOGS_B3318225_ID: Uuid = Uuid::from_u128(
     0xb3318225_0a5a_42ef_892c_573d11b95fb6,
 );
+pub const PAYMENT_LOGS_B36EDDE8_ID: Uuid = Uuid::from_u128(
+    0xb36edde8_3a09_486b_bc8f_d11011a793ce,
+);
+pub const PAYMENT_LOGS_B3829053_ID: Uuid = Uuid::from_u128(
+    0xb3829053_3c4f_4a18_9143_73903cd14984,
+);
 pub const PAYMENT_LOGS_B38B70B8_ID: Uuid = Uuid::from_u128(
     0xb38b70b8_6623_46cd_a241_2a452e3ab70e,
+);
+pub const PAYMENT_LOGS_B3CA91A9_ID: Uuid = Uuid::from_u128(
+    0xb3ca91a9_fb4e_4433_b152_ad79c9f220ef,
+);
+pub const PAYMENT_LOGS_B3F73431_ID: Uuid = Uuid::from_u128(
+    0xb3f73431_37c4_4193_a254_a198de9999f9,
+);
+pub const PAYMENT_LOGS_B3FA57C5_ID: Uuid = Uuid::from_u128(
+    0xb3fa57c5_9ef8_4cf6_abe2_f493cc41b19d,
 );
 pub const PAYMENT_LOGS_B4019E78_ID: Uuid = Uuid::from_u128(
     0xb4019e78_8a91_4852_982d_281ef2b09d4a,
 );
+pub const PAYMENT_LOGS_B451074E_ID: Uuid = Uuid::from_u128(
+    0xb451074e_6729_4710_abed_c93c607ec203,
+);
+pub const PAYMENT_LOGS_B45E163A_ID: Uuid = Uuid::from_u128(
+    0xb45e163a_c981_4d83_beef_7c45ff89e3b8,
+);
 pub const PAYMENT_LOGS_B46EBB93_ID: Uuid = Uuid::from_u128(
     0xb46ebb93_4fb1_4f05_9708_05fc29ece641,
-);
-pub const PAYMENT_LOGS_B4857F75_ID: Uuid = Uuid::from_u128(
-    0xb4857f75_158a_463e_b3d7_27fce4b96acd,
 );
 pub const PAYMENT_LOGS_B4B08F4A_ID: Uuid = Uuid::from_u128(
     0xb4b08f4a_7b0a_4bd8_9d2e_36895bb30df9,
 );
-pub const PAYMENT_LOGS_B4F5C0A9_ID: Uuid = Uuid::from_u128(
-    0xb4f5c0a9_4f7e_4e6e_b2fe_a14c979604c7,
+pub const PAYMENT_LOGS_B52CAB24_ID: Uuid = Uuid::from_u128(
+    0xb52cab24_a596_4288_abc0_6c85bd3d8de4,
 );
-pub const PAYMENT_LOGS_B5049CC3_ID: Uuid = Uuid::from_u128(
-    0xb5049cc3_40de_4884_a976_543c58bb825c,
+pub const PAYMENT_LOGS_B552593A_ID: Uuid = Uuid::from_u128(
+    0xb552593a_f22a_4f9f_a061_174a6891f703,
 );
 pub const PAYMENT_LOGS_B5C6E2AE_ID: Uuid = Uuid::from_u128(
     0xb5c6e2ae_ac22_4f96_ac83_3b707d553881,
 );
 pub const PAYMENT_LOGS_B60302A8_ID: Uuid = Uuid::from_u128(
     0xb60302a8_e0ac_475d_af07_8947b13b7fff,
+);
+pub const PAYMENT_LOGS_B6475AE6_ID: Uuid = Uuid::from_u128(
+    0xb6475ae6_62ea_4bfd_86d0_7c9d3362469c,
 );
 pub const PAYMENT_LOGS_B68E867E_ID: Uuid = Uuid::from_u128(
     0xb68e867e_b937_4979_a796_37abf7646b3d,
@@ -2310,50 +2400,32 @@ pub const PAYMENT_LOGS_B6B8933A_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_B6BFC1B1_ID: Uuid = Uuid::from_u128(
     0xb6bfc1b1_d6fa_48b9_87f1_6242b5932a95,
 );
-pub const PAYMENT_LOGS_B72B55CB_ID: Uuid = Uuid::from_u128(
-    0xb72b55cb_0a70_4523_a860_97df33498317,
+pub const PAYMENT_LOGS_B6EF22C7_ID: Uuid = Uuid::from_u128(
+    0xb6ef22c7_a815_43ab_aed8_896dcc82d5e4,
 );
-pub const PAYMENT_LOGS_B74407DE_ID: Uuid = Uuid::from_u128(
-    0xb74407de_7833_4948_8c0a_b1c7bd25bfad,
+pub const PAYMENT_LOGS_B6F2DE2B_ID: Uuid = Uuid::from_u128(
+    0xb6f2de2b_f8aa_4c8a_85f0_bfbd34bf72ba,
 );
 pub const PAYMENT_LOGS_B76757EB_ID: Uuid = Uuid::from_u128(
     0xb76757eb_ee38_450f_a08d_12903856bcae,
 );
-pub const PAYMENT_LOGS_B788CF37_ID: Uuid = Uuid::from_u128(
-    0xb788cf37_32aa_49d4_bedb_118e4425639b,
-);
-pub const PAYMENT_LOGS_B792BBBD_ID: Uuid = Uuid::from_u128(
-    0xb792bbbd_f5bc_4858_b905_c767d0924507,
-);
-pub const PAYMENT_LOGS_B7950F56_ID: Uuid = Uuid::from_u128(
-    0xb7950f56_da7a_4723_bd88_9dd791f28af6,
-);
-pub const PAYMENT_LOGS_B7A3DFE0_ID: Uuid = Uuid::from_u128(
-    0xb7a3dfe0_7a4d_49d6_8e55_9e270979c682,
-);
-pub const PAYMENT_LOGS_B7A7C6AF_ID: Uuid = Uuid::from_u128(
-    0xb7a7c6af_22cd_4234_92e1_ac3e112b7294,
-);
-pub const PAYMENT_LOGS_B7BB59A6_ID: Uuid = Uuid::from_u128(
-    0xb7bb59a6_4f56_4cab_a9a0_bd30cad9cfa1,
-);
 pub const PAYMENT_LOGS_B82E94D1_ID: Uuid = Uuid::from_u128(
     0xb82e94d1_c87e_4dfe_b6ec_23b8f96b7c85,
 );
-pub const PAYMENT_LOGS_B84F7EAF_ID: Uuid = Uuid::from_u128(
-    0xb84f7eaf_4279_42c7_be3f_698fe682bd34,
+pub const PAYMENT_LOGS_B8881488_ID: Uuid = Uuid::from_u128(
+    0xb8881488_22e0_463a_a88f_c2c68398104b,
 );
-pub const PAYMENT_LOGS_B85E7744_ID: Uuid = Uuid::from_u128(
-    0xb85e7744_df3f_497e_afd7_7085c070f243,
+pub const PAYMENT_LOGS_B8E90675_ID: Uuid = Uuid::from_u128(
+    0xb8e90675_941d_4285_bf64_9dc8429d5418,
 );
-pub const PAYMENT_LOGS_B87F77E2_ID: Uuid = Uuid::from_u128(
-    0xb87f77e2_fe2e_4f86_988d_d26f4d7e8861,
-);
-pub const PAYMENT_LOGS_B8A596DE_ID: Uuid = Uuid::from_u128(
-    0xb8a596de_535a_4f95_9143_128569d7e8c4,
+pub const PAYMENT_LOGS_B8F52FF4_ID: Uuid = Uuid::from_u128(
+    0xb8f52ff4_6b48_4d8d_9b6f_1d06a5916305,
 );
 pub const PAYMENT_LOGS_B8FC95EB_ID: Uuid = Uuid::from_u128(
     0xb8fc95eb_12fc_42e3_8eb7_66fffe9e2275,
+);
+pub const PAYMENT_LOGS_B905C767_ID: Uuid = Uuid::from_u128(
+    0xb905c767_d092_4507_84d9_ce85d5a027c0,
 );
 pub const PAYMENT_LOGS_B9679EA2_ID: Uuid = Uuid::from_u128(
     0xb9679ea2_8ad0_48a6_b925_4d6e0b5b7a9c,
@@ -2361,20 +2433,26 @@ pub const PAYMENT_LOGS_B9679EA2_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_B98B9926_ID: Uuid = Uuid::from_u128(
     0xb98b9926_d566_4a08_9673_11faa7704157,
 );
+pub const PAYMENT_LOGS_B99FD95A_ID: Uuid = Uuid::from_u128(
+    0xb99fd95a_bd48_474d_888b_50a4febbba7f,
+);
+pub const PAYMENT_LOGS_B9F65C43_ID: Uuid = Uuid::from_u128(
+    0xb9f65c43_02b9_4fda_afd2_65936cc0248a,
+);
+pub const PAYMENT_LOGS_BA03F8AD_ID: Uuid = Uuid::from_u128(
+    0xba03f8ad_f696_4a64_a2e4_9a0d1d1a81b1,
+);
 pub const PAYMENT_LOGS_BA3DFB61_ID: Uuid = Uuid::from_u128(
     0xba3dfb61_a2c7_4f9f_bc38_1b85585d997d,
-);
-pub const PAYMENT_LOGS_BAA74ABE_ID: Uuid = Uuid::from_u128(
-    0xbaa74abe_3968_4c19_ae47_d1d7b58e692a,
 );
 pub const PAYMENT_LOGS_BAAA46B2_ID: Uuid = Uuid::from_u128(
     0xbaaa46b2_9073_483a_a1de_88bb7eb8cf1e,
 );
-pub const PAYMENT_LOGS_BAB0948B_ID: Uuid = Uuid::from_u128(
-    0xbab0948b_8bc9_4e7a_8554_9840e1936dc0,
-);
 pub const PAYMENT_LOGS_BAF53FCC_ID: Uuid = Uuid::from_u128(
     0xbaf53fcc_5ab4_42fe_a7c8_f760e19618f6,
+);
+pub const PAYMENT_LOGS_BB1DF0E2_ID: Uuid = Uuid::from_u128(
+    0xbb1df0e2_2b54_41b6_89b8_e86613094b68,
 );
 pub const PAYMENT_LOGS_BB55715B_ID: Uuid = Uuid::from_u128(
     0xbb55715b_038f_4287_a3c3_827b628450ec,
@@ -2382,53 +2460,53 @@ pub const PAYMENT_LOGS_BB55715B_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_BB70B82F_ID: Uuid = Uuid::from_u128(
     0xbb70b82f_7ae4_4b44_ac1a_b25feeb753de,
 );
-pub const PAYMENT_LOGS_BC03CD94_ID: Uuid = Uuid::from_u128(
-    0xbc03cd94_1686_4ce9_867e_bc666e5ce243,
-);
-pub const PAYMENT_LOGS_BC232C75_ID: Uuid = Uuid::from_u128(
-    0xbc232c75_89f3_46b4_a453_a2eb9cdf2950,
+pub const PAYMENT_LOGS_BBBB83F1_ID: Uuid = Uuid::from_u128(
+    0xbbbb83f1_e500_4141_be99_6b61fd63acf8,
 );
 pub const PAYMENT_LOGS_BC2E692B_ID: Uuid = Uuid::from_u128(
     0xbc2e692b_df63_49d5_b23b_eeecdc8537a7,
 );
-pub const PAYMENT_LOGS_BC4AE2CB_ID: Uuid = Uuid::from_u128(
-    0xbc4ae2cb_7196_41e5_8097_407c2f4e3a21,
-);
-pub const PAYMENT_LOGS_BC5EFC95_ID: Uuid = Uuid::from_u128(
-    0xbc5efc95_9e9b_400d_9a65_37cc6fd2a123,
+pub const PAYMENT_LOGS_BC55D2FD_ID: Uuid = Uuid::from_u128(
+    0xbc55d2fd_bd22_4037_b2d6_a54047803710,
 );
 pub const PAYMENT_LOGS_BC678A4B_ID: Uuid = Uuid::from_u128(
     0xbc678a4b_a612_4026_aaa8_478e00c39859,
 );
-pub const PAYMENT_LOGS_BC787110_ID: Uuid = Uuid::from_u128(
-    0xbc787110_c3a5_41e1_a9fa_5afc20edffa5,
+pub const PAYMENT_LOGS_BC74A3A5_ID: Uuid = Uuid::from_u128(
+    0xbc74a3a5_34df_41c2_9267_2c588145ecdc,
 );
-pub const PAYMENT_LOGS_BC81FAC2_ID: Uuid = Uuid::from_u128(
-    0xbc81fac2_1364_4435_8e84_fb55c11ae988,
+pub const PAYMENT_LOGS_BD446278_ID: Uuid = Uuid::from_u128(
+    0xbd446278_f262_492c_95b9_4e2d9092b6e5,
 );
-pub const PAYMENT_LOGS_BCC03607_ID: Uuid = Uuid::from_u128(
-    0xbcc03607_6908_428d_99d4_a24135cf5afc,
+pub const PAYMENT_LOGS_BD583912_ID: Uuid = Uuid::from_u128(
+    0xbd583912_0751_42a7_b769_f16c6d500667,
 );
-pub const PAYMENT_LOGS_BCCC6ED7_ID: Uuid = Uuid::from_u128(
-    0xbccc6ed7_2663_4c00_b11e_5322bc124d32,
-);
-pub const PAYMENT_LOGS_BD495AF1_ID: Uuid = Uuid::from_u128(
-    0xbd495af1_a876_42db_b7e9_d30461bcfa31,
+pub const PAYMENT_LOGS_BD5D91A7_ID: Uuid = Uuid::from_u128(
+    0xbd5d91a7_7a23_4fcd_aeb0_ae049452c784,
 );
 pub const PAYMENT_LOGS_BD66B800_ID: Uuid = Uuid::from_u128(
     0xbd66b800_3e7f_411b_b848_9d830048c758,
 );
-pub const PAYMENT_LOGS_BDC834B9_ID: Uuid = Uuid::from_u128(
-    0xbdc834b9_311e_4f20_a8e9_fe2b57b06fbe,
+pub const PAYMENT_LOGS_BDA6D1BF_ID: Uuid = Uuid::from_u128(
+    0xbda6d1bf_3a3b_4f62_ae81_b5427bb8ef3b,
 );
-pub const PAYMENT_LOGS_BDFBE2E7_ID: Uuid = Uuid::from_u128(
-    0xbdfbe2e7_306a_40ae_88f2_d4f7c9b286b6,
+pub const PAYMENT_LOGS_BDCD74F0_ID: Uuid = Uuid::from_u128(
+    0xbdcd74f0_f677_4709_81d3_5c2876c015e0,
+);
+pub const PAYMENT_LOGS_BDF012F3_ID: Uuid = Uuid::from_u128(
+    0xbdf012f3_5eee_48ba_b2e4_355cd7362c16,
+);
+pub const PAYMENT_LOGS_BE124948_ID: Uuid = Uuid::from_u128(
+    0xbe124948_490a_421d_98a2_c33c5c0ea8dc,
 );
 pub const PAYMENT_LOGS_BE378DDD_ID: Uuid = Uuid::from_u128(
     0xbe378ddd_2637_43f3_9d43_942b018f533f,
 );
-pub const PAYMENT_LOGS_BF3C319E_ID: Uuid = Uuid::from_u128(
-    0xbf3c319e_ec63_4722_a364_6aed2c5d9c43,
+pub const PAYMENT_LOGS_BE84C09C_ID: Uuid = Uuid::from_u128(
+    0xbe84c09c_eb01_4fc8_82fe_9f06fb79f897,
+);
+pub const PAYMENT_LOGS_BF44156A_ID: Uuid = Uuid::from_u128(
+    0xbf44156a_511b_42b9_81ca_33c518f0bbfb,
 );
 pub const PAYMENT_LOGS_BF718FE8_ID: Uuid = Uuid::from_u128(
     0xbf718fe8_d91a_44da_b77b_2f0980b711a0,
@@ -2436,35 +2514,20 @@ pub const PAYMENT_LOGS_BF718FE8_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_BF7ABED7_ID: Uuid = Uuid::from_u128(
     0xbf7abed7_06d8_4ade_82f2_ab55d3e1cc48,
 );
-pub const PAYMENT_LOGS_BFB323BD_ID: Uuid = Uuid::from_u128(
-    0xbfb323bd_19d4_4bac_a1f0_418dbabbcd7c,
-);
-pub const PAYMENT_LOGS_BFD624C2_ID: Uuid = Uuid::from_u128(
-    0xbfd624c2_f0ea_45a4_9272_7a5564781101,
-);
-pub const PAYMENT_LOGS_BFF65BCE_ID: Uuid = Uuid::from_u128(
-    0xbff65bce_0c2e_41ba_83f8_adf696ba64a2,
-);
-pub const PAYMENT_LOGS_C01AD8A1_ID: Uuid = Uuid::from_u128(
-    0xc01ad8a1_6e48_459a_8cd4_8c4778bd3ba5,
-);
-pub const PAYMENT_LOGS_C03BD5C7_ID: Uuid = Uuid::from_u128(
-    0xc03bd5c7_22ae_4c93_9cdc_39034e0eccfd,
+pub const PAYMENT_LOGS_BFE14B43_ID: Uuid = Uuid::from_u128(
+    0xbfe14b43_ee09_4cd5_b609_bd2686eeb8b8,
 );
 pub const PAYMENT_LOGS_C045212B_ID: Uuid = Uuid::from_u128(
     0xc045212b_193c_48ff_8940_bf0f5de5ad82,
 );
-pub const PAYMENT_LOGS_C04C8E82_ID: Uuid = Uuid::from_u128(
-    0xc04c8e82_3ee3_43f9_b8c0_5c2914fbffbf,
-);
-pub const PAYMENT_LOGS_C09C868A_ID: Uuid = Uuid::from_u128(
-    0xc09c868a_bdab_44a7_af51_8e8262baf03d,
-);
-pub const PAYMENT_LOGS_C09CEB01_ID: Uuid = Uuid::from_u128(
-    0xc09ceb01_efc8_42fe_9f06_fb79f8977047,
+pub const PAYMENT_LOGS_C0496B50_ID: Uuid = Uuid::from_u128(
+    0xc0496b50_3f58_4400_a17d_2bd085b5da7b,
 );
 pub const PAYMENT_LOGS_C0E4FB6F_ID: Uuid = Uuid::from_u128(
     0xc0e4fb6f_874e_45d6_9812_3cf3c98dea13,
+);
+pub const PAYMENT_LOGS_C104A577_ID: Uuid = Uuid::from_u128(
+    0xc104a577_b0c9_4df7_acf6_185b9839c653,
 );
 pub const PAYMENT_LOGS_C128DFE5_ID: Uuid = Uuid::from_u128(
     0xc128dfe5_f8a0_4467_9e99_562269459274,
@@ -2472,11 +2535,17 @@ pub const PAYMENT_LOGS_C128DFE5_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_C12E0A9F_ID: Uuid = Uuid::from_u128(
     0xc12e0a9f_63b6_4ef6_b6cd_8b95668aab17,
 );
-pub const PAYMENT_LOGS_C1470B59_ID: Uuid = Uuid::from_u128(
-    0xc1470b59_f7ac_4d7b_983a_994db568c04c,
+pub const PAYMENT_LOGS_C1414B59_ID: Uuid = Uuid::from_u128(
+    0xc1414b59_dabd_4352_ac5f_bd6b0179cefe,
 );
-pub const PAYMENT_LOGS_C292672C_ID: Uuid = Uuid::from_u128(
-    0xc292672c_5881_45ec_9c76_5419bb3a4437,
+pub const PAYMENT_LOGS_C1890C9A_ID: Uuid = Uuid::from_u128(
+    0xc1890c9a_ba1d_422b_b55d_5d8e9ba0d36c,
+);
+pub const PAYMENT_LOGS_C1C15716_ID: Uuid = Uuid::from_u128(
+    0xc1c15716_0d3d_49c5_a520_c370ce2f0750,
+);
+pub const PAYMENT_LOGS_C1C8DA0E_ID: Uuid = Uuid::from_u128(
+    0xc1c8da0e_2e0c_4aa0_80e2_be6276f3ef71,
 );
 pub const PAYMENT_LOGS_C2AB2DAD_ID: Uuid = Uuid::from_u128(
     0xc2ab2dad_06a3_49e9_ace9_e32c73cee385,
@@ -2490,47 +2559,32 @@ pub const PAYMENT_LOGS_C313CD4F_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_C3D69BA9_ID: Uuid = Uuid::from_u128(
     0xc3d69ba9_a2d0_43b6_98dc_7ec6afd60179,
 );
+pub const PAYMENT_LOGS_C3EC496D_ID: Uuid = Uuid::from_u128(
+    0xc3ec496d_44da_4c77_8fcb_bc1d8965c6aa,
+);
 pub const PAYMENT_LOGS_C44604EF_ID: Uuid = Uuid::from_u128(
     0xc44604ef_2b59_43df_ad50_2d679af4867b,
 );
 pub const PAYMENT_LOGS_C46350DA_ID: Uuid = Uuid::from_u128(
     0xc46350da_299e_4132_9b47_57d001a60f18,
 );
-pub const PAYMENT_LOGS_C4D51214_ID: Uuid = Uuid::from_u128(
-    0xc4d51214_6bd4_43a7_b9eb_eb601368058d,
+pub const PAYMENT_LOGS_C48190F8_ID: Uuid = Uuid::from_u128(
+    0xc48190f8_e6e7_4332_9706_08664846cc5e,
 );
-pub const PAYMENT_LOGS_C4F59F30_ID: Uuid = Uuid::from_u128(
-    0xc4f59f30_9098_4e6c_9f03_c675892b6ed9,
+pub const PAYMENT_LOGS_C4E1C57B_ID: Uuid = Uuid::from_u128(
+    0xc4e1c57b_c662_40b8_ae21_877f7dd7fe1c,
 );
-pub const PAYMENT_LOGS_C4F8AA18_ID: Uuid = Uuid::from_u128(
-    0xc4f8aa18_847d_4690_be7e_822d31201d9d,
+pub const PAYMENT_LOGS_C4FF6078_ID: Uuid = Uuid::from_u128(
+    0xc4ff6078_bc3a_4259_8bb7_6fff4f767f5c,
 );
 pub const PAYMENT_LOGS_C505F54D_ID: Uuid = Uuid::from_u128(
     0xc505f54d_563a_4e52_9c75_b4d8b09dbc42,
 );
-pub const PAYMENT_LOGS_C5091D9F_ID: Uuid = Uuid::from_u128(
-    0xc5091d9f_d95f_411a_adfe_555606b83143,
+pub const PAYMENT_LOGS_C513679B_ID: Uuid = Uuid::from_u128(
+    0xc513679b_65aa_4dfc_b195_94fc8696c5f0,
 );
 pub const PAYMENT_LOGS_C535DFF5_ID: Uuid = Uuid::from_u128(
     0xc535dff5_2f5b_435d_b0ee_aff8628ac7d9,
-);
-pub const PAYMENT_LOGS_C552EDA4_ID: Uuid = Uuid::from_u128(
-    0xc552eda4_ec2f_42be_8172_f197cddf80ce,
-);
-pub const PAYMENT_LOGS_C562115C_ID: Uuid = Uuid::from_u128(
-    0xc562115c_31ac_4434_bdf4_46bda6d1bf3a,
-);
-pub const PAYMENT_LOGS_C56C1F31_ID: Uuid = Uuid::from_u128(
-    0xc56c1f31_7888_46df_9549_55e8cc3d7207,
-);
-pub const PAYMENT_LOGS_C5720A01_ID: Uuid = Uuid::from_u128(
-    0xc5720a01_b48b_4be8_bbff_1301027d6b56,
-);
-pub const PAYMENT_LOGS_C587DAAC_ID: Uuid = Uuid::from_u128(
-    0xc587daac_579d_4e03_86b5_d81bbe0e4253,
-);
-pub const PAYMENT_LOGS_C5D33771_ID: Uuid = Uuid::from_u128(
-    0xc5d33771_80d4_4f9c_b193_56726853c59d,
 );
 pub const PAYMENT_LOGS_C6040723_ID: Uuid = Uuid::from_u128(
     0xc6040723_8dca_48d7_8e9b_a9ef5455a0b2,
@@ -2541,14 +2595,32 @@ pub const PAYMENT_LOGS_C6111019_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_C6213F9A_ID: Uuid = Uuid::from_u128(
     0xc6213f9a_4be0_4d92_81c2_61354950aa1f,
 );
-pub const PAYMENT_LOGS_C624A497_ID: Uuid = Uuid::from_u128(
-    0xc624a497_8f4b_4fd8_86a4_608daa4b052d,
+pub const PAYMENT_LOGS_C68D19E2_ID: Uuid = Uuid::from_u128(
+    0xc68d19e2_7af7_4e00_b266_7d91c1240958,
+);
+pub const PAYMENT_LOGS_C6AF22CD_ID: Uuid = Uuid::from_u128(
+    0xc6af22cd_a234_42e1_ac3e_112b7294b17d,
+);
+pub const PAYMENT_LOGS_C6CDFAD3_ID: Uuid = Uuid::from_u128(
+    0xc6cdfad3_c377_4761_8cc8_3f8d3b50df7d,
+);
+pub const PAYMENT_LOGS_C6F128D3_ID: Uuid = Uuid::from_u128(
+    0xc6f128d3_1eb5_4675_ad78_eb2c967a06cc,
+);
+pub const PAYMENT_LOGS_C7178719_ID: Uuid = Uuid::from_u128(
+    0xc7178719_c41a_4c3d_a8a6_15dc6698b787,
+);
+pub const PAYMENT_LOGS_C72EC4B2_ID: Uuid = Uuid::from_u128(
+    0xc72ec4b2_49de_4358_8891_78ce2d3ebc2e,
 );
 pub const PAYMENT_LOGS_C77CFD62_ID: Uuid = Uuid::from_u128(
     0xc77cfd62_98ca_4f98_82ee_3921513707a9,
 );
-pub const PAYMENT_LOGS_C78D8995_ID: Uuid = Uuid::from_u128(
-    0xc78d8995_b50c_4d2e_a802_680e4ef0ced2,
+pub const PAYMENT_LOGS_C7CBEC97_ID: Uuid = Uuid::from_u128(
+    0xc7cbec97_24ec_41ea_9b4a_38ff874a4b5d,
+);
+pub const PAYMENT_LOGS_C84AD68F_ID: Uuid = Uuid::from_u128(
+    0xc84ad68f_08ba_4d90_acad_3f28facfd2c9,
 );
 pub const PAYMENT_LOGS_C876700F_ID: Uuid = Uuid::from_u128(
     0xc876700f_eaa6_4014_8797_e6c030e780b3,
@@ -2556,11 +2628,17 @@ pub const PAYMENT_LOGS_C876700F_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_C89B1C58_ID: Uuid = Uuid::from_u128(
     0xc89b1c58_2bcd_4490_8c08_a2e261027dbe,
 );
-pub const PAYMENT_LOGS_C91F7D10_ID: Uuid = Uuid::from_u128(
-    0xc91f7d10_7c5a_48ca_a908_5478e41515a5,
+pub const PAYMENT_LOGS_C8D0A74B_ID: Uuid = Uuid::from_u128(
+    0xc8d0a74b_5b65_4bc6_a2b1_5f677fdaa7ac,
+);
+pub const PAYMENT_LOGS_C923FBF2_ID: Uuid = Uuid::from_u128(
+    0xc923fbf2_55fe_4348_b103_8331ae17bb32,
 );
 pub const PAYMENT_LOGS_C93D8086_ID: Uuid = Uuid::from_u128(
     0xc93d8086_dc8c_4b69_ba95_4f40d1a4ff0a,
+);
+pub const PAYMENT_LOGS_C9433993_ID: Uuid = Uuid::from_u128(
+    0xc9433993_5227_423e_aede_9aa84ee49d60,
 );
 pub const PAYMENT_LOGS_C98269C0_ID: Uuid = Uuid::from_u128(
     0xc98269c0_a66c_436e_9f3c_24676a672b87,
@@ -2568,65 +2646,71 @@ pub const PAYMENT_LOGS_C98269C0_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_C9AB31A2_ID: Uuid = Uuid::from_u128(
     0xc9ab31a2_acc5_41f3_bbd6_1a00cf2233b1,
 );
-pub const PAYMENT_LOGS_CA8054B7_ID: Uuid = Uuid::from_u128(
-    0xca8054b7_c6c3_4437_b145_943e7defd055,
+pub const PAYMENT_LOGS_C9E6EB1B_ID: Uuid = Uuid::from_u128(
+    0xc9e6eb1b_d85f_410b_bae4_0332bd95a740,
 );
-pub const PAYMENT_LOGS_CAB39F83_ID: Uuid = Uuid::from_u128(
-    0xcab39f83_c917_45bc_8a12_147da915c14a,
+pub const PAYMENT_LOGS_C9F10F93_ID: Uuid = Uuid::from_u128(
+    0xc9f10f93_07c0_4ef1_b524_5bc007d8ceb7,
 );
-pub const PAYMENT_LOGS_CAB9F031_ID: Uuid = Uuid::from_u128(
-    0xcab9f031_cb39_48c3_b822_d6ad0ce2989b,
+pub const PAYMENT_LOGS_CA1AA05F_ID: Uuid = Uuid::from_u128(
+    0xca1aa05f_475d_4c47_89b6_701fc4f59f30,
+);
+pub const PAYMENT_LOGS_CA259195_ID: Uuid = Uuid::from_u128(
+    0xca259195_7f47_4b06_8567_ed181ae9c9f9,
+);
+pub const PAYMENT_LOGS_CA8E335F_ID: Uuid = Uuid::from_u128(
+    0xca8e335f_42ed_4a25_bf4e_17e1ddcec720,
 );
 pub const PAYMENT_LOGS_CAC0B80A_ID: Uuid = Uuid::from_u128(
     0xcac0b80a_6f9c_4970_804d_cd620a6e8d64,
 );
-pub const PAYMENT_LOGS_CAD79F40_ID: Uuid = Uuid::from_u128(
-    0xcad79f40_466d_44e8_b925_a25cb90c2cd1,
+pub const PAYMENT_LOGS_CAC510E1_ID: Uuid = Uuid::from_u128(
+    0xcac510e1_8e61_40c4_bc50_0a18af0adf3d,
 );
-pub const PAYMENT_LOGS_CAF05902_ID: Uuid = Uuid::from_u128(
-    0xcaf05902_815e_4249_80d9_e2a14e018a4d,
+pub const PAYMENT_LOGS_CACFB8DE_ID: Uuid = Uuid::from_u128(
+    0xcacfb8de_d8eb_4f70_9d22_972a5dfc38ef,
 );
-pub const PAYMENT_LOGS_CAF19821_ID: Uuid = Uuid::from_u128(
-    0xcaf19821_e4be_480c_893f_35b2e4c1336d,
+pub const PAYMENT_LOGS_CADE065C_ID: Uuid = Uuid::from_u128(
+    0xcade065c_6db3_4d39_a047_ddb0f82eee3a,
 );
 pub const PAYMENT_LOGS_CB553FE7_ID: Uuid = Uuid::from_u128(
     0xcb553fe7_aa74_4bfa_a53d_84c60c94a0cf,
 );
-pub const PAYMENT_LOGS_CB6D1A7B_ID: Uuid = Uuid::from_u128(
-    0xcb6d1a7b_fc4c_4f54_9d66_d390f267e961,
+pub const PAYMENT_LOGS_CBA6C0F3_ID: Uuid = Uuid::from_u128(
+    0xcba6c0f3_c4d9_4117_afbb_b0dee22419d7,
 );
-pub const PAYMENT_LOGS_CBA2AF0F_ID: Uuid = Uuid::from_u128(
-    0xcba2af0f_009b_428d_afe6_a2376fe3d46a,
-);
-pub const PAYMENT_LOGS_CBF08039_ID: Uuid = Uuid::from_u128(
-    0xcbf08039_6b95_4b71_bbe4_5f8c9c0c5929,
+pub const PAYMENT_LOGS_CBE2881F_ID: Uuid = Uuid::from_u128(
+    0xcbe2881f_5a3a_4c3f_9d56_10b7b656efec,
 );
 pub const PAYMENT_LOGS_CC0FC18F_ID: Uuid = Uuid::from_u128(
     0xcc0fc18f_a722_4096_887e_f3c4e747a93b,
 );
-pub const PAYMENT_LOGS_CD2BF24B_ID: Uuid = Uuid::from_u128(
-    0xcd2bf24b_9c98_4e3f_b19b_647610abb5cb,
+pub const PAYMENT_LOGS_CD131F93_ID: Uuid = Uuid::from_u128(
+    0xcd131f93_6750_422d_8866_e85cde85a843,
+);
+pub const PAYMENT_LOGS_CD1CAA6C_ID: Uuid = Uuid::from_u128(
+    0xcd1caa6c_f5b7_4bbe_9430_d9324e56cd98,
 );
 pub const PAYMENT_LOGS_CD878BC9_ID: Uuid = Uuid::from_u128(
     0xcd878bc9_f0ee_4964_a9e1_d665e8678d79,
 );
-pub const PAYMENT_LOGS_CDB2AD5D_ID: Uuid = Uuid::from_u128(
-    0xcdb2ad5d_a646_4de6_9962_e6b00fd08bfe,
+pub const PAYMENT_LOGS_CDEC8C31_ID: Uuid = Uuid::from_u128(
+    0xcdec8c31_c430_4698_9f46_1a67638ed1eb,
 );
-pub const PAYMENT_LOGS_CDE89B15_ID: Uuid = Uuid::from_u128(
-    0xcde89b15_987f_4edb_9eb1_5e3fbd476378,
+pub const PAYMENT_LOGS_CE07DF38_ID: Uuid = Uuid::from_u128(
+    0xce07df38_6a02_4aa5_a2a8_6714ad7844b6,
 );
-pub const PAYMENT_LOGS_CE2D3EBC_ID: Uuid = Uuid::from_u128(
-    0xce2d3ebc_2e20_49aa_b12c_ad2a3e93080e,
+pub const PAYMENT_LOGS_CE227957_ID: Uuid = Uuid::from_u128(
+    0xce227957_0100_4a45_9755_834b3d8caf86,
 );
 pub const PAYMENT_LOGS_CE6D73F2_ID: Uuid = Uuid::from_u128(
     0xce6d73f2_2ad8_432d_afde_54592f7f2a3f,
 );
-pub const PAYMENT_LOGS_CE7935C2_ID: Uuid = Uuid::from_u128(
-    0xce7935c2_9fea_4eb2_bd77_768eea789e71,
+pub const PAYMENT_LOGS_CE7AC554_ID: Uuid = Uuid::from_u128(
+    0xce7ac554_9840_4193_adc0_59230e90bccc,
 );
-pub const PAYMENT_LOGS_CE8D4B04_ID: Uuid = Uuid::from_u128(
-    0xce8d4b04_3dba_4022_a379_524a742fe449,
+pub const PAYMENT_LOGS_CEAFB065_ID: Uuid = Uuid::from_u128(
+    0xceafb065_4c99_4429_bd93_fe9581fafeaf,
 );
 pub const PAYMENT_LOGS_CEB47A23_ID: Uuid = Uuid::from_u128(
     0xceb47a23_c008_4b49_88e1_ae9b2063c32c,
@@ -2634,26 +2718,23 @@ pub const PAYMENT_LOGS_CEB47A23_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_CED372CA_ID: Uuid = Uuid::from_u128(
     0xced372ca_cfd6_4090_8bdf_75b33e7ad665,
 );
-pub const PAYMENT_LOGS_CF0272DB_ID: Uuid = Uuid::from_u128(
-    0xcf0272db_195a_4ac4_adf3_f75c02e05d2e,
+pub const PAYMENT_LOGS_CF5D8BFE_ID: Uuid = Uuid::from_u128(
+    0xcf5d8bfe_5b22_4f69_8509_c624a4978f4b,
 );
-pub const PAYMENT_LOGS_CF419BBB_ID: Uuid = Uuid::from_u128(
-    0xcf419bbb_3355_408c_bc09_be3158ca9dd5,
+pub const PAYMENT_LOGS_CF894F5F_ID: Uuid = Uuid::from_u128(
+    0xcf894f5f_bce3_4e20_ab95_e06ad9b2782e,
+);
+pub const PAYMENT_LOGS_D0179B0A_ID: Uuid = Uuid::from_u128(
+    0xd0179b0a_cb41_4958_8f1f_ae36612babff,
 );
 pub const PAYMENT_LOGS_D029EFBD_ID: Uuid = Uuid::from_u128(
     0xd029efbd_8c66_4bf9_8f5b_88cf0c85a17d,
 );
-pub const PAYMENT_LOGS_D08D8CE9_ID: Uuid = Uuid::from_u128(
-    0xd08d8ce9_66dc_415b_bab9_3948ff8e9eda,
-);
-pub const PAYMENT_LOGS_D0A74B5B_ID: Uuid = Uuid::from_u128(
-    0xd0a74b5b_65bb_46a2_b15f_677fdaa7acf2,
+pub const PAYMENT_LOGS_D08BFE04_ID: Uuid = Uuid::from_u128(
+    0xd08bfe04_5532_4834_8911_8d308b993d92,
 );
 pub const PAYMENT_LOGS_D0C7277D_ID: Uuid = Uuid::from_u128(
     0xd0c7277d_6f6c_4545_87f3_b318d4a5c957,
-);
-pub const PAYMENT_LOGS_D0C8616E_ID: Uuid = Uuid::from_u128(
-    0xd0c8616e_331d_4920_820b_4c21e498a0ee,
 );
 pub const PAYMENT_LOGS_D0EFC4C9_ID: Uuid = Uuid::from_u128(
     0xd0efc4c9_60de_42cb_87f8_075af4f93909,
@@ -2664,9 +2745,6 @@ pub const PAYMENT_LOGS_D11461DA_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_D122C010_ID: Uuid = Uuid::from_u128(
     0xd122c010_ab08_4939_8b3d_fbd10d9ebf5b,
 );
-pub const PAYMENT_LOGS_D153939B_ID: Uuid = Uuid::from_u128(
-    0xd153939b_0248_4c20_b2a5_b89fde760970,
-);
 pub const PAYMENT_LOGS_D18F4A0C_ID: Uuid = Uuid::from_u128(
     0xd18f4a0c_cb25_4bec_9cc8_39b70b7eb64d,
 );
@@ -2676,14 +2754,20 @@ pub const PAYMENT_LOGS_D1E71F8A_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_D21D312E_ID: Uuid = Uuid::from_u128(
     0xd21d312e_0e61_410a_950e_041ee416dd72,
 );
+pub const PAYMENT_LOGS_D2910001_ID: Uuid = Uuid::from_u128(
+    0xd2910001_166a_411d_876d_225365e7df2a,
+);
+pub const PAYMENT_LOGS_D2E35AA8_ID: Uuid = Uuid::from_u128(
+    0xd2e35aa8_41d1_4962_aca4_6a88c2c23b7e,
+);
 pub const PAYMENT_LOGS_D325EF9F_ID: Uuid = Uuid::from_u128(
     0xd325ef9f_c201_4036_8361_be5a93252613,
 );
+pub const PAYMENT_LOGS_D356BB07_ID: Uuid = Uuid::from_u128(
+    0xd356bb07_8058_4e4a_8b0d_5bcf0e8a0d40,
+);
 pub const PAYMENT_LOGS_D3C8D5EF_ID: Uuid = Uuid::from_u128(
     0xd3c8d5ef_bcc9_4541_85ff_11b9c3f6d02d,
-);
-pub const PAYMENT_LOGS_D3F148C4_ID: Uuid = Uuid::from_u128(
-    0xd3f148c4_2e43_4b75_9d7a_d5d18ec82926,
 );
 pub const PAYMENT_LOGS_D3FBE4D9_ID: Uuid = Uuid::from_u128(
     0xd3fbe4d9_9b4c_46ae_b5ef_9cf18492601b,
@@ -2691,14 +2775,23 @@ pub const PAYMENT_LOGS_D3FBE4D9_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_D4186F6B_ID: Uuid = Uuid::from_u128(
     0xd4186f6b_8e39_4f3f_926b_6276cf043ab3,
 );
-pub const PAYMENT_LOGS_D4765391_ID: Uuid = Uuid::from_u128(
-    0xd4765391_8d07_4a81_90c7_9648fa7ecfea,
+pub const PAYMENT_LOGS_D44FEE8E_ID: Uuid = Uuid::from_u128(
+    0xd44fee8e_ae1f_487e_92ea_e486d9eb1dac,
 );
 pub const PAYMENT_LOGS_D4943864_ID: Uuid = Uuid::from_u128(
     0xd4943864_e5be_49d3_b9ad_438b9b553e70,
 );
+pub const PAYMENT_LOGS_D49F9C71_ID: Uuid = Uuid::from_u128(
+    0xd49f9c71_9356_4268_93c5_9d8252fc5689,
+);
+pub const PAYMENT_LOGS_D4EFD726_ID: Uuid = Uuid::from_u128(
+    0xd4efd726_0652_436a_973d_d6a9337d2951,
+);
 pub const PAYMENT_LOGS_D51A204F_ID: Uuid = Uuid::from_u128(
     0xd51a204f_fdf6_4b50_901e_812107485a53,
+);
+pub const PAYMENT_LOGS_D57B1E36_ID: Uuid = Uuid::from_u128(
+    0xd57b1e36_1caf_4178_8e0d_565fd6f221e0,
 );
 pub const PAYMENT_LOGS_D57EE3F2_ID: Uuid = Uuid::from_u128(
     0xd57ee3f2_d109_40da_8ad4_8b40fdc7d939,
@@ -2706,17 +2799,8 @@ pub const PAYMENT_LOGS_D57EE3F2_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_D5B1AEDE_ID: Uuid = Uuid::from_u128(
     0xd5b1aede_5136_4d74_a7a8_20ccfe93c8a1,
 );
-pub const PAYMENT_LOGS_D5BCC3E6_ID: Uuid = Uuid::from_u128(
-    0xd5bcc3e6_f62b_4c89_9d5d_ffb15b888c62,
-);
-pub const PAYMENT_LOGS_D5C0A8ED_ID: Uuid = Uuid::from_u128(
-    0xd5c0a8ed_72f4_436f_a775_7a4cb31000ac,
-);
-pub const PAYMENT_LOGS_D5C91E31_ID: Uuid = Uuid::from_u128(
-    0xd5c91e31_b787_41ae_9355_555e3321b6e4,
-);
-pub const PAYMENT_LOGS_D5EB6966_ID: Uuid = Uuid::from_u128(
-    0xd5eb6966_6fee_4a91_9c8f_e24b72267fc6,
+pub const PAYMENT_LOGS_D5F11A87_ID: Uuid = Uuid::from_u128(
+    0xd5f11a87_bad5_4f6d_b420_8ac75633bc51,
 );
 pub const PAYMENT_LOGS_D615E4AE_ID: Uuid = Uuid::from_u128(
     0xd615e4ae_3e1c_40ae_9b69_dd10de34ea97,
@@ -2724,11 +2808,17 @@ pub const PAYMENT_LOGS_D615E4AE_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_D6243FEA_ID: Uuid = Uuid::from_u128(
     0xd6243fea_a221_4fb4_a4ec_f6e24c6ac920,
 );
-pub const PAYMENT_LOGS_D6A815F9_ID: Uuid = Uuid::from_u128(
-    0xd6a815f9_ced8_4c3e_b4ec_ba86ed97526a,
-);
 pub const PAYMENT_LOGS_D6CEE5F7_ID: Uuid = Uuid::from_u128(
     0xd6cee5f7_8520_4900_800a_080fc63a4328,
+);
+pub const PAYMENT_LOGS_D7EDCBC9_ID: Uuid = Uuid::from_u128(
+    0xd7edcbc9_8744_4028_8790_63705b937efa,
+);
+pub const PAYMENT_LOGS_D7F7387E_ID: Uuid = Uuid::from_u128(
+    0xd7f7387e_2ed0_46de_bb18_66b1f5aa6024,
+);
+pub const PAYMENT_LOGS_D7FD6ACB_ID: Uuid = Uuid::from_u128(
+    0xd7fd6acb_e7d4_4106_9c0d_551342e3ec6f,
 );
 pub const PAYMENT_LOGS_D9004045_ID: Uuid = Uuid::from_u128(
     0xd9004045_8ba9_4d98_bd9a_427d1525df82,
@@ -2736,47 +2826,47 @@ pub const PAYMENT_LOGS_D9004045_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_D916E5FD_ID: Uuid = Uuid::from_u128(
     0xd916e5fd_cc71_460a_aeba_73c6f94c1603,
 );
-pub const PAYMENT_LOGS_D9324E56_ID: Uuid = Uuid::from_u128(
-    0xd9324e56_cd98_4aab_b477_1164eb9de654,
+pub const PAYMENT_LOGS_D95FE11A_ID: Uuid = Uuid::from_u128(
+    0xd95fe11a_6dfe_4556_86b8_31436cf3bbc8,
 );
 pub const PAYMENT_LOGS_D9667254_ID: Uuid = Uuid::from_u128(
     0xd9667254_e8c5_43ee_be8c_d3f282e7b25b,
 );
-pub const PAYMENT_LOGS_D9B2782E_ID: Uuid = Uuid::from_u128(
-    0xd9b2782e_867b_4e81_b787_794814739bff,
+pub const PAYMENT_LOGS_D981483A_ID: Uuid = Uuid::from_u128(
+    0xd981483a_8139_41b0_a47c_e0cd56c56402,
+);
+pub const PAYMENT_LOGS_D9913F5D_ID: Uuid = Uuid::from_u128(
+    0xd9913f5d_bd4f_4540_88f4_9e3aeca60a8e,
 );
 pub const PAYMENT_LOGS_D9C8C97D_ID: Uuid = Uuid::from_u128(
     0xd9c8c97d_cd6f_47b5_a306_124e22ac1b35,
 );
-pub const PAYMENT_LOGS_DA074B22_ID: Uuid = Uuid::from_u128(
-    0xda074b22_2bb8_4c7d_abb0_43ee7ef1ed3a,
+pub const PAYMENT_LOGS_DAA43B82_ID: Uuid = Uuid::from_u128(
+    0xdaa43b82_47ea_440a_b3f6_ed267c3c57a6,
 );
-pub const PAYMENT_LOGS_DA3586F9_ID: Uuid = Uuid::from_u128(
-    0xda3586f9_d5e3_4675_95e8_743758bf49ea,
+pub const PAYMENT_LOGS_DAB8670D_ID: Uuid = Uuid::from_u128(
+    0xdab8670d_82ab_44ba_a843_8f2078f071bb,
 );
 pub const PAYMENT_LOGS_DAC0103E_ID: Uuid = Uuid::from_u128(
     0xdac0103e_622a_462a_b039_c7618da32e8f,
 );
-pub const PAYMENT_LOGS_DADC46DB_ID: Uuid = Uuid::from_u128(
-    0xdadc46db_23a8_4ca4_a957_25f16a67d668,
-);
-pub const PAYMENT_LOGS_DB1B2211_ID: Uuid = Uuid::from_u128(
-    0xdb1b2211_bda4_45c0_85c6_3f4f6c846cb0,
-);
-pub const PAYMENT_LOGS_DB24191E_ID: Uuid = Uuid::from_u128(
-    0xdb24191e_cae9_43e6_81e1_c6d77f1b46ae,
-);
 pub const PAYMENT_LOGS_DB595DD1_ID: Uuid = Uuid::from_u128(
     0xdb595dd1_dd2c_43a2_95f9_b930074ef9db,
 );
-pub const PAYMENT_LOGS_DC420EC9_ID: Uuid = Uuid::from_u128(
-    0xdc420ec9_28ac_46f4_b1d8_7f0810fe27fb,
+pub const PAYMENT_LOGS_DB61DD0E_ID: Uuid = Uuid::from_u128(
+    0xdb61dd0e_235e_4fcb_a486_e737a0508112,
 );
-pub const PAYMENT_LOGS_DC45E53B_ID: Uuid = Uuid::from_u128(
-    0xdc45e53b_67dd_4200_be63_46e273c55509,
+pub const PAYMENT_LOGS_DBBD5E94_ID: Uuid = Uuid::from_u128(
+    0xdbbd5e94_46d5_4502_b553_d94a6f211ac7,
 );
-pub const PAYMENT_LOGS_DC635C95_ID: Uuid = Uuid::from_u128(
-    0xdc635c95_84ff_4ec3_a350_c00d82c12582,
+pub const PAYMENT_LOGS_DC038619_ID: Uuid = Uuid::from_u128(
+    0xdc038619_7fac_49ca_bca3_c6efcef68362,
+);
+pub const PAYMENT_LOGS_DC0D4517_ID: Uuid = Uuid::from_u128(
+    0xdc0d4517_2d37_43f0_b604_7f6ce9f26b53,
+);
+pub const PAYMENT_LOGS_DC2BAB10_ID: Uuid = Uuid::from_u128(
+    0xdc2bab10_6427_45dd_9474_8a56dd475bc5,
 );
 pub const PAYMENT_LOGS_DCD7BFFB_ID: Uuid = Uuid::from_u128(
     0xdcd7bffb_aae0_4d7f_be13_4f5607bfee5e,
@@ -2784,14 +2874,17 @@ pub const PAYMENT_LOGS_DCD7BFFB_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_DCFF7691_ID: Uuid = Uuid::from_u128(
     0xdcff7691_efd7_429d_82ae_f3e29fde48d9,
 );
-pub const PAYMENT_LOGS_DD3B4884_ID: Uuid = Uuid::from_u128(
-    0xdd3b4884_def0_4e6b_8536_0e44503154ee,
+pub const PAYMENT_LOGS_DD5BA419_ID: Uuid = Uuid::from_u128(
+    0xdd5ba419_3f37_4518_af61_cd7037c1f801,
+);
+pub const PAYMENT_LOGS_DD805792_ID: Uuid = Uuid::from_u128(
+    0xdd805792_c837_4202_bb1c_6e3f0f4e6f8a,
 );
 pub const PAYMENT_LOGS_DDB2C56C_ID: Uuid = Uuid::from_u128(
     0xddb2c56c_08e0_489c_9b5d_42807b539548,
 );
-pub const PAYMENT_LOGS_DDDD3633_ID: Uuid = Uuid::from_u128(
-    0xdddd3633_a219_4f16_a6da_553467f29460,
+pub const PAYMENT_LOGS_DDC6E220_ID: Uuid = Uuid::from_u128(
+    0xddc6e220_8705_4cf4_acc7_b6faabfb7d3e,
 );
 pub const PAYMENT_LOGS_DE1B2419_ID: Uuid = Uuid::from_u128(
     0xde1b2419_080f_4280_b65d_6b37345a3302,
@@ -2799,68 +2892,53 @@ pub const PAYMENT_LOGS_DE1B2419_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_DE1E8098_ID: Uuid = Uuid::from_u128(
     0xde1e8098_7058_46a0_ab88_42310e227507,
 );
+pub const PAYMENT_LOGS_DE7FF836_ID: Uuid = Uuid::from_u128(
+    0xde7ff836_8544_4c17_bfbe_e5db66b50b1d,
+);
 pub const PAYMENT_LOGS_DEC7662D_ID: Uuid = Uuid::from_u128(
     0xdec7662d_86c5_4f25_9142_44702ecebbae,
-);
-pub const PAYMENT_LOGS_DEDFE408_ID: Uuid = Uuid::from_u128(
-    0xdedfe408_915e_4a13_8fe8_b2f2620ebba2,
-);
-pub const PAYMENT_LOGS_DF33E306_ID: Uuid = Uuid::from_u128(
-    0xdf33e306_11b6_447b_bb42_a7151c304c5e,
 );
 pub const PAYMENT_LOGS_DF360A27_ID: Uuid = Uuid::from_u128(
     0xdf360a27_68ac_41ed_af53_d0ddca583d94,
 );
+pub const PAYMENT_LOGS_DF80179D_ID: Uuid = Uuid::from_u128(
+    0xdf80179d_5001_4ad6_8740_8e8301498c09,
+);
 pub const PAYMENT_LOGS_DFE86F75_ID: Uuid = Uuid::from_u128(
     0xdfe86f75_b48e_441b_8fa3_87dcfed47d9d,
 );
-pub const PAYMENT_LOGS_E040C07C_ID: Uuid = Uuid::from_u128(
-    0xe040c07c_a17f_469c_bdaa_5536e4247b3b,
+pub const PAYMENT_LOGS_E092B5E4_ID: Uuid = Uuid::from_u128(
+    0xe092b5e4_7e55_4ef9_8ce7_651ee45e583c,
 );
-pub const PAYMENT_LOGS_E0F28E2C_ID: Uuid = Uuid::from_u128(
-    0xe0f28e2c_78fc_42ef_9624_7873865d8727,
+pub const PAYMENT_LOGS_E1289965_ID: Uuid = Uuid::from_u128(
+    0xe1289965_cf43_4bfe_b7e4_c88d6343c02c,
 );
 pub const PAYMENT_LOGS_E13EB742_ID: Uuid = Uuid::from_u128(
     0xe13eb742_538a_411c_8611_474a90b697ff,
 );
-pub const PAYMENT_LOGS_E14AAD47_ID: Uuid = Uuid::from_u128(
-    0xe14aad47_667f_4901_af3f_1b0834b03282,
-);
-pub const PAYMENT_LOGS_E150D1C9_ID: Uuid = Uuid::from_u128(
-    0xe150d1c9_b0d4_4fd7_a606_52136a173dd6,
-);
 pub const PAYMENT_LOGS_E161CD03_ID: Uuid = Uuid::from_u128(
     0xe161cd03_bed8_423e_b818_d589f5cd8502,
+);
+pub const PAYMENT_LOGS_E1DDA3C0_ID: Uuid = Uuid::from_u128(
+    0xe1dda3c0_5a7e_412e_9d14_33244b03fc0b,
+);
+pub const PAYMENT_LOGS_E29EAAC8_ID: Uuid = Uuid::from_u128(
+    0xe29eaac8_46d1_4ae3_8fb2_37595680e016,
 );
 pub const PAYMENT_LOGS_E2ABDAB9_ID: Uuid = Uuid::from_u128(
     0xe2abdab9_3f87_4b89_baa8_95457fb6ad0b,
 );
+pub const PAYMENT_LOGS_E2CB7196_ID: Uuid = Uuid::from_u128(
+    0xe2cb7196_41e5_4097_807c_2f4e3a21c4d8,
+);
 pub const PAYMENT_LOGS_E30773AC_ID: Uuid = Uuid::from_u128(
     0xe30773ac_6f9d_4441_8198_f1297f1ed572,
-);
-pub const PAYMENT_LOGS_E348141A_ID: Uuid = Uuid::from_u128(
-    0xe348141a_133f_4817_bc73_49c17de64772,
-);
-pub const PAYMENT_LOGS_E34DE6D5_ID: Uuid = Uuid::from_u128(
-    0xe34de6d5_f4e9_45ea_9c66_2960e05e6c58,
 );
 pub const PAYMENT_LOGS_E36484AB_ID: Uuid = Uuid::from_u128(
     0xe36484ab_62e4_42d8_869c_200ec2ff4662,
 );
-pub const PAYMENT_LOGS_E36624BE_ID: Uuid = Uuid::from_u128(
-    0xe36624be_c2e8_459a_bf4b_a8987adb978d,
-);
-pub const PAYMENT_LOGS_E375295C_ID: Uuid = Uuid::from_u128(
-    0xe375295c_76d5_49de_90fb_3b5afdeba8e6,
-);
-pub const PAYMENT_LOGS_E38B549B_ID: Uuid = Uuid::from_u128(
-    0xe38b549b_4504_4854_b47f_b88380fae375,
-);
-pub const PAYMENT_LOGS_E3BF55C0_ID: Uuid = Uuid::from_u128(
-    0xe3bf55c0_9395_41ec_9704_037a9c7bbd8c,
-);
-pub const PAYMENT_LOGS_E3F0F604_ID: Uuid = Uuid::from_u128(
-    0xe3f0f604_7f6c_49f2_ab53_f555d075c465,
+pub const PAYMENT_LOGS_E3D46AB1_ID: Uuid = Uuid::from_u128(
+    0xe3d46ab1_42d3_4064_baee_6352a8db0d59,
 );
 pub const PAYMENT_LOGS_E40189AA_ID: Uuid = Uuid::from_u128(
     0xe40189aa_5f61_40e3_a827_98f342461ce3,
@@ -2868,32 +2946,41 @@ pub const PAYMENT_LOGS_E40189AA_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_E420805D_ID: Uuid = Uuid::from_u128(
     0xe420805d_a13a_4251_aad7_d1d304dfe074,
 );
-pub const PAYMENT_LOGS_E4236525_ID: Uuid = Uuid::from_u128(
-    0xe4236525_980f_45a9_8cf0_319712f2c8ee,
-);
 pub const PAYMENT_LOGS_E427DEC7_ID: Uuid = Uuid::from_u128(
     0xe427dec7_20f8_482a_8c81_42d58138d767,
 );
 pub const PAYMENT_LOGS_E42EFA6B_ID: Uuid = Uuid::from_u128(
     0xe42efa6b_fcdc_45b1_97d5_f2cf1fceeb49,
 );
-pub const PAYMENT_LOGS_E435E033_ID: Uuid = Uuid::from_u128(
-    0xe435e033_8691_4bb4_a359_1af925085c31,
+pub const PAYMENT_LOGS_E45F8C9C_ID: Uuid = Uuid::from_u128(
+    0xe45f8c9c_0c59_4994_b9df_436671a2a430,
 );
-pub const PAYMENT_LOGS_E4CD02A9_ID: Uuid = Uuid::from_u128(
-    0xe4cd02a9_8020_45cb_b23f_51432890517b,
+pub const PAYMENT_LOGS_E462C5E1_ID: Uuid = Uuid::from_u128(
+    0xe462c5e1_6a11_4b68_adda_9650c9059c2b,
 );
-pub const PAYMENT_LOGS_E4D8350D_ID: Uuid = Uuid::from_u128(
-    0xe4d8350d_47c3_41ad_b883_245d31a4b963,
+pub const PAYMENT_LOGS_E49119E0_ID: Uuid = Uuid::from_u128(
+    0xe49119e0_57c2_4e5c_b9ac_91a4f19a1a04,
 );
 pub const PAYMENT_LOGS_E509E7D7_ID: Uuid = Uuid::from_u128(
     0xe509e7d7_0ee9_4039_89ff_5b4d377deb4b,
 );
-pub const PAYMENT_LOGS_E57B6F7F_ID: Uuid = Uuid::from_u128(
-    0xe57b6f7f_ba0e_48f1_94f4_777d92643136,
+pub const PAYMENT_LOGS_E51B874B_ID: Uuid = Uuid::from_u128(
+    0xe51b874b_dfec_43a9_b3b3_c28acc5ab960,
+);
+pub const PAYMENT_LOGS_E523DB82_ID: Uuid = Uuid::from_u128(
+    0xe523db82_871e_46f5_8381_4b6fdcfbdd5d,
+);
+pub const PAYMENT_LOGS_E5417FE2_ID: Uuid = Uuid::from_u128(
+    0xe5417fe2_6ab4_4e39_bcee_e011dd061ba6,
+);
+pub const PAYMENT_LOGS_E5649466_ID: Uuid = Uuid::from_u128(
+    0xe5649466_3b9d_46fa_a4a3_4c79f911c3da,
 );
 pub const PAYMENT_LOGS_E5953490_ID: Uuid = Uuid::from_u128(
     0xe5953490_5af3_4e70_9f18_981f4744616f,
+);
+pub const PAYMENT_LOGS_E5BEE776_ID: Uuid = Uuid::from_u128(
+    0xe5bee776_863f_47e9_9320_7e3b8cbf495e,
 );
 pub const PAYMENT_LOGS_E5E59043_ID: Uuid = Uuid::from_u128(
     0xe5e59043_eafa_4436_8d1a_c38e311d7ca6,
@@ -2904,32 +2991,14 @@ pub const PAYMENT_LOGS_E633CFDD_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_E6383CEF_ID: Uuid = Uuid::from_u128(
     0xe6383cef_e4b9_4f2a_901c_5d95722bae4c,
 );
-pub const PAYMENT_LOGS_E65CBF71_ID: Uuid = Uuid::from_u128(
-    0xe65cbf71_6dfa_4c10_b3cc_ff03db68eb58,
-);
-pub const PAYMENT_LOGS_E666241D_ID: Uuid = Uuid::from_u128(
-    0xe666241d_6581_4c7d_b8e9_0675941d8285,
-);
-pub const PAYMENT_LOGS_E69B81E4_ID: Uuid = Uuid::from_u128(
-    0xe69b81e4_1a20_4cae_a82f_dfafd3752136,
+pub const PAYMENT_LOGS_E6768ECB_ID: Uuid = Uuid::from_u128(
+    0xe6768ecb_996c_403f_9490_a5d6f50ddc45,
 );
 pub const PAYMENT_LOGS_E6B521C5_ID: Uuid = Uuid::from_u128(
     0xe6b521c5_5fa1_427b_8b12_0dd603edac87,
 );
-pub const PAYMENT_LOGS_E6DD98ED_ID: Uuid = Uuid::from_u128(
-    0xe6dd98ed_dce9_4729_a0f1_d5942f6e6887,
-);
 pub const PAYMENT_LOGS_E6E05487_ID: Uuid = Uuid::from_u128(
     0xe6e05487_3376_4ac0_bcef_ac55a87c9870,
-);
-pub const PAYMENT_LOGS_E6E7B332_ID: Uuid = Uuid::from_u128(
-    0xe6e7b332_1706_4866_8846_cc5e06ebea53,
-);
-pub const PAYMENT_LOGS_E70593F2_ID: Uuid = Uuid::from_u128(
-    0xe70593f2_77e0_46ec_889b_3a235b41f6c5,
-);
-pub const PAYMENT_LOGS_E7277DF1_ID: Uuid = Uuid::from_u128(
-    0xe7277df1_074c_437f_8cbd_c7bc4f882c18,
 );
 pub const PAYMENT_LOGS_E73C2F6E_ID: Uuid = Uuid::from_u128(
     0xe73c2f6e_30e0_4abd_a6cb_9c5872f733e6,
@@ -2937,8 +3006,20 @@ pub const PAYMENT_LOGS_E73C2F6E_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_E754BB5A_ID: Uuid = Uuid::from_u128(
     0xe754bb5a_380c_45ad_ac94_772925fb6a2c,
 );
-pub const PAYMENT_LOGS_E7F5AB49_ID: Uuid = Uuid::from_u128(
-    0xe7f5ab49_a9c4_4b96_9bcc_3751729c1feb,
+pub const PAYMENT_LOGS_E795F59B_ID: Uuid = Uuid::from_u128(
+    0xe795f59b_ed33_4333_a2f7_e7b029a94a30,
+);
+pub const PAYMENT_LOGS_E7E794F5_ID: Uuid = Uuid::from_u128(
+    0xe7e794f5_524a_411e_a27a_76116f2194f9,
+);
+pub const PAYMENT_LOGS_E7E9E892_ID: Uuid = Uuid::from_u128(
+    0xe7e9e892_d3be_4e2e_9d98_1c21aaf81560,
+);
+pub const PAYMENT_LOGS_E81DE420_ID: Uuid = Uuid::from_u128(
+    0xe81de420_2fe8_42de_bdb5_f83fe6e5e514,
+);
+pub const PAYMENT_LOGS_E8280B63_ID: Uuid = Uuid::from_u128(
+    0xe8280b63_c474_44da_a838_1b28a684365c,
 );
 pub const PAYMENT_LOGS_E8532CC3_ID: Uuid = Uuid::from_u128(
     0xe8532cc3_9a0c_4fa5_b7fb_bb72cc94cf05,
@@ -2946,17 +3027,8 @@ pub const PAYMENT_LOGS_E8532CC3_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_E87FAC89_ID: Uuid = Uuid::from_u128(
     0xe87fac89_bcf5_4303_90f9_a2d9e15a5854,
 );
-pub const PAYMENT_LOGS_E888358C_ID: Uuid = Uuid::from_u128(
-    0xe888358c_5908_4144_9554_87d4ef8fc893,
-);
-pub const PAYMENT_LOGS_E8909D53_ID: Uuid = Uuid::from_u128(
-    0xe8909d53_48e7_4ee2_a43e_25bf6b662962,
-);
-pub const PAYMENT_LOGS_E89DC9D2_ID: Uuid = Uuid::from_u128(
-    0xe89dc9d2_4a6e_4af1_95dc_44f189388299,
-);
-pub const PAYMENT_LOGS_E8A44CB9_ID: Uuid = Uuid::from_u128(
-    0xe8a44cb9_6483_4522_b13d_520033af3a86,
+pub const PAYMENT_LOGS_E88A332E_ID: Uuid = Uuid::from_u128(
+    0xe88a332e_55a2_48b8_bed0_dadb9c9c720e,
 );
 pub const PAYMENT_LOGS_E8B78C07_ID: Uuid = Uuid::from_u128(
     0xe8b78c07_9de8_48f6_914e_58cc37617ff5,
@@ -2964,29 +3036,44 @@ pub const PAYMENT_LOGS_E8B78C07_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_E90C9048_ID: Uuid = Uuid::from_u128(
     0xe90c9048_3dbc_4b76_a959_2b3a85d39927,
 );
+pub const PAYMENT_LOGS_E90F8BD0_ID: Uuid = Uuid::from_u128(
+    0xe90f8bd0_85da_4acd_b3aa_ea6644c6f458,
+);
+pub const PAYMENT_LOGS_E9DFCADF_ID: Uuid = Uuid::from_u128(
+    0xe9dfcadf_3ae0_48e1_a6a6_9a33b3bca29a,
+);
+pub const PAYMENT_LOGS_E9F06FBB_ID: Uuid = Uuid::from_u128(
+    0xe9f06fbb_0610_444c_8008_7c16289608bc,
+);
+pub const PAYMENT_LOGS_EA017704_ID: Uuid = Uuid::from_u128(
+    0xea017704_577c_4592_b9ca_97695774d79a,
+);
+pub const PAYMENT_LOGS_EA273A8F_ID: Uuid = Uuid::from_u128(
+    0xea273a8f_d5ed_4192_9682_55416c58efa5,
+);
 pub const PAYMENT_LOGS_EA384018_ID: Uuid = Uuid::from_u128(
     0xea384018_e31a_4642_955e_f4617e1ac132,
-);
-pub const PAYMENT_LOGS_EA424788_ID: Uuid = Uuid::from_u128(
-    0xea424788_7b57_43b7_8e45_b03c77d92f14,
-);
-pub const PAYMENT_LOGS_EA50BE7A_ID: Uuid = Uuid::from_u128(
-    0xea50be7a_ca82_415a_a3b8_7046cfd83512,
 );
 pub const PAYMENT_LOGS_EA571BBC_ID: Uuid = Uuid::from_u128(
     0xea571bbc_6524_4f37_a8c5_09095f043f6c,
 );
-pub const PAYMENT_LOGS_EA5BFDC6_ID: Uuid = Uuid::from_u128(
-    0xea5bfdc6_d07c_4d33_a246_9cf10f843b28,
+pub const PAYMENT_LOGS_EB129744_ID: Uuid = Uuid::from_u128(
+    0xeb129744_3973_4b7c_a6ef_425cd45c2c4c,
+);
+pub const PAYMENT_LOGS_EB390B53_ID: Uuid = Uuid::from_u128(
+    0xeb390b53_ea02_4456_aa57_ef55ec012f62,
 );
 pub const PAYMENT_LOGS_EB415DD9_ID: Uuid = Uuid::from_u128(
     0xeb415dd9_5608_4272_a413_6d67120cbc39,
 );
-pub const PAYMENT_LOGS_EB66C259_ID: Uuid = Uuid::from_u128(
-    0xeb66c259_8eea_4a87_b69d_0202b6fd4a37,
+pub const PAYMENT_LOGS_EB61D2E4_ID: Uuid = Uuid::from_u128(
+    0xeb61d2e4_d311_4056_b341_7bbe3a0467c9,
 );
-pub const PAYMENT_LOGS_EBC329F6_ID: Uuid = Uuid::from_u128(
-    0xebc329f6_7991_45c9_a2ba_2a399ff412f5,
+pub const PAYMENT_LOGS_EC2CA42D_ID: Uuid = Uuid::from_u128(
+    0xec2ca42d_2764_4259_b6e1_59632f70e9b4,
+);
+pub const PAYMENT_LOGS_ECD22C15_ID: Uuid = Uuid::from_u128(
+    0xecd22c15_e461_493e_9d74_1f083348df33,
 );
 pub const PAYMENT_LOGS_ECD62402_ID: Uuid = Uuid::from_u128(
     0xecd62402_b792_4988_af81_5403206e6215,
@@ -2994,11 +3081,11 @@ pub const PAYMENT_LOGS_ECD62402_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_ECDBF760_ID: Uuid = Uuid::from_u128(
     0xecdbf760_1c44_4432_92f2_5af0768b6143,
 );
-pub const PAYMENT_LOGS_ECECC68D_ID: Uuid = Uuid::from_u128(
-    0xececc68d_19e2_4af7_8e00_72667d91c124,
+pub const PAYMENT_LOGS_ED2D2F90_ID: Uuid = Uuid::from_u128(
+    0xed2d2f90_b1b1_4474_a40f_ce8d4b043dba,
 );
-pub const PAYMENT_LOGS_EDB35A51_ID: Uuid = Uuid::from_u128(
-    0xedb35a51_eb48_49e4_b989_bcb0468f47a3,
+pub const PAYMENT_LOGS_ED614767_ID: Uuid = Uuid::from_u128(
+    0xed614767_65cf_49ec_884d_c01ad8a16e48,
 );
 pub const PAYMENT_LOGS_EDD2B398_ID: Uuid = Uuid::from_u128(
     0xedd2b398_c1dc_4dd2_90b9_c30e68dc5428,
@@ -3006,8 +3093,8 @@ pub const PAYMENT_LOGS_EDD2B398_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_EDD33C84_ID: Uuid = Uuid::from_u128(
     0xedd33c84_b786_4372_b23e_792e77d5e923,
 );
-pub const PAYMENT_LOGS_EE28BA32_ID: Uuid = Uuid::from_u128(
-    0xee28ba32_e435_4cd7_b62c_1688b15b068a,
+pub const PAYMENT_LOGS_EE3AA74D_ID: Uuid = Uuid::from_u128(
+    0xee3aa74d_4b3b_4487_8560_f3f0246ad51f,
 );
 pub const PAYMENT_LOGS_EE9870B0_ID: Uuid = Uuid::from_u128(
     0xee9870b0_429d_477f_b6d7_889c2c5f4da3,
@@ -3018,8 +3105,26 @@ pub const PAYMENT_LOGS_EEA7E1C8_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_EEABEFC5_ID: Uuid = Uuid::from_u128(
     0xeeabefc5_5fa1_41a8_9f77_559aeb30cb38,
 );
+pub const PAYMENT_LOGS_EEBBE5BF_ID: Uuid = Uuid::from_u128(
+    0xeebbe5bf_a581_4e40_9196_4d4240fa5bef,
+);
+pub const PAYMENT_LOGS_EEDF4617_ID: Uuid = Uuid::from_u128(
+    0xeedf4617_e23f_488e_983b_369393de15ae,
+);
+pub const PAYMENT_LOGS_EEDFCF96_ID: Uuid = Uuid::from_u128(
+    0xeedfcf96_a25d_41dd_8129_4c16cf465d39,
+);
+pub const PAYMENT_LOGS_EEE1EFA9_ID: Uuid = Uuid::from_u128(
+    0xeee1efa9_2af5_4b4a_aa72_3e1304034075,
+);
 pub const PAYMENT_LOGS_EEFE6852_ID: Uuid = Uuid::from_u128(
     0xeefe6852_8e52_4db6_94df_99d112002308,
+);
+pub const PAYMENT_LOGS_EF332C30_ID: Uuid = Uuid::from_u128(
+    0xef332c30_16fc_4927_8032_77a11443d486,
+);
+pub const PAYMENT_LOGS_EF33B4EB_ID: Uuid = Uuid::from_u128(
+    0xef33b4eb_26cc_46ba_af51_c1f97d4e349b,
 );
 pub const PAYMENT_LOGS_EF99196C_ID: Uuid = Uuid::from_u128(
     0xef99196c_6701_480b_9adb_7d79dea4d159,
@@ -3030,17 +3135,26 @@ pub const PAYMENT_LOGS_EFA20BA8_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_EFCB3CF6_ID: Uuid = Uuid::from_u128(
     0xefcb3cf6_2404_4f4a_a60a_0bae2dfef51a,
 );
-pub const PAYMENT_LOGS_EFEB7475_ID: Uuid = Uuid::from_u128(
-    0xefeb7475_af22_43e4_ac4e_86dfbcb8d8c1,
+pub const PAYMENT_LOGS_EFCDA380_ID: Uuid = Uuid::from_u128(
+    0xefcda380_d894_487e_9c2d_8ad3515ce1bd,
 );
-pub const PAYMENT_LOGS_F08A873A_ID: Uuid = Uuid::from_u128(
-    0xf08a873a_d43b_45db_8088_87b32b713848,
+pub const PAYMENT_LOGS_F004FB95_ID: Uuid = Uuid::from_u128(
+    0xf004fb95_df98_4dfc_8c6f_014ccf25c28e,
+);
+pub const PAYMENT_LOGS_F0D6B003_ID: Uuid = Uuid::from_u128(
+    0xf0d6b003_c138_410a_8d39_b28340486bba,
 );
 pub const PAYMENT_LOGS_F13647D9_ID: Uuid = Uuid::from_u128(
     0xf13647d9_d40c_49ca_8e46_db4559529aa6,
 );
+pub const PAYMENT_LOGS_F140DFB1_ID: Uuid = Uuid::from_u128(
+    0xf140dfb1_622c_4c4c_b1fb_b2f1fc08b3f0,
+);
 pub const PAYMENT_LOGS_F191F966_ID: Uuid = Uuid::from_u128(
     0xf191f966_6615_4f91_aa06_d4a54c5acdff,
+);
+pub const PAYMENT_LOGS_F19821E4_ID: Uuid = Uuid::from_u128(
+    0xf19821e4_be18_4cc9_bf35_b2e4c1336d20,
 );
 pub const PAYMENT_LOGS_F1A9664D_ID: Uuid = Uuid::from_u128(
     0xf1a9664d_c5ab_40ac_9f90_5b276dd6295b,
@@ -3048,17 +3162,14 @@ pub const PAYMENT_LOGS_F1A9664D_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_F1B13E29_ID: Uuid = Uuid::from_u128(
     0xf1b13e29_3d7f_4f7a_abef_c262536f8c62,
 );
-pub const PAYMENT_LOGS_F2156386_ID: Uuid = Uuid::from_u128(
-    0xf2156386_ad00_4081_9c16_566d5ee0f5ce,
+pub const PAYMENT_LOGS_F24D8712_ID: Uuid = Uuid::from_u128(
+    0xf24d8712_8463_49c9_b580_612676114263,
 );
 pub const PAYMENT_LOGS_F2AFF128_ID: Uuid = Uuid::from_u128(
     0xf2aff128_5701_4789_a23e_1dfe7b3a2beb,
 );
-pub const PAYMENT_LOGS_F2BE8AF0_ID: Uuid = Uuid::from_u128(
-    0xf2be8af0_0a5c_4180_abdf_52328c4dd45e,
-);
-pub const PAYMENT_LOGS_F311D032_ID: Uuid = Uuid::from_u128(
-    0xf311d032_c6c3_47fa_ad5f_65d55b9ef5c9,
+pub const PAYMENT_LOGS_F2BEAFC9_ID: Uuid = Uuid::from_u128(
+    0xf2beafc9_5d57_4bfa_ad9c_117c89d9bea3,
 );
 pub const PAYMENT_LOGS_F33844A3_ID: Uuid = Uuid::from_u128(
     0xf33844a3_91aa_4c6d_9eae_ce80bee21f56,
@@ -3066,116 +3177,125 @@ pub const PAYMENT_LOGS_F33844A3_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_F3C78D38_ID: Uuid = Uuid::from_u128(
     0xf3c78d38_e816_4702_9509_cfd82ba5ad62,
 );
-pub const PAYMENT_LOGS_F43F65FA_ID: Uuid = Uuid::from_u128(
-    0xf43f65fa_6158_4fb9_98a0_94d114803766,
+pub const PAYMENT_LOGS_F412F5BE_ID: Uuid = Uuid::from_u128(
+    0xf412f5be_df5a_4ce4_85bb_b573e566d9e7,
 );
 pub const PAYMENT_LOGS_F4806DD1_ID: Uuid = Uuid::from_u128(
     0xf4806dd1_e750_4402_8a0b_02156f268cb3,
 );
-pub const PAYMENT_LOGS_F4E3225D_ID: Uuid = Uuid::from_u128(
-    0xf4e3225d_8b15_4dec_aca4_2d2764f259f6,
+pub const PAYMENT_LOGS_F4E945EA_ID: Uuid = Uuid::from_u128(
+    0xf4e945ea_dc66_4960_a05e_6c58aa7e0961,
+);
+pub const PAYMENT_LOGS_F4EA85FB_ID: Uuid = Uuid::from_u128(
+    0xf4ea85fb_b94b_4120_9088_cf917df1ee17,
 );
 pub const PAYMENT_LOGS_F50CDFDA_ID: Uuid = Uuid::from_u128(
     0xf50cdfda_bc66_45b3_9ee3_1108ca1cbad8,
 );
-pub const PAYMENT_LOGS_F59BED33_ID: Uuid = Uuid::from_u128(
-    0xf59bed33_5333_42f7_a7b0_29a94a3083ae,
-);
-pub const PAYMENT_LOGS_F62B499D_ID: Uuid = Uuid::from_u128(
-    0xf62b499d_029c_49a7_a3d8_39b2fea0e2a1,
-);
 pub const PAYMENT_LOGS_F6389C72_ID: Uuid = Uuid::from_u128(
     0xf6389c72_244c_4ad8_9688_d8f0911bc868,
 );
-pub const PAYMENT_LOGS_F6454853_ID: Uuid = Uuid::from_u128(
-    0xf6454853_e543_4db8_9d55_75b7e5470eed,
+pub const PAYMENT_LOGS_F64D77B6_ID: Uuid = Uuid::from_u128(
+    0xf64d77b6_c6ac_478a_ac68_82311ea643f1,
 );
-pub const PAYMENT_LOGS_F645AE22_ID: Uuid = Uuid::from_u128(
-    0xf645ae22_89f8_4291_88e1_14cded000ca5,
+pub const PAYMENT_LOGS_F666FAB3_ID: Uuid = Uuid::from_u128(
+    0xf666fab3_2ca9_4b9c_8ab7_485eb6169527,
 );
-pub const PAYMENT_LOGS_F6C4F1DE_ID: Uuid = Uuid::from_u128(
-    0xf6c4f1de_0199_49f6_a211_a173bf68672f,
+pub const PAYMENT_LOGS_F6AE41DF_ID: Uuid = Uuid::from_u128(
+    0xf6ae41df_6b3d_4023_b198_b8a6c9b4a4f9,
 );
-pub const PAYMENT_LOGS_F6CBB754_ID: Uuid = Uuid::from_u128(
-    0xf6cbb754_987c_4492_af57_f45677bf7de8,
+pub const PAYMENT_LOGS_F6E36CE1_ID: Uuid = Uuid::from_u128(
+    0xf6e36ce1_bd17_495e_a3a4_4cc93ee60f5d,
 );
-pub const PAYMENT_LOGS_F7CF45FA_ID: Uuid = Uuid::from_u128(
-    0xf7cf45fa_a3d6_41df_ad10_55acd4ac9567,
+pub const PAYMENT_LOGS_F76F042E_ID: Uuid = Uuid::from_u128(
+    0xf76f042e_fd16_4224_afac_ca851611fa71,
 );
-pub const PAYMENT_LOGS_F7D24108_ID: Uuid = Uuid::from_u128(
-    0xf7d24108_fd27_4148_8ebb_612bad237365,
+pub const PAYMENT_LOGS_F78B32AD_ID: Uuid = Uuid::from_u128(
+    0xf78b32ad_19c4_42ee_bc47_f6b2e6ee1b17,
 );
-pub const PAYMENT_LOGS_F7DFD725_ID: Uuid = Uuid::from_u128(
-    0xf7dfd725_8ebf_4b86_97ea_d3da231797b8,
-);
-pub const PAYMENT_LOGS_F7EF7798_ID: Uuid = Uuid::from_u128(
-    0xf7ef7798_5207_46bd_b93c_c39ccfc30873,
+pub const PAYMENT_LOGS_F7E9D304_ID: Uuid = Uuid::from_u128(
+    0xf7e9d304_61bc_4a31_bcbb_47e3fdc7f815,
 );
 pub const PAYMENT_LOGS_F8162932_ID: Uuid = Uuid::from_u128(
     0xf8162932_2b82_40d9_b132_53f3fdb6cf49,
 );
+pub const PAYMENT_LOGS_F81D5EAB_ID: Uuid = Uuid::from_u128(
+    0xf81d5eab_bc87_4f19_8f2a_5f417245f61f,
+);
+pub const PAYMENT_LOGS_F8415BD3_ID: Uuid = Uuid::from_u128(
+    0xf8415bd3_92ed_4fb8_b846_7b5d6fffc413,
+);
 pub const PAYMENT_LOGS_F8915013_ID: Uuid = Uuid::from_u128(
     0xf8915013_4351_4085_8bab_aab1f0297c58,
 );
-pub const PAYMENT_LOGS_F93C89D1_ID: Uuid = Uuid::from_u128(
-    0xf93c89d1_4b07_47d6_9b58_49e0709d7b67,
+pub const PAYMENT_LOGS_F8DA3935_ID: Uuid = Uuid::from_u128(
+    0xf8da3935_6ac8_4c15_8251_1e9932a944b0,
 );
-pub const PAYMENT_LOGS_F9730FC1_ID: Uuid = Uuid::from_u128(
-    0xf9730fc1_6b1f_4b8a_bd5f_e10037374e4b,
+pub const PAYMENT_LOGS_F92CC4A2_ID: Uuid = Uuid::from_u128(
+    0xf92cc4a2_d0d9_4ce1_a41c_27bd30623b84,
 );
-pub const PAYMENT_LOGS_F9DFD941_ID: Uuid = Uuid::from_u128(
-    0xf9dfd941_ee01_499b_b481_8277df853046,
+pub const PAYMENT_LOGS_F92FBD27_ID: Uuid = Uuid::from_u128(
+    0xf92fbd27_ba93_4c8c_87d9_f69f971fa449,
+);
+pub const PAYMENT_LOGS_F9404D58_ID: Uuid = Uuid::from_u128(
+    0xf9404d58_5eae_49f3_b43c_a284e1aadcf0,
+);
+pub const PAYMENT_LOGS_F9B834B6_ID: Uuid = Uuid::from_u128(
+    0xf9b834b6_04f4_44a9_940a_ba0f54bca91a,
 );
 pub const PAYMENT_LOGS_FA096F4E_ID: Uuid = Uuid::from_u128(
     0xfa096f4e_3950_42a7_8d43_9740f7bcb74c,
 );
-pub const PAYMENT_LOGS_FA90B240_ID: Uuid = Uuid::from_u128(
-    0xfa90b240_f232_4dde_bff8_3685441c173f,
+pub const PAYMENT_LOGS_FA55AF1D_ID: Uuid = Uuid::from_u128(
+    0xfa55af1d_b3b1_41d9_81b9_5ae5fd12020b,
 );
-pub const PAYMENT_LOGS_FAB2690A_ID: Uuid = Uuid::from_u128(
-    0xfab2690a_198a_46a8_9348_2958a2c1cda9,
+pub const PAYMENT_LOGS_FA5E4437_ID: Uuid = Uuid::from_u128(
+    0xfa5e4437_50da_419d_8509_86d195e3e89e,
 );
-pub const PAYMENT_LOGS_FB58B025_ID: Uuid = Uuid::from_u128(
-    0xfb58b025_05d8_4891_8d2c_85f7f73a6ef8,
+pub const PAYMENT_LOGS_FAC7D359_ID: Uuid = Uuid::from_u128(
+    0xfac7d359_7fed_4a0d_a818_99d24bc3e716,
+);
+pub const PAYMENT_LOGS_FB1398B9_ID: Uuid = Uuid::from_u128(
+    0xfb1398b9_dacf_4b53_bcee_377dc02ab5a1,
+);
+pub const PAYMENT_LOGS_FB497DE8_ID: Uuid = Uuid::from_u128(
+    0xfb497de8_aba4_46a3_b608_fc708f10f8f9,
 );
 pub const PAYMENT_LOGS_FB7A4031_ID: Uuid = Uuid::from_u128(
     0xfb7a4031_ba0f_469c_9120_6dbe86c8f32c,
 );
-pub const PAYMENT_LOGS_FB9E1488_ID: Uuid = Uuid::from_u128(
-    0xfb9e1488_9026_48ae_8134_beea7f921a44,
+pub const PAYMENT_LOGS_FB9E03B0_ID: Uuid = Uuid::from_u128(
+    0xfb9e03b0_656e_4b8e_959e_aaa2e8f0db52,
 );
 pub const PAYMENT_LOGS_FB9E8B6E_ID: Uuid = Uuid::from_u128(
     0xfb9e8b6e_3ca8_4adc_832e_0226feebd1ec,
 );
-pub const PAYMENT_LOGS_FC2C4C15_ID: Uuid = Uuid::from_u128(
-    0xfc2c4c15_40e9_4e3b_aac1_6870476f0801,
+pub const PAYMENT_LOGS_FC187C87_ID: Uuid = Uuid::from_u128(
+    0xfc187c87_1403_4f35_878d_8995b50c4d2e,
 );
-pub const PAYMENT_LOGS_FC38EFE0_ID: Uuid = Uuid::from_u128(
-    0xfc38efe0_c082_4cce_95c1_c3b2e13a53d2,
+pub const PAYMENT_LOGS_FD13E9E0_ID: Uuid = Uuid::from_u128(
+    0xfd13e9e0_98ee_401b_bac6_d2a44d68e539,
 );
-pub const PAYMENT_LOGS_FC67F76A_ID: Uuid = Uuid::from_u128(
-    0xfc67f76a_f408_4b3e_ad5b_7f58827425b7,
+pub const PAYMENT_LOGS_FD143D28_ID: Uuid = Uuid::from_u128(
+    0xfd143d28_5f84_47cd_af65_3bd5a0a67bc6,
 );
-pub const PAYMENT_LOGS_FC752A41_ID: Uuid = Uuid::from_u128(
-    0xfc752a41_f503_4c98_8d08_90514851a10b,
+pub const PAYMENT_LOGS_FD1FAE91_ID: Uuid = Uuid::from_u128(
+    0xfd1fae91_cb4b_45ed_b2b6_ca745632c55d,
+);
+pub const PAYMENT_LOGS_FD300470_ID: Uuid = Uuid::from_u128(
+    0xfd300470_5329_4150_bd4b_a409bea83b28,
 );
 pub const PAYMENT_LOGS_FD6F914C_ID: Uuid = Uuid::from_u128(
     0xfd6f914c_00ba_4f14_80b9_526fea67e0a2,
 );
-pub const PAYMENT_LOGS_FD764D87_ID: Uuid = Uuid::from_u128(
-    0xfd764d87_3231_4a16_b705_03d3f1bb4cfe,
-);
 pub const PAYMENT_LOGS_FD814342_ID: Uuid = Uuid::from_u128(
     0xfd814342_d295_4088_ac45_006fe583e1a6,
 );
-pub const PAYMENT_LOGS_FE1C3919_ID: Uuid = Uuid::from_u128(
-    0xfe1c3919_3018_426c_9553_aed3ccae475e,
+pub const PAYMENT_LOGS_FDD5F662_ID: Uuid = Uuid::from_u128(
+    0xfdd5f662_3451_4338_8c4f_859555f1adbb,
 );
-pub const PAYMENT_LOGS_FE4D21E0_ID: Uuid = Uuid::from_u128(
-    0xfe4d21e0_9fff_48a4_9032_513d6842a8e0,
-);
-pub const PAYMENT_LOGS_FE7BD435_ID: Uuid = Uuid::from_u128(
-    0xfe7bd435_13fa_4432_9d02_9bf1d2d7f93e,
+pub const PAYMENT_LOGS_FE919B48_ID: Uuid = Uuid::from_u128(
+    0xfe919b48_01f8_49c0_9a5b_e4f79c0bc3d2,
 );
 pub const PAYMENT_LOGS_FF097935_ID: Uuid = Uuid::from_u128(
     0xff097935_02f7_4f0b_88b7_b500dc0de893,
@@ -3183,71 +3303,111 @@ pub const PAYMENT_LOGS_FF097935_ID: Uuid = Uuid::from_u128(
 pub const PAYMENT_LOGS_FF3886AB_ID: Uuid = Uuid::from_u128(
     0xff3886ab_1339_492a_afb2_a819f896f66c,
 );
-pub const PAYMENT_LOGS_FF4E17E1_ID: Uuid = Uuid::from_u128(
-    0xff4e17e1_ddce_4720_86a7_7d39f7a00bb5,
-);
-pub const PAYMENT_LOGS_FF5A71CF_ID: Uuid = Uuid::from_u128(
-    0xff5a71cf_71a8_4f38_9dac_a895c7d0e1b5,
-);
 pub const PAYMENT_LOGS_FF80B0E6_ID: Uuid = Uuid::from_u128(
     0xff80b0e6_fdab_4a07_bb65_112a5ae145b8,
+);
+pub const PAYMENT_LOGS_FF8FB5FE_ID: Uuid = Uuid::from_u128(
+    0xff8fb5fe_f978_4662_8ab9_61c5b50b3e03,
+);
+pub const PAYMENT_LOGS_FF960268_ID: Uuid = Uuid::from_u128(
+    0xff960268_ae22_4c59_95be_ef020b74f43f,
 );
 pub const PAYMENT_LOGS_FFB1B6C2_ID: Uuid = Uuid::from_u128(
     0xffb1b6c2_9fbd_46df_93d9_1ee07a4f6641,
 );
+pub const PAYMENT_LOGS_FFB26F52_ID: Uuid = Uuid::from_u128(
+    0xffb26f52_104f_490b_b094_b7e55d462126,
+);
 pub const PAYMENT_LOGS_FFB3CC24_ID: Uuid = Uuid::from_u128(
     0xffb3cc24_395e_42cd_91f6_61baf82d2fb9,
-);
-pub const PAYMENT_LOGS_FFDEA10B_ID: Uuid = Uuid::from_u128(
-    0xffdea10b_2144_4615_81b5_2a78a44a425e,
 );
 pub const PAYMENT_LOGS_FFFB364B_ID: Uuid = Uuid::from_u128(
     0xfffb364b_05c6_46c5_b186_55656bd676e8,
 );
-static ROWS: [PaymentLogs; 1064] = [
+static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
-        id: PAYMENT_LOGS_00261491_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1730561040000000),
-        amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
+        id: PAYMENT_LOGS_00949786_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1743014160000000),
+        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_00A80044_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1731262140000000),
+        amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
+        notes: Some("quaerat placeat delectus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_00C0CCC8_ID,
+        parent_id: auto_users::USERS_8EDB6692_ID,
+        payment_date: Timestamptz::At(1731655800000000),
+        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_002C8B4A_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1740754680000000),
-        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
-        notes: Some("officia qui cumque rerum aut deserunt."),
+        id: PAYMENT_LOGS_00D039E7_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1729253400000000),
+        amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
+        notes: Some("omnis voluptate aut aliquid amet odit et ab."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_00EFF9C1_ID,
+        parent_id: auto_users::USERS_3F166078_ID,
+        payment_date: Timestamptz::At(1734528720000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: Some("et perspiciatis ab numquam deleniti consectetur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_01091DC3_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
-        payment_date: Timestamptz::At(1738608000000000),
-        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: Some("a vel quaerat voluptas aut."),
+        id: PAYMENT_LOGS_0109C4D0_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1743259560000000),
+        amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
+        notes: Some("temporibus quo qui tempora in et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_01372B89_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1746019380000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
+        id: PAYMENT_LOGS_014EB99C_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1751964300000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Void,
+        status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_014F9ECA_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1743528660000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_015E4B3B_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1733562660000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: None,
@@ -3256,18 +3416,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_016AD0A4_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1755328740000000),
-        amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
-        notes: Some("mollitia repellendus consequatur et exercitationem magni."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_01C6ED7D_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1744700400000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: Some("velit architecto quo fuga dolorum."),
@@ -3276,18 +3426,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_01CA33C5_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1750098720000000),
-        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
-        notes: Some("eum ut recusandae."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_01E5CBA3_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1751621040000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -3297,7 +3437,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_01F1870D_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1757750040000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
@@ -3306,8 +3446,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_0214924D_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1757262420000000),
+        amount_paid: Decimal::from_parts(7850, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_023298BD_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1761040620000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("odit sapiente vitae quo vel sint velit."),
@@ -3316,18 +3466,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_02749E97_ID,
-        parent_id: auto_users::USERS_4A006D92_ID,
-        payment_date: Timestamptz::At(1753613160000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
-        notes: Some("animi tenetur consequuntur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_02AF1454_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1753978440000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("animi tenetur consequuntur."),
@@ -3336,8 +3476,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_02E5C7EF_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1756290060000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: Some("quasi explicabo in odio."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0306047E_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1728118500000000),
+        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_03394563_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1742472000000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("ut aut molestiae enim."),
@@ -3347,49 +3507,49 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_03DC2739_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1755954960000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
-        notes: Some("possimus voluptas harum aperiam ab."),
+        notes: Some("et voluptatum dicta ratione iure."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_040B25B7_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1750857180000000),
-        amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
+        id: PAYMENT_LOGS_03E16EF2_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1751985000000000),
+        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
+        notes: Some("dicta quam minus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0439A965_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1730895720000000),
+        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
+        notes: Some("corrupti beatae nulla sequi voluptatem tempore facilis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_04482C3B_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1728064980000000),
+        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Active,
+        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0435B360_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1756220820000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: Some("exercitationem architecto et harum sed similique est hic."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_048947D1_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
-        payment_date: Timestamptz::At(1740748980000000),
-        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_0499ABB3_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1734356460000000),
-        amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
+        id: PAYMENT_LOGS_047D43D1_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1752698760000000),
+        amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -3397,17 +3557,27 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_04F4A806_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1729686420000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
-        notes: Some("id voluptate dolor laudantium eveniet."),
+        notes: Some("magnam explicabo voluptatem odit voluptas libero voluptate quia."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_05571785_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1740067380000000),
+        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_056BF5B8_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1732646280000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: Some("repellat sunt nihil rem."),
@@ -3416,28 +3586,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_05D169A5_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1743836700000000),
-        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
-        notes: Some("enim omnis dolor repudiandae et saepe ut."),
+        id: PAYMENT_LOGS_05AEEBBF_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1746031320000000),
+        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_05D226F3_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1748865480000000),
-        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
-        notes: Some("possimus delectus ad."),
+        id: PAYMENT_LOGS_05F0B7E6_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1737705180000000),
+        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0600E02B_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1740240060000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
         notes: None,
@@ -3446,28 +3616,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_06171E28_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1734253260000000),
-        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_06193A0E_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1737451200000000),
-        amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
-        notes: Some("similique iure velit eveniet."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_06320116_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1731874080000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("quo odit harum."),
@@ -3476,28 +3626,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_064516B9_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1760178660000000),
-        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
-        notes: Some("ut tempore dolorum exercitationem voluptatibus hic quos."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_06528F77_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1754646660000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
-        notes: Some("modi ad corrupti et."),
+        notes: Some("adipisci sint odio."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_065A067F_ID,
-        parent_id: auto_users::USERS_318C97F0_ID,
+        parent_id: auto_users::USERS_F5D7E7CE_ID,
         payment_date: Timestamptz::At(1743796500000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: None,
@@ -3506,58 +3646,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_068469D4_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1740126420000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_06CD6608_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1730552580000000),
-        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_57EBF2BE_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_06F047B7_ID,
-        parent_id: auto_users::USERS_8DDEEDA0_ID,
-        payment_date: Timestamptz::At(1760272500000000),
-        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
-        notes: Some("eos laboriosam voluptatem provident."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_07062215_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1759302120000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
-        notes: Some("sed expedita est consequatur aliquam pariatur praesentium sequi."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_070EF36B_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1748974680000000),
-        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
-        notes: Some("modi eum alias dolorem nam repellat."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_0724459C_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1760172900000000),
         amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -3566,18 +3656,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_07505096_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1731481620000000),
-        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
-        notes: Some("quod culpa voluptatibus impedit natus facilis placeat tenetur."),
+        id: PAYMENT_LOGS_0734BCBD_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1746793920000000),
+        amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_075C089B_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1740676260000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -3586,8 +3676,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_076A5295_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1759493340000000),
+        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_0779C583_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1731405000000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
         notes: None,
@@ -3597,7 +3697,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_082292FE_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1755505440000000),
         amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
         notes: Some("qui nulla porro id ea accusantium veniam."),
@@ -3606,28 +3706,78 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_08A7015A_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1755872400000000),
-        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
+        id: PAYMENT_LOGS_0857C6F6_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1753952640000000),
+        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
+        notes: Some("animi tenetur consequuntur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0875FF6D_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1730714040000000),
+        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
+        notes: Some("dolorem sed reprehenderit eligendi voluptas ut ut quasi."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_08A14495_ID,
+        parent_id: auto_users::USERS_FC48D023_ID,
+        payment_date: Timestamptz::At(1728201300000000),
+        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_08A1FE70_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1732289340000000),
+        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
+        notes: Some("et officiis dolor iusto occaecati eligendi at."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_08D2BF7C_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1732349580000000),
+        amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
+        notes: Some("enim accusamus eligendi odit minus voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_091B1112_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1726256460000000),
+        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_098EC039_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1739563320000000),
-        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
-        notes: Some("sit voluptatem nam eius sequi vero magnam."),
-        status: LogStatusEnum::Active,
+        id: PAYMENT_LOGS_099C30ED_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1732187760000000),
+        amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_09B5F5B8_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1733915640000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -3637,7 +3787,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0A141581_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1755029340000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
@@ -3646,48 +3796,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0A17F6F5_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1739473080000000),
-        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
+        id: PAYMENT_LOGS_0A264BC5_ID,
+        parent_id: auto_users::USERS_C212AA32_ID,
+        payment_date: Timestamptz::At(1726999860000000),
+        amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0A70B4AE_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
-        payment_date: Timestamptz::At(1743084000000000),
-        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
-        notes: Some("temporibus quo qui tempora in et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_0AC152F4_ID,
-        parent_id: auto_users::USERS_7AFBE015_ID,
-        payment_date: Timestamptz::At(1742833020000000),
-        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_0AC44D36_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1745930820000000),
-        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
-        notes: Some("perspiciatis magnam facilis quis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_0AC979EC_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1755875580000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: None,
@@ -3696,18 +3816,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0B0D5BCF_ID,
-        parent_id: auto_users::USERS_79160754_ID,
-        payment_date: Timestamptz::At(1737905400000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("voluptas ea reiciendis est."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_0B5BB138_ID,
-        parent_id: auto_users::USERS_AE69821E_ID,
+        parent_id: auto_users::USERS_74E5BCED_ID,
         payment_date: Timestamptz::At(1739280840000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -3717,7 +3827,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0B83B48F_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1760647920000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: None,
@@ -3726,28 +3836,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0B9170BE_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1734854400000000),
-        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
+        id: PAYMENT_LOGS_0C05A003_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1736618460000000),
+        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0C14D76A_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1749058740000000),
+        id: PAYMENT_LOGS_0C29EC2C_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1749736560000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
-        notes: None,
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_174CE141_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0C651CD3_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1745264700000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
@@ -3756,8 +3866,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_0C660AED_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1755980400000000),
+        amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
+        notes: Some("inventore qui illo."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_0CA14640_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1741712400000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: None,
@@ -3766,8 +3886,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_0D049909_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1734159900000000),
+        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
+        notes: Some("aut aut minus maiores similique velit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0D2C85F7_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1762109100000000),
+        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
+        notes: Some("animi saepe impedit aut."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_0D3708E0_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1738429380000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -3777,7 +3917,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0D4A02E8_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1752513600000000),
         amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
         notes: Some("numquam commodi sed ipsum aliquid modi quod tenetur."),
@@ -3787,7 +3927,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0D4B7DBA_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1752585540000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("quidem tempore est eius quis nostrum sit provident."),
@@ -3797,47 +3937,67 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0D7DFC00_ID,
-        parent_id: auto_users::USERS_36F80DAC_ID,
+        parent_id: auto_users::USERS_4643F909_ID,
         payment_date: Timestamptz::At(1744116900000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
-        notes: Some("consectetur quasi rem nostrum doloremque."),
+        notes: Some("quibusdam debitis doloribus totam nulla nulla iusto."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0D82AB74_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1741173000000000),
-        amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
-        notes: Some("nihil porro debitis vitae."),
+        id: PAYMENT_LOGS_0D96B472_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1756997160000000),
+        amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0D9D6282_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1731424740000000),
+        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0DB7DB43_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1750872120000000),
+        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_E49119E0_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0DCA73C8_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1733563020000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
-        notes: Some("quo accusamus ipsam."),
+        notes: Some("nulla distinctio et quis quis assumenda mollitia tempore."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0E085B50_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1729270620000000),
-        amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
-        notes: Some("omnis ut doloremque sequi voluptatem doloremque."),
+        id: PAYMENT_LOGS_0E439F6C_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1756208760000000),
+        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0E5C93A2_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1741196700000000),
         amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
         notes: None,
@@ -3846,20 +4006,30 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0F1FAE36_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1748021760000000),
-        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
+        id: PAYMENT_LOGS_0E901A57_ID,
+        parent_id: auto_users::USERS_41F854E8_ID,
+        payment_date: Timestamptz::At(1728136620000000),
+        amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_0F210627_ID,
-        parent_id: auto_users::USERS_1B89AD73_ID,
-        payment_date: Timestamptz::At(1753994520000000),
-        amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
+        id: PAYMENT_LOGS_0EEE6732_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1753531800000000),
+        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_0EF36B53_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1744899360000000),
+        amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -3867,7 +4037,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_0F38E853_ID,
-        parent_id: auto_users::USERS_D7C90971_ID,
+        parent_id: auto_users::USERS_3B6F5FEF_ID,
         payment_date: Timestamptz::At(1751358900000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: None,
@@ -3876,28 +4046,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_102B4E34_ID,
-        parent_id: auto_users::USERS_A74B3DF6_ID,
-        payment_date: Timestamptz::At(1750622520000000),
-        amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_0F47B52A_ID,
+        parent_id: auto_users::USERS_F4E37267_ID,
+        payment_date: Timestamptz::At(1762629360000000),
+        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_102E9768_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1734275700000000),
-        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_0F962080_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1743181140000000),
+        amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
+        notes: Some("dignissimos et maxime."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_101288FB_ID,
+        parent_id: auto_users::USERS_5DF382E4_ID,
+        payment_date: Timestamptz::At(1752246900000000),
+        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
+        notes: Some("vel adipisci totam minus atque."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_109A3F86_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1761812820000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -3907,7 +4087,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_10C20C88_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1735475580000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: None,
@@ -3917,7 +4097,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_10D65DBB_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1754741640000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3927,7 +4107,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_10F7BED0_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1740314460000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: None,
@@ -3936,18 +4116,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_11005633_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1731273300000000),
-        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
+        id: PAYMENT_LOGS_11052CE8_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1728728580000000),
+        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
+        notes: Some("soluta qui alias qui totam vel."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_8111E246_ID),
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_112C15A2_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1737713460000000),
+        amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1152015C_ID,
-        parent_id: auto_users::USERS_D7C90971_ID,
+        parent_id: auto_users::USERS_3B6F5FEF_ID,
         payment_date: Timestamptz::At(1741341480000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: Some("voluptatum at voluptatem quod ab voluptatibus."),
@@ -3956,8 +4146,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_11E845A8_ID,
+        parent_id: auto_users::USERS_41F854E8_ID,
+        payment_date: Timestamptz::At(1730376180000000),
+        amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
+        notes: Some("non sequi accusantium dolorem nostrum quaerat."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1208B781_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1740937740000000),
+        amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
+        notes: Some("architecto voluptatem est."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_124D7B1C_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1758559980000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3967,7 +4177,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_125AD59A_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1747898700000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -3976,18 +4186,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1287ED47_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1751886360000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_128A8CCD_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
+        parent_id: auto_users::USERS_85B2DD1C_ID,
         payment_date: Timestamptz::At(1758467580000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: Some("est doloremque non rem est et corrupti aut."),
@@ -3996,8 +4196,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_12AA3723_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1748551260000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_12B8C687_ID,
-        parent_id: auto_users::USERS_7C9612B0_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
         payment_date: Timestamptz::At(1738528200000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: None,
@@ -4006,48 +4216,98 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_13A9F3B3_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1753004040000000),
-        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
+        id: PAYMENT_LOGS_12F73D4A_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1748167620000000),
+        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_13C4FFB5_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1762603500000000),
-        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
+        id: PAYMENT_LOGS_1301D6B1_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1754836440000000),
+        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_148822E0_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1742385240000000),
-        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        id: PAYMENT_LOGS_135C8DF1_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1733226120000000),
+        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
+        notes: Some("autem quia dolore sed nihil perspiciatis et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_13640435_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1728817860000000),
+        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_14A2F5D2_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1737893400000000),
-        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
-        notes: Some("cumque minima harum eveniet ipsa ipsum odit velit."),
+        id: PAYMENT_LOGS_136CE04A_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1735505940000000),
+        amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
+        notes: Some("sit autem eos enim."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1394BEAA_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1759002540000000),
+        amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
+        notes: Some("ut amet iste ducimus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_141A1D46_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1737973560000000),
+        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
+        notes: Some("ipsa in ea nemo dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_142EC810_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1740251940000000),
+        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_14588C50_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1751823780000000),
+        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
+        notes: Some("deleniti vero perspiciatis officiis quod est."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_14DA7FD7_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1744314660000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("laborum voluptatibus distinctio dolorum a earum amet."),
@@ -4056,68 +4316,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_14F11866_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1733336100000000),
-        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
-        notes: Some("hic numquam quod aliquid id."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_150DCDDA_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1732205820000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
-        notes: Some("voluptas est unde."),
+        notes: Some("magnam ad ut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_150F7587_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1756569300000000),
-        amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_1523F4F0_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1733222820000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_A07D843B_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_15256C89_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1738164840000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
-        notes: Some("corrupti debitis quam officia deleniti."),
+        notes: Some("odio iure libero accusamus delectus voluptatem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1569E4A4_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
-        payment_date: Timestamptz::At(1736528460000000),
-        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        id: PAYMENT_LOGS_1577122E_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1745324760000000),
+        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_15955381_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1754940120000000),
-        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
+        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_159A9FC5_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1732189140000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -4126,48 +4366,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_15DEDD23_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1732881240000000),
-        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
-        notes: Some("doloribus asperiores quis aut sequi corrupti et dolores."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_15EAC7EF_ID,
-        parent_id: auto_users::USERS_CBF5A362_ID,
-        payment_date: Timestamptz::At(1734711600000000),
-        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_AB4AB9D7_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_166F39F7_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1751704140000000),
-        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
-        notes: Some("aliquam blanditiis dolor eum eos sint aspernatur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_167046B8_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1751632140000000),
-        amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
-        notes: Some("fugiat illo accusantium."),
+        id: PAYMENT_LOGS_15BA126F_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1756830360000000),
+        amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
+        notes: Some("eveniet laudantium nulla cumque quaerat."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_16763007_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1732629180000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: Some("qui dolor vero."),
@@ -4176,8 +4386,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_16770503_ID,
+        parent_id: auto_users::USERS_45AE0E5A_ID,
+        payment_date: Timestamptz::At(1736023620000000),
+        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1677D33E_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1737481860000000),
+        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
+        notes: Some("voluptatem quia rerum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1698AC02_ID,
+        parent_id: auto_users::USERS_F4E37267_ID,
+        payment_date: Timestamptz::At(1730221980000000),
+        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_169AE73D_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1741961640000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4186,38 +4426,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_16AE781E_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1731511740000000),
-        amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_16C188BA_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1726258320000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_16D433F2_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1742573820000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
-        notes: Some("veritatis corporis quia doloremque ut enim."),
+        notes: Some("et harum et maxime at laudantium consequatur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_16DB1A5E_ID,
+        parent_id: auto_users::USERS_00C62567_ID,
+        payment_date: Timestamptz::At(1743599760000000),
+        amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
+        notes: Some("nihil et optio quo velit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_16F5A201_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1727207820000000),
+        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1707753C_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
         payment_date: Timestamptz::At(1742553600000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: None,
@@ -4226,28 +4466,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_17709D80_ID,
-        parent_id: auto_users::USERS_4D5EC02F_ID,
-        payment_date: Timestamptz::At(1748528700000000),
-        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
-        notes: Some("ut id non consequatur odit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_180A5BA2_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1737623520000000),
-        amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
+        id: PAYMENT_LOGS_1724B5DB_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1739540400000000),
+        amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_174CE141_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1749732960000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_176CECF5_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1740995820000000),
+        amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
+        notes: Some("iusto nihil sit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_17C02DED_ID,
+        parent_id: auto_users::USERS_45AE0E5A_ID,
+        payment_date: Timestamptz::At(1746897600000000),
+        amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_2418011F_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_17C86A52_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1744622220000000),
+        amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_18146F79_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1732558200000000),
+        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        notes: Some("tempora eos est."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_181CCB57_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1756643760000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -4256,18 +4536,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_187785B3_ID,
-        parent_id: auto_users::USERS_020AE6C6_ID,
-        payment_date: Timestamptz::At(1755777480000000),
-        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_187F4FA4_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1756648620000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -4276,28 +4546,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1926F2A7_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1763060520000000),
-        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_18F4388B_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1752483420000000),
+        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
+        notes: Some("laboriosam expedita tenetur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_192EABB4_ID,
-        parent_id: auto_users::USERS_7C9612B0_ID,
-        payment_date: Timestamptz::At(1753466520000000),
-        amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
-        notes: Some("similique dolorem et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_1934DE23_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1739347260000000),
         amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
         notes: None,
@@ -4306,28 +4566,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1995CECA_ID,
-        parent_id: auto_users::USERS_4D5EC02F_ID,
-        payment_date: Timestamptz::At(1756712160000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("aspernatur officia accusantium."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_19B7AB04_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1757438160000000),
-        amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_19C39464_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1762966140000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -4337,7 +4577,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1A0B0F10_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1758008340000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("sequi ipsa consectetur."),
@@ -4346,38 +4586,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1A3D67E2_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1732905240000000),
-        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
-        notes: Some("consequatur qui ut eaque consequatur."),
+        id: PAYMENT_LOGS_1A133FD8_ID,
+        parent_id: auto_users::USERS_BAAE09EE_ID,
+        payment_date: Timestamptz::At(1731491280000000),
+        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
+        notes: Some("quas minus saepe."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1AF6F316_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1728668880000000),
-        amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
-        notes: Some("molestiae nihil veniam deserunt et fuga quod."),
+        id: PAYMENT_LOGS_1AA3642D_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1756500600000000),
+        amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_5CA35A24_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1B3D29C5_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1728246840000000),
-        amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
+        id: PAYMENT_LOGS_1B301814_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1742477580000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1B5FB7B8_ID,
-        parent_id: auto_users::USERS_1DDA437A_ID,
+        parent_id: auto_users::USERS_37793F65_ID,
         payment_date: Timestamptz::At(1729799280000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("eum tempora et ea saepe sunt."),
@@ -4386,18 +4626,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1BF9B9C1_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1726563120000000),
-        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
+        id: PAYMENT_LOGS_1B73D1DF_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1762802220000000),
+        amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1B8BF31D_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1731843180000000),
+        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
+        notes: Some("in sit dicta."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_1BEC07A4_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1750856100000000),
+        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1BF9B9C1_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1757949000000000),
+        amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_1C2324D6_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1744794420000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -4407,7 +4677,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1C2325E1_ID,
-        parent_id: auto_users::USERS_36F80DAC_ID,
+        parent_id: auto_users::USERS_4643F909_ID,
         payment_date: Timestamptz::At(1738671900000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("maxime quia voluptatum veniam quis."),
@@ -4416,18 +4686,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1C670A0E_ID,
-        parent_id: auto_users::USERS_9998B6EB_ID,
-        payment_date: Timestamptz::At(1762156980000000),
-        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_1C6B1761_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1748794920000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: None,
@@ -4437,7 +4697,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1C75136A_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1758095940000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: Some("velit aut repellendus harum quia quibusdam."),
@@ -4446,18 +4706,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1CC0E8BD_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
-        payment_date: Timestamptz::At(1748695800000000),
-        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
-        notes: Some("neque ab non."),
+        id: PAYMENT_LOGS_1C831D9D_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1743349200000000),
+        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_1CC0E8BD_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
+        payment_date: Timestamptz::At(1748695800000000),
+        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
+        notes: Some("quo sint quas temporibus tenetur temporibus vel voluptatibus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_1CCEE508_ID,
+        parent_id: auto_users::USERS_9C3D3DF0_ID,
+        payment_date: Timestamptz::At(1735326540000000),
+        amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
+        notes: Some("itaque voluptate perferendis deleniti."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_1CD7D13C_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1733576700000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -4467,47 +4747,27 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1CF31633_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1736537520000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
-        notes: Some("mollitia perspiciatis in aut quos."),
+        notes: Some("facere ad provident."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1D107910_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1727342520000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_1D0F1E38_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1743263700000000),
+        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1D44E0C3_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1750784880000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1D476D22_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1734766620000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1D63A9E9_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1730533200000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -4516,8 +4776,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_1D679864_ID,
+        parent_id: auto_users::USERS_3F166078_ID,
+        payment_date: Timestamptz::At(1746013080000000),
+        amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
+        notes: Some("et ullam esse sit culpa accusamus possimus accusantium."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_1D815AEE_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1753521480000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: None,
@@ -4526,108 +4796,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1D981C21_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1752347820000000),
-        amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
-        notes: Some("amet cum qui porro voluptatem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1D9DE3B8_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1740328440000000),
-        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1DD0C1EB_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1742203740000000),
-        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_563FD7E2_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_1DFFD89E_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1731185640000000),
         amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
-        notes: Some("ut aliquam qui adipisci dignissimos est."),
+        notes: Some("et autem deserunt pariatur."),
         status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1E456A3C_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1753733220000000),
-        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
-        notes: Some("animi tenetur consequuntur."),
+        id: PAYMENT_LOGS_1E1F7304_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1727077800000000),
+        amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
+        notes: Some("quia voluptas tenetur quia esse quaerat saepe."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1E4EB738_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1762006500000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_80CEA824_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1F363C0C_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1737397980000000),
-        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
-        notes: Some("consequuntur officia repellat libero recusandae."),
+        id: PAYMENT_LOGS_1ECAE973_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1747763640000000),
+        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
+        notes: Some("excepturi eveniet dolor sed tempore quo."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_1F5B26EE_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1733136360000000),
-        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
+        id: PAYMENT_LOGS_1F1F39AA_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1756834680000000),
+        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1F661A4B_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
-        payment_date: Timestamptz::At(1758615300000000),
-        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
-        notes: Some("in sit ducimus."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_1F856AAB_ID,
-        parent_id: auto_users::USERS_9998B6EB_ID,
-        payment_date: Timestamptz::At(1761217020000000),
-        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_1FA771B1_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1738268280000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4636,18 +4846,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_20C02D83_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1748606280000000),
-        amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
-        notes: Some("et ipsam assumenda libero sit incidunt sunt."),
+        id: PAYMENT_LOGS_200F1B60_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1747514280000000),
+        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
+        notes: Some("a consequatur et sit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_20AB93DE_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1749116760000000),
+        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_20CFDCA9_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
+        parent_id: auto_users::USERS_85B2DD1C_ID,
         payment_date: Timestamptz::At(1750868640000000),
         amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
         notes: None,
@@ -4656,18 +4876,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_20EF6388_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1741340940000000),
-        amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_20F47DE5_ID,
-        parent_id: auto_users::USERS_BA4293CC_ID,
+        parent_id: auto_users::USERS_CA9CBBD1_ID,
         payment_date: Timestamptz::At(1730897160000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("id ut est aliquam voluptate quod enim quaerat."),
@@ -4676,18 +4886,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_212DFF79_ID,
-        parent_id: auto_users::USERS_79160754_ID,
-        payment_date: Timestamptz::At(1749821040000000),
-        amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
-        notes: Some("nisi ex blanditiis sit illo repudiandae voluptas."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2159DD79_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1746213420000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -4696,18 +4896,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2161841D_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1741379100000000),
-        amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_217C882C_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1756364400000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: None,
@@ -4716,18 +4906,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2191D603_ID,
-        parent_id: auto_users::USERS_1A367809_ID,
-        payment_date: Timestamptz::At(1740581400000000),
-        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
-        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_21B4230D_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1755536760000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: None,
@@ -4736,18 +4916,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_21B61599_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1734462120000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_21D8E6C7_ID,
-        parent_id: auto_users::USERS_CA8EE896_ID,
+        parent_id: auto_users::USERS_9A6B1378_ID,
         payment_date: Timestamptz::At(1758714240000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("praesentium incidunt iure autem aliquam iusto."),
@@ -4756,18 +4926,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2208F9A4_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1745748660000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_2201C36A_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1754079720000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_221F47F5_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1748077800000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("corporis quis id rerum enim praesentium."),
@@ -4776,18 +4946,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2293C027_ID,
-        parent_id: auto_users::USERS_B6CBF1DC_ID,
-        payment_date: Timestamptz::At(1758355680000000),
-        amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
-        notes: Some("voluptas ratione laudantium optio quis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_232C8694_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1740152760000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("nisi facilis est impedit modi quis nobis ex."),
@@ -4796,18 +4956,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2388DC54_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1747991100000000),
-        amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
-        notes: Some("soluta eius occaecati maxime animi et et."),
+        id: PAYMENT_LOGS_236410FD_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1745149560000000),
+        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
+        notes: Some("qui iste perferendis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_23B982D1_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1755719100000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4816,20 +4976,30 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_23DB8287_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1734359040000000),
-        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
-        notes: Some("excepturi corporis reprehenderit maiores quia vero repellendus."),
+        id: PAYMENT_LOGS_2418011F_ID,
+        parent_id: auto_users::USERS_45AE0E5A_ID,
+        payment_date: Timestamptz::At(1746894000000000),
+        amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
+        notes: Some("quas quas quisquam numquam cum ducimus."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_242FF90E_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1755357660000000),
+        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_23F8E904_ID,
-        parent_id: auto_users::USERS_7AFBE015_ID,
-        payment_date: Timestamptz::At(1758295380000000),
-        amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
+        id: PAYMENT_LOGS_244AAA5F_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1756144620000000),
+        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -4837,7 +5007,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_246BCADF_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
         payment_date: Timestamptz::At(1752395640000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -4846,18 +5016,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_247B442C_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1733903280000000),
-        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_2491C775_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1732460220000000),
+        amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_249A40AD_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
         payment_date: Timestamptz::At(1742580420000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: None,
@@ -4866,18 +5036,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_24C215E4_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1740387840000000),
-        amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_24E2DA35_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1743022260000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -4886,18 +5046,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_250EF71E_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1756051140000000),
-        amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
-        notes: Some("fugiat animi dignissimos voluptatem officiis quasi."),
+        id: PAYMENT_LOGS_25111628_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1743949500000000),
+        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
+        notes: Some("aut sint sint laboriosam voluptatem aut molestiae id."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2523C207_ID,
-        parent_id: auto_users::USERS_65E219C6_ID,
+        parent_id: auto_users::USERS_5DA8A629_ID,
         payment_date: Timestamptz::At(1747123740000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -4907,7 +5067,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_25482E48_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1746881700000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("vero porro recusandae praesentium ipsa impedit."),
@@ -4916,38 +5076,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2591957F_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1744463520000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: Some("modi ut debitis laboriosam in."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_26097058_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1737111000000000),
-        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_262D9D01_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1730136480000000),
-        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
-        notes: Some("dolor possimus neque officia doloremque rem ut sequi."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_26AA3C88_ID,
-        parent_id: auto_users::USERS_CBC9B28D_ID,
+        parent_id: auto_users::USERS_CC6A442F_ID,
         payment_date: Timestamptz::At(1729324860000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -4956,18 +5086,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_27645196_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1759999080000000),
-        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
-        notes: Some("fugiat aut id illo rerum."),
+        id: PAYMENT_LOGS_26D3E716_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1736507580000000),
+        amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
+        notes: Some("voluptatum qui sapiente optio."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_2758C5F4_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1750861740000000),
+        amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2779D546_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1736629860000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -4976,28 +5116,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_27BE7D9F_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1753514520000000),
-        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        id: PAYMENT_LOGS_27E68C7B_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1750856160000000),
+        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
+        notes: Some("temporibus corrupti totam."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_2841B32C_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1739353680000000),
+        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
+        notes: Some("fugit corporis voluptas vel fugit nostrum omnis non."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_28808D98_ID,
+        parent_id: auto_users::USERS_9C3D3DF0_ID,
+        payment_date: Timestamptz::At(1751966280000000),
+        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_27E68C7B_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1727013120000000),
-        amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2880FCD9_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1746885300000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -5007,7 +5157,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_28BEF6D3_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1756719960000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: Some("excepturi incidunt sunt."),
@@ -5017,7 +5167,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_28C264AD_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1754933280000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -5026,10 +5176,20 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_28F7F156_ID,
-        parent_id: auto_users::USERS_B59BF2FC_ID,
-        payment_date: Timestamptz::At(1741365840000000),
-        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        id: PAYMENT_LOGS_290D7379_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1744915800000000),
+        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_2941A817_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1749641700000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -5037,7 +5197,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_298F72DD_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1735502220000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("corporis voluptatibus harum."),
@@ -5046,10 +5206,10 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_29984BED_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1749023580000000),
-        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
+        id: PAYMENT_LOGS_29AD4F0F_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1729243740000000),
+        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -5057,7 +5217,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_29B9A705_ID,
-        parent_id: auto_users::USERS_3513024D_ID,
+        parent_id: auto_users::USERS_24E783E0_ID,
         payment_date: Timestamptz::At(1746896100000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -5066,28 +5226,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_29B9BDB2_ID,
-        parent_id: auto_users::USERS_1A367809_ID,
-        payment_date: Timestamptz::At(1750969800000000),
-        amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_29F8E4DB_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1758549840000000),
-        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2A2F7F7E_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1737794880000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: None,
@@ -5096,18 +5236,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2A2FDED7_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1730400300000000),
-        amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2A40F8DE_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1762176480000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: Some("in fuga fugit id qui eveniet."),
@@ -5116,28 +5246,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2A85551E_ID,
-        parent_id: auto_users::USERS_B59BF2FC_ID,
-        payment_date: Timestamptz::At(1738920420000000),
-        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_2ADC96E0_ID,
-        parent_id: auto_users::USERS_8DDEEDA0_ID,
-        payment_date: Timestamptz::At(1761912720000000),
-        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_2ADDAF41_ID,
+        parent_id: auto_users::USERS_260991DF_ID,
+        payment_date: Timestamptz::At(1730752860000000),
+        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
+        notes: Some("maiores quos et sed eum porro."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2AE1F14D_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1754161500000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5146,18 +5266,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2B36E739_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1755975780000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
+        id: PAYMENT_LOGS_2B5E4E5C_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1738659600000000),
+        amount_paid: Decimal::from_parts(1300, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2B933892_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1748425680000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -5166,18 +5286,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2BCFE277_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1747133160000000),
-        amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
-        notes: Some("distinctio ex eaque maxime atque culpa beatae."),
+        id: PAYMENT_LOGS_2BE73741_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1754212080000000),
+        amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_2BF54339_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1749049080000000),
+        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
+        notes: Some("voluptatibus sunt aspernatur aut corrupti."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2C3CD6BB_ID,
-        parent_id: auto_users::USERS_3513024D_ID,
+        parent_id: auto_users::USERS_24E783E0_ID,
         payment_date: Timestamptz::At(1756219860000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -5186,48 +5316,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2C56E96C_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1755169440000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: Some("eaque eum quidem qui unde."),
+        id: PAYMENT_LOGS_2C3F135B_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1726408200000000),
+        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
+        notes: Some("dolor quis quis amet deleniti dolor blanditiis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_2C50F1AA_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1737642300000000),
+        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_2CE35E06_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1743502860000000),
+        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
+        notes: Some("placeat labore eveniet dolor distinctio."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2CF6370E_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1745222280000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
-        notes: Some("eum dolor expedita consequatur libero voluptates et."),
+        notes: Some("reiciendis distinctio dolores dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2D2F57CA_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1755631440000000),
-        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2D32D887_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1759072440000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
-        notes: Some("maiores accusamus quasi dolorem ex et dolores."),
+        notes: Some("ut eum dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2D45F4C1_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1746553020000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: None,
@@ -5236,18 +5376,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2DE4EC2D_ID,
-        parent_id: auto_users::USERS_1B89AD73_ID,
-        payment_date: Timestamptz::At(1730575800000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2E430C06_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1738092060000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
@@ -5256,8 +5386,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_2E53C9B9_ID,
+        parent_id: auto_users::USERS_9FCD186A_ID,
+        payment_date: Timestamptz::At(1739706840000000),
+        amount_paid: Decimal::from_parts(6350, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_2E58BE8F_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1748966760000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -5267,7 +5407,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2E6649C4_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1739299980000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -5276,8 +5416,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_2E736ED9_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1733942040000000),
+        amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
+        notes: Some("unde dolores dolorem cum asperiores eligendi quisquam voluptas."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_2E7565FC_ID,
-        parent_id: auto_users::USERS_D99D9B53_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
         payment_date: Timestamptz::At(1732868880000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -5287,7 +5437,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2E7A68B9_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1730800800000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -5297,47 +5447,27 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2EA0D716_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1744708260000000),
         amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: Some("nihil aliquid dicta amet cum et."),
+        notes: Some("vero doloribus dolore aut animi rerum laborum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2EB97B4C_ID,
-        parent_id: auto_users::USERS_3980D551_ID,
-        payment_date: Timestamptz::At(1754463720000000),
-        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_2ED27D29_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1741003800000000),
-        amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
-        notes: Some("corporis dolorem iusto minima quis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_2EF0BDAB_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1760014080000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: Some("nesciunt et consectetur."),
+        id: PAYMENT_LOGS_2EDE8036_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1754584740000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_2F539EAA_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1737362400000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("nihil qui pariatur."),
@@ -5346,18 +5476,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2F70E9B4_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1737030300000000),
-        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_F4E3225D_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2F8AE8C1_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1762086900000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5366,18 +5486,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_2FADDA6B_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1752138900000000),
-        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
-        notes: Some("recusandae autem animi illo ratione atque."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_2FB3A6EB_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1754078460000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: None,
@@ -5386,18 +5496,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_30644A6A_ID,
-        parent_id: auto_users::USERS_3980D551_ID,
-        payment_date: Timestamptz::At(1754511600000000),
-        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_E8A44CB9_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_306E8C9F_ID,
-        parent_id: auto_users::USERS_C53B499A_ID,
+        parent_id: auto_users::USERS_E9E6F5FD_ID,
         payment_date: Timestamptz::At(1749414480000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5406,8 +5506,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_30E3B5E3_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1734698820000000),
+        amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
+        notes: Some("ut minima dolor et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_30E5F65C_ID,
-        parent_id: auto_users::USERS_AD7B839C_ID,
+        parent_id: auto_users::USERS_8144618E_ID,
         payment_date: Timestamptz::At(1753380780000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: None,
@@ -5416,58 +5526,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_310B856E_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1735801560000000),
-        amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
+        id: PAYMENT_LOGS_3165AD14_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1743951660000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_314F2FCB_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1742236560000000),
-        amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_3182782F_ID,
+        parent_id: auto_users::USERS_7F9BA3BC_ID,
+        payment_date: Timestamptz::At(1732034820000000),
+        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
+        notes: Some("natus natus alias ea voluptatem inventore et rerum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_319B6476_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1749155580000000),
+        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        notes: Some("non omnis voluptas rerum molestiae possimus."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3208EF57_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1739823540000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
-        notes: Some("voluptate quia laudantium."),
+        notes: Some("qui reiciendis sint impedit eos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_32638C83_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1742459220000000),
-        amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
-        notes: Some("cum voluptatem velit hic est ut atque."),
+        id: PAYMENT_LOGS_32856654_ID,
+        parent_id: auto_users::USERS_FC48D023_ID,
+        payment_date: Timestamptz::At(1750424700000000),
+        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
+        notes: Some("qui minima libero asperiores et voluptatem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_32A944B0_ID,
-        parent_id: auto_users::USERS_50A10853_ID,
-        payment_date: Timestamptz::At(1738408380000000),
-        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
-        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
+        id: PAYMENT_LOGS_32CEE888_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1747512420000000),
+        amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_32DE5362_ID,
-        parent_id: auto_users::USERS_318C97F0_ID,
+        parent_id: auto_users::USERS_F5D7E7CE_ID,
         payment_date: Timestamptz::At(1732048380000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: None,
@@ -5476,8 +5596,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_32F6184A_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1731262980000000),
+        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_32F645AE_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1744314960000000),
+        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
+        notes: Some("nisi nesciunt et ipsum odit ullam."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_33898FC9_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1740847680000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -5486,18 +5626,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3426722C_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1761150840000000),
-        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_33BAD573_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1733942280000000),
+        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        notes: Some("eaque quis quos consequatur asperiores adipisci est."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_33D0F3A0_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1736162700000000),
+        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_345E57FF_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1744974600000000),
+        amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_34935EBA_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1728894120000000),
+        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_34979CDF_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1742994480000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -5506,108 +5676,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_356D7D8F_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1739624760000000),
-        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
+        id: PAYMENT_LOGS_34B9311E_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1731777360000000),
+        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3570A04F_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1737823500000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_35BD0FB0_ID,
-        parent_id: auto_users::USERS_7AFBE015_ID,
-        payment_date: Timestamptz::At(1741334760000000),
-        amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
-        notes: Some("mollitia magnam debitis aut."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_360EAB89_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1751731500000000),
-        amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3611052C_ID,
-        parent_id: auto_users::USERS_7AFBE015_ID,
-        payment_date: Timestamptz::At(1738091640000000),
-        amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_34EAD08D_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1739115060000000),
+        amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
+        notes: Some("qui iusto ea nesciunt et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_36457ED4_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1753428780000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("dolorum excepturi repellendus accusantium velit eum est."),
+        id: PAYMENT_LOGS_3521C251_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1748883780000000),
+        amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_366B4DF1_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1741620240000000),
-        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
-        notes: Some("temporibus quo qui tempora in et."),
+        id: PAYMENT_LOGS_357838C1_ID,
+        parent_id: auto_users::USERS_9FCD186A_ID,
+        payment_date: Timestamptz::At(1733828400000000),
+        amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
+        notes: Some("soluta sit eaque ea expedita cum incidunt voluptas."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_368A2841_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1739286600000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: Some("nulla totam ex."),
+        id: PAYMENT_LOGS_360E4450_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1751646000000000),
+        amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
+        notes: Some("error sint eveniet qui minus magni."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_36EEDFCF_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1738163280000000),
-        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
-        notes: Some("aspernatur saepe eos et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_36FA926A_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
-        payment_date: Timestamptz::At(1759572660000000),
-        amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
-        notes: Some("iste et eius culpa nisi consequatur."),
+        id: PAYMENT_LOGS_36AB48C7_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1741348860000000),
+        amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3701B0F7_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1732543200000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: None,
@@ -5616,8 +5746,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_370C217D_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1760699880000000),
+        amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_3723506C_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1728504780000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -5627,17 +5767,27 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3739B32F_ID,
-        parent_id: auto_users::USERS_D7C90971_ID,
+        parent_id: auto_users::USERS_3B6F5FEF_ID,
         payment_date: Timestamptz::At(1734176340000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
-        notes: Some("quasi ea natus et odio."),
+        notes: Some("delectus voluptates consectetur illo repudiandae."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_379DDD36_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1747297860000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: Some("voluptatibus nostrum voluptates voluptatem fugit velit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_37DBF4A7_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1748674980000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
@@ -5646,28 +5796,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_380B5053_ID,
-        parent_id: auto_users::USERS_00C62567_ID,
-        payment_date: Timestamptz::At(1751969760000000),
-        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
+        id: PAYMENT_LOGS_37EA16A1_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1749464220000000),
+        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_399E1691_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1735548780000000),
+        amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_39B28340_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1730979420000000),
-        amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
-        notes: Some("recusandae autem animi illo ratione atque."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_39BA7333_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1729602420000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
         notes: Some("et ipsum autem eaque sed facere voluptatem ut."),
@@ -5677,7 +5827,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_39C2178F_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1749196440000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5686,28 +5836,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_39F78B32_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1755952860000000),
-        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
-        notes: Some("ea illum accusantium recusandae."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3A5DE1FD_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1748677560000000),
-        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
+        id: PAYMENT_LOGS_3A078AD4_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1735812660000000),
+        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_3A420B62_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1745336580000000),
+        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
+        notes: Some("tempora eos est."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_3A9208B9_ID,
+        parent_id: auto_users::USERS_95631166_ID,
+        payment_date: Timestamptz::At(1744395000000000),
+        amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
+        notes: Some("accusamus corrupti iste voluptas est atque."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_3AA1BCA6_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1735328100000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("possimus dicta enim officia in."),
@@ -5716,18 +5876,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3ADCB540_ID,
-        parent_id: auto_users::USERS_897CB09B_ID,
-        payment_date: Timestamptz::At(1750014000000000),
-        amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
-        notes: Some("in sed possimus eos est architecto."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_3AF75FF9_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1757185380000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: None,
@@ -5736,38 +5886,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3B788A26_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1750622160000000),
-        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        id: PAYMENT_LOGS_3BB63AF5_ID,
+        parent_id: auto_users::USERS_BAAE09EE_ID,
+        payment_date: Timestamptz::At(1762372140000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3B798E38_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1761245700000000),
-        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3B884B28_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1744969500000000),
-        amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
-        notes: Some("odio quia maiores fugiat nihil cumque et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3BCEDAE2_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1755199380000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("eum tempora odio qui dolor ipsam expedita doloremque."),
@@ -5776,60 +5906,20 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3C1D48D5_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1750525260000000),
-        amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_3CB779DC_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1734019860000000),
+        amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3C3D28A6_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1737295260000000),
-        amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3C808ECC_ID,
-        parent_id: auto_users::USERS_0AE4E091_ID,
-        payment_date: Timestamptz::At(1744985340000000),
-        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3CFB3D30_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1745863260000000),
-        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3D1BF20E_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1749408840000000),
-        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3D3BAC00_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1741459680000000),
-        amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
+        id: PAYMENT_LOGS_3D3FDC8D_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1744461660000000),
+        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -5837,7 +5927,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3D4B24C2_ID,
-        parent_id: auto_users::USERS_809250A8_ID,
+        parent_id: auto_users::USERS_52BEF7A8_ID,
         payment_date: Timestamptz::At(1733673780000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -5846,78 +5936,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3D56EE89_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1732901220000000),
-        amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3D9AE527_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1759935120000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: Some("quas ipsa tenetur praesentium."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_3DA786ED_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1728402540000000),
         amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
-        notes: Some("ullam et quidem quod eaque voluptas."),
+        notes: Some("aut aspernatur dignissimos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3DB35700_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1726758240000000),
         amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
-        notes: Some("possimus commodi aut eligendi eligendi ipsum eum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3DC6216D_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1753691520000000),
-        amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
-        notes: Some("animi tenetur consequuntur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3DD3DDA6_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1753529580000000),
-        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
-        notes: Some("non minus impedit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3E07ED10_ID,
-        parent_id: auto_users::USERS_D99D9B53_ID,
-        payment_date: Timestamptz::At(1735292640000000),
-        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
-        notes: None,
+        notes: Some("cupiditate dignissimos voluptatum neque."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3E73D606_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1745332740000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: None,
@@ -5926,8 +5966,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_3EE323F9_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1727541540000000),
+        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_3EFDEF3C_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1747918320000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5936,28 +5986,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_3F058BBA_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1748599860000000),
-        amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_3F0F4E6F_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1735126200000000),
-        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_3F489217_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1743195540000000),
+        amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
+        notes: Some("voluptas omnis sint."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_3F727884_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1741793220000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5966,8 +6006,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_3F8AD0A8_ID,
+        parent_id: auto_users::USERS_2DE97868_ID,
+        payment_date: Timestamptz::At(1735926240000000),
+        amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_3FD4FC35_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1742227680000000),
         amount_paid: Decimal::from_parts(1300, 0, 0, false, 2),
         notes: None,
@@ -5976,8 +6026,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_3FF1D784_ID,
+        parent_id: auto_users::USERS_2DE97868_ID,
+        payment_date: Timestamptz::At(1760452860000000),
+        amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_4022A1D4_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1746962940000000),
+        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
+        notes: Some("rerum neque rem occaecati et consectetur explicabo blanditiis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_408A82BE_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1742310240000000),
+        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
+        notes: Some("possimus amet voluptatem omnis voluptas."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_408DC6A5_ID,
-        parent_id: auto_users::USERS_809250A8_ID,
+        parent_id: auto_users::USERS_52BEF7A8_ID,
         payment_date: Timestamptz::At(1728978240000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: None,
@@ -5986,18 +6066,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_408FC84A_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1759741080000000),
-        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_40A9C15E_ID,
+        parent_id: auto_users::USERS_F4E37267_ID,
+        payment_date: Timestamptz::At(1747769280000000),
+        amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4124BE6E_ID,
-        parent_id: auto_users::USERS_C53B499A_ID,
+        parent_id: auto_users::USERS_E9E6F5FD_ID,
         payment_date: Timestamptz::At(1735314360000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -6006,38 +6086,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_417245F6_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1744397940000000),
-        amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_419AD223_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1754052960000000),
+        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_419E3781_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1744381980000000),
+        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
+        notes: Some("nihil et optio quo velit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_41E116A3_ID,
-        parent_id: auto_users::USERS_4718D608_ID,
+        parent_id: auto_users::USERS_895FE590_ID,
         payment_date: Timestamptz::At(1741349820000000),
         amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
-        notes: Some("est et qui est."),
+        notes: Some("earum veritatis nostrum quibusdam natus placeat cupiditate."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4240FA5B_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1757244180000000),
-        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_41E86BBE_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1727634000000000),
+        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_41F613A1_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1730792880000000),
+        amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
+        notes: Some("mollitia et at aperiam amet illum repellendus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_426173EC_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1742653200000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: None,
@@ -6046,28 +6146,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_42A7C786_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1744443060000000),
-        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
-        notes: Some("labore nihil quis sed nemo."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_42FA6C1A_ID,
-        parent_id: auto_users::USERS_0AE4E091_ID,
-        payment_date: Timestamptz::At(1736940900000000),
-        amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
-        notes: Some("corporis iusto qui et."),
+        id: PAYMENT_LOGS_42C1A09D_ID,
+        parent_id: auto_users::USERS_09787E2D_ID,
+        payment_date: Timestamptz::At(1730620320000000),
+        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4309B966_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1736937660000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("veritatis natus odio et."),
@@ -6076,18 +6166,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4320B9F0_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1736001540000000),
-        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
-        notes: Some("numquam culpa qui laudantium magnam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_435ABCB5_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1729350240000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -6097,17 +6177,17 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_438D3F9C_ID,
-        parent_id: auto_users::USERS_AE69821E_ID,
+        parent_id: auto_users::USERS_74E5BCED_ID,
         payment_date: Timestamptz::At(1746347820000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
-        notes: Some("et nostrum eos praesentium voluptatem fugiat alias mollitia."),
+        notes: Some("ipsa non dolores voluptatum voluptatem ipsa."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_438FC02E_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1754640720000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("nam corporis nihil enim amet doloribus."),
@@ -6117,7 +6197,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_43E745CD_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1759691160000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: None,
@@ -6126,8 +6206,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_43F5FA39_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1760108280000000),
+        amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_44181A54_ID,
-        parent_id: auto_users::USERS_5AE8BEF7_ID,
+        parent_id: auto_users::USERS_D0E2A187_ID,
         payment_date: Timestamptz::At(1743695520000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: None,
@@ -6136,28 +6226,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_441B7FEA_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1759870560000000),
-        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_4425639B_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1733211240000000),
+        amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_44C6F458_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1733932440000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_4445E02E_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1752053820000000),
+        amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_449B7409_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1730563140000000),
+        amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
+        notes: Some("quas officia in nam aperiam."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_44B9D6EC_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1744556520000000),
+        amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
+        notes: Some("similique aut ea illo sed dolorem odit voluptas."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_44D05809_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1755438420000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -6166,8 +6276,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_44D3E009_ID,
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1756746780000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: Some("explicabo debitis ipsum minima consequatur ipsum et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_44F68F50_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1749562620000000),
+        amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
+        notes: Some("itaque nesciunt velit dolorem sint fuga neque."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_44FD4CF4_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1745179200000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: Some("quibusdam architecto illum dolores quae."),
@@ -6177,27 +6307,57 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4555BBEC_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1740689700000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
-        notes: Some("deserunt officiis est atque et excepturi at."),
+        notes: Some("unde autem voluptatibus minima ea aut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_458756CF_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1757681640000000),
-        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
-        notes: Some("cupiditate maxime deleniti cum."),
+        id: PAYMENT_LOGS_455DEF37_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1737286080000000),
+        amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_45A10684_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1744470300000000),
+        amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_45BCCB2A_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1758563340000000),
+        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_45CE45A3_ID,
+        parent_id: auto_users::USERS_74B762CA_ID,
+        payment_date: Timestamptz::At(1729455660000000),
+        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_45D10718_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1749757740000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: None,
@@ -6207,7 +6367,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_45DE22F6_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1746706800000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6217,7 +6377,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_463B2EA9_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1748118900000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -6226,18 +6386,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_46594541_ID,
-        parent_id: auto_users::USERS_1A367809_ID,
-        payment_date: Timestamptz::At(1755177840000000),
-        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        id: PAYMENT_LOGS_464E37B8_ID,
+        parent_id: auto_users::USERS_9FCD186A_ID,
+        payment_date: Timestamptz::At(1736619840000000),
+        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_46BEC632_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1734681180000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_46C24635_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1734102840000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
+        notes: Some("sed nostrum ut quidem quae eos."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_46D50A0A_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1726905420000000),
         amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
         notes: Some("distinctio ut doloremque qui et."),
@@ -6247,7 +6427,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_46F83934_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1731148680000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -6256,50 +6436,30 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_47D1EF30_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
-        payment_date: Timestamptz::At(1734279360000000),
-        amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_AD5666C3_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_47FCE242_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1755094980000000),
-        amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
-        notes: Some("eaque eum quidem qui unde."),
+        id: PAYMENT_LOGS_4751261F_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1756453260000000),
+        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
+        notes: Some("consequatur porro delectus voluptatem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_482239C6_ID,
-        parent_id: auto_users::USERS_BEAA8170_ID,
-        payment_date: Timestamptz::At(1733512020000000),
-        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
-        notes: Some("recusandae est optio quae voluptatem quod illo."),
+        id: PAYMENT_LOGS_47863A13_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1741717140000000),
+        amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_483A8139_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1729799580000000),
-        amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_49084EB7_ID,
-        parent_id: auto_users::USERS_B59BF2FC_ID,
-        payment_date: Timestamptz::At(1738266060000000),
-        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
+        id: PAYMENT_LOGS_48F80C64_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1734277080000000),
+        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -6307,7 +6467,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4915AA89_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1761203880000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -6316,38 +6476,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_496D80DE_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1729605600000000),
-        amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
-        notes: Some("sit exercitationem ipsa totam aut magnam."),
+        id: PAYMENT_LOGS_4986A02B_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1752521760000000),
+        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_497CD75F_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1737121440000000),
-        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
-        notes: Some("non magnam ipsum rerum eos."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_4A9C5C20_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1732967280000000),
-        amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
-        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        id: PAYMENT_LOGS_4A86725D_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1735288380000000),
+        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
+        notes: Some("libero non dolor exercitationem ut enim vitae."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4AA8A108_ID,
-        parent_id: auto_users::USERS_AD7B839C_ID,
+        parent_id: auto_users::USERS_8144618E_ID,
         payment_date: Timestamptz::At(1760523360000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: None,
@@ -6357,7 +6507,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4AB16AC9_ID,
-        parent_id: auto_users::USERS_9998B6EB_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
         payment_date: Timestamptz::At(1745833800000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("minus aut et placeat."),
@@ -6367,7 +6517,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4ABA860B_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1756629540000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: Some("nihil molestiae accusamus veniam."),
@@ -6376,28 +6526,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4B3540DF_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1749285840000000),
-        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_F645AE22_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_4B7EF3F5_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1737559560000000),
-        amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
+        id: PAYMENT_LOGS_4B65E0FE_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1739444400000000),
+        amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4BC35367_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1728933060000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: None,
@@ -6406,18 +6546,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4C2D8A0A_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1728820260000000),
-        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
-        notes: Some("harum dolorum magni adipisci et enim aspernatur."),
+        id: PAYMENT_LOGS_4BE985ED_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1746456480000000),
+        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
+        notes: Some("et aspernatur sunt."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_4C31DFEB_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1738480260000000),
+        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
+        notes: Some("modi quis velit porro explicabo repudiandae."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4C89E88A_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1726312380000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: None,
@@ -6427,7 +6577,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4C9CE305_ID,
-        parent_id: auto_users::USERS_65E219C6_ID,
+        parent_id: auto_users::USERS_5DA8A629_ID,
         payment_date: Timestamptz::At(1750868940000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -6436,30 +6586,40 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4CE7651E_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1757753100000000),
-        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
-        notes: Some("sit omnis quia vitae."),
+        id: PAYMENT_LOGS_4CB1B60D_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1759500300000000),
+        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
+        notes: Some("aut possimus qui autem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4D330BA5_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1755676980000000),
-        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_4CF58634_ID,
+        parent_id: auto_users::USERS_95631166_ID,
+        payment_date: Timestamptz::At(1749559080000000),
+        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
+        notes: Some("quas officia est non."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4D664AB5_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1727703000000000),
-        amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
+        id: PAYMENT_LOGS_4D23A6DD_ID,
+        parent_id: auto_users::USERS_7F9BA3BC_ID,
+        payment_date: Timestamptz::At(1735067700000000),
+        amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
+        notes: Some("a magnam esse eos quam est consequatur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_4D8C5900_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1751094060000000),
+        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -6467,37 +6627,37 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4D8F3B7C_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1736446260000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
-        notes: Some("consectetur quo magni."),
+        notes: Some("doloremque praesentium et odio."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4DAC0278_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1742901480000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
-        notes: Some("eos voluptatum consequatur tempora consequatur."),
+        notes: Some("magnam adipisci sit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4DEE97E4_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1747040820000000),
-        amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
-        notes: Some("fuga officia voluptate et eius reprehenderit nobis aspernatur."),
+        id: PAYMENT_LOGS_4E35A400_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1744978200000000),
+        amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        corrected_from_log_id: Some(PAYMENT_LOGS_345E57FF_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4E4A2498_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1741351620000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -6506,78 +6666,80 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4E5C24F3_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
-        payment_date: Timestamptz::At(1762270260000000),
-        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
-        notes: Some("id vero sed quod deleniti sed provident non."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_4E5E2A76_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1731518160000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
-        notes: Some("et debitis voluptas voluptatem."),
+        notes: Some("cum enim est sed sit eligendi quia soluta."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4E7F11F8_ID,
-        parent_id: auto_users::USERS_0245B549_ID,
-        payment_date: Timestamptz::At(1737728580000000),
-        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
-        notes: Some("aspernatur vero architecto iste vel minima."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_4E9C8E47_ID,
-        parent_id: auto_users::USERS_66D707D7_ID,
-        payment_date: Timestamptz::At(1758985500000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
-        notes: Some("voluptatem nobis impedit ea."),
+        id: PAYMENT_LOGS_4EC2111A_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1734027540000000),
+        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
+        notes: Some("repellat quaerat sed est quaerat sed atque."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_4EF88D50_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1743952440000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
-        notes: Some("minima dolore voluptatem assumenda."),
+        notes: Some(
+            "illum libero necessitatibus blanditiis nesciunt dolorem culpa quo.",
+        ),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_4FAF9624_ID,
-        parent_id: auto_users::USERS_B6CBF1DC_ID,
-        payment_date: Timestamptz::At(1732034160000000),
-        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_4FA438D2_ID,
+        parent_id: auto_users::USERS_F4E37267_ID,
+        payment_date: Timestamptz::At(1736968740000000),
+        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_4FC766DD_ID,
+        parent_id: auto_users::USERS_C212AA32_ID,
+        payment_date: Timestamptz::At(1727949000000000),
+        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_509D6AFC_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1748428680000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
-        notes: Some("eum dolor expedita consequatur libero voluptates et."),
+        notes: Some("reiciendis distinctio dolores dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_5146023B_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1727442600000000),
+        amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_514C270E_ID,
-        parent_id: auto_users::USERS_BA4293CC_ID,
+        parent_id: auto_users::USERS_CA9CBBD1_ID,
         payment_date: Timestamptz::At(1727530020000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("molestiae necessitatibus deleniti eos."),
@@ -6586,8 +6748,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_514FCFF8_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1732885980000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_E1DDA3C0_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_51A154CE_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1731751200000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: None,
@@ -6596,28 +6768,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_51A17DFA_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1740479580000000),
-        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
-        notes: Some("incidunt autem fuga optio minima impedit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_51B6F350_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1742810580000000),
-        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_51B83B44_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1756395360000000),
+        amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
+        notes: Some("at cumque voluptatum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_51F8BD68_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
         payment_date: Timestamptz::At(1733850000000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("sed aperiam corrupti nisi voluptatum consequatur."),
@@ -6627,7 +6789,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5238411D_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1730210160000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("veritatis exercitationem cum."),
@@ -6636,18 +6798,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_524AE11E_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1754073720000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_52826FA5_ID,
+        parent_id: auto_users::USERS_5DF382E4_ID,
+        payment_date: Timestamptz::At(1762934700000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        notes: Some("in illo animi unde corporis ut rerum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_52E938C6_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1761560640000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("est occaecati libero est et quasi."),
@@ -6656,18 +6818,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5302091B_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1752692220000000),
-        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
+        id: PAYMENT_LOGS_52F44550_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1755168180000000),
+        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
+        notes: Some("quod officiis aliquid ut."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_91399925_ID),
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_5327B70F_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1746807900000000),
+        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
+        notes: Some("tempore ut voluptate porro nostrum enim est."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5345515B_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1739187660000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: None,
@@ -6676,8 +6848,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_53918D07_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1762349340000000),
+        amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
+        notes: Some("quaerat placeat delectus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_53A632EF_ID,
-        parent_id: auto_users::USERS_3513024D_ID,
+        parent_id: auto_users::USERS_24E783E0_ID,
         payment_date: Timestamptz::At(1738228680000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: None,
@@ -6687,37 +6869,47 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_53B5158D_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1732721400000000),
         amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("eos voluptatum consequatur tempora consequatur."),
+        notes: Some("magnam adipisci sit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_53C1DB0D_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1727871840000000),
         amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
-        notes: Some("voluptas quo ullam sit."),
+        notes: Some("magni modi voluptatem voluptatem porro dolorem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_53E49BFC_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1732638960000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
-        notes: Some("quia ipsum totam mollitia maxime."),
+        notes: Some("sint hic rerum fugit impedit quam repellat."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_53E69CAA_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1740162540000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        notes: Some("explicabo animi eaque error neque maxime."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_549430DE_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1753860480000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: None,
@@ -6727,47 +6919,47 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5495EF2E_ID,
-        parent_id: auto_users::USERS_020AE6C6_ID,
-        payment_date: Timestamptz::At(1733162580000000),
-        amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
-        notes: None,
+        parent_id: auto_users::USERS_260991DF_ID,
+        payment_date: Timestamptz::At(1754919360000000),
+        amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_54B2A3C0_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1732460520000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        notes: Some("repellat cupiditate laborum laboriosam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_54B8295B_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1729586880000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
-        notes: Some("ut quia quae."),
+        notes: Some("dolor assumenda vitae eius ut perferendis ut mollitia."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_54CAE6EE_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1733250360000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: Some("et qui unde delectus temporibus repellendus qui."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_54E704F4_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1759661220000000),
-        amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
-        notes: Some("dolor sit aliquam tempore."),
+        id: PAYMENT_LOGS_554DAE00_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1727086260000000),
+        amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_556942C5_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1736963220000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -6776,18 +6968,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_55757E0C_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1728250440000000),
-        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_1B3D29C5_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_55AC7CF9_ID,
-        parent_id: auto_users::USERS_C53B499A_ID,
+        parent_id: auto_users::USERS_E9E6F5FD_ID,
         payment_date: Timestamptz::At(1762414080000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -6796,18 +6978,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_55AF1DB3_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1731260940000000),
-        amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_55B5E351_ID,
+        parent_id: auto_users::USERS_41F854E8_ID,
+        payment_date: Timestamptz::At(1730379780000000),
+        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_11E845A8_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_55FB33CA_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1756227240000000),
+        amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
+        notes: Some("sed tenetur asperiores vitae iure dolorem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_561874CC_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1739263860000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: None,
@@ -6816,68 +7008,70 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_562E8106_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1733840460000000),
-        amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
+        id: PAYMENT_LOGS_56493E0E_ID,
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1756753620000000),
+        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_562F6A11_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1758546540000000),
-        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_563FD7E2_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1742200140000000),
-        amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_56DD30A0_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1752930060000000),
-        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5717E733_ID,
-        parent_id: auto_users::USERS_79160754_ID,
-        payment_date: Timestamptz::At(1738830600000000),
-        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
-        notes: Some("quo aliquam eligendi culpa similique quia ad."),
+        id: PAYMENT_LOGS_56DA6FA7_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1737996660000000),
+        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        notes: Some("officiis ut et voluptates omnis commodi recusandae sint."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_576F47AA_ID,
-        parent_id: auto_users::USERS_D99D9B53_ID,
-        payment_date: Timestamptz::At(1740752880000000),
-        amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
-        notes: Some("non velit non architecto nisi minus aut."),
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1736097540000000),
+        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_577C7A72_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1729503600000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: Some("rerum quaerat id sapiente vero aperiam tenetur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_57C95F54_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1730553480000000),
+        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
+        notes: Some(
+            "minus omnis temporibus debitis expedita reprehenderit consequatur non.",
+        ),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_57C9F569_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1752611580000000),
+        amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
+        notes: Some("quia velit officia quam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_57D0DC34_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1759918920000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -6886,68 +7080,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_57EBF2BE_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1730548980000000),
-        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
-        notes: Some("ut ad et adipisci est."),
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_58580775_ID,
-        parent_id: auto_users::USERS_66D707D7_ID,
-        payment_date: Timestamptz::At(1731069420000000),
-        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
-        notes: Some("eos occaecati quo reiciendis tempore sed."),
+        id: PAYMENT_LOGS_58B85541_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1759346940000000),
+        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
+        notes: Some("voluptas doloremque id quia."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_58840BB8_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1757601900000000),
-        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_58A71532_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1743953580000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("laudantium vero esse."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_58C615F0_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1749743220000000),
-        amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_58F8E453_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1750537080000000),
-        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
-        notes: Some("eum ut recusandae."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_58FB7D3E_ID,
-        parent_id: auto_users::USERS_65E219C6_ID,
+        parent_id: auto_users::USERS_5DA8A629_ID,
         payment_date: Timestamptz::At(1739447460000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("dolores officia doloribus odit."),
@@ -6956,18 +7100,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5985A4E6_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1761646320000000),
-        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_59A5FF92_ID,
+        parent_id: auto_users::USERS_2DE97868_ID,
+        payment_date: Timestamptz::At(1757014200000000),
+        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
+        notes: Some("dolores tenetur rem quam animi voluptatem dignissimos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_59AAA4DC_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1748205300000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: None,
@@ -6976,8 +7120,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_59B2AC8E_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1736350620000000),
+        amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_59CE9D71_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1752525060000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6986,70 +7140,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_59CF7429_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1739350620000000),
-        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
+        id: PAYMENT_LOGS_5A2F9591_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1745846100000000),
+        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5A3256FA_ID,
-        parent_id: auto_users::USERS_50A10853_ID,
-        payment_date: Timestamptz::At(1760427540000000),
-        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
-        notes: Some("asperiores optio corporis aut quam doloribus."),
+        id: PAYMENT_LOGS_5A6E7719_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1749034260000000),
+        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
+        notes: Some("eos numquam aut id doloribus omnis dolorum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5A4E6A96_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1727696040000000),
-        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5A7E7849_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1733492040000000),
-        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5A82A044_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1727701140000000),
-        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5A8E32AB_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1762845360000000),
-        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
-        notes: Some(
-            "voluptas necessitatibus molestiae velit magnam suscipit temporibus iste.",
-        ),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5AC6ADB0_ID,
-        parent_id: auto_users::USERS_809250A8_ID,
+        parent_id: auto_users::USERS_52BEF7A8_ID,
         payment_date: Timestamptz::At(1739379780000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: None,
@@ -7058,28 +7170,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5ACABD8D_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1749065520000000),
-        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5B148717_ID,
-        parent_id: auto_users::USERS_22CB9D46_ID,
-        payment_date: Timestamptz::At(1738602600000000),
-        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_5B903A5E_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1743525060000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7089,7 +7181,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5BB9693B_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1756465500000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: None,
@@ -7099,7 +7191,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5C40C1A4_ID,
-        parent_id: auto_users::USERS_CA8EE896_ID,
+        parent_id: auto_users::USERS_9A6B1378_ID,
         payment_date: Timestamptz::At(1748723640000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: None,
@@ -7108,28 +7200,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5CF639B9_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1737990240000000),
-        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
-        notes: Some("nemo iure maxime ipsum voluptatem ut."),
+        id: PAYMENT_LOGS_5CA35A24_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1756497000000000),
+        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
+        notes: Some("officia earum voluptas ut corrupti debitis."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_5CDC58F7_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1756387020000000),
+        amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5D2A1269_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1748354940000000),
-        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
-        notes: Some("quis ut vitae distinctio."),
+        id: PAYMENT_LOGS_5D033F90_ID,
+        parent_id: auto_users::USERS_09787E2D_ID,
+        payment_date: Timestamptz::At(1728734040000000),
+        amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5D4B0656_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1759350000000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7138,8 +7240,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_5DAE2D3B_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1757329080000000),
+        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
+        notes: Some("vitae deserunt rem nam exercitationem fuga."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_5DCD9CB6_ID,
-        parent_id: auto_users::USERS_AD7B839C_ID,
+        parent_id: auto_users::USERS_8144618E_ID,
         payment_date: Timestamptz::At(1752912240000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("animi tenetur consequuntur."),
@@ -7148,68 +7260,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5E1E3734_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1763136240000000),
-        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
-        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        id: PAYMENT_LOGS_5E67FCCB_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1736349840000000),
+        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
+        notes: Some("optio adipisci accusantium et accusamus quia enim natus."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5E443750_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1754559540000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
+        id: PAYMENT_LOGS_5E6A130F_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1738936680000000),
+        amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
+        notes: Some("ut eos ab."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_5E830122_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1740677520000000),
+        amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5E4EEB75_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1727691360000000),
-        amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5E5FA74C_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1760445240000000),
-        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5F067687_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1753547580000000),
-        amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_5F18FF1C_ID,
-        parent_id: auto_users::USERS_0AE4E091_ID,
-        payment_date: Timestamptz::At(1762105560000000),
-        amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
-        notes: Some("sit sint ea voluptas aspernatur."),
+        id: PAYMENT_LOGS_5EA94EC8_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1739016300000000),
+        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
+        notes: Some("itaque aut rerum aperiam enim asperiores."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_5F304164_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1754664120000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -7218,30 +7310,20 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_5F8407CD_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1738873560000000),
-        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
-        notes: Some("itaque nesciunt velit dolorem sint fuga neque."),
+        id: PAYMENT_LOGS_5F385947_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1726678080000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6015348E_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1744823940000000),
-        amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
-        notes: Some("ipsa veniam animi incidunt sunt dolorum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_607EC203_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1726422180000000),
-        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
+        id: PAYMENT_LOGS_602DB3C2_ID,
+        parent_id: auto_users::USERS_8EDB6692_ID,
+        payment_date: Timestamptz::At(1748980680000000),
+        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -7249,17 +7331,27 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_60866C45_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1752314880000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
-        notes: Some("perferendis ad iste perferendis eum dolores deserunt molestiae."),
+        notes: Some("qui iste eaque quo vitae molestiae et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_608CCB06_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1740568680000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: Some("dolorem accusantium velit saepe molestiae et accusamus sed."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_60B3C92A_ID,
-        parent_id: auto_users::USERS_5AE8BEF7_ID,
+        parent_id: auto_users::USERS_D0E2A187_ID,
         payment_date: Timestamptz::At(1749493080000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: Some("quae impedit minus vel aut quia animi."),
@@ -7268,48 +7360,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_60B5A5DE_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1741600020000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_6103B732_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1760948460000000),
+        amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_9CDEF5D7_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_61074002_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1762082820000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: Some("sequi qui qui accusantium et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_615941AE_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1731836700000000),
-        amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
-        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        id: PAYMENT_LOGS_61B43F1F_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1752429480000000),
+        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
+        notes: Some("ut magnam et possimus ut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_61ECE6A9_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1726506900000000),
-        amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
-        notes: Some("itaque esse ipsum consequatur numquam et et."),
+        id: PAYMENT_LOGS_6201C9B4_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1761314760000000),
+        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
+        notes: Some("ipsa temporibus quae ratione."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_62131B30_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1736415240000000),
-        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
-        notes: Some("esse voluptatibus quia."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_621ABB71_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1760798160000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: None,
@@ -7318,18 +7410,42 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_62275858_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1728387900000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: Some(
+            "consequuntur reiciendis molestiae necessitatibus facere aut libero.",
+        ),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_623B765B_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1728891840000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
-        notes: Some("quae est excepturi et natus repudiandae."),
+        notes: Some(
+            "voluptatem cumque voluptate voluptates repellat dolorum iste distinctio.",
+        ),
         status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_62555009_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1743338040000000),
+        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
+        notes: Some("quo repellat sint."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_628F9C19_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1739777280000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
@@ -7339,7 +7455,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_629B8F48_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1745520420000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: Some("eius et aperiam provident accusamus voluptate explicabo quia."),
@@ -7348,28 +7464,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_62AE37AC_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1751661060000000),
-        amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
+        id: PAYMENT_LOGS_62BDCDD3_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1749380340000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: Some("sed tenetur asperiores vitae iure dolorem."),
+        status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_62C5E16A_ID,
-        parent_id: auto_users::USERS_020AE6C6_ID,
-        payment_date: Timestamptz::At(1747940940000000),
-        amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
-        notes: Some("officiis molestiae enim iste voluptas."),
+        id: PAYMENT_LOGS_62BF87F5_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1753102500000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        notes: Some("voluptatem debitis sit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_63347922_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1756316940000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -7378,8 +7494,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_635BB2DD_ID,
+        parent_id: auto_users::USERS_57E434DC_ID,
+        payment_date: Timestamptz::At(1740927780000000),
+        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
+        notes: Some("illum excepturi eaque quibusdam magnam inventore minus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_635C9584_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1758365280000000),
+        amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
+        notes: Some("consequatur autem ipsa dolores et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_635E0B78_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1757333100000000),
         amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("aliquam pariatur qui rem soluta quam ullam."),
@@ -7388,18 +7524,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_638AB662_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1732715880000000),
-        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
-        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        id: PAYMENT_LOGS_63B87046_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1739617080000000),
+        amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
+        notes: Some("quos dicta itaque voluptatum reprehenderit impedit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_63CE7A8D_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1750705980000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: None,
@@ -7408,38 +7544,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_64C729CC_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1746823680000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: Some("soluta eius occaecati maxime animi et et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6507DE96_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1753129140000000),
-        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
+        id: PAYMENT_LOGS_641CAA56_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1745601120000000),
+        amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_659D0FD5_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1761827940000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
-        notes: Some("sapiente consequatur sint atque."),
+        id: PAYMENT_LOGS_6426BEFA_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1741026180000000),
+        amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
+        notes: Some("eos laudantium quis vitae illum qui ut."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_64519624_ID,
+        parent_id: auto_users::USERS_BAAE09EE_ID,
+        payment_date: Timestamptz::At(1739804280000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_646D23F8_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1754643720000000),
+        amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
+        notes: Some("eum ab recusandae laudantium laudantium laborum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_649C553C_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1749238860000000),
+        amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
+        notes: Some("quia incidunt aperiam minima nam architecto."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_652AB53B_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1738052880000000),
+        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
+        notes: Some("tempora reiciendis vero distinctio nihil enim cum cupiditate."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_65BD10CC_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1728895440000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -7448,28 +7614,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_65D2D52A_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1745523360000000),
-        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6606706B_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1727783820000000),
-        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_660797C7_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1755282420000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: None,
@@ -7478,10 +7624,10 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6623AB6C_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1747314840000000),
-        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        id: PAYMENT_LOGS_662962AD_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1737745980000000),
+        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -7489,7 +7635,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6650D232_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1748008020000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -7498,18 +7644,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_666BDB6D_ID,
-        parent_id: auto_users::USERS_22CB9D46_ID,
-        payment_date: Timestamptz::At(1729927980000000),
-        amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
-        notes: Some("corporis sequi ut placeat."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_6685BEFC_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1753178520000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: None,
@@ -7518,18 +7654,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_66927075_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1739793660000000),
+        amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
+        notes: Some("voluptatem in non."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_66A27DDF_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1726570740000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
-        notes: Some("dolores autem quia molestiae quaerat maiores a."),
+        notes: Some("quam sed laborum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_66E2489C_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1755031500000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: None,
@@ -7538,20 +7684,10 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_671A75EF_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1727422620000000),
-        amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_671E3FDC_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1733942340000000),
-        amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
+        id: PAYMENT_LOGS_670A0E1C_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1757186940000000),
+        amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -7559,97 +7695,97 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6732B5C8_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1755976320000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
-        notes: Some("labore et qui quas nam eaque."),
+        notes: Some("possimus qui aut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6740F1DD_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1737579120000000),
-        amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
-        notes: Some("sunt nam rerum occaecati magni."),
+        id: PAYMENT_LOGS_6782EA75_ID,
+        parent_id: auto_users::USERS_9FCD186A_ID,
+        payment_date: Timestamptz::At(1751269680000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: Some("quo in tenetur pariatur ut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_67912D2F_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1761990900000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
-        notes: Some("odio quia dolor."),
+        notes: Some("assumenda rem consectetur ex vel voluptatum totam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6804C12B_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1756986420000000),
-        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
+        id: PAYMENT_LOGS_67CF316F_ID,
+        parent_id: auto_users::USERS_00C62567_ID,
+        payment_date: Timestamptz::At(1732119900000000),
+        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_681A9C44_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
-        payment_date: Timestamptz::At(1761848460000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: Some("totam velit magnam commodi."),
+        id: PAYMENT_LOGS_6812008F_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1762785960000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6846E887_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1758894120000000),
-        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
-        notes: Some("minus ad quos ducimus dolore sapiente nulla dolorem."),
+        id: PAYMENT_LOGS_681A9C44_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
+        payment_date: Timestamptz::At(1761848460000000),
+        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
+        notes: Some("itaque ut sint odio quisquam quasi rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_686FFCD4_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1739963760000000),
+        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6889904C_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
-        payment_date: Timestamptz::At(1740844500000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("accusantium sed quisquam ut amet aut omnis qui."),
+        parent_id: auto_users::USERS_2DE97868_ID,
+        payment_date: Timestamptz::At(1740819720000000),
+        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
+        notes: Some("temporibus quo qui tempora in et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_689BAC47_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1732569780000000),
-        amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_D9B2782E_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_689FB9B1_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1754142000000000),
-        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
-        notes: None,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1745745480000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_68A0DDE4_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1733151480000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -7658,40 +7794,30 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_68A6E124_ID,
-        parent_id: auto_users::USERS_BEAA8170_ID,
-        payment_date: Timestamptz::At(1731240360000000),
-        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
-        notes: Some("deleniti aperiam est voluptatem autem et."),
+        id: PAYMENT_LOGS_68F13DA1_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1733300220000000),
+        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6900A800_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1748547540000000),
-        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_69549C5D_ID,
+        parent_id: auto_users::USERS_C212AA32_ID,
+        payment_date: Timestamptz::At(1730539980000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_691D70C5_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1761065520000000),
-        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_695BF525_ID,
-        parent_id: auto_users::USERS_8DDEEDA0_ID,
-        payment_date: Timestamptz::At(1736878080000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
+        id: PAYMENT_LOGS_6958AAAD_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1761226080000000),
+        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -7699,7 +7825,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_699224EB_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1751036880000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: None,
@@ -7708,38 +7834,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6A141DAF_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1760634420000000),
-        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
-        notes: Some("deleniti ullam voluptas maiores."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6A482B5A_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1736959440000000),
-        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6A52DCAD_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1756812480000000),
-        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
-        notes: Some("neque quam nemo perferendis quibusdam error."),
+        id: PAYMENT_LOGS_6A40E89C_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1726221780000000),
+        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
+        notes: Some("perspiciatis est qui nesciunt id culpa eum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6A6905A3_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1727633580000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: None,
@@ -7748,50 +7854,40 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6AA66FAE_ID,
-        parent_id: auto_users::USERS_71AAC033_ID,
-        payment_date: Timestamptz::At(1736246280000000),
-        amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
+        id: PAYMENT_LOGS_6ACDAF65_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1726303680000000),
+        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_6B4DF16A_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1744815660000000),
+        amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6B00737E_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1730733960000000),
-        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_6C4F2569_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1759487520000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6BBE3556_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1757834520000000),
-        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6BC01BE9_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1733585100000000),
-        amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6C3B06A0_ID,
-        parent_id: auto_users::USERS_0AE4E091_ID,
-        payment_date: Timestamptz::At(1758794400000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
+        id: PAYMENT_LOGS_6C67826D_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1733386260000000),
+        amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -7799,7 +7895,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6C6D11EB_ID,
-        parent_id: auto_users::USERS_CBC9B28D_ID,
+        parent_id: auto_users::USERS_CC6A442F_ID,
         payment_date: Timestamptz::At(1741352160000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: None,
@@ -7808,18 +7904,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6C88A911_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1739383080000000),
-        amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
-        notes: Some("sed id et omnis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_6CDBCA56_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1739191500000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -7828,18 +7914,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6CF55DEA_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1759590540000000),
-        amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
-        notes: Some("qui aut et eum praesentium."),
+        id: PAYMENT_LOGS_6D1A7BFC_ID,
+        parent_id: auto_users::USERS_BAAE09EE_ID,
+        payment_date: Timestamptz::At(1740219600000000),
+        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
+        notes: Some("enim sed ullam numquam qui incidunt."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6D21D2D8_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1729680960000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7848,18 +7934,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6D3BAB81_ID,
-        parent_id: auto_users::USERS_4A006D92_ID,
-        payment_date: Timestamptz::At(1741688400000000),
-        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
-        notes: Some("velit dolores ea voluptatem dolor."),
+        id: PAYMENT_LOGS_6D232252_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1753907940000000),
+        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_6D37A1E8_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1751053320000000),
+        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6D3C7CC6_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1760542320000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: None,
@@ -7868,8 +7964,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_6D80DE27_ID,
+        parent_id: auto_users::USERS_BAAE09EE_ID,
+        payment_date: Timestamptz::At(1735480860000000),
+        amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_6DA017B8_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1740401160000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: None,
@@ -7878,18 +7984,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6E2EB609_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1734902880000000),
-        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_F6454853_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_6E434DB4_ID,
-        parent_id: auto_users::USERS_05B0C434_ID,
+        parent_id: auto_users::USERS_DAF9D2EB_ID,
         payment_date: Timestamptz::At(1749660780000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
@@ -7899,7 +7995,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6E67E25C_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1727277420000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: Some("facere consectetur numquam enim."),
@@ -7908,8 +8004,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_6E8DDB04_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1739560860000000),
+        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
+        notes: Some("non incidunt labore nostrum at perspiciatis ullam sint."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_6E907709_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1731330660000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_6E9BC3A9_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1748258220000000),
+        amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_6EC27F54_ID,
+        parent_id: auto_users::USERS_45AE0E5A_ID,
+        payment_date: Timestamptz::At(1756296600000000),
+        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
+        notes: Some("fuga rerum libero consequuntur debitis perferendis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_6EC8EC55_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1742126880000000),
+        amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_6EE50824_ID,
-        parent_id: auto_users::USERS_318C97F0_ID,
+        parent_id: auto_users::USERS_F5D7E7CE_ID,
         payment_date: Timestamptz::At(1758121380000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -7919,7 +8065,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_6F2F3F81_ID,
-        parent_id: auto_users::USERS_3513024D_ID,
+        parent_id: auto_users::USERS_24E783E0_ID,
         payment_date: Timestamptz::At(1731235140000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: None,
@@ -7928,38 +8074,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_6F3DDC30_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1748184300000000),
-        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
-        notes: Some("assumenda esse neque dolor in enim praesentium."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6FA5D7C7_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1760442960000000),
-        amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_6FBB0610_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1758738840000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("unde aut eligendi."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_6FCAC476_ID,
-        parent_id: auto_users::USERS_65E219C6_ID,
+        parent_id: auto_users::USERS_5DA8A629_ID,
         payment_date: Timestamptz::At(1740841200000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: None,
@@ -7968,8 +8084,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_6FDFA8D3_ID,
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1747991280000000),
+        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_6FEF7090_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1760269080000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -7978,18 +8104,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_701F215E_ID,
-        parent_id: auto_users::USERS_66D707D7_ID,
-        payment_date: Timestamptz::At(1742886840000000),
-        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
-        notes: Some("repellendus quibusdam nulla nam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_7075E319_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1739606100000000),
         amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
         notes: None,
@@ -7999,7 +8115,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_713CF194_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1762245000000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8008,28 +8124,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_71549D8A_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1733503440000000),
-        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: Some("illum facilis pariatur aut voluptate ipsam earum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_716E9866_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1761642180000000),
-        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
-        notes: Some("recusandae autem animi illo ratione atque."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_719378C8_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1749977040000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: Some("eos nostrum ipsam ullam voluptate."),
@@ -8038,8 +8134,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_71D173D6_ID,
+        parent_id: auto_users::USERS_00C62567_ID,
+        payment_date: Timestamptz::At(1726503240000000),
+        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        notes: Some("voluptatum ipsam ipsa."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_723629D7_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1758643440000000),
+        amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_72BCB5F4_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1748119860000000),
+        amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_72C3347C_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1758098100000000),
+        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
+        notes: Some("aut enim consequuntur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_72D562A4_ID,
-        parent_id: auto_users::USERS_3513024D_ID,
+        parent_id: auto_users::USERS_24E783E0_ID,
         payment_date: Timestamptz::At(1736946420000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8048,28 +8184,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_73E3882B_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
-        payment_date: Timestamptz::At(1733047380000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
-        notes: Some("eos voluptatum consequatur tempora consequatur."),
+        id: PAYMENT_LOGS_72E62C98_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1734637020000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: Some("officia illum et et quae."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7406D0B9_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1732734960000000),
-        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
-        notes: Some("aliquid rerum sint omnis et nemo voluptatem."),
+        id: PAYMENT_LOGS_73E3882B_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
+        payment_date: Timestamptz::At(1733047380000000),
+        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
+        notes: Some("magnam adipisci sit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_74469E8C_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1752520620000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -8078,28 +8214,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_7448040F_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1740941340000000),
+        amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_1208B781_ID),
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_74726FE1_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1737189540000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
-        notes: Some("et harum reiciendis."),
+        notes: Some("expedita est temporibus itaque sit consequuntur quidem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7487A491_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1745479320000000),
         amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
-        notes: Some("et harum quae provident."),
+        notes: Some("voluptatem occaecati et error ea ullam."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_748D2EC1_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1750258740000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: Some("exercitationem atque fugit sed."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_74E3EDFE_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1737788880000000),
+        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
+        notes: Some("ut fugiat sequi inventore facilis molestiae porro."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7503EE7F_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1741202460000000),
+        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_75261749_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1745695680000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: None,
@@ -8109,7 +8285,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_75358929_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1751828580000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: None,
@@ -8119,7 +8295,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_75467E47_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1727077200000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("porro ut illum tenetur."),
@@ -8128,8 +8304,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_7599CCA4_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1738762080000000),
+        amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_75A86206_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1741025880000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: None,
@@ -8139,7 +8325,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_75BC0AA1_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1759315620000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8148,48 +8334,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7633AB42_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1746022980000000),
+        id: PAYMENT_LOGS_76458756_ID,
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1746177900000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        notes: Some("soluta eius occaecati maxime animi et et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_765E3C73_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1747684020000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_01372B89_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_76E3D087_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1750956600000000),
-        amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
-        notes: Some("exercitationem atque fugit sed."),
+        notes: Some("soluta eius occaecati maxime animi et et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_77929A6F_ID,
-        parent_id: auto_users::USERS_22CB9D46_ID,
-        payment_date: Timestamptz::At(1731053280000000),
-        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
-        notes: Some("assumenda eum laboriosam illo qui."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_77957AE3_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1743957060000000),
-        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
+        id: PAYMENT_LOGS_767B18A4_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1735396560000000),
+        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_76A553C4_ID,
+        parent_id: auto_users::USERS_5DF382E4_ID,
+        payment_date: Timestamptz::At(1755862440000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7705E720_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1741794420000000),
+        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
+        notes: Some("mollitia corporis ea deleniti odio ea doloribus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7745DFF1_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1731611400000000),
+        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
+        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_77994182_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1745837940000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("possimus assumenda maxime minus sunt minus sunt."),
@@ -8199,7 +8405,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_77A3E0FF_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1756541040000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("ut quia architecto facere natus delectus eaque ut."),
@@ -8208,30 +8414,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_77A974DB_ID,
-        parent_id: auto_users::USERS_9998B6EB_ID,
-        payment_date: Timestamptz::At(1738687620000000),
-        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
-        notes: Some("voluptas autem corporis qui quo tempore cumque ad."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_77F71F0F_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1756143000000000),
-        amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
-        notes: Some(
-            "dolorem dolores voluptatum necessitatibus ipsa consequatur est repudiandae.",
-        ),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_7811649F_ID,
-        parent_id: auto_users::USERS_36F80DAC_ID,
+        parent_id: auto_users::USERS_4643F909_ID,
         payment_date: Timestamptz::At(1726820700000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8240,40 +8424,50 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_78C56E30_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1726330320000000),
-        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
+        id: PAYMENT_LOGS_782CA400_ID,
+        parent_id: auto_users::USERS_7F9BA3BC_ID,
+        payment_date: Timestamptz::At(1729769460000000),
+        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_79524282_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1735759440000000),
-        amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
+        id: PAYMENT_LOGS_794A6513_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1734874020000000),
+        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_79A6AC52_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1741513740000000),
+        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
+        notes: Some("laboriosam quae aut maxime accusamus quidem autem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_79C682CF_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1747255080000000),
+        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_79AC3485_ID,
-        parent_id: auto_users::USERS_3980D551_ID,
-        payment_date: Timestamptz::At(1740910740000000),
-        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_79D2F704_ID,
-        parent_id: auto_users::USERS_22CB9D46_ID,
-        payment_date: Timestamptz::At(1728550560000000),
-        amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
+        id: PAYMENT_LOGS_79E41E48_ID,
+        parent_id: auto_users::USERS_9FCD186A_ID,
+        payment_date: Timestamptz::At(1738924140000000),
+        amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -8281,7 +8475,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7A28FFE2_ID,
-        parent_id: auto_users::USERS_D7C90971_ID,
+        parent_id: auto_users::USERS_3B6F5FEF_ID,
         payment_date: Timestamptz::At(1726654080000000),
         amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
         notes: Some("ullam sed provident vitae temporibus."),
@@ -8291,7 +8485,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7A72A036_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1748338440000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: None,
@@ -8301,7 +8495,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7A859B31_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1740848460000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -8310,18 +8504,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7B12374C_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1730397540000000),
-        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_7A98C025_ID,
+        parent_id: auto_users::USERS_700E89C8_ID,
+        payment_date: Timestamptz::At(1736341800000000),
+        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7AB95AE4_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1758439620000000),
+        amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7BE94842_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1758226860000000),
+        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7C154353_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1741114200000000),
         amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
         notes: Some("accusantium ea dolorem officia."),
@@ -8331,17 +8545,17 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7C622552_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1738170840000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
-        notes: Some("ut ut eum ut asperiores dignissimos."),
+        notes: Some("repellat voluptatem iusto aliquam inventore et maxime voluptatem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7CA3C82F_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1739187900000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -8350,8 +8564,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_7CB49B3B_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1742243520000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: Some("omnis autem culpa quo veritatis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_7CE96D2F_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1757878380000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -8361,7 +8585,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7CEFECC9_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1757537700000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("est aut sit beatae quasi consequatur expedita blanditiis."),
@@ -8370,8 +8594,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_7D29ED98_ID,
+        parent_id: auto_users::USERS_FC48D023_ID,
+        payment_date: Timestamptz::At(1738610640000000),
+        amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
+        notes: Some("enim ut nam id sint nihil aut placeat."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_7D713F41_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1761556920000000),
         amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8380,58 +8614,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7D8B49B2_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1731344700000000),
-        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_7D984E9B_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1754904900000000),
-        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_7D7B2C4A_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1750857660000000),
+        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7DA3EEFA_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1750535700000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
-        notes: Some("ratione iste adipisci dolore ut nisi deserunt aut."),
+        notes: Some("natus non et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7DC02AB5_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1731514680000000),
-        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
-        notes: Some("et ipsa rerum qui."),
+        id: PAYMENT_LOGS_7DC8CB70_ID,
+        parent_id: auto_users::USERS_700E89C8_ID,
+        payment_date: Timestamptz::At(1743876060000000),
+        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7DE81DE4_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1755446280000000),
-        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
-        notes: Some("qui et sunt et."),
+        id: PAYMENT_LOGS_7DF1074C_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1726174560000000),
+        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_C4FF6078_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7DF21309_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1727184180000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -8441,7 +8665,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7E35B35D_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1729769880000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -8450,18 +8674,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7E74E3A1_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1750446420000000),
-        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
-        notes: Some("dolorem quam veniam libero eaque assumenda nam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_7ED3DB88_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1749725760000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: None,
@@ -8470,18 +8684,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_7FB6E811_ID,
-        parent_id: auto_users::USERS_1B89AD73_ID,
-        payment_date: Timestamptz::At(1739087160000000),
-        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
-        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
+        id: PAYMENT_LOGS_7F11F863_ID,
+        parent_id: auto_users::USERS_700E89C8_ID,
+        payment_date: Timestamptz::At(1738265940000000),
+        amount_paid: Decimal::from_parts(7850, 0, 0, false, 2),
+        notes: Some("placeat hic cumque."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7F4DCD61_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1754589660000000),
+        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
+        notes: Some("omnis quaerat necessitatibus dolores."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_7FB6F7DE_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1741858980000000),
+        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
+        notes: Some("perferendis qui et voluptatibus perferendis deserunt sint."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_7FBD142E_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1733904600000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: None,
@@ -8490,28 +8724,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_7FEA7020_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1747588620000000),
+        amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
+        notes: Some("soluta eius occaecati maxime animi et et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_7FF8C90B_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1742031720000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("nostrum numquam architecto quas alias assumenda odio."),
+        notes: Some("ut adipisci explicabo animi quo."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_800B114B_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1746710520000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: Some("possimus qui in ipsum amet eius laborum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_802A48AA_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1756453620000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
-        notes: Some("illo eligendi sint consectetur assumenda enim fuga."),
+        notes: Some("sed adipisci amet mollitia amet ab consequatur doloribus."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_8051C951_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1744716420000000),
+        amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_8058AE66_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1753298700000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -8520,38 +8784,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_807C5E72_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
-        payment_date: Timestamptz::At(1754945640000000),
-        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
-        notes: Some("minima dolore voluptatem assumenda."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_80886554_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1750432920000000),
-        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        id: PAYMENT_LOGS_8072D218_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1757866800000000),
+        amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_80CEA824_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1762002900000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
+        id: PAYMENT_LOGS_807C5E72_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
+        payment_date: Timestamptz::At(1754945640000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: Some("et labore et harum distinctio repudiandae ut harum."),
+        status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_80D83C89_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1734161700000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: None,
@@ -8560,18 +8814,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_80E52732_ID,
-        parent_id: auto_users::USERS_1A367809_ID,
-        payment_date: Timestamptz::At(1745766120000000),
-        amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
-        notes: Some("quia facere sapiente."),
+        id: PAYMENT_LOGS_80DC9921_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1728826980000000),
+        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_80FB5586_ID,
-        parent_id: auto_users::USERS_65E219C6_ID,
+        parent_id: auto_users::USERS_5DA8A629_ID,
         payment_date: Timestamptz::At(1738164900000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: None,
@@ -8580,38 +8834,98 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8111E246_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1731269700000000),
-        amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
+        id: PAYMENT_LOGS_812DCD80_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1757691180000000),
+        amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
+        notes: Some("a consequatur et sit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_815CA9E2_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1759994520000000),
+        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_818277DF_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1739286960000000),
+        amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Void,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_81993BAF_ID,
+        parent_id: auto_users::USERS_5DF382E4_ID,
+        payment_date: Timestamptz::At(1749731700000000),
+        amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_81B1038E_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1752667560000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
-        notes: Some("et aut sunt non neque enim eligendi rerum."),
+        notes: Some("deserunt culpa tempore."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_81E827E6_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1735647360000000),
+        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_82123D1C_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1745915100000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
-        notes: Some("animi placeat neque harum."),
+        notes: Some("nemo eum quidem quasi sequi neque aut."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_821513C2_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1751530320000000),
+        amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
+        notes: Some("consequatur et minima voluptates atque fugiat sit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8250B60F_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1752667980000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_82526E35_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1737962580000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -8620,8 +8934,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_82AF20ED_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1752652380000000),
+        amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_830A3C13_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1750279020000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -8631,7 +8955,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_83649DDE_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1740860520000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8640,18 +8964,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_83D8ABBA_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1759083720000000),
-        amount_paid: Decimal::from_parts(3250, 0, 0, false, 2),
-        notes: Some("impedit animi expedita optio est quia."),
+        id: PAYMENT_LOGS_83B4F5C0_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1747325940000000),
+        amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
+        notes: Some("at aliquid quia consequuntur a voluptas odio ducimus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_83E12315_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1729369680000000),
+        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_84081562_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1748260320000000),
         amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("fugiat pariatur odit nobis ut voluptatem mollitia."),
@@ -8660,28 +8994,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_84271C30_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1746955680000000),
-        amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
-        notes: Some("dolor possimus neque officia doloremque rem ut sequi."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_8472C38A_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1727708820000000),
-        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_8479FA86_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1726836960000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: None,
@@ -8690,48 +9004,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_84C45F68_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1759068780000000),
+        amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8568902C_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1748165760000000),
+        amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8579A47B_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1757664960000000),
+        amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
+        notes: Some("mollitia aut quis perspiciatis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8587D825_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1749066960000000),
+        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
+        notes: Some("sint quod omnis cumque est in mollitia unde."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_85B43D23_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1741101840000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
-        notes: Some("quod est voluptatem dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_85FBB94B_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1738003140000000),
-        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
-        notes: Some("aspernatur saepe eos et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_86544A6A_ID,
-        parent_id: auto_users::USERS_3980D551_ID,
-        payment_date: Timestamptz::At(1730386440000000),
-        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_865CE854_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1760441640000000),
-        amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
-        notes: Some("itaque quasi non eum velit ullam."),
+        notes: Some("quo est velit et ea amet maxime."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8661B152_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1736242680000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
@@ -8740,40 +9064,50 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_86638ABF_ID,
-        parent_id: auto_users::USERS_4A006D92_ID,
-        payment_date: Timestamptz::At(1734764940000000),
-        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
-        notes: Some("est praesentium expedita molestias qui rem dicta."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_86890A35_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1758535620000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
-        notes: Some("beatae accusantium magnam."),
+        notes: Some("eos odit esse sint."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_871C1690_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1757190540000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: Some("eos aut molestiae placeat qui quaerat."),
+        notes: Some("voluptatem et dignissimos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_878AEC68_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1759938960000000),
-        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
+        id: PAYMENT_LOGS_871EB789_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1744797660000000),
+        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_87281E21_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1735243680000000),
+        amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_AD814AB8_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_87808865_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1726680420000000),
+        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -8781,7 +9115,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_879E691C_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1755864840000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: None,
@@ -8791,7 +9125,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_87A0DA58_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1734180720000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8801,7 +9135,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_87E3DDDA_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1738494660000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: None,
@@ -8810,38 +9144,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8853004A_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1761244500000000),
-        amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_885F4551_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1746364740000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
-        notes: Some("sequi consequuntur illo voluptates modi est."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_8863F62B_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1736411700000000),
-        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
-        notes: None,
+        notes: Some("facere sed ut sunt voluptatem vel."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_88687CFC_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1736798700000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8850,68 +9164,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_887D5351_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1758524700000000),
-        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_888EEE9A_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1732465800000000),
-        amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_889648DB_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1741635360000000),
-        amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
-        notes: Some("dolore eveniet id earum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_88B49544_ID,
-        parent_id: auto_users::USERS_1DDA437A_ID,
+        parent_id: auto_users::USERS_37793F65_ID,
         payment_date: Timestamptz::At(1751448720000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: Some("ducimus laborum enim assumenda libero."),
+        notes: Some("sint consequatur omnis quod."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_88D70406_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1753039620000000),
+        amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_88F2905B_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1734341640000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
-        notes: Some("illo eligendi sint consectetur assumenda enim fuga."),
+        notes: Some("sed adipisci amet mollitia amet ab consequatur doloribus."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_88F63B12_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1741684980000000),
-        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
-        notes: Some("ratione ducimus dicta ea eligendi autem facere similique."),
+        id: PAYMENT_LOGS_8919B7BB_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1730284680000000),
+        amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
+        notes: Some("maiores accusantium eum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_89322269_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1733155080000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -8921,19 +9215,29 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_893628AD_ID,
-        parent_id: auto_users::USERS_5AE8BEF7_ID,
+        parent_id: auto_users::USERS_D0E2A187_ID,
         payment_date: Timestamptz::At(1726678680000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
-        notes: Some("minus error rerum."),
+        notes: Some("quod eveniet est quaerat."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8965C6AA_ID,
-        parent_id: auto_users::USERS_B6CBF1DC_ID,
-        payment_date: Timestamptz::At(1744317900000000),
-        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
+        id: PAYMENT_LOGS_8945260F_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1738835340000000),
+        amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8953C5BA_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1726941600000000),
+        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -8941,7 +9245,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_898739CE_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1736510820000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: None,
@@ -8950,18 +9254,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_89E8952D_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1728911400000000),
-        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
-        notes: Some("mollitia excepturi magnam iusto quia inventore et veniam."),
+        id: PAYMENT_LOGS_89BCB046_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1762681260000000),
+        amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_89FF281B_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1757609520000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: Some("sit corporis fugit voluptatem dolor velit."),
@@ -8970,38 +9274,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8A7BA668_ID,
-        parent_id: auto_users::USERS_8DDEEDA0_ID,
-        payment_date: Timestamptz::At(1742230860000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_8A7EDC87_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1728220860000000),
-        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_8AF556D9_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1742497800000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
-        notes: Some("qui sit aut nihil alias facere deserunt et."),
+        notes: Some("ab repellat perferendis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8AFC89E6_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1761410580000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: None,
@@ -9010,10 +9294,10 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8B56D19B_ID,
-        parent_id: auto_users::USERS_CBF5A362_ID,
-        payment_date: Timestamptz::At(1759323480000000),
-        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
+        id: PAYMENT_LOGS_8B3B050A_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1761130740000000),
+        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -9021,7 +9305,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8BB12402_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1736363040000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: None,
@@ -9030,28 +9314,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8BD045DF_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1741114620000000),
-        amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_8BE4D835_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1740559200000000),
+        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
+        notes: Some("laborum sunt corrupti id beatae magni occaecati quia."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8BE85ACB_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1749712560000000),
-        amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
-        notes: Some("exercitationem atque fugit sed."),
-        status: LogStatusEnum::Active,
+        id: PAYMENT_LOGS_8C677D18_ID,
+        parent_id: auto_users::USERS_9C3D3DF0_ID,
+        payment_date: Timestamptz::At(1756489320000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: Some("eaque eum quidem qui unde."),
+        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8C748D0A_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1743757620000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9060,28 +9344,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8C917376_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1756203900000000),
-        amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_8CA73F5E_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1741333260000000),
-        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
-        notes: Some("temporibus quo qui tempora in et."),
+        id: PAYMENT_LOGS_8C8AFDAE_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1729260180000000),
+        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_8CF9823D_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1747480380000000),
+        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        notes: Some("quo veritatis voluptas cupiditate animi."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_8D03C046_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1726946580000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9090,18 +9374,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8D1AF216_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1737312480000000),
-        amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
-        notes: Some("perspiciatis et sequi."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_8D316B80_ID,
-        parent_id: auto_users::USERS_CBC9B28D_ID,
+        parent_id: auto_users::USERS_CC6A442F_ID,
         payment_date: Timestamptz::At(1744795140000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: None,
@@ -9110,18 +9384,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8D38CC71_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1747755300000000),
-        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
-        notes: Some("temporibus dicta maxime aut."),
+        id: PAYMENT_LOGS_8D4B1877_ID,
+        parent_id: auto_users::USERS_260991DF_ID,
+        payment_date: Timestamptz::At(1733329620000000),
+        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
+        notes: Some("veritatis reprehenderit harum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8D55779B_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1736003040000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8D6F1478_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1750012260000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -9130,58 +9414,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8D735A6E_ID,
-        parent_id: auto_users::USERS_CBF5A362_ID,
-        payment_date: Timestamptz::At(1744716060000000),
-        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
-        notes: Some("accusantium vero voluptatem tempore consequatur rerum."),
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_8D87E7AE_ID,
-        parent_id: auto_users::USERS_D7C90971_ID,
+        parent_id: auto_users::USERS_3B6F5FEF_ID,
         payment_date: Timestamptz::At(1737139500000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
-        notes: Some("eos modi non repellat et odit veritatis ipsum."),
+        notes: Some("facere vero corporis nobis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_8D92C5AE_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1754382600000000),
-        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8DAB8A59_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1753779540000000),
         amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("esse alias vel qui sed modi."),
+        notes: Some("corporis molestiae eius atque."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8DE6BC80_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1762590120000000),
-        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
-        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        id: PAYMENT_LOGS_8DDFA075_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1740157800000000),
+        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8E007D03_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1730358300000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: None,
@@ -9190,8 +9454,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_8E4006B2_ID,
+        parent_id: auto_users::USERS_FC48D023_ID,
+        payment_date: Timestamptz::At(1734949080000000),
+        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8E9EDA62_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1759312920000000),
+        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8EAFA5AF_ID,
+        parent_id: auto_users::USERS_09787E2D_ID,
+        payment_date: Timestamptz::At(1742138820000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_8EC595D9_ID,
-        parent_id: auto_users::USERS_5AE8BEF7_ID,
+        parent_id: auto_users::USERS_D0E2A187_ID,
         payment_date: Timestamptz::At(1728032280000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9200,18 +9494,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8ED62A03_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1737114600000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_26097058_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_8EEC7365_ID,
-        parent_id: auto_users::USERS_AD2329B5_ID,
+        parent_id: auto_users::USERS_F041AFD9_ID,
         payment_date: Timestamptz::At(1738951200000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: None,
@@ -9220,28 +9504,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8F67051E_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1759588020000000),
-        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
-        notes: Some("asperiores occaecati dolores rerum accusamus ut ipsa."),
+        id: PAYMENT_LOGS_8F27A22C_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1749023640000000),
+        amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_8FC0F2D1_ID,
-        parent_id: auto_users::USERS_66D707D7_ID,
-        payment_date: Timestamptz::At(1741778040000000),
-        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_8F352D16_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1758996600000000),
+        amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
+        notes: Some("minima pariatur et pariatur rem enim."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_8F546C18_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1761504240000000),
+        amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
+        notes: Some("illo nihil illo qui eveniet ea."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8FE69050_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1748892780000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -9251,7 +9545,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_8FE78758_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1732549200000000),
         amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
         notes: None,
@@ -9260,8 +9554,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_8FFB9E14_ID,
+        parent_id: auto_users::USERS_700E89C8_ID,
+        payment_date: Timestamptz::At(1757868120000000),
+        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
+        notes: Some("eos dignissimos quia aut nulla."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_9083789B_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1758016800000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: Some("culpa nemo minima quia vel commodi."),
@@ -9270,50 +9574,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_9110A398_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1762801140000000),
+        amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_91202B1B_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1738699500000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: Some("eum dolor expedita consequatur libero voluptates et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_91399925_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1752688620000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_914E1FD7_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1746950880000000),
-        amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_915FA52F_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1736192940000000),
-        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
-        notes: Some(
-            "accusantium aspernatur sequi quo accusantium cumque dignissimos quae.",
-        ),
+        notes: Some("reiciendis distinctio dolores dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_91726036_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1740497700000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: None,
@@ -9323,7 +9605,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_91A3656C_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
         payment_date: Timestamptz::At(1753964040000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: Some("iusto accusamus unde."),
@@ -9332,28 +9614,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_91A82358_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1753012380000000),
-        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
-        notes: Some("architecto doloremque sed."),
+        id: PAYMENT_LOGS_91D42602_ID,
+        parent_id: auto_users::USERS_7F9BA3BC_ID,
+        payment_date: Timestamptz::At(1740297720000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_91D603AC_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1733308020000000),
+        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        notes: Some("laudantium accusamus molestiae quos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_920DBE2F_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1753786140000000),
-        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_91F5F515_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1746452100000000),
+        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9203F26C_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1750614360000000),
+        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
+        notes: Some("ut tempore id voluptatem saepe placeat voluptatum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_92121DEF_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1733571720000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: Some("ad quis alias."),
@@ -9362,18 +9664,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_92373E33_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1728743880000000),
-        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_925F263A_ID,
-        parent_id: auto_users::USERS_AE69821E_ID,
+        parent_id: auto_users::USERS_74E5BCED_ID,
         payment_date: Timestamptz::At(1740737700000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: None,
@@ -9382,38 +9674,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9267A8D8_ID,
-        parent_id: auto_users::USERS_66D707D7_ID,
-        payment_date: Timestamptz::At(1758380400000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_92905F67_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1746968820000000),
-        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
-        notes: Some("quas maxime esse itaque neque reiciendis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_92D821F4_ID,
-        parent_id: auto_users::USERS_7C9612B0_ID,
-        payment_date: Timestamptz::At(1754060820000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        parent_id: auto_users::USERS_86DD72DA_ID,
+        payment_date: Timestamptz::At(1756912140000000),
+        amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_92DF2DF3_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1747476900000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("expedita placeat voluptatem voluptas et itaque."),
@@ -9423,7 +9695,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_9307621D_ID,
-        parent_id: auto_users::USERS_AD2329B5_ID,
+        parent_id: auto_users::USERS_F041AFD9_ID,
         payment_date: Timestamptz::At(1749379740000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -9432,18 +9704,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_93B9658B_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1732965720000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
+        id: PAYMENT_LOGS_9310F002_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1731428640000000),
+        amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
+        notes: Some("mollitia et at aperiam amet illum repellendus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9345BE7A_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1760616960000000),
+        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_936EF9F0_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1755072960000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_93B7399D_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1728481740000000),
+        amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_93BEEC2C_ID,
-        parent_id: auto_users::USERS_05B0C434_ID,
+        parent_id: auto_users::USERS_DAF9D2EB_ID,
         payment_date: Timestamptz::At(1763131980000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("omnis illo quas rem aut."),
@@ -9453,7 +9755,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_93CB45A1_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1738702740000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -9462,8 +9764,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_93E19BD6_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1747342260000000),
+        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
+        notes: Some("quam iusto nemo rerum dolorem cum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_93E4E9CA_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1756658340000000),
         amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
         notes: None,
@@ -9473,7 +9785,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_941A8F00_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1737189900000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -9483,7 +9795,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_941F23BC_ID,
-        parent_id: auto_users::USERS_C53B499A_ID,
+        parent_id: auto_users::USERS_E9E6F5FD_ID,
         payment_date: Timestamptz::At(1752133440000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: None,
@@ -9492,48 +9804,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_947D6306_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1726072860000000),
-        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_944FB1CA_ID,
+        parent_id: auto_users::USERS_C212AA32_ID,
+        payment_date: Timestamptz::At(1729111260000000),
+        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_947FE0EE_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1728124500000000),
-        amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_947FF3E4_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1754137260000000),
+        amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
+        notes: Some("aut vel suscipit animi et molestias aut sit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_94F0A8B8_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1735992180000000),
-        amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
-        notes: Some("dolorum omnis reprehenderit at ex occaecati dolor atque."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_94FE312C_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1761551700000000),
-        amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_9575B310_ID,
+        parent_id: auto_users::USERS_57E434DC_ID,
+        payment_date: Timestamptz::At(1745833860000000),
+        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
+        notes: Some("atque at aut consequatur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_957AC24A_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1744893600000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: None,
@@ -9543,57 +9845,47 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_957D8380_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1739369280000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
-        notes: Some("omnis aut odit cum aperiam corrupti."),
+        notes: Some("est saepe quo in voluptates."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_958B1952_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1746024300000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
-        notes: Some("nostrum quae ad."),
+        notes: Some("nihil sed fugiat repudiandae quasi officiis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_95B94E2D_ID,
-        parent_id: auto_users::USERS_79160754_ID,
-        payment_date: Timestamptz::At(1739033340000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_95CC9BC4_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1741205460000000),
-        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_95A5EB10_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1735817520000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_95D772D3_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1755698100000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: Some("ad necessitatibus placeat deleniti."),
+        notes: Some("nostrum earum quia ut vero autem odit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_95E2DE00_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1749653820000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9603,37 +9895,47 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_95E3B93C_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1735057860000000),
-        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
-        notes: Some("et et excepturi neque soluta incidunt rerum consectetur."),
+        parent_id: auto_users::USERS_85B2DD1C_ID,
+        payment_date: Timestamptz::At(1759841100000000),
+        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
+        notes: Some("sed dolorem et occaecati numquam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_96391CFC_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1734183960000000),
-        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
-        notes: Some("harum laudantium dolor maxime."),
+        id: PAYMENT_LOGS_963D770E_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1730994480000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_96A73F05_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1727120160000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("aut quasi aspernatur veniam rerum ea eaque omnis."),
+        id: PAYMENT_LOGS_9654DC03_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1749288060000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_96645EC7_ID,
+        parent_id: auto_users::USERS_46D39C24_ID,
+        payment_date: Timestamptz::At(1736623140000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_96AC2F34_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1738682340000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: None,
@@ -9642,18 +9944,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_96B84297_ID,
-        parent_id: auto_users::USERS_22CB9D46_ID,
-        payment_date: Timestamptz::At(1741977420000000),
-        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
-        notes: Some("facilis ipsam vel autem alias et libero animi."),
+        id: PAYMENT_LOGS_96FAE8F0_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1759003080000000),
+        amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
+        notes: Some("voluptatem natus iusto."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_970FB2CD_ID,
-        parent_id: auto_users::USERS_AE69821E_ID,
+        parent_id: auto_users::USERS_74E5BCED_ID,
         payment_date: Timestamptz::At(1730814960000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -9662,18 +9964,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_971A6D37_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1743420960000000),
-        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_9727B044_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1758902700000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -9682,38 +9974,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_97695774_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1735133820000000),
-        amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
-        notes: Some("facilis voluptas quia."),
+        id: PAYMENT_LOGS_9738A818_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1729436760000000),
+        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_978D8CB3_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1742130720000000),
+        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_97BA6F8E_ID,
-        parent_id: auto_users::USERS_4718D608_ID,
+        parent_id: auto_users::USERS_895FE590_ID,
         payment_date: Timestamptz::At(1755252360000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
-        notes: Some("ut placeat accusantium doloribus iste iure."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_98403923_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1755265140000000),
-        amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        notes: Some("totam est suscipit quisquam expedita."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_987AD83B_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1759495380000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -9722,38 +10014,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_988D0890_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1749658020000000),
+        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
+        notes: Some("velit illo iusto est et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_988D15A2_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1752668220000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
-        notes: Some("enim fugiat quisquam corrupti dicta quidem similique."),
+        notes: Some("fugiat velit fuga non facere."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_98C02535_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1750599480000000),
-        amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
-        notes: Some("exercitationem atque fugit sed."),
+        id: PAYMENT_LOGS_9894D95F_ID,
+        parent_id: auto_users::USERS_5DF382E4_ID,
+        payment_date: Timestamptz::At(1757513460000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_98CE6761_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1729584120000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: Some("qui at omnis est distinctio dolor similique nihil."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_98F67683_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1758818280000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -9763,7 +10055,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_9914FD6E_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1757359320000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("laudantium numquam qui possimus reiciendis laudantium impedit."),
@@ -9772,18 +10064,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_99704AF0_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1753012440000000),
-        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
-        notes: Some("quibusdam enim velit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_99AAD33D_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1760027040000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
@@ -9792,38 +10074,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9A078959_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1741692060000000),
-        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
-        notes: Some("temporibus quo qui tempora in et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_9A184556_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1757703060000000),
-        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
+        id: PAYMENT_LOGS_99D9F6E2_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1759600020000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9A282D8B_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1726946460000000),
-        amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
-        notes: Some("tenetur cumque velit voluptatibus voluptas."),
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_9A3AC698_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1762202100000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: None,
@@ -9832,8 +10094,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_9A3AEF5A_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1748243340000000),
+        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9A494266_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1758117900000000),
+        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9A617A18_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1741344060000000),
+        amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9A6640B2_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1733217180000000),
+        amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_9A66468A_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1730817420000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -9843,7 +10145,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_9A801466_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1757087940000000),
         amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
         notes: Some("quas molestiae ipsam nulla."),
@@ -9852,18 +10154,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9A9AE8AD_ID,
-        parent_id: auto_users::USERS_66D707D7_ID,
-        payment_date: Timestamptz::At(1730904900000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_9AE71150_ID,
-        parent_id: auto_users::USERS_CCBA7939_ID,
+        parent_id: auto_users::USERS_803EC62C_ID,
         payment_date: Timestamptz::At(1757701980000000),
         amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
         notes: Some("quos voluptate ipsam sequi."),
@@ -9872,38 +10164,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9AF5F68A_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1750675740000000),
-        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
-        notes: Some("ut iure cupiditate omnis sit."),
+        id: PAYMENT_LOGS_9B10337C_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1738955520000000),
+        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9B5E1531_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1737120660000000),
-        amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
-        notes: Some("nihil quibusdam recusandae omnis soluta ut eos eius."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_9BC8CA1F_ID,
-        parent_id: auto_users::USERS_4D5EC02F_ID,
-        payment_date: Timestamptz::At(1755436680000000),
-        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
-        notes: Some("qui aut pariatur consequatur nobis nobis laborum."),
+        id: PAYMENT_LOGS_9B613141_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1738249620000000),
+        amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_9BE17DE3_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1747655760000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("nihil et veniam molestiae quia."),
@@ -9912,48 +10194,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_9BEB7ED9_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1749807120000000),
+        amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_9BEC0FFC_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1738175520000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
-        notes: Some("tenetur excepturi unde illo."),
+        notes: Some("harum assumenda error molestiae."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9C0BD387_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1729066020000000),
-        amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
-        notes: Some("ea iure qui."),
+        id: PAYMENT_LOGS_9CA781F5_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1731223140000000),
+        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
+        notes: Some("autem non odio et fuga nihil et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9C8F5419_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1742989200000000),
-        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_9CC0F671_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1755370980000000),
-        amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_9CADACA9_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1738442820000000),
+        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
+        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_9CD09144_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1761900720000000),
         amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: None,
@@ -9962,8 +10244,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_9CDEF5D7_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1760944860000000),
+        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9CE638A6_ID,
+        parent_id: auto_users::USERS_95631166_ID,
+        payment_date: Timestamptz::At(1739297700000000),
+        amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_9CE7CD33_ID,
-        parent_id: auto_users::USERS_5AE8BEF7_ID,
+        parent_id: auto_users::USERS_D0E2A187_ID,
         payment_date: Timestamptz::At(1727597580000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: None,
@@ -9972,8 +10274,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_9D0B5EB3_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1731509520000000),
+        amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
+        notes: Some("sunt asperiores officia doloremque nesciunt."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9D8B36A3_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1745512800000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_9DC0601E_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
         payment_date: Timestamptz::At(1758140700000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: None,
@@ -9982,8 +10304,40 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_9DFFDEF5_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1748946240000000),
+        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9E095E27_ID,
+        parent_id: auto_users::USERS_8EDB6692_ID,
+        payment_date: Timestamptz::At(1737145380000000),
+        amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
+        notes: Some("deserunt eos et aut."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9E28B01B_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1751308560000000),
+        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
+        notes: Some(
+            "consequatur consequatur facere voluptate laborum architecto non quos.",
+        ),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_9E3C8346_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1749579060000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("consequuntur voluptatum eaque facere mollitia sed id omnis."),
@@ -9992,48 +10346,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9E6383FA_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
-        payment_date: Timestamptz::At(1758570600000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_9F206117_ID,
-        parent_id: auto_users::USERS_A74B3DF6_ID,
-        payment_date: Timestamptz::At(1746342240000000),
+        id: PAYMENT_LOGS_9E527BD5_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1758021600000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9ECBB0D5_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1727255940000000),
+        amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9F26FE03_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1745944680000000),
-        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        id: PAYMENT_LOGS_9F6D44A3_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1740572280000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_608CCB06_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9FA61787_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1741863780000000),
+        amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_9FAC2B46_ID,
+        parent_id: auto_users::USERS_4B02A4FD_ID,
+        payment_date: Timestamptz::At(1731688200000000),
+        amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9F62665B_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1749034260000000),
-        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
-        notes: Some("architecto quas dolor aperiam provident sunt qui."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_9FD4E093_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1749639120000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: None,
@@ -10042,28 +10406,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_9FE3800B_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1747594380000000),
-        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
+        id: PAYMENT_LOGS_9FF38FBD_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1748969640000000),
+        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A035F3ED_ID,
-        parent_id: auto_users::USERS_B59BF2FC_ID,
-        payment_date: Timestamptz::At(1753701600000000),
-        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
-        notes: Some("non assumenda nemo."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A06F95DB_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1745245740000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -10072,38 +10426,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A06FE318_ID,
-        parent_id: auto_users::USERS_B59BF2FC_ID,
-        payment_date: Timestamptz::At(1751904480000000),
-        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
+        id: PAYMENT_LOGS_A07D843B_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1733219220000000),
+        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
+        notes: Some("amet repellendus neque et repellendus suscipit dolor nobis."),
+        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A0BAF5AC_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1726238280000000),
-        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
+        id: PAYMENT_LOGS_A118ADC7_ID,
+        parent_id: auto_users::USERS_9C3D3DF0_ID,
+        payment_date: Timestamptz::At(1743155700000000),
+        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_A1D67D04_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1761940440000000),
+        amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_A219CA12_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1758968100000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
-        notes: Some("quaerat quod dolores odio eveniet."),
+        notes: Some("consequatur nam ut porro."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A23C8EE1_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1754752380000000),
         amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -10113,7 +10477,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A277D9F5_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1736271300000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -10122,8 +10486,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_A2EE4397_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1748974560000000),
+        amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_A3523793_ID,
-        parent_id: auto_users::USERS_CA8EE896_ID,
+        parent_id: auto_users::USERS_9A6B1378_ID,
         payment_date: Timestamptz::At(1730658780000000),
         amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
         notes: Some("dolorem repellat omnis ratione cumque voluptate animi."),
@@ -10132,28 +10506,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A3AEE7C9_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1758193140000000),
-        amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A3C05A7E_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1747303680000000),
-        amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_A3DE3677_ID,
-        parent_id: auto_users::USERS_1DDA437A_ID,
+        parent_id: auto_users::USERS_37793F65_ID,
         payment_date: Timestamptz::At(1740823320000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: Some("et molestias sed."),
@@ -10162,8 +10516,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_A3E80516_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1762200420000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_A4696380_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1737029280000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10173,27 +10537,27 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A491F3EA_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1726939140000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
-        notes: Some("cupiditate mollitia voluptatem alias."),
+        notes: Some("ut velit officiis atque delectus hic."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A49D91FB_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1751698920000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
-        notes: Some("molestias non dolor atque voluptatum."),
+        notes: Some("consequuntur minus necessitatibus consequatur eligendi."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A4A2B941_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1730407920000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10202,8 +10566,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_A4AFC824_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1737275040000000),
+        amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_A4B5BEC6_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1743019800000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: Some("excepturi a ex."),
@@ -10212,68 +10586,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A4E6AC0B_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1736175240000000),
-        amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_A4C92BAB_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1749295500000000),
+        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A4F6A376_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1749198660000000),
-        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A53937A0_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1755809340000000),
-        amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
-        notes: Some("eaque eum quidem qui unde."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_AE9F6EC4_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A55D5679_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1740397140000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
-        notes: Some("accusamus sit ipsam quam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A57E5167_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1753643400000000),
-        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
-        notes: Some("itaque esse ipsum consequatur numquam et et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A5863385_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1747669200000000),
-        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
-        notes: Some("eum id molestiae."),
+        notes: Some("ratione nobis dolorum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A58BA836_ID,
-        parent_id: auto_users::USERS_36F80DAC_ID,
+        parent_id: auto_users::USERS_4643F909_ID,
         payment_date: Timestamptz::At(1744451940000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -10282,18 +10616,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A5A2A867_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1749805140000000),
-        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
-        notes: Some("sunt dignissimos possimus."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_A5AC756B_ID,
-        parent_id: auto_users::USERS_1DDA437A_ID,
+        parent_id: auto_users::USERS_37793F65_ID,
         payment_date: Timestamptz::At(1740216120000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10303,7 +10627,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A5B42580_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1726503480000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("dolore qui et dolorem velit."),
@@ -10312,98 +10636,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A6316C98_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1753540620000000),
-        amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
+        id: PAYMENT_LOGS_A5B88F8F_ID,
+        parent_id: auto_users::USERS_85B2DD1C_ID,
+        payment_date: Timestamptz::At(1740490680000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        notes: Some("numquam aut dolorum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_A5C873CB_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1759392180000000),
+        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A65AE541_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1737217020000000),
-        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
-        notes: Some("iste omnis eius harum unde voluptas aperiam ipsam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A71F6FAF_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1733740860000000),
-        amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A75AC2C3_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1753520880000000),
-        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
-        notes: Some("laudantium non sit dicta omnis aut voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A77A238F_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1760277360000000),
-        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
+        id: PAYMENT_LOGS_A5D6FF04_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1733682120000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A78FD7C6_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1759215660000000),
-        amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_A5EEEC9C_ID,
+        parent_id: auto_users::USERS_46D39C24_ID,
+        payment_date: Timestamptz::At(1755192060000000),
+        amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
+        notes: Some("qui placeat consequuntur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_A86BC7BB_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1750925880000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A8731D70_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1741376940000000),
-        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_A8D8359F_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1750087260000000),
-        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
-        notes: Some("voluptas in nihil."),
+        id: PAYMENT_LOGS_A654BCD9_ID,
+        parent_id: auto_users::USERS_00C62567_ID,
+        payment_date: Timestamptz::At(1736785740000000),
+        amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A932061A_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1753036380000000),
         amount_paid: Decimal::from_parts(3250, 0, 0, false, 2),
         notes: None,
@@ -10412,18 +10696,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_A932CACC_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1745741160000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: Some("voluptatem sint rerum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_A974DB0D_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1742634360000000),
+        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
+        notes: Some("consequatur aut necessitatibus qui rem a veritatis dignissimos."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_A99B03C6_ID,
-        parent_id: auto_users::USERS_9998B6EB_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
         payment_date: Timestamptz::At(1758536760000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
-        notes: Some("mollitia atque qui magnam voluptates nisi corporis."),
+        notes: Some("nulla magnam voluptas expedita qui."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_A9BEE5B1_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1744037880000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -10432,38 +10736,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AB4AB9D7_ID,
-        parent_id: auto_users::USERS_CBF5A362_ID,
-        payment_date: Timestamptz::At(1734708000000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: Some("vel ullam consequatur."),
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_ABED7B1D_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
-        payment_date: Timestamptz::At(1727113740000000),
-        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
-        notes: Some("nobis id aut ducimus sunt modi labore aperiam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_ABF25B23_ID,
-        parent_id: auto_users::USERS_0E0CC2A7_ID,
-        payment_date: Timestamptz::At(1760125620000000),
-        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
+        id: PAYMENT_LOGS_AAC7F5E0_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1761680040000000),
+        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_ABC7E5E8_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1751035560000000),
+        amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_ABED7B1D_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
+        payment_date: Timestamptz::At(1727113740000000),
+        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
+        notes: Some("magnam molestiae qui laboriosam modi aut earum dolores."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_AC028B09_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1734436920000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -10473,7 +10777,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_AC1E7C12_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1727972640000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: Some("optio ab illum consequatur et."),
@@ -10482,28 +10786,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AC2DEC9C_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1754922480000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: Some("harum qui ut consectetur iure."),
+        id: PAYMENT_LOGS_AC7D5D3E_ID,
+        parent_id: auto_users::USERS_74B762CA_ID,
+        payment_date: Timestamptz::At(1742039400000000),
+        amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AC95DEAD_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1754404560000000),
-        amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
-        notes: Some("atque aut earum voluptatem fugiat accusamus nam ducimus."),
+        id: PAYMENT_LOGS_ACBEDFA9_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1729874580000000),
+        amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_ACD7B82C_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1732008540000000),
+        amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
+        notes: Some("porro consequatur harum autem modi omnis impedit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_ACE2A533_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1733766060000000),
+        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
+        notes: Some("ut architecto et et accusantium."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_AD175397_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1749143220000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("quasi doloremque autem."),
@@ -10512,18 +10836,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AD4379F0_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1753523460000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: Some("laboriosam adipisci dolores earum odio voluptas odit aliquam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_AD553F79_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1745232780000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: None,
@@ -10532,18 +10846,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AD5666C3_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
-        payment_date: Timestamptz::At(1734275760000000),
-        amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_AD5F159B_ID,
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1749044460000000),
+        amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
+        notes: Some("hic sed est."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_AD75ECDD_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1748944620000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: Some("ab ea est quia."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_AD814AB8_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1735240080000000),
+        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
+        notes: Some("et iste fugit enim architecto error consectetur quisquam."),
         status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_ADA11031_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1745595000000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: Some("ut fugit provident culpa quia veritatis."),
@@ -10552,28 +10886,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_ADD67927_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1753272060000000),
-        amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_ADA57AC3_ID,
+        parent_id: auto_users::USERS_00C62567_ID,
+        payment_date: Timestamptz::At(1735058040000000),
+        amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_AE7F4FEB_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1737372420000000),
+        amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
+        notes: Some("cum vel totam nihil et et id."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AE27E655_ID,
-        parent_id: auto_users::USERS_BEAA8170_ID,
-        payment_date: Timestamptz::At(1748159760000000),
-        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
-        notes: Some("tempora rerum illum eum."),
+        id: PAYMENT_LOGS_AE9F6EC4_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1749291900000000),
+        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_AEEAC01D_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1726735620000000),
+        amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_AF07D8C6_ID,
-        parent_id: auto_users::USERS_C8C43EF4_ID,
+        parent_id: auto_users::USERS_3D84FFB7_ID,
         payment_date: Timestamptz::At(1753630620000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("delectus dolor quasi eum."),
@@ -10582,28 +10936,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AF395DD1_ID,
-        parent_id: auto_users::USERS_0AE4E091_ID,
-        payment_date: Timestamptz::At(1742984100000000),
-        amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_AF413424_ID,
-        parent_id: auto_users::USERS_020AE6C6_ID,
-        payment_date: Timestamptz::At(1727281920000000),
-        amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
-        notes: Some("est earum corrupti rem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_AF4192EF_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1748372760000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
@@ -10612,8 +10946,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_AF431052_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1736939040000000),
+        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_AFB57AAD_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1730552340000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -10622,28 +10966,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_AFD3193D_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1739471880000000),
-        amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_AFE56494_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1757191620000000),
-        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
-        notes: Some("est earum corrupti rem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_AFFE9113_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1741256820000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10652,18 +10976,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B01D03BA_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1748612280000000),
-        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
-        notes: Some("non eos incidunt omnis."),
+        id: PAYMENT_LOGS_B05FCC57_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1743447180000000),
+        amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B0B37A6E_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1752080940000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
+        notes: Some("autem eos hic non."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B0C71471_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1757681460000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10673,7 +11007,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B0E0105D_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1726322460000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
@@ -10683,7 +11017,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B12BB6F6_ID,
-        parent_id: auto_users::USERS_65F33314_ID,
+        parent_id: auto_users::USERS_AA8B8E4B_ID,
         payment_date: Timestamptz::At(1756139400000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -10692,28 +11026,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_B135BD0F_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1737990360000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_B2657117_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1739727000000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
-        notes: Some("quia voluptas numquam minima dolorum ut."),
+        notes: Some("corrupti animi odio quia minus nostrum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B26A74E9_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1737713820000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
-        notes: Some("voluptas quo ullam sit."),
+        notes: Some("magni modi voluptatem voluptatem porro dolorem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B2A9F45F_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1741870380000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
+        notes: Some("et dolorum ratione tempore quo quam quod praesentium."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B2E17C60_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1730640660000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -10722,10 +11076,10 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B2EAB6D6_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1754137380000000),
-        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
+        id: PAYMENT_LOGS_B3069783_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1760962860000000),
+        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -10733,17 +11087,37 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B3318225_ID,
-        parent_id: auto_users::USERS_AD7B839C_ID,
+        parent_id: auto_users::USERS_8144618E_ID,
         payment_date: Timestamptz::At(1751057820000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: Some("quod voluptas eos autem modi quo doloribus."),
+        notes: Some("adipisci quam ex incidunt velit est accusamus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B36EDDE8_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1741165080000000),
+        amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B3829053_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1747315560000000),
+        amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B38B70B8_ID,
-        parent_id: auto_users::USERS_318C97F0_ID,
+        parent_id: auto_users::USERS_F5D7E7CE_ID,
         payment_date: Timestamptz::At(1728669120000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("est qui incidunt qui consequatur dolor omnis corporis."),
@@ -10752,8 +11126,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_B3CA91A9_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1734859260000000),
+        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B3F73431_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1747476240000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B3FA57C5_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1760371860000000),
+        amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
+        notes: Some("ratione odit et maxime voluptatem voluptatem neque."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_B4019E78_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1745916480000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: Some("vel qui est."),
@@ -10762,8 +11166,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_B451074E_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1732546260000000),
+        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
+        notes: Some("fugiat ut maxime."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B45E163A_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1745949300000000),
+        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_B46EBB93_ID,
-        parent_id: auto_users::USERS_CA8EE896_ID,
+        parent_id: auto_users::USERS_9A6B1378_ID,
         payment_date: Timestamptz::At(1747734120000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: None,
@@ -10772,18 +11196,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B4857F75_ID,
-        parent_id: auto_users::USERS_A74B3DF6_ID,
-        payment_date: Timestamptz::At(1745310480000000),
-        amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
-        notes: Some("nihil et optio quo velit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_B4B08F4A_ID,
-        parent_id: auto_users::USERS_318C97F0_ID,
+        parent_id: auto_users::USERS_F5D7E7CE_ID,
         payment_date: Timestamptz::At(1737534420000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: Some("magnam rerum rerum voluptas."),
@@ -10792,28 +11206,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B4F5C0A9_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1742143680000000),
-        amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_B52CAB24_ID,
+        parent_id: auto_users::USERS_9C3D3DF0_ID,
+        payment_date: Timestamptz::At(1760553960000000),
+        amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
+        notes: Some("qui laborum repudiandae consequatur ea ut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B5049CC3_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1750956900000000),
-        amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_B552593A_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1750273200000000),
+        amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
+        notes: Some("libero similique in dignissimos id ut autem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B5C6E2AE_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1736944200000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -10823,7 +11237,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B60302A8_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1735806660000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10832,8 +11246,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_B6475AE6_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1742156160000000),
+        amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_B68E867E_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1732708860000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -10843,17 +11267,17 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B6A29CF1_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1747762500000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
-        notes: Some("eligendi voluptatibus dolor quibusdam unde voluptate voluptas."),
+        notes: Some("dolorum sit dolorem doloremque enim sequi dolorem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B6B8933A_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1737054480000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -10863,7 +11287,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B6BFC1B1_ID,
-        parent_id: auto_users::USERS_AD2329B5_ID,
+        parent_id: auto_users::USERS_F041AFD9_ID,
         payment_date: Timestamptz::At(1728895560000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -10872,20 +11296,20 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B72B55CB_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1726571160000000),
-        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_B6EF22C7_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1755975960000000),
+        amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
+        notes: Some("quia consequatur alias."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B74407DE_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1759870020000000),
-        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
+        id: PAYMENT_LOGS_B6F2DE2B_ID,
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1735374060000000),
+        amount_paid: Decimal::from_parts(3250, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -10893,7 +11317,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B76757EB_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1746201720000000),
         amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10902,68 +11326,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B788CF37_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1748285940000000),
-        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
-        notes: Some("quo sint quas temporibus tenetur temporibus vel voluptatibus."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_B792BBBD_ID,
-        parent_id: auto_users::USERS_D99D9B53_ID,
-        payment_date: Timestamptz::At(1730919120000000),
-        amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
-        notes: Some("porro consequatur harum autem modi omnis impedit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_B7950F56_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1730309400000000),
-        amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
-        notes: Some("deleniti ullam voluptas maiores."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_B7A3DFE0_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1728397620000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_B7A7C6AF_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1726400520000000),
-        amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_B7BB59A6_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1754321100000000),
-        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_B82E94D1_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1757185500000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("incidunt veniam laboriosam blanditiis."),
@@ -10972,48 +11336,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B84F7EAF_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1755634740000000),
-        amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_B8881488_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1740575880000000),
+        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
+        notes: Some("qui aut deleniti atque."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B85E7744_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1748018280000000),
-        amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_B8E90675_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1733212860000000),
+        amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
+        notes: Some("quos dicta itaque voluptatum reprehenderit impedit."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_B87F77E2_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1760033040000000),
-        amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
-        notes: Some("iste quidem quas voluptatem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_B8A596DE_ID,
-        parent_id: auto_users::USERS_0AE4E091_ID,
-        payment_date: Timestamptz::At(1744404660000000),
-        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_B8F52FF4_ID,
+        parent_id: auto_users::USERS_BD14207B_ID,
+        payment_date: Timestamptz::At(1743750180000000),
+        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
+        notes: Some("repudiandae ut quisquam atque."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B8FC95EB_ID,
-        parent_id: auto_users::USERS_4471F62F_ID,
+        parent_id: auto_users::USERS_34D7FA99_ID,
         payment_date: Timestamptz::At(1733605080000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -11022,8 +11376,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_B905C767_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1760190060000000),
+        amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
+        notes: Some("blanditiis omnis et quia autem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_B9679EA2_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1729074660000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11033,7 +11397,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_B98B9926_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1729006860000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11042,8 +11406,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_B99FD95A_ID,
+        parent_id: auto_users::USERS_9C3D3DF0_ID,
+        payment_date: Timestamptz::At(1756492920000000),
+        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_8C677D18_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_B9F65C43_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1729103100000000),
+        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_BA03F8AD_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1746701400000000),
+        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
+        notes: Some("minima ipsa ipsum sed."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_BA3DFB61_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1749845340000000),
         amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: None,
@@ -11052,18 +11446,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BAA74ABE_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1742285220000000),
-        amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
-        notes: Some("recusandae doloribus aliquam cum aliquam ipsam velit quos."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_BAAA46B2_ID,
-        parent_id: auto_users::USERS_AD2329B5_ID,
+        parent_id: auto_users::USERS_F041AFD9_ID,
         payment_date: Timestamptz::At(1757968500000000),
         amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -11072,18 +11456,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BAB0948B_ID,
-        parent_id: auto_users::USERS_BEAA8170_ID,
-        payment_date: Timestamptz::At(1747049280000000),
-        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
-        notes: Some("deleniti aperiam est voluptatem autem et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_BAF53FCC_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1741524120000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -11092,8 +11466,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_BB1DF0E2_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1735997280000000),
+        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_BB55715B_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1744360500000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11103,7 +11487,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_BB70B82F_ID,
-        parent_id: auto_users::USERS_5AE8BEF7_ID,
+        parent_id: auto_users::USERS_D0E2A187_ID,
         payment_date: Timestamptz::At(1738587720000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -11112,28 +11496,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BC03CD94_ID,
-        parent_id: auto_users::USERS_3980D551_ID,
-        payment_date: Timestamptz::At(1746207060000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
+        id: PAYMENT_LOGS_BBBB83F1_ID,
+        parent_id: auto_users::USERS_F4E37267_ID,
+        payment_date: Timestamptz::At(1748416860000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BC232C75_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1759310280000000),
-        amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_BC2E692B_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1726925160000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11142,28 +11516,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BC4AE2CB_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1744979700000000),
-        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_BC5EFC95_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1742540700000000),
-        amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
-        notes: Some("occaecati iste officia non nostrum amet."),
+        id: PAYMENT_LOGS_BC55D2FD_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1739204280000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        notes: Some("sit officiis nobis unde quia."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_BC678A4B_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
+        parent_id: auto_users::USERS_85B2DD1C_ID,
         payment_date: Timestamptz::At(1742832360000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -11172,60 +11536,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BC787110_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1736179380000000),
-        amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_BC81FAC2_ID,
-        parent_id: auto_users::USERS_BEAA8170_ID,
-        payment_date: Timestamptz::At(1759146900000000),
-        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        id: PAYMENT_LOGS_BC74A3A5_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1754509080000000),
+        amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BCC03607_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1754059920000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some(
-            "dolorem dolores voluptatum necessitatibus ipsa consequatur est repudiandae.",
-        ),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_BCCC6ED7_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1760701740000000),
-        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        id: PAYMENT_LOGS_BD446278_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1754144880000000),
+        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BD495AF1_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1737879780000000),
-        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        id: PAYMENT_LOGS_BD583912_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1732270500000000),
+        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_BD5D91A7_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1743613320000000),
+        amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_BD66B800_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1744536840000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: None,
@@ -11234,40 +11586,70 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BDC834B9_ID,
-        parent_id: auto_users::USERS_B87EBC41_ID,
-        payment_date: Timestamptz::At(1745779620000000),
-        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
+        id: PAYMENT_LOGS_BDA6D1BF_ID,
+        parent_id: auto_users::USERS_46D39C24_ID,
+        payment_date: Timestamptz::At(1758716700000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_BDCD74F0_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1736779800000000),
+        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
+        notes: Some("aspernatur saepe eos et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_BDF012F3_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1753515060000000),
+        amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
+        notes: Some("vel architecto aut voluptas iusto maxime rem rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_BE124948_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1736088480000000),
+        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BDFBE2E7_ID,
-        parent_id: auto_users::USERS_00C62567_ID,
-        payment_date: Timestamptz::At(1749846600000000),
-        amount_paid: Decimal::from_parts(7850, 0, 0, false, 2),
-        notes: Some("animi rem ullam repellat nam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_BE378DDD_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1747309920000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
-        notes: Some("eligendi in amet dolores."),
+        notes: Some("enim commodi cupiditate odit voluptatem aperiam harum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BF3C319E_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1756056360000000),
-        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
+        id: PAYMENT_LOGS_BE84C09C_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1754847540000000),
+        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_BF44156A_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1732902540000000),
+        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -11275,7 +11657,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_BF718FE8_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1737634920000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -11285,7 +11667,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_BF7ABED7_ID,
-        parent_id: auto_users::USERS_05B0C434_ID,
+        parent_id: auto_users::USERS_DAF9D2EB_ID,
         payment_date: Timestamptz::At(1755525420000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -11294,98 +11676,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_BFB323BD_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1763055780000000),
-        amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
-        notes: Some("necessitatibus expedita rerum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_BFD624C2_ID,
-        parent_id: auto_users::USERS_CBF5A362_ID,
-        payment_date: Timestamptz::At(1744719660000000),
-        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_8D735A6E_ID),
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_BFF65BCE_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1743165480000000),
-        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
-        notes: Some("autem amet ut."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C01AD8A1_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1739117700000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: Some("quasi voluptatibus omnis molestias est non voluptatem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C03BD5C7_ID,
-        parent_id: auto_users::USERS_50A10853_ID,
-        payment_date: Timestamptz::At(1740909900000000),
-        amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
-        notes: Some("temporibus quo qui tempora in et."),
+        id: PAYMENT_LOGS_BFE14B43_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1738502580000000),
+        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
+        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C045212B_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1758482160000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
-        notes: Some("sit tempore et voluptatem vel."),
+        notes: Some("sequi cum voluptatem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C04C8E82_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1752314220000000),
-        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C09C868A_ID,
-        parent_id: auto_users::USERS_B6CBF1DC_ID,
-        payment_date: Timestamptz::At(1732550640000000),
-        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C09CEB01_ID,
-        parent_id: auto_users::USERS_BEAA8170_ID,
-        payment_date: Timestamptz::At(1735404720000000),
-        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_C0496B50_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1734355560000000),
+        amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
+        notes: Some("facilis voluptas quia."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C0E4FB6F_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1761895140000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -11394,8 +11716,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_C104A577_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1747837380000000),
+        amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_C128DFE5_ID,
-        parent_id: auto_users::USERS_D5816FA9_ID,
+        parent_id: auto_users::USERS_85B2DD1C_ID,
         payment_date: Timestamptz::At(1758471180000000),
         amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11405,7 +11737,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C12E0A9F_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1762069500000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("quia facilis dolor."),
@@ -11414,28 +11746,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C1470B59_ID,
-        parent_id: auto_users::USERS_7C9612B0_ID,
-        payment_date: Timestamptz::At(1739026620000000),
-        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
+        id: PAYMENT_LOGS_C1414B59_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1734362040000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: Some("facilis voluptas quia."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C1890C9A_ID,
+        parent_id: auto_users::USERS_36F4832D_ID,
+        payment_date: Timestamptz::At(1728059520000000),
+        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C292672C_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1728496800000000),
-        amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
-        notes: Some("iusto voluptatibus ut."),
+        id: PAYMENT_LOGS_C1C15716_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1737193440000000),
+        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
+        notes: Some("omnis praesentium dolore quasi in."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C1C8DA0E_ID,
+        parent_id: auto_users::USERS_2DE97868_ID,
+        payment_date: Timestamptz::At(1741467060000000),
+        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C2AB2DAD_ID,
-        parent_id: auto_users::USERS_AD7B839C_ID,
+        parent_id: auto_users::USERS_8144618E_ID,
         payment_date: Timestamptz::At(1756116600000000),
         amount_paid: Decimal::from_parts(6350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11445,7 +11797,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C30811DF_ID,
-        parent_id: auto_users::USERS_CBC9B28D_ID,
+        parent_id: auto_users::USERS_CC6A442F_ID,
         payment_date: Timestamptz::At(1748599740000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: None,
@@ -11455,7 +11807,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C313CD4F_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1744029540000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("accusantium et quia aut reiciendis sunt voluptates quisquam."),
@@ -11465,7 +11817,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C3D69BA9_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1739632500000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -11474,8 +11826,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_C3EC496D_ID,
+        parent_id: auto_users::USERS_46D39C24_ID,
+        payment_date: Timestamptz::At(1756240800000000),
+        amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_C44604EF_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1730116740000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11485,7 +11847,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C46350DA_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1744704000000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11494,38 +11856,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C4D51214_ID,
-        parent_id: auto_users::USERS_50A10853_ID,
-        payment_date: Timestamptz::At(1759427280000000),
-        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
-        notes: Some("qui exercitationem omnis."),
+        id: PAYMENT_LOGS_C48190F8_ID,
+        parent_id: auto_users::USERS_3F166078_ID,
+        payment_date: Timestamptz::At(1745581260000000),
+        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
+        notes: Some("qui quia consequatur quaerat quisquam autem rerum quos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C4F59F30_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1729173420000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: Some("quia a fugit ipsa recusandae."),
+        id: PAYMENT_LOGS_C4E1C57B_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1761322560000000),
+        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_F4EA85FB_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C4F8AA18_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1753706340000000),
-        amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
-        notes: Some("animi tenetur consequuntur."),
-        status: LogStatusEnum::Active,
+        id: PAYMENT_LOGS_C4FF6078_ID,
+        parent_id: auto_users::USERS_1DD0112A_ID,
+        payment_date: Timestamptz::At(1726170960000000),
+        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C505F54D_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1760889660000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11534,18 +11896,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C5091D9F_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1743879660000000),
-        amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
-        notes: Some("atque est porro culpa."),
+        id: PAYMENT_LOGS_C513679B_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1742546280000000),
+        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C535DFF5_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1754154240000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: None,
@@ -11554,68 +11916,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C552EDA4_ID,
-        parent_id: auto_users::USERS_897CB09B_ID,
-        payment_date: Timestamptz::At(1730360640000000),
-        amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C562115C_ID,
-        parent_id: auto_users::USERS_B6CBF1DC_ID,
-        payment_date: Timestamptz::At(1746205620000000),
-        amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C56C1F31_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1728727920000000),
-        amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
-        notes: Some("quos voluptatem aliquam commodi cumque."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C5720A01_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1746886500000000),
-        amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
-        notes: Some("dolores eligendi voluptas et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C587DAAC_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1748956500000000),
-        amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_C5D33771_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1733752800000000),
-        amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
-        notes: Some("autem hic enim."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_C6040723_ID,
-        parent_id: auto_users::USERS_8F4CF394_ID,
+        parent_id: auto_users::USERS_2FAB6C50_ID,
         payment_date: Timestamptz::At(1733850420000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: Some("maxime inventore qui rem."),
@@ -11625,17 +11927,19 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C6111019_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1752309780000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
-        notes: Some("omnis porro temporibus est quod."),
+        notes: Some(
+            "voluptatem quod reiciendis voluptatem consequatur debitis ut veritatis.",
+        ),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C6213F9A_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1757182980000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -11644,18 +11948,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C624A497_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1738845300000000),
-        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
-        notes: Some("nihil quae minus sint repellat et."),
+        id: PAYMENT_LOGS_C68D19E2_ID,
+        parent_id: auto_users::USERS_57E434DC_ID,
+        payment_date: Timestamptz::At(1745167620000000),
+        amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C6AF22CD_ID,
+        parent_id: auto_users::USERS_57E434DC_ID,
+        payment_date: Timestamptz::At(1751997000000000),
+        amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C6CDFAD3_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1749233580000000),
+        amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
+        notes: Some("quas quo ducimus autem a."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C6F128D3_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1734524220000000),
+        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C7178719_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1732788900000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C72EC4B2_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1740593280000000),
+        amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C77CFD62_ID,
-        parent_id: auto_users::USERS_C53B499A_ID,
+        parent_id: auto_users::USERS_E9E6F5FD_ID,
         payment_date: Timestamptz::At(1746606540000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: Some("facere ut dolorum."),
@@ -11664,10 +12018,20 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C78D8995_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1726601820000000),
-        amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
+        id: PAYMENT_LOGS_C7CBEC97_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1752769620000000),
+        amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C84AD68F_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1758036660000000),
+        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -11675,17 +12039,17 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C876700F_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1750074780000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
-        notes: Some("facilis maiores deleniti."),
+        notes: Some("sed cupiditate aut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C89B1C58_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1760812920000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -11694,28 +12058,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_C91F7D10_ID,
-        parent_id: auto_users::USERS_0245B549_ID,
-        payment_date: Timestamptz::At(1742316900000000),
-        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
-        notes: Some("expedita alias quidem."),
+        id: PAYMENT_LOGS_C8D0A74B_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1747048620000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C923FBF2_ID,
+        parent_id: auto_users::USERS_46D39C24_ID,
+        payment_date: Timestamptz::At(1743080460000000),
+        amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C93D8086_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1751628180000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
-        notes: Some("facilis eius alias aut deserunt reiciendis vel error."),
+        notes: Some("sequi cum voluptatem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_C9433993_ID,
+        parent_id: auto_users::USERS_25203EAA_ID,
+        payment_date: Timestamptz::At(1754300100000000),
+        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
+        notes: Some("eaque maiores quam sapiente itaque cupiditate aut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C98269C0_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1756105260000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -11725,7 +12109,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_C9AB31A2_ID,
-        parent_id: auto_users::USERS_3513024D_ID,
+        parent_id: auto_users::USERS_24E783E0_ID,
         payment_date: Timestamptz::At(1750446000000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11734,38 +12118,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CA8054B7_ID,
-        parent_id: auto_users::USERS_7AFBE015_ID,
-        payment_date: Timestamptz::At(1763117400000000),
-        amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
-        notes: Some("voluptatem neque quo error."),
+        id: PAYMENT_LOGS_C9E6EB1B_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1750166100000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CAB39F83_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1761039720000000),
-        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
-        notes: Some("ipsa maxime sunt non nulla quia ullam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_CAB9F031_ID,
-        parent_id: auto_users::USERS_1B89AD73_ID,
-        payment_date: Timestamptz::At(1751017860000000),
-        amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
+        id: PAYMENT_LOGS_C9F10F93_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1751125560000000),
+        amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_CA1AA05F_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1749812040000000),
+        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_CA259195_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1741271100000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: Some("temporibus quo qui tempora in et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_CA8E335F_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1736244780000000),
+        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_CAC0B80A_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1742287740000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -11774,19 +12178,19 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CAD79F40_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1727877720000000),
-        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_CAC510E1_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1746378960000000),
+        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CAF05902_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1761594180000000),
+        id: PAYMENT_LOGS_CACFB8DE_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1737980580000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
@@ -11794,18 +12198,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CAF19821_ID,
-        parent_id: auto_users::USERS_1A367809_ID,
-        payment_date: Timestamptz::At(1733163960000000),
-        amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_CADE065C_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1757153880000000),
+        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
+        notes: Some("eaque aut maiores."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_CB553FE7_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1757082600000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: None,
@@ -11814,58 +12218,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CB6D1A7B_ID,
-        parent_id: auto_users::USERS_7A0C206D_ID,
-        payment_date: Timestamptz::At(1744222320000000),
-        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_CBA6C0F3_ID,
+        parent_id: auto_users::USERS_74B762CA_ID,
+        payment_date: Timestamptz::At(1732465200000000),
+        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
+        notes: Some("adipisci eos ut accusamus hic fuga."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CBA2AF0F_ID,
-        parent_id: auto_users::USERS_A74B3DF6_ID,
-        payment_date: Timestamptz::At(1757155380000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_CBF08039_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1747657620000000),
-        amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_CBE2881F_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1731841920000000),
+        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
+        notes: Some("dignissimos ipsum nulla doloribus."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_CC0FC18F_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
+        parent_id: auto_users::USERS_2DE97868_ID,
         payment_date: Timestamptz::At(1739818680000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
-        notes: Some("cumque id ad sit."),
+        notes: Some("recusandae eum odio est."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CD2BF24B_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1741179360000000),
-        amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
-        notes: Some("dicta itaque tempora."),
+        id: PAYMENT_LOGS_CD131F93_ID,
+        parent_id: auto_users::USERS_85B2DD1C_ID,
+        payment_date: Timestamptz::At(1749634380000000),
+        amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
+        notes: Some("exercitationem atque fugit sed."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_CD1CAA6C_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1758801840000000),
+        amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_CD878BC9_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1732825740000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: None,
@@ -11874,38 +12278,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CDB2AD5D_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1762873260000000),
-        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_CDEC8C31_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1749138480000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
+        notes: Some("voluptatem qui ut dicta sapiente expedita."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CDE89B15_ID,
-        parent_id: auto_users::USERS_B59BF2FC_ID,
-        payment_date: Timestamptz::At(1762611420000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_CE2D3EBC_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1726950060000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
+        id: PAYMENT_LOGS_CE07DF38_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1760111880000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_9A282D8B_ID),
+        corrected_from_log_id: Some(PAYMENT_LOGS_43F5FA39_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_CE227957_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1740842160000000),
+        amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
+        notes: Some("velit rerum et et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_CE6D73F2_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1733841600000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("distinctio quidem impedit nisi."),
@@ -11914,28 +12318,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CE7935C2_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1750525260000000),
-        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
-        notes: Some("qui ea rerum."),
+        id: PAYMENT_LOGS_CE7AC554_ID,
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1739993160000000),
+        amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
+        notes: Some("et sint facere omnis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CE8D4B04_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1756733100000000),
-        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
-        notes: Some("ipsam enim aut ipsa pariatur iusto."),
+        id: PAYMENT_LOGS_CEAFB065_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1758186660000000),
+        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_CEB47A23_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1758394320000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: Some("voluptate eum ipsam quae magnam."),
@@ -11945,7 +12349,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_CED372CA_ID,
-        parent_id: auto_users::USERS_AD2329B5_ID,
+        parent_id: auto_users::USERS_F041AFD9_ID,
         payment_date: Timestamptz::At(1728928020000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -11954,28 +12358,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CF0272DB_ID,
-        parent_id: auto_users::USERS_63876719_ID,
-        payment_date: Timestamptz::At(1734613680000000),
-        amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
+        id: PAYMENT_LOGS_CF5D8BFE_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1757231940000000),
+        amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
+        notes: Some("neque quas non soluta molestias non reiciendis debitis."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_CF894F5F_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1742118660000000),
+        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_CF419BBB_ID,
-        parent_id: auto_users::USERS_0245B549_ID,
-        payment_date: Timestamptz::At(1741357560000000),
-        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_D0179B0A_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1761666120000000),
+        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D029EFBD_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1744120380000000),
         amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: None,
@@ -11984,28 +12398,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D08D8CE9_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1736693280000000),
-        amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
-        notes: Some("consequatur laborum dolorem vitae excepturi officiis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_D0A74B5B_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1751369580000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: Some("ea iure qui."),
+        id: PAYMENT_LOGS_D08BFE04_ID,
+        parent_id: auto_users::USERS_7F9BA3BC_ID,
+        payment_date: Timestamptz::At(1760025480000000),
+        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
+        notes: Some("maiores dolores distinctio aut consectetur amet eveniet est."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D0C7277D_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1748205120000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -12014,18 +12418,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D0C8616E_ID,
-        parent_id: auto_users::USERS_34560F26_ID,
-        payment_date: Timestamptz::At(1737471960000000),
-        amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_D0EFC4C9_ID,
-        parent_id: auto_users::USERS_BA4293CC_ID,
+        parent_id: auto_users::USERS_CA9CBBD1_ID,
         payment_date: Timestamptz::At(1742126040000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("odio incidunt non iusto non provident."),
@@ -12035,7 +12429,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D11461DA_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1744461780000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12045,7 +12439,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D122C010_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1744642560000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("et repellendus similique vel adipisci quam omnis ipsam."),
@@ -12054,18 +12448,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D153939B_ID,
-        parent_id: auto_users::USERS_2B0BBEF1_ID,
-        payment_date: Timestamptz::At(1739085240000000),
-        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
-        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_D18F4A0C_ID,
-        parent_id: auto_users::USERS_809250A8_ID,
+        parent_id: auto_users::USERS_52BEF7A8_ID,
         payment_date: Timestamptz::At(1735136700000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -12075,7 +12459,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D1E71F8A_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1726079820000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: Some("adipisci sed sed repellendus."),
@@ -12085,7 +12469,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D21D312E_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1744013160000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -12094,8 +12478,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_D2910001_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1758477600000000),
+        amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_D2E35AA8_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1739180100000000),
+        amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
+        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_D325EF9F_ID,
-        parent_id: auto_users::USERS_318C97F0_ID,
+        parent_id: auto_users::USERS_F5D7E7CE_ID,
         payment_date: Timestamptz::At(1734440940000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12104,8 +12508,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_D356BB07_ID,
+        parent_id: auto_users::USERS_CEAF9CCC_ID,
+        payment_date: Timestamptz::At(1761560220000000),
+        amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
+        notes: Some("molestias provident reiciendis sint saepe aut minus et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_D3C8D5EF_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1742808540000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -12114,28 +12528,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D3F148C4_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1736689980000000),
-        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_D3FBE4D9_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1744654260000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
-        notes: Some("corporis doloremque dolores fuga quo assumenda iste non."),
+        notes: Some("magnam ad ut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D4186F6B_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1751199540000000),
         amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
         notes: None,
@@ -12144,18 +12548,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D4765391_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1742455620000000),
-        amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_D44FEE8E_ID,
+        parent_id: auto_users::USERS_74B762CA_ID,
+        payment_date: Timestamptz::At(1736786580000000),
+        amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
+        notes: Some("est optio quia ut est quis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D4943864_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1744307760000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -12164,8 +12568,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_D49F9C71_ID,
+        parent_id: auto_users::USERS_57E434DC_ID,
+        payment_date: Timestamptz::At(1743664200000000),
+        amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
+        notes: Some("in est assumenda ea hic."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_D4EFD726_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1734267000000000),
+        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_D51A204F_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1747154760000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: None,
@@ -12174,8 +12598,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_D57B1E36_ID,
+        parent_id: auto_users::USERS_1831EBD8_ID,
+        payment_date: Timestamptz::At(1750536660000000),
+        amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
+        notes: Some("exercitationem atque fugit sed."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_D57EE3F2_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1749022860000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -12185,7 +12619,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D5B1AEDE_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1754389620000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -12194,48 +12628,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D5BCC3E6_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1750330080000000),
-        amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
-        notes: Some("molestias et totam omnis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_D5C0A8ED_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
-        payment_date: Timestamptz::At(1735894200000000),
-        amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
-        notes: Some("aspernatur saepe eos et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_D5C91E31_ID,
-        parent_id: auto_users::USERS_897CB09B_ID,
-        payment_date: Timestamptz::At(1726758180000000),
-        amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
+        id: PAYMENT_LOGS_D5F11A87_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1743797760000000),
+        amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_D5EB6966_ID,
-        parent_id: auto_users::USERS_E15A9D49_ID,
-        payment_date: Timestamptz::At(1759491360000000),
-        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
-        notes: Some("ratione ducimus dicta ea eligendi autem facere similique."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D615E4AE_ID,
-        parent_id: auto_users::USERS_020AE6C6_ID,
+        parent_id: auto_users::USERS_260991DF_ID,
         payment_date: Timestamptz::At(1736782020000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("eos quia necessitatibus culpa omnis commodi."),
@@ -12245,7 +12649,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D6243FEA_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1756647540000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12254,18 +12658,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D6A815F9_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1758822240000000),
-        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
-        notes: Some("est earum corrupti rem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_D6CEE5F7_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1731050400000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -12274,8 +12668,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_D7EDCBC9_ID,
+        parent_id: auto_users::USERS_FAC8DDD6_ID,
+        payment_date: Timestamptz::At(1733475540000000),
+        amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_D7F7387E_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1745855700000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
+        notes: Some("voluptas unde omnis quia."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_D7FD6ACB_ID,
+        parent_id: auto_users::USERS_8EDB6692_ID,
+        payment_date: Timestamptz::At(1734422580000000),
+        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
+        notes: Some("sit nobis iste sit in quasi architecto."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_D9004045_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1754308800000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("aut dolorum repellat debitis."),
@@ -12285,7 +12709,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D916E5FD_ID,
-        parent_id: auto_users::USERS_B0D81DF9_ID,
+        parent_id: auto_users::USERS_E1FD0EA6_ID,
         payment_date: Timestamptz::At(1726567860000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("omnis quisquam quae praesentium maxime qui cupiditate."),
@@ -12294,18 +12718,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D9324E56_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1733588700000000),
-        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
+        id: PAYMENT_LOGS_D95FE11A_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1762096080000000),
+        amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_6BC01BE9_ID),
+        corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D9667254_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
         payment_date: Timestamptz::At(1726746780000000),
         amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -12314,18 +12738,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_D9B2782E_ID,
-        parent_id: auto_users::USERS_AE1431F7_ID,
-        payment_date: Timestamptz::At(1732566180000000),
-        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
+        id: PAYMENT_LOGS_D981483A_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1746721260000000),
+        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
-        status: LogStatusEnum::Void,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_D9913F5D_ID,
+        parent_id: auto_users::USERS_0DB57545_ID,
+        payment_date: Timestamptz::At(1760122680000000),
+        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
+        notes: Some("perferendis ut et ipsum iste aliquid vel."),
+        status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_D9C8C97D_ID,
-        parent_id: auto_users::USERS_4718D608_ID,
+        parent_id: auto_users::USERS_895FE590_ID,
         payment_date: Timestamptz::At(1745860440000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: None,
@@ -12334,28 +12768,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DA074B22_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1758999120000000),
-        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_DAA43B82_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1732191360000000),
+        amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_099C30ED_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DA3586F9_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1728142980000000),
-        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_DAB8670D_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1751920320000000),
+        amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
+        notes: Some("quam nisi aut iusto ratione voluptatibus exercitationem saepe."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DAC0103E_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1727974200000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -12364,78 +12798,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DADC46DB_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1747387200000000),
-        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
-        notes: Some("tempora autem velit quisquam est."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_DB1B2211_ID,
-        parent_id: auto_users::USERS_3E8B240D_ID,
-        payment_date: Timestamptz::At(1733849400000000),
-        amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
-        notes: Some("facilis voluptas quia."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_DB24191E_ID,
-        parent_id: auto_users::USERS_7B2E14BF_ID,
-        payment_date: Timestamptz::At(1757415360000000),
-        amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
-        notes: Some("est earum corrupti rem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_DB595DD1_ID,
-        parent_id: auto_users::USERS_C5DC3DBB_ID,
+        parent_id: auto_users::USERS_B5493A12_ID,
         payment_date: Timestamptz::At(1736965860000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
-        notes: Some("accusamus sit ipsam quam."),
+        notes: Some("ratione nobis dolorum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DC420EC9_ID,
-        parent_id: auto_users::USERS_F2E47442_ID,
-        payment_date: Timestamptz::At(1750360800000000),
-        amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
+        id: PAYMENT_LOGS_DB61DD0E_ID,
+        parent_id: auto_users::USERS_41F854E8_ID,
+        payment_date: Timestamptz::At(1759481460000000),
+        amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_DBBD5E94_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1743407220000000),
+        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_DC038619_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1752235320000000),
+        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DC45E53B_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1751912100000000),
-        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
-        notes: Some("numquam et officiis."),
+        id: PAYMENT_LOGS_DC0D4517_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1747068840000000),
+        amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DC635C95_ID,
-        parent_id: auto_users::USERS_F2B8971F_ID,
-        payment_date: Timestamptz::At(1728397800000000),
-        amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_DC2BAB10_ID,
+        parent_id: auto_users::USERS_95631166_ID,
+        payment_date: Timestamptz::At(1734023940000000),
+        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
+        notes: Some("id in placeat quo quo iure omnis officia."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DCD7BFFB_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1742031000000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -12445,7 +12869,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DCFF7691_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1738487280000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -12454,10 +12878,20 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DD3B4884_ID,
-        parent_id: auto_users::USERS_5604CE7A_ID,
-        payment_date: Timestamptz::At(1747206120000000),
-        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
+        id: PAYMENT_LOGS_DD5BA419_ID,
+        parent_id: auto_users::USERS_69E6372B_ID,
+        payment_date: Timestamptz::At(1728057300000000),
+        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_DD805792_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1746965580000000),
+        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -12465,7 +12899,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DDB2C56C_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
         payment_date: Timestamptz::At(1734430920000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12474,18 +12908,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_DDDD3633_ID,
-        parent_id: auto_users::USERS_8DDEEDA0_ID,
-        payment_date: Timestamptz::At(1756475460000000),
-        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
-        notes: Some("voluptatem et ut nulla."),
+        id: PAYMENT_LOGS_DDC6E220_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1731229320000000),
+        amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
+        notes: Some("qui eaque dicta tempora aut labore qui et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DE1B2419_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1731923760000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -12495,7 +12929,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DE1E8098_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1760886060000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12504,38 +12938,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_DE7FF836_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1740923520000000),
+        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_DEC7662D_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1746197760000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
-        notes: Some("asperiores amet in doloribus in iusto."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_DEDFE408_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1736689020000000),
-        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
-        notes: Some("aspernatur saepe eos et."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_DF33E306_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
-        payment_date: Timestamptz::At(1740507960000000),
-        amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
-        notes: Some("cumque id ad sit."),
+        notes: Some("molestiae qui aut."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_DF360A27_ID,
-        parent_id: auto_users::USERS_F7AF2D43_ID,
+        parent_id: auto_users::USERS_7CC0246C_ID,
         payment_date: Timestamptz::At(1741361520000000),
         amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -12544,8 +12968,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_DF80179D_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1760952540000000),
+        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
+        notes: Some("quaerat distinctio minus quas rerum."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_DFE86F75_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1759581420000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: Some("porro vel optio et amet aut accusantium."),
@@ -12554,28 +12988,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E040C07C_ID,
-        parent_id: auto_users::USERS_D6463D21_ID,
-        payment_date: Timestamptz::At(1748187360000000),
-        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
+        id: PAYMENT_LOGS_E092B5E4_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1738081740000000),
+        amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E0F28E2C_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1733073960000000),
-        amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
-        notes: Some("dicta facere perspiciatis eos omnis rem omnis."),
+        id: PAYMENT_LOGS_E1289965_ID,
+        parent_id: auto_users::USERS_41F854E8_ID,
+        payment_date: Timestamptz::At(1727469480000000),
+        amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
+        notes: Some("quisquam beatae et est minima."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E13EB742_ID,
-        parent_id: auto_users::USERS_AE69821E_ID,
+        parent_id: auto_users::USERS_74E5BCED_ID,
         payment_date: Timestamptz::At(1762194480000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -12584,28 +13018,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E14AAD47_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1762702800000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E150D1C9_ID,
-        parent_id: auto_users::USERS_7DC20B53_ID,
-        payment_date: Timestamptz::At(1727888280000000),
-        amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_E161CD03_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1736626260000000),
         amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: None,
@@ -12614,8 +13028,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_E1DDA3C0_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1732882380000000),
+        amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
+        notes: Some("cumque et quas aspernatur."),
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E29EAAC8_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1740240420000000),
+        amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_E2ABDAB9_ID,
-        parent_id: auto_users::USERS_9BB2671D_ID,
+        parent_id: auto_users::USERS_DCCA8AE6_ID,
         payment_date: Timestamptz::At(1757346540000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: None,
@@ -12624,8 +13058,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_E2CB7196_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1748445120000000),
+        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_E30773AC_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1738483680000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: None,
@@ -12634,88 +13078,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E348141A_ID,
-        parent_id: auto_users::USERS_00C62567_ID,
-        payment_date: Timestamptz::At(1751214420000000),
-        amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
-        notes: Some("et praesentium quam ipsum voluptatem et dolor aliquid."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E34DE6D5_ID,
-        parent_id: auto_users::USERS_1A367809_ID,
-        payment_date: Timestamptz::At(1760732940000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: Some("sed nihil excepturi."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_E36484AB_ID,
-        parent_id: auto_users::USERS_9998B6EB_ID,
-        payment_date: Timestamptz::At(1737817980000000),
-        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E36624BE_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1741693740000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("sed et suscipit adipisci voluptas."),
+        parent_id: auto_users::USERS_F0574AF8_ID,
+        payment_date: Timestamptz::At(1729678500000000),
+        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
+        notes: Some("sint quidem dolores ducimus veniam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E375295C_ID,
-        parent_id: auto_users::USERS_897CB09B_ID,
-        payment_date: Timestamptz::At(1757844600000000),
-        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E38B549B_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1743528600000000),
-        amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E3BF55C0_ID,
-        parent_id: auto_users::USERS_243FD039_ID,
-        payment_date: Timestamptz::At(1743838320000000),
-        amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
-        notes: Some("nihil et optio quo velit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E3F0F604_ID,
-        parent_id: auto_users::USERS_8A2AA3CB_ID,
-        payment_date: Timestamptz::At(1739196660000000),
-        amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_E3D46AB1_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1756222740000000),
+        amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
+        notes: Some("ut alias ut id sed voluptas id."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E40189AA_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1731189240000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -12725,7 +13109,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E420805D_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1730147220000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -12734,18 +13118,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E4236525_ID,
-        parent_id: auto_users::USERS_4A006D92_ID,
-        payment_date: Timestamptz::At(1729615800000000),
-        amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_E427DEC7_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1729598340000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -12755,47 +13129,47 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E42EFA6B_ID,
-        parent_id: auto_users::USERS_BA4293CC_ID,
+        parent_id: auto_users::USERS_CA9CBBD1_ID,
         payment_date: Timestamptz::At(1743434220000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
-        notes: Some("ut possimus cum."),
+        notes: Some("odit minima qui sint ut odio est."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E435E033_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1734941220000000),
-        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
-        notes: Some("nulla quibusdam autem."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E4CD02A9_ID,
-        parent_id: auto_users::USERS_7AFBE015_ID,
-        payment_date: Timestamptz::At(1759650180000000),
-        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
-        notes: Some("et placeat assumenda veritatis."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E4D8350D_ID,
-        parent_id: auto_users::USERS_779E82FC_ID,
-        payment_date: Timestamptz::At(1743693300000000),
-        amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
+        id: PAYMENT_LOGS_E45F8C9C_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1760526900000000),
+        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_E462C5E1_ID,
+        parent_id: auto_users::USERS_260991DF_ID,
+        payment_date: Timestamptz::At(1739105520000000),
+        amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
+        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E49119E0_ID,
+        parent_id: auto_users::USERS_79D0D8E2_ID,
+        payment_date: Timestamptz::At(1750868520000000),
+        amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Void,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_E509E7D7_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1730557560000000),
         amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12804,18 +13178,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E57B6F7F_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1759149720000000),
-        amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
+        id: PAYMENT_LOGS_E51B874B_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1761498360000000),
+        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
+        notes: Some("quos voluptates a rerum fuga ipsam praesentium minus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E523DB82_ID,
+        parent_id: auto_users::USERS_700E89C8_ID,
+        payment_date: Timestamptz::At(1726158780000000),
+        amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_E5417FE2_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1728976020000000),
+        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E5649466_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1759316520000000),
+        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_8E9EDA62_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_E5953490_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1734181380000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: None,
@@ -12824,8 +13228,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_E5BEE776_ID,
+        parent_id: auto_users::USERS_E3BF221C_ID,
+        payment_date: Timestamptz::At(1738086720000000),
+        amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_E5E59043_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1726921560000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -12835,49 +13249,29 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E633CFDD_ID,
-        parent_id: auto_users::USERS_42C1F3B6_ID,
+        parent_id: auto_users::USERS_FAE2B7C7_ID,
         payment_date: Timestamptz::At(1760864520000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
-        notes: Some("nemo voluptatibus sunt."),
+        notes: Some("officiis sunt et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E6383CEF_ID,
-        parent_id: auto_users::USERS_2F6B6597_ID,
+        parent_id: auto_users::USERS_15136B86_ID,
         payment_date: Timestamptz::At(1755192480000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
-        notes: Some("officia et eos."),
+        notes: Some("ut dolorum officiis eos sunt sapiente nobis."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E65CBF71_ID,
-        parent_id: auto_users::USERS_B6CBF1DC_ID,
-        payment_date: Timestamptz::At(1762282140000000),
-        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E666241D_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1758393720000000),
-        amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E69B81E4_ID,
-        parent_id: auto_users::USERS_0FE35071_ID,
-        payment_date: Timestamptz::At(1750262400000000),
-        amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
+        id: PAYMENT_LOGS_E6768ECB_ID,
+        parent_id: auto_users::USERS_243E2243_ID,
+        payment_date: Timestamptz::At(1757261040000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -12885,7 +13279,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E6B521C5_ID,
-        parent_id: auto_users::USERS_B47FE405_ID,
+        parent_id: auto_users::USERS_1731A723_ID,
         payment_date: Timestamptz::At(1760519820000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -12894,18 +13288,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E6DD98ED_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1750788660000000),
-        amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
-        notes: Some("exercitationem atque fugit sed."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_E6E05487_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1742400120000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: None,
@@ -12914,38 +13298,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E6E7B332_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
-        payment_date: Timestamptz::At(1756754100000000),
-        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E70593F2_ID,
-        parent_id: auto_users::USERS_85556D7F_ID,
-        payment_date: Timestamptz::At(1726259460000000),
-        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
-        notes: Some("harum assumenda error molestiae."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E7277DF1_ID,
-        parent_id: auto_users::USERS_C3EADD7E_ID,
-        payment_date: Timestamptz::At(1735555920000000),
-        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_E73C2F6E_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1754250120000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: Some(
@@ -12957,7 +13311,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E754BB5A_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1756408620000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: None,
@@ -12966,28 +13320,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E7F5AB49_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1761120600000000),
-        amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
+        id: PAYMENT_LOGS_E795F59B_ID,
+        parent_id: auto_users::USERS_5DEB46E1_ID,
+        payment_date: Timestamptz::At(1738224720000000),
+        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
+        notes: Some("aut consequatur natus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E7E794F5_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1762082040000000),
+        amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
+        notes: Some("quia id alias."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E7E9E892_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1746811800000000),
+        amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E81DE420_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1741943340000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: Some("et deleniti commodi voluptatum officia saepe et ut."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E8280B63_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1753975080000000),
+        amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
+        notes: Some("et et animi et."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E8532CC3_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1752072420000000),
         amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
-        notes: Some("ut aliquam qui adipisci dignissimos est."),
+        notes: Some("et autem deserunt pariatur."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E87FAC89_ID,
-        parent_id: auto_users::USERS_58B2AD6C_ID,
+        parent_id: auto_users::USERS_90A7D3BD_ID,
         payment_date: Timestamptz::At(1726174140000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -12996,48 +13390,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_E888358C_ID,
-        parent_id: auto_users::USERS_8A8FA156_ID,
-        payment_date: Timestamptz::At(1742306580000000),
-        amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
-        notes: Some("dolor et ipsa quis."),
+        id: PAYMENT_LOGS_E88A332E_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1755435600000000),
+        amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
+        notes: Some("voluptates magni est rerum perspiciatis placeat."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E8909D53_ID,
-        parent_id: auto_users::USERS_4D5EC02F_ID,
-        payment_date: Timestamptz::At(1733814120000000),
-        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
-        notes: Some("tempora et molestiae dolorem a."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E89DC9D2_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1761291540000000),
-        amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_E8A44CB9_ID,
-        parent_id: auto_users::USERS_3980D551_ID,
-        payment_date: Timestamptz::At(1754508000000000),
-        amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E8B78C07_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1762711380000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -13047,7 +13411,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_E90C9048_ID,
-        parent_id: auto_users::USERS_C9CF771B_ID,
+        parent_id: auto_users::USERS_C5B74CDA_ID,
         payment_date: Timestamptz::At(1751708040000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: Some("voluptatibus nihil ipsum est ea."),
@@ -13056,38 +13420,68 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_E90F8BD0_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1741000020000000),
+        amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E9DFCADF_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1745225340000000),
+        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_E9F06FBB_ID,
+        parent_id: auto_users::USERS_368136EE_ID,
+        payment_date: Timestamptz::At(1752655740000000),
+        amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
+        notes: Some("inventore in possimus est at magnam et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EA017704_ID,
+        parent_id: auto_users::USERS_09787E2D_ID,
+        payment_date: Timestamptz::At(1750511580000000),
+        amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EA273A8F_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1756973040000000),
+        amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_EA384018_ID,
-        parent_id: auto_users::USERS_45E1B529_ID,
+        parent_id: auto_users::USERS_FCF7AB5E_ID,
         payment_date: Timestamptz::At(1754560560000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
-        notes: Some("eum ea ea in."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_EA424788_ID,
-        parent_id: auto_users::USERS_0245B549_ID,
-        payment_date: Timestamptz::At(1744748400000000),
-        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_EA50BE7A_ID,
-        parent_id: auto_users::USERS_3A7605CC_ID,
-        payment_date: Timestamptz::At(1751828460000000),
-        amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
-        notes: None,
+        notes: Some("reprehenderit qui distinctio."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EA571BBC_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1746429300000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -13096,18 +13490,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_EA5BFDC6_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1754326740000000),
-        amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
-        notes: Some("qui eos quo eum aut distinctio."),
+        id: PAYMENT_LOGS_EB129744_ID,
+        parent_id: auto_users::USERS_F893BA64_ID,
+        payment_date: Timestamptz::At(1758723060000000),
+        amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_EB390B53_ID,
+        parent_id: auto_users::USERS_CF844E54_ID,
+        payment_date: Timestamptz::At(1741867380000000),
+        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_9FA61787_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_EB415DD9_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1756496460000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -13116,28 +13520,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_EB66C259_ID,
-        parent_id: auto_users::USERS_A74B3DF6_ID,
-        payment_date: Timestamptz::At(1746275760000000),
-        amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
-        notes: Some("ipsam inventore rerum qui qui consequatur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_EBC329F6_ID,
-        parent_id: auto_users::USERS_4D5EC02F_ID,
-        payment_date: Timestamptz::At(1757588520000000),
-        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        id: PAYMENT_LOGS_EB61D2E4_ID,
+        parent_id: auto_users::USERS_17F6051F_ID,
+        payment_date: Timestamptz::At(1751402640000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_EC2CA42D_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1728068580000000),
+        amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: Some(PAYMENT_LOGS_04482C3B_ID),
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_ECD22C15_ID,
+        parent_id: auto_users::USERS_3F166078_ID,
+        payment_date: Timestamptz::At(1733838120000000),
+        amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
+        notes: Some("mollitia voluptatem voluptates et et."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_ECD62402_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1738873260000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: None,
@@ -13147,7 +13561,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_ECDBF760_ID,
-        parent_id: auto_users::USERS_CBC9B28D_ID,
+        parent_id: auto_users::USERS_CC6A442F_ID,
         payment_date: Timestamptz::At(1751100780000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("et at sit sed dolores quia."),
@@ -13156,28 +13570,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_ECECC68D_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1757425260000000),
-        amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
+        id: PAYMENT_LOGS_ED2D2F90_ID,
+        parent_id: auto_users::USERS_FAECB7A4_ID,
+        payment_date: Timestamptz::At(1730186340000000),
+        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_EDB35A51_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1734618120000000),
-        amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_ED614767_ID,
+        parent_id: auto_users::USERS_09787E2D_ID,
+        payment_date: Timestamptz::At(1762537800000000),
+        amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
+        notes: Some("repellat non optio aperiam voluptate non."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EDD2B398_ID,
-        parent_id: auto_users::USERS_89959A85_ID,
+        parent_id: auto_users::USERS_2E306C79_ID,
         payment_date: Timestamptz::At(1727177460000000),
         amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
         notes: None,
@@ -13187,7 +13601,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EDD33C84_ID,
-        parent_id: auto_users::USERS_C8ED652C_ID,
+        parent_id: auto_users::USERS_65C59A51_ID,
         payment_date: Timestamptz::At(1745150100000000),
         amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: None,
@@ -13196,18 +13610,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_EE28BA32_ID,
-        parent_id: auto_users::USERS_EABA8FBE_ID,
-        payment_date: Timestamptz::At(1748627040000000),
-        amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
-        notes: Some("quos dicta itaque voluptatum reprehenderit impedit."),
+        id: PAYMENT_LOGS_EE3AA74D_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1732218480000000),
+        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
+        notes: Some("in omnis accusantium."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EE9870B0_ID,
-        parent_id: auto_users::USERS_D99D9B53_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
         payment_date: Timestamptz::At(1741446420000000),
         amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
         notes: Some("earum officia omnis numquam eos magni vel."),
@@ -13217,7 +13631,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EEA7E1C8_ID,
-        parent_id: auto_users::USERS_743572C3_ID,
+        parent_id: auto_users::USERS_71BEFBD4_ID,
         payment_date: Timestamptz::At(1743954360000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: Some("accusantium commodi debitis."),
@@ -13227,17 +13641,59 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EEABEFC5_ID,
-        parent_id: auto_users::USERS_9ED539A5_ID,
+        parent_id: auto_users::USERS_5E30F849_ID,
         payment_date: Timestamptz::At(1762976640000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
-        notes: Some("quia expedita quis aut ut et iusto."),
+        notes: Some(
+            "voluptatem cumque voluptate voluptates repellat dolorum iste distinctio.",
+        ),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EEBBE5BF_ID,
+        parent_id: auto_users::USERS_43133417_ID,
+        payment_date: Timestamptz::At(1763141880000000),
+        amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
+        notes: Some("accusantium est incidunt repellendus sed."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EEDF4617_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1749826680000000),
+        amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EEDFCF96_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
+        payment_date: Timestamptz::At(1741077420000000),
+        amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
+        notes: Some("deleniti ipsum vero nulla."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EEE1EFA9_ID,
+        parent_id: auto_users::USERS_AB39C96C_ID,
+        payment_date: Timestamptz::At(1744545300000000),
+        amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EEFE6852_ID,
-        parent_id: auto_users::USERS_24940816_ID,
+        parent_id: auto_users::USERS_C4F93E79_ID,
         payment_date: Timestamptz::At(1732360620000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: None,
@@ -13246,8 +13702,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_EF332C30_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1737832320000000),
+        amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
+        notes: Some("provident odio qui omnis alias."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_EF33B4EB_ID,
+        parent_id: auto_users::USERS_95631166_ID,
+        payment_date: Timestamptz::At(1735576680000000),
+        amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_EF99196C_ID,
-        parent_id: auto_users::USERS_5B02BA4F_ID,
+        parent_id: auto_users::USERS_BA197255_ID,
         payment_date: Timestamptz::At(1735222440000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: None,
@@ -13257,7 +13733,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EFA20BA8_ID,
-        parent_id: auto_users::USERS_7220A635_ID,
+        parent_id: auto_users::USERS_C2B51194_ID,
         payment_date: Timestamptz::At(1761403080000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: None,
@@ -13267,7 +13743,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_EFCB3CF6_ID,
-        parent_id: auto_users::USERS_05B0C434_ID,
+        parent_id: auto_users::USERS_DAF9D2EB_ID,
         payment_date: Timestamptz::At(1734855060000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: Some("quisquam hic et ut autem ex sequi."),
@@ -13276,28 +13752,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_EFEB7475_ID,
-        parent_id: auto_users::USERS_EF664FB1_ID,
-        payment_date: Timestamptz::At(1749890040000000),
-        amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
-        notes: Some("unde autem voluptatibus minima ea aut."),
+        id: PAYMENT_LOGS_EFCDA380_ID,
+        parent_id: auto_users::USERS_6AF1C742_ID,
+        payment_date: Timestamptz::At(1749829320000000),
+        amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
+        notes: Some("hic molestias unde iste placeat quis unde."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F08A873A_ID,
-        parent_id: auto_users::USERS_897CB09B_ID,
-        payment_date: Timestamptz::At(1742482200000000),
-        amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
-        notes: Some("temporibus quo qui tempora in et."),
+        id: PAYMENT_LOGS_F004FB95_ID,
+        parent_id: auto_users::USERS_5DF382E4_ID,
+        payment_date: Timestamptz::At(1732015260000000),
+        amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
+        notes: Some("animi quaerat facilis in et dolor non ullam."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F0D6B003_ID,
+        parent_id: auto_users::USERS_E3B2C5D7_ID,
+        payment_date: Timestamptz::At(1730567400000000),
+        amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F13647D9_ID,
-        parent_id: auto_users::USERS_68F94988_ID,
+        parent_id: auto_users::USERS_73E807E4_ID,
         payment_date: Timestamptz::At(1746186420000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -13306,8 +13792,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_F140DFB1_ID,
+        parent_id: auto_users::USERS_A86D8906_ID,
+        payment_date: Timestamptz::At(1727382420000000),
+        amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
+        notes: Some("ipsa quia dolorem accusamus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_F191F966_ID,
-        parent_id: auto_users::USERS_6F29CFF1_ID,
+        parent_id: auto_users::USERS_9307C765_ID,
         payment_date: Timestamptz::At(1737455760000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: Some("dolore error perferendis ea odio."),
@@ -13316,18 +13812,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_F19821E4_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1749462540000000),
+        amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_F1A9664D_ID,
-        parent_id: auto_users::USERS_4527EDC9_ID,
+        parent_id: auto_users::USERS_9F5F90A3_ID,
         payment_date: Timestamptz::At(1743765660000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
-        notes: Some("culpa possimus quis reprehenderit porro rerum quas."),
+        notes: Some("doloremque aut voluptatibus sequi est."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F1B13E29_ID,
-        parent_id: auto_users::USERS_EFC6FC8C_ID,
+        parent_id: auto_users::USERS_AD720193_ID,
         payment_date: Timestamptz::At(1743930420000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("nihil et optio quo velit."),
@@ -13336,10 +13842,10 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F2156386_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1761747480000000),
-        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
+        id: PAYMENT_LOGS_F24D8712_ID,
+        parent_id: auto_users::USERS_CE19EDC2_ID,
+        payment_date: Timestamptz::At(1748459880000000),
+        amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
@@ -13347,7 +13853,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F2AFF128_ID,
-        parent_id: auto_users::USERS_83B2AAA7_ID,
+        parent_id: auto_users::USERS_621DE3D2_ID,
         payment_date: Timestamptz::At(1752866640000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("minus in ut reprehenderit alias voluptatem et id."),
@@ -13356,28 +13862,18 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F2BE8AF0_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1732041720000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
-        notes: Some("quod enim ipsa error odit dolor."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F311D032_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1729776360000000),
-        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
-        notes: Some("aut molestias sed."),
+        id: PAYMENT_LOGS_F2BEAFC9_ID,
+        parent_id: auto_users::USERS_DD23517C_ID,
+        payment_date: Timestamptz::At(1731694980000000),
+        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F33844A3_ID,
-        parent_id: auto_users::USERS_5259B671_ID,
+        parent_id: auto_users::USERS_54BA88EF_ID,
         payment_date: Timestamptz::At(1742221860000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("earum magni et aut dignissimos error."),
@@ -13387,7 +13883,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F3C78D38_ID,
-        parent_id: auto_users::USERS_FEF57F93_ID,
+        parent_id: auto_users::USERS_7ADA0B60_ID,
         payment_date: Timestamptz::At(1729283760000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: Some("alias asperiores aut dolores commodi ducimus magnam."),
@@ -13396,38 +13892,48 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F43F65FA_ID,
-        parent_id: auto_users::USERS_82C70A52_ID,
-        payment_date: Timestamptz::At(1732903080000000),
-        amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_F412F5BE_ID,
+        parent_id: auto_users::USERS_140A106F_ID,
+        payment_date: Timestamptz::At(1731505200000000),
+        amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F4806DD1_ID,
-        parent_id: auto_users::USERS_5CF12085_ID,
-        payment_date: Timestamptz::At(1753972020000000),
-        amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
-        notes: Some("dicta quasi consequatur consequatur porro vitae."),
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1757858220000000),
+        amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F4E3225D_ID,
-        parent_id: auto_users::USERS_0DEE546B_ID,
-        payment_date: Timestamptz::At(1737026700000000),
-        amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
-        notes: Some("eos enim aliquid aperiam quia."),
+        id: PAYMENT_LOGS_F4E945EA_ID,
+        parent_id: auto_users::USERS_C0597EB8_ID,
+        payment_date: Timestamptz::At(1744986300000000),
+        amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
+        notes: Some("voluptatem debitis sit."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F4EA85FB_ID,
+        parent_id: auto_users::USERS_BB44B472_ID,
+        payment_date: Timestamptz::At(1761318960000000),
+        amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
+        notes: Some("sint facere suscipit aut nihil nam."),
         status: LogStatusEnum::Void,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F50CDFDA_ID,
-        parent_id: auto_users::USERS_B3F630EB_ID,
+        parent_id: auto_users::USERS_8CAA536C_ID,
         payment_date: Timestamptz::At(1734177000000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
@@ -13436,118 +13942,88 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F59BED33_ID,
-        parent_id: auto_users::USERS_132E2083_ID,
-        payment_date: Timestamptz::At(1727856120000000),
-        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
-        notes: Some("voluptate omnis deserunt qui voluptas ea sit."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F62B499D_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1752254640000000),
-        amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
-        notes: Some("animi tenetur consequuntur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_F6389C72_ID,
-        parent_id: auto_users::USERS_7293C66C_ID,
+        parent_id: auto_users::USERS_356FF9E1_ID,
         payment_date: Timestamptz::At(1738266060000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
-        notes: Some("eligendi voluptatibus dolor quibusdam unde voluptate voluptas."),
+        notes: Some("dolorum sit dolorem doloremque enim sequi dolorem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F6454853_ID,
-        parent_id: auto_users::USERS_7C1FC285_ID,
-        payment_date: Timestamptz::At(1734899280000000),
-        amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
-        notes: Some("facilis voluptas quia."),
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F645AE22_ID,
-        parent_id: auto_users::USERS_6C1496BD_ID,
-        payment_date: Timestamptz::At(1749282240000000),
-        amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Void,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F6C4F1DE_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1751101860000000),
-        amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
-        notes: Some("est dolorem id accusamus omnis et soluta quae."),
+        id: PAYMENT_LOGS_F64D77B6_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1728987840000000),
+        amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
+        notes: Some("tempore omnis dolorum qui possimus eos."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F6CBB754_ID,
-        parent_id: auto_users::USERS_1B89AD73_ID,
-        payment_date: Timestamptz::At(1760802780000000),
-        amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
-        notes: Some("ut illum alias repellendus consectetur numquam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F7CF45FA_ID,
-        parent_id: auto_users::USERS_79160754_ID,
-        payment_date: Timestamptz::At(1753718100000000),
-        amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
-        notes: Some("animi tenetur consequuntur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F7D24108_ID,
-        parent_id: auto_users::USERS_921F8B4D_ID,
-        payment_date: Timestamptz::At(1740077520000000),
-        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
+        id: PAYMENT_LOGS_F666FAB3_ID,
+        parent_id: auto_users::USERS_F641D6A8_ID,
+        payment_date: Timestamptz::At(1743236400000000),
+        amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_83A111BB_ID,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F7DFD725_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1729370580000000),
-        amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
-        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
+        id: PAYMENT_LOGS_F6AE41DF_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1727693160000000),
+        amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F7EF7798_ID,
-        parent_id: auto_users::USERS_31FB42DE_ID,
-        payment_date: Timestamptz::At(1760520000000000),
-        amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
+        id: PAYMENT_LOGS_F6E36CE1_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1757750880000000),
+        amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
+        notes: Some("praesentium tenetur natus expedita exercitationem animi soluta."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F76F042E_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1734016140000000),
+        amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F78B32AD_ID,
+        parent_id: auto_users::USERS_BAAE09EE_ID,
+        payment_date: Timestamptz::At(1730042880000000),
+        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
+        notes: Some("quo inventore aut."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F7E9D304_ID,
+        parent_id: auto_users::USERS_45AE0E5A_ID,
+        payment_date: Timestamptz::At(1738260660000000),
+        amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
+        notes: Some("non excepturi nesciunt."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_F8162932_ID,
-        parent_id: auto_users::USERS_368FD5D3_ID,
+        parent_id: auto_users::USERS_5146B16F_ID,
         payment_date: Timestamptz::At(1727631420000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("voluptates libero quia fuga perspiciatis dicta."),
@@ -13556,8 +14032,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_F81D5EAB_ID,
+        parent_id: auto_users::USERS_C8036CAA_ID,
+        payment_date: Timestamptz::At(1758567240000000),
+        amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F8415BD3_ID,
+        parent_id: auto_users::USERS_434E73EE_ID,
+        payment_date: Timestamptz::At(1756636080000000),
+        amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
+        notes: Some("voluptas hic voluptates voluptatum temporibus."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_F8915013_ID,
-        parent_id: auto_users::USERS_6DCC98A5_ID,
+        parent_id: auto_users::USERS_7CDA7918_ID,
         payment_date: Timestamptz::At(1737725040000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -13566,38 +14062,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F93C89D1_ID,
-        parent_id: auto_users::USERS_00C62567_ID,
-        payment_date: Timestamptz::At(1741002540000000),
-        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_F9730FC1_ID,
-        parent_id: auto_users::USERS_6DB40111_ID,
-        payment_date: Timestamptz::At(1760210100000000),
-        amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
+        id: PAYMENT_LOGS_F8DA3935_ID,
+        parent_id: auto_users::USERS_29759E72_ID,
+        payment_date: Timestamptz::At(1731060960000000),
+        amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_F9DFD941_ID,
-        parent_id: auto_users::USERS_B8324AE2_ID,
-        payment_date: Timestamptz::At(1745582040000000),
-        amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
-        notes: Some("amet voluptates nesciunt alias et."),
+        id: PAYMENT_LOGS_F92CC4A2_ID,
+        parent_id: auto_users::USERS_78C95D0C_ID,
+        payment_date: Timestamptz::At(1761849480000000),
+        amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F92FBD27_ID,
+        parent_id: auto_users::USERS_1A1911EA_ID,
+        payment_date: Timestamptz::At(1746866820000000),
+        amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F9404D58_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1760194800000000),
+        amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_F9B834B6_ID,
+        parent_id: auto_users::USERS_5097630E_ID,
+        payment_date: Timestamptz::At(1761931680000000),
+        amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
+        notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_FA096F4E_ID,
-        parent_id: auto_users::USERS_CA8EE896_ID,
+        parent_id: auto_users::USERS_9A6B1378_ID,
         payment_date: Timestamptz::At(1757417040000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -13606,38 +14122,58 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FA90B240_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1744914840000000),
-        amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
-        notes: Some("nihil et optio quo velit."),
+        id: PAYMENT_LOGS_FA55AF1D_ID,
+        parent_id: auto_users::USERS_73EC2297_ID,
+        payment_date: Timestamptz::At(1738856700000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: Some("nihil in ut non totam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FAB2690A_ID,
-        parent_id: auto_users::USERS_637CE89B_ID,
-        payment_date: Timestamptz::At(1741775280000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
+        id: PAYMENT_LOGS_FA5E4437_ID,
+        parent_id: auto_users::USERS_700E89C8_ID,
+        payment_date: Timestamptz::At(1753294200000000),
+        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
+        notes: Some("at dolore et nisi porro quis voluptatem doloremque."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_FAC7D359_ID,
+        parent_id: auto_users::USERS_D3D32255_ID,
+        payment_date: Timestamptz::At(1743929580000000),
+        amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FB58B025_ID,
-        parent_id: auto_users::USERS_5EF072DB_ID,
-        payment_date: Timestamptz::At(1751664660000000),
-        amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
-        notes: Some("vel et voluptate."),
+        id: PAYMENT_LOGS_FB1398B9_ID,
+        parent_id: auto_users::USERS_BE27830D_ID,
+        payment_date: Timestamptz::At(1741084020000000),
+        amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
+        notes: None,
         status: LogStatusEnum::Active,
-        corrected_from_log_id: Some(PAYMENT_LOGS_62AE37AC_ID),
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_FB497DE8_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1748805720000000),
+        amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
+        notes: Some("sed error ex non."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_FB7A4031_ID,
-        parent_id: auto_users::USERS_E08EF35C_ID,
+        parent_id: auto_users::USERS_1783DB82_ID,
         payment_date: Timestamptz::At(1743420540000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("neque recusandae dolores asperiores odit."),
@@ -13646,39 +14182,39 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FB9E1488_ID,
-        parent_id: auto_users::USERS_C55C70AD_ID,
-        payment_date: Timestamptz::At(1733484600000000),
-        amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
-        notes: None,
+        id: PAYMENT_LOGS_FB9E03B0_ID,
+        parent_id: auto_users::USERS_70F9E789_ID,
+        payment_date: Timestamptz::At(1730394720000000),
+        amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
+        notes: Some("neque velit sit consequatur et eveniet omnis maxime."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_FB9E8B6E_ID,
-        parent_id: auto_users::USERS_4718D608_ID,
+        parent_id: auto_users::USERS_895FE590_ID,
         payment_date: Timestamptz::At(1743002760000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
-        notes: Some("quibusdam ex modi."),
+        notes: Some("est voluptates odio odit non voluptatibus."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FC2C4C15_ID,
-        parent_id: auto_users::USERS_9C57D8A4_ID,
-        payment_date: Timestamptz::At(1737962940000000),
-        amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
-        notes: Some("qui molestiae ipsum voluptatem eligendi saepe."),
+        id: PAYMENT_LOGS_FC187C87_ID,
+        parent_id: auto_users::USERS_DC3C20A5_ID,
+        payment_date: Timestamptz::At(1747219380000000),
+        amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FC38EFE0_ID,
-        parent_id: auto_users::USERS_7CE1A133_ID,
-        payment_date: Timestamptz::At(1750160160000000),
+        id: PAYMENT_LOGS_FD13E9E0_ID,
+        parent_id: auto_users::USERS_7561297E_ID,
+        payment_date: Timestamptz::At(1737472500000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
@@ -13686,28 +14222,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FC67F76A_ID,
-        parent_id: auto_users::USERS_E9812C90_ID,
-        payment_date: Timestamptz::At(1754123940000000),
-        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
-        notes: Some("soluta voluptatem illo voluptates porro dolorem aperiam."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_FC752A41_ID,
-        parent_id: auto_users::USERS_CE620F81_ID,
-        payment_date: Timestamptz::At(1732186980000000),
-        amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
+        id: PAYMENT_LOGS_FD143D28_ID,
+        parent_id: auto_users::USERS_37DB2766_ID,
+        payment_date: Timestamptz::At(1741333140000000),
+        amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_FD1FAE91_ID,
+        parent_id: auto_users::USERS_B187036B_ID,
+        payment_date: Timestamptz::At(1752220980000000),
+        amount_paid: Decimal::from_parts(1300, 0, 0, false, 2),
+        notes: Some("quod enim ipsa error odit dolor."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_FD300470_ID,
+        parent_id: auto_users::USERS_09787E2D_ID,
+        payment_date: Timestamptz::At(1736758620000000),
+        amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
+        notes: None,
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_FD6F914C_ID,
-        parent_id: auto_users::USERS_1E852598_ID,
+        parent_id: auto_users::USERS_72EB83AB_ID,
         payment_date: Timestamptz::At(1754082060000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -13716,58 +14262,38 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FD764D87_ID,
-        parent_id: auto_users::USERS_7437C438_ID,
-        payment_date: Timestamptz::At(1740688020000000),
-        amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
-        notes: Some("officiis fugit tempore est reprehenderit tenetur."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_29F5E82B_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_FD814342_ID,
-        parent_id: auto_users::USERS_D99D9B53_ID,
+        parent_id: auto_users::USERS_3EE41C2D_ID,
         payment_date: Timestamptz::At(1735745520000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
-        notes: Some("soluta et debitis omnis."),
+        notes: Some("sapiente qui sit vel pariatur id nam."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FE1C3919_ID,
-        parent_id: auto_users::USERS_C10A4C56_ID,
-        payment_date: Timestamptz::At(1737463320000000),
-        amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
-        notes: Some("repellat molestias voluptas dolor porro molestiae maxime."),
+        id: PAYMENT_LOGS_FDD5F662_ID,
+        parent_id: auto_users::USERS_7BDCD0E7_ID,
+        payment_date: Timestamptz::At(1745328360000000),
+        amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
+        notes: Some("vel et voluptate."),
         status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
+        corrected_from_log_id: Some(PAYMENT_LOGS_1577122E_ID),
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FE4D21E0_ID,
-        parent_id: auto_users::USERS_897CB09B_ID,
-        payment_date: Timestamptz::At(1737806820000000),
-        amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
+        id: PAYMENT_LOGS_FE919B48_ID,
+        parent_id: auto_users::USERS_2A7EE59E_ID,
+        payment_date: Timestamptz::At(1736099700000000),
+        amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: None,
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_FE7BD435_ID,
-        parent_id: auto_users::USERS_CBF5A362_ID,
-        payment_date: Timestamptz::At(1760991360000000),
-        amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_0252A279_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_FF097935_ID,
-        parent_id: auto_users::USERS_69B86D50_ID,
+        parent_id: auto_users::USERS_6F4FE631_ID,
         payment_date: Timestamptz::At(1742998260000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: None,
@@ -13777,7 +14303,7 @@ static ROWS: [PaymentLogs; 1064] = [
     },
     PaymentLogs {
         id: PAYMENT_LOGS_FF3886AB_ID,
-        parent_id: auto_users::USERS_FD376AE9_ID,
+        parent_id: auto_users::USERS_25B12C59_ID,
         payment_date: Timestamptz::At(1755852780000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -13786,28 +14312,8 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FF4E17E1_ID,
-        parent_id: auto_users::USERS_00C62567_ID,
-        payment_date: Timestamptz::At(1751052600000000),
-        amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
-        notes: None,
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
-        id: PAYMENT_LOGS_FF5A71CF_ID,
-        parent_id: auto_users::USERS_F350F8AE_ID,
-        payment_date: Timestamptz::At(1747581000000000),
-        amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
-        notes: Some("quam modi nulla officiis repellendus corrupti."),
-        status: LogStatusEnum::Active,
-        corrected_from_log_id: None,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-    },
-    PaymentLogs {
         id: PAYMENT_LOGS_FF80B0E6_ID,
-        parent_id: auto_users::USERS_21FBC052_ID,
+        parent_id: auto_users::USERS_AE69DE78_ID,
         payment_date: Timestamptz::At(1732899720000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -13816,8 +14322,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
+        id: PAYMENT_LOGS_FF8FB5FE_ID,
+        parent_id: auto_users::USERS_9F483B81_ID,
+        payment_date: Timestamptz::At(1735293540000000),
+        amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
+        notes: Some("dignissimos voluptatem dolores facilis sit dolores."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
+        id: PAYMENT_LOGS_FF960268_ID,
+        parent_id: auto_users::USERS_3F166078_ID,
+        payment_date: Timestamptz::At(1758282900000000),
+        amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
+        status: LogStatusEnum::Active,
+        corrected_from_log_id: None,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+    },
+    PaymentLogs {
         id: PAYMENT_LOGS_FFB1B6C2_ID,
-        parent_id: auto_users::USERS_5591CC2B_ID,
+        parent_id: auto_users::USERS_6478026F_ID,
         payment_date: Timestamptz::At(1744046340000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: Some("laborum cupiditate sint provident rerum asperiores sit assumenda."),
@@ -13826,28 +14352,28 @@ static ROWS: [PaymentLogs; 1064] = [
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FFB3CC24_ID,
-        parent_id: auto_users::USERS_860D7D19_ID,
-        payment_date: Timestamptz::At(1758727500000000),
-        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
-        notes: Some("sequi consequuntur illo voluptates modi est."),
+        id: PAYMENT_LOGS_FFB26F52_ID,
+        parent_id: auto_users::USERS_74B762CA_ID,
+        payment_date: Timestamptz::At(1758462780000000),
+        amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
+        notes: Some("est earum corrupti rem."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
-        id: PAYMENT_LOGS_FFDEA10B_ID,
-        parent_id: auto_users::USERS_949FCA20_ID,
-        payment_date: Timestamptz::At(1737905400000000),
-        amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
-        notes: Some("aspernatur saepe eos et."),
+        id: PAYMENT_LOGS_FFB3CC24_ID,
+        parent_id: auto_users::USERS_FCEF9B44_ID,
+        payment_date: Timestamptz::At(1758727500000000),
+        amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
+        notes: Some("molestiae tempora quaerat dolorem qui."),
         status: LogStatusEnum::Active,
         corrected_from_log_id: None,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
     },
     PaymentLogs {
         id: PAYMENT_LOGS_FFFB364B_ID,
-        parent_id: auto_users::USERS_40687A97_ID,
+        parent_id: auto_users::USERS_9330CBB8_ID,
         payment_date: Timestamptz::At(1762279740000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: Some("distinctio nesciunt id sed."),

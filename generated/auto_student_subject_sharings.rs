@@ -7,1722 +7,1546 @@ use super::{auto_student_subjects, auto_students};
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[StudentSubjectSharings]] = &[&ROWS];
 /// The number of rows.
-pub const ROW_COUNT: usize = 214;
+pub const ROW_COUNT: usize = 192;
 /// Every row, in primary-key order.
 pub fn rows() -> impl Iterator<Item = &'static StudentSubjectSharings> {
     PARTS.iter().flat_map(|part| part.iter())
 }
-pub const STUDENT_SUBJECT_SHARINGS_01F2AA73_1DA1C1A8_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x01f2aa73_350f_9cc1_06a9_879935494ff8),
+pub const STUDENT_SUBJECT_SHARINGS_039C9453_1DA1C1A8_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x039c9453_a6d3_86aa_1fec_4c5685c24e3a),
     Uuid::from_u128(0x1da1c1a8_f585_4f32_a383_5af71f4b10d1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_01F2AA73_A8780F6E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x01f2aa73_350f_9cc1_06a9_879935494ff8),
-    Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
+pub const STUDENT_SUBJECT_SHARINGS_10BB4C9D_02A364F7_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x10bb4c9d_9940_925a_23a8_7a16aa281f4b),
+    Uuid::from_u128(0x02a364f7_42a6_4191_ad57_92888a816389),
 );
-pub const STUDENT_SUBJECT_SHARINGS_0216EFC7_26571C5E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x0216efc7_d85e_17c6_a7a0_ad69638d66f9),
-    Uuid::from_u128(0x26571c5e_d48e_4019_9650_fe8e5c3e5844),
+pub const STUDENT_SUBJECT_SHARINGS_120F8BD6_13430F91_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x120f8bd6_0411_9d1c_36f1_ed77af46124d),
+    Uuid::from_u128(0x13430f91_397c_46cf_9f40_929935f1aae6),
 );
-pub const STUDENT_SUBJECT_SHARINGS_023D5989_4AF56CCA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x023d5989_eb00_37b4_faf5_7c3e14e25fb9),
-    Uuid::from_u128(0x4af56cca_273d_4d16_90ee_330b3b10e8b5),
+pub const STUDENT_SUBJECT_SHARINGS_169EDFCD_C43EF4A4_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x169edfcd_be20_c812_5bdd_32627a0fa525),
+    Uuid::from_u128(0xc43ef4a4_7402_4f54_a411_a8e5cb9f6930),
 );
-pub const STUDENT_SUBJECT_SHARINGS_023D5989_7E26790E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x023d5989_eb00_37b4_faf5_7c3e14e25fb9),
-    Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
+pub const STUDENT_SUBJECT_SHARINGS_1868D586_648A3C92_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x1868d586_cc4c_825e_387a_39090be36ec6),
+    Uuid::from_u128(0x648a3c92_a14b_4c98_92bd_bab7c4610f20),
 );
-pub const STUDENT_SUBJECT_SHARINGS_02CB688D_2E39A18C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x02cb688d_7047_7728_5dd9_8a1d6931c77c),
-    Uuid::from_u128(0x2e39a18c_6ed7_446b_9977_3c0e42a574e7),
+pub const STUDENT_SUBJECT_SHARINGS_1B9021DF_7C248D6E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x1b9021df_5487_b989_0226_8794b35fc3cd),
+    Uuid::from_u128(0x7c248d6e_2cb8_42de_9e16_b72ddbf72806),
 );
-pub const STUDENT_SUBJECT_SHARINGS_02CB688D_3EB7B6C0_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x02cb688d_7047_7728_5dd9_8a1d6931c77c),
-    Uuid::from_u128(0x3eb7b6c0_ceef_4595_a795_d60dabe4c7a8),
+pub const STUDENT_SUBJECT_SHARINGS_1C673F95_E61E4A8B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x1c673f95_3b08_237c_f1ac_bc622bd10c24),
+    Uuid::from_u128(0xe61e4a8b_f417_44e3_8d7e_04335a75020e),
 );
-pub const STUDENT_SUBJECT_SHARINGS_02F0D6B8_631A084F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x02f0d6b8_3ea7_fd89_4958_632a4364a967),
-    Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
+pub const STUDENT_SUBJECT_SHARINGS_205009BD_A94B9F42_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x205009bd_72d7_6d51_e23f_6ae5fbab1cc5),
+    Uuid::from_u128(0xa94b9f42_08c7_4cdf_a176_8c980fb8c1b1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_04A28B71_5CC9E2B5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x04a28b71_2ac2_2340_13ce_b6fe56bed88f),
-    Uuid::from_u128(0x5cc9e2b5_e16e_4915_bbfc_cae643c9e319),
+pub const STUDENT_SUBJECT_SHARINGS_20F75E69_6B5530CE_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x20f75e69_9ce2_0343_6545_5a5b3c6e452a),
+    Uuid::from_u128(0x6b5530ce_3442_4e7c_8b12_0895bffff4ae),
 );
-pub const STUDENT_SUBJECT_SHARINGS_055349BA_477FD525_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x055349ba_5f99_26e9_99cd_32284f79e9ec),
-    Uuid::from_u128(0x477fd525_2fe9_45cd_9eff_e801d97b3826),
+pub const STUDENT_SUBJECT_SHARINGS_217C2F84_CB202EF1_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x217c2f84_a1be_a57b_82ff_2f66499a7a2f),
+    Uuid::from_u128(0xcb202ef1_ace4_48cc_b435_72c33fc90321),
 );
-pub const STUDENT_SUBJECT_SHARINGS_067AE391_442D4313_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x067ae391_e841_b784_ed5b_1c413d074ecf),
-    Uuid::from_u128(0x442d4313_5dc1_4a58_8700_af57d590cb5e),
+pub const STUDENT_SUBJECT_SHARINGS_217C2F84_D116C49E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x217c2f84_a1be_a57b_82ff_2f66499a7a2f),
+    Uuid::from_u128(0xd116c49e_0ee5_45e9_b02d_784d8c8f503e),
 );
-pub const STUDENT_SUBJECT_SHARINGS_067AE391_EF688C2B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x067ae391_e841_b784_ed5b_1c413d074ecf),
-    Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
+pub const STUDENT_SUBJECT_SHARINGS_2573013C_094023DB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x2573013c_f488_cc7a_72a9_fa81497d0067),
+    Uuid::from_u128(0x094023db_db79_492e_bdf6_0193b5c1c052),
 );
-pub const STUDENT_SUBJECT_SHARINGS_08F259C4_112A3599_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x08f259c4_1ffe_0522_c75e_ecd03274e1d9),
-    Uuid::from_u128(0x112a3599_a3de_49c8_8c16_5f458b5c6ae1),
+pub const STUDENT_SUBJECT_SHARINGS_2573013C_444E093E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x2573013c_f488_cc7a_72a9_fa81497d0067),
+    Uuid::from_u128(0x444e093e_6b2b_41ae_9f68_59c2590345bf),
 );
-pub const STUDENT_SUBJECT_SHARINGS_0C7B87B8_0E89C804_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x0c7b87b8_5be9_8f3c_4a93_3c5835377fd8),
-    Uuid::from_u128(0x0e89c804_23b8_4766_a4e5_0fb160b542b3),
+pub const STUDENT_SUBJECT_SHARINGS_2984F2ED_93CBF8E3_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x2984f2ed_2dc5_6878_d43d_6a1efafd412a),
+    Uuid::from_u128(0x93cbf8e3_2b7f_4929_a72c_9369532448e1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_0DC9D3F0_FCCB7A67_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x0dc9d3f0_87b7_b4d3_c126_38fa540a3429),
-    Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
+pub const STUDENT_SUBJECT_SHARINGS_2D330617_A52AD642_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x2d330617_fab9_ac53_988e_2a43d562d8f6),
+    Uuid::from_u128(0xa52ad642_dd79_466f_881a_e51b8fefed42),
 );
-pub const STUDENT_SUBJECT_SHARINGS_110AA198_8CF5B349_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x110aa198_d1f6_c41c_936f_35b77004dd40),
-    Uuid::from_u128(0x8cf5b349_cc67_4aea_b44c_54a843545f8a),
+pub const STUDENT_SUBJECT_SHARINGS_2EB74031_094023DB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x2eb74031_caf1_5146_7957_8ba44f992afc),
+    Uuid::from_u128(0x094023db_db79_492e_bdf6_0193b5c1c052),
 );
-pub const STUDENT_SUBJECT_SHARINGS_110AA198_9901ACAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x110aa198_d1f6_c41c_936f_35b77004dd40),
-    Uuid::from_u128(0x9901acae_1ea6_4e16_8753_45f44c497466),
+pub const STUDENT_SUBJECT_SHARINGS_2F49818D_02B4B393_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x2f49818d_f656_e151_1822_803986100bb6),
+    Uuid::from_u128(0x02b4b393_46aa_43f0_a1b2_8374aaecbe20),
 );
-pub const STUDENT_SUBJECT_SHARINGS_13A5FB3D_6EAD7604_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x13a5fb3d_ccbb_c32f_ef73_65ae4dc2fc76),
-    Uuid::from_u128(0x6ead7604_a5df_4b2a_af1b_99672b1a84b7),
+pub const STUDENT_SUBJECT_SHARINGS_33975C0F_613C3F3F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x33975c0f_7698_a044_6ed8_4e8ea5a0aa9d),
+    Uuid::from_u128(0x613c3f3f_7c30_4426_835c_3c050402b105),
 );
-pub const STUDENT_SUBJECT_SHARINGS_13C7742E_8D5DE2A5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x13c7742e_89f8_4365_9e48_0a870f336203),
-    Uuid::from_u128(0x8d5de2a5_25fc_4ba4_83e6_8f779589b80f),
+pub const STUDENT_SUBJECT_SHARINGS_3533BD2E_C61B0A82_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x3533bd2e_c4e5_0345_9fdd_5fe88b2a1171),
+    Uuid::from_u128(0xc61b0a82_05bf_424a_8d05_847eda9fcfef),
 );
-pub const STUDENT_SUBJECT_SHARINGS_13C7742E_DC672D47_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x13c7742e_89f8_4365_9e48_0a870f336203),
-    Uuid::from_u128(0xdc672d47_b28d_4216_9f44_6dab57e49297),
+pub const STUDENT_SUBJECT_SHARINGS_38C7F5B4_52E1CA9D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x38c7f5b4_68eb_5cbb_5e17_3cded502b622),
+    Uuid::from_u128(0x52e1ca9d_a0da_4f41_9f17_c5c5c147b51c),
 );
-pub const STUDENT_SUBJECT_SHARINGS_13D7A3B3_0B44076F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x13d7a3b3_a732_12ed_67df_c8a40519b329),
-    Uuid::from_u128(0x0b44076f_5672_4008_8398_86e0efe49d8c),
+pub const STUDENT_SUBJECT_SHARINGS_3B0F4552_E2192BFC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x3b0f4552_9816_cc4d_fa2c_22344777a4a8),
+    Uuid::from_u128(0xe2192bfc_c528_41e0_8005_dcb95fefc6fc),
 );
-pub const STUDENT_SUBJECT_SHARINGS_13D7A3B3_DC672D47_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x13d7a3b3_a732_12ed_67df_c8a40519b329),
-    Uuid::from_u128(0xdc672d47_b28d_4216_9f44_6dab57e49297),
+pub const STUDENT_SUBJECT_SHARINGS_3B69A5AE_55014423_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x3b69a5ae_32b8_be0e_9023_75fd0299cd26),
+    Uuid::from_u128(0x55014423_a271_4e23_82f8_026e57fc1f6c),
 );
-pub const STUDENT_SUBJECT_SHARINGS_1541A9B7_6827782B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x1541a9b7_e62d_277d_0840_dc16d3675376),
-    Uuid::from_u128(0x6827782b_d231_4218_b089_559203bdae66),
-);
-pub const STUDENT_SUBJECT_SHARINGS_16186701_B047B0FB_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x16186701_4c29_fea3_08d5_be9f3d0e054c),
-    Uuid::from_u128(0xb047b0fb_d0b7_4014_b611_47a402bc9a7a),
-);
-pub const STUDENT_SUBJECT_SHARINGS_178E598F_4BD08F00_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x178e598f_6fbb_0752_b39a_5ab4224009c4),
-    Uuid::from_u128(0x4bd08f00_8de9_41f1_9783_9303e5c803e8),
-);
-pub const STUDENT_SUBJECT_SHARINGS_189D9B4E_39434EFA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x189d9b4e_ef36_c3de_8797_0cea7e10b6a8),
-    Uuid::from_u128(0x39434efa_6317_4d29_a575_6773d4f11aec),
-);
-pub const STUDENT_SUBJECT_SHARINGS_189D9B4E_D21C4163_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x189d9b4e_ef36_c3de_8797_0cea7e10b6a8),
-    Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-);
-pub const STUDENT_SUBJECT_SHARINGS_1B00AFA7_C2B55DB0_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x1b00afa7_d2d2_aeac_b5dc_f2a787924c38),
-    Uuid::from_u128(0xc2b55db0_5034_4d09_ae0f_35a829589ccc),
-);
-pub const STUDENT_SUBJECT_SHARINGS_1B994663_03F77F5C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x1b994663_0cd2_586e_49ed_666f79242e90),
-    Uuid::from_u128(0x03f77f5c_e720_4bd5_8556_2a0abde85c77),
-);
-pub const STUDENT_SUBJECT_SHARINGS_1D3CBFA4_B13057EF_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x1d3cbfa4_20a5_56ab_569d_a4f4d508ba1f),
-    Uuid::from_u128(0xb13057ef_02cc_4515_8cf1_1c80d0c90d01),
-);
-pub const STUDENT_SUBJECT_SHARINGS_1FA40E0C_FB5DBC46_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x1fa40e0c_b703_6ffe_5ce1_fa6bdb825fbf),
-    Uuid::from_u128(0xfb5dbc46_5935_4c1a_ae33_06d6fbe61a19),
-);
-pub const STUDENT_SUBJECT_SHARINGS_21A51BA8_03F77F5C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x21a51ba8_74a9_a87d_7317_5283fd34f270),
-    Uuid::from_u128(0x03f77f5c_e720_4bd5_8556_2a0abde85c77),
-);
-pub const STUDENT_SUBJECT_SHARINGS_21A51BA8_8ED50735_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x21a51ba8_74a9_a87d_7317_5283fd34f270),
-    Uuid::from_u128(0x8ed50735_fbef_4d64_8d5c_042199c6f2fe),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2208CCD3_0B44076F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2208ccd3_999c_9413_471f_783c51330e8e),
-    Uuid::from_u128(0x0b44076f_5672_4008_8398_86e0efe49d8c),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2208CCD3_8D5DE2A5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2208ccd3_999c_9413_471f_783c51330e8e),
-    Uuid::from_u128(0x8d5de2a5_25fc_4ba4_83e6_8f779589b80f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_22D7EDB6_9901ACAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x22d7edb6_3fc2_1a2f_df02_1a6e72799589),
-    Uuid::from_u128(0x9901acae_1ea6_4e16_8753_45f44c497466),
-);
-pub const STUDENT_SUBJECT_SHARINGS_22D7EDB6_D877B6D5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x22d7edb6_3fc2_1a2f_df02_1a6e72799589),
-    Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
-);
-pub const STUDENT_SUBJECT_SHARINGS_262BAE72_7947AE4D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x262bae72_6b4a_8271_9665_6f416fc9c1fd),
-    Uuid::from_u128(0x7947ae4d_ded6_4c16_9f44_d487b88c5f12),
-);
-pub const STUDENT_SUBJECT_SHARINGS_26997BE3_B90F7B06_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x26997be3_0ab6_0827_59ca_f0e37f88f51b),
-    Uuid::from_u128(0xb90f7b06_0456_47e1_9fc4_c16674e3ecbf),
-);
-pub const STUDENT_SUBJECT_SHARINGS_27795518_1267D2FE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x27795518_6aa1_4c3f_081b_a8f7b8d43240),
-    Uuid::from_u128(0x1267d2fe_a2fe_4c94_97c0_1fce4d16020f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_27822810_6F8838AD_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x27822810_6336_d848_a395_dde3c60336cc),
-    Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2C10EFFD_CBC87208_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2c10effd_ca5e_846e_2dc1_0f2b95c3ad81),
-    Uuid::from_u128(0xcbc87208_ba0c_431f_81fd_2861062705ab),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2E426BE6_04207A50_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2e426be6_a027_5964_c1f0_c09a1211a646),
-    Uuid::from_u128(0x04207a50_6be4_4966_b4ac_299179bdbdda),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2E426BE6_0E89C804_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2e426be6_a027_5964_c1f0_c09a1211a646),
-    Uuid::from_u128(0x0e89c804_23b8_4766_a4e5_0fb160b542b3),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2F0C13EC_42EC802F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2f0c13ec_e0cf_068d_23be_981b27554652),
-    Uuid::from_u128(0x42ec802f_0d37_4598_aecf_c0aecfcd7cde),
-);
-pub const STUDENT_SUBJECT_SHARINGS_2F0C13EC_FCCB7A67_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x2f0c13ec_e0cf_068d_23be_981b27554652),
-    Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
-);
-pub const STUDENT_SUBJECT_SHARINGS_31FE864B_04207A50_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x31fe864b_6a01_113f_c952_36f61af8fb4e),
-    Uuid::from_u128(0x04207a50_6be4_4966_b4ac_299179bdbdda),
-);
-pub const STUDENT_SUBJECT_SHARINGS_32083A05_EF688C2B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x32083a05_83f0_e209_ed95_d6dc4c914074),
-    Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
-);
-pub const STUDENT_SUBJECT_SHARINGS_327DD646_7E26790E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x327dd646_73dc_b214_b322_4555742f686f),
-    Uuid::from_u128(0x7e26790e_2a83_4fb7_840c_d600c254a9dd),
-);
-pub const STUDENT_SUBJECT_SHARINGS_327DD646_DFDBC4F8_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x327dd646_73dc_b214_b322_4555742f686f),
-    Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
-);
-pub const STUDENT_SUBJECT_SHARINGS_32F99EC3_EA2C80A2_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x32f99ec3_204b_3120_176c_d9611430c936),
-    Uuid::from_u128(0xea2c80a2_aec5_462c_9f7d_d580624193cb),
-);
-pub const STUDENT_SUBJECT_SHARINGS_35326D58_03F77F5C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x35326d58_b116_dd79_db2f_63067b0509d8),
-    Uuid::from_u128(0x03f77f5c_e720_4bd5_8556_2a0abde85c77),
-);
-pub const STUDENT_SUBJECT_SHARINGS_36AF260D_84A95A76_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x36af260d_b5f4_a163_20cf_686853d9dfa5),
-    Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
-);
-pub const STUDENT_SUBJECT_SHARINGS_36AF260D_C64CEB0B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x36af260d_b5f4_a163_20cf_686853d9dfa5),
-    Uuid::from_u128(0xc64ceb0b_f6e9_442b_8a9d_ca04f2a896f6),
-);
-pub const STUDENT_SUBJECT_SHARINGS_38F3343E_4A397D98_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x38f3343e_3706_a593_7676_84872c9feef3),
-    Uuid::from_u128(0x4a397d98_1491_44b4_8721_71db70439c00),
-);
-pub const STUDENT_SUBJECT_SHARINGS_3A4A049C_61934BDB_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x3a4a049c_86d3_4283_2076_2316e53c0851),
-    Uuid::from_u128(0x61934bdb_204b_4f7e_809f_6e24eef57b9f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_3BB9C1A6_67C00A01_ID: (Uuid, Uuid) = (
+pub const STUDENT_SUBJECT_SHARINGS_3BB9C1A6_991BF532_ID: (Uuid, Uuid) = (
     Uuid::from_u128(0x3bb9c1a6_77b5_ca88_728f_d8e649f845ab),
-    Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
+    Uuid::from_u128(0x991bf532_6747_4ad3_9c62_e698859509c5),
 );
-pub const STUDENT_SUBJECT_SHARINGS_3EFB0071_6C51DE6A_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x3efb0071_8446_b103_683e_776f6b6c543d),
-    Uuid::from_u128(0x6c51de6a_4fa1_4f0e_9d0b_593249562ffa),
+pub const STUDENT_SUBJECT_SHARINGS_3D1AC2CA_6484B7B3_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x3d1ac2ca_5e6e_c30e_62cf_e782536dad8a),
+    Uuid::from_u128(0x6484b7b3_afa3_4853_a1e7_5a0febd23931),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4043CE45_808F9F08_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4043ce45_d2d0_fb74_fc89_d0f9872a0f6c),
-    Uuid::from_u128(0x808f9f08_2a62_4795_a7fe_543aa87f387c),
+pub const STUDENT_SUBJECT_SHARINGS_40660140_5D687970_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x40660140_e689_fc43_cd20_d8f95918e232),
+    Uuid::from_u128(0x5d687970_212b_4413_b65d_543bb69de84d),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4043CE45_B3129C4C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4043ce45_d2d0_fb74_fc89_d0f9872a0f6c),
-    Uuid::from_u128(0xb3129c4c_9224_44ef_ba9f_4393a79abf4d),
+pub const STUDENT_SUBJECT_SHARINGS_4219D4AD_E3C513F0_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x4219d4ad_52ff_e053_b749_f7d94f8e35a9),
+    Uuid::from_u128(0xe3c513f0_8c64_4821_a20b_170460043cba),
 );
-pub const STUDENT_SUBJECT_SHARINGS_40CDC7BA_8C8457C1_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x40cdc7ba_2fc8_e1b2_6cab_a898bf6f329e),
-    Uuid::from_u128(0x8c8457c1_b5cf_4e84_bf61_8596428aca86),
+pub const STUDENT_SUBJECT_SHARINGS_43DB0805_235FE93D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x43db0805_cbe0_70b7_bdd0_004c70dc912a),
+    Uuid::from_u128(0x235fe93d_292b_4397_839d_82dc6e0a21ed),
 );
-pub const STUDENT_SUBJECT_SHARINGS_40CDC7BA_C64CEB0B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x40cdc7ba_2fc8_e1b2_6cab_a898bf6f329e),
-    Uuid::from_u128(0xc64ceb0b_f6e9_442b_8a9d_ca04f2a896f6),
+pub const STUDENT_SUBJECT_SHARINGS_459895EC_612B3D7F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x459895ec_a16d_11cd_d137_a67abaecd549),
+    Uuid::from_u128(0x612b3d7f_4350_4190_8f42_5626044c27df),
 );
-pub const STUDENT_SUBJECT_SHARINGS_432B8D3E_8C368DC5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x432b8d3e_8b5b_4d20_e70c_8b85b7eb5131),
-    Uuid::from_u128(0x8c368dc5_4c91_456f_9ab4_74db9bd6ca1a),
+pub const STUDENT_SUBJECT_SHARINGS_45CF0561_2C32E668_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x45cf0561_2dd5_6594_3d9d_f75347e71006),
+    Uuid::from_u128(0x2c32e668_2817_40a4_8692_bbd24fb50c55),
 );
-pub const STUDENT_SUBJECT_SHARINGS_432B8D3E_D8351423_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x432b8d3e_8b5b_4d20_e70c_8b85b7eb5131),
-    Uuid::from_u128(0xd8351423_5bad_416d_b225_ae4a655e779c),
+pub const STUDENT_SUBJECT_SHARINGS_46935C96_42E0FFDD_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x46935c96_1266_628b_b459_11b4eed086fa),
+    Uuid::from_u128(0x42e0ffdd_3f17_4978_830e_0f95a7238991),
 );
-pub const STUDENT_SUBJECT_SHARINGS_459BC3F7_43CBC91F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x459bc3f7_fc74_ccc3_e615_9715c52b4024),
-    Uuid::from_u128(0x43cbc91f_8c02_40f5_b85a_f8aeb1c59279),
+pub const STUDENT_SUBJECT_SHARINGS_481A2F94_D6B8786C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x481a2f94_0f68_f962_9ed0_7429b70e7f6b),
+    Uuid::from_u128(0xd6b8786c_be9c_44ab_828a_e946ca34bd14),
 );
-pub const STUDENT_SUBJECT_SHARINGS_470DE65E_F315AE02_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x470de65e_e839_a298_dda6_bf6eb4fb9e6b),
-    Uuid::from_u128(0xf315ae02_f7a7_493c_a4ee_3d2c28b0f24f),
+pub const STUDENT_SUBJECT_SHARINGS_48CFF519_7A016EF4_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x48cff519_3baa_fbc4_6bfa_396ec335ac90),
+    Uuid::from_u128(0x7a016ef4_9b1a_4cd7_b738_eb5ac0a16788),
 );
-pub const STUDENT_SUBJECT_SHARINGS_49493DF8_D66C09F3_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x49493df8_fcad_a0b0_4c01_695c39df6e6f),
-    Uuid::from_u128(0xd66c09f3_f3f8_4b97_87b3_cd57c2a0908c),
+pub const STUDENT_SUBJECT_SHARINGS_48CFF519_7BAA85AB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x48cff519_3baa_fbc4_6bfa_396ec335ac90),
+    Uuid::from_u128(0x7baa85ab_b16c_4177_9df3_56413d39f463),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4B340F52_A2FDAF0D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4b340f52_74c7_88e3_c32b_d1c5790e449d),
+pub const STUDENT_SUBJECT_SHARINGS_4ACA05A3_2F796B24_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x4aca05a3_b3d3_2162_3dcb_6110f7d93ea3),
+    Uuid::from_u128(0x2f796b24_9128_4156_ad86_4206b2df3393),
+);
+pub const STUDENT_SUBJECT_SHARINGS_4C07DBF3_86E581E4_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x4c07dbf3_dbcd_46c2_9702_26dfb2194b0e),
+    Uuid::from_u128(0x86e581e4_6ee6_470a_a2f8_b13719ebf201),
+);
+pub const STUDENT_SUBJECT_SHARINGS_4F4294B7_9EB0C62D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x4f4294b7_dec1_487d_4672_3d7b8e3699a9),
+    Uuid::from_u128(0x9eb0c62d_36a7_4b7e_9d85_9d8b4f4091e9),
+);
+pub const STUDENT_SUBJECT_SHARINGS_4F4294B7_F195EFFA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x4f4294b7_dec1_487d_4672_3d7b8e3699a9),
+    Uuid::from_u128(0xf195effa_870d_43df_9a0b_fc2255fd0b71),
+);
+pub const STUDENT_SUBJECT_SHARINGS_50084925_F74E81E8_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x50084925_53e9_1e56_2a24_94e55d00af87),
+    Uuid::from_u128(0xf74e81e8_62e4_484c_94c7_11546f229420),
+);
+pub const STUDENT_SUBJECT_SHARINGS_50115805_13430F91_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x50115805_031f_18e4_6d05_95dcf1dabceb),
+    Uuid::from_u128(0x13430f91_397c_46cf_9f40_929935f1aae6),
+);
+pub const STUDENT_SUBJECT_SHARINGS_50115805_DF3400E2_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x50115805_031f_18e4_6d05_95dcf1dabceb),
+    Uuid::from_u128(0xdf3400e2_2702_4105_8456_a8eeca4da82e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_562305DF_3954A72F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x562305df_f804_0274_e3bd_abc0846e36a9),
+    Uuid::from_u128(0x3954a72f_6fb3_48d8_a51f_804d240c99ae),
+);
+pub const STUDENT_SUBJECT_SHARINGS_562305DF_EC8D7AAE_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x562305df_f804_0274_e3bd_abc0846e36a9),
+    Uuid::from_u128(0xec8d7aae_4010_43a3_8661_5daaf5dc1970),
+);
+pub const STUDENT_SUBJECT_SHARINGS_562CF01B_63DE3936_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x562cf01b_ad11_a7f3_7b88_2475ad8d518a),
+    Uuid::from_u128(0x63de3936_5358_4cfe_bea5_f16cc05b4ce2),
+);
+pub const STUDENT_SUBJECT_SHARINGS_56E38E1A_A2FDAF0D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x56e38e1a_a115_1887_a132_ad4f62999350),
     Uuid::from_u128(0xa2fdaf0d_f3a3_4952_9b53_ec05e01c2f62),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4CE2B8DE_AAC53A2C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4ce2b8de_fb84_2cbd_f63c_b19064d0749b),
-    Uuid::from_u128(0xaac53a2c_1603_4fe6_ab6e_3e9848f118ad),
+pub const STUDENT_SUBJECT_SHARINGS_58612DC0_B688C4EC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x58612dc0_55c9_9530_65e1_448096475d16),
+    Uuid::from_u128(0xb688c4ec_f017_4ff1_95fa_0c4f337d161c),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4DDC34A4_93141921_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4ddc34a4_e143_9946_6ddb_5e9eb57ef725),
-    Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
+pub const STUDENT_SUBJECT_SHARINGS_59979CED_44F0DD62_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x59979ced_973d_0793_322d_d3a10a2bae6e),
+    Uuid::from_u128(0x44f0dd62_12d5_4632_9a29_1430ad1bca10),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4DDC34A4_EF688C2B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4ddc34a4_e143_9946_6ddb_5e9eb57ef725),
-    Uuid::from_u128(0xef688c2b_b920_4bae_ad7e_8ae10a4d6d34),
+pub const STUDENT_SUBJECT_SHARINGS_59979CED_7A016EF4_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x59979ced_973d_0793_322d_d3a10a2bae6e),
+    Uuid::from_u128(0x7a016ef4_9b1a_4cd7_b738_eb5ac0a16788),
 );
-pub const STUDENT_SUBJECT_SHARINGS_4E38D4B7_FF368136_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x4e38d4b7_06b4_45c1_a31c_7fc428b2d858),
-    Uuid::from_u128(0xff368136_ee4b_4f14_8152_3a03a6e88837),
+pub const STUDENT_SUBJECT_SHARINGS_5C051C81_6E989A55_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x5c051c81_effd_a7c0_fe4a_672561b8b38a),
+    Uuid::from_u128(0x6e989a55_8ca1_44ef_b2fc_b8a91708e975),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5054EABC_6CCE7282_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5054eabc_a77a_f1f2_a46a_70206e62a2bc),
-    Uuid::from_u128(0x6cce7282_2f99_4b47_abb9_7e532b93e99b),
+pub const STUDENT_SUBJECT_SHARINGS_5CE2DC5E_444E093E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x5ce2dc5e_d20d_b0a3_d1c5_22b9176e5860),
+    Uuid::from_u128(0x444e093e_6b2b_41ae_9f68_59c2590345bf),
 );
-pub const STUDENT_SUBJECT_SHARINGS_50C516CC_1AEB8042_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x50c516cc_8a09_7f65_ef0f_a7c4dfead152),
-    Uuid::from_u128(0x1aeb8042_b988_4fe2_bbc1_844360fb05f8),
+pub const STUDENT_SUBJECT_SHARINGS_5DBF8461_86E581E4_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x5dbf8461_1922_0e72_442b_0f05570825dc),
+    Uuid::from_u128(0x86e581e4_6ee6_470a_a2f8_b13719ebf201),
 );
-pub const STUDENT_SUBJECT_SHARINGS_53A5C38F_A2FDAF0D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x53a5c38f_41a3_f93a_9138_d5605e3c2ab1),
-    Uuid::from_u128(0xa2fdaf0d_f3a3_4952_9b53_ec05e01c2f62),
+pub const STUDENT_SUBJECT_SHARINGS_5DF402C8_93CBF8E3_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x5df402c8_290b_3be1_cee6_bc1a657e690e),
+    Uuid::from_u128(0x93cbf8e3_2b7f_4929_a72c_9369532448e1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_53B4BE89_B2300595_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x53b4be89_0a5f_846c_8cb7_b1ed8b450cb2),
-    Uuid::from_u128(0xb2300595_c4df_4b01_b6be_d7f8b1fe6b90),
+pub const STUDENT_SUBJECT_SHARINGS_5ED5FB31_36C20419_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x5ed5fb31_b2c9_1ef4_25e7_c22a2e8994ca),
+    Uuid::from_u128(0x36c20419_c606_497a_b46c_389b7d2c242d),
 );
-pub const STUDENT_SUBJECT_SHARINGS_53E1E38E_00119540_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x53e1e38e_850f_1f2d_1b0e_46e0a8a263c5),
-    Uuid::from_u128(0x00119540_0b09_4fe3_8f5a_1eac66f009fb),
+pub const STUDENT_SUBJECT_SHARINGS_5ED5FB31_9347D105_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x5ed5fb31_b2c9_1ef4_25e7_c22a2e8994ca),
+    Uuid::from_u128(0x9347d105_1240_4844_a572_46359765873e),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5464F453_4AF56CCA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5464f453_9d1b_4275_62cc_cf063fe5526f),
-    Uuid::from_u128(0x4af56cca_273d_4d16_90ee_330b3b10e8b5),
+pub const STUDENT_SUBJECT_SHARINGS_63FCEE48_24740B6B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x63fcee48_cfee_e1b4_f243_8903b6cbd6d9),
+    Uuid::from_u128(0x24740b6b_d311_40d4_8fce_b85e652a8dd1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5464F453_DFDBC4F8_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5464f453_9d1b_4275_62cc_cf063fe5526f),
-    Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
+pub const STUDENT_SUBJECT_SHARINGS_653FD040_900F33C9_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x653fd040_3b1e_4ddf_169a_24d61c9b1b3d),
+    Uuid::from_u128(0x900f33c9_0bc4_4021_8240_33a10916b1b8),
 );
-pub const STUDENT_SUBJECT_SHARINGS_54EADAB3_DFDBC4F8_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x54eadab3_a938_942c_e073_242e41872405),
-    Uuid::from_u128(0xdfdbc4f8_f7ac_4789_ac27_2aa3bd7ce1c0),
+pub const STUDENT_SUBJECT_SHARINGS_653FD040_C61B0A82_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x653fd040_3b1e_4ddf_169a_24d61c9b1b3d),
+    Uuid::from_u128(0xc61b0a82_05bf_424a_8d05_847eda9fcfef),
 );
-pub const STUDENT_SUBJECT_SHARINGS_554D3B33_E9EE8AC2_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x554d3b33_d367_cff6_647f_356f695a6b9c),
-    Uuid::from_u128(0xe9ee8ac2_87f0_4409_9bd2_157903e4fa0e),
+pub const STUDENT_SUBJECT_SHARINGS_689221E4_35EC0992_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x689221e4_f40a_7acd_903f_b5f228d15064),
+    Uuid::from_u128(0x35ec0992_e116_4bd8_a3f0_4f8327e0de06),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5692FF7F_29834B86_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5692ff7f_8763_3693_ee37_58e71f7244e2),
-    Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
+pub const STUDENT_SUBJECT_SHARINGS_6DA160EF_F4BBD451_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x6da160ef_5af1_7934_c9f1_f23f07684109),
+    Uuid::from_u128(0xf4bbd451_cd33_4c8e_a2e2_682c1e42dd24),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5692FF7F_A8780F6E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5692ff7f_8763_3693_ee37_58e71f7244e2),
-    Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
+pub const STUDENT_SUBJECT_SHARINGS_6EBBC6E1_B81EB352_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x6ebbc6e1_386d_1e84_e621_eb6ed5d55c13),
+    Uuid::from_u128(0xb81eb352_ccae_484c_b4b2_e724e2da93f3),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5928581B_FC9A327B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5928581b_01b8_81fc_10a4_ee6c78009715),
-    Uuid::from_u128(0xfc9a327b_b8b9_4f82_aa64_21d16c9e0312),
+pub const STUDENT_SUBJECT_SHARINGS_730DE51A_1FB447A1_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x730de51a_674b_dc59_9f7f_03b034445c1d),
+    Uuid::from_u128(0x1fb447a1_2fe6_4be9_a268_8717c517a0f6),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5A8CE140_BC6F75B7_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5a8ce140_fd17_5419_d749_c8093a8c5582),
-    Uuid::from_u128(0xbc6f75b7_d37e_415f_a709_d0d51a11eac8),
+pub const STUDENT_SUBJECT_SHARINGS_742C8F28_900F33C9_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x742c8f28_b0c4_142c_5911_6a8b73eba5c1),
+    Uuid::from_u128(0x900f33c9_0bc4_4021_8240_33a10916b1b8),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5B5BEE1D_3D445F3D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5b5bee1d_dbb3_52a1_177f_1599517c0842),
-    Uuid::from_u128(0x3d445f3d_01e2_4466_8e1d_adda99f03352),
+pub const STUDENT_SUBJECT_SHARINGS_7587EBD5_0FA3867C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7587ebd5_0976_e86d_2405_b55ac8512317),
+    Uuid::from_u128(0x0fa3867c_698d_4eec_915f_1e094f5d94e6),
 );
-pub const STUDENT_SUBJECT_SHARINGS_5F15FBB3_E26CF80A_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x5f15fbb3_cdbc_371f_627d_daf33473e5e5),
-    Uuid::from_u128(0xe26cf80a_b31f_48c5_b658_0e53a359c000),
+pub const STUDENT_SUBJECT_SHARINGS_75D835B6_B0C8F888_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x75d835b6_7089_1f21_cebe_f30f16b301e4),
+    Uuid::from_u128(0xb0c8f888_68ca_4b18_b34b_ae7d60eff73d),
 );
-pub const STUDENT_SUBJECT_SHARINGS_602B4F5F_D1C62905_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x602b4f5f_af0f_4d15_04f4_8a3ca58bdf58),
-    Uuid::from_u128(0xd1c62905_1c00_473c_96a0_8d439fc8d127),
+pub const STUDENT_SUBJECT_SHARINGS_77C85977_FDD632C1_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x77c85977_162e_e102_6dd4_b05ddac8c49b),
+    Uuid::from_u128(0xfdd632c1_85ea_4d8d_924d_a4986fbe6960),
 );
-pub const STUDENT_SUBJECT_SHARINGS_63A0B8B9_9B39CFBE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x63a0b8b9_6428_4f62_d563_e54fb7b74213),
-    Uuid::from_u128(0x9b39cfbe_0adb_41fc_9122_ea7871bb7cef),
+pub const STUDENT_SUBJECT_SHARINGS_78DD597E_0D43C84C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x78dd597e_cbf8_5744_f344_30c07710103e),
+    Uuid::from_u128(0x0d43c84c_6800_42a0_885e_31fb26f6c256),
 );
-pub const STUDENT_SUBJECT_SHARINGS_63B7D96B_808F9F08_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x63b7d96b_26aa_b0e5_efe1_7ade9410d5e2),
-    Uuid::from_u128(0x808f9f08_2a62_4795_a7fe_543aa87f387c),
+pub const STUDENT_SUBJECT_SHARINGS_7A356604_2D700C99_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7a356604_8771_92b6_b383_38c8ab0d64d8),
+    Uuid::from_u128(0x2d700c99_a020_4976_917e_46e1ccce2f54),
 );
-pub const STUDENT_SUBJECT_SHARINGS_642B6C2E_FF368136_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x642b6c2e_065a_eb62_85c5_e8c3bed29e1d),
-    Uuid::from_u128(0xff368136_ee4b_4f14_8152_3a03a6e88837),
+pub const STUDENT_SUBJECT_SHARINGS_7A7501D0_6690B465_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7a7501d0_aa97_9e0f_6b08_2b4596244546),
+    Uuid::from_u128(0x6690b465_a197_4227_ab89_56b5a08699c6),
 );
-pub const STUDENT_SUBJECT_SHARINGS_64D157CC_2845D437_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x64d157cc_1abb_2af3_84f2_86c14365b042),
-    Uuid::from_u128(0x2845d437_d1c7_45d1_bdea_f216478d9028),
+pub const STUDENT_SUBJECT_SHARINGS_7AB0F4A3_6A5C40CC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7ab0f4a3_a2be_b1f2_5ec4_131dd74a9cde),
+    Uuid::from_u128(0x6a5c40cc_3398_4614_a063_7e21dbda89d8),
 );
-pub const STUDENT_SUBJECT_SHARINGS_66495B8F_2A7D74B6_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x66495b8f_2de8_c360_b468_5ea849528f5e),
-    Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
+pub const STUDENT_SUBJECT_SHARINGS_7AB0F4A3_93C5A4FF_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7ab0f4a3_a2be_b1f2_5ec4_131dd74a9cde),
+    Uuid::from_u128(0x93c5a4ff_be51_48fb_b3a2_61a94b639f50),
 );
-pub const STUDENT_SUBJECT_SHARINGS_66495B8F_A49E27D5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x66495b8f_2de8_c360_b468_5ea849528f5e),
-    Uuid::from_u128(0xa49e27d5_37b4_444f_b921_8d969acc7e91),
+pub const STUDENT_SUBJECT_SHARINGS_7B7AC3D9_FDD632C1_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7b7ac3d9_10ad_ecf6_0be3_3ed8163235f1),
+    Uuid::from_u128(0xfdd632c1_85ea_4d8d_924d_a4986fbe6960),
 );
-pub const STUDENT_SUBJECT_SHARINGS_69D349AC_3EB7B6C0_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x69d349ac_130d_6a43_4a7a_db18a82df575),
-    Uuid::from_u128(0x3eb7b6c0_ceef_4595_a795_d60dabe4c7a8),
+pub const STUDENT_SUBJECT_SHARINGS_7BFC86D2_03ECD021_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7bfc86d2_79c1_207d_7a5c_3e5b15e9a3b9),
+    Uuid::from_u128(0x03ecd021_9261_4495_a847_c24483db6849),
 );
-pub const STUDENT_SUBJECT_SHARINGS_69D349AC_8BF13A99_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x69d349ac_130d_6a43_4a7a_db18a82df575),
-    Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
+pub const STUDENT_SUBJECT_SHARINGS_7BFC86D2_24740B6B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7bfc86d2_79c1_207d_7a5c_3e5b15e9a3b9),
+    Uuid::from_u128(0x24740b6b_d311_40d4_8fce_b85e652a8dd1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_6B4EB699_2E39A18C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x6b4eb699_02b9_95ae_3be6_4e3e9ad4578e),
-    Uuid::from_u128(0x2e39a18c_6ed7_446b_9977_3c0e42a574e7),
+pub const STUDENT_SUBJECT_SHARINGS_7C29AF3F_B22D0100_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7c29af3f_d016_6e43_b86e_d483aafcdf27),
+    Uuid::from_u128(0xb22d0100_350b_46c9_aca4_d874ebf91ae7),
 );
-pub const STUDENT_SUBJECT_SHARINGS_6B4EB699_8BF13A99_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x6b4eb699_02b9_95ae_3be6_4e3e9ad4578e),
-    Uuid::from_u128(0x8bf13a99_6cea_421b_91b8_ebc2e3aa6ed8),
+pub const STUDENT_SUBJECT_SHARINGS_7DD60102_B81EB352_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7dd60102_ef8a_27e0_bcd0_024d3af0c990),
+    Uuid::from_u128(0xb81eb352_ccae_484c_b4b2_e724e2da93f3),
 );
-pub const STUDENT_SUBJECT_SHARINGS_6DC2A877_2D4152FA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x6dc2a877_d72f_037c_9015_eba9ce8645f6),
-    Uuid::from_u128(0x2d4152fa_a1cd_434a_b15d_01a7f2e6dbfb),
+pub const STUDENT_SUBJECT_SHARINGS_7F06D386_36C20419_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x7f06d386_fedd_f2b0_a4e6_e64347d8584b),
+    Uuid::from_u128(0x36c20419_c606_497a_b46c_389b7d2c242d),
 );
-pub const STUDENT_SUBJECT_SHARINGS_6F05CBAD_6630D170_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x6f05cbad_7bd7_95c3_99f5_c2449f6688fd),
-    Uuid::from_u128(0x6630d170_911e_4997_b226_d9ff42f2c3cf),
+pub const STUDENT_SUBJECT_SHARINGS_816EE669_3D877F95_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x816ee669_0ba1_f499_2e88_07109a677c66),
+    Uuid::from_u128(0x3d877f95_ec47_43b8_be62_f3321aafbb04),
 );
-pub const STUDENT_SUBJECT_SHARINGS_7379A07D_4F3235A2_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x7379a07d_b492_e8a7_1962_de1791a4ac56),
-    Uuid::from_u128(0x4f3235a2_a7cf_49ff_bfa6_c462a4de42e7),
+pub const STUDENT_SUBJECT_SHARINGS_82F1673E_952023E6_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x82f1673e_a495_f1ab_5ed9_6d20ba1934d1),
+    Uuid::from_u128(0x952023e6_542c_4473_99c6_daebeab2e255),
 );
-pub const STUDENT_SUBJECT_SHARINGS_740E87D1_CD7972F7_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x740e87d1_8bef_7a3d_e330_02933224d35a),
-    Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
+pub const STUDENT_SUBJECT_SHARINGS_836E5922_9EB0C62D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x836e5922_0336_3032_b700_83ad51a4f207),
+    Uuid::from_u128(0x9eb0c62d_36a7_4b7e_9d85_9d8b4f4091e9),
 );
-pub const STUDENT_SUBJECT_SHARINGS_7453BBF2_257EE26E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x7453bbf2_f01e_c45b_d99f_2fc88c277cfe),
-    Uuid::from_u128(0x257ee26e_13e0_4aa2_bc72_07f420ca91e4),
+pub const STUDENT_SUBJECT_SHARINGS_836E5922_FAE9AA7F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x836e5922_0336_3032_b700_83ad51a4f207),
+    Uuid::from_u128(0xfae9aa7f_ab01_4b77_91cc_6c5b8f96f338),
 );
-pub const STUDENT_SUBJECT_SHARINGS_74BBB5FE_56133F6A_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x74bbb5fe_7230_1e15_5083_3df2cfaaf2eb),
-    Uuid::from_u128(0x56133f6a_580d_467b_89b5_493a120e0277),
+pub const STUDENT_SUBJECT_SHARINGS_83D5A9B4_4D50E14B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x83d5a9b4_6d29_ed61_d25e_181805a48ee5),
+    Uuid::from_u128(0x4d50e14b_3198_4bb5_ab73_82e0a5766202),
 );
-pub const STUDENT_SUBJECT_SHARINGS_74BBB5FE_D21C4163_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x74bbb5fe_7230_1e15_5083_3df2cfaaf2eb),
-    Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-);
-pub const STUDENT_SUBJECT_SHARINGS_771AA645_76095F86_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x771aa645_b05e_e26b_947c_062861b91540),
-    Uuid::from_u128(0x76095f86_2c63_4c33_9c2a_881537576438),
-);
-pub const STUDENT_SUBJECT_SHARINGS_774922CE_2A7D74B6_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x774922ce_63cb_4499_795e_ea8c4b91ba71),
-    Uuid::from_u128(0x2a7d74b6_644d_4bdd_ad2d_6568722ac2ee),
-);
-pub const STUDENT_SUBJECT_SHARINGS_774922CE_B04A48BD_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x774922ce_63cb_4499_795e_ea8c4b91ba71),
-    Uuid::from_u128(0xb04a48bd_4c31_44e4_8e1e_02a6cc7c118f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_77A26847_215C0D80_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x77a26847_e3fb_74e9_5764_e9f99daa68ba),
-    Uuid::from_u128(0x215c0d80_abff_464c_915b_469faaf91448),
-);
-pub const STUDENT_SUBJECT_SHARINGS_790993AC_8ED50735_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x790993ac_cd7e_73d9_b5b5_25e54398fb67),
-    Uuid::from_u128(0x8ed50735_fbef_4d64_8d5c_042199c6f2fe),
-);
-pub const STUDENT_SUBJECT_SHARINGS_790993AC_9DC5FF00_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x790993ac_cd7e_73d9_b5b5_25e54398fb67),
-    Uuid::from_u128(0x9dc5ff00_aa35_4c21_809f_4a52ca5cdc94),
-);
-pub const STUDENT_SUBJECT_SHARINGS_7C81A987_10BADB90_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x7c81a987_1fcd_e9fe_c048_5de4d8caab17),
-    Uuid::from_u128(0x10badb90_2ac9_4ea5_a8d9_ac27b477fd03),
-);
-pub const STUDENT_SUBJECT_SHARINGS_81028BE2_1CAED36D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x81028be2_259e_b5e7_983e_15397b1cea34),
-    Uuid::from_u128(0x1caed36d_4663_4931_818c_8137cce6719d),
-);
-pub const STUDENT_SUBJECT_SHARINGS_836A72EC_D8B775B3_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x836a72ec_1d68_cbcf_ad0b_728e93bc65a7),
-    Uuid::from_u128(0xd8b775b3_0b3d_4f0f_b5c1_6e4931337a0f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_847B05C7_76095F86_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x847b05c7_a38a_9d2c_82ff_5ca9728c6b36),
-    Uuid::from_u128(0x76095f86_2c63_4c33_9c2a_881537576438),
-);
-pub const STUDENT_SUBJECT_SHARINGS_850E875F_67C00A01_ID: (Uuid, Uuid) = (
+pub const STUDENT_SUBJECT_SHARINGS_850E875F_991BF532_ID: (Uuid, Uuid) = (
     Uuid::from_u128(0x850e875f_f48c_d3d4_a81e_dc326f7a5f51),
-    Uuid::from_u128(0x67c00a01_8031_4028_8d54_c99150a97d7f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_86FD9E52_851D2DB1_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x86fd9e52_fe67_22e1_19c8_751dbf4fe2b8),
-    Uuid::from_u128(0x851d2db1_8b08_4268_83c4_600e1fe48c13),
-);
-pub const STUDENT_SUBJECT_SHARINGS_88517350_2B97E69B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x88517350_c2d3_d8fb_dc69_bc59abce6a67),
-    Uuid::from_u128(0x2b97e69b_3850_43eb_a29e_fcbcfb15abe9),
-);
-pub const STUDENT_SUBJECT_SHARINGS_89F19909_03F77F5C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x89f19909_2e5a_0e1e_057d_d5611c3f6b57),
-    Uuid::from_u128(0x03f77f5c_e720_4bd5_8556_2a0abde85c77),
-);
-pub const STUDENT_SUBJECT_SHARINGS_89F19909_9DC5FF00_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x89f19909_2e5a_0e1e_057d_d5611c3f6b57),
-    Uuid::from_u128(0x9dc5ff00_aa35_4c21_809f_4a52ca5cdc94),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8A3127CE_784FBCAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8a3127ce_8685_52a9_da58_412b21d04fd9),
-    Uuid::from_u128(0x784fbcae_ca31_4c39_b62f_546ea2fd5223),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8AA2713D_0E89C804_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8aa2713d_d651_c524_2b8b_7a4a4a087d55),
-    Uuid::from_u128(0x0e89c804_23b8_4766_a4e5_0fb160b542b3),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8AA2713D_9E238A30_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8aa2713d_d651_c524_2b8b_7a4a4a087d55),
-    Uuid::from_u128(0x9e238a30_8365_40ba_8b3b_e8fb371e5b2e),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8B000DA2_84A95A76_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8b000da2_6b70_2234_1beb_1b39898b95f2),
-    Uuid::from_u128(0x84a95a76_489b_4d7b_ba95_919408081744),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8B000DA2_8C8457C1_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8b000da2_6b70_2234_1beb_1b39898b95f2),
-    Uuid::from_u128(0x8c8457c1_b5cf_4e84_bf61_8596428aca86),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8D0D78DE_6EA2FC91_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8d0d78de_582c_0874_926c_3c6774230355),
-    Uuid::from_u128(0x6ea2fc91_99e1_42ac_8d6b_461f6b13a755),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8DBD9CD3_79E60097_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8dbd9cd3_9e72_b613_3123_8080d9e74294),
-    Uuid::from_u128(0x79e60097_e401_439b_8864_49135c6b0fb0),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8DBD9CD3_B3129C4C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8dbd9cd3_9e72_b613_3123_8080d9e74294),
-    Uuid::from_u128(0xb3129c4c_9224_44ef_ba9f_4393a79abf4d),
-);
-pub const STUDENT_SUBJECT_SHARINGS_8FAC03EA_631A084F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x8fac03ea_4756_f038_44ea_84eafb555b6e),
-    Uuid::from_u128(0x631a084f_4d07_43fd_a895_29fcb50f60bc),
-);
-pub const STUDENT_SUBJECT_SHARINGS_900FDB97_D877B6D5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x900fdb97_ea33_02df_5cbb_b7f53cccddf1),
-    Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9381BAED_42EC802F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9381baed_9ec5_2bd7_d139_ba216f128668),
-    Uuid::from_u128(0x42ec802f_0d37_4598_aecf_c0aecfcd7cde),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9422C01E_098EDFDE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9422c01e_c48f_a7eb_b79c_e00f6bd56df4),
-    Uuid::from_u128(0x098edfde_66af_4656_8a5c_5da439a3118c),
-);
-pub const STUDENT_SUBJECT_SHARINGS_963EB07E_BB60AFE0_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x963eb07e_eff6_e84c_4b91_6620fe5648d6),
-    Uuid::from_u128(0xbb60afe0_3530_479c_90d0_9dda4aad974f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_96EA1A00_3F36944B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x96ea1a00_110c_a36f_5ac8_b2b64a82ab91),
-    Uuid::from_u128(0x3f36944b_c96c_4bfe_b629_4d951b92b873),
-);
-pub const STUDENT_SUBJECT_SHARINGS_970B6B05_B0667102_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x970b6b05_e803_8ec5_ae41_8bf03fd8986b),
-    Uuid::from_u128(0xb0667102_1623_4f03_bbb0_d753c1d0f6d9),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9BC47ECE_4BD08F00_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9bc47ece_a0eb_be57_847a_52da9cdac643),
-    Uuid::from_u128(0x4bd08f00_8de9_41f1_9783_9303e5c803e8),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9D66CBBA_1DA1C1A8_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9d66cbba_a235_e20e_a652_694c1fee72ba),
-    Uuid::from_u128(0x1da1c1a8_f585_4f32_a383_5af71f4b10d1),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9D66CBBA_29834B86_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9d66cbba_a235_e20e_a652_694c1fee72ba),
-    Uuid::from_u128(0x29834b86_0b48_4647_b1f8_b4385f69f0f0),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9E77BFDE_A49E27D5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9e77bfde_c949_b847_0e41_5b7f45234a20),
-    Uuid::from_u128(0xa49e27d5_37b4_444f_b921_8d969acc7e91),
-);
-pub const STUDENT_SUBJECT_SHARINGS_9E77BFDE_B04A48BD_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0x9e77bfde_c949_b847_0e41_5b7f45234a20),
-    Uuid::from_u128(0xb04a48bd_4c31_44e4_8e1e_02a6cc7c118f),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A0E3E9E7_1F5A6A45_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa0e3e9e7_5850_0378_8ee2_5a3e0323103c),
-    Uuid::from_u128(0x1f5a6a45_b73b_4298_925d_2d6a49b8cdfd),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A237E10D_7DC6CF83_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa237e10d_f144_6127_ca52_e9b47e06f27c),
-    Uuid::from_u128(0x7dc6cf83_74d7_4038_ab30_dc8797e9cbaf),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A2669993_36CF45AF_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa2669993_2580_3441_cfb5_2e267fbf534e),
-    Uuid::from_u128(0x36cf45af_29ab_41ac_ab43_da5fe1b2ea08),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A5B0830E_26571C5E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa5b0830e_aef0_23ac_72e9_b906be253569),
-    Uuid::from_u128(0x26571c5e_d48e_4019_9650_fe8e5c3e5844),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A6D19051_9DC5FF00_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa6d19051_d2fb_ba20_9ea8_433523dcd92b),
-    Uuid::from_u128(0x9dc5ff00_aa35_4c21_809f_4a52ca5cdc94),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A721A0D0_79E60097_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa721a0d0_11aa_920e_a74d_d8389d710afa),
-    Uuid::from_u128(0x79e60097_e401_439b_8864_49135c6b0fb0),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A721A0D0_808F9F08_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa721a0d0_11aa_920e_a74d_d8389d710afa),
-    Uuid::from_u128(0x808f9f08_2a62_4795_a7fe_543aa87f387c),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A98257B5_D161DA64_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa98257b5_ab7d_03dd_0ae8_91fc8e4c61e4),
-    Uuid::from_u128(0xd161da64_27a4_4f09_9d68_7970212b1413),
-);
-pub const STUDENT_SUBJECT_SHARINGS_A9F7E0AD_EB25B33E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xa9f7e0ad_4a81_4ae3_9e4e_a8017a8a29c9),
-    Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
-);
-pub const STUDENT_SUBJECT_SHARINGS_AC556FBF_89CD605B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xac556fbf_2fe3_f3ca_d1aa_96980cfe658c),
-    Uuid::from_u128(0x89cd605b_fb52_4231_9ac5_fedfd36658ca),
-);
-pub const STUDENT_SUBJECT_SHARINGS_AD02A044_612EB758_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xad02a044_733d_57c7_fbe0_678001462ee5),
-    Uuid::from_u128(0x612eb758_bb6a_41b5_8ad2_ef904b54f288),
-);
-pub const STUDENT_SUBJECT_SHARINGS_ADA62F75_BC0BF104_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xada62f75_3140_b372_908b_dc0941044d67),
-    Uuid::from_u128(0xbc0bf104_e316_40b0_ae20_6cee2e72c075),
-);
-pub const STUDENT_SUBJECT_SHARINGS_AE22CCCC_04207A50_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xae22cccc_995a_7c0f_5cd9_75b6338ede02),
-    Uuid::from_u128(0x04207a50_6be4_4966_b4ac_299179bdbdda),
-);
-pub const STUDENT_SUBJECT_SHARINGS_AE22CCCC_9E238A30_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xae22cccc_995a_7c0f_5cd9_75b6338ede02),
-    Uuid::from_u128(0x9e238a30_8365_40ba_8b3b_e8fb371e5b2e),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B1692E03_7E7BA8DA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb1692e03_c79c_ee95_d5dd_7be5a7ddef8e),
-    Uuid::from_u128(0x7e7ba8da_4414_4b7a_a292_863010fae2b7),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B1885925_C0EE3F4E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb1885925_79de_75a1_d7da_9aeb41060e96),
-    Uuid::from_u128(0xc0ee3f4e_e689_4fe5_90cb_e840717c82ad),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B3620A32_1C257350_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb3620a32_6627_7773_0e45_5d76742ad622),
-    Uuid::from_u128(0x1c257350_34e8_4cd3_bc76_e08bd128a3ce),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B3FFC4B8_7E7BA8DA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb3ffc4b8_7089_4c5b_2d54_37d2710845a6),
-    Uuid::from_u128(0x7e7ba8da_4414_4b7a_a292_863010fae2b7),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B54FC93D_257EE26E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb54fc93d_3780_3024_b48b_b93b9198a4cd),
-    Uuid::from_u128(0x257ee26e_13e0_4aa2_bc72_07f420ca91e4),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B5CFC945_DC672D47_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb5cfc945_13a4_837c_3623_1349ff088c41),
-    Uuid::from_u128(0xdc672d47_b28d_4216_9f44_6dab57e49297),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B6F99777_5D792675_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb6f99777_5269_9a6f_8b29_fdb2b1af5ef9),
-    Uuid::from_u128(0x5d792675_116a_4618_b2f2_a73f16f30dcc),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B9DC2A5F_19CF0AAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb9dc2a5f_9651_2e6b_e6a0_6c939c40ffa4),
-    Uuid::from_u128(0x19cf0aae_ad49_46e4_851d_e4983d23a133),
-);
-pub const STUDENT_SUBJECT_SHARINGS_B9DC2A5F_D8351423_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xb9dc2a5f_9651_2e6b_e6a0_6c939c40ffa4),
-    Uuid::from_u128(0xd8351423_5bad_416d_b225_ae4a655e779c),
-);
-pub const STUDENT_SUBJECT_SHARINGS_BC566877_D21C4163_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xbc566877_ede5_200f_b5f6_73b677439935),
-    Uuid::from_u128(0xd21c4163_f278_434a_8a64_c3adb1235629),
-);
-pub const STUDENT_SUBJECT_SHARINGS_BC6C421E_47E6500D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xbc6c421e_a656_c059_5c95_f7f692afcb67),
-    Uuid::from_u128(0x47e6500d_33c0_4f36_9129_5c18be7de45d),
-);
-pub const STUDENT_SUBJECT_SHARINGS_BC6C421E_6C51DE6A_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xbc6c421e_a656_c059_5c95_f7f692afcb67),
-    Uuid::from_u128(0x6c51de6a_4fa1_4f0e_9d0b_593249562ffa),
-);
-pub const STUDENT_SUBJECT_SHARINGS_BDC7B327_27A93383_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xbdc7b327_07a2_2570_d7ec_5310c8bd572d),
-    Uuid::from_u128(0x27a93383_7e69_4f29_bbe8_242dc6c763c0),
-);
-pub const STUDENT_SUBJECT_SHARINGS_BFFAC50C_112A3599_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xbffac50c_7f23_94c5_21f7_da0da70cc150),
-    Uuid::from_u128(0x112a3599_a3de_49c8_8c16_5f458b5c6ae1),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C03B0695_EB25B33E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc03b0695_1352_b795_9a49_faf22c9b19fa),
-    Uuid::from_u128(0xeb25b33e_1eff_4033_89b4_395c547ce3ff),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C53D03EE_B0667102_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc53d03ee_e0ec_8293_f0b8_3878ca5e1606),
-    Uuid::from_u128(0xb0667102_1623_4f03_bbb0_d753c1d0f6d9),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C60AE237_0805BC52_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc60ae237_d6cd_a705_9e61_318f9941c319),
-    Uuid::from_u128(0x0805bc52_8a80_4681_8842_12a4dcfb1477),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C6B806B9_A7B4FCC7_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc6b806b9_b28f_36a6_63cb_74c63597c7c6),
-    Uuid::from_u128(0xa7b4fcc7_f618_45b9_ac50_67df443a34ca),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C81FAB29_42E92ADF_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc81fab29_5557_e4a9_e581_79f0388c011f),
-    Uuid::from_u128(0x42e92adf_3400_4227_82c1_050456a8eeca),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C91305E7_8CF5B349_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc91305e7_1653_1f99_f87f_67379348c72f),
-    Uuid::from_u128(0x8cf5b349_cc67_4aea_b44c_54a843545f8a),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C91305E7_D877B6D5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc91305e7_1653_1f99_f87f_67379348c72f),
-    Uuid::from_u128(0xd877b6d5_058f_4804_acd1_48ee2181a7d9),
-);
-pub const STUDENT_SUBJECT_SHARINGS_C9526E7C_202E6173_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xc9526e7c_7228_0af1_f020_7333446c8966),
-    Uuid::from_u128(0x202e6173_f9d0_40ca_9375_5b59e78734b7),
-);
-pub const STUDENT_SUBJECT_SHARINGS_CD20AF01_19CF0AAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xcd20af01_5ac5_852c_36a8_241cade2f885),
-    Uuid::from_u128(0x19cf0aae_ad49_46e4_851d_e4983d23a133),
-);
-pub const STUDENT_SUBJECT_SHARINGS_CD20AF01_8C368DC5_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xcd20af01_5ac5_852c_36a8_241cade2f885),
-    Uuid::from_u128(0x8c368dc5_4c91_456f_9ab4_74db9bd6ca1a),
-);
-pub const STUDENT_SUBJECT_SHARINGS_CEAD0A32_32EFB405_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xcead0a32_f3da_66e7_7859_630dbe68e287),
-    Uuid::from_u128(0x32efb405_7bee_4d30_86f2_120dbdb15cd4),
-);
-pub const STUDENT_SUBJECT_SHARINGS_CF3B173C_58B61E13_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xcf3b173c_9ab2_85de_328c_94ba17a105b8),
-    Uuid::from_u128(0x58b61e13_3f5f_4049_80bd_053967c01f96),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D2C2F124_2D4152FA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd2c2f124_2a7d_160b_3e79_af9860395752),
-    Uuid::from_u128(0x2d4152fa_a1cd_434a_b15d_01a7f2e6dbfb),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D3B279B1_E6511945_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd3b279b1_9c9a_a2ee_9b3b_16c5b1a143d4),
-    Uuid::from_u128(0xe6511945_c03d_439b_add4_8b241d4b3cdb),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D442D06B_442D4313_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd442d06b_da56_2918_7539_53193d50011f),
-    Uuid::from_u128(0x442d4313_5dc1_4a58_8700_af57d590cb5e),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D442D06B_93141921_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd442d06b_da56_2918_7539_53193d50011f),
-    Uuid::from_u128(0x93141921_7377_47dc_b7a1_53afaf983882),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D4B313B6_1F619531_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd4b313b6_e1c4_48b7_0be3_d94a349def22),
-    Uuid::from_u128(0x1f619531_b8c8_43b9_ad49_440bbff17f41),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D52093F7_5F99E998_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd52093f7_ed0a_9111_c05d_e8a89f9f34cb),
-    Uuid::from_u128(0x5f99e998_35cb_4669_8a09_53b83bc967e8),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D68F37AF_FCCB7A67_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd68f37af_6183_a18f_1615_6c48a56ea5ce),
-    Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D7A46338_47E6500D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd7a46338_9d20_a927_e2ba_43efd6bb6191),
-    Uuid::from_u128(0x47e6500d_33c0_4f36_9129_5c18be7de45d),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D7A46338_4A397D98_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd7a46338_9d20_a927_e2ba_43efd6bb6191),
-    Uuid::from_u128(0x4a397d98_1491_44b4_8721_71db70439c00),
-);
-pub const STUDENT_SUBJECT_SHARINGS_D7CFF45E_D6AF85A7_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd7cff45e_d0bc_7b84_df49_a80ca57d817c),
-    Uuid::from_u128(0xd6af85a7_0567_4030_969c_7f2ec4b96ba1),
+    Uuid::from_u128(0x991bf532_6747_4ad3_9c62_e698859509c5),
+);
+pub const STUDENT_SUBJECT_SHARINGS_86882FE6_6A5C40CC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x86882fe6_6a82_83de_f131_3bdf31c0cd84),
+    Uuid::from_u128(0x6a5c40cc_3398_4614_a063_7e21dbda89d8),
+);
+pub const STUDENT_SUBJECT_SHARINGS_868CFF82_346556D8_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x868cff82_5d86_9204_8060_b612e019ef0b),
+    Uuid::from_u128(0x346556d8_cd1d_406d_afaa_d663c0c68200),
+);
+pub const STUDENT_SUBJECT_SHARINGS_868CFF82_444E093E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x868cff82_5d86_9204_8060_b612e019ef0b),
+    Uuid::from_u128(0x444e093e_6b2b_41ae_9f68_59c2590345bf),
+);
+pub const STUDENT_SUBJECT_SHARINGS_86AE7710_31507303_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x86ae7710_e9ed_29a8_08f6_885d84f6f90f),
+    Uuid::from_u128(0x31507303_6fc8_401e_b4da_54512a7c7c2f),
+);
+pub const STUDENT_SUBJECT_SHARINGS_8BCB5447_5D687970_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x8bcb5447_afd9_ce60_58db_e739e5acd69e),
+    Uuid::from_u128(0x5d687970_212b_4413_b65d_543bb69de84d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_8EE1DE3B_298EA328_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x8ee1de3b_3cb1_1da3_0eae_17f1b435ce0f),
+    Uuid::from_u128(0x298ea328_7bd8_475e_a1bd_6c623f137916),
+);
+pub const STUDENT_SUBJECT_SHARINGS_8F377C95_5D687970_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x8f377c95_4741_c902_b114_9d0b5abb4ddc),
+    Uuid::from_u128(0x5d687970_212b_4413_b65d_543bb69de84d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_8F377C95_6A5C40CC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x8f377c95_4741_c902_b114_9d0b5abb4ddc),
+    Uuid::from_u128(0x6a5c40cc_3398_4614_a063_7e21dbda89d8),
+);
+pub const STUDENT_SUBJECT_SHARINGS_901E133B_1B9F133B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x901e133b_94b9_42ce_f04b_065341b104f1),
+    Uuid::from_u128(0x1b9f133b_4b7b_4f6d_98c9_912b0809330a),
+);
+pub const STUDENT_SUBJECT_SHARINGS_901E133B_CB202EF1_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x901e133b_94b9_42ce_f04b_065341b104f1),
+    Uuid::from_u128(0xcb202ef1_ace4_48cc_b435_72c33fc90321),
+);
+pub const STUDENT_SUBJECT_SHARINGS_90697595_8A07A873_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x90697595_45f4_2736_571c_415dc3eb8448),
+    Uuid::from_u128(0x8a07a873_f522_40d2_883a_8cf894d6cb13),
+);
+pub const STUDENT_SUBJECT_SHARINGS_911A908F_D008E7FA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x911a908f_d180_27b5_f923_ba4c1cc3d092),
+    Uuid::from_u128(0xd008e7fa_a562_49d2_bee0_c393c910454e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_921C993F_9FB608CA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x921c993f_0aeb_15a7_b099_c888ee751114),
+    Uuid::from_u128(0x9fb608ca_4c6f_40a3_836d_cb5e77ea62a2),
+);
+pub const STUDENT_SUBJECT_SHARINGS_921C993F_EC8D7AAE_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x921c993f_0aeb_15a7_b099_c888ee751114),
+    Uuid::from_u128(0xec8d7aae_4010_43a3_8661_5daaf5dc1970),
+);
+pub const STUDENT_SUBJECT_SHARINGS_9289C18A_390A258C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x9289c18a_c886_810a_2aae_c37e44f9f818),
+    Uuid::from_u128(0x390a258c_dbba_45c0_a067_bc520366d707),
+);
+pub const STUDENT_SUBJECT_SHARINGS_9289C18A_43DBDE40_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x9289c18a_c886_810a_2aae_c37e44f9f818),
+    Uuid::from_u128(0x43dbde40_379c_41ea_9c8d_356db209e3dc),
+);
+pub const STUDENT_SUBJECT_SHARINGS_94CBA908_0A3106C8_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x94cba908_b90e_222b_3fe4_ee3447e2f782),
+    Uuid::from_u128(0x0a3106c8_0896_4b1c_a49e_95505ba8a0da),
+);
+pub const STUDENT_SUBJECT_SHARINGS_97B39BEC_5D687970_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x97b39bec_8dc5_4f6f_b856_9d6227c76c62),
+    Uuid::from_u128(0x5d687970_212b_4413_b65d_543bb69de84d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_97B39BEC_93C5A4FF_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x97b39bec_8dc5_4f6f_b856_9d6227c76c62),
+    Uuid::from_u128(0x93c5a4ff_be51_48fb_b3a2_61a94b639f50),
+);
+pub const STUDENT_SUBJECT_SHARINGS_982EC75F_235FE93D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x982ec75f_ba8d_39ed_1fc2_2ec246a123e7),
+    Uuid::from_u128(0x235fe93d_292b_4397_839d_82dc6e0a21ed),
+);
+pub const STUDENT_SUBJECT_SHARINGS_99ECFE0B_13430F91_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x99ecfe0b_803c_326c_b657_c79bf855512a),
+    Uuid::from_u128(0x13430f91_397c_46cf_9f40_929935f1aae6),
+);
+pub const STUDENT_SUBJECT_SHARINGS_99ECFE0B_B688C4EC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x99ecfe0b_803c_326c_b657_c79bf855512a),
+    Uuid::from_u128(0xb688c4ec_f017_4ff1_95fa_0c4f337d161c),
+);
+pub const STUDENT_SUBJECT_SHARINGS_9C848FD4_B81EB352_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x9c848fd4_1acc_4586_cb2f_685f77a6819c),
+    Uuid::from_u128(0xb81eb352_ccae_484c_b4b2_e724e2da93f3),
+);
+pub const STUDENT_SUBJECT_SHARINGS_9CF92F6D_FAE9AA7F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x9cf92f6d_16e7_10bb_19a1_232e70ecd629),
+    Uuid::from_u128(0xfae9aa7f_ab01_4b77_91cc_6c5b8f96f338),
+);
+pub const STUDENT_SUBJECT_SHARINGS_9EEF456D_8A07A873_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x9eef456d_9195_aab2_e5fd_6f804efd8dc9),
+    Uuid::from_u128(0x8a07a873_f522_40d2_883a_8cf894d6cb13),
+);
+pub const STUDENT_SUBJECT_SHARINGS_9F1AC54E_56749575_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0x9f1ac54e_8e38_a14d_67fb_44ab8c026a77),
+    Uuid::from_u128(0x56749575_f96f_46a2_8085_78be784e5bd7),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A1DDE487_BD07B018_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa1dde487_30ab_b084_025b_b8c9cf541bae),
+    Uuid::from_u128(0xbd07b018_f356_4da8_9603_1df969112b46),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A27C1248_09D6559F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa27c1248_cc95_bf31_d682_baa601ed4320),
+    Uuid::from_u128(0x09d6559f_4b54_4ba2_abf5_b84a69277dd0),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A42A40A3_390A258C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa42a40a3_39cd_9f02_4eda_5e2c5e3174bc),
+    Uuid::from_u128(0x390a258c_dbba_45c0_a067_bc520366d707),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A42A40A3_63E4E796_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa42a40a3_39cd_9f02_4eda_5e2c5e3174bc),
+    Uuid::from_u128(0x63e4e796_8e99_4a90_b7f2_3bc076ed6732),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A640FAAC_900F33C9_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa640faac_d12b_683f_519a_de5f5015499b),
+    Uuid::from_u128(0x900f33c9_0bc4_4021_8240_33a10916b1b8),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A6836D05_144E37CB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa6836d05_b0ee_590d_23b1_c41c496a2ea2),
+    Uuid::from_u128(0x144e37cb_244b_4f0f_b5d8_c03a23260c52),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A69AD41E_28271B14_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa69ad41e_86a5_d4d7_f048_103ec1758d71),
+    Uuid::from_u128(0x28271b14_58b2_4d6c_b241_4eb18bdd10b0),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A6EE9CDE_1CAED077_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa6ee9cde_0678_b7f0_cdee_2279a2dc11be),
+    Uuid::from_u128(0x1caed077_4d4e_43ea_bca3_b9417483b704),
+);
+pub const STUDENT_SUBJECT_SHARINGS_A9AF5D50_9EB0C62D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xa9af5d50_11e5_7495_48a6_117b55eeb1ac),
+    Uuid::from_u128(0x9eb0c62d_36a7_4b7e_9d85_9d8b4f4091e9),
+);
+pub const STUDENT_SUBJECT_SHARINGS_AB5216D5_B688C4EC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xab5216d5_1091_0999_e218_18c0b3cea156),
+    Uuid::from_u128(0xb688c4ec_f017_4ff1_95fa_0c4f337d161c),
+);
+pub const STUDENT_SUBJECT_SHARINGS_AB5216D5_DF3400E2_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xab5216d5_1091_0999_e218_18c0b3cea156),
+    Uuid::from_u128(0xdf3400e2_2702_4105_8456_a8eeca4da82e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_ABC7B35A_FEDFD366_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xabc7b35a_5c76_70d5_c2d3_b48ebdad0871),
+    Uuid::from_u128(0xfedfd366_58ca_4d6a_b7f7_b630f25885be),
+);
+pub const STUDENT_SUBJECT_SHARINGS_AE7DA02A_00A73C96_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xae7da02a_b151_4cb9_0dad_8659f7d641cb),
+    Uuid::from_u128(0x00a73c96_a08d_439f_88d1_275baf3a14f1),
+);
+pub const STUDENT_SUBJECT_SHARINGS_AE99E609_A2FDAF0D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xae99e609_656d_4725_01d3_4afae70faf31),
+    Uuid::from_u128(0xa2fdaf0d_f3a3_4952_9b53_ec05e01c2f62),
+);
+pub const STUDENT_SUBJECT_SHARINGS_AF323BEF_43D8106C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xaf323bef_c3e5_83d4_f806_1e27901cd7e5),
+    Uuid::from_u128(0x43d8106c_762d_43e8_94bf_19b38987abdb),
+);
+pub const STUDENT_SUBJECT_SHARINGS_B124C611_FEDFD366_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xb124c611_b0cd_7b23_f262_e6f07a4a2028),
+    Uuid::from_u128(0xfedfd366_58ca_4d6a_b7f7_b630f25885be),
+);
+pub const STUDENT_SUBJECT_SHARINGS_B573328F_05ABCF02_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xb573328f_3d86_2d9b_c67a_63321c0db21c),
+    Uuid::from_u128(0x05abcf02_5d9b_4f71_9ea9_fee1551ac013),
+);
+pub const STUDENT_SUBJECT_SHARINGS_B72E489D_DDCE8BEC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xb72e489d_05e7_4000_e869_8f2f625c87c6),
+    Uuid::from_u128(0xddce8bec_323e_418c_bd30_21553486dd7e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_B7D1AD58_2E208306_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xb7d1ad58_a718_b78c_0619_f96899e635ca),
+    Uuid::from_u128(0x2e208306_793d_4f7d_8525_505e706c1aa4),
+);
+pub const STUDENT_SUBJECT_SHARINGS_BB97F250_3F00A0AE_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xbb97f250_25de_57a2_99fc_1fef8af1be70),
+    Uuid::from_u128(0x3f00a0ae_b818_4ec2_956c_3239da2706c3),
+);
+pub const STUDENT_SUBJECT_SHARINGS_BD2639DF_44F0DD62_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xbd2639df_eef9_957e_c209_d7b2d079471f),
+    Uuid::from_u128(0x44f0dd62_12d5_4632_9a29_1430ad1bca10),
+);
+pub const STUDENT_SUBJECT_SHARINGS_BD2639DF_7BAA85AB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xbd2639df_eef9_957e_c209_d7b2d079471f),
+    Uuid::from_u128(0x7baa85ab_b16c_4177_9df3_56413d39f463),
+);
+pub const STUDENT_SUBJECT_SHARINGS_BF4657B0_5F9111D5_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xbf4657b0_b53e_2b05_ad0c_a00f1c1bd12b),
+    Uuid::from_u128(0x5f9111d5_a7e4_44f9_b787_39504e522396),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C06ED78B_B2E3795F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc06ed78b_52ed_3884_ca5c_53dfa8824ce5),
+    Uuid::from_u128(0xb2e3795f_b786_486c_a28f_5cde9d11d14f),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C0711450_AC47892C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc0711450_ddc9_ffc0_41cf_4091187e00b4),
+    Uuid::from_u128(0xac47892c_272a_43bd_bce1_c0195dfc8395),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C0F57142_B2C92899_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc0f57142_0a5d_3840_918d_7eb5f9ba4e60),
+    Uuid::from_u128(0xb2c92899_62c7_4824_8238_85734d296105),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C121BD67_5775B779_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc121bd67_6fd1_a51f_1106_6d807bfa9ab7),
+    Uuid::from_u128(0x5775b779_d60f_4255_9925_2ab4b38d565a),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C1B73793_C51A6F8A_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc1b73793_5edb_4824_d27e_8752c5973135),
+    Uuid::from_u128(0xc51a6f8a_fd5e_4fe8_83b7_256b7887c57d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C56AC5D6_2BF43256_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc56ac5d6_a054_382a_ebc1_c37b2fb877a9),
+    Uuid::from_u128(0x2bf43256_06ff_4af0_9455_7ca346db1026),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C5A4E363_9859B732_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc5a4e363_4427_ffbe_53a1_68c509673901),
+    Uuid::from_u128(0x9859b732_9606_40b3_a94b_2188d66a4776),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C6A42934_2C32E668_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc6a42934_305c_1eb8_2126_7687069d2736),
+    Uuid::from_u128(0x2c32e668_2817_40a4_8692_bbd24fb50c55),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C91E0BC9_CE1A4B53_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc91e0bc9_d5eb_dfc1_ff7e_f914baa83052),
+    Uuid::from_u128(0xce1a4b53_2a0b_4785_97a5_527390812378),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C9CDC043_78FEDB23_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc9cdc043_9d57_2446_3748_2b9d01bba5a5),
+    Uuid::from_u128(0x78fedb23_1a50_45d1_92b8_5cfaaafe9dc1),
+);
+pub const STUDENT_SUBJECT_SHARINGS_C9CDC043_C61B0A82_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xc9cdc043_9d57_2446_3748_2b9d01bba5a5),
+    Uuid::from_u128(0xc61b0a82_05bf_424a_8d05_847eda9fcfef),
+);
+pub const STUDENT_SUBJECT_SHARINGS_CA979F42_6484B7B3_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xca979f42_16ca_d40b_37ec_ed9d48ec99bc),
+    Uuid::from_u128(0x6484b7b3_afa3_4853_a1e7_5a0febd23931),
+);
+pub const STUDENT_SUBJECT_SHARINGS_CC1745F6_F4BBD451_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xcc1745f6_37d6_b96f_046e_2df8f2d5b8e6),
+    Uuid::from_u128(0xf4bbd451_cd33_4c8e_a2e2_682c1e42dd24),
+);
+pub const STUDENT_SUBJECT_SHARINGS_CD8ADFA8_20853AE1_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xcd8adfa8_853a_54c9_f5d7_c36c668af0b3),
+    Uuid::from_u128(0x20853ae1_3631_4431_b6f7_0165de67b8e6),
+);
+pub const STUDENT_SUBJECT_SHARINGS_CE494232_2F796B24_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xce494232_e71c_250a_c622_0ec8aa9c1c2b),
+    Uuid::from_u128(0x2f796b24_9128_4156_ad86_4206b2df3393),
+);
+pub const STUDENT_SUBJECT_SHARINGS_CF7BFCA4_03ECD021_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xcf7bfca4_5c43_4ced_9b15_66b64359bf07),
+    Uuid::from_u128(0x03ecd021_9261_4495_a847_c24483db6849),
+);
+pub const STUDENT_SUBJECT_SHARINGS_CF7BFCA4_55014423_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xcf7bfca4_5c43_4ced_9b15_66b64359bf07),
+    Uuid::from_u128(0x55014423_a271_4e23_82f8_026e57fc1f6c),
+);
+pub const STUDENT_SUBJECT_SHARINGS_D1DFE868_7912B22D_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xd1dfe868_aa5a_d66b_75d8_90b6a8a50bf0),
+    Uuid::from_u128(0x7912b22d_53d1_4ed2_b25d_60e5c1b62295),
+);
+pub const STUDENT_SUBJECT_SHARINGS_D327D145_B688C4EC_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xd327d145_4d0d_766a_e7f0_d10a732cc4de),
+    Uuid::from_u128(0xb688c4ec_f017_4ff1_95fa_0c4f337d161c),
+);
+pub const STUDENT_SUBJECT_SHARINGS_D3DFFF34_D008E7FA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xd3dfff34_6a35_7ed4_a4e3_4d255cb3db61),
+    Uuid::from_u128(0xd008e7fa_a562_49d2_bee0_c393c910454e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_D50974F7_53C1801F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xd50974f7_0071_b525_c0dc_9425e8f10556),
+    Uuid::from_u128(0x53c1801f_7119_4e18_9b83_9d61e70dc0be),
+);
+pub const STUDENT_SUBJECT_SHARINGS_D72763C0_25CE497B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xd72763c0_f296_b77e_a71f_5f7420135b92),
+    Uuid::from_u128(0x25ce497b_7f55_4929_9965_d51e6dcc98a5),
+);
+pub const STUDENT_SUBJECT_SHARINGS_D878D224_B931727F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xd878d224_b56c_7bb0_e0fb_8630b94d78a3),
+    Uuid::from_u128(0xb931727f_e7fa_4529_bfbc_b345a32e41a5),
+);
+pub const STUDENT_SUBJECT_SHARINGS_DA2A3009_1B9F133B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xda2a3009_1318_b370_87a6_7df6fe94fc75),
+    Uuid::from_u128(0x1b9f133b_4b7b_4f6d_98c9_912b0809330a),
+);
+pub const STUDENT_SUBJECT_SHARINGS_DA2A3009_D116C49E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xda2a3009_1318_b370_87a6_7df6fe94fc75),
+    Uuid::from_u128(0xd116c49e_0ee5_45e9_b02d_784d8c8f503e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_DB2CAC4E_9E80B9B3_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xdb2cac4e_a8a4_b2c6_7430_c47dc59dace3),
+    Uuid::from_u128(0x9e80b9b3_e4d2_461c_b497_8f36d4117f1d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_DC1595A5_24CDB89E_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xdc1595a5_2fba_ee4b_d1a9_c17c964e8680),
+    Uuid::from_u128(0x24cdb89e_aab7_46e3_a1ce_7871c4cca00d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_DF9B1C89_C92C0B83_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xdf9b1c89_6237_e235_e184_1024b1ac4a9f),
+    Uuid::from_u128(0xc92c0b83_6580_47db_a48e_7d5a718514b1),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E3B12ED0_351FD753_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe3b12ed0_ff7a_07b8_20ce_d4de89e606d5),
+    Uuid::from_u128(0x351fd753_134e_4378_9cf8_58afe5e86295),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E4A0A6E9_36C20419_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe4a0a6e9_c3ab_705a_325d_a94777278bd4),
+    Uuid::from_u128(0x36c20419_c606_497a_b46c_389b7d2c242d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E4A0A6E9_B7D40093_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe4a0a6e9_c3ab_705a_325d_a94777278bd4),
+    Uuid::from_u128(0xb7d40093_7de6_4b1d_9f1b_8cbf605e1fac),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E5B48C32_773B000C_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe5b48c32_0eb9_461e_1e8c_787f58e290d9),
+    Uuid::from_u128(0x773b000c_e9a5_46ce_a06f_afaeb609f16f),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E5C2EFD2_9347D105_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe5c2efd2_8e2b_5ea1_cda1_4392e24f7582),
+    Uuid::from_u128(0x9347d105_1240_4844_a572_46359765873e),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E5C2EFD2_B7D40093_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe5c2efd2_8e2b_5ea1_cda1_4392e24f7582),
+    Uuid::from_u128(0xb7d40093_7de6_4b1d_9f1b_8cbf605e1fac),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E5C66253_54167D6A_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe5c66253_336b_ac42_4f48_777ceb6f700e),
+    Uuid::from_u128(0x54167d6a_d211_4543_a9e8_589ba10c6b5f),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E5F30E75_CF0772E0_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe5f30e75_f733_5b10_1a11_a4678649e413),
+    Uuid::from_u128(0xcf0772e0_be0b_4694_9fca_203ef3c29d3d),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E636D23B_822A6421_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe636d23b_6002_323d_5d6e_ee5d590f7863),
+    Uuid::from_u128(0x822a6421_d16c_4e03_92c7_4618a0b6bebd),
+);
+pub const STUDENT_SUBJECT_SHARINGS_E63BE452_28271B14_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe63be452_8de7_baf8_484d_dd04cf71f0b8),
+    Uuid::from_u128(0x28271b14_58b2_4d6c_b241_4eb18bdd10b0),
 );
-pub const STUDENT_SUBJECT_SHARINGS_D9E40A5F_9AF2C07F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xd9e40a5f_ab21_78df_35b9_0651def14797),
-    Uuid::from_u128(0x9af2c07f_5644_4c42_b8ea_d3886eeaa1ec),
+pub const STUDENT_SUBJECT_SHARINGS_E6F27AA5_9859B732_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe6f27aa5_a294_c62c_a09b_466bb288f89b),
+    Uuid::from_u128(0x9859b732_9606_40b3_a94b_2188d66a4776),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DA9D3CD3_415D53A2_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xda9d3cd3_7d2d_180f_31be_60b4b956a9c9),
-    Uuid::from_u128(0x415d53a2_e683_404e_a111_a7642b3150a8),
+pub const STUDENT_SUBJECT_SHARINGS_E70A51A7_2BF43256_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe70a51a7_8f22_c9f1_47de_d8182049d3a4),
+    Uuid::from_u128(0x2bf43256_06ff_4af0_9455_7ca346db1026),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DC606DE8_4A397D98_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xdc606de8_e6f1_fa27_f5cd_d52a6919e033),
-    Uuid::from_u128(0x4a397d98_1491_44b4_8721_71db70439c00),
+pub const STUDENT_SUBJECT_SHARINGS_E7D5F36F_816FC976_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe7d5f36f_cbbe_128f_076e_1b0b8af7ad4f),
+    Uuid::from_u128(0x816fc976_b8c8_4044_9199_b5302df5c682),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DC606DE8_6C51DE6A_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xdc606de8_e6f1_fa27_f5cd_d52a6919e033),
-    Uuid::from_u128(0x6c51de6a_4fa1_4f0e_9d0b_593249562ffa),
+pub const STUDENT_SUBJECT_SHARINGS_E98D52A0_754DEE36_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xe98d52a0_c22d_80bf_bbdd_34d885beefba),
+    Uuid::from_u128(0x754dee36_4003_466b_9942_dfbc4b7991b7),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DD5BF08A_42EC802F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xdd5bf08a_0871_5051_6bf1_2db2bedfdaeb),
-    Uuid::from_u128(0x42ec802f_0d37_4598_aecf_c0aecfcd7cde),
+pub const STUDENT_SUBJECT_SHARINGS_F081AE5E_094023DB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf081ae5e_2047_2135_eef6_c18ddf8564ff),
+    Uuid::from_u128(0x094023db_db79_492e_bdf6_0193b5c1c052),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DD5BF08A_9901ACAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xdd5bf08a_0871_5051_6bf1_2db2bedfdaeb),
-    Uuid::from_u128(0x9901acae_1ea6_4e16_8753_45f44c497466),
+pub const STUDENT_SUBJECT_SHARINGS_F081AE5E_346556D8_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf081ae5e_2047_2135_eef6_c18ddf8564ff),
+    Uuid::from_u128(0x346556d8_cd1d_406d_afaa_d663c0c68200),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DE9FCFA7_54DAB05C_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xde9fcfa7_922c_6333_76db_05be4249f7dd),
-    Uuid::from_u128(0x54dab05c_3165_4301_b6e9_673517c34cc7),
+pub const STUDENT_SUBJECT_SHARINGS_F0E8F03B_24740B6B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf0e8f03b_c9be_0b71_6e4c_608344828406),
+    Uuid::from_u128(0x24740b6b_d311_40d4_8fce_b85e652a8dd1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_DF8422A9_33C576BA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xdf8422a9_bf95_0dd5_2ea5_e87c77d43199),
-    Uuid::from_u128(0x33c576ba_1715_419f_89e6_f57636cd738c),
+pub const STUDENT_SUBJECT_SHARINGS_F0E8F03B_55014423_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf0e8f03b_c9be_0b71_6e4c_608344828406),
+    Uuid::from_u128(0x55014423_a271_4e23_82f8_026e57fc1f6c),
 );
-pub const STUDENT_SUBJECT_SHARINGS_E0CD3135_9D70CAA8_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xe0cd3135_bcef_8a8a_589b_867744a30612),
-    Uuid::from_u128(0x9d70caa8_870f_45ea_8d25_190fed612bc7),
+pub const STUDENT_SUBJECT_SHARINGS_F137F111_98FD153B_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf137f111_c538_8ebf_2c37_f3a3803c0c38),
+    Uuid::from_u128(0x98fd153b_0e56_4e9f_80d5_6e6d10a89d51),
 );
-pub const STUDENT_SUBJECT_SHARINGS_E12F96F2_6827782B_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xe12f96f2_0592_68c6_b3da_4ad527b97027),
-    Uuid::from_u128(0x6827782b_d231_4218_b089_559203bdae66),
+pub const STUDENT_SUBJECT_SHARINGS_F3F21961_9CAA4C16_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf3f21961_e687_e854_8248_954069068dc6),
+    Uuid::from_u128(0x9caa4c16_bc93_46b3_9409_a2f98bc429e3),
 );
-pub const STUDENT_SUBJECT_SHARINGS_E3C6BC40_0B6FCD4F_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xe3c6bc40_c7c0_6bd1_d38e_058571809724),
-    Uuid::from_u128(0x0b6fcd4f_4c6f_4a2f_8b02_ba4c2c65f5b7),
+pub const STUDENT_SUBJECT_SHARINGS_F55513D1_43DBDE40_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf55513d1_be70_fead_698c_4d481003f85c),
+    Uuid::from_u128(0x43dbde40_379c_41ea_9c8d_356db209e3dc),
 );
-pub const STUDENT_SUBJECT_SHARINGS_E3E6BE9F_CD7972F7_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xe3e6be9f_b40a_c10e_23b8_13858635ed22),
-    Uuid::from_u128(0xcd7972f7_653e_429c_a029_a7a842af18ea),
+pub const STUDENT_SUBJECT_SHARINGS_F55513D1_63E4E796_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf55513d1_be70_fead_698c_4d481003f85c),
+    Uuid::from_u128(0x63e4e796_8e99_4a90_b7f2_3bc076ed6732),
 );
-pub const STUDENT_SUBJECT_SHARINGS_E605165E_9901ACAE_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xe605165e_5cef_b139_3ecf_e4b16e1eb1e6),
-    Uuid::from_u128(0x9901acae_1ea6_4e16_8753_45f44c497466),
+pub const STUDENT_SUBJECT_SHARINGS_F5FCF3F5_78FEDB23_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf5fcf3f5_346f_e1e5_512e_73f642772b0b),
+    Uuid::from_u128(0x78fedb23_1a50_45d1_92b8_5cfaaafe9dc1),
 );
-pub const STUDENT_SUBJECT_SHARINGS_E605165E_FCCB7A67_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xe605165e_5cef_b139_3ecf_e4b16e1eb1e6),
-    Uuid::from_u128(0xfccb7a67_05c6_41bc_8ad6_faf5277976ed),
+pub const STUDENT_SUBJECT_SHARINGS_F5FCF3F5_900F33C9_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf5fcf3f5_346f_e1e5_512e_73f642772b0b),
+    Uuid::from_u128(0x900f33c9_0bc4_4021_8240_33a10916b1b8),
 );
-pub const STUDENT_SUBJECT_SHARINGS_EF643224_CE6A5F41_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xef643224_f97f_acad_fb59_e7a86ef98b31),
-    Uuid::from_u128(0xce6a5f41_82de_428a_ace2_a1cc8b379f54),
+pub const STUDENT_SUBJECT_SHARINGS_F71D48AD_AD0CBA48_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf71d48ad_4a62_b925_06e1_d8143263d5a3),
+    Uuid::from_u128(0xad0cba48_cec0_4075_8b29_7a0cebe70a4d),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F563043F_F81D6534_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf563043f_c185_713d_657a_0eed8df86bb8),
-    Uuid::from_u128(0xf81d6534_ae5d_4a19_b970_a50e896fc03c),
+pub const STUDENT_SUBJECT_SHARINGS_F79F9FF3_3954A72F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf79f9ff3_b668_6233_c8ef_b2a7d9df5ec1),
+    Uuid::from_u128(0x3954a72f_6fb3_48d8_a51f_804d240c99ae),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F625E84A_0C9E7DC2_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf625e84a_7fa7_789a_f0ad_e531f3160277),
-    Uuid::from_u128(0x0c9e7dc2_09e2_40ec_beb1_114b2c598e68),
+pub const STUDENT_SUBJECT_SHARINGS_F79F9FF3_9FB608CA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xf79f9ff3_b668_6233_c8ef_b2a7d9df5ec1),
+    Uuid::from_u128(0x9fb608ca_4c6f_40a3_836d_cb5e77ea62a2),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F70EE071_A8780F6E_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf70ee071_e4ee_23a0_6aa8_9e0e62cf22f9),
-    Uuid::from_u128(0xa8780f6e_1a12_4ad9_b9a6_09209ecf737c),
+pub const STUDENT_SUBJECT_SHARINGS_FC6D3DF3_F195EFFA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xfc6d3df3_15ba_3ed1_a48b_8d23337d4938),
+    Uuid::from_u128(0xf195effa_870d_43df_9a0b_fc2255fd0b71),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F735450E_6F8838AD_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf735450e_b9ff_0f09_ce9d_320227654314),
-    Uuid::from_u128(0x6f8838ad_c3a9_49c4_a4f1_f95cac731ce3),
+pub const STUDENT_SUBJECT_SHARINGS_FC6D3DF3_FAE9AA7F_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xfc6d3df3_15ba_3ed1_a48b_8d23337d4938),
+    Uuid::from_u128(0xfae9aa7f_ab01_4b77_91cc_6c5b8f96f338),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F8063A3F_6BD12D6D_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf8063a3f_3730_7f33_7796_0381da9110e2),
-    Uuid::from_u128(0x6bd12d6d_7b6e_424a_8d03_d1da0c27e166),
+pub const STUDENT_SUBJECT_SHARINGS_FE0482E3_F65D8CFA_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xfe0482e3_c5f3_6c7e_428e_1cc829598c3a),
+    Uuid::from_u128(0xf65d8cfa_1318_4a89_a7c6_fdab54a1d1d8),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F81B59BA_39434EFA_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf81b59ba_595f_1e0f_1e43_e88f7d0da48c),
-    Uuid::from_u128(0x39434efa_6317_4d29_a575_6773d4f11aec),
+pub const STUDENT_SUBJECT_SHARINGS_FE4BF3C4_0DE4B7EF_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xfe4bf3c4_47ab_f4a2_8a1f_5f4c46e3cadb),
+    Uuid::from_u128(0x0de4b7ef_bdbc_4e15_827e_3504a2ef74bc),
 );
-pub const STUDENT_SUBJECT_SHARINGS_F81B59BA_56133F6A_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xf81b59ba_595f_1e0f_1e43_e88f7d0da48c),
-    Uuid::from_u128(0x56133f6a_580d_467b_89b5_493a120e0277),
+pub const STUDENT_SUBJECT_SHARINGS_FEFB17C9_3D877F95_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xfefb17c9_c686_73e0_8f32_be6e127d0302),
+    Uuid::from_u128(0x3d877f95_ec47_43b8_be62_f3321aafbb04),
 );
-pub const STUDENT_SUBJECT_SHARINGS_FA3B71F4_A7B4FCC7_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xfa3b71f4_b8c0_ab69_d380_d85b434e2a7a),
-    Uuid::from_u128(0xa7b4fcc7_f618_45b9_ac50_67df443a34ca),
+pub const STUDENT_SUBJECT_SHARINGS_FF179B2D_7BAA85AB_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xff179b2d_42a5_796b_a2f7_1b606b7b1295),
+    Uuid::from_u128(0x7baa85ab_b16c_4177_9df3_56413d39f463),
 );
-pub const STUDENT_SUBJECT_SHARINGS_FE50BCCA_22A1B986_ID: (Uuid, Uuid) = (
-    Uuid::from_u128(0xfe50bcca_004d_0e2c_1220_adbe726c4cb3),
-    Uuid::from_u128(0x22a1b986_370e_4837_908c_bf85ac0c5e9d),
+pub const STUDENT_SUBJECT_SHARINGS_FFB41F60_662A23CF_ID: (Uuid, Uuid) = (
+    Uuid::from_u128(0xffb41f60_0107_cc62_7625_7eba2e7a9f3e),
+    Uuid::from_u128(0x662a23cf_8e5d_4e7c_9cf3_7a85cce33810),
 );
-static ROWS: [StudentSubjectSharings; 214] = [
+static ROWS: [StudentSubjectSharings; 192] = [
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_01F2AA73_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_039C9453_ID,
         shared_with_student_id: auto_students::STUDENTS_1DA1C1A8_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_01F2AA73_ID,
-        shared_with_student_id: auto_students::STUDENTS_A8780F6E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_10BB4C9D_ID,
+        shared_with_student_id: auto_students::STUDENTS_02A364F7_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_0216EFC7_ID,
-        shared_with_student_id: auto_students::STUDENTS_26571C5E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_120F8BD6_ID,
+        shared_with_student_id: auto_students::STUDENTS_13430F91_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_023D5989_ID,
-        shared_with_student_id: auto_students::STUDENTS_4AF56CCA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_169EDFCD_ID,
+        shared_with_student_id: auto_students::STUDENTS_C43EF4A4_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_023D5989_ID,
-        shared_with_student_id: auto_students::STUDENTS_7E26790E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1868D586_ID,
+        shared_with_student_id: auto_students::STUDENTS_648A3C92_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_02CB688D_ID,
-        shared_with_student_id: auto_students::STUDENTS_2E39A18C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1B9021DF_ID,
+        shared_with_student_id: auto_students::STUDENTS_7C248D6E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_02CB688D_ID,
-        shared_with_student_id: auto_students::STUDENTS_3EB7B6C0_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1C673F95_ID,
+        shared_with_student_id: auto_students::STUDENTS_E61E4A8B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_02F0D6B8_ID,
-        shared_with_student_id: auto_students::STUDENTS_631A084F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_205009BD_ID,
+        shared_with_student_id: auto_students::STUDENTS_A94B9F42_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_04A28B71_ID,
-        shared_with_student_id: auto_students::STUDENTS_5CC9E2B5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_20F75E69_ID,
+        shared_with_student_id: auto_students::STUDENTS_6B5530CE_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_055349BA_ID,
-        shared_with_student_id: auto_students::STUDENTS_477FD525_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_217C2F84_ID,
+        shared_with_student_id: auto_students::STUDENTS_CB202EF1_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_067AE391_ID,
-        shared_with_student_id: auto_students::STUDENTS_442D4313_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_217C2F84_ID,
+        shared_with_student_id: auto_students::STUDENTS_D116C49E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_067AE391_ID,
-        shared_with_student_id: auto_students::STUDENTS_EF688C2B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2573013C_ID,
+        shared_with_student_id: auto_students::STUDENTS_094023DB_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_08F259C4_ID,
-        shared_with_student_id: auto_students::STUDENTS_112A3599_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2573013C_ID,
+        shared_with_student_id: auto_students::STUDENTS_444E093E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_0C7B87B8_ID,
-        shared_with_student_id: auto_students::STUDENTS_0E89C804_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2984F2ED_ID,
+        shared_with_student_id: auto_students::STUDENTS_93CBF8E3_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_0DC9D3F0_ID,
-        shared_with_student_id: auto_students::STUDENTS_FCCB7A67_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2D330617_ID,
+        shared_with_student_id: auto_students::STUDENTS_A52AD642_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_110AA198_ID,
-        shared_with_student_id: auto_students::STUDENTS_8CF5B349_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2EB74031_ID,
+        shared_with_student_id: auto_students::STUDENTS_094023DB_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_110AA198_ID,
-        shared_with_student_id: auto_students::STUDENTS_9901ACAE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2F49818D_ID,
+        shared_with_student_id: auto_students::STUDENTS_02B4B393_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_13A5FB3D_ID,
-        shared_with_student_id: auto_students::STUDENTS_6EAD7604_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_33975C0F_ID,
+        shared_with_student_id: auto_students::STUDENTS_613C3F3F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_13C7742E_ID,
-        shared_with_student_id: auto_students::STUDENTS_8D5DE2A5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3533BD2E_ID,
+        shared_with_student_id: auto_students::STUDENTS_C61B0A82_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_13C7742E_ID,
-        shared_with_student_id: auto_students::STUDENTS_DC672D47_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_38C7F5B4_ID,
+        shared_with_student_id: auto_students::STUDENTS_52E1CA9D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_13D7A3B3_ID,
-        shared_with_student_id: auto_students::STUDENTS_0B44076F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3B0F4552_ID,
+        shared_with_student_id: auto_students::STUDENTS_E2192BFC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_13D7A3B3_ID,
-        shared_with_student_id: auto_students::STUDENTS_DC672D47_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1541A9B7_ID,
-        shared_with_student_id: auto_students::STUDENTS_6827782B_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_16186701_ID,
-        shared_with_student_id: auto_students::STUDENTS_B047B0FB_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_178E598F_ID,
-        shared_with_student_id: auto_students::STUDENTS_4BD08F00_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_189D9B4E_ID,
-        shared_with_student_id: auto_students::STUDENTS_39434EFA_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_189D9B4E_ID,
-        shared_with_student_id: auto_students::STUDENTS_D21C4163_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1B00AFA7_ID,
-        shared_with_student_id: auto_students::STUDENTS_C2B55DB0_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1B994663_ID,
-        shared_with_student_id: auto_students::STUDENTS_03F77F5C_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1D3CBFA4_ID,
-        shared_with_student_id: auto_students::STUDENTS_B13057EF_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_1FA40E0C_ID,
-        shared_with_student_id: auto_students::STUDENTS_FB5DBC46_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_21A51BA8_ID,
-        shared_with_student_id: auto_students::STUDENTS_03F77F5C_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_21A51BA8_ID,
-        shared_with_student_id: auto_students::STUDENTS_8ED50735_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2208CCD3_ID,
-        shared_with_student_id: auto_students::STUDENTS_0B44076F_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2208CCD3_ID,
-        shared_with_student_id: auto_students::STUDENTS_8D5DE2A5_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_22D7EDB6_ID,
-        shared_with_student_id: auto_students::STUDENTS_9901ACAE_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_22D7EDB6_ID,
-        shared_with_student_id: auto_students::STUDENTS_D877B6D5_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_262BAE72_ID,
-        shared_with_student_id: auto_students::STUDENTS_7947AE4D_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_26997BE3_ID,
-        shared_with_student_id: auto_students::STUDENTS_B90F7B06_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_27795518_ID,
-        shared_with_student_id: auto_students::STUDENTS_1267D2FE_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_27822810_ID,
-        shared_with_student_id: auto_students::STUDENTS_6F8838AD_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2C10EFFD_ID,
-        shared_with_student_id: auto_students::STUDENTS_CBC87208_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2E426BE6_ID,
-        shared_with_student_id: auto_students::STUDENTS_04207A50_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2E426BE6_ID,
-        shared_with_student_id: auto_students::STUDENTS_0E89C804_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2F0C13EC_ID,
-        shared_with_student_id: auto_students::STUDENTS_42EC802F_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_2F0C13EC_ID,
-        shared_with_student_id: auto_students::STUDENTS_FCCB7A67_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_31FE864B_ID,
-        shared_with_student_id: auto_students::STUDENTS_04207A50_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_32083A05_ID,
-        shared_with_student_id: auto_students::STUDENTS_EF688C2B_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_327DD646_ID,
-        shared_with_student_id: auto_students::STUDENTS_7E26790E_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_327DD646_ID,
-        shared_with_student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_32F99EC3_ID,
-        shared_with_student_id: auto_students::STUDENTS_EA2C80A2_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_35326D58_ID,
-        shared_with_student_id: auto_students::STUDENTS_03F77F5C_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_36AF260D_ID,
-        shared_with_student_id: auto_students::STUDENTS_84A95A76_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_36AF260D_ID,
-        shared_with_student_id: auto_students::STUDENTS_C64CEB0B_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_38F3343E_ID,
-        shared_with_student_id: auto_students::STUDENTS_4A397D98_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3A4A049C_ID,
-        shared_with_student_id: auto_students::STUDENTS_61934BDB_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3B69A5AE_ID,
+        shared_with_student_id: auto_students::STUDENTS_55014423_ID,
     },
     StudentSubjectSharings {
         student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3BB9C1A6_ID,
-        shared_with_student_id: auto_students::STUDENTS_67C00A01_ID,
+        shared_with_student_id: auto_students::STUDENTS_991BF532_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3EFB0071_ID,
-        shared_with_student_id: auto_students::STUDENTS_6C51DE6A_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_3D1AC2CA_ID,
+        shared_with_student_id: auto_students::STUDENTS_6484B7B3_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4043CE45_ID,
-        shared_with_student_id: auto_students::STUDENTS_808F9F08_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_40660140_ID,
+        shared_with_student_id: auto_students::STUDENTS_5D687970_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4043CE45_ID,
-        shared_with_student_id: auto_students::STUDENTS_B3129C4C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4219D4AD_ID,
+        shared_with_student_id: auto_students::STUDENTS_E3C513F0_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_40CDC7BA_ID,
-        shared_with_student_id: auto_students::STUDENTS_8C8457C1_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_43DB0805_ID,
+        shared_with_student_id: auto_students::STUDENTS_235FE93D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_40CDC7BA_ID,
-        shared_with_student_id: auto_students::STUDENTS_C64CEB0B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_459895EC_ID,
+        shared_with_student_id: auto_students::STUDENTS_612B3D7F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_432B8D3E_ID,
-        shared_with_student_id: auto_students::STUDENTS_8C368DC5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_45CF0561_ID,
+        shared_with_student_id: auto_students::STUDENTS_2C32E668_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_432B8D3E_ID,
-        shared_with_student_id: auto_students::STUDENTS_D8351423_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_46935C96_ID,
+        shared_with_student_id: auto_students::STUDENTS_42E0FFDD_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_459BC3F7_ID,
-        shared_with_student_id: auto_students::STUDENTS_43CBC91F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_481A2F94_ID,
+        shared_with_student_id: auto_students::STUDENTS_D6B8786C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_470DE65E_ID,
-        shared_with_student_id: auto_students::STUDENTS_F315AE02_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_48CFF519_ID,
+        shared_with_student_id: auto_students::STUDENTS_7A016EF4_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_49493DF8_ID,
-        shared_with_student_id: auto_students::STUDENTS_D66C09F3_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_48CFF519_ID,
+        shared_with_student_id: auto_students::STUDENTS_7BAA85AB_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4B340F52_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4ACA05A3_ID,
+        shared_with_student_id: auto_students::STUDENTS_2F796B24_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4C07DBF3_ID,
+        shared_with_student_id: auto_students::STUDENTS_86E581E4_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4F4294B7_ID,
+        shared_with_student_id: auto_students::STUDENTS_9EB0C62D_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4F4294B7_ID,
+        shared_with_student_id: auto_students::STUDENTS_F195EFFA_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_50084925_ID,
+        shared_with_student_id: auto_students::STUDENTS_F74E81E8_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_50115805_ID,
+        shared_with_student_id: auto_students::STUDENTS_13430F91_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_50115805_ID,
+        shared_with_student_id: auto_students::STUDENTS_DF3400E2_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_562305DF_ID,
+        shared_with_student_id: auto_students::STUDENTS_3954A72F_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_562305DF_ID,
+        shared_with_student_id: auto_students::STUDENTS_EC8D7AAE_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_562CF01B_ID,
+        shared_with_student_id: auto_students::STUDENTS_63DE3936_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_56E38E1A_ID,
         shared_with_student_id: auto_students::STUDENTS_A2FDAF0D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4CE2B8DE_ID,
-        shared_with_student_id: auto_students::STUDENTS_AAC53A2C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_58612DC0_ID,
+        shared_with_student_id: auto_students::STUDENTS_B688C4EC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4DDC34A4_ID,
-        shared_with_student_id: auto_students::STUDENTS_93141921_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_59979CED_ID,
+        shared_with_student_id: auto_students::STUDENTS_44F0DD62_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4DDC34A4_ID,
-        shared_with_student_id: auto_students::STUDENTS_EF688C2B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_59979CED_ID,
+        shared_with_student_id: auto_students::STUDENTS_7A016EF4_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_4E38D4B7_ID,
-        shared_with_student_id: auto_students::STUDENTS_FF368136_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5C051C81_ID,
+        shared_with_student_id: auto_students::STUDENTS_6E989A55_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5054EABC_ID,
-        shared_with_student_id: auto_students::STUDENTS_6CCE7282_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5CE2DC5E_ID,
+        shared_with_student_id: auto_students::STUDENTS_444E093E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_50C516CC_ID,
-        shared_with_student_id: auto_students::STUDENTS_1AEB8042_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5DBF8461_ID,
+        shared_with_student_id: auto_students::STUDENTS_86E581E4_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_53A5C38F_ID,
-        shared_with_student_id: auto_students::STUDENTS_A2FDAF0D_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5DF402C8_ID,
+        shared_with_student_id: auto_students::STUDENTS_93CBF8E3_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_53B4BE89_ID,
-        shared_with_student_id: auto_students::STUDENTS_B2300595_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5ED5FB31_ID,
+        shared_with_student_id: auto_students::STUDENTS_36C20419_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_53E1E38E_ID,
-        shared_with_student_id: auto_students::STUDENTS_00119540_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5ED5FB31_ID,
+        shared_with_student_id: auto_students::STUDENTS_9347D105_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5464F453_ID,
-        shared_with_student_id: auto_students::STUDENTS_4AF56CCA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_63FCEE48_ID,
+        shared_with_student_id: auto_students::STUDENTS_24740B6B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5464F453_ID,
-        shared_with_student_id: auto_students::STUDENTS_DFDBC4F8_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_653FD040_ID,
+        shared_with_student_id: auto_students::STUDENTS_900F33C9_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_54EADAB3_ID,
-        shared_with_student_id: auto_students::STUDENTS_DFDBC4F8_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_653FD040_ID,
+        shared_with_student_id: auto_students::STUDENTS_C61B0A82_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_554D3B33_ID,
-        shared_with_student_id: auto_students::STUDENTS_E9EE8AC2_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_689221E4_ID,
+        shared_with_student_id: auto_students::STUDENTS_35EC0992_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5692FF7F_ID,
-        shared_with_student_id: auto_students::STUDENTS_29834B86_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_6DA160EF_ID,
+        shared_with_student_id: auto_students::STUDENTS_F4BBD451_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5692FF7F_ID,
-        shared_with_student_id: auto_students::STUDENTS_A8780F6E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_6EBBC6E1_ID,
+        shared_with_student_id: auto_students::STUDENTS_B81EB352_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5928581B_ID,
-        shared_with_student_id: auto_students::STUDENTS_FC9A327B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_730DE51A_ID,
+        shared_with_student_id: auto_students::STUDENTS_1FB447A1_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5A8CE140_ID,
-        shared_with_student_id: auto_students::STUDENTS_BC6F75B7_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_742C8F28_ID,
+        shared_with_student_id: auto_students::STUDENTS_900F33C9_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5B5BEE1D_ID,
-        shared_with_student_id: auto_students::STUDENTS_3D445F3D_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7587EBD5_ID,
+        shared_with_student_id: auto_students::STUDENTS_0FA3867C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_5F15FBB3_ID,
-        shared_with_student_id: auto_students::STUDENTS_E26CF80A_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_75D835B6_ID,
+        shared_with_student_id: auto_students::STUDENTS_B0C8F888_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_602B4F5F_ID,
-        shared_with_student_id: auto_students::STUDENTS_D1C62905_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_77C85977_ID,
+        shared_with_student_id: auto_students::STUDENTS_FDD632C1_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_63A0B8B9_ID,
-        shared_with_student_id: auto_students::STUDENTS_9B39CFBE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_78DD597E_ID,
+        shared_with_student_id: auto_students::STUDENTS_0D43C84C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_63B7D96B_ID,
-        shared_with_student_id: auto_students::STUDENTS_808F9F08_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7A356604_ID,
+        shared_with_student_id: auto_students::STUDENTS_2D700C99_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_642B6C2E_ID,
-        shared_with_student_id: auto_students::STUDENTS_FF368136_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7A7501D0_ID,
+        shared_with_student_id: auto_students::STUDENTS_6690B465_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_64D157CC_ID,
-        shared_with_student_id: auto_students::STUDENTS_2845D437_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7AB0F4A3_ID,
+        shared_with_student_id: auto_students::STUDENTS_6A5C40CC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_66495B8F_ID,
-        shared_with_student_id: auto_students::STUDENTS_2A7D74B6_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7AB0F4A3_ID,
+        shared_with_student_id: auto_students::STUDENTS_93C5A4FF_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_66495B8F_ID,
-        shared_with_student_id: auto_students::STUDENTS_A49E27D5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7B7AC3D9_ID,
+        shared_with_student_id: auto_students::STUDENTS_FDD632C1_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_69D349AC_ID,
-        shared_with_student_id: auto_students::STUDENTS_3EB7B6C0_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7BFC86D2_ID,
+        shared_with_student_id: auto_students::STUDENTS_03ECD021_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_69D349AC_ID,
-        shared_with_student_id: auto_students::STUDENTS_8BF13A99_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7BFC86D2_ID,
+        shared_with_student_id: auto_students::STUDENTS_24740B6B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_6B4EB699_ID,
-        shared_with_student_id: auto_students::STUDENTS_2E39A18C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7C29AF3F_ID,
+        shared_with_student_id: auto_students::STUDENTS_B22D0100_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_6B4EB699_ID,
-        shared_with_student_id: auto_students::STUDENTS_8BF13A99_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7DD60102_ID,
+        shared_with_student_id: auto_students::STUDENTS_B81EB352_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_6DC2A877_ID,
-        shared_with_student_id: auto_students::STUDENTS_2D4152FA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7F06D386_ID,
+        shared_with_student_id: auto_students::STUDENTS_36C20419_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_6F05CBAD_ID,
-        shared_with_student_id: auto_students::STUDENTS_6630D170_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_816EE669_ID,
+        shared_with_student_id: auto_students::STUDENTS_3D877F95_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7379A07D_ID,
-        shared_with_student_id: auto_students::STUDENTS_4F3235A2_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_82F1673E_ID,
+        shared_with_student_id: auto_students::STUDENTS_952023E6_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_740E87D1_ID,
-        shared_with_student_id: auto_students::STUDENTS_CD7972F7_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_836E5922_ID,
+        shared_with_student_id: auto_students::STUDENTS_9EB0C62D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7453BBF2_ID,
-        shared_with_student_id: auto_students::STUDENTS_257EE26E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_836E5922_ID,
+        shared_with_student_id: auto_students::STUDENTS_FAE9AA7F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_74BBB5FE_ID,
-        shared_with_student_id: auto_students::STUDENTS_56133F6A_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_74BBB5FE_ID,
-        shared_with_student_id: auto_students::STUDENTS_D21C4163_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_771AA645_ID,
-        shared_with_student_id: auto_students::STUDENTS_76095F86_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_774922CE_ID,
-        shared_with_student_id: auto_students::STUDENTS_2A7D74B6_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_774922CE_ID,
-        shared_with_student_id: auto_students::STUDENTS_B04A48BD_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_77A26847_ID,
-        shared_with_student_id: auto_students::STUDENTS_215C0D80_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_790993AC_ID,
-        shared_with_student_id: auto_students::STUDENTS_8ED50735_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_790993AC_ID,
-        shared_with_student_id: auto_students::STUDENTS_9DC5FF00_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_7C81A987_ID,
-        shared_with_student_id: auto_students::STUDENTS_10BADB90_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_81028BE2_ID,
-        shared_with_student_id: auto_students::STUDENTS_1CAED36D_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_836A72EC_ID,
-        shared_with_student_id: auto_students::STUDENTS_D8B775B3_ID,
-    },
-    StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_847B05C7_ID,
-        shared_with_student_id: auto_students::STUDENTS_76095F86_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_83D5A9B4_ID,
+        shared_with_student_id: auto_students::STUDENTS_4D50E14B_ID,
     },
     StudentSubjectSharings {
         student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_850E875F_ID,
-        shared_with_student_id: auto_students::STUDENTS_67C00A01_ID,
+        shared_with_student_id: auto_students::STUDENTS_991BF532_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_86FD9E52_ID,
-        shared_with_student_id: auto_students::STUDENTS_851D2DB1_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_86882FE6_ID,
+        shared_with_student_id: auto_students::STUDENTS_6A5C40CC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_88517350_ID,
-        shared_with_student_id: auto_students::STUDENTS_2B97E69B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_868CFF82_ID,
+        shared_with_student_id: auto_students::STUDENTS_346556D8_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_89F19909_ID,
-        shared_with_student_id: auto_students::STUDENTS_03F77F5C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_868CFF82_ID,
+        shared_with_student_id: auto_students::STUDENTS_444E093E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_89F19909_ID,
-        shared_with_student_id: auto_students::STUDENTS_9DC5FF00_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_86AE7710_ID,
+        shared_with_student_id: auto_students::STUDENTS_31507303_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8A3127CE_ID,
-        shared_with_student_id: auto_students::STUDENTS_784FBCAE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8BCB5447_ID,
+        shared_with_student_id: auto_students::STUDENTS_5D687970_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8AA2713D_ID,
-        shared_with_student_id: auto_students::STUDENTS_0E89C804_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8EE1DE3B_ID,
+        shared_with_student_id: auto_students::STUDENTS_298EA328_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8AA2713D_ID,
-        shared_with_student_id: auto_students::STUDENTS_9E238A30_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8F377C95_ID,
+        shared_with_student_id: auto_students::STUDENTS_5D687970_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8B000DA2_ID,
-        shared_with_student_id: auto_students::STUDENTS_84A95A76_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8F377C95_ID,
+        shared_with_student_id: auto_students::STUDENTS_6A5C40CC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8B000DA2_ID,
-        shared_with_student_id: auto_students::STUDENTS_8C8457C1_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_901E133B_ID,
+        shared_with_student_id: auto_students::STUDENTS_1B9F133B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8D0D78DE_ID,
-        shared_with_student_id: auto_students::STUDENTS_6EA2FC91_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_901E133B_ID,
+        shared_with_student_id: auto_students::STUDENTS_CB202EF1_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8DBD9CD3_ID,
-        shared_with_student_id: auto_students::STUDENTS_79E60097_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_90697595_ID,
+        shared_with_student_id: auto_students::STUDENTS_8A07A873_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8DBD9CD3_ID,
-        shared_with_student_id: auto_students::STUDENTS_B3129C4C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_911A908F_ID,
+        shared_with_student_id: auto_students::STUDENTS_D008E7FA_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_8FAC03EA_ID,
-        shared_with_student_id: auto_students::STUDENTS_631A084F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_921C993F_ID,
+        shared_with_student_id: auto_students::STUDENTS_9FB608CA_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_900FDB97_ID,
-        shared_with_student_id: auto_students::STUDENTS_D877B6D5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_921C993F_ID,
+        shared_with_student_id: auto_students::STUDENTS_EC8D7AAE_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9381BAED_ID,
-        shared_with_student_id: auto_students::STUDENTS_42EC802F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9289C18A_ID,
+        shared_with_student_id: auto_students::STUDENTS_390A258C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9422C01E_ID,
-        shared_with_student_id: auto_students::STUDENTS_098EDFDE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9289C18A_ID,
+        shared_with_student_id: auto_students::STUDENTS_43DBDE40_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_963EB07E_ID,
-        shared_with_student_id: auto_students::STUDENTS_BB60AFE0_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_94CBA908_ID,
+        shared_with_student_id: auto_students::STUDENTS_0A3106C8_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_96EA1A00_ID,
-        shared_with_student_id: auto_students::STUDENTS_3F36944B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_97B39BEC_ID,
+        shared_with_student_id: auto_students::STUDENTS_5D687970_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_970B6B05_ID,
-        shared_with_student_id: auto_students::STUDENTS_B0667102_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_97B39BEC_ID,
+        shared_with_student_id: auto_students::STUDENTS_93C5A4FF_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9BC47ECE_ID,
-        shared_with_student_id: auto_students::STUDENTS_4BD08F00_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_982EC75F_ID,
+        shared_with_student_id: auto_students::STUDENTS_235FE93D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9D66CBBA_ID,
-        shared_with_student_id: auto_students::STUDENTS_1DA1C1A8_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_99ECFE0B_ID,
+        shared_with_student_id: auto_students::STUDENTS_13430F91_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9D66CBBA_ID,
-        shared_with_student_id: auto_students::STUDENTS_29834B86_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_99ECFE0B_ID,
+        shared_with_student_id: auto_students::STUDENTS_B688C4EC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9E77BFDE_ID,
-        shared_with_student_id: auto_students::STUDENTS_A49E27D5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9C848FD4_ID,
+        shared_with_student_id: auto_students::STUDENTS_B81EB352_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9E77BFDE_ID,
-        shared_with_student_id: auto_students::STUDENTS_B04A48BD_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9CF92F6D_ID,
+        shared_with_student_id: auto_students::STUDENTS_FAE9AA7F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A0E3E9E7_ID,
-        shared_with_student_id: auto_students::STUDENTS_1F5A6A45_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9EEF456D_ID,
+        shared_with_student_id: auto_students::STUDENTS_8A07A873_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A237E10D_ID,
-        shared_with_student_id: auto_students::STUDENTS_7DC6CF83_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_9F1AC54E_ID,
+        shared_with_student_id: auto_students::STUDENTS_56749575_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A2669993_ID,
-        shared_with_student_id: auto_students::STUDENTS_36CF45AF_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A1DDE487_ID,
+        shared_with_student_id: auto_students::STUDENTS_BD07B018_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A5B0830E_ID,
-        shared_with_student_id: auto_students::STUDENTS_26571C5E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A27C1248_ID,
+        shared_with_student_id: auto_students::STUDENTS_09D6559F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A6D19051_ID,
-        shared_with_student_id: auto_students::STUDENTS_9DC5FF00_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A42A40A3_ID,
+        shared_with_student_id: auto_students::STUDENTS_390A258C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A721A0D0_ID,
-        shared_with_student_id: auto_students::STUDENTS_79E60097_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A42A40A3_ID,
+        shared_with_student_id: auto_students::STUDENTS_63E4E796_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A721A0D0_ID,
-        shared_with_student_id: auto_students::STUDENTS_808F9F08_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A640FAAC_ID,
+        shared_with_student_id: auto_students::STUDENTS_900F33C9_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A98257B5_ID,
-        shared_with_student_id: auto_students::STUDENTS_D161DA64_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A6836D05_ID,
+        shared_with_student_id: auto_students::STUDENTS_144E37CB_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A9F7E0AD_ID,
-        shared_with_student_id: auto_students::STUDENTS_EB25B33E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A69AD41E_ID,
+        shared_with_student_id: auto_students::STUDENTS_28271B14_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AC556FBF_ID,
-        shared_with_student_id: auto_students::STUDENTS_89CD605B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A6EE9CDE_ID,
+        shared_with_student_id: auto_students::STUDENTS_1CAED077_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AD02A044_ID,
-        shared_with_student_id: auto_students::STUDENTS_612EB758_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_A9AF5D50_ID,
+        shared_with_student_id: auto_students::STUDENTS_9EB0C62D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_ADA62F75_ID,
-        shared_with_student_id: auto_students::STUDENTS_BC0BF104_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AB5216D5_ID,
+        shared_with_student_id: auto_students::STUDENTS_B688C4EC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AE22CCCC_ID,
-        shared_with_student_id: auto_students::STUDENTS_04207A50_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AB5216D5_ID,
+        shared_with_student_id: auto_students::STUDENTS_DF3400E2_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AE22CCCC_ID,
-        shared_with_student_id: auto_students::STUDENTS_9E238A30_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_ABC7B35A_ID,
+        shared_with_student_id: auto_students::STUDENTS_FEDFD366_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B1692E03_ID,
-        shared_with_student_id: auto_students::STUDENTS_7E7BA8DA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AE7DA02A_ID,
+        shared_with_student_id: auto_students::STUDENTS_00A73C96_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B1885925_ID,
-        shared_with_student_id: auto_students::STUDENTS_C0EE3F4E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AE99E609_ID,
+        shared_with_student_id: auto_students::STUDENTS_A2FDAF0D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B3620A32_ID,
-        shared_with_student_id: auto_students::STUDENTS_1C257350_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_AF323BEF_ID,
+        shared_with_student_id: auto_students::STUDENTS_43D8106C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B3FFC4B8_ID,
-        shared_with_student_id: auto_students::STUDENTS_7E7BA8DA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B124C611_ID,
+        shared_with_student_id: auto_students::STUDENTS_FEDFD366_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B54FC93D_ID,
-        shared_with_student_id: auto_students::STUDENTS_257EE26E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B573328F_ID,
+        shared_with_student_id: auto_students::STUDENTS_05ABCF02_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B5CFC945_ID,
-        shared_with_student_id: auto_students::STUDENTS_DC672D47_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B72E489D_ID,
+        shared_with_student_id: auto_students::STUDENTS_DDCE8BEC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B6F99777_ID,
-        shared_with_student_id: auto_students::STUDENTS_5D792675_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B7D1AD58_ID,
+        shared_with_student_id: auto_students::STUDENTS_2E208306_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B9DC2A5F_ID,
-        shared_with_student_id: auto_students::STUDENTS_19CF0AAE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BB97F250_ID,
+        shared_with_student_id: auto_students::STUDENTS_3F00A0AE_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_B9DC2A5F_ID,
-        shared_with_student_id: auto_students::STUDENTS_D8351423_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BD2639DF_ID,
+        shared_with_student_id: auto_students::STUDENTS_44F0DD62_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BC566877_ID,
-        shared_with_student_id: auto_students::STUDENTS_D21C4163_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BD2639DF_ID,
+        shared_with_student_id: auto_students::STUDENTS_7BAA85AB_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BC6C421E_ID,
-        shared_with_student_id: auto_students::STUDENTS_47E6500D_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BF4657B0_ID,
+        shared_with_student_id: auto_students::STUDENTS_5F9111D5_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BC6C421E_ID,
-        shared_with_student_id: auto_students::STUDENTS_6C51DE6A_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C06ED78B_ID,
+        shared_with_student_id: auto_students::STUDENTS_B2E3795F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BDC7B327_ID,
-        shared_with_student_id: auto_students::STUDENTS_27A93383_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C0711450_ID,
+        shared_with_student_id: auto_students::STUDENTS_AC47892C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_BFFAC50C_ID,
-        shared_with_student_id: auto_students::STUDENTS_112A3599_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C0F57142_ID,
+        shared_with_student_id: auto_students::STUDENTS_B2C92899_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C03B0695_ID,
-        shared_with_student_id: auto_students::STUDENTS_EB25B33E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C121BD67_ID,
+        shared_with_student_id: auto_students::STUDENTS_5775B779_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C53D03EE_ID,
-        shared_with_student_id: auto_students::STUDENTS_B0667102_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C1B73793_ID,
+        shared_with_student_id: auto_students::STUDENTS_C51A6F8A_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C60AE237_ID,
-        shared_with_student_id: auto_students::STUDENTS_0805BC52_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C56AC5D6_ID,
+        shared_with_student_id: auto_students::STUDENTS_2BF43256_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C6B806B9_ID,
-        shared_with_student_id: auto_students::STUDENTS_A7B4FCC7_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C5A4E363_ID,
+        shared_with_student_id: auto_students::STUDENTS_9859B732_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C81FAB29_ID,
-        shared_with_student_id: auto_students::STUDENTS_42E92ADF_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C6A42934_ID,
+        shared_with_student_id: auto_students::STUDENTS_2C32E668_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C91305E7_ID,
-        shared_with_student_id: auto_students::STUDENTS_8CF5B349_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C91E0BC9_ID,
+        shared_with_student_id: auto_students::STUDENTS_CE1A4B53_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C91305E7_ID,
-        shared_with_student_id: auto_students::STUDENTS_D877B6D5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C9CDC043_ID,
+        shared_with_student_id: auto_students::STUDENTS_78FEDB23_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C9526E7C_ID,
-        shared_with_student_id: auto_students::STUDENTS_202E6173_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_C9CDC043_ID,
+        shared_with_student_id: auto_students::STUDENTS_C61B0A82_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CD20AF01_ID,
-        shared_with_student_id: auto_students::STUDENTS_19CF0AAE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CA979F42_ID,
+        shared_with_student_id: auto_students::STUDENTS_6484B7B3_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CD20AF01_ID,
-        shared_with_student_id: auto_students::STUDENTS_8C368DC5_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CC1745F6_ID,
+        shared_with_student_id: auto_students::STUDENTS_F4BBD451_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CEAD0A32_ID,
-        shared_with_student_id: auto_students::STUDENTS_32EFB405_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CD8ADFA8_ID,
+        shared_with_student_id: auto_students::STUDENTS_20853AE1_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CF3B173C_ID,
-        shared_with_student_id: auto_students::STUDENTS_58B61E13_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CE494232_ID,
+        shared_with_student_id: auto_students::STUDENTS_2F796B24_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D2C2F124_ID,
-        shared_with_student_id: auto_students::STUDENTS_2D4152FA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CF7BFCA4_ID,
+        shared_with_student_id: auto_students::STUDENTS_03ECD021_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D3B279B1_ID,
-        shared_with_student_id: auto_students::STUDENTS_E6511945_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_CF7BFCA4_ID,
+        shared_with_student_id: auto_students::STUDENTS_55014423_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D442D06B_ID,
-        shared_with_student_id: auto_students::STUDENTS_442D4313_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D1DFE868_ID,
+        shared_with_student_id: auto_students::STUDENTS_7912B22D_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D442D06B_ID,
-        shared_with_student_id: auto_students::STUDENTS_93141921_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D327D145_ID,
+        shared_with_student_id: auto_students::STUDENTS_B688C4EC_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D4B313B6_ID,
-        shared_with_student_id: auto_students::STUDENTS_1F619531_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D3DFFF34_ID,
+        shared_with_student_id: auto_students::STUDENTS_D008E7FA_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D52093F7_ID,
-        shared_with_student_id: auto_students::STUDENTS_5F99E998_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D50974F7_ID,
+        shared_with_student_id: auto_students::STUDENTS_53C1801F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D68F37AF_ID,
-        shared_with_student_id: auto_students::STUDENTS_FCCB7A67_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D72763C0_ID,
+        shared_with_student_id: auto_students::STUDENTS_25CE497B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D7A46338_ID,
-        shared_with_student_id: auto_students::STUDENTS_47E6500D_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D878D224_ID,
+        shared_with_student_id: auto_students::STUDENTS_B931727F_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D7A46338_ID,
-        shared_with_student_id: auto_students::STUDENTS_4A397D98_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DA2A3009_ID,
+        shared_with_student_id: auto_students::STUDENTS_1B9F133B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D7CFF45E_ID,
-        shared_with_student_id: auto_students::STUDENTS_D6AF85A7_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DA2A3009_ID,
+        shared_with_student_id: auto_students::STUDENTS_D116C49E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_D9E40A5F_ID,
-        shared_with_student_id: auto_students::STUDENTS_9AF2C07F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DB2CAC4E_ID,
+        shared_with_student_id: auto_students::STUDENTS_9E80B9B3_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DA9D3CD3_ID,
-        shared_with_student_id: auto_students::STUDENTS_415D53A2_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DC1595A5_ID,
+        shared_with_student_id: auto_students::STUDENTS_24CDB89E_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DC606DE8_ID,
-        shared_with_student_id: auto_students::STUDENTS_4A397D98_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DF9B1C89_ID,
+        shared_with_student_id: auto_students::STUDENTS_C92C0B83_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DC606DE8_ID,
-        shared_with_student_id: auto_students::STUDENTS_6C51DE6A_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E3B12ED0_ID,
+        shared_with_student_id: auto_students::STUDENTS_351FD753_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DD5BF08A_ID,
-        shared_with_student_id: auto_students::STUDENTS_42EC802F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E4A0A6E9_ID,
+        shared_with_student_id: auto_students::STUDENTS_36C20419_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DD5BF08A_ID,
-        shared_with_student_id: auto_students::STUDENTS_9901ACAE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E4A0A6E9_ID,
+        shared_with_student_id: auto_students::STUDENTS_B7D40093_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DE9FCFA7_ID,
-        shared_with_student_id: auto_students::STUDENTS_54DAB05C_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E5B48C32_ID,
+        shared_with_student_id: auto_students::STUDENTS_773B000C_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_DF8422A9_ID,
-        shared_with_student_id: auto_students::STUDENTS_33C576BA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E5C2EFD2_ID,
+        shared_with_student_id: auto_students::STUDENTS_9347D105_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E0CD3135_ID,
-        shared_with_student_id: auto_students::STUDENTS_9D70CAA8_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E5C2EFD2_ID,
+        shared_with_student_id: auto_students::STUDENTS_B7D40093_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E12F96F2_ID,
-        shared_with_student_id: auto_students::STUDENTS_6827782B_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E5C66253_ID,
+        shared_with_student_id: auto_students::STUDENTS_54167D6A_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E3C6BC40_ID,
-        shared_with_student_id: auto_students::STUDENTS_0B6FCD4F_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E5F30E75_ID,
+        shared_with_student_id: auto_students::STUDENTS_CF0772E0_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E3E6BE9F_ID,
-        shared_with_student_id: auto_students::STUDENTS_CD7972F7_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E636D23B_ID,
+        shared_with_student_id: auto_students::STUDENTS_822A6421_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E605165E_ID,
-        shared_with_student_id: auto_students::STUDENTS_9901ACAE_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E63BE452_ID,
+        shared_with_student_id: auto_students::STUDENTS_28271B14_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E605165E_ID,
-        shared_with_student_id: auto_students::STUDENTS_FCCB7A67_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E6F27AA5_ID,
+        shared_with_student_id: auto_students::STUDENTS_9859B732_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_EF643224_ID,
-        shared_with_student_id: auto_students::STUDENTS_CE6A5F41_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E70A51A7_ID,
+        shared_with_student_id: auto_students::STUDENTS_2BF43256_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F563043F_ID,
-        shared_with_student_id: auto_students::STUDENTS_F81D6534_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E7D5F36F_ID,
+        shared_with_student_id: auto_students::STUDENTS_816FC976_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F625E84A_ID,
-        shared_with_student_id: auto_students::STUDENTS_0C9E7DC2_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_E98D52A0_ID,
+        shared_with_student_id: auto_students::STUDENTS_754DEE36_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F70EE071_ID,
-        shared_with_student_id: auto_students::STUDENTS_A8780F6E_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F081AE5E_ID,
+        shared_with_student_id: auto_students::STUDENTS_094023DB_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F735450E_ID,
-        shared_with_student_id: auto_students::STUDENTS_6F8838AD_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F081AE5E_ID,
+        shared_with_student_id: auto_students::STUDENTS_346556D8_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F8063A3F_ID,
-        shared_with_student_id: auto_students::STUDENTS_6BD12D6D_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F0E8F03B_ID,
+        shared_with_student_id: auto_students::STUDENTS_24740B6B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F81B59BA_ID,
-        shared_with_student_id: auto_students::STUDENTS_39434EFA_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F0E8F03B_ID,
+        shared_with_student_id: auto_students::STUDENTS_55014423_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F81B59BA_ID,
-        shared_with_student_id: auto_students::STUDENTS_56133F6A_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F137F111_ID,
+        shared_with_student_id: auto_students::STUDENTS_98FD153B_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FA3B71F4_ID,
-        shared_with_student_id: auto_students::STUDENTS_A7B4FCC7_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F3F21961_ID,
+        shared_with_student_id: auto_students::STUDENTS_9CAA4C16_ID,
     },
     StudentSubjectSharings {
-        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FE50BCCA_ID,
-        shared_with_student_id: auto_students::STUDENTS_22A1B986_ID,
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F55513D1_ID,
+        shared_with_student_id: auto_students::STUDENTS_43DBDE40_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F55513D1_ID,
+        shared_with_student_id: auto_students::STUDENTS_63E4E796_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F5FCF3F5_ID,
+        shared_with_student_id: auto_students::STUDENTS_78FEDB23_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F5FCF3F5_ID,
+        shared_with_student_id: auto_students::STUDENTS_900F33C9_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F71D48AD_ID,
+        shared_with_student_id: auto_students::STUDENTS_AD0CBA48_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F79F9FF3_ID,
+        shared_with_student_id: auto_students::STUDENTS_3954A72F_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_F79F9FF3_ID,
+        shared_with_student_id: auto_students::STUDENTS_9FB608CA_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FC6D3DF3_ID,
+        shared_with_student_id: auto_students::STUDENTS_F195EFFA_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FC6D3DF3_ID,
+        shared_with_student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FE0482E3_ID,
+        shared_with_student_id: auto_students::STUDENTS_F65D8CFA_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FE4BF3C4_ID,
+        shared_with_student_id: auto_students::STUDENTS_0DE4B7EF_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FEFB17C9_ID,
+        shared_with_student_id: auto_students::STUDENTS_3D877F95_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FF179B2D_ID,
+        shared_with_student_id: auto_students::STUDENTS_7BAA85AB_ID,
+    },
+    StudentSubjectSharings {
+        student_subject_id: auto_student_subjects::STUDENT_SUBJECTS_FFB41F60_ID,
+        shared_with_student_id: auto_students::STUDENTS_662A23CF_ID,
     },
 ];

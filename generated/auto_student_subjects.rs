@@ -7,1494 +7,1197 @@ use super::{auto_students, auto_teachers};
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[StudentSubjects]] = &[&ROWS];
 /// The number of rows.
-pub const ROW_COUNT: usize = 451;
+pub const ROW_COUNT: usize = 394;
 /// Every row, in primary-key order.
 pub fn rows() -> impl Iterator<Item = &'static StudentSubjects> {
     PARTS.iter().flat_map(|part| part.iter())
 }
-pub const STUDENT_SUBJECTS_00012961_ID: Uuid = Uuid::from_u128(
-    0x00012961_89f8_f369_06f4_537a1fcb9450,
+pub const STUDENT_SUBJECTS_001A5706_ID: Uuid = Uuid::from_u128(
+    0x001a5706_1398_0366_6cd5_79f974236997,
 );
-pub const STUDENT_SUBJECTS_0076B4C9_ID: Uuid = Uuid::from_u128(
-    0x0076b4c9_ef40_3926_c0b5_71dfb8bcd66a,
+pub const STUDENT_SUBJECTS_005EA829_ID: Uuid = Uuid::from_u128(
+    0x005ea829_b4d2_0356_ccd8_53320e460e9f,
 );
-pub const STUDENT_SUBJECTS_0083AE2F_ID: Uuid = Uuid::from_u128(
-    0x0083ae2f_6da9_5565_59cf_099e82deadf2,
+pub const STUDENT_SUBJECTS_039C9453_ID: Uuid = Uuid::from_u128(
+    0x039c9453_a6d3_86aa_1fec_4c5685c24e3a,
 );
-pub const STUDENT_SUBJECTS_00F45E1E_ID: Uuid = Uuid::from_u128(
-    0x00f45e1e_d0d7_2511_d7df_7dad7fdc6692,
+pub const STUDENT_SUBJECTS_03DF4DA5_ID: Uuid = Uuid::from_u128(
+    0x03df4da5_ea20_e50d_e133_459fd3102ca2,
 );
-pub const STUDENT_SUBJECTS_0107C18E_ID: Uuid = Uuid::from_u128(
-    0x0107c18e_d8be_8710_3ce0_24b682bdf1a9,
+pub const STUDENT_SUBJECTS_04CD0BF3_ID: Uuid = Uuid::from_u128(
+    0x04cd0bf3_1336_db1c_6b0b_cb8c72e5ca5b,
 );
-pub const STUDENT_SUBJECTS_01F2AA73_ID: Uuid = Uuid::from_u128(
-    0x01f2aa73_350f_9cc1_06a9_879935494ff8,
+pub const STUDENT_SUBJECTS_04E0F64D_ID: Uuid = Uuid::from_u128(
+    0x04e0f64d_7d0c_71c1_1bf2_2e2f5a0034c7,
 );
-pub const STUDENT_SUBJECTS_0216EFC7_ID: Uuid = Uuid::from_u128(
-    0x0216efc7_d85e_17c6_a7a0_ad69638d66f9,
+pub const STUDENT_SUBJECTS_06783E86_ID: Uuid = Uuid::from_u128(
+    0x06783e86_ec6a_e2b3_7fed_10f8048271c5,
 );
-pub const STUDENT_SUBJECTS_023D5989_ID: Uuid = Uuid::from_u128(
-    0x023d5989_eb00_37b4_faf5_7c3e14e25fb9,
+pub const STUDENT_SUBJECTS_06B40989_ID: Uuid = Uuid::from_u128(
+    0x06b40989_1f25_bab0_ad62_bab9149ce8a3,
 );
-pub const STUDENT_SUBJECTS_02CB688D_ID: Uuid = Uuid::from_u128(
-    0x02cb688d_7047_7728_5dd9_8a1d6931c77c,
+pub const STUDENT_SUBJECTS_06F4CE60_ID: Uuid = Uuid::from_u128(
+    0x06f4ce60_fd4f_3051_acc6_486e38fccee9,
 );
-pub const STUDENT_SUBJECTS_02F0D6B8_ID: Uuid = Uuid::from_u128(
-    0x02f0d6b8_3ea7_fd89_4958_632a4364a967,
+pub const STUDENT_SUBJECTS_07EEA8A6_ID: Uuid = Uuid::from_u128(
+    0x07eea8a6_6880_60d4_597a_a23335c9fd23,
 );
-pub const STUDENT_SUBJECTS_03496BAD_ID: Uuid = Uuid::from_u128(
-    0x03496bad_adb2_0d13_8c28_4a4923429cc5,
+pub const STUDENT_SUBJECTS_086D2839_ID: Uuid = Uuid::from_u128(
+    0x086d2839_38da_36c2_71e0_b03f2a8903c4,
 );
-pub const STUDENT_SUBJECTS_03B5652D_ID: Uuid = Uuid::from_u128(
-    0x03b5652d_99ba_7475_fea5_118894bc0d80,
+pub const STUDENT_SUBJECTS_09518973_ID: Uuid = Uuid::from_u128(
+    0x09518973_60de_8f9e_3875_9408f73b5cd8,
 );
-pub const STUDENT_SUBJECTS_04400CD4_ID: Uuid = Uuid::from_u128(
-    0x04400cd4_e5c2_c9a6_59f2_3d956ad4599f,
+pub const STUDENT_SUBJECTS_0A3A6E86_ID: Uuid = Uuid::from_u128(
+    0x0a3a6e86_8dbb_b527_3175_a867e6624232,
 );
-pub const STUDENT_SUBJECTS_04A28B71_ID: Uuid = Uuid::from_u128(
-    0x04a28b71_2ac2_2340_13ce_b6fe56bed88f,
+pub const STUDENT_SUBJECTS_0AE4DFCC_ID: Uuid = Uuid::from_u128(
+    0x0ae4dfcc_b4a7_8f5d_2e38_2ba002026fe6,
 );
-pub const STUDENT_SUBJECTS_0533D5E3_ID: Uuid = Uuid::from_u128(
-    0x0533d5e3_d076_b12f_78de_ecca0e8cb52d,
+pub const STUDENT_SUBJECTS_0B5F9369_ID: Uuid = Uuid::from_u128(
+    0x0b5f9369_1e7f_6b81_391d_7222ab823ded,
 );
-pub const STUDENT_SUBJECTS_055349BA_ID: Uuid = Uuid::from_u128(
-    0x055349ba_5f99_26e9_99cd_32284f79e9ec,
+pub const STUDENT_SUBJECTS_0BA5511E_ID: Uuid = Uuid::from_u128(
+    0x0ba5511e_7d5f_9bcf_6b9a_d277bd650c71,
 );
-pub const STUDENT_SUBJECTS_06156EA0_ID: Uuid = Uuid::from_u128(
-    0x06156ea0_64a5_5bd1_3d95_ef189c58684d,
+pub const STUDENT_SUBJECTS_0C9F12C3_ID: Uuid = Uuid::from_u128(
+    0x0c9f12c3_d236_e7f8_8234_6c6d6093fcfe,
 );
-pub const STUDENT_SUBJECTS_067AE391_ID: Uuid = Uuid::from_u128(
-    0x067ae391_e841_b784_ed5b_1c413d074ecf,
+pub const STUDENT_SUBJECTS_0F4A3BFA_ID: Uuid = Uuid::from_u128(
+    0x0f4a3bfa_b983_b240_0279_fba2b3dc3466,
 );
-pub const STUDENT_SUBJECTS_07881D03_ID: Uuid = Uuid::from_u128(
-    0x07881d03_cdd5_71fe_8315_4de9e023bd2c,
+pub const STUDENT_SUBJECTS_0FC0E261_ID: Uuid = Uuid::from_u128(
+    0x0fc0e261_d089_1dfa_80a4_5756ffad8d8f,
 );
-pub const STUDENT_SUBJECTS_078861ED_ID: Uuid = Uuid::from_u128(
-    0x078861ed_3254_3785_8ae6_54e0a73d4b8d,
+pub const STUDENT_SUBJECTS_109177F7_ID: Uuid = Uuid::from_u128(
+    0x109177f7_c059_c7d1_3b0b_80956ccdbd5f,
 );
-pub const STUDENT_SUBJECTS_083437D1_ID: Uuid = Uuid::from_u128(
-    0x083437d1_acf1_2e55_be30_d5ef291a7d6f,
+pub const STUDENT_SUBJECTS_10BB4C9D_ID: Uuid = Uuid::from_u128(
+    0x10bb4c9d_9940_925a_23a8_7a16aa281f4b,
 );
-pub const STUDENT_SUBJECTS_08F259C4_ID: Uuid = Uuid::from_u128(
-    0x08f259c4_1ffe_0522_c75e_ecd03274e1d9,
+pub const STUDENT_SUBJECTS_11C73F03_ID: Uuid = Uuid::from_u128(
+    0x11c73f03_e552_ca44_3394_afd2326a5d0c,
 );
-pub const STUDENT_SUBJECTS_092AB1EF_ID: Uuid = Uuid::from_u128(
-    0x092ab1ef_252f_abf2_e985_036ed31b3984,
+pub const STUDENT_SUBJECTS_11CC30BB_ID: Uuid = Uuid::from_u128(
+    0x11cc30bb_8fc4_a066_4313_b59c7db44b41,
 );
-pub const STUDENT_SUBJECTS_09606B91_ID: Uuid = Uuid::from_u128(
-    0x09606b91_d1fc_0618_12de_9a6c107a5dab,
+pub const STUDENT_SUBJECTS_120F8BD6_ID: Uuid = Uuid::from_u128(
+    0x120f8bd6_0411_9d1c_36f1_ed77af46124d,
 );
-pub const STUDENT_SUBJECTS_09771437_ID: Uuid = Uuid::from_u128(
-    0x09771437_8ede_a0ca_e9b7_c198dad02e33,
+pub const STUDENT_SUBJECTS_139844CD_ID: Uuid = Uuid::from_u128(
+    0x139844cd_909e_14f5_6c54_3dfdb1488849,
 );
-pub const STUDENT_SUBJECTS_097A5EAD_ID: Uuid = Uuid::from_u128(
-    0x097a5ead_e070_0232_4948_901bb167f25f,
+pub const STUDENT_SUBJECTS_145566FB_ID: Uuid = Uuid::from_u128(
+    0x145566fb_2ab3_c0b1_6160_5807412276e7,
 );
-pub const STUDENT_SUBJECTS_09E790B0_ID: Uuid = Uuid::from_u128(
-    0x09e790b0_e679_6322_6a62_5393c0d07e46,
+pub const STUDENT_SUBJECTS_1474CBC1_ID: Uuid = Uuid::from_u128(
+    0x1474cbc1_cfb5_ca62_3c0c_161e7ecac017,
 );
-pub const STUDENT_SUBJECTS_0B3CEEE4_ID: Uuid = Uuid::from_u128(
-    0x0b3ceee4_cb50_dd0f_814e_332d0cc3cadc,
-);
-pub const STUDENT_SUBJECTS_0C1FF138_ID: Uuid = Uuid::from_u128(
-    0x0c1ff138_4b50_5455_a0ff_d47040a3d5f1,
-);
-pub const STUDENT_SUBJECTS_0C7B87B8_ID: Uuid = Uuid::from_u128(
-    0x0c7b87b8_5be9_8f3c_4a93_3c5835377fd8,
-);
-pub const STUDENT_SUBJECTS_0CBB75C3_ID: Uuid = Uuid::from_u128(
-    0x0cbb75c3_6598_fc77_3a34_7d16244c253b,
-);
-pub const STUDENT_SUBJECTS_0DC9D3F0_ID: Uuid = Uuid::from_u128(
-    0x0dc9d3f0_87b7_b4d3_c126_38fa540a3429,
-);
-pub const STUDENT_SUBJECTS_0E578D54_ID: Uuid = Uuid::from_u128(
-    0x0e578d54_bfae_7fcc_23c3_b0e2cb3ed4b3,
-);
-pub const STUDENT_SUBJECTS_110AA198_ID: Uuid = Uuid::from_u128(
-    0x110aa198_d1f6_c41c_936f_35b77004dd40,
-);
-pub const STUDENT_SUBJECTS_11F6CAD7_ID: Uuid = Uuid::from_u128(
-    0x11f6cad7_db9f_7060_fe62_fd4cfc7e8972,
-);
-pub const STUDENT_SUBJECTS_13A5FB3D_ID: Uuid = Uuid::from_u128(
-    0x13a5fb3d_ccbb_c32f_ef73_65ae4dc2fc76,
-);
-pub const STUDENT_SUBJECTS_13C7742E_ID: Uuid = Uuid::from_u128(
-    0x13c7742e_89f8_4365_9e48_0a870f336203,
-);
-pub const STUDENT_SUBJECTS_13D7A3B3_ID: Uuid = Uuid::from_u128(
-    0x13d7a3b3_a732_12ed_67df_c8a40519b329,
-);
-pub const STUDENT_SUBJECTS_146B9E5E_ID: Uuid = Uuid::from_u128(
-    0x146b9e5e_1e30_aba1_9af5_c951ece84cd7,
-);
-pub const STUDENT_SUBJECTS_15021FC8_ID: Uuid = Uuid::from_u128(
-    0x15021fc8_9bf3_d095_8d88_64911893a385,
+pub const STUDENT_SUBJECTS_15186E73_ID: Uuid = Uuid::from_u128(
+    0x15186e73_e204_4eca_42d2_ca4cd9f0249a,
 );
 pub const STUDENT_SUBJECTS_152BAAE2_ID: Uuid = Uuid::from_u128(
     0x152baae2_0efa_e40b_c914_374192f01167,
 );
-pub const STUDENT_SUBJECTS_1541A9B7_ID: Uuid = Uuid::from_u128(
-    0x1541a9b7_e62d_277d_0840_dc16d3675376,
+pub const STUDENT_SUBJECTS_15F60C07_ID: Uuid = Uuid::from_u128(
+    0x15f60c07_efdd_d05e_c0f0_3c2ed66e1e2a,
 );
-pub const STUDENT_SUBJECTS_15C4D9CF_ID: Uuid = Uuid::from_u128(
-    0x15c4d9cf_4f68_dad5_9c50_587ef2e0115a,
+pub const STUDENT_SUBJECTS_169EDFCD_ID: Uuid = Uuid::from_u128(
+    0x169edfcd_be20_c812_5bdd_32627a0fa525,
 );
-pub const STUDENT_SUBJECTS_16186701_ID: Uuid = Uuid::from_u128(
-    0x16186701_4c29_fea3_08d5_be9f3d0e054c,
+pub const STUDENT_SUBJECTS_16C77FE1_ID: Uuid = Uuid::from_u128(
+    0x16c77fe1_4029_b7b7_70b8_be88c9c90435,
 );
-pub const STUDENT_SUBJECTS_1676011D_ID: Uuid = Uuid::from_u128(
-    0x1676011d_3035_600d_dc9e_503c8d08a7e5,
+pub const STUDENT_SUBJECTS_1776B158_ID: Uuid = Uuid::from_u128(
+    0x1776b158_53ea_4627_4f51_42f0835594c2,
 );
-pub const STUDENT_SUBJECTS_171A6FC3_ID: Uuid = Uuid::from_u128(
-    0x171a6fc3_d60d_13b9_7b49_d64ecdae06a9,
+pub const STUDENT_SUBJECTS_1868D586_ID: Uuid = Uuid::from_u128(
+    0x1868d586_cc4c_825e_387a_39090be36ec6,
 );
-pub const STUDENT_SUBJECTS_17770836_ID: Uuid = Uuid::from_u128(
-    0x17770836_0f98_7fb9_9d89_6b0e27e4179a,
+pub const STUDENT_SUBJECTS_197B65C7_ID: Uuid = Uuid::from_u128(
+    0x197b65c7_99cf_66d3_9b38_0e104b6b112d,
 );
-pub const STUDENT_SUBJECTS_178E598F_ID: Uuid = Uuid::from_u128(
-    0x178e598f_6fbb_0752_b39a_5ab4224009c4,
+pub const STUDENT_SUBJECTS_1B9021DF_ID: Uuid = Uuid::from_u128(
+    0x1b9021df_5487_b989_0226_8794b35fc3cd,
 );
-pub const STUDENT_SUBJECTS_179E4FCD_ID: Uuid = Uuid::from_u128(
-    0x179e4fcd_e52a_fa26_b3d3_fae9eed2e5cd,
+pub const STUDENT_SUBJECTS_1C673F95_ID: Uuid = Uuid::from_u128(
+    0x1c673f95_3b08_237c_f1ac_bc622bd10c24,
 );
-pub const STUDENT_SUBJECTS_189D9B4E_ID: Uuid = Uuid::from_u128(
-    0x189d9b4e_ef36_c3de_8797_0cea7e10b6a8,
+pub const STUDENT_SUBJECTS_1D3B645B_ID: Uuid = Uuid::from_u128(
+    0x1d3b645b_f138_85fe_2f00_fcd2f774c898,
 );
-pub const STUDENT_SUBJECTS_190AE65B_ID: Uuid = Uuid::from_u128(
-    0x190ae65b_49f9_1b10_35c7_b36280a369c3,
+pub const STUDENT_SUBJECTS_1D6F759A_ID: Uuid = Uuid::from_u128(
+    0x1d6f759a_0b3e_140c_78ac_0cc3362c4f3f,
 );
-pub const STUDENT_SUBJECTS_19EE1D8E_ID: Uuid = Uuid::from_u128(
-    0x19ee1d8e_3e66_52aa_6ee3_111d1cf301f6,
+pub const STUDENT_SUBJECTS_1DCEC62D_ID: Uuid = Uuid::from_u128(
+    0x1dcec62d_fcad_7182_7b32_1ca8fb51b900,
 );
-pub const STUDENT_SUBJECTS_1A61B133_ID: Uuid = Uuid::from_u128(
-    0x1a61b133_08ed_d109_8a17_86394431a20b,
+pub const STUDENT_SUBJECTS_1E61F5AC_ID: Uuid = Uuid::from_u128(
+    0x1e61f5ac_3fce_a162_ddd2_226d4435f1d7,
 );
-pub const STUDENT_SUBJECTS_1AB93E85_ID: Uuid = Uuid::from_u128(
-    0x1ab93e85_6aad_740d_a0e7_d51ddbb1efe9,
+pub const STUDENT_SUBJECTS_1EAE72C7_ID: Uuid = Uuid::from_u128(
+    0x1eae72c7_c19a_0c99_7360_7c2aa776259d,
 );
-pub const STUDENT_SUBJECTS_1B00AFA7_ID: Uuid = Uuid::from_u128(
-    0x1b00afa7_d2d2_aeac_b5dc_f2a787924c38,
+pub const STUDENT_SUBJECTS_1FDDD802_ID: Uuid = Uuid::from_u128(
+    0x1fddd802_f78c_c38b_f879_de3ec1ddf964,
 );
-pub const STUDENT_SUBJECTS_1B994663_ID: Uuid = Uuid::from_u128(
-    0x1b994663_0cd2_586e_49ed_666f79242e90,
+pub const STUDENT_SUBJECTS_202B5D9A_ID: Uuid = Uuid::from_u128(
+    0x202b5d9a_5772_13c1_be5a_4a71e5ba1ff0,
 );
-pub const STUDENT_SUBJECTS_1BB5F169_ID: Uuid = Uuid::from_u128(
-    0x1bb5f169_8c6a_8703_1bec_93bdeda2b3fb,
+pub const STUDENT_SUBJECTS_205009BD_ID: Uuid = Uuid::from_u128(
+    0x205009bd_72d7_6d51_e23f_6ae5fbab1cc5,
 );
-pub const STUDENT_SUBJECTS_1C954FE4_ID: Uuid = Uuid::from_u128(
-    0x1c954fe4_4364_5cf3_f1e1_7a9d34dd0345,
+pub const STUDENT_SUBJECTS_20F75E69_ID: Uuid = Uuid::from_u128(
+    0x20f75e69_9ce2_0343_6545_5a5b3c6e452a,
 );
-pub const STUDENT_SUBJECTS_1C9B43F9_ID: Uuid = Uuid::from_u128(
-    0x1c9b43f9_6abf_03e6_7a41_8421c5e35220,
+pub const STUDENT_SUBJECTS_21276E18_ID: Uuid = Uuid::from_u128(
+    0x21276e18_e11f_9086_d95f_775a5557fc98,
 );
-pub const STUDENT_SUBJECTS_1D3CBFA4_ID: Uuid = Uuid::from_u128(
-    0x1d3cbfa4_20a5_56ab_569d_a4f4d508ba1f,
+pub const STUDENT_SUBJECTS_217C2F84_ID: Uuid = Uuid::from_u128(
+    0x217c2f84_a1be_a57b_82ff_2f66499a7a2f,
 );
-pub const STUDENT_SUBJECTS_1D48BCFE_ID: Uuid = Uuid::from_u128(
-    0x1d48bcfe_7437_4cea_9d76_364af40b825b,
+pub const STUDENT_SUBJECTS_243365C8_ID: Uuid = Uuid::from_u128(
+    0x243365c8_9f89_ec0f_350e_d0b973585920,
 );
-pub const STUDENT_SUBJECTS_1D8F9596_ID: Uuid = Uuid::from_u128(
-    0x1d8f9596_22f4_178d_d993_871775fde464,
+pub const STUDENT_SUBJECTS_2466FA0C_ID: Uuid = Uuid::from_u128(
+    0x2466fa0c_71a9_f5b1_405e_a8564907c253,
 );
-pub const STUDENT_SUBJECTS_1DBD4CA1_ID: Uuid = Uuid::from_u128(
-    0x1dbd4ca1_3117_5171_2ddb_afc7627a33eb,
+pub const STUDENT_SUBJECTS_2573013C_ID: Uuid = Uuid::from_u128(
+    0x2573013c_f488_cc7a_72a9_fa81497d0067,
 );
-pub const STUDENT_SUBJECTS_1EA465FD_ID: Uuid = Uuid::from_u128(
-    0x1ea465fd_4da1_b465_ecbe_5815c8066ff8,
+pub const STUDENT_SUBJECTS_260FB716_ID: Uuid = Uuid::from_u128(
+    0x260fb716_89ce_1776_f429_9a233180a4d9,
 );
-pub const STUDENT_SUBJECTS_1F7048FB_ID: Uuid = Uuid::from_u128(
-    0x1f7048fb_7310_a191_5431_8aefcac61f14,
+pub const STUDENT_SUBJECTS_261AD423_ID: Uuid = Uuid::from_u128(
+    0x261ad423_447c_6893_9589_332e3f37cfb9,
 );
-pub const STUDENT_SUBJECTS_1FA40E0C_ID: Uuid = Uuid::from_u128(
-    0x1fa40e0c_b703_6ffe_5ce1_fa6bdb825fbf,
+pub const STUDENT_SUBJECTS_275EDA45_ID: Uuid = Uuid::from_u128(
+    0x275eda45_9b08_2f9f_fafb_8931aa5820bc,
 );
-pub const STUDENT_SUBJECTS_1FE967D6_ID: Uuid = Uuid::from_u128(
-    0x1fe967d6_498f_f797_3d4f_13276f12da3d,
+pub const STUDENT_SUBJECTS_278F79C3_ID: Uuid = Uuid::from_u128(
+    0x278f79c3_f9e5_a8c9_b520_051f2a6a8adf,
 );
-pub const STUDENT_SUBJECTS_202D3091_ID: Uuid = Uuid::from_u128(
-    0x202d3091_4a9d_69a5_bd87_85d410c877d9,
+pub const STUDENT_SUBJECTS_27F44156_ID: Uuid = Uuid::from_u128(
+    0x27f44156_7ef1_598e_5e27_9ba7b3827961,
 );
-pub const STUDENT_SUBJECTS_209158EE_ID: Uuid = Uuid::from_u128(
-    0x209158ee_c976_a9c5_d34a_e04299d7a332,
+pub const STUDENT_SUBJECTS_289FCBF5_ID: Uuid = Uuid::from_u128(
+    0x289fcbf5_d52a_2a4b_6404_e1fdfc048509,
 );
-pub const STUDENT_SUBJECTS_2111B5AF_ID: Uuid = Uuid::from_u128(
-    0x2111b5af_c78a_8570_5152_15bf7886693f,
+pub const STUDENT_SUBJECTS_2984F2ED_ID: Uuid = Uuid::from_u128(
+    0x2984f2ed_2dc5_6878_d43d_6a1efafd412a,
 );
-pub const STUDENT_SUBJECTS_214C9885_ID: Uuid = Uuid::from_u128(
-    0x214c9885_a4da_2b9a_decc_253519f72f3f,
+pub const STUDENT_SUBJECTS_2ACB4AA1_ID: Uuid = Uuid::from_u128(
+    0x2acb4aa1_81cb_9c90_4925_d89962c54fdc,
 );
-pub const STUDENT_SUBJECTS_21A51BA8_ID: Uuid = Uuid::from_u128(
-    0x21a51ba8_74a9_a87d_7317_5283fd34f270,
+pub const STUDENT_SUBJECTS_2D330617_ID: Uuid = Uuid::from_u128(
+    0x2d330617_fab9_ac53_988e_2a43d562d8f6,
 );
-pub const STUDENT_SUBJECTS_21BCD958_ID: Uuid = Uuid::from_u128(
-    0x21bcd958_7453_2958_aec3_3598d7ff8708,
+pub const STUDENT_SUBJECTS_2DE76859_ID: Uuid = Uuid::from_u128(
+    0x2de76859_c32a_aeb3_c64f_5b33b64f5c13,
 );
-pub const STUDENT_SUBJECTS_21D38B75_ID: Uuid = Uuid::from_u128(
-    0x21d38b75_0142_8a18_9bef_e50412e2ce65,
+pub const STUDENT_SUBJECTS_2E31DD97_ID: Uuid = Uuid::from_u128(
+    0x2e31dd97_cbbf_3fb6_529a_bbe8bd61c541,
 );
-pub const STUDENT_SUBJECTS_2208CCD3_ID: Uuid = Uuid::from_u128(
-    0x2208ccd3_999c_9413_471f_783c51330e8e,
+pub const STUDENT_SUBJECTS_2EB74031_ID: Uuid = Uuid::from_u128(
+    0x2eb74031_caf1_5146_7957_8ba44f992afc,
 );
-pub const STUDENT_SUBJECTS_22D7EDB6_ID: Uuid = Uuid::from_u128(
-    0x22d7edb6_3fc2_1a2f_df02_1a6e72799589,
+pub const STUDENT_SUBJECTS_2ED4C83E_ID: Uuid = Uuid::from_u128(
+    0x2ed4c83e_eeb0_fb95_e6eb_bed0b4c54026,
 );
-pub const STUDENT_SUBJECTS_24F0716B_ID: Uuid = Uuid::from_u128(
-    0x24f0716b_6d5b_7135_2057_23f6ae19653b,
+pub const STUDENT_SUBJECTS_2F49818D_ID: Uuid = Uuid::from_u128(
+    0x2f49818d_f656_e151_1822_803986100bb6,
 );
-pub const STUDENT_SUBJECTS_262BAE72_ID: Uuid = Uuid::from_u128(
-    0x262bae72_6b4a_8271_9665_6f416fc9c1fd,
+pub const STUDENT_SUBJECTS_308FFC51_ID: Uuid = Uuid::from_u128(
+    0x308ffc51_37fc_f33b_344d_8773c275b106,
 );
-pub const STUDENT_SUBJECTS_26997BE3_ID: Uuid = Uuid::from_u128(
-    0x26997be3_0ab6_0827_59ca_f0e37f88f51b,
+pub const STUDENT_SUBJECTS_33975C0F_ID: Uuid = Uuid::from_u128(
+    0x33975c0f_7698_a044_6ed8_4e8ea5a0aa9d,
 );
-pub const STUDENT_SUBJECTS_26D61CD9_ID: Uuid = Uuid::from_u128(
-    0x26d61cd9_a26b_d2de_e340_3bf8a52357f9,
+pub const STUDENT_SUBJECTS_3451BCDF_ID: Uuid = Uuid::from_u128(
+    0x3451bcdf_e4de_ffd0_acb8_0c58c7ec0492,
 );
-pub const STUDENT_SUBJECTS_27795518_ID: Uuid = Uuid::from_u128(
-    0x27795518_6aa1_4c3f_081b_a8f7b8d43240,
+pub const STUDENT_SUBJECTS_3533BD2E_ID: Uuid = Uuid::from_u128(
+    0x3533bd2e_c4e5_0345_9fdd_5fe88b2a1171,
 );
-pub const STUDENT_SUBJECTS_27822810_ID: Uuid = Uuid::from_u128(
-    0x27822810_6336_d848_a395_dde3c60336cc,
+pub const STUDENT_SUBJECTS_35D67983_ID: Uuid = Uuid::from_u128(
+    0x35d67983_07a2_b9be_0492_35c2e49f82c9,
 );
-pub const STUDENT_SUBJECTS_2A3192FD_ID: Uuid = Uuid::from_u128(
-    0x2a3192fd_0721_e155_3574_d77d5746904f,
+pub const STUDENT_SUBJECTS_3689D0B9_ID: Uuid = Uuid::from_u128(
+    0x3689d0b9_a784_cf21_4f6a_d8ebfe7dc857,
 );
-pub const STUDENT_SUBJECTS_2A8FF8CC_ID: Uuid = Uuid::from_u128(
-    0x2a8ff8cc_a7da_152f_d93a_3d1e75a91d04,
+pub const STUDENT_SUBJECTS_38C7F5B4_ID: Uuid = Uuid::from_u128(
+    0x38c7f5b4_68eb_5cbb_5e17_3cded502b622,
 );
-pub const STUDENT_SUBJECTS_2A99C213_ID: Uuid = Uuid::from_u128(
-    0x2a99c213_a8e0_de70_930b_811d827a8df3,
+pub const STUDENT_SUBJECTS_39B7F5C3_ID: Uuid = Uuid::from_u128(
+    0x39b7f5c3_f6db_2d45_c106_e92e4e7fb11f,
 );
-pub const STUDENT_SUBJECTS_2AFE5B2D_ID: Uuid = Uuid::from_u128(
-    0x2afe5b2d_daeb_3cf1_83f6_66cb6a71589f,
+pub const STUDENT_SUBJECTS_39D25858_ID: Uuid = Uuid::from_u128(
+    0x39d25858_bebb_0fb2_5904_270714bb8509,
 );
-pub const STUDENT_SUBJECTS_2C10EFFD_ID: Uuid = Uuid::from_u128(
-    0x2c10effd_ca5e_846e_2dc1_0f2b95c3ad81,
+pub const STUDENT_SUBJECTS_3A7BD675_ID: Uuid = Uuid::from_u128(
+    0x3a7bd675_5f3e_4323_6e8b_f133ca673ee9,
 );
-pub const STUDENT_SUBJECTS_2CFF3A89_ID: Uuid = Uuid::from_u128(
-    0x2cff3a89_112d_d175_bdba_b806acd79db8,
+pub const STUDENT_SUBJECTS_3B0F4552_ID: Uuid = Uuid::from_u128(
+    0x3b0f4552_9816_cc4d_fa2c_22344777a4a8,
 );
-pub const STUDENT_SUBJECTS_2D2DF790_ID: Uuid = Uuid::from_u128(
-    0x2d2df790_db47_960a_0acf_db09bff053aa,
-);
-pub const STUDENT_SUBJECTS_2DD62264_ID: Uuid = Uuid::from_u128(
-    0x2dd62264_7a98_dee4_693e_e7f07168ea42,
-);
-pub const STUDENT_SUBJECTS_2DE1A35D_ID: Uuid = Uuid::from_u128(
-    0x2de1a35d_35ef_b9fe_69d8_d82290290f64,
-);
-pub const STUDENT_SUBJECTS_2E426BE6_ID: Uuid = Uuid::from_u128(
-    0x2e426be6_a027_5964_c1f0_c09a1211a646,
-);
-pub const STUDENT_SUBJECTS_2ECED7BB_ID: Uuid = Uuid::from_u128(
-    0x2eced7bb_326e_352f_ac9c_857e2fb05afe,
-);
-pub const STUDENT_SUBJECTS_2F0C13EC_ID: Uuid = Uuid::from_u128(
-    0x2f0c13ec_e0cf_068d_23be_981b27554652,
-);
-pub const STUDENT_SUBJECTS_2FBFF3C7_ID: Uuid = Uuid::from_u128(
-    0x2fbff3c7_ba6d_a357_5ca8_1805d261ea33,
-);
-pub const STUDENT_SUBJECTS_31FE864B_ID: Uuid = Uuid::from_u128(
-    0x31fe864b_6a01_113f_c952_36f61af8fb4e,
-);
-pub const STUDENT_SUBJECTS_32083A05_ID: Uuid = Uuid::from_u128(
-    0x32083a05_83f0_e209_ed95_d6dc4c914074,
-);
-pub const STUDENT_SUBJECTS_32190FB1_ID: Uuid = Uuid::from_u128(
-    0x32190fb1_8bd6_bc79_c217_1e57070287aa,
-);
-pub const STUDENT_SUBJECTS_327DD646_ID: Uuid = Uuid::from_u128(
-    0x327dd646_73dc_b214_b322_4555742f686f,
-);
-pub const STUDENT_SUBJECTS_32F99EC3_ID: Uuid = Uuid::from_u128(
-    0x32f99ec3_204b_3120_176c_d9611430c936,
-);
-pub const STUDENT_SUBJECTS_337513FD_ID: Uuid = Uuid::from_u128(
-    0x337513fd_8b91_5d88_3cba_57bc2ecdeef9,
-);
-pub const STUDENT_SUBJECTS_33A5931D_ID: Uuid = Uuid::from_u128(
-    0x33a5931d_8179_74ae_aad9_d839fb4aaf75,
-);
-pub const STUDENT_SUBJECTS_35326D58_ID: Uuid = Uuid::from_u128(
-    0x35326d58_b116_dd79_db2f_63067b0509d8,
-);
-pub const STUDENT_SUBJECTS_35666536_ID: Uuid = Uuid::from_u128(
-    0x35666536_d9f0_42a7_41d5_5a4da74e2712,
-);
-pub const STUDENT_SUBJECTS_35E9F189_ID: Uuid = Uuid::from_u128(
-    0x35e9f189_858a_0e9b_cc7c_3dd9708abe2c,
-);
-pub const STUDENT_SUBJECTS_36120931_ID: Uuid = Uuid::from_u128(
-    0x36120931_ac6a_71e2_3abb_fe0c9c21d530,
-);
-pub const STUDENT_SUBJECTS_369E1BCE_ID: Uuid = Uuid::from_u128(
-    0x369e1bce_da69_7de4_06c0_22f9a2645bbe,
-);
-pub const STUDENT_SUBJECTS_36A4BDAF_ID: Uuid = Uuid::from_u128(
-    0x36a4bdaf_a4c8_dfe8_72d8_e0afc3c4a49a,
-);
-pub const STUDENT_SUBJECTS_36AF260D_ID: Uuid = Uuid::from_u128(
-    0x36af260d_b5f4_a163_20cf_686853d9dfa5,
-);
-pub const STUDENT_SUBJECTS_38793B36_ID: Uuid = Uuid::from_u128(
-    0x38793b36_5899_2064_22e3_df5ea88fa2ce,
-);
-pub const STUDENT_SUBJECTS_38B74B8C_ID: Uuid = Uuid::from_u128(
-    0x38b74b8c_67fb_49b4_0f4a_899c0c163a7a,
-);
-pub const STUDENT_SUBJECTS_38F3343E_ID: Uuid = Uuid::from_u128(
-    0x38f3343e_3706_a593_7676_84872c9feef3,
-);
-pub const STUDENT_SUBJECTS_3906E889_ID: Uuid = Uuid::from_u128(
-    0x3906e889_d889_e92e_1d14_d8c9475076ee,
-);
-pub const STUDENT_SUBJECTS_39443B5F_ID: Uuid = Uuid::from_u128(
-    0x39443b5f_c82d_866a_6086_4578f3918024,
-);
-pub const STUDENT_SUBJECTS_3997CA5B_ID: Uuid = Uuid::from_u128(
-    0x3997ca5b_bf58_d3c1_4311_ce50ab86d606,
-);
-pub const STUDENT_SUBJECTS_3A4A049C_ID: Uuid = Uuid::from_u128(
-    0x3a4a049c_86d3_4283_2076_2316e53c0851,
-);
-pub const STUDENT_SUBJECTS_3AC9F86E_ID: Uuid = Uuid::from_u128(
-    0x3ac9f86e_2ee7_9014_e355_91c8789ecb7c,
+pub const STUDENT_SUBJECTS_3B69A5AE_ID: Uuid = Uuid::from_u128(
+    0x3b69a5ae_32b8_be0e_9023_75fd0299cd26,
 );
 pub const STUDENT_SUBJECTS_3BB9C1A6_ID: Uuid = Uuid::from_u128(
     0x3bb9c1a6_77b5_ca88_728f_d8e649f845ab,
 );
-pub const STUDENT_SUBJECTS_3C65C905_ID: Uuid = Uuid::from_u128(
-    0x3c65c905_3b4c_25b9_cf08_721e3ca5bd17,
+pub const STUDENT_SUBJECTS_3BEB1FE9_ID: Uuid = Uuid::from_u128(
+    0x3beb1fe9_2782_a320_840a_eee57aee6550,
 );
-pub const STUDENT_SUBJECTS_3DB6A182_ID: Uuid = Uuid::from_u128(
-    0x3db6a182_d3c6_f6ed_a765_169bd43b0b3e,
+pub const STUDENT_SUBJECTS_3D1AC2CA_ID: Uuid = Uuid::from_u128(
+    0x3d1ac2ca_5e6e_c30e_62cf_e782536dad8a,
 );
-pub const STUDENT_SUBJECTS_3EA81A02_ID: Uuid = Uuid::from_u128(
-    0x3ea81a02_02a4_0009_ef1e_7eda3757d5c2,
+pub const STUDENT_SUBJECTS_3D4FDF9F_ID: Uuid = Uuid::from_u128(
+    0x3d4fdf9f_8ffb_0596_c5c6_28dbfe3a2bed,
 );
-pub const STUDENT_SUBJECTS_3EF32FAF_ID: Uuid = Uuid::from_u128(
-    0x3ef32faf_9371_2299_e7e0_66cc912be1e4,
+pub const STUDENT_SUBJECTS_3DDBD510_ID: Uuid = Uuid::from_u128(
+    0x3ddbd510_5530_9864_b705_16bb0b1700d1,
 );
-pub const STUDENT_SUBJECTS_3EFB0071_ID: Uuid = Uuid::from_u128(
-    0x3efb0071_8446_b103_683e_776f6b6c543d,
+pub const STUDENT_SUBJECTS_3EB32347_ID: Uuid = Uuid::from_u128(
+    0x3eb32347_7636_d894_ee06_298d635bc305,
 );
-pub const STUDENT_SUBJECTS_4043CE45_ID: Uuid = Uuid::from_u128(
-    0x4043ce45_d2d0_fb74_fc89_d0f9872a0f6c,
+pub const STUDENT_SUBJECTS_3FE3C810_ID: Uuid = Uuid::from_u128(
+    0x3fe3c810_76ee_0938_991a_f79c0b2f9697,
 );
-pub const STUDENT_SUBJECTS_405C7975_ID: Uuid = Uuid::from_u128(
-    0x405c7975_c2ca_a45e_cc67_4f091dafca4b,
+pub const STUDENT_SUBJECTS_40660140_ID: Uuid = Uuid::from_u128(
+    0x40660140_e689_fc43_cd20_d8f95918e232,
 );
-pub const STUDENT_SUBJECTS_40CDC7BA_ID: Uuid = Uuid::from_u128(
-    0x40cdc7ba_2fc8_e1b2_6cab_a898bf6f329e,
+pub const STUDENT_SUBJECTS_415E239B_ID: Uuid = Uuid::from_u128(
+    0x415e239b_28d9_2b99_ced9_fbb6b39cf985,
 );
-pub const STUDENT_SUBJECTS_4116E508_ID: Uuid = Uuid::from_u128(
-    0x4116e508_2d8f_c04b_20a0_e96ed271697d,
+pub const STUDENT_SUBJECTS_4219D4AD_ID: Uuid = Uuid::from_u128(
+    0x4219d4ad_52ff_e053_b749_f7d94f8e35a9,
 );
-pub const STUDENT_SUBJECTS_41C6B3BA_ID: Uuid = Uuid::from_u128(
-    0x41c6b3ba_bbeb_1296_cf5b_f7faec0016d7,
+pub const STUDENT_SUBJECTS_4285D604_ID: Uuid = Uuid::from_u128(
+    0x4285d604_106b_63fe_6ab1_0b274b0bb8a7,
 );
-pub const STUDENT_SUBJECTS_42216BC0_ID: Uuid = Uuid::from_u128(
-    0x42216bc0_a2e7_db20_46ee_c6054cda632e,
+pub const STUDENT_SUBJECTS_428DBA17_ID: Uuid = Uuid::from_u128(
+    0x428dba17_9b95_e834_ad9d_b61958457d66,
 );
-pub const STUDENT_SUBJECTS_432B8D3E_ID: Uuid = Uuid::from_u128(
-    0x432b8d3e_8b5b_4d20_e70c_8b85b7eb5131,
+pub const STUDENT_SUBJECTS_42CA5CEE_ID: Uuid = Uuid::from_u128(
+    0x42ca5cee_a485_c246_2a38_93002f6495a0,
 );
-pub const STUDENT_SUBJECTS_43552768_ID: Uuid = Uuid::from_u128(
-    0x43552768_4db6_d22d_14f6_fcfdb7460502,
+pub const STUDENT_SUBJECTS_43DB0805_ID: Uuid = Uuid::from_u128(
+    0x43db0805_cbe0_70b7_bdd0_004c70dc912a,
 );
-pub const STUDENT_SUBJECTS_437BDA26_ID: Uuid = Uuid::from_u128(
-    0x437bda26_bfd1_a7a3_4861_54012988258b,
+pub const STUDENT_SUBJECTS_43F5838D_ID: Uuid = Uuid::from_u128(
+    0x43f5838d_2b6e_1a2d_ba9e_a116ea6ce14c,
 );
-pub const STUDENT_SUBJECTS_43A04C10_ID: Uuid = Uuid::from_u128(
-    0x43a04c10_95cc_af7a_4471_1a75faff1a49,
+pub const STUDENT_SUBJECTS_447C4D31_ID: Uuid = Uuid::from_u128(
+    0x447c4d31_2c87_9a97_bd02_422b46e9603a,
 );
-pub const STUDENT_SUBJECTS_43B01880_ID: Uuid = Uuid::from_u128(
-    0x43b01880_d2ab_9017_9335_daadf77d666f,
+pub const STUDENT_SUBJECTS_459895EC_ID: Uuid = Uuid::from_u128(
+    0x459895ec_a16d_11cd_d137_a67abaecd549,
 );
-pub const STUDENT_SUBJECTS_454033A7_ID: Uuid = Uuid::from_u128(
-    0x454033a7_d027_efb8_97d6_6efa698fd6d7,
+pub const STUDENT_SUBJECTS_45CF0561_ID: Uuid = Uuid::from_u128(
+    0x45cf0561_2dd5_6594_3d9d_f75347e71006,
 );
-pub const STUDENT_SUBJECTS_459BC3F7_ID: Uuid = Uuid::from_u128(
-    0x459bc3f7_fc74_ccc3_e615_9715c52b4024,
+pub const STUDENT_SUBJECTS_46935C96_ID: Uuid = Uuid::from_u128(
+    0x46935c96_1266_628b_b459_11b4eed086fa,
 );
-pub const STUDENT_SUBJECTS_460F720B_ID: Uuid = Uuid::from_u128(
-    0x460f720b_8aaf_242a_783e_daca7c8eef6a,
+pub const STUDENT_SUBJECTS_4765DA6D_ID: Uuid = Uuid::from_u128(
+    0x4765da6d_ded0_4619_9e04_e27673a32293,
 );
-pub const STUDENT_SUBJECTS_462D6303_ID: Uuid = Uuid::from_u128(
-    0x462d6303_1d10_1673_e960_8eea4b3e0769,
+pub const STUDENT_SUBJECTS_48006F89_ID: Uuid = Uuid::from_u128(
+    0x48006f89_ce83_f67d_8122_0153900c0b04,
 );
-pub const STUDENT_SUBJECTS_470DE65E_ID: Uuid = Uuid::from_u128(
-    0x470de65e_e839_a298_dda6_bf6eb4fb9e6b,
+pub const STUDENT_SUBJECTS_481A2F94_ID: Uuid = Uuid::from_u128(
+    0x481a2f94_0f68_f962_9ed0_7429b70e7f6b,
 );
-pub const STUDENT_SUBJECTS_47FD9248_ID: Uuid = Uuid::from_u128(
-    0x47fd9248_b24a_1dd3_fa30_65125dc91fde,
+pub const STUDENT_SUBJECTS_48CFF519_ID: Uuid = Uuid::from_u128(
+    0x48cff519_3baa_fbc4_6bfa_396ec335ac90,
 );
-pub const STUDENT_SUBJECTS_48EB3001_ID: Uuid = Uuid::from_u128(
-    0x48eb3001_3c85_6921_2c8a_7c8129f246fd,
+pub const STUDENT_SUBJECTS_48DC8B30_ID: Uuid = Uuid::from_u128(
+    0x48dc8b30_a444_22c4_f70d_3645c084ecfb,
 );
-pub const STUDENT_SUBJECTS_49493DF8_ID: Uuid = Uuid::from_u128(
-    0x49493df8_fcad_a0b0_4c01_695c39df6e6f,
+pub const STUDENT_SUBJECTS_48E84BAF_ID: Uuid = Uuid::from_u128(
+    0x48e84baf_7088_d358_b4de_dbf996299237,
 );
-pub const STUDENT_SUBJECTS_4B340F52_ID: Uuid = Uuid::from_u128(
-    0x4b340f52_74c7_88e3_c32b_d1c5790e449d,
+pub const STUDENT_SUBJECTS_498A1F5A_ID: Uuid = Uuid::from_u128(
+    0x498a1f5a_146b_1b1b_867c_f718f318d7c8,
 );
-pub const STUDENT_SUBJECTS_4CE2B8DE_ID: Uuid = Uuid::from_u128(
-    0x4ce2b8de_fb84_2cbd_f63c_b19064d0749b,
+pub const STUDENT_SUBJECTS_4A0FDD97_ID: Uuid = Uuid::from_u128(
+    0x4a0fdd97_8783_b981_3e49_7d154ef56f25,
 );
-pub const STUDENT_SUBJECTS_4DD90F64_ID: Uuid = Uuid::from_u128(
-    0x4dd90f64_88a0_0a34_456e_61e3532093af,
+pub const STUDENT_SUBJECTS_4ACA05A3_ID: Uuid = Uuid::from_u128(
+    0x4aca05a3_b3d3_2162_3dcb_6110f7d93ea3,
 );
-pub const STUDENT_SUBJECTS_4DDC34A4_ID: Uuid = Uuid::from_u128(
-    0x4ddc34a4_e143_9946_6ddb_5e9eb57ef725,
+pub const STUDENT_SUBJECTS_4B054BD6_ID: Uuid = Uuid::from_u128(
+    0x4b054bd6_6437_fdc4_3b15_5df7ea77d128,
 );
-pub const STUDENT_SUBJECTS_4E38D4B7_ID: Uuid = Uuid::from_u128(
-    0x4e38d4b7_06b4_45c1_a31c_7fc428b2d858,
+pub const STUDENT_SUBJECTS_4BE8CFDB_ID: Uuid = Uuid::from_u128(
+    0x4be8cfdb_e5bc_2ebd_e90b_64242b04a25c,
 );
-pub const STUDENT_SUBJECTS_4EE90E82_ID: Uuid = Uuid::from_u128(
-    0x4ee90e82_0edf_c5b3_d1c7_e36fafd3a917,
+pub const STUDENT_SUBJECTS_4C07DBF3_ID: Uuid = Uuid::from_u128(
+    0x4c07dbf3_dbcd_46c2_9702_26dfb2194b0e,
 );
-pub const STUDENT_SUBJECTS_4FD05BFA_ID: Uuid = Uuid::from_u128(
-    0x4fd05bfa_0213_0fe0_bba9_b86500336e6d,
+pub const STUDENT_SUBJECTS_4D68652A_ID: Uuid = Uuid::from_u128(
+    0x4d68652a_e83f_997b_751f_d120cf29721e,
 );
-pub const STUDENT_SUBJECTS_5025F97D_ID: Uuid = Uuid::from_u128(
-    0x5025f97d_0d88_b703_f658_c6fb09a3b715,
+pub const STUDENT_SUBJECTS_4F4294B7_ID: Uuid = Uuid::from_u128(
+    0x4f4294b7_dec1_487d_4672_3d7b8e3699a9,
 );
-pub const STUDENT_SUBJECTS_5054EABC_ID: Uuid = Uuid::from_u128(
-    0x5054eabc_a77a_f1f2_a46a_70206e62a2bc,
+pub const STUDENT_SUBJECTS_4FDE5523_ID: Uuid = Uuid::from_u128(
+    0x4fde5523_83c9_65f7_9ac1_eccfb84d26e6,
 );
-pub const STUDENT_SUBJECTS_50C516CC_ID: Uuid = Uuid::from_u128(
-    0x50c516cc_8a09_7f65_ef0f_a7c4dfead152,
+pub const STUDENT_SUBJECTS_50084925_ID: Uuid = Uuid::from_u128(
+    0x50084925_53e9_1e56_2a24_94e55d00af87,
 );
-pub const STUDENT_SUBJECTS_51646931_ID: Uuid = Uuid::from_u128(
-    0x51646931_7327_dc8b_4dcb_9c029c6ff3ac,
+pub const STUDENT_SUBJECTS_50115805_ID: Uuid = Uuid::from_u128(
+    0x50115805_031f_18e4_6d05_95dcf1dabceb,
 );
-pub const STUDENT_SUBJECTS_520376DF_ID: Uuid = Uuid::from_u128(
-    0x520376df_9815_ec92_dec4_fe1a8f340c14,
+pub const STUDENT_SUBJECTS_51BB1443_ID: Uuid = Uuid::from_u128(
+    0x51bb1443_d9d7_50d9_0643_37ef61fb1339,
 );
-pub const STUDENT_SUBJECTS_523EAEAA_ID: Uuid = Uuid::from_u128(
-    0x523eaeaa_e92a_1547_e5f6_6ec465746ffe,
+pub const STUDENT_SUBJECTS_52100518_ID: Uuid = Uuid::from_u128(
+    0x52100518_f294_50e2_3c60_fab1e970d623,
 );
-pub const STUDENT_SUBJECTS_5332E148_ID: Uuid = Uuid::from_u128(
-    0x5332e148_dfe7_1f48_16e2_d30227b5a220,
+pub const STUDENT_SUBJECTS_5370BE7F_ID: Uuid = Uuid::from_u128(
+    0x5370be7f_eda7_e8c9_566f_bb7f8b0e1d1d,
 );
-pub const STUDENT_SUBJECTS_53A5C38F_ID: Uuid = Uuid::from_u128(
-    0x53a5c38f_41a3_f93a_9138_d5605e3c2ab1,
+pub const STUDENT_SUBJECTS_53860538_ID: Uuid = Uuid::from_u128(
+    0x53860538_ecdf_536f_52f0_479fdb28dba2,
 );
-pub const STUDENT_SUBJECTS_53B4BE89_ID: Uuid = Uuid::from_u128(
-    0x53b4be89_0a5f_846c_8cb7_b1ed8b450cb2,
+pub const STUDENT_SUBJECTS_54ABA5EE_ID: Uuid = Uuid::from_u128(
+    0x54aba5ee_afc5_3904_ff11_bf9c7d64945a,
 );
-pub const STUDENT_SUBJECTS_53E1E38E_ID: Uuid = Uuid::from_u128(
-    0x53e1e38e_850f_1f2d_1b0e_46e0a8a263c5,
+pub const STUDENT_SUBJECTS_562305DF_ID: Uuid = Uuid::from_u128(
+    0x562305df_f804_0274_e3bd_abc0846e36a9,
 );
-pub const STUDENT_SUBJECTS_5464F453_ID: Uuid = Uuid::from_u128(
-    0x5464f453_9d1b_4275_62cc_cf063fe5526f,
+pub const STUDENT_SUBJECTS_562CF01B_ID: Uuid = Uuid::from_u128(
+    0x562cf01b_ad11_a7f3_7b88_2475ad8d518a,
 );
-pub const STUDENT_SUBJECTS_54EADAB3_ID: Uuid = Uuid::from_u128(
-    0x54eadab3_a938_942c_e073_242e41872405,
+pub const STUDENT_SUBJECTS_5694723C_ID: Uuid = Uuid::from_u128(
+    0x5694723c_aed0_4d6a_f321_9c50db23f386,
 );
-pub const STUDENT_SUBJECTS_554D3B33_ID: Uuid = Uuid::from_u128(
-    0x554d3b33_d367_cff6_647f_356f695a6b9c,
+pub const STUDENT_SUBJECTS_56E38E1A_ID: Uuid = Uuid::from_u128(
+    0x56e38e1a_a115_1887_a132_ad4f62999350,
 );
-pub const STUDENT_SUBJECTS_5614C6BA_ID: Uuid = Uuid::from_u128(
-    0x5614c6ba_212f_38d8_2f50_18ead0edf940,
+pub const STUDENT_SUBJECTS_5742643C_ID: Uuid = Uuid::from_u128(
+    0x5742643c_645e_729b_93e9_9c30e3e56075,
 );
-pub const STUDENT_SUBJECTS_5692FF7F_ID: Uuid = Uuid::from_u128(
-    0x5692ff7f_8763_3693_ee37_58e71f7244e2,
+pub const STUDENT_SUBJECTS_5784EB48_ID: Uuid = Uuid::from_u128(
+    0x5784eb48_62aa_7994_e9f8_9251b34cd35e,
 );
-pub const STUDENT_SUBJECTS_56E655A2_ID: Uuid = Uuid::from_u128(
-    0x56e655a2_af54_c6f3_d2b8_47a6baf07653,
+pub const STUDENT_SUBJECTS_583A7DF0_ID: Uuid = Uuid::from_u128(
+    0x583a7df0_aeaf_425a_fd81_2b722a3760cb,
 );
-pub const STUDENT_SUBJECTS_577B1B66_ID: Uuid = Uuid::from_u128(
-    0x577b1b66_f580_e31f_147e_c98280eb74e7,
+pub const STUDENT_SUBJECTS_58612DC0_ID: Uuid = Uuid::from_u128(
+    0x58612dc0_55c9_9530_65e1_448096475d16,
 );
-pub const STUDENT_SUBJECTS_590DFBCE_ID: Uuid = Uuid::from_u128(
-    0x590dfbce_3402_8446_bea5_8290d0be8a52,
+pub const STUDENT_SUBJECTS_59979CED_ID: Uuid = Uuid::from_u128(
+    0x59979ced_973d_0793_322d_d3a10a2bae6e,
 );
-pub const STUDENT_SUBJECTS_5928581B_ID: Uuid = Uuid::from_u128(
-    0x5928581b_01b8_81fc_10a4_ee6c78009715,
+pub const STUDENT_SUBJECTS_5AE60365_ID: Uuid = Uuid::from_u128(
+    0x5ae60365_a9dd_8c14_7a94_d23cb6005916,
 );
-pub const STUDENT_SUBJECTS_59A1F505_ID: Uuid = Uuid::from_u128(
-    0x59a1f505_f6d8_f258_5e58_04c37e5ba1a2,
+pub const STUDENT_SUBJECTS_5C051C81_ID: Uuid = Uuid::from_u128(
+    0x5c051c81_effd_a7c0_fe4a_672561b8b38a,
 );
-pub const STUDENT_SUBJECTS_59A55EEE_ID: Uuid = Uuid::from_u128(
-    0x59a55eee_da3f_cb43_32d2_af96bee17166,
+pub const STUDENT_SUBJECTS_5CA2F1E7_ID: Uuid = Uuid::from_u128(
+    0x5ca2f1e7_b389_0379_5676_2158c8a28e10,
 );
-pub const STUDENT_SUBJECTS_5A8CE140_ID: Uuid = Uuid::from_u128(
-    0x5a8ce140_fd17_5419_d749_c8093a8c5582,
+pub const STUDENT_SUBJECTS_5CE2DC5E_ID: Uuid = Uuid::from_u128(
+    0x5ce2dc5e_d20d_b0a3_d1c5_22b9176e5860,
 );
-pub const STUDENT_SUBJECTS_5B5BEE1D_ID: Uuid = Uuid::from_u128(
-    0x5b5bee1d_dbb3_52a1_177f_1599517c0842,
+pub const STUDENT_SUBJECTS_5D287431_ID: Uuid = Uuid::from_u128(
+    0x5d287431_143a_c00b_2887_8e3988b7a01e,
 );
-pub const STUDENT_SUBJECTS_5BDCA853_ID: Uuid = Uuid::from_u128(
-    0x5bdca853_75a5_d6d3_5e95_c9f75cbc3dd6,
+pub const STUDENT_SUBJECTS_5D928A16_ID: Uuid = Uuid::from_u128(
+    0x5d928a16_4b09_57f6_9697_8022108c1f72,
 );
-pub const STUDENT_SUBJECTS_5D1EBF1F_ID: Uuid = Uuid::from_u128(
-    0x5d1ebf1f_1ec5_d21b_a3ae_89e76e3a2e25,
+pub const STUDENT_SUBJECTS_5DB760FE_ID: Uuid = Uuid::from_u128(
+    0x5db760fe_52f2_0b22_76ab_3e05dffd3ee3,
 );
-pub const STUDENT_SUBJECTS_5DAAA3C6_ID: Uuid = Uuid::from_u128(
-    0x5daaa3c6_4918_6273_c912_c8b32474e73a,
+pub const STUDENT_SUBJECTS_5DBF8461_ID: Uuid = Uuid::from_u128(
+    0x5dbf8461_1922_0e72_442b_0f05570825dc,
 );
-pub const STUDENT_SUBJECTS_5E88A516_ID: Uuid = Uuid::from_u128(
-    0x5e88a516_0af7_8aa6_750a_094e01690704,
+pub const STUDENT_SUBJECTS_5DF402C8_ID: Uuid = Uuid::from_u128(
+    0x5df402c8_290b_3be1_cee6_bc1a657e690e,
 );
-pub const STUDENT_SUBJECTS_5E9539FE_ID: Uuid = Uuid::from_u128(
-    0x5e9539fe_d72f_1e48_d793_ec24e316455c,
+pub const STUDENT_SUBJECTS_5ED5FB31_ID: Uuid = Uuid::from_u128(
+    0x5ed5fb31_b2c9_1ef4_25e7_c22a2e8994ca,
 );
-pub const STUDENT_SUBJECTS_5F15FBB3_ID: Uuid = Uuid::from_u128(
-    0x5f15fbb3_cdbc_371f_627d_daf33473e5e5,
+pub const STUDENT_SUBJECTS_5F8D3D0D_ID: Uuid = Uuid::from_u128(
+    0x5f8d3d0d_2201_4965_b33e_b96981d4df35,
 );
-pub const STUDENT_SUBJECTS_5F4D9F55_ID: Uuid = Uuid::from_u128(
-    0x5f4d9f55_b6ec_18cf_7484_9058de5a24dc,
+pub const STUDENT_SUBJECTS_5FA3C71B_ID: Uuid = Uuid::from_u128(
+    0x5fa3c71b_a6fb_6a6f_8296_690b6ff6f46d,
 );
-pub const STUDENT_SUBJECTS_602B4F5F_ID: Uuid = Uuid::from_u128(
-    0x602b4f5f_af0f_4d15_04f4_8a3ca58bdf58,
+pub const STUDENT_SUBJECTS_612767CA_ID: Uuid = Uuid::from_u128(
+    0x612767ca_840e_51d1_c224_abeee29c1c97,
 );
-pub const STUDENT_SUBJECTS_60F7E504_ID: Uuid = Uuid::from_u128(
-    0x60f7e504_6957_ad78_6f78_7e538aa1853e,
+pub const STUDENT_SUBJECTS_62225EC5_ID: Uuid = Uuid::from_u128(
+    0x62225ec5_c5c5_f93c_926d_3163cc9ad919,
 );
-pub const STUDENT_SUBJECTS_6247755C_ID: Uuid = Uuid::from_u128(
-    0x6247755c_1385_168c_3ba7_0d4a22ad4f36,
+pub const STUDENT_SUBJECTS_624B2846_ID: Uuid = Uuid::from_u128(
+    0x624b2846_d5b4_50d7_5d90_ea894ac898c0,
 );
-pub const STUDENT_SUBJECTS_6286978E_ID: Uuid = Uuid::from_u128(
-    0x6286978e_611c_ce49_7bf4_06345f958269,
+pub const STUDENT_SUBJECTS_63FCEE48_ID: Uuid = Uuid::from_u128(
+    0x63fcee48_cfee_e1b4_f243_8903b6cbd6d9,
 );
-pub const STUDENT_SUBJECTS_62AD5D4C_ID: Uuid = Uuid::from_u128(
-    0x62ad5d4c_5f9f_ce6a_b6f5_c7c3868a3ac5,
+pub const STUDENT_SUBJECTS_644F71A3_ID: Uuid = Uuid::from_u128(
+    0x644f71a3_c330_74e5_1971_21813dfb39f3,
 );
-pub const STUDENT_SUBJECTS_63A0B8B9_ID: Uuid = Uuid::from_u128(
-    0x63a0b8b9_6428_4f62_d563_e54fb7b74213,
+pub const STUDENT_SUBJECTS_653FD040_ID: Uuid = Uuid::from_u128(
+    0x653fd040_3b1e_4ddf_169a_24d61c9b1b3d,
 );
-pub const STUDENT_SUBJECTS_63B7D96B_ID: Uuid = Uuid::from_u128(
-    0x63b7d96b_26aa_b0e5_efe1_7ade9410d5e2,
+pub const STUDENT_SUBJECTS_689221E4_ID: Uuid = Uuid::from_u128(
+    0x689221e4_f40a_7acd_903f_b5f228d15064,
 );
-pub const STUDENT_SUBJECTS_642B6C2E_ID: Uuid = Uuid::from_u128(
-    0x642b6c2e_065a_eb62_85c5_e8c3bed29e1d,
+pub const STUDENT_SUBJECTS_691E7BE9_ID: Uuid = Uuid::from_u128(
+    0x691e7be9_abdc_d0d6_d743_899a84de9ab4,
 );
-pub const STUDENT_SUBJECTS_64D157CC_ID: Uuid = Uuid::from_u128(
-    0x64d157cc_1abb_2af3_84f2_86c14365b042,
+pub const STUDENT_SUBJECTS_6951B9F4_ID: Uuid = Uuid::from_u128(
+    0x6951b9f4_1afa_20e9_8908_0cc8276e30eb,
 );
-pub const STUDENT_SUBJECTS_66495B8F_ID: Uuid = Uuid::from_u128(
-    0x66495b8f_2de8_c360_b468_5ea849528f5e,
+pub const STUDENT_SUBJECTS_6B41FA02_ID: Uuid = Uuid::from_u128(
+    0x6b41fa02_248f_9575_8f75_8bf0a1c3cd5b,
 );
-pub const STUDENT_SUBJECTS_67E18A16_ID: Uuid = Uuid::from_u128(
-    0x67e18a16_e708_e294_8d89_7ffa581e2183,
+pub const STUDENT_SUBJECTS_6D58FE8F_ID: Uuid = Uuid::from_u128(
+    0x6d58fe8f_6423_1245_fc5d_74aefb732eb7,
 );
-pub const STUDENT_SUBJECTS_6993A7F1_ID: Uuid = Uuid::from_u128(
-    0x6993a7f1_4826_67bb_9dd7_fc7ee8516538,
+pub const STUDENT_SUBJECTS_6DA160EF_ID: Uuid = Uuid::from_u128(
+    0x6da160ef_5af1_7934_c9f1_f23f07684109,
 );
-pub const STUDENT_SUBJECTS_69D349AC_ID: Uuid = Uuid::from_u128(
-    0x69d349ac_130d_6a43_4a7a_db18a82df575,
+pub const STUDENT_SUBJECTS_6E10E4BE_ID: Uuid = Uuid::from_u128(
+    0x6e10e4be_3f8d_86e6_1641_0267d7ea4b67,
 );
-pub const STUDENT_SUBJECTS_6AC2841A_ID: Uuid = Uuid::from_u128(
-    0x6ac2841a_5eff_c8cb_0fa6_c14a1d20fb87,
+pub const STUDENT_SUBJECTS_6EBBC6E1_ID: Uuid = Uuid::from_u128(
+    0x6ebbc6e1_386d_1e84_e621_eb6ed5d55c13,
 );
-pub const STUDENT_SUBJECTS_6B4EB699_ID: Uuid = Uuid::from_u128(
-    0x6b4eb699_02b9_95ae_3be6_4e3e9ad4578e,
+pub const STUDENT_SUBJECTS_6EE8A98F_ID: Uuid = Uuid::from_u128(
+    0x6ee8a98f_c2a6_1647_2696_d73771eb7a35,
 );
-pub const STUDENT_SUBJECTS_6C9941BC_ID: Uuid = Uuid::from_u128(
-    0x6c9941bc_9433_0eea_52d8_713dc1104234,
+pub const STUDENT_SUBJECTS_70797687_ID: Uuid = Uuid::from_u128(
+    0x70797687_18c8_19d1_5ebc_4360a1610b91,
 );
-pub const STUDENT_SUBJECTS_6D0E941B_ID: Uuid = Uuid::from_u128(
-    0x6d0e941b_39e3_7a97_1095_915399f7e3d8,
+pub const STUDENT_SUBJECTS_7211F565_ID: Uuid = Uuid::from_u128(
+    0x7211f565_72c0_6511_59c9_7f130aa5c54b,
 );
-pub const STUDENT_SUBJECTS_6D50DB10_ID: Uuid = Uuid::from_u128(
-    0x6d50db10_16dc_83e5_54a0_6b73866de0f5,
+pub const STUDENT_SUBJECTS_730DE51A_ID: Uuid = Uuid::from_u128(
+    0x730de51a_674b_dc59_9f7f_03b034445c1d,
 );
-pub const STUDENT_SUBJECTS_6DC21EFD_ID: Uuid = Uuid::from_u128(
-    0x6dc21efd_4131_66d0_e66b_0e74a3fecbfb,
+pub const STUDENT_SUBJECTS_742C8F28_ID: Uuid = Uuid::from_u128(
+    0x742c8f28_b0c4_142c_5911_6a8b73eba5c1,
 );
-pub const STUDENT_SUBJECTS_6DC2A877_ID: Uuid = Uuid::from_u128(
-    0x6dc2a877_d72f_037c_9015_eba9ce8645f6,
+pub const STUDENT_SUBJECTS_7587EBD5_ID: Uuid = Uuid::from_u128(
+    0x7587ebd5_0976_e86d_2405_b55ac8512317,
 );
-pub const STUDENT_SUBJECTS_6E065EB9_ID: Uuid = Uuid::from_u128(
-    0x6e065eb9_5791_61d1_31f2_b588af9869f1,
+pub const STUDENT_SUBJECTS_75D835B6_ID: Uuid = Uuid::from_u128(
+    0x75d835b6_7089_1f21_cebe_f30f16b301e4,
 );
-pub const STUDENT_SUBJECTS_6E1D1105_ID: Uuid = Uuid::from_u128(
-    0x6e1d1105_b316_6fb8_ca52_2dafd7938497,
+pub const STUDENT_SUBJECTS_7790F78F_ID: Uuid = Uuid::from_u128(
+    0x7790f78f_e1a3_5a66_8215_2bf7df32bb79,
 );
-pub const STUDENT_SUBJECTS_6EAD27E2_ID: Uuid = Uuid::from_u128(
-    0x6ead27e2_4baf_7dae_ecbc_4c30ccc7c79f,
+pub const STUDENT_SUBJECTS_77983585_ID: Uuid = Uuid::from_u128(
+    0x77983585_44df_247b_ca39_c14520695cdc,
 );
-pub const STUDENT_SUBJECTS_6F05CBAD_ID: Uuid = Uuid::from_u128(
-    0x6f05cbad_7bd7_95c3_99f5_c2449f6688fd,
+pub const STUDENT_SUBJECTS_77C85977_ID: Uuid = Uuid::from_u128(
+    0x77c85977_162e_e102_6dd4_b05ddac8c49b,
 );
-pub const STUDENT_SUBJECTS_70B4A508_ID: Uuid = Uuid::from_u128(
-    0x70b4a508_3951_b0c3_6034_669077fc394f,
+pub const STUDENT_SUBJECTS_78DD597E_ID: Uuid = Uuid::from_u128(
+    0x78dd597e_cbf8_5744_f344_30c07710103e,
 );
-pub const STUDENT_SUBJECTS_717021EA_ID: Uuid = Uuid::from_u128(
-    0x717021ea_6134_68f6_79c7_113d21f5c7f6,
+pub const STUDENT_SUBJECTS_796A67AF_ID: Uuid = Uuid::from_u128(
+    0x796a67af_7545_aef0_73f8_e4ad60a35b52,
 );
-pub const STUDENT_SUBJECTS_71A600D3_ID: Uuid = Uuid::from_u128(
-    0x71a600d3_064f_af57_1c8e_0c3790bc490e,
+pub const STUDENT_SUBJECTS_7A016822_ID: Uuid = Uuid::from_u128(
+    0x7a016822_2833_15fe_dde3_79d771155172,
 );
-pub const STUDENT_SUBJECTS_71E7AF97_ID: Uuid = Uuid::from_u128(
-    0x71e7af97_cd13_b3b4_260c_5eb583d559a8,
+pub const STUDENT_SUBJECTS_7A356604_ID: Uuid = Uuid::from_u128(
+    0x7a356604_8771_92b6_b383_38c8ab0d64d8,
 );
-pub const STUDENT_SUBJECTS_729BB070_ID: Uuid = Uuid::from_u128(
-    0x729bb070_c348_8452_e459_419ad3e5de33,
+pub const STUDENT_SUBJECTS_7A39DFB5_ID: Uuid = Uuid::from_u128(
+    0x7a39dfb5_8ee9_e34b_1851_df42f232a0fa,
 );
-pub const STUDENT_SUBJECTS_732206FA_ID: Uuid = Uuid::from_u128(
-    0x732206fa_0185_f0ac_168e_4df7d6daf47e,
+pub const STUDENT_SUBJECTS_7A7501D0_ID: Uuid = Uuid::from_u128(
+    0x7a7501d0_aa97_9e0f_6b08_2b4596244546,
 );
-pub const STUDENT_SUBJECTS_7379A07D_ID: Uuid = Uuid::from_u128(
-    0x7379a07d_b492_e8a7_1962_de1791a4ac56,
+pub const STUDENT_SUBJECTS_7AB0F4A3_ID: Uuid = Uuid::from_u128(
+    0x7ab0f4a3_a2be_b1f2_5ec4_131dd74a9cde,
 );
-pub const STUDENT_SUBJECTS_73A5B614_ID: Uuid = Uuid::from_u128(
-    0x73a5b614_36ef_089a_ecdc_9710c26857f1,
+pub const STUDENT_SUBJECTS_7B7AC3D9_ID: Uuid = Uuid::from_u128(
+    0x7b7ac3d9_10ad_ecf6_0be3_3ed8163235f1,
 );
-pub const STUDENT_SUBJECTS_740E87D1_ID: Uuid = Uuid::from_u128(
-    0x740e87d1_8bef_7a3d_e330_02933224d35a,
+pub const STUDENT_SUBJECTS_7BFC86D2_ID: Uuid = Uuid::from_u128(
+    0x7bfc86d2_79c1_207d_7a5c_3e5b15e9a3b9,
 );
-pub const STUDENT_SUBJECTS_7453BBF2_ID: Uuid = Uuid::from_u128(
-    0x7453bbf2_f01e_c45b_d99f_2fc88c277cfe,
+pub const STUDENT_SUBJECTS_7C29AF3F_ID: Uuid = Uuid::from_u128(
+    0x7c29af3f_d016_6e43_b86e_d483aafcdf27,
 );
-pub const STUDENT_SUBJECTS_745F27C8_ID: Uuid = Uuid::from_u128(
-    0x745f27c8_bc58_f933_ec9d_7308359ba95e,
+pub const STUDENT_SUBJECTS_7CD5B2DA_ID: Uuid = Uuid::from_u128(
+    0x7cd5b2da_675a_f831_f654_bfc21452b68a,
 );
-pub const STUDENT_SUBJECTS_74BBB5FE_ID: Uuid = Uuid::from_u128(
-    0x74bbb5fe_7230_1e15_5083_3df2cfaaf2eb,
+pub const STUDENT_SUBJECTS_7DA6B736_ID: Uuid = Uuid::from_u128(
+    0x7da6b736_aa31_6883_6576_8eaf8eabd3b1,
 );
-pub const STUDENT_SUBJECTS_74CD9942_ID: Uuid = Uuid::from_u128(
-    0x74cd9942_4386_8d61_7d7c_c3df42f272e9,
+pub const STUDENT_SUBJECTS_7DD60102_ID: Uuid = Uuid::from_u128(
+    0x7dd60102_ef8a_27e0_bcd0_024d3af0c990,
 );
-pub const STUDENT_SUBJECTS_75AFEB37_ID: Uuid = Uuid::from_u128(
-    0x75afeb37_b71f_ac8e_509f_809328251f3e,
+pub const STUDENT_SUBJECTS_7E144400_ID: Uuid = Uuid::from_u128(
+    0x7e144400_d0a9_3ede_fefd_a8f897247310,
 );
-pub const STUDENT_SUBJECTS_7626D614_ID: Uuid = Uuid::from_u128(
-    0x7626d614_31e5_d3f0_9955_1d1f633b2483,
+pub const STUDENT_SUBJECTS_7F06D386_ID: Uuid = Uuid::from_u128(
+    0x7f06d386_fedd_f2b0_a4e6_e64347d8584b,
 );
-pub const STUDENT_SUBJECTS_771AA645_ID: Uuid = Uuid::from_u128(
-    0x771aa645_b05e_e26b_947c_062861b91540,
+pub const STUDENT_SUBJECTS_7FCF0848_ID: Uuid = Uuid::from_u128(
+    0x7fcf0848_10c1_7c4f_8f83_a4ac19d4e6d8,
 );
-pub const STUDENT_SUBJECTS_774922CE_ID: Uuid = Uuid::from_u128(
-    0x774922ce_63cb_4499_795e_ea8c4b91ba71,
+pub const STUDENT_SUBJECTS_814DFD06_ID: Uuid = Uuid::from_u128(
+    0x814dfd06_4ed1_9492_a873_a2e4b54938d6,
 );
-pub const STUDENT_SUBJECTS_77A26847_ID: Uuid = Uuid::from_u128(
-    0x77a26847_e3fb_74e9_5764_e9f99daa68ba,
+pub const STUDENT_SUBJECTS_81579763_ID: Uuid = Uuid::from_u128(
+    0x81579763_fbe7_ca48_e049_aed32ba08e69,
 );
-pub const STUDENT_SUBJECTS_790993AC_ID: Uuid = Uuid::from_u128(
-    0x790993ac_cd7e_73d9_b5b5_25e54398fb67,
+pub const STUDENT_SUBJECTS_816EE669_ID: Uuid = Uuid::from_u128(
+    0x816ee669_0ba1_f499_2e88_07109a677c66,
 );
-pub const STUDENT_SUBJECTS_79C1E6BA_ID: Uuid = Uuid::from_u128(
-    0x79c1e6ba_e06b_bf23_39ec_b3f718795596,
+pub const STUDENT_SUBJECTS_8294380B_ID: Uuid = Uuid::from_u128(
+    0x8294380b_b281_11fb_3514_581ad3478cbc,
 );
-pub const STUDENT_SUBJECTS_7BA3D895_ID: Uuid = Uuid::from_u128(
-    0x7ba3d895_2709_1ff2_26cc_5292ded7be7b,
+pub const STUDENT_SUBJECTS_829A7B64_ID: Uuid = Uuid::from_u128(
+    0x829a7b64_caab_40d1_8a2d_6898c9fe4218,
 );
-pub const STUDENT_SUBJECTS_7C23771A_ID: Uuid = Uuid::from_u128(
-    0x7c23771a_23a3_e4d2_7392_d26da1242534,
+pub const STUDENT_SUBJECTS_82F1673E_ID: Uuid = Uuid::from_u128(
+    0x82f1673e_a495_f1ab_5ed9_6d20ba1934d1,
 );
-pub const STUDENT_SUBJECTS_7C81A987_ID: Uuid = Uuid::from_u128(
-    0x7c81a987_1fcd_e9fe_c048_5de4d8caab17,
+pub const STUDENT_SUBJECTS_836E5922_ID: Uuid = Uuid::from_u128(
+    0x836e5922_0336_3032_b700_83ad51a4f207,
 );
-pub const STUDENT_SUBJECTS_7DCFA93A_ID: Uuid = Uuid::from_u128(
-    0x7dcfa93a_4f28_fe03_3849_dff4a44b7c59,
+pub const STUDENT_SUBJECTS_83B9832A_ID: Uuid = Uuid::from_u128(
+    0x83b9832a_3cc7_bb43_3645_1d06edf89ef9,
 );
-pub const STUDENT_SUBJECTS_81028BE2_ID: Uuid = Uuid::from_u128(
-    0x81028be2_259e_b5e7_983e_15397b1cea34,
+pub const STUDENT_SUBJECTS_83D5A9B4_ID: Uuid = Uuid::from_u128(
+    0x83d5a9b4_6d29_ed61_d25e_181805a48ee5,
 );
-pub const STUDENT_SUBJECTS_82CB72DF_ID: Uuid = Uuid::from_u128(
-    0x82cb72df_d0ba_8277_f6aa_e7acf87b3ad0,
+pub const STUDENT_SUBJECTS_84549B88_ID: Uuid = Uuid::from_u128(
+    0x84549b88_5b40_f548_f1fb_8028e867dae9,
 );
-pub const STUDENT_SUBJECTS_8314FAEC_ID: Uuid = Uuid::from_u128(
-    0x8314faec_8483_07a4_28b8_0758a51c6229,
-);
-pub const STUDENT_SUBJECTS_831C2E2C_ID: Uuid = Uuid::from_u128(
-    0x831c2e2c_3818_39a6_6a49_284f7e747f43,
-);
-pub const STUDENT_SUBJECTS_832F7DBB_ID: Uuid = Uuid::from_u128(
-    0x832f7dbb_5fe6_8022_650d_8a41f808d282,
-);
-pub const STUDENT_SUBJECTS_836A72EC_ID: Uuid = Uuid::from_u128(
-    0x836a72ec_1d68_cbcf_ad0b_728e93bc65a7,
-);
-pub const STUDENT_SUBJECTS_839B6B29_ID: Uuid = Uuid::from_u128(
-    0x839b6b29_d882_f4dc_2102_2439edf33043,
-);
-pub const STUDENT_SUBJECTS_83BC4116_ID: Uuid = Uuid::from_u128(
-    0x83bc4116_80fd_0495_dc48_8b356b3b9e0a,
-);
-pub const STUDENT_SUBJECTS_84609EC3_ID: Uuid = Uuid::from_u128(
-    0x84609ec3_18e9_e5e2_1844_80845c81cba2,
-);
-pub const STUDENT_SUBJECTS_847B05C7_ID: Uuid = Uuid::from_u128(
-    0x847b05c7_a38a_9d2c_82ff_5ca9728c6b36,
-);
-pub const STUDENT_SUBJECTS_847ECBD0_ID: Uuid = Uuid::from_u128(
-    0x847ecbd0_a558_85a5_a03f_65107b98d1cb,
+pub const STUDENT_SUBJECTS_84A21E3C_ID: Uuid = Uuid::from_u128(
+    0x84a21e3c_fa7f_6014_9a2a_c453b25c19ae,
 );
 pub const STUDENT_SUBJECTS_850E875F_ID: Uuid = Uuid::from_u128(
     0x850e875f_f48c_d3d4_a81e_dc326f7a5f51,
 );
-pub const STUDENT_SUBJECTS_85859450_ID: Uuid = Uuid::from_u128(
-    0x85859450_7c33_b136_af81_cd28f52b9824,
+pub const STUDENT_SUBJECTS_8626E069_ID: Uuid = Uuid::from_u128(
+    0x8626e069_f235_d378_4496_a2079aa5fbec,
 );
-pub const STUDENT_SUBJECTS_85E870A6_ID: Uuid = Uuid::from_u128(
-    0x85e870a6_2487_7d54_006d_eb905a9afcb9,
+pub const STUDENT_SUBJECTS_86882FE6_ID: Uuid = Uuid::from_u128(
+    0x86882fe6_6a82_83de_f131_3bdf31c0cd84,
 );
-pub const STUDENT_SUBJECTS_86050F10_ID: Uuid = Uuid::from_u128(
-    0x86050f10_09f1_895e_abd0_80543cd4b03f,
+pub const STUDENT_SUBJECTS_868CFF82_ID: Uuid = Uuid::from_u128(
+    0x868cff82_5d86_9204_8060_b612e019ef0b,
 );
-pub const STUDENT_SUBJECTS_86F44915_ID: Uuid = Uuid::from_u128(
-    0x86f44915_60b1_deb3_3acb_dc178d1b4e75,
+pub const STUDENT_SUBJECTS_86AE7710_ID: Uuid = Uuid::from_u128(
+    0x86ae7710_e9ed_29a8_08f6_885d84f6f90f,
 );
-pub const STUDENT_SUBJECTS_86FD9E52_ID: Uuid = Uuid::from_u128(
-    0x86fd9e52_fe67_22e1_19c8_751dbf4fe2b8,
+pub const STUDENT_SUBJECTS_88D0F888_ID: Uuid = Uuid::from_u128(
+    0x88d0f888_fedf_980f_451d_4db70adc5f81,
 );
-pub const STUDENT_SUBJECTS_87305703_ID: Uuid = Uuid::from_u128(
-    0x87305703_60e3_e215_a0f5_b3f18775f4d4,
+pub const STUDENT_SUBJECTS_89207725_ID: Uuid = Uuid::from_u128(
+    0x89207725_0290_2621_7670_2c8f91f214ec,
 );
-pub const STUDENT_SUBJECTS_88354BFC_ID: Uuid = Uuid::from_u128(
-    0x88354bfc_6735_2dfe_a263_dbd7951f7eb1,
+pub const STUDENT_SUBJECTS_8AFFAB00_ID: Uuid = Uuid::from_u128(
+    0x8affab00_0286_86f5_818d_74724a441c62,
 );
-pub const STUDENT_SUBJECTS_88517350_ID: Uuid = Uuid::from_u128(
-    0x88517350_c2d3_d8fb_dc69_bc59abce6a67,
+pub const STUDENT_SUBJECTS_8B434CC7_ID: Uuid = Uuid::from_u128(
+    0x8b434cc7_e82d_a747_4ffb_4585899b220a,
 );
-pub const STUDENT_SUBJECTS_897DAB70_ID: Uuid = Uuid::from_u128(
-    0x897dab70_6a22_b78e_2aa1_b1947e0daa6f,
+pub const STUDENT_SUBJECTS_8B51E041_ID: Uuid = Uuid::from_u128(
+    0x8b51e041_84fe_888e_2a63_d6d99723a9db,
 );
-pub const STUDENT_SUBJECTS_89926D35_ID: Uuid = Uuid::from_u128(
-    0x89926d35_94db_b7ac_fcce_ecb16cf3bb0d,
+pub const STUDENT_SUBJECTS_8BCB5447_ID: Uuid = Uuid::from_u128(
+    0x8bcb5447_afd9_ce60_58db_e739e5acd69e,
 );
-pub const STUDENT_SUBJECTS_89F19909_ID: Uuid = Uuid::from_u128(
-    0x89f19909_2e5a_0e1e_057d_d5611c3f6b57,
+pub const STUDENT_SUBJECTS_8D76E988_ID: Uuid = Uuid::from_u128(
+    0x8d76e988_f57c_44f4_6e4e_33c3be51c06c,
 );
-pub const STUDENT_SUBJECTS_8A3127CE_ID: Uuid = Uuid::from_u128(
-    0x8a3127ce_8685_52a9_da58_412b21d04fd9,
+pub const STUDENT_SUBJECTS_8EE1DE3B_ID: Uuid = Uuid::from_u128(
+    0x8ee1de3b_3cb1_1da3_0eae_17f1b435ce0f,
 );
-pub const STUDENT_SUBJECTS_8AA2713D_ID: Uuid = Uuid::from_u128(
-    0x8aa2713d_d651_c524_2b8b_7a4a4a087d55,
+pub const STUDENT_SUBJECTS_8F377C95_ID: Uuid = Uuid::from_u128(
+    0x8f377c95_4741_c902_b114_9d0b5abb4ddc,
 );
-pub const STUDENT_SUBJECTS_8B000DA2_ID: Uuid = Uuid::from_u128(
-    0x8b000da2_6b70_2234_1beb_1b39898b95f2,
+pub const STUDENT_SUBJECTS_8FA0FA86_ID: Uuid = Uuid::from_u128(
+    0x8fa0fa86_ed36_7d5a_7136_6ac06e27fe01,
 );
-pub const STUDENT_SUBJECTS_8B5CA237_ID: Uuid = Uuid::from_u128(
-    0x8b5ca237_c6e5_6cb1_f7ca_3b5c0e3e7860,
+pub const STUDENT_SUBJECTS_901E133B_ID: Uuid = Uuid::from_u128(
+    0x901e133b_94b9_42ce_f04b_065341b104f1,
 );
-pub const STUDENT_SUBJECTS_8C8A76EF_ID: Uuid = Uuid::from_u128(
-    0x8c8a76ef_aa78_ed3a_4d70_a88be55cefd0,
+pub const STUDENT_SUBJECTS_90697595_ID: Uuid = Uuid::from_u128(
+    0x90697595_45f4_2736_571c_415dc3eb8448,
 );
-pub const STUDENT_SUBJECTS_8D0D78DE_ID: Uuid = Uuid::from_u128(
-    0x8d0d78de_582c_0874_926c_3c6774230355,
+pub const STUDENT_SUBJECTS_91138890_ID: Uuid = Uuid::from_u128(
+    0x91138890_addd_71bf_a72d_1c103669a994,
 );
-pub const STUDENT_SUBJECTS_8DBD9CD3_ID: Uuid = Uuid::from_u128(
-    0x8dbd9cd3_9e72_b613_3123_8080d9e74294,
+pub const STUDENT_SUBJECTS_911A908F_ID: Uuid = Uuid::from_u128(
+    0x911a908f_d180_27b5_f923_ba4c1cc3d092,
 );
-pub const STUDENT_SUBJECTS_8DE6EB35_ID: Uuid = Uuid::from_u128(
-    0x8de6eb35_596a_2650_3b3d_e9a9f291c46b,
+pub const STUDENT_SUBJECTS_916AEB4E_ID: Uuid = Uuid::from_u128(
+    0x916aeb4e_da59_1f57_8b35_42a0f2d25b62,
 );
-pub const STUDENT_SUBJECTS_8FAC03EA_ID: Uuid = Uuid::from_u128(
-    0x8fac03ea_4756_f038_44ea_84eafb555b6e,
+pub const STUDENT_SUBJECTS_91A69803_ID: Uuid = Uuid::from_u128(
+    0x91a69803_a7e5_8e8c_a9b0_17a0cf2b9592,
 );
-pub const STUDENT_SUBJECTS_900FDB97_ID: Uuid = Uuid::from_u128(
-    0x900fdb97_ea33_02df_5cbb_b7f53cccddf1,
+pub const STUDENT_SUBJECTS_921C993F_ID: Uuid = Uuid::from_u128(
+    0x921c993f_0aeb_15a7_b099_c888ee751114,
 );
-pub const STUDENT_SUBJECTS_90D8BEE9_ID: Uuid = Uuid::from_u128(
-    0x90d8bee9_85ff_91a9_a0ee_41079a1eb1a1,
+pub const STUDENT_SUBJECTS_921DB56A_ID: Uuid = Uuid::from_u128(
+    0x921db56a_945c_905a_8408_ac616e9ee4b9,
 );
-pub const STUDENT_SUBJECTS_9381BAED_ID: Uuid = Uuid::from_u128(
-    0x9381baed_9ec5_2bd7_d139_ba216f128668,
+pub const STUDENT_SUBJECTS_927AFB3B_ID: Uuid = Uuid::from_u128(
+    0x927afb3b_aa6e_c5b0_c131_d432b82fbbb5,
 );
-pub const STUDENT_SUBJECTS_9422C01E_ID: Uuid = Uuid::from_u128(
-    0x9422c01e_c48f_a7eb_b79c_e00f6bd56df4,
+pub const STUDENT_SUBJECTS_9289C18A_ID: Uuid = Uuid::from_u128(
+    0x9289c18a_c886_810a_2aae_c37e44f9f818,
 );
-pub const STUDENT_SUBJECTS_943C18F4_ID: Uuid = Uuid::from_u128(
-    0x943c18f4_4d7f_4f85_3f4e_c77faf738a1f,
+pub const STUDENT_SUBJECTS_937D2B08_ID: Uuid = Uuid::from_u128(
+    0x937d2b08_5d87_a73e_932e_e7a24ea9f034,
 );
-pub const STUDENT_SUBJECTS_9490E772_ID: Uuid = Uuid::from_u128(
-    0x9490e772_32ac_6ba1_d978_114ef79f3e46,
+pub const STUDENT_SUBJECTS_9497887A_ID: Uuid = Uuid::from_u128(
+    0x9497887a_31db_a518_4275_3a5994866181,
 );
-pub const STUDENT_SUBJECTS_952EED6F_ID: Uuid = Uuid::from_u128(
-    0x952eed6f_f0f1_cc93_2277_0f66d991344a,
+pub const STUDENT_SUBJECTS_94CBA908_ID: Uuid = Uuid::from_u128(
+    0x94cba908_b90e_222b_3fe4_ee3447e2f782,
 );
-pub const STUDENT_SUBJECTS_963EB07E_ID: Uuid = Uuid::from_u128(
-    0x963eb07e_eff6_e84c_4b91_6620fe5648d6,
+pub const STUDENT_SUBJECTS_9683C5D5_ID: Uuid = Uuid::from_u128(
+    0x9683c5d5_ffc0_b475_a831_832f035ccfcc,
 );
-pub const STUDENT_SUBJECTS_967A4078_ID: Uuid = Uuid::from_u128(
-    0x967a4078_7cad_760e_0682_f37182b121f2,
-);
-pub const STUDENT_SUBJECTS_96A84B90_ID: Uuid = Uuid::from_u128(
-    0x96a84b90_c30c_a02c_d638_fe0105205ea9,
-);
-pub const STUDENT_SUBJECTS_96EA1A00_ID: Uuid = Uuid::from_u128(
-    0x96ea1a00_110c_a36f_5ac8_b2b64a82ab91,
-);
-pub const STUDENT_SUBJECTS_970B6B05_ID: Uuid = Uuid::from_u128(
-    0x970b6b05_e803_8ec5_ae41_8bf03fd8986b,
+pub const STUDENT_SUBJECTS_97B39BEC_ID: Uuid = Uuid::from_u128(
+    0x97b39bec_8dc5_4f6f_b856_9d6227c76c62,
 );
 pub const STUDENT_SUBJECTS_97E8A87F_ID: Uuid = Uuid::from_u128(
     0x97e8a87f_a861_15c1_c45d_da77021259e1,
 );
-pub const STUDENT_SUBJECTS_9AB794F3_ID: Uuid = Uuid::from_u128(
-    0x9ab794f3_5ba8_5c18_ecad_042562bd616a,
+pub const STUDENT_SUBJECTS_982EC75F_ID: Uuid = Uuid::from_u128(
+    0x982ec75f_ba8d_39ed_1fc2_2ec246a123e7,
 );
-pub const STUDENT_SUBJECTS_9B6E0DA0_ID: Uuid = Uuid::from_u128(
-    0x9b6e0da0_7ba4_af7b_7c79_8640d5e04f5d,
+pub const STUDENT_SUBJECTS_999E307B_ID: Uuid = Uuid::from_u128(
+    0x999e307b_0b9a_c1bf_03a0_0b5d107a36cc,
 );
-pub const STUDENT_SUBJECTS_9BC47ECE_ID: Uuid = Uuid::from_u128(
-    0x9bc47ece_a0eb_be57_847a_52da9cdac643,
+pub const STUDENT_SUBJECTS_99E5A847_ID: Uuid = Uuid::from_u128(
+    0x99e5a847_3883_2ab7_e266_e341ff8ef2d0,
 );
-pub const STUDENT_SUBJECTS_9BD41B2D_ID: Uuid = Uuid::from_u128(
-    0x9bd41b2d_7547_468f_c050_bcc338580a7a,
+pub const STUDENT_SUBJECTS_99ECFE0B_ID: Uuid = Uuid::from_u128(
+    0x99ecfe0b_803c_326c_b657_c79bf855512a,
 );
-pub const STUDENT_SUBJECTS_9D66CBBA_ID: Uuid = Uuid::from_u128(
-    0x9d66cbba_a235_e20e_a652_694c1fee72ba,
+pub const STUDENT_SUBJECTS_9B24DBE7_ID: Uuid = Uuid::from_u128(
+    0x9b24dbe7_95a4_0768_2bc0_4b1359530093,
 );
-pub const STUDENT_SUBJECTS_9E67211F_ID: Uuid = Uuid::from_u128(
-    0x9e67211f_08e4_dcdd_8ffe_e7ae65c67437,
+pub const STUDENT_SUBJECTS_9B5FF832_ID: Uuid = Uuid::from_u128(
+    0x9b5ff832_43dd_0c7e_02d6_4774d7dad934,
 );
-pub const STUDENT_SUBJECTS_9E77BFDE_ID: Uuid = Uuid::from_u128(
-    0x9e77bfde_c949_b847_0e41_5b7f45234a20,
+pub const STUDENT_SUBJECTS_9C359648_ID: Uuid = Uuid::from_u128(
+    0x9c359648_4ea0_93ca_7089_757b56c8452f,
 );
-pub const STUDENT_SUBJECTS_A0705B4D_ID: Uuid = Uuid::from_u128(
-    0xa0705b4d_458c_4526_3cea_46eced68796e,
+pub const STUDENT_SUBJECTS_9C848FD4_ID: Uuid = Uuid::from_u128(
+    0x9c848fd4_1acc_4586_cb2f_685f77a6819c,
 );
-pub const STUDENT_SUBJECTS_A0E3E9E7_ID: Uuid = Uuid::from_u128(
-    0xa0e3e9e7_5850_0378_8ee2_5a3e0323103c,
+pub const STUDENT_SUBJECTS_9CF92F6D_ID: Uuid = Uuid::from_u128(
+    0x9cf92f6d_16e7_10bb_19a1_232e70ecd629,
 );
-pub const STUDENT_SUBJECTS_A237E10D_ID: Uuid = Uuid::from_u128(
-    0xa237e10d_f144_6127_ca52_e9b47e06f27c,
+pub const STUDENT_SUBJECTS_9D94DEFC_ID: Uuid = Uuid::from_u128(
+    0x9d94defc_31c0_4eb8_6498_8977d2df875e,
 );
-pub const STUDENT_SUBJECTS_A2669993_ID: Uuid = Uuid::from_u128(
-    0xa2669993_2580_3441_cfb5_2e267fbf534e,
+pub const STUDENT_SUBJECTS_9DBA67F2_ID: Uuid = Uuid::from_u128(
+    0x9dba67f2_1763_f711_d8d3_214c68effcc7,
 );
-pub const STUDENT_SUBJECTS_A29A39CE_ID: Uuid = Uuid::from_u128(
-    0xa29a39ce_e2df_e938_16ed_2e564bba4075,
+pub const STUDENT_SUBJECTS_9E45C3CA_ID: Uuid = Uuid::from_u128(
+    0x9e45c3ca_1bb5_fe60_57a5_dcb0bea7e0f2,
 );
-pub const STUDENT_SUBJECTS_A3163352_ID: Uuid = Uuid::from_u128(
-    0xa3163352_2be3_c756_d6b8_099e02b9d372,
+pub const STUDENT_SUBJECTS_9EEF456D_ID: Uuid = Uuid::from_u128(
+    0x9eef456d_9195_aab2_e5fd_6f804efd8dc9,
 );
-pub const STUDENT_SUBJECTS_A4FA299A_ID: Uuid = Uuid::from_u128(
-    0xa4fa299a_6167_c579_844d_60271087176c,
+pub const STUDENT_SUBJECTS_9F1AC54E_ID: Uuid = Uuid::from_u128(
+    0x9f1ac54e_8e38_a14d_67fb_44ab8c026a77,
 );
-pub const STUDENT_SUBJECTS_A5B0830E_ID: Uuid = Uuid::from_u128(
-    0xa5b0830e_aef0_23ac_72e9_b906be253569,
+pub const STUDENT_SUBJECTS_A085D61F_ID: Uuid = Uuid::from_u128(
+    0xa085d61f_b17d_8893_148a_3718136c2e49,
 );
-pub const STUDENT_SUBJECTS_A6D19051_ID: Uuid = Uuid::from_u128(
-    0xa6d19051_d2fb_ba20_9ea8_433523dcd92b,
+pub const STUDENT_SUBJECTS_A0CDE532_ID: Uuid = Uuid::from_u128(
+    0xa0cde532_45fb_36d3_e016_e58f1b714d24,
 );
-pub const STUDENT_SUBJECTS_A721A0D0_ID: Uuid = Uuid::from_u128(
-    0xa721a0d0_11aa_920e_a74d_d8389d710afa,
+pub const STUDENT_SUBJECTS_A17F73CB_ID: Uuid = Uuid::from_u128(
+    0xa17f73cb_402e_05b5_ff85_bb216709ade0,
 );
-pub const STUDENT_SUBJECTS_A75AF6DE_ID: Uuid = Uuid::from_u128(
-    0xa75af6de_894e_1d26_77a9_8bb4b171a47d,
+pub const STUDENT_SUBJECTS_A1DDE487_ID: Uuid = Uuid::from_u128(
+    0xa1dde487_30ab_b084_025b_b8c9cf541bae,
 );
-pub const STUDENT_SUBJECTS_A8E4412E_ID: Uuid = Uuid::from_u128(
-    0xa8e4412e_5060_2d4a_57a1_0153f4ac269f,
+pub const STUDENT_SUBJECTS_A27C1248_ID: Uuid = Uuid::from_u128(
+    0xa27c1248_cc95_bf31_d682_baa601ed4320,
 );
-pub const STUDENT_SUBJECTS_A98257B5_ID: Uuid = Uuid::from_u128(
-    0xa98257b5_ab7d_03dd_0ae8_91fc8e4c61e4,
+pub const STUDENT_SUBJECTS_A4239176_ID: Uuid = Uuid::from_u128(
+    0xa4239176_b056_0e0a_0fe3_20b59223ab8a,
 );
-pub const STUDENT_SUBJECTS_A9F7E0AD_ID: Uuid = Uuid::from_u128(
-    0xa9f7e0ad_4a81_4ae3_9e4e_a8017a8a29c9,
+pub const STUDENT_SUBJECTS_A42A40A3_ID: Uuid = Uuid::from_u128(
+    0xa42a40a3_39cd_9f02_4eda_5e2c5e3174bc,
 );
-pub const STUDENT_SUBJECTS_AB3B0271_ID: Uuid = Uuid::from_u128(
-    0xab3b0271_a738_c695_5bb2_c4dbc45bbdb0,
+pub const STUDENT_SUBJECTS_A432CF3E_ID: Uuid = Uuid::from_u128(
+    0xa432cf3e_3ae8_b0cf_f3ae_79804a0048fa,
 );
-pub const STUDENT_SUBJECTS_AB4E9317_ID: Uuid = Uuid::from_u128(
-    0xab4e9317_5f2d_cf61_70c7_0161236c49c4,
+pub const STUDENT_SUBJECTS_A43FAC72_ID: Uuid = Uuid::from_u128(
+    0xa43fac72_316f_8334_40a4_30d220ce0b48,
 );
-pub const STUDENT_SUBJECTS_AC556FBF_ID: Uuid = Uuid::from_u128(
-    0xac556fbf_2fe3_f3ca_d1aa_96980cfe658c,
+pub const STUDENT_SUBJECTS_A4817D7D_ID: Uuid = Uuid::from_u128(
+    0xa4817d7d_19e5_2e4b_92a7_f2afbe74c0a9,
 );
-pub const STUDENT_SUBJECTS_ACB0E060_ID: Uuid = Uuid::from_u128(
-    0xacb0e060_7c7f_9cbb_f574_e6829fa5b094,
+pub const STUDENT_SUBJECTS_A5169741_ID: Uuid = Uuid::from_u128(
+    0xa5169741_de92_deda_2a20_a745102a6034,
 );
-pub const STUDENT_SUBJECTS_ACEC5C8B_ID: Uuid = Uuid::from_u128(
-    0xacec5c8b_77a7_0378_00c6_8cfc58019805,
+pub const STUDENT_SUBJECTS_A60BC792_ID: Uuid = Uuid::from_u128(
+    0xa60bc792_eb91_8fcd_e08d_2864c2dbb6fd,
 );
-pub const STUDENT_SUBJECTS_AD02A044_ID: Uuid = Uuid::from_u128(
-    0xad02a044_733d_57c7_fbe0_678001462ee5,
+pub const STUDENT_SUBJECTS_A640FAAC_ID: Uuid = Uuid::from_u128(
+    0xa640faac_d12b_683f_519a_de5f5015499b,
 );
-pub const STUDENT_SUBJECTS_ADA62F75_ID: Uuid = Uuid::from_u128(
-    0xada62f75_3140_b372_908b_dc0941044d67,
+pub const STUDENT_SUBJECTS_A671B89B_ID: Uuid = Uuid::from_u128(
+    0xa671b89b_3f70_1b45_47d7_f4e107c40832,
 );
-pub const STUDENT_SUBJECTS_AE22CCCC_ID: Uuid = Uuid::from_u128(
-    0xae22cccc_995a_7c0f_5cd9_75b6338ede02,
+pub const STUDENT_SUBJECTS_A6836D05_ID: Uuid = Uuid::from_u128(
+    0xa6836d05_b0ee_590d_23b1_c41c496a2ea2,
 );
-pub const STUDENT_SUBJECTS_AF52B681_ID: Uuid = Uuid::from_u128(
-    0xaf52b681_d8f3_e150_d25a_de178d547795,
+pub const STUDENT_SUBJECTS_A69AD41E_ID: Uuid = Uuid::from_u128(
+    0xa69ad41e_86a5_d4d7_f048_103ec1758d71,
 );
-pub const STUDENT_SUBJECTS_AFE7EA94_ID: Uuid = Uuid::from_u128(
-    0xafe7ea94_90b9_ed59_108d_c091ed01b020,
+pub const STUDENT_SUBJECTS_A6A5A9FF_ID: Uuid = Uuid::from_u128(
+    0xa6a5a9ff_39f8_d5b0_2f20_8a41287c813f,
 );
-pub const STUDENT_SUBJECTS_B1692E03_ID: Uuid = Uuid::from_u128(
-    0xb1692e03_c79c_ee95_d5dd_7be5a7ddef8e,
+pub const STUDENT_SUBJECTS_A6EE9CDE_ID: Uuid = Uuid::from_u128(
+    0xa6ee9cde_0678_b7f0_cdee_2279a2dc11be,
 );
-pub const STUDENT_SUBJECTS_B1885925_ID: Uuid = Uuid::from_u128(
-    0xb1885925_79de_75a1_d7da_9aeb41060e96,
+pub const STUDENT_SUBJECTS_A80F2A24_ID: Uuid = Uuid::from_u128(
+    0xa80f2a24_e428_26eb_30d9_1ebb687eb098,
 );
-pub const STUDENT_SUBJECTS_B261AB22_ID: Uuid = Uuid::from_u128(
-    0xb261ab22_14ac_23bb_4b1c_2e8ca5c0213c,
+pub const STUDENT_SUBJECTS_A9AF5D50_ID: Uuid = Uuid::from_u128(
+    0xa9af5d50_11e5_7495_48a6_117b55eeb1ac,
 );
-pub const STUDENT_SUBJECTS_B311E955_ID: Uuid = Uuid::from_u128(
-    0xb311e955_3f8c_2d82_8ad2_fff299a48ee3,
+pub const STUDENT_SUBJECTS_AA4C5DD6_ID: Uuid = Uuid::from_u128(
+    0xaa4c5dd6_86e7_395d_0440_99ff0efc5b95,
 );
-pub const STUDENT_SUBJECTS_B35CFE33_ID: Uuid = Uuid::from_u128(
-    0xb35cfe33_4b0e_b66b_c3f0_6e64c8c94c8c,
+pub const STUDENT_SUBJECTS_AB5216D5_ID: Uuid = Uuid::from_u128(
+    0xab5216d5_1091_0999_e218_18c0b3cea156,
 );
-pub const STUDENT_SUBJECTS_B3620A32_ID: Uuid = Uuid::from_u128(
-    0xb3620a32_6627_7773_0e45_5d76742ad622,
+pub const STUDENT_SUBJECTS_ABC7B35A_ID: Uuid = Uuid::from_u128(
+    0xabc7b35a_5c76_70d5_c2d3_b48ebdad0871,
 );
-pub const STUDENT_SUBJECTS_B3FFC4B8_ID: Uuid = Uuid::from_u128(
-    0xb3ffc4b8_7089_4c5b_2d54_37d2710845a6,
+pub const STUDENT_SUBJECTS_AC3E6668_ID: Uuid = Uuid::from_u128(
+    0xac3e6668_ab72_85bb_bda3_47094ae38674,
 );
-pub const STUDENT_SUBJECTS_B50C91F3_ID: Uuid = Uuid::from_u128(
-    0xb50c91f3_c4c1_0d47_76ff_747ba986f6c7,
+pub const STUDENT_SUBJECTS_AC725F04_ID: Uuid = Uuid::from_u128(
+    0xac725f04_98ed_600c_211c_05379b22ce96,
 );
-pub const STUDENT_SUBJECTS_B54FC93D_ID: Uuid = Uuid::from_u128(
-    0xb54fc93d_3780_3024_b48b_b93b9198a4cd,
+pub const STUDENT_SUBJECTS_ACC34EA1_ID: Uuid = Uuid::from_u128(
+    0xacc34ea1_4f1a_d12e_e50c_e09d193266db,
 );
-pub const STUDENT_SUBJECTS_B5CFC945_ID: Uuid = Uuid::from_u128(
-    0xb5cfc945_13a4_837c_3623_1349ff088c41,
+pub const STUDENT_SUBJECTS_AE3F1E3C_ID: Uuid = Uuid::from_u128(
+    0xae3f1e3c_cc0b_e176_6732_c1dd87f8a4dd,
 );
-pub const STUDENT_SUBJECTS_B5E1E265_ID: Uuid = Uuid::from_u128(
-    0xb5e1e265_dc15_76c7_c04a_be10e2b7a781,
+pub const STUDENT_SUBJECTS_AE7DA02A_ID: Uuid = Uuid::from_u128(
+    0xae7da02a_b151_4cb9_0dad_8659f7d641cb,
 );
-pub const STUDENT_SUBJECTS_B6B4A504_ID: Uuid = Uuid::from_u128(
-    0xb6b4a504_403e_ee45_a40e_10b2fd82c1b8,
+pub const STUDENT_SUBJECTS_AE99E609_ID: Uuid = Uuid::from_u128(
+    0xae99e609_656d_4725_01d3_4afae70faf31,
 );
-pub const STUDENT_SUBJECTS_B6F99777_ID: Uuid = Uuid::from_u128(
-    0xb6f99777_5269_9a6f_8b29_fdb2b1af5ef9,
+pub const STUDENT_SUBJECTS_AF323BEF_ID: Uuid = Uuid::from_u128(
+    0xaf323bef_c3e5_83d4_f806_1e27901cd7e5,
 );
-pub const STUDENT_SUBJECTS_B71D08D0_ID: Uuid = Uuid::from_u128(
-    0xb71d08d0_e54f_7d7b_8630_b634b7d6d384,
+pub const STUDENT_SUBJECTS_B102059A_ID: Uuid = Uuid::from_u128(
+    0xb102059a_c2d7_4c7c_10b0_4aeefb53cea7,
 );
-pub const STUDENT_SUBJECTS_B865DAD5_ID: Uuid = Uuid::from_u128(
-    0xb865dad5_85d1_25e0_a14e_04ca6709969b,
+pub const STUDENT_SUBJECTS_B124C611_ID: Uuid = Uuid::from_u128(
+    0xb124c611_b0cd_7b23_f262_e6f07a4a2028,
 );
-pub const STUDENT_SUBJECTS_B952B2AA_ID: Uuid = Uuid::from_u128(
-    0xb952b2aa_3040_211b_48cd_ba9709e43e2c,
+pub const STUDENT_SUBJECTS_B2020B82_ID: Uuid = Uuid::from_u128(
+    0xb2020b82_bfe4_d578_3232_b12c05742e2d,
 );
-pub const STUDENT_SUBJECTS_B9DC2A5F_ID: Uuid = Uuid::from_u128(
-    0xb9dc2a5f_9651_2e6b_e6a0_6c939c40ffa4,
+pub const STUDENT_SUBJECTS_B210D948_ID: Uuid = Uuid::from_u128(
+    0xb210d948_f1f1_3fd3_3d1f_68dc7a41cbce,
 );
-pub const STUDENT_SUBJECTS_BABB4AA1_ID: Uuid = Uuid::from_u128(
-    0xbabb4aa1_d6c3_45c5_61bd_6d9761ef4166,
+pub const STUDENT_SUBJECTS_B42A8E28_ID: Uuid = Uuid::from_u128(
+    0xb42a8e28_8d04_aeed_5649_282b1e3e3a64,
 );
-pub const STUDENT_SUBJECTS_BC337B7F_ID: Uuid = Uuid::from_u128(
-    0xbc337b7f_499d_aa1d_4b7f_15bc114bd48c,
+pub const STUDENT_SUBJECTS_B4A875B6_ID: Uuid = Uuid::from_u128(
+    0xb4a875b6_21f8_eeeb_7862_6ef294e6e7c0,
 );
-pub const STUDENT_SUBJECTS_BC566877_ID: Uuid = Uuid::from_u128(
-    0xbc566877_ede5_200f_b5f6_73b677439935,
+pub const STUDENT_SUBJECTS_B573328F_ID: Uuid = Uuid::from_u128(
+    0xb573328f_3d86_2d9b_c67a_63321c0db21c,
 );
-pub const STUDENT_SUBJECTS_BC5D25CB_ID: Uuid = Uuid::from_u128(
-    0xbc5d25cb_6cf1_023b_2a9a_056bffbe66a2,
+pub const STUDENT_SUBJECTS_B5D2A8CB_ID: Uuid = Uuid::from_u128(
+    0xb5d2a8cb_5a18_901d_82e2_d12ae6acfa72,
 );
-pub const STUDENT_SUBJECTS_BC6C421E_ID: Uuid = Uuid::from_u128(
-    0xbc6c421e_a656_c059_5c95_f7f692afcb67,
+pub const STUDENT_SUBJECTS_B67C145E_ID: Uuid = Uuid::from_u128(
+    0xb67c145e_fbfb_e2ea_034a_942d01075ced,
 );
-pub const STUDENT_SUBJECTS_BCDDE146_ID: Uuid = Uuid::from_u128(
-    0xbcdde146_21c5_49f8_221b_d91b3ffe2b78,
+pub const STUDENT_SUBJECTS_B6C06D45_ID: Uuid = Uuid::from_u128(
+    0xb6c06d45_3c7a_fa4c_b4c2_52c03252c061,
 );
-pub const STUDENT_SUBJECTS_BDC7B327_ID: Uuid = Uuid::from_u128(
-    0xbdc7b327_07a2_2570_d7ec_5310c8bd572d,
+pub const STUDENT_SUBJECTS_B6E0CB8B_ID: Uuid = Uuid::from_u128(
+    0xb6e0cb8b_902e_3b0b_1595_f822ae1b7345,
 );
-pub const STUDENT_SUBJECTS_BDFC49F7_ID: Uuid = Uuid::from_u128(
-    0xbdfc49f7_26b2_7268_a899_dbb1ae11508c,
+pub const STUDENT_SUBJECTS_B710A0CA_ID: Uuid = Uuid::from_u128(
+    0xb710a0ca_2e56_fdb1_01eb_4245f238d6bf,
 );
-pub const STUDENT_SUBJECTS_BE33ACCA_ID: Uuid = Uuid::from_u128(
-    0xbe33acca_0e3d_ff32_fb11_7bcd1eb73318,
+pub const STUDENT_SUBJECTS_B72E489D_ID: Uuid = Uuid::from_u128(
+    0xb72e489d_05e7_4000_e869_8f2f625c87c6,
 );
-pub const STUDENT_SUBJECTS_BE4F8F1F_ID: Uuid = Uuid::from_u128(
-    0xbe4f8f1f_864b_fb13_4bde_4128309b556f,
+pub const STUDENT_SUBJECTS_B75ECA28_ID: Uuid = Uuid::from_u128(
+    0xb75eca28_afa0_7e1e_6303_532ab59edbfe,
 );
-pub const STUDENT_SUBJECTS_BE532DFB_ID: Uuid = Uuid::from_u128(
-    0xbe532dfb_1f28_ecd3_3202_857508923a60,
+pub const STUDENT_SUBJECTS_B78B6691_ID: Uuid = Uuid::from_u128(
+    0xb78b6691_0cfe_aa24_e1f9_a90a24b0190f,
 );
-pub const STUDENT_SUBJECTS_BF3D1E4A_ID: Uuid = Uuid::from_u128(
-    0xbf3d1e4a_873f_55f5_87d3_0802a965e8b2,
+pub const STUDENT_SUBJECTS_B7D1AD58_ID: Uuid = Uuid::from_u128(
+    0xb7d1ad58_a718_b78c_0619_f96899e635ca,
 );
-pub const STUDENT_SUBJECTS_BF6614FD_ID: Uuid = Uuid::from_u128(
-    0xbf6614fd_9234_ceca_7da7_45b73456dc50,
+pub const STUDENT_SUBJECTS_BB97F250_ID: Uuid = Uuid::from_u128(
+    0xbb97f250_25de_57a2_99fc_1fef8af1be70,
 );
-pub const STUDENT_SUBJECTS_BFFAC50C_ID: Uuid = Uuid::from_u128(
-    0xbffac50c_7f23_94c5_21f7_da0da70cc150,
+pub const STUDENT_SUBJECTS_BBE80AF3_ID: Uuid = Uuid::from_u128(
+    0xbbe80af3_796d_1936_6002_5bb858c9e379,
 );
-pub const STUDENT_SUBJECTS_C03B0695_ID: Uuid = Uuid::from_u128(
-    0xc03b0695_1352_b795_9a49_faf22c9b19fa,
+pub const STUDENT_SUBJECTS_BC1BE00A_ID: Uuid = Uuid::from_u128(
+    0xbc1be00a_35a4_472d_f925_05bfc24fc18e,
 );
-pub const STUDENT_SUBJECTS_C0EBE88B_ID: Uuid = Uuid::from_u128(
-    0xc0ebe88b_d9c8_04d8_bf6c_ad92aec5f029,
+pub const STUDENT_SUBJECTS_BD0F9BF2_ID: Uuid = Uuid::from_u128(
+    0xbd0f9bf2_53ac_7ece_48c9_a30ddc695794,
 );
-pub const STUDENT_SUBJECTS_C27553E4_ID: Uuid = Uuid::from_u128(
-    0xc27553e4_3c1c_924e_7830_3a798f4c75c2,
+pub const STUDENT_SUBJECTS_BD2639DF_ID: Uuid = Uuid::from_u128(
+    0xbd2639df_eef9_957e_c209_d7b2d079471f,
 );
-pub const STUDENT_SUBJECTS_C2C6AE75_ID: Uuid = Uuid::from_u128(
-    0xc2c6ae75_6eb7_8986_137c_baa611d01cfc,
+pub const STUDENT_SUBJECTS_BF4657B0_ID: Uuid = Uuid::from_u128(
+    0xbf4657b0_b53e_2b05_ad0c_a00f1c1bd12b,
 );
-pub const STUDENT_SUBJECTS_C30B134C_ID: Uuid = Uuid::from_u128(
-    0xc30b134c_c47e_ae1f_d773_4b96f8fd5ea3,
+pub const STUDENT_SUBJECTS_C06ED78B_ID: Uuid = Uuid::from_u128(
+    0xc06ed78b_52ed_3884_ca5c_53dfa8824ce5,
 );
-pub const STUDENT_SUBJECTS_C430B8AD_ID: Uuid = Uuid::from_u128(
-    0xc430b8ad_a1e7_75af_0d3b_abbd0ef400c2,
+pub const STUDENT_SUBJECTS_C0711450_ID: Uuid = Uuid::from_u128(
+    0xc0711450_ddc9_ffc0_41cf_4091187e00b4,
 );
-pub const STUDENT_SUBJECTS_C473E286_ID: Uuid = Uuid::from_u128(
-    0xc473e286_da8c_e2bd_48f6_029f9a5cfc4f,
+pub const STUDENT_SUBJECTS_C0F57142_ID: Uuid = Uuid::from_u128(
+    0xc0f57142_0a5d_3840_918d_7eb5f9ba4e60,
 );
-pub const STUDENT_SUBJECTS_C489A3D0_ID: Uuid = Uuid::from_u128(
-    0xc489a3d0_0c89_e14b_34f4_d5b2340a91a1,
+pub const STUDENT_SUBJECTS_C121BD67_ID: Uuid = Uuid::from_u128(
+    0xc121bd67_6fd1_a51f_1106_6d807bfa9ab7,
 );
-pub const STUDENT_SUBJECTS_C51C8BC9_ID: Uuid = Uuid::from_u128(
-    0xc51c8bc9_2ddf_d399_5130_dc7eb5811abc,
+pub const STUDENT_SUBJECTS_C1B73793_ID: Uuid = Uuid::from_u128(
+    0xc1b73793_5edb_4824_d27e_8752c5973135,
 );
-pub const STUDENT_SUBJECTS_C53D03EE_ID: Uuid = Uuid::from_u128(
-    0xc53d03ee_e0ec_8293_f0b8_3878ca5e1606,
+pub const STUDENT_SUBJECTS_C2A4B89C_ID: Uuid = Uuid::from_u128(
+    0xc2a4b89c_4a43_c0a0_ad39_ceebcb2f7e45,
 );
-pub const STUDENT_SUBJECTS_C5F7CA16_ID: Uuid = Uuid::from_u128(
-    0xc5f7ca16_ae38_5288_b06a_dbeb2e1544e2,
+pub const STUDENT_SUBJECTS_C2CC96BC_ID: Uuid = Uuid::from_u128(
+    0xc2cc96bc_8ab9_076c_ac8d_c7bee1d8636e,
 );
-pub const STUDENT_SUBJECTS_C60AE237_ID: Uuid = Uuid::from_u128(
-    0xc60ae237_d6cd_a705_9e61_318f9941c319,
+pub const STUDENT_SUBJECTS_C3A523A2_ID: Uuid = Uuid::from_u128(
+    0xc3a523a2_0931_22c9_6cb0_b9fddbb03f11,
 );
-pub const STUDENT_SUBJECTS_C681FBBD_ID: Uuid = Uuid::from_u128(
-    0xc681fbbd_7454_a923_47d3_c023d036fd25,
+pub const STUDENT_SUBJECTS_C3DEDB73_ID: Uuid = Uuid::from_u128(
+    0xc3dedb73_cce8_3cd5_9368_f059bd96e71c,
 );
-pub const STUDENT_SUBJECTS_C6B806B9_ID: Uuid = Uuid::from_u128(
-    0xc6b806b9_b28f_36a6_63cb_74c63597c7c6,
+pub const STUDENT_SUBJECTS_C3F84B01_ID: Uuid = Uuid::from_u128(
+    0xc3f84b01_c518_86d8_f633_8dc64389bcf4,
 );
-pub const STUDENT_SUBJECTS_C70F3C6D_ID: Uuid = Uuid::from_u128(
-    0xc70f3c6d_86d3_602f_8017_e2a4471ec89b,
+pub const STUDENT_SUBJECTS_C49B73B9_ID: Uuid = Uuid::from_u128(
+    0xc49b73b9_85cb_6c5f_6cc4_23daa9d083bc,
 );
-pub const STUDENT_SUBJECTS_C7A754A1_ID: Uuid = Uuid::from_u128(
-    0xc7a754a1_5cbf_7c73_1053_3a3f48d5d966,
+pub const STUDENT_SUBJECTS_C56AC5D6_ID: Uuid = Uuid::from_u128(
+    0xc56ac5d6_a054_382a_ebc1_c37b2fb877a9,
 );
-pub const STUDENT_SUBJECTS_C7E8DDE6_ID: Uuid = Uuid::from_u128(
-    0xc7e8dde6_38da_56ea_8649_90556ddc7c8b,
+pub const STUDENT_SUBJECTS_C5A4E363_ID: Uuid = Uuid::from_u128(
+    0xc5a4e363_4427_ffbe_53a1_68c509673901,
 );
-pub const STUDENT_SUBJECTS_C81FAB29_ID: Uuid = Uuid::from_u128(
-    0xc81fab29_5557_e4a9_e581_79f0388c011f,
+pub const STUDENT_SUBJECTS_C5E327DA_ID: Uuid = Uuid::from_u128(
+    0xc5e327da_7766_2e33_383b_0885f36aab1e,
 );
-pub const STUDENT_SUBJECTS_C85968BB_ID: Uuid = Uuid::from_u128(
-    0xc85968bb_1339_c68c_4e2e_941e6eb11994,
+pub const STUDENT_SUBJECTS_C69C4F12_ID: Uuid = Uuid::from_u128(
+    0xc69c4f12_0265_6da2_7406_e9f6eb08f1aa,
 );
-pub const STUDENT_SUBJECTS_C8692C9E_ID: Uuid = Uuid::from_u128(
-    0xc8692c9e_753c_2753_d0f4_e448032c76b0,
+pub const STUDENT_SUBJECTS_C6A42934_ID: Uuid = Uuid::from_u128(
+    0xc6a42934_305c_1eb8_2126_7687069d2736,
 );
-pub const STUDENT_SUBJECTS_C8ABE17C_ID: Uuid = Uuid::from_u128(
-    0xc8abe17c_5378_b6d2_6ec3_bd7edd7696a0,
+pub const STUDENT_SUBJECTS_C91E0BC9_ID: Uuid = Uuid::from_u128(
+    0xc91e0bc9_d5eb_dfc1_ff7e_f914baa83052,
 );
-pub const STUDENT_SUBJECTS_C91305E7_ID: Uuid = Uuid::from_u128(
-    0xc91305e7_1653_1f99_f87f_67379348c72f,
+pub const STUDENT_SUBJECTS_C9B010C2_ID: Uuid = Uuid::from_u128(
+    0xc9b010c2_34dc_4c4e_dec9_aef5adb15582,
 );
-pub const STUDENT_SUBJECTS_C95026A8_ID: Uuid = Uuid::from_u128(
-    0xc95026a8_7c6d_0e88_aac5_476092b51fc3,
+pub const STUDENT_SUBJECTS_C9CDC043_ID: Uuid = Uuid::from_u128(
+    0xc9cdc043_9d57_2446_3748_2b9d01bba5a5,
 );
-pub const STUDENT_SUBJECTS_C9526E7C_ID: Uuid = Uuid::from_u128(
-    0xc9526e7c_7228_0af1_f020_7333446c8966,
+pub const STUDENT_SUBJECTS_CA0436AF_ID: Uuid = Uuid::from_u128(
+    0xca0436af_9b32_6279_6af6_dbbddb9582ab,
 );
-pub const STUDENT_SUBJECTS_C9C8A81E_ID: Uuid = Uuid::from_u128(
-    0xc9c8a81e_9c99_31ed_4652_89dfc725f0b3,
+pub const STUDENT_SUBJECTS_CA3D6C81_ID: Uuid = Uuid::from_u128(
+    0xca3d6c81_fce5_abcc_b3ea_8fa0f32bc227,
 );
-pub const STUDENT_SUBJECTS_CA4BA818_ID: Uuid = Uuid::from_u128(
-    0xca4ba818_4f8a_eed1_7485_3884475c773c,
-);
-pub const STUDENT_SUBJECTS_CB68D745_ID: Uuid = Uuid::from_u128(
-    0xcb68d745_2815_288d_74eb_c75eb9da861a,
-);
-pub const STUDENT_SUBJECTS_CBA27DAA_ID: Uuid = Uuid::from_u128(
-    0xcba27daa_06fc_be98_dde0_9628a52474a1,
-);
-pub const STUDENT_SUBJECTS_CBA9820F_ID: Uuid = Uuid::from_u128(
-    0xcba9820f_8c21_fb2a_bb5a_732114ebadf4,
+pub const STUDENT_SUBJECTS_CA979F42_ID: Uuid = Uuid::from_u128(
+    0xca979f42_16ca_d40b_37ec_ed9d48ec99bc,
 );
 pub const STUDENT_SUBJECTS_CC1745F6_ID: Uuid = Uuid::from_u128(
     0xcc1745f6_37d6_b96f_046e_2df8f2d5b8e6,
 );
-pub const STUDENT_SUBJECTS_CCE5CA06_ID: Uuid = Uuid::from_u128(
-    0xcce5ca06_95af_e774_c0e0_37399f021078,
+pub const STUDENT_SUBJECTS_CD8ADFA8_ID: Uuid = Uuid::from_u128(
+    0xcd8adfa8_853a_54c9_f5d7_c36c668af0b3,
 );
-pub const STUDENT_SUBJECTS_CD20AF01_ID: Uuid = Uuid::from_u128(
-    0xcd20af01_5ac5_852c_36a8_241cade2f885,
+pub const STUDENT_SUBJECTS_CDD99BE0_ID: Uuid = Uuid::from_u128(
+    0xcdd99be0_fa04_c7fb_ea72_e3de331d33fa,
 );
-pub const STUDENT_SUBJECTS_CD63503D_ID: Uuid = Uuid::from_u128(
-    0xcd63503d_65ac_a652_ea6f_dec774ff7184,
+pub const STUDENT_SUBJECTS_CDF72BA5_ID: Uuid = Uuid::from_u128(
+    0xcdf72ba5_1aeb_1323_e2f4_7fe114a8a3c6,
 );
-pub const STUDENT_SUBJECTS_CD79FA0D_ID: Uuid = Uuid::from_u128(
-    0xcd79fa0d_b965_e53e_736d_fc12ddbb3d9f,
+pub const STUDENT_SUBJECTS_CE494232_ID: Uuid = Uuid::from_u128(
+    0xce494232_e71c_250a_c622_0ec8aa9c1c2b,
 );
-pub const STUDENT_SUBJECTS_CDD42E1B_ID: Uuid = Uuid::from_u128(
-    0xcdd42e1b_d1b9_5503_1079_ee80e7c655ce,
+pub const STUDENT_SUBJECTS_CEE95FBC_ID: Uuid = Uuid::from_u128(
+    0xcee95fbc_ec77_334e_1c0e_9ac215d8948f,
 );
-pub const STUDENT_SUBJECTS_CEAD0A32_ID: Uuid = Uuid::from_u128(
-    0xcead0a32_f3da_66e7_7859_630dbe68e287,
+pub const STUDENT_SUBJECTS_CF7BFCA4_ID: Uuid = Uuid::from_u128(
+    0xcf7bfca4_5c43_4ced_9b15_66b64359bf07,
 );
-pub const STUDENT_SUBJECTS_CF3B173C_ID: Uuid = Uuid::from_u128(
-    0xcf3b173c_9ab2_85de_328c_94ba17a105b8,
+pub const STUDENT_SUBJECTS_D17C2FCB_ID: Uuid = Uuid::from_u128(
+    0xd17c2fcb_1346_8983_02d5_18e68d7d8661,
 );
-pub const STUDENT_SUBJECTS_D0B50448_ID: Uuid = Uuid::from_u128(
-    0xd0b50448_727d_355b_2975_c81f6b5a9ec1,
+pub const STUDENT_SUBJECTS_D19D1519_ID: Uuid = Uuid::from_u128(
+    0xd19d1519_db6f_8b40_1489_fb7e0ab6f703,
 );
-pub const STUDENT_SUBJECTS_D2C2F124_ID: Uuid = Uuid::from_u128(
-    0xd2c2f124_2a7d_160b_3e79_af9860395752,
+pub const STUDENT_SUBJECTS_D1DFE868_ID: Uuid = Uuid::from_u128(
+    0xd1dfe868_aa5a_d66b_75d8_90b6a8a50bf0,
 );
-pub const STUDENT_SUBJECTS_D3B279B1_ID: Uuid = Uuid::from_u128(
-    0xd3b279b1_9c9a_a2ee_9b3b_16c5b1a143d4,
+pub const STUDENT_SUBJECTS_D25F3E8E_ID: Uuid = Uuid::from_u128(
+    0xd25f3e8e_9659_a2f7_8fb0_06d99a15e2c2,
 );
-pub const STUDENT_SUBJECTS_D442D06B_ID: Uuid = Uuid::from_u128(
-    0xd442d06b_da56_2918_7539_53193d50011f,
+pub const STUDENT_SUBJECTS_D327D145_ID: Uuid = Uuid::from_u128(
+    0xd327d145_4d0d_766a_e7f0_d10a732cc4de,
 );
-pub const STUDENT_SUBJECTS_D4B313B6_ID: Uuid = Uuid::from_u128(
-    0xd4b313b6_e1c4_48b7_0be3_d94a349def22,
+pub const STUDENT_SUBJECTS_D3654B4A_ID: Uuid = Uuid::from_u128(
+    0xd3654b4a_2b94_a8f7_f8ac_8db2fbdb2ff1,
 );
-pub const STUDENT_SUBJECTS_D52093F7_ID: Uuid = Uuid::from_u128(
-    0xd52093f7_ed0a_9111_c05d_e8a89f9f34cb,
+pub const STUDENT_SUBJECTS_D3DFFF34_ID: Uuid = Uuid::from_u128(
+    0xd3dfff34_6a35_7ed4_a4e3_4d255cb3db61,
 );
-pub const STUDENT_SUBJECTS_D5E0482A_ID: Uuid = Uuid::from_u128(
-    0xd5e0482a_2dc1_55a3_2ee5_e39cbcc02377,
+pub const STUDENT_SUBJECTS_D50974F7_ID: Uuid = Uuid::from_u128(
+    0xd50974f7_0071_b525_c0dc_9425e8f10556,
 );
-pub const STUDENT_SUBJECTS_D68F37AF_ID: Uuid = Uuid::from_u128(
-    0xd68f37af_6183_a18f_1615_6c48a56ea5ce,
+pub const STUDENT_SUBJECTS_D72763C0_ID: Uuid = Uuid::from_u128(
+    0xd72763c0_f296_b77e_a71f_5f7420135b92,
 );
-pub const STUDENT_SUBJECTS_D741CD57_ID: Uuid = Uuid::from_u128(
-    0xd741cd57_401f_6d3b_37ca_129940ef8201,
+pub const STUDENT_SUBJECTS_D78130D4_ID: Uuid = Uuid::from_u128(
+    0xd78130d4_6200_2ee7_a520_34729f80d3fb,
 );
-pub const STUDENT_SUBJECTS_D7A46338_ID: Uuid = Uuid::from_u128(
-    0xd7a46338_9d20_a927_e2ba_43efd6bb6191,
+pub const STUDENT_SUBJECTS_D7A31E59_ID: Uuid = Uuid::from_u128(
+    0xd7a31e59_a744_283c_7e3f_60309516ee7b,
 );
-pub const STUDENT_SUBJECTS_D7CFF45E_ID: Uuid = Uuid::from_u128(
-    0xd7cff45e_d0bc_7b84_df49_a80ca57d817c,
+pub const STUDENT_SUBJECTS_D8392075_ID: Uuid = Uuid::from_u128(
+    0xd8392075_8c67_64c5_45a4_04c94d94c674,
 );
-pub const STUDENT_SUBJECTS_D8C9BB89_ID: Uuid = Uuid::from_u128(
-    0xd8c9bb89_9a6b_7623_86a5_1b3462feb265,
+pub const STUDENT_SUBJECTS_D878D224_ID: Uuid = Uuid::from_u128(
+    0xd878d224_b56c_7bb0_e0fb_8630b94d78a3,
 );
-pub const STUDENT_SUBJECTS_D977A2D3_ID: Uuid = Uuid::from_u128(
-    0xd977a2d3_3e66_c9ac_c5db_f31ad7b01a47,
+pub const STUDENT_SUBJECTS_D9BC998A_ID: Uuid = Uuid::from_u128(
+    0xd9bc998a_2982_1b64_d4be_abecadde76cc,
 );
-pub const STUDENT_SUBJECTS_D9E40A5F_ID: Uuid = Uuid::from_u128(
-    0xd9e40a5f_ab21_78df_35b9_0651def14797,
+pub const STUDENT_SUBJECTS_DA2A3009_ID: Uuid = Uuid::from_u128(
+    0xda2a3009_1318_b370_87a6_7df6fe94fc75,
 );
-pub const STUDENT_SUBJECTS_DA327FB5_ID: Uuid = Uuid::from_u128(
-    0xda327fb5_e2ca_07c1_4eb7_9c7b18e1c34d,
+pub const STUDENT_SUBJECTS_DB2CAC4E_ID: Uuid = Uuid::from_u128(
+    0xdb2cac4e_a8a4_b2c6_7430_c47dc59dace3,
 );
-pub const STUDENT_SUBJECTS_DA9D3CD3_ID: Uuid = Uuid::from_u128(
-    0xda9d3cd3_7d2d_180f_31be_60b4b956a9c9,
+pub const STUDENT_SUBJECTS_DB974A7C_ID: Uuid = Uuid::from_u128(
+    0xdb974a7c_77c1_1458_316d_170769abcb1f,
 );
-pub const STUDENT_SUBJECTS_DABAF2B6_ID: Uuid = Uuid::from_u128(
-    0xdabaf2b6_5e91_012c_6c0c_753a507711e8,
+pub const STUDENT_SUBJECTS_DC1595A5_ID: Uuid = Uuid::from_u128(
+    0xdc1595a5_2fba_ee4b_d1a9_c17c964e8680,
 );
-pub const STUDENT_SUBJECTS_DB0790A9_ID: Uuid = Uuid::from_u128(
-    0xdb0790a9_f6a7_2e3c_49c0_f7261f880514,
+pub const STUDENT_SUBJECTS_DEB37EB1_ID: Uuid = Uuid::from_u128(
+    0xdeb37eb1_0571_9b2a_1de5_e1261ab04d2c,
 );
-pub const STUDENT_SUBJECTS_DC185EDB_ID: Uuid = Uuid::from_u128(
-    0xdc185edb_7e30_7691_a437_5bd72f5133fa,
+pub const STUDENT_SUBJECTS_DF7DB4B0_ID: Uuid = Uuid::from_u128(
+    0xdf7db4b0_2656_98fa_b329_af29ec12c5e7,
 );
-pub const STUDENT_SUBJECTS_DC1B019E_ID: Uuid = Uuid::from_u128(
-    0xdc1b019e_4693_855d_694d_718be8493e9f,
+pub const STUDENT_SUBJECTS_DF9B1C89_ID: Uuid = Uuid::from_u128(
+    0xdf9b1c89_6237_e235_e184_1024b1ac4a9f,
 );
-pub const STUDENT_SUBJECTS_DC606DE8_ID: Uuid = Uuid::from_u128(
-    0xdc606de8_e6f1_fa27_f5cd_d52a6919e033,
+pub const STUDENT_SUBJECTS_E0BBBE34_ID: Uuid = Uuid::from_u128(
+    0xe0bbbe34_2e85_5f81_53e8_7b133f6b1deb,
 );
-pub const STUDENT_SUBJECTS_DD448AA0_ID: Uuid = Uuid::from_u128(
-    0xdd448aa0_efa3_01d0_6554_6bf02976f5bd,
+pub const STUDENT_SUBJECTS_E2B88F83_ID: Uuid = Uuid::from_u128(
+    0xe2b88f83_9045_5c7f_5380_a76e0163064f,
 );
-pub const STUDENT_SUBJECTS_DD5BF08A_ID: Uuid = Uuid::from_u128(
-    0xdd5bf08a_0871_5051_6bf1_2db2bedfdaeb,
+pub const STUDENT_SUBJECTS_E3B12ED0_ID: Uuid = Uuid::from_u128(
+    0xe3b12ed0_ff7a_07b8_20ce_d4de89e606d5,
 );
-pub const STUDENT_SUBJECTS_DE5CA5E8_ID: Uuid = Uuid::from_u128(
-    0xde5ca5e8_c8ca_be66_0df8_8ea5e8a75b2c,
+pub const STUDENT_SUBJECTS_E4A0A6E9_ID: Uuid = Uuid::from_u128(
+    0xe4a0a6e9_c3ab_705a_325d_a94777278bd4,
 );
-pub const STUDENT_SUBJECTS_DE9FCFA7_ID: Uuid = Uuid::from_u128(
-    0xde9fcfa7_922c_6333_76db_05be4249f7dd,
+pub const STUDENT_SUBJECTS_E4B30A5A_ID: Uuid = Uuid::from_u128(
+    0xe4b30a5a_5cae_a1f0_de83_96b1d83ee61e,
 );
-pub const STUDENT_SUBJECTS_DF8422A9_ID: Uuid = Uuid::from_u128(
-    0xdf8422a9_bf95_0dd5_2ea5_e87c77d43199,
+pub const STUDENT_SUBJECTS_E5B48C32_ID: Uuid = Uuid::from_u128(
+    0xe5b48c32_0eb9_461e_1e8c_787f58e290d9,
 );
-pub const STUDENT_SUBJECTS_DFC7A4DC_ID: Uuid = Uuid::from_u128(
-    0xdfc7a4dc_9b81_64d9_247d_b89069b671a5,
+pub const STUDENT_SUBJECTS_E5C2EFD2_ID: Uuid = Uuid::from_u128(
+    0xe5c2efd2_8e2b_5ea1_cda1_4392e24f7582,
 );
-pub const STUDENT_SUBJECTS_E0CD3135_ID: Uuid = Uuid::from_u128(
-    0xe0cd3135_bcef_8a8a_589b_867744a30612,
+pub const STUDENT_SUBJECTS_E5C66253_ID: Uuid = Uuid::from_u128(
+    0xe5c66253_336b_ac42_4f48_777ceb6f700e,
 );
-pub const STUDENT_SUBJECTS_E12F96F2_ID: Uuid = Uuid::from_u128(
-    0xe12f96f2_0592_68c6_b3da_4ad527b97027,
+pub const STUDENT_SUBJECTS_E5F30E75_ID: Uuid = Uuid::from_u128(
+    0xe5f30e75_f733_5b10_1a11_a4678649e413,
 );
-pub const STUDENT_SUBJECTS_E15E8937_ID: Uuid = Uuid::from_u128(
-    0xe15e8937_4622_9187_b7e3_5772fb803c82,
+pub const STUDENT_SUBJECTS_E636D23B_ID: Uuid = Uuid::from_u128(
+    0xe636d23b_6002_323d_5d6e_ee5d590f7863,
 );
-pub const STUDENT_SUBJECTS_E16B67BD_ID: Uuid = Uuid::from_u128(
-    0xe16b67bd_0433_32c9_0880_f6b21662621b,
+pub const STUDENT_SUBJECTS_E63BE452_ID: Uuid = Uuid::from_u128(
+    0xe63be452_8de7_baf8_484d_dd04cf71f0b8,
 );
-pub const STUDENT_SUBJECTS_E17E02FE_ID: Uuid = Uuid::from_u128(
-    0xe17e02fe_98c5_37db_2dba_c950dc3d4f74,
+pub const STUDENT_SUBJECTS_E6C2B66C_ID: Uuid = Uuid::from_u128(
+    0xe6c2b66c_b42d_e8a0_6700_48976752d873,
 );
-pub const STUDENT_SUBJECTS_E1AAAE5B_ID: Uuid = Uuid::from_u128(
-    0xe1aaae5b_2321_97f7_6691_8eff2da3ae28,
+pub const STUDENT_SUBJECTS_E6F27AA5_ID: Uuid = Uuid::from_u128(
+    0xe6f27aa5_a294_c62c_a09b_466bb288f89b,
 );
-pub const STUDENT_SUBJECTS_E200A8A5_ID: Uuid = Uuid::from_u128(
-    0xe200a8a5_6239_0405_bb58_90bf0468ade4,
+pub const STUDENT_SUBJECTS_E70A51A7_ID: Uuid = Uuid::from_u128(
+    0xe70a51a7_8f22_c9f1_47de_d8182049d3a4,
 );
-pub const STUDENT_SUBJECTS_E22898A8_ID: Uuid = Uuid::from_u128(
-    0xe22898a8_d506_ab1e_98a8_0cd07511b393,
+pub const STUDENT_SUBJECTS_E7D5F36F_ID: Uuid = Uuid::from_u128(
+    0xe7d5f36f_cbbe_128f_076e_1b0b8af7ad4f,
 );
-pub const STUDENT_SUBJECTS_E3C6BC40_ID: Uuid = Uuid::from_u128(
-    0xe3c6bc40_c7c0_6bd1_d38e_058571809724,
+pub const STUDENT_SUBJECTS_E86C8140_ID: Uuid = Uuid::from_u128(
+    0xe86c8140_e7c1_27de_c105_c780bbd32db0,
 );
-pub const STUDENT_SUBJECTS_E3E6BE9F_ID: Uuid = Uuid::from_u128(
-    0xe3e6be9f_b40a_c10e_23b8_13858635ed22,
+pub const STUDENT_SUBJECTS_E8831A06_ID: Uuid = Uuid::from_u128(
+    0xe8831a06_7265_4749_2618_f993ff346b1f,
 );
-pub const STUDENT_SUBJECTS_E45DE518_ID: Uuid = Uuid::from_u128(
-    0xe45de518_f2b7_6448_22e8_30cb01dc8cbc,
+pub const STUDENT_SUBJECTS_E970562C_ID: Uuid = Uuid::from_u128(
+    0xe970562c_44ed_44c3_0f06_e2a6b7313d44,
 );
-pub const STUDENT_SUBJECTS_E605165E_ID: Uuid = Uuid::from_u128(
-    0xe605165e_5cef_b139_3ecf_e4b16e1eb1e6,
+pub const STUDENT_SUBJECTS_E98D52A0_ID: Uuid = Uuid::from_u128(
+    0xe98d52a0_c22d_80bf_bbdd_34d885beefba,
 );
-pub const STUDENT_SUBJECTS_E62B5F34_ID: Uuid = Uuid::from_u128(
-    0xe62b5f34_0722_17bd_93f9_6c4043b325bc,
+pub const STUDENT_SUBJECTS_EA0F9A50_ID: Uuid = Uuid::from_u128(
+    0xea0f9a50_e05d_1ae7_f95a_b7c31bae4f0d,
 );
-pub const STUDENT_SUBJECTS_E7C97E59_ID: Uuid = Uuid::from_u128(
-    0xe7c97e59_7fec_bd9c_abcc_fafd2f6d4206,
+pub const STUDENT_SUBJECTS_EA9A4789_ID: Uuid = Uuid::from_u128(
+    0xea9a4789_5758_fd93_21db_a9ca8364f89d,
 );
-pub const STUDENT_SUBJECTS_E8613C44_ID: Uuid = Uuid::from_u128(
-    0xe8613c44_5c50_cf7c_e2b5_f016bf0e4551,
+pub const STUDENT_SUBJECTS_EC8C7BFE_ID: Uuid = Uuid::from_u128(
+    0xec8c7bfe_8707_69e8_550d_13f3eec1f259,
 );
-pub const STUDENT_SUBJECTS_E89AE923_ID: Uuid = Uuid::from_u128(
-    0xe89ae923_080c_0d05_c301_1b474d8c34d5,
+pub const STUDENT_SUBJECTS_EDCE43C8_ID: Uuid = Uuid::from_u128(
+    0xedce43c8_f15b_4f6e_0b6f_ce943bdeeb66,
 );
-pub const STUDENT_SUBJECTS_E96A80F1_ID: Uuid = Uuid::from_u128(
-    0xe96a80f1_e0a2_5326_fd9f_de7b22f14e58,
+pub const STUDENT_SUBJECTS_EF6360CC_ID: Uuid = Uuid::from_u128(
+    0xef6360cc_9fe0_763c_462e_16c5010a00b6,
 );
-pub const STUDENT_SUBJECTS_EA350D2D_ID: Uuid = Uuid::from_u128(
-    0xea350d2d_84f4_8286_1c9e_9220a8f956fe,
+pub const STUDENT_SUBJECTS_EF750ED5_ID: Uuid = Uuid::from_u128(
+    0xef750ed5_3abc_2744_83e4_dbd620738a95,
 );
-pub const STUDENT_SUBJECTS_EAAFFF48_ID: Uuid = Uuid::from_u128(
-    0xeaafff48_b8ab_773d_f95b_b475773fec9c,
+pub const STUDENT_SUBJECTS_F01F23B5_ID: Uuid = Uuid::from_u128(
+    0xf01f23b5_c2a5_4192_987b_20f26420ec61,
 );
-pub const STUDENT_SUBJECTS_EB3A111E_ID: Uuid = Uuid::from_u128(
-    0xeb3a111e_babf_a699_f3d5_2487f5da3e34,
+pub const STUDENT_SUBJECTS_F06225B8_ID: Uuid = Uuid::from_u128(
+    0xf06225b8_9b2b_6b39_7d21_6b64cf67e9a5,
 );
-pub const STUDENT_SUBJECTS_ED4A7711_ID: Uuid = Uuid::from_u128(
-    0xed4a7711_0086_0e29_ee87_977f6235bfb2,
+pub const STUDENT_SUBJECTS_F081AE5E_ID: Uuid = Uuid::from_u128(
+    0xf081ae5e_2047_2135_eef6_c18ddf8564ff,
 );
-pub const STUDENT_SUBJECTS_EEB63BDB_ID: Uuid = Uuid::from_u128(
-    0xeeb63bdb_19d1_fadd_d2ef_b3d3d98081fe,
+pub const STUDENT_SUBJECTS_F0E8F03B_ID: Uuid = Uuid::from_u128(
+    0xf0e8f03b_c9be_0b71_6e4c_608344828406,
 );
-pub const STUDENT_SUBJECTS_EF643224_ID: Uuid = Uuid::from_u128(
-    0xef643224_f97f_acad_fb59_e7a86ef98b31,
+pub const STUDENT_SUBJECTS_F137F111_ID: Uuid = Uuid::from_u128(
+    0xf137f111_c538_8ebf_2c37_f3a3803c0c38,
 );
-pub const STUDENT_SUBJECTS_EFEC113A_ID: Uuid = Uuid::from_u128(
-    0xefec113a_7a04_e508_e9ae_7c373463a0f1,
+pub const STUDENT_SUBJECTS_F1B7BFA7_ID: Uuid = Uuid::from_u128(
+    0xf1b7bfa7_8501_da4e_e3b9_e4faffcd06c7,
 );
-pub const STUDENT_SUBJECTS_F0DBD0D2_ID: Uuid = Uuid::from_u128(
-    0xf0dbd0d2_881e_6618_974b_5dd1b9312f18,
+pub const STUDENT_SUBJECTS_F36E29BB_ID: Uuid = Uuid::from_u128(
+    0xf36e29bb_9859_e925_0bda_06e2f90a09d7,
 );
-pub const STUDENT_SUBJECTS_F24619EE_ID: Uuid = Uuid::from_u128(
-    0xf24619ee_8b3e_2711_ff38_201118730f11,
+pub const STUDENT_SUBJECTS_F38FB78C_ID: Uuid = Uuid::from_u128(
+    0xf38fb78c_fad1_2fbc_96d0_052a7dbbdaf1,
 );
-pub const STUDENT_SUBJECTS_F2F07697_ID: Uuid = Uuid::from_u128(
-    0xf2f07697_3c6e_917c_e9ab_27c876de94ce,
+pub const STUDENT_SUBJECTS_F3F21961_ID: Uuid = Uuid::from_u128(
+    0xf3f21961_e687_e854_8248_954069068dc6,
 );
-pub const STUDENT_SUBJECTS_F3D39543_ID: Uuid = Uuid::from_u128(
-    0xf3d39543_e685_c0f0_e9f3_ef92a7570eba,
+pub const STUDENT_SUBJECTS_F4676460_ID: Uuid = Uuid::from_u128(
+    0xf4676460_fadc_8400_4d68_1b128132e75d,
 );
-pub const STUDENT_SUBJECTS_F47FD577_ID: Uuid = Uuid::from_u128(
-    0xf47fd577_13ec_b588_17a1_33eddf7980b2,
+pub const STUDENT_SUBJECTS_F55513D1_ID: Uuid = Uuid::from_u128(
+    0xf55513d1_be70_fead_698c_4d481003f85c,
 );
-pub const STUDENT_SUBJECTS_F4A17E16_ID: Uuid = Uuid::from_u128(
-    0xf4a17e16_d189_8602_233e_0da75dafc279,
+pub const STUDENT_SUBJECTS_F580CA6D_ID: Uuid = Uuid::from_u128(
+    0xf580ca6d_4029_b0a6_8238_1d7803ef9882,
 );
-pub const STUDENT_SUBJECTS_F563043F_ID: Uuid = Uuid::from_u128(
-    0xf563043f_c185_713d_657a_0eed8df86bb8,
+pub const STUDENT_SUBJECTS_F5FCF3F5_ID: Uuid = Uuid::from_u128(
+    0xf5fcf3f5_346f_e1e5_512e_73f642772b0b,
 );
-pub const STUDENT_SUBJECTS_F5E5E19C_ID: Uuid = Uuid::from_u128(
-    0xf5e5e19c_657b_1ad6_df9d_935f054a11b5,
-);
-pub const STUDENT_SUBJECTS_F625E84A_ID: Uuid = Uuid::from_u128(
-    0xf625e84a_7fa7_789a_f0ad_e531f3160277,
-);
-pub const STUDENT_SUBJECTS_F641A30F_ID: Uuid = Uuid::from_u128(
-    0xf641a30f_7705_46d8_8700_f74c6e12a889,
-);
-pub const STUDENT_SUBJECTS_F6BA5AB9_ID: Uuid = Uuid::from_u128(
-    0xf6ba5ab9_1d0f_fe5a_a12a_4b8f1ea984fe,
-);
-pub const STUDENT_SUBJECTS_F70EE071_ID: Uuid = Uuid::from_u128(
-    0xf70ee071_e4ee_23a0_6aa8_9e0e62cf22f9,
-);
-pub const STUDENT_SUBJECTS_F7295FC0_ID: Uuid = Uuid::from_u128(
-    0xf7295fc0_26fe_2fbe_1821_c566d06976d3,
+pub const STUDENT_SUBJECTS_F71D48AD_ID: Uuid = Uuid::from_u128(
+    0xf71d48ad_4a62_b925_06e1_d8143263d5a3,
 );
 pub const STUDENT_SUBJECTS_F735450E_ID: Uuid = Uuid::from_u128(
     0xf735450e_b9ff_0f09_ce9d_320227654314,
 );
-pub const STUDENT_SUBJECTS_F8063A3F_ID: Uuid = Uuid::from_u128(
-    0xf8063a3f_3730_7f33_7796_0381da9110e2,
+pub const STUDENT_SUBJECTS_F79F9FF3_ID: Uuid = Uuid::from_u128(
+    0xf79f9ff3_b668_6233_c8ef_b2a7d9df5ec1,
 );
-pub const STUDENT_SUBJECTS_F81B59BA_ID: Uuid = Uuid::from_u128(
-    0xf81b59ba_595f_1e0f_1e43_e88f7d0da48c,
+pub const STUDENT_SUBJECTS_F93331BD_ID: Uuid = Uuid::from_u128(
+    0xf93331bd_4225_d36e_bc72_8368d52b29d8,
 );
-pub const STUDENT_SUBJECTS_F8693CB0_ID: Uuid = Uuid::from_u128(
-    0xf8693cb0_c8d2_e1b4_0a4d_92216d24a76d,
+pub const STUDENT_SUBJECTS_FA92ABA6_ID: Uuid = Uuid::from_u128(
+    0xfa92aba6_1f63_5686_7062_c05bbb3851c3,
 );
-pub const STUDENT_SUBJECTS_F89A4351_ID: Uuid = Uuid::from_u128(
-    0xf89a4351_8b53_2ec3_477b_1d5a9b6be472,
+pub const STUDENT_SUBJECTS_FB32C406_ID: Uuid = Uuid::from_u128(
+    0xfb32c406_6eb8_cd9d_5d0f_bc2b49a8e6ff,
 );
-pub const STUDENT_SUBJECTS_FA3B71F4_ID: Uuid = Uuid::from_u128(
-    0xfa3b71f4_b8c0_ab69_d380_d85b434e2a7a,
+pub const STUDENT_SUBJECTS_FC6D3DF3_ID: Uuid = Uuid::from_u128(
+    0xfc6d3df3_15ba_3ed1_a48b_8d23337d4938,
 );
-pub const STUDENT_SUBJECTS_FB6CCFF3_ID: Uuid = Uuid::from_u128(
-    0xfb6ccff3_ac96_82fd_e341_7109f4933cd0,
+pub const STUDENT_SUBJECTS_FCB6948B_ID: Uuid = Uuid::from_u128(
+    0xfcb6948b_84eb_e7d4_31e9_ab897b8252a0,
 );
-pub const STUDENT_SUBJECTS_FBB37CFE_ID: Uuid = Uuid::from_u128(
-    0xfbb37cfe_400a_0740_ac5c_88a633528d9b,
+pub const STUDENT_SUBJECTS_FD030D06_ID: Uuid = Uuid::from_u128(
+    0xfd030d06_bfab_c2a9_e904_6b46febe9dc8,
 );
-pub const STUDENT_SUBJECTS_FC4B07FA_ID: Uuid = Uuid::from_u128(
-    0xfc4b07fa_c122_8c96_7be2_a7df148c554f,
+pub const STUDENT_SUBJECTS_FDAE0493_ID: Uuid = Uuid::from_u128(
+    0xfdae0493_c1eb_a2a1_239f_558bd8b39cf6,
 );
-pub const STUDENT_SUBJECTS_FC63EE47_ID: Uuid = Uuid::from_u128(
-    0xfc63ee47_75ba_fe61_fa97_629d3930d62f,
+pub const STUDENT_SUBJECTS_FE0482E3_ID: Uuid = Uuid::from_u128(
+    0xfe0482e3_c5f3_6c7e_428e_1cc829598c3a,
 );
-pub const STUDENT_SUBJECTS_FCDE98AE_ID: Uuid = Uuid::from_u128(
-    0xfcde98ae_a204_ef14_1c10_5c065529de2e,
+pub const STUDENT_SUBJECTS_FE4BF3C4_ID: Uuid = Uuid::from_u128(
+    0xfe4bf3c4_47ab_f4a2_8a1f_5f4c46e3cadb,
 );
-pub const STUDENT_SUBJECTS_FD659298_ID: Uuid = Uuid::from_u128(
-    0xfd659298_b9e6_34c3_7c0e_554dcdb68c31,
+pub const STUDENT_SUBJECTS_FEA2AD0E_ID: Uuid = Uuid::from_u128(
+    0xfea2ad0e_26b6_48c2_8b38_07ba69f8a4fb,
 );
-pub const STUDENT_SUBJECTS_FD78B020_ID: Uuid = Uuid::from_u128(
-    0xfd78b020_3ef2_2881_983e_31d667a695d4,
+pub const STUDENT_SUBJECTS_FEFB17C9_ID: Uuid = Uuid::from_u128(
+    0xfefb17c9_c686_73e0_8f32_be6e127d0302,
 );
-pub const STUDENT_SUBJECTS_FE50BCCA_ID: Uuid = Uuid::from_u128(
-    0xfe50bcca_004d_0e2c_1220_adbe726c4cb3,
+pub const STUDENT_SUBJECTS_FF03D3BF_ID: Uuid = Uuid::from_u128(
+    0xff03d3bf_38f5_b6c7_9e34_4d2655568ec5,
 );
-pub const STUDENT_SUBJECTS_FE5FE2AD_ID: Uuid = Uuid::from_u128(
-    0xfe5fe2ad_5154_3771_7b00_816777eb0810,
+pub const STUDENT_SUBJECTS_FF179B2D_ID: Uuid = Uuid::from_u128(
+    0xff179b2d_42a5_796b_a2f7_1b606b7b1295,
 );
-pub const STUDENT_SUBJECTS_FF263D7E_ID: Uuid = Uuid::from_u128(
-    0xff263d7e_bfc3_21ea_9a4c_44c59f60424e,
+pub const STUDENT_SUBJECTS_FF5EF486_ID: Uuid = Uuid::from_u128(
+    0xff5ef486_27f8_28d2_ed42_8bac277384f1,
 );
-static ROWS: [StudentSubjects; 451] = [
+pub const STUDENT_SUBJECTS_FF887133_ID: Uuid = Uuid::from_u128(
+    0xff887133_f29d_8522_d18d_b4ab9157f9db,
+);
+pub const STUDENT_SUBJECTS_FFB41F60_ID: Uuid = Uuid::from_u128(
+    0xffb41f60_0107_cc62_7625_7eba2e7a9f3e,
+);
+static ROWS: [StudentSubjects; 394] = [
     StudentSubjects {
-        id: STUDENT_SUBJECTS_00012961_ID,
-        student_id: auto_students::STUDENTS_7382E0A5_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0076B4C9_ID,
-        student_id: auto_students::STUDENTS_D60CD018_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0083AE2F_ID,
-        student_id: auto_students::STUDENTS_1BA7B4AC_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_00F45E1E_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0107C18E_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_01F2AA73_ID,
-        student_id: auto_students::STUDENTS_29834B86_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0216EFC7_ID,
-        student_id: auto_students::STUDENTS_7947AE4D_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_023D5989_ID,
-        student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_02CB688D_ID,
-        student_id: auto_students::STUDENTS_8BF13A99_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_02F0D6B8_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_03496BAD_ID,
-        student_id: auto_students::STUDENTS_F91AE766_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_03B5652D_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_04400CD4_ID,
-        student_id: auto_students::STUDENTS_8B94D069_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_04A28B71_ID,
-        student_id: auto_students::STUDENTS_EB25B33E_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0533D5E3_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
+        id: STUDENT_SUBJECTS_001A5706_ID,
+        student_id: auto_students::STUDENTS_F3E2565E_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -1502,116 +1205,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_055349BA_ID,
-        student_id: auto_students::STUDENTS_2D4152FA_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_06156EA0_ID,
-        student_id: auto_students::STUDENTS_0B44076F_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_067AE391_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_07881D03_ID,
-        student_id: auto_students::STUDENTS_61D35D5B_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_078861ED_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_083437D1_ID,
-        student_id: auto_students::STUDENTS_61D35D5B_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_08F259C4_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_092AB1EF_ID,
-        student_id: auto_students::STUDENTS_78FF97A5_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_09606B91_ID,
-        student_id: auto_students::STUDENTS_9E2CCA63_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_09771437_ID,
-        student_id: auto_students::STUDENTS_F8F24E9D_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_097A5EAD_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_09E790B0_ID,
-        student_id: auto_students::STUDENTS_A995A53B_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0B3CEEE4_ID,
-        student_id: auto_students::STUDENTS_D22E188B_ID,
+        id: STUDENT_SUBJECTS_005EA829_ID,
+        student_id: auto_students::STUDENTS_8F779589_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -1619,108 +1214,234 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_0C1FF138_ID,
-        student_id: auto_students::STUDENTS_965846B9_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0C7B87B8_ID,
-        student_id: auto_students::STUDENTS_EA2C80A2_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0CBB75C3_ID,
-        student_id: auto_students::STUDENTS_78FF97A5_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_0DC9D3F0_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
+        id: STUDENT_SUBJECTS_039C9453_ID,
+        student_id: auto_students::STUDENTS_F4BBD451_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
+        grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_0E578D54_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
+        id: STUDENT_SUBJECTS_03DF4DA5_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_04CD0BF3_ID,
+        student_id: auto_students::STUDENTS_E59D106C_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_110AA198_ID,
-        student_id: auto_students::STUDENTS_D877B6D5_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_11F6CAD7_ID,
-        student_id: auto_students::STUDENTS_CED9CAC6_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_13A5FB3D_ID,
-        student_id: auto_students::STUDENTS_D161DA64_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_13C7742E_ID,
-        student_id: auto_students::STUDENTS_0B44076F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_13D7A3B3_ID,
-        student_id: auto_students::STUDENTS_8D5DE2A5_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_146B9E5E_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_15021FC8_ID,
-        student_id: auto_students::STUDENTS_2B97E69B_ID,
+        id: STUDENT_SUBJECTS_04E0F64D_ID,
+        student_id: auto_students::STUDENTS_DDDEF21C_ID,
         subject: SubjectEnum::It,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_06783E86_ID,
+        student_id: auto_students::STUDENTS_FABE6695_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_06B40989_ID,
+        student_id: auto_students::STUDENTS_A4F38614_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_06F4CE60_ID,
+        student_id: auto_students::STUDENTS_29A25F8F_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_07EEA8A6_ID,
+        student_id: auto_students::STUDENTS_D656550B_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_086D2839_ID,
+        student_id: auto_students::STUDENTS_804D00C4_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_09518973_ID,
+        student_id: auto_students::STUDENTS_F71AA026_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0A3A6E86_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0AE4DFCC_ID,
+        student_id: auto_students::STUDENTS_0D43C84C_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0B5F9369_ID,
+        student_id: auto_students::STUDENTS_B4180B42_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0BA5511E_ID,
+        student_id: auto_students::STUDENTS_53DF5E9C_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0C9F12C3_ID,
+        student_id: auto_students::STUDENTS_E995D7B4_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0F4A3BFA_ID,
+        student_id: auto_students::STUDENTS_EC8D7AAE_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_0FC0E261_ID,
+        student_id: auto_students::STUDENTS_29D4D85B_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_109177F7_ID,
+        student_id: auto_students::STUDENTS_47A26068_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_10BB4C9D_ID,
+        student_id: auto_students::STUDENTS_D008E7FA_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_11C73F03_ID,
+        student_id: auto_students::STUDENTS_90490A99_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_11CC30BB_ID,
+        student_id: auto_students::STUDENTS_298EA328_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_120F8BD6_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_139844CD_ID,
+        student_id: auto_students::STUDENTS_55927266_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_145566FB_ID,
+        student_id: auto_students::STUDENTS_57A72DD3_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_1474CBC1_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_15186E73_ID,
+        student_id: auto_students::STUDENTS_754DEE36_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
@@ -1736,8 +1457,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_1541A9B7_ID,
-        student_id: auto_students::STUDENTS_EB25B33E_ID,
+        id: STUDENT_SUBJECTS_15F60C07_ID,
+        student_id: auto_students::STUDENTS_90DBB5C3_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -1745,332 +1466,53 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_15C4D9CF_ID,
-        student_id: auto_students::STUDENTS_7A279D9D_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_16186701_ID,
-        student_id: auto_students::STUDENTS_DC672D47_ID,
+        id: STUDENT_SUBJECTS_169EDFCD_ID,
+        student_id: auto_students::STUDENTS_5F9111D5_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1676011D_ID,
-        student_id: auto_students::STUDENTS_C97EEF6A_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_171A6FC3_ID,
-        student_id: auto_students::STUDENTS_B2300595_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_17770836_ID,
-        student_id: auto_students::STUDENTS_D9021E43_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_178E598F_ID,
-        student_id: auto_students::STUDENTS_CBC87208_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_179E4FCD_ID,
-        student_id: auto_students::STUDENTS_EFB2FCB8_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_189D9B4E_ID,
-        student_id: auto_students::STUDENTS_56133F6A_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_190AE65B_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_19EE1D8E_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1A61B133_ID,
-        student_id: auto_students::STUDENTS_2ED9740F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1AB93E85_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1B00AFA7_ID,
-        student_id: auto_students::STUDENTS_4F3235A2_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1B994663_ID,
-        student_id: auto_students::STUDENTS_112A3599_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1BB5F169_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1C954FE4_ID,
-        student_id: auto_students::STUDENTS_F9ECEB19_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1C9B43F9_ID,
-        student_id: auto_students::STUDENTS_B3129C4C_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1D3CBFA4_ID,
-        student_id: auto_students::STUDENTS_B2300595_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1D48BCFE_ID,
-        student_id: auto_students::STUDENTS_8ED50735_ID,
+        id: STUDENT_SUBJECTS_16C77FE1_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
         subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_1776B158_ID,
+        student_id: auto_students::STUDENTS_7B2C0E08_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_1868D586_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_1D8F9596_ID,
-        student_id: auto_students::STUDENTS_42E92ADF_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1DBD4CA1_ID,
-        student_id: auto_students::STUDENTS_C609F2E5_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1EA465FD_ID,
-        student_id: auto_students::STUDENTS_FCE29567_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1F7048FB_ID,
-        student_id: auto_students::STUDENTS_1267D2FE_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1FA40E0C_ID,
-        student_id: auto_students::STUDENTS_42E92ADF_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_1FE967D6_ID,
-        student_id: auto_students::STUDENTS_8334A3EA_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_202D3091_ID,
-        student_id: auto_students::STUDENTS_2C0C03CD_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_209158EE_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2111B5AF_ID,
-        student_id: auto_students::STUDENTS_9DC5FF00_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_214C9885_ID,
-        student_id: auto_students::STUDENTS_1F5A6A45_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_21A51BA8_ID,
-        student_id: auto_students::STUDENTS_9DC5FF00_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_21BCD958_ID,
-        student_id: auto_students::STUDENTS_45F8304A_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_21D38B75_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
+        id: STUDENT_SUBJECTS_197B65C7_ID,
+        student_id: auto_students::STUDENTS_0BD7DD2A_ID,
         subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2208CCD3_ID,
-        student_id: auto_students::STUDENTS_DC672D47_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_22D7EDB6_ID,
-        student_id: auto_students::STUDENTS_8CF5B349_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_24F0716B_ID,
-        student_id: auto_students::STUDENTS_38F3EFB7_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_262BAE72_ID,
-        student_id: auto_students::STUDENTS_26571C5E_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_26997BE3_ID,
-        student_id: auto_students::STUDENTS_33C576BA_ID,
+        id: STUDENT_SUBJECTS_1B9021DF_ID,
+        student_id: auto_students::STUDENTS_98FD153B_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2078,8 +1520,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_26D61CD9_ID,
-        student_id: auto_students::STUDENTS_5F5A3865_ID,
+        id: STUDENT_SUBJECTS_1C673F95_ID,
+        student_id: auto_students::STUDENTS_55014423_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2087,8 +1529,17 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_27795518_ID,
-        student_id: auto_students::STUDENTS_C0EE3F4E_ID,
+        id: STUDENT_SUBJECTS_1D3B645B_ID,
+        student_id: auto_students::STUDENTS_B2E48518_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_1D6F759A_ID,
+        student_id: auto_students::STUDENTS_5C18BE7D_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2096,8 +1547,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_27822810_ID,
-        student_id: auto_students::STUDENTS_9D70CAA8_ID,
+        id: STUDENT_SUBJECTS_1DCEC62D_ID,
+        student_id: auto_students::STUDENTS_7B2C0E08_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2105,17 +1556,17 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2A3192FD_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        subject: SubjectEnum::Chemistry,
+        id: STUDENT_SUBJECTS_1E61F5AC_ID,
+        student_id: auto_students::STUDENTS_72DF1E2E_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2A8FF8CC_ID,
-        student_id: auto_students::STUDENTS_BE8A3FFF_ID,
+        id: STUDENT_SUBJECTS_1EAE72C7_ID,
+        student_id: auto_students::STUDENTS_10917ED2_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2123,179 +1574,53 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2A99C213_ID,
-        student_id: auto_students::STUDENTS_32EFB405_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2AFE5B2D_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
+        id: STUDENT_SUBJECTS_1FDDD802_ID,
+        student_id: auto_students::STUDENTS_B2E3795F_ID,
         subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2C10EFFD_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2CFF3A89_ID,
-        student_id: auto_students::STUDENTS_3053F0F1_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2D2DF790_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        subject: SubjectEnum::It,
         lessons_per_week: 3,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2DD62264_ID,
-        student_id: auto_students::STUDENTS_2C0C03CD_ID,
+        id: STUDENT_SUBJECTS_202B5D9A_ID,
+        student_id: auto_students::STUDENTS_2AC2EE18_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2DE1A35D_ID,
-        student_id: auto_students::STUDENTS_2864AF19_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
+        id: STUDENT_SUBJECTS_205009BD_ID,
+        student_id: auto_students::STUDENTS_1FB447A1_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2E426BE6_ID,
-        student_id: auto_students::STUDENTS_9E238A30_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2ECED7BB_ID,
-        student_id: auto_students::STUDENTS_A2ADC5BC_ID,
+        id: STUDENT_SUBJECTS_20F75E69_ID,
+        student_id: auto_students::STUDENTS_0A3106C8_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_2F0C13EC_ID,
-        student_id: auto_students::STUDENTS_9901ACAE_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_2FBFF3C7_ID,
-        student_id: auto_students::STUDENTS_F715CF4F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_31FE864B_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_32083A05_ID,
-        student_id: auto_students::STUDENTS_04207A50_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_32190FB1_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
+        id: STUDENT_SUBJECTS_21276E18_ID,
+        student_id: auto_students::STUDENTS_55014423_ID,
         subject: SubjectEnum::It,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_327DD646_ID,
-        student_id: auto_students::STUDENTS_4AF56CCA_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_32F99EC3_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_337513FD_ID,
-        student_id: auto_students::STUDENTS_B952B652_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_33A5931D_ID,
-        student_id: auto_students::STUDENTS_5CC9E2B5_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_35326D58_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_35666536_ID,
-        student_id: auto_students::STUDENTS_E696AE05_ID,
+        id: STUDENT_SUBJECTS_217C2F84_ID,
+        student_id: auto_students::STUDENTS_1B9F133B_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2303,8 +1628,44 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_35E9F189_ID,
-        student_id: auto_students::STUDENTS_7947AE4D_ID,
+        id: STUDENT_SUBJECTS_243365C8_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2466FA0C_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2573013C_ID,
+        student_id: auto_students::STUDENTS_346556D8_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_260FB716_ID,
+        student_id: auto_students::STUDENTS_A4F38614_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_261AD423_ID,
+        student_id: auto_students::STUDENTS_773B000C_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2312,8 +1673,26 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_36120931_ID,
-        student_id: auto_students::STUDENTS_A7526940_ID,
+        id: STUDENT_SUBJECTS_275EDA45_ID,
+        student_id: auto_students::STUDENTS_532D0AAE_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_278F79C3_ID,
+        student_id: auto_students::STUDENTS_B22D0100_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_27F44156_ID,
+        student_id: auto_students::STUDENTS_61A43381_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2321,8 +1700,35 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_369E1BCE_ID,
-        student_id: auto_students::STUDENTS_D9021E43_ID,
+        id: STUDENT_SUBJECTS_289FCBF5_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2984F2ED_ID,
+        student_id: auto_students::STUDENTS_0FA3867C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2ACB4AA1_ID,
+        student_id: auto_students::STUDENTS_7AAEEB47_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2D330617_ID,
+        student_id: auto_students::STUDENTS_C61B0A82_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2330,8 +1736,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_36A4BDAF_ID,
-        student_id: auto_students::STUDENTS_0805BC52_ID,
+        id: STUDENT_SUBJECTS_2DE76859_ID,
+        student_id: auto_students::STUDENTS_98FD153B_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2339,17 +1745,89 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_36AF260D_ID,
-        student_id: auto_students::STUDENTS_8C8457C1_ID,
+        id: STUDENT_SUBJECTS_2E31DD97_ID,
+        student_id: auto_students::STUDENTS_F844459E_ID,
         subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2EB74031_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2ED4C83E_ID,
+        student_id: auto_students::STUDENTS_99BB472B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_2F49818D_ID,
+        student_id: auto_students::STUDENTS_56749575_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_308FFC51_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_33975C0F_ID,
+        student_id: auto_students::STUDENTS_D6B8786C_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_38793B36_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
+        id: STUDENT_SUBJECTS_3451BCDF_ID,
+        student_id: auto_students::STUDENTS_1CEF13A3_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3533BD2E_ID,
+        student_id: auto_students::STUDENTS_A52AD642_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_35D67983_ID,
+        student_id: auto_students::STUDENTS_124F9405_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3689D0B9_ID,
+        student_id: auto_students::STUDENTS_55927266_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2357,44 +1835,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_38B74B8C_ID,
-        student_id: auto_students::STUDENTS_2864AF19_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_38F3343E_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_3906E889_ID,
-        student_id: auto_students::STUDENTS_8F6E02B9_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_39443B5F_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_3997CA5B_ID,
-        student_id: auto_students::STUDENTS_AE371DBA_ID,
+        id: STUDENT_SUBJECTS_38C7F5B4_ID,
+        student_id: auto_students::STUDENTS_28271B14_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -2402,22 +1844,49 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_3A4A049C_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        subject: SubjectEnum::It,
+        id: STUDENT_SUBJECTS_39B7F5C3_ID,
+        student_id: auto_students::STUDENTS_3E7EF838_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_3AC9F86E_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        subject: SubjectEnum::Chemistry,
+        id: STUDENT_SUBJECTS_39D25858_ID,
+        student_id: auto_students::STUDENTS_DFC824CF_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3A7BD675_ID,
+        student_id: auto_students::STUDENTS_3350D0F0_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3B0F4552_ID,
+        student_id: auto_students::STUDENTS_9859B732_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3B69A5AE_ID,
+        student_id: auto_students::STUDENTS_E61E4A8B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
     },
     StudentSubjects {
         id: STUDENT_SUBJECTS_3BB9C1A6_ID,
@@ -2429,872 +1898,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_3C65C905_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_3DB6A182_ID,
-        student_id: auto_students::STUDENTS_E844D20A_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_3EA81A02_ID,
-        student_id: auto_students::STUDENTS_61934BDB_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_3EF32FAF_ID,
-        student_id: auto_students::STUDENTS_2A7D74B6_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_3EFB0071_ID,
-        student_id: auto_students::STUDENTS_E6511945_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4043CE45_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_405C7975_ID,
-        student_id: auto_students::STUDENTS_EF9A6ECA_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_40CDC7BA_ID,
-        student_id: auto_students::STUDENTS_84A95A76_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4116E508_ID,
-        student_id: auto_students::STUDENTS_A2F9816F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_41C6B3BA_ID,
-        student_id: auto_students::STUDENTS_09A166A9_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_42216BC0_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_432B8D3E_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_43552768_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_437BDA26_ID,
-        student_id: auto_students::STUDENTS_8AB569DA_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_43A04C10_ID,
-        student_id: auto_students::STUDENTS_E4F6E810_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_43B01880_ID,
-        student_id: auto_students::STUDENTS_3D165974_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_454033A7_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_459BC3F7_ID,
-        student_id: auto_students::STUDENTS_215C0D80_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_460F720B_ID,
-        student_id: auto_students::STUDENTS_0B6FCD4F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_462D6303_ID,
-        student_id: auto_students::STUDENTS_D161DA64_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_470DE65E_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_47FD9248_ID,
-        student_id: auto_students::STUDENTS_137A6B38_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_48EB3001_ID,
-        student_id: auto_students::STUDENTS_A2ADC5BC_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_49493DF8_ID,
-        student_id: auto_students::STUDENTS_851D2DB1_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4B340F52_ID,
-        student_id: auto_students::STUDENTS_67C00A01_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4CE2B8DE_ID,
-        student_id: auto_students::STUDENTS_76095F86_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4DD90F64_ID,
-        student_id: auto_students::STUDENTS_7675988E_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4DDC34A4_ID,
-        student_id: auto_students::STUDENTS_442D4313_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4E38D4B7_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4EE90E82_ID,
-        student_id: auto_students::STUDENTS_AEBDE27D_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_4FD05BFA_ID,
-        student_id: auto_students::STUDENTS_4273EB12_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5025F97D_ID,
-        student_id: auto_students::STUDENTS_76A04241_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5054EABC_ID,
-        student_id: auto_students::STUDENTS_6EA2FC91_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_50C516CC_ID,
-        student_id: auto_students::STUDENTS_32EFB405_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_51646931_ID,
-        student_id: auto_students::STUDENTS_8201311E_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_520376DF_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_523EAEAA_ID,
-        student_id: auto_students::STUDENTS_E293B3B1_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5332E148_ID,
-        student_id: auto_students::STUDENTS_1F21E4D0_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_53A5C38F_ID,
-        student_id: auto_students::STUDENTS_67C00A01_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_53B4BE89_ID,
-        student_id: auto_students::STUDENTS_B13057EF_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_53E1E38E_ID,
-        student_id: auto_students::STUDENTS_5F99E998_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5464F453_ID,
-        student_id: auto_students::STUDENTS_7E26790E_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_54EADAB3_ID,
-        student_id: auto_students::STUDENTS_202E6173_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_554D3B33_ID,
-        student_id: auto_students::STUDENTS_0B6FCD4F_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5614C6BA_ID,
-        student_id: auto_students::STUDENTS_EA2C80A2_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5692FF7F_ID,
-        student_id: auto_students::STUDENTS_1DA1C1A8_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_56E655A2_ID,
-        student_id: auto_students::STUDENTS_BAFE6462_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_577B1B66_ID,
-        student_id: auto_students::STUDENTS_11EBB9FC_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_590DFBCE_ID,
-        student_id: auto_students::STUDENTS_C55C6F71_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5928581B_ID,
-        student_id: auto_students::STUDENTS_BC0BF104_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_59A1F505_ID,
-        student_id: auto_students::STUDENTS_1BA7B4AC_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_59A55EEE_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5A8CE140_ID,
-        student_id: auto_students::STUDENTS_42EC802F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5B5BEE1D_ID,
-        student_id: auto_students::STUDENTS_631A084F_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5BDCA853_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5D1EBF1F_ID,
-        student_id: auto_students::STUDENTS_8F7997F3_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5DAAA3C6_ID,
-        student_id: auto_students::STUDENTS_3E791889_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5E88A516_ID,
-        student_id: auto_students::STUDENTS_3CA10850_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5E9539FE_ID,
-        student_id: auto_students::STUDENTS_775F8DE5_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5F15FBB3_ID,
-        student_id: auto_students::STUDENTS_D6AF85A7_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_5F4D9F55_ID,
-        student_id: auto_students::STUDENTS_442D4313_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_602B4F5F_ID,
-        student_id: auto_students::STUDENTS_415D53A2_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_60F7E504_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6247755C_ID,
-        student_id: auto_students::STUDENTS_8A89B15F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6286978E_ID,
-        student_id: auto_students::STUDENTS_BAFE6462_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_62AD5D4C_ID,
-        student_id: auto_students::STUDENTS_9AC4A341_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_63A0B8B9_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_63B7D96B_ID,
-        student_id: auto_students::STUDENTS_1F619531_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_642B6C2E_ID,
-        student_id: auto_students::STUDENTS_3F36944B_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_64D157CC_ID,
-        student_id: auto_students::STUDENTS_6827782B_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_66495B8F_ID,
-        student_id: auto_students::STUDENTS_B04A48BD_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_67E18A16_ID,
-        student_id: auto_students::STUDENTS_6616F502_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6993A7F1_ID,
-        student_id: auto_students::STUDENTS_DF31BB18_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_69D349AC_ID,
-        student_id: auto_students::STUDENTS_2E39A18C_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6AC2841A_ID,
-        student_id: auto_students::STUDENTS_4F3235A2_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6B4EB699_ID,
-        student_id: auto_students::STUDENTS_3EB7B6C0_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6C9941BC_ID,
-        student_id: auto_students::STUDENTS_09A166A9_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6D0E941B_ID,
-        student_id: auto_students::STUDENTS_1F5A6A45_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6D50DB10_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6DC21EFD_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6DC2A877_ID,
-        student_id: auto_students::STUDENTS_0805BC52_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6E065EB9_ID,
-        student_id: auto_students::STUDENTS_8C8457C1_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6E1D1105_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6EAD27E2_ID,
-        student_id: auto_students::STUDENTS_BC6F75B7_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_6F05CBAD_ID,
-        student_id: auto_students::STUDENTS_7E7BA8DA_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_70B4A508_ID,
-        student_id: auto_students::STUDENTS_F9ECEB19_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_717021EA_ID,
-        student_id: auto_students::STUDENTS_925DEF4D_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_71A600D3_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_71E7AF97_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_729BB070_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_732206FA_ID,
-        student_id: auto_students::STUDENTS_BF6D18C9_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7379A07D_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_73A5B614_ID,
-        student_id: auto_students::STUDENTS_9612BCD2_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_740E87D1_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7453BBF2_ID,
-        student_id: auto_students::STUDENTS_5D792675_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_745F27C8_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_74BBB5FE_ID,
-        student_id: auto_students::STUDENTS_39434EFA_ID,
+        id: STUDENT_SUBJECTS_3BEB1FE9_ID,
+        student_id: auto_students::STUDENTS_BACC0638_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3302,188 +1907,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_74CD9942_ID,
-        student_id: auto_students::STUDENTS_830313BC_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_75AFEB37_ID,
-        student_id: auto_students::STUDENTS_925DEF4D_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7626D614_ID,
-        student_id: auto_students::STUDENTS_AEBDE27D_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_771AA645_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_774922CE_ID,
-        student_id: auto_students::STUDENTS_A49E27D5_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_77A26847_ID,
-        student_id: auto_students::STUDENTS_43CBC91F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_790993AC_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_79C1E6BA_ID,
-        student_id: auto_students::STUDENTS_A2F9816F_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7BA3D895_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7C23771A_ID,
-        student_id: auto_students::STUDENTS_9612BCD2_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7C81A987_ID,
-        student_id: auto_students::STUDENTS_F315AE02_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_7DCFA93A_ID,
-        student_id: auto_students::STUDENTS_89CD605B_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_81028BE2_ID,
-        student_id: auto_students::STUDENTS_A8780F6E_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_82CB72DF_ID,
-        student_id: auto_students::STUDENTS_D1C62905_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8314FAEC_ID,
-        student_id: auto_students::STUDENTS_8D169030_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_831C2E2C_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_832F7DBB_ID,
-        student_id: auto_students::STUDENTS_E58D1842_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_836A72EC_ID,
-        student_id: auto_students::STUDENTS_112A3599_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_839B6B29_ID,
-        student_id: auto_students::STUDENTS_215C0D80_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_83BC4116_ID,
-        student_id: auto_students::STUDENTS_3919B092_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_84609EC3_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
+        id: STUDENT_SUBJECTS_3D1AC2CA_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 3,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3491,8 +1916,116 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_847B05C7_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
+        id: STUDENT_SUBJECTS_3D4FDF9F_ID,
+        student_id: auto_students::STUDENTS_C92C0B83_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3DDBD510_ID,
+        student_id: auto_students::STUDENTS_1F3CC573_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3EB32347_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_3FE3C810_ID,
+        student_id: auto_students::STUDENTS_662A23CF_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_40660140_ID,
+        student_id: auto_students::STUDENTS_6690B465_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_415E239B_ID,
+        student_id: auto_students::STUDENTS_50F2D635_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4219D4AD_ID,
+        student_id: auto_students::STUDENTS_0D43C84C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4285D604_ID,
+        student_id: auto_students::STUDENTS_C8CD9526_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_428DBA17_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_42CA5CEE_ID,
+        student_id: auto_students::STUDENTS_63DE3936_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_43DB0805_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_43F5838D_ID,
+        student_id: auto_students::STUDENTS_4D50E14B_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_447C4D31_ID,
+        student_id: auto_students::STUDENTS_9AD47EF5_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3500,13 +2033,877 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_847ECBD0_ID,
-        student_id: auto_students::STUDENTS_DC114018_ID,
+        id: STUDENT_SUBJECTS_459895EC_ID,
+        student_id: auto_students::STUDENTS_3D877F95_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_45CF0561_ID,
+        student_id: auto_students::STUDENTS_DDCE8BEC_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_46935C96_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4765DA6D_ID,
+        student_id: auto_students::STUDENTS_644B1317_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_48006F89_ID,
+        student_id: auto_students::STUDENTS_9DE90116_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_481A2F94_ID,
+        student_id: auto_students::STUDENTS_613C3F3F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_48CFF519_ID,
+        student_id: auto_students::STUDENTS_44F0DD62_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_48DC8B30_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_48E84BAF_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_498A1F5A_ID,
+        student_id: auto_students::STUDENTS_00A73C96_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4A0FDD97_ID,
+        student_id: auto_students::STUDENTS_04F9497C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4ACA05A3_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4B054BD6_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4BE8CFDB_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4C07DBF3_ID,
+        student_id: auto_students::STUDENTS_54167D6A_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4D68652A_ID,
+        student_id: auto_students::STUDENTS_F71AA026_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4F4294B7_ID,
+        student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_4FDE5523_ID,
+        student_id: auto_students::STUDENTS_99BB472B_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_50084925_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_50115805_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_51BB1443_ID,
+        student_id: auto_students::STUDENTS_E59D106C_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_52100518_ID,
+        student_id: auto_students::STUDENTS_351FD753_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5370BE7F_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_53860538_ID,
+        student_id: auto_students::STUDENTS_A94B9F42_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_54ABA5EE_ID,
+        student_id: auto_students::STUDENTS_3EB90FAF_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_562305DF_ID,
+        student_id: auto_students::STUDENTS_9FB608CA_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_562CF01B_ID,
+        student_id: auto_students::STUDENTS_43D8106C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5694723C_ID,
+        student_id: auto_students::STUDENTS_073B5E49_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_56E38E1A_ID,
+        student_id: auto_students::STUDENTS_991BF532_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5742643C_ID,
+        student_id: auto_students::STUDENTS_7FF78394_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5784EB48_ID,
+        student_id: auto_students::STUDENTS_E3C513F0_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_583A7DF0_ID,
+        student_id: auto_students::STUDENTS_AAA766D8_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_58612DC0_ID,
+        student_id: auto_students::STUDENTS_13430F91_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_59979CED_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5AE60365_ID,
+        student_id: auto_students::STUDENTS_390A258C_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5C051C81_ID,
+        student_id: auto_students::STUDENTS_816FC976_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5CA2F1E7_ID,
+        student_id: auto_students::STUDENTS_56FFD76D_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5CE2DC5E_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5D287431_ID,
+        student_id: auto_students::STUDENTS_247A0D25_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5D928A16_ID,
+        student_id: auto_students::STUDENTS_BCB8EA85_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5DB760FE_ID,
+        student_id: auto_students::STUDENTS_D918C106_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5DBF8461_ID,
+        student_id: auto_students::STUDENTS_00A73C96_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5DF402C8_ID,
+        student_id: auto_students::STUDENTS_F4BBD451_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5ED5FB31_ID,
+        student_id: auto_students::STUDENTS_B7D40093_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5F8D3D0D_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_5FA3C71B_ID,
+        student_id: auto_students::STUDENTS_53C1801F_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_612767CA_ID,
+        student_id: auto_students::STUDENTS_6F30B84F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_62225EC5_ID,
+        student_id: auto_students::STUDENTS_52E1CA9D_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_624B2846_ID,
+        student_id: auto_students::STUDENTS_ABB19998_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_63FCEE48_ID,
+        student_id: auto_students::STUDENTS_35EC0992_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_644F71A3_ID,
+        student_id: auto_students::STUDENTS_DE18B0C1_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_653FD040_ID,
+        student_id: auto_students::STUDENTS_78FEDB23_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_689221E4_ID,
+        student_id: auto_students::STUDENTS_24740B6B_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_691E7BE9_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6951B9F4_ID,
+        student_id: auto_students::STUDENTS_3AD90E82_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6B41FA02_ID,
+        student_id: auto_students::STUDENTS_FF00AA35_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6D58FE8F_ID,
+        student_id: auto_students::STUDENTS_B2E48518_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6DA160EF_ID,
+        student_id: auto_students::STUDENTS_93CBF8E3_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6E10E4BE_ID,
+        student_id: auto_students::STUDENTS_57A72DD3_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6EBBC6E1_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_6EE8A98F_ID,
+        student_id: auto_students::STUDENTS_9D972E95_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_70797687_ID,
+        student_id: auto_students::STUDENTS_43D8106C_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7211F565_ID,
+        student_id: auto_students::STUDENTS_442B2383_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_730DE51A_ID,
+        student_id: auto_students::STUDENTS_A94B9F42_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_742C8F28_ID,
+        student_id: auto_students::STUDENTS_F74E81E8_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7587EBD5_ID,
+        student_id: auto_students::STUDENTS_93CBF8E3_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_75D835B6_ID,
+        student_id: auto_students::STUDENTS_2E208306_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7790F78F_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_77983585_ID,
+        student_id: auto_students::STUDENTS_BD07B018_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_77C85977_ID,
+        student_id: auto_students::STUDENTS_20853AE1_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_78DD597E_ID,
+        student_id: auto_students::STUDENTS_E3C513F0_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_796A67AF_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7A016822_ID,
+        student_id: auto_students::STUDENTS_6B5530CE_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7A356604_ID,
+        student_id: auto_students::STUDENTS_D008E7FA_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7A39DFB5_ID,
+        student_id: auto_students::STUDENTS_D6B8786C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7A7501D0_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7AB0F4A3_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7B7AC3D9_ID,
+        student_id: auto_students::STUDENTS_298EA328_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7BFC86D2_ID,
+        student_id: auto_students::STUDENTS_55014423_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7C29AF3F_ID,
+        student_id: auto_students::STUDENTS_C51A6F8A_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7CD5B2DA_ID,
+        student_id: auto_students::STUDENTS_AD0CBA48_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7DA6B736_ID,
+        student_id: auto_students::STUDENTS_247A0D25_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7DD60102_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7E144400_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7F06D386_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_7FCF0848_ID,
+        student_id: auto_students::STUDENTS_F7CA71B4_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_814DFD06_ID,
+        student_id: auto_students::STUDENTS_A5683C63_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_81579763_ID,
+        student_id: auto_students::STUDENTS_F1A5606A_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_816EE669_ID,
+        student_id: auto_students::STUDENTS_B931727F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_8294380B_ID,
+        student_id: auto_students::STUDENTS_BE3E56C3_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_829A7B64_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_82F1673E_ID,
+        student_id: auto_students::STUDENTS_53C1801F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_836E5922_ID,
+        student_id: auto_students::STUDENTS_F195EFFA_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_83B9832A_ID,
+        student_id: auto_students::STUDENTS_54167D6A_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_83D5A9B4_ID,
+        student_id: auto_students::STUDENTS_8A07A873_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_84549B88_ID,
+        student_id: auto_students::STUDENTS_9FB608CA_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_84A21E3C_ID,
+        student_id: auto_students::STUDENTS_B4180B42_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
     },
     StudentSubjects {
         id: STUDENT_SUBJECTS_850E875F_ID,
@@ -3518,17 +2915,53 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_85859450_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
-        subject: SubjectEnum::Chemistry,
+        id: STUDENT_SUBJECTS_8626E069_ID,
+        student_id: auto_students::STUDENTS_B9AF01DC_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_85E870A6_ID,
-        student_id: auto_students::STUDENTS_EDCB6334_ID,
+        id: STUDENT_SUBJECTS_86882FE6_ID,
+        student_id: auto_students::STUDENTS_9859B732_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_868CFF82_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_86AE7710_ID,
+        student_id: auto_students::STUDENTS_822A6421_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_88D0F888_ID,
+        student_id: auto_students::STUDENTS_B79E94C1_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_89207725_ID,
+        student_id: auto_students::STUDENTS_3350D0F0_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3536,17 +2969,35 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_86050F10_ID,
-        student_id: auto_students::STUDENTS_9CDC0217_ID,
-        subject: SubjectEnum::Biology,
+        id: STUDENT_SUBJECTS_8AFFAB00_ID,
+        student_id: auto_students::STUDENTS_F65D8CFA_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_8B434CC7_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_8B51E041_ID,
+        student_id: auto_students::STUDENTS_DCF3213C_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_86F44915_ID,
-        student_id: auto_students::STUDENTS_9E238A30_ID,
+        id: STUDENT_SUBJECTS_8BCB5447_ID,
+        student_id: auto_students::STUDENTS_CF0772E0_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3554,17 +3005,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_86FD9E52_ID,
-        student_id: auto_students::STUDENTS_D66C09F3_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_87305703_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
+        id: STUDENT_SUBJECTS_8D76E988_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 3,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3572,8 +3014,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_88354BFC_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
+        id: STUDENT_SUBJECTS_8EE1DE3B_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3581,152 +3023,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_88517350_ID,
-        student_id: auto_students::STUDENTS_9AF2C07F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_897DAB70_ID,
-        student_id: auto_students::STUDENTS_E842CB43_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_89926D35_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_89F19909_ID,
-        student_id: auto_students::STUDENTS_8ED50735_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8A3127CE_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8AA2713D_ID,
-        student_id: auto_students::STUDENTS_04207A50_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8B000DA2_ID,
-        student_id: auto_students::STUDENTS_C64CEB0B_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8B5CA237_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8C8A76EF_ID,
-        student_id: auto_students::STUDENTS_FD5F6FCF_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8D0D78DE_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8DBD9CD3_ID,
-        student_id: auto_students::STUDENTS_808F9F08_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8DE6EB35_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_8FAC03EA_ID,
-        student_id: auto_students::STUDENTS_3D445F3D_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_900FDB97_ID,
-        student_id: auto_students::STUDENTS_BB60AFE0_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_90D8BEE9_ID,
-        student_id: auto_students::STUDENTS_D9021E43_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_9381BAED_ID,
-        student_id: auto_students::STUDENTS_BC6F75B7_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_9422C01E_ID,
-        student_id: auto_students::STUDENTS_1F5A6A45_ID,
+        id: STUDENT_SUBJECTS_8F377C95_ID,
+        student_id: auto_students::STUDENTS_93C5A4FF_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3734,8 +3032,44 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_943C18F4_ID,
-        student_id: auto_students::STUDENTS_8E75C6E6_ID,
+        id: STUDENT_SUBJECTS_8FA0FA86_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_901E133B_ID,
+        student_id: auto_students::STUDENTS_D116C49E_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_90697595_ID,
+        student_id: auto_students::STUDENTS_25CE497B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_91138890_ID,
+        student_id: auto_students::STUDENTS_9347D105_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_911A908F_ID,
+        student_id: auto_students::STUDENTS_2D700C99_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3743,35 +3077,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_9490E772_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_952EED6F_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_963EB07E_ID,
-        student_id: auto_students::STUDENTS_D877B6D5_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_967A4078_ID,
-        student_id: auto_students::STUDENTS_00119540_ID,
+        id: STUDENT_SUBJECTS_916AEB4E_ID,
+        student_id: auto_students::STUDENTS_A5E253C5_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3779,8 +3086,53 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_96A84B90_ID,
-        student_id: auto_students::STUDENTS_BF1884A6_ID,
+        id: STUDENT_SUBJECTS_91A69803_ID,
+        student_id: auto_students::STUDENTS_99B42F73_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_921C993F_ID,
+        student_id: auto_students::STUDENTS_3954A72F_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_921DB56A_ID,
+        student_id: auto_students::STUDENTS_10115D6A_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_927AFB3B_ID,
+        student_id: auto_students::STUDENTS_E2192BFC_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9289C18A_ID,
+        student_id: auto_students::STUDENTS_63E4E796_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_937D2B08_ID,
+        student_id: auto_students::STUDENTS_7235D77B_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3788,19 +3140,37 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_96EA1A00_ID,
-        student_id: auto_students::STUDENTS_FF368136_ID,
+        id: STUDENT_SUBJECTS_9497887A_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
+        grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_970B6B05_ID,
-        student_id: auto_students::STUDENTS_612EB758_ID,
-        subject: SubjectEnum::Chemistry,
+        id: STUDENT_SUBJECTS_94CBA908_ID,
+        student_id: auto_students::STUDENTS_6B5530CE_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9683C5D5_ID,
+        student_id: auto_students::STUDENTS_56FFD76D_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_97B39BEC_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
@@ -3809,14 +3179,194 @@ static ROWS: [StudentSubjects; 451] = [
         id: STUDENT_SUBJECTS_97E8A87F_ID,
         student_id: auto_students::STUDENTS_7912B22D_ID,
         subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_982EC75F_ID,
+        student_id: auto_students::STUDENTS_09D6559F_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_9AB794F3_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
+        id: STUDENT_SUBJECTS_999E307B_ID,
+        student_id: auto_students::STUDENTS_B0C8F888_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_99E5A847_ID,
+        student_id: auto_students::STUDENTS_24CDB89E_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_99ECFE0B_ID,
+        student_id: auto_students::STUDENTS_DF3400E2_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9B24DBE7_ID,
+        student_id: auto_students::STUDENTS_816FC976_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9B5FF832_ID,
+        student_id: auto_students::STUDENTS_924F549E_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9C359648_ID,
+        student_id: auto_students::STUDENTS_F6BAD94D_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9C848FD4_ID,
+        student_id: auto_students::STUDENTS_444E093E_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9CF92F6D_ID,
+        student_id: auto_students::STUDENTS_05ABCF02_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9D94DEFC_ID,
+        student_id: auto_students::STUDENTS_3EB90FAF_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9DBA67F2_ID,
+        student_id: auto_students::STUDENTS_24DDD15B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9E45C3CA_ID,
+        student_id: auto_students::STUDENTS_7A016EF4_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9EEF456D_ID,
+        student_id: auto_students::STUDENTS_4D50E14B_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_9F1AC54E_ID,
+        student_id: auto_students::STUDENTS_02B4B393_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A085D61F_ID,
+        student_id: auto_students::STUDENTS_E59D106C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A0CDE532_ID,
+        student_id: auto_students::STUDENTS_ECACF372_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A17F73CB_ID,
+        student_id: auto_students::STUDENTS_CC4BFB0B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A1DDE487_ID,
+        student_id: auto_students::STUDENTS_6484B7B3_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A27C1248_ID,
+        student_id: auto_students::STUDENTS_235FE93D_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A4239176_ID,
+        student_id: auto_students::STUDENTS_528EB7C7_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A42A40A3_ID,
+        student_id: auto_students::STUDENTS_43DBDE40_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3824,35 +3374,494 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_9B6E0DA0_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
+        id: STUDENT_SUBJECTS_A432CF3E_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A43FAC72_ID,
+        student_id: auto_students::STUDENTS_29B5D62D_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A4817D7D_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A5169741_ID,
+        student_id: auto_students::STUDENTS_D918C106_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A60BC792_ID,
+        student_id: auto_students::STUDENTS_DB4E0F54_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A640FAAC_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A671B89B_ID,
+        student_id: auto_students::STUDENTS_5C530968_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A6836D05_ID,
+        student_id: auto_students::STUDENTS_AC47892C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A69AD41E_ID,
+        student_id: auto_students::STUDENTS_5775B779_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A6A5A9FF_ID,
+        student_id: auto_students::STUDENTS_AF6F1343_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A6EE9CDE_ID,
+        student_id: auto_students::STUDENTS_FEDFD366_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A80F2A24_ID,
+        student_id: auto_students::STUDENTS_1F0B6292_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_A9AF5D50_ID,
+        student_id: auto_students::STUDENTS_773B000C_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AA4C5DD6_ID,
+        student_id: auto_students::STUDENTS_487E2E56_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AB5216D5_ID,
+        student_id: auto_students::STUDENTS_13430F91_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_ABC7B35A_ID,
+        student_id: auto_students::STUDENTS_9E80B9B3_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AC3E6668_ID,
+        student_id: auto_students::STUDENTS_10115D6A_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AC725F04_ID,
+        student_id: auto_students::STUDENTS_B931727F_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_ACC34EA1_ID,
+        student_id: auto_students::STUDENTS_679B066B_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AE3F1E3C_ID,
+        student_id: auto_students::STUDENTS_07D957B2_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AE7DA02A_ID,
+        student_id: auto_students::STUDENTS_86E581E4_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AE99E609_ID,
+        student_id: auto_students::STUDENTS_991BF532_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_AF323BEF_ID,
+        student_id: auto_students::STUDENTS_63DE3936_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B102059A_ID,
+        student_id: auto_students::STUDENTS_BA82C23B_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B124C611_ID,
+        student_id: auto_students::STUDENTS_1CAED077_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B2020B82_ID,
+        student_id: auto_students::STUDENTS_528EB7C7_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B210D948_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B42A8E28_ID,
+        student_id: auto_students::STUDENTS_3306B1A6_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B4A875B6_ID,
+        student_id: auto_students::STUDENTS_DE18B0C1_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B573328F_ID,
+        student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B5D2A8CB_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B67C145E_ID,
+        student_id: auto_students::STUDENTS_1C80D0C9_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B6C06D45_ID,
+        student_id: auto_students::STUDENTS_31507303_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B6E0CB8B_ID,
+        student_id: auto_students::STUDENTS_9D972E95_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B710A0CA_ID,
+        student_id: auto_students::STUDENTS_6E989A55_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B72E489D_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B75ECA28_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B78B6691_ID,
+        student_id: auto_students::STUDENTS_C8CD9526_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_B7D1AD58_ID,
+        student_id: auto_students::STUDENTS_B0C8F888_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_BB97F250_ID,
+        student_id: auto_students::STUDENTS_AD0CBA48_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_BBE80AF3_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        subject: SubjectEnum::It,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_BC1BE00A_ID,
+        student_id: auto_students::STUDENTS_2D700C99_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_BD0F9BF2_ID,
+        student_id: auto_students::STUDENTS_679B066B_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_BD2639DF_ID,
+        student_id: auto_students::STUDENTS_7A016EF4_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_BF4657B0_ID,
+        student_id: auto_students::STUDENTS_C43EF4A4_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C06ED78B_ID,
+        student_id: auto_students::STUDENTS_24CDB89E_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C0711450_ID,
+        student_id: auto_students::STUDENTS_144E37CB_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C0F57142_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C121BD67_ID,
+        student_id: auto_students::STUDENTS_28271B14_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C1B73793_ID,
+        student_id: auto_students::STUDENTS_B22D0100_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C2A4B89C_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C2CC96BC_ID,
+        student_id: auto_students::STUDENTS_C70887ED_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C3A523A2_ID,
+        student_id: auto_students::STUDENTS_D656550B_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C3DEDB73_ID,
+        student_id: auto_students::STUDENTS_97735B99_ID,
         subject: SubjectEnum::It,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_9BC47ECE_ID,
-        student_id: auto_students::STUDENTS_CE6A5F41_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_9BD41B2D_ID,
-        student_id: auto_students::STUDENTS_AF716174_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_9D66CBBA_ID,
-        student_id: auto_students::STUDENTS_A8780F6E_ID,
+        id: STUDENT_SUBJECTS_C3F84B01_ID,
+        student_id: auto_students::STUDENTS_99B42F73_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3860,107 +3869,35 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_9E67211F_ID,
-        student_id: auto_students::STUDENTS_202E6173_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_9E77BFDE_ID,
-        student_id: auto_students::STUDENTS_2A7D74B6_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A0705B4D_ID,
-        student_id: auto_students::STUDENTS_F8A3B590_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A0E3E9E7_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A237E10D_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A2669993_ID,
-        student_id: auto_students::STUDENTS_26571C5E_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A29A39CE_ID,
-        student_id: auto_students::STUDENTS_03414B06_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A3163352_ID,
-        student_id: auto_students::STUDENTS_3F0FA386_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A4FA299A_ID,
-        student_id: auto_students::STUDENTS_1F21E4D0_ID,
+        id: STUDENT_SUBJECTS_C49B73B9_ID,
+        student_id: auto_students::STUDENTS_F6BAD94D_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_A5B0830E_ID,
-        student_id: auto_students::STUDENTS_36CF45AF_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
+        id: STUDENT_SUBJECTS_C56AC5D6_ID,
+        student_id: auto_students::STUDENTS_662A23CF_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_A6D19051_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
-        subject: SubjectEnum::Biology,
+        id: STUDENT_SUBJECTS_C5A4E363_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_A721A0D0_ID,
-        student_id: auto_students::STUDENTS_B3129C4C_ID,
+        id: STUDENT_SUBJECTS_C5E327DA_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3968,8 +3905,26 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_A75AF6DE_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
+        id: STUDENT_SUBJECTS_C69C4F12_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C6A42934_ID,
+        student_id: auto_students::STUDENTS_235FE93D_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_C91E0BC9_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3977,17 +3932,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_A8E4412E_ID,
-        student_id: auto_students::STUDENTS_A1D56E01_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_A98257B5_ID,
-        student_id: auto_students::STUDENTS_6EAD7604_ID,
+        id: STUDENT_SUBJECTS_C9B010C2_ID,
+        student_id: auto_students::STUDENTS_3754B009_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -3995,224 +3941,17 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_A9F7E0AD_ID,
-        student_id: auto_students::STUDENTS_6827782B_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AB3B0271_ID,
-        student_id: auto_students::STUDENTS_6EAD7604_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AB4E9317_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
+        id: STUDENT_SUBJECTS_C9CDC043_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AC556FBF_ID,
-        student_id: auto_students::STUDENTS_7E7BA8DA_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_ACB0E060_ID,
-        student_id: auto_students::STUDENTS_3D445F3D_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_ACEC5C8B_ID,
-        student_id: auto_students::STUDENTS_163F00E2_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AD02A044_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_ADA62F75_ID,
-        student_id: auto_students::STUDENTS_FC9A327B_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AE22CCCC_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AF52B681_ID,
-        student_id: auto_students::STUDENTS_A2ADC5BC_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_AFE7EA94_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B1692E03_ID,
-        student_id: auto_students::STUDENTS_89CD605B_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B1885925_ID,
-        student_id: auto_students::STUDENTS_1267D2FE_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B261AB22_ID,
-        student_id: auto_students::STUDENTS_661D60FC_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B311E955_ID,
-        student_id: auto_students::STUDENTS_6CE91586_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B35CFE33_ID,
-        student_id: auto_students::STUDENTS_5F7F1A51_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B3620A32_ID,
-        student_id: auto_students::STUDENTS_CD7972F7_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B3FFC4B8_ID,
-        student_id: auto_students::STUDENTS_6630D170_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B50C91F3_ID,
-        student_id: auto_students::STUDENTS_9BEC10EF_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B54FC93D_ID,
-        student_id: auto_students::STUDENTS_CD7972F7_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B5CFC945_ID,
-        student_id: auto_students::STUDENTS_B047B0FB_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B5E1E265_ID,
-        student_id: auto_students::STUDENTS_B132631C_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B6B4A504_ID,
-        student_id: auto_students::STUDENTS_3CA10850_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B6F99777_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B71D08D0_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
+        id: STUDENT_SUBJECTS_CA0436AF_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4220,449 +3959,224 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_B865DAD5_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
+        id: STUDENT_SUBJECTS_CA3D6C81_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_CA979F42_ID,
+        student_id: auto_students::STUDENTS_BD07B018_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B952B2AA_ID,
-        student_id: auto_students::STUDENTS_A7526940_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_B9DC2A5F_ID,
-        student_id: auto_students::STUDENTS_8C368DC5_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BABB4AA1_ID,
-        student_id: auto_students::STUDENTS_4422078C_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BC337B7F_ID,
-        student_id: auto_students::STUDENTS_AF716174_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BC566877_ID,
-        student_id: auto_students::STUDENTS_631A084F_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BC5D25CB_ID,
-        student_id: auto_students::STUDENTS_8CF5B349_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BC6C421E_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BCDDE146_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BDC7B327_ID,
-        student_id: auto_students::STUDENTS_22A1B986_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BDFC49F7_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BE33ACCA_ID,
-        student_id: auto_students::STUDENTS_BE8A3FFF_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BE4F8F1F_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BE532DFB_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BF3D1E4A_ID,
-        student_id: auto_students::STUDENTS_2E39A18C_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BF6614FD_ID,
-        student_id: auto_students::STUDENTS_5F7F1A51_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_BFFAC50C_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C03B0695_ID,
-        student_id: auto_students::STUDENTS_5CC9E2B5_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C0EBE88B_ID,
-        student_id: auto_students::STUDENTS_7912B22D_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C27553E4_ID,
-        student_id: auto_students::STUDENTS_6242D58B_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C2C6AE75_ID,
-        student_id: auto_students::STUDENTS_C97EEF6A_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C30B134C_ID,
-        student_id: auto_students::STUDENTS_5023CEB5_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C430B8AD_ID,
-        student_id: auto_students::STUDENTS_3D165974_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C473E286_ID,
-        student_id: auto_students::STUDENTS_8334A3EA_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C489A3D0_ID,
-        student_id: auto_students::STUDENTS_1B548173_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C51C8BC9_ID,
-        student_id: auto_students::STUDENTS_FD443252_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C53D03EE_ID,
-        student_id: auto_students::STUDENTS_784FBCAE_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C5F7CA16_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C60AE237_ID,
-        student_id: auto_students::STUDENTS_2D4152FA_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C681FBBD_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 3,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C6B806B9_ID,
-        student_id: auto_students::STUDENTS_76095F86_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C70F3C6D_ID,
-        student_id: auto_students::STUDENTS_6616F502_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C7A754A1_ID,
-        student_id: auto_students::STUDENTS_7382E0A5_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C7E8DDE6_ID,
-        student_id: auto_students::STUDENTS_8B94D069_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C81FAB29_ID,
-        student_id: auto_students::STUDENTS_FB5DBC46_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C85968BB_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C8692C9E_ID,
-        student_id: auto_students::STUDENTS_F315AE02_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C8ABE17C_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C91305E7_ID,
-        student_id: auto_students::STUDENTS_9901ACAE_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C95026A8_ID,
-        student_id: auto_students::STUDENTS_983F1397_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C9526E7C_ID,
-        student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_C9C8A81E_ID,
-        student_id: auto_students::STUDENTS_8D169030_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_CA4BA818_ID,
-        student_id: auto_students::STUDENTS_784FBCAE_ID,
-        subject: SubjectEnum::Chemistry,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_CB68D745_ID,
-        student_id: auto_students::STUDENTS_5DE77B2D_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_CBA27DAA_ID,
-        student_id: auto_students::STUDENTS_0886BE2F_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_CBA9820F_ID,
-        student_id: auto_students::STUDENTS_85D7A552_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
     },
     StudentSubjects {
         id: STUDENT_SUBJECTS_CC1745F6_ID,
         student_id: auto_students::STUDENTS_1DA1C1A8_ID,
         subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_CD8ADFA8_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_CDD99BE0_ID,
+        student_id: auto_students::STUDENTS_A5683C63_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_CCE5CA06_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
+        id: STUDENT_SUBJECTS_CDF72BA5_ID,
+        student_id: auto_students::STUDENTS_ECE6F486_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_CE494232_ID,
+        student_id: auto_students::STUDENTS_B2C92899_ID,
         subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_CEE95FBC_ID,
+        student_id: auto_students::STUDENTS_5796FF3D_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_CF7BFCA4_ID,
+        student_id: auto_students::STUDENTS_24740B6B_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D17C2FCB_ID,
+        student_id: auto_students::STUDENTS_F0C8FDB2_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D19D1519_ID,
+        student_id: auto_students::STUDENTS_B2C92899_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D1DFE868_ID,
+        student_id: auto_students::STUDENTS_F65D8CFA_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D25F3E8E_ID,
+        student_id: auto_students::STUDENTS_3AD90E82_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_CD20AF01_ID,
-        student_id: auto_students::STUDENTS_D8351423_ID,
+        id: STUDENT_SUBJECTS_D327D145_ID,
+        student_id: auto_students::STUDENTS_6484B7B3_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D3654B4A_ID,
+        student_id: auto_students::STUDENTS_07F420CA_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D3DFFF34_ID,
+        student_id: auto_students::STUDENTS_02A364F7_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D50974F7_ID,
+        student_id: auto_students::STUDENTS_952023E6_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D72763C0_ID,
+        student_id: auto_students::STUDENTS_8A07A873_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D78130D4_ID,
+        student_id: auto_students::STUDENTS_29A25F8F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D7A31E59_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
         subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D8392075_ID,
+        student_id: auto_students::STUDENTS_04FD7211_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_D878D224_ID,
+        student_id: auto_students::STUDENTS_3D877F95_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_CD63503D_ID,
-        student_id: auto_students::STUDENTS_45F2D8C0_ID,
+        id: STUDENT_SUBJECTS_D9BC998A_ID,
+        student_id: auto_students::STUDENTS_85A78637_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_DA2A3009_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_DB2CAC4E_ID,
+        student_id: auto_students::STUDENTS_FEDFD366_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4670,17 +4184,26 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_CD79FA0D_ID,
-        student_id: auto_students::STUDENTS_42E27745_ID,
-        subject: SubjectEnum::Biology,
+        id: STUDENT_SUBJECTS_DB974A7C_ID,
+        student_id: auto_students::STUDENTS_271BB507_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_CDD42E1B_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
+        id: STUDENT_SUBJECTS_DC1595A5_ID,
+        student_id: auto_students::STUDENTS_B2E3795F_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_DEB37EB1_ID,
+        student_id: auto_students::STUDENTS_04F9497C_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4688,53 +4211,26 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_CEAD0A32_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_CF3B173C_ID,
-        student_id: auto_students::STUDENTS_9DC5FF00_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D0B50448_ID,
-        student_id: auto_students::STUDENTS_965846B9_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D2C2F124_ID,
-        student_id: auto_students::STUDENTS_477FD525_ID,
+        id: STUDENT_SUBJECTS_DF7DB4B0_ID,
+        student_id: auto_students::STUDENTS_C43EF4A4_ID,
         subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_DF9B1C89_ID,
+        student_id: auto_students::STUDENTS_754DEE36_ID,
+        subject: SubjectEnum::It,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D3B279B1_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_D442D06B_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
+        id: STUDENT_SUBJECTS_E0BBBE34_ID,
+        student_id: auto_students::STUDENTS_6690B465_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4742,71 +4238,8 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_D4B313B6_ID,
-        student_id: auto_students::STUDENTS_808F9F08_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D52093F7_ID,
-        student_id: auto_students::STUDENTS_00119540_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D5E0482A_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D68F37AF_ID,
-        student_id: auto_students::STUDENTS_61934BDB_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D741CD57_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D7A46338_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D7CFF45E_ID,
-        student_id: auto_students::STUDENTS_E26CF80A_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D8C9BB89_ID,
-        student_id: auto_students::STUDENTS_9685A0D0_ID,
+        id: STUDENT_SUBJECTS_E2B88F83_ID,
+        student_id: auto_students::STUDENTS_61295DEA_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4814,89 +4247,35 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_D977A2D3_ID,
-        student_id: auto_students::STUDENTS_29551116_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_D9E40A5F_ID,
-        student_id: auto_students::STUDENTS_2B97E69B_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DA327FB5_ID,
-        student_id: auto_students::STUDENTS_2ED9740F_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DA9D3CD3_ID,
-        student_id: auto_students::STUDENTS_D1C62905_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DABAF2B6_ID,
-        student_id: auto_students::STUDENTS_7675988E_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DB0790A9_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DC185EDB_ID,
-        student_id: auto_students::STUDENTS_1B548173_ID,
+        id: STUDENT_SUBJECTS_E3B12ED0_ID,
+        student_id: auto_students::STUDENTS_2BF43256_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DC1B019E_ID,
-        student_id: auto_students::STUDENTS_69CD645F_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_DC606DE8_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
+        id: STUDENT_SUBJECTS_E4A0A6E9_ID,
+        student_id: auto_students::STUDENTS_9347D105_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_DD448AA0_ID,
-        student_id: auto_students::STUDENTS_AE371DBA_ID,
+        id: STUDENT_SUBJECTS_E4B30A5A_ID,
+        student_id: auto_students::STUDENTS_47A26068_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E5B48C32_ID,
+        student_id: auto_students::STUDENTS_9EB0C62D_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4904,26 +4283,107 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_DD5BF08A_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
+        id: STUDENT_SUBJECTS_E5C2EFD2_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
         subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_DE5CA5E8_ID,
-        student_id: auto_students::STUDENTS_1BA7B4AC_ID,
+        id: STUDENT_SUBJECTS_E5C66253_ID,
+        student_id: auto_students::STUDENTS_86E581E4_ID,
         subject: SubjectEnum::It,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E5F30E75_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_DE9FCFA7_ID,
-        student_id: auto_students::STUDENTS_6BD12D6D_ID,
+        id: STUDENT_SUBJECTS_E636D23B_ID,
+        student_id: auto_students::STUDENTS_31507303_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E63BE452_ID,
+        student_id: auto_students::STUDENTS_52E1CA9D_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E6C2B66C_ID,
+        student_id: auto_students::STUDENTS_7641F590_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E6F27AA5_ID,
+        student_id: auto_students::STUDENTS_E2192BFC_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E70A51A7_ID,
+        student_id: auto_students::STUDENTS_351FD753_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E7D5F36F_ID,
+        student_id: auto_students::STUDENTS_6E989A55_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E86C8140_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E8831A06_ID,
+        student_id: auto_students::STUDENTS_53AB817A_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_E970562C_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -4931,89 +4391,44 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_DF8422A9_ID,
-        student_id: auto_students::STUDENTS_B90F7B06_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_DFC7A4DC_ID,
-        student_id: auto_students::STUDENTS_56133F6A_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E0CD3135_ID,
-        student_id: auto_students::STUDENTS_6F8838AD_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E12F96F2_ID,
-        student_id: auto_students::STUDENTS_2845D437_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E15E8937_ID,
-        student_id: auto_students::STUDENTS_B86528E4_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E16B67BD_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        subject: SubjectEnum::Physics,
+        id: STUDENT_SUBJECTS_E98D52A0_ID,
+        student_id: auto_students::STUDENTS_C92C0B83_ID,
+        subject: SubjectEnum::It,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_E17E02FE_ID,
-        student_id: auto_students::STUDENTS_B952B652_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E1AAAE5B_ID,
-        student_id: auto_students::STUDENTS_CBC87208_ID,
+        id: STUDENT_SUBJECTS_EA0F9A50_ID,
+        student_id: auto_students::STUDENTS_C807DBA9_ID,
         subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E200A8A5_ID,
-        student_id: auto_students::STUDENTS_969761C4_ID,
-        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_E22898A8_ID,
-        student_id: auto_students::STUDENTS_09CF6F58_ID,
+        id: STUDENT_SUBJECTS_EA9A4789_ID,
+        student_id: auto_students::STUDENTS_23339B59_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_EC8C7BFE_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_EDCE43C8_ID,
+        student_id: auto_students::STUDENTS_A52AD642_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -5021,143 +4436,44 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_E3C6BC40_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
+        id: STUDENT_SUBJECTS_EF6360CC_ID,
+        student_id: auto_students::STUDENTS_25CE497B_ID,
         subject: SubjectEnum::Chemistry,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E3E6BE9F_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E45DE518_ID,
-        student_id: auto_students::STUDENTS_F8F24E9D_ID,
-        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_E605165E_ID,
-        student_id: auto_students::STUDENTS_42EC802F_ID,
+        id: STUDENT_SUBJECTS_EF750ED5_ID,
+        student_id: auto_students::STUDENTS_F3E2565E_ID,
         subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E62B5F34_ID,
-        student_id: auto_students::STUDENTS_DD6EC659_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E7C97E59_ID,
-        student_id: auto_students::STUDENTS_2845D437_ID,
-        subject: SubjectEnum::Math,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_E8613C44_ID,
-        student_id: auto_students::STUDENTS_925DEF4D_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E89AE923_ID,
-        student_id: auto_students::STUDENTS_137A6B38_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_E96A80F1_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
+        id: STUDENT_SUBJECTS_F01F23B5_ID,
+        student_id: auto_students::STUDENTS_C9366B0E_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_EA350D2D_ID,
-        student_id: auto_students::STUDENTS_F9B78739_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_EAAFFF48_ID,
-        student_id: auto_students::STUDENTS_E842CB43_ID,
-        subject: SubjectEnum::It,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_EB3A111E_ID,
-        student_id: auto_students::STUDENTS_8E75C6E6_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_ED4A7711_ID,
-        student_id: auto_students::STUDENTS_27A93383_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_EEB63BDB_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_EF643224_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        subject: SubjectEnum::Physics,
+        id: STUDENT_SUBJECTS_F06225B8_ID,
+        student_id: auto_students::STUDENTS_35EC0992_ID,
+        subject: SubjectEnum::Biology,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_EFEC113A_ID,
-        student_id: auto_students::STUDENTS_552AB6C5_ID,
+        id: STUDENT_SUBJECTS_F081AE5E_ID,
+        student_id: auto_students::STUDENTS_444E093E_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -5165,107 +4481,80 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F0DBD0D2_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F24619EE_ID,
-        student_id: auto_students::STUDENTS_8AB569DA_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F2F07697_ID,
-        student_id: auto_students::STUDENTS_EF9A6ECA_ID,
+        id: STUDENT_SUBJECTS_F0E8F03B_ID,
+        student_id: auto_students::STUDENTS_03ECD021_ID,
         subject: SubjectEnum::Biology,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F3D39543_ID,
-        student_id: auto_students::STUDENTS_EDCB6334_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F47FD577_ID,
-        student_id: auto_students::STUDENTS_FE7C5501_ID,
-        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F4A17E16_ID,
-        student_id: auto_students::STUDENTS_0C9E7DC2_ID,
-        subject: SubjectEnum::Math,
+        id: STUDENT_SUBJECTS_F137F111_ID,
+        student_id: auto_students::STUDENTS_7C248D6E_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F563043F_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F5E5E19C_ID,
-        student_id: auto_students::STUDENTS_2847AEE8_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F625E84A_ID,
-        student_id: auto_students::STUDENTS_6F8838AD_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_F641A30F_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
-        subject: SubjectEnum::Physics,
+        id: STUDENT_SUBJECTS_F1B7BFA7_ID,
+        student_id: auto_students::STUDENTS_10917ED2_ID,
+        subject: SubjectEnum::Biology,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F6BA5AB9_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
+        id: STUDENT_SUBJECTS_F36E29BB_ID,
+        student_id: auto_students::STUDENTS_9DE90116_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F70EE071_ID,
-        student_id: auto_students::STUDENTS_1CAED36D_ID,
+        id: STUDENT_SUBJECTS_F38FB78C_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_F3F21961_ID,
+        student_id: auto_students::STUDENTS_0DE4B7EF_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_F4676460_ID,
+        student_id: auto_students::STUDENTS_D34C86C0_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_F55513D1_ID,
+        student_id: auto_students::STUDENTS_390A258C_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_F580CA6D_ID,
+        student_id: auto_students::STUDENTS_CF77E11E_ID,
         subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -5273,9 +4562,18 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F7295FC0_ID,
-        student_id: auto_students::STUDENTS_A995A53B_ID,
-        subject: SubjectEnum::Physics,
+        id: STUDENT_SUBJECTS_F5FCF3F5_ID,
+        student_id: auto_students::STUDENTS_C61B0A82_ID,
+        subject: SubjectEnum::Chemistry,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_F71D48AD_ID,
+        student_id: auto_students::STUDENTS_3F00A0AE_ID,
+        subject: SubjectEnum::Biology,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
@@ -5291,71 +4589,44 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F8063A3F_ID,
-        student_id: auto_students::STUDENTS_54DAB05C_ID,
-        subject: SubjectEnum::Biology,
+        id: STUDENT_SUBJECTS_F79F9FF3_ID,
+        student_id: auto_students::STUDENTS_EC8D7AAE_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_F93331BD_ID,
+        student_id: auto_students::STUDENTS_DDDEF21C_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F81B59BA_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
+        id: STUDENT_SUBJECTS_FA92ABA6_ID,
+        student_id: auto_students::STUDENTS_1F3CC573_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F8693CB0_ID,
-        student_id: auto_students::STUDENTS_E58D1842_ID,
-        subject: SubjectEnum::Physics,
+        id: STUDENT_SUBJECTS_FB32C406_ID,
+        student_id: auto_students::STUDENTS_613C3F3F_ID,
+        subject: SubjectEnum::Math,
         lessons_per_week: 3,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_F89A4351_ID,
-        student_id: auto_students::STUDENTS_43CBC91F_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FA3B71F4_ID,
-        student_id: auto_students::STUDENTS_FF368136_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FB6CCFF3_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
-        subject: SubjectEnum::Physics,
-        lessons_per_week: 2,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FBB37CFE_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 8,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FC4B07FA_ID,
-        student_id: auto_students::STUDENTS_3B9DCDE9_ID,
+        id: STUDENT_SUBJECTS_FC6D3DF3_ID,
+        student_id: auto_students::STUDENTS_9EB0C62D_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -5363,26 +4634,17 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 10,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_FC63EE47_ID,
-        student_id: auto_students::STUDENTS_B2300595_ID,
-        subject: SubjectEnum::Biology,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FCDE98AE_ID,
-        student_id: auto_students::STUDENTS_9AF2C07F_ID,
+        id: STUDENT_SUBJECTS_FCB6948B_ID,
+        student_id: auto_students::STUDENTS_E357733B_ID,
         subject: SubjectEnum::Physics,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
-        grade: 7,
+        grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_FD659298_ID,
-        student_id: auto_students::STUDENTS_415D53A2_ID,
+        id: STUDENT_SUBJECTS_FD030D06_ID,
+        student_id: auto_students::STUDENTS_1F4D79B4_ID,
         subject: SubjectEnum::Biology,
         lessons_per_week: 2,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
@@ -5390,39 +4652,93 @@ static ROWS: [StudentSubjects; 451] = [
         grade: 8,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_FD78B020_ID,
-        student_id: auto_students::STUDENTS_FD443252_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FE50BCCA_ID,
-        student_id: auto_students::STUDENTS_27A93383_ID,
-        subject: SubjectEnum::Math,
-        lessons_per_week: 1,
-        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
-        educational_system: EducationalSystemEnum::Igcse,
-        grade: 10,
-    },
-    StudentSubjects {
-        id: STUDENT_SUBJECTS_FE5FE2AD_ID,
-        student_id: auto_students::STUDENTS_92FA1750_ID,
-        subject: SubjectEnum::Math,
+        id: STUDENT_SUBJECTS_FDAE0493_ID,
+        student_id: auto_students::STUDENTS_E995D7B4_ID,
+        subject: SubjectEnum::Physics,
         lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FE0482E3_ID,
+        student_id: auto_students::STUDENTS_7912B22D_ID,
+        subject: SubjectEnum::Physics,
+        lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
     },
     StudentSubjects {
-        id: STUDENT_SUBJECTS_FF263D7E_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
+        id: STUDENT_SUBJECTS_FE4BF3C4_ID,
+        student_id: auto_students::STUDENTS_9CAA4C16_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FEA2AD0E_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 3,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FEFB17C9_ID,
+        student_id: auto_students::STUDENTS_612B3D7F_ID,
         subject: SubjectEnum::Chemistry,
         lessons_per_week: 1,
         teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
         educational_system: EducationalSystemEnum::Igcse,
         grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FF03D3BF_ID,
+        student_id: auto_students::STUDENTS_1A4CA111_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FF179B2D_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 7,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FF5EF486_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 2,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FF887133_ID,
+        student_id: auto_students::STUDENTS_BE3E56C3_ID,
+        subject: SubjectEnum::Biology,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 8,
+    },
+    StudentSubjects {
+        id: STUDENT_SUBJECTS_FFB41F60_ID,
+        student_id: auto_students::STUDENTS_2BF43256_ID,
+        subject: SubjectEnum::Math,
+        lessons_per_week: 1,
+        teacher_id: auto_teachers::TEACHERS_DCEF54DE_ID,
+        educational_system: EducationalSystemEnum::Igcse,
+        grade: 10,
     },
 ];

@@ -7,962 +7,842 @@ use super::auto_users;
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[TimetableRunUserSolutions]] = &[&ROWS];
 /// The number of rows.
-pub const ROW_COUNT: usize = 262;
+pub const ROW_COUNT: usize = 247;
 /// Every row, in primary-key order.
 pub fn rows() -> impl Iterator<Item = &'static TimetableRunUserSolutions> {
     PARTS.iter().flat_map(|part| part.iter())
 }
-pub const TIMETABLE_RUN_USER_SOLUTIONS_00AB5D19_ID: Uuid = Uuid::from_u128(
-    0x00ab5d19_e216_ebba_17ce_0c8180c3996c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_0410D506_ID: Uuid = Uuid::from_u128(
+    0x0410d506_b226_8e23_7248_b58669e1ac2f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0163AB85_ID: Uuid = Uuid::from_u128(
-    0x0163ab85_a7a4_f169_34cd_835ba575299f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_05E0732B_ID: Uuid = Uuid::from_u128(
+    0x05e0732b_05f3_40b3_4a1e_81e031c1ef06,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0196DB50_ID: Uuid = Uuid::from_u128(
-    0x0196db50_4b07_13bf_33e5_09db5fc07b5d,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_064BA1FB_ID: Uuid = Uuid::from_u128(
+    0x064ba1fb_4568_c73a_e708_62e0dc0320da,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0213DA29_ID: Uuid = Uuid::from_u128(
-    0x0213da29_a51a_1bdc_3681_ed9ffe6b37ce,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_09058A1D_ID: Uuid = Uuid::from_u128(
+    0x09058a1d_1422_3268_902f_14f081485268,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_02AFA359_ID: Uuid = Uuid::from_u128(
-    0x02afa359_649b_8a02_c7aa_c645bd13a8cd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_0A3FF975_ID: Uuid = Uuid::from_u128(
+    0x0a3ff975_29ce_0ea3_0edf_23e505b5964b,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_03697AD4_ID: Uuid = Uuid::from_u128(
-    0x03697ad4_6ac8_ea07_d003_7d5bec1275bf,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_0B988FE5_ID: Uuid = Uuid::from_u128(
+    0x0b988fe5_7e2f_53c1_2683_84bd62770098,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_05439484_ID: Uuid = Uuid::from_u128(
-    0x05439484_6e7a_535d_ec2b_89cfa6859b7e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_0C8D8CB8_ID: Uuid = Uuid::from_u128(
+    0x0c8d8cb8_3b6f_5156_a218_4b8ee9eb1d20,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_059C2FB1_ID: Uuid = Uuid::from_u128(
-    0x059c2fb1_40ca_5abc_ad6a_eb88fc0fbbd3,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1067BDCD_ID: Uuid = Uuid::from_u128(
+    0x1067bdcd_beae_30bf_0d53_2169ee337341,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_069F5D3D_ID: Uuid = Uuid::from_u128(
-    0x069f5d3d_9f6d_f9fe_936c_665a5edfdc59,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1108EB62_ID: Uuid = Uuid::from_u128(
+    0x1108eb62_2359_8e5f_1f79_d9af06b4a9c8,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0760B1A1_ID: Uuid = Uuid::from_u128(
-    0x0760b1a1_94fd_2b1f_430e_abe8f04c20db,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_11E14BED_ID: Uuid = Uuid::from_u128(
+    0x11e14bed_5c65_e9cc_d44c_14d40e238c16,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_07B4B950_ID: Uuid = Uuid::from_u128(
-    0x07b4b950_2625_f065_cb34_17e41766b7e0,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_11EE8BF2_ID: Uuid = Uuid::from_u128(
+    0x11ee8bf2_e401_3e17_3f7e_62aeed48f069,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0910AD67_ID: Uuid = Uuid::from_u128(
-    0x0910ad67_8b81_902f_6fa8_f9daa4d7e99f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1273BCC9_ID: Uuid = Uuid::from_u128(
+    0x1273bcc9_0b1d_4401_6dab_0079df32a7b6,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0974D2D9_ID: Uuid = Uuid::from_u128(
-    0x0974d2d9_b43b_3821_5044_e511067df255,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_140383C0_ID: Uuid = Uuid::from_u128(
+    0x140383c0_8462_4c47_b816_286fffe58dbd,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_097EC0F4_ID: Uuid = Uuid::from_u128(
-    0x097ec0f4_b0f2_677b_389f_3327f86bfda5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_15BC64B5_ID: Uuid = Uuid::from_u128(
+    0x15bc64b5_983e_3bde_baac_4097f9b967d5,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0A06FEA4_ID: Uuid = Uuid::from_u128(
-    0x0a06fea4_6f9d_7045_9e8c_a997fbc49aa6,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_16ECF37B_ID: Uuid = Uuid::from_u128(
+    0x16ecf37b_fce3_b4c7_d533_e8154db93adc,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0A1C4869_ID: Uuid = Uuid::from_u128(
-    0x0a1c4869_d346_0005_0033_41bdcb4a5ef2,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1758FFAE_ID: Uuid = Uuid::from_u128(
+    0x1758ffae_d479_3ba1_f4fd_ebdd9e68cd8d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0B9BB874_ID: Uuid = Uuid::from_u128(
-    0x0b9bb874_69c9_c730_ba5b_e91da57abe07,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_19FF7A0A_ID: Uuid = Uuid::from_u128(
+    0x19ff7a0a_a549_3362_91f7_06ad08f4d46c,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0BA6B83B_ID: Uuid = Uuid::from_u128(
-    0x0ba6b83b_47d8_e7e4_ce4c_86ab12ab2df1,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_0C7B48BA_ID: Uuid = Uuid::from_u128(
-    0x0c7b48ba_db00_a69a_c931_2308fb3b30d6,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_114C9DF7_ID: Uuid = Uuid::from_u128(
-    0x114c9df7_d02a_44be_3aae_5073cf68d1e8,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_115FF78E_ID: Uuid = Uuid::from_u128(
-    0x115ff78e_aba7_b84f_3b8c_d96bebd83ff2,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_11F00E86_ID: Uuid = Uuid::from_u128(
-    0x11f00e86_e526_dfa4_6de1_ed16d9112459,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_12680FBF_ID: Uuid = Uuid::from_u128(
-    0x12680fbf_fda4_9c10_7d08_22988540a289,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_127DE875_ID: Uuid = Uuid::from_u128(
-    0x127de875_ec98_b483_9060_53880c9690a6,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_12FA9778_ID: Uuid = Uuid::from_u128(
-    0x12fa9778_fb6e_3cc4_eb44_43912f402718,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_13A92D53_ID: Uuid = Uuid::from_u128(
-    0x13a92d53_1d83_c604_ec0b_c2fb9dea22ab,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_15AB51D8_ID: Uuid = Uuid::from_u128(
-    0x15ab51d8_0116_c8ae_589e_4adfb045a0b0,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_167C854C_ID: Uuid = Uuid::from_u128(
-    0x167c854c_929b_6041_16c1_9fe086b5d641,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_173B5192_ID: Uuid = Uuid::from_u128(
-    0x173b5192_c7e2_558e_3015_2bd5834025c4,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_179897B6_ID: Uuid = Uuid::from_u128(
-    0x179897b6_dc27_8508_df00_6b68a519ae6f,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_186C6C48_ID: Uuid = Uuid::from_u128(
-    0x186c6c48_57b4_da1b_b74a_fb8db10feced,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_18D6D397_ID: Uuid = Uuid::from_u128(
-    0x18d6d397_ee25_eb6a_05c6_05a8f207730b,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_1A1577CE_ID: Uuid = Uuid::from_u128(
-    0x1a1577ce_a76d_ae08_e1d5_ef658a02b374,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1A030793_ID: Uuid = Uuid::from_u128(
+    0x1a030793_f7de_f6c0_9d88_7a73a3245fdc,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_1A476EE8_ID: Uuid = Uuid::from_u128(
     0x1a476ee8_6aad_8d8f_230c_d23faed33973,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_1B5EB70D_ID: Uuid = Uuid::from_u128(
-    0x1b5eb70d_7d2e_62d8_5f5d_586d72e93f7d,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1D4B5F9C_ID: Uuid = Uuid::from_u128(
+    0x1d4b5f9c_4aba_1fd2_747a_fe5cb4df8deb,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_1C97035F_ID: Uuid = Uuid::from_u128(
-    0x1c97035f_3c18_caad_f0f3_5a0d0d4a820b,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1E8F3417_ID: Uuid = Uuid::from_u128(
+    0x1e8f3417_f559_6124_2bb1_043f8b759a41,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_1E2351F2_ID: Uuid = Uuid::from_u128(
-    0x1e2351f2_5c4c_27ae_bff2_3e11f562afe9,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_1F763CB8_ID: Uuid = Uuid::from_u128(
+    0x1f763cb8_5225_06c1_2c65_17e3a8f1dcc9,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_22DF3793_ID: Uuid = Uuid::from_u128(
-    0x22df3793_e8c1_480b_9cc6_588f1f7fa2b4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_20590A22_ID: Uuid = Uuid::from_u128(
+    0x20590a22_15e5_fb3e_b991_c9da03796095,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_23542EB4_ID: Uuid = Uuid::from_u128(
-    0x23542eb4_1f84_dfff_fe98_0486ee6f7b65,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_20633F85_ID: Uuid = Uuid::from_u128(
+    0x20633f85_513e_7172_6292_0dd4d7ef8792,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2399263F_ID: Uuid = Uuid::from_u128(
-    0x2399263f_d92e_08b5_5244_84d8f78d0460,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_20884A71_ID: Uuid = Uuid::from_u128(
+    0x20884a71_e198_e7a5_30de_7179dea1d72f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_252F71F8_ID: Uuid = Uuid::from_u128(
-    0x252f71f8_5f7b_3e26_5ecc_d0bec7099cc6,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_208E7795_ID: Uuid = Uuid::from_u128(
+    0x208e7795_c0de_66d5_d965_9f97cab8df54,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2666017E_ID: Uuid = Uuid::from_u128(
-    0x2666017e_7d97_6469_a8a0_1d163a07fed7,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_20E72522_ID: Uuid = Uuid::from_u128(
+    0x20e72522_1112_2040_ca76_be7d40c2ae69,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_26D1A2F5_ID: Uuid = Uuid::from_u128(
-    0x26d1a2f5_c015_09e3_eba9_725049b84955,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_213DEC83_ID: Uuid = Uuid::from_u128(
+    0x213dec83_264b_42d0_68d8_043e11b739f8,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_26FDB787_ID: Uuid = Uuid::from_u128(
-    0x26fdb787_3149_3a43_084a_f06595f1c828,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_21A3A2D9_ID: Uuid = Uuid::from_u128(
+    0x21a3a2d9_35a1_738f_b3ed_01650918e850,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2751E61C_ID: Uuid = Uuid::from_u128(
-    0x2751e61c_5ce0_3c23_7ffa_8786fa792810,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_22633946_ID: Uuid = Uuid::from_u128(
+    0x22633946_fa96_62a8_b1bc_7f7dae4aa792,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2768392F_ID: Uuid = Uuid::from_u128(
-    0x2768392f_5294_01aa_4003_5cc7ab1f3d5c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_22633D8C_ID: Uuid = Uuid::from_u128(
+    0x22633d8c_b55f_e49f_ecd4_ffb2a625fefe,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_290EE722_ID: Uuid = Uuid::from_u128(
-    0x290ee722_458f_ac38_1465_97b7b5fd27bd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_230A12D2_ID: Uuid = Uuid::from_u128(
+    0x230a12d2_c1a6_7a35_af36_30c54c87c554,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_29729422_ID: Uuid = Uuid::from_u128(
-    0x29729422_bbaa_b34f_d284_512fe904e3ae,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_23CBF532_ID: Uuid = Uuid::from_u128(
+    0x23cbf532_663a_8a82_2ade_1d7061d2719f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2A051E34_ID: Uuid = Uuid::from_u128(
-    0x2a051e34_c29c_3633_ec75_a59f95ce3fb3,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_24076A8C_ID: Uuid = Uuid::from_u128(
+    0x24076a8c_f2d1_7cfc_161e_6ddb98b9d5ca,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2C5FBA29_ID: Uuid = Uuid::from_u128(
-    0x2c5fba29_0b7d_7c6e_e798_c6ecbd2aee88,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_24D4F241_ID: Uuid = Uuid::from_u128(
+    0x24d4f241_ef75_819a_abcb_c883f135900f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2C8E9DAE_ID: Uuid = Uuid::from_u128(
-    0x2c8e9dae_106b_cbf1_0c6c_d3a4a3c3c00c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_25829B26_ID: Uuid = Uuid::from_u128(
+    0x25829b26_e551_fa28_6f45_17a38457a2fc,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2DCADC77_ID: Uuid = Uuid::from_u128(
-    0x2dcadc77_938f_965f_23aa_c2c09f2ab4b4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_25AB7501_ID: Uuid = Uuid::from_u128(
+    0x25ab7501_c1f2_7c93_3fc3_fee7501f09b2,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_2E14054A_ID: Uuid = Uuid::from_u128(
-    0x2e14054a_a44d_0799_38c0_12cccf9fa0b4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_25C5D62F_ID: Uuid = Uuid::from_u128(
+    0x25c5d62f_0799_05a0_e250_7396e7c86ade,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_30A95B57_ID: Uuid = Uuid::from_u128(
-    0x30a95b57_e679_86f4_fc9b_5f381d8f9947,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_266AA038_ID: Uuid = Uuid::from_u128(
+    0x266aa038_fd5e_a49c_7f9c_050758378648,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3198CC09_ID: Uuid = Uuid::from_u128(
-    0x3198cc09_e13c_a687_c9df_a91efce78254,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_28590B1F_ID: Uuid = Uuid::from_u128(
+    0x28590b1f_baae_1d06_b9ad_c797413d66e3,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_31EBA0A7_ID: Uuid = Uuid::from_u128(
-    0x31eba0a7_213b_e713_760b_731c8510ae99,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_29571606_ID: Uuid = Uuid::from_u128(
+    0x29571606_330f_2fad_6815_5b26b9feee76,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_321BE1C1_ID: Uuid = Uuid::from_u128(
-    0x321be1c1_b1b2_7358_43bc_a0fedc32f2cb,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_29A5645E_ID: Uuid = Uuid::from_u128(
+    0x29a5645e_e0dd_f0b1_d226_46b78d97ee2f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3555367C_ID: Uuid = Uuid::from_u128(
-    0x3555367c_1ef4_915c_329c_8a927bc728cc,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_2AF9DB96_ID: Uuid = Uuid::from_u128(
+    0x2af9db96_f52e_4a2d_d583_aa012e50c77a,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_35C832F8_ID: Uuid = Uuid::from_u128(
-    0x35c832f8_0620_22ff_f269_9245fafc3d37,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_2BE24BC0_ID: Uuid = Uuid::from_u128(
+    0x2be24bc0_301a_8614_4a96_15fbbb1984ab,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_35D31621_ID: Uuid = Uuid::from_u128(
-    0x35d31621_5cae_29e8_24c2_f85c98cf2124,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_2C5F5D77_ID: Uuid = Uuid::from_u128(
+    0x2c5f5d77_fdb0_b8a7_c25e_71196f090b97,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_37DA3B15_ID: Uuid = Uuid::from_u128(
-    0x37da3b15_f140_6a6c_9c90_e11a92ad94b9,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_2E1D7803_ID: Uuid = Uuid::from_u128(
+    0x2e1d7803_4ced_b43c_7ee4_a382f9510787,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_387A94F7_ID: Uuid = Uuid::from_u128(
-    0x387a94f7_626e_19c2_30bb_e39d0f9b0da9,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_2E40BFBF_ID: Uuid = Uuid::from_u128(
+    0x2e40bfbf_bd59_ddbf_7d1b_28e3987a0143,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_39155AE6_ID: Uuid = Uuid::from_u128(
-    0x39155ae6_ac31_ad20_6823_29b34514332a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_2FE9AF74_ID: Uuid = Uuid::from_u128(
+    0x2fe9af74_7781_d4fc_57a4_50d9171c4260,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_392DCA30_ID: Uuid = Uuid::from_u128(
-    0x392dca30_3be7_8204_ce8d_4bda9c31b5de,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_32033FFB_ID: Uuid = Uuid::from_u128(
+    0x32033ffb_c8f6_7c16_f940_b171b637e280,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_397EF727_ID: Uuid = Uuid::from_u128(
-    0x397ef727_305f_e743_f539_fb0579b8c314,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3422E5E5_ID: Uuid = Uuid::from_u128(
+    0x3422e5e5_39b1_4a4a_b105_fd279efa0b6d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_39FD381D_ID: Uuid = Uuid::from_u128(
-    0x39fd381d_e2d3_f260_0074_cd163b257220,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3497EE4D_ID: Uuid = Uuid::from_u128(
+    0x3497ee4d_08c9_83b2_e456_b07d914c0341,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3A9435F3_ID: Uuid = Uuid::from_u128(
-    0x3a9435f3_b8e5_43c2_e3b2_ce41f936edc4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_35F9BAFE_ID: Uuid = Uuid::from_u128(
+    0x35f9bafe_7760_4abf_bb7f_3104daf16b32,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3B6E125B_ID: Uuid = Uuid::from_u128(
-    0x3b6e125b_2722_1adf_9acd_04cdd6bee051,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_36C5E774_ID: Uuid = Uuid::from_u128(
+    0x36c5e774_083b_f746_625c_160ef59c7f42,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3DF21F67_ID: Uuid = Uuid::from_u128(
-    0x3df21f67_35cb_7cf2_b493_d82532dbf469,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3860753B_ID: Uuid = Uuid::from_u128(
+    0x3860753b_dc3e_7f7e_17e8_c141e363a933,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3EA7179C_ID: Uuid = Uuid::from_u128(
-    0x3ea7179c_8bf4_d0aa_ede1_83bb31332011,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3983461F_ID: Uuid = Uuid::from_u128(
+    0x3983461f_d126_13d6_5aad_fed42844e8e6,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_3F23A77F_ID: Uuid = Uuid::from_u128(
-    0x3f23a77f_4eca_684b_a3d0_ef5dd2efc868,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_39B9EE11_ID: Uuid = Uuid::from_u128(
+    0x39b9ee11_1b37_3d27_c6bc_a601a09c4f34,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_401CB886_ID: Uuid = Uuid::from_u128(
-    0x401cb886_8451_f633_fc99_5811c9eb334a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3A8DCE92_ID: Uuid = Uuid::from_u128(
+    0x3a8dce92_1854_a43a_fa0d_dfa035c81918,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_41675AD2_ID: Uuid = Uuid::from_u128(
-    0x41675ad2_3f32_c1e4_b9bc_249c298777e1,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3C9CFF56_ID: Uuid = Uuid::from_u128(
+    0x3c9cff56_274a_4324_6c93_aebd27efe519,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4280C020_ID: Uuid = Uuid::from_u128(
-    0x4280c020_b70f_4998_7dca_0c32568b7bf8,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3D1FB28E_ID: Uuid = Uuid::from_u128(
+    0x3d1fb28e_ee9f_806f_0ce2_998d2c00b871,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4355CC0A_ID: Uuid = Uuid::from_u128(
-    0x4355cc0a_2d00_3fe9_57f0_5dc113247e5a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3DD70928_ID: Uuid = Uuid::from_u128(
+    0x3dd70928_c648_1b2e_08d9_fcd1de58f766,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_447CF086_ID: Uuid = Uuid::from_u128(
-    0x447cf086_9fce_4d93_b743_dae9834814d1,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_3E4D191B_ID: Uuid = Uuid::from_u128(
+    0x3e4d191b_8b33_4170_6939_ed2ee28d0216,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_45A91B5D_ID: Uuid = Uuid::from_u128(
-    0x45a91b5d_4400_f61c_9be5_88cf52d2b6d2,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_4044FE0C_ID: Uuid = Uuid::from_u128(
+    0x4044fe0c_24c7_ec8e_b526_d6b10570483d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_45E3C7D8_ID: Uuid = Uuid::from_u128(
-    0x45e3c7d8_2bed_0433_5c0d_8e1766b2b649,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_423687CC_ID: Uuid = Uuid::from_u128(
+    0x423687cc_2b70_07b8_a57d_8b73445571ca,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_465BFB3F_ID: Uuid = Uuid::from_u128(
-    0x465bfb3f_098d_7688_b70c_0743edfe90bf,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_4254B36D_ID: Uuid = Uuid::from_u128(
+    0x4254b36d_dadc_84b8_d61b_2d61381d6626,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4685720C_ID: Uuid = Uuid::from_u128(
-    0x4685720c_fbae_b2dc_b7f2_08b3262188fa,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_42DE18CD_ID: Uuid = Uuid::from_u128(
+    0x42de18cd_64e4_c8fa_5135_144fa438d929,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4769A80D_ID: Uuid = Uuid::from_u128(
-    0x4769a80d_399d_4065_5a8e_123028316afe,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_43A038D4_ID: Uuid = Uuid::from_u128(
+    0x43a038d4_5810_2115_dc23_7c515bd58c99,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_479275B1_ID: Uuid = Uuid::from_u128(
-    0x479275b1_8270_617b_2333_4bcf909d1568,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_463D3F5C_ID: Uuid = Uuid::from_u128(
+    0x463d3f5c_387f_c95f_b298_41da0fdc7ec5,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_47F5A5AE_ID: Uuid = Uuid::from_u128(
-    0x47f5a5ae_66d4_452e_098f_752b83140777,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_48D04DF3_ID: Uuid = Uuid::from_u128(
-    0x48d04df3_b52d_9a41_1c17_901f7e1b1738,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4909772A_ID: Uuid = Uuid::from_u128(
-    0x4909772a_2b3e_b6d4_662b_dedf721e324f,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_494CE81F_ID: Uuid = Uuid::from_u128(
-    0x494ce81f_a582_8733_091c_a1a1e69c74ad,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_49FA3A3F_ID: Uuid = Uuid::from_u128(
-    0x49fa3a3f_9c87_1975_194a_721392cc9bd9,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_497BDDB1_ID: Uuid = Uuid::from_u128(
+    0x497bddb1_4402_88de_8179_74a5561fc57e,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_4A251602_ID: Uuid = Uuid::from_u128(
     0x4a251602_303d_4caa_0b87_c42d7a757832,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4A56879F_ID: Uuid = Uuid::from_u128(
-    0x4a56879f_8ee2_cd22_825a_9ce30030ccf7,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_4CBC619B_ID: Uuid = Uuid::from_u128(
+    0x4cbc619b_0d28_aa5c_2ee5_aa7e897924e1,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4B82B19A_ID: Uuid = Uuid::from_u128(
-    0x4b82b19a_1b40_b89d_76a9_7e8d19e1159a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_4E56F695_ID: Uuid = Uuid::from_u128(
+    0x4e56f695_16a9_7357_03c3_d3328f4cd69f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4B96B6B0_ID: Uuid = Uuid::from_u128(
-    0x4b96b6b0_7419_9cf1_9ee6_7bc90ce83beb,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_4E75D4BF_ID: Uuid = Uuid::from_u128(
+    0x4e75d4bf_57ae_a5d8_f5f9_ee2781f4f813,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4B97681E_ID: Uuid = Uuid::from_u128(
-    0x4b97681e_7351_e108_71fc_d29b60945bca,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_4D900D51_ID: Uuid = Uuid::from_u128(
-    0x4d900d51_5cbf_bf3e_2167_9516046d05a0,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_4F2666D0_ID: Uuid = Uuid::from_u128(
+    0x4f2666d0_741f_65d3_23b5_376c309cc8da,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_4FC7A9B1_ID: Uuid = Uuid::from_u128(
     0x4fc7a9b1_3d3c_159c_1a87_e65bedd7dff4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_506C89C4_ID: Uuid = Uuid::from_u128(
-    0x506c89c4_9bfb_aee2_df1a_18da0cc339e7,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_50BA4B1F_ID: Uuid = Uuid::from_u128(
+    0x50ba4b1f_8778_4e28_3eb9_fa3b0bb0092c,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_50B4D800_ID: Uuid = Uuid::from_u128(
-    0x50b4d800_e3b7_b5c3_a0f5_4b54a13b1f51,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_50D0361D_ID: Uuid = Uuid::from_u128(
+    0x50d0361d_6516_d16e_dd4b_7a470f6ca43f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_515B90DA_ID: Uuid = Uuid::from_u128(
-    0x515b90da_910f_a0a2_4e1c_2eaed878fa2f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_51AB18CD_ID: Uuid = Uuid::from_u128(
+    0x51ab18cd_9c63_2b6a_a337_9eec2c3d1b98,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_51A67796_ID: Uuid = Uuid::from_u128(
-    0x51a67796_c878_65c3_d2ab_221006bcbb25,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5228BF5A_ID: Uuid = Uuid::from_u128(
+    0x5228bf5a_49b7_ac37_4784_9783b1b71499,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_523196F0_ID: Uuid = Uuid::from_u128(
-    0x523196f0_80ac_a7f9_87ae_8d83570ca6e4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_525BCBF3_ID: Uuid = Uuid::from_u128(
+    0x525bcbf3_3fa8_c985_cb08_1e80cc436357,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_529DDFEF_ID: Uuid = Uuid::from_u128(
-    0x529ddfef_17c9_525d_c116_8a5a2bcddc43,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_52AE8846_ID: Uuid = Uuid::from_u128(
+    0x52ae8846_da8a_8645_eb46_a4d866fa0bf5,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_529FF42D_ID: Uuid = Uuid::from_u128(
-    0x529ff42d_d2f1_e565_451b_8c31d7734959,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_53A24629_ID: Uuid = Uuid::from_u128(
-    0x53a24629_9ef6_2d31_4f7b_a527a9f4bb19,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_53CAA252_ID: Uuid = Uuid::from_u128(
-    0x53caa252_4165_197d_6a26_a64600a73b3b,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_5589EFD5_ID: Uuid = Uuid::from_u128(
-    0x5589efd5_f8b9_dbf8_8991_d29f0b40bb43,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_55A5BE02_ID: Uuid = Uuid::from_u128(
-    0x55a5be02_6de2_90e2_1552_310b56d9e492,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_55BB5AB3_ID: Uuid = Uuid::from_u128(
+    0x55bb5ab3_ee47_f153_47cb_fa22fa12bef9,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_5613145E_ID: Uuid = Uuid::from_u128(
     0x5613145e_ab96_7dcf_6d05_0b1fe17eb7f5,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_56F6CA06_ID: Uuid = Uuid::from_u128(
-    0x56f6ca06_2542_971d_0130_363f984cd673,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_58296600_ID: Uuid = Uuid::from_u128(
+    0x58296600_8c83_dada_5459_afb583794713,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_589DDDE9_ID: Uuid = Uuid::from_u128(
-    0x589ddde9_d07d_0750_36d8_164ed00827b5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_585933E0_ID: Uuid = Uuid::from_u128(
+    0x585933e0_8ae0_c0d9_1798_95e799b7d45e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_59F77A3E_ID: Uuid = Uuid::from_u128(
-    0x59f77a3e_db02_4fc7_2389_e0825a736077,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5887241C_ID: Uuid = Uuid::from_u128(
+    0x5887241c_df3d_d484_bcb3_8e43512c99e0,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_59F87949_ID: Uuid = Uuid::from_u128(
-    0x59f87949_f998_2d05_4c97_5da801f4e9c7,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_58B4C937_ID: Uuid = Uuid::from_u128(
+    0x58b4c937_ff23_bf29_95cf_c1206c77345a,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_5BD23A2B_ID: Uuid = Uuid::from_u128(
-    0x5bd23a2b_901e_ac27_f316_0b40362c0634,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_596D3CBA_ID: Uuid = Uuid::from_u128(
+    0x596d3cba_489c_5923_6a49_f6855e8866f1,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_60765791_ID: Uuid = Uuid::from_u128(
-    0x60765791_f4b7_ce41_0d9f_1a02b29a997d,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5A5532F1_ID: Uuid = Uuid::from_u128(
+    0x5a5532f1_6a16_96a9_6355_367bd8b71aba,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_607E64C4_ID: Uuid = Uuid::from_u128(
-    0x607e64c4_5fd5_c20d_19e2_f043a80fc100,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5A748A99_ID: Uuid = Uuid::from_u128(
+    0x5a748a99_bfaa_819e_1218_ef1f707c381b,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_642438B6_ID: Uuid = Uuid::from_u128(
-    0x642438b6_2e6d_5565_946a_db82ee79255c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5BED7F94_ID: Uuid = Uuid::from_u128(
+    0x5bed7f94_276f_dc78_f47b_9c1da17d63f6,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_66668B3E_ID: Uuid = Uuid::from_u128(
-    0x66668b3e_63ef_dd4a_a219_c504915b308e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5E11B2AF_ID: Uuid = Uuid::from_u128(
+    0x5e11b2af_83c0_e8c3_54c4_01ae2def28d9,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_666B1306_ID: Uuid = Uuid::from_u128(
-    0x666b1306_f01b_2c79_2bc8_d3760c2089d6,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5E43AADD_ID: Uuid = Uuid::from_u128(
+    0x5e43aadd_5ea5_5af0_a84b_78f99e346371,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6820ABEA_ID: Uuid = Uuid::from_u128(
-    0x6820abea_dd97_8f49_a5d8_592837f14ffc,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5EC0A139_ID: Uuid = Uuid::from_u128(
+    0x5ec0a139_d9c1_1ee4_9f59_0d23e1fa0220,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_687E6ED0_ID: Uuid = Uuid::from_u128(
-    0x687e6ed0_3f11_9407_d10d_b719751b25b4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5F17DB0F_ID: Uuid = Uuid::from_u128(
+    0x5f17db0f_60c8_c337_357f_b87772364d90,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_68BD2353_ID: Uuid = Uuid::from_u128(
-    0x68bd2353_d3cf_9c42_4b01_aff4d38723b2,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5F5DDDC1_ID: Uuid = Uuid::from_u128(
+    0x5f5dddc1_f441_9e9c_a82e_07c0b5c6b5eb,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_68CC7364_ID: Uuid = Uuid::from_u128(
-    0x68cc7364_98b0_9d47_92a7_83cd8c62f5eb,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5F888858_ID: Uuid = Uuid::from_u128(
+    0x5f888858_78ed_101c_72a1_c0aacb163c56,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6A5E6376_ID: Uuid = Uuid::from_u128(
-    0x6a5e6376_d96e_39a3_ab0b_238088e9c32b,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_5FA184D1_ID: Uuid = Uuid::from_u128(
+    0x5fa184d1_45fd_cd40_4def_7db581122e4e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6AD034F0_ID: Uuid = Uuid::from_u128(
-    0x6ad034f0_f141_0007_3adc_5bc0029c669b,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_62A17029_ID: Uuid = Uuid::from_u128(
+    0x62a17029_7966_dd54_1ad9_f18f0d132e7e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6C9A185A_ID: Uuid = Uuid::from_u128(
-    0x6c9a185a_d7f4_0a46_1d01_31a47d47f38c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_63A85A0E_ID: Uuid = Uuid::from_u128(
+    0x63a85a0e_165a_fa4e_2607_2c1a2da55b20,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6CA219EB_ID: Uuid = Uuid::from_u128(
-    0x6ca219eb_0088_cdaa_5909_a3e5f83970ae,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_63E16BBB_ID: Uuid = Uuid::from_u128(
+    0x63e16bbb_1141_8658_ecd4_cdede9b60385,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6E89DE4C_ID: Uuid = Uuid::from_u128(
-    0x6e89de4c_0400_34b0_d052_39a2bd9ce331,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_644A0036_ID: Uuid = Uuid::from_u128(
+    0x644a0036_4739_0d37_bbef_5726973f6442,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6F33D94D_ID: Uuid = Uuid::from_u128(
-    0x6f33d94d_2a9d_c184_9d14_99dffd56e897,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_651C1D7F_ID: Uuid = Uuid::from_u128(
+    0x651c1d7f_b23f_c3f7_9aef_d943d71b8f2d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6F4E320A_ID: Uuid = Uuid::from_u128(
-    0x6f4e320a_9576_96f5_231f_4c6a98c2c052,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_6532C9CE_ID: Uuid = Uuid::from_u128(
+    0x6532c9ce_7652_5c11_ebee_f3b2e3aea8f2,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_6FEAAED8_ID: Uuid = Uuid::from_u128(
-    0x6feaaed8_3214_407e_ca57_4b70b66dbb3f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_654272A3_ID: Uuid = Uuid::from_u128(
+    0x654272a3_77ed_b8c0_cacf_27f15721754b,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_71704403_ID: Uuid = Uuid::from_u128(
-    0x71704403_a6ea_292a_ed9a_c5c9193ac266,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_65DCD3EE_ID: Uuid = Uuid::from_u128(
+    0x65dcd3ee_1cf3_88cb_fbd0_9ac98d87625b,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_71B9BBF2_ID: Uuid = Uuid::from_u128(
-    0x71b9bbf2_34eb_23d4_dba6_79ad8ec2c251,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_68679BE9_ID: Uuid = Uuid::from_u128(
+    0x68679be9_03e4_e869_0f06_ac723c86e960,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_72AC4374_ID: Uuid = Uuid::from_u128(
-    0x72ac4374_edb8_234e_ad3e_c6ac5d5fb7fd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_68A4C81A_ID: Uuid = Uuid::from_u128(
+    0x68a4c81a_7bf1_bd06_7df0_2a59816dc6dd,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_72BCFDF5_ID: Uuid = Uuid::from_u128(
-    0x72bcfdf5_0c28_226b_7f60_fcb2e7c3f3bc,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_6B9C7202_ID: Uuid = Uuid::from_u128(
+    0x6b9c7202_64ce_1add_ded0_5965ec445429,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_738E865B_ID: Uuid = Uuid::from_u128(
-    0x738e865b_8308_1860_53e5_7ab88b60acfd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_6D0CE87B_ID: Uuid = Uuid::from_u128(
+    0x6d0ce87b_118c_1aef_ac99_4845aa8a9de2,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_739CAD16_ID: Uuid = Uuid::from_u128(
-    0x739cad16_d084_ce4e_5b73_9e4793bf388a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_6D1E8D0C_ID: Uuid = Uuid::from_u128(
+    0x6d1e8d0c_cc22_e1b0_2b7c_7c134fce5e8f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_73CE0EF8_ID: Uuid = Uuid::from_u128(
-    0x73ce0ef8_0138_a923_7618_7cb3607bcea4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7081C6BE_ID: Uuid = Uuid::from_u128(
+    0x7081c6be_066f_ce50_0bdc_81344d0f490e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_7475E90C_ID: Uuid = Uuid::from_u128(
-    0x7475e90c_1e33_9821_b414_ad9574018941,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_73621046_ID: Uuid = Uuid::from_u128(
+    0x73621046_2093_81ff_de70_fa1d40a571ab,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_7524CACD_ID: Uuid = Uuid::from_u128(
-    0x7524cacd_2618_8c12_f523_58c2fae2a1e5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_74118B6E_ID: Uuid = Uuid::from_u128(
+    0x74118b6e_1e9b_fc9c_7fb3_ee27372012a3,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_76AA2607_ID: Uuid = Uuid::from_u128(
-    0x76aa2607_22db_2455_0f30_f18251be063e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_74922E73_ID: Uuid = Uuid::from_u128(
+    0x74922e73_b7c3_c570_12c7_c929ade9110c,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_78AA09FF_ID: Uuid = Uuid::from_u128(
-    0x78aa09ff_7784_d245_9a93_a3e09195289f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_762966BE_ID: Uuid = Uuid::from_u128(
+    0x762966be_c6d0_c184_1b8c_3b617aa06578,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_78F42B5E_ID: Uuid = Uuid::from_u128(
-    0x78f42b5e_c00a_e5ca_21ec_8a4e250a4a23,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_76E9E45E_ID: Uuid = Uuid::from_u128(
+    0x76e9e45e_d36c_029b_7814_89d0b80a4339,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_7B23929C_ID: Uuid = Uuid::from_u128(
-    0x7b23929c_a8bc_b605_ca54_3f1518018815,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_77264543_ID: Uuid = Uuid::from_u128(
+    0x77264543_69bd_1c18_a8fa_570e2c4c4c88,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_7C5E2901_ID: Uuid = Uuid::from_u128(
-    0x7c5e2901_e6ad_c7c4_2033_36aae09ef082,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_780BEECA_ID: Uuid = Uuid::from_u128(
+    0x780beeca_a8f5_d247_6199_174dc20f09fb,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_7D8DA3A6_ID: Uuid = Uuid::from_u128(
-    0x7d8da3a6_0845_2063_278b_2cf1bf60cdde,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_78A21471_ID: Uuid = Uuid::from_u128(
+    0x78a21471_f4df_fb28_483e_e1f84ee152d7,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_8005DF77_ID: Uuid = Uuid::from_u128(
-    0x8005df77_166b_0103_3405_108eaa05fc6a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_78C52A55_ID: Uuid = Uuid::from_u128(
+    0x78c52a55_cd60_d907_0739_f686b3759567,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_81D4EFBE_ID: Uuid = Uuid::from_u128(
-    0x81d4efbe_b994_1311_fcb2_5337741d8834,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7AAE086D_ID: Uuid = Uuid::from_u128(
+    0x7aae086d_488a_fe25_1d94_ca386a00b3ea,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_83D218A9_ID: Uuid = Uuid::from_u128(
-    0x83d218a9_cadc_f940_a269_4db435123851,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7AE4345C_ID: Uuid = Uuid::from_u128(
+    0x7ae4345c_cadb_7f29_4d17_096af3913499,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_84F87950_ID: Uuid = Uuid::from_u128(
-    0x84f87950_6c63_4dc0_b881_d398ac1381bd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7B255949_ID: Uuid = Uuid::from_u128(
+    0x7b255949_abe6_77f6_c8c0_f626407f0bf0,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_855AB8C8_ID: Uuid = Uuid::from_u128(
-    0x855ab8c8_1328_5a76_a364_6795d3cd6d2f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7B4FA931_ID: Uuid = Uuid::from_u128(
+    0x7b4fa931_90a9_b216_df47_a94cad73b4f4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_85CF6100_ID: Uuid = Uuid::from_u128(
-    0x85cf6100_7fa4_2343_31b7_3e105eec2e7f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7D63F6B5_ID: Uuid = Uuid::from_u128(
+    0x7d63f6b5_a860_369c_53d4_16d583865a2e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_85E7D63C_ID: Uuid = Uuid::from_u128(
-    0x85e7d63c_ed7c_3c1f_8641_c31292113384,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7DC9219A_ID: Uuid = Uuid::from_u128(
+    0x7dc9219a_5736_c534_4a7f_f13066f4bb48,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_8694C302_ID: Uuid = Uuid::from_u128(
-    0x8694c302_4a45_09c3_48cc_fcdb5ae40051,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_7EF43759_ID: Uuid = Uuid::from_u128(
+    0x7ef43759_6b28_8d09_0b9a_9bca8b43d2b3,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_86FCC3D7_ID: Uuid = Uuid::from_u128(
-    0x86fcc3d7_2283_6e08_1b92_20215486921d,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_81636EEC_ID: Uuid = Uuid::from_u128(
+    0x81636eec_2020_1359_69d5_89b573cdfadd,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_878D5EEF_ID: Uuid = Uuid::from_u128(
-    0x878d5eef_5828_de70_6fe1_d9905edf38ff,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_81CDC989_ID: Uuid = Uuid::from_u128(
+    0x81cdc989_46b9_cc2d_6ca0_41208725aab5,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_8B0AC4B5_ID: Uuid = Uuid::from_u128(
-    0x8b0ac4b5_f454_00b9_fec4_88b59f40430d,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_82EBF005_ID: Uuid = Uuid::from_u128(
+    0x82ebf005_b069_f19b_138a_fd7a491137b7,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_8C77AAA1_ID: Uuid = Uuid::from_u128(
-    0x8c77aaa1_e762_8b7c_f39b_e7daa26ec1bc,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_83DD29C5_ID: Uuid = Uuid::from_u128(
+    0x83dd29c5_d5be_fac0_5068_db2b30981c6b,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_8D44A574_ID: Uuid = Uuid::from_u128(
-    0x8d44a574_98df_4783_2178_edc946038311,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_84E3239E_ID: Uuid = Uuid::from_u128(
+    0x84e3239e_15f5_1af2_b05d_f74770c59eea,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_8FDF1851_ID: Uuid = Uuid::from_u128(
-    0x8fdf1851_6c97_57ce_9f87_874773faa026,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_85256D93_ID: Uuid = Uuid::from_u128(
+    0x85256d93_a243_6583_607a_a4427163a5fe,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9161BECB_ID: Uuid = Uuid::from_u128(
-    0x9161becb_a893_d688_756c_700c6bdfab60,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_85BF2FA1_ID: Uuid = Uuid::from_u128(
+    0x85bf2fa1_0689_0a5d_3062_fc1336330664,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_96D2F4F4_ID: Uuid = Uuid::from_u128(
-    0x96d2f4f4_d870_ebcd_5b39_f59d28db9464,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_893C0A65_ID: Uuid = Uuid::from_u128(
+    0x893c0a65_4107_4755_2058_be2bb09cf31e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_970410CB_ID: Uuid = Uuid::from_u128(
-    0x970410cb_a31f_d3e4_560d_42897306449a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_898B15EE_ID: Uuid = Uuid::from_u128(
+    0x898b15ee_3b20_02f5_79c0_e2f74ef64264,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_972C31EB_ID: Uuid = Uuid::from_u128(
-    0x972c31eb_87cf_b330_c648_dc58b7a6d955,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_89DB072D_ID: Uuid = Uuid::from_u128(
+    0x89db072d_35c2_aeb2_c7f3_08c2601c443d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_99C9B1B2_ID: Uuid = Uuid::from_u128(
-    0x99c9b1b2_114c_cecb_59b4_29122916dc24,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_89E902AD_ID: Uuid = Uuid::from_u128(
+    0x89e902ad_ba9e_5635_1316_a67940bf285e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9A68ED92_ID: Uuid = Uuid::from_u128(
-    0x9a68ed92_3b0e_fc7c_942c_0728d8f865ce,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_8C56B34E_ID: Uuid = Uuid::from_u128(
+    0x8c56b34e_d106_7699_dbfd_3f5936c92776,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9AF27C2D_ID: Uuid = Uuid::from_u128(
-    0x9af27c2d_7fa9_db99_6123_f24de3857313,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_8D935D29_ID: Uuid = Uuid::from_u128(
+    0x8d935d29_f71d_5c4d_7e93_d15719058ebc,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9B48A84E_ID: Uuid = Uuid::from_u128(
-    0x9b48a84e_8e45_9461_11a1_a6a8b1f995d2,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_8FA4B0F7_ID: Uuid = Uuid::from_u128(
+    0x8fa4b0f7_907d_d658_efc5_c8b496c00801,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9DF46749_ID: Uuid = Uuid::from_u128(
-    0x9df46749_4a21_b5f2_0051_1b5c824e83a7,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_8FE90976_ID: Uuid = Uuid::from_u128(
+    0x8fe90976_29d7_99d7_fe19_5d7f5a2f4f88,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9EDB870F_ID: Uuid = Uuid::from_u128(
-    0x9edb870f_7508_2f2f_02af_cb2823277ac5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_91ED4091_ID: Uuid = Uuid::from_u128(
+    0x91ed4091_4835_654b_704a_3a60c6feb67e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9F577DD2_ID: Uuid = Uuid::from_u128(
-    0x9f577dd2_4035_532a_a5da_3ee910c18785,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_923BE858_ID: Uuid = Uuid::from_u128(
+    0x923be858_98ab_a8c2_ff6b_e64c3c187ce4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_9FC49B74_ID: Uuid = Uuid::from_u128(
-    0x9fc49b74_43b3_860b_983e_79a78920711c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_93512B12_ID: Uuid = Uuid::from_u128(
+    0x93512b12_7576_eaab_0a65_f32688fdf6c1,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A09C1610_ID: Uuid = Uuid::from_u128(
-    0xa09c1610_033e_07ce_8df7_ff03cf5d8a50,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_940F88DA_ID: Uuid = Uuid::from_u128(
+    0x940f88da_f9b3_440e_3e05_cc84660517b2,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A1B41962_ID: Uuid = Uuid::from_u128(
-    0xa1b41962_781a_a5a8_4b82_94960f0500c9,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_95FD268A_ID: Uuid = Uuid::from_u128(
+    0x95fd268a_6142_c470_8eb5_ee7d73486200,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A253F582_ID: Uuid = Uuid::from_u128(
-    0xa253f582_eec6_9ef4_d5ac_c383cd78dc97,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_966D224A_ID: Uuid = Uuid::from_u128(
+    0x966d224a_39a2_fe4f_7af0_c619969914fa,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A3179E51_ID: Uuid = Uuid::from_u128(
-    0xa3179e51_d0d3_8ce7_506b_a77f7d784ae0,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_9938B4E2_ID: Uuid = Uuid::from_u128(
+    0x9938b4e2_50c7_e4ef_e81c_62ec08db8fe1,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A79FC89C_ID: Uuid = Uuid::from_u128(
-    0xa79fc89c_cc25_5dd2_b000_f389520f5c90,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_99815618_ID: Uuid = Uuid::from_u128(
+    0x99815618_4ad2_63e6_d540_5ea77f7f16af,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A8737010_ID: Uuid = Uuid::from_u128(
-    0xa8737010_f351_00c2_0248_b71a831dfe84,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_9C2BE668_ID: Uuid = Uuid::from_u128(
+    0x9c2be668_ac75_29f0_9912_268688e06b6e,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A8A74C3B_ID: Uuid = Uuid::from_u128(
-    0xa8a74c3b_9582_df70_609d_09f02f4fcd04,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_9C5B3CAF_ID: Uuid = Uuid::from_u128(
+    0x9c5b3caf_78ad_b09b_9916_6595c80803e4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_A8EF4DEF_ID: Uuid = Uuid::from_u128(
-    0xa8ef4def_6f76_2b84_801c_e049a2b496de,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_9CC2A273_ID: Uuid = Uuid::from_u128(
+    0x9cc2a273_10db_81a5_087e_7ae2eefcc9d8,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_9DD5C64A_ID: Uuid = Uuid::from_u128(
+    0x9dd5c64a_075d_ec69_20db_d16523f30a98,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_9F6C182B_ID: Uuid = Uuid::from_u128(
+    0x9f6c182b_bd32_9017_08bd_7506740aa27e,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A149E609_ID: Uuid = Uuid::from_u128(
+    0xa149e609_c9df_87c8_a41d_96ca132ec5b5,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A3008898_ID: Uuid = Uuid::from_u128(
+    0xa3008898_e781_564e_8581_8f86047cdec1,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A39C4D4F_ID: Uuid = Uuid::from_u128(
+    0xa39c4d4f_c0d8_cac7_6ed5_cd234031b81e,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A3D8DC32_ID: Uuid = Uuid::from_u128(
+    0xa3d8dc32_22de_dab5_6f5f_ed6b01403942,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A42EA63D_ID: Uuid = Uuid::from_u128(
+    0xa42ea63d_4ccf_16b3_c59e_db920849f8ec,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A443DA82_ID: Uuid = Uuid::from_u128(
+    0xa443da82_61a3_93a7_828b_1edff96b3a08,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A4475009_ID: Uuid = Uuid::from_u128(
+    0xa4475009_ad22_a958_32d9_d64bcb737a63,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A49652B5_ID: Uuid = Uuid::from_u128(
+    0xa49652b5_6e30_4765_5947_26ce18dda70a,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A4BD3641_ID: Uuid = Uuid::from_u128(
+    0xa4bd3641_b7f4_c1c9_6d19_7097a36a53d1,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A5221C01_ID: Uuid = Uuid::from_u128(
+    0xa5221c01_d99e_5c40_28a2_8e2735bfaa18,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A6230A41_ID: Uuid = Uuid::from_u128(
+    0xa6230a41_3650_e59e_4649_624110c6d1fb,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A77907A8_ID: Uuid = Uuid::from_u128(
+    0xa77907a8_881c_85b8_081b_e9641006d1c5,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A7F46E5F_ID: Uuid = Uuid::from_u128(
+    0xa7f46e5f_1ad2_ae12_9ed8_a2c488059499,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_A93F84E7_ID: Uuid = Uuid::from_u128(
+    0xa93f84e7_1165_3d04_64b0_2277a2eb06ee,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_AA3BC9C1_ID: Uuid = Uuid::from_u128(
+    0xaa3bc9c1_dc7c_b6c8_e7be_7be2b0762237,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_AA849E49_ID: Uuid = Uuid::from_u128(
     0xaa849e49_c197_c924_6544_1bf1ebddb319,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_AAD6EB32_ID: Uuid = Uuid::from_u128(
-    0xaad6eb32_ba33_cd18_9fef_087b5481f3b0,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_AB23CF25_ID: Uuid = Uuid::from_u128(
+    0xab23cf25_b053_3970_4dfc_cc560e457315,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_AE52383C_ID: Uuid = Uuid::from_u128(
-    0xae52383c_11c9_de3c_12b4_40479903bed7,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_ABFCD8ED_ID: Uuid = Uuid::from_u128(
+    0xabfcd8ed_6fc8_a443_cacd_dc1cc62285de,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B04ABB18_ID: Uuid = Uuid::from_u128(
-    0xb04abb18_ffe8_376f_ca57_650cd4b929b5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_AC1515EC_ID: Uuid = Uuid::from_u128(
+    0xac1515ec_cb5b_1c41_8a9b_83ad7d027ea4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B0518EB8_ID: Uuid = Uuid::from_u128(
-    0xb0518eb8_2165_34eb_018b_8c3336cddbc6,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_AC7B9B04_ID: Uuid = Uuid::from_u128(
+    0xac7b9b04_a9bb_5311_c59a_9d9a4771e20e,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_ACD84165_ID: Uuid = Uuid::from_u128(
+    0xacd84165_9943_cb0e_3581_46ba6be984f4,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_ADAAE783_ID: Uuid = Uuid::from_u128(
+    0xadaae783_3234_1216_7365_b122433045f4,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_AE3118E3_ID: Uuid = Uuid::from_u128(
+    0xae3118e3_21e8_aa5a_67b3_b91a32a1525d,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_AEE0562E_ID: Uuid = Uuid::from_u128(
+    0xaee0562e_6ce8_fbd6_0b3e_0cb787301936,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B0074CDC_ID: Uuid = Uuid::from_u128(
+    0xb0074cdc_de7b_acfc_ac47_fca0d5841dd8,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_B0997B97_ID: Uuid = Uuid::from_u128(
     0xb0997b97_2b12_28b3_39f8_3721c0fd21d6,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B199DF74_ID: Uuid = Uuid::from_u128(
-    0xb199df74_9624_1a62_a8ef_7feb3595103a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B15FA086_ID: Uuid = Uuid::from_u128(
+    0xb15fa086_40e6_7150_d2a4_4c55fb769741,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B1A13015_ID: Uuid = Uuid::from_u128(
-    0xb1a13015_dcf9_1ef5_bcd9_a4449bf77fd0,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B16C0D6B_ID: Uuid = Uuid::from_u128(
+    0xb16c0d6b_8db9_c160_3675_83755355c041,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B289157B_ID: Uuid = Uuid::from_u128(
-    0xb289157b_74f0_29b4_142d_0ecd87756136,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B2351BAD_ID: Uuid = Uuid::from_u128(
+    0xb2351bad_6d83_612a_52fe_18d1e8d8abc8,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B2C367BD_ID: Uuid = Uuid::from_u128(
-    0xb2c367bd_e38a_d870_89f1_5cb27ca8d725,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B28C2A2B_ID: Uuid = Uuid::from_u128(
+    0xb28c2a2b_c941_c55f_bf8e_d61a74188619,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B6793DED_ID: Uuid = Uuid::from_u128(
-    0xb6793ded_d1c6_debf_c7f4_3aae5da61c4d,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B365245B_ID: Uuid = Uuid::from_u128(
+    0xb365245b_89e8_dbfa_fa64_b3fd31c24dd0,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B6D4463B_ID: Uuid = Uuid::from_u128(
-    0xb6d4463b_4fc7_b791_8503_2da4d483044e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B48FFDA8_ID: Uuid = Uuid::from_u128(
+    0xb48ffda8_8757_4a80_85ee_7b568753ef24,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B79FEF9A_ID: Uuid = Uuid::from_u128(
-    0xb79fef9a_9fbd_f1fd_a2c2_fa9e8ca38484,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B4CB07B2_ID: Uuid = Uuid::from_u128(
+    0xb4cb07b2_960d_6b48_833a_84fdcf10d666,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B87CE2B8_ID: Uuid = Uuid::from_u128(
-    0xb87ce2b8_75bd_7c90_df8d_95b9cbfc543b,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B58A7796_ID: Uuid = Uuid::from_u128(
+    0xb58a7796_666a_d754_f22d_e2f74273cb5f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_B91AB0D6_ID: Uuid = Uuid::from_u128(
-    0xb91ab0d6_7bcf_c4d6_d53a_a4f9650eed48,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B6792D83_ID: Uuid = Uuid::from_u128(
+    0xb6792d83_942f_be64_c83b_10268cb60656,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BAAC7C23_ID: Uuid = Uuid::from_u128(
-    0xbaac7c23_2970_81ea_dfd0_e0e59f6b1a60,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B7BB6F8A_ID: Uuid = Uuid::from_u128(
+    0xb7bb6f8a_e9a5_3644_2d36_61a8b32a4f44,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BBA187AA_ID: Uuid = Uuid::from_u128(
-    0xbba187aa_a448_3fb5_a194_f1b252e0e967,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_B8FAE742_ID: Uuid = Uuid::from_u128(
+    0xb8fae742_f79c_752b_0e49_79dc208ea4bf,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BC43DB7E_ID: Uuid = Uuid::from_u128(
-    0xbc43db7e_1f63_cebd_da21_3ba8b95501b3,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_BB352CC9_ID: Uuid = Uuid::from_u128(
+    0xbb352cc9_676c_119f_af87_15d22a5efdfb,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BCF65168_ID: Uuid = Uuid::from_u128(
-    0xbcf65168_e56f_4427_aa2e_955e2bbe9386,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_BC63BBF2_ID: Uuid = Uuid::from_u128(
+    0xbc63bbf2_4010_7fec_2a3b_827ed144e9a0,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BE328A1E_ID: Uuid = Uuid::from_u128(
-    0xbe328a1e_faea_e5eb_7e41_9582f06035c5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_BC964337_ID: Uuid = Uuid::from_u128(
+    0xbc964337_a284_e437_06ab_4af8aadb7040,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_BD60AE62_ID: Uuid = Uuid::from_u128(
+    0xbd60ae62_95ca_7910_5024_90d7d5b58567,
+);
+pub const TIMETABLE_RUN_USER_SOLUTIONS_BEDC4448_ID: Uuid = Uuid::from_u128(
+    0xbedc4448_71a4_b682_126e_9f5cc149abf3,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_BF34F696_ID: Uuid = Uuid::from_u128(
     0xbf34f696_c22e_4059_65db_7f3483f238ce,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BF815E09_ID: Uuid = Uuid::from_u128(
-    0xbf815e09_85ba_b3dc_6012_c55d22e5da28,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C027B075_ID: Uuid = Uuid::from_u128(
+    0xc027b075_04b6_3220_f2ca_c90bcda9e205,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_BFB7E5C1_ID: Uuid = Uuid::from_u128(
-    0xbfb7e5c1_b50e_627a_db34_09b44dcd18dc,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C242762F_ID: Uuid = Uuid::from_u128(
+    0xc242762f_afac_7001_3667_683b3ba25535,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C0BBA0B7_ID: Uuid = Uuid::from_u128(
-    0xc0bba0b7_8225_35f4_f375_b66a63b22cd5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C29A5355_ID: Uuid = Uuid::from_u128(
+    0xc29a5355_c0fa_56a6_c3b0_224d3679c0c3,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C1451032_ID: Uuid = Uuid::from_u128(
-    0xc1451032_4a80_b2b0_7d3d_aff488ac1995,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C720919E_ID: Uuid = Uuid::from_u128(
+    0xc720919e_d455_a1b4_5580_08b11530a03d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C2D6F794_ID: Uuid = Uuid::from_u128(
-    0xc2d6f794_d5fa_ff09_f9d9_543d77026022,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C7E7B9C2_ID: Uuid = Uuid::from_u128(
+    0xc7e7b9c2_ef3b_04e0_5b4e_a3059621c110,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C3CEC3CC_ID: Uuid = Uuid::from_u128(
-    0xc3cec3cc_310c_7f36_13ce_4c4e344a3c24,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C7F1EE6D_ID: Uuid = Uuid::from_u128(
+    0xc7f1ee6d_cbb9_0239_70b1_6e5cb2f442f0,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C45F8E3F_ID: Uuid = Uuid::from_u128(
-    0xc45f8e3f_feca_a568_3d84_d1f91296282c,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C82EA4E0_ID: Uuid = Uuid::from_u128(
+    0xc82ea4e0_83f3_3eab_7edf_7f9d5e05164f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C60290FF_ID: Uuid = Uuid::from_u128(
-    0xc60290ff_94fc_00af_9918_2f59f7e58e22,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C9B88479_ID: Uuid = Uuid::from_u128(
+    0xc9b88479_665e_0e89_22ff_9d29a98da0c1,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_C8BDDEC1_ID: Uuid = Uuid::from_u128(
-    0xc8bddec1_8317_0f40_66cc_017057d0aef2,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_C9D55C8B_ID: Uuid = Uuid::from_u128(
+    0xc9d55c8b_b717_90d4_23ae_dc17ef22dfb5,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_CC655826_ID: Uuid = Uuid::from_u128(
-    0xcc655826_3732_7c6b_e253_9951271ebf0e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_CC102EEF_ID: Uuid = Uuid::from_u128(
+    0xcc102eef_af77_67bd_f7fd_e631072f09b7,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_CCD00612_ID: Uuid = Uuid::from_u128(
-    0xccd00612_da12_cb6c_6dbb_4d0a7365157f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_CD4391D1_ID: Uuid = Uuid::from_u128(
+    0xcd4391d1_4ba4_bdae_7235_b7f335983773,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_CD0395C2_ID: Uuid = Uuid::from_u128(
-    0xcd0395c2_f800_dc54_781e_6ba44f57c6a4,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_CD6490F0_ID: Uuid = Uuid::from_u128(
+    0xcd6490f0_cc0e_cc53_c0bf_9698cb10c5ed,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D094BEC8_ID: Uuid = Uuid::from_u128(
-    0xd094bec8_5f8a_a753_7897_78cafd0530c8,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_CEDAF8AF_ID: Uuid = Uuid::from_u128(
+    0xcedaf8af_7832_0343_9e3c_c4fb7b1b6e17,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D188CDBF_ID: Uuid = Uuid::from_u128(
-    0xd188cdbf_1a56_db43_cb0c_38ffb0b743fd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_CF7438ED_ID: Uuid = Uuid::from_u128(
+    0xcf7438ed_9bf6_4863_10fb_4cd5e91f4932,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D31D8A98_ID: Uuid = Uuid::from_u128(
-    0xd31d8a98_bdd4_9621_1e50_e13c5de15e20,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D0EDB9DD_ID: Uuid = Uuid::from_u128(
+    0xd0edb9dd_48be_5b1c_ca70_55466f419cfa,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D5EA1B8B_ID: Uuid = Uuid::from_u128(
-    0xd5ea1b8b_db26_a3f1_5aa7_39b4c61b054e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D213F0B2_ID: Uuid = Uuid::from_u128(
+    0xd213f0b2_885d_017c_4206_7591edd3a6ec,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D62C6BDD_ID: Uuid = Uuid::from_u128(
-    0xd62c6bdd_1fb1_d3ad_cbe7_27a45f95dd0f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D2468F40_ID: Uuid = Uuid::from_u128(
+    0xd2468f40_a9e3_17e0_2697_5bd8d34b4e58,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D7864244_ID: Uuid = Uuid::from_u128(
-    0xd7864244_d3ba_cf1d_3f5b_7fdce26c9d67,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D34E50B5_ID: Uuid = Uuid::from_u128(
+    0xd34e50b5_3c69_80e1_2310_f3871a659759,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D7AD785E_ID: Uuid = Uuid::from_u128(
-    0xd7ad785e_a9ab_60cf_2173_6075027818cd,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D3E9AA9F_ID: Uuid = Uuid::from_u128(
+    0xd3e9aa9f_9c58_c6ca_0e55_af13aee7cecc,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_D8F03ECA_ID: Uuid = Uuid::from_u128(
-    0xd8f03eca_1d11_63a6_7c6f_c660e9326afa,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D678356E_ID: Uuid = Uuid::from_u128(
+    0xd678356e_36be_9aef_6d3c_af7b2cf9fa2b,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_DB94C2CD_ID: Uuid = Uuid::from_u128(
-    0xdb94c2cd_ee84_2daa_3c0c_6ad4e7cf841e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D79E829E_ID: Uuid = Uuid::from_u128(
+    0xd79e829e_0aae_66e4_e779_982dea7b8558,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_DBEE0E86_ID: Uuid = Uuid::from_u128(
-    0xdbee0e86_039f_8eb6_f767_8356d4b157a5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D8A0AEE1_ID: Uuid = Uuid::from_u128(
+    0xd8a0aee1_fbfb_b6de_f3e0_ccffa03e0039,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_DC01088E_ID: Uuid = Uuid::from_u128(
-    0xdc01088e_1f4b_738e_b87e_261653518247,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_D8AC3E78_ID: Uuid = Uuid::from_u128(
+    0xd8ac3e78_13e1_b72d_4e60_13358c1277c9,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_DCC80DA8_ID: Uuid = Uuid::from_u128(
-    0xdcc80da8_fa38_5276_02ca_4af2731b263e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_DA047A81_ID: Uuid = Uuid::from_u128(
+    0xda047a81_3712_6d49_42f6_de53da219e40,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_DE90190A_ID: Uuid = Uuid::from_u128(
-    0xde90190a_fc1c_938e_c0e0_4523c7836733,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_DA810C2E_ID: Uuid = Uuid::from_u128(
+    0xda810c2e_d7b0_9628_49e4_87a11c4b5c3d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_DE95684C_ID: Uuid = Uuid::from_u128(
-    0xde95684c_87c4_07e6_61ed_c34de521ea63,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_DAE80C17_ID: Uuid = Uuid::from_u128(
+    0xdae80c17_f719_8e15_98af_d5e12f6785df,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E1A5B755_ID: Uuid = Uuid::from_u128(
-    0xe1a5b755_70df_ff92_88df_abda28f9891e,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_DBC43118_ID: Uuid = Uuid::from_u128(
+    0xdbc43118_f6dc_3fb4_62c6_e547df057f93,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E239C3C4_ID: Uuid = Uuid::from_u128(
-    0xe239c3c4_70d7_a9b6_6e25_9560ce194e07,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_E246B517_ID: Uuid = Uuid::from_u128(
+    0xe246b517_eade_3c8f_b152_3ba47cb488ce,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E2C8C6CD_ID: Uuid = Uuid::from_u128(
-    0xe2c8c6cd_464f_930c_511f_d7ed8b3314ce,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_E3914C49_ID: Uuid = Uuid::from_u128(
+    0xe3914c49_55d9_f5c4_8001_38881c4b701d,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E4268E66_ID: Uuid = Uuid::from_u128(
-    0xe4268e66_45f1_64b9_4e6a_589369355035,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_E3F77750_ID: Uuid = Uuid::from_u128(
+    0xe3f77750_1618_8b50_a86c_71ba62c045b4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E445EBCF_ID: Uuid = Uuid::from_u128(
-    0xe445ebcf_4628_97af_1a62_5848aff111fa,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_E7BE630B_ID: Uuid = Uuid::from_u128(
+    0xe7be630b_1f1d_f3a3_8392_82c1c0232665,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E5460255_ID: Uuid = Uuid::from_u128(
-    0xe5460255_302c_7b6f_c1a2_39481c112946,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_E86FC5ED_ID: Uuid = Uuid::from_u128(
+    0xe86fc5ed_2b94_1abc_a7fe_97347876bf0a,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E7D4D28C_ID: Uuid = Uuid::from_u128(
-    0xe7d4d28c_0347_6d80_6497_8224fa82f1a1,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_E8817C11_ID: Uuid = Uuid::from_u128(
+    0xe8817c11_7761_061a_ab0d_f6eddca20e63,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E841C0E5_ID: Uuid = Uuid::from_u128(
-    0xe841c0e5_db10_d259_5d61_5e6440bf93f2,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_EA14B431_ID: Uuid = Uuid::from_u128(
+    0xea14b431_c679_6cdc_339a_1283edac76ae,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E98DAACB_ID: Uuid = Uuid::from_u128(
-    0xe98daacb_044a_d8c3_7312_20b5cf8ea2e6,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_EB3389D3_ID: Uuid = Uuid::from_u128(
+    0xeb3389d3_2dc5_a036_2ce1_478cee3dfc19,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_E9CBFAFD_ID: Uuid = Uuid::from_u128(
-    0xe9cbfafd_4d4c_8210_9206_b0a3af063250,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_EB70CA07_ID: Uuid = Uuid::from_u128(
+    0xeb70ca07_375c_017e_fff5_01da90690115,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EA6E3505_ID: Uuid = Uuid::from_u128(
-    0xea6e3505_fe0e_8149_59b4_169718033b53,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_ECED3F21_ID: Uuid = Uuid::from_u128(
+    0xeced3f21_1923_8e42_2801_9817024544fc,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EAEF78DB_ID: Uuid = Uuid::from_u128(
-    0xeaef78db_ae45_1f9f_8e03_cab24e1648db,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EB156EC2_ID: Uuid = Uuid::from_u128(
-    0xeb156ec2_76f4_16d1_bfa9_ef35eb9b0fc5,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EB4F6926_ID: Uuid = Uuid::from_u128(
-    0xeb4f6926_4db3_207c_5ee6_a5269784e1fd,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EBD2E31D_ID: Uuid = Uuid::from_u128(
-    0xebd2e31d_5300_abb5_748e_4a35fa46d3e4,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EC9E6FD5_ID: Uuid = Uuid::from_u128(
-    0xec9e6fd5_a383_9296_bbb8_f1358e5c27df,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_ED426431_ID: Uuid = Uuid::from_u128(
-    0xed426431_02d8_5aa5_789c_04e53da8b4dc,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_ED854532_ID: Uuid = Uuid::from_u128(
-    0xed854532_8828_1572_31d1_d42a3b96d9f6,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EDEEB7D8_ID: Uuid = Uuid::from_u128(
-    0xedeeb7d8_5ee5_d89c_b2cb_43358d774fe2,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EF8F2507_ID: Uuid = Uuid::from_u128(
-    0xef8f2507_c4e8_ef9e_07d5_b443b5d0169f,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_EF958BBA_ID: Uuid = Uuid::from_u128(
-    0xef958bba_8a72_a208_1db5_9895153f0e9f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_EE5B0DC3_ID: Uuid = Uuid::from_u128(
+    0xee5b0dc3_e1c2_ed2b_1ab5_5e17e094aaa3,
 );
 pub const TIMETABLE_RUN_USER_SOLUTIONS_F194E229_ID: Uuid = Uuid::from_u128(
     0xf194e229_e560_6b9b_653b_15621112c6b6,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F27A1156_ID: Uuid = Uuid::from_u128(
-    0xf27a1156_beee_15d8_653b_bd614d585567,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_F34A6CDD_ID: Uuid = Uuid::from_u128(
+    0xf34a6cdd_6371_dabd_030e_e5e6ca16f930,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F386777F_ID: Uuid = Uuid::from_u128(
-    0xf386777f_a363_4f41_fc72_0b1ccfeec9bf,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_F4058E61_ID: Uuid = Uuid::from_u128(
+    0xf4058e61_1ad6_5808_9cfa_cd8e89df67e0,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F3DC00BB_ID: Uuid = Uuid::from_u128(
-    0xf3dc00bb_52e1_061d_3fb5_5b6eada2240f,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_F6452099_ID: Uuid = Uuid::from_u128(
+    0xf6452099_92c8_ae9b_a279_029a679a34ed,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F439E808_ID: Uuid = Uuid::from_u128(
-    0xf439e808_4576_58e2_f1c4_0a31446b5672,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_F6F17911_ID: Uuid = Uuid::from_u128(
+    0xf6f17911_ce1f_f7d3_da72_98732cca8373,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F5DBC39D_ID: Uuid = Uuid::from_u128(
-    0xf5dbc39d_6ea6_c312_918f_923fc914a861,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_F7A9493C_ID: Uuid = Uuid::from_u128(
+    0xf7a9493c_fffa_9180_974d_ee143acf080f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F5DCB56B_ID: Uuid = Uuid::from_u128(
-    0xf5dcb56b_a986_f037_222c_869d28e4fc74,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_FAC2843C_ID: Uuid = Uuid::from_u128(
+    0xfac2843c_b0ad_592f_e34c_9d12a219c135,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F64315F4_ID: Uuid = Uuid::from_u128(
-    0xf64315f4_738b_c543_7f8e_c18b4d73e073,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_FC1E4733_ID: Uuid = Uuid::from_u128(
+    0xfc1e4733_112d_33d2_8003_47852e0e7c2f,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F698C44E_ID: Uuid = Uuid::from_u128(
-    0xf698c44e_dae4_12e0_7b9d_661dd7a8014a,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_FC3384FC_ID: Uuid = Uuid::from_u128(
+    0xfc3384fc_a17c_4724_4590_c86502110190,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_F9CBDC2F_ID: Uuid = Uuid::from_u128(
-    0xf9cbdc2f_d576_054a_b6c3_2baf37dd4eff,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_FD040A11_ID: Uuid = Uuid::from_u128(
+    0xfd040a11_2e0a_b015_ed8d_03b42b4717e4,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FA8994C0_ID: Uuid = Uuid::from_u128(
-    0xfa8994c0_06e7_6fc3_67ff_6e679fe042a5,
+pub const TIMETABLE_RUN_USER_SOLUTIONS_FE26B7DE_ID: Uuid = Uuid::from_u128(
+    0xfe26b7de_41fa_1c43_6167_c110fae84b38,
 );
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FB140029_ID: Uuid = Uuid::from_u128(
-    0xfb140029_1e53_ce19_690f_5048b01c6e28,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FC9052F8_ID: Uuid = Uuid::from_u128(
-    0xfc9052f8_6264_902a_48be_91fae09b294b,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FDE88B0A_ID: Uuid = Uuid::from_u128(
-    0xfde88b0a_19ea_05d5_1853_7a5df55e5f22,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FE25EB60_ID: Uuid = Uuid::from_u128(
-    0xfe25eb60_d9a4_865f_75d5_a0c26ec3945e,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FE5F3F8E_ID: Uuid = Uuid::from_u128(
-    0xfe5f3f8e_0ae3_2fff_225f_c08a54777d68,
-);
-pub const TIMETABLE_RUN_USER_SOLUTIONS_FFB6D587_ID: Uuid = Uuid::from_u128(
-    0xffb6d587_b2e1_18ab_4e5d_447ddd3ee0be,
-);
-static ROWS: [TimetableRunUserSolutions; 262] = [
+static ROWS: [TimetableRunUserSolutions; 247] = [
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_00AB5D19_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_0410D506_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B132631C_ID,
+        user_id: auto_users::USERS_271BB507_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0163AB85_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_05E0732B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E696AE05_ID,
+        user_id: auto_users::USERS_CC4BFB0B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0196DB50_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_064BA1FB_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8201311E_ID,
+        user_id: auto_users::USERS_8F779589_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0213DA29_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_09058A1D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_BE8A3FFF_ID,
+        user_id: auto_users::USERS_04F9497C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_02AFA359_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_0A3FF975_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1CAED36D_ID,
+        user_id: auto_users::USERS_9859B732_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_03697AD4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_0B988FE5_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A49E27D5_ID,
+        user_id: auto_users::USERS_43DBDE40_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_05439484_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_0C8D8CB8_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_CBC87208_ID,
+        user_id: auto_users::USERS_2E208306_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_059C2FB1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1067BDCD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FCCB7A67_ID,
+        user_id: auto_users::USERS_52E1CA9D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_069F5D3D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1108EB62_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D8351423_ID,
+        user_id: auto_users::USERS_78FEDB23_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0760B1A1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_11E14BED_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D2E69748_ID,
+        user_id: auto_users::USERS_0BD7DD2A_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_07B4B950_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_11EE8BF2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_442D4313_ID,
+        user_id: auto_users::USERS_E61E4A8B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0910AD67_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1273BCC9_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_DFDBC4F8_ID,
+        user_id: auto_users::USERS_5D687970_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0974D2D9_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_140383C0_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_58B61E13_ID,
+        user_id: auto_users::USERS_10917ED2_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_097EC0F4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_15BC64B5_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3F0FA386_ID,
+        user_id: auto_users::USERS_44F0DD62_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0A06FEA4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_16ECF37B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_552AB6C5_ID,
+        user_id: auto_users::USERS_FEDFD366_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0A1C4869_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1758FFAE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_92FA1750_ID,
+        user_id: auto_users::USERS_00A73C96_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0B9BB874_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_19FF7A0A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B888ED26_ID,
+        user_id: auto_users::USERS_644B1317_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0BA6B83B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1A030793_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A995A53B_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_0C7B48BA_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_0B44076F_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_114C9DF7_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_C0EE3F4E_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_115FF78E_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_9AC4A341_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_11F00E86_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8C8457C1_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_12680FBF_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8AB569DA_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_127DE875_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_7947AE4D_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_12FA9778_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8E75C6E6_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_13A92D53_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_6EA2FC91_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_15AB51D8_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_3D445F3D_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_167C854C_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_137A6B38_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_173B5192_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_6CCE7282_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_179897B6_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_4CD5A26C_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_186C6C48_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_2864AF19_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_18D6D397_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8334A3EA_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_1A1577CE_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_808F9F08_ID,
+        user_id: auto_users::USERS_24CDB89E_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_1A476EE8_ID,
@@ -970,269 +850,249 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_0C9E7DC2_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_1B5EB70D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1D4B5F9C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_7A279D9D_ID,
+        user_id: auto_users::USERS_29A25F8F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_1C97035F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1E8F3417_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_CE6A5F41_ID,
+        user_id: auto_users::USERS_FABE6695_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_1E2351F2_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_1F763CB8_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3053F0F1_ID,
+        user_id: auto_users::USERS_36C20419_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_22DF3793_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_20590A22_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4BD08F00_ID,
+        user_id: auto_users::USERS_57A72DD3_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_23542EB4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_20633F85_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_965846B9_ID,
+        user_id: auto_users::USERS_E357733B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2399263F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_20884A71_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_C2B55DB0_ID,
+        user_id: auto_users::USERS_0DE4B7EF_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_252F71F8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_208E7795_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_0886BE2F_ID,
+        user_id: auto_users::USERS_31507303_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2666017E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_20E72522_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8ED50735_ID,
+        user_id: auto_users::USERS_07D957B2_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_26D1A2F5_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_213DEC83_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_54DAB05C_ID,
+        user_id: auto_users::USERS_A5683C63_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_26FDB787_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_21A3A2D9_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B90F7B06_ID,
+        user_id: auto_users::USERS_CB202EF1_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2751E61C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_22633946_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6BD12D6D_ID,
+        user_id: auto_users::USERS_822A6421_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2768392F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_22633D8C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9BEC10EF_ID,
+        user_id: auto_users::USERS_6690B465_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_290EE722_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_230A12D2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_AE371DBA_ID,
+        user_id: auto_users::USERS_9E80B9B3_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_29729422_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_23CBF532_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8A89B15F_ID,
+        user_id: auto_users::USERS_5C18BE7D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2A051E34_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_24076A8C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_11EBB9FC_ID,
+        user_id: auto_users::USERS_094023DB_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2C5FBA29_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_24D4F241_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_26571C5E_ID,
+        user_id: auto_users::USERS_DB4E0F54_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2C8E9DAE_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_25829B26_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6630D170_ID,
+        user_id: auto_users::USERS_E59D106C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2DCADC77_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_25AB7501_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A7526940_ID,
+        user_id: auto_users::USERS_9AD47EF5_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_2E14054A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_25C5D62F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_78FF97A5_ID,
+        user_id: auto_users::USERS_346556D8_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_30A95B57_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_266AA038_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_AEBDE27D_ID,
+        user_id: auto_users::USERS_351FD753_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3198CC09_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_28590B1F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4895BB48_ID,
+        user_id: auto_users::USERS_D9313DA1_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_31EBA0A7_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_29571606_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_DC672D47_ID,
+        user_id: auto_users::USERS_F1A5606A_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_321BE1C1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_29A5645E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1B548173_ID,
+        user_id: auto_users::USERS_BD07B018_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3555367C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_2AF9DB96_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F715CF4F_ID,
+        user_id: auto_users::USERS_9DC89669_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_35C832F8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_2BE24BC0_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1F619531_ID,
+        user_id: auto_users::USERS_C92C0B83_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_35D31621_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_2C5F5D77_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_477FD525_ID,
+        user_id: auto_users::USERS_F74E81E8_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_37DA3B15_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_2E1D7803_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_BF1884A6_ID,
+        user_id: auto_users::USERS_612B3D7F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_387A94F7_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_2E40BFBF_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4422078C_ID,
+        user_id: auto_users::USERS_816FC976_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_39155AE6_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_2FE9AF74_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F8A3B590_ID,
+        user_id: auto_users::USERS_EC8D7AAE_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_392DCA30_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_32033FFB_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_CD7972F7_ID,
+        user_id: auto_users::USERS_7BAA85AB_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_397EF727_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3422E5E5_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_42EC802F_ID,
+        user_id: auto_users::USERS_1B9F133B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_39FD381D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3497EE4D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3EB7B6C0_ID,
+        user_id: auto_users::USERS_FE80DB67_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3A9435F3_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_35F9BAFE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D6AF85A7_ID,
+        user_id: auto_users::USERS_B4180B42_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3B6E125B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_36C5E774_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A7B4FCC7_ID,
+        user_id: auto_users::USERS_BE3E56C3_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3DF21F67_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3860753B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1F5A6A45_ID,
+        user_id: auto_users::USERS_444E093E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3EA7179C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3983461F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_830313BC_ID,
+        user_id: auto_users::USERS_A94B9F42_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_3F23A77F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_39B9EE11_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B047B0FB_ID,
+        user_id: auto_users::USERS_0FA3867C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_401CB886_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3A8DCE92_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4F3235A2_ID,
+        user_id: auto_users::USERS_F7CA71B4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_41675AD2_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3C9CFF56_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_CED9CAC6_ID,
+        user_id: auto_users::USERS_56749575_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4280C020_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3D1FB28E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2C0C03CD_ID,
+        user_id: auto_users::USERS_BCB8EA85_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4355CC0A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3DD70928_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8D169030_ID,
+        user_id: auto_users::USERS_247A0D25_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_447CF086_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_3E4D191B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_AF716174_ID,
+        user_id: auto_users::USERS_61A43381_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_45A91B5D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_4044FE0C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_163F00E2_ID,
+        user_id: auto_users::USERS_90DBB5C3_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_45E3C7D8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_423687CC_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1AEB8042_ID,
+        user_id: auto_users::USERS_13430F91_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_465BFB3F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_4254B36D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_BAFE6462_ID,
+        user_id: auto_users::USERS_56FFD76D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4685720C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_42DE18CD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2845D437_ID,
+        user_id: auto_users::USERS_FF00AA35_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4769A80D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_43A038D4_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_39434EFA_ID,
+        user_id: auto_users::USERS_124F9405_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_479275B1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_463D3F5C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2ED9740F_ID,
+        user_id: auto_users::USERS_55014423_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_47F5A5AE_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_497BDDB1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5023CEB5_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_48D04DF3_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_7E26790E_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4909772A_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_79E60097_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_494CE81F_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_6616F502_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_49FA3A3F_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_FC9A327B_ID,
+        user_id: auto_users::USERS_B81EB352_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_4A251602_ID,
@@ -1240,29 +1100,24 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_29F5E82B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4A56879F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_4CBC619B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6F8838AD_ID,
+        user_id: auto_users::USERS_CE1A4B53_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4B82B19A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_4E56F695_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FCE29567_ID,
+        user_id: auto_users::USERS_C51A6F8A_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4B96B6B0_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_4E75D4BF_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_56133F6A_ID,
+        user_id: auto_users::USERS_3350D0F0_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4B97681E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_4F2666D0_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9B39CFBE_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_4D900D51_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_4A397D98_ID,
+        user_id: auto_users::USERS_97735B99_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_4FC7A9B1_ID,
@@ -1270,59 +1125,39 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_7912B22D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_506C89C4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_50BA4B1F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_581967C7_ID,
+        user_id: auto_users::USERS_BA82C23B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_50B4D800_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_50D0361D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F91AE766_ID,
+        user_id: auto_users::USERS_DE18B0C1_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_515B90DA_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_51AB18CD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_969761C4_ID,
+        user_id: auto_users::USERS_ECACF372_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_51A67796_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5228BF5A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_19CF0AAE_ID,
+        user_id: auto_users::USERS_3D877F95_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_523196F0_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_525BCBF3_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B952B652_ID,
+        user_id: auto_users::USERS_B2C92899_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_529DDFEF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_52AE8846_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E844D20A_ID,
+        user_id: auto_users::USERS_6F30B84F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_529FF42D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_55BB5AB3_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6C51DE6A_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_53A24629_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_93141921_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_53CAA252_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_1267D2FE_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_5589EFD5_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_6EAD7604_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_55A5BE02_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_9E2CCA63_ID,
+        user_id: auto_users::USERS_5775B779_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_5613145E_ID,
@@ -1330,359 +1165,444 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_83A111BB_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_56F6CA06_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_58296600_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1BA7B4AC_ID,
+        user_id: auto_users::USERS_42E0FFDD_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_589DDDE9_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_585933E0_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_7E7BA8DA_ID,
+        user_id: auto_users::USERS_073B5E49_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_59F77A3E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5887241C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FD5F6FCF_ID,
+        user_id: auto_users::USERS_07F420CA_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_59F87949_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_58B4C937_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FD443252_ID,
+        user_id: auto_users::USERS_AAA766D8_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_5BD23A2B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_596D3CBA_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_36CF45AF_ID,
+        user_id: auto_users::USERS_53DF5E9C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_60765791_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5A5532F1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_61D35D5B_ID,
+        user_id: auto_users::USERS_93C5A4FF_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_607E64C4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5A748A99_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D22E188B_ID,
+        user_id: auto_users::USERS_D116C49E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_642438B6_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5BED7F94_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_257EE26E_ID,
+        user_id: auto_users::USERS_773B000C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_66668B3E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5E11B2AF_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9D70CAA8_ID,
+        user_id: auto_users::USERS_7B2C0E08_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_666B1306_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5E43AADD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5D792675_ID,
+        user_id: auto_users::USERS_C807DBA9_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6820ABEA_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5EC0A139_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_925DEF4D_ID,
+        user_id: auto_users::USERS_5F9111D5_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_687E6ED0_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5F17DB0F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8F6E02B9_ID,
+        user_id: auto_users::USERS_613C3F3F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_68BD2353_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5F5DDDC1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5F7F1A51_ID,
+        user_id: auto_users::USERS_02A364F7_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_68CC7364_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5F888858_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B0667102_ID,
+        user_id: auto_users::USERS_1A4CA111_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6A5E6376_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_5FA184D1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2A7D74B6_ID,
+        user_id: auto_users::USERS_63DE3936_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6AD034F0_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_62A17029_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_85D7A552_ID,
+        user_id: auto_users::USERS_1F4D79B4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6C9A185A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_63A85A0E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_C97EEF6A_ID,
+        user_id: auto_users::USERS_3AD90E82_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6CA219EB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_63E16BBB_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9612BCD2_ID,
+        user_id: auto_users::USERS_1F3CC573_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6E89DE4C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_644A0036_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_EA2C80A2_ID,
+        user_id: auto_users::USERS_3306B1A6_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6F33D94D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_651C1D7F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_DF31BB18_ID,
+        user_id: auto_users::USERS_3F00A0AE_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6F4E320A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_6532C9CE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_C75B1619_ID,
+        user_id: auto_users::USERS_B2E3795F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_6FEAAED8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_654272A3_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_47E6500D_ID,
+        user_id: auto_users::USERS_1CAED077_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_71704403_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_65DCD3EE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_851D2DB1_ID,
+        user_id: auto_users::USERS_50F2D635_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_71B9BBF2_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_68679BE9_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_7DC6CF83_ID,
+        user_id: auto_users::USERS_9CAA4C16_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_72AC4374_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_68A4C81A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D1C62905_ID,
+        user_id: auto_users::USERS_FDD632C1_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_72BCFDF5_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_6B9C7202_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D4FF7FE3_ID,
+        user_id: auto_users::USERS_3754B009_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_738E865B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_6D0CE87B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5DE77B2D_ID,
+        user_id: auto_users::USERS_6484B7B3_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_739CAD16_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_6D1E8D0C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6827782B_ID,
+        user_id: auto_users::USERS_99BB472B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_73CE0EF8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7081C6BE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9901ACAE_ID,
+        user_id: auto_users::USERS_B9AF01DC_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_7475E90C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_73621046_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_29551116_ID,
+        user_id: auto_users::USERS_DCF3213C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_7524CACD_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_74118B6E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FF368136_ID,
+        user_id: auto_users::USERS_3EB90FAF_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_76AA2607_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_74922E73_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E293B3B1_ID,
+        user_id: auto_users::USERS_7FF78394_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_78AA09FF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_762966BE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A8780F6E_ID,
+        user_id: auto_users::USERS_7AAEEB47_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_78F42B5E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_76E9E45E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D161DA64_ID,
+        user_id: auto_users::USERS_7A016EF4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_7B23929C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_77264543_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_BC0BF104_ID,
+        user_id: auto_users::USERS_991BF532_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_7C5E2901_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_780BEECA_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6CE91586_ID,
+        user_id: auto_users::USERS_0D43C84C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_7D8DA3A6_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_78A21471_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_45F8304A_ID,
+        user_id: auto_users::USERS_A4F38614_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_8005DF77_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_78C52A55_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_69CD645F_ID,
+        user_id: auto_users::USERS_43D8106C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_81D4EFBE_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7AAE086D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_784FBCAE_ID,
+        user_id: auto_users::USERS_F0C8FDB2_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_83D218A9_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7AE4345C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8F7997F3_ID,
+        user_id: auto_users::USERS_20853AE1_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_84F87950_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7B255949_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_EDCB6334_ID,
+        user_id: auto_users::USERS_B2E48518_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_855AB8C8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7B4FA931_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_76095F86_ID,
+        user_id: auto_users::USERS_ECE6F486_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_85CF6100_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7D63F6B5_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2E39A18C_ID,
+        user_id: auto_users::USERS_D20A5FF5_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_85E7D63C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7DC9219A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D60CD018_ID,
+        user_id: auto_users::USERS_04FD7211_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_8694C302_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_7EF43759_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D9021E43_ID,
+        user_id: auto_users::USERS_24740B6B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_86FCC3D7_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_81636EEC_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_84A95A76_ID,
+        user_id: auto_users::USERS_B22D0100_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_878D5EEF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_81CDC989_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F315AE02_ID,
+        user_id: auto_users::USERS_952023E6_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_8B0AC4B5_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_82EBF005_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2373BF8E_ID,
+        user_id: auto_users::USERS_7235D77B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_8C77AAA1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_83DD29C5_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_612EB758_ID,
+        user_id: auto_users::USERS_DDDEF21C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_8D44A574_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_84E3239E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_C55C6F71_ID,
+        user_id: auto_users::USERS_528EB7C7_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_8FDF1851_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_85256D93_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D21C4163_ID,
+        user_id: auto_users::USERS_298EA328_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9161BECB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_85BF2FA1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F9B78739_ID,
+        user_id: auto_users::USERS_29B5D62D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_96D2F4F4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_893C0A65_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_EF688C2B_ID,
+        user_id: auto_users::USERS_C8CD9526_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_970410CB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_898B15EE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_EF9A6ECA_ID,
+        user_id: auto_users::USERS_0A3106C8_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_972C31EB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_89DB072D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D8B775B3_ID,
+        user_id: auto_users::USERS_8893421B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_99C9B1B2_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_89E902AD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3E791889_ID,
+        user_id: auto_users::USERS_10115D6A_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9A68ED92_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_8C56B34E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_BF6D18C9_ID,
+        user_id: auto_users::USERS_3E7EF838_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9AF27C2D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_8D935D29_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_09CF6F58_ID,
+        user_id: auto_users::USERS_93CBF8E3_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9B48A84E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_8FA4B0F7_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FB5DBC46_ID,
+        user_id: auto_users::USERS_55927266_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9DF46749_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_8FE90976_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4AF56CCA_ID,
+        user_id: auto_users::USERS_2C32E668_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9EDB870F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_91ED4091_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A2ADC5BC_ID,
+        user_id: auto_users::USERS_D6B8786C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9F577DD2_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_923BE858_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B2300595_ID,
+        user_id: auto_users::USERS_662A23CF_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_9FC49B74_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_93512B12_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1C257350_ID,
+        user_id: auto_users::USERS_6B5530CE_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A09C1610_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_940F88DA_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_42E92ADF_ID,
+        user_id: auto_users::USERS_804D00C4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A1B41962_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_95FD268A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2847AEE8_ID,
+        user_id: auto_users::USERS_A5E253C5_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A253F582_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_966D224A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9CDC0217_ID,
+        user_id: auto_users::USERS_72DF1E2E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A3179E51_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_9938B4E2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B3129C4C_ID,
+        user_id: auto_users::USERS_2D700C99_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A79FC89C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_99815618_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_0B6FCD4F_ID,
+        user_id: auto_users::USERS_6A5C40CC_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A8737010_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_9C2BE668_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9685A0D0_ID,
+        user_id: auto_users::USERS_AF6F1343_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A8A74C3B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_9C5B3CAF_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A1D56E01_ID,
+        user_id: auto_users::USERS_F009FB4B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_A8EF4DEF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_9CC2A273_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4273EB12_ID,
+        user_id: auto_users::USERS_25CE497B_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_9DD5C64A_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_F6BAD94D_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_9F6C182B_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_1CEF13A3_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A149E609_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_5796FF3D_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A3008898_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_54167D6A_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A39C4D4F_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_B931727F_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A3D8DC32_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_B79E94C1_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A42EA63D_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_2AC2EE18_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A443DA82_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_9347D105_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A4475009_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_144E37CB_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A49652B5_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_6FAE1BAF_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A4BD3641_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_AD0CBA48_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A5221C01_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_8A07A873_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A6230A41_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_DF3400E2_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A77907A8_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_F65D8CFA_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A7F46E5F_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_09D6559F_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_A93F84E7_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_2F796B24_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_AA3BC9C1_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_648A3C92_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_AA849E49_ID,
@@ -1690,24 +1610,49 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_0252A279_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_AAD6EB32_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_AB23CF25_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3B9DCDE9_ID,
+        user_id: auto_users::USERS_9D972E95_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_AE52383C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_ABFCD8ED_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E9EE8AC2_ID,
+        user_id: auto_users::USERS_E995D7B4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B04ABB18_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_AC1515EC_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8BF13A99_ID,
+        user_id: auto_users::USERS_D34C86C0_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B0518EB8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_AC7B9B04_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_45F2D8C0_ID,
+        user_id: auto_users::USERS_D656550B_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_ACD84165_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_9FB608CA_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_ADAAE783_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_53C1801F_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_AE3118E3_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_94D7C01F_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_AEE0562E_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_BACC0638_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B0074CDC_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_53AB817A_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_B0997B97_ID,
@@ -1715,74 +1660,84 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_A2FDAF0D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B199DF74_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B15FA086_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_22A1B986_ID,
+        user_id: auto_users::USERS_A52AD642_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B1A13015_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B16C0D6B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5F5A3865_ID,
+        user_id: auto_users::USERS_29D4D85B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B289157B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B2351BAD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_67C00A01_ID,
+        user_id: auto_users::USERS_CF0772E0_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B2C367BD_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B28C2A2B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_C609F2E5_ID,
+        user_id: auto_users::USERS_487E2E56_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B6793DED_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B365245B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E4F6E810_ID,
+        user_id: auto_users::USERS_532D0AAE_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B6D4463B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B48FFDA8_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3F36944B_ID,
+        user_id: auto_users::USERS_390A258C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B79FEF9A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B4CB07B2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_27A93383_ID,
+        user_id: auto_users::USERS_35EC0992_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B87CE2B8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B58A7796_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3D165974_ID,
+        user_id: auto_users::USERS_24DDD15B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_B91AB0D6_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B6792D83_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E6511945_ID,
+        user_id: auto_users::USERS_7641F590_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BAAC7C23_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B7BB6F8A_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_03414B06_ID,
+        user_id: auto_users::USERS_924F549E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BBA187AA_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_B8FAE742_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_983F1397_ID,
+        user_id: auto_users::USERS_1F0B6292_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BC43DB7E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_BB352CC9_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_10BADB90_ID,
+        user_id: auto_users::USERS_679B066B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BCF65168_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_BC63BBF2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B86528E4_ID,
+        user_id: auto_users::USERS_C70887ED_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BE328A1E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_BC964337_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A2787C6D_ID,
+        user_id: auto_users::USERS_E2192BFC_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_BD60AE62_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_9EB0C62D_ID,
+    },
+    TimetableRunUserSolutions {
+        id: TIMETABLE_RUN_USER_SOLUTIONS_BEDC4448_ID,
+        timetable_run_id: 11,
+        user_id: auto_users::USERS_4D50E14B_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_BF34F696_ID,
@@ -1790,239 +1745,194 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_1DA1C1A8_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BF815E09_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C027B075_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_43CBC91F_ID,
+        user_id: auto_users::USERS_B688C4EC_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_BFB7E5C1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C242762F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_1F21E4D0_ID,
+        user_id: auto_users::USERS_C9366B0E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C0BBA0B7_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C29A5355_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_76A04241_ID,
+        user_id: auto_users::USERS_5C530968_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C1451032_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C720919E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_8D5DE2A5_ID,
+        user_id: auto_users::USERS_B0C8F888_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C2D6F794_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C7E7B9C2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D66C09F3_ID,
+        user_id: auto_users::USERS_C61B0A82_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C3CEC3CC_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C7F1EE6D_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_0E89C804_ID,
+        user_id: auto_users::USERS_F3E2565E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C45F8E3F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C82EA4E0_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_7382E0A5_ID,
+        user_id: auto_users::USERS_05ABCF02_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C60290FF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C9B88479_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_29834B86_ID,
+        user_id: auto_users::USERS_F844459E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_C8BDDEC1_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_C9D55C8B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_38F3EFB7_ID,
+        user_id: auto_users::USERS_ABB19998_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_CC655826_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_CC102EEF_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F8F24E9D_ID,
+        user_id: auto_users::USERS_47A26068_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_CCD00612_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_CD4391D1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2B97E69B_ID,
+        user_id: auto_users::USERS_FAE9AA7F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_CD0395C2_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_CD6490F0_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E58D1842_ID,
+        user_id: auto_users::USERS_1E0B5122_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D094BEC8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_CEDAF8AF_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_61934BDB_ID,
+        user_id: auto_users::USERS_F71AA026_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D188CDBF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_CF7438ED_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_112A3599_ID,
+        user_id: auto_users::USERS_28271B14_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D31D8A98_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D0EDB9DD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E842CB43_ID,
+        user_id: auto_users::USERS_99B42F73_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D5EA1B8B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D213F0B2_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_6242D58B_ID,
+        user_id: auto_users::USERS_7C248D6E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D62C6BDD_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D2468F40_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_098EDFDE_ID,
+        user_id: auto_users::USERS_98FD153B_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D7864244_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D34E50B5_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_7675988E_ID,
+        user_id: auto_users::USERS_D918C106_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D7AD785E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D3E9AA9F_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_F81D6534_ID,
+        user_id: auto_users::USERS_86E581E4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_D8F03ECA_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D678356E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_C64CEB0B_ID,
+        user_id: auto_users::USERS_D008E7FA_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_DB94C2CD_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D79E829E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3CA10850_ID,
+        user_id: auto_users::USERS_2BAD08C6_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_DBEE0E86_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D8A0AEE1_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_4E91BB23_ID,
+        user_id: auto_users::USERS_23339B59_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_DC01088E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_D8AC3E78_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9E238A30_ID,
+        user_id: auto_users::USERS_90490A99_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_DCC80DA8_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_DA047A81_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_04207A50_ID,
+        user_id: auto_users::USERS_AC47892C_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_DE90190A_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_DA810C2E_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_D877B6D5_ID,
+        user_id: auto_users::USERS_9DE90116_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_DE95684C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_DAE80C17_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_B04A48BD_ID,
+        user_id: auto_users::USERS_F195EFFA_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E1A5B755_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_DBC43118_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9AF2C07F_ID,
+        user_id: auto_users::USERS_E3C513F0_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E239C3C4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_E246B517_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_E26CF80A_ID,
+        user_id: auto_users::USERS_1C80D0C9_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E2C8C6CD_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_E3914C49_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_AAC53A2C_ID,
+        user_id: auto_users::USERS_DDCE8BEC_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E4268E66_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_E3F77750_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5F99E998_ID,
+        user_id: auto_users::USERS_85A78637_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E445EBCF_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_E7BE630B_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_EB25B33E_ID,
+        user_id: auto_users::USERS_C43EF4A4_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E5460255_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_E86FC5ED_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_957B6DB2_ID,
+        user_id: auto_users::USERS_DFC824CF_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E7D4D28C_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_E8817C11_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_A2F9816F_ID,
+        user_id: auto_users::USERS_61295DEA_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E841C0E5_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_EA14B431_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_415D53A2_ID,
+        user_id: auto_users::USERS_3954A72F_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E98DAACB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_EB3389D3_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_BB60AFE0_ID,
+        user_id: auto_users::USERS_235FE93D_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_E9CBFAFD_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_EB70CA07_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_42E27745_ID,
+        user_id: auto_users::USERS_442B2383_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EA6E3505_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_ECED3F21_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_74AFD2D8_ID,
+        user_id: auto_users::USERS_02B4B393_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EAEF78DB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_EE5B0DC3_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_631A084F_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EB156EC2_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_775F8DE5_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EB4F6926_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_33C576BA_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EBD2E31D_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_89CD605B_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EC9E6FD5_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_BC6F75B7_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_ED426431_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_F9ECEB19_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_ED854532_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_03F77F5C_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EDEEB7D8_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_B13057EF_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EF8F2507_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_661D60FC_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_EF958BBA_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_09A166A9_ID,
+        user_id: auto_users::USERS_B7D40093_ID,
     },
     TimetableRunUserSolutions {
         id: TIMETABLE_RUN_USER_SOLUTIONS_F194E229_ID,
@@ -2030,83 +1940,53 @@ static ROWS: [TimetableRunUserSolutions; 262] = [
         user_id: auto_users::USERS_DCEF54DE_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F27A1156_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_F34A6CDD_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_2D4152FA_ID,
+        user_id: auto_users::USERS_63E4E796_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F386777F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_F4058E61_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_5CC9E2B5_ID,
+        user_id: auto_users::USERS_03ECD021_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F3DC00BB_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_F6452099_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_FE7C5501_ID,
+        user_id: auto_users::USERS_900F33C9_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F439E808_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_F6F17911_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_9DC5FF00_ID,
+        user_id: auto_users::USERS_13A3C4D8_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F5DBC39D_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_F7A9493C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_EFB2FCB8_ID,
+        user_id: auto_users::USERS_1FB447A1_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F5DCB56B_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_FAC2843C_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_0805BC52_ID,
+        user_id: auto_users::USERS_754DEE36_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F64315F4_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_FC1E4733_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_215C0D80_ID,
+        user_id: auto_users::USERS_CF77E11E_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F698C44E_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_FC3384FC_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_DC114018_ID,
+        user_id: auto_users::USERS_2BF43256_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_F9CBDC2F_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_FD040A11_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_DD6EC659_ID,
+        user_id: auto_users::USERS_F4BBD451_ID,
     },
     TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FA8994C0_ID,
+        id: TIMETABLE_RUN_USER_SOLUTIONS_FE26B7DE_ID,
         timetable_run_id: 11,
-        user_id: auto_users::USERS_3919B092_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FB140029_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8C368DC5_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FC9052F8_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_202E6173_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FDE88B0A_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_32EFB405_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FE25EB60_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_00119540_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FE5F3F8E_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8B94D069_ID,
-    },
-    TimetableRunUserSolutions {
-        id: TIMETABLE_RUN_USER_SOLUTIONS_FFB6D587_ID,
-        timetable_run_id: 11,
-        user_id: auto_users::USERS_8CF5B349_ID,
+        user_id: auto_users::USERS_6E989A55_ID,
     },
 ];

@@ -7,6520 +7,5780 @@ use super::{auto_parents, auto_students, auto_tuitions};
 /// Every row, in primary-key order, in parts of at most 5000 rows.
 pub static PARTS: &[&[TuitionTemplateCharges]] = &[&ROWS];
 /// The number of rows.
-pub const ROW_COUNT: usize = 651;
+pub const ROW_COUNT: usize = 577;
 /// Every row, in primary-key order.
 pub fn rows() -> impl Iterator<Item = &'static TuitionTemplateCharges> {
     PARTS.iter().flat_map(|part| part.iter())
 }
-pub const TUITION_TEMPLATE_CHARGES_00852781_ID: Uuid = Uuid::from_u128(
-    0x00852781_a066_6e68_a409_00f997fba70f,
+pub const TUITION_TEMPLATE_CHARGES_002734E6_ID: Uuid = Uuid::from_u128(
+    0x002734e6_855b_da71_594f_a94c0e276506,
 );
-pub const TUITION_TEMPLATE_CHARGES_01D1995C_ID: Uuid = Uuid::from_u128(
-    0x01d1995c_0a5b_ff11_fb5c_352027ba0ddb,
+pub const TUITION_TEMPLATE_CHARGES_00B7B95C_ID: Uuid = Uuid::from_u128(
+    0x00b7b95c_4d50_80a4_7890_c0a1c8d1d372,
 );
-pub const TUITION_TEMPLATE_CHARGES_03AC6F1B_ID: Uuid = Uuid::from_u128(
-    0x03ac6f1b_b2c0_739c_5aa4_a8de881438d8,
+pub const TUITION_TEMPLATE_CHARGES_0299A6EB_ID: Uuid = Uuid::from_u128(
+    0x0299a6eb_ba15_3013_77b6_92593e8dbcb0,
 );
-pub const TUITION_TEMPLATE_CHARGES_042DCC06_ID: Uuid = Uuid::from_u128(
-    0x042dcc06_2b16_dec2_9716_c26054eb6029,
+pub const TUITION_TEMPLATE_CHARGES_02B69482_ID: Uuid = Uuid::from_u128(
+    0x02b69482_6d00_3c56_bc9b_efeaddde9b61,
 );
-pub const TUITION_TEMPLATE_CHARGES_04E72CF3_ID: Uuid = Uuid::from_u128(
-    0x04e72cf3_f41d_7d5d_d8c6_156698708e01,
+pub const TUITION_TEMPLATE_CHARGES_03505073_ID: Uuid = Uuid::from_u128(
+    0x03505073_99d1_2e80_ef8b_3bc137ac81b7,
 );
-pub const TUITION_TEMPLATE_CHARGES_05145FC0_ID: Uuid = Uuid::from_u128(
-    0x05145fc0_b2b0_6ed5_7778_1f5e20820434,
+pub const TUITION_TEMPLATE_CHARGES_04C67F0D_ID: Uuid = Uuid::from_u128(
+    0x04c67f0d_f0bf_2573_7690_4251510c3f1f,
 );
-pub const TUITION_TEMPLATE_CHARGES_05837057_ID: Uuid = Uuid::from_u128(
-    0x05837057_5221_4fa6_eebf_9d97e726786b,
+pub const TUITION_TEMPLATE_CHARGES_04D1C2B0_ID: Uuid = Uuid::from_u128(
+    0x04d1c2b0_7c37_f2a9_0ee1_a6082d110764,
 );
-pub const TUITION_TEMPLATE_CHARGES_05AE2A05_ID: Uuid = Uuid::from_u128(
-    0x05ae2a05_b816_c493_5a76_c15ac94c221a,
+pub const TUITION_TEMPLATE_CHARGES_04D82E87_ID: Uuid = Uuid::from_u128(
+    0x04d82e87_7778_a176_0482_e45de4152067,
 );
-pub const TUITION_TEMPLATE_CHARGES_0637CA85_ID: Uuid = Uuid::from_u128(
-    0x0637ca85_9f15_3670_c1dc_51e9e5e3fb52,
+pub const TUITION_TEMPLATE_CHARGES_051A971B_ID: Uuid = Uuid::from_u128(
+    0x051a971b_e60c_c88a_771e_9bc455f580f0,
 );
-pub const TUITION_TEMPLATE_CHARGES_0664B496_ID: Uuid = Uuid::from_u128(
-    0x0664b496_0927_97a8_743c_606649ccc24a,
+pub const TUITION_TEMPLATE_CHARGES_05E7F6E3_ID: Uuid = Uuid::from_u128(
+    0x05e7f6e3_8f1e_2c9b_edc3_cf2bee7bdbe7,
 );
-pub const TUITION_TEMPLATE_CHARGES_06B2AD2F_ID: Uuid = Uuid::from_u128(
-    0x06b2ad2f_f348_f76e_c45a_05f28ca2ab31,
+pub const TUITION_TEMPLATE_CHARGES_068DB746_ID: Uuid = Uuid::from_u128(
+    0x068db746_9b01_ea4b_9b9b_9a21ccf33a3d,
 );
-pub const TUITION_TEMPLATE_CHARGES_079AE22D_ID: Uuid = Uuid::from_u128(
-    0x079ae22d_bc55_ed24_0193_d13c03714719,
+pub const TUITION_TEMPLATE_CHARGES_070DD5C2_ID: Uuid = Uuid::from_u128(
+    0x070dd5c2_d7c1_db0e_4bb5_12742b740855,
 );
-pub const TUITION_TEMPLATE_CHARGES_07AB3039_ID: Uuid = Uuid::from_u128(
-    0x07ab3039_5efe_d0eb_7bea_7e520a3af3a3,
+pub const TUITION_TEMPLATE_CHARGES_0742B13F_ID: Uuid = Uuid::from_u128(
+    0x0742b13f_c940_77b1_5251_60568f01bdf9,
 );
-pub const TUITION_TEMPLATE_CHARGES_07E64486_ID: Uuid = Uuid::from_u128(
-    0x07e64486_22e8_659f_2323_c0b1c2b39538,
+pub const TUITION_TEMPLATE_CHARGES_07F36905_ID: Uuid = Uuid::from_u128(
+    0x07f36905_23fd_b538_5a01_924a089f242a,
 );
-pub const TUITION_TEMPLATE_CHARGES_07EB2475_ID: Uuid = Uuid::from_u128(
-    0x07eb2475_6cde_6575_3cc4_54e512b13bfd,
+pub const TUITION_TEMPLATE_CHARGES_07F6D235_ID: Uuid = Uuid::from_u128(
+    0x07f6d235_99a4_ee8b_019a_d53528a327ca,
 );
-pub const TUITION_TEMPLATE_CHARGES_08B107DE_ID: Uuid = Uuid::from_u128(
-    0x08b107de_785a_3674_5ae1_c88ab2f567b0,
+pub const TUITION_TEMPLATE_CHARGES_07FBF007_ID: Uuid = Uuid::from_u128(
+    0x07fbf007_26ce_313d_864a_abde2655b3ac,
 );
-pub const TUITION_TEMPLATE_CHARGES_0911B14E_ID: Uuid = Uuid::from_u128(
-    0x0911b14e_55c4_3099_e930_00050e776774,
+pub const TUITION_TEMPLATE_CHARGES_0817760D_ID: Uuid = Uuid::from_u128(
+    0x0817760d_873f_7984_f943_aabce45afa25,
 );
-pub const TUITION_TEMPLATE_CHARGES_0A15A472_ID: Uuid = Uuid::from_u128(
-    0x0a15a472_2f97_10a9_58b3_3096787b36c3,
+pub const TUITION_TEMPLATE_CHARGES_083FBC86_ID: Uuid = Uuid::from_u128(
+    0x083fbc86_4207_f99c_8512_10c167de6e6e,
 );
-pub const TUITION_TEMPLATE_CHARGES_0A3119FB_ID: Uuid = Uuid::from_u128(
-    0x0a3119fb_0f1f_8ecf_bf02_690db6188bb8,
+pub const TUITION_TEMPLATE_CHARGES_090782CD_ID: Uuid = Uuid::from_u128(
+    0x090782cd_f45d_34b5_f15b_af6ea8338d5c,
 );
-pub const TUITION_TEMPLATE_CHARGES_0AAEDDD0_ID: Uuid = Uuid::from_u128(
-    0x0aaeddd0_3af7_c699_2054_845990f5f6bc,
+pub const TUITION_TEMPLATE_CHARGES_091D484B_ID: Uuid = Uuid::from_u128(
+    0x091d484b_fb8b_0dae_b1d1_d1f1ca5104b4,
 );
-pub const TUITION_TEMPLATE_CHARGES_0B7A408C_ID: Uuid = Uuid::from_u128(
-    0x0b7a408c_dd9b_8358_ff85_53ed7b6d64b4,
+pub const TUITION_TEMPLATE_CHARGES_09D97256_ID: Uuid = Uuid::from_u128(
+    0x09d97256_135c_d757_1196_17a1778319ae,
 );
-pub const TUITION_TEMPLATE_CHARGES_0BB85D63_ID: Uuid = Uuid::from_u128(
-    0x0bb85d63_8793_e4c1_0343_ff759227787e,
+pub const TUITION_TEMPLATE_CHARGES_09DC319D_ID: Uuid = Uuid::from_u128(
+    0x09dc319d_2d21_bcd0_e976_f1c26a2d7b04,
 );
-pub const TUITION_TEMPLATE_CHARGES_0BD8C0C9_ID: Uuid = Uuid::from_u128(
-    0x0bd8c0c9_ec8f_531a_d49d_2be511d5e17e,
+pub const TUITION_TEMPLATE_CHARGES_0A245323_ID: Uuid = Uuid::from_u128(
+    0x0a245323_1559_8e8c_f9b0_1e7f207eda48,
 );
-pub const TUITION_TEMPLATE_CHARGES_0BE1117F_ID: Uuid = Uuid::from_u128(
-    0x0be1117f_e7de_0ad5_8dfc_c3967f94880b,
+pub const TUITION_TEMPLATE_CHARGES_0B6F9D05_ID: Uuid = Uuid::from_u128(
+    0x0b6f9d05_85fb_d185_fb59_94c7d69aa54c,
 );
-pub const TUITION_TEMPLATE_CHARGES_0CE190AF_ID: Uuid = Uuid::from_u128(
-    0x0ce190af_e55e_79ad_ece8_82567e4e4208,
+pub const TUITION_TEMPLATE_CHARGES_0BF452B9_ID: Uuid = Uuid::from_u128(
+    0x0bf452b9_4a8f_bfb1_6cfd_094e08dbfa8d,
 );
-pub const TUITION_TEMPLATE_CHARGES_0CE38A83_ID: Uuid = Uuid::from_u128(
-    0x0ce38a83_1561_9512_0227_cd90c35ca7d0,
+pub const TUITION_TEMPLATE_CHARGES_0C7D8055_ID: Uuid = Uuid::from_u128(
+    0x0c7d8055_15e6_55bb_8a6c_dd96aa9ae3c0,
 );
-pub const TUITION_TEMPLATE_CHARGES_0D4AA46F_ID: Uuid = Uuid::from_u128(
-    0x0d4aa46f_03d7_9367_ce58_e357cfc319f9,
+pub const TUITION_TEMPLATE_CHARGES_0C9FE9E1_ID: Uuid = Uuid::from_u128(
+    0x0c9fe9e1_37ad_06da_4a31_0991ef52bbd0,
 );
-pub const TUITION_TEMPLATE_CHARGES_0D71412F_ID: Uuid = Uuid::from_u128(
-    0x0d71412f_c379_ffbc_ad7f_942162264943,
+pub const TUITION_TEMPLATE_CHARGES_0D1978B6_ID: Uuid = Uuid::from_u128(
+    0x0d1978b6_3c2f_d206_b057_dbcda552b68c,
 );
-pub const TUITION_TEMPLATE_CHARGES_0E0690C8_ID: Uuid = Uuid::from_u128(
-    0x0e0690c8_637a_5951_c1b6_09f06afa4429,
+pub const TUITION_TEMPLATE_CHARGES_0D2BB211_ID: Uuid = Uuid::from_u128(
+    0x0d2bb211_4541_d0cd_f358_5bce77753193,
 );
-pub const TUITION_TEMPLATE_CHARGES_0E555EC5_ID: Uuid = Uuid::from_u128(
-    0x0e555ec5_5f9f_e54b_3756_67146849a99a,
+pub const TUITION_TEMPLATE_CHARGES_0D5F1B5E_ID: Uuid = Uuid::from_u128(
+    0x0d5f1b5e_b9d1_490a_92cf_1e43cfb43e50,
 );
-pub const TUITION_TEMPLATE_CHARGES_0E6496A8_ID: Uuid = Uuid::from_u128(
-    0x0e6496a8_ab8c_243c_3c7b_04b9fc2f6381,
+pub const TUITION_TEMPLATE_CHARGES_0EA0F280_ID: Uuid = Uuid::from_u128(
+    0x0ea0f280_2027_b2f2_6e5b_52daa0997d7d,
 );
-pub const TUITION_TEMPLATE_CHARGES_0EB79C94_ID: Uuid = Uuid::from_u128(
-    0x0eb79c94_dee3_2fb4_4767_d1f596cf8c02,
+pub const TUITION_TEMPLATE_CHARGES_0F40177B_ID: Uuid = Uuid::from_u128(
+    0x0f40177b_87a4_0dd0_c103_73148c30e187,
 );
-pub const TUITION_TEMPLATE_CHARGES_0FABCFE8_ID: Uuid = Uuid::from_u128(
-    0x0fabcfe8_694c_b385_fe44_f566651be1e9,
+pub const TUITION_TEMPLATE_CHARGES_102FD431_ID: Uuid = Uuid::from_u128(
+    0x102fd431_481b_36de_3b87_c754ff68e1d5,
 );
-pub const TUITION_TEMPLATE_CHARGES_1010733A_ID: Uuid = Uuid::from_u128(
-    0x1010733a_7faf_d693_17ea_17f36e71654f,
+pub const TUITION_TEMPLATE_CHARGES_103E18E5_ID: Uuid = Uuid::from_u128(
+    0x103e18e5_2897_eae8_0b53_0f43747bc9b1,
 );
-pub const TUITION_TEMPLATE_CHARGES_1127B33D_ID: Uuid = Uuid::from_u128(
-    0x1127b33d_7c5f_e264_d7b8_15329330f708,
+pub const TUITION_TEMPLATE_CHARGES_1115A52F_ID: Uuid = Uuid::from_u128(
+    0x1115a52f_f53d_642e_e103_30332dc6064c,
 );
-pub const TUITION_TEMPLATE_CHARGES_119CA24E_ID: Uuid = Uuid::from_u128(
-    0x119ca24e_7ec0_6e07_8662_5a02815ac78a,
+pub const TUITION_TEMPLATE_CHARGES_11478381_ID: Uuid = Uuid::from_u128(
+    0x11478381_686e_5357_1430_29dea784d136,
 );
-pub const TUITION_TEMPLATE_CHARGES_11B672D5_ID: Uuid = Uuid::from_u128(
-    0x11b672d5_cbab_8102_b0ec_6953ce6b84dd,
+pub const TUITION_TEMPLATE_CHARGES_11E3EA7F_ID: Uuid = Uuid::from_u128(
+    0x11e3ea7f_8f53_5a08_9609_bc19b7915e5e,
 );
-pub const TUITION_TEMPLATE_CHARGES_12019F4F_ID: Uuid = Uuid::from_u128(
-    0x12019f4f_a6f0_3a39_c092_62e7c30901a3,
+pub const TUITION_TEMPLATE_CHARGES_12E99F3E_ID: Uuid = Uuid::from_u128(
+    0x12e99f3e_e4dd_bfae_9994_05456e1bcb2a,
 );
-pub const TUITION_TEMPLATE_CHARGES_12E9FE22_ID: Uuid = Uuid::from_u128(
-    0x12e9fe22_5b1c_5742_3bc4_1209940cd27d,
+pub const TUITION_TEMPLATE_CHARGES_136F1322_ID: Uuid = Uuid::from_u128(
+    0x136f1322_a0b8_2cdd_bcf1_32216c120224,
 );
-pub const TUITION_TEMPLATE_CHARGES_1308BE28_ID: Uuid = Uuid::from_u128(
-    0x1308be28_16e5_ff96_3fe1_deb070893420,
+pub const TUITION_TEMPLATE_CHARGES_1380E50A_ID: Uuid = Uuid::from_u128(
+    0x1380e50a_1fa7_fcd4_80e1_2f0909a75e95,
 );
-pub const TUITION_TEMPLATE_CHARGES_1349D6CC_ID: Uuid = Uuid::from_u128(
-    0x1349d6cc_c2b7_7060_890a_75c86b96b396,
+pub const TUITION_TEMPLATE_CHARGES_14B82523_ID: Uuid = Uuid::from_u128(
+    0x14b82523_4986_3bd8_0bfe_d65fac0dca80,
 );
-pub const TUITION_TEMPLATE_CHARGES_13753801_ID: Uuid = Uuid::from_u128(
-    0x13753801_4c41_8bdf_514d_966d07b6ad76,
+pub const TUITION_TEMPLATE_CHARGES_14F2B5D2_ID: Uuid = Uuid::from_u128(
+    0x14f2b5d2_a132_b8bf_98f2_0c5ec3feb059,
 );
-pub const TUITION_TEMPLATE_CHARGES_13F5D72B_ID: Uuid = Uuid::from_u128(
-    0x13f5d72b_7b6e_1db4_d746_46f8450674e3,
+pub const TUITION_TEMPLATE_CHARGES_1514319C_ID: Uuid = Uuid::from_u128(
+    0x1514319c_f86a_0a66_ae44_0b31002afec3,
 );
-pub const TUITION_TEMPLATE_CHARGES_14398C35_ID: Uuid = Uuid::from_u128(
-    0x14398c35_c4cb_ee87_1a4c_6e60f4b06543,
+pub const TUITION_TEMPLATE_CHARGES_16805964_ID: Uuid = Uuid::from_u128(
+    0x16805964_82be_7eca_9475_4c0cfa3107fd,
 );
-pub const TUITION_TEMPLATE_CHARGES_14A194DF_ID: Uuid = Uuid::from_u128(
-    0x14a194df_8f21_daaf_2ee5_a981cf783e84,
+pub const TUITION_TEMPLATE_CHARGES_16CC9EAC_ID: Uuid = Uuid::from_u128(
+    0x16cc9eac_14df_bacc_2f1f_526696bcfc3f,
 );
-pub const TUITION_TEMPLATE_CHARGES_14AC2399_ID: Uuid = Uuid::from_u128(
-    0x14ac2399_c676_4e86_e87a_810f657d677e,
+pub const TUITION_TEMPLATE_CHARGES_16E75C66_ID: Uuid = Uuid::from_u128(
+    0x16e75c66_b379_350d_6381_7db7f1c8f2da,
 );
-pub const TUITION_TEMPLATE_CHARGES_1553854D_ID: Uuid = Uuid::from_u128(
-    0x1553854d_744d_8eea_dbdc_490faebc299b,
+pub const TUITION_TEMPLATE_CHARGES_1799F655_ID: Uuid = Uuid::from_u128(
+    0x1799f655_4c1c_9411_225a_b8b1c49c3585,
 );
-pub const TUITION_TEMPLATE_CHARGES_160C39DF_ID: Uuid = Uuid::from_u128(
-    0x160c39df_cbf7_5fff_6cf8_1b642feaefc4,
+pub const TUITION_TEMPLATE_CHARGES_18B95BDE_ID: Uuid = Uuid::from_u128(
+    0x18b95bde_42c6_0d43_361f_70ce71b9eb61,
 );
-pub const TUITION_TEMPLATE_CHARGES_166FFD0D_ID: Uuid = Uuid::from_u128(
-    0x166ffd0d_a5cd_3fef_aab5_a0e809c5a858,
+pub const TUITION_TEMPLATE_CHARGES_1995C7D6_ID: Uuid = Uuid::from_u128(
+    0x1995c7d6_53cc_6857_fbf3_826f4e38c514,
 );
-pub const TUITION_TEMPLATE_CHARGES_16ABF666_ID: Uuid = Uuid::from_u128(
-    0x16abf666_c21b_c138_5c7b_2439004981c1,
+pub const TUITION_TEMPLATE_CHARGES_19AC1EA3_ID: Uuid = Uuid::from_u128(
+    0x19ac1ea3_2fa1_4622_db88_6115aac39f05,
 );
-pub const TUITION_TEMPLATE_CHARGES_1772D641_ID: Uuid = Uuid::from_u128(
-    0x1772d641_2bb7_14e7_ba5e_1a8a4fa070e6,
+pub const TUITION_TEMPLATE_CHARGES_1A07D662_ID: Uuid = Uuid::from_u128(
+    0x1a07d662_f06e_0412_6fc9_d29850621e3f,
 );
-pub const TUITION_TEMPLATE_CHARGES_1847B969_ID: Uuid = Uuid::from_u128(
-    0x1847b969_0169_7f76_99f2_84f6a8f8157c,
+pub const TUITION_TEMPLATE_CHARGES_1A86D252_ID: Uuid = Uuid::from_u128(
+    0x1a86d252_ede3_8dab_383d_cec8fccff916,
 );
-pub const TUITION_TEMPLATE_CHARGES_1A41FA79_ID: Uuid = Uuid::from_u128(
-    0x1a41fa79_7d02_d964_9ecd_0a0bdf8bac88,
+pub const TUITION_TEMPLATE_CHARGES_1A8B0324_ID: Uuid = Uuid::from_u128(
+    0x1a8b0324_ca33_bb48_cebf_bda9a5eb38dc,
 );
-pub const TUITION_TEMPLATE_CHARGES_1A69A935_ID: Uuid = Uuid::from_u128(
-    0x1a69a935_8442_2389_e59d_e9e637db6f52,
+pub const TUITION_TEMPLATE_CHARGES_1B58E081_ID: Uuid = Uuid::from_u128(
+    0x1b58e081_3888_1d44_5a0d_eb086fb38104,
 );
-pub const TUITION_TEMPLATE_CHARGES_1ADAAE93_ID: Uuid = Uuid::from_u128(
-    0x1adaae93_6e44_9fd1_80fa_489aadda6c8a,
+pub const TUITION_TEMPLATE_CHARGES_1C2C0D7B_ID: Uuid = Uuid::from_u128(
+    0x1c2c0d7b_6a42_d2d1_5628_2ea779d1267e,
 );
-pub const TUITION_TEMPLATE_CHARGES_1B33BCD9_ID: Uuid = Uuid::from_u128(
-    0x1b33bcd9_5a93_8fa1_5554_5cc2d1209710,
+pub const TUITION_TEMPLATE_CHARGES_1C2CBC77_ID: Uuid = Uuid::from_u128(
+    0x1c2cbc77_414e_fc6e_abfd_af00f5f493f2,
 );
-pub const TUITION_TEMPLATE_CHARGES_1BB30A4C_ID: Uuid = Uuid::from_u128(
-    0x1bb30a4c_ec0d_7c4b_9cdf_a43bbe8ceb7f,
+pub const TUITION_TEMPLATE_CHARGES_1C712C59_ID: Uuid = Uuid::from_u128(
+    0x1c712c59_04e6_2ff2_1f60_ff69fe0d83e9,
 );
-pub const TUITION_TEMPLATE_CHARGES_1C2E3B6B_ID: Uuid = Uuid::from_u128(
-    0x1c2e3b6b_9ca8_de9d_65f0_603cd680a4e2,
+pub const TUITION_TEMPLATE_CHARGES_1C846F5D_ID: Uuid = Uuid::from_u128(
+    0x1c846f5d_198f_e4f6_5eeb_ccc22a3e29c0,
 );
-pub const TUITION_TEMPLATE_CHARGES_1C481A56_ID: Uuid = Uuid::from_u128(
-    0x1c481a56_cce0_4a97_ac87_f52ec5bedf3b,
+pub const TUITION_TEMPLATE_CHARGES_1D0013E9_ID: Uuid = Uuid::from_u128(
+    0x1d0013e9_3207_ccfe_69cc_81377f46e688,
 );
-pub const TUITION_TEMPLATE_CHARGES_1C93369B_ID: Uuid = Uuid::from_u128(
-    0x1c93369b_6156_1b5e_a1c8_d73f4a98e3d8,
+pub const TUITION_TEMPLATE_CHARGES_1D0CF883_ID: Uuid = Uuid::from_u128(
+    0x1d0cf883_4fe8_ae65_0c82_e88f58e5408c,
 );
-pub const TUITION_TEMPLATE_CHARGES_1D155ED7_ID: Uuid = Uuid::from_u128(
-    0x1d155ed7_171f_3b92_6b05_05293c181c3f,
+pub const TUITION_TEMPLATE_CHARGES_1D178F22_ID: Uuid = Uuid::from_u128(
+    0x1d178f22_12a3_9197_d0b6_4213b9964f61,
 );
-pub const TUITION_TEMPLATE_CHARGES_1D4382BF_ID: Uuid = Uuid::from_u128(
-    0x1d4382bf_432d_b20f_efb0_35801b99e8fa,
+pub const TUITION_TEMPLATE_CHARGES_1D33CF8A_ID: Uuid = Uuid::from_u128(
+    0x1d33cf8a_368a_06ed_0766_86019b99d2b4,
 );
-pub const TUITION_TEMPLATE_CHARGES_1D468CCE_ID: Uuid = Uuid::from_u128(
-    0x1d468cce_79ee_8e8a_26f5_752c21c38a9d,
+pub const TUITION_TEMPLATE_CHARGES_1E02B1A9_ID: Uuid = Uuid::from_u128(
+    0x1e02b1a9_3d5f_c489_0d08_c2552c49edac,
 );
-pub const TUITION_TEMPLATE_CHARGES_1E7F2F76_ID: Uuid = Uuid::from_u128(
-    0x1e7f2f76_26cf_fdc3_9424_a7fcd1014b2e,
+pub const TUITION_TEMPLATE_CHARGES_1E682971_ID: Uuid = Uuid::from_u128(
+    0x1e682971_3af7_1012_99a8_3ee80eeabbb8,
 );
-pub const TUITION_TEMPLATE_CHARGES_1EBBC4A7_ID: Uuid = Uuid::from_u128(
-    0x1ebbc4a7_d5f1_7770_a03d_e9de04ecf5a8,
+pub const TUITION_TEMPLATE_CHARGES_1E696993_ID: Uuid = Uuid::from_u128(
+    0x1e696993_ac28_98eb_35f8_b28a0c942e42,
 );
-pub const TUITION_TEMPLATE_CHARGES_1F5F9CBC_ID: Uuid = Uuid::from_u128(
-    0x1f5f9cbc_dbe0_4be8_49b8_d21e25c49467,
+pub const TUITION_TEMPLATE_CHARGES_1EB38C5D_ID: Uuid = Uuid::from_u128(
+    0x1eb38c5d_0649_ccba_d5e4_bd9c33446a62,
 );
-pub const TUITION_TEMPLATE_CHARGES_1F6FFBAA_ID: Uuid = Uuid::from_u128(
-    0x1f6ffbaa_aaeb_0334_f553_e59dbf83cbbf,
+pub const TUITION_TEMPLATE_CHARGES_1F07EEC7_ID: Uuid = Uuid::from_u128(
+    0x1f07eec7_5bcf_7ecb_9b8c_f1f54c1b3fde,
 );
-pub const TUITION_TEMPLATE_CHARGES_1FD9891A_ID: Uuid = Uuid::from_u128(
-    0x1fd9891a_380a_5080_667c_fb930229d04a,
+pub const TUITION_TEMPLATE_CHARGES_1FD5C2C5_ID: Uuid = Uuid::from_u128(
+    0x1fd5c2c5_3e72_1646_34da_ecd91571daf1,
 );
-pub const TUITION_TEMPLATE_CHARGES_209902F4_ID: Uuid = Uuid::from_u128(
-    0x209902f4_685e_e16b_c49d_b9c7d7c80738,
+pub const TUITION_TEMPLATE_CHARGES_1FDE8887_ID: Uuid = Uuid::from_u128(
+    0x1fde8887_1ed1_4638_4f14_eb9fb95b4342,
 );
-pub const TUITION_TEMPLATE_CHARGES_20B0D34C_ID: Uuid = Uuid::from_u128(
-    0x20b0d34c_060a_eab8_4516_2bebef345a47,
+pub const TUITION_TEMPLATE_CHARGES_1FF118A8_ID: Uuid = Uuid::from_u128(
+    0x1ff118a8_9d2a_2161_88de_c24000df886c,
 );
-pub const TUITION_TEMPLATE_CHARGES_2118DD2B_ID: Uuid = Uuid::from_u128(
-    0x2118dd2b_2cf1_14d3_0522_95a67ed14da0,
+pub const TUITION_TEMPLATE_CHARGES_201F656B_ID: Uuid = Uuid::from_u128(
+    0x201f656b_f6c2_417f_5200_ceb905e4647e,
 );
-pub const TUITION_TEMPLATE_CHARGES_215E94CC_ID: Uuid = Uuid::from_u128(
-    0x215e94cc_1705_611a_04c8_5ee5ae5213ec,
+pub const TUITION_TEMPLATE_CHARGES_203EE453_ID: Uuid = Uuid::from_u128(
+    0x203ee453_817b_60a1_9024_0f4a376c504e,
 );
-pub const TUITION_TEMPLATE_CHARGES_219C3650_ID: Uuid = Uuid::from_u128(
-    0x219c3650_16db_c5f2_9e31_806c5506da94,
+pub const TUITION_TEMPLATE_CHARGES_209B8D45_ID: Uuid = Uuid::from_u128(
+    0x209b8d45_f17e_b8e7_a40d_67a1732c913d,
 );
-pub const TUITION_TEMPLATE_CHARGES_2216BD36_ID: Uuid = Uuid::from_u128(
-    0x2216bd36_7ee6_1e7a_0d7d_e623192bee5d,
+pub const TUITION_TEMPLATE_CHARGES_210535AE_ID: Uuid = Uuid::from_u128(
+    0x210535ae_50be_0632_7861_d2fbd033f958,
 );
-pub const TUITION_TEMPLATE_CHARGES_22D4BA20_ID: Uuid = Uuid::from_u128(
-    0x22d4ba20_f868_5585_c89f_e9d255f02421,
+pub const TUITION_TEMPLATE_CHARGES_2269CDD8_ID: Uuid = Uuid::from_u128(
+    0x2269cdd8_b1d3_90c6_a285_6a86de73cc56,
 );
-pub const TUITION_TEMPLATE_CHARGES_232BD263_ID: Uuid = Uuid::from_u128(
-    0x232bd263_72d6_8889_f734_47326c5b017a,
+pub const TUITION_TEMPLATE_CHARGES_228F14A7_ID: Uuid = Uuid::from_u128(
+    0x228f14a7_9bcc_8962_45d4_d56dc599195f,
 );
-pub const TUITION_TEMPLATE_CHARGES_2353F75A_ID: Uuid = Uuid::from_u128(
-    0x2353f75a_c0e5_70db_9db7_f32a0e54972a,
+pub const TUITION_TEMPLATE_CHARGES_239267D9_ID: Uuid = Uuid::from_u128(
+    0x239267d9_9078_2372_3bbb_422eda3a4a37,
 );
-pub const TUITION_TEMPLATE_CHARGES_23E070A1_ID: Uuid = Uuid::from_u128(
-    0x23e070a1_9052_49c0_bbd2_5f7fbd7bd912,
+pub const TUITION_TEMPLATE_CHARGES_248D11F9_ID: Uuid = Uuid::from_u128(
+    0x248d11f9_d7b4_4b31_5d33_f4743df268a2,
 );
-pub const TUITION_TEMPLATE_CHARGES_245D02F4_ID: Uuid = Uuid::from_u128(
-    0x245d02f4_2ef1_2e8e_1b54_c5683feb4dad,
+pub const TUITION_TEMPLATE_CHARGES_25055029_ID: Uuid = Uuid::from_u128(
+    0x25055029_e795_43dd_a5e0_6790a6850142,
 );
-pub const TUITION_TEMPLATE_CHARGES_24D98462_ID: Uuid = Uuid::from_u128(
-    0x24d98462_6407_280b_9773_71173133fd09,
+pub const TUITION_TEMPLATE_CHARGES_25A408D3_ID: Uuid = Uuid::from_u128(
+    0x25a408d3_eeae_d9ae_7047_ab4d73ae94fe,
 );
-pub const TUITION_TEMPLATE_CHARGES_2518CC0A_ID: Uuid = Uuid::from_u128(
-    0x2518cc0a_d81a_3c51_a187_86e3dffcba26,
+pub const TUITION_TEMPLATE_CHARGES_263BDC65_ID: Uuid = Uuid::from_u128(
+    0x263bdc65_015d_4eca_671e_a7431d1d63a0,
 );
-pub const TUITION_TEMPLATE_CHARGES_258F33C3_ID: Uuid = Uuid::from_u128(
-    0x258f33c3_b9eb_1c77_1a42_76b413337e6f,
+pub const TUITION_TEMPLATE_CHARGES_266CE649_ID: Uuid = Uuid::from_u128(
+    0x266ce649_e5d7_c38b_1903_a2826aed2ade,
 );
-pub const TUITION_TEMPLATE_CHARGES_25C16FFC_ID: Uuid = Uuid::from_u128(
-    0x25c16ffc_ea7a_2b77_1440_116dbe97e6b6,
+pub const TUITION_TEMPLATE_CHARGES_26CBF3D7_ID: Uuid = Uuid::from_u128(
+    0x26cbf3d7_4a1a_5dab_026e_53619edc8dbf,
 );
-pub const TUITION_TEMPLATE_CHARGES_262F5649_ID: Uuid = Uuid::from_u128(
-    0x262f5649_37d7_c846_5dfc_dd1e369be143,
+pub const TUITION_TEMPLATE_CHARGES_271DB04A_ID: Uuid = Uuid::from_u128(
+    0x271db04a_8bdc_4f20_4716_019dbc44ce50,
 );
-pub const TUITION_TEMPLATE_CHARGES_27D1D42D_ID: Uuid = Uuid::from_u128(
-    0x27d1d42d_729e_8ec5_f0c9_96162c7b5d40,
+pub const TUITION_TEMPLATE_CHARGES_27954CC2_ID: Uuid = Uuid::from_u128(
+    0x27954cc2_b64e_bef6_4ad1_ee11272a0507,
 );
-pub const TUITION_TEMPLATE_CHARGES_27DEA0AD_ID: Uuid = Uuid::from_u128(
-    0x27dea0ad_26f6_f753_7f77_ae2e65f81c47,
+pub const TUITION_TEMPLATE_CHARGES_27F90B2B_ID: Uuid = Uuid::from_u128(
+    0x27f90b2b_5ef5_4b94_7905_e82ad1d34b47,
 );
-pub const TUITION_TEMPLATE_CHARGES_281E48B6_ID: Uuid = Uuid::from_u128(
-    0x281e48b6_96de_9674_0ef3_85dde4b6d5c2,
+pub const TUITION_TEMPLATE_CHARGES_280B5568_ID: Uuid = Uuid::from_u128(
+    0x280b5568_6791_107d_afb1_6d2fe053c8b0,
 );
-pub const TUITION_TEMPLATE_CHARGES_2836996B_ID: Uuid = Uuid::from_u128(
-    0x2836996b_441d_ca1c_8e18_05aab2887b5c,
+pub const TUITION_TEMPLATE_CHARGES_28D00EC6_ID: Uuid = Uuid::from_u128(
+    0x28d00ec6_0310_3436_4e57_ead76e097688,
 );
-pub const TUITION_TEMPLATE_CHARGES_2ACDDEBA_ID: Uuid = Uuid::from_u128(
-    0x2acddeba_72ce_02c1_6d84_cf1a886e732c,
+pub const TUITION_TEMPLATE_CHARGES_296FD104_ID: Uuid = Uuid::from_u128(
+    0x296fd104_15d4_93ed_5634_7ae930e07de3,
 );
-pub const TUITION_TEMPLATE_CHARGES_2AF184EB_ID: Uuid = Uuid::from_u128(
-    0x2af184eb_48e2_170b_4566_0640f8d37598,
+pub const TUITION_TEMPLATE_CHARGES_29BF7E53_ID: Uuid = Uuid::from_u128(
+    0x29bf7e53_10df_15a6_ad98_5dd400cd421c,
 );
-pub const TUITION_TEMPLATE_CHARGES_2B2D24C0_ID: Uuid = Uuid::from_u128(
-    0x2b2d24c0_123c_069f_63b0_0590f5757195,
+pub const TUITION_TEMPLATE_CHARGES_2A54C8D0_ID: Uuid = Uuid::from_u128(
+    0x2a54c8d0_f48d_a616_f9f9_b2cb93bee0dd,
 );
-pub const TUITION_TEMPLATE_CHARGES_2B470D32_ID: Uuid = Uuid::from_u128(
-    0x2b470d32_a7c6_ef29_78cb_50f8e9edcf37,
+pub const TUITION_TEMPLATE_CHARGES_2A7F77C8_ID: Uuid = Uuid::from_u128(
+    0x2a7f77c8_671e_db35_cb28_65e6b56832b6,
 );
-pub const TUITION_TEMPLATE_CHARGES_2B6286E2_ID: Uuid = Uuid::from_u128(
-    0x2b6286e2_ed45_e0a0_deb1_27d07de5e2bc,
+pub const TUITION_TEMPLATE_CHARGES_2AC890B4_ID: Uuid = Uuid::from_u128(
+    0x2ac890b4_de8c_0ee4_7bfa_63a26f6622a2,
 );
-pub const TUITION_TEMPLATE_CHARGES_2B7472EA_ID: Uuid = Uuid::from_u128(
-    0x2b7472ea_5d26_c521_5fef_2d8ffb4b7712,
+pub const TUITION_TEMPLATE_CHARGES_2B07E036_ID: Uuid = Uuid::from_u128(
+    0x2b07e036_2ae2_13d4_b824_b7789acd8b8e,
 );
-pub const TUITION_TEMPLATE_CHARGES_2B7E4D20_ID: Uuid = Uuid::from_u128(
-    0x2b7e4d20_d6fd_6aad_6a45_70db4e431f80,
+pub const TUITION_TEMPLATE_CHARGES_2B3E9795_ID: Uuid = Uuid::from_u128(
+    0x2b3e9795_aeb0_8921_8b2e_e7607178464c,
 );
-pub const TUITION_TEMPLATE_CHARGES_2B876760_ID: Uuid = Uuid::from_u128(
-    0x2b876760_8cf9_0cb5_a3e1_96ebdcd51a58,
+pub const TUITION_TEMPLATE_CHARGES_2BC162F7_ID: Uuid = Uuid::from_u128(
+    0x2bc162f7_32a4_a212_07dd_28e527e7066f,
 );
-pub const TUITION_TEMPLATE_CHARGES_2C15E38E_ID: Uuid = Uuid::from_u128(
-    0x2c15e38e_959b_2e41_2cfb_54376fb3f075,
+pub const TUITION_TEMPLATE_CHARGES_2BC7F89C_ID: Uuid = Uuid::from_u128(
+    0x2bc7f89c_0b59_b887_e945_7f0d69ef333e,
 );
-pub const TUITION_TEMPLATE_CHARGES_2CAEC391_ID: Uuid = Uuid::from_u128(
-    0x2caec391_6243_04f7_7292_697adff2746a,
+pub const TUITION_TEMPLATE_CHARGES_2C457334_ID: Uuid = Uuid::from_u128(
+    0x2c457334_a4c5_2401_85d6_34dcf4b57622,
 );
-pub const TUITION_TEMPLATE_CHARGES_2D17C83E_ID: Uuid = Uuid::from_u128(
-    0x2d17c83e_9a59_8b6d_d222_c88526dafe5d,
+pub const TUITION_TEMPLATE_CHARGES_2C98A9FC_ID: Uuid = Uuid::from_u128(
+    0x2c98a9fc_3279_f291_c2e7_74e3b0ff311b,
 );
-pub const TUITION_TEMPLATE_CHARGES_2EDF4047_ID: Uuid = Uuid::from_u128(
-    0x2edf4047_1e66_9d38_fe81_631e41ea45cb,
+pub const TUITION_TEMPLATE_CHARGES_2CC23B8B_ID: Uuid = Uuid::from_u128(
+    0x2cc23b8b_50cd_cae2_804e_38149098699e,
 );
-pub const TUITION_TEMPLATE_CHARGES_2FB7D001_ID: Uuid = Uuid::from_u128(
-    0x2fb7d001_2ec5_b49c_d139_cc87395ff1ae,
+pub const TUITION_TEMPLATE_CHARGES_2CE7A6E0_ID: Uuid = Uuid::from_u128(
+    0x2ce7a6e0_a7d5_33d7_7f32_8a618daca397,
 );
-pub const TUITION_TEMPLATE_CHARGES_2FCA46CF_ID: Uuid = Uuid::from_u128(
-    0x2fca46cf_7a4f_888c_3785_fddd793cbe7d,
+pub const TUITION_TEMPLATE_CHARGES_2D491EEA_ID: Uuid = Uuid::from_u128(
+    0x2d491eea_9ba2_f9c1_f854_60bc01deb3f0,
 );
-pub const TUITION_TEMPLATE_CHARGES_2FDA0C33_ID: Uuid = Uuid::from_u128(
-    0x2fda0c33_5814_3ed4_141e_428968af3e82,
+pub const TUITION_TEMPLATE_CHARGES_2D880532_ID: Uuid = Uuid::from_u128(
+    0x2d880532_998e_b033_910b_556544125924,
 );
-pub const TUITION_TEMPLATE_CHARGES_310094F1_ID: Uuid = Uuid::from_u128(
-    0x310094f1_4284_7eb4_c3de_d57f826f0b70,
+pub const TUITION_TEMPLATE_CHARGES_2D9627CC_ID: Uuid = Uuid::from_u128(
+    0x2d9627cc_1576_9067_ea49_cb6032cfe606,
 );
-pub const TUITION_TEMPLATE_CHARGES_31B09BFD_ID: Uuid = Uuid::from_u128(
-    0x31b09bfd_222a_6943_3725_9c0e6ec2a8af,
+pub const TUITION_TEMPLATE_CHARGES_2ED090BB_ID: Uuid = Uuid::from_u128(
+    0x2ed090bb_da2a_679b_b6fe_c3e813383cc7,
 );
-pub const TUITION_TEMPLATE_CHARGES_31CCE72C_ID: Uuid = Uuid::from_u128(
-    0x31cce72c_9b6e_767e_3177_eb40a2a6b781,
+pub const TUITION_TEMPLATE_CHARGES_2F88FAB2_ID: Uuid = Uuid::from_u128(
+    0x2f88fab2_fb5a_0751_32f4_77b9ec41204b,
 );
-pub const TUITION_TEMPLATE_CHARGES_3249F3E5_ID: Uuid = Uuid::from_u128(
-    0x3249f3e5_f1bc_acb2_4d98_a541ceaf2d0f,
+pub const TUITION_TEMPLATE_CHARGES_30D0227B_ID: Uuid = Uuid::from_u128(
+    0x30d0227b_7a00_4481_a899_b3b1a78963ca,
 );
-pub const TUITION_TEMPLATE_CHARGES_3263F65D_ID: Uuid = Uuid::from_u128(
-    0x3263f65d_b8c0_2dbf_8d30_766f2787aa75,
+pub const TUITION_TEMPLATE_CHARGES_30E53123_ID: Uuid = Uuid::from_u128(
+    0x30e53123_f606_f8ae_77c1_439762926ef2,
 );
-pub const TUITION_TEMPLATE_CHARGES_32A0A7EE_ID: Uuid = Uuid::from_u128(
-    0x32a0a7ee_cc2a_6dec_0978_486e2c050fad,
+pub const TUITION_TEMPLATE_CHARGES_31067F96_ID: Uuid = Uuid::from_u128(
+    0x31067f96_bb9b_72ee_a500_b064bfd55b3c,
 );
-pub const TUITION_TEMPLATE_CHARGES_32EC71EB_ID: Uuid = Uuid::from_u128(
-    0x32ec71eb_95dc_678d_d8be_0f5ed1c20a9d,
+pub const TUITION_TEMPLATE_CHARGES_316D05E2_ID: Uuid = Uuid::from_u128(
+    0x316d05e2_da49_739f_ce87_a1046a4e30cf,
 );
-pub const TUITION_TEMPLATE_CHARGES_330E1065_ID: Uuid = Uuid::from_u128(
-    0x330e1065_abff_57d5_ac9a_c4da320a2a2c,
+pub const TUITION_TEMPLATE_CHARGES_31B578F6_ID: Uuid = Uuid::from_u128(
+    0x31b578f6_3835_0519_b585_81709680b4be,
 );
-pub const TUITION_TEMPLATE_CHARGES_33B7CFB3_ID: Uuid = Uuid::from_u128(
-    0x33b7cfb3_a1e8_31be_57ef_1a95a3f099ce,
+pub const TUITION_TEMPLATE_CHARGES_32668CAF_ID: Uuid = Uuid::from_u128(
+    0x32668caf_cdc9_2086_e518_6491428ddb86,
 );
-pub const TUITION_TEMPLATE_CHARGES_34C622E1_ID: Uuid = Uuid::from_u128(
-    0x34c622e1_a94d_110e_ffbe_95a7ad538297,
+pub const TUITION_TEMPLATE_CHARGES_32CD8F0A_ID: Uuid = Uuid::from_u128(
+    0x32cd8f0a_30a7_994e_df53_05e3b231d701,
 );
-pub const TUITION_TEMPLATE_CHARGES_34F2F8C3_ID: Uuid = Uuid::from_u128(
-    0x34f2f8c3_e5d8_3e7c_675c_7a0c38cdf0d6,
+pub const TUITION_TEMPLATE_CHARGES_330B8B0F_ID: Uuid = Uuid::from_u128(
+    0x330b8b0f_928a_46e4_f948_69b1eef7a6fc,
 );
-pub const TUITION_TEMPLATE_CHARGES_36A0922C_ID: Uuid = Uuid::from_u128(
-    0x36a0922c_0a14_fc77_43b9_e131adca5792,
+pub const TUITION_TEMPLATE_CHARGES_332CC293_ID: Uuid = Uuid::from_u128(
+    0x332cc293_8551_601d_eb0d_f544ed8e5514,
 );
-pub const TUITION_TEMPLATE_CHARGES_36CA70C2_ID: Uuid = Uuid::from_u128(
-    0x36ca70c2_6faa_a3b2_e676_37a63fbf7c86,
+pub const TUITION_TEMPLATE_CHARGES_341A80F4_ID: Uuid = Uuid::from_u128(
+    0x341a80f4_16e5_ad56_cb43_19086876584a,
 );
-pub const TUITION_TEMPLATE_CHARGES_370D9876_ID: Uuid = Uuid::from_u128(
-    0x370d9876_e234_3501_23e3_a21d25b56434,
+pub const TUITION_TEMPLATE_CHARGES_34CD9CA6_ID: Uuid = Uuid::from_u128(
+    0x34cd9ca6_0dd5_00ae_3829_1bb7f91a89ab,
 );
-pub const TUITION_TEMPLATE_CHARGES_371DEE53_ID: Uuid = Uuid::from_u128(
-    0x371dee53_2595_555c_7a25_57f34b60997e,
+pub const TUITION_TEMPLATE_CHARGES_34D58686_ID: Uuid = Uuid::from_u128(
+    0x34d58686_bec9_6503_a4cb_6a4135d2093e,
 );
-pub const TUITION_TEMPLATE_CHARGES_37924285_ID: Uuid = Uuid::from_u128(
-    0x37924285_2e67_c1b3_695b_422f82804b99,
+pub const TUITION_TEMPLATE_CHARGES_34F9C547_ID: Uuid = Uuid::from_u128(
+    0x34f9c547_002e_ee5b_a7c0_dd991c0bf4c4,
 );
-pub const TUITION_TEMPLATE_CHARGES_37BAA547_ID: Uuid = Uuid::from_u128(
-    0x37baa547_6629_fc97_7517_1ac602c77213,
+pub const TUITION_TEMPLATE_CHARGES_3555A8A3_ID: Uuid = Uuid::from_u128(
+    0x3555a8a3_1cdc_6e31_5183_cf5a7594994c,
 );
-pub const TUITION_TEMPLATE_CHARGES_3857B909_ID: Uuid = Uuid::from_u128(
-    0x3857b909_3de9_eb02_0641_4b6406e87de9,
+pub const TUITION_TEMPLATE_CHARGES_35E2397B_ID: Uuid = Uuid::from_u128(
+    0x35e2397b_128e_c697_6805_958d26a83050,
 );
-pub const TUITION_TEMPLATE_CHARGES_3905DDF2_ID: Uuid = Uuid::from_u128(
-    0x3905ddf2_450f_bb63_f6a2_336eaca6ae5b,
+pub const TUITION_TEMPLATE_CHARGES_36D6EF6A_ID: Uuid = Uuid::from_u128(
+    0x36d6ef6a_213d_c479_b3d5_084650dfe420,
 );
-pub const TUITION_TEMPLATE_CHARGES_3912C109_ID: Uuid = Uuid::from_u128(
-    0x3912c109_5e1e_3943_dd6d_954dc948404e,
+pub const TUITION_TEMPLATE_CHARGES_3746AFC0_ID: Uuid = Uuid::from_u128(
+    0x3746afc0_38aa_f0f0_b65f_ef1ab4f01e44,
 );
-pub const TUITION_TEMPLATE_CHARGES_3938EC0C_ID: Uuid = Uuid::from_u128(
-    0x3938ec0c_e188_d07e_f21c_b09795471689,
+pub const TUITION_TEMPLATE_CHARGES_380E47B4_ID: Uuid = Uuid::from_u128(
+    0x380e47b4_5cc0_321f_247c_cc897bd53f5b,
 );
-pub const TUITION_TEMPLATE_CHARGES_393AE1E4_ID: Uuid = Uuid::from_u128(
-    0x393ae1e4_da88_7179_70ee_d78c50882883,
+pub const TUITION_TEMPLATE_CHARGES_38889F0D_ID: Uuid = Uuid::from_u128(
+    0x38889f0d_c434_bb2d_87bb_64c28b198f5b,
 );
-pub const TUITION_TEMPLATE_CHARGES_393B2ABD_ID: Uuid = Uuid::from_u128(
-    0x393b2abd_1982_8c98_a877_879f9c5b679f,
+pub const TUITION_TEMPLATE_CHARGES_38A1F2AC_ID: Uuid = Uuid::from_u128(
+    0x38a1f2ac_3d3f_c26a_6a90_61a030c396b5,
 );
-pub const TUITION_TEMPLATE_CHARGES_39725F82_ID: Uuid = Uuid::from_u128(
-    0x39725f82_e74a_72d2_bb0b_f44c228f6680,
+pub const TUITION_TEMPLATE_CHARGES_38B082A3_ID: Uuid = Uuid::from_u128(
+    0x38b082a3_f503_67b4_07d1_b497ec779c43,
 );
-pub const TUITION_TEMPLATE_CHARGES_39B8FC0B_ID: Uuid = Uuid::from_u128(
-    0x39b8fc0b_0c09_100b_9685_b3855ec721c9,
+pub const TUITION_TEMPLATE_CHARGES_39254065_ID: Uuid = Uuid::from_u128(
+    0x39254065_f947_d57f_5fd7_871c4ce61ecf,
 );
-pub const TUITION_TEMPLATE_CHARGES_3B707FDE_ID: Uuid = Uuid::from_u128(
-    0x3b707fde_4b5a_8948_5dc2_64b4751c9247,
+pub const TUITION_TEMPLATE_CHARGES_394268BB_ID: Uuid = Uuid::from_u128(
+    0x394268bb_d0c9_395e_44d4_9845b29f868f,
 );
-pub const TUITION_TEMPLATE_CHARGES_3B750D62_ID: Uuid = Uuid::from_u128(
-    0x3b750d62_bec9_a99f_a4c2_7dae1a54e7f3,
+pub const TUITION_TEMPLATE_CHARGES_399AF40E_ID: Uuid = Uuid::from_u128(
+    0x399af40e_45b5_55da_2ab5_8f431a6233a8,
 );
-pub const TUITION_TEMPLATE_CHARGES_3B8C6781_ID: Uuid = Uuid::from_u128(
-    0x3b8c6781_d850_7fa9_d7a1_d8f5385f6cb6,
+pub const TUITION_TEMPLATE_CHARGES_3A2402A0_ID: Uuid = Uuid::from_u128(
+    0x3a2402a0_0229_44ad_25f1_73d17df5bb85,
 );
-pub const TUITION_TEMPLATE_CHARGES_3BF67845_ID: Uuid = Uuid::from_u128(
-    0x3bf67845_d3ae_14fd_44e9_a6500ae8c0d5,
+pub const TUITION_TEMPLATE_CHARGES_3A7F7C09_ID: Uuid = Uuid::from_u128(
+    0x3a7f7c09_2d37_6119_6d55_1410b016bd5a,
 );
-pub const TUITION_TEMPLATE_CHARGES_3C793C81_ID: Uuid = Uuid::from_u128(
-    0x3c793c81_b463_b84a_a65f_e54bbee6488c,
+pub const TUITION_TEMPLATE_CHARGES_3ADED271_ID: Uuid = Uuid::from_u128(
+    0x3aded271_a0fb_2f8c_a900_5f99d27ccd71,
 );
-pub const TUITION_TEMPLATE_CHARGES_3C817545_ID: Uuid = Uuid::from_u128(
-    0x3c817545_1685_d8f4_880f_531a255598c5,
+pub const TUITION_TEMPLATE_CHARGES_3B430BE2_ID: Uuid = Uuid::from_u128(
+    0x3b430be2_1e16_3293_3ac3_3d3bef35c19f,
 );
-pub const TUITION_TEMPLATE_CHARGES_3D44B660_ID: Uuid = Uuid::from_u128(
-    0x3d44b660_02f0_3f2b_93c5_be7c5c07683f,
+pub const TUITION_TEMPLATE_CHARGES_3B935CAC_ID: Uuid = Uuid::from_u128(
+    0x3b935cac_17da_2bf6_2c29_e74ab3909ab1,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E2EA975_ID: Uuid = Uuid::from_u128(
-    0x3e2ea975_7a0a_bc20_8fc2_70cf564c2e9d,
+pub const TUITION_TEMPLATE_CHARGES_3BC8AD9D_ID: Uuid = Uuid::from_u128(
+    0x3bc8ad9d_d6c5_36ed_e969_c21f9edcc9a3,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E40B71D_ID: Uuid = Uuid::from_u128(
-    0x3e40b71d_7873_4174_ad45_2f0751f5f189,
+pub const TUITION_TEMPLATE_CHARGES_3C7242F7_ID: Uuid = Uuid::from_u128(
+    0x3c7242f7_b818_ceef_b41e_ee2b0854e306,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E48D198_ID: Uuid = Uuid::from_u128(
-    0x3e48d198_2ce7_74c5_e545_ee5f3f100190,
+pub const TUITION_TEMPLATE_CHARGES_3CA1F66C_ID: Uuid = Uuid::from_u128(
+    0x3ca1f66c_a0e2_fde2_8307_e3444c9cac28,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E630361_ID: Uuid = Uuid::from_u128(
-    0x3e630361_435f_89c9_3222_210b497d2eba,
+pub const TUITION_TEMPLATE_CHARGES_3D0335B0_ID: Uuid = Uuid::from_u128(
+    0x3d0335b0_7408_e36b_3a35_43fb6e1daaea,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E6AAC9D_ID: Uuid = Uuid::from_u128(
-    0x3e6aac9d_09f0_0109_ad9a_5df4f05c85ec,
+pub const TUITION_TEMPLATE_CHARGES_3D259B47_ID: Uuid = Uuid::from_u128(
+    0x3d259b47_7e07_8f38_fb83_6979d13341f4,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E6CA146_ID: Uuid = Uuid::from_u128(
-    0x3e6ca146_4ec1_f1f6_6551_920314262fbd,
+pub const TUITION_TEMPLATE_CHARGES_3D869A99_ID: Uuid = Uuid::from_u128(
+    0x3d869a99_7b5e_69a5_af33_79b8a2f8804d,
 );
-pub const TUITION_TEMPLATE_CHARGES_3E84679F_ID: Uuid = Uuid::from_u128(
-    0x3e84679f_fc9f_03ba_b3ce_2412604b5b2c,
+pub const TUITION_TEMPLATE_CHARGES_3DC7B845_ID: Uuid = Uuid::from_u128(
+    0x3dc7b845_889d_e1b7_85f2_54d97c433a55,
 );
-pub const TUITION_TEMPLATE_CHARGES_4014F4B7_ID: Uuid = Uuid::from_u128(
-    0x4014f4b7_a9d4_ad93_eddd_10356a1ec00c,
+pub const TUITION_TEMPLATE_CHARGES_3DF8B6A9_ID: Uuid = Uuid::from_u128(
+    0x3df8b6a9_2277_9669_4bf3_7c2a9f08d14a,
 );
-pub const TUITION_TEMPLATE_CHARGES_404D0DBE_ID: Uuid = Uuid::from_u128(
-    0x404d0dbe_c080_aedb_8c97_f9aff05f7f4b,
+pub const TUITION_TEMPLATE_CHARGES_3FDD59B6_ID: Uuid = Uuid::from_u128(
+    0x3fdd59b6_5cf9_24e8_f665_1fb05e67bfca,
 );
-pub const TUITION_TEMPLATE_CHARGES_40795D68_ID: Uuid = Uuid::from_u128(
-    0x40795d68_2fe1_50cf_0f39_6ca8a72754e2,
+pub const TUITION_TEMPLATE_CHARGES_404BD2B0_ID: Uuid = Uuid::from_u128(
+    0x404bd2b0_a23f_b197_8f6f_532cfa75d5a3,
 );
-pub const TUITION_TEMPLATE_CHARGES_40AE659B_ID: Uuid = Uuid::from_u128(
-    0x40ae659b_42f0_b945_f677_83e69618afe3,
+pub const TUITION_TEMPLATE_CHARGES_41298B6C_ID: Uuid = Uuid::from_u128(
+    0x41298b6c_f2df_693c_2cc4_253959449093,
 );
-pub const TUITION_TEMPLATE_CHARGES_40FD7A03_ID: Uuid = Uuid::from_u128(
-    0x40fd7a03_b9c8_8a12_65fe_e59f0ced8a04,
+pub const TUITION_TEMPLATE_CHARGES_417AAA37_ID: Uuid = Uuid::from_u128(
+    0x417aaa37_5503_63b7_b4e3_401e82ce3c33,
 );
-pub const TUITION_TEMPLATE_CHARGES_40FE7BB9_ID: Uuid = Uuid::from_u128(
-    0x40fe7bb9_808c_7235_d860_7950ff923b40,
+pub const TUITION_TEMPLATE_CHARGES_4191F4BA_ID: Uuid = Uuid::from_u128(
+    0x4191f4ba_614f_1917_830b_950af3da4a3a,
 );
-pub const TUITION_TEMPLATE_CHARGES_4112DBAC_ID: Uuid = Uuid::from_u128(
-    0x4112dbac_9568_f8e5_43e9_79f6da063f5b,
+pub const TUITION_TEMPLATE_CHARGES_41E69A02_ID: Uuid = Uuid::from_u128(
+    0x41e69a02_5c09_bc50_c16e_0424b813aa6e,
 );
-pub const TUITION_TEMPLATE_CHARGES_417D85FA_ID: Uuid = Uuid::from_u128(
-    0x417d85fa_a190_cbe6_5529_40297074ef58,
+pub const TUITION_TEMPLATE_CHARGES_4229AED3_ID: Uuid = Uuid::from_u128(
+    0x4229aed3_2232_1cc2_4ddb_3b34aecdff90,
 );
-pub const TUITION_TEMPLATE_CHARGES_41920BF5_ID: Uuid = Uuid::from_u128(
-    0x41920bf5_d94a_5dc6_bb4d_7d2815575206,
+pub const TUITION_TEMPLATE_CHARGES_425F8E2F_ID: Uuid = Uuid::from_u128(
+    0x425f8e2f_7857_8f13_9585_3a33bd6d4d28,
 );
-pub const TUITION_TEMPLATE_CHARGES_42231913_ID: Uuid = Uuid::from_u128(
-    0x42231913_d2f1_36cb_3855_c0e7059b1db8,
+pub const TUITION_TEMPLATE_CHARGES_43546847_ID: Uuid = Uuid::from_u128(
+    0x43546847_f0b6_20ea_cc43_b6067e554983,
 );
-pub const TUITION_TEMPLATE_CHARGES_424E0F40_ID: Uuid = Uuid::from_u128(
-    0x424e0f40_5443_5375_1272_94329c641c3b,
+pub const TUITION_TEMPLATE_CHARGES_43C468C6_ID: Uuid = Uuid::from_u128(
+    0x43c468c6_a31a_fabb_0ea2_fd7834b7f716,
 );
-pub const TUITION_TEMPLATE_CHARGES_42985896_ID: Uuid = Uuid::from_u128(
-    0x42985896_f653_7f2c_f9e9_1ad8378d2cd4,
+pub const TUITION_TEMPLATE_CHARGES_447370B9_ID: Uuid = Uuid::from_u128(
+    0x447370b9_6b9d_c277_31c8_76c6fd310e27,
 );
-pub const TUITION_TEMPLATE_CHARGES_43B1D491_ID: Uuid = Uuid::from_u128(
-    0x43b1d491_f191_5b57_2a63_6b9c6e8d7c08,
+pub const TUITION_TEMPLATE_CHARGES_4497E490_ID: Uuid = Uuid::from_u128(
+    0x4497e490_11d0_0959_1abc_bb388a1c01d2,
 );
-pub const TUITION_TEMPLATE_CHARGES_43C2D27D_ID: Uuid = Uuid::from_u128(
-    0x43c2d27d_b1a5_06e0_3419_40a30d6d4f48,
+pub const TUITION_TEMPLATE_CHARGES_449A1F07_ID: Uuid = Uuid::from_u128(
+    0x449a1f07_bd25_de46_0319_30f182312230,
 );
-pub const TUITION_TEMPLATE_CHARGES_444075CB_ID: Uuid = Uuid::from_u128(
-    0x444075cb_24f6_d761_1e53_2a985ab30a5f,
+pub const TUITION_TEMPLATE_CHARGES_44B9F274_ID: Uuid = Uuid::from_u128(
+    0x44b9f274_49d3_cc0b_ce10_92690bed83bc,
 );
-pub const TUITION_TEMPLATE_CHARGES_44733AF6_ID: Uuid = Uuid::from_u128(
-    0x44733af6_a21c_dfdb_d7fc_05456b1b8df4,
+pub const TUITION_TEMPLATE_CHARGES_44C89048_ID: Uuid = Uuid::from_u128(
+    0x44c89048_df07_df57_6e2d_ecfb78b70947,
 );
-pub const TUITION_TEMPLATE_CHARGES_4492D9E8_ID: Uuid = Uuid::from_u128(
-    0x4492d9e8_9009_3103_fc44_ebafdd037662,
+pub const TUITION_TEMPLATE_CHARGES_44D2C883_ID: Uuid = Uuid::from_u128(
+    0x44d2c883_451e_8e71_0098_4218cd55b45d,
 );
-pub const TUITION_TEMPLATE_CHARGES_450457DF_ID: Uuid = Uuid::from_u128(
-    0x450457df_b5de_0353_8bdb_2ec2eed4acfd,
+pub const TUITION_TEMPLATE_CHARGES_44DB0FB3_ID: Uuid = Uuid::from_u128(
+    0x44db0fb3_5ba6_be21_716f_0fb9f543b207,
 );
-pub const TUITION_TEMPLATE_CHARGES_45489BBA_ID: Uuid = Uuid::from_u128(
-    0x45489bba_50aa_b0a5_6eee_3fcc57f35a06,
+pub const TUITION_TEMPLATE_CHARGES_454305F4_ID: Uuid = Uuid::from_u128(
+    0x454305f4_379c_c648_ced2_a652a6943d7c,
 );
-pub const TUITION_TEMPLATE_CHARGES_45772B49_ID: Uuid = Uuid::from_u128(
-    0x45772b49_3707_4d9f_93b2_c46ead5612f4,
+pub const TUITION_TEMPLATE_CHARGES_454BDE46_ID: Uuid = Uuid::from_u128(
+    0x454bde46_e827_c659_ecdb_1f7f9817a474,
 );
-pub const TUITION_TEMPLATE_CHARGES_4627F395_ID: Uuid = Uuid::from_u128(
-    0x4627f395_9b78_4d9a_c8a6_c70a1e3d4c71,
+pub const TUITION_TEMPLATE_CHARGES_4573BC6D_ID: Uuid = Uuid::from_u128(
+    0x4573bc6d_14a8_4e1a_74bf_ffb70eeecdbf,
 );
-pub const TUITION_TEMPLATE_CHARGES_46D9DCD6_ID: Uuid = Uuid::from_u128(
-    0x46d9dcd6_25af_6532_7943_95e8fa134ff4,
+pub const TUITION_TEMPLATE_CHARGES_45BBE20D_ID: Uuid = Uuid::from_u128(
+    0x45bbe20d_b1b0_f55e_dafb_407ba70044be,
 );
-pub const TUITION_TEMPLATE_CHARGES_4799E074_ID: Uuid = Uuid::from_u128(
-    0x4799e074_ec33_eb28_91cd_0f8ac63608fd,
+pub const TUITION_TEMPLATE_CHARGES_45BDA608_ID: Uuid = Uuid::from_u128(
+    0x45bda608_d549_e142_a8d4_45ad8d8c9b22,
 );
-pub const TUITION_TEMPLATE_CHARGES_47CED40F_ID: Uuid = Uuid::from_u128(
-    0x47ced40f_049e_6bb7_4ead_dd25cd057538,
+pub const TUITION_TEMPLATE_CHARGES_45C1E260_ID: Uuid = Uuid::from_u128(
+    0x45c1e260_3ec2_b5f6_2f48_da220b10a1fb,
 );
-pub const TUITION_TEMPLATE_CHARGES_483298A6_ID: Uuid = Uuid::from_u128(
-    0x483298a6_e2d3_9d0f_9e78_c2f002850bbb,
+pub const TUITION_TEMPLATE_CHARGES_4636C1FE_ID: Uuid = Uuid::from_u128(
+    0x4636c1fe_076c_f912_35af_52c1a6fc70df,
 );
-pub const TUITION_TEMPLATE_CHARGES_48504510_ID: Uuid = Uuid::from_u128(
-    0x48504510_2f39_158e_5cd8_e809a53a8fe7,
+pub const TUITION_TEMPLATE_CHARGES_477C2559_ID: Uuid = Uuid::from_u128(
+    0x477c2559_39e5_947a_980c_14aac30dc0f9,
 );
-pub const TUITION_TEMPLATE_CHARGES_48E1DE0E_ID: Uuid = Uuid::from_u128(
-    0x48e1de0e_8bb1_c489_df79_b55085e36ebd,
+pub const TUITION_TEMPLATE_CHARGES_47DE761A_ID: Uuid = Uuid::from_u128(
+    0x47de761a_8220_2f07_a6f0_192d0c23b481,
 );
-pub const TUITION_TEMPLATE_CHARGES_49CD9136_ID: Uuid = Uuid::from_u128(
-    0x49cd9136_1b99_57a3_ecee_a5a8185e83ed,
+pub const TUITION_TEMPLATE_CHARGES_489A7798_ID: Uuid = Uuid::from_u128(
+    0x489a7798_225f_2cba_dab5_7635f89432bc,
 );
-pub const TUITION_TEMPLATE_CHARGES_49D661C5_ID: Uuid = Uuid::from_u128(
-    0x49d661c5_ed45_2790_2504_74d0a6932450,
+pub const TUITION_TEMPLATE_CHARGES_4918ACAF_ID: Uuid = Uuid::from_u128(
+    0x4918acaf_e7b0_2c49_d5b5_89e52179d441,
 );
-pub const TUITION_TEMPLATE_CHARGES_49DE9CC8_ID: Uuid = Uuid::from_u128(
-    0x49de9cc8_ad56_51a9_4cae_1d1e192f61b6,
+pub const TUITION_TEMPLATE_CHARGES_497C0112_ID: Uuid = Uuid::from_u128(
+    0x497c0112_a59d_42fb_720a_31b4e7628e15,
 );
-pub const TUITION_TEMPLATE_CHARGES_4A251BBB_ID: Uuid = Uuid::from_u128(
-    0x4a251bbb_1eff_ac96_2338_c989ec0f78c7,
+pub const TUITION_TEMPLATE_CHARGES_4A05BE0D_ID: Uuid = Uuid::from_u128(
+    0x4a05be0d_33c5_4a3d_c450_22e2e42a3185,
 );
-pub const TUITION_TEMPLATE_CHARGES_4B644C38_ID: Uuid = Uuid::from_u128(
-    0x4b644c38_0e54_8c6b_7f8e_f4dfb30a9d89,
+pub const TUITION_TEMPLATE_CHARGES_4A96169C_ID: Uuid = Uuid::from_u128(
+    0x4a96169c_e97f_11f9_92cc_d829d7e33ea1,
 );
-pub const TUITION_TEMPLATE_CHARGES_4C1A1CB6_ID: Uuid = Uuid::from_u128(
-    0x4c1a1cb6_89bb_8760_36bc_fdfa90bfb0e8,
+pub const TUITION_TEMPLATE_CHARGES_4ACBA8F9_ID: Uuid = Uuid::from_u128(
+    0x4acba8f9_b624_2794_c61d_edd981692947,
 );
-pub const TUITION_TEMPLATE_CHARGES_4C3B42C3_ID: Uuid = Uuid::from_u128(
-    0x4c3b42c3_68d8_4b0e_e1a2_f0edb1ed099f,
+pub const TUITION_TEMPLATE_CHARGES_4AE59CD0_ID: Uuid = Uuid::from_u128(
+    0x4ae59cd0_8da6_71f4_5f40_1792b54e537d,
 );
-pub const TUITION_TEMPLATE_CHARGES_4C66D4F5_ID: Uuid = Uuid::from_u128(
-    0x4c66d4f5_433e_cfc5_b536_2cad8a85d6a7,
+pub const TUITION_TEMPLATE_CHARGES_4B3291FE_ID: Uuid = Uuid::from_u128(
+    0x4b3291fe_87c3_6c32_3e85_68ae1f42566d,
 );
-pub const TUITION_TEMPLATE_CHARGES_4C690E7D_ID: Uuid = Uuid::from_u128(
-    0x4c690e7d_daa5_ffa4_43f2_18f3e7176eec,
+pub const TUITION_TEMPLATE_CHARGES_4B6C6E04_ID: Uuid = Uuid::from_u128(
+    0x4b6c6e04_0676_a136_e278_87be00322c81,
 );
-pub const TUITION_TEMPLATE_CHARGES_4C7CD206_ID: Uuid = Uuid::from_u128(
-    0x4c7cd206_c222_1af5_4ae4_ea9463885ae9,
+pub const TUITION_TEMPLATE_CHARGES_4BEBFB07_ID: Uuid = Uuid::from_u128(
+    0x4bebfb07_3359_804d_dbc4_615e34f37738,
 );
-pub const TUITION_TEMPLATE_CHARGES_4C9D420F_ID: Uuid = Uuid::from_u128(
-    0x4c9d420f_4981_d4a5_9377_3c38891c2b4d,
+pub const TUITION_TEMPLATE_CHARGES_4D2E88E3_ID: Uuid = Uuid::from_u128(
+    0x4d2e88e3_1796_7e89_c123_79cde81009fb,
 );
-pub const TUITION_TEMPLATE_CHARGES_4D15B9DF_ID: Uuid = Uuid::from_u128(
-    0x4d15b9df_691d_03c7_ed18_2a8ede7c7efe,
+pub const TUITION_TEMPLATE_CHARGES_4E67CB39_ID: Uuid = Uuid::from_u128(
+    0x4e67cb39_dece_f8e5_d2cd_8a82af624bce,
 );
-pub const TUITION_TEMPLATE_CHARGES_4DD22B32_ID: Uuid = Uuid::from_u128(
-    0x4dd22b32_467e_b3a1_b717_276368bfb106,
+pub const TUITION_TEMPLATE_CHARGES_4E73D545_ID: Uuid = Uuid::from_u128(
+    0x4e73d545_5abb_a055_f0e3_6c8bedf3274f,
 );
-pub const TUITION_TEMPLATE_CHARGES_4E2B2B36_ID: Uuid = Uuid::from_u128(
-    0x4e2b2b36_c23e_e135_b0cc_5834ee159387,
+pub const TUITION_TEMPLATE_CHARGES_4ECD2810_ID: Uuid = Uuid::from_u128(
+    0x4ecd2810_c5c7_0ec0_c4f5_16c0db7949ad,
 );
-pub const TUITION_TEMPLATE_CHARGES_4E3987B6_ID: Uuid = Uuid::from_u128(
-    0x4e3987b6_b853_e6ed_84ab_950a96153597,
+pub const TUITION_TEMPLATE_CHARGES_5030EAC1_ID: Uuid = Uuid::from_u128(
+    0x5030eac1_36b8_fb84_73ed_755f7429d531,
 );
-pub const TUITION_TEMPLATE_CHARGES_4E5C7AFC_ID: Uuid = Uuid::from_u128(
-    0x4e5c7afc_2b22_d480_9164_cead4fc4023a,
+pub const TUITION_TEMPLATE_CHARGES_50D7A836_ID: Uuid = Uuid::from_u128(
+    0x50d7a836_3144_4bb2_9d79_1ba56e73b682,
 );
-pub const TUITION_TEMPLATE_CHARGES_4E7DC346_ID: Uuid = Uuid::from_u128(
-    0x4e7dc346_6c0d_cedc_d485_5d4561559693,
+pub const TUITION_TEMPLATE_CHARGES_50E75BB8_ID: Uuid = Uuid::from_u128(
+    0x50e75bb8_71cc_8f9f_f39d_ace40141a852,
 );
-pub const TUITION_TEMPLATE_CHARGES_4EE2C247_ID: Uuid = Uuid::from_u128(
-    0x4ee2c247_0c61_9144_5a10_c5b6e9df3502,
+pub const TUITION_TEMPLATE_CHARGES_51873E2B_ID: Uuid = Uuid::from_u128(
+    0x51873e2b_9354_a8ff_49f5_f56b657a0b64,
 );
-pub const TUITION_TEMPLATE_CHARGES_4F61BCE1_ID: Uuid = Uuid::from_u128(
-    0x4f61bce1_7190_cb70_84c4_efa8f88ea343,
+pub const TUITION_TEMPLATE_CHARGES_51E34915_ID: Uuid = Uuid::from_u128(
+    0x51e34915_1860_8710_4498_9a3d6976f413,
 );
-pub const TUITION_TEMPLATE_CHARGES_4FF9A09F_ID: Uuid = Uuid::from_u128(
-    0x4ff9a09f_e69a_bac0_7c23_bd22bbd741d8,
+pub const TUITION_TEMPLATE_CHARGES_524EDC32_ID: Uuid = Uuid::from_u128(
+    0x524edc32_28b6_98c6_5d75_570099410c45,
 );
-pub const TUITION_TEMPLATE_CHARGES_5108BC39_ID: Uuid = Uuid::from_u128(
-    0x5108bc39_5e88_a0fe_8d4a_f288524bfdca,
+pub const TUITION_TEMPLATE_CHARGES_52B07F06_ID: Uuid = Uuid::from_u128(
+    0x52b07f06_074a_2cb6_81a5_ed0e094ce0bf,
 );
-pub const TUITION_TEMPLATE_CHARGES_516CDDFC_ID: Uuid = Uuid::from_u128(
-    0x516cddfc_5eb4_4753_50df_17897709f4c4,
+pub const TUITION_TEMPLATE_CHARGES_5306F7DE_ID: Uuid = Uuid::from_u128(
+    0x5306f7de_0192_f8af_9715_9ab5ded38d3e,
 );
-pub const TUITION_TEMPLATE_CHARGES_51CFF9DE_ID: Uuid = Uuid::from_u128(
-    0x51cff9de_eade_b029_734d_653fd1823acf,
+pub const TUITION_TEMPLATE_CHARGES_543ED5E6_ID: Uuid = Uuid::from_u128(
+    0x543ed5e6_1bd3_3fb9_945f_2f08b01434c2,
 );
-pub const TUITION_TEMPLATE_CHARGES_51D77958_ID: Uuid = Uuid::from_u128(
-    0x51d77958_f4bb_51c8_f2c0_d205807bebf1,
+pub const TUITION_TEMPLATE_CHARGES_561D35FE_ID: Uuid = Uuid::from_u128(
+    0x561d35fe_2459_1a42_f4a5_3e28fa6c5c51,
 );
-pub const TUITION_TEMPLATE_CHARGES_52B141AC_ID: Uuid = Uuid::from_u128(
-    0x52b141ac_c2f2_a1a7_57ff_4fe33cab2f27,
+pub const TUITION_TEMPLATE_CHARGES_56B27741_ID: Uuid = Uuid::from_u128(
+    0x56b27741_0197_4058_03f6_9cf125ee87fa,
 );
-pub const TUITION_TEMPLATE_CHARGES_52BB77EA_ID: Uuid = Uuid::from_u128(
-    0x52bb77ea_ad72_ee9a_9c4c_b5552244021f,
+pub const TUITION_TEMPLATE_CHARGES_57491163_ID: Uuid = Uuid::from_u128(
+    0x57491163_3a2c_f1d8_cfee_cac998a232aa,
 );
-pub const TUITION_TEMPLATE_CHARGES_53521424_ID: Uuid = Uuid::from_u128(
-    0x53521424_bdf2_cf91_a809_dc8363d8bfbd,
+pub const TUITION_TEMPLATE_CHARGES_57B2A927_ID: Uuid = Uuid::from_u128(
+    0x57b2a927_b554_e621_1974_3acda8fe2581,
 );
-pub const TUITION_TEMPLATE_CHARGES_537E1F38_ID: Uuid = Uuid::from_u128(
-    0x537e1f38_e68e_beb0_bbf3_3c7f0fb48786,
+pub const TUITION_TEMPLATE_CHARGES_57EB070F_ID: Uuid = Uuid::from_u128(
+    0x57eb070f_43e8_1aaf_f027_00f643e194c7,
 );
-pub const TUITION_TEMPLATE_CHARGES_53BCB98A_ID: Uuid = Uuid::from_u128(
-    0x53bcb98a_e5f1_d9ae_fce2_1b8613142175,
+pub const TUITION_TEMPLATE_CHARGES_5879E023_ID: Uuid = Uuid::from_u128(
+    0x5879e023_8646_5624_f230_566ccd257f3f,
 );
-pub const TUITION_TEMPLATE_CHARGES_5548E281_ID: Uuid = Uuid::from_u128(
-    0x5548e281_a8f8_a9b2_7628_12f294ae87b9,
+pub const TUITION_TEMPLATE_CHARGES_5899B8AB_ID: Uuid = Uuid::from_u128(
+    0x5899b8ab_d8dd_d28c_34cd_f83e020f15b0,
 );
-pub const TUITION_TEMPLATE_CHARGES_55647DA1_ID: Uuid = Uuid::from_u128(
-    0x55647da1_2572_ccd0_a906_389034e507f7,
+pub const TUITION_TEMPLATE_CHARGES_5A448A1A_ID: Uuid = Uuid::from_u128(
+    0x5a448a1a_f7a4_6e6d_488a_26cbd87dc48e,
 );
-pub const TUITION_TEMPLATE_CHARGES_559C1FC5_ID: Uuid = Uuid::from_u128(
-    0x559c1fc5_7548_d39e_4d40_7ecf9bfb3ccb,
+pub const TUITION_TEMPLATE_CHARGES_5AB89960_ID: Uuid = Uuid::from_u128(
+    0x5ab89960_6eec_9f7a_cbf8_26f52a26813a,
 );
-pub const TUITION_TEMPLATE_CHARGES_56D5B239_ID: Uuid = Uuid::from_u128(
-    0x56d5b239_06e5_403c_4a7a_4231bd4b68b2,
+pub const TUITION_TEMPLATE_CHARGES_5B8FA70B_ID: Uuid = Uuid::from_u128(
+    0x5b8fa70b_fc6b_f510_a309_49cf1d8f85d3,
 );
-pub const TUITION_TEMPLATE_CHARGES_56E18A68_ID: Uuid = Uuid::from_u128(
-    0x56e18a68_d44f_a84c_54c6_48d1f44f02a1,
+pub const TUITION_TEMPLATE_CHARGES_5BFE2F1B_ID: Uuid = Uuid::from_u128(
+    0x5bfe2f1b_f9e3_9bdf_6a02_735c3e004b87,
 );
-pub const TUITION_TEMPLATE_CHARGES_56F47A6F_ID: Uuid = Uuid::from_u128(
-    0x56f47a6f_65e1_cd1b_4019_b1eeedecbbd9,
+pub const TUITION_TEMPLATE_CHARGES_5C4A6C55_ID: Uuid = Uuid::from_u128(
+    0x5c4a6c55_8376_21a5_5aad_8636585a4fab,
 );
-pub const TUITION_TEMPLATE_CHARGES_57791625_ID: Uuid = Uuid::from_u128(
-    0x57791625_c8f9_4d20_363f_46208dee8c70,
+pub const TUITION_TEMPLATE_CHARGES_5C8ECFBD_ID: Uuid = Uuid::from_u128(
+    0x5c8ecfbd_c9bb_73be_ca68_6207fd81072b,
 );
-pub const TUITION_TEMPLATE_CHARGES_5810C9CE_ID: Uuid = Uuid::from_u128(
-    0x5810c9ce_5011_6961_dd3f_dedd5ee9a21e,
+pub const TUITION_TEMPLATE_CHARGES_5CA6FF5E_ID: Uuid = Uuid::from_u128(
+    0x5ca6ff5e_0799_0a70_2277_4097088ab9c0,
 );
-pub const TUITION_TEMPLATE_CHARGES_58115E9D_ID: Uuid = Uuid::from_u128(
-    0x58115e9d_ac44_efb5_51d6_c90e3f2687a6,
+pub const TUITION_TEMPLATE_CHARGES_5E2C4745_ID: Uuid = Uuid::from_u128(
+    0x5e2c4745_85ff_ae19_a6b1_bbf61b823ff5,
 );
-pub const TUITION_TEMPLATE_CHARGES_583968F4_ID: Uuid = Uuid::from_u128(
-    0x583968f4_d1b5_23aa_4169_4efb19d77c00,
+pub const TUITION_TEMPLATE_CHARGES_5ED18DC8_ID: Uuid = Uuid::from_u128(
+    0x5ed18dc8_3be5_61af_4b9c_8526b0264051,
 );
-pub const TUITION_TEMPLATE_CHARGES_58779F4E_ID: Uuid = Uuid::from_u128(
-    0x58779f4e_ab6a_5c1d_3bdc_dfe9add3d95d,
+pub const TUITION_TEMPLATE_CHARGES_5EF2C851_ID: Uuid = Uuid::from_u128(
+    0x5ef2c851_9e91_6750_a456_6fd352e4ab2d,
 );
-pub const TUITION_TEMPLATE_CHARGES_588667AD_ID: Uuid = Uuid::from_u128(
-    0x588667ad_8a71_2521_7045_b99b6fad6253,
+pub const TUITION_TEMPLATE_CHARGES_5F4867BF_ID: Uuid = Uuid::from_u128(
+    0x5f4867bf_eee4_5123_b5ff_050a87648286,
 );
-pub const TUITION_TEMPLATE_CHARGES_58B4BBF6_ID: Uuid = Uuid::from_u128(
-    0x58b4bbf6_b944_0498_1015_69ece60e7bfb,
+pub const TUITION_TEMPLATE_CHARGES_5F4DFCFB_ID: Uuid = Uuid::from_u128(
+    0x5f4dfcfb_121b_d35f_716f_7f085bbddca0,
 );
-pub const TUITION_TEMPLATE_CHARGES_59E0C313_ID: Uuid = Uuid::from_u128(
-    0x59e0c313_4fba_3396_cdd3_df4aae513334,
-);
-pub const TUITION_TEMPLATE_CHARGES_5A0F0AE9_ID: Uuid = Uuid::from_u128(
-    0x5a0f0ae9_caf1_900b_695e_888d03464dc8,
-);
-pub const TUITION_TEMPLATE_CHARGES_5A377E06_ID: Uuid = Uuid::from_u128(
-    0x5a377e06_9eb6_f192_33ad_575d94bbee9f,
-);
-pub const TUITION_TEMPLATE_CHARGES_5A603BC1_ID: Uuid = Uuid::from_u128(
-    0x5a603bc1_c87d_f241_bf1c_b8c3f4ef828f,
-);
-pub const TUITION_TEMPLATE_CHARGES_5A724BEC_ID: Uuid = Uuid::from_u128(
-    0x5a724bec_c531_3e20_bf0a_cdba6f7e96dd,
-);
-pub const TUITION_TEMPLATE_CHARGES_5B1AA4A8_ID: Uuid = Uuid::from_u128(
-    0x5b1aa4a8_0d32_9a05_5d69_80a75fbf9442,
-);
-pub const TUITION_TEMPLATE_CHARGES_5BFD9B38_ID: Uuid = Uuid::from_u128(
-    0x5bfd9b38_f4e9_e88b_defe_7fb4ebf76bd5,
-);
-pub const TUITION_TEMPLATE_CHARGES_5C54829F_ID: Uuid = Uuid::from_u128(
-    0x5c54829f_ccc9_4850_49b2_604f1ab96d5e,
-);
-pub const TUITION_TEMPLATE_CHARGES_5C9932B8_ID: Uuid = Uuid::from_u128(
-    0x5c9932b8_3d3a_24ad_1d17_02d679f57828,
-);
-pub const TUITION_TEMPLATE_CHARGES_5CFF4489_ID: Uuid = Uuid::from_u128(
-    0x5cff4489_117f_075a_b8f1_35eb8b833eb2,
-);
-pub const TUITION_TEMPLATE_CHARGES_5DD3E173_ID: Uuid = Uuid::from_u128(
-    0x5dd3e173_bfce_6398_6c1a_fe7d7beae661,
-);
-pub const TUITION_TEMPLATE_CHARGES_5E125390_ID: Uuid = Uuid::from_u128(
-    0x5e125390_1bbb_8403_6d77_9a725342bc2b,
-);
-pub const TUITION_TEMPLATE_CHARGES_5E1C6513_ID: Uuid = Uuid::from_u128(
-    0x5e1c6513_438a_7901_99b8_fe39a56a51f0,
-);
-pub const TUITION_TEMPLATE_CHARGES_5E248A3B_ID: Uuid = Uuid::from_u128(
-    0x5e248a3b_bb47_b6c9_1382_46af8350e934,
-);
-pub const TUITION_TEMPLATE_CHARGES_5EE7191B_ID: Uuid = Uuid::from_u128(
-    0x5ee7191b_6a86_18a6_cabc_94ac31e16e90,
+pub const TUITION_TEMPLATE_CHARGES_5F8B804E_ID: Uuid = Uuid::from_u128(
+    0x5f8b804e_beb9_cff7_5b0d_fc20275def0e,
 );
 pub const TUITION_TEMPLATE_CHARGES_5F900E7A_ID: Uuid = Uuid::from_u128(
     0x5f900e7a_6b90_58a7_3167_995f18a6c484,
 );
-pub const TUITION_TEMPLATE_CHARGES_5F95FE09_ID: Uuid = Uuid::from_u128(
-    0x5f95fe09_8bc5_631c_02c2_9db42c9302c6,
+pub const TUITION_TEMPLATE_CHARGES_60547F9D_ID: Uuid = Uuid::from_u128(
+    0x60547f9d_81d2_5818_0148_17d45cacabfb,
 );
-pub const TUITION_TEMPLATE_CHARGES_5FBA140E_ID: Uuid = Uuid::from_u128(
-    0x5fba140e_ad8f_15c5_cdfd_0d51e9de1ad4,
+pub const TUITION_TEMPLATE_CHARGES_60B9019C_ID: Uuid = Uuid::from_u128(
+    0x60b9019c_f4ca_f806_a32c_be0ca7b0a264,
 );
-pub const TUITION_TEMPLATE_CHARGES_5FC118C1_ID: Uuid = Uuid::from_u128(
-    0x5fc118c1_70a5_af89_1503_8cd9772803ce,
+pub const TUITION_TEMPLATE_CHARGES_60C6EF95_ID: Uuid = Uuid::from_u128(
+    0x60c6ef95_900d_8489_0454_4aad43febfc1,
 );
-pub const TUITION_TEMPLATE_CHARGES_5FD07B22_ID: Uuid = Uuid::from_u128(
-    0x5fd07b22_96a8_2e5d_00a1_04b6c97b5c4e,
+pub const TUITION_TEMPLATE_CHARGES_60CB8D77_ID: Uuid = Uuid::from_u128(
+    0x60cb8d77_1cb9_0b77_bc7e_cf80a4a008a2,
 );
-pub const TUITION_TEMPLATE_CHARGES_5FEB41CE_ID: Uuid = Uuid::from_u128(
-    0x5feb41ce_6ea6_adf0_9a61_71d67dce1d3e,
+pub const TUITION_TEMPLATE_CHARGES_62B5687F_ID: Uuid = Uuid::from_u128(
+    0x62b5687f_da07_f7c9_bfbb_a1a373bb2e61,
 );
-pub const TUITION_TEMPLATE_CHARGES_604046EA_ID: Uuid = Uuid::from_u128(
-    0x604046ea_a7e3_65fb_7727_e9d90904b614,
+pub const TUITION_TEMPLATE_CHARGES_62D4630F_ID: Uuid = Uuid::from_u128(
+    0x62d4630f_2fca_4706_4462_15bad9326486,
 );
-pub const TUITION_TEMPLATE_CHARGES_60C724A7_ID: Uuid = Uuid::from_u128(
-    0x60c724a7_6cc8_6563_6059_fc329911818e,
+pub const TUITION_TEMPLATE_CHARGES_63C00288_ID: Uuid = Uuid::from_u128(
+    0x63c00288_e7ef_01f0_5d01_d834000cfe3e,
 );
-pub const TUITION_TEMPLATE_CHARGES_6181314C_ID: Uuid = Uuid::from_u128(
-    0x6181314c_1cf1_6b06_6f31_d7ba6c6d22d2,
+pub const TUITION_TEMPLATE_CHARGES_63C4B9FF_ID: Uuid = Uuid::from_u128(
+    0x63c4b9ff_6a56_31f0_9b74_e46b766d5a2f,
 );
-pub const TUITION_TEMPLATE_CHARGES_61A95398_ID: Uuid = Uuid::from_u128(
-    0x61a95398_0232_9f14_a8b7_8a9966b39119,
+pub const TUITION_TEMPLATE_CHARGES_63E28BD8_ID: Uuid = Uuid::from_u128(
+    0x63e28bd8_8b77_5a63_6f1e_c85ac1a63e5a,
 );
-pub const TUITION_TEMPLATE_CHARGES_6217720D_ID: Uuid = Uuid::from_u128(
-    0x6217720d_d0d0_12bd_ef3e_43dfe2109c2b,
+pub const TUITION_TEMPLATE_CHARGES_642A8CCB_ID: Uuid = Uuid::from_u128(
+    0x642a8ccb_194f_5473_bd0b_189bdefe3848,
 );
-pub const TUITION_TEMPLATE_CHARGES_634C11B8_ID: Uuid = Uuid::from_u128(
-    0x634c11b8_7eae_2979_9019_614bb6cd4950,
+pub const TUITION_TEMPLATE_CHARGES_642E8D91_ID: Uuid = Uuid::from_u128(
+    0x642e8d91_bb13_0467_6001_b0f4a52a1cb3,
 );
-pub const TUITION_TEMPLATE_CHARGES_637FFEF2_ID: Uuid = Uuid::from_u128(
-    0x637ffef2_c08c_755e_5cde_cc7463d7447d,
+pub const TUITION_TEMPLATE_CHARGES_648D2C43_ID: Uuid = Uuid::from_u128(
+    0x648d2c43_6949_2b53_5446_583658f17fa2,
 );
-pub const TUITION_TEMPLATE_CHARGES_644F3B5B_ID: Uuid = Uuid::from_u128(
-    0x644f3b5b_7c4e_6a4a_0504_783c9d52e721,
+pub const TUITION_TEMPLATE_CHARGES_64D0B9E1_ID: Uuid = Uuid::from_u128(
+    0x64d0b9e1_2cbe_214c_ae87_cce9450e19ea,
 );
-pub const TUITION_TEMPLATE_CHARGES_64665718_ID: Uuid = Uuid::from_u128(
-    0x64665718_43f0_6188_285d_b7daeea2d6bc,
+pub const TUITION_TEMPLATE_CHARGES_64DB9ACB_ID: Uuid = Uuid::from_u128(
+    0x64db9acb_02e9_c9f6_0315_2e41d42f6451,
 );
-pub const TUITION_TEMPLATE_CHARGES_649113BC_ID: Uuid = Uuid::from_u128(
-    0x649113bc_f623_b943_6c02_004ed7f9abc9,
+pub const TUITION_TEMPLATE_CHARGES_652BFA10_ID: Uuid = Uuid::from_u128(
+    0x652bfa10_c8ac_a04f_ec0c_75a63dd4f39a,
 );
-pub const TUITION_TEMPLATE_CHARGES_649E29A7_ID: Uuid = Uuid::from_u128(
-    0x649e29a7_b8fc_dd66_7e32_580e7c1a5504,
+pub const TUITION_TEMPLATE_CHARGES_6576E923_ID: Uuid = Uuid::from_u128(
+    0x6576e923_81d5_fae6_e7e9_48c6b7819b8a,
 );
-pub const TUITION_TEMPLATE_CHARGES_64E02B66_ID: Uuid = Uuid::from_u128(
-    0x64e02b66_75ab_31da_f0f7_dac80a23a8a2,
+pub const TUITION_TEMPLATE_CHARGES_65C46CAA_ID: Uuid = Uuid::from_u128(
+    0x65c46caa_d335_67d6_fdc4_a8d7f6f000d0,
 );
-pub const TUITION_TEMPLATE_CHARGES_65408370_ID: Uuid = Uuid::from_u128(
-    0x65408370_08a0_077e_da1b_da9fbb5dcdf3,
+pub const TUITION_TEMPLATE_CHARGES_65EFE06E_ID: Uuid = Uuid::from_u128(
+    0x65efe06e_9d0c_60f0_b250_721978bc2630,
 );
-pub const TUITION_TEMPLATE_CHARGES_65997EF6_ID: Uuid = Uuid::from_u128(
-    0x65997ef6_bdda_f84b_5f95_9279a3ea8222,
+pub const TUITION_TEMPLATE_CHARGES_66097EEE_ID: Uuid = Uuid::from_u128(
+    0x66097eee_2365_bbc9_6dba_3498b06db49c,
 );
-pub const TUITION_TEMPLATE_CHARGES_6607C2FA_ID: Uuid = Uuid::from_u128(
-    0x6607c2fa_5e4a_85a9_13b1_18971104b905,
+pub const TUITION_TEMPLATE_CHARGES_672CD576_ID: Uuid = Uuid::from_u128(
+    0x672cd576_9fef_8923_8bb5_6fc29a4f8790,
 );
-pub const TUITION_TEMPLATE_CHARGES_661D74C9_ID: Uuid = Uuid::from_u128(
-    0x661d74c9_2b3f_8905_b71d_5a55bce83921,
+pub const TUITION_TEMPLATE_CHARGES_6797647E_ID: Uuid = Uuid::from_u128(
+    0x6797647e_91d9_73b4_eba8_9f9ccc599292,
 );
-pub const TUITION_TEMPLATE_CHARGES_66E76908_ID: Uuid = Uuid::from_u128(
-    0x66e76908_e5b4_a17e_52e3_66436ed51ed8,
+pub const TUITION_TEMPLATE_CHARGES_68E21CFF_ID: Uuid = Uuid::from_u128(
+    0x68e21cff_b487_5661_b820_cf6fb1a2d27c,
 );
-pub const TUITION_TEMPLATE_CHARGES_67031F63_ID: Uuid = Uuid::from_u128(
-    0x67031f63_468b_468b_e4a6_50ec58072241,
+pub const TUITION_TEMPLATE_CHARGES_69250532_ID: Uuid = Uuid::from_u128(
+    0x69250532_7a96_d0de_b90e_df25d873c01f,
 );
-pub const TUITION_TEMPLATE_CHARGES_683BCCF9_ID: Uuid = Uuid::from_u128(
-    0x683bccf9_c2cb_63ef_c564_e9243b8ea3b8,
+pub const TUITION_TEMPLATE_CHARGES_6941C82B_ID: Uuid = Uuid::from_u128(
+    0x6941c82b_5a67_60e3_aa5a_c800b7862f90,
 );
-pub const TUITION_TEMPLATE_CHARGES_686EDA65_ID: Uuid = Uuid::from_u128(
-    0x686eda65_47ef_7f81_796e_4e57847f79aa,
+pub const TUITION_TEMPLATE_CHARGES_69DC696F_ID: Uuid = Uuid::from_u128(
+    0x69dc696f_6239_3987_c193_8e37ceb95875,
 );
-pub const TUITION_TEMPLATE_CHARGES_687AB7AC_ID: Uuid = Uuid::from_u128(
-    0x687ab7ac_f5b0_628a_3e8b_67df610e36fa,
+pub const TUITION_TEMPLATE_CHARGES_6A291A31_ID: Uuid = Uuid::from_u128(
+    0x6a291a31_a098_6980_a484_6a5acca1ff1f,
 );
-pub const TUITION_TEMPLATE_CHARGES_691FE177_ID: Uuid = Uuid::from_u128(
-    0x691fe177_f887_3eb2_43d9_757240993f1c,
+pub const TUITION_TEMPLATE_CHARGES_6A5F77DF_ID: Uuid = Uuid::from_u128(
+    0x6a5f77df_67d7_7814_352f_779a3de14be7,
 );
-pub const TUITION_TEMPLATE_CHARGES_693F7A82_ID: Uuid = Uuid::from_u128(
-    0x693f7a82_b146_ae0c_4ace_f226a36921d3,
+pub const TUITION_TEMPLATE_CHARGES_6C469973_ID: Uuid = Uuid::from_u128(
+    0x6c469973_895d_41ec_a33b_af4c1a719f6a,
 );
-pub const TUITION_TEMPLATE_CHARGES_6949916A_ID: Uuid = Uuid::from_u128(
-    0x6949916a_32b7_c7cc_393e_5d0b2411e7c0,
+pub const TUITION_TEMPLATE_CHARGES_6C9CE75B_ID: Uuid = Uuid::from_u128(
+    0x6c9ce75b_cacf_1b76_0ae8_87f9c468f062,
 );
-pub const TUITION_TEMPLATE_CHARGES_69DE615D_ID: Uuid = Uuid::from_u128(
-    0x69de615d_6377_beb5_73c4_e6dcf38ab7cc,
+pub const TUITION_TEMPLATE_CHARGES_6CBEFF59_ID: Uuid = Uuid::from_u128(
+    0x6cbeff59_ca1c_009d_200f_130bd1c092b3,
 );
-pub const TUITION_TEMPLATE_CHARGES_69E5DEDE_ID: Uuid = Uuid::from_u128(
-    0x69e5dede_6ba0_c525_58d2_f1705cabde80,
+pub const TUITION_TEMPLATE_CHARGES_6D42A175_ID: Uuid = Uuid::from_u128(
+    0x6d42a175_c4b4_1573_d7e6_de9e2d738e01,
 );
-pub const TUITION_TEMPLATE_CHARGES_6A359FF9_ID: Uuid = Uuid::from_u128(
-    0x6a359ff9_4d95_b09f_c63c_4e06d10c630f,
+pub const TUITION_TEMPLATE_CHARGES_6D58F7C3_ID: Uuid = Uuid::from_u128(
+    0x6d58f7c3_9c00_a854_8abc_beab497a33e8,
 );
-pub const TUITION_TEMPLATE_CHARGES_6A760D6A_ID: Uuid = Uuid::from_u128(
-    0x6a760d6a_a599_41d8_6bfe_2a15003cdcea,
+pub const TUITION_TEMPLATE_CHARGES_6F6BD076_ID: Uuid = Uuid::from_u128(
+    0x6f6bd076_af15_8740_c120_3049a9455143,
 );
-pub const TUITION_TEMPLATE_CHARGES_6D33E44C_ID: Uuid = Uuid::from_u128(
-    0x6d33e44c_de4b_ff24_4fac_604ee820a0d3,
+pub const TUITION_TEMPLATE_CHARGES_7059D753_ID: Uuid = Uuid::from_u128(
+    0x7059d753_f9ec_976e_3bdd_d714db1ddb07,
 );
-pub const TUITION_TEMPLATE_CHARGES_6D58BD5D_ID: Uuid = Uuid::from_u128(
-    0x6d58bd5d_32b6_793c_209b_a099734a05a8,
+pub const TUITION_TEMPLATE_CHARGES_708435FD_ID: Uuid = Uuid::from_u128(
+    0x708435fd_0061_286d_c6ba_1c9287640b9e,
 );
-pub const TUITION_TEMPLATE_CHARGES_6DAA2974_ID: Uuid = Uuid::from_u128(
-    0x6daa2974_70cf_8786_d067_f0059fcfaba9,
+pub const TUITION_TEMPLATE_CHARGES_710D305E_ID: Uuid = Uuid::from_u128(
+    0x710d305e_b2a8_0d5e_5924_2ce938a9a67e,
 );
-pub const TUITION_TEMPLATE_CHARGES_6DB13960_ID: Uuid = Uuid::from_u128(
-    0x6db13960_7009_e8bc_b22e_f0b84dd999da,
+pub const TUITION_TEMPLATE_CHARGES_7127F155_ID: Uuid = Uuid::from_u128(
+    0x7127f155_6313_9b9d_4c47_29fe8faf4949,
 );
-pub const TUITION_TEMPLATE_CHARGES_6E294360_ID: Uuid = Uuid::from_u128(
-    0x6e294360_51c5_5896_c8ae_e6d8dec1ffef,
+pub const TUITION_TEMPLATE_CHARGES_72731328_ID: Uuid = Uuid::from_u128(
+    0x72731328_1c78_1fcd_6011_afd8cb4d9244,
 );
-pub const TUITION_TEMPLATE_CHARGES_6E5A1565_ID: Uuid = Uuid::from_u128(
-    0x6e5a1565_f67c_fb9f_2370_6089411bd29b,
+pub const TUITION_TEMPLATE_CHARGES_72AFF428_ID: Uuid = Uuid::from_u128(
+    0x72aff428_0613_4dbe_ecf5_fe6acbd7ef0f,
 );
-pub const TUITION_TEMPLATE_CHARGES_6EB6B9FE_ID: Uuid = Uuid::from_u128(
-    0x6eb6b9fe_612c_9322_3b7a_1026ce595bfc,
+pub const TUITION_TEMPLATE_CHARGES_73B97358_ID: Uuid = Uuid::from_u128(
+    0x73b97358_fb77_b3c9_860a_da6c52efcd0e,
 );
-pub const TUITION_TEMPLATE_CHARGES_6ECB1B83_ID: Uuid = Uuid::from_u128(
-    0x6ecb1b83_4bf5_1145_23bb_dbde032724aa,
+pub const TUITION_TEMPLATE_CHARGES_74889EF0_ID: Uuid = Uuid::from_u128(
+    0x74889ef0_09c0_898c_c4dc_63b7ad5bc989,
 );
-pub const TUITION_TEMPLATE_CHARGES_6F097EB5_ID: Uuid = Uuid::from_u128(
-    0x6f097eb5_f4aa_60ce_c318_8593c2f61e10,
+pub const TUITION_TEMPLATE_CHARGES_74899A32_ID: Uuid = Uuid::from_u128(
+    0x74899a32_da20_22ab_1c5a_9c4e3f5976a5,
 );
-pub const TUITION_TEMPLATE_CHARGES_7021090D_ID: Uuid = Uuid::from_u128(
-    0x7021090d_ac7a_e918_5958_13c558646a2c,
+pub const TUITION_TEMPLATE_CHARGES_74C043DE_ID: Uuid = Uuid::from_u128(
+    0x74c043de_50ad_e34d_efc1_5677eee07dc3,
 );
-pub const TUITION_TEMPLATE_CHARGES_7033B6F1_ID: Uuid = Uuid::from_u128(
-    0x7033b6f1_4550_3ad7_ecdd_eb0c9c3fa27e,
+pub const TUITION_TEMPLATE_CHARGES_756CDB94_ID: Uuid = Uuid::from_u128(
+    0x756cdb94_ac6a_6250_79e7_3ecfaa8174c4,
 );
-pub const TUITION_TEMPLATE_CHARGES_707284E2_ID: Uuid = Uuid::from_u128(
-    0x707284e2_0840_ff70_62ff_a8558f8456e1,
+pub const TUITION_TEMPLATE_CHARGES_75B63644_ID: Uuid = Uuid::from_u128(
+    0x75b63644_fd76_dea4_39e1_5644286d230e,
 );
-pub const TUITION_TEMPLATE_CHARGES_7100D76A_ID: Uuid = Uuid::from_u128(
-    0x7100d76a_b77e_522d_6c63_044e3cf95292,
+pub const TUITION_TEMPLATE_CHARGES_76308186_ID: Uuid = Uuid::from_u128(
+    0x76308186_e67f_260c_2553_b5633dd68315,
 );
-pub const TUITION_TEMPLATE_CHARGES_714B5DA4_ID: Uuid = Uuid::from_u128(
-    0x714b5da4_3f84_d7c1_e3a3_c288b2028bbc,
+pub const TUITION_TEMPLATE_CHARGES_767179F6_ID: Uuid = Uuid::from_u128(
+    0x767179f6_aeeb_10d6_086a_825e0c6eb795,
 );
-pub const TUITION_TEMPLATE_CHARGES_71658EEA_ID: Uuid = Uuid::from_u128(
-    0x71658eea_22ac_03e7_c942_420a7cb1f4af,
+pub const TUITION_TEMPLATE_CHARGES_76BE37C7_ID: Uuid = Uuid::from_u128(
+    0x76be37c7_2f44_672b_07c5_46f4910d4f6b,
 );
-pub const TUITION_TEMPLATE_CHARGES_719CC357_ID: Uuid = Uuid::from_u128(
-    0x719cc357_3730_31ce_7c1e_f845613a4413,
+pub const TUITION_TEMPLATE_CHARGES_77335256_ID: Uuid = Uuid::from_u128(
+    0x77335256_8773_c310_abd8_911b88bbb692,
 );
-pub const TUITION_TEMPLATE_CHARGES_71A9027F_ID: Uuid = Uuid::from_u128(
-    0x71a9027f_0ed1_2e5c_6637_aa7735c34c32,
+pub const TUITION_TEMPLATE_CHARGES_7762005A_ID: Uuid = Uuid::from_u128(
+    0x7762005a_3e46_5e12_a244_d07578ea15e5,
 );
-pub const TUITION_TEMPLATE_CHARGES_72FBFD2D_ID: Uuid = Uuid::from_u128(
-    0x72fbfd2d_0d45_55d2_5ebe_936bfaa8c761,
+pub const TUITION_TEMPLATE_CHARGES_7785FD4C_ID: Uuid = Uuid::from_u128(
+    0x7785fd4c_fcbe_27f4_91e8_26791d0d76ec,
 );
-pub const TUITION_TEMPLATE_CHARGES_730C3459_ID: Uuid = Uuid::from_u128(
-    0x730c3459_9404_5fca_6bb9_bd21eb833f61,
+pub const TUITION_TEMPLATE_CHARGES_7838BC7F_ID: Uuid = Uuid::from_u128(
+    0x7838bc7f_bc46_7a2e_d139_35e8ac75b079,
 );
-pub const TUITION_TEMPLATE_CHARGES_73C0A9D0_ID: Uuid = Uuid::from_u128(
-    0x73c0a9d0_abbc_8141_4739_23502d873d29,
+pub const TUITION_TEMPLATE_CHARGES_788858B7_ID: Uuid = Uuid::from_u128(
+    0x788858b7_c492_cac3_9ce6_70799b5ae3a2,
 );
-pub const TUITION_TEMPLATE_CHARGES_73E4C4C2_ID: Uuid = Uuid::from_u128(
-    0x73e4c4c2_7e04_84d5_1f96_8724679814b6,
+pub const TUITION_TEMPLATE_CHARGES_78F8662A_ID: Uuid = Uuid::from_u128(
+    0x78f8662a_6d24_ea3b_fdac_bded0cb9cbea,
 );
-pub const TUITION_TEMPLATE_CHARGES_73E8D885_ID: Uuid = Uuid::from_u128(
-    0x73e8d885_9506_e000_3632_0ed5a94e1d2f,
+pub const TUITION_TEMPLATE_CHARGES_78FE7600_ID: Uuid = Uuid::from_u128(
+    0x78fe7600_26b5_7814_4cf6_71679672193d,
 );
-pub const TUITION_TEMPLATE_CHARGES_7479916F_ID: Uuid = Uuid::from_u128(
-    0x7479916f_81f1_303f_9bb1_be4fc756f34d,
+pub const TUITION_TEMPLATE_CHARGES_794D1DF7_ID: Uuid = Uuid::from_u128(
+    0x794d1df7_4ff8_f13f_2583_939e07815819,
 );
-pub const TUITION_TEMPLATE_CHARGES_75175B8D_ID: Uuid = Uuid::from_u128(
-    0x75175b8d_ff3e_6887_58ee_2cddfac40db1,
+pub const TUITION_TEMPLATE_CHARGES_7B9A12D4_ID: Uuid = Uuid::from_u128(
+    0x7b9a12d4_7752_46b2_7786_3a271c221de7,
 );
-pub const TUITION_TEMPLATE_CHARGES_75A3197F_ID: Uuid = Uuid::from_u128(
-    0x75a3197f_b20c_29bf_62a0_4e3eb4849d15,
+pub const TUITION_TEMPLATE_CHARGES_7BB529B3_ID: Uuid = Uuid::from_u128(
+    0x7bb529b3_c745_a3ff_a779_1f64336b9eaa,
 );
-pub const TUITION_TEMPLATE_CHARGES_75C21384_ID: Uuid = Uuid::from_u128(
-    0x75c21384_001f_2c3f_663e_97100ca26582,
+pub const TUITION_TEMPLATE_CHARGES_7C0B5745_ID: Uuid = Uuid::from_u128(
+    0x7c0b5745_0fec_afb8_1da2_36ec2508372a,
 );
-pub const TUITION_TEMPLATE_CHARGES_75F8B0CD_ID: Uuid = Uuid::from_u128(
-    0x75f8b0cd_2571_baf2_9c06_4e5b0b3206ac,
+pub const TUITION_TEMPLATE_CHARGES_7C8329F8_ID: Uuid = Uuid::from_u128(
+    0x7c8329f8_2405_4792_7405_a51e7c70089d,
 );
-pub const TUITION_TEMPLATE_CHARGES_76461131_ID: Uuid = Uuid::from_u128(
-    0x76461131_42ec_4892_4ed0_adbb38987373,
+pub const TUITION_TEMPLATE_CHARGES_7D29D213_ID: Uuid = Uuid::from_u128(
+    0x7d29d213_52a0_f8f1_3d12_091ebba26ad2,
 );
-pub const TUITION_TEMPLATE_CHARGES_767D7985_ID: Uuid = Uuid::from_u128(
-    0x767d7985_a491_3f63_fd06_831f2d55e11e,
+pub const TUITION_TEMPLATE_CHARGES_7DA232E9_ID: Uuid = Uuid::from_u128(
+    0x7da232e9_ba19_b09b_eb3d_4fc922464ee9,
 );
-pub const TUITION_TEMPLATE_CHARGES_76BB177E_ID: Uuid = Uuid::from_u128(
-    0x76bb177e_dc7a_1c40_f85f_50b5764ee222,
+pub const TUITION_TEMPLATE_CHARGES_7DD43AA1_ID: Uuid = Uuid::from_u128(
+    0x7dd43aa1_727e_580c_78ca_a09dc14b2c6b,
 );
-pub const TUITION_TEMPLATE_CHARGES_777156BC_ID: Uuid = Uuid::from_u128(
-    0x777156bc_714a_2065_a149_5ce46bda6df5,
+pub const TUITION_TEMPLATE_CHARGES_7E2CCA18_ID: Uuid = Uuid::from_u128(
+    0x7e2cca18_6d6a_332a_1d4e_e1df41bbacf0,
 );
-pub const TUITION_TEMPLATE_CHARGES_77B4B694_ID: Uuid = Uuid::from_u128(
-    0x77b4b694_f066_25a6_f992_f9f1607735a4,
+pub const TUITION_TEMPLATE_CHARGES_7E3B19C2_ID: Uuid = Uuid::from_u128(
+    0x7e3b19c2_2eb0_f318_0280_82573de38efc,
 );
-pub const TUITION_TEMPLATE_CHARGES_788DF1D3_ID: Uuid = Uuid::from_u128(
-    0x788df1d3_fdba_1a11_be2a_386f3233b688,
+pub const TUITION_TEMPLATE_CHARGES_7F44E2D8_ID: Uuid = Uuid::from_u128(
+    0x7f44e2d8_1bd3_ddc3_a5a1_f634e4d9a895,
 );
-pub const TUITION_TEMPLATE_CHARGES_78D72EF5_ID: Uuid = Uuid::from_u128(
-    0x78d72ef5_e737_1f1b_ad99_a316ef0be1f0,
+pub const TUITION_TEMPLATE_CHARGES_7F7FE114_ID: Uuid = Uuid::from_u128(
+    0x7f7fe114_7267_b2e6_24fd_1e4760defb5d,
 );
-pub const TUITION_TEMPLATE_CHARGES_78FFDEC3_ID: Uuid = Uuid::from_u128(
-    0x78ffdec3_8152_51a2_f4dd_9284f5260d7a,
+pub const TUITION_TEMPLATE_CHARGES_7FBC2AF9_ID: Uuid = Uuid::from_u128(
+    0x7fbc2af9_35e1_bf2a_f195_97e2806ba612,
 );
-pub const TUITION_TEMPLATE_CHARGES_790784FF_ID: Uuid = Uuid::from_u128(
-    0x790784ff_f536_3594_12f0_a98b95bcf9ea,
+pub const TUITION_TEMPLATE_CHARGES_8047D4C9_ID: Uuid = Uuid::from_u128(
+    0x8047d4c9_f8d1_48a8_46d9_9c509d337a57,
 );
-pub const TUITION_TEMPLATE_CHARGES_7910FED9_ID: Uuid = Uuid::from_u128(
-    0x7910fed9_abfe_cb0c_2635_72512145f5d2,
+pub const TUITION_TEMPLATE_CHARGES_804DE220_ID: Uuid = Uuid::from_u128(
+    0x804de220_bd59_36dc_a462_7f07f9f9d5d7,
 );
-pub const TUITION_TEMPLATE_CHARGES_791BC28C_ID: Uuid = Uuid::from_u128(
-    0x791bc28c_1390_fb58_bdcb_02d448baf877,
+pub const TUITION_TEMPLATE_CHARGES_80ADE924_ID: Uuid = Uuid::from_u128(
+    0x80ade924_2d7f_dd06_77e5_635ba0eb0808,
 );
-pub const TUITION_TEMPLATE_CHARGES_7966BAB8_ID: Uuid = Uuid::from_u128(
-    0x7966bab8_701c_f8d6_0fc7_a2f6ab854cc5,
+pub const TUITION_TEMPLATE_CHARGES_8139BDF3_ID: Uuid = Uuid::from_u128(
+    0x8139bdf3_c194_932f_bfff_ceb0c7cc1298,
 );
-pub const TUITION_TEMPLATE_CHARGES_7A1BDAD3_ID: Uuid = Uuid::from_u128(
-    0x7a1bdad3_845a_7440_083f_8ed1a0d4ecb9,
+pub const TUITION_TEMPLATE_CHARGES_82403791_ID: Uuid = Uuid::from_u128(
+    0x82403791_8bb2_dc65_178a_7d0b4a29b328,
 );
-pub const TUITION_TEMPLATE_CHARGES_7A1CCEB7_ID: Uuid = Uuid::from_u128(
-    0x7a1cceb7_d378_16aa_1ff1_4f2a677734fe,
+pub const TUITION_TEMPLATE_CHARGES_82487A95_ID: Uuid = Uuid::from_u128(
+    0x82487a95_2005_ac35_a820_2d4218b397bd,
 );
-pub const TUITION_TEMPLATE_CHARGES_7A21A5F4_ID: Uuid = Uuid::from_u128(
-    0x7a21a5f4_f536_154f_dd01_ca00bdc8e68e,
+pub const TUITION_TEMPLATE_CHARGES_829F4E25_ID: Uuid = Uuid::from_u128(
+    0x829f4e25_ddb2_cc34_e7b4_506c76277e55,
 );
-pub const TUITION_TEMPLATE_CHARGES_7A948667_ID: Uuid = Uuid::from_u128(
-    0x7a948667_d041_540f_ca07_3e4b8860bca2,
+pub const TUITION_TEMPLATE_CHARGES_82B6AD7E_ID: Uuid = Uuid::from_u128(
+    0x82b6ad7e_d250_f7aa_ccce_80d81b25fd07,
 );
-pub const TUITION_TEMPLATE_CHARGES_7A987D1C_ID: Uuid = Uuid::from_u128(
-    0x7a987d1c_5d3a_3d27_68c4_779c36e79554,
+pub const TUITION_TEMPLATE_CHARGES_82EAACD1_ID: Uuid = Uuid::from_u128(
+    0x82eaacd1_593a_2518_0181_c24fb8924ee6,
 );
-pub const TUITION_TEMPLATE_CHARGES_7B3450B8_ID: Uuid = Uuid::from_u128(
-    0x7b3450b8_24be_b6a9_8da4_f91e264a088a,
+pub const TUITION_TEMPLATE_CHARGES_8385CD7F_ID: Uuid = Uuid::from_u128(
+    0x8385cd7f_e36d_b499_558a_40741565d016,
 );
-pub const TUITION_TEMPLATE_CHARGES_7B36C3DA_ID: Uuid = Uuid::from_u128(
-    0x7b36c3da_a46d_62d6_6299_75508995c456,
+pub const TUITION_TEMPLATE_CHARGES_858B895F_ID: Uuid = Uuid::from_u128(
+    0x858b895f_03a3_cc8b_96a0_ac51da96b873,
 );
-pub const TUITION_TEMPLATE_CHARGES_7B9BD094_ID: Uuid = Uuid::from_u128(
-    0x7b9bd094_4235_baaf_5fe3_d02180563228,
+pub const TUITION_TEMPLATE_CHARGES_859D1660_ID: Uuid = Uuid::from_u128(
+    0x859d1660_876d_c1ce_2bb6_b6c67ab32aed,
 );
-pub const TUITION_TEMPLATE_CHARGES_7C645CD1_ID: Uuid = Uuid::from_u128(
-    0x7c645cd1_8e3a_a628_aa8b_ef1ff2d9e9f0,
+pub const TUITION_TEMPLATE_CHARGES_85C8E967_ID: Uuid = Uuid::from_u128(
+    0x85c8e967_2e97_f289_7653_30a9de6940ef,
 );
-pub const TUITION_TEMPLATE_CHARGES_7CC1EF41_ID: Uuid = Uuid::from_u128(
-    0x7cc1ef41_caee_1302_8965_9bcd3ceb541b,
+pub const TUITION_TEMPLATE_CHARGES_86F97E19_ID: Uuid = Uuid::from_u128(
+    0x86f97e19_7a8e_1ba9_d9fa_2dc4a7eca09d,
 );
-pub const TUITION_TEMPLATE_CHARGES_7CD13F8F_ID: Uuid = Uuid::from_u128(
-    0x7cd13f8f_286f_e33c_af09_662113d9df1f,
+pub const TUITION_TEMPLATE_CHARGES_87167373_ID: Uuid = Uuid::from_u128(
+    0x87167373_481e_96ed_9bd6_05d3a10171f3,
 );
-pub const TUITION_TEMPLATE_CHARGES_7CD8B77A_ID: Uuid = Uuid::from_u128(
-    0x7cd8b77a_683f_a261_ecda_556e8619a61a,
+pub const TUITION_TEMPLATE_CHARGES_876F5C06_ID: Uuid = Uuid::from_u128(
+    0x876f5c06_09ce_a6eb_8f5f_f51eb4c48443,
 );
-pub const TUITION_TEMPLATE_CHARGES_7CDAADCF_ID: Uuid = Uuid::from_u128(
-    0x7cdaadcf_8575_4e00_671f_bf8203a79e1d,
+pub const TUITION_TEMPLATE_CHARGES_87DC77A7_ID: Uuid = Uuid::from_u128(
+    0x87dc77a7_c0d2_736a_313a_c9ee1a118f64,
 );
-pub const TUITION_TEMPLATE_CHARGES_7D02D726_ID: Uuid = Uuid::from_u128(
-    0x7d02d726_8316_c66f_69ec_f4a62ad52ab1,
+pub const TUITION_TEMPLATE_CHARGES_87EF62B4_ID: Uuid = Uuid::from_u128(
+    0x87ef62b4_2697_ea40_8075_e77a432439ba,
 );
-pub const TUITION_TEMPLATE_CHARGES_7D4466C4_ID: Uuid = Uuid::from_u128(
-    0x7d4466c4_f737_e3d0_4d9a_e744baed003d,
+pub const TUITION_TEMPLATE_CHARGES_8867C966_ID: Uuid = Uuid::from_u128(
+    0x8867c966_ff3f_a3f0_e647_bf6cec85cef6,
 );
-pub const TUITION_TEMPLATE_CHARGES_7D598485_ID: Uuid = Uuid::from_u128(
-    0x7d598485_2ff0_281b_9468_73fa4e60e4b2,
+pub const TUITION_TEMPLATE_CHARGES_88692188_ID: Uuid = Uuid::from_u128(
+    0x88692188_50f0_fe7c_b811_11210c969f00,
 );
-pub const TUITION_TEMPLATE_CHARGES_7D59AB64_ID: Uuid = Uuid::from_u128(
-    0x7d59ab64_8b4f_c94d_7e66_dc34eb8011cc,
+pub const TUITION_TEMPLATE_CHARGES_89FDD6A2_ID: Uuid = Uuid::from_u128(
+    0x89fdd6a2_cbea_23bc_8ee8_15ddf6ce7dd9,
 );
-pub const TUITION_TEMPLATE_CHARGES_7D77F509_ID: Uuid = Uuid::from_u128(
-    0x7d77f509_2bda_6f87_456f_ec677351e81a,
+pub const TUITION_TEMPLATE_CHARGES_8A20BA85_ID: Uuid = Uuid::from_u128(
+    0x8a20ba85_4be1_e5b4_7ee8_e5231eff6b2f,
 );
-pub const TUITION_TEMPLATE_CHARGES_7DF6354C_ID: Uuid = Uuid::from_u128(
-    0x7df6354c_9c2e_cda0_e1d8_ae5bee68b3e0,
+pub const TUITION_TEMPLATE_CHARGES_8A7DF656_ID: Uuid = Uuid::from_u128(
+    0x8a7df656_fcd6_c7df_1064_689d92d529f3,
 );
-pub const TUITION_TEMPLATE_CHARGES_7E0CC81B_ID: Uuid = Uuid::from_u128(
-    0x7e0cc81b_62a8_6167_4849_5cbcf75acc3a,
+pub const TUITION_TEMPLATE_CHARGES_8AF4DA5C_ID: Uuid = Uuid::from_u128(
+    0x8af4da5c_c506_91c7_c0d2_87db3652f9fb,
 );
-pub const TUITION_TEMPLATE_CHARGES_7E254A93_ID: Uuid = Uuid::from_u128(
-    0x7e254a93_7a99_f9aa_ca83_d4f0a4e28482,
+pub const TUITION_TEMPLATE_CHARGES_8B66486F_ID: Uuid = Uuid::from_u128(
+    0x8b66486f_3f35_2534_8f1f_70e2b92cd65e,
 );
-pub const TUITION_TEMPLATE_CHARGES_7E269B0D_ID: Uuid = Uuid::from_u128(
-    0x7e269b0d_f247_c383_cb41_50ea56935aba,
+pub const TUITION_TEMPLATE_CHARGES_8C43EAB2_ID: Uuid = Uuid::from_u128(
+    0x8c43eab2_6f75_2ee5_826a_cc5a0397b190,
 );
-pub const TUITION_TEMPLATE_CHARGES_7F6CFB54_ID: Uuid = Uuid::from_u128(
-    0x7f6cfb54_8281_2840_3ea6_15763b423832,
+pub const TUITION_TEMPLATE_CHARGES_8C58615B_ID: Uuid = Uuid::from_u128(
+    0x8c58615b_d249_fc36_7179_08e55dee9ee2,
 );
-pub const TUITION_TEMPLATE_CHARGES_7FAD9581_ID: Uuid = Uuid::from_u128(
-    0x7fad9581_e13f_7d51_9942_7afe0794e319,
+pub const TUITION_TEMPLATE_CHARGES_8C7A7A73_ID: Uuid = Uuid::from_u128(
+    0x8c7a7a73_2668_1fbb_175f_999cfd3dad20,
 );
-pub const TUITION_TEMPLATE_CHARGES_7FC500BC_ID: Uuid = Uuid::from_u128(
-    0x7fc500bc_a4aa_31b0_4186_3a9c3efaf01a,
+pub const TUITION_TEMPLATE_CHARGES_8CB9377A_ID: Uuid = Uuid::from_u128(
+    0x8cb9377a_d0d1_8f62_1e51_b0eb12d4a73a,
 );
-pub const TUITION_TEMPLATE_CHARGES_7FEE8EB4_ID: Uuid = Uuid::from_u128(
-    0x7fee8eb4_69a2_af9a_c03e_890a6d5281f3,
+pub const TUITION_TEMPLATE_CHARGES_8D0C2017_ID: Uuid = Uuid::from_u128(
+    0x8d0c2017_7325_45a5_f925_fdfb0ca7752a,
 );
-pub const TUITION_TEMPLATE_CHARGES_80339329_ID: Uuid = Uuid::from_u128(
-    0x80339329_cf14_c94e_76d5_084e7a61a128,
+pub const TUITION_TEMPLATE_CHARGES_8D8A66AB_ID: Uuid = Uuid::from_u128(
+    0x8d8a66ab_69be_08c5_bead_d708da3ef75c,
 );
-pub const TUITION_TEMPLATE_CHARGES_8081901C_ID: Uuid = Uuid::from_u128(
-    0x8081901c_7681_aff0_9ffe_4fd9e08be7bf,
+pub const TUITION_TEMPLATE_CHARGES_8E275160_ID: Uuid = Uuid::from_u128(
+    0x8e275160_b1d4_f80a_c2b6_9047bfe24d66,
 );
-pub const TUITION_TEMPLATE_CHARGES_80B2175B_ID: Uuid = Uuid::from_u128(
-    0x80b2175b_b42c_877b_3ca9_979a81f47bf6,
+pub const TUITION_TEMPLATE_CHARGES_8E7BF0E4_ID: Uuid = Uuid::from_u128(
+    0x8e7bf0e4_8a53_8f34_dcf1_77c088ee18d0,
 );
-pub const TUITION_TEMPLATE_CHARGES_80B90F9E_ID: Uuid = Uuid::from_u128(
-    0x80b90f9e_212c_24de_b5b0_337d9ef1d464,
+pub const TUITION_TEMPLATE_CHARGES_8EA69A53_ID: Uuid = Uuid::from_u128(
+    0x8ea69a53_cea6_ab47_b35c_43ea1b5c238b,
 );
-pub const TUITION_TEMPLATE_CHARGES_80C21EFB_ID: Uuid = Uuid::from_u128(
-    0x80c21efb_5199_bb5b_87f3_6e2ac07a8ec8,
+pub const TUITION_TEMPLATE_CHARGES_8F4AC12E_ID: Uuid = Uuid::from_u128(
+    0x8f4ac12e_297e_75d7_da1a_3503a216dea0,
 );
-pub const TUITION_TEMPLATE_CHARGES_80F635E5_ID: Uuid = Uuid::from_u128(
-    0x80f635e5_933e_1b75_b3cf_e8b6431dfc63,
+pub const TUITION_TEMPLATE_CHARGES_8F71F9B0_ID: Uuid = Uuid::from_u128(
+    0x8f71f9b0_0a5e_050a_f80c_2001a2329b55,
 );
-pub const TUITION_TEMPLATE_CHARGES_814BFB89_ID: Uuid = Uuid::from_u128(
-    0x814bfb89_b91a_d230_ad08_269f98f38608,
+pub const TUITION_TEMPLATE_CHARGES_8FCD8D04_ID: Uuid = Uuid::from_u128(
+    0x8fcd8d04_e055_7312_398d_504318284ad4,
 );
-pub const TUITION_TEMPLATE_CHARGES_81A70C70_ID: Uuid = Uuid::from_u128(
-    0x81a70c70_c977_0456_3531_3588a2e266e4,
+pub const TUITION_TEMPLATE_CHARGES_9011A7F6_ID: Uuid = Uuid::from_u128(
+    0x9011a7f6_68c2_0a7b_e5bb_571b9cc0dc75,
 );
-pub const TUITION_TEMPLATE_CHARGES_81C16269_ID: Uuid = Uuid::from_u128(
-    0x81c16269_3092_b067_a1db_285b9e256929,
+pub const TUITION_TEMPLATE_CHARGES_90988841_ID: Uuid = Uuid::from_u128(
+    0x90988841_adcc_b57e_ab0b_dab1a6b637c1,
 );
-pub const TUITION_TEMPLATE_CHARGES_81C8A3B6_ID: Uuid = Uuid::from_u128(
-    0x81c8a3b6_cd5f_0d69_366c_b6770a8850ce,
+pub const TUITION_TEMPLATE_CHARGES_90F4E31B_ID: Uuid = Uuid::from_u128(
+    0x90f4e31b_d49a_66ce_f8e5_ec3b0660047d,
 );
-pub const TUITION_TEMPLATE_CHARGES_81F56639_ID: Uuid = Uuid::from_u128(
-    0x81f56639_ab89_69c1_6b22_0a7d260e08cc,
+pub const TUITION_TEMPLATE_CHARGES_91490408_ID: Uuid = Uuid::from_u128(
+    0x91490408_4892_c833_23a4_50536a7047dc,
 );
-pub const TUITION_TEMPLATE_CHARGES_82B3EC81_ID: Uuid = Uuid::from_u128(
-    0x82b3ec81_ab7e_6068_78a3_0169af8244d0,
+pub const TUITION_TEMPLATE_CHARGES_924ADD98_ID: Uuid = Uuid::from_u128(
+    0x924add98_e2d8_1963_90ba_3ecd945f21b6,
 );
-pub const TUITION_TEMPLATE_CHARGES_83A47055_ID: Uuid = Uuid::from_u128(
-    0x83a47055_2081_b589_4bdf_08e5b5395563,
+pub const TUITION_TEMPLATE_CHARGES_93C75C4D_ID: Uuid = Uuid::from_u128(
+    0x93c75c4d_093c_34e9_396c_d3809f93c166,
 );
-pub const TUITION_TEMPLATE_CHARGES_83D28403_ID: Uuid = Uuid::from_u128(
-    0x83d28403_47a5_41ac_cd16_0ac3f0a22e87,
+pub const TUITION_TEMPLATE_CHARGES_93E7F1EC_ID: Uuid = Uuid::from_u128(
+    0x93e7f1ec_2825_564a_0776_e42ba310ce15,
 );
-pub const TUITION_TEMPLATE_CHARGES_83EC6FF0_ID: Uuid = Uuid::from_u128(
-    0x83ec6ff0_4d44_1020_a84a_e47513bdab85,
+pub const TUITION_TEMPLATE_CHARGES_942A9DA4_ID: Uuid = Uuid::from_u128(
+    0x942a9da4_1ddb_18a2_76e7_781c2f956a36,
 );
-pub const TUITION_TEMPLATE_CHARGES_84C68756_ID: Uuid = Uuid::from_u128(
-    0x84c68756_7bba_a2c9_1a34_7aee8576aa94,
+pub const TUITION_TEMPLATE_CHARGES_947B2D12_ID: Uuid = Uuid::from_u128(
+    0x947b2d12_5a1d_b381_efa6_98b16c9ab837,
 );
-pub const TUITION_TEMPLATE_CHARGES_84F67A43_ID: Uuid = Uuid::from_u128(
-    0x84f67a43_d9d4_155d_efd5_f078218d0240,
+pub const TUITION_TEMPLATE_CHARGES_94A422C6_ID: Uuid = Uuid::from_u128(
+    0x94a422c6_1829_01d3_7bea_5e3ba94bac5f,
 );
-pub const TUITION_TEMPLATE_CHARGES_8522CF15_ID: Uuid = Uuid::from_u128(
-    0x8522cf15_a7e1_bbb3_2fb7_ebde1b7048d7,
+pub const TUITION_TEMPLATE_CHARGES_9558EC95_ID: Uuid = Uuid::from_u128(
+    0x9558ec95_e209_c830_b7b6_78eddf803d39,
 );
-pub const TUITION_TEMPLATE_CHARGES_8548622B_ID: Uuid = Uuid::from_u128(
-    0x8548622b_014c_0cf9_5244_ac1fce399953,
+pub const TUITION_TEMPLATE_CHARGES_9609014C_ID: Uuid = Uuid::from_u128(
+    0x9609014c_ebdf_f5ac_231b_866fd0fa112b,
 );
-pub const TUITION_TEMPLATE_CHARGES_865383D7_ID: Uuid = Uuid::from_u128(
-    0x865383d7_4a2e_f5d8_0b85_c5357b98a476,
-);
-pub const TUITION_TEMPLATE_CHARGES_86CA5D9C_ID: Uuid = Uuid::from_u128(
-    0x86ca5d9c_b1ee_3a69_195b_7f966e2c3a0d,
-);
-pub const TUITION_TEMPLATE_CHARGES_8723BCC6_ID: Uuid = Uuid::from_u128(
-    0x8723bcc6_76f2_693d_14cf_30cdebf45adb,
-);
-pub const TUITION_TEMPLATE_CHARGES_874F0EA7_ID: Uuid = Uuid::from_u128(
-    0x874f0ea7_adcb_7794_0a2e_d5bf45137a4a,
-);
-pub const TUITION_TEMPLATE_CHARGES_875C1D93_ID: Uuid = Uuid::from_u128(
-    0x875c1d93_1e5c_f8de_5705_3bca9a3f1046,
-);
-pub const TUITION_TEMPLATE_CHARGES_87858AE0_ID: Uuid = Uuid::from_u128(
-    0x87858ae0_1881_e048_c201_5f92d3ad4536,
-);
-pub const TUITION_TEMPLATE_CHARGES_87951317_ID: Uuid = Uuid::from_u128(
-    0x87951317_4b6d_ab0b_a622_77b6fcca9228,
-);
-pub const TUITION_TEMPLATE_CHARGES_888143DC_ID: Uuid = Uuid::from_u128(
-    0x888143dc_b410_eb4e_9b7f_803fba59c4b8,
-);
-pub const TUITION_TEMPLATE_CHARGES_8890289C_ID: Uuid = Uuid::from_u128(
-    0x8890289c_da1a_fa06_6983_4f8c7dc41b73,
-);
-pub const TUITION_TEMPLATE_CHARGES_88FEF7D2_ID: Uuid = Uuid::from_u128(
-    0x88fef7d2_6751_9008_2ccf_b51fae06354e,
-);
-pub const TUITION_TEMPLATE_CHARGES_890241E8_ID: Uuid = Uuid::from_u128(
-    0x890241e8_13c7_9f0a_c52b_0015e6fd5185,
-);
-pub const TUITION_TEMPLATE_CHARGES_891C0079_ID: Uuid = Uuid::from_u128(
-    0x891c0079_3dc0_cf2b_00ec_18cc51cabcc1,
-);
-pub const TUITION_TEMPLATE_CHARGES_891D0069_ID: Uuid = Uuid::from_u128(
-    0x891d0069_0e16_16c9_9465_785fffd0c3aa,
-);
-pub const TUITION_TEMPLATE_CHARGES_896C5CAB_ID: Uuid = Uuid::from_u128(
-    0x896c5cab_689f_e46f_0f78_d7fd44e3677d,
-);
-pub const TUITION_TEMPLATE_CHARGES_898E1912_ID: Uuid = Uuid::from_u128(
-    0x898e1912_05b9_3fa9_b1d2_0cff1ee27a6f,
-);
-pub const TUITION_TEMPLATE_CHARGES_89A4E087_ID: Uuid = Uuid::from_u128(
-    0x89a4e087_a3fe_e63f_fd39_df2d399c58c5,
-);
-pub const TUITION_TEMPLATE_CHARGES_89B78A39_ID: Uuid = Uuid::from_u128(
-    0x89b78a39_0670_c775_8f00_0daa64d09bf2,
-);
-pub const TUITION_TEMPLATE_CHARGES_89D3AF15_ID: Uuid = Uuid::from_u128(
-    0x89d3af15_9a4b_524d_c201_4f8eeba8283a,
-);
-pub const TUITION_TEMPLATE_CHARGES_89D71FBE_ID: Uuid = Uuid::from_u128(
-    0x89d71fbe_784a_41ea_1d27_03ecb18b3abb,
-);
-pub const TUITION_TEMPLATE_CHARGES_8A2B3002_ID: Uuid = Uuid::from_u128(
-    0x8a2b3002_2dd2_6ace_a8c8_82acae6ca4e9,
-);
-pub const TUITION_TEMPLATE_CHARGES_8A6AD587_ID: Uuid = Uuid::from_u128(
-    0x8a6ad587_6659_c22d_da91_c36856e64b0c,
-);
-pub const TUITION_TEMPLATE_CHARGES_8A9FE70F_ID: Uuid = Uuid::from_u128(
-    0x8a9fe70f_3dd1_3f4a_7d77_5661b67ef09a,
-);
-pub const TUITION_TEMPLATE_CHARGES_8ABD30C2_ID: Uuid = Uuid::from_u128(
-    0x8abd30c2_4bbc_4a53_e859_6159347c2525,
-);
-pub const TUITION_TEMPLATE_CHARGES_8B699E58_ID: Uuid = Uuid::from_u128(
-    0x8b699e58_8f14_ad0c_1da6_02a7fbb329d2,
-);
-pub const TUITION_TEMPLATE_CHARGES_8C24FCDC_ID: Uuid = Uuid::from_u128(
-    0x8c24fcdc_8e07_1cf0_7212_04beff3a0ca2,
-);
-pub const TUITION_TEMPLATE_CHARGES_8C2D2BD0_ID: Uuid = Uuid::from_u128(
-    0x8c2d2bd0_81de_3812_8577_559e6302de23,
-);
-pub const TUITION_TEMPLATE_CHARGES_8C343235_ID: Uuid = Uuid::from_u128(
-    0x8c343235_6760_1f9f_1c64_2033bfd3ec9f,
-);
-pub const TUITION_TEMPLATE_CHARGES_8C8EC582_ID: Uuid = Uuid::from_u128(
-    0x8c8ec582_4433_4287_9c7e_50d1ab65d42e,
-);
-pub const TUITION_TEMPLATE_CHARGES_8D7D5B91_ID: Uuid = Uuid::from_u128(
-    0x8d7d5b91_787a_d422_50aa_34b2cf7c5f13,
-);
-pub const TUITION_TEMPLATE_CHARGES_8DFD8F5C_ID: Uuid = Uuid::from_u128(
-    0x8dfd8f5c_5b8d_2418_4c13_af1c0283902f,
-);
-pub const TUITION_TEMPLATE_CHARGES_8E1C0642_ID: Uuid = Uuid::from_u128(
-    0x8e1c0642_48c8_b665_28ca_b10cd565a5d3,
-);
-pub const TUITION_TEMPLATE_CHARGES_8EF7B3BE_ID: Uuid = Uuid::from_u128(
-    0x8ef7b3be_9823_c440_5f7d_dd835ada3419,
-);
-pub const TUITION_TEMPLATE_CHARGES_8F4584BE_ID: Uuid = Uuid::from_u128(
-    0x8f4584be_08ce_fb65_4ffb_ee31bafa47bf,
-);
-pub const TUITION_TEMPLATE_CHARGES_8F5A132C_ID: Uuid = Uuid::from_u128(
-    0x8f5a132c_7476_08ea_71e7_e38091dece63,
-);
-pub const TUITION_TEMPLATE_CHARGES_8F715400_ID: Uuid = Uuid::from_u128(
-    0x8f715400_d9d0_a4ef_8161_61b64f1d1244,
-);
-pub const TUITION_TEMPLATE_CHARGES_8F8FB44F_ID: Uuid = Uuid::from_u128(
-    0x8f8fb44f_6ee9_761c_606a_130e4e1ed1e5,
-);
-pub const TUITION_TEMPLATE_CHARGES_903EF66A_ID: Uuid = Uuid::from_u128(
-    0x903ef66a_cf08_bb3e_d68f_33013359c013,
-);
-pub const TUITION_TEMPLATE_CHARGES_90A78F76_ID: Uuid = Uuid::from_u128(
-    0x90a78f76_6c86_a193_f2d0_c7e35e620815,
-);
-pub const TUITION_TEMPLATE_CHARGES_916D15D2_ID: Uuid = Uuid::from_u128(
-    0x916d15d2_7d81_598c_c0ee_a61bb9557167,
-);
-pub const TUITION_TEMPLATE_CHARGES_91823F59_ID: Uuid = Uuid::from_u128(
-    0x91823f59_a7bc_6d7e_d0f1_fd9f2aaa3083,
-);
-pub const TUITION_TEMPLATE_CHARGES_91FCABFA_ID: Uuid = Uuid::from_u128(
-    0x91fcabfa_d364_8f1d_ede3_d74079dfa7c1,
-);
-pub const TUITION_TEMPLATE_CHARGES_92975FAC_ID: Uuid = Uuid::from_u128(
-    0x92975fac_feee_eb0a_5e6a_18350809ee99,
-);
-pub const TUITION_TEMPLATE_CHARGES_93D483FE_ID: Uuid = Uuid::from_u128(
-    0x93d483fe_0f6f_1042_ea33_c36c24167c81,
-);
-pub const TUITION_TEMPLATE_CHARGES_93DBB414_ID: Uuid = Uuid::from_u128(
-    0x93dbb414_9f78_825a_a324_aff91ca2e914,
-);
-pub const TUITION_TEMPLATE_CHARGES_943E9B6D_ID: Uuid = Uuid::from_u128(
-    0x943e9b6d_4743_d88d_969c_528ceabf2333,
-);
-pub const TUITION_TEMPLATE_CHARGES_94408548_ID: Uuid = Uuid::from_u128(
-    0x94408548_594d_8d8a_b070_a09fbb6a15e1,
-);
-pub const TUITION_TEMPLATE_CHARGES_9472F554_ID: Uuid = Uuid::from_u128(
-    0x9472f554_82da_70f1_7f61_29dfa0151a74,
-);
-pub const TUITION_TEMPLATE_CHARGES_958EA15F_ID: Uuid = Uuid::from_u128(
-    0x958ea15f_0782_da1f_ff88_d8ebac764801,
-);
-pub const TUITION_TEMPLATE_CHARGES_961D711F_ID: Uuid = Uuid::from_u128(
-    0x961d711f_2f74_c5da_29b3_31df3e7c4923,
-);
-pub const TUITION_TEMPLATE_CHARGES_96251D41_ID: Uuid = Uuid::from_u128(
-    0x96251d41_f2a2_ec13_4070_c3363963c41c,
-);
-pub const TUITION_TEMPLATE_CHARGES_965B7050_ID: Uuid = Uuid::from_u128(
-    0x965b7050_e4c9_31f7_9fe2_fca33476ce7f,
-);
-pub const TUITION_TEMPLATE_CHARGES_96790BE8_ID: Uuid = Uuid::from_u128(
-    0x96790be8_de43_ea01_2c5e_1c17e716ce83,
-);
-pub const TUITION_TEMPLATE_CHARGES_96A02C9E_ID: Uuid = Uuid::from_u128(
-    0x96a02c9e_397b_05d9_271d_6754b6ffe604,
+pub const TUITION_TEMPLATE_CHARGES_966E060F_ID: Uuid = Uuid::from_u128(
+    0x966e060f_6f62_1a85_0217_efa822bc4811,
 );
 pub const TUITION_TEMPLATE_CHARGES_96B90856_ID: Uuid = Uuid::from_u128(
     0x96b90856_7c71_3008_16cf_727894276203,
 );
-pub const TUITION_TEMPLATE_CHARGES_971D7C41_ID: Uuid = Uuid::from_u128(
-    0x971d7c41_b7d6_e79e_b832_433a9eb8097a,
+pub const TUITION_TEMPLATE_CHARGES_974B4FC5_ID: Uuid = Uuid::from_u128(
+    0x974b4fc5_8815_2d89_1f71_a0d3ac5c61d9,
 );
-pub const TUITION_TEMPLATE_CHARGES_973F4FF1_ID: Uuid = Uuid::from_u128(
-    0x973f4ff1_a4ac_f2a7_0b25_3cb04ab3f2d4,
+pub const TUITION_TEMPLATE_CHARGES_978A8E2B_ID: Uuid = Uuid::from_u128(
+    0x978a8e2b_4523_ff2e_763f_6f49d4269b65,
 );
-pub const TUITION_TEMPLATE_CHARGES_97672007_ID: Uuid = Uuid::from_u128(
-    0x97672007_bfba_c39e_ce3e_01e48a5d8848,
+pub const TUITION_TEMPLATE_CHARGES_97F2B90D_ID: Uuid = Uuid::from_u128(
+    0x97f2b90d_5b49_770d_9d57_aefd59068aa5,
 );
-pub const TUITION_TEMPLATE_CHARGES_978713FD_ID: Uuid = Uuid::from_u128(
-    0x978713fd_9217_274e_f296_08a4541197d5,
+pub const TUITION_TEMPLATE_CHARGES_98451CA8_ID: Uuid = Uuid::from_u128(
+    0x98451ca8_faa1_d924_dda9_e462e93810e0,
 );
-pub const TUITION_TEMPLATE_CHARGES_978E0EE7_ID: Uuid = Uuid::from_u128(
-    0x978e0ee7_a292_ef65_1282_cda7d9510732,
+pub const TUITION_TEMPLATE_CHARGES_993FC67C_ID: Uuid = Uuid::from_u128(
+    0x993fc67c_f974_7c2a_a359_7b07136f4dbb,
 );
-pub const TUITION_TEMPLATE_CHARGES_9892A7C2_ID: Uuid = Uuid::from_u128(
-    0x9892a7c2_02ee_7bc7_4d3c_63aa51d5c726,
+pub const TUITION_TEMPLATE_CHARGES_9A0314CB_ID: Uuid = Uuid::from_u128(
+    0x9a0314cb_364d_8d6e_25fb_4ac1067b179f,
 );
-pub const TUITION_TEMPLATE_CHARGES_99495C42_ID: Uuid = Uuid::from_u128(
-    0x99495c42_1b7a_eaed_eadf_04ba5a359b9a,
+pub const TUITION_TEMPLATE_CHARGES_9A080780_ID: Uuid = Uuid::from_u128(
+    0x9a080780_7589_6cd7_8eaf_7255bdcbb9d0,
 );
-pub const TUITION_TEMPLATE_CHARGES_9AD5A900_ID: Uuid = Uuid::from_u128(
-    0x9ad5a900_d077_cb55_0d73_6409ef323c8e,
+pub const TUITION_TEMPLATE_CHARGES_9AC2B2AC_ID: Uuid = Uuid::from_u128(
+    0x9ac2b2ac_cb08_69bd_d9ff_f7bc38796a04,
 );
-pub const TUITION_TEMPLATE_CHARGES_9AE0FBAC_ID: Uuid = Uuid::from_u128(
-    0x9ae0fbac_6c55_b702_221c_50c2e0c2b7dc,
+pub const TUITION_TEMPLATE_CHARGES_9ACBBEDF_ID: Uuid = Uuid::from_u128(
+    0x9acbbedf_1f93_7589_5b84_1ebca27fc5e0,
 );
-pub const TUITION_TEMPLATE_CHARGES_9B0BA6BF_ID: Uuid = Uuid::from_u128(
-    0x9b0ba6bf_ad8f_7704_a635_fc17b37e97a8,
+pub const TUITION_TEMPLATE_CHARGES_9B0C88F5_ID: Uuid = Uuid::from_u128(
+    0x9b0c88f5_be3b_402a_71fb_b1f880e287cb,
 );
-pub const TUITION_TEMPLATE_CHARGES_9BDC0E62_ID: Uuid = Uuid::from_u128(
-    0x9bdc0e62_711c_986a_c4cd_cafa4adcade1,
+pub const TUITION_TEMPLATE_CHARGES_9B29E4AC_ID: Uuid = Uuid::from_u128(
+    0x9b29e4ac_c262_7ec5_f4e2_3fe417c09119,
 );
-pub const TUITION_TEMPLATE_CHARGES_9BEA3376_ID: Uuid = Uuid::from_u128(
-    0x9bea3376_46e4_4248_7027_239e81e8b408,
+pub const TUITION_TEMPLATE_CHARGES_9BFBE3F5_ID: Uuid = Uuid::from_u128(
+    0x9bfbe3f5_802e_605b_c4ba_81e6ec5b25da,
 );
-pub const TUITION_TEMPLATE_CHARGES_9CBC8180_ID: Uuid = Uuid::from_u128(
-    0x9cbc8180_06f0_367c_e86d_6c0c77cca037,
+pub const TUITION_TEMPLATE_CHARGES_9CCDC0A9_ID: Uuid = Uuid::from_u128(
+    0x9ccdc0a9_3cb1_942e_6beb_c7ef40cfb2ec,
 );
-pub const TUITION_TEMPLATE_CHARGES_9D6F0F07_ID: Uuid = Uuid::from_u128(
-    0x9d6f0f07_4b56_58a9_5b46_644c87b7690b,
+pub const TUITION_TEMPLATE_CHARGES_9D645A4C_ID: Uuid = Uuid::from_u128(
+    0x9d645a4c_7ef7_e581_6ba6_b9fb8000d611,
 );
-pub const TUITION_TEMPLATE_CHARGES_9D73FB98_ID: Uuid = Uuid::from_u128(
-    0x9d73fb98_012d_4324_65a9_661b21c90f03,
+pub const TUITION_TEMPLATE_CHARGES_9D69B5DF_ID: Uuid = Uuid::from_u128(
+    0x9d69b5df_8e8a_53a2_5fc1_e1ce965f45d5,
 );
-pub const TUITION_TEMPLATE_CHARGES_9D7CBCE0_ID: Uuid = Uuid::from_u128(
-    0x9d7cbce0_eb62_2a91_9a6a_abdd6d3cb39b,
+pub const TUITION_TEMPLATE_CHARGES_9EDAC764_ID: Uuid = Uuid::from_u128(
+    0x9edac764_10f1_427d_be0f_1fd433044467,
 );
-pub const TUITION_TEMPLATE_CHARGES_9E0D7EF4_ID: Uuid = Uuid::from_u128(
-    0x9e0d7ef4_58dd_e414_754c_ff39d7c1eac8,
+pub const TUITION_TEMPLATE_CHARGES_9F341AC5_ID: Uuid = Uuid::from_u128(
+    0x9f341ac5_e725_33bd_67d5_e7727dbc82ff,
 );
-pub const TUITION_TEMPLATE_CHARGES_9E38AB29_ID: Uuid = Uuid::from_u128(
-    0x9e38ab29_f2a6_b618_8674_8fdde27f7d66,
+pub const TUITION_TEMPLATE_CHARGES_9F86CED6_ID: Uuid = Uuid::from_u128(
+    0x9f86ced6_7742_b336_8ed1_922c60e145a7,
 );
-pub const TUITION_TEMPLATE_CHARGES_9E4F9B4F_ID: Uuid = Uuid::from_u128(
-    0x9e4f9b4f_b7f6_5fa4_bb5c_3fe5691e8c04,
+pub const TUITION_TEMPLATE_CHARGES_A062E3D3_ID: Uuid = Uuid::from_u128(
+    0xa062e3d3_5601_0550_f030_5c90950d7491,
 );
-pub const TUITION_TEMPLATE_CHARGES_9EB7D22E_ID: Uuid = Uuid::from_u128(
-    0x9eb7d22e_bda1_dea8_e165_7c24b04323e6,
+pub const TUITION_TEMPLATE_CHARGES_A0822D1A_ID: Uuid = Uuid::from_u128(
+    0xa0822d1a_754c_b5af_8b31_ec6e46131760,
 );
-pub const TUITION_TEMPLATE_CHARGES_9F19C517_ID: Uuid = Uuid::from_u128(
-    0x9f19c517_37de_f811_0c85_e79885ff1bcc,
+pub const TUITION_TEMPLATE_CHARGES_A16A358B_ID: Uuid = Uuid::from_u128(
+    0xa16a358b_b324_cb76_504b_4d28017e9df1,
 );
-pub const TUITION_TEMPLATE_CHARGES_9F36C27F_ID: Uuid = Uuid::from_u128(
-    0x9f36c27f_b568_b0ae_fb86_0acb34b79fa8,
+pub const TUITION_TEMPLATE_CHARGES_A1E0DEEC_ID: Uuid = Uuid::from_u128(
+    0xa1e0deec_f66c_e157_98b7_45656f068ed8,
 );
-pub const TUITION_TEMPLATE_CHARGES_A03E147E_ID: Uuid = Uuid::from_u128(
-    0xa03e147e_c34b_da35_c885_ca0164264386,
+pub const TUITION_TEMPLATE_CHARGES_A25E015E_ID: Uuid = Uuid::from_u128(
+    0xa25e015e_2de0_dc49_ab28_0ff2dbee8ba0,
 );
-pub const TUITION_TEMPLATE_CHARGES_A128F8BF_ID: Uuid = Uuid::from_u128(
-    0xa128f8bf_5503_afc5_c083_b0566334789d,
+pub const TUITION_TEMPLATE_CHARGES_A270FFC7_ID: Uuid = Uuid::from_u128(
+    0xa270ffc7_6c3b_f3a1_1f99_9916bbb8615e,
 );
-pub const TUITION_TEMPLATE_CHARGES_A1525827_ID: Uuid = Uuid::from_u128(
-    0xa1525827_b562_aeae_b6db_827af0b6d96a,
+pub const TUITION_TEMPLATE_CHARGES_A2E7015F_ID: Uuid = Uuid::from_u128(
+    0xa2e7015f_7859_61b1_df9e_a6497aae6e6e,
 );
-pub const TUITION_TEMPLATE_CHARGES_A1624373_ID: Uuid = Uuid::from_u128(
-    0xa1624373_0802_0ec9_0d17_fb7dc2a5062a,
+pub const TUITION_TEMPLATE_CHARGES_A33C454C_ID: Uuid = Uuid::from_u128(
+    0xa33c454c_86dd_72b3_5210_4eb912dc977c,
 );
-pub const TUITION_TEMPLATE_CHARGES_A261E8E8_ID: Uuid = Uuid::from_u128(
-    0xa261e8e8_b444_b0a3_579c_e7055ca250ec,
+pub const TUITION_TEMPLATE_CHARGES_A354AD65_ID: Uuid = Uuid::from_u128(
+    0xa354ad65_284d_ffc0_734a_f27030be2d87,
 );
-pub const TUITION_TEMPLATE_CHARGES_A270D3B5_ID: Uuid = Uuid::from_u128(
-    0xa270d3b5_604c_bd3c_324a_61d78f9ed01f,
+pub const TUITION_TEMPLATE_CHARGES_A394553A_ID: Uuid = Uuid::from_u128(
+    0xa394553a_b52a_0e5a_5743_90b3158afb11,
 );
-pub const TUITION_TEMPLATE_CHARGES_A358BF83_ID: Uuid = Uuid::from_u128(
-    0xa358bf83_ca2c_afb6_65ba_b4c175421b83,
+pub const TUITION_TEMPLATE_CHARGES_A39EDE97_ID: Uuid = Uuid::from_u128(
+    0xa39ede97_d86a_d599_bd80_660b15bf5b08,
 );
-pub const TUITION_TEMPLATE_CHARGES_A3932338_ID: Uuid = Uuid::from_u128(
-    0xa3932338_6a0a_90bc_d865_6a78d686c926,
+pub const TUITION_TEMPLATE_CHARGES_A3BF11BF_ID: Uuid = Uuid::from_u128(
+    0xa3bf11bf_9ab2_3306_d3c0_64cd837a7c12,
 );
-pub const TUITION_TEMPLATE_CHARGES_A3AFF71F_ID: Uuid = Uuid::from_u128(
-    0xa3aff71f_6091_9655_fd1a_5722ad4ff35a,
+pub const TUITION_TEMPLATE_CHARGES_A41807BA_ID: Uuid = Uuid::from_u128(
+    0xa41807ba_4203_cf9a_fbbc_113a24111bf3,
 );
-pub const TUITION_TEMPLATE_CHARGES_A3BF5822_ID: Uuid = Uuid::from_u128(
-    0xa3bf5822_8696_b61c_03a4_543c63fa7c1e,
+pub const TUITION_TEMPLATE_CHARGES_A4DDEF4E_ID: Uuid = Uuid::from_u128(
+    0xa4ddef4e_5f77_b97e_3f05_e23a03d21335,
 );
-pub const TUITION_TEMPLATE_CHARGES_A3D6A3CE_ID: Uuid = Uuid::from_u128(
-    0xa3d6a3ce_2c2f_f1e5_9f7e_1bd357ab7d8c,
+pub const TUITION_TEMPLATE_CHARGES_A4F576FA_ID: Uuid = Uuid::from_u128(
+    0xa4f576fa_b3ab_00da_2629_c16055721bcb,
 );
-pub const TUITION_TEMPLATE_CHARGES_A3E420F9_ID: Uuid = Uuid::from_u128(
-    0xa3e420f9_a92a_9b19_8047_02a6e2c1c895,
+pub const TUITION_TEMPLATE_CHARGES_A557AFFC_ID: Uuid = Uuid::from_u128(
+    0xa557affc_d678_15db_2465_b8c97df4a2d6,
 );
-pub const TUITION_TEMPLATE_CHARGES_A3F00A3A_ID: Uuid = Uuid::from_u128(
-    0xa3f00a3a_520a_f2f2_6c2e_fa8e849bf28b,
+pub const TUITION_TEMPLATE_CHARGES_A5FA0FE4_ID: Uuid = Uuid::from_u128(
+    0xa5fa0fe4_6d68_593c_62ca_4c13f2d61ef1,
 );
-pub const TUITION_TEMPLATE_CHARGES_A57CC02C_ID: Uuid = Uuid::from_u128(
-    0xa57cc02c_b6bb_1e84_7f6c_bdc36a0d5dc6,
+pub const TUITION_TEMPLATE_CHARGES_A6FA8234_ID: Uuid = Uuid::from_u128(
+    0xa6fa8234_24bb_2daa_f412_882533c212c0,
 );
-pub const TUITION_TEMPLATE_CHARGES_A6F5E2D9_ID: Uuid = Uuid::from_u128(
-    0xa6f5e2d9_262c_d808_5993_ab121b23c632,
+pub const TUITION_TEMPLATE_CHARGES_A7E46308_ID: Uuid = Uuid::from_u128(
+    0xa7e46308_f9ee_dc10_1a0a_f4d374b72e5b,
 );
-pub const TUITION_TEMPLATE_CHARGES_A73ED8E8_ID: Uuid = Uuid::from_u128(
-    0xa73ed8e8_7cd3_16d7_999e_4c4f97b9b2a2,
+pub const TUITION_TEMPLATE_CHARGES_A8EF1168_ID: Uuid = Uuid::from_u128(
+    0xa8ef1168_5d8e_2918_2b9e_573375d6b9e1,
 );
-pub const TUITION_TEMPLATE_CHARGES_A7E3DB92_ID: Uuid = Uuid::from_u128(
-    0xa7e3db92_3d3e_5d51_67ed_c58374e0211a,
+pub const TUITION_TEMPLATE_CHARGES_A8F7CF8F_ID: Uuid = Uuid::from_u128(
+    0xa8f7cf8f_c6f6_ed7d_d1f1_7e029ad30f10,
 );
-pub const TUITION_TEMPLATE_CHARGES_A849EA55_ID: Uuid = Uuid::from_u128(
-    0xa849ea55_2dda_45d3_bb52_f8de9741d99f,
+pub const TUITION_TEMPLATE_CHARGES_A911BE29_ID: Uuid = Uuid::from_u128(
+    0xa911be29_4a4d_231c_f52c_a35c7afc79b7,
 );
-pub const TUITION_TEMPLATE_CHARGES_A877FAFC_ID: Uuid = Uuid::from_u128(
-    0xa877fafc_ccc4_86ea_4e04_4c30a925d564,
+pub const TUITION_TEMPLATE_CHARGES_A920EF4D_ID: Uuid = Uuid::from_u128(
+    0xa920ef4d_ca59_aeb4_6901_26304f765e4e,
 );
-pub const TUITION_TEMPLATE_CHARGES_A8F8C77F_ID: Uuid = Uuid::from_u128(
-    0xa8f8c77f_61d8_9dd4_e3dd_4b133b46110e,
+pub const TUITION_TEMPLATE_CHARGES_AA2468E4_ID: Uuid = Uuid::from_u128(
+    0xaa2468e4_40a7_309e_f889_9579f5ffeac8,
 );
-pub const TUITION_TEMPLATE_CHARGES_A92D1606_ID: Uuid = Uuid::from_u128(
-    0xa92d1606_dc3a_6924_9029_fe5f71c6f047,
+pub const TUITION_TEMPLATE_CHARGES_AAD95E68_ID: Uuid = Uuid::from_u128(
+    0xaad95e68_b97b_4f9a_8005_a1a3312820d7,
 );
-pub const TUITION_TEMPLATE_CHARGES_A98C167A_ID: Uuid = Uuid::from_u128(
-    0xa98c167a_baee_37ba_e4dc_401b3cf78b63,
+pub const TUITION_TEMPLATE_CHARGES_AB570B95_ID: Uuid = Uuid::from_u128(
+    0xab570b95_6f96_e4dd_5d70_b0a58261077f,
 );
-pub const TUITION_TEMPLATE_CHARGES_AA11329A_ID: Uuid = Uuid::from_u128(
-    0xaa11329a_be37_477b_393c_4393d2627fd4,
+pub const TUITION_TEMPLATE_CHARGES_AB77CF32_ID: Uuid = Uuid::from_u128(
+    0xab77cf32_093b_21f8_6667_bdec5e4e849d,
 );
-pub const TUITION_TEMPLATE_CHARGES_AA24761B_ID: Uuid = Uuid::from_u128(
-    0xaa24761b_8f67_ab05_4f48_9c9edd815138,
+pub const TUITION_TEMPLATE_CHARGES_ABE56C74_ID: Uuid = Uuid::from_u128(
+    0xabe56c74_eb1f_09b2_4966_849a9bd766c9,
 );
-pub const TUITION_TEMPLATE_CHARGES_AA6B1A09_ID: Uuid = Uuid::from_u128(
-    0xaa6b1a09_ea9e_4cbe_3d44_a9e6aafd1d53,
+pub const TUITION_TEMPLATE_CHARGES_AC6007B2_ID: Uuid = Uuid::from_u128(
+    0xac6007b2_917b_1e34_6994_a6243c97c256,
 );
-pub const TUITION_TEMPLATE_CHARGES_AAEC154F_ID: Uuid = Uuid::from_u128(
-    0xaaec154f_dbfb_4787_4f75_3de2379303be,
+pub const TUITION_TEMPLATE_CHARGES_AC8C881E_ID: Uuid = Uuid::from_u128(
+    0xac8c881e_60f7_73d9_f616_58544636d6d8,
 );
-pub const TUITION_TEMPLATE_CHARGES_AB931EB5_ID: Uuid = Uuid::from_u128(
-    0xab931eb5_aa64_1b16_5900_78a99a0d7c15,
+pub const TUITION_TEMPLATE_CHARGES_AC976981_ID: Uuid = Uuid::from_u128(
+    0xac976981_dac8_4238_6b9e_0793e39805e3,
 );
-pub const TUITION_TEMPLATE_CHARGES_AC21CB7E_ID: Uuid = Uuid::from_u128(
-    0xac21cb7e_a1a9_3f28_2f18_9cdb8c79cf4e,
+pub const TUITION_TEMPLATE_CHARGES_AD0D2115_ID: Uuid = Uuid::from_u128(
+    0xad0d2115_5d8d_22cc_e4af_f024ce10a630,
 );
-pub const TUITION_TEMPLATE_CHARGES_AD38008F_ID: Uuid = Uuid::from_u128(
-    0xad38008f_e342_a6a7_e86d_30e6666ba9ab,
+pub const TUITION_TEMPLATE_CHARGES_AD3C5384_ID: Uuid = Uuid::from_u128(
+    0xad3c5384_f397_0f4a_71e2_b022b9dd2100,
 );
-pub const TUITION_TEMPLATE_CHARGES_AD41C3F0_ID: Uuid = Uuid::from_u128(
-    0xad41c3f0_9c86_3943_6ec3_041d2cc41246,
+pub const TUITION_TEMPLATE_CHARGES_AE2B600B_ID: Uuid = Uuid::from_u128(
+    0xae2b600b_25a2_fcf2_59eb_d255427dbabc,
 );
-pub const TUITION_TEMPLATE_CHARGES_AD9E0057_ID: Uuid = Uuid::from_u128(
-    0xad9e0057_51d6_82e9_6037_2b8033c81b61,
+pub const TUITION_TEMPLATE_CHARGES_AEAFF37D_ID: Uuid = Uuid::from_u128(
+    0xaeaff37d_d791_b1a2_2304_724f44a9bdb8,
 );
-pub const TUITION_TEMPLATE_CHARGES_ADAB4A4E_ID: Uuid = Uuid::from_u128(
-    0xadab4a4e_4ddf_e9ed_97c5_15b6936cfed4,
+pub const TUITION_TEMPLATE_CHARGES_AF42A3EF_ID: Uuid = Uuid::from_u128(
+    0xaf42a3ef_fb4a_e807_f832_042894ac751f,
 );
-pub const TUITION_TEMPLATE_CHARGES_ADC9F036_ID: Uuid = Uuid::from_u128(
-    0xadc9f036_7a2f_d46a_0b57_ca6e201af9f6,
+pub const TUITION_TEMPLATE_CHARGES_AF73DAA6_ID: Uuid = Uuid::from_u128(
+    0xaf73daa6_7766_0cf3_250e_6dec2e9e4cff,
 );
-pub const TUITION_TEMPLATE_CHARGES_AF1CEBE0_ID: Uuid = Uuid::from_u128(
-    0xaf1cebe0_c647_931a_2fb1_ba41162803c6,
+pub const TUITION_TEMPLATE_CHARGES_B013B29D_ID: Uuid = Uuid::from_u128(
+    0xb013b29d_775c_4b51_f415_c70e150a69cb,
 );
-pub const TUITION_TEMPLATE_CHARGES_AFB8F738_ID: Uuid = Uuid::from_u128(
-    0xafb8f738_7525_eb1d_8762_0870b1e105b4,
+pub const TUITION_TEMPLATE_CHARGES_B02C7810_ID: Uuid = Uuid::from_u128(
+    0xb02c7810_08a9_a41e_4ada_0960e1765d67,
 );
-pub const TUITION_TEMPLATE_CHARGES_B16211C0_ID: Uuid = Uuid::from_u128(
-    0xb16211c0_de7c_122e_4f68_8b16a94b6d87,
+pub const TUITION_TEMPLATE_CHARGES_B02F47C8_ID: Uuid = Uuid::from_u128(
+    0xb02f47c8_cbc2_87ca_73f4_733fa4e440b4,
 );
-pub const TUITION_TEMPLATE_CHARGES_B23D79E0_ID: Uuid = Uuid::from_u128(
-    0xb23d79e0_e618_06df_e23d_6fbd1cc55318,
+pub const TUITION_TEMPLATE_CHARGES_B08505A4_ID: Uuid = Uuid::from_u128(
+    0xb08505a4_b385_1bbf_8f5f_b150764abb93,
 );
-pub const TUITION_TEMPLATE_CHARGES_B280ED48_ID: Uuid = Uuid::from_u128(
-    0xb280ed48_9c12_e763_a5ef_4b98d495540c,
+pub const TUITION_TEMPLATE_CHARGES_B0F8D2EC_ID: Uuid = Uuid::from_u128(
+    0xb0f8d2ec_7638_f1d1_2395_1893799d94f5,
 );
-pub const TUITION_TEMPLATE_CHARGES_B2BD240C_ID: Uuid = Uuid::from_u128(
-    0xb2bd240c_6f60_b30c_5138_5cf0df35c88a,
+pub const TUITION_TEMPLATE_CHARGES_B13BD265_ID: Uuid = Uuid::from_u128(
+    0xb13bd265_e826_69af_44a4_1c84d5b1c386,
 );
-pub const TUITION_TEMPLATE_CHARGES_B3D32EC0_ID: Uuid = Uuid::from_u128(
-    0xb3d32ec0_167b_1bc2_24f7_1c3c3f4f0f0c,
+pub const TUITION_TEMPLATE_CHARGES_B1D605D4_ID: Uuid = Uuid::from_u128(
+    0xb1d605d4_a7bb_1559_651a_b920d8aa8389,
 );
-pub const TUITION_TEMPLATE_CHARGES_B4252A05_ID: Uuid = Uuid::from_u128(
-    0xb4252a05_da72_5cdf_eac7_7d3a54ad30bd,
+pub const TUITION_TEMPLATE_CHARGES_B21BF256_ID: Uuid = Uuid::from_u128(
+    0xb21bf256_6b62_b8ff_5b5e_07501e1a93c5,
 );
-pub const TUITION_TEMPLATE_CHARGES_B464F472_ID: Uuid = Uuid::from_u128(
-    0xb464f472_c5d6_0804_8b2d_2aa9c2b74227,
+pub const TUITION_TEMPLATE_CHARGES_B27B37A2_ID: Uuid = Uuid::from_u128(
+    0xb27b37a2_48bf_26c3_ef54_e635304f5bc2,
 );
-pub const TUITION_TEMPLATE_CHARGES_B4E43062_ID: Uuid = Uuid::from_u128(
-    0xb4e43062_9534_1dc6_f785_e8dac25c7b42,
+pub const TUITION_TEMPLATE_CHARGES_B2D91E86_ID: Uuid = Uuid::from_u128(
+    0xb2d91e86_a5b3_4d04_1bfd_f9bfdfc7d108,
 );
-pub const TUITION_TEMPLATE_CHARGES_B5405BD7_ID: Uuid = Uuid::from_u128(
-    0xb5405bd7_d21b_060c_7e24_f65212ac12c9,
+pub const TUITION_TEMPLATE_CHARGES_B310C89A_ID: Uuid = Uuid::from_u128(
+    0xb310c89a_61ec_7615_6339_46a4e8bb1969,
 );
-pub const TUITION_TEMPLATE_CHARGES_B5B73B64_ID: Uuid = Uuid::from_u128(
-    0xb5b73b64_a4f2_2308_e50f_4adea2e5e5f1,
+pub const TUITION_TEMPLATE_CHARGES_B39031CC_ID: Uuid = Uuid::from_u128(
+    0xb39031cc_4f5b_02b8_ed53_88417a8c768f,
 );
-pub const TUITION_TEMPLATE_CHARGES_B5D6791A_ID: Uuid = Uuid::from_u128(
-    0xb5d6791a_fd26_d1b4_efa4_1b452be1857f,
+pub const TUITION_TEMPLATE_CHARGES_B3D0F400_ID: Uuid = Uuid::from_u128(
+    0xb3d0f400_9a89_cc27_e6d3_aaae27d8e563,
 );
-pub const TUITION_TEMPLATE_CHARGES_B7047D46_ID: Uuid = Uuid::from_u128(
-    0xb7047d46_0d6f_9695_9225_c9a8a6542897,
+pub const TUITION_TEMPLATE_CHARGES_B44A11DD_ID: Uuid = Uuid::from_u128(
+    0xb44a11dd_472d_e21d_992f_afa744200806,
 );
-pub const TUITION_TEMPLATE_CHARGES_B7DE5773_ID: Uuid = Uuid::from_u128(
-    0xb7de5773_b1d4_76c0_ed99_8d91a9b68a5a,
+pub const TUITION_TEMPLATE_CHARGES_B48C01FB_ID: Uuid = Uuid::from_u128(
+    0xb48c01fb_9777_a814_71e8_7ed9f771abf5,
 );
-pub const TUITION_TEMPLATE_CHARGES_B7E2BD28_ID: Uuid = Uuid::from_u128(
-    0xb7e2bd28_186d_8c57_8c04_a1de67e4695b,
+pub const TUITION_TEMPLATE_CHARGES_B4956FCC_ID: Uuid = Uuid::from_u128(
+    0xb4956fcc_1127_16f4_8184_3bbc75085b53,
 );
-pub const TUITION_TEMPLATE_CHARGES_B84FF3B7_ID: Uuid = Uuid::from_u128(
-    0xb84ff3b7_6729_9ce9_e3b4_c62464912eff,
+pub const TUITION_TEMPLATE_CHARGES_B502EFD5_ID: Uuid = Uuid::from_u128(
+    0xb502efd5_4ac3_74d8_c750_19d6da99e648,
 );
-pub const TUITION_TEMPLATE_CHARGES_B87E9137_ID: Uuid = Uuid::from_u128(
-    0xb87e9137_3c38_20e6_5e13_70e8eb1df083,
+pub const TUITION_TEMPLATE_CHARGES_B5249BDF_ID: Uuid = Uuid::from_u128(
+    0xb5249bdf_8188_b085_1310_f6c660ecd7c2,
 );
-pub const TUITION_TEMPLATE_CHARGES_B89AEF3B_ID: Uuid = Uuid::from_u128(
-    0xb89aef3b_cdd0_06f7_5dc9_400ea4a8c975,
+pub const TUITION_TEMPLATE_CHARGES_B5ED4E21_ID: Uuid = Uuid::from_u128(
+    0xb5ed4e21_f9f5_9b8f_c13b_59b741126a05,
 );
-pub const TUITION_TEMPLATE_CHARGES_B8BDE714_ID: Uuid = Uuid::from_u128(
-    0xb8bde714_7e7b_6388_591d_de81c0738117,
+pub const TUITION_TEMPLATE_CHARGES_B63D6A75_ID: Uuid = Uuid::from_u128(
+    0xb63d6a75_4b87_00a6_bed1_afddd52b897a,
 );
-pub const TUITION_TEMPLATE_CHARGES_B9918786_ID: Uuid = Uuid::from_u128(
-    0xb9918786_8583_3ced_0d0f_4aad8dac2b06,
+pub const TUITION_TEMPLATE_CHARGES_B64D3C48_ID: Uuid = Uuid::from_u128(
+    0xb64d3c48_3071_c13f_b9e7_bbca2a161afd,
 );
-pub const TUITION_TEMPLATE_CHARGES_B9B0BDA4_ID: Uuid = Uuid::from_u128(
-    0xb9b0bda4_9e7a_6590_c747_dd5f17b5bfbf,
+pub const TUITION_TEMPLATE_CHARGES_B6D854CE_ID: Uuid = Uuid::from_u128(
+    0xb6d854ce_815a_fab8_4cd0_05071c1f60c4,
 );
-pub const TUITION_TEMPLATE_CHARGES_BA34DA83_ID: Uuid = Uuid::from_u128(
-    0xba34da83_9449_e57e_edb2_372965b4373f,
+pub const TUITION_TEMPLATE_CHARGES_B71747B3_ID: Uuid = Uuid::from_u128(
+    0xb71747b3_a0b9_259f_5f95_aa7927b91650,
 );
-pub const TUITION_TEMPLATE_CHARGES_BA50DBD5_ID: Uuid = Uuid::from_u128(
-    0xba50dbd5_7f15_e685_1979_dc5b0f697cc7,
+pub const TUITION_TEMPLATE_CHARGES_B8AF66A9_ID: Uuid = Uuid::from_u128(
+    0xb8af66a9_549a_d457_36c6_42fc6247fcb6,
 );
-pub const TUITION_TEMPLATE_CHARGES_BA937391_ID: Uuid = Uuid::from_u128(
-    0xba937391_be0b_abce_e35a_a8e298115d50,
+pub const TUITION_TEMPLATE_CHARGES_B8EE6FAE_ID: Uuid = Uuid::from_u128(
+    0xb8ee6fae_a2ff_2334_1168_7e75c4bcd49c,
 );
-pub const TUITION_TEMPLATE_CHARGES_BA95E8FA_ID: Uuid = Uuid::from_u128(
-    0xba95e8fa_602a_2615_144b_c5ce647b8edb,
+pub const TUITION_TEMPLATE_CHARGES_B8F0763F_ID: Uuid = Uuid::from_u128(
+    0xb8f0763f_d862_680b_8825_66e7893e7f4e,
 );
-pub const TUITION_TEMPLATE_CHARGES_BABDC0C3_ID: Uuid = Uuid::from_u128(
-    0xbabdc0c3_3b2a_9a1c_146f_388ec1e1dcf3,
+pub const TUITION_TEMPLATE_CHARGES_B91BF792_ID: Uuid = Uuid::from_u128(
+    0xb91bf792_1aad_de7b_c842_42743537c032,
 );
-pub const TUITION_TEMPLATE_CHARGES_BB9CBB80_ID: Uuid = Uuid::from_u128(
-    0xbb9cbb80_1e20_4423_6124_439f7bc6c054,
+pub const TUITION_TEMPLATE_CHARGES_B940FCB0_ID: Uuid = Uuid::from_u128(
+    0xb940fcb0_974d_ddeb_7914_0941aaace746,
 );
-pub const TUITION_TEMPLATE_CHARGES_BBC06969_ID: Uuid = Uuid::from_u128(
-    0xbbc06969_6ff2_a1b1_859c_cb29b21466e9,
+pub const TUITION_TEMPLATE_CHARGES_BABFC79F_ID: Uuid = Uuid::from_u128(
+    0xbabfc79f_ac59_41bd_0191_c84a42403e89,
 );
-pub const TUITION_TEMPLATE_CHARGES_BBC2A028_ID: Uuid = Uuid::from_u128(
-    0xbbc2a028_942f_a79a_6c97_3983c830eea0,
+pub const TUITION_TEMPLATE_CHARGES_BB2820BE_ID: Uuid = Uuid::from_u128(
+    0xbb2820be_6309_0b01_b6ff_ede95987d988,
 );
-pub const TUITION_TEMPLATE_CHARGES_BC3A803D_ID: Uuid = Uuid::from_u128(
-    0xbc3a803d_3fb1_b3a6_024c_75c0b2cc9313,
+pub const TUITION_TEMPLATE_CHARGES_BBFFEBB6_ID: Uuid = Uuid::from_u128(
+    0xbbffebb6_f033_39dd_943a_96b042f16d4d,
 );
-pub const TUITION_TEMPLATE_CHARGES_BD199866_ID: Uuid = Uuid::from_u128(
-    0xbd199866_8ce3_0e14_8ae5_cc22092bb992,
+pub const TUITION_TEMPLATE_CHARGES_BC029F0E_ID: Uuid = Uuid::from_u128(
+    0xbc029f0e_8994_1d72_f451_f56068c43916,
 );
-pub const TUITION_TEMPLATE_CHARGES_BDA244D0_ID: Uuid = Uuid::from_u128(
-    0xbda244d0_77c4_f27e_3274_59852a7c463a,
+pub const TUITION_TEMPLATE_CHARGES_BC68658B_ID: Uuid = Uuid::from_u128(
+    0xbc68658b_44cb_2a2a_b4f7_7cb0a2cc2415,
 );
-pub const TUITION_TEMPLATE_CHARGES_BE3D8AAC_ID: Uuid = Uuid::from_u128(
-    0xbe3d8aac_fe6a_80f0_3de5_b9438b4adae6,
+pub const TUITION_TEMPLATE_CHARGES_BC81C506_ID: Uuid = Uuid::from_u128(
+    0xbc81c506_4aaf_89d3_638a_90938abf2212,
 );
-pub const TUITION_TEMPLATE_CHARGES_BE616069_ID: Uuid = Uuid::from_u128(
-    0xbe616069_0aa5_d62f_3e67_9e3459aaf21d,
+pub const TUITION_TEMPLATE_CHARGES_BCE6FEBA_ID: Uuid = Uuid::from_u128(
+    0xbce6feba_816c_2cf0_216c_aad9abe27fdb,
 );
-pub const TUITION_TEMPLATE_CHARGES_BEFEB947_ID: Uuid = Uuid::from_u128(
-    0xbefeb947_53af_e478_26ce_9aceb0958c05,
+pub const TUITION_TEMPLATE_CHARGES_BD90427A_ID: Uuid = Uuid::from_u128(
+    0xbd90427a_36ae_b880_3502_c0487464bac0,
 );
-pub const TUITION_TEMPLATE_CHARGES_BF12703A_ID: Uuid = Uuid::from_u128(
-    0xbf12703a_b71f_5773_808f_f2a5508e95a5,
+pub const TUITION_TEMPLATE_CHARGES_BD97B72B_ID: Uuid = Uuid::from_u128(
+    0xbd97b72b_bab7_80b9_4ae5_09c340554499,
 );
-pub const TUITION_TEMPLATE_CHARGES_BF5A6CF6_ID: Uuid = Uuid::from_u128(
-    0xbf5a6cf6_70b0_7057_a43f_7dba3ecf8efe,
+pub const TUITION_TEMPLATE_CHARGES_BF34BFBA_ID: Uuid = Uuid::from_u128(
+    0xbf34bfba_1aef_b0b7_ced6_6b44f4d46554,
 );
-pub const TUITION_TEMPLATE_CHARGES_BFBAEFCF_ID: Uuid = Uuid::from_u128(
-    0xbfbaefcf_13c5_43e9_44b1_de81b9cb69cd,
+pub const TUITION_TEMPLATE_CHARGES_BF832489_ID: Uuid = Uuid::from_u128(
+    0xbf832489_d39c_b740_10e0_946aaba16e62,
 );
-pub const TUITION_TEMPLATE_CHARGES_C01BCF12_ID: Uuid = Uuid::from_u128(
-    0xc01bcf12_e1ac_2000_e990_5752f945a6b5,
+pub const TUITION_TEMPLATE_CHARGES_BFC0D94A_ID: Uuid = Uuid::from_u128(
+    0xbfc0d94a_c8a9_03af_9615_b7e84be5d8ea,
 );
-pub const TUITION_TEMPLATE_CHARGES_C14566E1_ID: Uuid = Uuid::from_u128(
-    0xc14566e1_b472_3bd1_54d6_16ed2ff43350,
+pub const TUITION_TEMPLATE_CHARGES_C01DCA04_ID: Uuid = Uuid::from_u128(
+    0xc01dca04_6709_e0d8_0e0d_61ced6a82349,
 );
-pub const TUITION_TEMPLATE_CHARGES_C1EB8D08_ID: Uuid = Uuid::from_u128(
-    0xc1eb8d08_6413_fd03_b3c0_b2702cc712c3,
+pub const TUITION_TEMPLATE_CHARGES_C081B3C3_ID: Uuid = Uuid::from_u128(
+    0xc081b3c3_078e_5d15_8004_7b2525191d1d,
 );
-pub const TUITION_TEMPLATE_CHARGES_C2330ACF_ID: Uuid = Uuid::from_u128(
-    0xc2330acf_9583_403a_d76e_255731bd9b82,
+pub const TUITION_TEMPLATE_CHARGES_C0D34787_ID: Uuid = Uuid::from_u128(
+    0xc0d34787_9023_7a51_2b46_96bc69b97cf1,
 );
-pub const TUITION_TEMPLATE_CHARGES_C25367DF_ID: Uuid = Uuid::from_u128(
-    0xc25367df_3aeb_c16e_641b_a0d9bbcc136d,
+pub const TUITION_TEMPLATE_CHARGES_C11B6FC5_ID: Uuid = Uuid::from_u128(
+    0xc11b6fc5_2dcf_5863_d615_6594602ebdcf,
 );
-pub const TUITION_TEMPLATE_CHARGES_C30E74F3_ID: Uuid = Uuid::from_u128(
-    0xc30e74f3_816a_9b46_e763_0b0bd77bb72a,
+pub const TUITION_TEMPLATE_CHARGES_C167DFB6_ID: Uuid = Uuid::from_u128(
+    0xc167dfb6_e092_a067_da94_f3104b20fcec,
 );
-pub const TUITION_TEMPLATE_CHARGES_C3ACD405_ID: Uuid = Uuid::from_u128(
-    0xc3acd405_f0ac_3f72_4e99_e90ed3846fb8,
+pub const TUITION_TEMPLATE_CHARGES_C1863101_ID: Uuid = Uuid::from_u128(
+    0xc1863101_78b3_fc71_6229_4a5f01fab8ac,
 );
-pub const TUITION_TEMPLATE_CHARGES_C3F9EDD4_ID: Uuid = Uuid::from_u128(
-    0xc3f9edd4_148c_73cf_4a88_197e7b574824,
+pub const TUITION_TEMPLATE_CHARGES_C31419DE_ID: Uuid = Uuid::from_u128(
+    0xc31419de_7e61_2cf8_ba20_d854c50ef6b1,
 );
-pub const TUITION_TEMPLATE_CHARGES_C44D108F_ID: Uuid = Uuid::from_u128(
-    0xc44d108f_aa27_4f81_fed0_9ea5a0f5ee8b,
+pub const TUITION_TEMPLATE_CHARGES_C31D4CD6_ID: Uuid = Uuid::from_u128(
+    0xc31d4cd6_9d9a_e897_3fd7_cb3841db195d,
 );
-pub const TUITION_TEMPLATE_CHARGES_C4813E03_ID: Uuid = Uuid::from_u128(
-    0xc4813e03_83a3_bc29_5822_163588080cc0,
+pub const TUITION_TEMPLATE_CHARGES_C3675442_ID: Uuid = Uuid::from_u128(
+    0xc3675442_aea8_99c5_a03f_ecb93d570eed,
 );
-pub const TUITION_TEMPLATE_CHARGES_C49B2EEF_ID: Uuid = Uuid::from_u128(
-    0xc49b2eef_adb3_542b_d6f4_b9cb0ad16561,
+pub const TUITION_TEMPLATE_CHARGES_C3900011_ID: Uuid = Uuid::from_u128(
+    0xc3900011_5c8a_e93e_627e_aee331fb735c,
 );
-pub const TUITION_TEMPLATE_CHARGES_C4AF22D0_ID: Uuid = Uuid::from_u128(
-    0xc4af22d0_4f22_85f2_e349_4094b24d23ba,
+pub const TUITION_TEMPLATE_CHARGES_C3DE6AA3_ID: Uuid = Uuid::from_u128(
+    0xc3de6aa3_67cf_319e_e7e9_f3d765c1f2f8,
 );
-pub const TUITION_TEMPLATE_CHARGES_C61C9CA8_ID: Uuid = Uuid::from_u128(
-    0xc61c9ca8_5b8b_30c1_5420_f0a3af3b8df2,
+pub const TUITION_TEMPLATE_CHARGES_C41F1BFA_ID: Uuid = Uuid::from_u128(
+    0xc41f1bfa_7ec2_50f8_339b_8d27a33b7b75,
 );
-pub const TUITION_TEMPLATE_CHARGES_C683648E_ID: Uuid = Uuid::from_u128(
-    0xc683648e_9ef0_ca1a_5737_e19e4025fa18,
+pub const TUITION_TEMPLATE_CHARGES_C42A46BA_ID: Uuid = Uuid::from_u128(
+    0xc42a46ba_8aed_d897_b9fd_6435168692f7,
 );
-pub const TUITION_TEMPLATE_CHARGES_C6FAB1BB_ID: Uuid = Uuid::from_u128(
-    0xc6fab1bb_5903_6230_f5c4_5cb40482c5f7,
+pub const TUITION_TEMPLATE_CHARGES_C431B5A8_ID: Uuid = Uuid::from_u128(
+    0xc431b5a8_3c69_f7f2_f2e6_03ea48709ead,
 );
-pub const TUITION_TEMPLATE_CHARGES_C75C27DD_ID: Uuid = Uuid::from_u128(
-    0xc75c27dd_79c6_5b05_1cdd_e561e9406ffa,
+pub const TUITION_TEMPLATE_CHARGES_C48D5EE6_ID: Uuid = Uuid::from_u128(
+    0xc48d5ee6_346c_05ed_e433_eb835bc73444,
 );
-pub const TUITION_TEMPLATE_CHARGES_C88BD9BC_ID: Uuid = Uuid::from_u128(
-    0xc88bd9bc_e62f_d1dd_6700_3352e54d6983,
+pub const TUITION_TEMPLATE_CHARGES_C4A9BB83_ID: Uuid = Uuid::from_u128(
+    0xc4a9bb83_7e0e_c5c6_cba2_010c7a718df8,
 );
-pub const TUITION_TEMPLATE_CHARGES_C9B55C70_ID: Uuid = Uuid::from_u128(
-    0xc9b55c70_b2f5_a215_9ebf_33bac8f29ade,
+pub const TUITION_TEMPLATE_CHARGES_C4CA4BB3_ID: Uuid = Uuid::from_u128(
+    0xc4ca4bb3_f125_6ff5_bd2f_78dff5010f1f,
 );
-pub const TUITION_TEMPLATE_CHARGES_C9DFFA49_ID: Uuid = Uuid::from_u128(
-    0xc9dffa49_8a1d_3f86_6448_1ead2f92447d,
+pub const TUITION_TEMPLATE_CHARGES_C6369543_ID: Uuid = Uuid::from_u128(
+    0xc6369543_e20c_8950_f6af_6dcee840073e,
 );
-pub const TUITION_TEMPLATE_CHARGES_CA47300B_ID: Uuid = Uuid::from_u128(
-    0xca47300b_6578_d075_f85c_6db988235a1c,
+pub const TUITION_TEMPLATE_CHARGES_C68317CB_ID: Uuid = Uuid::from_u128(
+    0xc68317cb_f9e1_c81e_dae7_2c5ae49c431c,
 );
-pub const TUITION_TEMPLATE_CHARGES_CA62F988_ID: Uuid = Uuid::from_u128(
-    0xca62f988_3c6b_879b_f296_134570e0aa51,
+pub const TUITION_TEMPLATE_CHARGES_C6CE503C_ID: Uuid = Uuid::from_u128(
+    0xc6ce503c_a24b_4a7c_5109_35cb510a3055,
 );
-pub const TUITION_TEMPLATE_CHARGES_CAA4AFC6_ID: Uuid = Uuid::from_u128(
-    0xcaa4afc6_5f09_623a_cb8d_4dbb69d1ed37,
+pub const TUITION_TEMPLATE_CHARGES_C7CAFE93_ID: Uuid = Uuid::from_u128(
+    0xc7cafe93_1a3e_21e6_a8c5_6da46537064c,
 );
-pub const TUITION_TEMPLATE_CHARGES_CAB0D6C6_ID: Uuid = Uuid::from_u128(
-    0xcab0d6c6_ebc1_50e0_525f_85a13d2ae1cc,
+pub const TUITION_TEMPLATE_CHARGES_C7F51EEC_ID: Uuid = Uuid::from_u128(
+    0xc7f51eec_b10a_80a2_c6ee_dce5164213ff,
 );
-pub const TUITION_TEMPLATE_CHARGES_CAB787A6_ID: Uuid = Uuid::from_u128(
-    0xcab787a6_68e7_208e_b579_f0b90f5c51fb,
+pub const TUITION_TEMPLATE_CHARGES_C7F95F03_ID: Uuid = Uuid::from_u128(
+    0xc7f95f03_862f_afc8_9592_1ff4a63e7094,
 );
-pub const TUITION_TEMPLATE_CHARGES_CAC2181E_ID: Uuid = Uuid::from_u128(
-    0xcac2181e_d976_8efb_6219_fdadd0c64690,
+pub const TUITION_TEMPLATE_CHARGES_C862B0AA_ID: Uuid = Uuid::from_u128(
+    0xc862b0aa_fb9b_5d5d_da8d_2ad81aa0000b,
 );
-pub const TUITION_TEMPLATE_CHARGES_CACA7F0F_ID: Uuid = Uuid::from_u128(
-    0xcaca7f0f_f6d4_7c9a_2b85_a92eea10658f,
+pub const TUITION_TEMPLATE_CHARGES_C89A1F6B_ID: Uuid = Uuid::from_u128(
+    0xc89a1f6b_c5a8_c809_92f3_610ac091dd20,
 );
-pub const TUITION_TEMPLATE_CHARGES_CB0069E9_ID: Uuid = Uuid::from_u128(
-    0xcb0069e9_ab90_ae83_321e_068ceeada0a1,
+pub const TUITION_TEMPLATE_CHARGES_C9AB6511_ID: Uuid = Uuid::from_u128(
+    0xc9ab6511_9da2_b7b6_fd38_0c5cefe5ae1f,
 );
-pub const TUITION_TEMPLATE_CHARGES_CB4E470A_ID: Uuid = Uuid::from_u128(
-    0xcb4e470a_c107_8c1e_abf4_6b0624bf8eec,
+pub const TUITION_TEMPLATE_CHARGES_CAB976E5_ID: Uuid = Uuid::from_u128(
+    0xcab976e5_1661_4e7d_8469_b60ef2c8af55,
 );
-pub const TUITION_TEMPLATE_CHARGES_CB5C34E2_ID: Uuid = Uuid::from_u128(
-    0xcb5c34e2_3378_0816_3038_7629f5a5adac,
+pub const TUITION_TEMPLATE_CHARGES_CAC3DAB6_ID: Uuid = Uuid::from_u128(
+    0xcac3dab6_1991_84c5_cede_b5405e9c2b74,
 );
-pub const TUITION_TEMPLATE_CHARGES_CBBB5AD5_ID: Uuid = Uuid::from_u128(
-    0xcbbb5ad5_85d2_771b_4181_a03df63ef2b1,
+pub const TUITION_TEMPLATE_CHARGES_CAEA702A_ID: Uuid = Uuid::from_u128(
+    0xcaea702a_8502_47ea_cdba_515b7cd3ad9a,
 );
-pub const TUITION_TEMPLATE_CHARGES_CC0C52A2_ID: Uuid = Uuid::from_u128(
-    0xcc0c52a2_51b8_31fc_6e49_f2f7eb73cf20,
+pub const TUITION_TEMPLATE_CHARGES_CAFBEE33_ID: Uuid = Uuid::from_u128(
+    0xcafbee33_1f32_8936_4368_33eb98300f8e,
 );
-pub const TUITION_TEMPLATE_CHARGES_CC163F8D_ID: Uuid = Uuid::from_u128(
-    0xcc163f8d_e4dd_79c0_7a3d_1610dc265ec6,
+pub const TUITION_TEMPLATE_CHARGES_CB057989_ID: Uuid = Uuid::from_u128(
+    0xcb057989_2d46_052b_fd9e_afca82804450,
 );
-pub const TUITION_TEMPLATE_CHARGES_CC903934_ID: Uuid = Uuid::from_u128(
-    0xcc903934_66e4_2c4a_5c51_8987fe194b04,
+pub const TUITION_TEMPLATE_CHARGES_CB147741_ID: Uuid = Uuid::from_u128(
+    0xcb147741_ca96_4049_012a_6c90b29ceb9b,
 );
-pub const TUITION_TEMPLATE_CHARGES_CCBB59F0_ID: Uuid = Uuid::from_u128(
-    0xccbb59f0_adc0_49ea_637e_453f7a4b4398,
+pub const TUITION_TEMPLATE_CHARGES_CB66601D_ID: Uuid = Uuid::from_u128(
+    0xcb66601d_fa3a_007f_dc68_d37c26b9cdee,
 );
-pub const TUITION_TEMPLATE_CHARGES_CCEFAE0A_ID: Uuid = Uuid::from_u128(
-    0xccefae0a_85b2_575d_c1b5_103d333ab807,
+pub const TUITION_TEMPLATE_CHARGES_CB9E37F7_ID: Uuid = Uuid::from_u128(
+    0xcb9e37f7_efb8_4974_9c62_312aaa84663b,
 );
-pub const TUITION_TEMPLATE_CHARGES_CD1B80D9_ID: Uuid = Uuid::from_u128(
-    0xcd1b80d9_2410_0f43_020a_d8e38223dec0,
+pub const TUITION_TEMPLATE_CHARGES_CC51A994_ID: Uuid = Uuid::from_u128(
+    0xcc51a994_1c00_60a7_5717_b75700b8614f,
 );
-pub const TUITION_TEMPLATE_CHARGES_CD6A9CD7_ID: Uuid = Uuid::from_u128(
-    0xcd6a9cd7_2862_2121_da27_705c5d9454ff,
+pub const TUITION_TEMPLATE_CHARGES_CC9A80C7_ID: Uuid = Uuid::from_u128(
+    0xcc9a80c7_a964_35cf_93ef_62123086e528,
 );
-pub const TUITION_TEMPLATE_CHARGES_CD8DDEBE_ID: Uuid = Uuid::from_u128(
-    0xcd8ddebe_a038_d39d_4b7d_00ba59efa82a,
+pub const TUITION_TEMPLATE_CHARGES_CD00EC0E_ID: Uuid = Uuid::from_u128(
+    0xcd00ec0e_a986_b28a_6fb3_d5a142c4333c,
 );
-pub const TUITION_TEMPLATE_CHARGES_CDD50B76_ID: Uuid = Uuid::from_u128(
-    0xcdd50b76_824d_c439_cfe5_55776714de40,
+pub const TUITION_TEMPLATE_CHARGES_CD781811_ID: Uuid = Uuid::from_u128(
+    0xcd781811_2908_4bf9_62a4_c3881c13955c,
 );
-pub const TUITION_TEMPLATE_CHARGES_CE067A53_ID: Uuid = Uuid::from_u128(
-    0xce067a53_c144_b1f1_e7ec_06daf4bad090,
+pub const TUITION_TEMPLATE_CHARGES_CDA4B3B0_ID: Uuid = Uuid::from_u128(
+    0xcda4b3b0_d591_24e8_deb0_d8cef0bbcd09,
 );
-pub const TUITION_TEMPLATE_CHARGES_CEEDD69E_ID: Uuid = Uuid::from_u128(
-    0xceedd69e_98e6_7628_7d1c_c99163fb6731,
+pub const TUITION_TEMPLATE_CHARGES_CE8F969D_ID: Uuid = Uuid::from_u128(
+    0xce8f969d_1fa0_a50b_cf96_56c206a3598b,
 );
-pub const TUITION_TEMPLATE_CHARGES_CF4F97EF_ID: Uuid = Uuid::from_u128(
-    0xcf4f97ef_fa5c_fe50_0f18_1cd33171e42f,
+pub const TUITION_TEMPLATE_CHARGES_CF3175CA_ID: Uuid = Uuid::from_u128(
+    0xcf3175ca_79df_030b_29a7_bf347c834ca9,
 );
-pub const TUITION_TEMPLATE_CHARGES_CF8ADCED_ID: Uuid = Uuid::from_u128(
-    0xcf8adced_a10e_3f06_b26b_8239d7126135,
+pub const TUITION_TEMPLATE_CHARGES_CF6A6CE4_ID: Uuid = Uuid::from_u128(
+    0xcf6a6ce4_f458_5951_fd60_420d9d0aed67,
 );
-pub const TUITION_TEMPLATE_CHARGES_CFF6CBDB_ID: Uuid = Uuid::from_u128(
-    0xcff6cbdb_1719_8ab2_4d09_82dfec779c42,
+pub const TUITION_TEMPLATE_CHARGES_CF7F18E8_ID: Uuid = Uuid::from_u128(
+    0xcf7f18e8_1638_a511_a805_073519a9ef47,
 );
-pub const TUITION_TEMPLATE_CHARGES_CFFADF43_ID: Uuid = Uuid::from_u128(
-    0xcffadf43_0fa8_af36_5672_722f82b39782,
+pub const TUITION_TEMPLATE_CHARGES_CF853EC1_ID: Uuid = Uuid::from_u128(
+    0xcf853ec1_553b_2aea_0491_c7859a981f03,
 );
-pub const TUITION_TEMPLATE_CHARGES_D0053C23_ID: Uuid = Uuid::from_u128(
-    0xd0053c23_e499_04ed_a594_1db275772286,
+pub const TUITION_TEMPLATE_CHARGES_D0858F66_ID: Uuid = Uuid::from_u128(
+    0xd0858f66_c652_1111_c1c6_f3e65e4cd4e7,
 );
-pub const TUITION_TEMPLATE_CHARGES_D0D91CD6_ID: Uuid = Uuid::from_u128(
-    0xd0d91cd6_b8cb_c628_b3be_8f2495063744,
+pub const TUITION_TEMPLATE_CHARGES_D0FDD2E1_ID: Uuid = Uuid::from_u128(
+    0xd0fdd2e1_f2b8_87b2_6195_7cb6cf69b74e,
 );
-pub const TUITION_TEMPLATE_CHARGES_D11274D9_ID: Uuid = Uuid::from_u128(
-    0xd11274d9_f16a_c8b6_cbb1_64cd7640bf6d,
+pub const TUITION_TEMPLATE_CHARGES_D10C731D_ID: Uuid = Uuid::from_u128(
+    0xd10c731d_b2e9_05d6_b89c_2c9276a7a186,
 );
-pub const TUITION_TEMPLATE_CHARGES_D1C72BE4_ID: Uuid = Uuid::from_u128(
-    0xd1c72be4_6432_fbeb_6c73_3380ccff2a06,
+pub const TUITION_TEMPLATE_CHARGES_D17C7ABF_ID: Uuid = Uuid::from_u128(
+    0xd17c7abf_caca_f8df_3b9d_1008e02b6725,
 );
-pub const TUITION_TEMPLATE_CHARGES_D2A9165A_ID: Uuid = Uuid::from_u128(
-    0xd2a9165a_7f79_31b8_1a26_f3e9dc66aee5,
+pub const TUITION_TEMPLATE_CHARGES_D1A3652E_ID: Uuid = Uuid::from_u128(
+    0xd1a3652e_b69a_fb60_4d5b_57ee1fcf0e22,
 );
-pub const TUITION_TEMPLATE_CHARGES_D4BE451B_ID: Uuid = Uuid::from_u128(
-    0xd4be451b_3994_1dbf_5700_7f1fffc65f8d,
+pub const TUITION_TEMPLATE_CHARGES_D1CD2D3F_ID: Uuid = Uuid::from_u128(
+    0xd1cd2d3f_5714_2c33_ea5f_635e3f18dffa,
 );
-pub const TUITION_TEMPLATE_CHARGES_D53CA01B_ID: Uuid = Uuid::from_u128(
-    0xd53ca01b_b47a_d96d_582d_80736727ab46,
+pub const TUITION_TEMPLATE_CHARGES_D1F528F5_ID: Uuid = Uuid::from_u128(
+    0xd1f528f5_4b69_66c6_6d9d_cd14175e409e,
 );
-pub const TUITION_TEMPLATE_CHARGES_D56C62F0_ID: Uuid = Uuid::from_u128(
-    0xd56c62f0_2819_3123_4ab1_fd526ea65c76,
+pub const TUITION_TEMPLATE_CHARGES_D273A662_ID: Uuid = Uuid::from_u128(
+    0xd273a662_aacf_5bfc_17e0_73ae9f3af5b4,
 );
-pub const TUITION_TEMPLATE_CHARGES_D5946B9B_ID: Uuid = Uuid::from_u128(
-    0xd5946b9b_96db_b7bd_094b_1ea9a0fb547f,
+pub const TUITION_TEMPLATE_CHARGES_D27A0A52_ID: Uuid = Uuid::from_u128(
+    0xd27a0a52_fc05_a1ba_c2a4_5f812c26ab12,
 );
-pub const TUITION_TEMPLATE_CHARGES_D5956DEC_ID: Uuid = Uuid::from_u128(
-    0xd5956dec_202e_35a0_98b0_7fdbad8b2e47,
+pub const TUITION_TEMPLATE_CHARGES_D2B81EC3_ID: Uuid = Uuid::from_u128(
+    0xd2b81ec3_83d2_5fa5_94a4_923af6e68018,
 );
-pub const TUITION_TEMPLATE_CHARGES_D5FBF4CD_ID: Uuid = Uuid::from_u128(
-    0xd5fbf4cd_d02f_c999_01f3_6077f84d587a,
+pub const TUITION_TEMPLATE_CHARGES_D2C795E0_ID: Uuid = Uuid::from_u128(
+    0xd2c795e0_e5bf_aa2e_b408_4636029efc41,
 );
-pub const TUITION_TEMPLATE_CHARGES_D609F7B5_ID: Uuid = Uuid::from_u128(
-    0xd609f7b5_db33_d8d9_f626_ec99e9229877,
+pub const TUITION_TEMPLATE_CHARGES_D2E03368_ID: Uuid = Uuid::from_u128(
+    0xd2e03368_f3b7_72cb_c58d_c7cbb7a4a92c,
 );
-pub const TUITION_TEMPLATE_CHARGES_D66E7F60_ID: Uuid = Uuid::from_u128(
-    0xd66e7f60_4004_e799_57cb_dda5a95667e0,
+pub const TUITION_TEMPLATE_CHARGES_D2FDDCC5_ID: Uuid = Uuid::from_u128(
+    0xd2fddcc5_beb1_d3ee_a8b7_22d91798752e,
 );
-pub const TUITION_TEMPLATE_CHARGES_D6BD6194_ID: Uuid = Uuid::from_u128(
-    0xd6bd6194_2007_a8e9_1f51_96d5b87f2df5,
+pub const TUITION_TEMPLATE_CHARGES_D36C3AE8_ID: Uuid = Uuid::from_u128(
+    0xd36c3ae8_7708_d2ae_dde5_354d5132294a,
 );
-pub const TUITION_TEMPLATE_CHARGES_D6C4E7E9_ID: Uuid = Uuid::from_u128(
-    0xd6c4e7e9_7837_2f68_15bc_befcf024da77,
+pub const TUITION_TEMPLATE_CHARGES_D4352381_ID: Uuid = Uuid::from_u128(
+    0xd4352381_1bce_00af_13eb_5db7c6ed6e4a,
 );
-pub const TUITION_TEMPLATE_CHARGES_D74A8281_ID: Uuid = Uuid::from_u128(
-    0xd74a8281_9c58_5497_73a2_b76ee7f8fa27,
+pub const TUITION_TEMPLATE_CHARGES_D6013639_ID: Uuid = Uuid::from_u128(
+    0xd6013639_9256_5dc3_2cd3_6d3f93635d77,
 );
-pub const TUITION_TEMPLATE_CHARGES_D78F4DA8_ID: Uuid = Uuid::from_u128(
-    0xd78f4da8_6d85_8561_b70a_af7ad413d1f0,
+pub const TUITION_TEMPLATE_CHARGES_D6169E93_ID: Uuid = Uuid::from_u128(
+    0xd6169e93_280e_9517_952e_d2ef8e3dbac2,
 );
-pub const TUITION_TEMPLATE_CHARGES_D7EF9DA0_ID: Uuid = Uuid::from_u128(
-    0xd7ef9da0_34b7_7ef1_c865_7a2435664e60,
+pub const TUITION_TEMPLATE_CHARGES_D61ECB74_ID: Uuid = Uuid::from_u128(
+    0xd61ecb74_37df_51d9_aeaa_b85172b2be09,
 );
-pub const TUITION_TEMPLATE_CHARGES_D82DBB18_ID: Uuid = Uuid::from_u128(
-    0xd82dbb18_1038_5417_7bb9_77571ed79202,
+pub const TUITION_TEMPLATE_CHARGES_D646FFB7_ID: Uuid = Uuid::from_u128(
+    0xd646ffb7_b221_75d6_0a09_f8b38dce2c49,
 );
-pub const TUITION_TEMPLATE_CHARGES_D85546BD_ID: Uuid = Uuid::from_u128(
-    0xd85546bd_e123_d099_62b2_8cd71242b9a8,
+pub const TUITION_TEMPLATE_CHARGES_D75BF4E0_ID: Uuid = Uuid::from_u128(
+    0xd75bf4e0_77cc_1541_13cd_742b1712c7fe,
 );
-pub const TUITION_TEMPLATE_CHARGES_D89EBD44_ID: Uuid = Uuid::from_u128(
-    0xd89ebd44_9832_ee8d_4697_97fe207884af,
+pub const TUITION_TEMPLATE_CHARGES_D77BA404_ID: Uuid = Uuid::from_u128(
+    0xd77ba404_5ec0_1275_951e_c5ed16617aac,
 );
-pub const TUITION_TEMPLATE_CHARGES_D8A48423_ID: Uuid = Uuid::from_u128(
-    0xd8a48423_7393_3de4_cc8a_725f88cd30a4,
+pub const TUITION_TEMPLATE_CHARGES_D79D2D3C_ID: Uuid = Uuid::from_u128(
+    0xd79d2d3c_b78d_71ec_d6c3_082726fe8881,
 );
-pub const TUITION_TEMPLATE_CHARGES_D8AFC3A7_ID: Uuid = Uuid::from_u128(
-    0xd8afc3a7_31e4_b8e7_78c1_1fd33fa532f8,
+pub const TUITION_TEMPLATE_CHARGES_D801C941_ID: Uuid = Uuid::from_u128(
+    0xd801c941_55d4_2889_3c58_f2957abfffb8,
 );
-pub const TUITION_TEMPLATE_CHARGES_D91C7192_ID: Uuid = Uuid::from_u128(
-    0xd91c7192_4255_0c65_f429_f142961c5548,
+pub const TUITION_TEMPLATE_CHARGES_D82625E3_ID: Uuid = Uuid::from_u128(
+    0xd82625e3_c82e_713c_ac3d_5521be2c287d,
 );
-pub const TUITION_TEMPLATE_CHARGES_D96ACBE1_ID: Uuid = Uuid::from_u128(
-    0xd96acbe1_b346_0cb0_ef5e_49af70fe8fda,
+pub const TUITION_TEMPLATE_CHARGES_D83E7CD5_ID: Uuid = Uuid::from_u128(
+    0xd83e7cd5_5bfe_2b11_f3aa_519480f09129,
 );
-pub const TUITION_TEMPLATE_CHARGES_DA618818_ID: Uuid = Uuid::from_u128(
-    0xda618818_4acd_f108_9121_69a7dc028fdf,
+pub const TUITION_TEMPLATE_CHARGES_D8ACFCD2_ID: Uuid = Uuid::from_u128(
+    0xd8acfcd2_0c18_f243_4d6e_ff69ddcdb27c,
 );
-pub const TUITION_TEMPLATE_CHARGES_DAFB9F3F_ID: Uuid = Uuid::from_u128(
-    0xdafb9f3f_fc59_1890_f5b2_9c5efd66ac50,
+pub const TUITION_TEMPLATE_CHARGES_D9C9ACE0_ID: Uuid = Uuid::from_u128(
+    0xd9c9ace0_3100_1496_9d98_4c070f78eab3,
 );
-pub const TUITION_TEMPLATE_CHARGES_DB4988D1_ID: Uuid = Uuid::from_u128(
-    0xdb4988d1_3f46_41f8_b6b5_529c0255a09c,
+pub const TUITION_TEMPLATE_CHARGES_DA4A688D_ID: Uuid = Uuid::from_u128(
+    0xda4a688d_0c5e_0534_6f69_3f25389445a1,
 );
-pub const TUITION_TEMPLATE_CHARGES_DBA624E7_ID: Uuid = Uuid::from_u128(
-    0xdba624e7_5ccc_b548_3ad8_5a9be8224ae4,
+pub const TUITION_TEMPLATE_CHARGES_DA6B1090_ID: Uuid = Uuid::from_u128(
+    0xda6b1090_912b_3a69_9246_28fa85590bc7,
 );
-pub const TUITION_TEMPLATE_CHARGES_DBD2EE78_ID: Uuid = Uuid::from_u128(
-    0xdbd2ee78_4fca_060c_570e_d6504c572eb1,
+pub const TUITION_TEMPLATE_CHARGES_DB2D1706_ID: Uuid = Uuid::from_u128(
+    0xdb2d1706_4ff4_2775_223f_b5706327676b,
 );
-pub const TUITION_TEMPLATE_CHARGES_DBE2C191_ID: Uuid = Uuid::from_u128(
-    0xdbe2c191_6e6f_0cf4_b0db_faa08db060b2,
+pub const TUITION_TEMPLATE_CHARGES_DC302716_ID: Uuid = Uuid::from_u128(
+    0xdc302716_b47b_d59a_b0d2_605480927109,
 );
-pub const TUITION_TEMPLATE_CHARGES_DC4E2E7E_ID: Uuid = Uuid::from_u128(
-    0xdc4e2e7e_a9f8_62bc_de52_f8aa3f07a5eb,
+pub const TUITION_TEMPLATE_CHARGES_DC453500_ID: Uuid = Uuid::from_u128(
+    0xdc453500_c835_b208_ad97_610ce265ab6f,
 );
-pub const TUITION_TEMPLATE_CHARGES_DC5ECE20_ID: Uuid = Uuid::from_u128(
-    0xdc5ece20_b8ac_3d4f_055b_0fbebff837a0,
+pub const TUITION_TEMPLATE_CHARGES_DCD3B8BC_ID: Uuid = Uuid::from_u128(
+    0xdcd3b8bc_8074_fa79_609f_edbb6b613b03,
 );
-pub const TUITION_TEMPLATE_CHARGES_DC89AD9E_ID: Uuid = Uuid::from_u128(
-    0xdc89ad9e_2d71_3a61_ab58_554c77706085,
+pub const TUITION_TEMPLATE_CHARGES_DD7C100A_ID: Uuid = Uuid::from_u128(
+    0xdd7c100a_fd23_4d1b_5b1b_9e3fcaa514df,
 );
-pub const TUITION_TEMPLATE_CHARGES_DC9DC08D_ID: Uuid = Uuid::from_u128(
-    0xdc9dc08d_ab02_8eb5_b6f0_0aef985d770f,
+pub const TUITION_TEMPLATE_CHARGES_DDEA77A5_ID: Uuid = Uuid::from_u128(
+    0xddea77a5_86d9_9e53_a86a_3ae8f5320942,
 );
-pub const TUITION_TEMPLATE_CHARGES_DCCD855B_ID: Uuid = Uuid::from_u128(
-    0xdccd855b_8548_bba3_f512_32c3b9e873a6,
+pub const TUITION_TEMPLATE_CHARGES_DE5B0236_ID: Uuid = Uuid::from_u128(
+    0xde5b0236_2af1_3906_9152_9ed53c848820,
 );
-pub const TUITION_TEMPLATE_CHARGES_DD1CA3CA_ID: Uuid = Uuid::from_u128(
-    0xdd1ca3ca_6c89_d4ea_8ca1_3794a6316aef,
+pub const TUITION_TEMPLATE_CHARGES_DF37BA6D_ID: Uuid = Uuid::from_u128(
+    0xdf37ba6d_c6ca_9fa7_6004_1cb1957cc30c,
 );
-pub const TUITION_TEMPLATE_CHARGES_DDB359B6_ID: Uuid = Uuid::from_u128(
-    0xddb359b6_5c06_1e2d_ed40_a6d53f253e33,
+pub const TUITION_TEMPLATE_CHARGES_DF74DF8B_ID: Uuid = Uuid::from_u128(
+    0xdf74df8b_8756_c0cf_33e0_037e7ec9388b,
 );
-pub const TUITION_TEMPLATE_CHARGES_DDB37119_ID: Uuid = Uuid::from_u128(
-    0xddb37119_8547_0122_ebcf_0d080d0546f2,
+pub const TUITION_TEMPLATE_CHARGES_DFE69997_ID: Uuid = Uuid::from_u128(
+    0xdfe69997_1ac3_eacf_3dd8_5c032371672a,
 );
-pub const TUITION_TEMPLATE_CHARGES_DE048A5C_ID: Uuid = Uuid::from_u128(
-    0xde048a5c_b26f_bd93_3ceb_b5e036c332bc,
+pub const TUITION_TEMPLATE_CHARGES_DFF3424B_ID: Uuid = Uuid::from_u128(
+    0xdff3424b_ed9d_f24d_02e6_4ba100ee2596,
 );
-pub const TUITION_TEMPLATE_CHARGES_DE0EC8EF_ID: Uuid = Uuid::from_u128(
-    0xde0ec8ef_4b59_2f8c_cd98_1fcada49b1f5,
+pub const TUITION_TEMPLATE_CHARGES_E02B32A6_ID: Uuid = Uuid::from_u128(
+    0xe02b32a6_5791_2edb_eb1e_a4b79725c252,
 );
-pub const TUITION_TEMPLATE_CHARGES_DE3BA4A1_ID: Uuid = Uuid::from_u128(
-    0xde3ba4a1_cf8e_e64f_aecd_99422d71bbbc,
+pub const TUITION_TEMPLATE_CHARGES_E061A81B_ID: Uuid = Uuid::from_u128(
+    0xe061a81b_e7ff_2aad_1663_db8e1d0aab30,
 );
-pub const TUITION_TEMPLATE_CHARGES_DE5A1294_ID: Uuid = Uuid::from_u128(
-    0xde5a1294_760e_e3ab_c856_8fd13fe5c09d,
+pub const TUITION_TEMPLATE_CHARGES_E0963918_ID: Uuid = Uuid::from_u128(
+    0xe0963918_3d98_2870_6da3_845adc5934a2,
 );
-pub const TUITION_TEMPLATE_CHARGES_DE9CF382_ID: Uuid = Uuid::from_u128(
-    0xde9cf382_19f2_380b_e8b4_54330fa35760,
+pub const TUITION_TEMPLATE_CHARGES_E09F0353_ID: Uuid = Uuid::from_u128(
+    0xe09f0353_7885_3aaa_74ca_d113699f01a3,
 );
-pub const TUITION_TEMPLATE_CHARGES_DF11B4D5_ID: Uuid = Uuid::from_u128(
-    0xdf11b4d5_8c1a_c263_c1e9_5e606203d038,
+pub const TUITION_TEMPLATE_CHARGES_E1C22705_ID: Uuid = Uuid::from_u128(
+    0xe1c22705_e47b_b7c1_f460_37d3ce01e0d3,
 );
-pub const TUITION_TEMPLATE_CHARGES_DF6A4B4F_ID: Uuid = Uuid::from_u128(
-    0xdf6a4b4f_8586_9a27_8d22_a3146e7709b0,
+pub const TUITION_TEMPLATE_CHARGES_E35E1BF7_ID: Uuid = Uuid::from_u128(
+    0xe35e1bf7_6e06_1250_2afd_9498a84f5234,
 );
-pub const TUITION_TEMPLATE_CHARGES_DF78D565_ID: Uuid = Uuid::from_u128(
-    0xdf78d565_072a_af80_cd3d_7bc8c419f254,
+pub const TUITION_TEMPLATE_CHARGES_E3CB5C78_ID: Uuid = Uuid::from_u128(
+    0xe3cb5c78_add7_7b99_3c57_a731594adba9,
 );
-pub const TUITION_TEMPLATE_CHARGES_DF99073F_ID: Uuid = Uuid::from_u128(
-    0xdf99073f_cd93_0f66_ef7c_b8aee261529f,
+pub const TUITION_TEMPLATE_CHARGES_E43C54D7_ID: Uuid = Uuid::from_u128(
+    0xe43c54d7_2c94_9c5d_53b9_5008246a6313,
 );
-pub const TUITION_TEMPLATE_CHARGES_DFDF79C0_ID: Uuid = Uuid::from_u128(
-    0xdfdf79c0_b0e1_2471_8bed_87dffeb0f017,
+pub const TUITION_TEMPLATE_CHARGES_E51C66E6_ID: Uuid = Uuid::from_u128(
+    0xe51c66e6_0657_4465_0d56_b8261bb303b7,
 );
-pub const TUITION_TEMPLATE_CHARGES_DFE3AE13_ID: Uuid = Uuid::from_u128(
-    0xdfe3ae13_800a_2f81_f40e_1cee61d1896a,
+pub const TUITION_TEMPLATE_CHARGES_E5BABE68_ID: Uuid = Uuid::from_u128(
+    0xe5babe68_ad63_fc53_422e_9dca9fd0ec1e,
 );
-pub const TUITION_TEMPLATE_CHARGES_E2086BF5_ID: Uuid = Uuid::from_u128(
-    0xe2086bf5_3ff2_0cb8_c0f1_6ab317560367,
+pub const TUITION_TEMPLATE_CHARGES_E5C2041A_ID: Uuid = Uuid::from_u128(
+    0xe5c2041a_e649_d014_ab1f_1778319395ab,
 );
-pub const TUITION_TEMPLATE_CHARGES_E2576BCF_ID: Uuid = Uuid::from_u128(
-    0xe2576bcf_97f5_dc02_a35b_a33942e4ad91,
+pub const TUITION_TEMPLATE_CHARGES_E694588D_ID: Uuid = Uuid::from_u128(
+    0xe694588d_0b67_499e_8cda_1c7ae2222187,
 );
-pub const TUITION_TEMPLATE_CHARGES_E353CB22_ID: Uuid = Uuid::from_u128(
-    0xe353cb22_6533_d1bc_fe57_90b1c94d3ef5,
+pub const TUITION_TEMPLATE_CHARGES_E6B0CEEE_ID: Uuid = Uuid::from_u128(
+    0xe6b0ceee_adcc_65ff_d2ab_180e6f1f9147,
 );
-pub const TUITION_TEMPLATE_CHARGES_E4666BB3_ID: Uuid = Uuid::from_u128(
-    0xe4666bb3_f938_4682_4ddf_7670a4416602,
+pub const TUITION_TEMPLATE_CHARGES_E6CAA12D_ID: Uuid = Uuid::from_u128(
+    0xe6caa12d_f38d_f26e_1614_9a227a15a01f,
 );
-pub const TUITION_TEMPLATE_CHARGES_E4E3CF03_ID: Uuid = Uuid::from_u128(
-    0xe4e3cf03_fb70_2d30_5bec_4e3ad3e1759d,
+pub const TUITION_TEMPLATE_CHARGES_E6EE7F33_ID: Uuid = Uuid::from_u128(
+    0xe6ee7f33_2d45_173a_c3f7_35481bd26a5e,
 );
-pub const TUITION_TEMPLATE_CHARGES_E5519A68_ID: Uuid = Uuid::from_u128(
-    0xe5519a68_c979_0530_ad83_86a020d93a37,
+pub const TUITION_TEMPLATE_CHARGES_E7112AB8_ID: Uuid = Uuid::from_u128(
+    0xe7112ab8_16c5_c72f_e38d_43a4247908e7,
 );
-pub const TUITION_TEMPLATE_CHARGES_E6419ECB_ID: Uuid = Uuid::from_u128(
-    0xe6419ecb_cd9d_b066_8266_30da72c9fbbb,
+pub const TUITION_TEMPLATE_CHARGES_E8232AD6_ID: Uuid = Uuid::from_u128(
+    0xe8232ad6_7c2e_f4dd_0c7b_bd258985d1b1,
 );
-pub const TUITION_TEMPLATE_CHARGES_E79607C7_ID: Uuid = Uuid::from_u128(
-    0xe79607c7_c4fa_b25f_c4cf_3926cd507ea1,
+pub const TUITION_TEMPLATE_CHARGES_E87143A7_ID: Uuid = Uuid::from_u128(
+    0xe87143a7_d561_e8c8_2f59_f473dbcbbbf8,
 );
-pub const TUITION_TEMPLATE_CHARGES_E8D1C136_ID: Uuid = Uuid::from_u128(
-    0xe8d1c136_3c45_5661_5452_c5738a7fdc8c,
+pub const TUITION_TEMPLATE_CHARGES_EA11C6F2_ID: Uuid = Uuid::from_u128(
+    0xea11c6f2_855e_d6a1_6b57_bd07dd51a926,
 );
-pub const TUITION_TEMPLATE_CHARGES_E8DA5730_ID: Uuid = Uuid::from_u128(
-    0xe8da5730_ad28_399e_7177_b6ddbb82f93a,
+pub const TUITION_TEMPLATE_CHARGES_EA4BA973_ID: Uuid = Uuid::from_u128(
+    0xea4ba973_9f9f_41f1_04bf_125251a2a665,
 );
-pub const TUITION_TEMPLATE_CHARGES_E96C351E_ID: Uuid = Uuid::from_u128(
-    0xe96c351e_5ced_ef78_8b5a_eedba58a6686,
+pub const TUITION_TEMPLATE_CHARGES_EA6A8F5A_ID: Uuid = Uuid::from_u128(
+    0xea6a8f5a_be9a_8537_9ddb_78c22183a0b0,
 );
-pub const TUITION_TEMPLATE_CHARGES_E9862F1B_ID: Uuid = Uuid::from_u128(
-    0xe9862f1b_b578_954c_70cf_e913f46964c4,
+pub const TUITION_TEMPLATE_CHARGES_EAC15194_ID: Uuid = Uuid::from_u128(
+    0xeac15194_7d02_c52b_3aef_927ee777f03f,
 );
-pub const TUITION_TEMPLATE_CHARGES_EA1686F1_ID: Uuid = Uuid::from_u128(
-    0xea1686f1_a403_fa2e_e6d1_29d2086bdcf5,
+pub const TUITION_TEMPLATE_CHARGES_EBBB2990_ID: Uuid = Uuid::from_u128(
+    0xebbb2990_3782_8a68_c3ac_df84fb3ede70,
 );
-pub const TUITION_TEMPLATE_CHARGES_EA3713EB_ID: Uuid = Uuid::from_u128(
-    0xea3713eb_47b8_f68a_82f9_af74664ea1a2,
+pub const TUITION_TEMPLATE_CHARGES_ED438DB3_ID: Uuid = Uuid::from_u128(
+    0xed438db3_9018_a1e3_3668_b93e90f84f30,
 );
-pub const TUITION_TEMPLATE_CHARGES_EAC376EA_ID: Uuid = Uuid::from_u128(
-    0xeac376ea_97d5_b841_ca9f_8f50caf56e51,
+pub const TUITION_TEMPLATE_CHARGES_ED91719D_ID: Uuid = Uuid::from_u128(
+    0xed91719d_90b4_13ed_d1ce_5bf0ce2e99b1,
 );
-pub const TUITION_TEMPLATE_CHARGES_EB43151B_ID: Uuid = Uuid::from_u128(
-    0xeb43151b_cb05_73c9_7a70_ea71163e47e6,
+pub const TUITION_TEMPLATE_CHARGES_EE6741C8_ID: Uuid = Uuid::from_u128(
+    0xee6741c8_eacc_6d81_23b4_e4623997d601,
 );
-pub const TUITION_TEMPLATE_CHARGES_EB4ECB33_ID: Uuid = Uuid::from_u128(
-    0xeb4ecb33_a4f1_7b36_0a70_cf9c06cbfc13,
+pub const TUITION_TEMPLATE_CHARGES_EE74EFDB_ID: Uuid = Uuid::from_u128(
+    0xee74efdb_e620_a8be_fa22_14541d5225f6,
 );
-pub const TUITION_TEMPLATE_CHARGES_EB6703B1_ID: Uuid = Uuid::from_u128(
-    0xeb6703b1_3ae1_6724_0bf2_6eca02022c5a,
+pub const TUITION_TEMPLATE_CHARGES_EF4067A2_ID: Uuid = Uuid::from_u128(
+    0xef4067a2_a946_e4c6_3cf3_1c212e86c442,
 );
-pub const TUITION_TEMPLATE_CHARGES_EB9DCF6A_ID: Uuid = Uuid::from_u128(
-    0xeb9dcf6a_31fd_16bf_0b90_36b75bb454fd,
+pub const TUITION_TEMPLATE_CHARGES_EF44A70C_ID: Uuid = Uuid::from_u128(
+    0xef44a70c_f68f_1950_219c_cc1438e2a3f7,
 );
-pub const TUITION_TEMPLATE_CHARGES_EC9C569A_ID: Uuid = Uuid::from_u128(
-    0xec9c569a_9e6b_4b17_ffca_51e7bca76223,
+pub const TUITION_TEMPLATE_CHARGES_EF9E993A_ID: Uuid = Uuid::from_u128(
+    0xef9e993a_6b06_f7e2_f7f8_f427c5edc6da,
 );
-pub const TUITION_TEMPLATE_CHARGES_ED3AC82F_ID: Uuid = Uuid::from_u128(
-    0xed3ac82f_8817_ead3_f502_ccf217a38559,
+pub const TUITION_TEMPLATE_CHARGES_F142E174_ID: Uuid = Uuid::from_u128(
+    0xf142e174_296b_5adc_a6cc_52effb3ad63e,
 );
-pub const TUITION_TEMPLATE_CHARGES_EE9B4C16_ID: Uuid = Uuid::from_u128(
-    0xee9b4c16_7796_f1ac_3d43_92f5921e7ec9,
+pub const TUITION_TEMPLATE_CHARGES_F27B1E08_ID: Uuid = Uuid::from_u128(
+    0xf27b1e08_f256_4ebd_e532_d5d740b80183,
 );
-pub const TUITION_TEMPLATE_CHARGES_EEF4DF70_ID: Uuid = Uuid::from_u128(
-    0xeef4df70_4b3b_37de_435a_2e54ddfba855,
+pub const TUITION_TEMPLATE_CHARGES_F331E244_ID: Uuid = Uuid::from_u128(
+    0xf331e244_45c2_fd3a_2bb8_157600bee09e,
 );
-pub const TUITION_TEMPLATE_CHARGES_EF485DA6_ID: Uuid = Uuid::from_u128(
-    0xef485da6_ac0b_3671_d9cd_16391624e367,
+pub const TUITION_TEMPLATE_CHARGES_F3354848_ID: Uuid = Uuid::from_u128(
+    0xf3354848_e993_d3e7_67bf_ed3f9ea565ac,
 );
-pub const TUITION_TEMPLATE_CHARGES_EF6094D6_ID: Uuid = Uuid::from_u128(
-    0xef6094d6_7321_5b5a_4b17_32cd05975a8b,
+pub const TUITION_TEMPLATE_CHARGES_F3509245_ID: Uuid = Uuid::from_u128(
+    0xf3509245_3abf_4636_b40d_5bbb8d54f963,
 );
-pub const TUITION_TEMPLATE_CHARGES_EF99EB18_ID: Uuid = Uuid::from_u128(
-    0xef99eb18_c65c_ca05_4654_a627224d0097,
+pub const TUITION_TEMPLATE_CHARGES_F3AB1924_ID: Uuid = Uuid::from_u128(
+    0xf3ab1924_f321_b78a_d64c_9c386926aec3,
 );
-pub const TUITION_TEMPLATE_CHARGES_F10F8ADC_ID: Uuid = Uuid::from_u128(
-    0xf10f8adc_23ed_5bc2_84f9_17d7027cbd34,
+pub const TUITION_TEMPLATE_CHARGES_F3E2E2B7_ID: Uuid = Uuid::from_u128(
+    0xf3e2e2b7_963e_00ee_2081_0684ff46ce83,
 );
-pub const TUITION_TEMPLATE_CHARGES_F2A56871_ID: Uuid = Uuid::from_u128(
-    0xf2a56871_058d_5176_b06f_eb3557838da4,
+pub const TUITION_TEMPLATE_CHARGES_F466BDBB_ID: Uuid = Uuid::from_u128(
+    0xf466bdbb_f36d_a8e9_d71b_2e11d90da8e0,
 );
-pub const TUITION_TEMPLATE_CHARGES_F2EAF4F5_ID: Uuid = Uuid::from_u128(
-    0xf2eaf4f5_e581_81ce_c39c_f1dbe6b75a3e,
+pub const TUITION_TEMPLATE_CHARGES_F5295B2A_ID: Uuid = Uuid::from_u128(
+    0xf5295b2a_b028_286c_1487_0cba85aeb361,
 );
-pub const TUITION_TEMPLATE_CHARGES_F3367B7F_ID: Uuid = Uuid::from_u128(
-    0xf3367b7f_4b7f_6e69_6376_a00f9093745c,
+pub const TUITION_TEMPLATE_CHARGES_F56CD59B_ID: Uuid = Uuid::from_u128(
+    0xf56cd59b_128c_7e48_c481_0c18ca927e84,
 );
-pub const TUITION_TEMPLATE_CHARGES_F340C726_ID: Uuid = Uuid::from_u128(
-    0xf340c726_5f4b_75d6_c878_69df6d2ebf16,
+pub const TUITION_TEMPLATE_CHARGES_F582D207_ID: Uuid = Uuid::from_u128(
+    0xf582d207_15aa_5e22_ff70_fb225188291e,
 );
-pub const TUITION_TEMPLATE_CHARGES_F365DFB9_ID: Uuid = Uuid::from_u128(
-    0xf365dfb9_4bde_cd16_8359_6960439401f9,
+pub const TUITION_TEMPLATE_CHARGES_F5B7123B_ID: Uuid = Uuid::from_u128(
+    0xf5b7123b_ab26_3ee5_2e5c_ab8d5575ea00,
 );
-pub const TUITION_TEMPLATE_CHARGES_F3B2986A_ID: Uuid = Uuid::from_u128(
-    0xf3b2986a_93b9_48dc_bcc8_4c2eaf664a7f,
+pub const TUITION_TEMPLATE_CHARGES_F5D04593_ID: Uuid = Uuid::from_u128(
+    0xf5d04593_2bd5_6dad_6ef8_f90eb2b22e21,
 );
-pub const TUITION_TEMPLATE_CHARGES_F499D8A0_ID: Uuid = Uuid::from_u128(
-    0xf499d8a0_9a7a_91bc_9ca4_9aca205c5095,
+pub const TUITION_TEMPLATE_CHARGES_F5F07410_ID: Uuid = Uuid::from_u128(
+    0xf5f07410_d09f_e882_67ff_4b723b16a177,
 );
-pub const TUITION_TEMPLATE_CHARGES_F4D4237F_ID: Uuid = Uuid::from_u128(
-    0xf4d4237f_bae9_5038_e51b_e634cb9d64ad,
+pub const TUITION_TEMPLATE_CHARGES_F6563B11_ID: Uuid = Uuid::from_u128(
+    0xf6563b11_eae7_888f_8f05_0b77b7cc844d,
 );
-pub const TUITION_TEMPLATE_CHARGES_F4E610C0_ID: Uuid = Uuid::from_u128(
-    0xf4e610c0_0c9a_04b8_7a88_fe5f13985855,
+pub const TUITION_TEMPLATE_CHARGES_F677F7BD_ID: Uuid = Uuid::from_u128(
+    0xf677f7bd_d05f_0e0a_c21f_02aa601b56f4,
 );
-pub const TUITION_TEMPLATE_CHARGES_F5CF50FE_ID: Uuid = Uuid::from_u128(
-    0xf5cf50fe_2f73_d2f6_3f90_5bbfc7945552,
+pub const TUITION_TEMPLATE_CHARGES_F682003D_ID: Uuid = Uuid::from_u128(
+    0xf682003d_555a_032b_91fa_a731e4757b2d,
 );
-pub const TUITION_TEMPLATE_CHARGES_F738F20F_ID: Uuid = Uuid::from_u128(
-    0xf738f20f_cb38_ddf4_638b_0d3ef3e5716a,
+pub const TUITION_TEMPLATE_CHARGES_F69622FF_ID: Uuid = Uuid::from_u128(
+    0xf69622ff_57e9_6762_5ac3_2fb9b645f1f8,
 );
-pub const TUITION_TEMPLATE_CHARGES_F7A13FB6_ID: Uuid = Uuid::from_u128(
-    0xf7a13fb6_549a_225a_f57a_646a44b31630,
+pub const TUITION_TEMPLATE_CHARGES_F6A180EC_ID: Uuid = Uuid::from_u128(
+    0xf6a180ec_9468_3533_e601_5476eddf65ea,
 );
-pub const TUITION_TEMPLATE_CHARGES_F7B8F30D_ID: Uuid = Uuid::from_u128(
-    0xf7b8f30d_c4c1_8fc4_7bb7_b63990d322ca,
+pub const TUITION_TEMPLATE_CHARGES_F6D7BD2D_ID: Uuid = Uuid::from_u128(
+    0xf6d7bd2d_2d6c_990d_0ea2_2f1439f10c31,
 );
-pub const TUITION_TEMPLATE_CHARGES_F88F1C25_ID: Uuid = Uuid::from_u128(
-    0xf88f1c25_a422_4a4a_1539_890aa1953bb6,
+pub const TUITION_TEMPLATE_CHARGES_F71BF4C9_ID: Uuid = Uuid::from_u128(
+    0xf71bf4c9_cbb4_cddb_e69e_393ae2c16f33,
 );
-pub const TUITION_TEMPLATE_CHARGES_F8F530CE_ID: Uuid = Uuid::from_u128(
-    0xf8f530ce_0052_f2f2_08e8_24e8ddb9db9b,
+pub const TUITION_TEMPLATE_CHARGES_F76F2C4D_ID: Uuid = Uuid::from_u128(
+    0xf76f2c4d_e838_6c0c_176c_1fd6f909d60f,
 );
-pub const TUITION_TEMPLATE_CHARGES_F9299FF9_ID: Uuid = Uuid::from_u128(
-    0xf9299ff9_5790_e195_396e_9afcbcd271de,
+pub const TUITION_TEMPLATE_CHARGES_F7CDBCC5_ID: Uuid = Uuid::from_u128(
+    0xf7cdbcc5_9262_cabc_c5af_9bf1bd612b89,
 );
-pub const TUITION_TEMPLATE_CHARGES_F92E472C_ID: Uuid = Uuid::from_u128(
-    0xf92e472c_bd18_4390_7dbc_80be8ec02653,
+pub const TUITION_TEMPLATE_CHARGES_F8748050_ID: Uuid = Uuid::from_u128(
+    0xf8748050_f96d_ce08_a7c9_507e5297fb1c,
 );
-pub const TUITION_TEMPLATE_CHARGES_F9410EBB_ID: Uuid = Uuid::from_u128(
-    0xf9410ebb_a369_b07e_7653_62416bb63197,
+pub const TUITION_TEMPLATE_CHARGES_F91484B3_ID: Uuid = Uuid::from_u128(
+    0xf91484b3_7341_fc9f_e69c_6000bbb64e87,
 );
-pub const TUITION_TEMPLATE_CHARGES_F9E640B9_ID: Uuid = Uuid::from_u128(
-    0xf9e640b9_8561_dfbc_e36b_74dc136cc8e6,
+pub const TUITION_TEMPLATE_CHARGES_F9CDE1B6_ID: Uuid = Uuid::from_u128(
+    0xf9cde1b6_713d_b92c_a02a_3ce5305bfd05,
 );
-pub const TUITION_TEMPLATE_CHARGES_FA01C3BA_ID: Uuid = Uuid::from_u128(
-    0xfa01c3ba_0b4b_de9d_8fb5_9e54cbe8c4c7,
+pub const TUITION_TEMPLATE_CHARGES_F9F434A1_ID: Uuid = Uuid::from_u128(
+    0xf9f434a1_b69f_bab2_99a2_d1a006d3a44d,
 );
-pub const TUITION_TEMPLATE_CHARGES_FA169619_ID: Uuid = Uuid::from_u128(
-    0xfa169619_f7ff_4307_9a48_3490ef42fc3f,
+pub const TUITION_TEMPLATE_CHARGES_FA0AD109_ID: Uuid = Uuid::from_u128(
+    0xfa0ad109_0d79_4620_641e_cafacb4e1bba,
 );
-pub const TUITION_TEMPLATE_CHARGES_FA40E2DD_ID: Uuid = Uuid::from_u128(
-    0xfa40e2dd_f89e_04e6_276d_1464cea59b8d,
+pub const TUITION_TEMPLATE_CHARGES_FA8D40F1_ID: Uuid = Uuid::from_u128(
+    0xfa8d40f1_1460_32a4_e15b_25fe9d4e8044,
 );
-pub const TUITION_TEMPLATE_CHARGES_FA7670F3_ID: Uuid = Uuid::from_u128(
-    0xfa7670f3_4082_7677_5c44_8f2ef9a9ca8a,
+pub const TUITION_TEMPLATE_CHARGES_FAE4BB9A_ID: Uuid = Uuid::from_u128(
+    0xfae4bb9a_a685_c1f5_c1ec_ee54ffe38bf7,
 );
-pub const TUITION_TEMPLATE_CHARGES_FBD8F259_ID: Uuid = Uuid::from_u128(
-    0xfbd8f259_4ed6_2fad_50c8_5b8008da7d0b,
+pub const TUITION_TEMPLATE_CHARGES_FCA32128_ID: Uuid = Uuid::from_u128(
+    0xfca32128_df76_bb45_fcfd_c58631d5f0c8,
 );
-pub const TUITION_TEMPLATE_CHARGES_FC0A5B52_ID: Uuid = Uuid::from_u128(
-    0xfc0a5b52_26be_5400_ec93_ef9cde004e54,
+pub const TUITION_TEMPLATE_CHARGES_FD5FDD69_ID: Uuid = Uuid::from_u128(
+    0xfd5fdd69_3063_7e5b_c1e4_c6a41313053e,
 );
-pub const TUITION_TEMPLATE_CHARGES_FCDCFA92_ID: Uuid = Uuid::from_u128(
-    0xfcdcfa92_0f7e_c6c6_e834_dcbc068598a8,
+pub const TUITION_TEMPLATE_CHARGES_FF36321E_ID: Uuid = Uuid::from_u128(
+    0xff36321e_86fb_c9d9_05b0_8369cddc920d,
 );
-pub const TUITION_TEMPLATE_CHARGES_FCEEB0A4_ID: Uuid = Uuid::from_u128(
-    0xfceeb0a4_e6e2_0870_b91e_4e7fb264d4b9,
+pub const TUITION_TEMPLATE_CHARGES_FF9B6472_ID: Uuid = Uuid::from_u128(
+    0xff9b6472_561f_b943_b878_ebb2222851b9,
 );
-pub const TUITION_TEMPLATE_CHARGES_FD056CFB_ID: Uuid = Uuid::from_u128(
-    0xfd056cfb_de82_d617_95eb_9d9215e25cc5,
+pub const TUITION_TEMPLATE_CHARGES_FFC5B8D1_ID: Uuid = Uuid::from_u128(
+    0xffc5b8d1_8f08_48ed_de7f_f60305df7d8e,
 );
-pub const TUITION_TEMPLATE_CHARGES_FD8E4AC3_ID: Uuid = Uuid::from_u128(
-    0xfd8e4ac3_770e_fb5c_6019_1d766de69c73,
+pub const TUITION_TEMPLATE_CHARGES_FFDE026D_ID: Uuid = Uuid::from_u128(
+    0xffde026d_26d1_214b_3b2c_d099e53f7f1f,
 );
-pub const TUITION_TEMPLATE_CHARGES_FD941A8A_ID: Uuid = Uuid::from_u128(
-    0xfd941a8a_c27a_a544_27c1_bf0e3059cd0a,
-);
-pub const TUITION_TEMPLATE_CHARGES_FE1244EE_ID: Uuid = Uuid::from_u128(
-    0xfe1244ee_3573_15a0_0155_8d146a5e92b7,
-);
-pub const TUITION_TEMPLATE_CHARGES_FECB9D62_ID: Uuid = Uuid::from_u128(
-    0xfecb9d62_811e_ae5e_8665_cef3bad0863f,
-);
-pub const TUITION_TEMPLATE_CHARGES_FF0A644F_ID: Uuid = Uuid::from_u128(
-    0xff0a644f_31da_f74d_ebc7_5b98bcaab243,
-);
-pub const TUITION_TEMPLATE_CHARGES_FF51B44F_ID: Uuid = Uuid::from_u128(
-    0xff51b44f_fa76_1149_27f2_e5f43d58efab,
-);
-pub const TUITION_TEMPLATE_CHARGES_FF70E031_ID: Uuid = Uuid::from_u128(
-    0xff70e031_e20e_28c6_e5e8_555f5951d502,
-);
-pub const TUITION_TEMPLATE_CHARGES_FFAC45DE_ID: Uuid = Uuid::from_u128(
-    0xffac45de_da11_2196_6cef_42de8d7dec86,
-);
-pub const TUITION_TEMPLATE_CHARGES_FFDEFAF1_ID: Uuid = Uuid::from_u128(
-    0xffdefaf1_4ae4_607b_8298_93ddffaf0242,
-);
-static ROWS: [TuitionTemplateCharges; 651] = [
+static ROWS: [TuitionTemplateCharges; 577] = [
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_00852781_ID,
-        tuition_id: auto_tuitions::TUITIONS_D4ACD849_ID,
-        student_id: auto_students::STUDENTS_D9021E43_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_01D1995C_ID,
-        tuition_id: auto_tuitions::TUITIONS_04CFE16D_ID,
-        student_id: auto_students::STUDENTS_965846B9_ID,
-        parent_id: auto_parents::PARENTS_C53B499A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_03AC6F1B_ID,
-        tuition_id: auto_tuitions::TUITIONS_DF0A177B_ID,
-        student_id: auto_students::STUDENTS_CED9CAC6_ID,
-        parent_id: auto_parents::PARENTS_5CF12085_ID,
+        id: TUITION_TEMPLATE_CHARGES_002734E6_ID,
+        tuition_id: auto_tuitions::TUITIONS_9581D1E7_ID,
+        student_id: auto_students::STUDENTS_1F3CC573_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_042DCC06_ID,
-        tuition_id: auto_tuitions::TUITIONS_4B00F91A_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_04E72CF3_ID,
-        tuition_id: auto_tuitions::TUITIONS_7BB8B1DC_ID,
-        student_id: auto_students::STUDENTS_6F8838AD_ID,
-        parent_id: auto_parents::PARENTS_9ED539A5_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_05145FC0_ID,
-        tuition_id: auto_tuitions::TUITIONS_B712229F_ID,
-        student_id: auto_students::STUDENTS_EB25B33E_ID,
-        parent_id: auto_parents::PARENTS_65E219C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_05837057_ID,
-        tuition_id: auto_tuitions::TUITIONS_7FC975E8_ID,
-        student_id: auto_students::STUDENTS_9DC5FF00_ID,
-        parent_id: auto_parents::PARENTS_B8324AE2_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_05AE2A05_ID,
-        tuition_id: auto_tuitions::TUITIONS_3D7F5751_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0637CA85_ID,
-        tuition_id: auto_tuitions::TUITIONS_CF3DEE37_ID,
-        student_id: auto_students::STUDENTS_CBC87208_ID,
-        parent_id: auto_parents::PARENTS_B0D81DF9_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0664B496_ID,
-        tuition_id: auto_tuitions::TUITIONS_44385109_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_06B2AD2F_ID,
-        tuition_id: auto_tuitions::TUITIONS_CFBE63FA_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        parent_id: auto_parents::PARENTS_1A367809_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_079AE22D_ID,
-        tuition_id: auto_tuitions::TUITIONS_7735B77E_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_07AB3039_ID,
-        tuition_id: auto_tuitions::TUITIONS_E03D9889_ID,
-        student_id: auto_students::STUDENTS_631A084F_ID,
-        parent_id: auto_parents::PARENTS_36F80DAC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_07E64486_ID,
-        tuition_id: auto_tuitions::TUITIONS_A4B6CF5D_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_07EB2475_ID,
-        tuition_id: auto_tuitions::TUITIONS_C6B75362_ID,
-        student_id: auto_students::STUDENTS_C55C6F71_ID,
-        parent_id: auto_parents::PARENTS_2B0BBEF1_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_08B107DE_ID,
-        tuition_id: auto_tuitions::TUITIONS_C5D6CF08_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0911B14E_ID,
-        tuition_id: auto_tuitions::TUITIONS_BC96DDE0_ID,
-        student_id: auto_students::STUDENTS_78FF97A5_ID,
-        parent_id: auto_parents::PARENTS_F2B8971F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0A15A472_ID,
-        tuition_id: auto_tuitions::TUITIONS_1560B8D7_ID,
-        student_id: auto_students::STUDENTS_11EBB9FC_ID,
-        parent_id: auto_parents::PARENTS_4718D608_ID,
+        id: TUITION_TEMPLATE_CHARGES_00B7B95C_ID,
+        tuition_id: auto_tuitions::TUITIONS_F40D5D60_ID,
+        student_id: auto_students::STUDENTS_7FF78394_ID,
+        parent_id: auto_parents::PARENTS_85B2DD1C_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0A3119FB_ID,
-        tuition_id: auto_tuitions::TUITIONS_07658F5E_ID,
-        student_id: auto_students::STUDENTS_3B9DCDE9_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
+        id: TUITION_TEMPLATE_CHARGES_0299A6EB_ID,
+        tuition_id: auto_tuitions::TUITIONS_144424DF_ID,
+        student_id: auto_students::STUDENTS_8A07A873_ID,
+        parent_id: auto_parents::PARENTS_45AE0E5A_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_02B69482_ID,
+        tuition_id: auto_tuitions::TUITIONS_76414FFA_ID,
+        student_id: auto_students::STUDENTS_05ABCF02_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0AAEDDD0_ID,
-        tuition_id: auto_tuitions::TUITIONS_0159BF44_ID,
-        student_id: auto_students::STUDENTS_415D53A2_ID,
-        parent_id: auto_parents::PARENTS_637CE89B_ID,
+        id: TUITION_TEMPLATE_CHARGES_03505073_ID,
+        tuition_id: auto_tuitions::TUITIONS_9060F942_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0B7A408C_ID,
-        tuition_id: auto_tuitions::TUITIONS_87F9EC75_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0BB85D63_ID,
-        tuition_id: auto_tuitions::TUITIONS_2544E95B_ID,
-        student_id: auto_students::STUDENTS_775F8DE5_ID,
-        parent_id: auto_parents::PARENTS_EABA8FBE_ID,
+        id: TUITION_TEMPLATE_CHARGES_04C67F0D_ID,
+        tuition_id: auto_tuitions::TUITIONS_626C9BCB_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0BD8C0C9_ID,
-        tuition_id: auto_tuitions::TUITIONS_DC657959_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
+        id: TUITION_TEMPLATE_CHARGES_04D1C2B0_ID,
+        tuition_id: auto_tuitions::TUITIONS_054C8F11_ID,
+        student_id: auto_students::STUDENTS_DDCE8BEC_ID,
+        parent_id: auto_parents::PARENTS_621DE3D2_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_04D82E87_ID,
+        tuition_id: auto_tuitions::TUITIONS_2231900F_ID,
+        student_id: auto_students::STUDENTS_FF00AA35_ID,
+        parent_id: auto_parents::PARENTS_3F166078_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_051A971B_ID,
+        tuition_id: auto_tuitions::TUITIONS_F938FD6A_ID,
+        student_id: auto_students::STUDENTS_B0C8F888_ID,
+        parent_id: auto_parents::PARENTS_6F4FE631_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_05E7F6E3_ID,
+        tuition_id: auto_tuitions::TUITIONS_628541B2_ID,
+        student_id: auto_students::STUDENTS_351FD753_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0BE1117F_ID,
-        tuition_id: auto_tuitions::TUITIONS_E86DDA82_ID,
-        student_id: auto_students::STUDENTS_03414B06_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_068DB746_ID,
+        tuition_id: auto_tuitions::TUITIONS_498E8100_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        parent_id: auto_parents::PARENTS_8CAA536C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0CE190AF_ID,
-        tuition_id: auto_tuitions::TUITIONS_457F6C50_ID,
-        student_id: auto_students::STUDENTS_8D169030_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0CE38A83_ID,
-        tuition_id: auto_tuitions::TUITIONS_D5598BAA_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0D4AA46F_ID,
-        tuition_id: auto_tuitions::TUITIONS_19F82CF7_ID,
-        student_id: auto_students::STUDENTS_A995A53B_ID,
-        parent_id: auto_parents::PARENTS_C53B499A_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0D71412F_ID,
-        tuition_id: auto_tuitions::TUITIONS_EC3107FB_ID,
-        student_id: auto_students::STUDENTS_00119540_ID,
-        parent_id: auto_parents::PARENTS_6DB40111_ID,
+        id: TUITION_TEMPLATE_CHARGES_070DD5C2_ID,
+        tuition_id: auto_tuitions::TUITIONS_75058367_ID,
+        student_id: auto_students::STUDENTS_D656550B_ID,
+        parent_id: auto_parents::PARENTS_46D39C24_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0E0690C8_ID,
-        tuition_id: auto_tuitions::TUITIONS_CEB3024F_ID,
-        student_id: auto_students::STUDENTS_F9ECEB19_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0E555EC5_ID,
-        tuition_id: auto_tuitions::TUITIONS_499917B7_ID,
-        student_id: auto_students::STUDENTS_7E26790E_ID,
-        parent_id: auto_parents::PARENTS_0245B549_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0E6496A8_ID,
-        tuition_id: auto_tuitions::TUITIONS_1CB8740C_ID,
-        student_id: auto_students::STUDENTS_9AC4A341_ID,
-        parent_id: auto_parents::PARENTS_65F33314_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0EB79C94_ID,
-        tuition_id: auto_tuitions::TUITIONS_479E7B93_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
+        id: TUITION_TEMPLATE_CHARGES_0742B13F_ID,
+        tuition_id: auto_tuitions::TUITIONS_EBC57947_ID,
+        student_id: auto_students::STUDENTS_00A73C96_ID,
+        parent_id: auto_parents::PARENTS_71BEFBD4_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_0FABCFE8_ID,
-        tuition_id: auto_tuitions::TUITIONS_C297E650_ID,
-        student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
+        id: TUITION_TEMPLATE_CHARGES_07F36905_ID,
+        tuition_id: auto_tuitions::TUITIONS_901D12DA_ID,
+        student_id: auto_students::STUDENTS_4D50E14B_ID,
+        parent_id: auto_parents::PARENTS_9FCD186A_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_07F6D235_ID,
+        tuition_id: auto_tuitions::TUITIONS_2550FD93_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_07FBF007_ID,
+        tuition_id: auto_tuitions::TUITIONS_A8628D86_ID,
+        student_id: auto_students::STUDENTS_0C9E7DC2_ID,
+        parent_id: auto_parents::PARENTS_9A6B1378_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0817760D_ID,
+        tuition_id: auto_tuitions::TUITIONS_440ADB69_ID,
+        student_id: auto_students::STUDENTS_6690B465_ID,
+        parent_id: auto_parents::PARENTS_3D84FFB7_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_083FBC86_ID,
+        tuition_id: auto_tuitions::TUITIONS_6DA225E7_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_090782CD_ID,
+        tuition_id: auto_tuitions::TUITIONS_AB567A58_ID,
+        student_id: auto_students::STUDENTS_532D0AAE_ID,
+        parent_id: auto_parents::PARENTS_A86D8906_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_091D484B_ID,
+        tuition_id: auto_tuitions::TUITIONS_1D919D5E_ID,
+        student_id: auto_students::STUDENTS_ECE6F486_ID,
+        parent_id: auto_parents::PARENTS_140A106F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_09D97256_ID,
+        tuition_id: auto_tuitions::TUITIONS_2529290C_ID,
+        student_id: auto_students::STUDENTS_8A07A873_ID,
+        parent_id: auto_parents::PARENTS_45AE0E5A_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_09DC319D_ID,
+        tuition_id: auto_tuitions::TUITIONS_FCB5451F_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0A245323_ID,
+        tuition_id: auto_tuitions::TUITIONS_A9F67953_ID,
+        student_id: auto_students::STUDENTS_54167D6A_ID,
+        parent_id: auto_parents::PARENTS_E3B2C5D7_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1010733A_ID,
-        tuition_id: auto_tuitions::TUITIONS_B1B1B1E5_ID,
-        student_id: auto_students::STUDENTS_FD443252_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
+        id: TUITION_TEMPLATE_CHARGES_0B6F9D05_ID,
+        tuition_id: auto_tuitions::TUITIONS_765A2A2E_ID,
+        student_id: auto_students::STUDENTS_3EB90FAF_ID,
+        parent_id: auto_parents::PARENTS_15136B86_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0BF452B9_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CC75B2E_ID,
+        student_id: auto_students::STUDENTS_9EB0C62D_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0C7D8055_ID,
+        tuition_id: auto_tuitions::TUITIONS_473DD1CE_ID,
+        student_id: auto_students::STUDENTS_10115D6A_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1127B33D_ID,
-        tuition_id: auto_tuitions::TUITIONS_E72A56E2_ID,
-        student_id: auto_students::STUDENTS_67C00A01_ID,
+        id: TUITION_TEMPLATE_CHARGES_0C9FE9E1_ID,
+        tuition_id: auto_tuitions::TUITIONS_B41C961B_ID,
+        student_id: auto_students::STUDENTS_7A016EF4_ID,
+        parent_id: auto_parents::PARENTS_BAAE09EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0D1978B6_ID,
+        tuition_id: auto_tuitions::TUITIONS_D38DF607_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0D2BB211_ID,
+        tuition_id: auto_tuitions::TUITIONS_92121551_ID,
+        student_id: auto_students::STUDENTS_390A258C_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0D5F1B5E_ID,
+        tuition_id: auto_tuitions::TUITIONS_687408FD_ID,
+        student_id: auto_students::STUDENTS_24740B6B_ID,
+        parent_id: auto_parents::PARENTS_95631166_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0EA0F280_ID,
+        tuition_id: auto_tuitions::TUITIONS_9E069C10_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        parent_id: auto_parents::PARENTS_9F483B81_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_0F40177B_ID,
+        tuition_id: auto_tuitions::TUITIONS_7B5EA692_ID,
+        student_id: auto_students::STUDENTS_351FD753_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_102FD431_ID,
+        tuition_id: auto_tuitions::TUITIONS_0C6A50F3_ID,
+        student_id: auto_students::STUDENTS_6E989A55_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_103E18E5_ID,
+        tuition_id: auto_tuitions::TUITIONS_10933541_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1115A52F_ID,
+        tuition_id: auto_tuitions::TUITIONS_0BBCFA2F_ID,
+        student_id: auto_students::STUDENTS_B7D40093_ID,
+        parent_id: auto_parents::PARENTS_E9E6F5FD_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_11478381_ID,
+        tuition_id: auto_tuitions::TUITIONS_794BEB46_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        parent_id: auto_parents::PARENTS_368136EE_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_11E3EA7F_ID,
+        tuition_id: auto_tuitions::TUITIONS_90C16659_ID,
+        student_id: auto_students::STUDENTS_B22D0100_ID,
+        parent_id: auto_parents::PARENTS_95631166_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_12E99F3E_ID,
+        tuition_id: auto_tuitions::TUITIONS_55C64089_ID,
+        student_id: auto_students::STUDENTS_DFC824CF_ID,
+        parent_id: auto_parents::PARENTS_BA197255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_136F1322_ID,
+        tuition_id: auto_tuitions::TUITIONS_0BBCFA2F_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        parent_id: auto_parents::PARENTS_9F483B81_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1380E50A_ID,
+        tuition_id: auto_tuitions::TUITIONS_163C22B3_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_14B82523_ID,
+        tuition_id: auto_tuitions::TUITIONS_8A0643BC_ID,
+        student_id: auto_students::STUDENTS_63DE3936_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_14F2B5D2_ID,
+        tuition_id: auto_tuitions::TUITIONS_6028B146_ID,
+        student_id: auto_students::STUDENTS_E995D7B4_ID,
+        parent_id: auto_parents::PARENTS_54BA88EF_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1514319C_ID,
+        tuition_id: auto_tuitions::TUITIONS_4024CC05_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        parent_id: auto_parents::PARENTS_9F483B81_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_16805964_ID,
+        tuition_id: auto_tuitions::TUITIONS_D0D84A4E_ID,
+        student_id: auto_students::STUDENTS_13430F91_ID,
+        parent_id: auto_parents::PARENTS_803EC62C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_16CC9EAC_ID,
+        tuition_id: auto_tuitions::TUITIONS_8FAE9DBC_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        parent_id: auto_parents::PARENTS_8CAA536C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_16E75C66_ID,
+        tuition_id: auto_tuitions::TUITIONS_A3656F3C_ID,
+        student_id: auto_students::STUDENTS_952023E6_ID,
+        parent_id: auto_parents::PARENTS_37DB2766_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1799F655_ID,
+        tuition_id: auto_tuitions::TUITIONS_02E29E8C_ID,
+        student_id: auto_students::STUDENTS_1F4D79B4_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_18B95BDE_ID,
+        tuition_id: auto_tuitions::TUITIONS_42187249_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1995C7D6_ID,
+        tuition_id: auto_tuitions::TUITIONS_66F51688_ID,
+        student_id: auto_students::STUDENTS_1F3CC573_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_19AC1EA3_ID,
+        tuition_id: auto_tuitions::TUITIONS_C693D1B2_ID,
+        student_id: auto_students::STUDENTS_528EB7C7_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1A07D662_ID,
+        tuition_id: auto_tuitions::TUITIONS_3579C1D0_ID,
+        student_id: auto_students::STUDENTS_991BF532_ID,
         parent_id: auto_parents::PARENTS_00C62567_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_119CA24E_ID,
-        tuition_id: auto_tuitions::TUITIONS_26AC205D_ID,
-        student_id: auto_students::STUDENTS_F315AE02_ID,
-        parent_id: auto_parents::PARENTS_4471F62F_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_11B672D5_ID,
-        tuition_id: auto_tuitions::TUITIONS_90B8170A_ID,
-        student_id: auto_students::STUDENTS_03414B06_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_12019F4F_ID,
-        tuition_id: auto_tuitions::TUITIONS_B76A277E_ID,
-        student_id: auto_students::STUDENTS_67C00A01_ID,
-        parent_id: auto_parents::PARENTS_00C62567_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_12E9FE22_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D454A21_ID,
-        student_id: auto_students::STUDENTS_39434EFA_ID,
-        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1308BE28_ID,
-        tuition_id: auto_tuitions::TUITIONS_2DE3C88C_ID,
-        student_id: auto_students::STUDENTS_32EFB405_ID,
-        parent_id: auto_parents::PARENTS_63876719_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1349D6CC_ID,
-        tuition_id: auto_tuitions::TUITIONS_2355130D_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_13753801_ID,
-        tuition_id: auto_tuitions::TUITIONS_70FF1727_ID,
-        student_id: auto_students::STUDENTS_2E39A18C_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_13F5D72B_ID,
-        tuition_id: auto_tuitions::TUITIONS_0CC17660_ID,
-        student_id: auto_students::STUDENTS_552AB6C5_ID,
-        parent_id: auto_parents::PARENTS_7DC20B53_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_14398C35_ID,
-        tuition_id: auto_tuitions::TUITIONS_67D9907A_ID,
-        student_id: auto_students::STUDENTS_8A89B15F_ID,
-        parent_id: auto_parents::PARENTS_66D707D7_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_14A194DF_ID,
-        tuition_id: auto_tuitions::TUITIONS_7F41C2FF_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        parent_id: auto_parents::PARENTS_B87EBC41_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_14AC2399_ID,
-        tuition_id: auto_tuitions::TUITIONS_FD177785_ID,
-        student_id: auto_students::STUDENTS_9D70CAA8_ID,
-        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1553854D_ID,
-        tuition_id: auto_tuitions::TUITIONS_A7A6F22C_ID,
-        student_id: auto_students::STUDENTS_851D2DB1_ID,
-        parent_id: auto_parents::PARENTS_C3EADD7E_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_160C39DF_ID,
-        tuition_id: auto_tuitions::TUITIONS_5C934396_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_166FFD0D_ID,
-        tuition_id: auto_tuitions::TUITIONS_4630CF94_ID,
-        student_id: auto_students::STUDENTS_8E75C6E6_ID,
-        parent_id: auto_parents::PARENTS_71AAC033_ID,
+        id: TUITION_TEMPLATE_CHARGES_1A86D252_ID,
+        tuition_id: auto_tuitions::TUITIONS_B60E33AA_ID,
+        student_id: auto_students::STUDENTS_3306B1A6_ID,
+        parent_id: auto_parents::PARENTS_FC48D023_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_16ABF666_ID,
-        tuition_id: auto_tuitions::TUITIONS_F5D3845A_ID,
-        student_id: auto_students::STUDENTS_3CA10850_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_1A8B0324_ID,
+        tuition_id: auto_tuitions::TUITIONS_622FDCFD_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        parent_id: auto_parents::PARENTS_368136EE_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1772D641_ID,
-        tuition_id: auto_tuitions::TUITIONS_FFB33ADF_ID,
-        student_id: auto_students::STUDENTS_BC6F75B7_ID,
-        parent_id: auto_parents::PARENTS_020AE6C6_ID,
+        id: TUITION_TEMPLATE_CHARGES_1B58E081_ID,
+        tuition_id: auto_tuitions::TUITIONS_F07C1A90_ID,
+        student_id: auto_students::STUDENTS_F195EFFA_ID,
+        parent_id: auto_parents::PARENTS_C4F93E79_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1847B969_ID,
-        tuition_id: auto_tuitions::TUITIONS_81F8384A_ID,
-        student_id: auto_students::STUDENTS_1DA1C1A8_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
+        id: TUITION_TEMPLATE_CHARGES_1C2C0D7B_ID,
+        tuition_id: auto_tuitions::TUITIONS_6BD6F7D0_ID,
+        student_id: auto_students::STUDENTS_A5683C63_ID,
+        parent_id: auto_parents::PARENTS_4643F909_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1C2CBC77_ID,
+        tuition_id: auto_tuitions::TUITIONS_595A2136_ID,
+        student_id: auto_students::STUDENTS_29A25F8F_ID,
+        parent_id: auto_parents::PARENTS_3F166078_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1C712C59_ID,
+        tuition_id: auto_tuitions::TUITIONS_C5A6AF8C_ID,
+        student_id: auto_students::STUDENTS_B2C92899_ID,
+        parent_id: auto_parents::PARENTS_700E89C8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1C846F5D_ID,
+        tuition_id: auto_tuitions::TUITIONS_FF773051_ID,
+        student_id: auto_students::STUDENTS_50F2D635_ID,
+        parent_id: auto_parents::PARENTS_9A6B1378_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1D0013E9_ID,
+        tuition_id: auto_tuitions::TUITIONS_908ED57C_ID,
+        student_id: auto_students::STUDENTS_55927266_ID,
+        parent_id: auto_parents::PARENTS_6478026F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1D0CF883_ID,
+        tuition_id: auto_tuitions::TUITIONS_76BDC7F9_ID,
+        student_id: auto_students::STUDENTS_CC4BFB0B_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1D178F22_ID,
+        tuition_id: auto_tuitions::TUITIONS_A69DBA4F_ID,
+        student_id: auto_students::STUDENTS_DFC824CF_ID,
+        parent_id: auto_parents::PARENTS_BA197255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1D33CF8A_ID,
+        tuition_id: auto_tuitions::TUITIONS_915FFEF6_ID,
+        student_id: auto_students::STUDENTS_5C530968_ID,
+        parent_id: auto_parents::PARENTS_DAF9D2EB_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_1E02B1A9_ID,
+        tuition_id: auto_tuitions::TUITIONS_A3035F86_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        parent_id: auto_parents::PARENTS_C0597EB8_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1A41FA79_ID,
-        tuition_id: auto_tuitions::TUITIONS_8FD9F4D2_ID,
-        student_id: auto_students::STUDENTS_D6AF85A7_ID,
-        parent_id: auto_parents::PARENTS_7C9612B0_ID,
+        id: TUITION_TEMPLATE_CHARGES_1E682971_ID,
+        tuition_id: auto_tuitions::TUITIONS_593A233F_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        parent_id: auto_parents::PARENTS_0DB57545_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1A69A935_ID,
-        tuition_id: auto_tuitions::TUITIONS_754E3656_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
+        id: TUITION_TEMPLATE_CHARGES_1E696993_ID,
+        tuition_id: auto_tuitions::TUITIONS_AFFA930F_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1ADAAE93_ID,
-        tuition_id: auto_tuitions::TUITIONS_83CB66C1_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1B33BCD9_ID,
-        tuition_id: auto_tuitions::TUITIONS_113CDB1B_ID,
-        student_id: auto_students::STUDENTS_112A3599_ID,
-        parent_id: auto_parents::PARENTS_D99D9B53_ID,
+        id: TUITION_TEMPLATE_CHARGES_1EB38C5D_ID,
+        tuition_id: auto_tuitions::TUITIONS_62E0E780_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        parent_id: auto_parents::PARENTS_0DB57545_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1BB30A4C_ID,
-        tuition_id: auto_tuitions::TUITIONS_A7BBBEE9_ID,
-        student_id: auto_students::STUDENTS_9901ACAE_ID,
-        parent_id: auto_parents::PARENTS_8DDEEDA0_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_1F07EEC7_ID,
+        tuition_id: auto_tuitions::TUITIONS_FA8DB6CF_ID,
+        student_id: auto_students::STUDENTS_ECACF372_ID,
+        parent_id: auto_parents::PARENTS_7561297E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1C2E3B6B_ID,
-        tuition_id: auto_tuitions::TUITIONS_48C87FF0_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1C481A56_ID,
-        tuition_id: auto_tuitions::TUITIONS_179D4434_ID,
-        student_id: auto_students::STUDENTS_7947AE4D_ID,
-        parent_id: auto_parents::PARENTS_B59BF2FC_ID,
+        id: TUITION_TEMPLATE_CHARGES_1FD5C2C5_ID,
+        tuition_id: auto_tuitions::TUITIONS_AB7444DE_ID,
+        student_id: auto_students::STUDENTS_E995D7B4_ID,
+        parent_id: auto_parents::PARENTS_54BA88EF_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1C93369B_ID,
-        tuition_id: auto_tuitions::TUITIONS_78240AC3_ID,
-        student_id: auto_students::STUDENTS_925DEF4D_ID,
-        parent_id: auto_parents::PARENTS_C5DC3DBB_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1D155ED7_ID,
-        tuition_id: auto_tuitions::TUITIONS_21CD69D5_ID,
-        student_id: auto_students::STUDENTS_BB60AFE0_ID,
-        parent_id: auto_parents::PARENTS_1B89AD73_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1D4382BF_ID,
-        tuition_id: auto_tuitions::TUITIONS_3CE2F06D_ID,
-        student_id: auto_students::STUDENTS_92FA1750_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1D468CCE_ID,
-        tuition_id: auto_tuitions::TUITIONS_388C59EF_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1E7F2F76_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D454A21_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1EBBC4A7_ID,
-        tuition_id: auto_tuitions::TUITIONS_6907527D_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1F5F9CBC_ID,
-        tuition_id: auto_tuitions::TUITIONS_C917D179_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1F6FFBAA_ID,
-        tuition_id: auto_tuitions::TUITIONS_C986C9D6_ID,
-        student_id: auto_students::STUDENTS_B3129C4C_ID,
-        parent_id: auto_parents::PARENTS_66D707D7_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_1FD9891A_ID,
-        tuition_id: auto_tuitions::TUITIONS_3B79CD5E_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
-        parent_id: auto_parents::PARENTS_7C1FC285_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_209902F4_ID,
-        tuition_id: auto_tuitions::TUITIONS_AF44156D_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_20B0D34C_ID,
-        tuition_id: auto_tuitions::TUITIONS_334C6261_ID,
-        student_id: auto_students::STUDENTS_A995A53B_ID,
-        parent_id: auto_parents::PARENTS_C53B499A_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2118DD2B_ID,
-        tuition_id: auto_tuitions::TUITIONS_21C6A527_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_215E94CC_ID,
-        tuition_id: auto_tuitions::TUITIONS_3D130338_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_219C3650_ID,
-        tuition_id: auto_tuitions::TUITIONS_2172B4B5_ID,
-        student_id: auto_students::STUDENTS_A2F9816F_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2216BD36_ID,
-        tuition_id: auto_tuitions::TUITIONS_EA32F7CE_ID,
-        student_id: auto_students::STUDENTS_E58D1842_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_22D4BA20_ID,
-        tuition_id: auto_tuitions::TUITIONS_5B55FAC5_ID,
-        student_id: auto_students::STUDENTS_AE371DBA_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_232BD263_ID,
-        tuition_id: auto_tuitions::TUITIONS_0B9B99CE_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2353F75A_ID,
-        tuition_id: auto_tuitions::TUITIONS_06D8B56E_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_23E070A1_ID,
-        tuition_id: auto_tuitions::TUITIONS_4E4BE333_ID,
-        student_id: auto_students::STUDENTS_2A7D74B6_ID,
-        parent_id: auto_parents::PARENTS_C9CF771B_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_245D02F4_ID,
-        tuition_id: auto_tuitions::TUITIONS_DC8C998A_ID,
-        student_id: auto_students::STUDENTS_F715CF4F_ID,
-        parent_id: auto_parents::PARENTS_CE620F81_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_24D98462_ID,
-        tuition_id: auto_tuitions::TUITIONS_4D735048_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2518CC0A_ID,
-        tuition_id: auto_tuitions::TUITIONS_F62364D2_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_258F33C3_ID,
-        tuition_id: auto_tuitions::TUITIONS_7492D2A9_ID,
-        student_id: auto_students::STUDENTS_0B44076F_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_25C16FFC_ID,
-        tuition_id: auto_tuitions::TUITIONS_48968BFF_ID,
-        student_id: auto_students::STUDENTS_6EAD7604_ID,
-        parent_id: auto_parents::PARENTS_C9CF771B_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_262F5649_ID,
-        tuition_id: auto_tuitions::TUITIONS_427BDC55_ID,
-        student_id: auto_students::STUDENTS_6242D58B_ID,
-        parent_id: auto_parents::PARENTS_CBF5A362_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_27D1D42D_ID,
-        tuition_id: auto_tuitions::TUITIONS_829DD4FB_ID,
-        student_id: auto_students::STUDENTS_2ED9740F_ID,
-        parent_id: auto_parents::PARENTS_368FD5D3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_27DEA0AD_ID,
-        tuition_id: auto_tuitions::TUITIONS_3A6D7B77_ID,
-        student_id: auto_students::STUDENTS_442D4313_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_281E48B6_ID,
-        tuition_id: auto_tuitions::TUITIONS_FA394725_ID,
-        student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2836996B_ID,
-        tuition_id: auto_tuitions::TUITIONS_CD64FBCA_ID,
-        student_id: auto_students::STUDENTS_3F36944B_ID,
-        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2ACDDEBA_ID,
-        tuition_id: auto_tuitions::TUITIONS_E8D52D7B_ID,
-        student_id: auto_students::STUDENTS_45F8304A_ID,
-        parent_id: auto_parents::PARENTS_C55C70AD_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2AF184EB_ID,
-        tuition_id: auto_tuitions::TUITIONS_E1500616_ID,
-        student_id: auto_students::STUDENTS_A2F9816F_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2B2D24C0_ID,
-        tuition_id: auto_tuitions::TUITIONS_A61DA19A_ID,
-        student_id: auto_students::STUDENTS_1B548173_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2B470D32_ID,
-        tuition_id: auto_tuitions::TUITIONS_CD64FBCA_ID,
-        student_id: auto_students::STUDENTS_FF368136_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2B6286E2_ID,
-        tuition_id: auto_tuitions::TUITIONS_9CC1B3E0_ID,
-        student_id: auto_students::STUDENTS_F8F24E9D_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2B7472EA_ID,
-        tuition_id: auto_tuitions::TUITIONS_904D7377_ID,
-        student_id: auto_students::STUDENTS_76A04241_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2B7E4D20_ID,
-        tuition_id: auto_tuitions::TUITIONS_37BEB919_ID,
-        student_id: auto_students::STUDENTS_4422078C_ID,
-        parent_id: auto_parents::PARENTS_40687A97_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2B876760_ID,
-        tuition_id: auto_tuitions::TUITIONS_E8C69D77_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2C15E38E_ID,
-        tuition_id: auto_tuitions::TUITIONS_A18BEE67_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2CAEC391_ID,
-        tuition_id: auto_tuitions::TUITIONS_E25090A8_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2D17C83E_ID,
-        tuition_id: auto_tuitions::TUITIONS_8FF9B04D_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2EDF4047_ID,
-        tuition_id: auto_tuitions::TUITIONS_6D67CB3A_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2FB7D001_ID,
-        tuition_id: auto_tuitions::TUITIONS_9444DE8B_ID,
-        student_id: auto_students::STUDENTS_3CA10850_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2FCA46CF_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3D3F711_ID,
-        student_id: auto_students::STUDENTS_1CAED36D_ID,
-        parent_id: auto_parents::PARENTS_9ED539A5_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_2FDA0C33_ID,
-        tuition_id: auto_tuitions::TUITIONS_E72A56E2_ID,
+        id: TUITION_TEMPLATE_CHARGES_1FDE8887_ID,
+        tuition_id: auto_tuitions::TUITIONS_E7BE039D_ID,
         student_id: auto_students::STUDENTS_A2FDAF0D_ID,
         parent_id: auto_parents::PARENTS_00C62567_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_310094F1_ID,
-        tuition_id: auto_tuitions::TUITIONS_E9CDA310_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        parent_id: auto_parents::PARENTS_B47FE405_ID,
+        id: TUITION_TEMPLATE_CHARGES_1FF118A8_ID,
+        tuition_id: auto_tuitions::TUITIONS_12F6F6FE_ID,
+        student_id: auto_students::STUDENTS_CF77E11E_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_201F656B_ID,
+        tuition_id: auto_tuitions::TUITIONS_A803104F_ID,
+        student_id: auto_students::STUDENTS_1F0B6292_ID,
+        parent_id: auto_parents::PARENTS_34D7FA99_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_31B09BFD_ID,
-        tuition_id: auto_tuitions::TUITIONS_14017E35_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_203EE453_ID,
+        tuition_id: auto_tuitions::TUITIONS_AF6FEC56_ID,
+        student_id: auto_students::STUDENTS_E995D7B4_ID,
+        parent_id: auto_parents::PARENTS_54BA88EF_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_31CCE72C_ID,
-        tuition_id: auto_tuitions::TUITIONS_4E4BE333_ID,
-        student_id: auto_students::STUDENTS_B04A48BD_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
+        id: TUITION_TEMPLATE_CHARGES_209B8D45_ID,
+        tuition_id: auto_tuitions::TUITIONS_483B4DBB_ID,
+        student_id: auto_students::STUDENTS_773B000C_ID,
+        parent_id: auto_parents::PARENTS_7561297E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_210535AE_ID,
+        tuition_id: auto_tuitions::TUITIONS_29702EF1_ID,
+        student_id: auto_students::STUDENTS_073B5E49_ID,
+        parent_id: auto_parents::PARENTS_DAF9D2EB_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3249F3E5_ID,
-        tuition_id: auto_tuitions::TUITIONS_08CB2946_ID,
-        student_id: auto_students::STUDENTS_2B97E69B_ID,
-        parent_id: auto_parents::PARENTS_63876719_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3263F65D_ID,
-        tuition_id: auto_tuitions::TUITIONS_1507DBCF_ID,
-        student_id: auto_students::STUDENTS_EF9A6ECA_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_32A0A7EE_ID,
-        tuition_id: auto_tuitions::TUITIONS_157E2130_ID,
-        student_id: auto_students::STUDENTS_2864AF19_ID,
-        parent_id: auto_parents::PARENTS_2F6B6597_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_32EC71EB_ID,
-        tuition_id: auto_tuitions::TUITIONS_61C5A875_ID,
-        student_id: auto_students::STUDENTS_5F99E998_ID,
-        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_330E1065_ID,
-        tuition_id: auto_tuitions::TUITIONS_332B63DD_ID,
-        student_id: auto_students::STUDENTS_8D169030_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_33B7CFB3_ID,
-        tuition_id: auto_tuitions::TUITIONS_9BEB9D90_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        parent_id: auto_parents::PARENTS_AD2329B5_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_34C622E1_ID,
-        tuition_id: auto_tuitions::TUITIONS_D663E595_ID,
-        student_id: auto_students::STUDENTS_E696AE05_ID,
-        parent_id: auto_parents::PARENTS_809250A8_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_34F2F8C3_ID,
-        tuition_id: auto_tuitions::TUITIONS_575A13EC_ID,
-        student_id: auto_students::STUDENTS_EFB2FCB8_ID,
-        parent_id: auto_parents::PARENTS_CA8EE896_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_36A0922C_ID,
-        tuition_id: auto_tuitions::TUITIONS_855494AE_ID,
-        student_id: auto_students::STUDENTS_9AF2C07F_ID,
-        parent_id: auto_parents::PARENTS_5604CE7A_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_36CA70C2_ID,
-        tuition_id: auto_tuitions::TUITIONS_3F051BDA_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
-        parent_id: auto_parents::PARENTS_9C57D8A4_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_370D9876_ID,
-        tuition_id: auto_tuitions::TUITIONS_281DF47F_ID,
-        student_id: auto_students::STUDENTS_7947AE4D_ID,
-        parent_id: auto_parents::PARENTS_B59BF2FC_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_371DEE53_ID,
-        tuition_id: auto_tuitions::TUITIONS_F2636A0F_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_37924285_ID,
-        tuition_id: auto_tuitions::TUITIONS_3E52095B_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_37BAA547_ID,
-        tuition_id: auto_tuitions::TUITIONS_AA884F7A_ID,
-        student_id: auto_students::STUDENTS_1267D2FE_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
+        id: TUITION_TEMPLATE_CHARGES_2269CDD8_ID,
+        tuition_id: auto_tuitions::TUITIONS_35FAC11A_ID,
+        student_id: auto_students::STUDENTS_B4180B42_ID,
+        parent_id: auto_parents::PARENTS_1A1911EA_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3857B909_ID,
-        tuition_id: auto_tuitions::TUITIONS_8C1FF822_ID,
-        student_id: auto_students::STUDENTS_9E238A30_ID,
-        parent_id: auto_parents::PARENTS_68F94988_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3905DDF2_ID,
-        tuition_id: auto_tuitions::TUITIONS_D4416616_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3912C109_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3CA41F2_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3938EC0C_ID,
-        tuition_id: auto_tuitions::TUITIONS_3AA42F26_ID,
-        student_id: auto_students::STUDENTS_BC6F75B7_ID,
-        parent_id: auto_parents::PARENTS_020AE6C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_393AE1E4_ID,
-        tuition_id: auto_tuitions::TUITIONS_488EB02E_ID,
-        student_id: auto_students::STUDENTS_5F7F1A51_ID,
-        parent_id: auto_parents::PARENTS_D6463D21_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_393B2ABD_ID,
-        tuition_id: auto_tuitions::TUITIONS_768DE50A_ID,
-        student_id: auto_students::STUDENTS_AEBDE27D_ID,
-        parent_id: auto_parents::PARENTS_020AE6C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_39725F82_ID,
-        tuition_id: auto_tuitions::TUITIONS_FC5B58D0_ID,
-        student_id: auto_students::STUDENTS_D1C62905_ID,
-        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_39B8FC0B_ID,
-        tuition_id: auto_tuitions::TUITIONS_9DA7AE2C_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3B707FDE_ID,
-        tuition_id: auto_tuitions::TUITIONS_8FC2F680_ID,
-        student_id: auto_students::STUDENTS_8D5DE2A5_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3B750D62_ID,
-        tuition_id: auto_tuitions::TUITIONS_BF0277F3_ID,
-        student_id: auto_students::STUDENTS_784FBCAE_ID,
-        parent_id: auto_parents::PARENTS_7A0C206D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3B8C6781_ID,
-        tuition_id: auto_tuitions::TUITIONS_99327B6B_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
-        parent_id: auto_parents::PARENTS_9C57D8A4_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3BF67845_ID,
-        tuition_id: auto_tuitions::TUITIONS_2B900941_ID,
-        student_id: auto_students::STUDENTS_5F7F1A51_ID,
-        parent_id: auto_parents::PARENTS_D6463D21_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3C793C81_ID,
-        tuition_id: auto_tuitions::TUITIONS_2F8A693A_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
+        id: TUITION_TEMPLATE_CHARGES_228F14A7_ID,
+        tuition_id: auto_tuitions::TUITIONS_88744893_ID,
+        student_id: auto_students::STUDENTS_3E7EF838_ID,
+        parent_id: auto_parents::PARENTS_43133417_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3C817545_ID,
-        tuition_id: auto_tuitions::TUITIONS_76DC2FEB_ID,
-        student_id: auto_students::STUDENTS_8B94D069_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3D44B660_ID,
-        tuition_id: auto_tuitions::TUITIONS_4BC9086C_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
-        parent_id: auto_parents::PARENTS_79160754_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E2EA975_ID,
-        tuition_id: auto_tuitions::TUITIONS_E110A22B_ID,
-        student_id: auto_students::STUDENTS_0805BC52_ID,
-        parent_id: auto_parents::PARENTS_CE620F81_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E40B71D_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D09DDE2_ID,
-        student_id: auto_students::STUDENTS_38F3EFB7_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E48D198_ID,
-        tuition_id: auto_tuitions::TUITIONS_55DABE20_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E630361_ID,
-        tuition_id: auto_tuitions::TUITIONS_FD601F78_ID,
-        student_id: auto_students::STUDENTS_965846B9_ID,
-        parent_id: auto_parents::PARENTS_C53B499A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E6AAC9D_ID,
-        tuition_id: auto_tuitions::TUITIONS_2E3791D0_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        parent_id: auto_parents::PARENTS_7437C438_ID,
+        id: TUITION_TEMPLATE_CHARGES_239267D9_ID,
+        tuition_id: auto_tuitions::TUITIONS_EC38D98C_ID,
+        student_id: auto_students::STUDENTS_8F779589_ID,
+        parent_id: auto_parents::PARENTS_5DF382E4_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E6CA146_ID,
-        tuition_id: auto_tuitions::TUITIONS_B7653FBC_ID,
-        student_id: auto_students::STUDENTS_8201311E_ID,
-        parent_id: auto_parents::PARENTS_C3EADD7E_ID,
+        id: TUITION_TEMPLATE_CHARGES_248D11F9_ID,
+        tuition_id: auto_tuitions::TUITIONS_ACD27523_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        parent_id: auto_parents::PARENTS_9F483B81_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_3E84679F_ID,
-        tuition_id: auto_tuitions::TUITIONS_76346653_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_25055029_ID,
+        tuition_id: auto_tuitions::TUITIONS_CD0D5293_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4014F4B7_ID,
-        tuition_id: auto_tuitions::TUITIONS_2EA3F996_ID,
-        student_id: auto_students::STUDENTS_0805BC52_ID,
-        parent_id: auto_parents::PARENTS_CE620F81_ID,
+        id: TUITION_TEMPLATE_CHARGES_25A408D3_ID,
+        tuition_id: auto_tuitions::TUITIONS_F84E1284_ID,
+        student_id: auto_students::STUDENTS_C70887ED_ID,
+        parent_id: auto_parents::PARENTS_243E2243_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_263BDC65_ID,
+        tuition_id: auto_tuitions::TUITIONS_934D17FC_ID,
+        student_id: auto_students::STUDENTS_2BF43256_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_266CE649_ID,
+        tuition_id: auto_tuitions::TUITIONS_661FBE86_ID,
+        student_id: auto_students::STUDENTS_DDDEF21C_ID,
+        parent_id: auto_parents::PARENTS_D3D32255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_26CBF3D7_ID,
+        tuition_id: auto_tuitions::TUITIONS_0ED23425_ID,
+        student_id: auto_students::STUDENTS_35EC0992_ID,
+        parent_id: auto_parents::PARENTS_9307C765_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_404D0DBE_ID,
-        tuition_id: auto_tuitions::TUITIONS_D2F63353_ID,
-        student_id: auto_students::STUDENTS_6EAD7604_ID,
-        parent_id: auto_parents::PARENTS_C9CF771B_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_40795D68_ID,
-        tuition_id: auto_tuitions::TUITIONS_B712229F_ID,
-        student_id: auto_students::STUDENTS_5CC9E2B5_ID,
-        parent_id: auto_parents::PARENTS_79160754_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_40AE659B_ID,
-        tuition_id: auto_tuitions::TUITIONS_C51BC251_ID,
-        student_id: auto_students::STUDENTS_1F21E4D0_ID,
-        parent_id: auto_parents::PARENTS_5259B671_ID,
+        id: TUITION_TEMPLATE_CHARGES_271DB04A_ID,
+        tuition_id: auto_tuitions::TUITIONS_FE792119_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_40FD7A03_ID,
-        tuition_id: auto_tuitions::TUITIONS_71F55F9F_ID,
-        student_id: auto_students::STUDENTS_A2F9816F_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
+        id: TUITION_TEMPLATE_CHARGES_27954CC2_ID,
+        tuition_id: auto_tuitions::TUITIONS_1DCAC395_ID,
+        student_id: auto_students::STUDENTS_528EB7C7_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_40FE7BB9_ID,
-        tuition_id: auto_tuitions::TUITIONS_20E490BF_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
+        id: TUITION_TEMPLATE_CHARGES_27F90B2B_ID,
+        tuition_id: auto_tuitions::TUITIONS_645285A0_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        parent_id: auto_parents::PARENTS_8CAA536C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_280B5568_ID,
+        tuition_id: auto_tuitions::TUITIONS_AF0901E1_ID,
+        student_id: auto_students::STUDENTS_1FB447A1_ID,
+        parent_id: auto_parents::PARENTS_DCCA8AE6_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_28D00EC6_ID,
+        tuition_id: auto_tuitions::TUITIONS_F07C1A90_ID,
+        student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+        parent_id: auto_parents::PARENTS_4643F909_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4112DBAC_ID,
-        tuition_id: auto_tuitions::TUITIONS_50EB13BB_ID,
-        student_id: auto_students::STUDENTS_2E39A18C_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_417D85FA_ID,
-        tuition_id: auto_tuitions::TUITIONS_1F65E179_ID,
-        student_id: auto_students::STUDENTS_09A166A9_ID,
-        parent_id: auto_parents::PARENTS_21FBC052_ID,
+        id: TUITION_TEMPLATE_CHARGES_296FD104_ID,
+        tuition_id: auto_tuitions::TUITIONS_26B32197_ID,
+        student_id: auto_students::STUDENTS_D008E7FA_ID,
+        parent_id: auto_parents::PARENTS_E9E6F5FD_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_41920BF5_ID,
-        tuition_id: auto_tuitions::TUITIONS_D4416616_ID,
-        student_id: auto_students::STUDENTS_4F3235A2_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
+        id: TUITION_TEMPLATE_CHARGES_29BF7E53_ID,
+        tuition_id: auto_tuitions::TUITIONS_8E06836D_ID,
+        student_id: auto_students::STUDENTS_6E989A55_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2A54C8D0_ID,
+        tuition_id: auto_tuitions::TUITIONS_8D207B63_ID,
+        student_id: auto_students::STUDENTS_1C80D0C9_ID,
+        parent_id: auto_parents::PARENTS_DD23517C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2A7F77C8_ID,
+        tuition_id: auto_tuitions::TUITIONS_8A44620E_ID,
+        student_id: auto_students::STUDENTS_44F0DD62_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_42231913_ID,
-        tuition_id: auto_tuitions::TUITIONS_7B35A97A_ID,
-        student_id: auto_students::STUDENTS_E58D1842_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
+        id: TUITION_TEMPLATE_CHARGES_2AC890B4_ID,
+        tuition_id: auto_tuitions::TUITIONS_A75D4167_ID,
+        student_id: auto_students::STUDENTS_24740B6B_ID,
+        parent_id: auto_parents::PARENTS_95631166_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_424E0F40_ID,
-        tuition_id: auto_tuitions::TUITIONS_C99A3C87_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
+        id: TUITION_TEMPLATE_CHARGES_2B07E036_ID,
+        tuition_id: auto_tuitions::TUITIONS_B41C961B_ID,
+        student_id: auto_students::STUDENTS_44F0DD62_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2B3E9795_ID,
+        tuition_id: auto_tuitions::TUITIONS_5C135BCD_ID,
+        student_id: auto_students::STUDENTS_F4BBD451_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_42985896_ID,
-        tuition_id: auto_tuitions::TUITIONS_5FF157A6_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_43B1D491_ID,
-        tuition_id: auto_tuitions::TUITIONS_113CDB1B_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        parent_id: auto_parents::PARENTS_0FE35071_ID,
+        id: TUITION_TEMPLATE_CHARGES_2BC162F7_ID,
+        tuition_id: auto_tuitions::TUITIONS_BF01FD82_ID,
+        student_id: auto_students::STUDENTS_3F00A0AE_ID,
+        parent_id: auto_parents::PARENTS_356FF9E1_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_43C2D27D_ID,
-        tuition_id: auto_tuitions::TUITIONS_C89ABEB5_ID,
-        student_id: auto_students::STUDENTS_415D53A2_ID,
-        parent_id: auto_parents::PARENTS_637CE89B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_444075CB_ID,
-        tuition_id: auto_tuitions::TUITIONS_A3BED354_ID,
-        student_id: auto_students::STUDENTS_BE8A3FFF_ID,
-        parent_id: auto_parents::PARENTS_4471F62F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_44733AF6_ID,
-        tuition_id: auto_tuitions::TUITIONS_D9FE7DEF_ID,
-        student_id: auto_students::STUDENTS_112A3599_ID,
-        parent_id: auto_parents::PARENTS_D99D9B53_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4492D9E8_ID,
-        tuition_id: auto_tuitions::TUITIONS_412BB09C_ID,
+        id: TUITION_TEMPLATE_CHARGES_2BC7F89C_ID,
+        tuition_id: auto_tuitions::TUITIONS_53D47876_ID,
         student_id: auto_students::STUDENTS_7912B22D_ID,
-        parent_id: auto_parents::PARENTS_E08EF35C_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_450457DF_ID,
-        tuition_id: auto_tuitions::TUITIONS_652F5F0D_ID,
-        student_id: auto_students::STUDENTS_45F8304A_ID,
-        parent_id: auto_parents::PARENTS_C55C70AD_ID,
+        id: TUITION_TEMPLATE_CHARGES_2C457334_ID,
+        tuition_id: auto_tuitions::TUITIONS_40971845_ID,
+        student_id: auto_students::STUDENTS_FABE6695_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2C98A9FC_ID,
+        tuition_id: auto_tuitions::TUITIONS_07DB0F4B_ID,
+        student_id: auto_students::STUDENTS_DB4E0F54_ID,
+        parent_id: auto_parents::PARENTS_90A7D3BD_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2CC23B8B_ID,
+        tuition_id: auto_tuitions::TUITIONS_344B9FF0_ID,
+        student_id: auto_students::STUDENTS_7912B22D_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2CE7A6E0_ID,
+        tuition_id: auto_tuitions::TUITIONS_5990CD34_ID,
+        student_id: auto_students::STUDENTS_72DF1E2E_ID,
+        parent_id: auto_parents::PARENTS_8EDB6692_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_2D491EEA_ID,
+        tuition_id: auto_tuitions::TUITIONS_0D11382A_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        parent_id: auto_parents::PARENTS_7F9BA3BC_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_45489BBA_ID,
-        tuition_id: auto_tuitions::TUITIONS_F0E00785_ID,
-        student_id: auto_students::STUDENTS_FCE29567_ID,
-        parent_id: auto_parents::PARENTS_2B0BBEF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_45772B49_ID,
-        tuition_id: auto_tuitions::TUITIONS_FE860547_ID,
-        student_id: auto_students::STUDENTS_B132631C_ID,
-        parent_id: auto_parents::PARENTS_E08EF35C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4627F395_ID,
-        tuition_id: auto_tuitions::TUITIONS_1E900A7C_ID,
-        student_id: auto_students::STUDENTS_E293B3B1_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_46D9DCD6_ID,
-        tuition_id: auto_tuitions::TUITIONS_B111B913_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4799E074_ID,
-        tuition_id: auto_tuitions::TUITIONS_7CDCE9B1_ID,
-        student_id: auto_students::STUDENTS_61D35D5B_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_47CED40F_ID,
-        tuition_id: auto_tuitions::TUITIONS_14C8225A_ID,
-        student_id: auto_students::STUDENTS_0B6FCD4F_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
+        id: TUITION_TEMPLATE_CHARGES_2D880532_ID,
+        tuition_id: auto_tuitions::TUITIONS_8DAF81E8_ID,
+        student_id: auto_students::STUDENTS_816FC976_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_483298A6_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D454A21_ID,
-        student_id: auto_students::STUDENTS_56133F6A_ID,
-        parent_id: auto_parents::PARENTS_949FCA20_ID,
+        id: TUITION_TEMPLATE_CHARGES_2D9627CC_ID,
+        tuition_id: auto_tuitions::TUITIONS_13834B67_ID,
+        student_id: auto_students::STUDENTS_A5E253C5_ID,
+        parent_id: auto_parents::PARENTS_B5493A12_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_48504510_ID,
-        tuition_id: auto_tuitions::TUITIONS_B902B5C7_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
+        id: TUITION_TEMPLATE_CHARGES_2ED090BB_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CB4F357_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_48E1DE0E_ID,
-        tuition_id: auto_tuitions::TUITIONS_838E3E25_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        parent_id: auto_parents::PARENTS_AD2329B5_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_49CD9136_ID,
-        tuition_id: auto_tuitions::TUITIONS_53E8A3AC_ID,
-        student_id: auto_students::STUDENTS_E844D20A_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_49D661C5_ID,
-        tuition_id: auto_tuitions::TUITIONS_0F4D2999_ID,
-        student_id: auto_students::STUDENTS_477FD525_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_49DE9CC8_ID,
-        tuition_id: auto_tuitions::TUITIONS_FA394725_ID,
-        student_id: auto_students::STUDENTS_4AF56CCA_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4A251BBB_ID,
-        tuition_id: auto_tuitions::TUITIONS_BC060DFD_ID,
-        student_id: auto_students::STUDENTS_6EAD7604_ID,
-        parent_id: auto_parents::PARENTS_C9CF771B_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4B644C38_ID,
-        tuition_id: auto_tuitions::TUITIONS_EABFF774_ID,
-        student_id: auto_students::STUDENTS_8334A3EA_ID,
-        parent_id: auto_parents::PARENTS_6DB40111_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4C1A1CB6_ID,
-        tuition_id: auto_tuitions::TUITIONS_C297E650_ID,
-        student_id: auto_students::STUDENTS_202E6173_ID,
-        parent_id: auto_parents::PARENTS_0DEE546B_ID,
+        id: TUITION_TEMPLATE_CHARGES_2F88FAB2_ID,
+        tuition_id: auto_tuitions::TUITIONS_7B4665BD_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4C3B42C3_ID,
-        tuition_id: auto_tuitions::TUITIONS_4982A33D_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
-        parent_id: auto_parents::PARENTS_79160754_ID,
+        id: TUITION_TEMPLATE_CHARGES_30D0227B_ID,
+        tuition_id: auto_tuitions::TUITIONS_2E188CEC_ID,
+        student_id: auto_students::STUDENTS_13430F91_ID,
+        parent_id: auto_parents::PARENTS_803EC62C_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4C66D4F5_ID,
-        tuition_id: auto_tuitions::TUITIONS_EEF9EFAD_ID,
-        student_id: auto_students::STUDENTS_61D35D5B_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4C690E7D_ID,
-        tuition_id: auto_tuitions::TUITIONS_BF1219D5_ID,
-        student_id: auto_students::STUDENTS_8ED50735_ID,
-        parent_id: auto_parents::PARENTS_71AAC033_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4C7CD206_ID,
-        tuition_id: auto_tuitions::TUITIONS_931A32D4_ID,
-        student_id: auto_students::STUDENTS_6630D170_ID,
-        parent_id: auto_parents::PARENTS_EABA8FBE_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4C9D420F_ID,
-        tuition_id: auto_tuitions::TUITIONS_BFD8BCFF_ID,
-        student_id: auto_students::STUDENTS_C0EE3F4E_ID,
-        parent_id: auto_parents::PARENTS_1E852598_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4D15B9DF_ID,
-        tuition_id: auto_tuitions::TUITIONS_1E965D35_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4DD22B32_ID,
-        tuition_id: auto_tuitions::TUITIONS_89232341_ID,
-        student_id: auto_students::STUDENTS_C609F2E5_ID,
-        parent_id: auto_parents::PARENTS_05B0C434_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4E2B2B36_ID,
-        tuition_id: auto_tuitions::TUITIONS_F34DFB58_ID,
-        student_id: auto_students::STUDENTS_F315AE02_ID,
-        parent_id: auto_parents::PARENTS_4471F62F_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4E3987B6_ID,
-        tuition_id: auto_tuitions::TUITIONS_A2A2479D_ID,
-        student_id: auto_students::STUDENTS_BF6D18C9_ID,
-        parent_id: auto_parents::PARENTS_368FD5D3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4E5C7AFC_ID,
-        tuition_id: auto_tuitions::TUITIONS_F0CBD5F4_ID,
-        student_id: auto_students::STUDENTS_1267D2FE_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4E7DC346_ID,
-        tuition_id: auto_tuitions::TUITIONS_04CC3A35_ID,
-        student_id: auto_students::STUDENTS_2ED9740F_ID,
-        parent_id: auto_parents::PARENTS_368FD5D3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4EE2C247_ID,
-        tuition_id: auto_tuitions::TUITIONS_817444FA_ID,
-        student_id: auto_students::STUDENTS_61934BDB_ID,
-        parent_id: auto_parents::PARENTS_AD7B839C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4F61BCE1_ID,
-        tuition_id: auto_tuitions::TUITIONS_9C85855F_ID,
-        student_id: auto_students::STUDENTS_26571C5E_ID,
-        parent_id: auto_parents::PARENTS_F2E47442_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_4FF9A09F_ID,
-        tuition_id: auto_tuitions::TUITIONS_C6355A13_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
-        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5108BC39_ID,
-        tuition_id: auto_tuitions::TUITIONS_EE4139CB_ID,
-        student_id: auto_students::STUDENTS_137A6B38_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_516CDDFC_ID,
-        tuition_id: auto_tuitions::TUITIONS_56D2CB50_ID,
-        student_id: auto_students::STUDENTS_92FA1750_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_51CFF9DE_ID,
-        tuition_id: auto_tuitions::TUITIONS_4550399A_ID,
-        student_id: auto_students::STUDENTS_3D165974_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_51D77958_ID,
-        tuition_id: auto_tuitions::TUITIONS_E3059310_ID,
-        student_id: auto_students::STUDENTS_8F7997F3_ID,
-        parent_id: auto_parents::PARENTS_AD7B839C_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_52B141AC_ID,
-        tuition_id: auto_tuitions::TUITIONS_9CD1BA7D_ID,
-        student_id: auto_students::STUDENTS_5023CEB5_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_52BB77EA_ID,
-        tuition_id: auto_tuitions::TUITIONS_05C27F25_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        parent_id: auto_parents::PARENTS_0FE35071_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_53521424_ID,
-        tuition_id: auto_tuitions::TUITIONS_50EB13BB_ID,
-        student_id: auto_students::STUDENTS_3EB7B6C0_ID,
-        parent_id: auto_parents::PARENTS_779E82FC_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_537E1F38_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3132117_ID,
-        student_id: auto_students::STUDENTS_215C0D80_ID,
-        parent_id: auto_parents::PARENTS_AE69821E_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_53BCB98A_ID,
-        tuition_id: auto_tuitions::TUITIONS_C8174F31_ID,
-        student_id: auto_students::STUDENTS_6F8838AD_ID,
-        parent_id: auto_parents::PARENTS_9ED539A5_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5548E281_ID,
-        tuition_id: auto_tuitions::TUITIONS_BB578F84_ID,
-        student_id: auto_students::STUDENTS_EB25B33E_ID,
-        parent_id: auto_parents::PARENTS_65E219C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_55647DA1_ID,
-        tuition_id: auto_tuitions::TUITIONS_7CB21BEB_ID,
-        student_id: auto_students::STUDENTS_38F3EFB7_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_559C1FC5_ID,
-        tuition_id: auto_tuitions::TUITIONS_52CDFD34_ID,
-        student_id: auto_students::STUDENTS_5F5A3865_ID,
-        parent_id: auto_parents::PARENTS_1B89AD73_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_56D5B239_ID,
-        tuition_id: auto_tuitions::TUITIONS_39F59D4C_ID,
-        student_id: auto_students::STUDENTS_925DEF4D_ID,
-        parent_id: auto_parents::PARENTS_C5DC3DBB_ID,
+        id: TUITION_TEMPLATE_CHARGES_30E53123_ID,
+        tuition_id: auto_tuitions::TUITIONS_9767FC9B_ID,
+        student_id: auto_students::STUDENTS_6B5530CE_ID,
+        parent_id: auto_parents::PARENTS_3EE41C2D_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_56E18A68_ID,
-        tuition_id: auto_tuitions::TUITIONS_CE9C7C45_ID,
-        student_id: auto_students::STUDENTS_27A93383_ID,
-        parent_id: auto_parents::PARENTS_9BB2671D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_31067F96_ID,
+        tuition_id: auto_tuitions::TUITIONS_23041F15_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        parent_id: auto_parents::PARENTS_C0597EB8_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_56F47A6F_ID,
-        tuition_id: auto_tuitions::TUITIONS_63A130AA_ID,
-        student_id: auto_students::STUDENTS_D66C09F3_ID,
-        parent_id: auto_parents::PARENTS_318C97F0_ID,
+        id: TUITION_TEMPLATE_CHARGES_316D05E2_ID,
+        tuition_id: auto_tuitions::TUITIONS_3745DFAE_ID,
+        student_id: auto_students::STUDENTS_2AC2EE18_ID,
+        parent_id: auto_parents::PARENTS_37793F65_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_57791625_ID,
-        tuition_id: auto_tuitions::TUITIONS_7BB8B1DC_ID,
-        student_id: auto_students::STUDENTS_0C9E7DC2_ID,
-        parent_id: auto_parents::PARENTS_1E852598_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5810C9CE_ID,
-        tuition_id: auto_tuitions::TUITIONS_6BC7B04A_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_58115E9D_ID,
-        tuition_id: auto_tuitions::TUITIONS_CE9C7C45_ID,
-        student_id: auto_students::STUDENTS_22A1B986_ID,
-        parent_id: auto_parents::PARENTS_9ED539A5_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_583968F4_ID,
-        tuition_id: auto_tuitions::TUITIONS_AB614DDE_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_58779F4E_ID,
-        tuition_id: auto_tuitions::TUITIONS_51777FEC_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
+        id: TUITION_TEMPLATE_CHARGES_31B578F6_ID,
+        tuition_id: auto_tuitions::TUITIONS_66378897_ID,
+        student_id: auto_students::STUDENTS_390A258C_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_588667AD_ID,
-        tuition_id: auto_tuitions::TUITIONS_38E213E7_ID,
-        student_id: auto_students::STUDENTS_830313BC_ID,
-        parent_id: auto_parents::PARENTS_F2B8971F_ID,
+        id: TUITION_TEMPLATE_CHARGES_32668CAF_ID,
+        tuition_id: auto_tuitions::TUITIONS_675DCF2E_ID,
+        student_id: auto_students::STUDENTS_29D4D85B_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_32CD8F0A_ID,
+        tuition_id: auto_tuitions::TUITIONS_A75D4167_ID,
+        student_id: auto_students::STUDENTS_03ECD021_ID,
+        parent_id: auto_parents::PARENTS_F4E37267_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_330B8B0F_ID,
+        tuition_id: auto_tuitions::TUITIONS_218012ED_ID,
+        student_id: auto_students::STUDENTS_4D50E14B_ID,
+        parent_id: auto_parents::PARENTS_9FCD186A_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_58B4BBF6_ID,
-        tuition_id: auto_tuitions::TUITIONS_3EB2ACF3_ID,
-        student_id: auto_students::STUDENTS_202E6173_ID,
-        parent_id: auto_parents::PARENTS_0DEE546B_ID,
+        id: TUITION_TEMPLATE_CHARGES_332CC293_ID,
+        tuition_id: auto_tuitions::TUITIONS_3579C1D0_ID,
+        student_id: auto_students::STUDENTS_A2FDAF0D_ID,
+        parent_id: auto_parents::PARENTS_00C62567_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_59E0C313_ID,
-        tuition_id: auto_tuitions::TUITIONS_BB738F38_ID,
-        student_id: auto_students::STUDENTS_2845D437_ID,
-        parent_id: auto_parents::PARENTS_AE1431F7_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5A0F0AE9_ID,
-        tuition_id: auto_tuitions::TUITIONS_5BE96CC2_ID,
-        student_id: auto_students::STUDENTS_8C8457C1_ID,
-        parent_id: auto_parents::PARENTS_C8ED652C_ID,
+        id: TUITION_TEMPLATE_CHARGES_341A80F4_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CBEE479_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5A377E06_ID,
-        tuition_id: auto_tuitions::TUITIONS_ECB12F2F_ID,
-        student_id: auto_students::STUDENTS_F9ECEB19_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
+        id: TUITION_TEMPLATE_CHARGES_34CD9CA6_ID,
+        tuition_id: auto_tuitions::TUITIONS_5350A497_ID,
+        student_id: auto_students::STUDENTS_3954A72F_ID,
+        parent_id: auto_parents::PARENTS_F0574AF8_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5A603BC1_ID,
-        tuition_id: auto_tuitions::TUITIONS_B383E6B6_ID,
-        student_id: auto_students::STUDENTS_76095F86_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
+        id: TUITION_TEMPLATE_CHARGES_34D58686_ID,
+        tuition_id: auto_tuitions::TUITIONS_0E6376A5_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5A724BEC_ID,
-        tuition_id: auto_tuitions::TUITIONS_A05F1AF9_ID,
-        student_id: auto_students::STUDENTS_C97EEF6A_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5B1AA4A8_ID,
-        tuition_id: auto_tuitions::TUITIONS_010955AD_ID,
-        student_id: auto_students::STUDENTS_808F9F08_ID,
-        parent_id: auto_parents::PARENTS_7DC20B53_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5BFD9B38_ID,
-        tuition_id: auto_tuitions::TUITIONS_CC416B6F_ID,
-        student_id: auto_students::STUDENTS_1BA7B4AC_ID,
-        parent_id: auto_parents::PARENTS_E9812C90_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5C54829F_ID,
-        tuition_id: auto_tuitions::TUITIONS_0DB1A7D2_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
+        id: TUITION_TEMPLATE_CHARGES_34F9C547_ID,
+        tuition_id: auto_tuitions::TUITIONS_6B16199B_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5C9932B8_ID,
-        tuition_id: auto_tuitions::TUITIONS_D27EA39E_ID,
-        student_id: auto_students::STUDENTS_2373BF8E_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_3555A8A3_ID,
+        tuition_id: auto_tuitions::TUITIONS_D1541B8D_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5CFF4489_ID,
-        tuition_id: auto_tuitions::TUITIONS_5BE96CC2_ID,
-        student_id: auto_students::STUDENTS_84A95A76_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
+        id: TUITION_TEMPLATE_CHARGES_35E2397B_ID,
+        tuition_id: auto_tuitions::TUITIONS_262D09DF_ID,
+        student_id: auto_students::STUDENTS_AD0CBA48_ID,
+        parent_id: auto_parents::PARENTS_FAE2B7C7_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5DD3E173_ID,
-        tuition_id: auto_tuitions::TUITIONS_B99F70D6_ID,
-        student_id: auto_students::STUDENTS_1F5A6A45_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
+        id: TUITION_TEMPLATE_CHARGES_36D6EF6A_ID,
+        tuition_id: auto_tuitions::TUITIONS_70BB7AB5_ID,
+        student_id: auto_students::STUDENTS_B2E48518_ID,
+        parent_id: auto_parents::PARENTS_52BEF7A8_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5E125390_ID,
-        tuition_id: auto_tuitions::TUITIONS_B4C2141B_ID,
-        student_id: auto_students::STUDENTS_DC114018_ID,
-        parent_id: auto_parents::PARENTS_5604CE7A_ID,
+        id: TUITION_TEMPLATE_CHARGES_3746AFC0_ID,
+        tuition_id: auto_tuitions::TUITIONS_C4439D74_ID,
+        student_id: auto_students::STUDENTS_F7CA71B4_ID,
+        parent_id: auto_parents::PARENTS_3B6F5FEF_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5E1C6513_ID,
-        tuition_id: auto_tuitions::TUITIONS_9C1AC863_ID,
-        student_id: auto_students::STUDENTS_D9021E43_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
+        id: TUITION_TEMPLATE_CHARGES_380E47B4_ID,
+        tuition_id: auto_tuitions::TUITIONS_2E188CEC_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_38889F0D_ID,
+        tuition_id: auto_tuitions::TUITIONS_E157ADF8_ID,
+        student_id: auto_students::STUDENTS_F71AA026_ID,
+        parent_id: auto_parents::PARENTS_BA197255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_38A1F2AC_ID,
+        tuition_id: auto_tuitions::TUITIONS_13CD4C78_ID,
+        student_id: auto_students::STUDENTS_804D00C4_ID,
+        parent_id: auto_parents::PARENTS_09787E2D_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5E248A3B_ID,
-        tuition_id: auto_tuitions::TUITIONS_0B9FF4A3_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
+        id: TUITION_TEMPLATE_CHARGES_38B082A3_ID,
+        tuition_id: auto_tuitions::TUITIONS_361CD92B_ID,
+        student_id: auto_students::STUDENTS_DDDEF21C_ID,
+        parent_id: auto_parents::PARENTS_D3D32255_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5EE7191B_ID,
-        tuition_id: auto_tuitions::TUITIONS_7B0FAAE9_ID,
-        student_id: auto_students::STUDENTS_DD6EC659_ID,
-        parent_id: auto_parents::PARENTS_05B0C434_ID,
+        id: TUITION_TEMPLATE_CHARGES_39254065_ID,
+        tuition_id: auto_tuitions::TUITIONS_92121551_ID,
+        student_id: auto_students::STUDENTS_43DBDE40_ID,
+        parent_id: auto_parents::PARENTS_6AF1C742_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_394268BB_ID,
+        tuition_id: auto_tuitions::TUITIONS_66378897_ID,
+        student_id: auto_students::STUDENTS_63E4E796_ID,
+        parent_id: auto_parents::PARENTS_3F166078_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_399AF40E_ID,
+        tuition_id: auto_tuitions::TUITIONS_2D208597_ID,
+        student_id: auto_students::STUDENTS_99BB472B_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3A2402A0_ID,
+        tuition_id: auto_tuitions::TUITIONS_B3050167_ID,
+        student_id: auto_students::STUDENTS_47A26068_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3A7F7C09_ID,
+        tuition_id: auto_tuitions::TUITIONS_7B5EA692_ID,
+        student_id: auto_students::STUDENTS_2BF43256_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3ADED271_ID,
+        tuition_id: auto_tuitions::TUITIONS_0854805D_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        parent_id: auto_parents::PARENTS_368136EE_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3B430BE2_ID,
+        tuition_id: auto_tuitions::TUITIONS_A2AADAA9_ID,
+        student_id: auto_students::STUDENTS_3AD90E82_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3B935CAC_ID,
+        tuition_id: auto_tuitions::TUITIONS_A4CEF3CF_ID,
+        student_id: auto_students::STUDENTS_F74E81E8_ID,
+        parent_id: auto_parents::PARENTS_74E5BCED_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3BC8AD9D_ID,
+        tuition_id: auto_tuitions::TUITIONS_B33890F3_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        parent_id: auto_parents::PARENTS_0DB57545_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3C7242F7_ID,
+        tuition_id: auto_tuitions::TUITIONS_FB12205A_ID,
+        student_id: auto_students::STUDENTS_56FFD76D_ID,
+        parent_id: auto_parents::PARENTS_7ADA0B60_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3CA1F66C_ID,
+        tuition_id: auto_tuitions::TUITIONS_5568D4FE_ID,
+        student_id: auto_students::STUDENTS_D6B8786C_ID,
+        parent_id: auto_parents::PARENTS_AD720193_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3D0335B0_ID,
+        tuition_id: auto_tuitions::TUITIONS_BF01FD82_ID,
+        student_id: auto_students::STUDENTS_AD0CBA48_ID,
+        parent_id: auto_parents::PARENTS_FAE2B7C7_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3D259B47_ID,
+        tuition_id: auto_tuitions::TUITIONS_17DD4508_ID,
+        student_id: auto_students::STUDENTS_52E1CA9D_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3D869A99_ID,
+        tuition_id: auto_tuitions::TUITIONS_A5202B4D_ID,
+        student_id: auto_students::STUDENTS_20853AE1_ID,
+        parent_id: auto_parents::PARENTS_C8036CAA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3DC7B845_ID,
+        tuition_id: auto_tuitions::TUITIONS_5BA562CF_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3DF8B6A9_ID,
+        tuition_id: auto_tuitions::TUITIONS_5BE0FE95_ID,
+        student_id: auto_students::STUDENTS_3EB90FAF_ID,
+        parent_id: auto_parents::PARENTS_15136B86_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_3FDD59B6_ID,
+        tuition_id: auto_tuitions::TUITIONS_C39A427C_ID,
+        student_id: auto_students::STUDENTS_679B066B_ID,
+        parent_id: auto_parents::PARENTS_25203EAA_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_404BD2B0_ID,
+        tuition_id: auto_tuitions::TUITIONS_BF7898F4_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_41298B6C_ID,
+        tuition_id: auto_tuitions::TUITIONS_73A84D8E_ID,
+        student_id: auto_students::STUDENTS_B79E94C1_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_417AAA37_ID,
+        tuition_id: auto_tuitions::TUITIONS_14CA0EB0_ID,
+        student_id: auto_students::STUDENTS_9347D105_ID,
+        parent_id: auto_parents::PARENTS_2E306C79_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4191F4BA_ID,
+        tuition_id: auto_tuitions::TUITIONS_EEF0EA1A_ID,
+        student_id: auto_students::STUDENTS_F1A5606A_ID,
+        parent_id: auto_parents::PARENTS_C0597EB8_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_41E69A02_ID,
+        tuition_id: auto_tuitions::TUITIONS_E73D6D3F_ID,
+        student_id: auto_students::STUDENTS_B931727F_ID,
+        parent_id: auto_parents::PARENTS_7BDCD0E7_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4229AED3_ID,
+        tuition_id: auto_tuitions::TUITIONS_3498327A_ID,
+        student_id: auto_students::STUDENTS_144E37CB_ID,
+        parent_id: auto_parents::PARENTS_C8036CAA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_425F8E2F_ID,
+        tuition_id: auto_tuitions::TUITIONS_8A44620E_ID,
+        student_id: auto_students::STUDENTS_7A016EF4_ID,
+        parent_id: auto_parents::PARENTS_BAAE09EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_43546847_ID,
+        tuition_id: auto_tuitions::TUITIONS_3B28B0E0_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_43C468C6_ID,
+        tuition_id: auto_tuitions::TUITIONS_D16E7104_ID,
+        student_id: auto_students::STUDENTS_F3E2565E_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_447370B9_ID,
+        tuition_id: auto_tuitions::TUITIONS_94D30F36_ID,
+        student_id: auto_students::STUDENTS_AAA766D8_ID,
+        parent_id: auto_parents::PARENTS_BE27830D_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4497E490_ID,
+        tuition_id: auto_tuitions::TUITIONS_D02823CD_ID,
+        student_id: auto_students::STUDENTS_816FC976_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_449A1F07_ID,
+        tuition_id: auto_tuitions::TUITIONS_22978842_ID,
+        student_id: auto_students::STUDENTS_E2192BFC_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_44B9F274_ID,
+        tuition_id: auto_tuitions::TUITIONS_5B922380_ID,
+        student_id: auto_students::STUDENTS_99B42F73_ID,
+        parent_id: auto_parents::PARENTS_C2B51194_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_44C89048_ID,
+        tuition_id: auto_tuitions::TUITIONS_344B9FF0_ID,
+        student_id: auto_students::STUDENTS_F65D8CFA_ID,
+        parent_id: auto_parents::PARENTS_86DD72DA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_44D2C883_ID,
+        tuition_id: auto_tuitions::TUITIONS_12BE2357_ID,
+        student_id: auto_students::STUDENTS_63DE3936_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_44DB0FB3_ID,
+        tuition_id: auto_tuitions::TUITIONS_24684B37_ID,
+        student_id: auto_students::STUDENTS_9347D105_ID,
+        parent_id: auto_parents::PARENTS_2E306C79_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_454305F4_ID,
+        tuition_id: auto_tuitions::TUITIONS_7BBDECAB_ID,
+        student_id: auto_students::STUDENTS_55927266_ID,
+        parent_id: auto_parents::PARENTS_6478026F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_454BDE46_ID,
+        tuition_id: auto_tuitions::TUITIONS_3098AB45_ID,
+        student_id: auto_students::STUDENTS_C807DBA9_ID,
+        parent_id: auto_parents::PARENTS_45AE0E5A_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4573BC6D_ID,
+        tuition_id: auto_tuitions::TUITIONS_1860F821_ID,
+        student_id: auto_students::STUDENTS_BCB8EA85_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_45BBE20D_ID,
+        tuition_id: auto_tuitions::TUITIONS_9011998E_ID,
+        student_id: auto_students::STUDENTS_FEDFD366_ID,
+        parent_id: auto_parents::PARENTS_46D39C24_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_45BDA608_ID,
+        tuition_id: auto_tuitions::TUITIONS_5EDD18E8_ID,
+        student_id: auto_students::STUDENTS_24CDB89E_ID,
+        parent_id: auto_parents::PARENTS_74B762CA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_45C1E260_ID,
+        tuition_id: auto_tuitions::TUITIONS_A916CCA1_ID,
+        student_id: auto_students::STUDENTS_ECACF372_ID,
+        parent_id: auto_parents::PARENTS_7561297E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4636C1FE_ID,
+        tuition_id: auto_tuitions::TUITIONS_B41C961B_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_477C2559_ID,
+        tuition_id: auto_tuitions::TUITIONS_440ADB69_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_47DE761A_ID,
+        tuition_id: auto_tuitions::TUITIONS_0C07291C_ID,
+        student_id: auto_students::STUDENTS_D918C106_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_489A7798_ID,
+        tuition_id: auto_tuitions::TUITIONS_52F388BD_ID,
+        student_id: auto_students::STUDENTS_5C530968_ID,
+        parent_id: auto_parents::PARENTS_DAF9D2EB_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4918ACAF_ID,
+        tuition_id: auto_tuitions::TUITIONS_2A5BB5BF_ID,
+        student_id: auto_students::STUDENTS_04F9497C_ID,
+        parent_id: auto_parents::PARENTS_140A106F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_497C0112_ID,
+        tuition_id: auto_tuitions::TUITIONS_0EA45D8F_ID,
+        student_id: auto_students::STUDENTS_073B5E49_ID,
+        parent_id: auto_parents::PARENTS_DAF9D2EB_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4A05BE0D_ID,
+        tuition_id: auto_tuitions::TUITIONS_5E6EF81A_ID,
+        student_id: auto_students::STUDENTS_07F420CA_ID,
+        parent_id: auto_parents::PARENTS_9FCD186A_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4A96169C_ID,
+        tuition_id: auto_tuitions::TUITIONS_2CD153CC_ID,
+        student_id: auto_students::STUDENTS_A52AD642_ID,
+        parent_id: auto_parents::PARENTS_73E807E4_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4ACBA8F9_ID,
+        tuition_id: auto_tuitions::TUITIONS_A64CE521_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4AE59CD0_ID,
+        tuition_id: auto_tuitions::TUITIONS_F4661182_ID,
+        student_id: auto_students::STUDENTS_9AD47EF5_ID,
+        parent_id: auto_parents::PARENTS_79D0D8E2_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4B3291FE_ID,
+        tuition_id: auto_tuitions::TUITIONS_21D7B378_ID,
+        student_id: auto_students::STUDENTS_05ABCF02_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4B6C6E04_ID,
+        tuition_id: auto_tuitions::TUITIONS_C3360CF1_ID,
+        student_id: auto_students::STUDENTS_53C1801F_ID,
+        parent_id: auto_parents::PARENTS_DD23517C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4BEBFB07_ID,
+        tuition_id: auto_tuitions::TUITIONS_5901306D_ID,
+        student_id: auto_students::STUDENTS_F3E2565E_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4D2E88E3_ID,
+        tuition_id: auto_tuitions::TUITIONS_57E3F025_ID,
+        student_id: auto_students::STUDENTS_02A364F7_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4E67CB39_ID,
+        tuition_id: auto_tuitions::TUITIONS_444010AF_ID,
+        student_id: auto_students::STUDENTS_E59D106C_ID,
+        parent_id: auto_parents::PARENTS_5DF382E4_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4E73D545_ID,
+        tuition_id: auto_tuitions::TUITIONS_BF182787_ID,
+        student_id: auto_students::STUDENTS_10917ED2_ID,
+        parent_id: auto_parents::PARENTS_37793F65_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_4ECD2810_ID,
+        tuition_id: auto_tuitions::TUITIONS_5EB6877E_ID,
+        student_id: auto_students::STUDENTS_55014423_ID,
+        parent_id: auto_parents::PARENTS_2FAB6C50_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5030EAC1_ID,
+        tuition_id: auto_tuitions::TUITIONS_BC7E528B_ID,
+        student_id: auto_students::STUDENTS_D008E7FA_ID,
+        parent_id: auto_parents::PARENTS_E9E6F5FD_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_50D7A836_ID,
+        tuition_id: auto_tuitions::TUITIONS_AC57425A_ID,
+        student_id: auto_students::STUDENTS_9D972E95_ID,
+        parent_id: auto_parents::PARENTS_37DB2766_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_50E75BB8_ID,
+        tuition_id: auto_tuitions::TUITIONS_AB4E42A2_ID,
+        student_id: auto_students::STUDENTS_3D877F95_ID,
+        parent_id: auto_parents::PARENTS_FAC8DDD6_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_51873E2B_ID,
+        tuition_id: auto_tuitions::TUITIONS_F653D4E6_ID,
+        student_id: auto_students::STUDENTS_754DEE36_ID,
+        parent_id: auto_parents::PARENTS_621DE3D2_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_51E34915_ID,
+        tuition_id: auto_tuitions::TUITIONS_0BECB476_ID,
+        student_id: auto_students::STUDENTS_5796FF3D_ID,
+        parent_id: auto_parents::PARENTS_B187036B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_524EDC32_ID,
+        tuition_id: auto_tuitions::TUITIONS_94417787_ID,
+        student_id: auto_students::STUDENTS_61295DEA_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_52B07F06_ID,
+        tuition_id: auto_tuitions::TUITIONS_645285A0_ID,
+        student_id: auto_students::STUDENTS_D116C49E_ID,
+        parent_id: auto_parents::PARENTS_F0574AF8_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5306F7DE_ID,
+        tuition_id: auto_tuitions::TUITIONS_57485126_ID,
+        student_id: auto_students::STUDENTS_487E2E56_ID,
+        parent_id: auto_parents::PARENTS_BB44B472_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_543ED5E6_ID,
+        tuition_id: auto_tuitions::TUITIONS_7A68F3EA_ID,
+        student_id: auto_students::STUDENTS_1F0B6292_ID,
+        parent_id: auto_parents::PARENTS_34D7FA99_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_561D35FE_ID,
+        tuition_id: auto_tuitions::TUITIONS_A4480FD1_ID,
+        student_id: auto_students::STUDENTS_235FE93D_ID,
+        parent_id: auto_parents::PARENTS_25203EAA_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_56B27741_ID,
+        tuition_id: auto_tuitions::TUITIONS_035AEF72_ID,
+        student_id: auto_students::STUDENTS_7B2C0E08_ID,
+        parent_id: auto_parents::PARENTS_FAECB7A4_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_57491163_ID,
+        tuition_id: auto_tuitions::TUITIONS_92FCCAF2_ID,
+        student_id: auto_students::STUDENTS_35EC0992_ID,
+        parent_id: auto_parents::PARENTS_9307C765_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_57B2A927_ID,
+        tuition_id: auto_tuitions::TUITIONS_95B84C6A_ID,
+        student_id: auto_students::STUDENTS_BD07B018_ID,
+        parent_id: auto_parents::PARENTS_25B12C59_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_57EB070F_ID,
+        tuition_id: auto_tuitions::TUITIONS_29E39AE3_ID,
+        student_id: auto_students::STUDENTS_773B000C_ID,
+        parent_id: auto_parents::PARENTS_7561297E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5879E023_ID,
+        tuition_id: auto_tuitions::TUITIONS_2BA022FB_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5899B8AB_ID,
+        tuition_id: auto_tuitions::TUITIONS_935BB8C4_ID,
+        student_id: auto_students::STUDENTS_B79E94C1_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5A448A1A_ID,
+        tuition_id: auto_tuitions::TUITIONS_2C0A2C08_ID,
+        student_id: auto_students::STUDENTS_FEDFD366_ID,
+        parent_id: auto_parents::PARENTS_46D39C24_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5AB89960_ID,
+        tuition_id: auto_tuitions::TUITIONS_A1D916BC_ID,
+        student_id: auto_students::STUDENTS_C8CD9526_ID,
+        parent_id: auto_parents::PARENTS_C212AA32_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5B8FA70B_ID,
+        tuition_id: auto_tuitions::TUITIONS_08E86775_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5BFE2F1B_ID,
+        tuition_id: auto_tuitions::TUITIONS_AC12BEA5_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5C4A6C55_ID,
+        tuition_id: auto_tuitions::TUITIONS_D41872A2_ID,
+        student_id: auto_students::STUDENTS_AD0CBA48_ID,
+        parent_id: auto_parents::PARENTS_FAE2B7C7_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5C8ECFBD_ID,
+        tuition_id: auto_tuitions::TUITIONS_92121551_ID,
+        student_id: auto_students::STUDENTS_63E4E796_ID,
+        parent_id: auto_parents::PARENTS_3F166078_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5CA6FF5E_ID,
+        tuition_id: auto_tuitions::TUITIONS_92A395AF_ID,
+        student_id: auto_students::STUDENTS_A94B9F42_ID,
+        parent_id: auto_parents::PARENTS_C5B74CDA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5E2C4745_ID,
+        tuition_id: auto_tuitions::TUITIONS_4AB8C8D8_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5ED18DC8_ID,
+        tuition_id: auto_tuitions::TUITIONS_47E5F9A9_ID,
+        student_id: auto_students::STUDENTS_A5683C63_ID,
+        parent_id: auto_parents::PARENTS_4643F909_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5EF2C851_ID,
+        tuition_id: auto_tuitions::TUITIONS_CE678A97_ID,
+        student_id: auto_students::STUDENTS_7FF78394_ID,
+        parent_id: auto_parents::PARENTS_85B2DD1C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5F4867BF_ID,
+        tuition_id: auto_tuitions::TUITIONS_C92891C0_ID,
+        student_id: auto_students::STUDENTS_85A78637_ID,
+        parent_id: auto_parents::PARENTS_1A1911EA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5F4DFCFB_ID,
+        tuition_id: auto_tuitions::TUITIONS_29E39AE3_ID,
+        student_id: auto_students::STUDENTS_9EB0C62D_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_5F8B804E_ID,
+        tuition_id: auto_tuitions::TUITIONS_3498327A_ID,
+        student_id: auto_students::STUDENTS_AC47892C_ID,
+        parent_id: auto_parents::PARENTS_CE19EDC2_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
         id: TUITION_TEMPLATE_CHARGES_5F900E7A_ID,
         tuition_id: auto_tuitions::TUITIONS_3C838F47_ID,
         student_id: auto_students::STUDENTS_7912B22D_ID,
-        parent_id: auto_parents::PARENTS_E08EF35C_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5F95FE09_ID,
-        tuition_id: auto_tuitions::TUITIONS_BB578F84_ID,
-        student_id: auto_students::STUDENTS_6827782B_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5FBA140E_ID,
-        tuition_id: auto_tuitions::TUITIONS_1CC350C7_ID,
-        student_id: auto_students::STUDENTS_DD6EC659_ID,
-        parent_id: auto_parents::PARENTS_05B0C434_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5FC118C1_ID,
-        tuition_id: auto_tuitions::TUITIONS_67FD3A08_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5FD07B22_ID,
-        tuition_id: auto_tuitions::TUITIONS_1FB56481_ID,
-        student_id: auto_students::STUDENTS_9612BCD2_ID,
-        parent_id: auto_parents::PARENTS_C8ED652C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_5FEB41CE_ID,
-        tuition_id: auto_tuitions::TUITIONS_E10882CD_ID,
-        student_id: auto_students::STUDENTS_9DC5FF00_ID,
-        parent_id: auto_parents::PARENTS_B8324AE2_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_604046EA_ID,
-        tuition_id: auto_tuitions::TUITIONS_0A0145B9_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
-        parent_id: auto_parents::PARENTS_79160754_ID,
+        id: TUITION_TEMPLATE_CHARGES_60547F9D_ID,
+        tuition_id: auto_tuitions::TUITIONS_A4CEF3CF_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
+        parent_id: auto_parents::PARENTS_1783DB82_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_60C724A7_ID,
-        tuition_id: auto_tuitions::TUITIONS_4153BD10_ID,
-        student_id: auto_students::STUDENTS_3CA10850_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6181314C_ID,
-        tuition_id: auto_tuitions::TUITIONS_BFD0829C_ID,
-        student_id: auto_students::STUDENTS_69CD645F_ID,
-        parent_id: auto_parents::PARENTS_B6CBF1DC_ID,
+        id: TUITION_TEMPLATE_CHARGES_60B9019C_ID,
+        tuition_id: auto_tuitions::TUITIONS_BDA3E10B_ID,
+        student_id: auto_students::STUDENTS_04F9497C_ID,
+        parent_id: auto_parents::PARENTS_140A106F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_61A95398_ID,
-        tuition_id: auto_tuitions::TUITIONS_67FD3A08_ID,
-        student_id: auto_students::STUDENTS_4F3235A2_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6217720D_ID,
-        tuition_id: auto_tuitions::TUITIONS_AE44D87F_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_634C11B8_ID,
-        tuition_id: auto_tuitions::TUITIONS_F7E8C487_ID,
-        student_id: auto_students::STUDENTS_E842CB43_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
+        id: TUITION_TEMPLATE_CHARGES_60C6EF95_ID,
+        tuition_id: auto_tuitions::TUITIONS_E6F0036D_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_637FFEF2_ID,
-        tuition_id: auto_tuitions::TUITIONS_6D67CB3A_ID,
-        student_id: auto_students::STUDENTS_CD7972F7_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_644F3B5B_ID,
-        tuition_id: auto_tuitions::TUITIONS_8D13DA53_ID,
-        student_id: auto_students::STUDENTS_BE8A3FFF_ID,
-        parent_id: auto_parents::PARENTS_4471F62F_ID,
+        id: TUITION_TEMPLATE_CHARGES_60CB8D77_ID,
+        tuition_id: auto_tuitions::TUITIONS_0FD8CDB1_ID,
+        student_id: auto_students::STUDENTS_25CE497B_ID,
+        parent_id: auto_parents::PARENTS_71BEFBD4_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_64665718_ID,
-        tuition_id: auto_tuitions::TUITIONS_7FC975E8_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        parent_id: auto_parents::PARENTS_B87EBC41_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_649113BC_ID,
-        tuition_id: auto_tuitions::TUITIONS_D8F229E8_ID,
-        student_id: auto_students::STUDENTS_4422078C_ID,
-        parent_id: auto_parents::PARENTS_40687A97_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_649E29A7_ID,
-        tuition_id: auto_tuitions::TUITIONS_FF508F30_ID,
-        student_id: auto_students::STUDENTS_5023CEB5_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_64E02B66_ID,
-        tuition_id: auto_tuitions::TUITIONS_D8771C8E_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_65408370_ID,
-        tuition_id: auto_tuitions::TUITIONS_2B46C15D_ID,
-        student_id: auto_students::STUDENTS_8C368DC5_ID,
-        parent_id: auto_parents::PARENTS_B8324AE2_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_65997EF6_ID,
-        tuition_id: auto_tuitions::TUITIONS_B80CB513_ID,
-        student_id: auto_students::STUDENTS_9901ACAE_ID,
-        parent_id: auto_parents::PARENTS_8DDEEDA0_ID,
+        id: TUITION_TEMPLATE_CHARGES_62B5687F_ID,
+        tuition_id: auto_tuitions::TUITIONS_03269F79_ID,
+        student_id: auto_students::STUDENTS_1C80D0C9_ID,
+        parent_id: auto_parents::PARENTS_DD23517C_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6607C2FA_ID,
-        tuition_id: auto_tuitions::TUITIONS_7E5F77DE_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
+        id: TUITION_TEMPLATE_CHARGES_62D4630F_ID,
+        tuition_id: auto_tuitions::TUITIONS_0F0718C0_ID,
+        student_id: auto_students::STUDENTS_3350D0F0_ID,
+        parent_id: auto_parents::PARENTS_72EB83AB_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_63C00288_ID,
+        tuition_id: auto_tuitions::TUITIONS_BCD193F2_ID,
+        student_id: auto_students::STUDENTS_E59D106C_ID,
+        parent_id: auto_parents::PARENTS_5DF382E4_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_63C4B9FF_ID,
+        tuition_id: auto_tuitions::TUITIONS_76414FFA_ID,
+        student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+        parent_id: auto_parents::PARENTS_4643F909_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_661D74C9_ID,
-        tuition_id: auto_tuitions::TUITIONS_5FB2B068_ID,
-        student_id: auto_students::STUDENTS_B2300595_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_66E76908_ID,
-        tuition_id: auto_tuitions::TUITIONS_DAC5BFF6_ID,
-        student_id: auto_students::STUDENTS_D161DA64_ID,
-        parent_id: auto_parents::PARENTS_9BB2671D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_67031F63_ID,
-        tuition_id: auto_tuitions::TUITIONS_E8145C83_ID,
-        student_id: auto_students::STUDENTS_BC6F75B7_ID,
-        parent_id: auto_parents::PARENTS_020AE6C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_683BCCF9_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3CA41F2_ID,
-        student_id: auto_students::STUDENTS_1F5A6A45_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_686EDA65_ID,
-        tuition_id: auto_tuitions::TUITIONS_8728D02A_ID,
-        student_id: auto_students::STUDENTS_9DC5FF00_ID,
-        parent_id: auto_parents::PARENTS_B8324AE2_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_687AB7AC_ID,
-        tuition_id: auto_tuitions::TUITIONS_712DDBB7_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_691FE177_ID,
-        tuition_id: auto_tuitions::TUITIONS_803A7ED6_ID,
-        student_id: auto_students::STUDENTS_6616F502_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_693F7A82_ID,
-        tuition_id: auto_tuitions::TUITIONS_F7980EDB_ID,
-        student_id: auto_students::STUDENTS_32EFB405_ID,
-        parent_id: auto_parents::PARENTS_63876719_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6949916A_ID,
-        tuition_id: auto_tuitions::TUITIONS_EA9AD9B2_ID,
-        student_id: auto_students::STUDENTS_43CBC91F_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_69DE615D_ID,
-        tuition_id: auto_tuitions::TUITIONS_499917B7_ID,
-        student_id: auto_students::STUDENTS_4AF56CCA_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_69E5DEDE_ID,
-        tuition_id: auto_tuitions::TUITIONS_17418182_ID,
-        student_id: auto_students::STUDENTS_E293B3B1_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6A359FF9_ID,
-        tuition_id: auto_tuitions::TUITIONS_B80CB513_ID,
-        student_id: auto_students::STUDENTS_D877B6D5_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6A760D6A_ID,
-        tuition_id: auto_tuitions::TUITIONS_50D49145_ID,
-        student_id: auto_students::STUDENTS_098EDFDE_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6D33E44C_ID,
-        tuition_id: auto_tuitions::TUITIONS_B383E6B6_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        parent_id: auto_parents::PARENTS_7437C438_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6D58BD5D_ID,
-        tuition_id: auto_tuitions::TUITIONS_40F4E40E_ID,
-        student_id: auto_students::STUDENTS_9612BCD2_ID,
-        parent_id: auto_parents::PARENTS_C8ED652C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6DAA2974_ID,
-        tuition_id: auto_tuitions::TUITIONS_CA234383_ID,
-        student_id: auto_students::STUDENTS_2864AF19_ID,
-        parent_id: auto_parents::PARENTS_2F6B6597_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6DB13960_ID,
-        tuition_id: auto_tuitions::TUITIONS_9E23AC9A_ID,
-        student_id: auto_students::STUDENTS_61D35D5B_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6E294360_ID,
-        tuition_id: auto_tuitions::TUITIONS_8E06CB43_ID,
-        student_id: auto_students::STUDENTS_631A084F_ID,
-        parent_id: auto_parents::PARENTS_36F80DAC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6E5A1565_ID,
-        tuition_id: auto_tuitions::TUITIONS_648C6931_ID,
-        student_id: auto_students::STUDENTS_E842CB43_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6EB6B9FE_ID,
-        tuition_id: auto_tuitions::TUITIONS_1882D83B_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
-        parent_id: auto_parents::PARENTS_7C1FC285_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6ECB1B83_ID,
-        tuition_id: auto_tuitions::TUITIONS_2D04F84B_ID,
-        student_id: auto_students::STUDENTS_B2300595_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_6F097EB5_ID,
-        tuition_id: auto_tuitions::TUITIONS_26E1E330_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
+        id: TUITION_TEMPLATE_CHARGES_63E28BD8_ID,
+        tuition_id: auto_tuitions::TUITIONS_A9F67953_ID,
+        student_id: auto_students::STUDENTS_86E581E4_ID,
+        parent_id: auto_parents::PARENTS_86DD72DA_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7021090D_ID,
-        tuition_id: auto_tuitions::TUITIONS_CEF2AA53_ID,
-        student_id: auto_students::STUDENTS_2A7D74B6_ID,
-        parent_id: auto_parents::PARENTS_C9CF771B_ID,
+        id: TUITION_TEMPLATE_CHARGES_642A8CCB_ID,
+        tuition_id: auto_tuitions::TUITIONS_4E8E4918_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_642E8D91_ID,
+        tuition_id: auto_tuitions::TUITIONS_C33B5B46_ID,
+        student_id: auto_students::STUDENTS_56749575_ID,
+        parent_id: auto_parents::PARENTS_7ADA0B60_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_648D2C43_ID,
+        tuition_id: auto_tuitions::TUITIONS_2B58A121_ID,
+        student_id: auto_students::STUDENTS_528EB7C7_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_64D0B9E1_ID,
+        tuition_id: auto_tuitions::TUITIONS_E1ED484C_ID,
+        student_id: auto_students::STUDENTS_AF6F1343_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7033B6F1_ID,
-        tuition_id: auto_tuitions::TUITIONS_A0658EEE_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        parent_id: auto_parents::PARENTS_1A367809_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_707284E2_ID,
-        tuition_id: auto_tuitions::TUITIONS_E384E02A_ID,
-        student_id: auto_students::STUDENTS_0B6FCD4F_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7100D76A_ID,
-        tuition_id: auto_tuitions::TUITIONS_54F0E04C_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_714B5DA4_ID,
-        tuition_id: auto_tuitions::TUITIONS_C3F29502_ID,
-        student_id: auto_students::STUDENTS_11EBB9FC_ID,
-        parent_id: auto_parents::PARENTS_4718D608_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_71658EEA_ID,
-        tuition_id: auto_tuitions::TUITIONS_BFD8BCFF_ID,
-        student_id: auto_students::STUDENTS_1267D2FE_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_719CC357_ID,
-        tuition_id: auto_tuitions::TUITIONS_40A0AB27_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        parent_id: auto_parents::PARENTS_AE69821E_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_71A9027F_ID,
-        tuition_id: auto_tuitions::TUITIONS_0252E08F_ID,
-        student_id: auto_students::STUDENTS_42E92ADF_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_72FBFD2D_ID,
-        tuition_id: auto_tuitions::TUITIONS_9F60070A_ID,
-        student_id: auto_students::STUDENTS_BC0BF104_ID,
-        parent_id: auto_parents::PARENTS_D99D9B53_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_730C3459_ID,
-        tuition_id: auto_tuitions::TUITIONS_CFBE63FA_ID,
-        student_id: auto_students::STUDENTS_6EA2FC91_ID,
-        parent_id: auto_parents::PARENTS_E9812C90_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_73C0A9D0_ID,
-        tuition_id: auto_tuitions::TUITIONS_712DDBB7_ID,
-        student_id: auto_students::STUDENTS_04207A50_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_73E4C4C2_ID,
-        tuition_id: auto_tuitions::TUITIONS_4F1661EC_ID,
-        student_id: auto_students::STUDENTS_C97EEF6A_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_73E8D885_ID,
-        tuition_id: auto_tuitions::TUITIONS_A7BBBEE9_ID,
-        student_id: auto_students::STUDENTS_42EC802F_ID,
-        parent_id: auto_parents::PARENTS_E15A9D49_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7479916F_ID,
-        tuition_id: auto_tuitions::TUITIONS_1C0FE688_ID,
-        student_id: auto_students::STUDENTS_C97EEF6A_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_75175B8D_ID,
-        tuition_id: auto_tuitions::TUITIONS_7E24DEB9_ID,
-        student_id: auto_students::STUDENTS_F8F24E9D_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_75A3197F_ID,
-        tuition_id: auto_tuitions::TUITIONS_D9FE7DEF_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        parent_id: auto_parents::PARENTS_0FE35071_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_75C21384_ID,
-        tuition_id: auto_tuitions::TUITIONS_C66BC68E_ID,
-        student_id: auto_students::STUDENTS_2ED9740F_ID,
-        parent_id: auto_parents::PARENTS_368FD5D3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_75F8B0CD_ID,
-        tuition_id: auto_tuitions::TUITIONS_45A91E5E_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_76461131_ID,
-        tuition_id: auto_tuitions::TUITIONS_FD177785_ID,
-        student_id: auto_students::STUDENTS_6F8838AD_ID,
-        parent_id: auto_parents::PARENTS_9ED539A5_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_767D7985_ID,
-        tuition_id: auto_tuitions::TUITIONS_A02020F6_ID,
-        student_id: auto_students::STUDENTS_B2300595_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_76BB177E_ID,
-        tuition_id: auto_tuitions::TUITIONS_48300B85_ID,
-        student_id: auto_students::STUDENTS_1F619531_ID,
-        parent_id: auto_parents::PARENTS_AE1431F7_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_777156BC_ID,
-        tuition_id: auto_tuitions::TUITIONS_9F8F849E_ID,
-        student_id: auto_students::STUDENTS_8AB569DA_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
+        id: TUITION_TEMPLATE_CHARGES_64DB9ACB_ID,
+        tuition_id: auto_tuitions::TUITIONS_F2CA976C_ID,
+        student_id: auto_students::STUDENTS_442B2383_ID,
+        parent_id: auto_parents::PARENTS_C8036CAA_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_77B4B694_ID,
-        tuition_id: auto_tuitions::TUITIONS_9FDBB460_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_652BFA10_ID,
+        tuition_id: auto_tuitions::TUITIONS_E10B374B_ID,
+        student_id: auto_students::STUDENTS_23339B59_ID,
+        parent_id: auto_parents::PARENTS_1731A723_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_788DF1D3_ID,
-        tuition_id: auto_tuitions::TUITIONS_289C518C_ID,
-        student_id: auto_students::STUDENTS_8ED50735_ID,
-        parent_id: auto_parents::PARENTS_71AAC033_ID,
+        id: TUITION_TEMPLATE_CHARGES_6576E923_ID,
+        tuition_id: auto_tuitions::TUITIONS_076CFEB2_ID,
+        student_id: auto_students::STUDENTS_0D43C84C_ID,
+        parent_id: auto_parents::PARENTS_356FF9E1_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_78D72EF5_ID,
-        tuition_id: auto_tuitions::TUITIONS_119BF7D2_ID,
-        student_id: auto_students::STUDENTS_7A279D9D_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_78FFDEC3_ID,
-        tuition_id: auto_tuitions::TUITIONS_8E06CB43_ID,
-        student_id: auto_students::STUDENTS_3D445F3D_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_790784FF_ID,
-        tuition_id: auto_tuitions::TUITIONS_C0C1BF1A_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
-        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7910FED9_ID,
-        tuition_id: auto_tuitions::TUITIONS_43B533F9_ID,
-        student_id: auto_students::STUDENTS_4273EB12_ID,
-        parent_id: auto_parents::PARENTS_CCBA7939_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_791BC28C_ID,
-        tuition_id: auto_tuitions::TUITIONS_A3AC9C3A_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7966BAB8_ID,
-        tuition_id: auto_tuitions::TUITIONS_40DE0A4C_ID,
-        student_id: auto_students::STUDENTS_61D35D5B_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7A1BDAD3_ID,
-        tuition_id: auto_tuitions::TUITIONS_9FDBB460_ID,
-        student_id: auto_students::STUDENTS_04207A50_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7A1CCEB7_ID,
-        tuition_id: auto_tuitions::TUITIONS_EC6B747B_ID,
-        student_id: auto_students::STUDENTS_EDCB6334_ID,
-        parent_id: auto_parents::PARENTS_69B86D50_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7A21A5F4_ID,
-        tuition_id: auto_tuitions::TUITIONS_7821A1D3_ID,
-        student_id: auto_students::STUDENTS_B047B0FB_ID,
-        parent_id: auto_parents::PARENTS_0FE35071_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7A948667_ID,
-        tuition_id: auto_tuitions::TUITIONS_8731BFC2_ID,
-        student_id: auto_students::STUDENTS_27A93383_ID,
-        parent_id: auto_parents::PARENTS_9BB2671D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7A987D1C_ID,
-        tuition_id: auto_tuitions::TUITIONS_9F60070A_ID,
-        student_id: auto_students::STUDENTS_FC9A327B_ID,
-        parent_id: auto_parents::PARENTS_E08EF35C_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7B3450B8_ID,
-        tuition_id: auto_tuitions::TUITIONS_81F8384A_ID,
-        student_id: auto_students::STUDENTS_A8780F6E_ID,
-        parent_id: auto_parents::PARENTS_5B02BA4F_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7B36C3DA_ID,
-        tuition_id: auto_tuitions::TUITIONS_E02628D0_ID,
-        student_id: auto_students::STUDENTS_AF716174_ID,
-        parent_id: auto_parents::PARENTS_860D7D19_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7B9BD094_ID,
-        tuition_id: auto_tuitions::TUITIONS_AB614DDE_ID,
-        student_id: auto_students::STUDENTS_9E238A30_ID,
-        parent_id: auto_parents::PARENTS_68F94988_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7C645CD1_ID,
-        tuition_id: auto_tuitions::TUITIONS_3F18457F_ID,
-        student_id: auto_students::STUDENTS_137A6B38_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7CC1EF41_ID,
-        tuition_id: auto_tuitions::TUITIONS_2F0E91F9_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7CD13F8F_ID,
-        tuition_id: auto_tuitions::TUITIONS_8C351C00_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7CD8B77A_ID,
-        tuition_id: auto_tuitions::TUITIONS_A95CEF4A_ID,
-        student_id: auto_students::STUDENTS_9612BCD2_ID,
-        parent_id: auto_parents::PARENTS_C8ED652C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7CDAADCF_ID,
-        tuition_id: auto_tuitions::TUITIONS_F728A03C_ID,
-        student_id: auto_students::STUDENTS_3919B092_ID,
-        parent_id: auto_parents::PARENTS_9BB2671D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7D02D726_ID,
-        tuition_id: auto_tuitions::TUITIONS_74B3882F_ID,
-        student_id: auto_students::STUDENTS_A7526940_ID,
-        parent_id: auto_parents::PARENTS_5AE8BEF7_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7D4466C4_ID,
-        tuition_id: auto_tuitions::TUITIONS_31AC1638_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        parent_id: auto_parents::PARENTS_1A367809_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7D598485_ID,
-        tuition_id: auto_tuitions::TUITIONS_F1AA1DFA_ID,
-        student_id: auto_students::STUDENTS_2845D437_ID,
-        parent_id: auto_parents::PARENTS_AE1431F7_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7D59AB64_ID,
-        tuition_id: auto_tuitions::TUITIONS_3514EF0E_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7D77F509_ID,
-        tuition_id: auto_tuitions::TUITIONS_E2391D53_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        parent_id: auto_parents::PARENTS_B87EBC41_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7DF6354C_ID,
-        tuition_id: auto_tuitions::TUITIONS_64512F9D_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7E0CC81B_ID,
-        tuition_id: auto_tuitions::TUITIONS_585E499B_ID,
-        student_id: auto_students::STUDENTS_7382E0A5_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7E254A93_ID,
-        tuition_id: auto_tuitions::TUITIONS_1A548166_ID,
-        student_id: auto_students::STUDENTS_03414B06_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7E269B0D_ID,
-        tuition_id: auto_tuitions::TUITIONS_B96A1EC8_ID,
-        student_id: auto_students::STUDENTS_69CD645F_ID,
-        parent_id: auto_parents::PARENTS_B6CBF1DC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7F6CFB54_ID,
-        tuition_id: auto_tuitions::TUITIONS_36F45CF2_ID,
-        student_id: auto_students::STUDENTS_7675988E_ID,
-        parent_id: auto_parents::PARENTS_21FBC052_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7FAD9581_ID,
-        tuition_id: auto_tuitions::TUITIONS_F93BFB93_ID,
-        student_id: auto_students::STUDENTS_09CF6F58_ID,
-        parent_id: auto_parents::PARENTS_7437C438_ID,
-        cost: Decimal::from_parts(750, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7FC500BC_ID,
-        tuition_id: auto_tuitions::TUITIONS_76856363_ID,
+        id: TUITION_TEMPLATE_CHARGES_65C46CAA_ID,
+        tuition_id: auto_tuitions::TUITIONS_BABB7D24_ID,
         student_id: auto_students::STUDENTS_1DA1C1A8_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
+        parent_id: auto_parents::PARENTS_1DD0112A_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_7FEE8EB4_ID,
-        tuition_id: auto_tuitions::TUITIONS_0541AAA5_ID,
-        student_id: auto_students::STUDENTS_85D7A552_ID,
-        parent_id: auto_parents::PARENTS_CBC9B28D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_80339329_ID,
-        tuition_id: auto_tuitions::TUITIONS_BE1717B5_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        parent_id: auto_parents::PARENTS_7437C438_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8081901C_ID,
-        tuition_id: auto_tuitions::TUITIONS_1AD2C801_ID,
-        student_id: auto_students::STUDENTS_925DEF4D_ID,
-        parent_id: auto_parents::PARENTS_C5DC3DBB_ID,
+        id: TUITION_TEMPLATE_CHARGES_65EFE06E_ID,
+        tuition_id: auto_tuitions::TUITIONS_B79563DA_ID,
+        student_id: auto_students::STUDENTS_6F30B84F_ID,
+        parent_id: auto_parents::PARENTS_CC6A442F_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_80B2175B_ID,
-        tuition_id: auto_tuitions::TUITIONS_7F41C2FF_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_80B90F9E_ID,
-        tuition_id: auto_tuitions::TUITIONS_8F4DA491_ID,
-        student_id: auto_students::STUDENTS_415D53A2_ID,
-        parent_id: auto_parents::PARENTS_637CE89B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_80C21EFB_ID,
-        tuition_id: auto_tuitions::TUITIONS_50EB13BB_ID,
-        student_id: auto_students::STUDENTS_8BF13A99_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_80F635E5_ID,
-        tuition_id: auto_tuitions::TUITIONS_81F8384A_ID,
-        student_id: auto_students::STUDENTS_29834B86_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_814BFB89_ID,
-        tuition_id: auto_tuitions::TUITIONS_550395B7_ID,
-        student_id: auto_students::STUDENTS_BF1884A6_ID,
-        parent_id: auto_parents::PARENTS_BEAA8170_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_81A70C70_ID,
-        tuition_id: auto_tuitions::TUITIONS_50D020F8_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
+        id: TUITION_TEMPLATE_CHARGES_66097EEE_ID,
+        tuition_id: auto_tuitions::TUITIONS_8DAF81E8_ID,
+        student_id: auto_students::STUDENTS_6E989A55_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_81C16269_ID,
-        tuition_id: auto_tuitions::TUITIONS_69696C24_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_81C8A3B6_ID,
-        tuition_id: auto_tuitions::TUITIONS_45320830_ID,
-        student_id: auto_students::STUDENTS_4F3235A2_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_81F56639_ID,
-        tuition_id: auto_tuitions::TUITIONS_F0BA49C8_ID,
-        student_id: auto_students::STUDENTS_9BEC10EF_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_82B3EC81_ID,
-        tuition_id: auto_tuitions::TUITIONS_D5CC1D51_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_83A47055_ID,
-        tuition_id: auto_tuitions::TUITIONS_2D04F84B_ID,
-        student_id: auto_students::STUDENTS_B13057EF_ID,
-        parent_id: auto_parents::PARENTS_7C1FC285_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_83D28403_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3666A4F_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_83EC6FF0_ID,
-        tuition_id: auto_tuitions::TUITIONS_0ED64988_ID,
-        student_id: auto_students::STUDENTS_9685A0D0_ID,
-        parent_id: auto_parents::PARENTS_860D7D19_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_84C68756_ID,
-        tuition_id: auto_tuitions::TUITIONS_EF8C982D_ID,
-        student_id: auto_students::STUDENTS_E58D1842_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_84F67A43_ID,
-        tuition_id: auto_tuitions::TUITIONS_3E52095B_ID,
-        student_id: auto_students::STUDENTS_EA2C80A2_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8522CF15_ID,
-        tuition_id: auto_tuitions::TUITIONS_8F4DA491_ID,
-        student_id: auto_students::STUDENTS_D1C62905_ID,
-        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8548622B_ID,
-        tuition_id: auto_tuitions::TUITIONS_10303595_ID,
-        student_id: auto_students::STUDENTS_36CF45AF_ID,
-        parent_id: auto_parents::PARENTS_65E219C6_ID,
+        id: TUITION_TEMPLATE_CHARGES_672CD576_ID,
+        tuition_id: auto_tuitions::TUITIONS_4D980350_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        parent_id: auto_parents::PARENTS_7F9BA3BC_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_865383D7_ID,
-        tuition_id: auto_tuitions::TUITIONS_690318F4_ID,
-        student_id: auto_students::STUDENTS_89CD605B_ID,
-        parent_id: auto_parents::PARENTS_C10A4C56_ID,
+        id: TUITION_TEMPLATE_CHARGES_6797647E_ID,
+        tuition_id: auto_tuitions::TUITIONS_978F410F_ID,
+        student_id: auto_students::STUDENTS_773B000C_ID,
+        parent_id: auto_parents::PARENTS_7561297E_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_86CA5D9C_ID,
-        tuition_id: auto_tuitions::TUITIONS_7F939985_ID,
-        student_id: auto_students::STUDENTS_EF9A6ECA_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
+        id: TUITION_TEMPLATE_CHARGES_68E21CFF_ID,
+        tuition_id: auto_tuitions::TUITIONS_E6BEDD30_ID,
+        student_id: auto_students::STUDENTS_B22D0100_ID,
+        parent_id: auto_parents::PARENTS_95631166_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8723BCC6_ID,
-        tuition_id: auto_tuitions::TUITIONS_70214501_ID,
-        student_id: auto_students::STUDENTS_983F1397_ID,
-        parent_id: auto_parents::PARENTS_4A006D92_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_874F0EA7_ID,
-        tuition_id: auto_tuitions::TUITIONS_E8C69D77_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_875C1D93_ID,
-        tuition_id: auto_tuitions::TUITIONS_6384970B_ID,
-        student_id: auto_students::STUDENTS_8F7997F3_ID,
-        parent_id: auto_parents::PARENTS_AD7B839C_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_87858AE0_ID,
-        tuition_id: auto_tuitions::TUITIONS_23A6AD30_ID,
-        student_id: auto_students::STUDENTS_2B97E69B_ID,
-        parent_id: auto_parents::PARENTS_63876719_ID,
+        id: TUITION_TEMPLATE_CHARGES_69250532_ID,
+        tuition_id: auto_tuitions::TUITIONS_077C6558_ID,
+        student_id: auto_students::STUDENTS_B931727F_ID,
+        parent_id: auto_parents::PARENTS_7BDCD0E7_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_87951317_ID,
-        tuition_id: auto_tuitions::TUITIONS_CE70F586_ID,
-        student_id: auto_students::STUDENTS_0805BC52_ID,
-        parent_id: auto_parents::PARENTS_CE620F81_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_888143DC_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3E347FF_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        parent_id: auto_parents::PARENTS_1A367809_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8890289C_ID,
-        tuition_id: auto_tuitions::TUITIONS_4F394981_ID,
-        student_id: auto_students::STUDENTS_661D60FC_ID,
-        parent_id: auto_parents::PARENTS_7C9612B0_ID,
+        id: TUITION_TEMPLATE_CHARGES_6941C82B_ID,
+        tuition_id: auto_tuitions::TUITIONS_B7356684_ID,
+        student_id: auto_students::STUDENTS_CF0772E0_ID,
+        parent_id: auto_parents::PARENTS_1731A723_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_88FEF7D2_ID,
-        tuition_id: auto_tuitions::TUITIONS_40D6DBFE_ID,
-        student_id: auto_students::STUDENTS_A2ADC5BC_ID,
-        parent_id: auto_parents::PARENTS_68F94988_ID,
+        id: TUITION_TEMPLATE_CHARGES_69DC696F_ID,
+        tuition_id: auto_tuitions::TUITIONS_B45CD553_ID,
+        student_id: auto_students::STUDENTS_298EA328_ID,
+        parent_id: auto_parents::PARENTS_FC48D023_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_6A291A31_ID,
+        tuition_id: auto_tuitions::TUITIONS_6B80AB3A_ID,
+        student_id: auto_students::STUDENTS_1F3CC573_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_6A5F77DF_ID,
+        tuition_id: auto_tuitions::TUITIONS_7E630A0A_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_6C469973_ID,
+        tuition_id: auto_tuitions::TUITIONS_57F8DD54_ID,
+        student_id: auto_students::STUDENTS_BA82C23B_ID,
+        parent_id: auto_parents::PARENTS_2A7EE59E_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_890241E8_ID,
-        tuition_id: auto_tuitions::TUITIONS_C433EC7F_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
+        id: TUITION_TEMPLATE_CHARGES_6C9CE75B_ID,
+        tuition_id: auto_tuitions::TUITIONS_A66B4303_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_891C0079_ID,
-        tuition_id: auto_tuitions::TUITIONS_6A0E5E8B_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
+        id: TUITION_TEMPLATE_CHARGES_6CBEFF59_ID,
+        tuition_id: auto_tuitions::TUITIONS_60B753AA_ID,
+        student_id: auto_students::STUDENTS_04F9497C_ID,
+        parent_id: auto_parents::PARENTS_140A106F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_6D42A175_ID,
+        tuition_id: auto_tuitions::TUITIONS_E105F62A_ID,
+        student_id: auto_students::STUDENTS_44F0DD62_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_891D0069_ID,
-        tuition_id: auto_tuitions::TUITIONS_48C87FF0_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_896C5CAB_ID,
-        tuition_id: auto_tuitions::TUITIONS_9828DED9_ID,
-        student_id: auto_students::STUDENTS_B952B652_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_898E1912_ID,
-        tuition_id: auto_tuitions::TUITIONS_749AC8BC_ID,
-        student_id: auto_students::STUDENTS_9612BCD2_ID,
-        parent_id: auto_parents::PARENTS_C8ED652C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_89A4E087_ID,
-        tuition_id: auto_tuitions::TUITIONS_5C6049AC_ID,
-        student_id: auto_students::STUDENTS_AF716174_ID,
-        parent_id: auto_parents::PARENTS_860D7D19_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_89B78A39_ID,
-        tuition_id: auto_tuitions::TUITIONS_CF3DEE37_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        parent_id: auto_parents::PARENTS_AE69821E_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_89D3AF15_ID,
-        tuition_id: auto_tuitions::TUITIONS_63A130AA_ID,
-        student_id: auto_students::STUDENTS_851D2DB1_ID,
-        parent_id: auto_parents::PARENTS_C3EADD7E_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_89D71FBE_ID,
-        tuition_id: auto_tuitions::TUITIONS_00A25930_ID,
-        student_id: auto_students::STUDENTS_33C576BA_ID,
-        parent_id: auto_parents::PARENTS_7DC20B53_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8A2B3002_ID,
-        tuition_id: auto_tuitions::TUITIONS_7AC273E7_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        parent_id: auto_parents::PARENTS_AD2329B5_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8A6AD587_ID,
-        tuition_id: auto_tuitions::TUITIONS_F2951500_ID,
-        student_id: auto_students::STUDENTS_1F21E4D0_ID,
-        parent_id: auto_parents::PARENTS_5259B671_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8A9FE70F_ID,
-        tuition_id: auto_tuitions::TUITIONS_3DB7FF24_ID,
-        student_id: auto_students::STUDENTS_42E27745_ID,
-        parent_id: auto_parents::PARENTS_CBC9B28D_ID,
+        id: TUITION_TEMPLATE_CHARGES_6D58F7C3_ID,
+        tuition_id: auto_tuitions::TUITIONS_B1E3C626_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8ABD30C2_ID,
-        tuition_id: auto_tuitions::TUITIONS_7EAA75AE_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        parent_id: auto_parents::PARENTS_AE69821E_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8B699E58_ID,
-        tuition_id: auto_tuitions::TUITIONS_E578F3D9_ID,
-        student_id: auto_students::STUDENTS_26571C5E_ID,
-        parent_id: auto_parents::PARENTS_F2E47442_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8C24FCDC_ID,
-        tuition_id: auto_tuitions::TUITIONS_B93A66C4_ID,
-        student_id: auto_students::STUDENTS_6BD12D6D_ID,
-        parent_id: auto_parents::PARENTS_B3F630EB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8C2D2BD0_ID,
-        tuition_id: auto_tuitions::TUITIONS_2E1D8460_ID,
-        student_id: auto_students::STUDENTS_3F0FA386_ID,
-        parent_id: auto_parents::PARENTS_5B02BA4F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8C343235_ID,
-        tuition_id: auto_tuitions::TUITIONS_48C87FF0_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8C8EC582_ID,
-        tuition_id: auto_tuitions::TUITIONS_213C8852_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
-        parent_id: auto_parents::PARENTS_9C57D8A4_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8D7D5B91_ID,
-        tuition_id: auto_tuitions::TUITIONS_9E98F2C8_ID,
-        student_id: auto_students::STUDENTS_D8351423_ID,
-        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8DFD8F5C_ID,
-        tuition_id: auto_tuitions::TUITIONS_E96A0D19_ID,
-        student_id: auto_students::STUDENTS_9E238A30_ID,
-        parent_id: auto_parents::PARENTS_68F94988_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8E1C0642_ID,
-        tuition_id: auto_tuitions::TUITIONS_EA9AD9B2_ID,
-        student_id: auto_students::STUDENTS_215C0D80_ID,
-        parent_id: auto_parents::PARENTS_AE69821E_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8EF7B3BE_ID,
-        tuition_id: auto_tuitions::TUITIONS_13E68F1C_ID,
-        student_id: auto_students::STUDENTS_442D4313_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8F4584BE_ID,
-        tuition_id: auto_tuitions::TUITIONS_CCD520A9_ID,
-        student_id: auto_students::STUDENTS_BC0BF104_ID,
-        parent_id: auto_parents::PARENTS_D99D9B53_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8F5A132C_ID,
-        tuition_id: auto_tuitions::TUITIONS_9BEB9D90_ID,
-        student_id: auto_students::STUDENTS_808F9F08_ID,
-        parent_id: auto_parents::PARENTS_7DC20B53_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8F715400_ID,
-        tuition_id: auto_tuitions::TUITIONS_37BA77DA_ID,
-        student_id: auto_students::STUDENTS_5D792675_ID,
-        parent_id: auto_parents::PARENTS_3513024D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_8F8FB44F_ID,
-        tuition_id: auto_tuitions::TUITIONS_843730E5_ID,
-        student_id: auto_students::STUDENTS_612EB758_ID,
-        parent_id: auto_parents::PARENTS_7A0C206D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_903EF66A_ID,
-        tuition_id: auto_tuitions::TUITIONS_48300B85_ID,
-        student_id: auto_students::STUDENTS_808F9F08_ID,
-        parent_id: auto_parents::PARENTS_7DC20B53_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_90A78F76_ID,
-        tuition_id: auto_tuitions::TUITIONS_22376B39_ID,
-        student_id: auto_students::STUDENTS_3D165974_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_916D15D2_ID,
-        tuition_id: auto_tuitions::TUITIONS_716E3C61_ID,
-        student_id: auto_students::STUDENTS_D4FF7FE3_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_91823F59_ID,
-        tuition_id: auto_tuitions::TUITIONS_C1AF012D_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
-        parent_id: auto_parents::PARENTS_31FB42DE_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_91FCABFA_ID,
-        tuition_id: auto_tuitions::TUITIONS_8F768E85_ID,
-        student_id: auto_students::STUDENTS_8D169030_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_92975FAC_ID,
-        tuition_id: auto_tuitions::TUITIONS_1A36470D_ID,
-        student_id: auto_students::STUDENTS_AAC53A2C_ID,
-        parent_id: auto_parents::PARENTS_9C57D8A4_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_93D483FE_ID,
-        tuition_id: auto_tuitions::TUITIONS_C8D017AC_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_93DBB414_ID,
-        tuition_id: auto_tuitions::TUITIONS_7B9D418D_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_943E9B6D_ID,
-        tuition_id: auto_tuitions::TUITIONS_BA0E7A97_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_94408548_ID,
-        tuition_id: auto_tuitions::TUITIONS_76F3C7DA_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9472F554_ID,
-        tuition_id: auto_tuitions::TUITIONS_37BA77DA_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_958EA15F_ID,
-        tuition_id: auto_tuitions::TUITIONS_741A48D5_ID,
-        student_id: auto_students::STUDENTS_8AB569DA_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_961D711F_ID,
-        tuition_id: auto_tuitions::TUITIONS_C366CB5E_ID,
-        student_id: auto_students::STUDENTS_F8A3B590_ID,
-        parent_id: auto_parents::PARENTS_1E852598_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_96251D41_ID,
-        tuition_id: auto_tuitions::TUITIONS_F88CA1B7_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_965B7050_ID,
-        tuition_id: auto_tuitions::TUITIONS_690318F4_ID,
-        student_id: auto_students::STUDENTS_7E7BA8DA_ID,
-        parent_id: auto_parents::PARENTS_69B86D50_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_96790BE8_ID,
-        tuition_id: auto_tuitions::TUITIONS_00B8DAC0_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
+        id: TUITION_TEMPLATE_CHARGES_6F6BD076_ID,
+        tuition_id: auto_tuitions::TUITIONS_AE5BF845_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_96A02C9E_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D9252FB_ID,
-        student_id: auto_students::STUDENTS_CED9CAC6_ID,
-        parent_id: auto_parents::PARENTS_5CF12085_ID,
+        id: TUITION_TEMPLATE_CHARGES_7059D753_ID,
+        tuition_id: auto_tuitions::TUITIONS_35088720_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        parent_id: auto_parents::PARENTS_C0597EB8_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_708435FD_ID,
+        tuition_id: auto_tuitions::TUITIONS_64013D12_ID,
+        student_id: auto_students::STUDENTS_B2C92899_ID,
+        parent_id: auto_parents::PARENTS_700E89C8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_710D305E_ID,
+        tuition_id: auto_tuitions::TUITIONS_A86FF799_ID,
+        student_id: auto_students::STUDENTS_613C3F3F_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7127F155_ID,
+        tuition_id: auto_tuitions::TUITIONS_C591850B_ID,
+        student_id: auto_students::STUDENTS_754DEE36_ID,
+        parent_id: auto_parents::PARENTS_621DE3D2_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_72731328_ID,
+        tuition_id: auto_tuitions::TUITIONS_36C30150_ID,
+        student_id: auto_students::STUDENTS_2E208306_ID,
+        parent_id: auto_parents::PARENTS_3EE41C2D_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_72AFF428_ID,
+        tuition_id: auto_tuitions::TUITIONS_31F4289F_ID,
+        student_id: auto_students::STUDENTS_7FF78394_ID,
+        parent_id: auto_parents::PARENTS_85B2DD1C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_73B97358_ID,
+        tuition_id: auto_tuitions::TUITIONS_3B01153D_ID,
+        student_id: auto_students::STUDENTS_613C3F3F_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_74889EF0_ID,
+        tuition_id: auto_tuitions::TUITIONS_9060F942_ID,
+        student_id: auto_students::STUDENTS_6484B7B3_ID,
+        parent_id: auto_parents::PARENTS_D3D32255_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_74899A32_ID,
+        tuition_id: auto_tuitions::TUITIONS_C7C762DE_ID,
+        student_id: auto_students::STUDENTS_BACC0638_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_74C043DE_ID,
+        tuition_id: auto_tuitions::TUITIONS_34963011_ID,
+        student_id: auto_students::STUDENTS_47A26068_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_756CDB94_ID,
+        tuition_id: auto_tuitions::TUITIONS_BABB7D24_ID,
+        student_id: auto_students::STUDENTS_F4BBD451_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_75B63644_ID,
+        tuition_id: auto_tuitions::TUITIONS_A4994AE8_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
+        parent_id: auto_parents::PARENTS_36F4832D_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_76308186_ID,
+        tuition_id: auto_tuitions::TUITIONS_BCD95875_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
+        parent_id: auto_parents::PARENTS_36F4832D_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_767179F6_ID,
+        tuition_id: auto_tuitions::TUITIONS_94F0C86B_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_76BE37C7_ID,
+        tuition_id: auto_tuitions::TUITIONS_D0D84A4E_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_77335256_ID,
+        tuition_id: auto_tuitions::TUITIONS_5C135BCD_ID,
+        student_id: auto_students::STUDENTS_1DA1C1A8_ID,
+        parent_id: auto_parents::PARENTS_1DD0112A_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7762005A_ID,
+        tuition_id: auto_tuitions::TUITIONS_F938FD6A_ID,
+        student_id: auto_students::STUDENTS_2E208306_ID,
+        parent_id: auto_parents::PARENTS_3EE41C2D_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7785FD4C_ID,
+        tuition_id: auto_tuitions::TUITIONS_2AD4C465_ID,
+        student_id: auto_students::STUDENTS_B2E3795F_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7838BC7F_ID,
+        tuition_id: auto_tuitions::TUITIONS_50DAFDF2_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_788858B7_ID,
+        tuition_id: auto_tuitions::TUITIONS_3D514947_ID,
+        student_id: auto_students::STUDENTS_B2E48518_ID,
+        parent_id: auto_parents::PARENTS_52BEF7A8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_78F8662A_ID,
+        tuition_id: auto_tuitions::TUITIONS_77083463_ID,
+        student_id: auto_students::STUDENTS_1F3CC573_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_78FE7600_ID,
+        tuition_id: auto_tuitions::TUITIONS_D14ECB14_ID,
+        student_id: auto_students::STUDENTS_C8CD9526_ID,
+        parent_id: auto_parents::PARENTS_C212AA32_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_794D1DF7_ID,
+        tuition_id: auto_tuitions::TUITIONS_A8DB71EA_ID,
+        student_id: auto_students::STUDENTS_298EA328_ID,
+        parent_id: auto_parents::PARENTS_FC48D023_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7B9A12D4_ID,
+        tuition_id: auto_tuitions::TUITIONS_F6A908BE_ID,
+        student_id: auto_students::STUDENTS_E61E4A8B_ID,
+        parent_id: auto_parents::PARENTS_78C95D0C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7BB529B3_ID,
+        tuition_id: auto_tuitions::TUITIONS_16F67CA1_ID,
+        student_id: auto_students::STUDENTS_9CAA4C16_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7C0B5745_ID,
+        tuition_id: auto_tuitions::TUITIONS_A4994AE8_ID,
+        student_id: auto_students::STUDENTS_235FE93D_ID,
+        parent_id: auto_parents::PARENTS_25203EAA_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7C8329F8_ID,
+        tuition_id: auto_tuitions::TUITIONS_35D5DF1D_ID,
+        student_id: auto_students::STUDENTS_487E2E56_ID,
+        parent_id: auto_parents::PARENTS_BB44B472_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7D29D213_ID,
+        tuition_id: auto_tuitions::TUITIONS_2DBD2268_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        parent_id: auto_parents::PARENTS_73EC2297_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7DA232E9_ID,
+        tuition_id: auto_tuitions::TUITIONS_8379C09D_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7DD43AA1_ID,
+        tuition_id: auto_tuitions::TUITIONS_533F1BDB_ID,
+        student_id: auto_students::STUDENTS_99B42F73_ID,
+        parent_id: auto_parents::PARENTS_C2B51194_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7E2CCA18_ID,
+        tuition_id: auto_tuitions::TUITIONS_93AFC3BD_ID,
+        student_id: auto_students::STUDENTS_BA82C23B_ID,
+        parent_id: auto_parents::PARENTS_2A7EE59E_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7E3B19C2_ID,
+        tuition_id: auto_tuitions::TUITIONS_F07C1A90_ID,
+        student_id: auto_students::STUDENTS_9EB0C62D_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7F44E2D8_ID,
+        tuition_id: auto_tuitions::TUITIONS_3A1D939A_ID,
+        student_id: auto_students::STUDENTS_47A26068_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7F7FE114_ID,
+        tuition_id: auto_tuitions::TUITIONS_AB4E42A2_ID,
+        student_id: auto_students::STUDENTS_612B3D7F_ID,
+        parent_id: auto_parents::PARENTS_79D0D8E2_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_7FBC2AF9_ID,
+        tuition_id: auto_tuitions::TUITIONS_D3CC66D4_ID,
+        student_id: auto_students::STUDENTS_63DE3936_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8047D4C9_ID,
+        tuition_id: auto_tuitions::TUITIONS_9406ABA1_ID,
+        student_id: auto_students::STUDENTS_98FD153B_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_804DE220_ID,
+        tuition_id: auto_tuitions::TUITIONS_054C8F11_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
+        parent_id: auto_parents::PARENTS_36F4832D_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_80ADE924_ID,
+        tuition_id: auto_tuitions::TUITIONS_69F1E76A_ID,
+        student_id: auto_students::STUDENTS_822A6421_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8139BDF3_ID,
+        tuition_id: auto_tuitions::TUITIONS_EBC57947_ID,
+        student_id: auto_students::STUDENTS_86E581E4_ID,
+        parent_id: auto_parents::PARENTS_86DD72DA_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_82403791_ID,
+        tuition_id: auto_tuitions::TUITIONS_E43BEAD1_ID,
+        student_id: auto_students::STUDENTS_C61B0A82_ID,
+        parent_id: auto_parents::PARENTS_243E2243_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_82487A95_ID,
+        tuition_id: auto_tuitions::TUITIONS_E7388461_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_829F4E25_ID,
+        tuition_id: auto_tuitions::TUITIONS_89041CAF_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_82B6AD7E_ID,
+        tuition_id: auto_tuitions::TUITIONS_26748519_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_82EAACD1_ID,
+        tuition_id: auto_tuitions::TUITIONS_088EFFF7_ID,
+        student_id: auto_students::STUDENTS_B22D0100_ID,
+        parent_id: auto_parents::PARENTS_95631166_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8385CD7F_ID,
+        tuition_id: auto_tuitions::TUITIONS_561B278B_ID,
+        student_id: auto_students::STUDENTS_98FD153B_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_858B895F_ID,
+        tuition_id: auto_tuitions::TUITIONS_CA68F0C6_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_859D1660_ID,
+        tuition_id: auto_tuitions::TUITIONS_D7DD7D35_ID,
+        student_id: auto_students::STUDENTS_31507303_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_85C8E967_ID,
+        tuition_id: auto_tuitions::TUITIONS_3B01153D_ID,
+        student_id: auto_students::STUDENTS_D6B8786C_ID,
+        parent_id: auto_parents::PARENTS_AD720193_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_86F97E19_ID,
+        tuition_id: auto_tuitions::TUITIONS_179FCE18_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        parent_id: auto_parents::PARENTS_7F9BA3BC_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_87167373_ID,
+        tuition_id: auto_tuitions::TUITIONS_B35AEA67_ID,
+        student_id: auto_students::STUDENTS_9DE90116_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_876F5C06_ID,
+        tuition_id: auto_tuitions::TUITIONS_5350A497_ID,
+        student_id: auto_students::STUDENTS_EC8D7AAE_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_87DC77A7_ID,
+        tuition_id: auto_tuitions::TUITIONS_E43BEAD1_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
+        parent_id: auto_parents::PARENTS_1783DB82_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_87EF62B4_ID,
+        tuition_id: auto_tuitions::TUITIONS_3BD481D5_ID,
+        student_id: auto_students::STUDENTS_F4BBD451_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8867C966_ID,
+        tuition_id: auto_tuitions::TUITIONS_2252C110_ID,
+        student_id: auto_students::STUDENTS_53DF5E9C_ID,
+        parent_id: auto_parents::PARENTS_90A7D3BD_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_88692188_ID,
+        tuition_id: auto_tuitions::TUITIONS_47B31F38_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_89FDD6A2_ID,
+        tuition_id: auto_tuitions::TUITIONS_A8DB71EA_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8A20BA85_ID,
+        tuition_id: auto_tuitions::TUITIONS_4E58694C_ID,
+        student_id: auto_students::STUDENTS_B9AF01DC_ID,
+        parent_id: auto_parents::PARENTS_74E5BCED_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8A7DF656_ID,
+        tuition_id: auto_tuitions::TUITIONS_FC977215_ID,
+        student_id: auto_students::STUDENTS_2D700C99_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8AF4DA5C_ID,
+        tuition_id: auto_tuitions::TUITIONS_BA38D88C_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8B66486F_ID,
+        tuition_id: auto_tuitions::TUITIONS_C1B2DF5E_ID,
+        student_id: auto_students::STUDENTS_D34C86C0_ID,
+        parent_id: auto_parents::PARENTS_1DD0112A_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8C43EAB2_ID,
+        tuition_id: auto_tuitions::TUITIONS_E105F62A_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8C58615B_ID,
+        tuition_id: auto_tuitions::TUITIONS_71CC3234_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8C7A7A73_ID,
+        tuition_id: auto_tuitions::TUITIONS_BBBB24A4_ID,
+        student_id: auto_students::STUDENTS_5775B779_ID,
+        parent_id: auto_parents::PARENTS_3EE41C2D_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8CB9377A_ID,
+        tuition_id: auto_tuitions::TUITIONS_CA7D9E3C_ID,
+        student_id: auto_students::STUDENTS_DCF3213C_ID,
+        parent_id: auto_parents::PARENTS_71BEFBD4_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8D0C2017_ID,
+        tuition_id: auto_tuitions::TUITIONS_C29F18CC_ID,
+        student_id: auto_students::STUDENTS_3306B1A6_ID,
+        parent_id: auto_parents::PARENTS_FC48D023_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8D8A66AB_ID,
+        tuition_id: auto_tuitions::TUITIONS_3C976DF3_ID,
+        student_id: auto_students::STUDENTS_97735B99_ID,
+        parent_id: auto_parents::PARENTS_7BDCD0E7_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8E275160_ID,
+        tuition_id: auto_tuitions::TUITIONS_22A43796_ID,
+        student_id: auto_students::STUDENTS_EC8D7AAE_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8E7BF0E4_ID,
+        tuition_id: auto_tuitions::TUITIONS_46F3BE11_ID,
+        student_id: auto_students::STUDENTS_6690B465_ID,
+        parent_id: auto_parents::PARENTS_3D84FFB7_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8EA69A53_ID,
+        tuition_id: auto_tuitions::TUITIONS_8C8F7010_ID,
+        student_id: auto_students::STUDENTS_F6BAD94D_ID,
+        parent_id: auto_parents::PARENTS_2E306C79_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8F4AC12E_ID,
+        tuition_id: auto_tuitions::TUITIONS_A4480FD1_ID,
+        student_id: auto_students::STUDENTS_09D6559F_ID,
+        parent_id: auto_parents::PARENTS_5E30F849_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8F71F9B0_ID,
+        tuition_id: auto_tuitions::TUITIONS_F69D19F1_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_8FCD8D04_ID,
+        tuition_id: auto_tuitions::TUITIONS_73BFDFB9_ID,
+        student_id: auto_students::STUDENTS_10917ED2_ID,
+        parent_id: auto_parents::PARENTS_37793F65_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9011A7F6_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CC75B2E_ID,
+        student_id: auto_students::STUDENTS_773B000C_ID,
+        parent_id: auto_parents::PARENTS_7561297E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_90988841_ID,
+        tuition_id: auto_tuitions::TUITIONS_CF48FAFE_ID,
+        student_id: auto_students::STUDENTS_613C3F3F_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_90F4E31B_ID,
+        tuition_id: auto_tuitions::TUITIONS_F2D6B9C4_ID,
+        student_id: auto_students::STUDENTS_D656550B_ID,
+        parent_id: auto_parents::PARENTS_46D39C24_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_91490408_ID,
+        tuition_id: auto_tuitions::TUITIONS_4F1B74E0_ID,
+        student_id: auto_students::STUDENTS_A2FDAF0D_ID,
+        parent_id: auto_parents::PARENTS_00C62567_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_924ADD98_ID,
+        tuition_id: auto_tuitions::TUITIONS_5C77F4F4_ID,
+        student_id: auto_students::STUDENTS_DE18B0C1_ID,
+        parent_id: auto_parents::PARENTS_C4F93E79_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_93C75C4D_ID,
+        tuition_id: auto_tuitions::TUITIONS_905148A7_ID,
+        student_id: auto_students::STUDENTS_AF6F1343_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_93E7F1EC_ID,
+        tuition_id: auto_tuitions::TUITIONS_9903CCD0_ID,
+        student_id: auto_students::STUDENTS_EC8D7AAE_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_942A9DA4_ID,
+        tuition_id: auto_tuitions::TUITIONS_2B0CC1E9_ID,
+        student_id: auto_students::STUDENTS_BE3E56C3_ID,
+        parent_id: auto_parents::PARENTS_6478026F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_947B2D12_ID,
+        tuition_id: auto_tuitions::TUITIONS_8CD616E0_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_94A422C6_ID,
+        tuition_id: auto_tuitions::TUITIONS_6326B10B_ID,
+        student_id: auto_students::STUDENTS_7641F590_ID,
+        parent_id: auto_parents::PARENTS_5097630E_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9558EC95_ID,
+        tuition_id: auto_tuitions::TUITIONS_58A66A21_ID,
+        student_id: auto_students::STUDENTS_61295DEA_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9609014C_ID,
+        tuition_id: auto_tuitions::TUITIONS_03FBB4BA_ID,
+        student_id: auto_students::STUDENTS_0C9E7DC2_ID,
+        parent_id: auto_parents::PARENTS_9A6B1378_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_966E060F_ID,
+        tuition_id: auto_tuitions::TUITIONS_8CFB65F1_ID,
+        student_id: auto_students::STUDENTS_86E581E4_ID,
+        parent_id: auto_parents::PARENTS_86DD72DA_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
         id: TUITION_TEMPLATE_CHARGES_96B90856_ID,
         tuition_id: auto_tuitions::TUITIONS_12DEEF35_ID,
         student_id: auto_students::STUDENTS_7912B22D_ID,
-        parent_id: auto_parents::PARENTS_E08EF35C_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_971D7C41_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D666E79_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_974B4FC5_ID,
+        tuition_id: auto_tuitions::TUITIONS_E0E72283_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        parent_id: auto_parents::PARENTS_73EC2297_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_973F4FF1_ID,
-        tuition_id: auto_tuitions::TUITIONS_96D0FBA9_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        parent_id: auto_parents::PARENTS_B47FE405_ID,
+        id: TUITION_TEMPLATE_CHARGES_978A8E2B_ID,
+        tuition_id: auto_tuitions::TUITIONS_9ACBCD92_ID,
+        student_id: auto_students::STUDENTS_644B1317_ID,
+        parent_id: auto_parents::PARENTS_DC3C20A5_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_97F2B90D_ID,
+        tuition_id: auto_tuitions::TUITIONS_EFC75C49_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        parent_id: auto_parents::PARENTS_7F9BA3BC_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_97672007_ID,
-        tuition_id: auto_tuitions::TUITIONS_48968BFF_ID,
-        student_id: auto_students::STUDENTS_D161DA64_ID,
-        parent_id: auto_parents::PARENTS_9BB2671D_ID,
+        id: TUITION_TEMPLATE_CHARGES_98451CA8_ID,
+        tuition_id: auto_tuitions::TUITIONS_32E5241D_ID,
+        student_id: auto_students::STUDENTS_9D972E95_ID,
+        parent_id: auto_parents::PARENTS_37DB2766_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_978713FD_ID,
-        tuition_id: auto_tuitions::TUITIONS_105ACDAF_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        parent_id: auto_parents::PARENTS_0FE35071_ID,
+        id: TUITION_TEMPLATE_CHARGES_993FC67C_ID,
+        tuition_id: auto_tuitions::TUITIONS_C181E203_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9A0314CB_ID,
+        tuition_id: auto_tuitions::TUITIONS_C6536A53_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9A080780_ID,
+        tuition_id: auto_tuitions::TUITIONS_2529290C_ID,
+        student_id: auto_students::STUDENTS_4D50E14B_ID,
+        parent_id: auto_parents::PARENTS_9FCD186A_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9AC2B2AC_ID,
+        tuition_id: auto_tuitions::TUITIONS_EBE7BCEB_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9ACBBEDF_ID,
+        tuition_id: auto_tuitions::TUITIONS_6F863049_ID,
+        student_id: auto_students::STUDENTS_DB4E0F54_ID,
+        parent_id: auto_parents::PARENTS_90A7D3BD_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_978E0EE7_ID,
-        tuition_id: auto_tuitions::TUITIONS_F00D1A59_ID,
-        student_id: auto_students::STUDENTS_0C9E7DC2_ID,
-        parent_id: auto_parents::PARENTS_1E852598_ID,
+        id: TUITION_TEMPLATE_CHARGES_9B0C88F5_ID,
+        tuition_id: auto_tuitions::TUITIONS_A3035F86_ID,
+        student_id: auto_students::STUDENTS_9859B732_ID,
+        parent_id: auto_parents::PARENTS_A86D8906_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9B29E4AC_ID,
+        tuition_id: auto_tuitions::TUITIONS_728B9D87_ID,
+        student_id: auto_students::STUDENTS_BACC0638_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9892A7C2_ID,
-        tuition_id: auto_tuitions::TUITIONS_6BF4BB76_ID,
-        student_id: auto_students::STUDENTS_EFB2FCB8_ID,
-        parent_id: auto_parents::PARENTS_CA8EE896_ID,
+        id: TUITION_TEMPLATE_CHARGES_9BFBE3F5_ID,
+        tuition_id: auto_tuitions::TUITIONS_685610FA_ID,
+        student_id: auto_students::STUDENTS_93CBF8E3_ID,
+        parent_id: auto_parents::PARENTS_57E434DC_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9CCDC0A9_ID,
+        tuition_id: auto_tuitions::TUITIONS_D41872A2_ID,
+        student_id: auto_students::STUDENTS_3F00A0AE_ID,
+        parent_id: auto_parents::PARENTS_356FF9E1_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9D645A4C_ID,
+        tuition_id: auto_tuitions::TUITIONS_5AA0E7A7_ID,
+        student_id: auto_students::STUDENTS_E2192BFC_ID,
+        parent_id: auto_parents::PARENTS_9F5F90A3_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9D69B5DF_ID,
+        tuition_id: auto_tuitions::TUITIONS_96DB0729_ID,
+        student_id: auto_students::STUDENTS_10115D6A_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_99495C42_ID,
-        tuition_id: auto_tuitions::TUITIONS_360BDB09_ID,
-        student_id: auto_students::STUDENTS_3919B092_ID,
-        parent_id: auto_parents::PARENTS_9BB2671D_ID,
+        id: TUITION_TEMPLATE_CHARGES_9EDAC764_ID,
+        tuition_id: auto_tuitions::TUITIONS_208BDCFE_ID,
+        student_id: auto_students::STUDENTS_F3E2565E_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9F341AC5_ID,
+        tuition_id: auto_tuitions::TUITIONS_BCD95875_ID,
+        student_id: auto_students::STUDENTS_235FE93D_ID,
+        parent_id: auto_parents::PARENTS_25203EAA_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_9F86CED6_ID,
+        tuition_id: auto_tuitions::TUITIONS_83501249_ID,
+        student_id: auto_students::STUDENTS_D918C106_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9AD5A900_ID,
-        tuition_id: auto_tuitions::TUITIONS_1BCDA718_ID,
-        student_id: auto_students::STUDENTS_1267D2FE_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
+        id: TUITION_TEMPLATE_CHARGES_A062E3D3_ID,
+        tuition_id: auto_tuitions::TUITIONS_8DACAC84_ID,
+        student_id: auto_students::STUDENTS_90DBB5C3_ID,
+        parent_id: auto_parents::PARENTS_DAF9D2EB_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A0822D1A_ID,
+        tuition_id: auto_tuitions::TUITIONS_C2E6C841_ID,
+        student_id: auto_students::STUDENTS_3AD90E82_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A16A358B_ID,
+        tuition_id: auto_tuitions::TUITIONS_077C6558_ID,
+        student_id: auto_students::STUDENTS_3D877F95_ID,
+        parent_id: auto_parents::PARENTS_FAC8DDD6_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A1E0DEEC_ID,
+        tuition_id: auto_tuitions::TUITIONS_8CFB65F1_ID,
+        student_id: auto_students::STUDENTS_54167D6A_ID,
+        parent_id: auto_parents::PARENTS_E3B2C5D7_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A25E015E_ID,
+        tuition_id: auto_tuitions::TUITIONS_A3656F3C_ID,
+        student_id: auto_students::STUDENTS_53C1801F_ID,
+        parent_id: auto_parents::PARENTS_DD23517C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A270FFC7_ID,
+        tuition_id: auto_tuitions::TUITIONS_C182B17B_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        parent_id: auto_parents::PARENTS_9F483B81_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A2E7015F_ID,
+        tuition_id: auto_tuitions::TUITIONS_E6CD1257_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A33C454C_ID,
+        tuition_id: auto_tuitions::TUITIONS_22C6B49D_ID,
+        student_id: auto_students::STUDENTS_3AD90E82_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A354AD65_ID,
+        tuition_id: auto_tuitions::TUITIONS_57E3F025_ID,
+        student_id: auto_students::STUDENTS_D008E7FA_ID,
+        parent_id: auto_parents::PARENTS_E9E6F5FD_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A394553A_ID,
+        tuition_id: auto_tuitions::TUITIONS_21C866BC_ID,
+        student_id: auto_students::STUDENTS_754DEE36_ID,
+        parent_id: auto_parents::PARENTS_621DE3D2_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A39EDE97_ID,
+        tuition_id: auto_tuitions::TUITIONS_2C9E9328_ID,
+        student_id: auto_students::STUDENTS_6B5530CE_ID,
+        parent_id: auto_parents::PARENTS_3EE41C2D_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A3BF11BF_ID,
+        tuition_id: auto_tuitions::TUITIONS_0DB40D0D_ID,
+        student_id: auto_students::STUDENTS_444E093E_ID,
+        parent_id: auto_parents::PARENTS_9C3D3DF0_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A41807BA_ID,
+        tuition_id: auto_tuitions::TUITIONS_DEDF2F7B_ID,
+        student_id: auto_students::STUDENTS_07D957B2_ID,
+        parent_id: auto_parents::PARENTS_2FAB6C50_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9AE0FBAC_ID,
-        tuition_id: auto_tuitions::TUITIONS_F6187836_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
+        id: TUITION_TEMPLATE_CHARGES_A4DDEF4E_ID,
+        tuition_id: auto_tuitions::TUITIONS_57BA66CD_ID,
+        student_id: auto_students::STUDENTS_AD0CBA48_ID,
+        parent_id: auto_parents::PARENTS_FAE2B7C7_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A4F576FA_ID,
+        tuition_id: auto_tuitions::TUITIONS_FFC04A63_ID,
+        student_id: auto_students::STUDENTS_ABB19998_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A557AFFC_ID,
+        tuition_id: auto_tuitions::TUITIONS_8A44620E_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9B0BA6BF_ID,
-        tuition_id: auto_tuitions::TUITIONS_2CA31ECF_ID,
-        student_id: auto_students::STUDENTS_8C8457C1_ID,
-        parent_id: auto_parents::PARENTS_C8ED652C_ID,
+        id: TUITION_TEMPLATE_CHARGES_A5FA0FE4_ID,
+        tuition_id: auto_tuitions::TUITIONS_4471F221_ID,
+        student_id: auto_students::STUDENTS_94D7C01F_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9BDC0E62_ID,
-        tuition_id: auto_tuitions::TUITIONS_B76A277E_ID,
-        student_id: auto_students::STUDENTS_A2FDAF0D_ID,
+        id: TUITION_TEMPLATE_CHARGES_A6FA8234_ID,
+        tuition_id: auto_tuitions::TUITIONS_E7BE039D_ID,
+        student_id: auto_students::STUDENTS_991BF532_ID,
         parent_id: auto_parents::PARENTS_00C62567_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A7E46308_ID,
+        tuition_id: auto_tuitions::TUITIONS_C5A5A771_ID,
+        student_id: auto_students::STUDENTS_124F9405_ID,
+        parent_id: auto_parents::PARENTS_B187036B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A8EF1168_ID,
+        tuition_id: auto_tuitions::TUITIONS_C3922B2B_ID,
+        student_id: auto_students::STUDENTS_9DE90116_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A8F7CF8F_ID,
+        tuition_id: auto_tuitions::TUITIONS_A5202B4D_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A911BE29_ID,
+        tuition_id: auto_tuitions::TUITIONS_0848E964_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_A920EF4D_ID,
+        tuition_id: auto_tuitions::TUITIONS_7B6028CA_ID,
+        student_id: auto_students::STUDENTS_56FFD76D_ID,
+        parent_id: auto_parents::PARENTS_7ADA0B60_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AA2468E4_ID,
+        tuition_id: auto_tuitions::TUITIONS_AAC5618A_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AAD95E68_ID,
+        tuition_id: auto_tuitions::TUITIONS_791EE318_ID,
+        student_id: auto_students::STUDENTS_754DEE36_ID,
+        parent_id: auto_parents::PARENTS_621DE3D2_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9BEA3376_ID,
-        tuition_id: auto_tuitions::TUITIONS_9C3FC569_ID,
-        student_id: auto_students::STUDENTS_2864AF19_ID,
-        parent_id: auto_parents::PARENTS_2F6B6597_ID,
+        id: TUITION_TEMPLATE_CHARGES_AB570B95_ID,
+        tuition_id: auto_tuitions::TUITIONS_8B3CD345_ID,
+        student_id: auto_students::STUDENTS_BE3E56C3_ID,
+        parent_id: auto_parents::PARENTS_6478026F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AB77CF32_ID,
+        tuition_id: auto_tuitions::TUITIONS_CF588C73_ID,
+        student_id: auto_students::STUDENTS_A5E253C5_ID,
+        parent_id: auto_parents::PARENTS_B5493A12_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_ABE56C74_ID,
+        tuition_id: auto_tuitions::TUITIONS_9426676B_ID,
+        student_id: auto_students::STUDENTS_0BD7DD2A_ID,
+        parent_id: auto_parents::PARENTS_F5D7E7CE_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9CBC8180_ID,
-        tuition_id: auto_tuitions::TUITIONS_E96A0D19_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
+        id: TUITION_TEMPLATE_CHARGES_AC6007B2_ID,
+        tuition_id: auto_tuitions::TUITIONS_333E0363_ID,
+        student_id: auto_students::STUDENTS_00A73C96_ID,
+        parent_id: auto_parents::PARENTS_71BEFBD4_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AC8C881E_ID,
+        tuition_id: auto_tuitions::TUITIONS_15FEBA38_ID,
+        student_id: auto_students::STUDENTS_29A25F8F_ID,
+        parent_id: auto_parents::PARENTS_3F166078_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AC976981_ID,
+        tuition_id: auto_tuitions::TUITIONS_B8BC2DA8_ID,
+        student_id: auto_students::STUDENTS_AF6F1343_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AD0D2115_ID,
+        tuition_id: auto_tuitions::TUITIONS_230E3519_ID,
+        student_id: auto_students::STUDENTS_E59D106C_ID,
+        parent_id: auto_parents::PARENTS_5DF382E4_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AD3C5384_ID,
+        tuition_id: auto_tuitions::TUITIONS_90FD493C_ID,
+        student_id: auto_students::STUDENTS_4D50E14B_ID,
+        parent_id: auto_parents::PARENTS_9FCD186A_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AE2B600B_ID,
+        tuition_id: auto_tuitions::TUITIONS_24D4F2BE_ID,
+        student_id: auto_students::STUDENTS_B931727F_ID,
+        parent_id: auto_parents::PARENTS_7BDCD0E7_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AEAFF37D_ID,
+        tuition_id: auto_tuitions::TUITIONS_CFD0BB88_ID,
+        student_id: auto_students::STUDENTS_5F9111D5_ID,
+        parent_id: auto_parents::PARENTS_434E73EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AF42A3EF_ID,
+        tuition_id: auto_tuitions::TUITIONS_C558607B_ID,
+        student_id: auto_students::STUDENTS_E995D7B4_ID,
+        parent_id: auto_parents::PARENTS_54BA88EF_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_AF73DAA6_ID,
+        tuition_id: auto_tuitions::TUITIONS_138DAB93_ID,
+        student_id: auto_students::STUDENTS_97735B99_ID,
+        parent_id: auto_parents::PARENTS_7BDCD0E7_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B013B29D_ID,
+        tuition_id: auto_tuitions::TUITIONS_64142F1E_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        parent_id: auto_parents::PARENTS_73EC2297_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B02C7810_ID,
+        tuition_id: auto_tuitions::TUITIONS_AE4F6744_ID,
+        student_id: auto_students::STUDENTS_1CEF13A3_ID,
+        parent_id: auto_parents::PARENTS_BA197255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B02F47C8_ID,
+        tuition_id: auto_tuitions::TUITIONS_07DBA7B2_ID,
+        student_id: auto_students::STUDENTS_61A43381_ID,
+        parent_id: auto_parents::PARENTS_9C3D3DF0_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B08505A4_ID,
+        tuition_id: auto_tuitions::TUITIONS_5E1EE78F_ID,
+        student_id: auto_students::STUDENTS_1F4D79B4_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B0F8D2EC_ID,
+        tuition_id: auto_tuitions::TUITIONS_8B7DCB71_ID,
+        student_id: auto_students::STUDENTS_54167D6A_ID,
+        parent_id: auto_parents::PARENTS_E3B2C5D7_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9D6F0F07_ID,
-        tuition_id: auto_tuitions::TUITIONS_C986C9D6_ID,
-        student_id: auto_students::STUDENTS_808F9F08_ID,
-        parent_id: auto_parents::PARENTS_7DC20B53_ID,
+        id: TUITION_TEMPLATE_CHARGES_B13BD265_ID,
+        tuition_id: auto_tuitions::TUITIONS_215FBBAA_ID,
+        student_id: auto_students::STUDENTS_F71AA026_ID,
+        parent_id: auto_parents::PARENTS_BA197255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B1D605D4_ID,
+        tuition_id: auto_tuitions::TUITIONS_9CF48FB5_ID,
+        student_id: auto_students::STUDENTS_E3C513F0_ID,
+        parent_id: auto_parents::PARENTS_FAC8DDD6_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B21BF256_ID,
+        tuition_id: auto_tuitions::TUITIONS_A91A6650_ID,
+        student_id: auto_students::STUDENTS_D656550B_ID,
+        parent_id: auto_parents::PARENTS_46D39C24_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9D73FB98_ID,
-        tuition_id: auto_tuitions::TUITIONS_8FD9F4D2_ID,
-        student_id: auto_students::STUDENTS_E26CF80A_ID,
-        parent_id: auto_parents::PARENTS_83B2AAA7_ID,
+        id: TUITION_TEMPLATE_CHARGES_B27B37A2_ID,
+        tuition_id: auto_tuitions::TUITIONS_E0E72283_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B2D91E86_ID,
+        tuition_id: auto_tuitions::TUITIONS_AB7D1B06_ID,
+        student_id: auto_students::STUDENTS_F0C8FDB2_ID,
+        parent_id: auto_parents::PARENTS_6AF1C742_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B310C89A_ID,
+        tuition_id: auto_tuitions::TUITIONS_A44C9728_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B39031CC_ID,
+        tuition_id: auto_tuitions::TUITIONS_55B543C1_ID,
+        student_id: auto_students::STUDENTS_F6BAD94D_ID,
+        parent_id: auto_parents::PARENTS_2E306C79_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9D7CBCE0_ID,
-        tuition_id: auto_tuitions::TUITIONS_88EA7960_ID,
-        student_id: auto_students::STUDENTS_A995A53B_ID,
-        parent_id: auto_parents::PARENTS_C53B499A_ID,
+        id: TUITION_TEMPLATE_CHARGES_B3D0F400_ID,
+        tuition_id: auto_tuitions::TUITIONS_17757129_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B44A11DD_ID,
+        tuition_id: auto_tuitions::TUITIONS_574072A7_ID,
+        student_id: auto_students::STUDENTS_3350D0F0_ID,
+        parent_id: auto_parents::PARENTS_72EB83AB_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B48C01FB_ID,
+        tuition_id: auto_tuitions::TUITIONS_3F0136C9_ID,
+        student_id: auto_students::STUDENTS_5C18BE7D_ID,
+        parent_id: auto_parents::PARENTS_F5D7E7CE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B4956FCC_ID,
+        tuition_id: auto_tuitions::TUITIONS_B4C9B132_ID,
+        student_id: auto_students::STUDENTS_DF3400E2_ID,
+        parent_id: auto_parents::PARENTS_AA8B8E4B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B502EFD5_ID,
+        tuition_id: auto_tuitions::TUITIONS_EBD86D44_ID,
+        student_id: auto_students::STUDENTS_3306B1A6_ID,
+        parent_id: auto_parents::PARENTS_FC48D023_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B5249BDF_ID,
+        tuition_id: auto_tuitions::TUITIONS_C182B17B_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B5ED4E21_ID,
+        tuition_id: auto_tuitions::TUITIONS_A75D4167_ID,
+        student_id: auto_students::STUDENTS_55014423_ID,
+        parent_id: auto_parents::PARENTS_2FAB6C50_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B63D6A75_ID,
+        tuition_id: auto_tuitions::TUITIONS_6EF2514D_ID,
+        student_id: auto_students::STUDENTS_B4180B42_ID,
+        parent_id: auto_parents::PARENTS_1A1911EA_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B64D3C48_ID,
+        tuition_id: auto_tuitions::TUITIONS_73F83306_ID,
+        student_id: auto_students::STUDENTS_5C18BE7D_ID,
+        parent_id: auto_parents::PARENTS_F5D7E7CE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B6D854CE_ID,
+        tuition_id: auto_tuitions::TUITIONS_008DA444_ID,
+        student_id: auto_students::STUDENTS_816FC976_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B71747B3_ID,
+        tuition_id: auto_tuitions::TUITIONS_46E578D4_ID,
+        student_id: auto_students::STUDENTS_B4180B42_ID,
+        parent_id: auto_parents::PARENTS_1A1911EA_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B8AF66A9_ID,
+        tuition_id: auto_tuitions::TUITIONS_5416FBA3_ID,
+        student_id: auto_students::STUDENTS_613C3F3F_ID,
+        parent_id: auto_parents::PARENTS_E3BF221C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B8EE6FAE_ID,
+        tuition_id: auto_tuitions::TUITIONS_FE6AD96E_ID,
+        student_id: auto_students::STUDENTS_C9366B0E_ID,
+        parent_id: auto_parents::PARENTS_CEAF9CCC_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B8F0763F_ID,
+        tuition_id: auto_tuitions::TUITIONS_9011998E_ID,
+        student_id: auto_students::STUDENTS_9E80B9B3_ID,
+        parent_id: auto_parents::PARENTS_6F4FE631_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B91BF792_ID,
+        tuition_id: auto_tuitions::TUITIONS_DEA281CF_ID,
+        student_id: auto_students::STUDENTS_9FB608CA_ID,
+        parent_id: auto_parents::PARENTS_85B2DD1C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_B940FCB0_ID,
+        tuition_id: auto_tuitions::TUITIONS_2CD153CC_ID,
+        student_id: auto_students::STUDENTS_C61B0A82_ID,
+        parent_id: auto_parents::PARENTS_243E2243_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BABFC79F_ID,
+        tuition_id: auto_tuitions::TUITIONS_0C910511_ID,
+        student_id: auto_students::STUDENTS_F009FB4B_ID,
+        parent_id: auto_parents::PARENTS_41F854E8_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BB2820BE_ID,
+        tuition_id: auto_tuitions::TUITIONS_9C2A9C27_ID,
+        student_id: auto_students::STUDENTS_05ABCF02_ID,
+        parent_id: auto_parents::PARENTS_FCEF9B44_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BBFFEBB6_ID,
+        tuition_id: auto_tuitions::TUITIONS_5FE8DE18_ID,
+        student_id: auto_students::STUDENTS_A94B9F42_ID,
+        parent_id: auto_parents::PARENTS_C5B74CDA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BC029F0E_ID,
+        tuition_id: auto_tuitions::TUITIONS_35088720_ID,
+        student_id: auto_students::STUDENTS_93C5A4FF_ID,
+        parent_id: auto_parents::PARENTS_700E89C8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BC68658B_ID,
+        tuition_id: auto_tuitions::TUITIONS_B4C9B132_ID,
+        student_id: auto_students::STUDENTS_B688C4EC_ID,
+        parent_id: auto_parents::PARENTS_FCF7AB5E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BC81C506_ID,
+        tuition_id: auto_tuitions::TUITIONS_2C0A2C08_ID,
+        student_id: auto_students::STUDENTS_1CAED077_ID,
+        parent_id: auto_parents::PARENTS_1783DB82_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BCE6FEBA_ID,
+        tuition_id: auto_tuitions::TUITIONS_2D104D37_ID,
+        student_id: auto_students::STUDENTS_7235D77B_ID,
+        parent_id: auto_parents::PARENTS_2DE97868_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_BD90427A_ID,
+        tuition_id: auto_tuitions::TUITIONS_00E339A1_ID,
+        student_id: auto_students::STUDENTS_BD07B018_ID,
+        parent_id: auto_parents::PARENTS_25B12C59_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9E0D7EF4_ID,
-        tuition_id: auto_tuitions::TUITIONS_01C81B86_ID,
-        student_id: auto_students::STUDENTS_6CE91586_ID,
-        parent_id: auto_parents::PARENTS_C8C43EF4_ID,
+        id: TUITION_TEMPLATE_CHARGES_BD97B72B_ID,
+        tuition_id: auto_tuitions::TUITIONS_95B84C6A_ID,
+        student_id: auto_students::STUDENTS_6484B7B3_ID,
+        parent_id: auto_parents::PARENTS_D3D32255_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9E38AB29_ID,
-        tuition_id: auto_tuitions::TUITIONS_814C3AA6_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
+        id: TUITION_TEMPLATE_CHARGES_BF34BFBA_ID,
+        tuition_id: auto_tuitions::TUITIONS_B424C849_ID,
+        student_id: auto_students::STUDENTS_7A016EF4_ID,
+        parent_id: auto_parents::PARENTS_BAAE09EE_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9E4F9B4F_ID,
-        tuition_id: auto_tuitions::TUITIONS_26AC205D_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        parent_id: auto_parents::PARENTS_FEF57F93_ID,
+        id: TUITION_TEMPLATE_CHARGES_BF832489_ID,
+        tuition_id: auto_tuitions::TUITIONS_F5B9996A_ID,
+        student_id: auto_students::STUDENTS_29B5D62D_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9EB7D22E_ID,
-        tuition_id: auto_tuitions::TUITIONS_72D9A1AD_ID,
-        student_id: auto_students::STUDENTS_FD5F6FCF_ID,
-        parent_id: auto_parents::PARENTS_BA4293CC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_BFC0D94A_ID,
+        tuition_id: auto_tuitions::TUITIONS_16F67CA1_ID,
+        student_id: auto_students::STUDENTS_0DE4B7EF_ID,
+        parent_id: auto_parents::PARENTS_C212AA32_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9F19C517_ID,
-        tuition_id: auto_tuitions::TUITIONS_010955AD_ID,
-        student_id: auto_students::STUDENTS_1F619531_ID,
-        parent_id: auto_parents::PARENTS_AE1431F7_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_9F36C27F_ID,
-        tuition_id: auto_tuitions::TUITIONS_FAFDB729_ID,
-        student_id: auto_students::STUDENTS_5DE77B2D_ID,
-        parent_id: auto_parents::PARENTS_8A2AA3CB_ID,
+        id: TUITION_TEMPLATE_CHARGES_C01DCA04_ID,
+        tuition_id: auto_tuitions::TUITIONS_11512391_ID,
+        student_id: auto_students::STUDENTS_A4F38614_ID,
+        parent_id: auto_parents::PARENTS_3B6F5FEF_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A03E147E_ID,
-        tuition_id: auto_tuitions::TUITIONS_94CF7EA5_ID,
-        student_id: auto_students::STUDENTS_67C00A01_ID,
+        id: TUITION_TEMPLATE_CHARGES_C081B3C3_ID,
+        tuition_id: auto_tuitions::TUITIONS_9767FC9B_ID,
+        student_id: auto_students::STUDENTS_0A3106C8_ID,
+        parent_id: auto_parents::PARENTS_0DB57545_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C0D34787_ID,
+        tuition_id: auto_tuitions::TUITIONS_411811F7_ID,
+        student_id: auto_students::STUDENTS_B2E3795F_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C11B6FC5_ID,
+        tuition_id: auto_tuitions::TUITIONS_9406ABA1_ID,
+        student_id: auto_students::STUDENTS_7C248D6E_ID,
+        parent_id: auto_parents::PARENTS_9330CBB8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C167DFB6_ID,
+        tuition_id: auto_tuitions::TUITIONS_58881C53_ID,
+        student_id: auto_students::STUDENTS_8893421B_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C1863101_ID,
+        tuition_id: auto_tuitions::TUITIONS_AFFA930F_ID,
+        student_id: auto_students::STUDENTS_6484B7B3_ID,
+        parent_id: auto_parents::PARENTS_D3D32255_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C31419DE_ID,
+        tuition_id: auto_tuitions::TUITIONS_A1667100_ID,
+        student_id: auto_students::STUDENTS_804D00C4_ID,
+        parent_id: auto_parents::PARENTS_09787E2D_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C31D4CD6_ID,
+        tuition_id: auto_tuitions::TUITIONS_E6895F37_ID,
+        student_id: auto_students::STUDENTS_924F549E_ID,
+        parent_id: auto_parents::PARENTS_DD23517C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C3675442_ID,
+        tuition_id: auto_tuitions::TUITIONS_FC11F10D_ID,
+        student_id: auto_students::STUDENTS_816FC976_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C3900011_ID,
+        tuition_id: auto_tuitions::TUITIONS_1D87DB5C_ID,
+        student_id: auto_students::STUDENTS_7B2C0E08_ID,
+        parent_id: auto_parents::PARENTS_FAECB7A4_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C3DE6AA3_ID,
+        tuition_id: auto_tuitions::TUITIONS_8AAF2B46_ID,
+        student_id: auto_students::STUDENTS_28271B14_ID,
+        parent_id: auto_parents::PARENTS_CE19EDC2_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C41F1BFA_ID,
+        tuition_id: auto_tuitions::TUITIONS_C591850B_ID,
+        student_id: auto_students::STUDENTS_C92C0B83_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C42A46BA_ID,
+        tuition_id: auto_tuitions::TUITIONS_1EAA8686_ID,
+        student_id: auto_students::STUDENTS_C92C0B83_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C431B5A8_ID,
+        tuition_id: auto_tuitions::TUITIONS_BADB6B27_ID,
+        student_id: auto_students::STUDENTS_29B5D62D_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C48D5EE6_ID,
+        tuition_id: auto_tuitions::TUITIONS_42187249_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
+        parent_id: auto_parents::PARENTS_1783DB82_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C4A9BB83_ID,
+        tuition_id: auto_tuitions::TUITIONS_5CAB0E44_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C4CA4BB3_ID,
+        tuition_id: auto_tuitions::TUITIONS_5C11FDB6_ID,
+        student_id: auto_students::STUDENTS_247A0D25_ID,
+        parent_id: auto_parents::PARENTS_2A7EE59E_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C6369543_ID,
+        tuition_id: auto_tuitions::TUITIONS_34E2323B_ID,
+        student_id: auto_students::STUDENTS_F71AA026_ID,
+        parent_id: auto_parents::PARENTS_BA197255_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C68317CB_ID,
+        tuition_id: auto_tuitions::TUITIONS_B7356684_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C6CE503C_ID,
+        tuition_id: auto_tuitions::TUITIONS_13FE09AE_ID,
+        student_id: auto_students::STUDENTS_57A72DD3_ID,
+        parent_id: auto_parents::PARENTS_F641D6A8_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C7CAFE93_ID,
+        tuition_id: auto_tuitions::TUITIONS_A00D5BF3_ID,
+        student_id: auto_students::STUDENTS_FDD632C1_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C7F51EEC_ID,
+        tuition_id: auto_tuitions::TUITIONS_90820291_ID,
+        student_id: auto_students::STUDENTS_DE18B0C1_ID,
+        parent_id: auto_parents::PARENTS_C4F93E79_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C7F95F03_ID,
+        tuition_id: auto_tuitions::TUITIONS_411811F7_ID,
+        student_id: auto_students::STUDENTS_24CDB89E_ID,
+        parent_id: auto_parents::PARENTS_74B762CA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C862B0AA_ID,
+        tuition_id: auto_tuitions::TUITIONS_35091F55_ID,
+        student_id: auto_students::STUDENTS_679B066B_ID,
+        parent_id: auto_parents::PARENTS_25203EAA_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C89A1F6B_ID,
+        tuition_id: auto_tuitions::TUITIONS_280AA2F9_ID,
+        student_id: auto_students::STUDENTS_57A72DD3_ID,
+        parent_id: auto_parents::PARENTS_F641D6A8_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_C9AB6511_ID,
+        tuition_id: auto_tuitions::TUITIONS_E105F62A_ID,
+        student_id: auto_students::STUDENTS_7A016EF4_ID,
+        parent_id: auto_parents::PARENTS_BAAE09EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_CAB976E5_ID,
+        tuition_id: auto_tuitions::TUITIONS_3A4DAC50_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        parent_id: auto_parents::PARENTS_8CAA536C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_CAC3DAB6_ID,
+        tuition_id: auto_tuitions::TUITIONS_685610FA_ID,
+        student_id: auto_students::STUDENTS_0FA3867C_ID,
+        parent_id: auto_parents::PARENTS_DC3C20A5_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_CAEA702A_ID,
+        tuition_id: auto_tuitions::TUITIONS_3B28B0E0_ID,
+        student_id: auto_students::STUDENTS_6484B7B3_ID,
+        parent_id: auto_parents::PARENTS_D3D32255_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_CAFBEE33_ID,
+        tuition_id: auto_tuitions::TUITIONS_3BD481D5_ID,
+        student_id: auto_students::STUDENTS_93CBF8E3_ID,
+        parent_id: auto_parents::PARENTS_57E434DC_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_CB057989_ID,
+        tuition_id: auto_tuitions::TUITIONS_4F1B74E0_ID,
+        student_id: auto_students::STUDENTS_991BF532_ID,
         parent_id: auto_parents::PARENTS_00C62567_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A128F8BF_ID,
-        tuition_id: auto_tuitions::TUITIONS_6F973827_ID,
-        student_id: auto_students::STUDENTS_4BD08F00_ID,
-        parent_id: auto_parents::PARENTS_AE69821E_ID,
+        id: TUITION_TEMPLATE_CHARGES_CB147741_ID,
+        tuition_id: auto_tuitions::TUITIONS_FBCAC3FC_ID,
+        student_id: auto_students::STUDENTS_644B1317_ID,
+        parent_id: auto_parents::PARENTS_DC3C20A5_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A1525827_ID,
-        tuition_id: auto_tuitions::TUITIONS_BA76E47A_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A1624373_ID,
-        tuition_id: auto_tuitions::TUITIONS_169CADB5_ID,
-        student_id: auto_students::STUDENTS_29551116_ID,
-        parent_id: auto_parents::PARENTS_40687A97_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A261E8E8_ID,
-        tuition_id: auto_tuitions::TUITIONS_3024320F_ID,
-        student_id: auto_students::STUDENTS_03F77F5C_ID,
-        parent_id: auto_parents::PARENTS_B87EBC41_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A270D3B5_ID,
-        tuition_id: auto_tuitions::TUITIONS_707B22D9_ID,
-        student_id: auto_students::STUDENTS_D9021E43_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A358BF83_ID,
-        tuition_id: auto_tuitions::TUITIONS_61BD612F_ID,
-        student_id: auto_students::STUDENTS_9CDC0217_ID,
-        parent_id: auto_parents::PARENTS_8A2AA3CB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A3932338_ID,
-        tuition_id: auto_tuitions::TUITIONS_A18BEE67_ID,
-        student_id: auto_students::STUDENTS_CD7972F7_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A3AFF71F_ID,
-        tuition_id: auto_tuitions::TUITIONS_F1ABDDB1_ID,
-        student_id: auto_students::STUDENTS_D22E188B_ID,
-        parent_id: auto_parents::PARENTS_CCBA7939_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A3BF5822_ID,
-        tuition_id: auto_tuitions::TUITIONS_83CB66C1_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A3D6A3CE_ID,
-        tuition_id: auto_tuitions::TUITIONS_4E4BE333_ID,
-        student_id: auto_students::STUDENTS_A49E27D5_ID,
-        parent_id: auto_parents::PARENTS_31FB42DE_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A3E420F9_ID,
-        tuition_id: auto_tuitions::TUITIONS_7D12D2F7_ID,
-        student_id: auto_students::STUDENTS_FD443252_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
+        id: TUITION_TEMPLATE_CHARGES_CB66601D_ID,
+        tuition_id: auto_tuitions::TUITIONS_AEEC2E90_ID,
+        student_id: auto_students::STUDENTS_99BB472B_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A3F00A3A_ID,
-        tuition_id: auto_tuitions::TUITIONS_87F9EC75_ID,
-        student_id: auto_students::STUDENTS_CD7972F7_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A57CC02C_ID,
-        tuition_id: auto_tuitions::TUITIONS_A6A01820_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
-        parent_id: auto_parents::PARENTS_7C1FC285_ID,
+        id: TUITION_TEMPLATE_CHARGES_CB9E37F7_ID,
+        tuition_id: auto_tuitions::TUITIONS_DD9988F6_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A6F5E2D9_ID,
-        tuition_id: auto_tuitions::TUITIONS_DB21B841_ID,
-        student_id: auto_students::STUDENTS_B86528E4_ID,
-        parent_id: auto_parents::PARENTS_B3F630EB_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A73ED8E8_ID,
-        tuition_id: auto_tuitions::TUITIONS_9335C47B_ID,
-        student_id: auto_students::STUDENTS_8B94D069_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A7E3DB92_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D666E79_ID,
-        student_id: auto_students::STUDENTS_E6511945_ID,
-        parent_id: auto_parents::PARENTS_FEF57F93_ID,
+        id: TUITION_TEMPLATE_CHARGES_CC51A994_ID,
+        tuition_id: auto_tuitions::TUITIONS_0DB40D0D_ID,
+        student_id: auto_students::STUDENTS_346556D8_ID,
+        parent_id: auto_parents::PARENTS_8CAA536C_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A849EA55_ID,
-        tuition_id: auto_tuitions::TUITIONS_E5B119DD_ID,
-        student_id: auto_students::STUDENTS_8CF5B349_ID,
-        parent_id: auto_parents::PARENTS_CA8EE896_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A877FAFC_ID,
-        tuition_id: auto_tuitions::TUITIONS_F91A7257_ID,
-        student_id: auto_students::STUDENTS_8334A3EA_ID,
-        parent_id: auto_parents::PARENTS_6DB40111_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A8F8C77F_ID,
-        tuition_id: auto_tuitions::TUITIONS_13B1B799_ID,
-        student_id: auto_students::STUDENTS_2864AF19_ID,
-        parent_id: auto_parents::PARENTS_2F6B6597_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A92D1606_ID,
-        tuition_id: auto_tuitions::TUITIONS_BA477059_ID,
-        student_id: auto_students::STUDENTS_C75B1619_ID,
-        parent_id: auto_parents::PARENTS_743572C3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_A98C167A_ID,
-        tuition_id: auto_tuitions::TUITIONS_78B10FFE_ID,
-        student_id: auto_students::STUDENTS_F91AE766_ID,
-        parent_id: auto_parents::PARENTS_6C1496BD_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AA11329A_ID,
-        tuition_id: auto_tuitions::TUITIONS_21CD69D5_ID,
-        student_id: auto_students::STUDENTS_D877B6D5_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AA24761B_ID,
-        tuition_id: auto_tuitions::TUITIONS_2B19570D_ID,
-        student_id: auto_students::STUDENTS_AE371DBA_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AA6B1A09_ID,
-        tuition_id: auto_tuitions::TUITIONS_617F4216_ID,
-        student_id: auto_students::STUDENTS_89CD605B_ID,
-        parent_id: auto_parents::PARENTS_C10A4C56_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AAEC154F_ID,
-        tuition_id: auto_tuitions::TUITIONS_C5D6CF08_ID,
-        student_id: auto_students::STUDENTS_42EC802F_ID,
-        parent_id: auto_parents::PARENTS_E15A9D49_ID,
+        id: TUITION_TEMPLATE_CHARGES_CC9A80C7_ID,
+        tuition_id: auto_tuitions::TUITIONS_0BBCFA2F_ID,
+        student_id: auto_students::STUDENTS_9347D105_ID,
+        parent_id: auto_parents::PARENTS_2E306C79_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AB931EB5_ID,
-        tuition_id: auto_tuitions::TUITIONS_754E3656_ID,
-        student_id: auto_students::STUDENTS_47E6500D_ID,
-        parent_id: auto_parents::PARENTS_45E1B529_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_CD00EC0E_ID,
+        tuition_id: auto_tuitions::TUITIONS_687408FD_ID,
+        student_id: auto_students::STUDENTS_35EC0992_ID,
+        parent_id: auto_parents::PARENTS_9307C765_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AC21CB7E_ID,
-        tuition_id: auto_tuitions::TUITIONS_E5CB9B90_ID,
-        student_id: auto_students::STUDENTS_7382E0A5_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_CD781811_ID,
+        tuition_id: auto_tuitions::TUITIONS_21D7B378_ID,
+        student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+        parent_id: auto_parents::PARENTS_4643F909_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AD38008F_ID,
-        tuition_id: auto_tuitions::TUITIONS_BEAEFBA3_ID,
-        student_id: auto_students::STUDENTS_A2ADC5BC_ID,
-        parent_id: auto_parents::PARENTS_68F94988_ID,
+        id: TUITION_TEMPLATE_CHARGES_CDA4B3B0_ID,
+        tuition_id: auto_tuitions::TUITIONS_7E310CA1_ID,
+        student_id: auto_students::STUDENTS_56FFD76D_ID,
+        parent_id: auto_parents::PARENTS_7ADA0B60_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AD41C3F0_ID,
-        tuition_id: auto_tuitions::TUITIONS_AEEE5473_ID,
-        student_id: auto_students::STUDENTS_3053F0F1_ID,
-        parent_id: auto_parents::PARENTS_637CE89B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AD9E0057_ID,
-        tuition_id: auto_tuitions::TUITIONS_EDC66B00_ID,
-        student_id: auto_students::STUDENTS_A2ADC5BC_ID,
-        parent_id: auto_parents::PARENTS_68F94988_ID,
+        id: TUITION_TEMPLATE_CHARGES_CE8F969D_ID,
+        tuition_id: auto_tuitions::TUITIONS_BBBB24A4_ID,
+        student_id: auto_students::STUDENTS_28271B14_ID,
+        parent_id: auto_parents::PARENTS_CE19EDC2_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_ADAB4A4E_ID,
-        tuition_id: auto_tuitions::TUITIONS_3024320F_ID,
-        student_id: auto_students::STUDENTS_4A397D98_ID,
-        parent_id: auto_parents::PARENTS_132E2083_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_ADC9F036_ID,
-        tuition_id: auto_tuitions::TUITIONS_99C3A78D_ID,
-        student_id: auto_students::STUDENTS_B952B652_ID,
-        parent_id: auto_parents::PARENTS_7AFBE015_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AF1CEBE0_ID,
-        tuition_id: auto_tuitions::TUITIONS_9BEB9D90_ID,
-        student_id: auto_students::STUDENTS_B3129C4C_ID,
-        parent_id: auto_parents::PARENTS_66D707D7_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_AFB8F738_ID,
-        tuition_id: auto_tuitions::TUITIONS_754E3656_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B16211C0_ID,
-        tuition_id: auto_tuitions::TUITIONS_F21795E6_ID,
-        student_id: auto_students::STUDENTS_631A084F_ID,
-        parent_id: auto_parents::PARENTS_36F80DAC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B23D79E0_ID,
-        tuition_id: auto_tuitions::TUITIONS_5F235532_ID,
-        student_id: auto_students::STUDENTS_8D169030_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B280ED48_ID,
-        tuition_id: auto_tuitions::TUITIONS_DD87F697_ID,
-        student_id: auto_students::STUDENTS_BF6D18C9_ID,
-        parent_id: auto_parents::PARENTS_368FD5D3_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B2BD240C_ID,
-        tuition_id: auto_tuitions::TUITIONS_8C845305_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        parent_id: auto_parents::PARENTS_B47FE405_ID,
+        id: TUITION_TEMPLATE_CHARGES_CF3175CA_ID,
+        tuition_id: auto_tuitions::TUITIONS_DF528D44_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        parent_id: auto_parents::PARENTS_368136EE_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B3D32EC0_ID,
-        tuition_id: auto_tuitions::TUITIONS_51A88FA1_ID,
-        student_id: auto_students::STUDENTS_61934BDB_ID,
-        parent_id: auto_parents::PARENTS_AD7B839C_ID,
+        id: TUITION_TEMPLATE_CHARGES_CF6A6CE4_ID,
+        tuition_id: auto_tuitions::TUITIONS_585CB2AE_ID,
+        student_id: auto_students::STUDENTS_31507303_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B4252A05_ID,
-        tuition_id: auto_tuitions::TUITIONS_AA56E203_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
+        id: TUITION_TEMPLATE_CHARGES_CF7F18E8_ID,
+        tuition_id: auto_tuitions::TUITIONS_53D986B6_ID,
+        student_id: auto_students::STUDENTS_247A0D25_ID,
+        parent_id: auto_parents::PARENTS_2A7EE59E_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_CF853EC1_ID,
+        tuition_id: auto_tuitions::TUITIONS_645285A0_ID,
+        student_id: auto_students::STUDENTS_1B9F133B_ID,
+        parent_id: auto_parents::PARENTS_5DA8A629_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B464F472_ID,
-        tuition_id: auto_tuitions::TUITIONS_A1387775_ID,
-        student_id: auto_students::STUDENTS_EA2C80A2_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
+        id: TUITION_TEMPLATE_CHARGES_D0858F66_ID,
+        tuition_id: auto_tuitions::TUITIONS_9CE0FB95_ID,
+        student_id: auto_students::STUDENTS_9DC89669_ID,
+        parent_id: auto_parents::PARENTS_17F6051F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B4E43062_ID,
-        tuition_id: auto_tuitions::TUITIONS_8E285D7D_ID,
-        student_id: auto_students::STUDENTS_78FF97A5_ID,
-        parent_id: auto_parents::PARENTS_F2B8971F_ID,
+        id: TUITION_TEMPLATE_CHARGES_D0FDD2E1_ID,
+        tuition_id: auto_tuitions::TUITIONS_232F5A10_ID,
+        student_id: auto_students::STUDENTS_2C32E668_ID,
+        parent_id: auto_parents::PARENTS_36F4832D_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B5405BD7_ID,
-        tuition_id: auto_tuitions::TUITIONS_E367B13E_ID,
-        student_id: auto_students::STUDENTS_BAFE6462_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
+        id: TUITION_TEMPLATE_CHARGES_D10C731D_ID,
+        tuition_id: auto_tuitions::TUITIONS_91CB54EE_ID,
+        student_id: auto_students::STUDENTS_99BB472B_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_D17C7ABF_ID,
+        tuition_id: auto_tuitions::TUITIONS_1D114038_ID,
+        student_id: auto_students::STUDENTS_7AAEEB47_ID,
+        parent_id: auto_parents::PARENTS_52BEF7A8_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B5B73B64_ID,
-        tuition_id: auto_tuitions::TUITIONS_7ADADF97_ID,
-        student_id: auto_students::STUDENTS_00119540_ID,
-        parent_id: auto_parents::PARENTS_6DB40111_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B5D6791A_ID,
-        tuition_id: auto_tuitions::TUITIONS_DFC43F6E_ID,
-        student_id: auto_students::STUDENTS_9685A0D0_ID,
-        parent_id: auto_parents::PARENTS_860D7D19_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B7047D46_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3D3F711_ID,
-        student_id: auto_students::STUDENTS_A8780F6E_ID,
-        parent_id: auto_parents::PARENTS_5B02BA4F_ID,
+        id: TUITION_TEMPLATE_CHARGES_D1A3652E_ID,
+        tuition_id: auto_tuitions::TUITIONS_A71F09F6_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B7DE5773_ID,
-        tuition_id: auto_tuitions::TUITIONS_C8174F31_ID,
-        student_id: auto_students::STUDENTS_0C9E7DC2_ID,
-        parent_id: auto_parents::PARENTS_1E852598_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B7E2BD28_ID,
-        tuition_id: auto_tuitions::TUITIONS_49536E77_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B84FF3B7_ID,
-        tuition_id: auto_tuitions::TUITIONS_7EAA75AE_ID,
-        student_id: auto_students::STUDENTS_CE6A5F41_ID,
-        parent_id: auto_parents::PARENTS_82C70A52_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B87E9137_ID,
-        tuition_id: auto_tuitions::TUITIONS_8FC2F680_ID,
-        student_id: auto_students::STUDENTS_0B44076F_ID,
-        parent_id: auto_parents::PARENTS_921F8B4D_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B89AEF3B_ID,
-        tuition_id: auto_tuitions::TUITIONS_A8B33489_ID,
-        student_id: auto_students::STUDENTS_8B94D069_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B8BDE714_ID,
-        tuition_id: auto_tuitions::TUITIONS_C7D1348D_ID,
-        student_id: auto_students::STUDENTS_A1D56E01_ID,
-        parent_id: auto_parents::PARENTS_42C1F3B6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B9918786_ID,
-        tuition_id: auto_tuitions::TUITIONS_832A7FDB_ID,
-        student_id: auto_students::STUDENTS_6C51DE6A_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_B9B0BDA4_ID,
-        tuition_id: auto_tuitions::TUITIONS_F34DDCC6_ID,
-        student_id: auto_students::STUDENTS_EDCB6334_ID,
-        parent_id: auto_parents::PARENTS_69B86D50_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BA34DA83_ID,
-        tuition_id: auto_tuitions::TUITIONS_2B46C15D_ID,
-        student_id: auto_students::STUDENTS_D8351423_ID,
-        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BA50DBD5_ID,
-        tuition_id: auto_tuitions::TUITIONS_5F88588B_ID,
-        student_id: auto_students::STUDENTS_FD5F6FCF_ID,
-        parent_id: auto_parents::PARENTS_BA4293CC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BA937391_ID,
-        tuition_id: auto_tuitions::TUITIONS_40A0AB27_ID,
-        student_id: auto_students::STUDENTS_CE6A5F41_ID,
-        parent_id: auto_parents::PARENTS_82C70A52_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BA95E8FA_ID,
-        tuition_id: auto_tuitions::TUITIONS_B80CB513_ID,
-        student_id: auto_students::STUDENTS_8CF5B349_ID,
-        parent_id: auto_parents::PARENTS_CA8EE896_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BABDC0C3_ID,
-        tuition_id: auto_tuitions::TUITIONS_C8CCD677_ID,
-        student_id: auto_students::STUDENTS_0B6FCD4F_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BB9CBB80_ID,
-        tuition_id: auto_tuitions::TUITIONS_EA9683A4_ID,
-        student_id: auto_students::STUDENTS_EA2C80A2_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BBC06969_ID,
-        tuition_id: auto_tuitions::TUITIONS_0159BF44_ID,
-        student_id: auto_students::STUDENTS_D1C62905_ID,
-        parent_id: auto_parents::PARENTS_6DCC98A5_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BBC2A028_ID,
-        tuition_id: auto_tuitions::TUITIONS_AB614DDE_ID,
-        student_id: auto_students::STUDENTS_04207A50_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BC3A803D_ID,
-        tuition_id: auto_tuitions::TUITIONS_D61CF0F8_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BD199866_ID,
-        tuition_id: auto_tuitions::TUITIONS_7821A1D3_ID,
-        student_id: auto_students::STUDENTS_DC672D47_ID,
-        parent_id: auto_parents::PARENTS_4A006D92_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BDA244D0_ID,
-        tuition_id: auto_tuitions::TUITIONS_FFEBCE9A_ID,
-        student_id: auto_students::STUDENTS_56133F6A_ID,
-        parent_id: auto_parents::PARENTS_949FCA20_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BE3D8AAC_ID,
-        tuition_id: auto_tuitions::TUITIONS_A7A6F22C_ID,
-        student_id: auto_students::STUDENTS_D66C09F3_ID,
-        parent_id: auto_parents::PARENTS_318C97F0_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BE616069_ID,
-        tuition_id: auto_tuitions::TUITIONS_27C139A7_ID,
-        student_id: auto_students::STUDENTS_1BA7B4AC_ID,
-        parent_id: auto_parents::PARENTS_E9812C90_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BEFEB947_ID,
-        tuition_id: auto_tuitions::TUITIONS_931A32D4_ID,
-        student_id: auto_students::STUDENTS_7E7BA8DA_ID,
-        parent_id: auto_parents::PARENTS_69B86D50_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BF12703A_ID,
-        tuition_id: auto_tuitions::TUITIONS_A88EA058_ID,
-        student_id: auto_students::STUDENTS_8E75C6E6_ID,
-        parent_id: auto_parents::PARENTS_71AAC033_ID,
+        id: TUITION_TEMPLATE_CHARGES_D1CD2D3F_ID,
+        tuition_id: auto_tuitions::TUITIONS_DB31CAC0_ID,
+        student_id: auto_students::STUDENTS_53DF5E9C_ID,
+        parent_id: auto_parents::PARENTS_90A7D3BD_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BF5A6CF6_ID,
-        tuition_id: auto_tuitions::TUITIONS_F6619298_ID,
-        student_id: auto_students::STUDENTS_7675988E_ID,
-        parent_id: auto_parents::PARENTS_21FBC052_ID,
+        id: TUITION_TEMPLATE_CHARGES_D1F528F5_ID,
+        tuition_id: auto_tuitions::TUITIONS_C5A6AF8C_ID,
+        student_id: auto_students::STUDENTS_2F796B24_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_BFBAEFCF_ID,
-        tuition_id: auto_tuitions::TUITIONS_00262730_ID,
-        student_id: auto_students::STUDENTS_09A166A9_ID,
-        parent_id: auto_parents::PARENTS_21FBC052_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C01BCF12_ID,
-        tuition_id: auto_tuitions::TUITIONS_2DE3C88C_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
-        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C14566E1_ID,
-        tuition_id: auto_tuitions::TUITIONS_F9615A6D_ID,
-        student_id: auto_students::STUDENTS_8AB569DA_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C1EB8D08_ID,
-        tuition_id: auto_tuitions::TUITIONS_57586A55_ID,
-        student_id: auto_students::STUDENTS_E58D1842_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C2330ACF_ID,
-        tuition_id: auto_tuitions::TUITIONS_8FC2F680_ID,
-        student_id: auto_students::STUDENTS_DC672D47_ID,
-        parent_id: auto_parents::PARENTS_4A006D92_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C25367DF_ID,
-        tuition_id: auto_tuitions::TUITIONS_300D1B02_ID,
-        student_id: auto_students::STUDENTS_FB5DBC46_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C30E74F3_ID,
-        tuition_id: auto_tuitions::TUITIONS_E10882CD_ID,
-        student_id: auto_students::STUDENTS_58B61E13_ID,
-        parent_id: auto_parents::PARENTS_79160754_ID,
+        id: TUITION_TEMPLATE_CHARGES_D273A662_ID,
+        tuition_id: auto_tuitions::TUITIONS_F597A833_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C3ACD405_ID,
-        tuition_id: auto_tuitions::TUITIONS_982CB254_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
+        id: TUITION_TEMPLATE_CHARGES_D27A0A52_ID,
+        tuition_id: auto_tuitions::TUITIONS_69F1E76A_ID,
+        student_id: auto_students::STUDENTS_31507303_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_D2B81EC3_ID,
+        tuition_id: auto_tuitions::TUITIONS_17AAFFF0_ID,
+        student_id: auto_students::STUDENTS_9D972E95_ID,
+        parent_id: auto_parents::PARENTS_37DB2766_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_D2C795E0_ID,
+        tuition_id: auto_tuitions::TUITIONS_BCD7F4D9_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_D2E03368_ID,
+        tuition_id: auto_tuitions::TUITIONS_12BE2357_ID,
+        student_id: auto_students::STUDENTS_43D8106C_ID,
+        parent_id: auto_parents::PARENTS_29759E72_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_D2FDDCC5_ID,
+        tuition_id: auto_tuitions::TUITIONS_374AA324_ID,
+        student_id: auto_students::STUDENTS_3AD90E82_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C3F9EDD4_ID,
-        tuition_id: auto_tuitions::TUITIONS_5BE96CC2_ID,
-        student_id: auto_students::STUDENTS_C64CEB0B_ID,
-        parent_id: auto_parents::PARENTS_0E0CC2A7_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C44D108F_ID,
-        tuition_id: auto_tuitions::TUITIONS_13F83FF1_ID,
-        student_id: auto_students::STUDENTS_8F6E02B9_ID,
-        parent_id: auto_parents::PARENTS_5591CC2B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C4813E03_ID,
-        tuition_id: auto_tuitions::TUITIONS_D8A842F0_ID,
-        student_id: auto_students::STUDENTS_F8F24E9D_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C49B2EEF_ID,
-        tuition_id: auto_tuitions::TUITIONS_3F2234B2_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        parent_id: auto_parents::PARENTS_FEF57F93_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C4AF22D0_ID,
-        tuition_id: auto_tuitions::TUITIONS_E1BB97BB_ID,
-        student_id: auto_students::STUDENTS_43CBC91F_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C61C9CA8_ID,
-        tuition_id: auto_tuitions::TUITIONS_55F938A0_ID,
-        student_id: auto_students::STUDENTS_BAFE6462_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C683648E_ID,
-        tuition_id: auto_tuitions::TUITIONS_7E040BD5_ID,
-        student_id: auto_students::STUDENTS_D8B775B3_ID,
-        parent_id: auto_parents::PARENTS_0FE35071_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C6FAB1BB_ID,
-        tuition_id: auto_tuitions::TUITIONS_FDDEA96E_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        parent_id: auto_parents::PARENTS_FEF57F93_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C75C27DD_ID,
-        tuition_id: auto_tuitions::TUITIONS_B14C7E56_ID,
-        student_id: auto_students::STUDENTS_A7526940_ID,
-        parent_id: auto_parents::PARENTS_5AE8BEF7_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C88BD9BC_ID,
-        tuition_id: auto_tuitions::TUITIONS_4DBFECCB_ID,
-        student_id: auto_students::STUDENTS_163F00E2_ID,
-        parent_id: auto_parents::PARENTS_0DEE546B_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C9B55C70_ID,
-        tuition_id: auto_tuitions::TUITIONS_03D35950_ID,
-        student_id: auto_students::STUDENTS_AF716174_ID,
-        parent_id: auto_parents::PARENTS_860D7D19_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_C9DFFA49_ID,
-        tuition_id: auto_tuitions::TUITIONS_EC3107FB_ID,
-        student_id: auto_students::STUDENTS_5F99E998_ID,
-        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CA47300B_ID,
-        tuition_id: auto_tuitions::TUITIONS_7FC975E8_ID,
-        student_id: auto_students::STUDENTS_8ED50735_ID,
-        parent_id: auto_parents::PARENTS_71AAC033_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CA62F988_ID,
-        tuition_id: auto_tuitions::TUITIONS_49E1305B_ID,
-        student_id: auto_students::STUDENTS_00119540_ID,
-        parent_id: auto_parents::PARENTS_6DB40111_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CAA4AFC6_ID,
-        tuition_id: auto_tuitions::TUITIONS_E1B49973_ID,
-        student_id: auto_students::STUDENTS_1C257350_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CAB0D6C6_ID,
-        tuition_id: auto_tuitions::TUITIONS_A81C922F_ID,
-        student_id: auto_students::STUDENTS_2847AEE8_ID,
-        parent_id: auto_parents::PARENTS_0245B549_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CAB787A6_ID,
-        tuition_id: auto_tuitions::TUITIONS_2888DCA0_ID,
-        student_id: auto_students::STUDENTS_983F1397_ID,
-        parent_id: auto_parents::PARENTS_4A006D92_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CAC2181E_ID,
-        tuition_id: auto_tuitions::TUITIONS_C2FFB928_ID,
-        student_id: auto_students::STUDENTS_E4F6E810_ID,
-        parent_id: auto_parents::PARENTS_8A2AA3CB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CACA7F0F_ID,
-        tuition_id: auto_tuitions::TUITIONS_6F5064B5_ID,
-        student_id: auto_students::STUDENTS_6EA2FC91_ID,
-        parent_id: auto_parents::PARENTS_E9812C90_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CB0069E9_ID,
-        tuition_id: auto_tuitions::TUITIONS_CCD520A9_ID,
-        student_id: auto_students::STUDENTS_FC9A327B_ID,
-        parent_id: auto_parents::PARENTS_E08EF35C_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CB4E470A_ID,
-        tuition_id: auto_tuitions::TUITIONS_E578F3D9_ID,
-        student_id: auto_students::STUDENTS_36CF45AF_ID,
-        parent_id: auto_parents::PARENTS_65E219C6_ID,
+        id: TUITION_TEMPLATE_CHARGES_D36C3AE8_ID,
+        tuition_id: auto_tuitions::TUITIONS_43AC07CC_ID,
+        student_id: auto_students::STUDENTS_6B5530CE_ID,
+        parent_id: auto_parents::PARENTS_3EE41C2D_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CB5C34E2_ID,
-        tuition_id: auto_tuitions::TUITIONS_FF229696_ID,
-        student_id: auto_students::STUDENTS_A2F9816F_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
+        id: TUITION_TEMPLATE_CHARGES_D4352381_ID,
+        tuition_id: auto_tuitions::TUITIONS_ACD27523_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CBBB5AD5_ID,
-        tuition_id: auto_tuitions::TUITIONS_BBF28927_ID,
-        student_id: auto_students::STUDENTS_2E39A18C_ID,
-        parent_id: auto_parents::PARENTS_D5816FA9_ID,
+        id: TUITION_TEMPLATE_CHARGES_D6013639_ID,
+        tuition_id: auto_tuitions::TUITIONS_DE9A87A2_ID,
+        student_id: auto_students::STUDENTS_F65D8CFA_ID,
+        parent_id: auto_parents::PARENTS_86DD72DA_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CC0C52A2_ID,
-        tuition_id: auto_tuitions::TUITIONS_5AF4D637_ID,
-        student_id: auto_students::STUDENTS_B86528E4_ID,
-        parent_id: auto_parents::PARENTS_B3F630EB_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CC163F8D_ID,
-        tuition_id: auto_tuitions::TUITIONS_C986C9D6_ID,
-        student_id: auto_students::STUDENTS_79E60097_ID,
-        parent_id: auto_parents::PARENTS_AD2329B5_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CC903934_ID,
-        tuition_id: auto_tuitions::TUITIONS_4BCAB1B6_ID,
-        student_id: auto_students::STUDENTS_F81D6534_ID,
-        parent_id: auto_parents::PARENTS_6F29CFF1_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CCBB59F0_ID,
-        tuition_id: auto_tuitions::TUITIONS_3EEAAD8D_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
-        parent_id: auto_parents::PARENTS_31FB42DE_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CCEFAE0A_ID,
-        tuition_id: auto_tuitions::TUITIONS_427D5C78_ID,
-        student_id: auto_students::STUDENTS_EF688C2B_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
+        id: TUITION_TEMPLATE_CHARGES_D6169E93_ID,
+        tuition_id: auto_tuitions::TUITIONS_10FFD25C_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CD1B80D9_ID,
-        tuition_id: auto_tuitions::TUITIONS_61C5A875_ID,
-        student_id: auto_students::STUDENTS_00119540_ID,
-        parent_id: auto_parents::PARENTS_6DB40111_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CD6A9CD7_ID,
-        tuition_id: auto_tuitions::TUITIONS_2F3DECEE_ID,
-        student_id: auto_students::STUDENTS_1F21E4D0_ID,
-        parent_id: auto_parents::PARENTS_5259B671_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CD8DDEBE_ID,
-        tuition_id: auto_tuitions::TUITIONS_A7BBBEE9_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CDD50B76_ID,
-        tuition_id: auto_tuitions::TUITIONS_1A2912D0_ID,
-        student_id: auto_students::STUDENTS_F9ECEB19_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CE067A53_ID,
-        tuition_id: auto_tuitions::TUITIONS_A34ED72A_ID,
-        student_id: auto_students::STUDENTS_8E75C6E6_ID,
-        parent_id: auto_parents::PARENTS_71AAC033_ID,
+        id: TUITION_TEMPLATE_CHARGES_D61ECB74_ID,
+        tuition_id: auto_tuitions::TUITIONS_F8FA7771_ID,
+        student_id: auto_students::STUDENTS_6FAE1BAF_ID,
+        parent_id: auto_parents::PARENTS_7F9BA3BC_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CEEDD69E_ID,
-        tuition_id: auto_tuitions::TUITIONS_345DDAC8_ID,
-        student_id: auto_students::STUDENTS_2C0C03CD_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CF4F97EF_ID,
-        tuition_id: auto_tuitions::TUITIONS_817444FA_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CF8ADCED_ID,
-        tuition_id: auto_tuitions::TUITIONS_99327B6B_ID,
-        student_id: auto_students::STUDENTS_76095F86_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CFF6CBDB_ID,
-        tuition_id: auto_tuitions::TUITIONS_2C72C34A_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_CFFADF43_ID,
-        tuition_id: auto_tuitions::TUITIONS_4E75AF80_ID,
-        student_id: auto_students::STUDENTS_3D165974_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D0053C23_ID,
-        tuition_id: auto_tuitions::TUITIONS_524609A4_ID,
-        student_id: auto_students::STUDENTS_5F7F1A51_ID,
-        parent_id: auto_parents::PARENTS_D6463D21_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D0D91CD6_ID,
-        tuition_id: auto_tuitions::TUITIONS_94117D31_ID,
-        student_id: auto_students::STUDENTS_163F00E2_ID,
-        parent_id: auto_parents::PARENTS_0DEE546B_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D11274D9_ID,
-        tuition_id: auto_tuitions::TUITIONS_28D1F5CF_ID,
-        student_id: auto_students::STUDENTS_EDCB6334_ID,
-        parent_id: auto_parents::PARENTS_69B86D50_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D1C72BE4_ID,
-        tuition_id: auto_tuitions::TUITIONS_19BAA419_ID,
-        student_id: auto_students::STUDENTS_DF31BB18_ID,
-        parent_id: auto_parents::PARENTS_83B2AAA7_ID,
+        id: TUITION_TEMPLATE_CHARGES_D646FFB7_ID,
+        tuition_id: auto_tuitions::TUITIONS_BC7E528B_ID,
+        student_id: auto_students::STUDENTS_2D700C99_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D2A9165A_ID,
-        tuition_id: auto_tuitions::TUITIONS_AA5286CA_ID,
-        student_id: auto_students::STUDENTS_FE7C5501_ID,
-        parent_id: auto_parents::PARENTS_1DDA437A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D4BE451B_ID,
-        tuition_id: auto_tuitions::TUITIONS_47A9E82C_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D53CA01B_ID,
-        tuition_id: auto_tuitions::TUITIONS_C5D6CF08_ID,
-        student_id: auto_students::STUDENTS_9901ACAE_ID,
-        parent_id: auto_parents::PARENTS_8DDEEDA0_ID,
+        id: TUITION_TEMPLATE_CHARGES_D75BF4E0_ID,
+        tuition_id: auto_tuitions::TUITIONS_026A62F5_ID,
+        student_id: auto_students::STUDENTS_D9313DA1_ID,
+        parent_id: auto_parents::PARENTS_69E6372B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D56C62F0_ID,
-        tuition_id: auto_tuitions::TUITIONS_CF8588DD_ID,
-        student_id: auto_students::STUDENTS_7382E0A5_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
+        id: TUITION_TEMPLATE_CHARGES_D77BA404_ID,
+        tuition_id: auto_tuitions::TUITIONS_C9A37D08_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D5946B9B_ID,
-        tuition_id: auto_tuitions::TUITIONS_07FB7C3C_ID,
-        student_id: auto_students::STUDENTS_8201311E_ID,
-        parent_id: auto_parents::PARENTS_C3EADD7E_ID,
+        id: TUITION_TEMPLATE_CHARGES_D79D2D3C_ID,
+        tuition_id: auto_tuitions::TUITIONS_791EE318_ID,
+        student_id: auto_students::STUDENTS_C92C0B83_ID,
+        parent_id: auto_parents::PARENTS_AB39C96C_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D5956DEC_ID,
-        tuition_id: auto_tuitions::TUITIONS_8A56E455_ID,
-        student_id: auto_students::STUDENTS_A7B4FCC7_ID,
-        parent_id: auto_parents::PARENTS_7437C438_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D5FBF4CD_ID,
-        tuition_id: auto_tuitions::TUITIONS_F0CBD5F4_ID,
-        student_id: auto_students::STUDENTS_C0EE3F4E_ID,
-        parent_id: auto_parents::PARENTS_1E852598_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D609F7B5_ID,
-        tuition_id: auto_tuitions::TUITIONS_CE70F586_ID,
-        student_id: auto_students::STUDENTS_2D4152FA_ID,
-        parent_id: auto_parents::PARENTS_5EF072DB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D66E7F60_ID,
-        tuition_id: auto_tuitions::TUITIONS_45A91E5E_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        parent_id: auto_parents::PARENTS_B47FE405_ID,
+        id: TUITION_TEMPLATE_CHARGES_D801C941_ID,
+        tuition_id: auto_tuitions::TUITIONS_EA5DC9DD_ID,
+        student_id: auto_students::STUDENTS_10917ED2_ID,
+        parent_id: auto_parents::PARENTS_37793F65_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D6BD6194_ID,
-        tuition_id: auto_tuitions::TUITIONS_74A2B5E2_ID,
-        student_id: auto_students::STUDENTS_10BADB90_ID,
-        parent_id: auto_parents::PARENTS_FEF57F93_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D6C4E7E9_ID,
-        tuition_id: auto_tuitions::TUITIONS_160B97DD_ID,
-        student_id: auto_students::STUDENTS_9BEC10EF_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D74A8281_ID,
-        tuition_id: auto_tuitions::TUITIONS_19132B41_ID,
-        student_id: auto_students::STUDENTS_D2E69748_ID,
-        parent_id: auto_parents::PARENTS_8A8FA156_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D78F4DA8_ID,
-        tuition_id: auto_tuitions::TUITIONS_BA0E7A97_ID,
-        student_id: auto_students::STUDENTS_39434EFA_ID,
-        parent_id: auto_parents::PARENTS_4D5EC02F_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D7EF9DA0_ID,
-        tuition_id: auto_tuitions::TUITIONS_35E06742_ID,
-        student_id: auto_students::STUDENTS_2C0C03CD_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D82DBB18_ID,
-        tuition_id: auto_tuitions::TUITIONS_45A91E5E_ID,
-        student_id: auto_students::STUDENTS_442D4313_ID,
-        parent_id: auto_parents::PARENTS_897CB09B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D85546BD_ID,
-        tuition_id: auto_tuitions::TUITIONS_64C8011A_ID,
-        student_id: auto_students::STUDENTS_CED9CAC6_ID,
-        parent_id: auto_parents::PARENTS_5CF12085_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D89EBD44_ID,
-        tuition_id: auto_tuitions::TUITIONS_843730E5_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D8A48423_ID,
-        tuition_id: auto_tuitions::TUITIONS_2838D64E_ID,
-        student_id: auto_students::STUDENTS_EF9A6ECA_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D8AFC3A7_ID,
-        tuition_id: auto_tuitions::TUITIONS_DB503643_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D91C7192_ID,
-        tuition_id: auto_tuitions::TUITIONS_D79E72FB_ID,
-        student_id: auto_students::STUDENTS_B0667102_ID,
-        parent_id: auto_parents::PARENTS_7293C66C_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_D96ACBE1_ID,
-        tuition_id: auto_tuitions::TUITIONS_94CF7EA5_ID,
-        student_id: auto_students::STUDENTS_A2FDAF0D_ID,
-        parent_id: auto_parents::PARENTS_00C62567_ID,
+        id: TUITION_TEMPLATE_CHARGES_D82625E3_ID,
+        tuition_id: auto_tuitions::TUITIONS_9DF8758B_ID,
+        student_id: auto_students::STUDENTS_7641F590_ID,
+        parent_id: auto_parents::PARENTS_5097630E_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DA618818_ID,
-        tuition_id: auto_tuitions::TUITIONS_49536E77_ID,
-        student_id: auto_students::STUDENTS_612EB758_ID,
-        parent_id: auto_parents::PARENTS_7A0C206D_ID,
+        id: TUITION_TEMPLATE_CHARGES_D83E7CD5_ID,
+        tuition_id: auto_tuitions::TUITIONS_E6C54C59_ID,
+        student_id: auto_students::STUDENTS_29A25F8F_ID,
+        parent_id: auto_parents::PARENTS_3F166078_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DAFB9F3F_ID,
-        tuition_id: auto_tuitions::TUITIONS_4CDC7855_ID,
-        student_id: auto_students::STUDENTS_C97EEF6A_ID,
-        parent_id: auto_parents::PARENTS_4527EDC9_ID,
+        id: TUITION_TEMPLATE_CHARGES_D8ACFCD2_ID,
+        tuition_id: auto_tuitions::TUITIONS_3FF8F974_ID,
+        student_id: auto_students::STUDENTS_0DE4B7EF_ID,
+        parent_id: auto_parents::PARENTS_C212AA32_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DB4988D1_ID,
-        tuition_id: auto_tuitions::TUITIONS_AEB09E2E_ID,
-        student_id: auto_students::STUDENTS_CBC87208_ID,
-        parent_id: auto_parents::PARENTS_B0D81DF9_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
+        id: TUITION_TEMPLATE_CHARGES_D9C9ACE0_ID,
+        tuition_id: auto_tuitions::TUITIONS_A560BD39_ID,
+        student_id: auto_students::STUDENTS_F844459E_ID,
+        parent_id: auto_parents::PARENTS_700E89C8_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DBA624E7_ID,
-        tuition_id: auto_tuitions::TUITIONS_CEDCFC24_ID,
-        student_id: auto_students::STUDENTS_9B39CFBE_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
+        id: TUITION_TEMPLATE_CHARGES_DA4A688D_ID,
+        tuition_id: auto_tuitions::TUITIONS_4B97E751_ID,
+        student_id: auto_students::STUDENTS_36C20419_ID,
+        parent_id: auto_parents::PARENTS_9F483B81_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DA6B1090_ID,
+        tuition_id: auto_tuitions::TUITIONS_EB13375B_ID,
+        student_id: auto_students::STUDENTS_DE18B0C1_ID,
+        parent_id: auto_parents::PARENTS_C4F93E79_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DB2D1706_ID,
+        tuition_id: auto_tuitions::TUITIONS_236FC407_ID,
+        student_id: auto_students::STUDENTS_CE1A4B53_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DC302716_ID,
+        tuition_id: auto_tuitions::TUITIONS_0DB40D0D_ID,
+        student_id: auto_students::STUDENTS_094023DB_ID,
+        parent_id: auto_parents::PARENTS_0DB57545_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DC453500_ID,
+        tuition_id: auto_tuitions::TUITIONS_E43BEAD1_ID,
+        student_id: auto_students::STUDENTS_78FEDB23_ID,
+        parent_id: auto_parents::PARENTS_5DF382E4_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DCD3B8BC_ID,
+        tuition_id: auto_tuitions::TUITIONS_E0F55F0A_ID,
+        student_id: auto_students::STUDENTS_A52AD642_ID,
+        parent_id: auto_parents::PARENTS_73E807E4_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DD7C100A_ID,
+        tuition_id: auto_tuitions::TUITIONS_68E6C959_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DBD2EE78_ID,
-        tuition_id: auto_tuitions::TUITIONS_2D36CEFC_ID,
-        student_id: auto_students::STUDENTS_D60CD018_ID,
-        parent_id: auto_parents::PARENTS_5CF12085_ID,
+        id: TUITION_TEMPLATE_CHARGES_DDEA77A5_ID,
+        tuition_id: auto_tuitions::TUITIONS_585CB2AE_ID,
+        student_id: auto_students::STUDENTS_822A6421_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DBE2C191_ID,
-        tuition_id: auto_tuitions::TUITIONS_B93A66C4_ID,
-        student_id: auto_students::STUDENTS_54DAB05C_ID,
-        parent_id: auto_parents::PARENTS_7C9612B0_ID,
+        id: TUITION_TEMPLATE_CHARGES_DE5B0236_ID,
+        tuition_id: auto_tuitions::TUITIONS_C33B5B46_ID,
+        student_id: auto_students::STUDENTS_02B4B393_ID,
+        parent_id: auto_parents::PARENTS_78C95D0C_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_DF37BA6D_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CBEE479_ID,
+        student_id: auto_students::STUDENTS_6690B465_ID,
+        parent_id: auto_parents::PARENTS_3D84FFB7_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DC4E2E7E_ID,
-        tuition_id: auto_tuitions::TUITIONS_8A56E455_ID,
-        student_id: auto_students::STUDENTS_FF368136_ID,
-        parent_id: auto_parents::PARENTS_89959A85_ID,
+        id: TUITION_TEMPLATE_CHARGES_DF74DF8B_ID,
+        tuition_id: auto_tuitions::TUITIONS_5350A497_ID,
+        student_id: auto_students::STUDENTS_9FB608CA_ID,
+        parent_id: auto_parents::PARENTS_85B2DD1C_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DC5ECE20_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D86DFB2_ID,
-        student_id: auto_students::STUDENTS_1AEB8042_ID,
-        parent_id: auto_parents::PARENTS_F7AF2D43_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DC89AD9E_ID,
-        tuition_id: auto_tuitions::TUITIONS_B4D454B9_ID,
-        student_id: auto_students::STUDENTS_F9ECEB19_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DC9DC08D_ID,
-        tuition_id: auto_tuitions::TUITIONS_11D59C14_ID,
-        student_id: auto_students::STUDENTS_477FD525_ID,
-        parent_id: auto_parents::PARENTS_EF664FB1_ID,
+        id: TUITION_TEMPLATE_CHARGES_DFE69997_ID,
+        tuition_id: auto_tuitions::TUITIONS_BCA100C0_ID,
+        student_id: auto_students::STUDENTS_B4180B42_ID,
+        parent_id: auto_parents::PARENTS_1A1911EA_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DCCD855B_ID,
-        tuition_id: auto_tuitions::TUITIONS_FC3F60FB_ID,
-        student_id: auto_students::STUDENTS_F715CF4F_ID,
-        parent_id: auto_parents::PARENTS_CE620F81_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DD1CA3CA_ID,
-        tuition_id: auto_tuitions::TUITIONS_E2391D53_ID,
-        student_id: auto_students::STUDENTS_112A3599_ID,
-        parent_id: auto_parents::PARENTS_D99D9B53_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DDB359B6_ID,
-        tuition_id: auto_tuitions::TUITIONS_8DCAB615_ID,
-        student_id: auto_students::STUDENTS_A2787C6D_ID,
-        parent_id: auto_parents::PARENTS_3980D551_ID,
+        id: TUITION_TEMPLATE_CHARGES_DFF3424B_ID,
+        tuition_id: auto_tuitions::TUITIONS_EC1DA6D5_ID,
+        student_id: auto_students::STUDENTS_43D8106C_ID,
+        parent_id: auto_parents::PARENTS_29759E72_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DDB37119_ID,
-        tuition_id: auto_tuitions::TUITIONS_1DC29E03_ID,
-        student_id: auto_students::STUDENTS_6616F502_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DE048A5C_ID,
-        tuition_id: auto_tuitions::TUITIONS_5BD66606_ID,
-        student_id: auto_students::STUDENTS_1B548173_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DE0EC8EF_ID,
-        tuition_id: auto_tuitions::TUITIONS_FA394725_ID,
-        student_id: auto_students::STUDENTS_7E26790E_ID,
-        parent_id: auto_parents::PARENTS_0245B549_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DE3BA4A1_ID,
-        tuition_id: auto_tuitions::TUITIONS_A711A5A4_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
-        parent_id: auto_parents::PARENTS_31FB42DE_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DE5A1294_ID,
-        tuition_id: auto_tuitions::TUITIONS_5B089346_ID,
-        student_id: auto_students::STUDENTS_09A166A9_ID,
-        parent_id: auto_parents::PARENTS_21FBC052_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DE9CF382_ID,
-        tuition_id: auto_tuitions::TUITIONS_A4CEDD4E_ID,
-        student_id: auto_students::STUDENTS_581967C7_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DF11B4D5_ID,
-        tuition_id: auto_tuitions::TUITIONS_F3F3FA8C_ID,
-        student_id: auto_students::STUDENTS_1B548173_ID,
-        parent_id: auto_parents::PARENTS_24940816_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DF6A4B4F_ID,
-        tuition_id: auto_tuitions::TUITIONS_499917B7_ID,
-        student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DF78D565_ID,
-        tuition_id: auto_tuitions::TUITIONS_A7F6808A_ID,
-        student_id: auto_students::STUDENTS_5CC9E2B5_ID,
-        parent_id: auto_parents::PARENTS_79160754_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DF99073F_ID,
-        tuition_id: auto_tuitions::TUITIONS_9D8F2A72_ID,
-        student_id: auto_students::STUDENTS_202E6173_ID,
-        parent_id: auto_parents::PARENTS_0DEE546B_ID,
+        id: TUITION_TEMPLATE_CHARGES_E02B32A6_ID,
+        tuition_id: auto_tuitions::TUITIONS_7E630A0A_ID,
+        student_id: auto_students::STUDENTS_900F33C9_ID,
+        parent_id: auto_parents::PARENTS_1783DB82_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DFDF79C0_ID,
-        tuition_id: auto_tuitions::TUITIONS_0F4D2999_ID,
-        student_id: auto_students::STUDENTS_2D4152FA_ID,
-        parent_id: auto_parents::PARENTS_5EF072DB_ID,
+        id: TUITION_TEMPLATE_CHARGES_E061A81B_ID,
+        tuition_id: auto_tuitions::TUITIONS_DC566243_ID,
+        student_id: auto_students::STUDENTS_662A23CF_ID,
+        parent_id: auto_parents::PARENTS_72EB83AB_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_DFE3AE13_ID,
-        tuition_id: auto_tuitions::TUITIONS_634F6964_ID,
-        student_id: auto_students::STUDENTS_969761C4_ID,
-        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E2086BF5_ID,
-        tuition_id: auto_tuitions::TUITIONS_F21795E6_ID,
-        student_id: auto_students::STUDENTS_3D445F3D_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E2576BCF_ID,
-        tuition_id: auto_tuitions::TUITIONS_D32994A5_ID,
-        student_id: auto_students::STUDENTS_AEBDE27D_ID,
-        parent_id: auto_parents::PARENTS_020AE6C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E353CB22_ID,
-        tuition_id: auto_tuitions::TUITIONS_D73C7495_ID,
-        student_id: auto_students::STUDENTS_0886BE2F_ID,
-        parent_id: auto_parents::PARENTS_2F6B6597_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E4666BB3_ID,
-        tuition_id: auto_tuitions::TUITIONS_D79E72FB_ID,
-        student_id: auto_students::STUDENTS_784FBCAE_ID,
-        parent_id: auto_parents::PARENTS_7A0C206D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E4E3CF03_ID,
-        tuition_id: auto_tuitions::TUITIONS_9628C205_ID,
-        student_id: auto_students::STUDENTS_3E791889_ID,
-        parent_id: auto_parents::PARENTS_65E219C6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E5519A68_ID,
-        tuition_id: auto_tuitions::TUITIONS_FB743FAE_ID,
-        student_id: auto_students::STUDENTS_E696AE05_ID,
-        parent_id: auto_parents::PARENTS_809250A8_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E6419ECB_ID,
-        tuition_id: auto_tuitions::TUITIONS_5B247250_ID,
-        student_id: auto_students::STUDENTS_09A166A9_ID,
-        parent_id: auto_parents::PARENTS_21FBC052_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E79607C7_ID,
-        tuition_id: auto_tuitions::TUITIONS_F2636A0F_ID,
-        student_id: auto_students::STUDENTS_FCCB7A67_ID,
-        parent_id: auto_parents::PARENTS_85556D7F_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E8D1C136_ID,
-        tuition_id: auto_tuitions::TUITIONS_E03D9889_ID,
-        student_id: auto_students::STUDENTS_D21C4163_ID,
-        parent_id: auto_parents::PARENTS_7CE1A133_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E8DA5730_ID,
-        tuition_id: auto_tuitions::TUITIONS_07389AEA_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E96C351E_ID,
-        tuition_id: auto_tuitions::TUITIONS_11D59C14_ID,
-        student_id: auto_students::STUDENTS_2D4152FA_ID,
-        parent_id: auto_parents::PARENTS_5EF072DB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_E9862F1B_ID,
-        tuition_id: auto_tuitions::TUITIONS_3973DBF3_ID,
-        student_id: auto_students::STUDENTS_415D53A2_ID,
-        parent_id: auto_parents::PARENTS_637CE89B_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EA1686F1_ID,
-        tuition_id: auto_tuitions::TUITIONS_90E78376_ID,
-        student_id: auto_students::STUDENTS_9AF2C07F_ID,
-        parent_id: auto_parents::PARENTS_5604CE7A_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EA3713EB_ID,
-        tuition_id: auto_tuitions::TUITIONS_AD45839E_ID,
-        student_id: auto_students::STUDENTS_F9B78739_ID,
-        parent_id: auto_parents::PARENTS_82C70A52_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EAC376EA_ID,
-        tuition_id: auto_tuitions::TUITIONS_F01416D9_ID,
-        student_id: auto_students::STUDENTS_3D445F3D_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EB43151B_ID,
-        tuition_id: auto_tuitions::TUITIONS_300D1B02_ID,
-        student_id: auto_students::STUDENTS_42E92ADF_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EB4ECB33_ID,
-        tuition_id: auto_tuitions::TUITIONS_CBFF2780_ID,
-        student_id: auto_students::STUDENTS_C2B55DB0_ID,
-        parent_id: auto_parents::PARENTS_7B2E14BF_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EB6703B1_ID,
-        tuition_id: auto_tuitions::TUITIONS_638A469B_ID,
-        student_id: auto_students::STUDENTS_B888ED26_ID,
-        parent_id: auto_parents::PARENTS_31FB42DE_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EB9DCF6A_ID,
-        tuition_id: auto_tuitions::TUITIONS_20B67FD6_ID,
-        student_id: auto_students::STUDENTS_957B6DB2_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EC9C569A_ID,
-        tuition_id: auto_tuitions::TUITIONS_9E98F2C8_ID,
-        student_id: auto_students::STUDENTS_8C368DC5_ID,
-        parent_id: auto_parents::PARENTS_B8324AE2_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_ED3AC82F_ID,
-        tuition_id: auto_tuitions::TUITIONS_4C515BF1_ID,
-        student_id: auto_students::STUDENTS_257EE26E_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EE9B4C16_ID,
-        tuition_id: auto_tuitions::TUITIONS_950EE437_ID,
-        student_id: auto_students::STUDENTS_3CA10850_ID,
-        parent_id: auto_parents::PARENTS_34560F26_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EEF4DF70_ID,
-        tuition_id: auto_tuitions::TUITIONS_F1AA1DFA_ID,
-        student_id: auto_students::STUDENTS_6827782B_ID,
-        parent_id: auto_parents::PARENTS_EFC6FC8C_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EF485DA6_ID,
-        tuition_id: auto_tuitions::TUITIONS_C7927729_ID,
-        student_id: auto_students::STUDENTS_4E91BB23_ID,
-        parent_id: auto_parents::PARENTS_A74B3DF6_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EF6094D6_ID,
-        tuition_id: auto_tuitions::TUITIONS_3242CB7D_ID,
-        student_id: auto_students::STUDENTS_B3129C4C_ID,
-        parent_id: auto_parents::PARENTS_66D707D7_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_EF99EB18_ID,
-        tuition_id: auto_tuitions::TUITIONS_BA0E7A97_ID,
-        student_id: auto_students::STUDENTS_56133F6A_ID,
-        parent_id: auto_parents::PARENTS_949FCA20_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F10F8ADC_ID,
-        tuition_id: auto_tuitions::TUITIONS_B956D587_ID,
-        student_id: auto_students::STUDENTS_AE371DBA_ID,
-        parent_id: auto_parents::PARENTS_F350F8AE_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F2A56871_ID,
-        tuition_id: auto_tuitions::TUITIONS_7A43F050_ID,
-        student_id: auto_students::STUDENTS_9E2CCA63_ID,
-        parent_id: auto_parents::PARENTS_318C97F0_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F2EAF4F5_ID,
-        tuition_id: auto_tuitions::TUITIONS_E7B7DEFE_ID,
-        student_id: auto_students::STUDENTS_AF716174_ID,
-        parent_id: auto_parents::PARENTS_860D7D19_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F3367B7F_ID,
-        tuition_id: auto_tuitions::TUITIONS_90A7118F_ID,
-        student_id: auto_students::STUDENTS_E842CB43_ID,
-        parent_id: auto_parents::PARENTS_3E8B240D_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F340C726_ID,
-        tuition_id: auto_tuitions::TUITIONS_0624DB28_ID,
-        student_id: auto_students::STUDENTS_DC114018_ID,
-        parent_id: auto_parents::PARENTS_5604CE7A_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F365DFB9_ID,
-        tuition_id: auto_tuitions::TUITIONS_716BA44D_ID,
-        student_id: auto_students::STUDENTS_45F2D8C0_ID,
-        parent_id: auto_parents::PARENTS_65F33314_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F3B2986A_ID,
-        tuition_id: auto_tuitions::TUITIONS_8A8846FB_ID,
-        student_id: auto_students::STUDENTS_1BA7B4AC_ID,
-        parent_id: auto_parents::PARENTS_E9812C90_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F499D8A0_ID,
-        tuition_id: auto_tuitions::TUITIONS_144C8795_ID,
-        student_id: auto_students::STUDENTS_4895BB48_ID,
-        parent_id: auto_parents::PARENTS_3A7605CC_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F4D4237F_ID,
-        tuition_id: auto_tuitions::TUITIONS_E110A22B_ID,
-        student_id: auto_students::STUDENTS_2D4152FA_ID,
-        parent_id: auto_parents::PARENTS_5EF072DB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F4E610C0_ID,
-        tuition_id: auto_tuitions::TUITIONS_5C452D85_ID,
-        student_id: auto_students::STUDENTS_2845D437_ID,
-        parent_id: auto_parents::PARENTS_AE1431F7_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F5CF50FE_ID,
-        tuition_id: auto_tuitions::TUITIONS_00A25930_ID,
-        student_id: auto_students::STUDENTS_B90F7B06_ID,
-        parent_id: auto_parents::PARENTS_5AE8BEF7_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F738F20F_ID,
-        tuition_id: auto_tuitions::TUITIONS_BA8B8C89_ID,
-        student_id: auto_students::STUDENTS_93141921_ID,
-        parent_id: auto_parents::PARENTS_B47FE405_ID,
+        id: TUITION_TEMPLATE_CHARGES_E0963918_ID,
+        tuition_id: auto_tuitions::TUITIONS_5AA0E7A7_ID,
+        student_id: auto_students::STUDENTS_9859B732_ID,
+        parent_id: auto_parents::PARENTS_A86D8906_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F7A13FB6_ID,
-        tuition_id: auto_tuitions::TUITIONS_829185E7_ID,
-        student_id: auto_students::STUDENTS_4CD5A26C_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
+        id: TUITION_TEMPLATE_CHARGES_E09F0353_ID,
+        tuition_id: auto_tuitions::TUITIONS_AF0901E1_ID,
+        student_id: auto_students::STUDENTS_A94B9F42_ID,
+        parent_id: auto_parents::PARENTS_C5B74CDA_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F7B8F30D_ID,
-        tuition_id: auto_tuitions::TUITIONS_6F5064B5_ID,
-        student_id: auto_students::STUDENTS_6CCE7282_ID,
-        parent_id: auto_parents::PARENTS_1A367809_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F88F1C25_ID,
-        tuition_id: auto_tuitions::TUITIONS_916D0A83_ID,
-        student_id: auto_students::STUDENTS_0E89C804_ID,
-        parent_id: auto_parents::PARENTS_0AE4E091_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F8F530CE_ID,
-        tuition_id: auto_tuitions::TUITIONS_74A2B5E2_ID,
-        student_id: auto_students::STUDENTS_F315AE02_ID,
-        parent_id: auto_parents::PARENTS_4471F62F_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F9299FF9_ID,
-        tuition_id: auto_tuitions::TUITIONS_10303595_ID,
-        student_id: auto_students::STUDENTS_26571C5E_ID,
-        parent_id: auto_parents::PARENTS_F2E47442_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F92E472C_ID,
-        tuition_id: auto_tuitions::TUITIONS_38F8DEF5_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F9410EBB_ID,
-        tuition_id: auto_tuitions::TUITIONS_FFB33ADF_ID,
-        student_id: auto_students::STUDENTS_42EC802F_ID,
-        parent_id: auto_parents::PARENTS_E15A9D49_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_F9E640B9_ID,
-        tuition_id: auto_tuitions::TUITIONS_7BD8834B_ID,
-        student_id: auto_students::STUDENTS_BAFE6462_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FA01C3BA_ID,
-        tuition_id: auto_tuitions::TUITIONS_9C85855F_ID,
-        student_id: auto_students::STUDENTS_7947AE4D_ID,
-        parent_id: auto_parents::PARENTS_B59BF2FC_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FA169619_ID,
-        tuition_id: auto_tuitions::TUITIONS_C1498EEF_ID,
-        student_id: auto_students::STUDENTS_7DC6CF83_ID,
-        parent_id: auto_parents::PARENTS_D7C90971_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FA40E2DD_ID,
-        tuition_id: auto_tuitions::TUITIONS_C8CCD677_ID,
-        student_id: auto_students::STUDENTS_E9EE8AC2_ID,
-        parent_id: auto_parents::PARENTS_7220A635_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FA7670F3_ID,
-        tuition_id: auto_tuitions::TUITIONS_9E98F2C8_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FBD8F259_ID,
-        tuition_id: auto_tuitions::TUITIONS_978C5947_ID,
-        student_id: auto_students::STUDENTS_8AB569DA_ID,
-        parent_id: auto_parents::PARENTS_FD376AE9_ID,
-        cost: Decimal::from_parts(700, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FC0A5B52_ID,
-        tuition_id: auto_tuitions::TUITIONS_3F343178_ID,
-        student_id: auto_students::STUDENTS_BE8A3FFF_ID,
-        parent_id: auto_parents::PARENTS_4471F62F_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FCDCFA92_ID,
-        tuition_id: auto_tuitions::TUITIONS_EF032231_ID,
-        student_id: auto_students::STUDENTS_1F5A6A45_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FCEEB0A4_ID,
-        tuition_id: auto_tuitions::TUITIONS_6C753A1A_ID,
-        student_id: auto_students::STUDENTS_29551116_ID,
-        parent_id: auto_parents::PARENTS_40687A97_ID,
-        cost: Decimal::from_parts(600, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FD056CFB_ID,
-        tuition_id: auto_tuitions::TUITIONS_273E373A_ID,
-        student_id: auto_students::STUDENTS_137A6B38_ID,
-        parent_id: auto_parents::PARENTS_243FD039_ID,
-        cost: Decimal::from_parts(500, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FD8E4AC3_ID,
-        tuition_id: auto_tuitions::TUITIONS_90E78376_ID,
-        student_id: auto_students::STUDENTS_2B97E69B_ID,
-        parent_id: auto_parents::PARENTS_63876719_ID,
+        id: TUITION_TEMPLATE_CHARGES_E1C22705_ID,
+        tuition_id: auto_tuitions::TUITIONS_D0B27E2B_ID,
+        student_id: auto_students::STUDENTS_1A4CA111_ID,
+        parent_id: auto_parents::PARENTS_4B02A4FD_ID,
         cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FD941A8A_ID,
-        tuition_id: auto_tuitions::TUITIONS_3EB2ACF3_ID,
-        student_id: auto_students::STUDENTS_DFDBC4F8_ID,
-        parent_id: auto_parents::PARENTS_58B2AD6C_ID,
+        id: TUITION_TEMPLATE_CHARGES_E35E1BF7_ID,
+        tuition_id: auto_tuitions::TUITIONS_1DB77A0C_ID,
+        student_id: auto_students::STUDENTS_FE80DB67_ID,
+        parent_id: auto_parents::PARENTS_8144618E_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E3CB5C78_ID,
+        tuition_id: auto_tuitions::TUITIONS_D1541B8D_ID,
+        student_id: auto_students::STUDENTS_B2C92899_ID,
+        parent_id: auto_parents::PARENTS_700E89C8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E43C54D7_ID,
+        tuition_id: auto_tuitions::TUITIONS_C63F9A0C_ID,
+        student_id: auto_students::STUDENTS_3EB90FAF_ID,
+        parent_id: auto_parents::PARENTS_15136B86_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E51C66E6_ID,
+        tuition_id: auto_tuitions::TUITIONS_7EF20378_ID,
+        student_id: auto_students::STUDENTS_D918C106_ID,
+        parent_id: auto_parents::PARENTS_CF844E54_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E5BABE68_ID,
+        tuition_id: auto_tuitions::TUITIONS_D88C1445_ID,
+        student_id: auto_students::STUDENTS_24DDD15B_ID,
+        parent_id: auto_parents::PARENTS_4B02A4FD_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E5C2041A_ID,
+        tuition_id: auto_tuitions::TUITIONS_66378897_ID,
+        student_id: auto_students::STUDENTS_43DBDE40_ID,
+        parent_id: auto_parents::PARENTS_6AF1C742_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E694588D_ID,
+        tuition_id: auto_tuitions::TUITIONS_A301BB61_ID,
+        student_id: auto_students::STUDENTS_B81EB352_ID,
+        parent_id: auto_parents::PARENTS_73EC2297_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E6B0CEEE_ID,
+        tuition_id: auto_tuitions::TUITIONS_1BC1A7D7_ID,
+        student_id: auto_students::STUDENTS_124F9405_ID,
+        parent_id: auto_parents::PARENTS_B187036B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E6CAA12D_ID,
+        tuition_id: auto_tuitions::TUITIONS_84FB9F77_ID,
+        student_id: auto_students::STUDENTS_6A5C40CC_ID,
+        parent_id: auto_parents::PARENTS_C0597EB8_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E6EE7F33_ID,
+        tuition_id: auto_tuitions::TUITIONS_50E91F3C_ID,
+        student_id: auto_students::STUDENTS_F3E2565E_ID,
+        parent_id: auto_parents::PARENTS_D0E2A187_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E7112AB8_ID,
+        tuition_id: auto_tuitions::TUITIONS_4DC726F8_ID,
+        student_id: auto_students::STUDENTS_CB202EF1_ID,
+        parent_id: auto_parents::PARENTS_8CAA536C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E8232AD6_ID,
+        tuition_id: auto_tuitions::TUITIONS_A301BB61_ID,
+        student_id: auto_students::STUDENTS_444E093E_ID,
+        parent_id: auto_parents::PARENTS_9C3D3DF0_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_E87143A7_ID,
+        tuition_id: auto_tuitions::TUITIONS_144424DF_ID,
+        student_id: auto_students::STUDENTS_25CE497B_ID,
+        parent_id: auto_parents::PARENTS_71BEFBD4_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EA11C6F2_ID,
+        tuition_id: auto_tuitions::TUITIONS_36C30150_ID,
+        student_id: auto_students::STUDENTS_B0C8F888_ID,
+        parent_id: auto_parents::PARENTS_6F4FE631_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EA4BA973_ID,
+        tuition_id: auto_tuitions::TUITIONS_E73D6D3F_ID,
+        student_id: auto_students::STUDENTS_3D877F95_ID,
+        parent_id: auto_parents::PARENTS_FAC8DDD6_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EA6A8F5A_ID,
+        tuition_id: auto_tuitions::TUITIONS_59EEEFA0_ID,
+        student_id: auto_students::STUDENTS_C43EF4A4_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EAC15194_ID,
+        tuition_id: auto_tuitions::TUITIONS_E5B496E8_ID,
+        student_id: auto_students::STUDENTS_53AB817A_ID,
+        parent_id: auto_parents::PARENTS_AE69DE78_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EBBB2990_ID,
+        tuition_id: auto_tuitions::TUITIONS_E4C92753_ID,
+        student_id: auto_students::STUDENTS_3754B009_ID,
+        parent_id: auto_parents::PARENTS_BAAE09EE_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_ED438DB3_ID,
+        tuition_id: auto_tuitions::TUITIONS_045C20D2_ID,
+        student_id: auto_students::STUDENTS_B0C8F888_ID,
+        parent_id: auto_parents::PARENTS_6F4FE631_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_ED91719D_ID,
+        tuition_id: auto_tuitions::TUITIONS_4C3FD05E_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EE6741C8_ID,
+        tuition_id: auto_tuitions::TUITIONS_899B4FC9_ID,
+        student_id: auto_students::STUDENTS_55927266_ID,
+        parent_id: auto_parents::PARENTS_6478026F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EE74EFDB_ID,
+        tuition_id: auto_tuitions::TUITIONS_1542B20E_ID,
+        student_id: auto_students::STUDENTS_1E0B5122_ID,
+        parent_id: auto_parents::PARENTS_368136EE_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_EF4067A2_ID,
+        tuition_id: auto_tuitions::TUITIONS_EC19FDF5_ID,
+        student_id: auto_students::STUDENTS_FABE6695_ID,
+        parent_id: auto_parents::PARENTS_CA9CBBD1_ID,
         cost: Decimal::from_parts(700, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FE1244EE_ID,
-        tuition_id: auto_tuitions::TUITIONS_2B46C15D_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FECB9D62_ID,
-        tuition_id: auto_tuitions::TUITIONS_914E9B63_ID,
-        student_id: auto_students::STUDENTS_19CF0AAE_ID,
-        parent_id: auto_parents::PARENTS_9998B6EB_ID,
-        cost: Decimal::from_parts(800, 0, 0, false, 2),
-    },
-    TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FF0A644F_ID,
-        tuition_id: auto_tuitions::TUITIONS_B83F9C7F_ID,
-        student_id: auto_students::STUDENTS_6CE91586_ID,
-        parent_id: auto_parents::PARENTS_C8C43EF4_ID,
+        id: TUITION_TEMPLATE_CHARGES_EF44A70C_ID,
+        tuition_id: auto_tuitions::TUITIONS_26B32197_ID,
+        student_id: auto_students::STUDENTS_2D700C99_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FF51B44F_ID,
-        tuition_id: auto_tuitions::TUITIONS_E96A0D19_ID,
-        student_id: auto_students::STUDENTS_04207A50_ID,
-        parent_id: auto_parents::PARENTS_22CB9D46_ID,
+        id: TUITION_TEMPLATE_CHARGES_EF9E993A_ID,
+        tuition_id: auto_tuitions::TUITIONS_EBFFE9DB_ID,
+        student_id: auto_students::STUDENTS_90490A99_ID,
+        parent_id: auto_parents::PARENTS_45AE0E5A_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FF70E031_ID,
-        tuition_id: auto_tuitions::TUITIONS_C99A3C87_ID,
-        student_id: auto_students::STUDENTS_0B6FCD4F_ID,
-        parent_id: auto_parents::PARENTS_50A10853_ID,
+        id: TUITION_TEMPLATE_CHARGES_F142E174_ID,
+        tuition_id: auto_tuitions::TUITIONS_59314B6B_ID,
+        student_id: auto_students::STUDENTS_271BB507_ID,
+        parent_id: auto_parents::PARENTS_5DEB46E1_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F27B1E08_ID,
+        tuition_id: auto_tuitions::TUITIONS_6D340C59_ID,
+        student_id: auto_students::STUDENTS_A4F38614_ID,
+        parent_id: auto_parents::PARENTS_3B6F5FEF_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F331E244_ID,
+        tuition_id: auto_tuitions::TUITIONS_2E86E05C_ID,
+        student_id: auto_students::STUDENTS_B2E3795F_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F3354848_ID,
+        tuition_id: auto_tuitions::TUITIONS_F6A908BE_ID,
+        student_id: auto_students::STUDENTS_55014423_ID,
+        parent_id: auto_parents::PARENTS_2FAB6C50_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F3509245_ID,
+        tuition_id: auto_tuitions::TUITIONS_008DA444_ID,
+        student_id: auto_students::STUDENTS_6E989A55_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F3AB1924_ID,
+        tuition_id: auto_tuitions::TUITIONS_498E8100_ID,
+        student_id: auto_students::STUDENTS_D116C49E_ID,
+        parent_id: auto_parents::PARENTS_F0574AF8_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F3E2E2B7_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CB4F357_ID,
+        student_id: auto_students::STUDENTS_13430F91_ID,
+        parent_id: auto_parents::PARENTS_803EC62C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F466BDBB_ID,
+        tuition_id: auto_tuitions::TUITIONS_70014D32_ID,
+        student_id: auto_students::STUDENTS_04FD7211_ID,
+        parent_id: auto_parents::PARENTS_FAC8DDD6_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F5295B2A_ID,
+        tuition_id: auto_tuitions::TUITIONS_3CB4F357_ID,
+        student_id: auto_students::STUDENTS_DF3400E2_ID,
+        parent_id: auto_parents::PARENTS_AA8B8E4B_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F56CD59B_ID,
+        tuition_id: auto_tuitions::TUITIONS_D841AA8F_ID,
+        student_id: auto_students::STUDENTS_B2E3795F_ID,
+        parent_id: auto_parents::PARENTS_5146B16F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F582D207_ID,
+        tuition_id: auto_tuitions::TUITIONS_59B248D9_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F5B7123B_ID,
+        tuition_id: auto_tuitions::TUITIONS_6BA86444_ID,
+        student_id: auto_students::STUDENTS_E357733B_ID,
+        parent_id: auto_parents::PARENTS_70F9E789_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F5D04593_ID,
+        tuition_id: auto_tuitions::TUITIONS_2DBD2268_ID,
+        student_id: auto_students::STUDENTS_648A3C92_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F5F07410_ID,
+        tuition_id: auto_tuitions::TUITIONS_04DA77F4_ID,
+        student_id: auto_students::STUDENTS_2BAD08C6_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F6563B11_ID,
+        tuition_id: auto_tuitions::TUITIONS_9C2A9C27_ID,
+        student_id: auto_students::STUDENTS_FAE9AA7F_ID,
+        parent_id: auto_parents::PARENTS_4643F909_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F677F7BD_ID,
+        tuition_id: auto_tuitions::TUITIONS_593A233F_ID,
+        student_id: auto_students::STUDENTS_7BAA85AB_ID,
+        parent_id: auto_parents::PARENTS_7CC0246C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F682003D_ID,
+        tuition_id: auto_tuitions::TUITIONS_8FC9D2F0_ID,
+        student_id: auto_students::STUDENTS_13A3C4D8_ID,
+        parent_id: auto_parents::PARENTS_F893BA64_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F69622FF_ID,
+        tuition_id: auto_tuitions::TUITIONS_6A0C592C_ID,
+        student_id: auto_students::STUDENTS_F65D8CFA_ID,
+        parent_id: auto_parents::PARENTS_86DD72DA_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F6A180EC_ID,
+        tuition_id: auto_tuitions::TUITIONS_498E8100_ID,
+        student_id: auto_students::STUDENTS_1B9F133B_ID,
+        parent_id: auto_parents::PARENTS_5DA8A629_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F6D7BD2D_ID,
+        tuition_id: auto_tuitions::TUITIONS_35088720_ID,
+        student_id: auto_students::STUDENTS_5D687970_ID,
+        parent_id: auto_parents::PARENTS_260991DF_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F71BF4C9_ID,
+        tuition_id: auto_tuitions::TUITIONS_57559757_ID,
+        student_id: auto_students::STUDENTS_0D43C84C_ID,
+        parent_id: auto_parents::PARENTS_356FF9E1_ID,
         cost: Decimal::from_parts(800, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FFAC45DE_ID,
-        tuition_id: auto_tuitions::TUITIONS_C476BB0C_ID,
-        student_id: auto_students::STUDENTS_6616F502_ID,
-        parent_id: auto_parents::PARENTS_8F4CF394_ID,
+        id: TUITION_TEMPLATE_CHARGES_F76F2C4D_ID,
+        tuition_id: auto_tuitions::TUITIONS_934D17FC_ID,
+        student_id: auto_students::STUDENTS_662A23CF_ID,
+        parent_id: auto_parents::PARENTS_72EB83AB_ID,
         cost: Decimal::from_parts(600, 0, 0, false, 2),
     },
     TuitionTemplateCharges {
-        id: TUITION_TEMPLATE_CHARGES_FFDEFAF1_ID,
-        tuition_id: auto_tuitions::TUITIONS_C631176E_ID,
-        student_id: auto_students::STUDENTS_74AFD2D8_ID,
-        parent_id: auto_parents::PARENTS_7C1FC285_ID,
+        id: TUITION_TEMPLATE_CHARGES_F7CDBCC5_ID,
+        tuition_id: auto_tuitions::TUITIONS_F6F5C4B3_ID,
+        student_id: auto_students::STUDENTS_390A258C_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F8748050_ID,
+        tuition_id: auto_tuitions::TUITIONS_8AAF2B46_ID,
+        student_id: auto_students::STUDENTS_52E1CA9D_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F91484B3_ID,
+        tuition_id: auto_tuitions::TUITIONS_FDF6AFC0_ID,
+        student_id: auto_students::STUDENTS_10115D6A_ID,
+        parent_id: auto_parents::PARENTS_24E783E0_ID,
         cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F9CDE1B6_ID,
+        tuition_id: auto_tuitions::TUITIONS_CFD0BB88_ID,
+        student_id: auto_students::STUDENTS_C43EF4A4_ID,
+        parent_id: auto_parents::PARENTS_65C59A51_ID,
+        cost: Decimal::from_parts(500, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_F9F434A1_ID,
+        tuition_id: auto_tuitions::TUITIONS_64142F1E_ID,
+        student_id: auto_students::STUDENTS_42E0FFDD_ID,
+        parent_id: auto_parents::PARENTS_BD14207B_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FA0AD109_ID,
+        tuition_id: auto_tuitions::TUITIONS_57559757_ID,
+        student_id: auto_students::STUDENTS_E3C513F0_ID,
+        parent_id: auto_parents::PARENTS_FAC8DDD6_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FA8D40F1_ID,
+        tuition_id: auto_tuitions::TUITIONS_088EFFF7_ID,
+        student_id: auto_students::STUDENTS_C51A6F8A_ID,
+        parent_id: auto_parents::PARENTS_895FE590_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FAE4BB9A_ID,
+        tuition_id: auto_tuitions::TUITIONS_3D245744_ID,
+        student_id: auto_students::STUDENTS_390A258C_ID,
+        parent_id: auto_parents::PARENTS_F041AFD9_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FCA32128_ID,
+        tuition_id: auto_tuitions::TUITIONS_F743A1D3_ID,
+        student_id: auto_students::STUDENTS_04F9497C_ID,
+        parent_id: auto_parents::PARENTS_140A106F_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FD5FDD69_ID,
+        tuition_id: auto_tuitions::TUITIONS_2D2C8A00_ID,
+        student_id: auto_students::STUDENTS_9FB608CA_ID,
+        parent_id: auto_parents::PARENTS_85B2DD1C_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FF36321E_ID,
+        tuition_id: auto_tuitions::TUITIONS_3FF8F974_ID,
+        student_id: auto_students::STUDENTS_9CAA4C16_ID,
+        parent_id: auto_parents::PARENTS_7CDA7918_ID,
+        cost: Decimal::from_parts(800, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FF9B6472_ID,
+        tuition_id: auto_tuitions::TUITIONS_EDF56694_ID,
+        student_id: auto_students::STUDENTS_63DE3936_ID,
+        parent_id: auto_parents::PARENTS_E1FD0EA6_ID,
+        cost: Decimal::from_parts(700, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FFC5B8D1_ID,
+        tuition_id: auto_tuitions::TUITIONS_4C202A86_ID,
+        student_id: auto_students::STUDENTS_D20A5FF5_ID,
+        parent_id: auto_parents::PARENTS_1831EBD8_ID,
+        cost: Decimal::from_parts(600, 0, 0, false, 2),
+    },
+    TuitionTemplateCharges {
+        id: TUITION_TEMPLATE_CHARGES_FFDE026D_ID,
+        tuition_id: auto_tuitions::TUITIONS_B4C9B132_ID,
+        student_id: auto_students::STUDENTS_13430F91_ID,
+        parent_id: auto_parents::PARENTS_803EC62C_ID,
+        cost: Decimal::from_parts(750, 0, 0, false, 2),
     },
 ];
