@@ -5,7 +5,7 @@
 //! columns the row needs and end with `..Table::DEFAULT`: columns left out take
 //! the table's database default when seeded (a required column — NOT NULL,
 //! no default — must be written, or the build fails naming the row). Times
-//! that upstream computed from "now" are [`Timestamptz::FromSeed`] offsets,
+//! that upstream computed from "now" are [`Timestamptz::FromSeed`](crate::fixture::Timestamptz::FromSeed) offsets,
 //! resolved when the database is seeded. `build.rs` reads these files (it does
 //! not compile them), merges them with `generated/`, and fails the build on
 //! any conflict; see README.md, "Golden fixtures".

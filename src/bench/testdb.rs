@@ -382,7 +382,7 @@ fn cold_base() -> PathBuf {
 }
 
 /// The helper process: from nothing to the first test database on the
-/// cluster of `ET_TESTDB_CLUSTER_DIR`, printed as [`COLD_PREFIX`]`<µs>`;
+/// cluster of `ET_TESTDB_CLUSTER_DIR`, printed as `COLD_PREFIX<µs>`;
 /// then the cluster is stopped and removed.
 pub fn cold_child() -> Result<(), BenchError> {
     let started = Instant::now();

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Parser;
 use et_testdb::migrate::{self, Event, MigrateOptions};
 
-/// Apply the pending v0.3 migrations (sql/v0.3_migration/NNN_<name>.sql, embedded
+/// Apply the pending v0.3 migrations (sql/v0.3_migration/NNN_*.sql, embedded
 /// in this binary) in order, each in its own transaction, recorded with a
 /// checksum in et_testdb.migration_history. Applied files are skipped; an
 /// applied file that was edited since is an error.
