@@ -3,7 +3,8 @@
 
 use std::time::Instant;
 
-use crate::bench::scratch::{self, BenchError, ScratchDb};
+use crate::bench::scratch::{BenchError, ScratchDb};
+use crate::bench::{print_table, rate, secs, thousands};
 use crate::demo::{self, DemoOptions};
 
 /// Options of `bench demo`.
@@ -34,13 +35,13 @@ pub fn run(args: &DemoArgs) -> Result<(), BenchError> {
         let total: u64 = counts.values().sum();
         rows.push(vec![
             scale.to_string(),
-            scratch::thousands(total),
-            scratch::secs(elapsed),
-            scratch::rate(total, elapsed),
+            thousands(total),
+            secs(elapsed),
+            rate(total, elapsed),
         ]);
     }
     println!();
     println!("demo::generate (v0.2 baseline + COPY of every row, one transaction)");
-    scratch::print_table(&["scale", "rows", "time", "rate"], &rows);
+    print_table(&["scale", "rows", "time", "rate"], &rows);
     Ok(())
 }

@@ -27,6 +27,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::bench::scratch::{self, db, BenchError};
+use crate::bench::{load_average, median, print_table, rate, secs, thousands};
 use crate::extract::{self, ExtractOptions, MAX_EMBEDDED_ROWS};
 
 /// Options of `bench extract`.
@@ -120,7 +121,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
     }
 
     println!();
-    println!("load average after extracting: {}", scratch::load_average());
+    println!("load average after extracting: {}", load_average());
     println!("extraction, median of {runs} runs; target ≥ 50,000 rows/s");
     let rows: Vec<Vec<String>> = figures
         .iter()
@@ -132,9 +133,9 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
                 vec![
                     f.label.clone(),
                     "read phase (connect, introspect, read all tables)".to_string(),
-                    scratch::thousands(f.rows_read),
-                    scratch::secs(f.read),
-                    scratch::rate(f.rows_read, f.read),
+                    thousands(f.rows_read),
+                    secs(f.read),
+                    rate(f.rows_read, f.read),
                     pass(read_rate),
                 ],
                 vec![
@@ -145,15 +146,15 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
                             "end to end, --max-rows-per-table {n} (reads all, writes a subset)"
                         ),
                     },
-                    scratch::thousands(f.rows_written),
-                    scratch::secs(f.end_to_end),
-                    scratch::rate(f.rows_written, f.end_to_end),
+                    thousands(f.rows_written),
+                    secs(f.end_to_end),
+                    rate(f.rows_written, f.end_to_end),
                     pass(e2e_rate),
                 ],
             ]
         })
         .collect();
-    scratch::print_table(
+    print_table(
         &["source", "what", "rows", "time", "rate", "≥ 50k/s"],
         &rows,
     );
@@ -163,16 +164,16 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
         .iter()
         .map(|f| {
             let mut r = vec![f.label.clone()];
-            r.extend(f.phases.iter().map(|&d| scratch::secs(d)));
+            r.extend(f.phases.iter().map(|&d| secs(d)));
             r.push(format!(
                 "{} + {}",
-                scratch::secs(f.codegen_split.0),
-                scratch::secs(f.codegen_split.1)
+                secs(f.codegen_split.0),
+                secs(f.codegen_split.1)
             ));
             r
         })
         .collect();
-    scratch::print_table(
+    print_table(
         &[
             "source",
             "read",
@@ -209,7 +210,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
             )?);
         }
         println!();
-        println!("load average while building: {}", scratch::load_average());
+        println!("load average while building: {}", load_average());
         println!(
             "clean build of generated/ (debug, dependencies already built), median of {} runs; target: default scale < 5 s",
             args.compile_runs.max(1)
@@ -220,12 +221,10 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
             .map(|(i, c)| {
                 vec![
                     c.label.clone(),
-                    scratch::thousands(c.rows),
+                    thousands(c.rows),
                     format!("{} files, {:.1} MB", c.files, c.bytes as f64 / 1e6),
-                    scratch::secs(c.clean_build),
-                    c.cpu
-                        .map(scratch::secs)
-                        .unwrap_or_else(|| "n/a".to_string()),
+                    secs(c.clean_build),
+                    c.cpu.map(secs).unwrap_or_else(|| "n/a".to_string()),
                     c.peak_memory
                         .map(|b| format!("{:.2} GB", b as f64 / 1e9))
                         .unwrap_or_else(|| "n/a (needs GNU time)".to_string()),
@@ -242,7 +241,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
                 ]
             })
             .collect();
-        scratch::print_table(
+        print_table(
             &[
                 "generated from",
                 "rows",
@@ -279,7 +278,7 @@ fn measure_read(
     let (schema, all) = last.expect("at least one run");
     let total: usize = all.values().map(Vec::len).sum();
     if total <= MAX_EMBEDDED_ROWS {
-        return Ok((scratch::median(&samples), total as u64, None));
+        return Ok((median(&samples), total as u64, None));
     }
     // The largest n whose referentially closed subset fits under the cap.
     let subset_total = |n: usize| {
@@ -296,7 +295,7 @@ fn measure_read(
             hi = mid - 1;
         }
     }
-    Ok((scratch::median(&samples), total as u64, Some(lo)))
+    Ok((median(&samples), total as u64, Some(lo)))
 }
 
 /// Times `extract::extract` into `out` (`runs` times, the last output kept).
@@ -348,15 +347,15 @@ fn measure_extract(
     }
     let report = report.expect("at least one run");
     let rows_written = report.rows.values().sum::<usize>() as u64;
-    let (read, rows_read) = read.unwrap_or((scratch::median(&reads), rows_written));
+    let (read, rows_read) = read.unwrap_or((median(&reads), rows_written));
     Ok(ExtractFigures {
         label: label.to_string(),
         rows_read,
         read,
         rows_written,
         subset: max_rows_per_table,
-        end_to_end: scratch::median(&totals),
-        phases: phases.map(|p| scratch::median(&p)),
+        end_to_end: median(&totals),
+        phases: phases.map(|p| median(&p)),
         codegen_split: codegen_split(url, max_rows_per_table, out)?,
     })
 }
@@ -542,9 +541,9 @@ fn measure_compile(
         rows,
         files,
         bytes,
-        clean_build: scratch::median(&builds),
+        clean_build: median(&builds),
         peak_memory: peaks.get(peaks.len() / 2).copied(),
-        cpu: (!cpus.is_empty()).then(|| scratch::median(&cpus)),
+        cpu: (!cpus.is_empty()).then(|| median(&cpus)),
     })
 }
 

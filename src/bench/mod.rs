@@ -2,7 +2,7 @@
 //! all measured in one run (shared/DESIGN.md, "Performance targets"; timed
 //! assertions never go into tests). One module per subcommand of
 //! `cargo run --release --bin bench -- <subcommand>`; this module holds what
-//! they share: summary statistics and the results table.
+//! they share: errors, summary statistics and how figures are printed.
 
 pub mod demo;
 pub mod extract;
@@ -143,13 +143,12 @@ impl Line {
     }
 }
 
-/// Renders `lines` as an aligned table.
+/// Renders `lines` as a [`markdown_table`].
 pub fn table(lines: &[Line]) -> String {
-    let headers = ["figure", "value", "target", "met"];
-    let cells: Vec<[String; 4]> = lines
+    let rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
-            [
+            vec![
                 l.figure.clone(),
                 l.value.clone(),
                 l.target.clone(),
@@ -161,32 +160,80 @@ pub fn table(lines: &[Line]) -> String {
             ]
         })
         .collect();
-    let mut widths = headers.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+    markdown_table(&["figure", "value", "target", "met"], &rows)
+}
+
+/// The median of `samples` as [`Stats`] computes it (zero when empty).
+pub fn median(samples: &[Duration]) -> Duration {
+    Stats::of(samples).map_or(Duration::ZERO, |s| s.median)
+}
+
+/// Seconds with three decimals.
+pub fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+/// `rows / d` as a rounded figure with thousands separators.
+pub fn rate(rows: u64, d: Duration) -> String {
+    let r = rows as f64 / d.as_secs_f64().max(1e-9);
+    format!("{} rows/s", thousands(r.round() as u64))
+}
+
+/// 123456 → "123,456".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Prints [`markdown_table`].
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    print!("{}", markdown_table(header, rows));
+}
+
+/// A table with a header row, then rows, columns padded to fit, in
+/// Markdown's pipe syntax (so the figures paste into notes as they are).
+pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i == widths.len() {
+                widths.push(0);
+            }
+            widths[i] = widths[i].max(c.chars().count());
         }
     }
     let mut out = String::new();
-    let mut line = |row: [&str; 4]| {
-        let mut s = String::new();
-        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let pad = w - cell.chars().count();
-            s.push_str(cell);
-            s.push_str(&" ".repeat(pad));
-        }
-        let _ = writeln!(out, "{}", s.trim_end());
+    let mut line = |cells: &[String]| {
+        let padded: Vec<String> = widths
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("{:<w$}", cells.get(i).map_or("", String::as_str)))
+            .collect();
+        let _ = writeln!(out, "| {} |", padded.join(" | "));
     };
-    line(headers);
-    let rule = widths.map(|w| "-".repeat(w));
-    line([&rule[0], &rule[1], &rule[2], &rule[3]]);
-    for row in &cells {
-        line([&row[0], &row[1], &row[2], &row[3]]);
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(&rule);
+    for r in rows {
+        line(r);
     }
     out
+}
+
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`), to read timings
+/// against: the machine is shared.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 #[cfg(test)]
@@ -214,9 +261,27 @@ mod tests {
             Line::target("b", "9 s", "≤ 3 s", false),
         ]);
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "figure         value  target  met");
-        assert_eq!(lines[2], "a              1 ms   ≤ 2 ms  yes");
-        assert_eq!(lines[3], "longer figure  3 ms");
-        assert_eq!(lines[4], "b              9 s    ≤ 3 s   NO");
+        assert_eq!(lines[0], "| figure        | value | target | met |");
+        assert_eq!(lines[1], "| ------------- | ----- | ------ | --- |");
+        assert_eq!(lines[2], "| a             | 1 ms  | ≤ 2 ms | yes |");
+        assert_eq!(lines[3], "| longer figure | 3 ms  |        |     |");
+        assert_eq!(lines[4], "| b             | 9 s   | ≤ 3 s  | NO  |");
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(109_049), "109,049");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn median_is_the_nearest_rank_one() {
+        let ms = Duration::from_millis;
+        assert_eq!(median(&[ms(5), ms(1), ms(3)]), ms(3));
+        assert_eq!(median(&[ms(4), ms(1), ms(2), ms(3)]), ms(2));
+        assert_eq!(median(&[]), Duration::ZERO);
     }
 }

@@ -3,8 +3,6 @@
 //! demo fingerprint, because building a large one takes a minute), medians
 //! and number formatting.
 
-use std::time::Duration;
-
 use crate::cluster::Cluster;
 use crate::config::DbUrl;
 use crate::demo::{self, DemoOptions};
@@ -181,106 +179,4 @@ pub fn count_rows(client: &mut postgres::Client) -> Result<u64, BenchError> {
         .map_err(db("counting rows"))?
         .get(0);
     Ok(n as u64)
-}
-
-/// The median of `samples` (the mean of the middle two for an even count).
-pub fn median(samples: &[Duration]) -> Duration {
-    let mut s = samples.to_vec();
-    s.sort();
-    match s.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => s[n / 2],
-        n => (s[n / 2 - 1] + s[n / 2]) / 2,
-    }
-}
-
-/// Seconds with three decimals.
-pub fn secs(d: Duration) -> String {
-    format!("{:.3} s", d.as_secs_f64())
-}
-
-/// `rows / d` as a rounded figure with thousands separators.
-pub fn rate(rows: u64, d: Duration) -> String {
-    let r = rows as f64 / d.as_secs_f64().max(1e-9);
-    format!("{} rows/s", thousands(r.round() as u64))
-}
-
-/// 123456 → "123,456".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// Prints a table: a header row, then rows, columns padded to fit.
-pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i == widths.len() {
-                widths.push(0);
-            }
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("| {} |", padded.join(" | "));
-    };
-    line(header.iter().map(|h| h.to_string()).collect());
-    println!(
-        "|{}|",
-        widths
-            .iter()
-            .map(|w| "-".repeat(w + 2))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    for r in rows {
-        line(r.clone());
-    }
-}
-
-/// The 1, 5 and 15 minute load averages (`/proc/loadavg`), to read timings
-/// against: the machine is shared.
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(109_049), "109,049");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        let ms = Duration::from_millis;
-        assert_eq!(median(&[ms(5), ms(1), ms(3)]), ms(3));
-        assert_eq!(
-            median(&[ms(4), ms(1), ms(2), ms(3)]),
-            Duration::from_micros(2_500)
-        );
-        assert_eq!(median(&[]), Duration::ZERO);
-    }
 }

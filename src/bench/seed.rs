@@ -29,6 +29,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::bench::scratch::{self, db, BenchError, ScratchDb};
+use crate::bench::{load_average, median, print_table, rate, secs, thousands};
 use crate::merge::{self, Origin, Plan, Source, Value as PlanValue};
 use crate::restore::quote_ident;
 use crate::rows;
@@ -117,7 +118,7 @@ pub fn run(args: &SeedArgs) -> Result<Vec<SeedFigures>, BenchError> {
         )?);
     }
     println!();
-    println!("load average after seeding: {}", scratch::load_average());
+    println!("load average after seeding: {}", load_average());
     println!(
         "seed vs pg_restore --data-only --disable-triggers (-1: --single-transaction), \
          median of {runs} runs each, same truncated v0.3 schema; target ≤ 1.0× the fastest pg_restore"
@@ -130,18 +131,14 @@ pub fn run(args: &SeedArgs) -> Result<Vec<SeedFigures>, BenchError> {
         .map(|f| {
             [
                 f.label.clone(),
-                scratch::thousands(f.rows),
-                format!(
-                    "{} ({})",
-                    scratch::secs(f.ours),
-                    scratch::rate(f.rows, f.ours)
-                ),
+                thousands(f.rows),
+                format!("{} ({})", secs(f.ours), rate(f.rows, f.ours)),
             ]
             .into_iter()
             .chain(
                 f.pg_restore
                     .iter()
-                    .map(|(_, d)| format!("{} ({})", scratch::secs(*d), scratch::rate(f.rows, *d))),
+                    .map(|(_, d)| format!("{} ({})", secs(*d), rate(f.rows, *d))),
             )
             .chain([
                 format!("{:.2}×", f.ratio()),
@@ -150,13 +147,13 @@ pub fn run(args: &SeedArgs) -> Result<Vec<SeedFigures>, BenchError> {
             .collect()
         })
         .collect();
-    scratch::print_table(
+    print_table(
         &header.iter().map(String::as_str).collect::<Vec<_>>(),
         &rows,
     );
     println!(
         "not in the seed times: parsing the embedded plan (once per process) took {}",
-        scratch::secs(parse_time)
+        secs(parse_time)
     );
     if figures.iter().any(|f| !f.replica_mode) {
         println!("note: the role is not a superuser, so our seed paid for foreign-key triggers");
@@ -209,11 +206,11 @@ fn measure(
     Ok(SeedFigures {
         label: label.to_string(),
         rows,
-        ours: scratch::median(&ours),
+        ours: median(&ours),
         pg_restore: variants
             .iter()
             .zip(&theirs)
-            .map(|(&j, s)| (j, scratch::median(s)))
+            .map(|(&j, s)| (j, median(s)))
             .collect(),
         replica_mode: report.replica_mode,
     })
