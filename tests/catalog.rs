@@ -41,7 +41,7 @@ fn differences(actual: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
 #[test]
 fn catalog_query_returns_lines_in_byte_order_and_v02_differs() {
     let db = demo_v02("catalog_order");
-    let mut c = db.connect();
+    let mut c = db.client();
     let lines: Vec<String> = c
         .query(CATALOG_LINES, &[])
         .unwrap()
@@ -85,7 +85,7 @@ fn migrated_demo_catalog_equals_upstream_v03() {
     let db = demo_v02("catalog");
     migrate::run(&db.url, &MigrateOptions::default(), |_| {}).unwrap();
     let actual: BTreeSet<String> = db
-        .connect()
+        .client()
         .query(CATALOG_LINES, &[])
         .unwrap()
         .iter()

@@ -4,15 +4,14 @@
 //!
 //! To accept new output: `ET_TESTDB_BLESS=1 INSTA_UPDATE=always cargo test --test codegen`.
 
-#[path = "fixtures/codegen/test_db.rs"]
-mod test_db;
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use common::TestDb;
 use et_testdb::codegen::{self, Options};
 use et_testdb::{rows, schema};
-use test_db::TestDb;
 
 const ALL_TYPES: &str = include_str!("fixtures/codegen/all_types.sql");
 const FIXTURE_DIR: &str = concat!(
@@ -38,7 +37,7 @@ fn generate(label: &str) -> BTreeMap<PathBuf, String> {
 }
 
 fn generate_from(label: &str, sql: &str, options: &Options) -> BTreeMap<PathBuf, String> {
-    let db = TestDb::new(label, sql);
+    let db = TestDb::with_sql(label, sql);
     let mut client = db.client();
     let schema = schema::load(&mut client).unwrap();
     let all_rows = rows::load_all(&mut client, &schema).unwrap();
@@ -288,7 +287,7 @@ fn v03_subset_code_reads_back() {
 
 #[test]
 fn codegen_errors_name_table_column_and_type() {
-    let db = TestDb::new(
+    let db = TestDb::with_sql(
         "codegen_errors",
         "CREATE TABLE gadgets (id integer PRIMARY KEY, tags text[], spot point);
          INSERT INTO gadgets VALUES (1, '{a,NULL}', NULL);",

@@ -6,59 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use et_testdb::cluster::Cluster;
-use et_testdb::config::DbUrl;
 use et_testdb::demo::{
     self, DemoCounts, DemoError, DemoOptions, DEFAULT_TEACHER_ID, DISCOUNT_SIBLINGS,
     STAFF_FIRST_NAMES,
 };
 use postgres::Client;
 
-/// A fresh database on the embedded cluster, dropped when the test passes
-/// and kept (for inspection) when it fails.
-struct TestDb {
-    name: String,
-    url: DbUrl,
-    admin: DbUrl,
-}
-
-impl TestDb {
-    fn new(tag: &str) -> TestDb {
-        let cluster = Cluster::ensure().expect("embedded cluster");
-        let admin = cluster.url("postgres");
-        let name = format!("demo_test_{tag}_{}", std::process::id());
-        let mut c = admin.connect().expect("connect to postgres");
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        TestDb {
-            url: cluster.url(&name),
-            name,
-            admin,
-        }
-    }
-
-    fn client(&self) -> Client {
-        self.url.connect().expect("connect to the test database")
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("keeping database {} for inspection", self.name);
-            return;
-        }
-        if let Ok(mut c) = self.admin.connect() {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
+mod common;
+use common::TestDb;
 
 fn generated(tag: &str, opts: &DemoOptions) -> (TestDb, Client, DemoCounts) {
-    let db = TestDb::new(tag);
+    let db = TestDb::empty(tag);
     let mut c = db.client();
     let counts = demo::generate(&mut c, opts).expect("demo generation");
     (db, c, counts)
@@ -206,7 +164,7 @@ fn scale_two_roughly_doubles_every_growing_table() {
 
 #[test]
 fn refuses_a_database_that_is_not_empty() {
-    let db = TestDb::new("notempty");
+    let db = TestDb::empty("notempty");
     let mut c = db.client();
     c.batch_execute("CREATE TABLE something (id int)").unwrap();
     let err = demo::generate(&mut c, &DemoOptions::default()).unwrap_err();

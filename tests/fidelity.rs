@@ -62,8 +62,8 @@ fn migrated_demo_keeps_every_fact_of_the_source() {
     migrate::run(&b.url, &MigrateOptions::default(), |_| {}).unwrap();
     migrate::run(&again.url, &MigrateOptions::default(), |_| {}).unwrap();
     assert_eq!(
-        content_digest(&mut b.connect()),
-        content_digest(&mut again.connect()),
+        content_digest(&mut b.client()),
+        content_digest(&mut again.client()),
         "migrating the same dump twice gives the same rows (extraction is byte-deterministic)"
     );
     let step1 = MigrateOptions {
@@ -71,7 +71,7 @@ fn migrated_demo_keeps_every_fact_of_the_source() {
         ..MigrateOptions::default()
     };
     migrate::run(&c.url, &step1, |_| {}).unwrap();
-    let (mut src, mut dst, mut one) = (a.connect(), b.connect(), c.connect());
+    let (mut src, mut dst, mut one) = (a.client(), b.client(), c.client());
 
     subjects_become_enrolments_and_sharings(&mut src, &mut dst);
     availability_becomes_intervals_with_iso_days(&mut src, &mut dst);

@@ -52,7 +52,7 @@ fn second_run_applies_nothing_and_history_has_checksums() {
     assert_eq!(second.already_applied, MIGRATIONS.len());
     assert_eq!(seen.len(), MIGRATIONS.len());
 
-    let mut c = db.connect();
+    let mut c = db.client();
     let rows = c
         .query(
             "SELECT version, name, checksum FROM et_testdb.migration_history ORDER BY version",
@@ -73,7 +73,7 @@ fn an_edited_applied_file_is_an_error_naming_it() {
     migrate::run(&db.url, &siblings(), quiet).unwrap();
     // Recording another checksum is what editing the file after applying it
     // looks like to the runner.
-    db.connect()
+    db.client()
         .execute(
             "UPDATE et_testdb.migration_history SET checksum = 'f00' WHERE version = 3",
             &[],
@@ -103,7 +103,7 @@ fn a_failing_file_rolls_back_and_reports_file_line_message_and_hint() {
             sql: "-- header\nCREATE TABLE rolled_back (x int);\nINSERT INTO rolled_back VALUES (1);\n\nSELECT x,\n       nosuch\n  FROM rolled_back;\n",
         },
     ];
-    let mut c = db.connect();
+    let mut c = db.client();
     let err = migrate::run_on(&mut c, &files, &MigrateOptions::default(), quiet).unwrap_err();
     let MigrateError::FileFailed(f) = &err else {
         panic!("{err:?}")
@@ -147,7 +147,7 @@ fn a_failing_file_rolls_back_and_reports_file_line_message_and_hint() {
     }];
     let fresh = TestDb::empty("hint");
     let err = migrate::run_on(
-        &mut fresh.connect(),
+        &mut fresh.client(),
         &hinted,
         &MigrateOptions::default(),
         quiet,
@@ -165,7 +165,7 @@ fn a_failing_file_rolls_back_and_reports_file_line_message_and_hint() {
 fn data_that_breaks_a_real_file_is_reported_at_the_failing_statement() {
     let db = mini_v02("baddata");
     // Grade 9 has no specialty of the default teacher: step 8's composite FK fails.
-    db.connect()
+    db.client()
         .execute(
             "UPDATE students SET grade = 9 WHERE first_name = 'Ben'",
             &[],
@@ -188,7 +188,7 @@ fn data_that_breaks_a_real_file_is_reported_at_the_failing_statement() {
         "{err}"
     );
     let applied: i64 = db
-        .connect()
+        .client()
         .query_one("SELECT count(*) FROM et_testdb.migration_history", &[])
         .unwrap()
         .get(0);
@@ -220,7 +220,7 @@ fn tuition_ids_follow_the_rule_and_its_test_vectors() {
         ..siblings()
     };
     migrate::run(&db.url, &up_to_12, quiet).unwrap();
-    db.connect()
+    db.client()
         .batch_execute(
             "INSERT INTO users (id, email, password, role) VALUES
                ('8fb84d2f-478a-437f-825e-9e364274d78a', 't@example.com', '', 'teacher'),
@@ -253,7 +253,7 @@ fn tuition_ids_follow_the_rule_and_its_test_vectors() {
         .unwrap();
     migrate::run(&db.url, &siblings(), quiet).unwrap();
 
-    let mut c = db.connect();
+    let mut c = db.client();
     let ids = |teacher: Uuid, c: &mut postgres::Client| -> Vec<(Uuid, i32)> {
         c.query(
             "SELECT id, lesson_index FROM tuitions WHERE teacher_id = $1 ORDER BY lesson_index",
@@ -286,7 +286,7 @@ fn tuition_ids_follow_the_rule_and_its_test_vectors() {
 fn mini_database_migrates_as_the_facts_say() {
     let db = mini_v02("mini");
     migrate::run(&db.url, &siblings(), quiet).unwrap();
-    let mut c = db.connect();
+    let mut c = db.client();
     let amy = uuid!("20000000-0000-0000-0000-000000000001");
     let ben = uuid!("20000000-0000-0000-0000-000000000002");
     let teacher = uuid!("dcef54de-bc89-4388-a7a8-dba5d8327447");
@@ -403,8 +403,8 @@ fn migrating_the_same_source_twice_gives_identical_rows() {
     let b = a.clone_as("det_b");
     migrate::run(&a.url, &siblings(), quiet).unwrap();
     migrate::run(&b.url, &siblings(), quiet).unwrap();
-    let da = content_digest(&mut a.connect());
-    let db = content_digest(&mut b.connect());
+    let da = content_digest(&mut a.client());
+    let db = content_digest(&mut b.client());
     assert!(da.len() >= 23, "{da:?}");
     assert_eq!(da, db);
 }
@@ -422,7 +422,7 @@ fn unknown_applied_versions_and_out_of_order_files_are_errors() {
         file(3, "003_three.sql"),
     );
     let db = TestDb::empty("order");
-    let mut c = db.connect();
+    let mut c = db.client();
     let options = MigrateOptions::default();
     migrate::run_on(&mut c, &[one, three], &options, quiet).unwrap();
 

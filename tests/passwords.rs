@@ -63,7 +63,7 @@ fn known_students_and_everyone_else_get_the_right_hash() {
         "t",
     )
     .unwrap();
-    let mut c = db.connect();
+    let mut c = db.client();
     let report = passwords::run(&mut c, &known, 4, |_| {}).unwrap();
     assert_eq!(report.known, 1);
     assert_eq!(report.known_not_found, ["nobody@example.com"]);
@@ -92,7 +92,7 @@ fn known_students_and_everyone_else_get_the_right_hash() {
 fn every_demo_user_can_log_in_after_migrate_and_passwords() {
     let db = demo_v02("pw_demo");
     migrate::run(&db.url, &MigrateOptions::default(), |_| {}).unwrap();
-    let mut c = db.connect();
+    let mut c = db.client();
     let planned = std::sync::atomic::AtomicUsize::new(0);
     let report = passwords::run(&mut c, &[], 4, |p| {
         if let passwords::Progress::Hashing { total } = p {

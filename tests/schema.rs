@@ -1,25 +1,24 @@
 //! Introspection and row reading against a real database holding
 //! tests/fixtures/codegen/all_types.sql.
 
-#[path = "fixtures/codegen/test_db.rs"]
-mod test_db;
+mod common;
 
+use common::TestDb;
 use et_testdb::rows::{self, Row, RowsError, Value};
 use et_testdb::schema::{self, FkAction, Identity, Scalar, TypeKind};
-use test_db::TestDb;
 
 const ALL_TYPES: &str = include_str!("fixtures/codegen/all_types.sql");
 
 #[test]
 fn introspection_snapshot() {
-    let db = TestDb::new("schema_snapshot", ALL_TYPES);
+    let db = TestDb::with_sql("schema_snapshot", ALL_TYPES);
     let schema = schema::load(&mut db.client()).unwrap();
     insta::assert_debug_snapshot!("all_types_schema", schema);
 }
 
 #[test]
 fn tables_skip_views_and_extension_relations_and_are_ordered() {
-    let db = TestDb::new("schema_tables", ALL_TYPES);
+    let db = TestDb::with_sql("schema_tables", ALL_TYPES);
     let schema = schema::load(&mut db.client()).unwrap();
     let names: Vec<&str> = schema.tables.keys().map(String::as_str).collect();
     assert_eq!(
@@ -30,7 +29,7 @@ fn tables_skip_views_and_extension_relations_and_are_ordered() {
 
 #[test]
 fn columns_keys_and_enums_are_introspected_in_declared_order() {
-    let db = TestDb::new("schema_details", ALL_TYPES);
+    let db = TestDb::with_sql("schema_details", ALL_TYPES);
     let schema = schema::load(&mut db.client()).unwrap();
 
     // Enum labels follow enumsortorder: 'meh' was added BEFORE 'sad'.
@@ -147,7 +146,7 @@ fn columns_keys_and_enums_are_introspected_in_declared_order() {
 
 #[test]
 fn rows_are_read_typed_and_sorted_by_primary_key() {
-    let db = TestDb::new("rows_read", ALL_TYPES);
+    let db = TestDb::with_sql("rows_read", ALL_TYPES);
     let mut client = db.client();
     let schema = schema::load(&mut client).unwrap();
     let people = rows::load_table(&mut client, &schema, "people").unwrap();
@@ -228,7 +227,7 @@ fn rows_are_read_typed_and_sorted_by_primary_key() {
 
 #[test]
 fn unsupported_type_error_names_table_column_and_type() {
-    let db = TestDb::new(
+    let db = TestDb::with_sql(
         "rows_unsupported",
         "CREATE TABLE gadgets (id integer PRIMARY KEY, position point, weight real);",
     );

@@ -4,10 +4,12 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use et_testdb::cluster::Cluster;
 use et_testdb::config::DbUrl;
 use et_testdb::restore::quote_ident;
+use postgres::Client;
 
 /// The embedded cluster, started if needed.
 pub fn cluster() -> Cluster {
@@ -98,4 +100,80 @@ pub fn v03_db(name: &str) -> DbUrl {
     )
     .unwrap();
     url
+}
+
+/// A uniquely named database on the embedded cluster for one test: dropped
+/// when the test passes, kept (and named on stderr) when it fails, so it can
+/// be inspected.
+pub struct TestDb {
+    pub name: String,
+    pub url: DbUrl,
+    admin: DbUrl,
+}
+
+impl TestDb {
+    /// An empty database named `et_<label>_<pid>_<n>_test`.
+    pub fn empty(label: &str) -> TestDb {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "et_{label}_{}_{}_test",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let cluster = cluster();
+        TestDb {
+            url: fresh_db(&name),
+            name,
+            admin: cluster.url("postgres"),
+        }
+    }
+
+    /// An empty database in which `sql` has run. A simple-query batch is
+    /// one implicit transaction, so `-- @commit` lines split it where a
+    /// later statement needs an earlier one committed (a new enum value
+    /// cannot be used in the transaction that adds it).
+    pub fn with_sql(label: &str, sql: &str) -> TestDb {
+        let db = TestDb::empty(label);
+        let mut client = db.client();
+        for chunk in sql.split("\n-- @commit\n") {
+            client.batch_execute(chunk).expect("run the test's SQL");
+        }
+        db
+    }
+
+    /// A copy of `self` (`CREATE DATABASE … TEMPLATE`); `self` must have no
+    /// open connections.
+    pub fn clone_as(&self, label: &str) -> TestDb {
+        let copy = TestDb::empty(label);
+        let mut c = self.admin.connect().expect("connect to postgres");
+        c.batch_execute(&format!("DROP DATABASE {}", quote_ident(&copy.name)))
+            .expect("drop the empty copy");
+        c.batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_ident(&copy.name),
+            quote_ident(&self.name)
+        ))
+        .expect("clone the test database");
+        copy
+    }
+
+    /// A new connection to the database.
+    pub fn client(&self) -> Client {
+        self.url.connect().expect("connect to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept database {} for inspection ({})", self.name, self.url);
+            return;
+        }
+        if let Ok(mut c) = self.admin.connect() {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&self.name)
+            ));
+        }
+    }
 }
