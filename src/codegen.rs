@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -233,10 +233,7 @@ impl Ident {
 
     /// The identifier token.
     pub fn tokens(&self) -> proc_macro2::Ident {
-        match self.rs.strip_prefix("r#") {
-            Some(raw) => proc_macro2::Ident::new_raw(raw, Span::call_site()),
-            None => proc_macro2::Ident::new(&self.rs, Span::call_site()),
-        }
+        ast::ident(&self.rs)
     }
 
     /// The Rust name without a raw prefix, for messages and file names.
@@ -251,10 +248,6 @@ impl quote::ToTokens for Ident {
             self.tokens(),
         )));
     }
-}
-
-fn ident(name: &str) -> proc_macro2::Ident {
-    proc_macro2::Ident::new(name, Span::call_site())
 }
 
 fn check_unique<'a>(
@@ -284,7 +277,7 @@ pub fn table_file_name(table: &str) -> String {
 }
 
 fn table_module(table: &str) -> proc_macro2::Ident {
-    ident(&table_module_name(table))
+    ast::ident(&table_module_name(table))
 }
 
 /// `auto_<snake table>`, the module of a table's rows.
@@ -350,7 +343,7 @@ impl Uses {
     /// modules. Without it, only runtime types are imported.
     fn tokens(&self, options: &Options, generated: Option<TokenStream>) -> TokenStream {
         let rt = runtime(options);
-        let rt_names = self.runtime.iter().map(|n| ident(n));
+        let rt_names = self.runtime.iter().map(|n| ast::ident(n));
         let mut out = if self.runtime.is_empty() {
             quote!()
         } else {
@@ -358,11 +351,11 @@ impl Uses {
         };
         if let Some(path) = generated {
             if !self.schema.is_empty() {
-                let names = self.schema.iter().map(|n| ident(n));
+                let names = self.schema.iter().map(|n| ast::ident(n));
                 out.extend(quote!(use #path::schema::{#(#names),*};));
             }
             if !self.modules.is_empty() {
-                let names = self.modules.iter().map(|n| ident(n));
+                let names = self.modules.iter().map(|n| ast::ident(n));
                 out.extend(quote!(use #path::{#(#names),*};));
             }
         }
@@ -384,7 +377,7 @@ fn unsupported(table: &Table, column: &Column) -> CodegenError {
 fn scalar_type(scalar: &Scalar, uses: &mut Uses, in_field: bool) -> Option<TokenStream> {
     let mut runtime = |name: &'static str| {
         uses.runtime.insert(name);
-        let id = ident(name);
+        let id = ast::ident(name);
         quote!(#id)
     };
     Some(match scalar {
@@ -489,7 +482,7 @@ fn str_list(items: &[String]) -> TokenStream {
 }
 
 fn fk_action(action: FkAction) -> TokenStream {
-    let v = ident(match action {
+    let v = ast::ident(match action {
         FkAction::NoAction => "NoAction",
         FkAction::Restrict => "Restrict",
         FkAction::Cascade => "Cascade",
@@ -748,7 +741,6 @@ pub fn gen_mod(schema: &Schema, options: &Options) -> Result<String, CodegenErro
 /// (`auto_users::USERS_3F2A9C1B_ID`) instead of a uuid literal: the
 /// rows read as references, and rustc resolves a path more cheaply than it
 /// type-checks and evaluates a `Uuid::from_u128` call.
-#[derive(Default)]
 struct RowNames {
     by_table: BTreeMap<String, BTreeMap<uuid::Uuid, String>>,
     /// Every table's ID const names, in row order (see [`id_names`]).
@@ -828,7 +820,7 @@ fn reference_targets(schema: &Schema, table: &Table) -> Vec<Option<String>> {
 struct Refs<'a> {
     names: &'a RowNames,
     /// Per column, see [`reference_targets`].
-    targets: Vec<Option<String>>,
+    targets: &'a [Option<String>],
     table: &'a str,
     /// Rows in `auto_<table>/part_NNNN.rs` sit one module deeper.
     in_part: bool,
@@ -1164,14 +1156,7 @@ fn gen_table_rows(
             file: file_name.clone(),
             source,
         })?;
-        let computed;
-        let id_names = match names.in_order.get(&table.name) {
-            Some(known) if known.len() == rows.len() => known,
-            _ => {
-                computed = id_names(table, rows);
-                &computed
-            }
-        };
+        let id_names = &names.in_order[&table.name];
         let mut emitter = Emitter::default();
         for (row, name) in rows.iter().zip(id_names) {
             let mut parts = pk
@@ -1208,7 +1193,7 @@ fn gen_table_rows(
     let table_name_doc = &table.name;
     let refs = |in_part| Refs {
         names,
-        targets: targets.clone(),
+        targets: &targets,
         table: &table.name,
         in_part,
     };
@@ -1226,7 +1211,7 @@ fn gen_table_rows(
         let mut mods = TokenStream::new();
         let mut refs_to_parts = Vec::new();
         for n in 0..chunks.len() {
-            let part_ident = ident(&format!("part_{:04}", n + 1));
+            let part_ident = ast::ident(&format!("part_{:04}", n + 1));
             let path = format!("{stem}/{part_ident}.rs");
             mods.extend(quote! {
                 #[path = #path]
@@ -1312,7 +1297,7 @@ fn gen_rows_static(
     let field_idents: Vec<syn::Ident> = table
         .columns
         .iter()
-        .map(|c| ast::ident(&Ident::field(&c.name).rs))
+        .map(|c| Ident::field(&c.name).tokens())
         .collect();
     let struct_path = ast::path(&[&struct_ident.rs]);
     let in_part = refs.in_part;

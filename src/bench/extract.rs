@@ -33,7 +33,7 @@ use crate::extract::{self, ExtractOptions, MAX_EMBEDDED_ROWS};
 /// Options of `bench extract`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExtractArgs {
-    /// Demo scale of the large source (scale 5 has about 116k rows after
+    /// Demo scale of the large source (scale 5 has about 117k rows after
     /// migration; extraction keeps at most 100k of them).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub scale: u32,

@@ -39,7 +39,7 @@ use crate::tools::{self, Tool};
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeedArgs {
     /// Demo scale of the large plan (scale 1 is the default, committed one).
-    /// Scale 5 gives about 116k rows after migration.
+    /// Scale 5 gives about 117k rows after migration.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub scale: u32,
     /// Timed runs per side and plan (the median is reported).
