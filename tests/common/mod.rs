@@ -19,16 +19,26 @@ pub fn cluster() -> Cluster {
 /// A fresh, empty database `name` on the embedded cluster (dropped first if
 /// it exists).
 pub fn fresh_db(name: &str) -> DbUrl {
+    recreate_db(name, None)
+}
+
+/// Drops database `name` if it exists and creates it, empty or as a copy of
+/// `template`.
+fn recreate_db(name: &str, template: Option<&str>) -> DbUrl {
     let c = cluster();
     let mut admin = c.url("postgres").connect().expect("connect to postgres");
-    for sql in [
-        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        "CREATE DATABASE {}",
-    ] {
-        admin
-            .batch_execute(&sql.replace("{}", &quote_ident(name)))
-            .expect("create database");
-    }
+    // Separate calls: a multi-statement string runs as one transaction,
+    // where CREATE/DROP DATABASE are not allowed.
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(name)
+        ))
+        .expect("drop database");
+    let from = template.map_or(String::new(), |t| format!(" TEMPLATE {}", quote_ident(t)));
+    admin
+        .batch_execute(&format!("CREATE DATABASE {}{from}", quote_ident(name)))
+        .expect("create database");
     c.url(name)
 }
 
@@ -114,18 +124,7 @@ pub struct TestDb {
 impl TestDb {
     /// An empty database named `et_<label>_<pid>_<n>_test`.
     pub fn empty(label: &str) -> TestDb {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "et_{label}_{}_{}_test",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let cluster = cluster();
-        TestDb {
-            url: fresh_db(&name),
-            name,
-            admin: cluster.url("postgres"),
-        }
+        TestDb::create(label, None)
     }
 
     /// An empty database in which `sql` has run. A simple-query batch is
@@ -144,17 +143,20 @@ impl TestDb {
     /// A copy of `self` (`CREATE DATABASE … TEMPLATE`); `self` must have no
     /// open connections.
     pub fn clone_as(&self, label: &str) -> TestDb {
-        let copy = TestDb::empty(label);
-        let mut c = self.admin.connect().expect("connect to postgres");
-        c.batch_execute(&format!("DROP DATABASE {}", quote_ident(&copy.name)))
-            .expect("drop the empty copy");
-        c.batch_execute(&format!(
-            "CREATE DATABASE {} TEMPLATE {}",
-            quote_ident(&copy.name),
-            quote_ident(&self.name)
-        ))
-        .expect("clone the test database");
-        copy
+        TestDb::create(label, Some(&self.name))
+    }
+
+    /// Creates a uniquely named database, empty or from `template`.
+    fn create(label: &str, template: Option<&str>) -> TestDb {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "et_{label}_{}_{}_test",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let url = recreate_db(&name, template);
+        let admin = url.with_dbname("postgres");
+        TestDb { url, name, admin }
     }
 
     /// A new connection to the database.
