@@ -217,23 +217,43 @@ impl Cluster {
                 fs::remove_dir_all(dir).map_err(io("remove", dir))?;
             }
         }
+        // Unlinked while held: a process waiting on the old file notices
+        // (see `lock`) and takes the lock on a new one.
+        let lock = lock_path(&self.root);
+        match fs::remove_file(&lock) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("remove", &lock)(e)),
+        }
         Ok(existed)
     }
 
     /// An exclusive lock serialising every start, stop and removal.
+    /// `remove` deletes the lock file; a lock taken on a file that was
+    /// unlinked while this process waited for it is no lock, so it is taken
+    /// again on the file now at the path.
     fn lock(&self) -> Result<File, ClusterError> {
+        use std::os::unix::fs::MetadataExt;
         let path = lock_path(&self.root);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(io("create", parent))?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io("open the lock file", &path))?;
-        file.lock().map_err(io("lock", &path))?;
-        Ok(file)
+        loop {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(io("open the lock file", &path))?;
+            file.lock().map_err(io("lock", &path))?;
+            let held = file.metadata().map_err(io("stat", &path))?;
+            match fs::metadata(&path) {
+                Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => return Ok(file),
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io("stat", &path)(e)),
+            }
+        }
     }
 
     /// initdb into `data.tmp`, configure, then rename to `data`.

@@ -129,7 +129,18 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineReport> {
             chosen.origin
         ));
         let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let r = restore::reset(&opts.target, &chosen.path, jobs)?;
+        let r = restore::reset(
+            &opts.target,
+            &chosen.path,
+            restore::ResetOptions {
+                jobs,
+                allow_empty: false,
+                lock_timeout_secs: 30,
+            },
+        )?;
+        for line in &r.recovered {
+            ui.note(format!("recovered: {line}"));
+        }
         Ok(format!(
             "{} rows from {} ({})",
             r.rows.values().sum::<u64>(),

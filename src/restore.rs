@@ -13,6 +13,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use postgres::error::SqlState;
+
 use crate::config::{redact_text, DbUrl};
 use crate::tools::{self, Tool, ToolError};
 
@@ -83,6 +85,24 @@ pub enum RestoreError {
         path: PathBuf,
         detail: String,
     },
+    /// The dump creates no table: restoring it would leave an empty test
+    /// database.
+    #[error(
+        "{} holds no tables: restoring it would replace the test database with an empty one.\n\
+         Check that the dump is of the right database, or pass --allow-empty if an empty database is what you want.",
+        path.display()
+    )]
+    EmptyDump { path: PathBuf },
+    /// Waited `timeout` for a lock and did not get it.
+    #[error(
+        "gave up on {url} after waiting {timeout} for {waited_for}.\n\
+         Wait for it to finish (or end that session), then run the command again."
+    )]
+    LockTimeout {
+        url: String,
+        waited_for: String,
+        timeout: String,
+    },
     /// Writing the downloaded dump failed.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -97,11 +117,44 @@ pub enum RestoreError {
 pub struct RestoreReport {
     /// Rows per table (`schema.table` outside `public`) after the restore.
     pub rows: BTreeMap<String, u64>,
+    /// What was found and repaired from an earlier, interrupted reset.
+    pub recovered: Vec<String>,
 }
 
-/// Checks that `path` is a custom-format (or directory-format) dump that
-/// `pg_restore` can read, without touching any database.
-pub fn validate_dump(path: &Path) -> Result<(), RestoreError> {
+/// How a reset runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetOptions {
+    /// Parallel `pg_restore` jobs (a tar archive is always restored with one).
+    pub jobs: usize,
+    /// Accept a dump that holds no table at all.
+    pub allow_empty: bool,
+    /// Seconds to wait for another reset of the same database.
+    pub lock_timeout_secs: u32,
+}
+
+/// The archive formats `pg_restore` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpFormat {
+    /// `pg_dump -Fc`
+    Custom,
+    /// `pg_dump -Fd` (a directory)
+    Directory,
+    /// `pg_dump -Ft`: pg_restore cannot restore it in parallel.
+    Tar,
+}
+
+/// A dump that `pg_restore --list` read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpInfo {
+    pub format: DumpFormat,
+    /// Tables the archive creates.
+    pub tables: usize,
+}
+
+/// Checks that `path` is an archive `pg_restore` can read (custom,
+/// directory or tar format), without touching any database, and says what
+/// it holds.
+pub fn validate_dump(path: &Path) -> Result<DumpInfo, RestoreError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => RestoreError::MissingDump {
             path: path.to_path_buf(),
@@ -120,7 +173,7 @@ pub fn validate_dump(path: &Path) -> Result<(), RestoreError> {
                 source,
             })?;
         let head = &head[..n];
-        if !head.starts_with(b"PGDMP") && looks_like_sql(head) {
+        if !head.starts_with(b"PGDMP") && !is_tar(head) && looks_like_sql(head) {
             return Err(RestoreError::PlainSql {
                 path: path.to_path_buf(),
             });
@@ -135,7 +188,37 @@ pub fn validate_dump(path: &Path) -> Result<(), RestoreError> {
             detail: tools::stderr_text(&out),
         });
     }
-    Ok(())
+    parse_toc(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| RestoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail: "pg_restore --list printed no archive header".into(),
+    })
+}
+
+/// Reads the format and the number of tables from `pg_restore --list`.
+fn parse_toc(list: &str) -> Option<DumpInfo> {
+    let format = list.lines().find_map(|l| {
+        let f = l.trim_start_matches(';').trim().strip_prefix("Format:")?;
+        Some(match f.trim() {
+            "TAR" => DumpFormat::Tar,
+            "DIRECTORY" => DumpFormat::Directory,
+            _ => DumpFormat::Custom,
+        })
+    })?;
+    // A TOC line is `id; oid oid TYPE schema name owner`; comments start with `;`.
+    let tables = list
+        .lines()
+        .filter(|l| !l.starts_with(';'))
+        .filter(|l| {
+            let mut words = l.split_whitespace().skip(3);
+            words.next() == Some("TABLE") && words.next() != Some("DATA")
+        })
+        .count();
+    Some(DumpInfo { format, tables })
+}
+
+/// A POSIX tar header has `ustar` at byte 257.
+fn is_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar")
 }
 
 fn looks_like_sql(head: &[u8]) -> bool {
@@ -151,42 +234,81 @@ fn looks_like_sql(head: &[u8]) -> bool {
         .any(|k| upper.starts_with(k))
 }
 
+/// The databases a reset of one test database uses beside it. Each is the
+/// target's name plus a suffix, cut to PostgreSQL's 63-byte identifiers.
+///
+/// A reset restores into `restoring`, renames it `ready` once `pg_restore`
+/// has finished (so a database under that name is always complete), renames
+/// the old test database `old`, renames `ready` to the test name and drops
+/// `old`. Each rename is one atomic catalog update, so at every instant a
+/// complete database exists under the test name or under `ready`, and
+/// [`recover`] finishes or undoes whatever an interrupted reset left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagingNames {
+    /// Being restored into: incomplete by definition.
+    pub restoring: String,
+    /// Completely restored, not yet in place.
+    pub ready: String,
+    /// The previous test database, on its way out.
+    pub old: String,
+}
+
+impl StagingNames {
+    /// The staging names for the test database `target`.
+    pub fn for_target(target: &str) -> StagingNames {
+        let with = |suffix: &str| {
+            let mut base = target.to_string();
+            while base.len() + suffix.len() > 63 {
+                base.pop();
+            }
+            base + suffix
+        };
+        StagingNames {
+            restoring: with("__et_restoring"),
+            ready: with("__et_ready"),
+            old: with("__et_old"),
+        }
+    }
+}
+
 /// Replaces `target`'s database with the contents of `dump`, restored with
 /// `pg_restore --no-owner --no-privileges --jobs <jobs>`. The caller has
 /// already passed the target through the production guard.
-pub fn reset(target: &DbUrl, dump: &Path, jobs: usize) -> Result<RestoreReport, RestoreError> {
-    validate_dump(dump)?;
+///
+/// First repairs what an interrupted reset left ([`recover`]); the report
+/// says what it found.
+pub fn reset(
+    target: &DbUrl,
+    dump: &Path,
+    opts: ResetOptions,
+) -> Result<RestoreReport, RestoreError> {
+    let info = validate_dump(dump)?;
+    if info.tables == 0 && !opts.allow_empty {
+        return Err(RestoreError::EmptyDump {
+            path: dump.to_path_buf(),
+        });
+    }
     let name = target.dbname().unwrap_or_default().to_string();
-    let staging = staging_name(&name);
+    let names = StagingNames::for_target(&name);
     let mut admin = connect_maintenance(target)?;
-    let server_err = |what: &str| {
-        let what = what.to_string();
-        let url = target.to_string();
-        move |e: postgres::Error| RestoreError::Server {
-            what,
-            url,
-            detail: db_error_text(&e),
-        }
-    };
-    admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(&staging)
-        ))
-        .map_err(server_err("dropping a leftover staging database"))?;
+    lock_reset(&mut admin, target, &name, opts.lock_timeout_secs)?;
+    let recovered = recover_locked(&mut admin, target, &name)?;
+    let server_err = server_error(target);
+
     admin
         .batch_execute(&format!(
             "CREATE DATABASE {} TEMPLATE template0",
-            quote_ident(&staging)
+            quote_ident(&names.restoring)
         ))
         .map_err(server_err("creating the staging database"))?;
-
-    let restored = run_pg_restore(&target.with_dbname(&staging), dump, jobs);
+    // pg_restore cannot restore a tar archive in parallel.
+    let jobs = match info.format {
+        DumpFormat::Tar => 1,
+        DumpFormat::Custom | DumpFormat::Directory => opts.jobs.max(1),
+    };
+    let restored = run_pg_restore(&target.with_dbname(&names.restoring), dump, jobs);
     if let Err(e) = restored {
-        let _ = admin.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(&staging)
-        ));
+        let _ = drop_database(&mut admin, &names.restoring);
         return Err(match e {
             RestoreError::RestoreFailed { path, detail, .. } => RestoreError::RestoreFailed {
                 path,
@@ -196,27 +318,242 @@ pub fn reset(target: &DbUrl, dump: &Path, jobs: usize) -> Result<RestoreReport, 
             other => other,
         });
     }
-
-    // Swap: the old database is dropped only now that its replacement is whole.
-    admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(&name)
-        ))
-        .map_err(server_err("dropping the old test database"))?;
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {} RENAME TO {}",
-            quote_ident(&staging),
-            quote_ident(&name)
-        ))
-        .map_err(server_err("renaming the restored database into place"))?;
+    rename_database(&mut admin, target, &names.restoring, &names.ready)?;
+    // From here on a complete copy exists under `ready`: the swap.
+    if database_state(&mut admin, &name).map_err(server_err("reading pg_database"))?
+        == DbState::Valid
+    {
+        rename_database(&mut admin, target, &name, &names.old)?;
+    }
+    rename_database(&mut admin, target, &names.ready, &name)?;
+    drop_database(&mut admin, &names.old)
+        .map_err(server_err("dropping the previous test database"))?;
     drop(admin);
 
     let mut client = target.connect().map_err(|e| unreachable(target, &e))?;
     Ok(RestoreReport {
         rows: count_rows(&mut client).map_err(server_err("counting rows"))?,
+        recovered,
     })
+}
+
+/// Finds what an interrupted reset of `target` left on its server and
+/// repairs it: a restore that finished but was not yet in place is moved
+/// into place when the test database is missing, a previous test database
+/// is put back when nothing newer is complete, and every staging database
+/// that is incomplete, superseded or invalid (an interrupted `DROP
+/// DATABASE`) is dropped. Returns one line per repair; nothing to do is an
+/// empty list. Serialised with running resets by the same lock.
+pub fn recover(target: &DbUrl, lock_timeout_secs: u32) -> Result<Vec<String>, RestoreError> {
+    let name = target.dbname().unwrap_or_default().to_string();
+    let mut admin = connect_maintenance(target)?;
+    lock_reset(&mut admin, target, &name, lock_timeout_secs)?;
+    recover_locked(&mut admin, target, &name)
+}
+
+fn recover_locked(
+    admin: &mut postgres::Client,
+    target: &DbUrl,
+    name: &str,
+) -> Result<Vec<String>, RestoreError> {
+    let names = StagingNames::for_target(name);
+    let state = |admin: &mut postgres::Client, db: &str| {
+        database_state(admin, db).map_err(server_error(target)("reading pg_database"))
+    };
+    let mut done = Vec::new();
+    let drop_one = |admin: &mut postgres::Client, db: &str, why: &str, done: &mut Vec<String>| {
+        drop_database(admin, db)
+            .map_err(server_error(target)("dropping a leftover staging database"))?;
+        done.push(format!("dropped {db}: {why}"));
+        Ok::<_, RestoreError>(())
+    };
+    if state(admin, name)? == DbState::Invalid {
+        drop_one(
+            admin,
+            name,
+            "an interrupted DROP DATABASE had left it invalid",
+            &mut done,
+        )?;
+    }
+    if state(admin, &names.restoring)? != DbState::Missing {
+        drop_one(
+            admin,
+            &names.restoring,
+            "an interrupted reset's incomplete restore",
+            &mut done,
+        )?;
+    }
+    for staged in [&names.ready, &names.old] {
+        if state(admin, staged)? == DbState::Invalid {
+            drop_one(
+                admin,
+                staged,
+                "an interrupted DROP DATABASE had left it invalid",
+                &mut done,
+            )?;
+        }
+    }
+    if state(admin, name)? == DbState::Missing {
+        for (staged, what) in [
+            (&names.ready, "the complete restore of an interrupted reset"),
+            (
+                &names.old,
+                "the test database from before an interrupted reset",
+            ),
+        ] {
+            if state(admin, staged)? == DbState::Valid {
+                rename_database(admin, target, staged, name)?;
+                done.push(format!(
+                    "{name} was missing: renamed {staged} ({what}) into its place"
+                ));
+                break;
+            }
+        }
+    }
+    if state(admin, name)? == DbState::Valid {
+        let superseded = format!(
+            "a complete restore that an interrupted reset had not swapped in; {name} is as it was before that reset"
+        );
+        let replaced = format!("the database {name} replaced");
+        for (staged, why) in [(&names.ready, superseded), (&names.old, replaced)] {
+            if state(admin, staged)? != DbState::Missing {
+                drop_one(admin, staged, &why, &mut done)?;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// A database as `pg_database` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DbState {
+    Missing,
+    Valid,
+    /// `datconnlimit = -2`: an interrupted `DROP DATABASE`; only dropping it
+    /// is possible.
+    Invalid,
+}
+
+fn database_state(admin: &mut postgres::Client, db: &str) -> Result<DbState, postgres::Error> {
+    let row = admin.query_opt(
+        "SELECT datconnlimit = -2 FROM pg_database WHERE datname = $1",
+        &[&db],
+    )?;
+    Ok(match row {
+        None => DbState::Missing,
+        Some(r) if r.get::<_, bool>(0) => DbState::Invalid,
+        Some(_) => DbState::Valid,
+    })
+}
+
+fn drop_database(admin: &mut postgres::Client, db: &str) -> Result<(), postgres::Error> {
+    admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_ident(db)
+    ))
+}
+
+/// Renames `from` to `to`, first ending the sessions connected to `from`
+/// (a rename needs none). A session that connects again in between makes
+/// the rename fail with `object_in_use`; it is retried.
+fn rename_database(
+    admin: &mut postgres::Client,
+    target: &DbUrl,
+    from: &str,
+    to: &str,
+) -> Result<(), RestoreError> {
+    let sql = format!(
+        "ALTER DATABASE {} RENAME TO {}",
+        quote_ident(from),
+        quote_ident(to)
+    );
+    let what = format!("renaming {from} to {to}");
+    let mut attempt = 0;
+    loop {
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&from],
+            )
+            .map_err(server_error(target)(&what))?;
+        match admin.batch_execute(&sql) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.code() == Some(&SqlState::OBJECT_IN_USE) && attempt < 20 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25 * attempt));
+            }
+            Err(e) => return Err(server_error(target)(&what)(e)),
+        }
+    }
+}
+
+/// Takes the session advisory lock that serialises resets (and recoveries)
+/// of one database on one server; it is released when `admin` disconnects,
+/// so a killed reset never leaves it held.
+fn lock_reset(
+    admin: &mut postgres::Client,
+    target: &DbUrl,
+    name: &str,
+    timeout_secs: u32,
+) -> Result<(), RestoreError> {
+    let server_err = server_error(target);
+    admin
+        .batch_execute(&format!(
+            "SET application_name = 'et-testdb reset'; SET lock_timeout = '{timeout_secs}s'"
+        ))
+        .map_err(server_err("setting up the session"))?;
+    match admin.execute(
+        "SELECT pg_advisory_lock($1, hashtext($2))",
+        &[&RESET_LOCK_CLASS, &name],
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
+            let holder = admin
+                .query_opt(
+                    "SELECT a.pid, coalesce(a.application_name, ''), \
+                            coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '?') \
+                     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                     WHERE l.locktype = 'advisory' AND l.granted \
+                       AND l.classid::int = $1 AND l.objid::int = hashtext($2) LIMIT 1",
+                    &[&RESET_LOCK_CLASS, &name],
+                )
+                .ok()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "pid {} ({}), connected since {}",
+                        r.get::<_, i32>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, String>(2)
+                    )
+                })
+                .unwrap_or_else(|| "a session that has since ended".into());
+            Err(RestoreError::LockTimeout {
+                url: target.to_string(),
+                waited_for: format!("the lock another reset of {name} holds: {holder}"),
+                timeout: format!("{timeout_secs} s"),
+            })
+        }
+        Err(e) => Err(server_err("taking the reset lock")(e)),
+    }
+}
+
+/// The advisory lock class of resets ("et-r" as an int).
+const RESET_LOCK_CLASS: i32 = 0x6574_2d72;
+
+fn server_error(
+    target: &DbUrl,
+) -> impl Fn(&str) -> Box<dyn FnOnce(postgres::Error) -> RestoreError> + '_ {
+    move |what: &str| {
+        let what = what.to_string();
+        let url = target.to_string();
+        Box::new(move |e: postgres::Error| RestoreError::Server {
+            what,
+            url,
+            detail: db_error_text(&e),
+        })
+    }
 }
 
 fn run_pg_restore(staging: &DbUrl, dump: &Path, jobs: usize) -> Result<(), RestoreError> {
@@ -225,7 +562,8 @@ fn run_pg_restore(staging: &DbUrl, dump: &Path, jobs: usize) -> Result<(), Resto
         .arg(format!("--jobs={}", jobs.max(1)))
         .arg(format!("--dbname={}", staging.without_password()))
         .arg(dump);
-    let out = tools::output(&mut cmd)?;
+    // Dies with this process: a killed reset leaves no pg_restore behind.
+    let out = tools::output_tied(&mut cmd)?;
     if out.status.success() {
         Ok(())
     } else {
@@ -368,17 +706,6 @@ pub fn count_rows(client: &mut postgres::Client) -> Result<BTreeMap<String, u64>
     Ok(rows)
 }
 
-/// The staging database's name: the target's, with a suffix, cut to fit
-/// PostgreSQL's 63-byte identifiers.
-fn staging_name(target: &str) -> String {
-    const SUFFIX: &str = "__et_restoring";
-    let mut base = target.to_string();
-    while base.len() + SUFFIX.len() > 63 {
-        base.pop();
-    }
-    base + SUFFIX
-}
-
 /// Quotes an SQL identifier.
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -484,12 +811,33 @@ mod tests {
     }
 
     #[test]
-    fn staging_name_fits_identifier_limit() {
+    fn staging_names_fit_identifier_limit() {
         let long = "x".repeat(63);
-        assert_eq!(staging_name(&long).len(), 63);
+        let n = StagingNames::for_target(&long);
+        for s in [&n.restoring, &n.ready, &n.old] {
+            assert_eq!(s.len(), 63, "{s}");
+        }
+        let n = StagingNames::for_target("efficient_tutor_test_db");
+        assert_eq!(n.restoring, "efficient_tutor_test_db__et_restoring");
+        assert_eq!(n.ready, "efficient_tutor_test_db__et_ready");
+        assert_eq!(n.old, "efficient_tutor_test_db__et_old");
+    }
+
+    #[test]
+    fn toc_gives_format_and_tables() {
+        let list = ";\n; Archive created at 2026-01-01\n;     Format: TAR\n;\n\
+                    215; 1259 16385 TABLE public t postgres\n\
+                    3310; 0 16385 TABLE DATA public t postgres\n\
+                    3160; 2606 16390 CONSTRAINT public t t_pkey postgres\n";
         assert_eq!(
-            staging_name("efficient_tutor_test_db"),
-            "efficient_tutor_test_db__et_restoring"
+            parse_toc(list),
+            Some(DumpInfo {
+                format: DumpFormat::Tar,
+                tables: 1
+            })
         );
+        let empty = ";\n;     Format: CUSTOM\n;\n";
+        assert_eq!(parse_toc(empty).map(|i| i.tables), Some(0));
+        assert_eq!(parse_toc("garbage"), None);
     }
 }

@@ -31,6 +31,17 @@ pub enum SeedError {
     /// A statement failed; the transaction was rolled back.
     #[error("seeding {what} failed, nothing was changed: {detail}")]
     Db { what: String, detail: String },
+    /// Another session holds a lock on a table the seed must truncate, for
+    /// longer than the session's `lock_timeout`.
+    #[error(
+        "gave up after waiting {timeout} for locks on the tables to truncate; {holders}.\n\
+         End that transaction (commit, roll back, or pg_terminate_backend), then seed again; nothing was changed."
+    )]
+    LockTimeout { timeout: String, holders: String },
+    /// The connection to the server was lost part-way; the transaction was
+    /// rolled back by the server.
+    #[error("the connection to the server was lost while {what}; nothing was changed: {detail}")]
+    ConnectionLost { what: String, detail: String },
     /// The database lacks a table or column the fixtures have.
     #[error(
         "the database does not match the fixtures: {detail}\n\
@@ -51,9 +62,72 @@ pub struct SeedReport {
 
 fn db(what: impl Into<String>) -> impl FnOnce(postgres::Error) -> SeedError {
     let what = what.into();
-    move |e| SeedError::Db {
-        what,
-        detail: db_error_text(&e),
+    move |e| {
+        if connection_lost(&e) {
+            SeedError::ConnectionLost {
+                what,
+                detail: db_error_text(&e),
+            }
+        } else {
+            SeedError::Db {
+                what,
+                detail: db_error_text(&e),
+            }
+        }
+    }
+}
+
+/// Whether `e` means the session is gone: the client saw the socket close,
+/// an I/O error, or the server ended the session (SQLSTATE classes 08, 57).
+fn connection_lost(e: &postgres::Error) -> bool {
+    let io = StdError::source(e).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
+    let class = e.code().map(|c| &c.code()[..2]);
+    e.is_closed() || io || matches!(class, Some("08" | "57"))
+}
+
+/// Only a missing table or column is drift; anything else (a lost
+/// connection, a permission) is reported as what it is.
+fn drift_or(what: String, e: postgres::Error) -> SeedError {
+    use postgres::error::SqlState;
+    match e.code() {
+        Some(c) if *c == SqlState::UNDEFINED_TABLE || *c == SqlState::UNDEFINED_COLUMN => {
+            SeedError::Drift {
+                detail: format!("{what}: {}", db_error_text(&e)),
+            }
+        }
+        _ => db(what)(e),
+    }
+}
+
+/// Names the sessions that hold locks on `tables` (for a lock timeout).
+fn lock_holders(client: &mut postgres::Client, tables: &[String]) -> String {
+    let rows = client.query(
+        "SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), '?'), a.state, \
+                coalesce(to_char(a.xact_start, 'HH24:MI:SS'), '?'), left(a.query, 60) \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         JOIN pg_class c ON c.oid = l.relation \
+         WHERE l.granted AND a.pid <> pg_backend_pid() AND c.relname = ANY($1) \
+         ORDER BY 1",
+        &[&tables],
+    );
+    match rows {
+        Ok(rows) if !rows.is_empty() => {
+            let list: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "pid {} ({}, {}, transaction open since {}, last query: {})",
+                        r.get::<_, i32>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, Option<String>>(2).unwrap_or_default(),
+                        r.get::<_, String>(3),
+                        r.get::<_, Option<String>>(4).unwrap_or_default().trim()
+                    )
+                })
+                .collect();
+            format!("they are held by {}", list.join("; "))
+        }
+        _ => "the session that held them has since ended".into(),
     }
 }
 
@@ -105,19 +179,34 @@ pub fn seed_plan_with(
 
     let all: Vec<String> = plan.tables.iter().map(|t| quote_ident(&t.table)).collect();
     if !all.is_empty() {
-        tx.batch_execute(&format!(
-            "TRUNCATE {} RESTART IDENTITY CASCADE",
-            all.join(", ")
-        ))
-        .map_err(|e| {
-            if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) {
-                SeedError::Drift {
-                    detail: db_error_text(&e),
+        let truncated = tx
+            .batch_execute(&format!(
+                "TRUNCATE {} RESTART IDENTITY CASCADE",
+                all.join(", ")
+            ))
+            .map_err(|e| {
+                if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+                    SeedError::LockTimeout {
+                        timeout: String::new(),
+                        holders: String::new(),
+                    }
+                } else {
+                    drift_or("TRUNCATE".into(), e)
                 }
-            } else {
-                db("TRUNCATE")(e)
-            }
-        })?;
+            });
+        if let Err(SeedError::LockTimeout { .. }) = truncated {
+            drop(tx);
+            let tables: Vec<String> = plan.tables.iter().map(|t| t.table.clone()).collect();
+            let timeout = client
+                .query_one("SELECT current_setting('lock_timeout')", &[])
+                .map(|r| r.get::<_, String>(0))
+                .unwrap_or_else(|_| "lock_timeout".into());
+            return Err(SeedError::LockTimeout {
+                timeout,
+                holders: lock_holders(client, &tables),
+            });
+        }
+        truncated?;
     }
 
     let mut report = SeedReport {
@@ -200,9 +289,7 @@ fn column_types(
             cols.join(", "),
             quote_ident(table)
         ))
-        .map_err(|e| SeedError::Drift {
-            detail: format!("table `{table}`: {}", db_error_text(&e)),
-        })?;
+        .map_err(|e| drift_or(format!("table `{table}`"), e))?;
     Ok(stmt.columns().iter().map(|c| c.type_().clone()).collect())
 }
 

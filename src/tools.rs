@@ -147,3 +147,26 @@ pub fn program_name(cmd: &Command) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// Runs `cmd` like [`output`], but the program is killed (SIGKILL) when the
+/// thread that started it ends, which includes this process being killed
+/// (Linux `PR_SET_PDEATHSIG`). For programs that write to a database on
+/// this command's behalf, so a killed command leaves none of them running.
+pub fn output_tied(cmd: &mut Command) -> Result<Output, ToolError> {
+    use std::os::unix::process::CommandExt;
+    let parent = nix::unistd::getpid();
+    // SAFETY: the closure runs between fork and exec and only makes
+    // async-signal-safe system calls (prctl, getppid); it allocates nothing
+    // on the success path.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            // The parent may have died before the prctl took effect.
+            if nix::unistd::getppid() != parent {
+                return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+            }
+            Ok(())
+        })
+    };
+    output(cmd)
+}

@@ -82,6 +82,25 @@ fn parallel_starts_share_one_server() {
     assert_eq!(again, urls[0]);
     assert!(ok(&cluster_cmd(dir, "remove").output().unwrap()).contains("removed"));
     assert!(!std::path::Path::new(dir).exists());
+    assert!(
+        !std::path::Path::new(&format!("{dir}.lock")).exists(),
+        "remove leaves no lock file behind"
+    );
+}
+
+#[test]
+fn status_survives_a_closed_pipe() {
+    let base = private_dir("pipe");
+    let dir = base.path().join("c");
+    let mut child = cluster_cmd(dir.to_str().unwrap(), "status")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]

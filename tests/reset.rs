@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use et_testdb::config::DbUrl;
+use et_testdb::restore::ResetOptions;
 
 const RESET: &str = env!("CARGO_BIN_EXE_reset");
 
@@ -217,7 +218,7 @@ fn restores_the_demo_dump_with_the_generators_row_counts() {
     let opts = et_testdb::demo::DemoOptions::default();
     let generated = et_testdb::demo::write_dump(&c.url("postgres"), &dump, &opts).unwrap();
     let url = target_with_marker("et_reset_demo_test");
-    let report = et_testdb::restore::reset(&url, &dump, 2).unwrap();
+    let report = et_testdb::restore::reset(&url, &dump, opts_jobs(2)).unwrap();
     assert_eq!(report.rows, generated);
     assert!(
         generated["users"] >= 300 && generated["tuition_logs"] >= 3000,
@@ -278,4 +279,324 @@ fn download_recent_dumps_production_then_restores_it() {
     drop(c);
     drop_db("et_reset_fakeprod");
     drop_db("et_reset_download_test");
+}
+
+fn opts_jobs(jobs: usize) -> ResetOptions {
+    ResetOptions {
+        jobs,
+        allow_empty: false,
+        lock_timeout_secs: 5,
+    }
+}
+
+/// A database `name` holding `marker` = `value`.
+fn db_with_marker(name: &str, value: &str) {
+    fresh_db(name)
+        .connect()
+        .unwrap()
+        .batch_execute(&format!(
+            "CREATE TABLE marker (v text); INSERT INTO marker VALUES ('{value}');"
+        ))
+        .unwrap();
+}
+
+fn marker_of(url: &DbUrl) -> String {
+    url.connect()
+        .expect("the test database exists")
+        .query_one("SELECT v FROM marker", &[])
+        .unwrap()
+        .get(0)
+}
+
+/// Databases whose name starts with `prefix`, sorted.
+fn databases_like(prefix: &str) -> Vec<String> {
+    let mut c = cluster().url("postgres").connect().unwrap();
+    c.query(
+        "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1",
+        &[&prefix],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+fn mark_invalid(db: &str) {
+    cluster()
+        .url("postgres")
+        .connect()
+        .unwrap()
+        .execute(
+            "UPDATE pg_database SET datconnlimit = -2 WHERE datname = $1",
+            &[&db],
+        )
+        .unwrap();
+}
+
+/// Every state an interrupted reset can leave (and one an older version
+/// left: an invalid test database), and what the next run must make of it.
+#[test]
+fn every_interrupted_swap_is_recovered() {
+    // (case, databases present as (suffix, marker), invalid suffixes,
+    //  the marker the test database must hold after recovery)
+    type Case = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static [&'static str],
+        &'static str,
+    );
+    let cases: &[Case] = &[
+        (
+            "killed after the old one was renamed away",
+            &[("__et_ready", "new"), ("__et_old", "old")],
+            &[],
+            "new",
+        ),
+        (
+            "killed after the restore was complete",
+            &[("", "old"), ("__et_ready", "new")],
+            &[],
+            "old",
+        ),
+        (
+            "killed while dropping the old one",
+            &[("", "new"), ("__et_old", "old")],
+            &["__et_old"],
+            "new",
+        ),
+        (
+            "killed after the swap, before the drop",
+            &[("", "new"), ("__et_old", "old")],
+            &[],
+            "new",
+        ),
+        (
+            "killed during the restore",
+            &[("", "old"), ("__et_restoring", "partial")],
+            &[],
+            "old",
+        ),
+        (
+            "only the previous one is left",
+            &[("__et_old", "old")],
+            &[],
+            "old",
+        ),
+        (
+            "an older version's interrupted DROP",
+            &[("", "gone"), ("__et_ready", "new")],
+            &[""],
+            "new",
+        ),
+    ];
+    for (i, (case, present, invalid, expect)) in cases.iter().enumerate() {
+        let name = format!("et_reset_recover{i}_test");
+        for (suffix, value) in *present {
+            db_with_marker(&format!("{name}{suffix}"), value);
+        }
+        for suffix in *invalid {
+            mark_invalid(&format!("{name}{suffix}"));
+        }
+        let url = cluster().url(&name);
+        // A client left connected to a staging database must not stop it.
+        let _holder = cluster().url(&format!("{name}__et_ready")).connect().ok();
+        let done = et_testdb::restore::recover(&url, 5).unwrap();
+        assert!(!done.is_empty(), "{case}: recovery says what it did");
+        assert_eq!(marker_of(&url), *expect, "{case}: {done:?}");
+        assert_eq!(
+            databases_like(&name),
+            vec![name.clone()],
+            "{case}: {done:?}"
+        );
+        assert!(
+            et_testdb::restore::recover(&url, 5).unwrap().is_empty(),
+            "{case}: a second recovery has nothing to do"
+        );
+        drop_db(&name);
+    }
+}
+
+#[test]
+fn the_next_command_recovers_and_says_so() {
+    let name = "et_reset_says_so_test";
+    db_with_marker(&format!("{name}__et_ready"), "new");
+    let url = cluster().url(name);
+    // migrate on a database with no v0.3 baseline fails, but only after the
+    // recovery, which it reports.
+    let out = run_bin(
+        env!("CARGO_BIN_EXE_migrate"),
+        &["--db-url", url.expose()],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("recovered from an interrupted reset")
+            && err.contains(&format!("renamed {name}__et_ready")),
+        "{err}"
+    );
+    assert_eq!(marker_of(&url), "new");
+    drop_db(name);
+}
+
+#[test]
+fn sessions_on_the_test_database_do_not_stop_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("small.dump");
+    small_dump(&dump, "et_reset_src_busy_test", 10);
+    let url = target_with_marker("et_reset_busy_test");
+    let mut busy = url.connect().unwrap();
+    busy.batch_execute("BEGIN; SELECT * FROM marker FOR UPDATE")
+        .unwrap();
+    let out = reset(&["--dump", dump.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let n: i64 = url
+        .connect()
+        .unwrap()
+        .query_one("SELECT count(*) FROM t", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 10);
+    assert_eq!(
+        databases_like("et_reset_busy_test"),
+        vec!["et_reset_busy_test"]
+    );
+    drop_db("et_reset_busy_test");
+}
+
+#[test]
+fn an_empty_dump_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("empty.dump");
+    let src = fresh_db("et_reset_src_empty_test");
+    let pg_dump = et_testdb::tools::find(et_testdb::tools::Tool::PgDump).unwrap();
+    let out = std::process::Command::new(pg_dump)
+        .args(["-Fc", "-f"])
+        .arg(&dump)
+        .arg(src.expose())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    drop_db("et_reset_src_empty_test");
+    let url = target_with_marker("et_reset_empty_test");
+    let out = reset(&["--dump", dump.to_str().unwrap(), "--db-url", url.expose()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("holds no tables") && err.contains("--allow-empty"),
+        "{err}"
+    );
+    assert_marker_survives(&url);
+    let out = reset(&[
+        "--dump",
+        dump.to_str().unwrap(),
+        "--db-url",
+        url.expose(),
+        "--allow-empty",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tables: i64 = url
+        .connect()
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname = 'marker'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "the empty dump replaced the database");
+    drop_db("et_reset_empty_test");
+}
+
+#[test]
+fn a_tar_dump_restores_even_with_several_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("small.tar");
+    let src = fresh_db("et_reset_src_tar_test");
+    src.connect()
+        .unwrap()
+        .batch_execute(
+            "CREATE TABLE t (i int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 42);",
+        )
+        .unwrap();
+    let pg_dump = et_testdb::tools::find(et_testdb::tools::Tool::PgDump).unwrap();
+    let out = std::process::Command::new(pg_dump)
+        .args(["-Ft", "-f"])
+        .arg(&dump)
+        .arg(src.expose())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    drop_db("et_reset_src_tar_test");
+    let url = target_with_marker("et_reset_tar_test");
+    let out = reset(&[
+        "--dump",
+        dump.to_str().unwrap(),
+        "--db-url",
+        url.expose(),
+        "--jobs",
+        "4",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let n: i64 = url
+        .connect()
+        .unwrap()
+        .query_one("SELECT count(*) FROM t", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 42);
+    drop_db("et_reset_tar_test");
+}
+
+#[test]
+fn zero_jobs_is_rejected_by_the_parser() {
+    let out = reset(&[
+        "--jobs",
+        "0",
+        "--db-url",
+        "postgresql://x@localhost/none_test",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    let err = stderr(&out);
+    assert!(
+        err.contains("--jobs") && err.contains("at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_reset_waits_for_another_one_and_names_it() {
+    let url = target_with_marker("et_reset_locked_test");
+    // What a running reset holds: the advisory lock for this database name.
+    let mut other = cluster().url("postgres").connect().unwrap();
+    other
+        .batch_execute("SET application_name = 'the other reset'")
+        .unwrap();
+    other
+        .execute(
+            "SELECT pg_advisory_lock(x'65742d72'::int, hashtext($1))",
+            &[&"et_reset_locked_test"],
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("small.dump");
+    small_dump(&dump, "et_reset_src_locked_test", 5);
+    let out = reset(&[
+        "--dump",
+        dump.to_str().unwrap(),
+        "--db-url",
+        url.expose(),
+        "--lock-timeout",
+        "1",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("waiting 1 s")
+            && err.contains("another reset")
+            && err.contains("the other reset"),
+        "{err}"
+    );
+    assert_marker_survives(&url);
+    drop(other);
+    drop_db("et_reset_locked_test");
 }

@@ -225,3 +225,105 @@ fn a_failure_part_way_leaves_the_previous_contents() {
     drop(c);
     drop_db("et_seed_fail_test");
 }
+
+#[test]
+fn a_lock_held_elsewhere_times_out_naming_the_holder() {
+    let url = fresh_db("et_seed_locked_test");
+    let mut c = url.connect().unwrap();
+    c.batch_execute(DDL).unwrap();
+    seed_plan(&mut c, &plan(3), None).unwrap();
+    let mut other = url.connect().unwrap();
+    other
+        .batch_execute("SET application_name = 'a long report'; BEGIN; SELECT count(*) FROM child")
+        .unwrap();
+    let other_pid: i32 = other
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    c.batch_execute("SET lock_timeout = '300ms'").unwrap();
+    let err = seed_plan(&mut c, &plan(4), None).unwrap_err();
+    assert!(matches!(err, SeedError::LockTimeout { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("300ms")
+            && msg.contains(&format!("pid {other_pid}"))
+            && msg.contains("a long report"),
+        "{msg}"
+    );
+    let small: i16 = c.query_one("SELECT small FROM child", &[]).unwrap().get(0);
+    assert_eq!(small, 3, "nothing changed");
+    drop((c, other));
+    drop_db("et_seed_locked_test");
+}
+
+#[test]
+fn a_lost_connection_is_not_reported_as_drift() {
+    let url = fresh_db("et_seed_lost_test");
+    let mut c = url.connect().unwrap();
+    c.batch_execute(DDL).unwrap();
+    let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let mut killer = url.connect().unwrap();
+    let err = seed_plan_with(&mut c, &plan(3), None, |_, table| {
+        if table == "parent" {
+            killer
+                .execute("SELECT pg_terminate_backend($1, 5000)", &[&pid])
+                .unwrap();
+        }
+        Ok(())
+    })
+    .unwrap_err();
+    assert!(matches!(err, SeedError::ConnectionLost { .. }), "{err:?}");
+    assert!(
+        !err.to_string().contains("does not match the fixtures"),
+        "{err}"
+    );
+    drop((c, killer));
+    drop_db("et_seed_lost_test");
+}
+
+#[test]
+fn the_seed_binary_times_out_on_a_lock_and_survives_a_closed_pipe() {
+    let url = v03_db("et_seed_bin_test");
+    let seed = env!("CARGO_BIN_EXE_seed");
+    let mut other = url.connect().unwrap();
+    other
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE")
+        .unwrap();
+    let out = run_bin(
+        seed,
+        &["--db-url", url.expose(), "--lock-timeout", "1"],
+        &[],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("waiting 1s") && err.contains("pid ") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    drop(other);
+
+    // `seed | head -0`: the reader is gone before the report is printed.
+    let mut child = std::process::Command::new(seed)
+        .args(["--db-url", url.expose()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL_TEST_CLI")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    let users: i64 = url
+        .connect()
+        .unwrap()
+        .query_one("SELECT count(*) FROM users", &[])
+        .unwrap()
+        .get(0);
+    assert!(
+        users > 0,
+        "the seed committed before its report met the closed pipe"
+    );
+    drop_db("et_seed_bin_test");
+}

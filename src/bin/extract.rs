@@ -37,7 +37,7 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/generated"))]
     out: PathBuf,
     /// Keep at most N rows per table, plus every row they reference.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = et_testdb::cli::at_least_one)]
     max_rows_per_table: Option<usize>,
     /// Salt of the deterministic fakes (the same salt gives the same fakes).
     #[arg(long, value_name = "TEXT", default_value = et_testdb::anonymize::DEFAULT_SALT)]

@@ -40,7 +40,7 @@ struct Args {
     #[arg(long, value_name = "N")]
     cost: Option<u32>,
     /// Keep at most N rows per table in generated/ (plus referenced rows).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = et_testdb::cli::at_least_one)]
     max_rows_per_table: Option<usize>,
     #[command(flatten)]
     target: et_testdb::cli::TargetArgs,

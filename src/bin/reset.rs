@@ -21,6 +21,9 @@ use et_testdb::restore::{self, DumpSource};
 ///
 /// Nothing is dropped until the dump has been validated and fully restored
 /// into a staging database; on any failure the old test database is kept.
+/// The swap is a pair of renames: if it is interrupted (Ctrl-C, kill -9, a
+/// server stop), the next run of any command finds the complete database
+/// under its staging name, puts it in place and says so.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
@@ -33,9 +36,14 @@ struct Args {
     download_recent: bool,
     #[command(flatten)]
     target: et_testdb::cli::TargetArgs,
-    /// Parallel pg_restore jobs [default: number of CPUs].
-    #[arg(long, value_name = "N")]
+    /// Parallel pg_restore jobs [default: number of CPUs]. A tar archive
+    /// (`pg_dump -Ft`) is always restored with one.
+    #[arg(long, value_name = "N", value_parser = et_testdb::cli::at_least_one)]
     jobs: Option<usize>,
+    /// Accept a dump that holds no tables (it would leave the test database
+    /// empty; without this flag that is refused as a likely mistake).
+    #[arg(long)]
+    allow_empty: bool,
     /// Seed of the demo dump (used only when no dump is given).
     #[arg(long, value_name = "N", default_value_t = DemoOptions::default().seed)]
     demo_seed: u64,
@@ -76,9 +84,20 @@ fn run(args: Args) -> Result<()> {
         chosen.path.display(),
         chosen.origin
     ));
-    let report = restore::reset(&target, &chosen.path, jobs);
+    let report = restore::reset(
+        &target,
+        &chosen.path,
+        restore::ResetOptions {
+            jobs,
+            allow_empty: args.allow_empty,
+            lock_timeout_secs: args.target.lock_timeout,
+        },
+    );
     spinner.finish_and_clear();
     let report = report?;
+    for line in &report.recovered {
+        eprintln!("recovered from an interrupted reset: {line}");
+    }
 
     println!(
         "restored {} ({}) into {target} in {:.1?}",

@@ -35,6 +35,12 @@ fn run(args: Args) -> Result<()> {
             et_testdb::restore::db_error_text(&e)
         )
     })?;
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = '{}s'",
+            args.target.lock_timeout
+        ))
+        .map_err(|e| anyhow::anyhow!("{}", et_testdb::restore::db_error_text(&e)))?;
     let report = et_testdb::seed::seed_plan(&mut client, plan, None)?;
     println!(
         "seeded {target} in {:.1?}{}",
