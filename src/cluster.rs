@@ -2,8 +2,12 @@
 //! configured.
 //!
 //! One cluster per checkout and user, created and started on demand by
-//! [`Cluster::ensure`]: initdb + pg_ctl, unix socket only, trust auth, fsync
-//! off. It lives on tmpfs (`/dev/shm`) when it can, because cloning a
+//! [`Cluster::ensure`]: initdb + pg_ctl, a private unix socket with trust
+//! auth, fsync off. TCP is off unless `ET_TESTDB_LISTEN=127.0.0.1:PORT` asks
+//! for it ([`listen_from_env`]): then the server also listens on that
+//! loopback address, and TCP connections need the superuser's password,
+//! generated once and kept (mode 0600) beside the cluster; only `cluster url
+//! --tcp` shows it. It lives on tmpfs (`/dev/shm`) when it can, because cloning a
 //! template database there costs a few milliseconds instead of a hundred,
 //! and under the system temp directory otherwise; `ET_TESTDB_CLUSTER_DIR`
 //! overrides the place. It keeps running between commands, so the five steps
@@ -20,6 +24,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
+use std::net::{IpAddr, SocketAddr};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,7 +36,8 @@ use crate::tools::{self, Tool, ToolError};
 
 /// The superuser the cluster is created with, whoever runs it.
 pub const SUPERUSER: &str = "postgres";
-/// The port in the socket's file name (`.s.PGSQL.<port>`); no TCP is opened.
+/// The port in the socket's file name (`.s.PGSQL.<port>`) unless
+/// `ET_TESTDB_LISTEN` names another (one port serves the socket and TCP).
 pub const PORT: u16 = 5432;
 /// Unix socket paths are limited to 107 bytes (`sun_path` is 108 with NUL).
 const MAX_SOCKET_PATH: usize = 107;
@@ -63,6 +69,9 @@ pub enum ClusterError {
         dir: PathBuf,
         output: String,
     },
+    /// `ET_TESTDB_LISTEN` is not a loopback address and port.
+    #[error("{LISTEN_VAR}={value} cannot be used: {why}")]
+    Listen { value: String, why: &'static str },
     /// The server runs, but a query on it failed.
     #[error("the embedded cluster at {} is running but refused a query: {source}", dir.display())]
     Query {
@@ -137,11 +146,107 @@ impl Cluster {
         if !cluster.data_dir().join("PG_VERSION").exists() {
             cluster.init()?;
         }
-        if cluster.status()? != Status::Running {
-            cluster.start()?;
+        let wanted = listen_from_env()?;
+        let running = cluster.status()? == Status::Running;
+        if running && wanted.is_some() && cluster.listening() != wanted {
+            // Listening is a start-time setting: restart to open (or move) TCP.
+            cluster.stop_locked()?;
+            cluster.start(wanted)?;
+        } else if !running {
+            cluster.start(wanted)?;
+        }
+        if wanted.is_some() {
+            cluster.set_password()?;
         }
         cluster.ensure_database(TEST_DB_NAME)?;
         Ok(cluster)
+    }
+
+    /// The loopback address the server listens on for TCP, when it does
+    /// (read from `postmaster.pid`, so it is what the running server uses).
+    pub fn listening(&self) -> Option<SocketAddr> {
+        let pid = fs::read_to_string(self.data_dir().join("postmaster.pid")).ok()?;
+        let lines: Vec<&str> = pid.lines().collect();
+        let port: u16 = lines.get(3)?.trim().parse().ok()?;
+        let ip: IpAddr = lines.get(5)?.trim().parse().ok()?;
+        Some(SocketAddr::new(ip, port))
+    }
+
+    /// The port in the socket's name: the running server's, else [`PORT`].
+    fn port(&self) -> u16 {
+        fs::read_to_string(self.data_dir().join("postmaster.pid"))
+            .ok()
+            .and_then(|pid| pid.lines().nth(3)?.trim().parse().ok())
+            .unwrap_or(PORT)
+    }
+
+    /// The file holding the TCP password (mode 0600, beside the cluster).
+    pub fn password_file(&self) -> PathBuf {
+        let mut name = self.root.file_name().unwrap_or_default().to_os_string();
+        name.push(".tcp-password");
+        self.root.with_file_name(name)
+    }
+
+    /// The TCP password, generated on first use.
+    fn password(&self) -> Result<String, ClusterError> {
+        let path = self.password_file();
+        if let Ok(pw) = fs::read_to_string(&path) {
+            if !pw.trim().is_empty() {
+                return Ok(pw.trim().to_string());
+            }
+        }
+        let mut bytes = [0u8; 18];
+        File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .map_err(io("read", Path::new("/dev/urandom")))?;
+        let pw: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = path.with_extension("tmp");
+        let _ = fs::remove_file(&tmp);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io("create", &tmp))?;
+        std::io::Write::write_all(&mut f, pw.as_bytes()).map_err(io("write", &tmp))?;
+        fs::rename(&tmp, &path).map_err(io("rename into place", &path))?;
+        Ok(pw)
+    }
+
+    /// Gives the superuser the TCP password (socket connections stay trust).
+    fn set_password(&self) -> Result<(), ClusterError> {
+        let pw = self.password()?;
+        let query = |source| ClusterError::Query {
+            dir: self.root.clone(),
+            source,
+        };
+        let mut client = self.url("postgres").connect().map_err(query)?;
+        client
+            .batch_execute(&format!(
+                "SET password_encryption = 'scram-sha-256'; ALTER ROLE {SUPERUSER} PASSWORD '{}'",
+                pw.replace('\'', "''")
+            ))
+            .map_err(query)
+    }
+
+    /// A URL for `dbname` over TCP with the password, when the server listens.
+    pub fn tcp_url(&self, dbname: &str) -> Result<Option<DbUrl>, ClusterError> {
+        let Some(addr) = self.listening() else {
+            return Ok(None);
+        };
+        let host = match addr.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        let raw = format!(
+            "postgresql://{SUPERUSER}:{}@{host}:{}/{dbname}",
+            self.password()?,
+            addr.port()
+        );
+        Ok(Some(
+            DbUrl::parse(&raw, "the embedded cluster over TCP").expect("a valid URL"),
+        ))
     }
 
     /// The cluster's directory (data, socket, log).
@@ -167,8 +272,9 @@ impl Cluster {
     /// A URL for database `dbname` on this cluster (usable by psql).
     pub fn url(&self, dbname: &str) -> DbUrl {
         let raw = format!(
-            "postgresql://{SUPERUSER}@/{dbname}?host={}&port={PORT}",
-            crate::config::percent_encode(&self.socket_dir.to_string_lossy())
+            "postgresql://{SUPERUSER}@/{dbname}?host={}&port={}",
+            crate::config::percent_encode(&self.socket_dir.to_string_lossy()),
+            self.port()
         );
         DbUrl::parse(&raw, "the embedded cluster").expect("the embedded cluster's URL is valid")
     }
@@ -196,6 +302,10 @@ impl Cluster {
     /// Stops the server if it runs; returns whether it was running.
     pub fn stop(&self) -> Result<bool, ClusterError> {
         let _lock = self.lock()?;
+        self.stop_locked()
+    }
+
+    fn stop_locked(&self) -> Result<bool, ClusterError> {
         if self.status()? != Status::Running {
             return Ok(false);
         }
@@ -216,6 +326,12 @@ impl Cluster {
                 existed = true;
                 fs::remove_dir_all(dir).map_err(io("remove", dir))?;
             }
+        }
+        let pw = self.password_file();
+        match fs::remove_file(&pw) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("remove", &pw)(e)),
         }
         // Unlinked while held: a process waiting on the old file notices
         // (see `lock`) and takes the lock on a new one.
@@ -301,8 +417,9 @@ impl Cluster {
         Ok(())
     }
 
-    fn start(&self) -> Result<(), ClusterError> {
+    fn start(&self, listen: Option<SocketAddr>) -> Result<(), ClusterError> {
         self.make_dir(&self.socket_dir)?;
+        self.write_hba()?;
         let log = self.log_file();
         let log_start = fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         let mut cmd = self.pg_command(Tool::PgCtl)?;
@@ -310,6 +427,13 @@ impl Cluster {
             .arg(self.data_dir())
             .arg("-l")
             .arg(&log);
+        if let Some(addr) = listen {
+            cmd.arg("-o").arg(format!(
+                "-c listen_addresses={} -c port={}",
+                addr.ip(),
+                addr.port()
+            ));
+        }
         self.run(cmd).map_err(|e| match e {
             ClusterError::Program {
                 program,
@@ -322,6 +446,27 @@ impl Cluster {
             },
             other => other,
         })
+    }
+
+    /// Socket connections are trusted; TCP ones (only ever on loopback, see
+    /// [`listen_from_env`]) need the password. Written before every start,
+    /// so clusters made before TCP existed get it too.
+    fn write_hba(&self) -> Result<(), ClusterError> {
+        let hba = self.data_dir().join("pg_hba.conf");
+        let text =
+            "# et-testdb: trust on the private socket only; TCP (loopback) needs the password.\n\
+                    local all all trust\n\
+                    host all all 127.0.0.1/32 scram-sha-256\n\
+                    host all all ::1/128 scram-sha-256\n";
+        if fs::read_to_string(&hba).ok().as_deref() == Some(text) {
+            return Ok(());
+        }
+        fs::write(&hba, text).map_err(io("write", &hba))?;
+        if let Some((uid, gid)) = self.run_as {
+            std::os::unix::fs::chown(&hba, Some(uid.as_raw()), Some(gid.as_raw()))
+                .map_err(io("give the postgres user", &hba))?;
+        }
+        Ok(())
     }
 
     fn ensure_database(&self, name: &str) -> Result<(), ClusterError> {
@@ -399,6 +544,34 @@ fn default_base() -> PathBuf {
         shm.to_path_buf()
     } else {
         std::env::temp_dir()
+    }
+}
+
+/// The environment variable that opens TCP on the embedded cluster.
+pub const LISTEN_VAR: &str = "ET_TESTDB_LISTEN";
+
+/// `ET_TESTDB_LISTEN=127.0.0.1:PORT` (or `[::1]:PORT`): where the embedded
+/// cluster listens for TCP as well as on its socket. Only loopback is
+/// accepted: the cluster is a throwaway with a generated password, not a
+/// server for the network.
+pub fn listen_from_env() -> Result<Option<SocketAddr>, ClusterError> {
+    let Some(raw) = std::env::var_os(LISTEN_VAR) else {
+        return Ok(None);
+    };
+    let raw = raw.to_string_lossy().trim().to_string();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<SocketAddr>() {
+        Ok(a) if a.ip().is_loopback() && a.port() != 0 => Ok(Some(a)),
+        Ok(_) => Err(ClusterError::Listen {
+            value: raw,
+            why: "only a loopback address with a port is allowed (127.0.0.1:PORT or [::1]:PORT)",
+        }),
+        Err(_) => Err(ClusterError::Listen {
+            value: raw,
+            why: "expected ADDRESS:PORT, e.g. 127.0.0.1:54329",
+        }),
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod anonymize;
 pub mod bench;
 pub mod cli;
+pub mod client_url;
 pub mod cluster;
 pub mod codegen;
 pub mod config;

@@ -167,3 +167,88 @@ fn runs_as_a_normal_user() {
     assert_eq!(owner, nobody.uid.as_raw(), "the server runs as the caller");
     ok(&run("remove"));
 }
+
+#[test]
+fn tcp_is_loopback_only_and_needs_the_password() {
+    let base = private_dir("tcp");
+    let dir = base.path().join("c");
+    let dir = dir.to_str().unwrap();
+    // A free loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let with_tcp = |args: &[&str]| {
+        let mut c = cluster_cmd(dir, args[0]);
+        c.args(&args[1..]).env("ET_TESTDB_LISTEN", &listen);
+        c.output().unwrap()
+    };
+    let url = ok(&with_tcp(&["url", "--tcp"]));
+    assert!(
+        url.starts_with("postgresql://postgres:")
+            && url.contains(&format!("@127.0.0.1:{port}/")),
+        "{url}"
+    );
+    assert_eq!(
+        query_one(&url, "SELECT current_database()::text"),
+        "efficient_tutor_test_db"
+    );
+    // The password is kept beside the cluster, readable by its owner only.
+    use std::os::unix::fs::PermissionsExt;
+    let pw = std::fs::metadata(format!("{dir}.tcp-password")).unwrap();
+    assert_eq!(pw.permissions().mode() & 0o777, 0o600);
+    // Over TCP, no password or a wrong one is refused: trust is socket-only.
+    for bad in [
+        format!("postgresql://postgres@127.0.0.1:{port}/postgres"),
+        format!("postgresql://postgres:wrong@127.0.0.1:{port}/postgres"),
+    ] {
+        let Err(err) = et_testdb::config::DbUrl::parse(&bad, "t")
+            .unwrap()
+            .connect()
+        else {
+            panic!("{bad} connected over TCP without the password");
+        };
+        let text = et_testdb::restore::db_error_text(&err);
+        assert!(text.contains("password"), "{text}");
+    }
+    // The socket still needs none.
+    let socket = ok(&cluster_cmd(dir, "url").output().unwrap());
+    assert_eq!(query_one(&socket, "SELECT 1::text"), "1");
+    let asyncpg = ok(&with_tcp(&["url", "--tcp", "--as", "asyncpg"]));
+    assert!(
+        asyncpg.starts_with("postgresql+asyncpg://postgres:"),
+        "{asyncpg}"
+    );
+    // Anything but loopback is refused before the cluster is touched.
+    for wrong in ["0.0.0.0:5432", "192.0.2.1:5432", "localhost"] {
+        let out = cluster_cmd(dir, "url")
+            .env("ET_TESTDB_LISTEN", wrong)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{wrong}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("ET_TESTDB_LISTEN"),
+            "{wrong}"
+        );
+    }
+    ok(&cluster_cmd(dir, "remove").output().unwrap());
+    assert!(!std::path::Path::new(&format!("{dir}.tcp-password")).exists());
+}
+
+#[test]
+fn url_tcp_without_listening_says_how_to_turn_it_on() {
+    let base = private_dir("notcp");
+    let dir = base.path().join("c");
+    let dir = dir.to_str().unwrap();
+    let mut c = cluster_cmd(dir, "url");
+    let out = c
+        .arg("--tcp")
+        .env_remove("ET_TESTDB_LISTEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ET_TESTDB_LISTEN=127.0.0.1:PORT"));
+    ok(&cluster_cmd(dir, "remove").output().unwrap());
+}

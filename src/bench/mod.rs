@@ -4,6 +4,7 @@
 //! `cargo run --release --bin bench -- <subcommand>`; this module holds what
 //! they share: errors, summary statistics and how figures are printed.
 
+pub mod clone;
 pub mod demo;
 pub mod extract;
 pub mod scratch;

@@ -292,7 +292,7 @@ pub fn run(
 
 /// Times one `CREATE DATABASE … TEMPLATE` (with `extra` options), then
 /// drops the clone untimed.
-fn bare_clone(
+pub(crate) fn bare_clone(
     admin: &mut postgres::Client,
     tpl: &Template,
     extra: &str,

@@ -7,7 +7,7 @@ use et_testdb::bench::{self, testdb};
 /// Measure et-testdb against its performance targets and print tables of
 /// figures, targets and whether each is met. Build with --release for
 /// figures worth quoting: `cargo run --release --bin bench -- testdb`
-/// (also `seed`, `extract`, `demo`).
+/// (also `seed`, `extract`, `demo`, `clone`).
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
@@ -45,6 +45,9 @@ enum Cmd {
     Extract(bench::extract::ExtractArgs),
     /// Demo database generation time per scale.
     Demo(bench::demo::DemoArgs),
+    /// `cluster clone` end to end as a process, against a bare
+    /// CREATE DATABASE … TEMPLATE (needs `cargo build --release --bins`).
+    Clone(bench::clone::CloneArgs),
     /// The cold-start helper `testdb` runs in a fresh cluster directory.
     #[command(name = testdb::COLD_SUBCOMMAND, hide = true)]
     TestdbCold,
@@ -75,6 +78,13 @@ fn run(args: Args) -> Result<()> {
             }
         }
         Cmd::TestdbCold => testdb::cold_child()?,
+        Cmd::Clone(a) => {
+            let (table, met) = bench::clone::run(&a, &std::env::current_exe()?)?;
+            println!("{table}");
+            if args.check && !met {
+                bail!("a performance target is missed (see the table)");
+            }
+        }
         Cmd::Seed(a) => {
             bench::seed::run(&a)?;
         }

@@ -104,5 +104,8 @@ fn run(args: Args) -> Result<()> {
         "total",
         report.seeded.iter().map(|(_, n)| n).sum::<u64>()
     );
+    if let Some(hint) = et_testdb::client_url::backend_hint(&target) {
+        println!("\n{hint}");
+    }
     Ok(())
 }

@@ -53,6 +53,7 @@ use crate::restore::{db_error_text, quote_ident};
 use crate::{demo, migrate, plan, seed};
 
 mod pool;
+pub mod registry;
 pub use pool::{DEFAULT_POOL_SIZE, POOL_PREFIX, POOL_SIZE_VAR};
 
 /// The environment variable (or `.env` key) naming the server test
@@ -317,6 +318,11 @@ impl Template {
         pool_size: usize,
     ) -> Result<Template, TestingError> {
         let build_time = ensure_template(&mut admin, &server, name)?;
+        registry::ensure_table(&mut admin).map_err(|e| TestingError::Build {
+            database: registry::TABLE.to_string(),
+            step: "creating the record of test databases",
+            detail: db_error_text(&e),
+        })?;
         let version: i32 = admin
             .query_one("SELECT current_setting('server_version_num')::int", &[])
             .map_err(|e| TestingError::Build {
@@ -363,28 +369,56 @@ impl Template {
         self.build_time
     }
 
+    /// Waits (at most `timeout`) for the pool's refills to finish; see
+    /// `cluster clone`, which exits right after taking a database.
+    pub fn wait_for_pool(&self, timeout: Duration) {
+        self.pool.wait_idle(timeout);
+    }
+
     /// How many clones the pool keeps ready.
     pub fn pool_size(&self) -> usize {
         self.pool.size()
     }
 
     /// A new test database: a pooled clone when one is ready, else a fresh
-    /// clone of the template.
+    /// clone of the template. It is recorded ([`registry`]) as this
+    /// process's until it is dropped.
     pub fn create_db(self: &Arc<Self>) -> Result<TestDb, TestingError> {
-        let test_db = |name: String| TestDb {
-            url: self.server.admin.with_dbname(&name),
-            name,
-            template: Arc::clone(self),
-            keep: false,
+        static ME: OnceLock<registry::Owner> = OnceLock::new();
+        let me = ME.get_or_init(registry::Owner::this_process);
+        self.create_db_as(clone_name(), registry::Kind::TestDb, me)
+    }
+
+    /// A new database `name` cloned from the template (a pooled clone when
+    /// one is ready), recorded as made by `kind` for `owner`.
+    pub fn create_db_as(
+        self: &Arc<Self>,
+        name: String,
+        kind: registry::Kind,
+        owner: &registry::Owner,
+    ) -> Result<TestDb, TestingError> {
+        let test_db = |name: String| -> Result<TestDb, TestingError> {
+            self.with_admin(|c| registry::record(c, &name, kind, owner))
+                .map_err(|e| TestingError::Database {
+                    name: name.clone(),
+                    action: "recording",
+                    detail: db_error_text(&e),
+                })?;
+            Ok(TestDb {
+                url: self.server.admin.with_dbname(&name),
+                name,
+                template: Arc::clone(self),
+                keep: false,
+                detached: false,
+            })
         };
-        let name = clone_name();
         // A failed claim only costs the fast path.
         let claimed = self
             .with_admin(|c| self.pool.claim(c, &name))
             .unwrap_or(false);
         self.pool.request_refill();
         if claimed {
-            return Ok(test_db(name));
+            return test_db(name);
         }
         let create = |name: &str| {
             format!(
@@ -399,7 +433,7 @@ impl Template {
         let mut name = name;
         for _ in 0..5 {
             match self.with_admin(|c| c.batch_execute(&create(&name))) {
-                Ok(()) => return Ok(test_db(name)),
+                Ok(()) => return test_db(name),
                 Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => {
                     last = db_error_text(&e);
                     name = clone_name();
@@ -427,19 +461,15 @@ impl Template {
         })
     }
 
-    /// Drops database `name` (any open connections are ended).
+    /// Drops database `name` (any open connections are ended) and its
+    /// record.
     pub fn drop_db(&self, name: &str) -> Result<(), TestingError> {
-        self.with_admin(|c| {
-            c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(name)
-            ))
-        })
-        .map_err(|e| TestingError::Database {
-            name: name.to_string(),
-            action: "dropping",
-            detail: db_error_text(&e),
-        })
+        self.with_admin(|c| registry::drop_and_forget(c, name))
+            .map_err(|e| TestingError::Database {
+                name: name.to_string(),
+                action: "dropping",
+                detail: db_error_text(&e),
+            })
     }
 
     /// Runs `f` on an admin connection from the pool (a new one when all
@@ -473,6 +503,9 @@ pub struct TestDb {
     url: DbUrl,
     template: Arc<Template>,
     keep: bool,
+    /// Handed to someone else ([`TestDb::detach`]): neither dropped nor
+    /// reported here.
+    detached: bool,
 }
 
 impl std::fmt::Debug for TestDb {
@@ -523,10 +556,20 @@ impl TestDb {
     pub fn keep(&mut self) {
         self.keep = true;
     }
+
+    /// Gives the database away: it outlives this value and stays recorded
+    /// for its owner, to be dropped by `cluster drop` or `cluster prune`.
+    pub fn detach(mut self) -> DbUrl {
+        self.detached = true;
+        self.url.clone()
+    }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if self.detached {
+            return;
+        }
         if std::thread::panicking() || self.keep {
             let why = if self.keep {
                 "as asked"
@@ -534,7 +577,7 @@ impl Drop for TestDb {
                 "because the test failed"
             };
             eprintln!(
-                "et-testdb: kept test database {} {why}; inspect it with\n    psql '{}'\n  and drop it with\n    psql '{}' -c 'DROP DATABASE {}'",
+                "et-testdb: kept test database {} {why}; inspect it with\n    psql '{}'\n  and drop it with\n    psql '{}' -c 'DROP DATABASE {}'\n  (or, once this process has ended, `cargo run --bin cluster -- prune`)",
                 self.name,
                 self.url.without_password(),
                 self.template.server.admin.without_password(),
@@ -546,6 +589,111 @@ impl Drop for TestDb {
             eprintln!("et-testdb: warning: {e}");
         }
     }
+}
+
+/// Every `cluster clone` database's name starts with this.
+pub const CLONE_DB_PREFIX: &str = "et_clone_";
+
+/// A database cloned from the seeded template (built if needed), for a
+/// process that is not a Rust test: `cluster clone`. `label` names it
+/// `et_clone_<label>` (a pytest-xdist worker's `gw0`, say), else a unique
+/// name is chosen. A database of that name whose owner is gone, or is
+/// `owner` itself, is replaced; one a live process owns is refused. The
+/// database is recorded for `owner` and outlives this process.
+pub fn clone_for(label: Option<&str>, owner: &registry::Owner) -> Result<DbUrl, TestingError> {
+    let name = match label {
+        Some(l) => clone_db_name(l)?,
+        None => format!("{CLONE_DB_PREFIX}{}", unique_suffix()),
+    };
+    let template = template()?;
+    let existing = template
+        .with_admin(registry::list)
+        .map_err(|e| TestingError::Database {
+            name: name.clone(),
+            action: "reading the record of",
+            detail: db_error_text(&e),
+        })?
+        .into_iter()
+        .find(|e| e.name == name && e.exists);
+    if let Some(e) = existing {
+        if e.owner.is_alive() != Some(false) && e.owner != *owner {
+            return Err(TestingError::Database {
+                name,
+                action: "cloning",
+                detail: format!(
+                    "it exists and belongs to process {} on {}, which still runs; \
+                     choose another --name, or drop it with `cluster drop {}`",
+                    e.owner.pid,
+                    e.owner.host,
+                    label.unwrap_or_default()
+                ),
+            });
+        }
+    }
+    template.drop_db(&name)?;
+    let db = template.create_db_as(name, registry::Kind::Clone, owner)?;
+    let url = db.detach();
+    template.wait_for_pool(Duration::from_secs(10));
+    Ok(url)
+}
+
+/// `gw0` → `et_clone_gw0`; a name that already has the prefix is kept.
+pub fn clone_db_name(label: &str) -> Result<String, TestingError> {
+    let bare = label.strip_prefix(CLONE_DB_PREFIX).unwrap_or(label);
+    let ok = !bare.is_empty()
+        && bare.len() + CLONE_DB_PREFIX.len() <= 63
+        && bare
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !ok {
+        return Err(TestingError::Config {
+            detail: format!(
+                "the clone name `{label}` is not usable: use letters, digits, `_` or `-`, at most {} characters",
+                63 - CLONE_DB_PREFIX.len()
+            ),
+        });
+    }
+    Ok(format!("{CLONE_DB_PREFIX}{bare}"))
+}
+
+/// The admin connection to the server test databases live on, without
+/// building a template (for `cluster drop`, `prune` and `clones`).
+pub fn admin_client() -> Result<(Server, Client), TestingError> {
+    let (server, mut admin) = Server::from_env()?;
+    registry::ensure_table(&mut admin).map_err(|e| TestingError::Database {
+        name: registry::TABLE.into(),
+        action: "creating",
+        detail: db_error_text(&e),
+    })?;
+    Ok((server, admin))
+}
+
+/// Drops a recorded database (`gw0` or `et_clone_gw0`, or a kept test
+/// database's full name). Databases the record does not hold are refused,
+/// so this never drops anything else on the server.
+pub fn drop_recorded(name: &str) -> Result<String, TestingError> {
+    let (_, mut admin) = admin_client()?;
+    let entries = registry::list(&mut admin).map_err(|e| TestingError::Database {
+        name: name.into(),
+        action: "reading the record of",
+        detail: db_error_text(&e),
+    })?;
+    let full = [name.to_string(), format!("{CLONE_DB_PREFIX}{name}")];
+    let Some(e) = entries.into_iter().find(|e| full.contains(&e.name)) else {
+        return Err(TestingError::Database {
+            name: name.into(),
+            action: "dropping",
+            detail: "no database of that name was made by `cluster clone` or test_db(); \
+                     `cluster clones` lists the ones that were"
+                .into(),
+        });
+    };
+    registry::drop_and_forget(&mut admin, &e.name).map_err(|err| TestingError::Database {
+        name: e.name.clone(),
+        action: "dropping",
+        detail: db_error_text(&err),
+    })?;
+    Ok(e.name)
 }
 
 /// The fingerprint of the template for UTC day `day` (days since the Unix

@@ -13,7 +13,8 @@
 //! (see `drop_stale_templates`).
 
 use std::sync::mpsc::{self, Sender};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use postgres::Client;
@@ -52,6 +53,8 @@ pub(super) struct Pool {
     size: usize,
     clone_options: &'static str,
     refill: Mutex<Option<Sender<()>>>,
+    /// Refills (requested, finished), for [`Pool::wait_idle`].
+    progress: Arc<(Mutex<(u64, u64)>, Condvar)>,
 }
 
 impl Pool {
@@ -68,6 +71,7 @@ impl Pool {
             size,
             clone_options,
             refill: Mutex::new(None),
+            progress: Arc::new((Mutex::new((0, 0)), Condvar::new())),
         }
     }
 
@@ -122,6 +126,7 @@ impl Pool {
                 self.size,
                 self.clone_options,
             );
+            let progress = Arc::clone(&self.progress);
             let spawned = std::thread::Builder::new()
                 .name("et-testdb-pool".into())
                 .spawn(move || {
@@ -129,6 +134,7 @@ impl Pool {
                     while rx.recv().is_ok() {
                         // Requests that piled up meanwhile need one top-up.
                         while rx.try_recv().is_ok() {}
+                        let asked = lock(&progress.0).0;
                         let target = Target {
                             admin: &admin,
                             template: &template,
@@ -139,6 +145,8 @@ impl Pool {
                         if top_up(&mut client, &target).is_err() {
                             client = None;
                         }
+                        lock(&progress.0).1 = asked;
+                        progress.1.notify_all();
                     }
                 });
             if spawned.is_err() {
@@ -147,9 +155,33 @@ impl Pool {
             *guard = Some(tx);
         }
         if let Some(tx) = guard.as_ref() {
+            lock(&self.progress.0).0 += 1;
             let _ = tx.send(());
         }
     }
+
+    /// Waits (at most `timeout`) until every refill asked for so far is
+    /// done: for a process that exits right after taking a clone, so the
+    /// next process finds the pool full.
+    pub(super) fn wait_idle(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let (state, cv) = &*self.progress;
+        let mut s = lock(state);
+        while s.1 < s.0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            s = cv
+                .wait_timeout(s, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What the refill thread fills.
