@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::anonymize::{self, Action, Anonymizer, ColumnInfo};
+use crate::anonymize::{self, Action, Anonymizer};
 use crate::codegen::{self, Options};
 use crate::config::DbUrl;
 use crate::merge::load::{gather_sources, load as load_fixtures, SourceFile};
@@ -127,20 +127,6 @@ pub fn extract(
         return Err(ExtractError::Empty);
     }
     on_event(Event::Tables(schema.tables.len()));
-    if opts.anonymize {
-        let columns: Vec<ColumnInfo<'_>> = schema
-            .tables
-            .values()
-            .flat_map(|t| {
-                t.columns.iter().map(|c| ColumnInfo {
-                    table: &t.name,
-                    column: &c.name,
-                    pg_type: &c.ty.name,
-                })
-            })
-            .collect();
-        anonymize::check_coverage(&columns)?;
-    }
 
     // One snapshot for every table, so references stay consistent.
     let mut tx = client
@@ -150,7 +136,19 @@ pub fn extract(
         .start()
         .map_err(db("BEGIN"))?;
     let mut all: BTreeMap<String, Vec<Row>> = BTreeMap::new();
-    for name in schema.tables.keys() {
+    // A table with a column of an unsupported type cannot be read; when
+    // anonymizing, its text is still sampled so that the personal-data
+    // check below names every unreviewed column at once, and the read
+    // error is reported after it.
+    let mut unreadable: Option<rows::RowsError> = None;
+    for (name, table) in &schema.tables {
+        if opts.anonymize {
+            if let Err(e) = rows::check_supported(table) {
+                all.insert(name.clone(), sample_as_text(&mut tx, table)?);
+                unreadable.get_or_insert(e);
+                continue;
+            }
+        }
         let rows = rows::load_table(&mut tx, &schema, name)?;
         on_event(Event::TableRead {
             table: name,
@@ -160,6 +158,14 @@ pub fn extract(
     }
     tx.commit().map_err(db("COMMIT"))?;
     let read_time = started.elapsed();
+
+    if opts.anonymize {
+        // Names, types and every value read, before anything is written.
+        anonymize::check_coverage(&schema, &all)?;
+    }
+    if let Some(e) = unreadable {
+        return Err(e.into());
+    }
 
     if let Some(n) = opts.max_rows_per_table {
         subset(&schema, &mut all, n);
@@ -201,6 +207,61 @@ pub fn extract(
         total_time: started.elapsed(),
         notices,
     })
+}
+
+/// The most rows of an unreadable table whose text the personal-data check
+/// samples.
+const UNREADABLE_SAMPLE: usize = 10_000;
+
+/// The value-scanned columns of a table [`rows::load_table`] cannot read
+/// (it has a column of an unsupported type), cast to text: at most
+/// [`UNREADABLE_SAMPLE`] rows by primary key, the other columns NULL. Only
+/// the personal-data check sees these rows.
+fn sample_as_text(
+    tx: &mut postgres::Transaction<'_>,
+    table: &schema::Table,
+) -> Result<Vec<Row>, ExtractError> {
+    let sampled: Vec<usize> = (0..table.columns.len())
+        .filter(|&i| anonymize::detect::samples_values(&table.columns[i].ty.kind))
+        .collect();
+    if sampled.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = rows::quote_ident;
+    let order = match &table.primary_key {
+        Some(pk) => format!(
+            " ORDER BY {}",
+            pk.columns
+                .iter()
+                .map(|c| q(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT {} FROM public.{}{order} LIMIT {UNREADABLE_SAMPLE}",
+        sampled
+            .iter()
+            .map(|&i| format!("{}::text", q(&table.columns[i].name)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        q(&table.name)
+    );
+    let what = format!("a sample of table {}", table.name);
+    let found = tx.query(&sql, &[]).map_err(db(&what))?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            let mut values = vec![Value::Null; table.columns.len()];
+            for (k, &i) in sampled.iter().enumerate() {
+                if let Some(s) = r.get::<_, Option<String>>(k) {
+                    values[i] = Value::Text(s);
+                }
+            }
+            Row { values }
+        })
+        .collect())
 }
 
 /// Keeps the first `n` rows of each table (by primary key) and then every

@@ -8,8 +8,11 @@
 //! come from a different name pool than realistic data usually uses and are
 //! re-drawn when they equal any real value seen, so a fake never reproduces a
 //! real name. Unique columns stay unique, and avoid the golden rows' keys.
-//! The rules live in [`rules`].
+//! The rules live in [`rules`]; [`check_coverage`] refuses an extraction
+//! while any column that [`detect`] finds personal (by name, type or value)
+//! has none.
 
+pub mod detect;
 pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,7 +24,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::rows::Value;
+use crate::rows::{Row, Value};
+use crate::schema::{Schema, Table};
 
 /// The salt used when none is given: fakes are stable across runs.
 pub const DEFAULT_SALT: &str = "et-testdb";
@@ -70,13 +74,17 @@ pub enum Action {
 /// Anonymization errors.
 #[derive(Debug, thiserror::Error)]
 pub enum AnonymizeError {
-    /// Columns that look personal but have no rule.
+    /// Columns that may hold personal data but have no rule, every one of
+    /// them, each with why.
     #[error(
-        "these columns look like personal data but have no anonymization rule:\n  {}\n\
-         Add a rule (or a `Keep` with the reason) for each in src/anonymize/rules.rs.",
-        columns.join("\n  ")
+        "{} column(s) may hold personal data and have no anonymization rule; nothing was written:\n  {}\n\
+         Review each and add a line for it to RULES in src/anonymize/rules.rs: an anonymizing \
+         action (see `Action` in src/anonymize/mod.rs) if it holds personal data, or \
+         `Keep(\"why it is not personal\")` if it does not. Then extract again.",
+        findings.len(),
+        findings.iter().map(Finding::to_string).collect::<Vec<_>>().join("\n  ")
     )]
-    Uncovered { columns: Vec<String> },
+    Uncovered { findings: Vec<Finding> },
     /// Rules for columns the schema does not have.
     #[error(
         "anonymization rules name columns the database does not have:\n  {}\n\
@@ -89,13 +97,31 @@ pub enum AnonymizeError {
     Bcrypt(#[from] bcrypt::BcryptError),
 }
 
-/// A column as the coverage check sees it.
-#[derive(Debug, Clone)]
-pub struct ColumnInfo<'a> {
-    pub table: &'a str,
-    pub column: &'a str,
-    /// PostgreSQL type name (`text`, `character varying(255)`, `jsonb`, …).
-    pub pg_type: &'a str,
+/// One column without a rule that looks personal, and why. It names the
+/// kind of pattern a value matched, never the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub table: String,
+    pub column: String,
+    /// The declared type, and the base type when it is a domain:
+    /// `text`, `neutral_t, a domain over text`.
+    pub pg_type: String,
+    /// `name looks like a phone number or messenger account (phone)`,
+    /// `values contain email addresses`, …
+    pub reasons: Vec<String>,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}.{} ({}): {}",
+            self.table,
+            self.column,
+            self.pg_type,
+            self.reasons.join("; ")
+        )
+    }
 }
 
 /// The rule for `table.column`, if any.
@@ -106,37 +132,56 @@ pub fn rule_for(table: &str, column: &str) -> Option<Action> {
         .map(|r| r.action)
 }
 
-fn is_textual(pg_type: &str) -> bool {
-    let t = pg_type.trim_end_matches("[]");
-    t == "text"
-        || t.starts_with("character")
-        || t.starts_with("varchar")
-        || t == "json"
-        || t == "jsonb"
-        || t == "citext"
-}
-
-fn looks_personal(column: &str) -> bool {
-    column.split('_').any(|part| {
-        rules::PII_HINTS
-            .iter()
-            .any(|h| part == *h || part == format!("{h}s") || (h.len() >= 4 && part.starts_with(h)))
+/// Why `column` of `table` needs a rule, from its name, its type and the
+/// `rows` read from it (none when the table's rows are not known).
+pub fn column_finding(table: &Table, index: usize, rows: Option<&[Row]>) -> Option<Finding> {
+    let c = &table.columns[index];
+    let mut reasons = detect::column_reasons(&c.name, &c.ty);
+    if let Some(rows) = rows.filter(|_| detect::samples_values(&c.ty.kind)) {
+        reasons
+            .extend(detect::ValueFindings::scan(rows.iter().map(|r| &r.values[index])).reasons());
+    }
+    if reasons.is_empty() {
+        return None;
+    }
+    let pg_type = match detect::domain_base(&c.ty) {
+        Some(base) => format!("{}, a domain over {base}", c.ty.name),
+        None => c.ty.name.clone(),
+    };
+    Some(Finding {
+        table: table.name.clone(),
+        column: c.name.clone(),
+        pg_type,
+        reasons,
     })
 }
 
-/// Fails when a textual column that looks personal has no rule, or a rule
-/// names a column that does not exist.
-pub fn check_coverage(columns: &[ColumnInfo<'_>]) -> Result<(), AnonymizeError> {
-    let uncovered: Vec<String> = columns
-        .iter()
-        .filter(|c| is_textual(c.pg_type) && looks_personal(c.column))
-        .filter(|c| rule_for(c.table, c.column).is_none())
-        .map(|c| format!("{}.{} ({})", c.table, c.column, c.pg_type))
+/// Fails when a column without a rule looks personal by its name, its type
+/// or the values in `rows` (table → rows read, in column order), listing
+/// every such column at once; or when a rule names a column that does not
+/// exist. Run it after reading and before writing anything.
+pub fn check_coverage(
+    schema: &Schema,
+    rows: &BTreeMap<String, Vec<Row>>,
+) -> Result<(), AnonymizeError> {
+    let findings: Vec<Finding> = schema
+        .tables
+        .values()
+        .flat_map(|t| {
+            let read = rows.get(&t.name).map(Vec::as_slice);
+            (0..t.columns.len())
+                .filter(|&i| rule_for(&t.name, &t.columns[i].name).is_none())
+                .filter_map(move |i| column_finding(t, i, read))
+        })
         .collect();
-    if !uncovered.is_empty() {
-        return Err(AnonymizeError::Uncovered { columns: uncovered });
+    if !findings.is_empty() {
+        return Err(AnonymizeError::Uncovered { findings });
     }
-    let existing: BTreeSet<(&str, &str)> = columns.iter().map(|c| (c.table, c.column)).collect();
+    let existing: BTreeSet<(&str, &str)> = schema
+        .tables
+        .values()
+        .flat_map(|t| t.columns.iter().map(|c| (t.name.as_str(), c.name.as_str())))
+        .collect();
     let stale: Vec<String> = rules::RULES
         .iter()
         .filter(|r| !existing.contains(&(r.table, r.column)))
@@ -564,27 +609,100 @@ mod tests {
         assert_eq!(a.password_hash(), anon().password_hash());
     }
 
+    fn table(name: &str, columns: &[(&str, crate::schema::TypeKind, &str)]) -> Table {
+        Table {
+            name: name.into(),
+            columns: columns
+                .iter()
+                .enumerate()
+                .map(|(i, (c, kind, display))| crate::schema::Column {
+                    name: c.to_string(),
+                    position: i as i16 + 1,
+                    ty: crate::schema::ColumnType {
+                        name: display.to_string(),
+                        kind: kind.clone(),
+                    },
+                    nullable: true,
+                    default: None,
+                    identity: None,
+                    generated: None,
+                })
+                .collect(),
+            primary_key: None,
+            unique_keys: Vec::new(),
+            foreign_keys: Vec::new(),
+        }
+    }
+
     #[test]
-    fn coverage_flags_personal_looking_columns_without_rules() {
-        let cols = [
-            ColumnInfo {
-                table: "users",
-                column: "phone_number",
-                pg_type: "text",
-            },
-            ColumnInfo {
-                table: "users",
-                column: "grade",
-                pg_type: "integer",
-            },
-            ColumnInfo {
-                table: "tuitions",
-                column: "subject",
-                pg_type: "text",
-            },
-        ];
-        let err = check_coverage(&cols).unwrap_err().to_string();
-        assert!(err.contains("users.phone_number (text)"), "{err}");
+    fn coverage_lists_every_unreviewed_column_with_its_reason() {
+        use crate::schema::{Scalar, TypeKind};
+        let text = || TypeKind::Scalar(Scalar::Text);
+        let mut schema = Schema::default();
+        let t = table(
+            "contacts",
+            &[
+                ("PhoneNumber", text(), "text"),
+                ("grade", TypeKind::Scalar(Scalar::Int4), "integer"),
+                ("subject", text(), "text"),
+                ("extra", TypeKind::Scalar(Scalar::Jsonb), "jsonb"),
+            ],
+        );
+        schema.tables.insert(t.name.clone(), t);
+        let rows = BTreeMap::from([(
+            "contacts".to_string(),
+            vec![Row {
+                values: vec![
+                    Value::Null,
+                    Value::Int4(3),
+                    Value::Text("Math".into()),
+                    Value::Json(r#"{"x": "a@b.example"}"#.into()),
+                ],
+            }],
+        )]);
+        let err = check_coverage(&schema, &rows).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "contacts.PhoneNumber (text): name looks like a phone number or messenger account (phone)"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("contacts.extra (jsonb): values contain email addresses"),
+            "{err}"
+        );
         assert!(!err.contains("grade") && !err.contains("subject"), "{err}");
+        assert!(!err.contains("a@b.example"), "no value is shown: {err}");
+        // Without the rows, only the name is judged.
+        let err = check_coverage(&schema, &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PhoneNumber") && !err.contains("contacts.extra"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_rule_and_hint_is_well_formed() {
+        for h in rules::PII_HINTS {
+            assert!(
+                !h.word.is_empty()
+                    && h.word == h.word.to_lowercase()
+                    && detect::split_name(h.word).concat() == h.word.replace(' ', ""),
+                "hint {:?} must be lower-case words as split_name splits them",
+                h.word
+            );
+        }
+        for r in rules::RULES {
+            if let Action::Keep(why) = r.action {
+                assert!(
+                    why.len() >= 10,
+                    "{}.{}: say why it is kept",
+                    r.table,
+                    r.column
+                );
+            }
+        }
     }
 }
