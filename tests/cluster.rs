@@ -187,8 +187,7 @@ fn tcp_is_loopback_only_and_needs_the_password() {
     };
     let url = ok(&with_tcp(&["url", "--tcp"]));
     assert!(
-        url.starts_with("postgresql://postgres:")
-            && url.contains(&format!("@127.0.0.1:{port}/")),
+        url.starts_with("postgresql://postgres:") && url.contains(&format!("@127.0.0.1:{port}/")),
         "{url}"
     );
     assert_eq!(

@@ -548,22 +548,6 @@ fn a_tar_dump_restores_even_with_several_jobs() {
 }
 
 #[test]
-fn zero_jobs_is_rejected_by_the_parser() {
-    let out = reset(&[
-        "--jobs",
-        "0",
-        "--db-url",
-        "postgresql://x@localhost/none_test",
-    ]);
-    assert_eq!(out.status.code(), Some(2), "clap's usage error");
-    let err = stderr(&out);
-    assert!(
-        err.contains("--jobs") && err.contains("at least 1"),
-        "{err}"
-    );
-}
-
-#[test]
 fn a_reset_waits_for_another_one_and_names_it() {
     let url = target_with_marker("et_reset_locked_test");
     // What a running reset holds: the advisory lock for this database name.
