@@ -92,13 +92,7 @@ fn parallel_starts_share_one_server() {
 fn status_survives_a_closed_pipe() {
     let base = private_dir("pipe");
     let dir = base.path().join("c");
-    let mut child = cluster_cmd(dir.to_str().unwrap(), "status")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_closed_stdout(&mut cluster_cmd(dir.to_str().unwrap(), "status"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }

@@ -467,16 +467,7 @@ fn sessions_on_the_test_database_do_not_stop_a_reset() {
 fn an_empty_dump_is_refused_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("empty.dump");
-    let src = fresh_db("et_reset_src_empty_test");
-    let pg_dump = et_testdb::tools::find(et_testdb::tools::Tool::PgDump).unwrap();
-    let out = std::process::Command::new(pg_dump)
-        .args(["-Fc", "-f"])
-        .arg(&dump)
-        .arg(src.expose())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    drop_db("et_reset_src_empty_test");
+    dump_of(&dump, "et_reset_src_empty_test", "", "-Fc");
     let url = target_with_marker("et_reset_empty_test");
     let out = reset(&["--dump", dump.to_str().unwrap(), "--db-url", url.expose()]);
     assert!(!out.status.success());
@@ -511,22 +502,12 @@ fn an_empty_dump_is_refused_unless_allowed() {
 fn a_tar_dump_restores_even_with_several_jobs() {
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("small.tar");
-    let src = fresh_db("et_reset_src_tar_test");
-    src.connect()
-        .unwrap()
-        .batch_execute(
-            "CREATE TABLE t (i int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 42);",
-        )
-        .unwrap();
-    let pg_dump = et_testdb::tools::find(et_testdb::tools::Tool::PgDump).unwrap();
-    let out = std::process::Command::new(pg_dump)
-        .args(["-Ft", "-f"])
-        .arg(&dump)
-        .arg(src.expose())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    drop_db("et_reset_src_tar_test");
+    dump_of(
+        &dump,
+        "et_reset_src_tar_test",
+        "CREATE TABLE t (i int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 42);",
+        "-Ft",
+    );
     let url = target_with_marker("et_reset_tar_test");
     let out = reset(&[
         "--dump",

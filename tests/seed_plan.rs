@@ -303,16 +303,12 @@ fn the_seed_binary_times_out_on_a_lock_and_survives_a_closed_pipe() {
     drop(other);
 
     // `seed | head -0`: the reader is gone before the report is printed.
-    let mut child = std::process::Command::new(seed)
-        .args(["--db-url", url.expose()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL_TEST_CLI")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_closed_stdout(
+        std::process::Command::new(seed)
+            .args(["--db-url", url.expose()])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DATABASE_URL_TEST_CLI"),
+    );
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
     let users: i64 = url

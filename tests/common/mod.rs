@@ -68,6 +68,18 @@ pub fn run_bin(exe: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run binary")
 }
 
+/// Runs `cmd` with its standard output a pipe whose reader is already gone,
+/// as in `cmd | head -0`.
+pub fn run_with_closed_stdout(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait")
+}
+
 /// Standard error of a finished program.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -76,17 +88,25 @@ pub fn stderr(out: &Output) -> String {
 /// Writes a small custom-format dump of a database holding `rows` rows in
 /// table `t`, to `path`.
 pub fn small_dump(path: &Path, source_db: &str, rows: i32) {
+    dump_of(
+        path,
+        source_db,
+        &format!(
+            "CREATE TABLE t (i int PRIMARY KEY, s text NOT NULL);
+             INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, {rows}) g;"
+        ),
+        "-Fc",
+    );
+}
+
+/// Writes to `path` a dump (`format`: `-Fc`, `-Ft`, …) of a scratch database
+/// `source_db` in which `sql` ran (empty `sql`: an empty database).
+pub fn dump_of(path: &Path, source_db: &str, sql: &str, format: &str) {
     let url = fresh_db(source_db);
-    let mut c = url.connect().unwrap();
-    c.batch_execute(&format!(
-        "CREATE TABLE t (i int PRIMARY KEY, s text NOT NULL);
-         INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, {rows}) g;"
-    ))
-    .unwrap();
-    drop(c);
+    url.connect().unwrap().batch_execute(sql).unwrap();
     let pg_dump = et_testdb::tools::find(et_testdb::tools::Tool::PgDump).unwrap();
     let out = Command::new(pg_dump)
-        .arg("-Fc")
+        .arg(format)
         .arg("-f")
         .arg(path)
         .arg(url.expose())
