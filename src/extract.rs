@@ -192,6 +192,7 @@ pub fn extract(
     };
     let files = codegen::gen_all(&schema, &all, &options)?;
     let summary = codegen::write_atomically(&opts.out_dir, &files)?;
+    notices.extend(summary.notices);
     Ok(ExtractReport {
         rows: all.iter().map(|(t, r)| (t.clone(), r.len())).collect(),
         anonymized: opts.anonymize,

@@ -349,3 +349,52 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
     drop(t);
     drop_db(&name);
 }
+
+#[test]
+fn extract_out_never_deletes_files_it_did_not_write() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("fixtures");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.md"), "my notes\n").unwrap();
+    let out_arg = out.to_str().unwrap();
+    let run = || {
+        run_bin(
+            env!("CARGO_BIN_EXE_extract"),
+            &[
+                "--db-url",
+                source().expose(),
+                "--out",
+                out_arg,
+                "--max-rows-per-table",
+                "3",
+            ],
+            &[],
+        )
+    };
+    let refused = run();
+    assert!(!refused.status.success());
+    let msg = stderr(&refused);
+    assert!(
+        msg.contains("refusing to write into") && msg.contains("notes.md"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.md")).unwrap(),
+        "my notes\n"
+    );
+    assert!(!out.join("schema.rs").exists());
+
+    // Moved away: the directory is written, then recognised as a previous
+    // output and replaced by the next run.
+    std::fs::remove_file(out.join("notes.md")).unwrap();
+    assert!(run().status.success());
+    assert!(out.join("schema.rs").exists() && out.join(".et-testdb-manifest").exists());
+    let again = run();
+    assert!(again.status.success(), "{}", stderr(&again));
+    let staging: Vec<_> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "fixtures")
+        .collect();
+    assert!(staging.is_empty(), "{staging:?}");
+}
