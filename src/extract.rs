@@ -13,6 +13,7 @@ use crate::codegen::{self, Options};
 use crate::config::DbUrl;
 use crate::merge::load::{gather_sources, load as load_fixtures, SourceFile};
 use crate::merge::{Origin, Value as FixtureValue};
+use crate::migrate;
 use crate::rows::{self, Row, Value};
 use crate::schema::{self, Schema};
 
@@ -44,6 +45,20 @@ pub enum ExtractError {
     TooLarge { rows: usize },
     #[error("the database has no tables in schema `public`; migrate it first (`cargo run --bin migrate`)")]
     Empty,
+    /// The database lacks migrations of this checkout.
+    #[error(
+        "{url} is not migrated: {why}.\n\
+         Run `cargo run --bin migrate` on it first (same --db-url or DATABASE_URL_TEST_CLI), then extract again. \
+         Pending: {}.",
+        pending.join(", ")
+    )]
+    NotMigrated {
+        url: String,
+        why: String,
+        pending: Vec<String>,
+    },
+    #[error(transparent)]
+    Migrate(#[from] migrate::MigrateError),
     #[error("golden/ cannot be read: {0}")]
     Golden(String),
 }
@@ -122,6 +137,29 @@ pub fn extract(
         url: url.to_string(),
         detail: crate::restore::db_error_text(&e),
     })?;
+    // Before the schema is read: unmigrated v0.2 columns would otherwise
+    // fail the anonymization check, and a partly migrated schema would be
+    // extracted as if it were v0.3.
+    let not_migrated = |why: String, pending: Vec<&migrate::Migration>| ExtractError::NotMigrated {
+        url: url.to_string(),
+        why,
+        pending: pending.iter().map(|m| m.file_name.to_string()).collect(),
+    };
+    match migrate::state(&mut client, migrate::MIGRATIONS)? {
+        migrate::State::Pending(p) => {
+            let why = format!(
+                "{} of the {} migrations are not applied",
+                p.len(),
+                migrate::MIGRATIONS.len()
+            );
+            return Err(not_migrated(why, p));
+        }
+        migrate::State::Unmigrated => {
+            let why = format!("it has the v0.2 tables and no {}", migrate::HISTORY_TABLE);
+            return Err(not_migrated(why, migrate::MIGRATIONS.iter().collect()));
+        }
+        migrate::State::Current | migrate::State::Unrelated => {}
+    }
     let schema = schema::load(&mut client)?;
     if schema.tables.is_empty() {
         return Err(ExtractError::Empty);
@@ -198,6 +236,7 @@ pub fn extract(
     };
     let files = codegen::gen_all(&schema, &all, &options)?;
     let summary = codegen::write_atomically(&opts.out_dir, &files)?;
+    notices.extend(summary.notices);
     Ok(ExtractReport {
         rows: all.iter().map(|(t, r)| (t.clone(), r.len())).collect(),
         anonymized: opts.anonymize,

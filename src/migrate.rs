@@ -1,12 +1,19 @@
 //! Step 2: the v0.3 migrations (`sql/v0.3_migration/NNN_<name>.sql`) and the
 //! runner that applies them.
 //!
+//! The files are found by build.rs ([`files`] has the naming rules) and
+//! embedded as [`MIGRATIONS`]; nothing lists them by hand, so a new file is
+//! part of the next build. [`run_with`] and [`run_on`] take any set, which is
+//! how tests try added, removed, renumbered and edited files.
+//!
 //! Rules (refinery's, kept): files apply in version order, each in its own
 //! transaction together with its row in the history table
 //! `et_testdb.migration_history` (version, name, SHA-256 checksum); applied
-//! files are skipped, so a second run applies nothing; an applied file whose
-//! checksum changed, an applied version with no file, and a pending file
-//! older than an applied one are errors that name the file. A failing file
+//! files are skipped, so a second run applies nothing. Before anything is
+//! applied, the history is compared with the files ([`divergences`]): an
+//! applied file that was edited, renamed or renumbered, an applied version
+//! with no file, and a pending file older than an applied one are each
+//! reported, all at once, naming the file and what to do. A failing file
 //! rolls back completely; the error names the file, the line (the Postgres
 //! error position mapped to the file's line, or the failing statement's line
 //! when Postgres gives no position), the message, detail and hint. Files
@@ -38,8 +45,10 @@ use sha2::{Digest, Sha256};
 
 use crate::config::DbUrl;
 
+pub mod files;
+
 /// Where the migration files live, relative to the crate root (for messages).
-pub const MIGRATION_DIR: &str = "sql/v0.3_migration";
+pub const MIGRATION_DIR: &str = files::DIR;
 
 /// The schema of the history table (outside `public`, which must equal
 /// upstream's v0.3 exactly; extraction and seeding ignore it).
@@ -83,35 +92,11 @@ impl Migration {
     }
 }
 
-macro_rules! migrations {
-    ($($version:literal => $file:literal),* $(,)?) => {
-        &[$(Migration {
-            version: $version,
-            file_name: $file,
-            sql: include_str!(concat!("../sql/v0.3_migration/", $file)),
-        }),*]
-    };
-}
-
-/// Every migration, in order, embedded at compile time so the binary does
-/// not depend on the working directory. `tests/migrate.rs` checks that this
-/// list equals the directory's contents.
-pub static MIGRATIONS: &[Migration] = migrations![
-    1 => "001_sql_code.sql",
-    2 => "002_subject_migration.sql",
-    3 => "003_availability_migration.sql",
-    4 => "004_add_teacher_to_subjects.sql",
-    5 => "005_create_admins_table.sql",
-    6 => "006_teacher_specialty_migration.sql",
-    7 => "007_student_subject_educational_system.sql",
-    8 => "008_grade_migration.sql",
-    9 => "009_generalize_availability.sql",
-    10 => "010_add_student_educational_system.sql",
-    11 => "011_create_timetable_solutions.sql",
-    12 => "012_tuition_log_entry_fix.sql",
-    13 => "013_fix_tuition_ids.sql",
-    14 => "014_synthesize_timetable.sql",
-];
+/// Every file of [`MIGRATION_DIR`], in version order, embedded at compile
+/// time so the binary does not depend on the working directory. build.rs
+/// finds them ([`files::discover`]) and writes this list; nobody lists them
+/// by hand, and adding, removing or renaming a file rebuilds the crate.
+pub static MIGRATIONS: &[Migration] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// Options of a run.
 #[derive(Debug, Clone)]
@@ -121,6 +106,9 @@ pub struct MigrateOptions {
     pub discount_siblings: Vec<(String, String)>,
     /// Apply only files up to this version (all when `None`).
     pub up_to: Option<i32>,
+    /// Where the URL came from (`--db-url`, `$DATABASE_URL_TEST_CLI`, …),
+    /// named by the hint of a connection error. Default: "the database URL".
+    pub url_source: String,
 }
 
 impl Default for MigrateOptions {
@@ -131,6 +119,7 @@ impl Default for MigrateOptions {
                 .map(|(first, last)| (first.to_string(), last.to_string()))
                 .collect(),
             up_to: None,
+            url_source: "the database URL".to_string(),
         }
     }
 }
@@ -160,12 +149,19 @@ pub struct Report {
 /// Errors of step 2.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    /// Could not connect.
-    #[error("cannot connect to {url}: {}\nRun `cargo run --bin reset` first to create the test database.", db_text(source))]
+    /// Could not connect; the hint follows the cause ([`ConnectCause`]).
+    #[error("cannot connect to {url}: {detail}\n{hint}")]
     Connect {
+        /// The URL, password redacted.
         url: String,
-        #[source]
-        source: postgres::Error,
+        /// The server's or the client's message.
+        detail: String,
+        /// What the failure means.
+        cause: ConnectCause,
+        /// What to do about it.
+        hint: String,
+        /// The error (not a `#[source]`: `detail` already shows its text).
+        error: postgres::Error,
     },
     /// A database call of the runner itself (not of a migration file) failed.
     #[error("{action} failed: {}", db_text(source))]
@@ -177,28 +173,247 @@ pub enum MigrateError {
     /// A migration file failed; its transaction was rolled back.
     #[error(transparent)]
     FileFailed(Box<FileFailure>),
-    /// An applied file was edited afterwards.
+    /// The history and the files disagree; nothing was applied.
     #[error(
-        "{path} was edited after it was applied (recorded checksum {recorded}, file now {current}).\n\
-         Applied migrations must not change: restore the file, or reset the database and migrate again."
+        "the database's migration history ({HISTORY_TABLE}) does not match {MIGRATION_DIR} (nothing is applied while they disagree):\n{}\n\
+         An applied migration keeps its number, name and text; a change goes into a new file after the last one. \
+         To rebuild the database from scratch instead: `cargo run --bin reset`, then `cargo run --bin migrate`.",
+        .0.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
     )]
+    Diverged(Vec<Divergence>),
+}
+
+/// One way the history table and the migration files disagree. Each
+/// message names the file and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Divergence {
+    /// An applied file's text changed.
     Edited {
+        /// The file's path.
         path: String,
+        /// The checksum recorded when it was applied.
         recorded: String,
+        /// The file's checksum now.
         current: String,
     },
-    /// The history names a version that no embedded file has.
-    #[error(
-        "the database records migration {version} ({name}) as applied, but {MIGRATION_DIR} has no such file.\n\
-         The database was migrated by a different version of et-testdb: reset it and migrate again."
-    )]
-    UnknownApplied { version: i32, name: String },
+    /// An applied migration now carries another number (found by its name,
+    /// else by its text).
+    Renumbered {
+        /// The recorded version.
+        version: i32,
+        /// The file name it was applied as.
+        applied: String,
+        /// The path it has now.
+        now: String,
+        /// A new file that took the old number, if any.
+        taken_by: Option<String>,
+    },
+    /// The applied version's file now has another name: renamed (same
+    /// text), or replaced by a different migration.
+    Renamed {
+        /// The recorded version.
+        version: i32,
+        /// The file name it was applied as.
+        applied: String,
+        /// The path holding that version now.
+        now: String,
+        /// Whether the text is the one applied (a plain rename).
+        same_text: bool,
+    },
+    /// An applied version has no file.
+    Removed {
+        /// The recorded version.
+        version: i32,
+        /// The path it was applied from.
+        path: String,
+    },
     /// A pending file is older than an applied one.
-    #[error(
-        "{path} is not applied, but the later migration {applied_later} is.\n\
-         Migrations apply in order: give the new file a number after {applied_later}, or reset the database."
-    )]
-    OutOfOrder { path: String, applied_later: String },
+    OutOfOrder {
+        /// The pending file.
+        path: String,
+        /// The newest applied file.
+        applied_later: String,
+        /// The first version after every file and every applied one.
+        next: i32,
+    },
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let short = |sum: &str| sum.chars().take(12).collect::<String>();
+        match self {
+            Divergence::Edited {
+                path,
+                recorded,
+                current,
+            } => write!(
+                f,
+                "{path} was edited after it was applied (checksum then {}…, now {}…): restore the applied \
+                 text (e.g. `git checkout -- {path}`) and put the change in a new migration",
+                short(recorded),
+                short(current)
+            ),
+            Divergence::Renumbered {
+                version,
+                applied,
+                now,
+                taken_by,
+            } => {
+                write!(f, "{applied} was applied as version {version:03} but is now {now}")?;
+                if let Some(taken_by) = taken_by {
+                    write!(f, ", and {version:03} now belongs to {taken_by}")?;
+                }
+                write!(
+                    f,
+                    ": give it back its number {version:03} (renumbered, it would run twice)"
+                )?;
+                if taken_by.is_some() {
+                    f.write_str(", and a new migration the next free number")?;
+                }
+                Ok(())
+            }
+            Divergence::Renamed {
+                version,
+                applied,
+                now,
+                same_text: true,
+            } => write!(
+                f,
+                "{applied} (version {version:03}) was renamed to {now} after it was applied: give it back its name"
+            ),
+            Divergence::Renamed {
+                version,
+                applied,
+                now,
+                same_text: false,
+            } => write!(
+                f,
+                "version {version:03} was applied as {applied}, but that number now belongs to {now}: \
+                 give {applied} back its name and text, and a new migration the next free number"
+            ),
+            Divergence::Removed { version, path } => write!(
+                f,
+                "{path} is recorded as applied, but {MIGRATION_DIR} has no file with version {version:03}: \
+                 restore the file (e.g. `git checkout -- {path}`); if a newer checkout migrated this \
+                 database, migrate it with that checkout"
+            ),
+            Divergence::OutOfOrder {
+                path,
+                applied_later,
+                next,
+            } => write!(
+                f,
+                "{path} is not applied, but the later {applied_later} is: migrations apply in order, \
+                 so give the new file the next free number ({next:03})"
+            ),
+        }
+    }
+}
+
+/// Why a connection failed, as far as what to do about it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectCause {
+    /// The server runs, but the database does not exist (3D000).
+    MissingDatabase,
+    /// The server refused the login: wrong password, unknown role, no
+    /// `pg_hba.conf` entry (class 28), or a password it asked for is missing.
+    Auth,
+    /// Nothing answers at the address (refused, no socket, timeout, unknown host).
+    Unreachable,
+    /// The server is starting, stopping or out of connection slots.
+    NotReady,
+    /// Anything else.
+    Other,
+}
+
+/// Classifies a connection error by its SQLSTATE, or by the client-side
+/// failure when the server never answered.
+pub fn connect_cause(e: &postgres::Error) -> ConnectCause {
+    if let Some(db) = e.as_db_error() {
+        return cause_of_sqlstate(db.code());
+    }
+    let io = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    let text = e.to_string();
+    match io {
+        // tokio-postgres reports `target_session_attrs` mismatches as an io
+        // PermissionDenied; every other io error means no server answered.
+        Some(io) if io.kind() != std::io::ErrorKind::PermissionDenied => ConnectCause::Unreachable,
+        _ if text == "timeout waiting for server" => ConnectCause::Unreachable,
+        _ if text == "authentication error" => ConnectCause::Auth,
+        _ if std::error::Error::source(e).is_some_and(|s| s.to_string() == "password missing") => {
+            ConnectCause::Auth
+        }
+        _ => ConnectCause::Other,
+    }
+}
+
+/// The [`ConnectCause`] of a server error code.
+pub fn cause_of_sqlstate(code: &postgres::error::SqlState) -> ConnectCause {
+    use postgres::error::SqlState;
+    if *code == SqlState::INVALID_CATALOG_NAME {
+        ConnectCause::MissingDatabase
+    } else if code.code().starts_with("28") {
+        // 28000 invalid_authorization_specification, 28P01 invalid_password.
+        ConnectCause::Auth
+    } else if [
+        SqlState::CANNOT_CONNECT_NOW,
+        SqlState::TOO_MANY_CONNECTIONS,
+        SqlState::ADMIN_SHUTDOWN,
+        SqlState::CRASH_SHUTDOWN,
+    ]
+    .contains(code)
+    {
+        ConnectCause::NotReady
+    } else {
+        ConnectCause::Other
+    }
+}
+
+/// What to do about a connection error of `cause` to `url`, whose URL came
+/// from `url_source`.
+pub fn connect_hint(cause: ConnectCause, url: &DbUrl, url_source: &str) -> String {
+    let config = url.config();
+    match cause {
+        ConnectCause::MissingDatabase => format!(
+            "Run `cargo run --bin reset` first to create the database {}, or fix its name in {url_source}.",
+            url.dbname().unwrap_or("?")
+        ),
+        ConnectCause::Auth => format!(
+            "The server refused the login of user {}: check the user and password in {url_source}.",
+            config.get_user().unwrap_or("(none given)")
+        ),
+        ConnectCause::Unreachable => format!(
+            "No PostgreSQL server answers at {}: check that the server runs, and the host and port in {url_source}.",
+            addresses(config)
+        ),
+        ConnectCause::NotReady => {
+            "The server is starting, stopping or out of connection slots: wait a moment and rerun.".to_string()
+        }
+        ConnectCause::Other => format!("Check the server and {url_source}."),
+    }
+}
+
+/// `127.0.0.1:5432`, `socket /run/postgresql/.s.PGSQL.5432`, comma-separated.
+fn addresses(config: &postgres::Config) -> String {
+    let ports = config.get_ports();
+    config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            match h {
+                postgres::config::Host::Tcp(host) if host.contains(':') => {
+                    format!("[{host}]:{port}")
+                }
+                postgres::config::Host::Tcp(host) => format!("{host}:{port}"),
+                postgres::config::Host::Unix(dir) => {
+                    format!("socket {}", dir.join(format!(".s.PGSQL.{port}")).display())
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Where and why a migration file failed.
@@ -237,10 +452,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Connects to `url` and applies the pending migrations; NOTICEs raised by
-/// a file are reported as [`Event::Notice`].
+/// Connects to `url` and applies the pending ones of [`MIGRATIONS`]; see
+/// [`run_with`].
 pub fn run(
     url: &DbUrl,
+    options: &MigrateOptions,
+    on_event: impl FnMut(Event<'_>),
+) -> Result<Report, MigrateError> {
+    run_with(url, MIGRATIONS, options, on_event)
+}
+
+/// Connects to `url` and applies the pending ones of `migrations`; NOTICEs
+/// raised by a file are reported as [`Event::Notice`].
+pub fn run_with(
+    url: &DbUrl,
+    migrations: &[Migration],
     options: &MigrateOptions,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<Report, MigrateError> {
@@ -252,13 +478,20 @@ pub fn run(
             .expect("notice sink poisoned")
             .push(n.message().to_string());
     });
-    let mut client = config
-        .connect(postgres::NoTls)
-        .map_err(|source| MigrateError::Connect {
+    let mut client = config.connect(postgres::NoTls).map_err(|error| {
+        let cause = connect_cause(&error);
+        MigrateError::Connect {
             url: url.to_string(),
-            source,
-        })?;
-    run_on(&mut client, MIGRATIONS, options, |event| {
+            detail: crate::config::redact_text(
+                &crate::restore::db_error_text(&error),
+                url.expose(),
+            ),
+            cause,
+            hint: connect_hint(cause, url, &options.url_source),
+            error,
+        }
+    })?;
+    run_on(&mut client, migrations, options, |event| {
         let mut sink = notices.lock().expect("notice sink poisoned");
         match &event {
             // Whatever came before (the history table's own NOTICEs) is not a file's.
@@ -294,6 +527,220 @@ pub fn run_on(
     result
 }
 
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The version.
+    pub version: i32,
+    /// The name after the version (`sql_code`).
+    pub name: String,
+    /// Hex SHA-256 of the text that was applied.
+    pub checksum: String,
+}
+
+impl Applied {
+    /// The file name it was applied from, e.g. `001_sql_code.sql`.
+    pub fn file_name(&self) -> String {
+        format!("{:03}_{}.sql", self.version, self.name)
+    }
+}
+
+/// Every way `applied` (the history, in version order) and `migrations`
+/// disagree, in version order; empty when the files only add migrations
+/// after the applied ones.
+pub fn divergences(applied: &[Applied], migrations: &[Migration]) -> Vec<Divergence> {
+    // A file where the history expects it (same version, same name).
+    let in_history = |m: &Migration| {
+        applied
+            .iter()
+            .any(|a| a.version == m.version && a.name == m.name())
+    };
+    // The same migration under another number: same name, else same text,
+    // among the files the history does not already account for.
+    let moved_to = |a: &Applied| -> Option<&Migration> {
+        let others = || {
+            migrations
+                .iter()
+                .filter(move |m| m.version != a.version && !in_history(m))
+        };
+        others()
+            .find(|m| m.name() == a.name)
+            .or_else(|| others().find(|m| m.checksum() == a.checksum))
+    };
+    let in_place = |a: &Applied| {
+        migrations
+            .iter()
+            .any(|m| m.version == a.version && m.name() == a.name)
+    };
+    let moved: Vec<i32> = applied
+        .iter()
+        .filter(|a| !in_place(a))
+        .filter_map(&moved_to)
+        .map(|m| m.version)
+        .collect();
+    let mut out = Vec::new();
+    for a in applied {
+        let same_version = migrations.iter().find(|m| m.version == a.version);
+        match (same_version, moved_to(a)) {
+            (Some(m), _) if m.name() == a.name => {
+                if m.checksum() != a.checksum {
+                    out.push(Divergence::Edited {
+                        path: m.path(),
+                        recorded: a.checksum.clone(),
+                        current: m.checksum(),
+                    });
+                }
+            }
+            (same_version, Some(m)) => out.push(Divergence::Renumbered {
+                version: a.version,
+                applied: a.file_name(),
+                now: m.path(),
+                // A file that is itself a moved applied one is reported on its own line.
+                taken_by: same_version
+                    .filter(|s| !moved.contains(&s.version))
+                    .map(Migration::path),
+            }),
+            (Some(m), None) => out.push(Divergence::Renamed {
+                version: a.version,
+                applied: a.file_name(),
+                now: m.path(),
+                same_text: m.checksum() == a.checksum,
+            }),
+            (None, None) => out.push(Divergence::Removed {
+                version: a.version,
+                path: format!("{MIGRATION_DIR}/{}", a.file_name()),
+            }),
+        }
+    }
+    if let Some(last) = applied.iter().max_by_key(|a| a.version) {
+        let next = migrations
+            .iter()
+            .map(|m| m.version)
+            .chain([last.version])
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for m in migrations {
+            let pending = !applied.iter().any(|a| a.version == m.version);
+            if pending && m.version < last.version && !moved.contains(&m.version) {
+                out.push(Divergence::OutOfOrder {
+                    path: m.path(),
+                    applied_later: format!("{MIGRATION_DIR}/{}", last.file_name()),
+                    next,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Where a database stands against a migration set (see [`state`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State<'m> {
+    /// The history records every migration.
+    Current,
+    /// The history lacks these (in order): partly migrated, or new files.
+    Pending(Vec<&'m Migration>),
+    /// No history table, but the tables of the v0.2 baseline the migrations
+    /// start from: a database `migrate` has not run on.
+    Unmigrated,
+    /// No history table and not the baseline's tables: not a database these
+    /// migrations are for.
+    Unrelated,
+}
+
+/// Reads (never writes) where the database behind `client` stands against
+/// `migrations`; a history that disagrees with them is
+/// [`MigrateError::Diverged`].
+pub fn state<'m>(
+    client: &mut Client,
+    migrations: &'m [Migration],
+) -> Result<State<'m>, MigrateError> {
+    let db = |action: &'static str| move |source| MigrateError::Db { action, source };
+    let has_history: bool = client
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&HISTORY_TABLE])
+        .map_err(db("looking for the history table"))?
+        .get(0);
+    if !has_history {
+        let baseline = created_tables(crate::demo::BASELINE_SQL);
+        let present: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY($1)",
+                &[&baseline],
+            )
+            .map_err(db("looking for the baseline's tables"))?
+            .get(0);
+        let all =
+            !baseline.is_empty() && usize::try_from(present).is_ok_and(|n| n == baseline.len());
+        return Ok(if all {
+            State::Unmigrated
+        } else {
+            State::Unrelated
+        });
+    }
+    let applied = read_history(client)?;
+    let problems = divergences(&applied, migrations);
+    if !problems.is_empty() {
+        return Err(MigrateError::Diverged(problems));
+    }
+    let pending: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .collect();
+    Ok(if pending.is_empty() {
+        State::Current
+    } else {
+        State::Pending(pending)
+    })
+}
+
+/// The tables `sql` creates with `CREATE TABLE` (not temporary ones).
+fn created_tables(sql: &str) -> Vec<String> {
+    split_statements(sql)
+        .iter()
+        .filter_map(|stmt| {
+            let code: String = stmt
+                .text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let words: Vec<&str> = code.split_whitespace().collect();
+            let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase());
+            if upper(0)? != "CREATE" || upper(1)? != "TABLE" {
+                return None;
+            }
+            let mut i = 2;
+            if upper(2).as_deref() == Some("IF") {
+                i = 5;
+            }
+            let name = words.get(i)?.split('(').next()?;
+            let name = name.strip_prefix("public.").unwrap_or(name);
+            Some(name.trim_matches('"').to_string())
+        })
+        .collect()
+}
+
+fn read_history(client: &mut Client) -> Result<Vec<Applied>, MigrateError> {
+    Ok(client
+        .query(
+            &format!("SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"),
+            &[],
+        )
+        .map_err(|source| MigrateError::Db {
+            action: "reading the history table",
+            source,
+        })?
+        .iter()
+        .map(|r| Applied {
+            version: r.get(0),
+            name: r.get(1),
+            checksum: r.get(2),
+        })
+        .collect())
+}
+
 fn apply_pending(
     client: &mut Client,
     migrations: &[Migration],
@@ -313,33 +760,12 @@ fn apply_pending(
              );"
         ))
         .map_err(db("creating the history table"))?;
-    let applied: Vec<(i32, String, String)> = client
-        .query(
-            &format!("SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"),
-            &[],
-        )
-        .map_err(db("reading the history table"))?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
-
-    let mut report = Report::default();
-    for (version, name, checksum) in &applied {
-        let Some(m) = migrations.iter().find(|m| m.version == *version) else {
-            return Err(MigrateError::UnknownApplied {
-                version: *version,
-                name: name.clone(),
-            });
-        };
-        if *checksum != m.checksum() || name != m.name() {
-            return Err(MigrateError::Edited {
-                path: m.path(),
-                recorded: checksum.clone(),
-                current: m.checksum(),
-            });
-        }
+    let applied = read_history(client)?;
+    // Every disagreement is reported at once, before anything is applied.
+    let problems = divergences(&applied, migrations);
+    if !problems.is_empty() {
+        return Err(MigrateError::Diverged(problems));
     }
-    let last_applied = applied.iter().map(|a| a.0).max();
     let siblings = serde_json::to_string(
         &options
             .discount_siblings
@@ -349,24 +775,15 @@ fn apply_pending(
     )
     .expect("names serialize");
 
+    let mut report = Report::default();
     for m in migrations
         .iter()
         .filter(|m| options.up_to.is_none_or(|up| m.version <= up))
     {
-        if applied.iter().any(|a| a.0 == m.version) {
+        if applied.iter().any(|a| a.version == m.version) {
             report.already_applied += 1;
             on_event(Event::AlreadyApplied(m));
             continue;
-        }
-        if let Some(later) = last_applied.filter(|&v| v > m.version) {
-            let later = migrations
-                .iter()
-                .find(|x| x.version == later)
-                .expect("checked");
-            return Err(MigrateError::OutOfOrder {
-                path: m.path(),
-                applied_later: later.path(),
-            });
         }
         on_event(Event::Applying(m));
         let started = Instant::now();
@@ -618,6 +1035,144 @@ mod tests {
         let stmts = split_statements(sql);
         assert_eq!(stmts.len(), 2, "{stmts:#?}");
         assert_eq!(stmts[1].line, 2);
+    }
+
+    fn m(version: i32, file_name: &'static str, sql: &'static str) -> Migration {
+        Migration {
+            version,
+            file_name,
+            sql,
+        }
+    }
+
+    fn applied(of: &[Migration]) -> Vec<Applied> {
+        of.iter()
+            .map(|m| Applied {
+                version: m.version,
+                name: m.name().to_string(),
+                checksum: m.checksum(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn divergences_name_each_changed_file() {
+        let old = [
+            m(1, "001_a.sql", "A;"),
+            m(2, "002_b.sql", "B;"),
+            m(3, "003_c.sql", "C;"),
+        ];
+        let history = applied(&old);
+        // Adding a file after the others is not a divergence.
+        let mut added = old.to_vec();
+        added.push(m(4, "004_d.sql", "D;"));
+        assert_eq!(divergences(&history, &added), []);
+
+        let removed = &old[..2];
+        assert_eq!(
+            divergences(&history, removed),
+            [Divergence::Removed {
+                version: 3,
+                path: "sql/v0.3_migration/003_c.sql".into()
+            }]
+        );
+
+        let edited = [old[0], m(2, "002_b.sql", "B2;"), old[2]];
+        assert!(matches!(
+            &divergences(&history, &edited)[..],
+            [Divergence::Edited { path, .. }] if path == "sql/v0.3_migration/002_b.sql"
+        ));
+
+        let renamed = [old[0], m(2, "002_bee.sql", "B;"), old[2]];
+        assert!(matches!(
+            &divergences(&history, &renamed)[..],
+            [Divergence::Renamed {
+                version: 2,
+                same_text: true,
+                ..
+            }]
+        ));
+
+        // A new file pushed in as 002: 002 and 003 moved up by one.
+        let shifted = [
+            old[0],
+            m(2, "002_new.sql", "N;"),
+            m(3, "003_b.sql", "B;"),
+            m(4, "004_c.sql", "C;"),
+        ];
+        let found = divergences(&history, &shifted);
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 2, "{text:#?}");
+        assert!(
+            text[0].starts_with(
+                "002_b.sql was applied as version 002 but is now sql/v0.3_migration/003_b.sql, \
+                 and 002 now belongs to sql/v0.3_migration/002_new.sql"
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            text[1].starts_with(
+                "003_c.sql was applied as version 003 but is now sql/v0.3_migration/004_c.sql:"
+            ),
+            "{text:#?}"
+        );
+
+        // A pending file older than an applied one.
+        let history = applied(&[old[0], old[2]]);
+        let found = divergences(&history, &old);
+        assert!(matches!(
+            &found[..],
+            [Divergence::OutOfOrder { path, next: 4, .. }] if path == "sql/v0.3_migration/002_b.sql"
+        ));
+    }
+
+    #[test]
+    fn connection_errors_are_classified_by_sqlstate() {
+        use postgres::error::SqlState;
+        for (code, cause) in [
+            (SqlState::INVALID_PASSWORD, ConnectCause::Auth),
+            (
+                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                ConnectCause::Auth,
+            ),
+            (
+                SqlState::INVALID_CATALOG_NAME,
+                ConnectCause::MissingDatabase,
+            ),
+            (SqlState::CANNOT_CONNECT_NOW, ConnectCause::NotReady),
+            (SqlState::TOO_MANY_CONNECTIONS, ConnectCause::NotReady),
+            (SqlState::SYNTAX_ERROR, ConnectCause::Other),
+        ] {
+            assert_eq!(cause_of_sqlstate(&code), cause, "{}", code.code());
+        }
+        let url = DbUrl::parse("postgresql://bob:hunter2@db.example:6543/x_test", "t").unwrap();
+        let hint = connect_hint(ConnectCause::Auth, &url, "DATABASE_URL_TEST_CLI in .env");
+        assert_eq!(
+            hint,
+            "The server refused the login of user bob: check the user and password in DATABASE_URL_TEST_CLI in .env."
+        );
+        let hint = connect_hint(ConnectCause::Unreachable, &url, "--db-url");
+        assert!(
+            hint.contains("db.example:6543") && hint.contains("--db-url"),
+            "{hint}"
+        );
+        assert!(!hint.contains("reset"));
+        let hint = connect_hint(ConnectCause::MissingDatabase, &url, "--db-url");
+        assert_eq!(
+            hint,
+            "Run `cargo run --bin reset` first to create the database x_test, or fix its name in --db-url."
+        );
+    }
+
+    #[test]
+    fn the_baseline_tables_are_found() {
+        let tables = created_tables(crate::demo::BASELINE_SQL);
+        assert!(tables.len() >= 10, "{tables:?}");
+        assert!(tables.iter().any(|t| t == "users") && tables.iter().any(|t| t == "tuitions"));
+        assert_eq!(
+            created_tables("-- x\nCREATE TABLE IF NOT EXISTS public.\"a\" (x int);\nCREATE TEMP TABLE t (x int);\ncreate table b(x int);"),
+            ["a", "b"]
+        );
     }
 
     #[test]

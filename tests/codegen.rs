@@ -119,6 +119,16 @@ fn write_atomically_rewrites_only_changed_files() {
         "pub mod a;\npub mod b;\n"
     );
     assert!(!out.join("auto_t").exists());
+    // The manifest lists exactly what the run wrote: it is what makes the
+    // directory a previous output that the next run may replace.
+    assert_eq!(
+        std::fs::read_to_string(out.join(codegen::MANIFEST))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>(),
+        ["a.rs", "mod.rs"]
+    );
     // Nothing but the output directory is left next to it.
     let siblings: Vec<_> = std::fs::read_dir(parent.path()).unwrap().collect();
     assert_eq!(siblings.len(), 1);
@@ -332,4 +342,112 @@ fn fixture_time_types_round_trip_through_time() {
         Time(86_399_999_999)
     );
     assert_eq!(Time(86_400_000_000).to_time(), None); // PostgreSQL's 24:00:00
+}
+
+fn small_output() -> BTreeMap<PathBuf, String> {
+    let mut files = BTreeMap::new();
+    files.insert(PathBuf::from("mod.rs"), "pub mod a;\n".to_owned());
+    files.insert(PathBuf::from("a.rs"), "// a\n".to_owned());
+    files.insert(PathBuf::from("auto_t/part_0001.rs"), "// part\n".to_owned());
+    files
+}
+
+#[test]
+fn out_dir_of_foreign_files_is_refused_and_kept() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("fixtures");
+    std::fs::create_dir_all(out.join("notes")).unwrap();
+    std::fs::write(out.join("todo.txt"), "mine\n").unwrap();
+    std::fs::write(out.join("notes/keep.md"), "mine too\n").unwrap();
+
+    let result = codegen::write_atomically(&out, &small_output());
+    assert_eq!(
+        std::fs::read_to_string(out.join("todo.txt")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes/keep.md")).unwrap(),
+        "mine too\n"
+    );
+    let err = result.expect_err("a folder extraction did not write is refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("is not an earlier extraction's output"),
+        "{msg}"
+    );
+    assert!(msg.contains(&out.display().to_string()), "{msg}");
+    assert!(msg.contains("todo.txt") && msg.contains("notes/"), "{msg}");
+    assert!(!out.join("a.rs").exists());
+}
+
+#[test]
+fn foreign_files_beside_a_previous_output_are_refused_and_kept() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("generated");
+    codegen::write_atomically(&out, &small_output()).unwrap();
+    std::fs::write(out.join("README.md"), "mine\n").unwrap();
+    std::fs::write(out.join("auto_t/extra.rs"), "// mine\n").unwrap();
+
+    let mut next = small_output();
+    next.insert(PathBuf::from("a.rs"), "// a, changed\n".to_owned());
+    let err = codegen::write_atomically(&out, &next).expect_err("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("besides an earlier extraction's output"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("README.md") && msg.contains("auto_t/extra.rs"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("auto_t/extra.rs")).unwrap(),
+        "// mine\n"
+    );
+    // The previous output is untouched too.
+    assert_eq!(std::fs::read_to_string(out.join("a.rs")).unwrap(), "// a\n");
+}
+
+#[test]
+fn stale_staging_folders_are_removed_by_the_next_run() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("generated");
+    codegen::write_atomically(&out, &small_output()).unwrap();
+    // What an interrupted run leaves (kill -9 before the swap): this
+    // version's staging folder, and the older naming, each with data.
+    let stale = parent.path().join(".generated.et-testdb-staging-AbC123");
+    let legacy = parent.path().join(".generated.new-Xy9Zq1");
+    for dir in [&stale, &legacy] {
+        std::fs::create_dir_all(dir.join("auto_t")).unwrap();
+        std::fs::write(dir.join("auto_users.rs"), "// real data\n").unwrap();
+    }
+    // Not ours: kept.
+    let other = parent.path().join(".other.new-Xy9Zq1");
+    std::fs::create_dir_all(&other).unwrap();
+
+    let summary = codegen::write_atomically(&out, &small_output()).unwrap();
+    assert!(!stale.exists(), "stale staging folder removed");
+    assert_eq!(summary.notices.len(), 2, "{:?}", summary.notices);
+    assert!(
+        summary.notices[0].contains(&stale.display().to_string())
+            && summary.notices[1].contains(&legacy.display().to_string())
+            && summary.notices[0].contains("interrupted extraction"),
+        "{:?}",
+        summary.notices
+    );
+    assert!(
+        !legacy.exists(),
+        "stale staging folder of the older naming removed"
+    );
+    assert!(other.exists());
+    let mut names: Vec<String> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".other.new-Xy9Zq1", "generated"]);
 }

@@ -1,6 +1,8 @@
 //! Step 4 on the real demo database: no personal data leaks, extraction is
 //! deterministic, the committed generated/ is fresh, subsets keep their
 //! references, and the generated rows round-trip into a fresh v0.3 database.
+//! Off the happy path: an unmigrated source is refused with the pending
+//! migrations, and `--out` never deletes files extraction did not write.
 
 mod common;
 
@@ -348,4 +350,107 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
     }
     drop(t);
     drop_db(&name);
+}
+
+/// A v0.2 database (baseline schema and the tiny data set of the migrate
+/// tests), migrated through `up_to` when given.
+fn v02_db(label: &str, up_to: Option<i32>) -> TestDb {
+    let db = TestDb::empty(label);
+    let mut c = db.client();
+    c.batch_execute(demo::BASELINE_SQL).unwrap();
+    c.batch_execute(include_str!("fixtures/mini_v02.sql"))
+        .unwrap();
+    if up_to.is_some() {
+        let options = MigrateOptions {
+            up_to,
+            ..MigrateOptions::default()
+        };
+        migrate::run_on(&mut c, migrate::MIGRATIONS, &options, |_| {}).unwrap();
+    }
+    db
+}
+
+fn extract_error(db: &TestDb) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let opts = ExtractOptions {
+        out_dir: out.path().join("generated"),
+        ..ExtractOptions::default()
+    };
+    let err = extract(&db.url, &opts, |_| {}).expect_err("refused");
+    assert!(!out.path().join("generated").exists());
+    err.to_string()
+}
+
+#[test]
+fn extract_on_an_unmigrated_database_says_migrate_first() {
+    let msg = extract_error(&v02_db("extract_v02", None));
+    assert!(msg.contains("cargo run --bin migrate"), "{msg}");
+    assert!(
+        msg.contains("001_sql_code.sql") && msg.contains("014_synthesize_timetable.sql"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("rule"),
+        "not an anonymization question: {msg}"
+    );
+}
+
+#[test]
+fn extract_on_a_partly_migrated_database_names_the_pending_files() {
+    let msg = extract_error(&v02_db("extract_v02_part", Some(12)));
+    assert!(msg.contains("cargo run --bin migrate"), "{msg}");
+    assert!(
+        msg.contains("013_fix_tuition_ids.sql") && msg.contains("014_synthesize_timetable.sql"),
+        "{msg}"
+    );
+    assert!(!msg.contains("012_"), "{msg}");
+}
+
+#[test]
+fn extract_out_never_deletes_files_it_did_not_write() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("fixtures");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.md"), "my notes\n").unwrap();
+    let out_arg = out.to_str().unwrap();
+    let run = || {
+        run_bin(
+            env!("CARGO_BIN_EXE_extract"),
+            &[
+                "--db-url",
+                source().expose(),
+                "--out",
+                out_arg,
+                "--max-rows-per-table",
+                "3",
+            ],
+            &[],
+        )
+    };
+    let refused = run();
+    assert!(!refused.status.success());
+    let msg = stderr(&refused);
+    assert!(
+        msg.contains("refusing to write into") && msg.contains("notes.md"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.md")).unwrap(),
+        "my notes\n"
+    );
+    assert!(!out.join("schema.rs").exists());
+
+    // Moved away: the directory is written, then recognised as a previous
+    // output and replaced by the next run.
+    std::fs::remove_file(out.join("notes.md")).unwrap();
+    assert!(run().status.success());
+    assert!(out.join("schema.rs").exists() && out.join(".et-testdb-manifest").exists());
+    let again = run();
+    assert!(again.status.success(), "{}", stderr(&again));
+    let staging: Vec<_> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "fixtures")
+        .collect();
+    assert!(staging.is_empty(), "{staging:?}");
 }

@@ -4,8 +4,10 @@
 
 mod migrate_support;
 
-use et_testdb::migrate::{self, Event, MigrateError, MigrateOptions, Migration, MIGRATIONS};
-use migrate_support::{content_digest, mini_v02, tuition_id, TestDb};
+use et_testdb::migrate::{
+    self, Divergence, Event, MigrateError, MigrateOptions, Migration, MIGRATIONS,
+};
+use migrate_support::{content_digest, mini_v02, run_bin, tuition_id, TestDb};
 use rust_decimal::Decimal;
 use uuid::{uuid, Uuid};
 
@@ -14,24 +16,42 @@ fn quiet(_: Event<'_>) {}
 fn siblings() -> MigrateOptions {
     MigrateOptions {
         discount_siblings: vec![("Amy".into(), "Sib".into()), ("Ben".into(), "Sib".into())],
-        up_to: None,
+        ..MigrateOptions::default()
     }
 }
 
+/// The proof that nothing is hand-listed: the embedded set is exactly the
+/// `.sql` files on disk now, by name and by text, read independently of
+/// build.rs's discovery.
 #[test]
-fn embedded_list_equals_the_directory() {
+fn embedded_set_equals_the_files_on_disk() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sql/v0.3_migration");
-    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+    let mut on_disk: Vec<(String, String)> = std::fs::read_dir(dir)
         .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".sql"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let m = Migration {
+                version: 0,
+                file_name: "",
+                sql: Box::leak(text.into_boxed_str()),
+            };
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            (name, m.checksum())
+        })
         .collect();
     on_disk.sort();
-    let embedded: Vec<&str> = MIGRATIONS.iter().map(|m| m.file_name).collect();
-    assert_eq!(
-        on_disk, embedded,
-        "add new files to migrate::MIGRATIONS (in order)"
-    );
+    let embedded: Vec<(String, String)> = MIGRATIONS
+        .iter()
+        .map(|m| (m.file_name.to_string(), m.checksum()))
+        .collect();
+    assert!(on_disk.len() >= 14, "{on_disk:?}");
+    assert_eq!(on_disk, embedded, "build.rs embeds every file of {dir}");
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        assert_eq!(m.version as usize, i + 1);
+        assert!(m.file_name.starts_with(&format!("{:03}_", m.version)));
+    }
 }
 
 #[test]
@@ -80,7 +100,10 @@ fn an_edited_applied_file_is_an_error_naming_it() {
         )
         .unwrap();
     let err = migrate::run(&db.url, &siblings(), quiet).unwrap_err();
-    assert!(matches!(err, MigrateError::Edited { .. }), "{err:?}");
+    assert!(
+        matches!(&err, MigrateError::Diverged(d) if matches!(d[..], [Divergence::Edited { .. }])),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(
         msg.contains("sql/v0.3_migration/003_availability_migration.sql was edited"),
@@ -427,17 +450,21 @@ fn unknown_applied_versions_and_out_of_order_files_are_errors() {
     migrate::run_on(&mut c, &[one, three], &options, quiet).unwrap();
 
     let err = migrate::run_on(&mut c, &[one, two, three], &options, quiet).unwrap_err();
-    assert!(matches!(err, MigrateError::OutOfOrder { .. }), "{err:?}");
+    assert!(
+        matches!(&err, MigrateError::Diverged(d) if matches!(d[..], [Divergence::OutOfOrder { .. }])),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(
-        msg.starts_with("sql/v0.3_migration/002_two.sql is not applied")
-            && msg.contains("003_three.sql"),
+        msg.contains("  - sql/v0.3_migration/002_two.sql is not applied, but the later sql/v0.3_migration/003_three.sql is")
+            && msg.contains("next free number (004)"),
         "{msg}"
     );
 
     let err = migrate::run_on(&mut c, &[one], &options, quiet).unwrap_err();
     assert!(
-        matches!(&err, MigrateError::UnknownApplied { version: 3, name } if name == "three"),
+        matches!(&err, MigrateError::Diverged(d)
+            if matches!(&d[..], [Divergence::Removed { version: 3, path }] if path.ends_with("/003_three.sql"))),
         "{err:?}"
     );
 }
@@ -453,4 +480,188 @@ fn two_runners_at_once_apply_each_file_once() {
     });
     let applied: usize = reports.iter().map(|r| r.applied.len()).sum();
     assert_eq!(applied, MIGRATIONS.len(), "{reports:?}");
+}
+
+/// The embedded cluster's URL for database `dbname` as user `user`.
+fn cluster_url(user: &str, dbname: &str) -> et_testdb::config::DbUrl {
+    let c = et_testdb::cluster::Cluster::ensure().unwrap();
+    let raw = c.url(dbname).expose().replacen(
+        "postgresql://postgres@",
+        &format!("postgresql://{user}@"),
+        1,
+    );
+    et_testdb::config::DbUrl::parse(&raw, "--db-url").unwrap()
+}
+
+#[test]
+fn a_missing_database_says_run_reset_first() {
+    let url = cluster_url("postgres", "et_no_such_db_test");
+    let msg = migrate::run(&url, &siblings(), quiet)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("does not exist"), "{msg}");
+    assert!(msg.contains("cargo run --bin reset"), "{msg}");
+}
+
+#[test]
+fn an_unreachable_server_says_check_the_server_not_reset() {
+    // A socket directory with no server in it.
+    let empty = tempfile::tempdir().unwrap();
+    let raw = format!(
+        "postgresql://postgres@/x_test?host={}&port=5432",
+        et_testdb::config::percent_encode(&empty.path().to_string_lossy())
+    );
+    let url = et_testdb::config::DbUrl::parse(&raw, "--db-url").unwrap();
+    let msg = migrate::run(&url, &siblings(), quiet)
+        .unwrap_err()
+        .to_string();
+    assert!(!msg.contains("reset"), "{msg}");
+    assert!(msg.contains("check that the server runs"), "{msg}");
+    assert!(msg.contains(&empty.path().display().to_string()), "{msg}");
+
+    // A TCP port nobody listens on (bound, then closed).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = et_testdb::config::DbUrl::parse(
+        &format!("postgresql://u:hunter2@127.0.0.1:{port}/x_test"),
+        "$DATABASE_URL_TEST_CLI",
+    )
+    .unwrap();
+    let msg = migrate::run(&url, &siblings(), quiet)
+        .unwrap_err()
+        .to_string();
+    assert!(!msg.contains("reset"), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
+    assert!(msg.contains("check that the server runs"), "{msg}");
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+}
+
+#[test]
+fn a_refused_login_says_check_the_user_and_password_where_they_came_from() {
+    // Trust auth accepts any password, but not a role that does not exist:
+    // the server answers 28000, the class of a wrong password (28P01).
+    let url = cluster_url("et_no_such_role", "efficient_tutor_test_db");
+    let out = run_bin(
+        env!("CARGO_BIN_EXE_migrate"),
+        &[],
+        &[("DATABASE_URL_TEST_CLI", url.expose())],
+    );
+    assert!(!out.status.success());
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(msg.contains("et_no_such_role"), "{msg}");
+    assert!(!msg.contains("reset"), "{msg}");
+    assert!(
+        msg.contains("check the user and password in $DATABASE_URL_TEST_CLI"),
+        "{msg}"
+    );
+}
+
+/// Migrations 1..=n of a tiny synthetic set, each creating a table.
+fn tiny(n: i32) -> Vec<Migration> {
+    const FILES: [(&str, &str); 4] = [
+        ("001_one.sql", "CREATE TABLE one (x int);\n"),
+        ("002_two.sql", "CREATE TABLE two (x int);\n"),
+        ("003_three.sql", "CREATE TABLE three (x int);\n"),
+        ("004_four.sql", "CREATE TABLE four (x int);\n"),
+    ];
+    FILES[..n as usize]
+        .iter()
+        .zip(1..)
+        .map(|(&(file_name, sql), version)| Migration {
+            version,
+            file_name,
+            sql,
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_file_after_the_applied_ones_is_applied_alone() {
+    let db = mini_v02("newfile");
+    migrate::run(&db.url, &siblings(), quiet).unwrap();
+    // The case: the team adds 015 to the directory.
+    let mut with_new: Vec<Migration> = MIGRATIONS.to_vec();
+    with_new.push(Migration {
+        version: 15,
+        file_name: "015_add_student_nickname.sql",
+        sql: "ALTER TABLE students ADD COLUMN nickname text;\n",
+    });
+    let report = migrate::run_on(&mut db.client(), &with_new, &siblings(), quiet).unwrap();
+    let applied: Vec<&str> = report.applied.iter().map(|a| a.0).collect();
+    assert_eq!(applied, ["015_add_student_nickname.sql"]);
+    assert_eq!(report.already_applied, MIGRATIONS.len());
+    db.client()
+        .execute("SELECT nickname FROM students", &[])
+        .unwrap();
+}
+
+#[test]
+fn a_removed_applied_file_is_named_with_what_to_do() {
+    let db = TestDb::empty("removed");
+    let mut c = db.client();
+    let options = MigrateOptions::default();
+    migrate::run_on(&mut c, &tiny(3), &options, quiet).unwrap();
+    let err = migrate::run_on(&mut c, &tiny(2), &options, quiet).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("sql/v0.3_migration/003_three.sql"), "{msg}");
+    assert!(msg.contains("no file with version 003"), "{msg}");
+    assert!(msg.contains("restore the file"), "{msg}");
+}
+
+#[test]
+fn a_renumbered_applied_file_is_reported_as_renumbered() {
+    let db = TestDb::empty("renumbered");
+    let mut c = db.client();
+    let options = MigrateOptions::default();
+    migrate::run_on(&mut c, &tiny(2), &options, quiet).unwrap();
+    // A new file slipped in as 002, the applied 002 pushed to 003.
+    let mut files = tiny(3);
+    files[2] = Migration {
+        version: 3,
+        file_name: "003_two.sql",
+        sql: files[1].sql,
+    };
+    files[1] = Migration {
+        version: 2,
+        file_name: "002_new.sql",
+        sql: "CREATE TABLE new (x int);\n",
+    };
+    let err = migrate::run_on(&mut c, &files, &options, quiet).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(
+            "002_two.sql was applied as version 002 but is now sql/v0.3_migration/003_two.sql"
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("002_new.sql"), "{msg}");
+    assert!(!msg.contains("was edited"), "{msg}");
+    // Nothing was applied.
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM et_testdb.migration_history", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn an_edited_applied_file_is_reported_with_its_checksums() {
+    let db = TestDb::empty("editedset");
+    let mut c = db.client();
+    let options = MigrateOptions::default();
+    migrate::run_on(&mut c, &tiny(2), &options, quiet).unwrap();
+    let mut files = tiny(3);
+    files[0].sql = "CREATE TABLE one (x bigint);\n";
+    let err = migrate::run_on(&mut c, &files, &options, quiet).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("sql/v0.3_migration/001_one.sql was edited after it was applied"),
+        "{msg}"
+    );
+    assert!(msg.contains(&tiny(1)[0].checksum()[..12]), "{msg}");
+    assert!(msg.contains(&files[0].checksum()[..12]), "{msg}");
+    assert!(msg.contains("new migration"), "{msg}");
 }

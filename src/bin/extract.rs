@@ -21,8 +21,11 @@ use et_testdb::restore::DumpSource;
 /// extract. On a fresh clone that rewrites generated/ byte-for-byte as
 /// committed, so `git status` stays clean.
 ///
-/// Files are written to a temporary directory and swapped into place when
-/// complete; a file whose bytes did not change is not rewritten.
+/// Files are written to a staging folder next to the output directory and
+/// swapped into place when complete; a file whose bytes did not change is not
+/// rewritten. The output directory must be new, empty, or an earlier output
+/// (its .et-testdb-manifest lists what extraction wrote); anything else in it
+/// is refused and left alone, never deleted.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
@@ -33,7 +36,8 @@ struct Args {
     /// never commit the result.
     #[arg(long)]
     no_anonymize: bool,
-    /// Output directory.
+    /// Output directory: new, empty, or an earlier extraction's output
+    /// (replaced as a whole). A directory holding other files is refused.
     #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/generated"))]
     out: PathBuf,
     /// Keep at most N rows per table, plus every row they reference.

@@ -4,10 +4,12 @@ use anyhow::Result;
 use clap::Parser;
 use et_testdb::migrate::{self, Event, MigrateOptions};
 
-/// Apply the pending v0.3 migrations (sql/v0.3_migration/NNN_*.sql, embedded
-/// in this binary) in order, each in its own transaction, recorded with a
-/// checksum in et_testdb.migration_history. Applied files are skipped; an
-/// applied file that was edited since is an error.
+/// Apply the pending v0.3 migrations (every sql/v0.3_migration/NNN_<name>.sql,
+/// found and embedded when this binary was built) in order, each in its own
+/// transaction, recorded with a checksum in et_testdb.migration_history.
+/// Applied files are skipped; an applied file that was edited, renamed,
+/// renumbered or removed since, or a new file numbered before an applied
+/// one, is an error naming the file.
 ///
 /// Target: --db-url, else $DATABASE_URL_TEST_CLI (or .env), else the
 /// embedded cluster's test database.
@@ -32,6 +34,20 @@ fn parse_name(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Where the target URL came from, as `TargetArgs::resolve` picks it, for
+/// the hint of a connection error.
+fn url_source(target: &et_testdb::cli::TargetArgs) -> Result<String> {
+    if target.db_url.is_some() {
+        return Ok("--db-url".to_string());
+    }
+    Ok(
+        match et_testdb::config::env_or_dotenv(et_testdb::config::TEST_URL_VAR)? {
+            Some((_, source)) => source,
+            None => "the embedded cluster's URL (`cargo run --bin cluster -- status`)".to_string(),
+        },
+    )
+}
+
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     et_testdb::cli::run(|| run(args))
@@ -40,7 +56,10 @@ fn main() -> std::process::ExitCode {
 fn run(args: Args) -> Result<()> {
     let url = args.target.resolve("migrate")?;
     println!("migrating {url}");
-    let mut options = MigrateOptions::default();
+    let mut options = MigrateOptions {
+        url_source: url_source(&args.target)?,
+        ..MigrateOptions::default()
+    };
     if !args.discount_siblings.is_empty() {
         anyhow::ensure!(
             args.discount_siblings.len() == 2,

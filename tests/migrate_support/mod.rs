@@ -6,7 +6,8 @@ use postgres::Client;
 
 #[path = "../common/mod.rs"]
 mod common;
-pub use common::TestDb;
+#[allow(unused_imports)] // run_bin: the migrate tests only
+pub use common::{run_bin, TestDb};
 
 /// The v0.2 baseline schema.
 pub const BASELINE: &str = include_str!("../../sql/v0.2_baseline.sql");
