@@ -170,7 +170,8 @@ impl Cluster {
             "postgresql://{SUPERUSER}@/{dbname}?host={}&port={PORT}",
             crate::config::percent_encode(&self.socket_dir.to_string_lossy())
         );
-        DbUrl::parse(&raw, "the embedded cluster").expect("the embedded cluster's URL is valid")
+        DbUrl::parse(&raw, crate::config::EMBEDDED_SOURCE)
+            .expect("the embedded cluster's URL is valid")
     }
 
     /// The test database's URL, `efficient_tutor_test_db`.
