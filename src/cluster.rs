@@ -276,7 +276,8 @@ impl Cluster {
             crate::config::percent_encode(&self.socket_dir.to_string_lossy()),
             self.port()
         );
-        DbUrl::parse(&raw, "the embedded cluster").expect("the embedded cluster's URL is valid")
+        DbUrl::parse(&raw, crate::config::EMBEDDED_SOURCE)
+            .expect("the embedded cluster's URL is valid")
     }
 
     /// The test database's URL, `efficient_tutor_test_db`.

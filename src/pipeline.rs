@@ -226,13 +226,8 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineReport> {
 }
 
 fn connect(url: &DbUrl) -> Result<postgres::Client> {
-    url.connect().map_err(|e| {
-        restore::RestoreError::Unreachable {
-            url: url.to_string(),
-            detail: restore::db_error_text(&e),
-        }
-        .into()
-    })
+    url.connect()
+        .map_err(|e| restore::unreachable(url, &e).into())
 }
 
 /// Rows per table as a printable table.

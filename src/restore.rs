@@ -55,12 +55,14 @@ pub enum RestoreError {
         path.display()
     )]
     Corrupt { path: PathBuf, detail: String },
-    /// The server cannot be reached.
-    #[error(
-        "cannot connect to {url}: {detail}\n\
-         Check that the server runs and the URL is right, or drop --db-url / DATABASE_URL_TEST_CLI to use the embedded cluster."
-    )]
-    Unreachable { url: String, detail: String },
+    /// The server cannot be reached; `hint` names where the URL came from
+    /// ([`DbUrl::unreachable_hint`]).
+    #[error("cannot connect to {url}: {detail}\n{hint}")]
+    Unreachable {
+        url: String,
+        detail: String,
+        hint: String,
+    },
     /// A statement on the server failed.
     #[error("{what} on {url} failed: {detail}")]
     Server {
@@ -640,10 +642,12 @@ pub fn connect_maintenance(target: &DbUrl) -> Result<postgres::Client, RestoreEr
     Err(unreachable(target, &last.expect("tried at least once")))
 }
 
-fn unreachable(target: &DbUrl, e: &postgres::Error) -> RestoreError {
+/// [`RestoreError::Unreachable`] for `target`, password redacted.
+pub fn unreachable(target: &DbUrl, e: &postgres::Error) -> RestoreError {
     RestoreError::Unreachable {
         url: target.to_string(),
         detail: redact_text(&db_error_text(e), target.expose()),
+        hint: target.unreachable_hint(),
     }
 }
 

@@ -191,9 +191,7 @@ impl Server {
                 let client = admin.connect().map_err(|e| TestingError::Server {
                     server: admin.to_string(),
                     detail: config::redact_text(&db_error_text(&e), admin.expose()),
-                    advice: format!(
-                        "Check {TEST_DATABASE_URL_VAR} (from {source}), or unset it to use the embedded cluster."
-                    ),
+                    advice: admin.unreachable_hint(),
                 })?;
                 let server = Server {
                     admin,
@@ -247,26 +245,30 @@ impl Server {
     }
 }
 
-/// Test databases are created and dropped freely: never on production's server.
+/// Test databases are created and dropped freely: never on production's
+/// server, nor on one the guard cannot tell from it.
 fn refuse_production(admin: &DbUrl) -> Result<(), TestingError> {
     let prod = config::production_url().map_err(|e| TestingError::Config {
         detail: e.to_string(),
     })?;
-    if let Some(prod) = prod {
-        let same_server = prod
-            .with_dbname(admin.dbname().unwrap_or(""))
-            .same_database(admin);
-        if same_server {
-            return Err(TestingError::Config {
-                detail: format!(
-                    "{admin} is on the production server (${}); test databases are created and dropped there. \
-                     Point {TEST_DATABASE_URL_VAR} at a test server.",
-                    config::PROD_URL_VAR
-                ),
-            });
-        }
-    }
-    Ok(())
+    let Some(prod) = prod else { return Ok(()) };
+    let problem = match admin.compare_server(&prod, &config::ClientEnv::from_env()) {
+        config::Sameness::Same { shared } => format!(
+            "{admin} is on the production server ({prod}, from {}: {shared})",
+            prod.source()
+        ),
+        config::Sameness::Undecided { reason } => format!(
+            "cannot tell whether {admin} is on the production server ({prod}, from {}): {reason}",
+            prod.source()
+        ),
+        config::Sameness::Different => return Ok(()),
+    };
+    Err(TestingError::Config {
+        detail: format!(
+            "{problem}; test databases are created and dropped there. \
+             Point {TEST_DATABASE_URL_VAR} at a test server."
+        ),
+    })
 }
 
 /// What a template records about itself, in its database comment.
