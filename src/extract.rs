@@ -25,8 +25,8 @@ pub const MAX_EMBEDDED_ROWS: usize = 100_000;
 /// Errors of step 4.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
-    #[error("cannot connect to {url}: {detail}")]
-    Connect { url: String, detail: String },
+    #[error(transparent)]
+    Connect(crate::restore::RestoreError),
     #[error(transparent)]
     Schema(#[from] schema::SchemaError),
     #[error(transparent)]
@@ -133,10 +133,9 @@ pub fn extract(
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<ExtractReport, ExtractError> {
     let started = Instant::now();
-    let mut client = url.connect().map_err(|e| ExtractError::Connect {
-        url: url.to_string(),
-        detail: crate::restore::db_error_text(&e),
-    })?;
+    let mut client = url
+        .connect()
+        .map_err(|e| ExtractError::Connect(crate::restore::unreachable(url, &e)))?;
     // Before the schema is read: unmigrated v0.2 columns would otherwise
     // fail the anonymization check, and a partly migrated schema would be
     // extracted as if it were v0.3.

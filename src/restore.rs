@@ -612,9 +612,25 @@ pub fn download(source: &DbUrl, dest: &Path) -> Result<(), RestoreError> {
 }
 
 /// A libpq program aimed at `url`, with the password (if any) passed through
-/// the environment rather than the argument list.
+/// the environment rather than the argument list. The `PG*` variables that
+/// choose a server (host, port, database, user, service) are removed, so the
+/// program reaches exactly the server the Rust client and the production
+/// guard see for `url`, never one the environment adds.
 pub fn libpq_command(tool: Tool, url: &DbUrl) -> Result<Command, ToolError> {
     let mut cmd = tools::command(tool)?;
+    for var in [
+        "PGHOST",
+        "PGHOSTADDR",
+        "PGPORT",
+        "PGDATABASE",
+        "PGUSER",
+        "PGSERVICE",
+        "PGSERVICEFILE",
+        "PGOPTIONS",
+        "PGTARGETSESSIONATTRS",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd.env_remove("PGPASSWORD");
     if let Some(pw) = url.password() {
         cmd.env("PGPASSWORD", pw);
@@ -642,12 +658,20 @@ pub fn connect_maintenance(target: &DbUrl) -> Result<postgres::Client, RestoreEr
     Err(unreachable(target, &last.expect("tried at least once")))
 }
 
-/// [`RestoreError::Unreachable`] for `target`, password redacted.
+/// [`RestoreError::Unreachable`] for `target`, password redacted, with the
+/// hint for the cause ([`crate::migrate::connect_cause`]): a refused login
+/// or a missing database says so; no server at all names where the URL came
+/// from and what would be used without it.
 pub fn unreachable(target: &DbUrl, e: &postgres::Error) -> RestoreError {
+    use crate::migrate::{connect_cause, connect_hint, ConnectCause};
+    let hint = match connect_cause(e) {
+        ConnectCause::Unreachable | ConnectCause::Other => target.unreachable_hint(),
+        cause => connect_hint(cause, target, target.source()),
+    };
     RestoreError::Unreachable {
         url: target.to_string(),
         detail: redact_text(&db_error_text(e), target.expose()),
-        hint: target.unreachable_hint(),
+        hint,
     }
 }
 

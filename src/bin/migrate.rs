@@ -34,20 +34,6 @@ fn parse_name(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Where the target URL came from, as `TargetArgs::resolve` picks it, for
-/// the hint of a connection error.
-fn url_source(target: &et_testdb::cli::TargetArgs) -> Result<String> {
-    if target.db_url.is_some() {
-        return Ok("--db-url".to_string());
-    }
-    Ok(
-        match et_testdb::config::env_or_dotenv(et_testdb::config::TEST_URL_VAR)? {
-            Some((_, source)) => source,
-            None => "the embedded cluster's URL (`cargo run --bin cluster -- status`)".to_string(),
-        },
-    )
-}
-
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     et_testdb::cli::run(|| run(args))
@@ -57,7 +43,7 @@ fn run(args: Args) -> Result<()> {
     let url = args.target.resolve("migrate")?;
     println!("migrating {url}");
     let mut options = MigrateOptions {
-        url_source: url_source(&args.target)?,
+        url_source: url.source().to_string(),
         ..MigrateOptions::default()
     };
     if !args.discount_siblings.is_empty() {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 use et_testdb::passwords::{self, Progress, DEFAULT_COST, FALLBACK_PASSWORD};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -46,7 +46,7 @@ fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let mut client = url
         .connect()
-        .with_context(|| format!("cannot connect to {url}"))?;
+        .map_err(|e| et_testdb::restore::unreachable(&url, &e))?;
     let bar = ProgressBar::hidden();
     let report = passwords::run(&mut client, &known, args.cost, |p| match p {
         Progress::Hashing { total } => {

@@ -29,12 +29,9 @@ fn main() -> std::process::ExitCode {
 fn run(args: Args) -> Result<()> {
     let target = args.target.resolve("truncate and seed")?;
     let plan = et_testdb::plan::seed_plan();
-    let mut client = target.connect().map_err(|e| {
-        anyhow::anyhow!(
-            "cannot connect to {target}: {}",
-            et_testdb::restore::db_error_text(&e)
-        )
-    })?;
+    let mut client = target
+        .connect()
+        .map_err(|e| et_testdb::restore::unreachable(&target, &e))?;
     client
         .batch_execute(&format!(
             "SET lock_timeout = '{}s'",
