@@ -2,6 +2,8 @@
 //! cluster (started by the tests themselves) and running the binaries.
 #![allow(dead_code)]
 
+pub mod fault;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
