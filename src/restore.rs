@@ -596,7 +596,7 @@ pub fn download(source: &DbUrl, dest: &Path) -> Result<(), RestoreError> {
     cmd.args(["--format=custom", "--no-owner", "--no-privileges"])
         .arg(format!("--file={}", tmp.path().display()))
         .arg(format!("--dbname={}", source.without_password()));
-    let out = tools::output(&mut cmd)?;
+    let out = tools::output_tied(&mut cmd)?;
     if !out.status.success() {
         return Err(RestoreError::DumpFailed {
             url: source.to_string(),

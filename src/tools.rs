@@ -148,10 +148,14 @@ pub fn program_name(cmd: &Command) -> String {
         .into_owned()
 }
 
-/// Runs `cmd` like [`output`], but the program is killed (SIGKILL) when the
-/// thread that started it ends, which includes this process being killed
-/// (Linux `PR_SET_PDEATHSIG`). For programs that write to a database on
-/// this command's behalf, so a killed command leaves none of them running.
+/// Runs `cmd` like [`output`], but the program gets SIGTERM when the thread
+/// that started it ends, which includes this process being killed (Linux
+/// `PR_SET_PDEATHSIG`). For programs that write to a database on this
+/// command's behalf, so a killed command leaves none of them running.
+/// SIGTERM rather than SIGKILL because pg_restore and pg_dump handle it: the
+/// leader of a parallel run passes it to its worker processes and cancels
+/// their queries before it exits (a SIGKILLed leader would leave its workers
+/// to finish whatever table they were copying).
 pub fn output_tied(cmd: &mut Command) -> Result<Output, ToolError> {
     use std::os::unix::process::CommandExt;
     let parent = nix::unistd::getpid();
@@ -160,7 +164,7 @@ pub fn output_tied(cmd: &mut Command) -> Result<Output, ToolError> {
     // on the success path.
     unsafe {
         cmd.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
             // The parent may have died before the prctl took effect.
             if nix::unistd::getppid() != parent {
                 return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
