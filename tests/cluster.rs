@@ -10,7 +10,11 @@ use std::process::{Command, Output};
 const CLUSTER: &str = env!("CARGO_BIN_EXE_cluster");
 
 fn cluster_cmd(dir: &str, arg: &str) -> Command {
-    let mut cmd = Command::new(CLUSTER);
+    cluster_cmd_with(CLUSTER.as_ref(), dir, arg)
+}
+
+fn cluster_cmd_with(exe: &std::path::Path, dir: &str, arg: &str) -> Command {
+    let mut cmd = Command::new(exe);
     cmd.arg(arg)
         .env("ET_TESTDB_CLUSTER_DIR", dir)
         .env_remove("RUST_BACKTRACE");
@@ -144,8 +148,19 @@ fn runs_as_a_normal_user() {
     let base = private_dir("nobody");
     std::os::unix::fs::chown(base.path(), Some(nobody.uid.as_raw()), None).unwrap();
     let dir = base.path().join("c");
+    // `nobody` may not be able to reach the built binary: the checkout (and
+    // its target/) can sit in a directory only root may enter, such as a
+    // `mktemp -d` clone. So it runs a copy, in a directory it can reach.
+    // The binary needs nothing else from the checkout at run time (its
+    // SQL is embedded; CARGO_MANIFEST_DIR only names the default cluster,
+    // which ET_TESTDB_CLUSTER_DIR replaces here).
+    let bin = private_dir("nobody-bin");
+    let exe = bin.path().join("cluster");
+    std::fs::copy(CLUSTER, &exe).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
     let run = |arg: &str| {
-        cluster_cmd(dir.to_str().unwrap(), arg)
+        cluster_cmd_with(&exe, dir.to_str().unwrap(), arg)
             .uid(nobody.uid.as_raw())
             .gid(nobody.gid.as_raw())
             .current_dir("/")

@@ -46,6 +46,31 @@ impl ScratchDb {
         })
     }
 
+    /// Creates (dropping first if present) `name` as a copy of this database
+    /// (`CREATE DATABASE … TEMPLATE`: nobody may be connected to this one).
+    pub fn copy(&self, name: &str) -> Result<ScratchDb, BenchError> {
+        let mut admin = self
+            .cluster
+            .url("postgres")
+            .connect()
+            .map_err(db("connecting to the embedded cluster"))?;
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)),
+            format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_ident(name),
+                quote_ident(&self.name)
+            ),
+        ] {
+            admin.batch_execute(&sql).map_err(db(sql.clone()))?;
+        }
+        Ok(ScratchDb {
+            cluster: self.cluster.clone(),
+            name: name.to_string(),
+            keep: false,
+        })
+    }
+
     /// The database's URL.
     pub fn url(&self) -> DbUrl {
         self.cluster.url(&self.name)
