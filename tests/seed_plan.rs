@@ -302,6 +302,17 @@ fn the_seed_binary_times_out_on_a_lock_and_survives_a_closed_pipe() {
     );
     drop(other);
 
+    // It ends with the URL in the backend's spelling.
+    let out = run_bin(seed, &["--db-url", url.expose()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected =
+        et_testdb::client_url::render(&url, et_testdb::client_url::Form::Asyncpg).unwrap();
+    assert!(
+        stdout.contains(&format!("DATABASE_URL_TEST={expected}")),
+        "{stdout}"
+    );
+
     // `seed | head -0`: the reader is gone before the report is printed.
     let out = run_with_closed_stdout(
         std::process::Command::new(seed)
