@@ -34,6 +34,38 @@ fn psql(url: &str, sql: &str) -> Output {
         .unwrap()
 }
 
+/// A process to own clones: `sleep`, silent, killed when the test ends.
+struct Owner(std::process::Child);
+
+impl Owner {
+    fn start() -> Owner {
+        Owner(
+            Command::new("sleep")
+                .arg("60")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+
+    fn end(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
 fn recorded(name: &str) -> Option<registry::Entry> {
     let mut admin = cluster().url("postgres").connect().unwrap();
     registry::list(&mut admin)
@@ -52,8 +84,8 @@ fn database_exists(name: &str) -> bool {
 
 #[test]
 fn a_clone_is_seeded_recorded_and_dropped() {
-    let owner = Command::new("sleep").arg("60").spawn().unwrap();
-    let pid = owner.id().to_string();
+    let owner = Owner::start();
+    let pid = owner.pid();
     let url = ok(&cluster_cmd(&[
         "clone",
         "--name",
@@ -94,10 +126,10 @@ fn a_clone_is_seeded_recorded_and_dropped() {
 
 #[test]
 fn prune_drops_exactly_the_clones_whose_owner_is_gone() {
-    let mut gone = Command::new("sleep").arg("60").spawn().unwrap();
-    let alive = Command::new("sleep").arg("60").spawn().unwrap();
-    let gone_pid = gone.id().to_string();
-    let alive_pid = alive.id().to_string();
+    let mut gone = Owner::start();
+    let alive = Owner::start();
+    let gone_pid = gone.pid();
+    let alive_pid = alive.pid();
     ok(&cluster_cmd(&[
         "clone",
         "--name",
@@ -112,8 +144,7 @@ fn prune_drops_exactly_the_clones_whose_owner_is_gone() {
         "--owner-pid",
         &alive_pid,
     ]));
-    gone.kill().unwrap();
-    gone.wait().unwrap();
+    gone.end();
     let pruned = ok(&cluster_cmd(&["prune"]));
     assert!(pruned.contains("dropped et_clone_t_gone"), "{pruned}");
     assert!(!pruned.contains("t_alive"), "{pruned}");
