@@ -1,14 +1,24 @@
-//! Compile-fail cases for the fixture merge: each case copies the crate,
-//! changes `golden/` (or `generated/schema.rs`) the way a developer might,
-//! runs `cargo build`, and checks that the build fails with the expected
-//! messages (file:line, row, table, column and value).
+//! The fixture merge end to end: a patched copy of the crate whose build
+//! fails, through cargo, with the conflict's file:line message. Every
+//! conflict class and its exact message is checked on the real fixtures, in
+//! memory, by the merge module's own tests (`src/merge/fixture_cases.rs`);
+//! this one case proves that `build.rs` turns a conflict into a failed build
+//! that names it.
 //!
 //! Why not trybuild: trybuild compiles single test files against the crate
 //! as it is, while these conflicts live in the crate's own `golden/` and are
-//! found by its build script. So each case builds a patched copy of the
-//! crate instead (sharing one target directory, so dependencies build once).
-//! Fixture *references* from test code are checked with trybuild, in
-//! `tests/fixture_refs.rs`.
+//! found by its build script. Fixture *references* from test code are
+//! checked with trybuild, in `tests/fixture_refs.rs`.
+//!
+//! Cost: the copy lives at a fixed path in the target directory and its
+//! files are rewritten only when their content changed, so cargo's
+//! fingerprints hold between runs; a warm run compiles nothing and only
+//! re-runs the failing build script. `cargo check` runs in trybuild's target
+//! directory (`<target>/tests/trybuild`; the outer `cargo test` holds the
+//! lock on its own one) with trybuild's flags, profile and `--target`, so
+//! the dependencies are checked once for both tests on a fresh machine. If
+//! trybuild changes its flags, the two just stop sharing: cargo keeps units
+//! built with different flags apart.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,41 +27,125 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), &dst).unwrap();
+/// Where the patched crate lives, kept between runs.
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compile-fail-crate")
+}
+
+/// Writes `bytes` to `path` unless it already holds them (an unchanged file
+/// keeps its mtime, which is what cargo's fingerprints compare).
+fn write_if_changed(path: &Path, bytes: &[u8]) {
+    if std::fs::read(path).ok().as_deref() != Some(bytes) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+/// Makes `to` hold exactly the files of `from` (plus `extra`, relative
+/// paths with their contents), touching only what differs.
+fn sync_dir(from: &Path, to: &Path, extra: &[(&str, String)]) {
+    fn files(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, base, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut wanted: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut src = Vec::new();
+    files(from, from, &mut src);
+    for rel in src {
+        let bytes = std::fs::read(from.join(&rel)).unwrap();
+        wanted.push((rel, bytes));
+    }
+    for (rel, text) in extra {
+        let rel = PathBuf::from(rel);
+        wanted.retain(|(p, _)| *p != rel);
+        wanted.push((rel, text.clone().into_bytes()));
+    }
+    for (rel, bytes) in &wanted {
+        write_if_changed(&to.join(rel), bytes);
+    }
+    let mut present = Vec::new();
+    files(to, to, &mut present);
+    for rel in present {
+        if !wanted.iter().any(|(p, _)| *p == rel) {
+            std::fs::remove_file(to.join(rel)).unwrap();
         }
     }
 }
 
-/// A copy of the crate's sources in a temporary directory.
-fn crate_copy() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("et-testdb-compile-fail-")
-        .tempdir()
-        .unwrap();
-    for f in ["Cargo.toml", "Cargo.lock", "build.rs"] {
-        std::fs::copy(root().join(f), dir.path().join(f)).unwrap();
-    }
-    for d in ["src", "generated", "golden", "sql"] {
-        copy_dir(&root().join(d), &dir.path().join(d));
-    }
-    dir
+/// The header a new golden module starts with (its first item on line 7).
+const GOLDEN_HEADER: &str = "use crate::fixture::*;\nuse crate::generated::schema::*;\nuse rust_decimal_macros::dec;\nuse uuid::uuid;\n\nuse super::*;\n";
+
+/// A golden row whose primary key another golden row already has.
+const DUPLICATE: &str = "pub const SECOND_TEST_TEACHER: Teachers = Teachers {\n    id: TEST_TEACHER_ID,\n    currency: \"EUR\",\n    ..Teachers::DEFAULT\n};\n";
+
+/// The rustc flags trybuild (1.0.x, `rustflags.rs` and `cargo.rs`) checks
+/// a compile-fail case with.
+const TRYBUILD_RUSTFLAGS: &str =
+    r#"["--cfg", "trybuild", "--verbose", "-A", "dead_code", "--diagnostic-width=140"]"#;
+
+/// The build-script optimisation both nested builds use (the crate's own
+/// profile; trybuild's generated project has none, so
+/// `tests/fixture_refs.rs` sets the same variable). `build.rs` parses every
+/// fixture file, and it re-runs on every run of this test.
+const BUILD_OVERRIDE_OPT_LEVEL: (&str, &str) = ("CARGO_PROFILE_DEV_BUILD_OVERRIDE_OPT_LEVEL", "2");
+
+/// The host target, as `rustc -vV` names it (trybuild passes `--target`).
+fn host() -> String {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc).arg("-vV").output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_string()
 }
 
-/// Builds the library of the copy; returns (success, stderr).
-fn build(dir: &Path) -> (bool, String) {
-    let target = root().join("target").join("compile-fail");
+/// The manifest without its `[profile…]` sections: trybuild's project has
+/// none, and only equal profiles share built units.
+fn without_profiles(manifest: &str) -> String {
+    let mut out = String::new();
+    let mut in_profile = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_profile = line.starts_with("[profile");
+        }
+        if !in_profile {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `cargo check --lib` of the copy, as trybuild checks; returns (success,
+/// stderr).
+fn check(dir: &Path) -> (bool, String) {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is <target>/tmp")
+        .join("tests")
+        .join("trybuild");
+    let host = host();
     let out = Command::new(env!("CARGO"))
-        .args(["build", "--lib", "--offline", "--quiet"])
+        .args(["check", "--lib", "--offline", "--quiet", "--target", &host])
+        .arg(format!("--config=build.rustflags={TRYBUILD_RUSTFLAGS}"))
+        .arg(format!(
+            "--config=target.{host}.rustflags={TRYBUILD_RUSTFLAGS}"
+        ))
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_INCREMENTAL", "0")
+        .env(BUILD_OVERRIDE_OPT_LEVEL.0, BUILD_OVERRIDE_OPT_LEVEL.1)
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
@@ -61,141 +155,37 @@ fn build(dir: &Path) -> (bool, String) {
     )
 }
 
-fn replace_in(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no `{from}`", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
-/// Appends a golden module file with `body`, registered in golden/mod.rs.
-fn add_golden(dir: &Path, name: &str, body: &str) {
-    let header = "use crate::fixture::*;\nuse crate::generated::schema::*;\nuse rust_decimal_macros::dec;\nuse uuid::uuid;\n\nuse super::*;\n";
-    std::fs::write(
-        dir.join("golden").join(format!("{name}.rs")),
-        format!("{header}{body}"),
-    )
-    .unwrap();
-    let mod_rs = dir.join("golden/mod.rs");
-    let mut text = std::fs::read_to_string(&mod_rs).unwrap();
-    text.push_str(&format!("\n#[allow(unused_imports)]\npub mod {name};\n"));
-    std::fs::write(mod_rs, text).unwrap();
-}
-
-fn expect_failure(dir: &Path, expected: &[&str]) {
-    let (ok, stderr) = build(dir);
-    assert!(!ok, "the build should fail; stderr:\n{stderr}");
-    for e in expected {
-        assert!(stderr.contains(e), "missing `{e}` in:\n{stderr}");
-    }
-}
-
-/// All cases in one test: they share the target directory, so running them
-/// one after another is both simpler and faster than in parallel.
 #[test]
-fn every_conflict_class_fails_the_build_with_its_message() {
-    // The unpatched copy builds: the cases below fail for their patch only.
-    let base = crate_copy();
-    let (ok, stderr) = build(base.path());
-    assert!(ok, "the unchanged crate must build:\n{stderr}");
-
-    // 1. Duplicate key within golden.
-    let dir = crate_copy();
-    add_golden(
-        dir.path(),
-        "zz_dup",
-        "pub const SECOND_TEST_TEACHER: Teachers = Teachers {\n    id: TEST_TEACHER_ID,\n    currency: \"EUR\",\n    ..Teachers::DEFAULT\n};\n",
+fn a_golden_conflict_fails_the_build_with_its_file_and_line() {
+    let copy = crate_dir();
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    write_if_changed(
+        &copy.join("Cargo.toml"),
+        without_profiles(&manifest).as_bytes(),
     );
-    expect_failure(
-        dir.path(),
+    for f in ["Cargo.lock", "build.rs"] {
+        write_if_changed(&copy.join(f), &std::fs::read(root().join(f)).unwrap());
+    }
+    for d in ["src", "sql", "generated"] {
+        sync_dir(&root().join(d), &copy.join(d), &[]);
+    }
+    let mut golden_mod = std::fs::read_to_string(root().join("golden/mod.rs")).unwrap();
+    golden_mod.push_str("\n#[allow(unused_imports)]\npub mod zz_dup;\n");
+    sync_dir(
+        &root().join("golden"),
+        &copy.join("golden"),
         &[
-            "golden/zz_dup.rs:7: SECOND_TEST_TEACHER: duplicate key in golden: table `teachers`, primary key (id) = 8fb84d2f-478a-437f-825e-9e364274d78a is already used by golden/users.rs:",
+            ("mod.rs", golden_mod),
+            ("zz_dup.rs", format!("{GOLDEN_HEADER}{DUPLICATE}")),
         ],
     );
 
-    // 2. Unique-key collision between golden and generated: a golden user
-    //    with the email of an extracted one.
-    let dir = crate_copy();
-    let email = first_generated_email();
-    add_golden(
-        dir.path(),
-        "zz_unique",
-        &format!(
-            "pub const EMAIL_TWIN_USER: Users = Users {{\n    id: uuid!(\"601de000-00ff-0000-0000-000000000001\"),\n    email: \"{email}\",\n    password: TEST_PASSWORD_TEACHER_HASH,\n    role: UserRole::Teacher,\n    timezone: \"UTC\",\n    ..Users::DEFAULT\n}};\n"
-        ),
-    );
-    expect_failure(
-        dir.path(),
-        &[
-            "unique-key collision with golden row golden/zz_unique.rs:7: EMAIL_TWIN_USER: table `users`, unique key `users_email_key` (email) =",
-            &format!("\"{email}\""),
-        ],
-    );
-
-    // 3. Dangling foreign key.
-    let dir = crate_copy();
-    add_golden(
-        dir.path(),
-        "zz_dangling",
-        "pub const ORPHAN_PAYMENT: PaymentLogs = PaymentLogs {\n    id: uuid!(\"601de000-00ff-0000-0000-000000000002\"),\n    parent_id: TEST_PARENT_ID,\n    payment_date: Timestamptz::FromSeed(0),\n    amount_paid: dec!(10.00),\n    status: LogStatusEnum::Active,\n    teacher_id: uuid!(\"601de000-00ff-0000-0000-0000000000ee\"),\n    notes: None,\n    corrected_from_log_id: None,\n};\n",
-    );
-    expect_failure(
-        dir.path(),
-        &[
-            "golden/zz_dangling.rs:7: ORPHAN_PAYMENT: dangling foreign key: table `payment_logs`, foreign key `payment_logs_teacher_id_fkey` (teacher_id) = 601de000-00ff-0000-0000-0000000000ee matches no row of `teachers`",
-        ],
-    );
-
-    // 4. A required column left unset.
-    let dir = crate_copy();
-    add_golden(
-        dir.path(),
-        "zz_required",
-        "pub const NAMELESS_NOTE: Notes = Notes {\n    id: uuid!(\"601de000-00ff-0000-0000-000000000003\"),\n    teacher_id: TEST_TEACHER_ID,\n    student_id: TEST_STUDENT_ID,\n    subject: SubjectEnum::Math,\n    note_type: Notetypeenum::Homework,\n    ..Notes::DEFAULT\n};\n",
-    );
-    expect_failure(
-        dir.path(),
-        &["golden/zz_required.rs:7: NAMELESS_NOTE: required column `notes.name` (NOT NULL, no default) is not set"],
-    );
-
-    // 5. Schema drift: the schema gains a required column, and every golden
-    //    row of that table that lacks it is named.
-    let dir = crate_copy();
-    let schema = dir.path().join("generated/schema.rs");
-    replace_in(
-        &schema,
-        "pub struct Parents {",
-        "pub struct Parents {\n    pub billing_code: &'static str,",
-    );
-    replace_in(
-        &schema,
-        "name: \"parents\",\n        columns: &[",
-        "name: \"parents\",\n        columns: &[\n            ColumnMeta {\n                name: \"billing_code\",\n                field: \"billing_code\",\n                pg_type: \"text\",\n                nullable: false,\n                has_default: false,\n                identity: None,\n                generated: false,\n            },",
-    );
-    expect_failure(
-        dir.path(),
-        &[
-            "TEST_PARENT: required column `parents.billing_code` (NOT NULL, no default) is not set",
-            "TEST_UNRELATED_PARENT: required column `parents.billing_code`",
-            "FIN_PARENT_A: required column `parents.billing_code`",
-            "FIN_PARENT_B: required column `parents.billing_code`",
-        ],
-    );
-}
-
-/// An email of an extracted (generated) user, read from generated/.
-fn first_generated_email() -> String {
-    let users = std::fs::read_dir(root().join("generated"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("auto_users"))
-        .expect("generated/ has the users table");
-    let file = if users.is_dir() {
-        users.join("part_0001.rs")
-    } else {
-        users
-    };
-    let text = std::fs::read_to_string(file).unwrap();
-    let at = text.find("email: \"").expect("a generated email") + "email: \"".len();
-    text[at..].split('"').next().unwrap().to_string()
+    let (ok, stderr) = check(&copy);
+    assert!(!ok, "the build should fail; stderr:\n{stderr}");
+    for expected in [
+        "et-testdb: golden/ and generated/ conflict (1 problem):",
+        "golden/zz_dup.rs:7: SECOND_TEST_TEACHER: duplicate key in golden: table `teachers`, primary key (id) = 8fb84d2f-478a-437f-825e-9e364274d78a is already used by golden/users.rs:",
+    ] {
+        assert!(stderr.contains(expected), "missing `{expected}` in:\n{stderr}");
+    }
 }

@@ -601,3 +601,6 @@ fn batches(meta: &TableMeta, rows: Vec<Row>) -> Vec<Batch> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fixture_cases;
