@@ -5,14 +5,14 @@
 //! touches a database.
 //!
 //! It also embeds the migrations: every `sql/v0.3_migration/NNN_<name>.sql`
-//! (found and checked by `src/migrate/files.rs`) goes into
-//! `OUT_DIR/migrations.rs`, which `src/migrate.rs` includes, so adding a
+//! (found and checked by `src/engine/migrate/files.rs`) goes into
+//! `OUT_DIR/migrations.rs`, which `src/engine/migrate/mod.rs` includes, so adding a
 //! file is all it takes; a misnamed file fails the build naming it.
 
-#[path = "src/migrate/files.rs"]
+#[path = "src/engine/migrate/files.rs"]
 mod migrate_files;
 
-#[path = "src/merge/mod.rs"]
+#[path = "src/engine/merge/mod.rs"]
 #[allow(dead_code, unused_imports)]
 mod merge;
 
@@ -22,7 +22,7 @@ fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed=src/merge");
+    println!("cargo::rerun-if-changed=src/engine/merge");
     println!("cargo::rerun-if-changed=generated");
     println!("cargo::rerun-if-changed=golden");
     embed_migrations(&root, &out);
@@ -59,7 +59,7 @@ fn main() {
 /// or any file in it does.
 fn embed_migrations(root: &Path, out: &Path) {
     use migrate_files::DIR;
-    println!("cargo::rerun-if-changed=src/migrate/files.rs");
+    println!("cargo::rerun-if-changed=src/engine/migrate/files.rs");
     println!("cargo::rerun-if-changed={DIR}");
     let found = migrate_files::discover(&root.join(DIR))
         .unwrap_or_else(|problems| fail("the migrations cannot be embedded", problems.into_iter()));

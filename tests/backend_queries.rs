@@ -2,8 +2,8 @@
 //! library for its own seeded database and refers to golden fixtures by
 //! name, so the compiler checks every reference.
 
+use et_testdb::engine::testing::test_db;
 use et_testdb::golden::*;
-use et_testdb::testing::test_db;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use uuid::Uuid;

@@ -7,7 +7,7 @@ mod migrate_support;
 
 use std::collections::BTreeSet;
 
-use et_testdb::migrate::{self, MigrateOptions};
+use et_testdb::engine::migrate::{self, MigrateOptions};
 use migrate_support::demo_v02;
 
 const EXPECTED: &str = include_str!("expected/v0.3_catalog.txt");

@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Output};
 
 use common::*;
-use et_testdb::testing::registry;
+use et_testdb::engine::testing::registry;
 
 const CLUSTER: &str = env!("CARGO_BIN_EXE_cluster");
 
@@ -26,7 +26,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn psql(url: &str, sql: &str) -> Output {
-    let psql = et_testdb::tools::find(et_testdb::tools::Tool::Psql).unwrap();
+    let psql = et_testdb::engine::tools::find(et_testdb::engine::tools::Tool::Psql).unwrap();
     Command::new(psql)
         .args(["-X", "-At", "-c", sql, url])
         .env_remove("PGPASSWORD")

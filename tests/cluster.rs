@@ -33,7 +33,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn query_one(url: &str, sql: &str) -> String {
-    let url = et_testdb::config::DbUrl::parse(url, "test").unwrap();
+    let url = et_testdb::engine::config::DbUrl::parse(url, "test").unwrap();
     let mut c = url.connect().expect("connect to the printed URL");
     c.query_one(sql, &[]).unwrap().get(0)
 }
@@ -212,13 +212,13 @@ fn tcp_is_loopback_only_and_needs_the_password() {
         format!("postgresql://postgres@127.0.0.1:{port}/postgres"),
         format!("postgresql://postgres:wrong@127.0.0.1:{port}/postgres"),
     ] {
-        let Err(err) = et_testdb::config::DbUrl::parse(&bad, "t")
+        let Err(err) = et_testdb::engine::config::DbUrl::parse(&bad, "t")
             .unwrap()
             .connect()
         else {
             panic!("{bad} connected over TCP without the password");
         };
-        let text = et_testdb::restore::db_error_text(&err);
+        let text = et_testdb::engine::restore::db_error_text(&err);
         assert!(text.contains("password"), "{text}");
     }
     // The socket still needs none.

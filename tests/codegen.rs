@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::TestDb;
-use et_testdb::codegen::{self, Options};
-use et_testdb::{rows, schema};
+use et_testdb::engine::codegen::{self, Options};
+use et_testdb::engine::{rows, schema};
 
 const ALL_TYPES: &str = include_str!("fixtures/codegen/all_types.sql");
 const FIXTURE_DIR: &str = concat!(
@@ -143,7 +143,7 @@ mod generated;
 
 #[test]
 fn generated_code_compiles_and_reads_back_through_typed_accessors() {
-    use et_testdb::fixture::{FkAction, Identity};
+    use et_testdb::engine::fixture::{FkAction, Identity};
     use generated::schema::{EducationalSystem, Mood, People, TABLES};
     use generated::{auto_audit_notes, auto_enrolments, auto_people, auto_specialties};
 
@@ -318,7 +318,7 @@ fn codegen_errors_name_table_column_and_type() {
 
 #[test]
 fn fixture_time_types_round_trip_through_time() {
-    use et_testdb::fixture::{Date, Time, Timestamp, Timestamptz};
+    use et_testdb::engine::fixture::{Date, Time, Timestamp, Timestamptz};
     use time::macros::{date, datetime, time};
 
     let at = datetime!(1969-07-20 20:17:40.5 UTC);

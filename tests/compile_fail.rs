@@ -1,7 +1,7 @@
 //! The fixture merge end to end: a patched copy of the crate whose build
 //! fails, through cargo, with the conflict's file:line message. Every
 //! conflict class and its exact message is checked on the real fixtures, in
-//! memory, by the merge module's own tests (`src/merge/fixture_cases.rs`);
+//! memory, by the merge module's own tests (`src/engine/merge/fixture_cases.rs`);
 //! this one case proves that `build.rs` turns a conflict into a failed build
 //! that names it.
 //!

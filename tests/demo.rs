@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use et_testdb::cluster::Cluster;
-use et_testdb::demo::{
+use et_testdb::efficient_tutor::demo::{
     self, DemoCounts, DemoError, DemoOptions, DEFAULT_TEACHER_ID, DISCOUNT_SIBLINGS,
     STAFF_FIRST_NAMES,
 };
+use et_testdb::engine::cluster::Cluster;
 use postgres::Client;
 
 mod common;
@@ -183,11 +183,13 @@ fn write_dump_produces_a_restorable_archive() {
     let counts = demo::write_dump(&cluster.url("postgres"), &out, &DemoOptions::default())
         .expect("write_dump");
     assert!(counts["tuition_logs"] > 0);
-    let list = Command::new(et_testdb::tools::find(et_testdb::tools::Tool::PgRestore).unwrap())
-        .arg("--list")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let list = Command::new(
+        et_testdb::engine::tools::find(et_testdb::engine::tools::Tool::PgRestore).unwrap(),
+    )
+    .arg("--list")
+    .arg(&out)
+    .output()
+    .unwrap();
     assert!(
         list.status.success(),
         "{}",

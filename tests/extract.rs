@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::*;
-use et_testdb::anonymize::{self, Action};
-use et_testdb::config::DbUrl;
-use et_testdb::demo::{self, DemoOptions};
-use et_testdb::extract::{extract, ExtractOptions};
-use et_testdb::migrate::{self, MigrateOptions};
-use et_testdb::rows::{self, Value};
+use et_testdb::efficient_tutor::demo::{self, DemoOptions};
+use et_testdb::engine::anonymize::{self, Action};
+use et_testdb::engine::config::DbUrl;
+use et_testdb::engine::extract::{extract, ExtractOptions};
+use et_testdb::engine::migrate::{self, MigrateOptions};
+use et_testdb::engine::rows::{self, Value};
 
 /// The demo database, migrated and re-hashed: the extraction source.
 fn source() -> &'static DbUrl {
@@ -48,7 +48,7 @@ fn source() -> &'static DbUrl {
             |_| {},
         )
         .unwrap();
-        et_testdb::passwords::run(&mut c, &[], 4, |_| {}).unwrap();
+        et_testdb::efficient_tutor::passwords::run(&mut c, &[], 4, |_| {}).unwrap();
         url
     })
 }
@@ -140,7 +140,7 @@ fn anonymized_output_holds_no_original_personal_value() {
         .collect();
 
     let mut client = source().connect().unwrap();
-    let schema = et_testdb::schema::load(&mut client).unwrap();
+    let schema = et_testdb::engine::schema::load(&mut client).unwrap();
     let all = rows::load_all(&mut client, &schema).unwrap();
     // The real first and last names: a one-word value from these anywhere
     // in the output is a leak.
@@ -282,7 +282,7 @@ fn a_subset_keeps_every_referenced_row() {
     std::fs::rename(dir.path(), root.path().join("generated"))
         .or_else(|_| copy(dir.path(), &root.path().join("generated")))
         .unwrap();
-    let plan = et_testdb::plan::merge_sources(root.path()).unwrap();
+    let plan = et_testdb::engine::plan::merge_sources(root.path()).unwrap();
     let rows: usize = plan
         .tables
         .iter()
@@ -311,14 +311,14 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
     // Extract, then seed the extracted rows alone into an empty v0.3 schema.
     let root = tempfile::tempdir().unwrap();
     extract_to(&root.path().join("generated"), true, None);
-    let plan = et_testdb::plan::merge_sources(root.path()).unwrap();
+    let plan = et_testdb::engine::plan::merge_sources(root.path()).unwrap();
     let name = format!("et_extract_roundtrip_{}_test", std::process::id());
     let target = v03_db(&name);
     let mut t = target.connect().unwrap();
-    et_testdb::seed::seed_plan(&mut t, &plan, None).unwrap();
+    et_testdb::engine::seed::seed_plan(&mut t, &plan, None).unwrap();
 
     let mut s = source().connect().unwrap();
-    let schema = et_testdb::schema::load(&mut s).unwrap();
+    let schema = et_testdb::engine::schema::load(&mut s).unwrap();
     let want = rows::load_all(&mut s, &schema).unwrap();
     let got = rows::load_all(&mut t, &schema).unwrap();
     for table in schema.tables.values() {

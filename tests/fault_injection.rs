@@ -59,11 +59,11 @@ use std::time::{Duration, Instant};
 
 use common::fault::{self, Fingerprint, Interrupt, Invocation, Mask, Moment, Schedule, Tally};
 use common::*;
-use et_testdb::cluster::Cluster;
-use et_testdb::config::DbUrl;
-use et_testdb::demo::{self, DemoOptions};
-use et_testdb::migrate::{self, MigrateOptions, HISTORY_SCHEMA};
-use et_testdb::restore::{self, DumpSource};
+use et_testdb::efficient_tutor::demo::{self, DemoOptions};
+use et_testdb::engine::cluster::Cluster;
+use et_testdb::engine::config::DbUrl;
+use et_testdb::engine::migrate::{self, MigrateOptions, HISTORY_SCHEMA};
+use et_testdb::engine::restore::{self, DumpSource};
 use postgres::Client;
 
 const RESET: &str = env!("CARGO_BIN_EXE_reset");
@@ -848,7 +848,7 @@ fn extract_interrupted_at_random_moments_loses_nothing() {
         v.sort();
         v
     };
-    let extract_bin = extract_into(&out, et_testdb::anonymize::DEFAULT_SALT);
+    let extract_bin = extract_into(&out, et_testdb::engine::anonymize::DEFAULT_SALT);
     // Phases, as seen by watching the trial folder (what is beside the
     // output, the output directory's inode and mtime): today a staging
     // folder appears and is written, is swapped with the output, and the

@@ -9,8 +9,8 @@ mod migrate_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use et_testdb::demo::{DEFAULT_TEACHER_ID, DISCOUNT_SIBLINGS};
-use et_testdb::migrate::{self, MigrateOptions};
+use et_testdb::efficient_tutor::demo::{DEFAULT_TEACHER_ID, DISCOUNT_SIBLINGS};
+use et_testdb::engine::migrate::{self, MigrateOptions};
 use migrate_support::{content_digest, demo_v02, tuition_id};
 use postgres::Client;
 use rust_decimal::{Decimal, RoundingStrategy};

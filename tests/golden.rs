@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
+use et_testdb::engine::merge::load::{gather_sources, load};
+use et_testdb::engine::merge::{Origin, Plan, Ts, Value as FixtureValue};
+use et_testdb::engine::rows::{self, Value};
 use et_testdb::golden;
-use et_testdb::merge::load::{gather_sources, load};
-use et_testdb::merge::{Origin, Plan, Ts, Value as FixtureValue};
-use et_testdb::rows::{self, Value};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,15 +47,15 @@ fn a_seeded_database_holds_every_golden_row_exactly_and_every_other_row() {
     let url = v03_db("et_golden_seed_test");
     let mut c = url.connect().unwrap();
     let seed_time = 1_764_000_000_000_000; // 2025-11-24T16:00:00Z
-    let plan = et_testdb::plan::seed_plan();
-    let report = et_testdb::seed::seed_plan(&mut c, plan, Some(seed_time)).unwrap();
+    let plan = et_testdb::engine::plan::seed_plan();
+    let report = et_testdb::engine::seed::seed_plan(&mut c, plan, Some(seed_time)).unwrap();
 
     // Every planned row arrived.
-    let planned: BTreeMap<String, usize> = et_testdb::seed::plan_counts(plan);
+    let planned: BTreeMap<String, usize> = et_testdb::engine::seed::plan_counts(plan);
     for (table, n) in &report.rows {
         assert_eq!(planned[table] as u64, *n, "{table}");
     }
-    let schema = et_testdb::schema::load(&mut c).unwrap();
+    let schema = et_testdb::engine::schema::load(&mut c).unwrap();
     let all = rows::load_all(&mut c, &schema).unwrap();
     for (table, n) in &planned {
         assert_eq!(all[table].len(), *n, "rows of {table} in the database");
@@ -193,7 +193,7 @@ fn golden_passwords_match_their_bcrypt_hashes() {
 fn a_generated_row_with_a_golden_id_loses() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = gather_sources(root()).unwrap();
-    files.push(et_testdb::merge::load::SourceFile {
+    files.push(et_testdb::engine::merge::load::SourceFile {
         path: "generated/auto_zz_extra.rs".into(),
         origin: Origin::Generated,
         text: "use super::schema::*;\n\
@@ -206,7 +206,7 @@ fn a_generated_row_with_a_golden_id_loses() {
     });
     drop(dir);
     let loaded = load(&files).unwrap();
-    let plan = et_testdb::merge::merge(&loaded.tables, loaded.rows).unwrap();
+    let plan = et_testdb::engine::merge::merge(&loaded.tables, loaded.rows).unwrap();
     let teachers = plan.tables.iter().find(|t| t.table == "teachers").unwrap();
     assert_eq!(teachers.overridden, 1);
     let currencies: Vec<&FixtureValue> = teachers
@@ -245,7 +245,7 @@ fn corrections_follow_the_logs_they_correct() {
         }
         corrections
     }
-    let plan = et_testdb::plan::seed_plan();
+    let plan = et_testdb::engine::plan::seed_plan();
     assert!(check(plan, "tuition_logs") > 10);
     assert!(check(plan, "payment_logs") > 5);
     let order: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();

@@ -23,8 +23,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{cluster, fresh_db, small_dump, stderr};
-use et_testdb::config::DbUrl;
-use et_testdb::restore::quote_ident;
+use et_testdb::engine::config::DbUrl;
+use et_testdb::engine::restore::quote_ident;
 
 const RESET: &str = env!("CARGO_BIN_EXE_reset");
 const SEED: &str = env!("CARGO_BIN_EXE_seed");
@@ -104,7 +104,7 @@ impl Subst {
             .replace("{hostname}", &self.hostname)
             .replace(
                 "{enc_dir}",
-                &et_testdb::config::percent_encode(&self.dir).replace('/', "%2F"),
+                &et_testdb::engine::config::percent_encode(&self.dir).replace('/', "%2F"),
             )
     }
 }
@@ -215,7 +215,7 @@ fn check_rows(
                 "{}: {}\n    target {}\n    stderr: {}",
                 r.label,
                 problems.join("; "),
-                et_testdb::config::redact_text(&target, &target),
+                et_testdb::engine::config::redact_text(&target, &target),
                 err.trim().replace('\n', "\n            ")
             ));
         }
@@ -449,7 +449,7 @@ impl TcpCluster {
             .unwrap()
             .port();
         let data = dir.path().join("data");
-        let tool = |t| et_testdb::tools::find(t).unwrap();
+        let tool = |t| et_testdb::engine::tools::find(t).unwrap();
         let pg = |t| {
             let mut cmd = Command::new(tool(t));
             cmd.current_dir(dir.path()).env("LC_ALL", "C");
@@ -462,7 +462,7 @@ impl TcpCluster {
             let out = cmd.output().unwrap();
             assert!(out.status.success(), "{what}: {}", stderr(&out));
         };
-        let mut initdb = pg(et_testdb::tools::Tool::Initdb);
+        let mut initdb = pg(et_testdb::engine::tools::Tool::Initdb);
         initdb
             .arg("-D")
             .arg(&data)
@@ -485,7 +485,7 @@ impl TcpCluster {
             sock.display()
         ));
         std::fs::write(&conf, text).unwrap();
-        let mut start = pg(et_testdb::tools::Tool::PgCtl);
+        let mut start = pg(et_testdb::engine::tools::Tool::PgCtl);
         start
             .args(["start", "-w", "-s", "-t", "60", "-D"])
             .arg(&data)
@@ -538,7 +538,9 @@ impl TcpCluster {
 
 impl Drop for TcpCluster {
     fn drop(&mut self) {
-        let mut cmd = Command::new(et_testdb::tools::find(et_testdb::tools::Tool::PgCtl).unwrap());
+        let mut cmd = Command::new(
+            et_testdb::engine::tools::find(et_testdb::engine::tools::Tool::PgCtl).unwrap(),
+        );
         cmd.args(["stop", "-m", "immediate", "-s", "-D"])
             .arg(self.dir.path().join("data"))
             .current_dir(self.dir.path());

@@ -4,7 +4,7 @@
 
 mod migrate_support;
 
-use et_testdb::migrate::{
+use et_testdb::engine::migrate::{
     self, Divergence, Event, MigrateError, MigrateOptions, Migration, MIGRATIONS,
 };
 use migrate_support::{content_digest, mini_v02, run_bin, tuition_id, TestDb};
@@ -483,14 +483,14 @@ fn two_runners_at_once_apply_each_file_once() {
 }
 
 /// The embedded cluster's URL for database `dbname` as user `user`.
-fn cluster_url(user: &str, dbname: &str) -> et_testdb::config::DbUrl {
-    let c = et_testdb::cluster::Cluster::ensure().unwrap();
+fn cluster_url(user: &str, dbname: &str) -> et_testdb::engine::config::DbUrl {
+    let c = et_testdb::engine::cluster::Cluster::ensure().unwrap();
     let raw = c.url(dbname).expose().replacen(
         "postgresql://postgres@",
         &format!("postgresql://{user}@"),
         1,
     );
-    et_testdb::config::DbUrl::parse(&raw, "--db-url").unwrap()
+    et_testdb::engine::config::DbUrl::parse(&raw, "--db-url").unwrap()
 }
 
 #[test]
@@ -509,9 +509,9 @@ fn an_unreachable_server_says_check_the_server_not_reset() {
     let empty = tempfile::tempdir().unwrap();
     let raw = format!(
         "postgresql://postgres@/x_test?host={}&port=5432",
-        et_testdb::config::percent_encode(&empty.path().to_string_lossy())
+        et_testdb::engine::config::percent_encode(&empty.path().to_string_lossy())
     );
-    let url = et_testdb::config::DbUrl::parse(&raw, "--db-url").unwrap();
+    let url = et_testdb::engine::config::DbUrl::parse(&raw, "--db-url").unwrap();
     let msg = migrate::run(&url, &siblings(), quiet)
         .unwrap_err()
         .to_string();
@@ -525,7 +525,7 @@ fn an_unreachable_server_says_check_the_server_not_reset() {
         .local_addr()
         .unwrap()
         .port();
-    let url = et_testdb::config::DbUrl::parse(
+    let url = et_testdb::engine::config::DbUrl::parse(
         &format!("postgresql://u:hunter2@127.0.0.1:{port}/x_test"),
         "$DATABASE_URL_TEST_CLI",
     )

@@ -3,8 +3,8 @@
 
 mod migrate_support;
 
-use et_testdb::migrate::{self, MigrateOptions};
-use et_testdb::passwords::{self, parse_known, PasswordsError, FALLBACK_PASSWORD};
+use et_testdb::efficient_tutor::passwords::{self, parse_known, PasswordsError, FALLBACK_PASSWORD};
+use et_testdb::engine::migrate::{self, MigrateOptions};
 use migrate_support::{demo_v02, mini_v02};
 
 fn password_of(c: &mut postgres::Client, email: &str) -> String {

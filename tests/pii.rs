@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::TestDb;
-use et_testdb::extract::{extract, ExtractError, ExtractOptions};
-use et_testdb::migrate::{self, MigrateOptions};
+use et_testdb::engine::extract::{extract, ExtractError, ExtractOptions};
+use et_testdb::engine::migrate::{self, MigrateOptions};
 
 /// The adversarial schema and rows. Every value is synthetic (reserved
 /// example domains, documentation IP ranges, test card numbers).
@@ -187,7 +187,8 @@ const EXPECTED: &[(&str, &str)] = &[
 fn v03_with(label: &str, sql: &str) -> TestDb {
     let db = TestDb::empty(label);
     let mut c = db.client();
-    c.batch_execute(et_testdb::demo::BASELINE_SQL).unwrap();
+    c.batch_execute(et_testdb::efficient_tutor::demo::BASELINE_SQL)
+        .unwrap();
     migrate::run_on(
         &mut c,
         migrate::MIGRATIONS,
@@ -255,7 +256,7 @@ fn red_team_columns_are_all_refused_at_once_and_nothing_is_written() {
     let expected: BTreeSet<&str> = EXPECTED.iter().map(|(c, _)| *c).collect();
     assert_eq!(listed, expected, "{text}");
     // What to do is said, and no value is shown.
-    assert!(text.contains("src/anonymize/rules.rs"), "{text}");
+    assert!(text.contains("src/efficient_tutor/rules.rs"), "{text}");
     assert!(text.contains("Keep(\""), "{text}");
     for secret in [
         "a@b.example",

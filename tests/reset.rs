@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use et_testdb::config::DbUrl;
-use et_testdb::restore::ResetOptions;
+use et_testdb::engine::config::DbUrl;
+use et_testdb::engine::restore::ResetOptions;
 
 const RESET: &str = env!("CARGO_BIN_EXE_reset");
 
@@ -215,10 +215,11 @@ fn restores_the_demo_dump_with_the_generators_row_counts() {
     let c = cluster();
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("demo.dump");
-    let opts = et_testdb::demo::DemoOptions::default();
-    let generated = et_testdb::demo::write_dump(&c.url("postgres"), &dump, &opts).unwrap();
+    let opts = et_testdb::efficient_tutor::demo::DemoOptions::default();
+    let generated =
+        et_testdb::efficient_tutor::demo::write_dump(&c.url("postgres"), &dump, &opts).unwrap();
     let url = target_with_marker("et_reset_demo_test");
-    let report = et_testdb::restore::reset(&url, &dump, opts_jobs(2)).unwrap();
+    let report = et_testdb::engine::restore::reset(&url, &dump, opts_jobs(2)).unwrap();
     assert_eq!(report.rows, generated);
     assert!(
         generated["users"] >= 300 && generated["tuition_logs"] >= 3000,
@@ -400,7 +401,7 @@ fn every_interrupted_swap_is_recovered() {
         let url = cluster().url(&name);
         // A client left connected to a staging database must not stop it.
         let _holder = cluster().url(&format!("{name}__et_ready")).connect().ok();
-        let done = et_testdb::restore::recover(&url, 5).unwrap();
+        let done = et_testdb::engine::restore::recover(&url, 5).unwrap();
         assert!(!done.is_empty(), "{case}: recovery says what it did");
         assert_eq!(marker_of(&url), *expect, "{case}: {done:?}");
         assert_eq!(
@@ -409,7 +410,9 @@ fn every_interrupted_swap_is_recovered() {
             "{case}: {done:?}"
         );
         assert!(
-            et_testdb::restore::recover(&url, 5).unwrap().is_empty(),
+            et_testdb::engine::restore::recover(&url, 5)
+                .unwrap()
+                .is_empty(),
             "{case}: a second recovery has nothing to do"
         );
         drop_db(&name);

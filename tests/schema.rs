@@ -4,8 +4,8 @@
 mod common;
 
 use common::TestDb;
-use et_testdb::rows::{self, Row, RowsError, Value};
-use et_testdb::schema::{self, FkAction, Identity, Scalar, TypeKind};
+use et_testdb::engine::rows::{self, Row, RowsError, Value};
+use et_testdb::engine::schema::{self, FkAction, Identity, Scalar, TypeKind};
 
 const ALL_TYPES: &str = include_str!("fixtures/codegen/all_types.sql");
 

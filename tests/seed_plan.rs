@@ -7,8 +7,10 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use et_testdb::merge::{self, ColumnMeta, ForeignKey, Origin, Row, Source, TableMeta, Ts, Value};
-use et_testdb::seed::{seed_plan, seed_plan_with, SeedError};
+use et_testdb::engine::merge::{
+    self, ColumnMeta, ForeignKey, Origin, Row, Source, TableMeta, Ts, Value,
+};
+use et_testdb::engine::seed::{seed_plan, seed_plan_with, SeedError};
 
 const DDL: &str = "
 CREATE TYPE mood AS ENUM ('Happy', 'Sad');
@@ -307,7 +309,8 @@ fn the_seed_binary_times_out_on_a_lock_and_survives_a_closed_pipe() {
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let expected =
-        et_testdb::client_url::render(&url, et_testdb::client_url::Form::Asyncpg).unwrap();
+        et_testdb::engine::client_url::render(&url, et_testdb::engine::client_url::Form::Asyncpg)
+            .unwrap();
     assert!(
         stdout.contains(&format!("DATABASE_URL_TEST={expected}")),
         "{stdout}"

@@ -8,9 +8,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::Command;
 use std::sync::Arc;
 
-use et_testdb::restore::quote_ident;
-use et_testdb::testing::{self, Server, Template, POOL_PREFIX, TEMPLATE_PREFIX};
-use et_testdb::{migrate, plan, test_db};
+use et_testdb::engine::restore::quote_ident;
+use et_testdb::engine::testing::{self, Server, Template, POOL_PREFIX, TEMPLATE_PREFIX};
+use et_testdb::engine::{migrate, plan};
+use et_testdb::test_db;
 
 fn database_exists(name: &str) -> bool {
     let tpl = testing::template().expect("template");

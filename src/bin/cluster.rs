@@ -3,9 +3,9 @@
 
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
-use et_testdb::client_url::{self, Form};
-use et_testdb::cluster::{Cluster, Status};
-use et_testdb::testing::{self, registry};
+use et_testdb::engine::client_url::{self, Form};
+use et_testdb::engine::cluster::{Cluster, Status};
+use et_testdb::engine::testing::{self, registry};
 
 /// Manage the embedded PostgreSQL cluster (one per checkout and user).
 ///
@@ -82,16 +82,16 @@ enum Cmd {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 /// The cluster's TCP URL for `db`, or why there is none.
-fn tcp_url(cluster: &Cluster, db: &str) -> Result<et_testdb::config::DbUrl> {
+fn tcp_url(cluster: &Cluster, db: &str) -> Result<et_testdb::engine::config::DbUrl> {
     match cluster.tcp_url(db)? {
         Some(url) => Ok(url),
         None => bail!(
             "the embedded cluster does not listen on TCP; set {}=127.0.0.1:PORT (loopback only) and run this again",
-            et_testdb::cluster::LISTEN_VAR
+            et_testdb::engine::cluster::LISTEN_VAR
         ),
     }
 }
@@ -100,7 +100,9 @@ fn run(args: Args) -> Result<()> {
     match args.command {
         Cmd::Url { form, tcp, db } => {
             let cluster = Cluster::ensure()?;
-            let name = db.as_deref().unwrap_or(et_testdb::config::TEST_DB_NAME);
+            let name = db
+                .as_deref()
+                .unwrap_or(et_testdb::engine::config::TEST_DB_NAME);
             let url = if tcp {
                 tcp_url(&cluster, name)?
             } else {

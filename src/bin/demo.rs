@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use et_testdb::cluster::Cluster;
-use et_testdb::config::{resolve_target, Target};
-use et_testdb::demo::{self, DemoOptions};
+use et_testdb::efficient_tutor::demo::{self, DemoOptions};
+use et_testdb::engine::cluster::Cluster;
+use et_testdb::engine::config::{resolve_target, Target};
 
 /// Generate the deterministic demo production database (EfficientTutor v0.2
 /// schema, fake but realistic data) and write it with `pg_dump -Fc`.

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::config::{resolve_target, Target};
-use et_testdb::demo::DemoOptions;
-use et_testdb::extract::{self, ExtractOptions};
-use et_testdb::pipeline::{self, PipelineOptions, Step};
-use et_testdb::restore::DumpSource;
+use et_testdb::efficient_tutor::demo::DemoOptions;
+use et_testdb::efficient_tutor::pipeline::{self, PipelineOptions, Step};
+use et_testdb::engine::config::{resolve_target, Target};
+use et_testdb::engine::extract::{self, ExtractOptions};
+use et_testdb::engine::restore::DumpSource;
 
 /// Write the test database's rows as typed Rust fixture modules into
 /// generated/ (anonymized unless --no-anonymize).
@@ -41,10 +41,10 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/generated"))]
     out: PathBuf,
     /// Keep at most N rows per table, plus every row they reference.
-    #[arg(long, value_name = "N", value_parser = et_testdb::cli::at_least_one)]
+    #[arg(long, value_name = "N", value_parser = et_testdb::engine::cli::at_least_one)]
     max_rows_per_table: Option<usize>,
     /// Salt of the deterministic fakes (the same salt gives the same fakes).
-    #[arg(long, value_name = "TEXT", default_value = et_testdb::anonymize::DEFAULT_SALT)]
+    #[arg(long, value_name = "TEXT", default_value = et_testdb::engine::anonymize::DEFAULT_SALT)]
     salt: String,
     /// Allow a target whose database name does not contain `test` (pipeline only).
     #[arg(long)]
@@ -53,7 +53,7 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 fn run(args: Args) -> Result<()> {

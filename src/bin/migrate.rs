@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::migrate::{self, Event, MigrateOptions};
+use et_testdb::engine::migrate::{self, Event, MigrateOptions};
 
 /// Apply the pending v0.3 migrations (every sql/v0.3_migration/NNN_<name>.sql,
 /// found and embedded when this binary was built) in order, each in its own
@@ -17,7 +17,7 @@ use et_testdb::migrate::{self, Event, MigrateOptions};
 #[command(version, about, long_about)]
 struct Args {
     #[command(flatten)]
-    target: et_testdb::cli::TargetArgs,
+    target: et_testdb::engine::cli::TargetArgs,
     /// A sibling who gets step 12's discount, as FIRST,LAST; give it twice.
     /// Default: the demo database's two siblings. (Upstream names production
     /// students in its SQL; pass real names here, never commit them.)
@@ -36,7 +36,7 @@ fn parse_name(s: &str) -> Result<(String, String), String> {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 fn run(args: Args) -> Result<()> {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::passwords::{self, Progress, DEFAULT_COST, FALLBACK_PASSWORD};
+use et_testdb::efficient_tutor::passwords::{self, Progress, DEFAULT_COST, FALLBACK_PASSWORD};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Give every user a bcrypt ($2b$) password hash, in one transaction: users
@@ -25,12 +25,12 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_COST)]
     cost: u32,
     #[command(flatten)]
-    target: et_testdb::cli::TargetArgs,
+    target: et_testdb::engine::cli::TargetArgs,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 fn run(args: Args) -> Result<()> {
@@ -46,7 +46,7 @@ fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let mut client = url
         .connect()
-        .map_err(|e| et_testdb::restore::unreachable(&url, &e))?;
+        .map_err(|e| et_testdb::engine::restore::unreachable(&url, &e))?;
     let bar = ProgressBar::hidden();
     let report = passwords::run(&mut client, &known, args.cost, |p| match p {
         Progress::Hashing { total } => {

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::demo::DemoOptions;
-use et_testdb::extract::ExtractOptions;
-use et_testdb::pipeline::{self, PipelineOptions, Step};
-use et_testdb::restore::DumpSource;
+use et_testdb::efficient_tutor::demo::DemoOptions;
+use et_testdb::efficient_tutor::pipeline::{self, PipelineOptions, Step};
+use et_testdb::engine::extract::ExtractOptions;
+use et_testdb::engine::restore::DumpSource;
 
 /// Rebuild the test database from production data in one go:
 /// reset → migrate → passwords → extract → seed.
@@ -40,15 +40,15 @@ struct Args {
     #[arg(long, value_name = "N")]
     cost: Option<u32>,
     /// Keep at most N rows per table in generated/ (plus referenced rows).
-    #[arg(long, value_name = "N", value_parser = et_testdb::cli::at_least_one)]
+    #[arg(long, value_name = "N", value_parser = et_testdb::engine::cli::at_least_one)]
     max_rows_per_table: Option<usize>,
     #[command(flatten)]
-    target: et_testdb::cli::TargetArgs,
+    target: et_testdb::engine::cli::TargetArgs,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 fn run(args: Args) -> Result<()> {
@@ -104,7 +104,7 @@ fn run(args: Args) -> Result<()> {
         "total",
         report.seeded.iter().map(|(_, n)| n).sum::<u64>()
     );
-    if let Some(hint) = et_testdb::client_url::backend_hint(&target) {
+    if let Some(hint) = et_testdb::engine::client_url::backend_hint(&target) {
         println!("\n{hint}");
     }
     Ok(())

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use clap::Parser;
-use et_testdb::demo::DemoOptions;
-use et_testdb::restore::{self, DumpSource};
+use et_testdb::efficient_tutor::demo::DemoOptions;
+use et_testdb::engine::restore::{self, DumpSource};
 
 /// Replace the test database with a production (v0.2) dump.
 ///
@@ -35,10 +35,10 @@ struct Args {
     #[arg(long)]
     download_recent: bool,
     #[command(flatten)]
-    target: et_testdb::cli::TargetArgs,
+    target: et_testdb::engine::cli::TargetArgs,
     /// Parallel pg_restore jobs [default: number of CPUs]. A tar archive
     /// (`pg_dump -Ft`) is always restored with one.
-    #[arg(long, value_name = "N", value_parser = et_testdb::cli::at_least_one)]
+    #[arg(long, value_name = "N", value_parser = et_testdb::engine::cli::at_least_one)]
     jobs: Option<usize>,
     /// Accept a dump that holds no tables (it would leave the test database
     /// empty; without this flag that is refused as a likely mistake).
@@ -55,7 +55,7 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 fn run(args: Args) -> Result<()> {

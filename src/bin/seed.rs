@@ -18,27 +18,27 @@ use clap::Parser;
 #[command(version, about, long_about)]
 struct Args {
     #[command(flatten)]
-    target: et_testdb::cli::TargetArgs,
+    target: et_testdb::engine::cli::TargetArgs,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    et_testdb::cli::run(|| run(args))
+    et_testdb::engine::cli::run(|| run(args))
 }
 
 fn run(args: Args) -> Result<()> {
     let target = args.target.resolve("truncate and seed")?;
-    let plan = et_testdb::plan::seed_plan();
+    let plan = et_testdb::engine::plan::seed_plan();
     let mut client = target
         .connect()
-        .map_err(|e| et_testdb::restore::unreachable(&target, &e))?;
+        .map_err(|e| et_testdb::engine::restore::unreachable(&target, &e))?;
     client
         .batch_execute(&format!(
             "SET lock_timeout = '{}s'",
             args.target.lock_timeout
         ))
-        .map_err(|e| anyhow::anyhow!("{}", et_testdb::restore::db_error_text(&e)))?;
-    let report = et_testdb::seed::seed_plan(&mut client, plan, None)?;
+        .map_err(|e| anyhow::anyhow!("{}", et_testdb::engine::restore::db_error_text(&e)))?;
+    let report = et_testdb::engine::seed::seed_plan(&mut client, plan, None)?;
     println!(
         "seeded {target} in {:.1?}{}",
         report.elapsed,
@@ -60,7 +60,7 @@ fn run(args: Args) -> Result<()> {
         "total",
         report.rows.iter().map(|(_, n)| n).sum::<u64>()
     );
-    if let Some(hint) = et_testdb::client_url::backend_hint(&target) {
+    if let Some(hint) = et_testdb::engine::client_url::backend_hint(&target) {
         println!("\n{hint}");
     }
     Ok(())

@@ -21,7 +21,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use et_testdb::restore::quote_ident;
+use et_testdb::engine::restore::quote_ident;
 
 /// The environment variable that fixes the random seed of a run.
 pub const SEED_VAR: &str = "ET_FAULT_SEED";

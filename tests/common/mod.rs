@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use et_testdb::cluster::Cluster;
-use et_testdb::config::DbUrl;
-use et_testdb::restore::quote_ident;
+use et_testdb::engine::cluster::Cluster;
+use et_testdb::engine::config::DbUrl;
+use et_testdb::engine::restore::quote_ident;
 use postgres::Client;
 
 /// The embedded cluster, started if needed.
@@ -106,7 +106,7 @@ pub fn small_dump(path: &Path, source_db: &str, rows: i32) {
 pub fn dump_of(path: &Path, source_db: &str, sql: &str, format: &str) {
     let url = fresh_db(source_db);
     url.connect().unwrap().batch_execute(sql).unwrap();
-    let pg_dump = et_testdb::tools::find(et_testdb::tools::Tool::PgDump).unwrap();
+    let pg_dump = et_testdb::engine::tools::find(et_testdb::engine::tools::Tool::PgDump).unwrap();
     let out = Command::new(pg_dump)
         .arg(format)
         .arg("-f")
@@ -123,11 +123,12 @@ pub fn dump_of(path: &Path, source_db: &str, sql: &str, format: &str) {
 pub fn v03_db(name: &str) -> DbUrl {
     let url = fresh_db(name);
     let mut c = url.connect().unwrap();
-    c.batch_execute(et_testdb::demo::BASELINE_SQL).unwrap();
-    et_testdb::migrate::run_on(
+    c.batch_execute(et_testdb::efficient_tutor::demo::BASELINE_SQL)
+        .unwrap();
+    et_testdb::engine::migrate::run_on(
         &mut c,
-        et_testdb::migrate::MIGRATIONS,
-        &et_testdb::migrate::MigrateOptions::default(),
+        et_testdb::engine::migrate::MIGRATIONS,
+        &et_testdb::engine::migrate::MigrateOptions::default(),
         |_| {},
     )
     .unwrap();

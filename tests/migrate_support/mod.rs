@@ -49,8 +49,11 @@ pub fn tuition_id(
 /// A v0.2 database holding the demo production data.
 pub fn demo_v02(label: &str) -> TestDb {
     let db = TestDb::empty(label);
-    et_testdb::demo::generate(&mut db.client(), &et_testdb::demo::DemoOptions::default())
-        .expect("generate the demo database");
+    et_testdb::efficient_tutor::demo::generate(
+        &mut db.client(),
+        &et_testdb::efficient_tutor::demo::DemoOptions::default(),
+    )
+    .expect("generate the demo database");
     db
 }
 

@@ -1,0 +1,379 @@
+//! Step 5, `seed`: load the merged seed plan (golden + generated rows,
+//! checked and ordered by `build.rs`) into a database.
+//!
+//! One transaction: TRUNCATE every table of the schema with RESTART
+//! IDENTITY, one binary COPY per batch in the plan's order, sequences and
+//! identities moved past the largest ids, COMMIT. Any failure rolls back, so
+//! the database is left exactly as it was. Foreign keys were proven at
+//! compile time, so when the role may (a superuser), the load runs with
+//! `session_replication_role = replica`, which skips foreign-key triggers;
+//! CHECK, NOT NULL and UNIQUE stay enforced.
+
+use std::collections::BTreeMap;
+use std::error::Error as StdError;
+use std::time::Instant;
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{IsNull, Kind, ToSql, Type};
+use postgres::Transaction;
+
+use crate::engine::merge::{Plan, Ts, Value};
+use crate::engine::restore::{db_error_text, quote_ident};
+
+/// Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01.
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+/// Days between 1970-01-01 and 2000-01-01.
+const PG_EPOCH_DAYS: i32 = 10_957;
+
+/// Errors of step 5.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// A statement failed; the transaction was rolled back.
+    #[error("seeding {what} failed, nothing was changed: {detail}")]
+    Db { what: String, detail: String },
+    /// Another session holds a lock on a table the seed must truncate, for
+    /// longer than the session's `lock_timeout`.
+    #[error(
+        "gave up after waiting {timeout} for locks on the tables to truncate; {holders}.\n\
+         End that transaction (commit, roll back, or pg_terminate_backend), then seed again; nothing was changed."
+    )]
+    LockTimeout { timeout: String, holders: String },
+    /// The connection to the server was lost part-way; the transaction was
+    /// rolled back by the server.
+    #[error("the connection to the server was lost while {what}; nothing was changed: {detail}")]
+    ConnectionLost { what: String, detail: String },
+    /// The database lacks a table or column the fixtures have.
+    #[error(
+        "the database does not match the fixtures: {detail}\n\
+         Migrate it (`cargo run --bin migrate`) or re-extract the fixtures (`cargo run --bin extract`)."
+    )]
+    Drift { detail: String },
+}
+
+/// What a seed did.
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    /// Rows inserted per table, in insert order.
+    pub rows: Vec<(String, u64)>,
+    /// Whether foreign-key triggers were skipped during the load.
+    pub replica_mode: bool,
+    pub elapsed: std::time::Duration,
+}
+
+fn db(what: impl Into<String>) -> impl FnOnce(postgres::Error) -> SeedError {
+    let what = what.into();
+    move |e| {
+        if connection_lost(&e) {
+            SeedError::ConnectionLost {
+                what,
+                detail: db_error_text(&e),
+            }
+        } else {
+            SeedError::Db {
+                what,
+                detail: db_error_text(&e),
+            }
+        }
+    }
+}
+
+/// Whether `e` means the session is gone: the client saw the socket close,
+/// an I/O error, or the server ended the session (SQLSTATE classes 08, 57).
+fn connection_lost(e: &postgres::Error) -> bool {
+    let io = StdError::source(e).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
+    let class = e.code().map(|c| &c.code()[..2]);
+    e.is_closed() || io || matches!(class, Some("08" | "57"))
+}
+
+/// Only a missing table or column is drift; anything else (a lost
+/// connection, a permission) is reported as what it is.
+fn drift_or(what: String, e: postgres::Error) -> SeedError {
+    use postgres::error::SqlState;
+    match e.code() {
+        Some(c) if *c == SqlState::UNDEFINED_TABLE || *c == SqlState::UNDEFINED_COLUMN => {
+            SeedError::Drift {
+                detail: format!("{what}: {}", db_error_text(&e)),
+            }
+        }
+        _ => db(what)(e),
+    }
+}
+
+/// Names the sessions that hold locks on `tables` (for a lock timeout).
+fn lock_holders(client: &mut postgres::Client, tables: &[String]) -> String {
+    let rows = client.query(
+        "SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), '?'), a.state, \
+                coalesce(to_char(a.xact_start, 'HH24:MI:SS'), '?'), left(a.query, 60) \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         JOIN pg_class c ON c.oid = l.relation \
+         WHERE l.granted AND a.pid <> pg_backend_pid() AND c.relname = ANY($1) \
+         ORDER BY 1",
+        &[&tables],
+    );
+    match rows {
+        Ok(rows) if !rows.is_empty() => {
+            let list: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "pid {} ({}, {}, transaction open since {}, last query: {})",
+                        r.get::<_, i32>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, Option<String>>(2).unwrap_or_default(),
+                        r.get::<_, String>(3),
+                        r.get::<_, Option<String>>(4).unwrap_or_default().trim()
+                    )
+                })
+                .collect();
+            format!("they are held by {}", list.join("; "))
+        }
+        _ => "the session that held them has since ended".into(),
+    }
+}
+
+/// Seeds `client`'s database with `plan`, in one transaction. `seed_time` is
+/// the moment relative timestamps are resolved against (microseconds since
+/// the Unix epoch); `None` means the transaction's `now()`.
+pub fn seed_plan(
+    client: &mut postgres::Client,
+    plan: &Plan,
+    seed_time: Option<i64>,
+) -> Result<SeedReport, SeedError> {
+    seed_plan_with(client, plan, seed_time, |_, _| Ok(()))
+}
+
+/// [`seed_plan`] with a hook run after each table is loaded (inside the
+/// transaction); an error from the hook aborts and rolls everything back.
+/// Tests use it to inject failures.
+pub fn seed_plan_with(
+    client: &mut postgres::Client,
+    plan: &Plan,
+    seed_time: Option<i64>,
+    mut after_table: impl FnMut(&mut Transaction<'_>, &str) -> Result<(), SeedError>,
+) -> Result<SeedReport, SeedError> {
+    let started = Instant::now();
+    let mut tx = client.transaction().map_err(db("BEGIN"))?;
+    let seed_us = match seed_time {
+        Some(t) => t,
+        None => {
+            let row = tx
+                .query_one(
+                    "SELECT (extract(epoch FROM date_trunc('microseconds', now())) * 1000000)::bigint",
+                    &[],
+                )
+                .map_err(db("reading now()"))?;
+            row.get(0)
+        }
+    };
+    let superuser: bool = tx
+        .query_one(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .map_err(db("checking the role"))?
+        .get(0);
+    if superuser {
+        tx.batch_execute("SET LOCAL session_replication_role = replica")
+            .map_err(db("SET session_replication_role"))?;
+    }
+
+    let all: Vec<String> = plan.tables.iter().map(|t| quote_ident(&t.table)).collect();
+    if !all.is_empty() {
+        let truncated = tx
+            .batch_execute(&format!(
+                "TRUNCATE {} RESTART IDENTITY CASCADE",
+                all.join(", ")
+            ))
+            .map_err(|e| {
+                if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+                    SeedError::LockTimeout {
+                        timeout: String::new(),
+                        holders: String::new(),
+                    }
+                } else {
+                    drift_or("TRUNCATE".into(), e)
+                }
+            });
+        if let Err(SeedError::LockTimeout { .. }) = truncated {
+            drop(tx);
+            let tables: Vec<String> = plan.tables.iter().map(|t| t.table.clone()).collect();
+            let timeout = client
+                .query_one("SELECT current_setting('lock_timeout')", &[])
+                .map(|r| r.get::<_, String>(0))
+                .unwrap_or_else(|_| "lock_timeout".into());
+            return Err(SeedError::LockTimeout {
+                timeout,
+                holders: lock_holders(client, &tables),
+            });
+        }
+        truncated?;
+    }
+
+    let mut report = SeedReport {
+        replica_mode: superuser,
+        ..SeedReport::default()
+    };
+    for table in &plan.tables {
+        let mut n = 0u64;
+        for batch in &table.batches {
+            if batch.rows.is_empty() {
+                continue;
+            }
+            let cols: Vec<String> = batch.columns.iter().map(|c| quote_ident(c)).collect();
+            let types = column_types(&mut tx, &table.table, &cols)?;
+            let sink = tx
+                .copy_in(&format!(
+                    "COPY {} ({}) FROM STDIN (FORMAT binary)",
+                    quote_ident(&table.table),
+                    cols.join(", ")
+                ))
+                .map_err(db(format!("COPY into {}", table.table)))?;
+            let mut writer = BinaryCopyInWriter::new(sink, &types);
+            let mut vals: Vec<Val<'_>> = Vec::with_capacity(cols.len());
+            for row in &batch.rows {
+                vals.clear();
+                vals.extend(row.iter().map(|v| Val { v, seed_us }));
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    vals.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                writer
+                    .write(&refs)
+                    .map_err(db(format!("COPY into {}", table.table)))?;
+            }
+            n += writer
+                .finish()
+                .map_err(db(format!("COPY into {}", table.table)))?;
+        }
+        after_table(&mut tx, &table.table)?;
+        report.rows.push((table.table.clone(), n));
+    }
+
+    // Sequences and identities: past the largest ids now present.
+    let tables: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();
+    let seqs = tx
+        .query(
+            "SELECT c.relname::text, a.attname::text, pg_get_serial_sequence(quote_ident(c.relname), a.attname) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+             WHERE n.nspname = 'public' AND c.relname = ANY($1) \
+               AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL \
+             ORDER BY 1, 2",
+            &[&tables],
+        )
+        .map_err(db("finding sequences"))?;
+    for s in seqs {
+        let (table, column, seq): (String, String, String) = (s.get(0), s.get(1), s.get(2));
+        tx.execute(
+            &format!(
+                "SELECT setval($1::text::regclass, coalesce(max({c}), 1), max({c}) IS NOT NULL) FROM {t}",
+                c = quote_ident(&column),
+                t = quote_ident(&table)
+            ),
+            &[&seq],
+        )
+        .map_err(db(format!("moving the sequence of {table}.{column}")))?;
+    }
+    tx.commit().map_err(db("COMMIT"))?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The server's types of `cols` in `table` (enums included).
+fn column_types(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    cols: &[String],
+) -> Result<Vec<Type>, SeedError> {
+    let stmt = tx
+        .prepare(&format!(
+            "SELECT {} FROM {} LIMIT 0",
+            cols.join(", "),
+            quote_ident(table)
+        ))
+        .map_err(|e| drift_or(format!("table `{table}`"), e))?;
+    Ok(stmt.columns().iter().map(|c| c.type_().clone()).collect())
+}
+
+/// Rows per table of a plan, for reports before seeding.
+pub fn plan_counts(plan: &Plan) -> BTreeMap<String, usize> {
+    plan.tables
+        .iter()
+        .map(|t| {
+            (
+                t.table.clone(),
+                t.batches.iter().map(|b| b.rows.len()).sum(),
+            )
+        })
+        .collect()
+}
+
+/// A fixture value bound for a column of a known server type.
+#[derive(Debug)]
+struct Val<'a> {
+    v: &'a Value,
+    seed_us: i64,
+}
+
+type BoxErr = Box<dyn StdError + Sync + Send>;
+
+impl ToSql for Val<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, BoxErr> {
+        let instant = |t: &Ts| match *t {
+            Ts::At(us) => us,
+            Ts::FromSeed(offset) => self.seed_us + offset,
+        };
+        match self.v {
+            Value::Null => return Ok(IsNull::Yes),
+            Value::Bool(b) => out.extend_from_slice(&[*b as u8]),
+            Value::Int(i) => match *ty {
+                Type::INT2 => out.extend_from_slice(&i16::try_from(*i)?.to_be_bytes()),
+                Type::INT4 => out.extend_from_slice(&i32::try_from(*i)?.to_be_bytes()),
+                Type::INT8 => out.extend_from_slice(&i.to_be_bytes()),
+                Type::NUMERIC => {
+                    rust_decimal::Decimal::from(*i).to_sql(ty, out)?;
+                }
+                _ => return Err(format!("an integer cannot go into a {ty} column").into()),
+            },
+            Value::Text(s) | Value::Enum(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Uuid(u) => out.extend_from_slice(&u.to_be_bytes()),
+            Value::Numeric(n) => {
+                let d: rust_decimal::Decimal = n.parse()?;
+                d.to_sql(ty, out)?;
+            }
+            Value::Timestamptz(t) | Value::Timestamp(t) => {
+                out.extend_from_slice(&(instant(t) - PG_EPOCH_US).to_be_bytes())
+            }
+            Value::Date(d) => out.extend_from_slice(&(d - PG_EPOCH_DAYS).to_be_bytes()),
+            Value::Time(us) => out.extend_from_slice(&us.to_be_bytes()),
+            Value::Json(s) => {
+                if *ty == Type::JSONB {
+                    out.extend_from_slice(&[1]);
+                }
+                out.extend_from_slice(s.as_bytes());
+            }
+            Value::Array(items) => {
+                if !matches!(ty.kind(), Kind::Array(_)) {
+                    return Err(format!("an array cannot go into a {ty} column").into());
+                }
+                let vals: Vec<Val<'_>> = items
+                    .iter()
+                    .map(|v| Val {
+                        v,
+                        seed_us: self.seed_us,
+                    })
+                    .collect();
+                return vals.to_sql(ty, out);
+            }
+        }
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
