@@ -16,6 +16,7 @@ use et_testdb::engine::anonymize::{self, Action};
 use et_testdb::engine::config::DbUrl;
 use et_testdb::engine::extract::{extract, ExtractOptions};
 use et_testdb::engine::migrate::{self, MigrateOptions};
+use et_testdb::engine::project::Project;
 use et_testdb::engine::rows::{self, Value};
 
 /// The demo database, migrated and re-hashed: the extraction source.
@@ -152,13 +153,13 @@ fn anonymized_output_holds_no_original_personal_value() {
     let mut checked_columns = Vec::new();
     for table in schema.tables.values() {
         for (i, col) in table.columns.iter().enumerate() {
-            let action = anonymize::rule_for(&table.name, &col.name);
+            let action = anonymize::rule_for(Project::current().unwrap(), &table.name, &col.name);
             for row in &all[&table.name] {
                 let Value::Text(s) = &row.values[i] else {
                     continue;
                 };
                 match action {
-                    None | Some(Action::Keep(_)) => public_words.extend(
+                    None | Some(Action::Keep) => public_words.extend(
                         s.split(|c: char| !c.is_alphabetic())
                             .filter(|w| !w.is_empty())
                             .map(str::to_string),
@@ -177,10 +178,11 @@ fn anonymized_output_holds_no_original_personal_value() {
     };
     for table in schema.tables.values() {
         for (i, col) in table.columns.iter().enumerate() {
-            let action = match anonymize::rule_for(&table.name, &col.name) {
-                None | Some(Action::Keep(_)) => continue,
-                Some(a) => a,
-            };
+            let action =
+                match anonymize::rule_for(Project::current().unwrap(), &table.name, &col.name) {
+                    None | Some(Action::Keep) => continue,
+                    Some(a) => a,
+                };
             checked_columns.push(format!("{}.{}", table.name, col.name));
             // Columns whose rule replaces the names inside: the values that
             // hold a name are secret (the rest, e.g. `Availability`, are not).
@@ -328,8 +330,8 @@ fn generated_rows_round_trip_into_a_fresh_v03_database() {
             .enumerate()
             .filter(|(_, c)| {
                 matches!(
-                    anonymize::rule_for(&table.name, &c.name),
-                    None | Some(Action::Keep(_))
+                    anonymize::rule_for(Project::current().unwrap(), &table.name, &c.name),
+                    None | Some(Action::Keep)
                 )
             })
             .map(|(i, _)| i)

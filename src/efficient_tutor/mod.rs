@@ -7,4 +7,3 @@
 pub mod demo;
 pub mod passwords;
 pub mod pipeline;
-pub mod rules;

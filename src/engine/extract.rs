@@ -14,6 +14,7 @@ use crate::engine::config::DbUrl;
 use crate::engine::merge::load::{gather_sources, load as load_fixtures, SourceFile};
 use crate::engine::merge::{Origin, Value as FixtureValue};
 use crate::engine::migrate;
+use crate::engine::project::{Project, ProjectError};
 use crate::engine::rows::{self, Row, Value};
 use crate::engine::schema::{self, Schema};
 
@@ -59,6 +60,8 @@ pub enum ExtractError {
     },
     #[error(transparent)]
     Migrate(#[from] migrate::MigrateError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
     #[error("golden/ cannot be read: {0}")]
     Golden(String),
 }
@@ -74,6 +77,9 @@ pub struct ExtractOptions {
     pub salt: String,
     /// Keep at most this many rows per table (plus every row they reference).
     pub max_rows_per_table: Option<usize>,
+    /// The project (rules, skips, faker settings); `None`: the current one
+    /// ([`Project::current`]).
+    pub project: Option<Project>,
     /// bcrypt cost of the one `testtest` hash. The default is bcrypt's
     /// minimum, 4: the password is public, so cost protects nothing here,
     /// while every test that logs in as an extracted user pays it (a verify
@@ -91,6 +97,7 @@ impl Default for ExtractOptions {
             anonymize: true,
             salt: anonymize::DEFAULT_SALT.to_string(),
             max_rows_per_table: None,
+            project: None,
             bcrypt_cost: 4,
         }
     }
@@ -133,6 +140,10 @@ pub fn extract(
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<ExtractReport, ExtractError> {
     let started = Instant::now();
+    let project = match &opts.project {
+        Some(p) => p,
+        None => Project::current()?,
+    };
     let mut client = url
         .connect()
         .map_err(|e| ExtractError::Connect(crate::engine::restore::unreachable(url, &e)))?;
@@ -159,7 +170,9 @@ pub fn extract(
         }
         migrate::State::Current | migrate::State::Unrelated => {}
     }
-    let schema = schema::load(&mut client)?;
+    let mut schema = schema::load(&mut client)?;
+    project.validate(&schema)?;
+    project.restrict(&mut schema);
     if schema.tables.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -198,13 +211,16 @@ pub fn extract(
 
     if opts.anonymize {
         // Names, types and every value read, before anything is written.
-        anonymize::check_coverage(&schema, &all)?;
+        anonymize::check_coverage(project, &schema, &all)?;
     }
     if let Some(e) = unreadable {
         return Err(e.into());
     }
 
-    if let Some(n) = opts.max_rows_per_table {
+    if let Some(n) = opts
+        .max_rows_per_table
+        .or(project.subset.max_rows_per_table)
+    {
         subset(&schema, &mut all, n);
     }
     let total: usize = all.values().map(Vec::len).sum();
@@ -217,7 +233,7 @@ pub fn extract(
     notices.extend(yield_partial_unique(&schema, &mut all, &golden));
     if opts.anonymize {
         on_event(Event::Anonymizing);
-        anonymize_rows(&schema, &mut all, &golden, opts)?;
+        anonymize_rows(project, &schema, &mut all, &golden, opts)?;
     } else {
         notices.push(
             "--no-anonymize: generated/ holds REAL production data; its headers say so. Do not commit it."
@@ -471,17 +487,19 @@ fn parse_label(expr: &str) -> Option<String> {
 
 /// Applies the rules of [`anonymize::rules`] to every row.
 fn anonymize_rows(
+    project: &Project,
     schema: &Schema,
     all: &mut BTreeMap<String, Vec<Row>>,
     golden: &GoldenValues,
     opts: &ExtractOptions,
 ) -> Result<(), ExtractError> {
-    let mut anon = Anonymizer::new(&opts.salt, opts.bcrypt_cost)?;
+    let settings = project.anonymize.settings;
+    let mut anon = Anonymizer::new(&opts.salt, opts.bcrypt_cost, settings)?;
     // Golden values of unique columns that have a rule are reserved.
     for table in schema.tables.values() {
         for uk in &table.unique_keys {
             for col in &uk.columns {
-                if anonymize::rule_for(&table.name, col).is_none() {
+                if anonymize::rule_for(project, &table.name, col).is_none() {
                     continue;
                 }
                 for row in golden.get(&table.name).into_iter().flatten() {
@@ -496,7 +514,7 @@ fn anonymize_rows(
     let (mut first, mut last, mut emails) = (Vec::new(), Vec::new(), Vec::new());
     for table in schema.tables.values() {
         for (ci, c) in table.columns.iter().enumerate() {
-            let bucket = match anonymize::rule_for(&table.name, &c.name) {
+            let bucket = match anonymize::rule_for(project, &table.name, &c.name) {
                 Some(Action::FirstName) => &mut first,
                 Some(Action::LastName) => &mut last,
                 Some(Action::Email) => &mut emails,
@@ -518,8 +536,8 @@ fn anonymize_rows(
             .columns
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| anonymize::rule_for(&table.name, &c.name).map(|a| (i, a)))
-            .filter(|(_, a)| !matches!(a, Action::Keep(_)))
+            .filter_map(|(i, c)| anonymize::rule_for(project, &table.name, &c.name).map(|a| (i, a)))
+            .filter(|(_, a)| *a != Action::Keep)
             .collect();
         if actions.is_empty() {
             continue;

@@ -23,6 +23,7 @@ pub mod fixture;
 pub mod merge;
 pub mod migrate;
 pub mod plan;
+pub mod project;
 pub mod restore;
 pub mod rows;
 pub mod schema;

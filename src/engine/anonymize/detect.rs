@@ -3,7 +3,7 @@
 //! - **names**: a column name (and a user-defined type's name) is split into
 //!   words, case-insensitively and camelCase-aware (`PhoneNumber` → phone,
 //!   number; `Email2` → email, 2; `userIPs` → user, ips), and the words are
-//!   matched against [`rules::PII_HINTS`](crate::efficient_tutor::rules::PII_HINTS);
+//!   matched against [`rules::PII_HINTS`](super::hints::PII_HINTS);
 //! - **types**: every type is checked, domains resolved to their base type
 //!   ([`TypeKind`] is already resolved) and arrays to their element. A
 //!   `bytea`, `inet`, `macaddr` or geometric column always needs a rule. A
@@ -38,7 +38,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::efficient_tutor::rules::{Hint, Match, PII_HINTS};
+use super::hints::{Hint, Match, PII_HINTS};
 use crate::engine::rows::Value;
 use crate::engine::schema::{ColumnType, Scalar, TypeKind};
 

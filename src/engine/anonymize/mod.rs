@@ -13,29 +13,56 @@
 //! has none.
 
 pub mod detect;
+pub mod hints;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use fake::faker::lorem::en::Sentence as LoremSentence;
-use fake::faker::name::it_it::{FirstName as FakeFirst, LastName as FakeLast};
 use fake::Fake;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
+use crate::engine::project::{FakerSettings, Locale, Project};
 use crate::engine::rows::{Row, Value};
-use crate::engine::schema::{Schema, Table};
+use crate::engine::schema::{Scalar, Schema, Table, TypeKind};
+
+/// `fake_in!(locale, module::raw::Faker, rng)`: the faker in the project's
+/// locale (fake's locales are types, the project's is a value).
+macro_rules! fake_in {
+    ($locale:expr, $($faker:ident)::+, $rng:expr) => {{
+        use fake::faker::$($faker)::+ as F;
+        use fake::locales::*;
+        match $locale {
+            Locale::ArSa => F(AR_SA).fake_with_rng($rng),
+            Locale::CyGb => F(CY_GB).fake_with_rng($rng),
+            Locale::DeDe => F(DE_DE).fake_with_rng($rng),
+            Locale::En => F(EN).fake_with_rng($rng),
+            Locale::FaIr => F(FA_IR).fake_with_rng($rng),
+            Locale::FrFr => F(FR_FR).fake_with_rng($rng),
+            Locale::ItIt => F(IT_IT).fake_with_rng($rng),
+            Locale::JaJp => F(JA_JP).fake_with_rng($rng),
+            Locale::NlNl => F(NL_NL).fake_with_rng($rng),
+            Locale::PtBr => F(PT_BR).fake_with_rng($rng),
+            Locale::PtPt => F(PT_PT).fake_with_rng($rng),
+            Locale::TrTr => F(TR_TR).fake_with_rng($rng),
+            Locale::ZhCn => F(ZH_CN).fake_with_rng($rng),
+            Locale::ZhTw => F(ZH_TW).fake_with_rng($rng),
+        }
+    }};
+}
 
 /// The salt used when none is given: fakes are stable across runs.
 pub const DEFAULT_SALT: &str = "et-testdb";
 /// The password every extracted account gets, as upstream's pipeline did.
 pub const TEST_PASSWORD: &str = "testtest";
 
-/// What a rule does to a column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a rule does to a column. The project file names them in snake
+/// case ([`Action::ALL`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
-    /// Kept as is; the text says why it is not personal.
-    Keep(&'static str),
+    /// Kept as is; the rule says why it is not personal.
+    Keep,
     FirstName,
     LastName,
     /// A unique fake address at example.com.
@@ -48,6 +75,8 @@ pub enum Action {
     Sentence,
     /// A short free-text title (a note's name) → a few lorem words.
     Title,
+    /// Longer free text → a lorem paragraph.
+    FreeText,
     /// A link → an example.com URL.
     Url,
     /// A meeting URL: same provider, fake meeting id.
@@ -56,11 +85,14 @@ pub enum Action {
     MeetingId,
     /// A secret → a fake token.
     Secret,
-    /// A date of birth → a fake date in the same decade.
+    /// A date of birth → a fake date within two years.
     BirthDate,
-    /// An external system's id → a fake one.
+    /// A date or timestamp moved by a stable number of days (at most the
+    /// project's `date_shift_days` either way).
+    DateShift,
+    /// An external system's id → a fake one (unique).
     ExternalId,
-    /// A location → Cairo, with a fixed offset.
+    /// A coordinate → a point in the project's region.
     Latitude,
     Longitude,
     /// Text with names in it: every known name is replaced by its fake.
@@ -68,6 +100,145 @@ pub enum Action {
     /// JSON whose strings have names in them: as [`Action::NamesInText`] for
     /// every string value.
     NamesInJson,
+    /// A phone number in the project's locale.
+    Phone,
+    /// A street address (number and street) in the project's locale.
+    Address,
+    /// A street name.
+    Street,
+    /// A city name.
+    City,
+    /// A postal code.
+    PostalCode,
+    /// A country name.
+    Country,
+    /// A login name (unique).
+    Username,
+    /// A company name.
+    Company,
+    /// An IPv4 address.
+    Ip,
+    /// The text `[redacted]`.
+    Redacted,
+}
+
+/// What an action can be applied to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fits {
+    Any,
+    Text,
+    TextOrJson,
+    Json,
+    Date,
+    DateOrTime,
+    Number,
+}
+
+impl Action {
+    /// Every action by the name the project file gives it, and what it
+    /// applies to.
+    pub const ALL: &[(&str, Action)] = &[
+        ("first_name", Action::FirstName),
+        ("last_name", Action::LastName),
+        ("email", Action::Email),
+        ("username", Action::Username),
+        ("phone", Action::Phone),
+        ("address", Action::Address),
+        ("street", Action::Street),
+        ("city", Action::City),
+        ("postal_code", Action::PostalCode),
+        ("country", Action::Country),
+        ("company", Action::Company),
+        ("ip", Action::Ip),
+        ("birth_date", Action::BirthDate),
+        ("date_shift", Action::DateShift),
+        ("latitude", Action::Latitude),
+        ("longitude", Action::Longitude),
+        ("password_hash", Action::PasswordHash),
+        ("password", Action::Password),
+        ("secret", Action::Secret),
+        ("external_id", Action::ExternalId),
+        ("url", Action::Url),
+        ("meeting_link", Action::MeetingLink),
+        ("meeting_id", Action::MeetingId),
+        ("title", Action::Title),
+        ("sentence", Action::Sentence),
+        ("free_text", Action::FreeText),
+        ("names_in_text", Action::NamesInText),
+        ("names_in_json", Action::NamesInJson),
+        ("redacted", Action::Redacted),
+    ];
+
+    /// The action the file calls `name`.
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, a)| a)
+    }
+
+    /// The file's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Keep => "keep",
+            a => {
+                Action::ALL
+                    .iter()
+                    .find(|(_, x)| *x == a)
+                    .expect("every action but Keep is listed")
+                    .0
+            }
+        }
+    }
+
+    fn applies_to(self) -> Fits {
+        use Action::*;
+        match self {
+            Keep => Fits::Any,
+            NamesInText | Redacted => Fits::TextOrJson,
+            NamesInJson => Fits::Json,
+            BirthDate => Fits::Date,
+            DateShift => Fits::DateOrTime,
+            Latitude | Longitude => Fits::Number,
+            _ => Fits::Text,
+        }
+    }
+
+    /// Whether the action can replace values of `kind`; the error says what
+    /// it needs.
+    pub fn fits(self, kind: &TypeKind) -> Result<(), String> {
+        let fits = self.applies_to();
+        if fits == Fits::Any {
+            return Ok(());
+        }
+        let TypeKind::Scalar(s) = kind else {
+            return Err(
+                "replaces single values, not arrays; keep the column with a reason, or skip it"
+                    .to_string(),
+            );
+        };
+        let ok = match fits {
+            Fits::Any => true,
+            Fits::Text => *s == Scalar::Text,
+            Fits::TextOrJson => matches!(s, Scalar::Text | Scalar::Json | Scalar::Jsonb),
+            Fits::Json => matches!(s, Scalar::Json | Scalar::Jsonb),
+            Fits::Date => *s == Scalar::Date,
+            Fits::DateOrTime => matches!(s, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz),
+            Fits::Number => *s == Scalar::Numeric,
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(match fits {
+            Fits::Any => unreachable!(),
+            Fits::Text => "writes text".to_string(),
+            Fits::TextOrJson => "writes text or JSON".to_string(),
+            Fits::Json => "rewrites JSON".to_string(),
+            Fits::Date => "moves a date".to_string(),
+            Fits::DateOrTime => "moves a date or timestamp".to_string(),
+            Fits::Number => "writes a numeric coordinate".to_string(),
+        })
+    }
 }
 
 /// Anonymization errors.
@@ -77,20 +248,18 @@ pub enum AnonymizeError {
     /// them, each with why.
     #[error(
         "{} column(s) may hold personal data and have no anonymization rule; nothing was written:\n  {}\n\
-         Review each and add a line for it to RULES in src/efficient_tutor/rules.rs: an anonymizing \
-         action (see `Action` in src/engine/anonymize/mod.rs) if it holds personal data, or \
-         `Keep(\"why it is not personal\")` if it does not. Then extract again.",
+         Review each and add a line for it under [anonymize.columns] in {}: a faker \
+         (\"table.column\" = \"email\"; the fakers are {}) if it holds personal data, or \
+         {{ keep = \"why it is not personal\" }} if it does not. Then extract again.",
         findings.len(),
-        findings.iter().map(Finding::to_string).collect::<Vec<_>>().join("\n  ")
+        findings.iter().map(Finding::to_string).collect::<Vec<_>>().join("\n  "),
+        file,
+        Action::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
     )]
-    Uncovered { findings: Vec<Finding> },
-    /// Rules for columns the schema does not have.
-    #[error(
-        "anonymization rules name columns the database does not have:\n  {}\n\
-         Remove or rename them in src/efficient_tutor/rules.rs.",
-        columns.join("\n  ")
-    )]
-    StaleRules { columns: Vec<String> },
+    Uncovered {
+        findings: Vec<Finding>,
+        file: String,
+    },
     /// bcrypt failed (only on an invalid cost).
     #[error("bcrypt: {0}")]
     Bcrypt(#[from] bcrypt::BcryptError),
@@ -123,12 +292,9 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// The rule for `table.column`, if any.
-pub fn rule_for(table: &str, column: &str) -> Option<Action> {
-    crate::efficient_tutor::rules::RULES
-        .iter()
-        .find(|r| r.table == table && r.column == column)
-        .map(|r| r.action)
+/// The action for `table.column` in `project`, if it has a rule.
+pub fn rule_for(project: &Project, table: &str, column: &str) -> Option<Action> {
+    project.rule(table, column).map(|r| r.action)
 }
 
 /// Why `column` of `table` needs a rule, from its name, its type and the
@@ -157,9 +323,11 @@ pub fn column_finding(table: &Table, index: usize, rows: Option<&[Row]>) -> Opti
 
 /// Fails when a column without a rule looks personal by its name, its type
 /// or the values in `rows` (table → rows read, in column order), listing
-/// every such column at once; or when a rule names a column that does not
-/// exist. Run it after reading and before writing anything.
+/// every such column at once. Rules naming columns that do not exist are
+/// [`Project::validate`]'s to report. Run it after reading and before
+/// writing anything.
 pub fn check_coverage(
+    project: &Project,
     schema: &Schema,
     rows: &BTreeMap<String, Vec<Row>>,
 ) -> Result<(), AnonymizeError> {
@@ -169,25 +337,15 @@ pub fn check_coverage(
         .flat_map(|t| {
             let read = rows.get(&t.name).map(Vec::as_slice);
             (0..t.columns.len())
-                .filter(|&i| rule_for(&t.name, &t.columns[i].name).is_none())
+                .filter(|&i| rule_for(project, &t.name, &t.columns[i].name).is_none())
                 .filter_map(move |i| column_finding(t, i, read))
         })
         .collect();
     if !findings.is_empty() {
-        return Err(AnonymizeError::Uncovered { findings });
-    }
-    let existing: BTreeSet<(&str, &str)> = schema
-        .tables
-        .values()
-        .flat_map(|t| t.columns.iter().map(|c| (t.name.as_str(), c.name.as_str())))
-        .collect();
-    let stale: Vec<String> = crate::efficient_tutor::rules::RULES
-        .iter()
-        .filter(|r| !existing.contains(&(r.table, r.column)))
-        .map(|r| format!("{}.{}", r.table, r.column))
-        .collect();
-    if !stale.is_empty() {
-        return Err(AnonymizeError::StaleRules { columns: stale });
+        return Err(AnonymizeError::Uncovered {
+            findings,
+            file: project.display_path(),
+        });
     }
     Ok(())
 }
@@ -196,6 +354,7 @@ pub fn check_coverage(
 /// unique and to know the real names it must replace and never reproduce.
 pub struct Anonymizer {
     salt: String,
+    settings: FakerSettings,
     password_hash: String,
     /// Real first and last names → their fakes, longest first when replacing.
     names: BTreeMap<String, String>,
@@ -209,7 +368,11 @@ pub struct Anonymizer {
 
 impl Anonymizer {
     /// A new anonymizer; `bcrypt_cost` is the cost of the one `testtest` hash.
-    pub fn new(salt: &str, bcrypt_cost: u32) -> Result<Anonymizer, AnonymizeError> {
+    pub fn new(
+        salt: &str,
+        bcrypt_cost: u32,
+        settings: FakerSettings,
+    ) -> Result<Anonymizer, AnonymizeError> {
         // A fixed bcrypt salt derived from ours keeps generated files
         // byte-identical between runs; the hash still verifies normally.
         let digest = Sha256::digest(format!("{salt}\0bcrypt-salt").as_bytes());
@@ -219,6 +382,7 @@ impl Anonymizer {
             .format_for_version(bcrypt::Version::TwoB);
         Ok(Anonymizer {
             salt: salt.to_string(),
+            settings,
             password_hash,
             names: BTreeMap::new(),
             names_lower: BTreeMap::new(),
@@ -284,9 +448,9 @@ impl Anonymizer {
         for attempt in 0.. {
             let mut rng = self.rng(kind, real, attempt);
             let fake: String = if first {
-                FakeFirst().fake_with_rng(&mut rng)
+                fake_in!(self.settings.locale, name::raw::FirstName, &mut rng)
             } else {
-                FakeLast().fake_with_rng(&mut rng)
+                fake_in!(self.settings.locale, name::raw::LastName, &mut rng)
             };
             let clash = self.real_values.contains(&fake.to_ascii_lowercase());
             if !clash || attempt > 50 {
@@ -309,13 +473,26 @@ impl Anonymizer {
             Value::Date(d) if action == Action::BirthDate => {
                 return Value::Date(self.birth_date(*d));
             }
+            Value::Date(d) if action == Action::DateShift => {
+                return Value::Date(d + self.shift_days(&d.to_string()));
+            }
+            Value::Timestamp(us) if action == Action::DateShift => {
+                return Value::Timestamp(us + i64::from(self.shift_days(&us.to_string())) * DAY_US);
+            }
+            Value::Timestamptz(us) if action == Action::DateShift => {
+                let moved = us + i64::from(self.shift_days(&us.to_string())) * DAY_US;
+                return Value::Timestamptz(moved);
+            }
             Value::Numeric(n) if matches!(action, Action::Latitude | Action::Longitude) => {
                 return Value::Numeric(self.coordinate(action, n));
             }
+            // Project::validate refuses a rule whose action does not fit its
+            // column's type, so nothing personal is ever kept by mistake here.
             other => return other.clone(),
         };
+        let locale = self.settings.locale;
         let out = match action {
-            Action::Keep(_) => return value.clone(),
+            Action::Keep => return value.clone(),
             Action::FirstName => self
                 .names
                 .get(text)
@@ -328,8 +505,8 @@ impl Anonymizer {
                 .unwrap_or_else(|| self.fake_name(text, false)),
             Action::Email => self.unique(table, column, text, |a, attempt| {
                 let mut rng = a.rng("email", text, attempt);
-                let first: String = FakeFirst().fake_with_rng(&mut rng);
-                let last: String = FakeLast().fake_with_rng(&mut rng);
+                let first: String = fake_in!(a.settings.locale, name::raw::FirstName, &mut rng);
+                let last: String = fake_in!(a.settings.locale, name::raw::LastName, &mut rng);
                 let n: u32 = rng.random_range(1..1000);
                 format!(
                     "{}.{}{n}@example.com",
@@ -398,7 +575,54 @@ impl Anonymizer {
                 }
                 Err(_) => self.replace_names(text),
             },
-            Action::BirthDate | Action::Latitude | Action::Longitude => {
+            Action::FreeText => {
+                let mut rng = self.rng("free-text", text, 0);
+                let s: String = fake::faker::lorem::en::Paragraph(2..5).fake_with_rng(&mut rng);
+                s
+            }
+            Action::Phone => {
+                let mut rng = self.rng("phone", text, 0);
+                fake_in!(locale, phone_number::raw::PhoneNumber, &mut rng)
+            }
+            Action::Address => {
+                let mut rng = self.rng("address", text, 0);
+                let number: String = fake_in!(locale, address::raw::BuildingNumber, &mut rng);
+                let street: String = fake_in!(locale, address::raw::StreetName, &mut rng);
+                format!("{number} {street}")
+            }
+            Action::Street => {
+                let mut rng = self.rng("street", text, 0);
+                fake_in!(locale, address::raw::StreetName, &mut rng)
+            }
+            Action::City => {
+                let mut rng = self.rng("city", text, 0);
+                fake_in!(locale, address::raw::CityName, &mut rng)
+            }
+            Action::PostalCode => {
+                let mut rng = self.rng("postal-code", text, 0);
+                fake_in!(locale, address::raw::PostCode, &mut rng)
+            }
+            Action::Country => {
+                let mut rng = self.rng("country", text, 0);
+                fake_in!(locale, address::raw::CountryName, &mut rng)
+            }
+            Action::Company => {
+                let mut rng = self.rng("company", text, 0);
+                fake_in!(locale, company::raw::CompanyName, &mut rng)
+            }
+            Action::Username => self.unique(table, column, text, |a, attempt| {
+                let mut rng = a.rng("username", text, attempt);
+                let first: String = fake_in!(a.settings.locale, name::raw::FirstName, &mut rng);
+                let n: u32 = rng.random_range(1..10_000);
+                format!("{}{n}", ascii_slug(&first))
+            }),
+            Action::Ip => {
+                let mut rng = self.rng("ip", text, 0);
+                // TEST-NET-3 (RFC 5737): documentation addresses, never real hosts.
+                format!("203.0.113.{}", rng.random_range(1..255u8))
+            }
+            Action::Redacted => "[redacted]".to_string(),
+            Action::BirthDate | Action::DateShift | Action::Latitude | Action::Longitude => {
                 return value.clone();
             }
         };
@@ -480,6 +704,18 @@ impl Anonymizer {
         }
     }
 
+    /// A stable shift of at most `date_shift_days` days either way, never 0.
+    fn shift_days(&self, value: &str) -> i32 {
+        let max = self.settings.date_shift_days.max(1);
+        let mut rng = self.rng("date-shift", value, 0);
+        let shift: i32 = rng.random_range(-max..=max);
+        if shift == 0 {
+            1
+        } else {
+            shift
+        }
+    }
+
     /// A birth date moved by a stable offset of up to two years.
     fn birth_date(&self, days: i32) -> i32 {
         let mut rng = self.rng("birth", &days.to_string(), 0);
@@ -487,17 +723,24 @@ impl Anonymizer {
         days + if shift == 0 { 1 } else { shift }
     }
 
-    /// Cairo's coordinates with a stable small offset, keeping 6 decimals.
+    /// A point of the project's region (a stable offset from its centre),
+    /// with 6 decimals.
     fn coordinate(&self, action: Action, real: &rust_decimal::Decimal) -> rust_decimal::Decimal {
         let mut rng = self.rng("coord", &real.to_string(), 0);
-        let base: i64 = if action == Action::Latitude {
-            30_044_400
+        let r = self.settings.region;
+        let centre = if action == Action::Latitude {
+            r.latitude
         } else {
-            31_235_700
+            r.longitude
         };
-        rust_decimal::Decimal::new(base + rng.random_range(-50_000..50_000), 6)
+        let micro = |deg: f64| (deg * 1e6).round() as i64;
+        let spread = micro(r.spread).max(1);
+        rust_decimal::Decimal::new(micro(centre) + rng.random_range(-spread..spread), 6)
     }
 }
+
+/// Microseconds in a day.
+const DAY_US: i64 = 86_400_000_000;
 
 fn ascii_slug(s: &str) -> String {
     s.chars()
@@ -536,7 +779,7 @@ mod tests {
     use super::*;
 
     fn anon() -> Anonymizer {
-        let mut a = Anonymizer::new(DEFAULT_SALT, 4).unwrap();
+        let mut a = Anonymizer::new(DEFAULT_SALT, 4, FakerSettings::default()).unwrap();
         a.learn(&["Omar", "Sara", "Layla"], &["Hassan"], &["omar@gmail.com"]);
         a
     }
@@ -659,7 +902,9 @@ mod tests {
                 ],
             }],
         )]);
-        let err = check_coverage(&schema, &rows).unwrap_err().to_string();
+        let err = check_coverage(&no_rules(), &schema, &rows)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains(
                 "contacts.PhoneNumber (text): name looks like a phone number or messenger account (phone)"
@@ -673,7 +918,7 @@ mod tests {
         assert!(!err.contains("grade") && !err.contains("subject"), "{err}");
         assert!(!err.contains("a@b.example"), "no value is shown: {err}");
         // Without the rows, only the name is judged.
-        let err = check_coverage(&schema, &BTreeMap::new())
+        let err = check_coverage(&no_rules(), &schema, &BTreeMap::new())
             .unwrap_err()
             .to_string();
         assert!(
@@ -682,9 +927,15 @@ mod tests {
         );
     }
 
+    fn no_rules() -> Project {
+        let text = "name = \"t\"\n[database]\nname = \"t\"\nurl_var = \"A\"\n\
+                    production_url_var = \"B\"\nclient_url_var = \"C\"\n";
+        Project::parse(std::path::Path::new("t.toml"), text).unwrap()
+    }
+
     #[test]
-    fn every_rule_and_hint_is_well_formed() {
-        for h in crate::efficient_tutor::rules::PII_HINTS {
+    fn every_hint_is_well_formed() {
+        for h in hints::PII_HINTS {
             assert!(
                 !h.word.is_empty()
                     && h.word == h.word.to_lowercase()
@@ -693,15 +944,67 @@ mod tests {
                 h.word
             );
         }
-        for r in crate::efficient_tutor::rules::RULES {
-            if let Action::Keep(why) = r.action {
-                assert!(
-                    why.len() >= 10,
-                    "{}.{}: say why it is kept",
-                    r.table,
-                    r.column
-                );
+    }
+
+    #[test]
+    fn every_action_has_a_name_and_fakes_in_every_locale() {
+        for &(name, action) in Action::ALL {
+            assert_eq!(Action::parse(name), Some(action));
+            assert_eq!(action.name(), name);
+        }
+        for &(_, locale) in Locale::ALL {
+            let settings = FakerSettings {
+                locale,
+                ..FakerSettings::default()
+            };
+            let mut a = Anonymizer::new(DEFAULT_SALT, 4, settings).unwrap();
+            for &(name, action) in Action::ALL {
+                let text = TypeKind::Scalar(Scalar::Text);
+                if action.fits(&text).is_err() || action == Action::NamesInText {
+                    continue;
+                }
+                let real = Value::Text("Real Person 12 Main St".into());
+                let fake = a.apply("t", name, action, &real);
+                assert_ne!(fake, real, "{name} in {locale:?}");
+                let again = Anonymizer::new(DEFAULT_SALT, 4, settings)
+                    .unwrap()
+                    .apply("t", name, action, &real);
+                assert_eq!(fake, again, "{name} is deterministic in {locale:?}");
             }
         }
+    }
+
+    #[test]
+    fn date_shift_moves_dates_and_timestamps_by_whole_days_within_the_limit() {
+        let settings = FakerSettings {
+            date_shift_days: 10,
+            ..FakerSettings::default()
+        };
+        let mut a = Anonymizer::new(DEFAULT_SALT, 4, settings).unwrap();
+        for d in 0..200 {
+            let Value::Date(moved) = a.apply("t", "d", Action::DateShift, &Value::Date(d)) else {
+                panic!()
+            };
+            assert!(moved != d && (moved - d).abs() <= 10, "{d} → {moved}");
+            let us = i64::from(d) * DAY_US + 12_345;
+            let Value::Timestamptz(m) =
+                a.apply("t", "ts", Action::DateShift, &Value::Timestamptz(us))
+            else {
+                panic!()
+            };
+            assert!(m != us && (m - us) % DAY_US == 0 && ((m - us) / DAY_US).abs() <= 10);
+        }
+    }
+
+    #[test]
+    fn fakers_refuse_columns_they_cannot_fill() {
+        let t = |s| TypeKind::Scalar(s);
+        assert!(Action::Email.fits(&t(Scalar::Text)).is_ok());
+        assert!(Action::Email.fits(&t(Scalar::Int4)).is_err());
+        assert!(Action::Email.fits(&TypeKind::Array(Scalar::Text)).is_err());
+        assert!(Action::DateShift.fits(&t(Scalar::Timestamptz)).is_ok());
+        assert!(Action::BirthDate.fits(&t(Scalar::Text)).is_err());
+        assert!(Action::NamesInJson.fits(&t(Scalar::Jsonb)).is_ok());
+        assert!(Action::Keep.fits(&TypeKind::Array(Scalar::Uuid)).is_ok());
     }
 }
