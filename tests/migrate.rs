@@ -15,7 +15,14 @@ fn quiet(_: Event<'_>) {}
 
 fn siblings() -> MigrateOptions {
     MigrateOptions {
-        discount_siblings: vec![("Amy".into(), "Sib".into()), ("Ben".into(), "Sib".into())],
+        settings: [(
+            et_testdb::efficient_tutor::DISCOUNT_SIBLINGS_SETTING.to_string(),
+            et_testdb::efficient_tutor::discount_siblings_value(&[
+                ("Amy".into(), "Sib".into()),
+                ("Ben".into(), "Sib".into()),
+            ]),
+        )]
+        .into(),
         ..MigrateOptions::default()
     }
 }

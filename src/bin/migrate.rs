@@ -19,7 +19,8 @@ struct Args {
     #[command(flatten)]
     target: et_testdb::engine::cli::TargetArgs,
     /// A sibling who gets step 12's discount, as FIRST,LAST; give it twice.
-    /// Default: the demo database's two siblings. (Upstream names production
+    /// Default: the demo database's two siblings (the project file's
+    /// `[migrations.settings]`). (Upstream names production
     /// students in its SQL; pass real names here, never commit them.)
     #[arg(long = "discount-sibling", value_name = "FIRST,LAST", value_parser = parse_name)]
     discount_siblings: Vec<(String, String)>,
@@ -51,7 +52,10 @@ fn run(args: Args) -> Result<()> {
             args.discount_siblings.len() == 2,
             "--discount-sibling names the two siblings: give it exactly twice"
         );
-        options.discount_siblings = args.discount_siblings;
+        options.settings.insert(
+            et_testdb::efficient_tutor::DISCOUNT_SIBLINGS_SETTING.to_string(),
+            et_testdb::efficient_tutor::discount_siblings_value(&args.discount_siblings),
+        );
     }
     let report = migrate::run(&url, &options, |event| match event {
         Event::AlreadyApplied(m) => println!("  = {} (already applied)", m.file_name),

@@ -36,6 +36,7 @@
 //! which knows quotes, dollar quotes and comments) inside its transaction, so
 //! an error can be tied to the statement that raised it.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,9 +57,6 @@ pub const HISTORY_SCHEMA: &str = "et_testdb";
 
 /// The history table, schema-qualified.
 pub const HISTORY_TABLE: &str = "et_testdb.migration_history";
-
-/// The setting file 012 reads the sibling-discount names from.
-pub const DISCOUNT_SIBLINGS_SETTING: &str = "et_testdb.discount_siblings";
 
 /// An arbitrary, fixed advisory-lock key ("et-testdb migrate").
 const LOCK_KEY: i64 = 0x6574_7464_626d_6967;
@@ -101,9 +99,11 @@ pub static MIGRATIONS: &[Migration] = include!(concat!(env!("OUT_DIR"), "/migrat
 /// Options of a run.
 #[derive(Debug, Clone)]
 pub struct MigrateOptions {
-    /// The two sibling students (first, last name) who get the discount in
-    /// file 012. Default: the demo database's, `demo::DISCOUNT_SIBLINGS`.
-    pub discount_siblings: Vec<(String, String)>,
+    /// Settings each file's transaction starts with
+    /// (`set_config(key, value, true)`), for migrations that read them with
+    /// `current_setting(key, true)`. Default: the project file's
+    /// `[migrations.settings]`, or none when no project file can be read.
+    pub settings: BTreeMap<String, String>,
     /// Apply only files up to this version (all when `None`).
     pub up_to: Option<i32>,
     /// Where the URL came from (`--db-url`, `$DATABASE_URL_TEST_CLI`, …),
@@ -114,10 +114,9 @@ pub struct MigrateOptions {
 impl Default for MigrateOptions {
     fn default() -> Self {
         MigrateOptions {
-            discount_siblings: crate::efficient_tutor::demo::DISCOUNT_SIBLINGS
-                .iter()
-                .map(|(first, last)| (first.to_string(), last.to_string()))
-                .collect(),
+            settings: crate::engine::project::Project::current()
+                .map(|p| p.migration_settings.clone())
+                .unwrap_or_default(),
             up_to: None,
             url_source: "the database URL".to_string(),
         }
@@ -766,15 +765,6 @@ fn apply_pending(
     if !problems.is_empty() {
         return Err(MigrateError::Diverged(problems));
     }
-    let siblings = serde_json::to_string(
-        &options
-            .discount_siblings
-            .iter()
-            .map(|(f, l)| [f, l])
-            .collect::<Vec<_>>(),
-    )
-    .expect("names serialize");
-
     let mut report = Report::default();
     for m in migrations
         .iter()
@@ -787,7 +777,7 @@ fn apply_pending(
         }
         on_event(Event::Applying(m));
         let started = Instant::now();
-        apply_one(client, m, &siblings)?;
+        apply_one(client, m, &options.settings)?;
         let elapsed = started.elapsed();
         report.applied.push((m.file_name, elapsed));
         on_event(Event::Applied(m, elapsed));
@@ -796,15 +786,18 @@ fn apply_pending(
 }
 
 /// Applies one file and records it, in one transaction.
-fn apply_one(client: &mut Client, m: &Migration, siblings: &str) -> Result<(), MigrateError> {
+fn apply_one(
+    client: &mut Client,
+    m: &Migration,
+    settings: &BTreeMap<String, String>,
+) -> Result<(), MigrateError> {
     let db = |action: &'static str| move |source| MigrateError::Db { action, source };
     let started = Instant::now();
     let mut tx = client.transaction().map_err(db("starting a transaction"))?;
-    tx.execute(
-        "SELECT set_config($1, $2, true)",
-        &[&DISCOUNT_SIBLINGS_SETTING, &siblings],
-    )
-    .map_err(db("setting et_testdb.discount_siblings"))?;
+    for (key, value) in settings {
+        tx.execute("SELECT set_config($1, $2, true)", &[key, value])
+            .map_err(db("setting the project's migration settings"))?;
+    }
     for stmt in split_statements(m.sql) {
         tx.batch_execute(stmt.text)
             .map_err(|source| file_failed(m, &stmt, source))?;
