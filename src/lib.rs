@@ -9,7 +9,9 @@
 pub mod efficient_tutor;
 pub mod engine;
 
-pub use engine::error::{Error, Result};
+pub mod error;
+
+pub use error::{Error, Result};
 // Generated and golden fixture code names the runtime types as
 // `::et_testdb::fixture::…`: that path is the fixtures' contract.
 pub use engine::fixture;

@@ -151,12 +151,19 @@ fn runs_as_a_normal_user() {
     // `nobody` may not be able to reach the built binary: the checkout (and
     // its target/) can sit in a directory only root may enter, such as a
     // `mktemp -d` clone. So it runs a copy, in a directory it can reach.
-    // The binary needs nothing else from the checkout at run time (its
-    // SQL is embedded; CARGO_MANIFEST_DIR only names the default cluster,
-    // which ET_TESTDB_CLUSTER_DIR replaces here).
+    // The binary needs nothing else from the checkout at run time but the
+    // project file, which ET_TESTDB_CONFIG names (its SQL is embedded;
+    // CARGO_MANIFEST_DIR only names the default cluster, which
+    // ET_TESTDB_CLUSTER_DIR replaces here).
     let bin = private_dir("nobody-bin");
     let exe = bin.path().join("cluster");
     std::fs::copy(CLUSTER, &exe).unwrap();
+    let project = bin.path().join("et-testdb.toml");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/et-testdb.toml"),
+        &project,
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
     let run = |arg: &str| {
@@ -165,6 +172,7 @@ fn runs_as_a_normal_user() {
             .gid(nobody.gid.as_raw())
             .current_dir("/")
             .env("HOME", base.path())
+            .env("ET_TESTDB_CONFIG", &project)
             .output()
             .unwrap()
     };

@@ -270,9 +270,12 @@ fn reset_interrupted_at_random_moments_loses_nothing() {
             seed,
             scale: RESET_SCALE,
         };
-        restore::choose_dump(&DumpSource::Default(opts), &server().test_url())
-            .expect("the demo dump")
-            .path
+        restore::choose_dump(
+            &DumpSource::Default(demo::synthetic(opts)),
+            &server().test_url(),
+        )
+        .expect("the demo dump")
+        .path
     };
     let before_dump = dump_of(DemoOptions::default().seed + 1);
     let after_dump = dump_of(DemoOptions::default().seed);

@@ -100,9 +100,8 @@ fn run(args: Args) -> Result<()> {
     match args.command {
         Cmd::Url { form, tcp, db } => {
             let cluster = Cluster::ensure()?;
-            let name = db
-                .as_deref()
-                .unwrap_or(et_testdb::engine::config::TEST_DB_NAME);
+            let name = db.as_deref().unwrap_or(cluster.test_db_name()).to_string();
+            let name = name.as_str();
             let url = if tcp {
                 tcp_url(&cluster, name)?
             } else {

@@ -92,7 +92,9 @@ fn run(args: Args) -> Result<()> {
             );
             let p = pipeline::run(&PipelineOptions {
                 target,
-                dump: DumpSource::Default(DemoOptions::default()),
+                dump: DumpSource::Default(et_testdb::efficient_tutor::demo::synthetic(
+                    DemoOptions::default(),
+                )),
                 allow_non_test_db: args.allow_non_test_db,
                 known_passwords: None,
                 bcrypt_cost: None,

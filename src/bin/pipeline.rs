@@ -62,7 +62,9 @@ fn run(args: Args) -> Result<()> {
         target: target.clone(),
         dump: match args.dump {
             Some(p) => DumpSource::File(p),
-            None => DumpSource::Default(DemoOptions::default()),
+            None => DumpSource::Default(et_testdb::efficient_tutor::demo::synthetic(
+                DemoOptions::default(),
+            )),
         },
         allow_non_test_db: args.target.allow_non_test_db,
         known_passwords: args.known,

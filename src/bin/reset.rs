@@ -63,10 +63,12 @@ fn run(args: Args) -> Result<()> {
     let source = match (args.dump, args.download_recent) {
         (Some(path), _) => DumpSource::File(path),
         (None, true) => DumpSource::DownloadRecent,
-        (None, false) => DumpSource::Default(DemoOptions {
-            seed: args.demo_seed,
-            scale: args.demo_scale,
-        }),
+        (None, false) => {
+            DumpSource::Default(et_testdb::efficient_tutor::demo::synthetic(DemoOptions {
+                seed: args.demo_seed,
+                scale: args.demo_scale,
+            }))
+        }
     };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

@@ -23,15 +23,15 @@ pub enum Form {
     Env,
 }
 
-/// The backend's variable for its test database (an asyncpg URL).
-pub const BACKEND_TEST_URL_VAR: &str = "DATABASE_URL_TEST";
-
 /// Why a URL has no spelling in a form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormError {
     /// SQLAlchemy URLs name one host.
     #[error("{url} names {hosts} hosts; a SQLAlchemy URL names one. Point it at one server.")]
     SeveralHosts { url: String, hosts: usize },
+    /// The project file, which names the variables, cannot be read.
+    #[error("{0}")]
+    Project(String),
 }
 
 /// `url` in `form`, password included.
@@ -41,11 +41,16 @@ pub fn render(url: &DbUrl, form: Form) -> Result<String, FormError> {
         Form::Libpq => Ok(libpq),
         Form::Asyncpg => sqlalchemy(url, "asyncpg", true),
         Form::Psycopg => sqlalchemy(url, "psycopg", true),
-        Form::Env => Ok(format!(
-            "{BACKEND_TEST_URL_VAR}={}\n{}={libpq}",
-            sqlalchemy(url, "asyncpg", true)?,
-            crate::engine::config::TEST_URL_VAR
-        )),
+        Form::Env => {
+            let names =
+                crate::engine::config::names().map_err(|e| FormError::Project(e.to_string()))?;
+            Ok(format!(
+                "{}={}\n{}={libpq}",
+                names.client_url_var,
+                sqlalchemy(url, "asyncpg", true)?,
+                names.url_var
+            ))
+        }
     }
 }
 
@@ -60,8 +65,9 @@ pub fn render_redacted(url: &DbUrl, form: Form) -> Result<String, FormError> {
 /// and where to get `.env` lines. `None` when the URL has no such form.
 pub fn backend_hint(url: &DbUrl) -> Option<String> {
     let asyncpg = render_redacted(url, Form::Asyncpg).ok()?;
+    let var = &crate::engine::config::names().ok()?.client_url_var;
     Some(format!(
-        "for the backend's tests:\n  {BACKEND_TEST_URL_VAR}={asyncpg}\n  \
+        "for the backend's tests:\n  {var}={asyncpg}\n  \
          (`cargo run -q --bin cluster -- url --as env` prints it for .env; \
          `cluster clone --as asyncpg` gives each pytest worker its own copy)"
     ))

@@ -31,7 +31,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::engine::config::{DbUrl, TEST_DB_NAME};
+use crate::engine::config::DbUrl;
 use crate::engine::tools::{self, Tool, ToolError};
 
 /// The superuser the cluster is created with, whoever runs it.
@@ -45,6 +45,9 @@ const MAX_SOCKET_PATH: usize = 107;
 /// Errors of the embedded cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
+    /// The project file cannot be read.
+    #[error(transparent)]
+    Project(#[from] crate::engine::project::ProjectError),
     /// A PostgreSQL program is missing or could not start.
     #[error(transparent)]
     Tool(#[from] ToolError),
@@ -87,6 +90,8 @@ pub struct Cluster {
     root: PathBuf,
     socket_dir: PathBuf,
     run_as: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+    /// The project's test database (`[database] name`).
+    test_db: String,
 }
 
 /// What [`Cluster::status`] found.
@@ -131,10 +136,15 @@ impl Cluster {
         } else {
             None
         };
+        let test_db = crate::engine::project::Project::current()?
+            .database
+            .name
+            .clone();
         Ok(Cluster {
             root,
             socket_dir,
             run_as,
+            test_db,
         })
     }
 
@@ -158,7 +168,7 @@ impl Cluster {
         if wanted.is_some() {
             cluster.set_password()?;
         }
-        cluster.ensure_database(TEST_DB_NAME)?;
+        cluster.ensure_database(&cluster.test_db)?;
         Ok(cluster)
     }
 
@@ -280,9 +290,14 @@ impl Cluster {
             .expect("the embedded cluster's URL is valid")
     }
 
-    /// The test database's URL, `efficient_tutor_test_db`.
+    /// The project's test database (`[database] name` of et-testdb.toml).
+    pub fn test_db_name(&self) -> &str {
+        &self.test_db
+    }
+
+    /// The test database's URL.
     pub fn test_url(&self) -> DbUrl {
-        self.url(TEST_DB_NAME)
+        self.url(&self.test_db)
     }
 
     /// Whether the cluster exists and its server is up.

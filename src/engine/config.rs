@@ -60,12 +60,17 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::path::{Path, PathBuf};
 
-/// The environment variable (and `.env` key) naming the test database.
-pub const TEST_URL_VAR: &str = "DATABASE_URL_TEST_CLI";
-/// The environment variable (and `.env` key) naming production.
-pub const PROD_URL_VAR: &str = "DATABASE_URL_PROD_CLI";
-/// The test database's name, as upstream names it.
-pub const TEST_DB_NAME: &str = "efficient_tutor_test_db";
+/// The project's database names and URL variables (`[database]` of
+/// et-testdb.toml).
+pub fn names() -> Result<&'static crate::engine::project::Database, ConfigError> {
+    Ok(&crate::engine::project::Project::current()?.database)
+}
+
+/// The variable naming the test database's URL, for hints (its generic
+/// description when the project file cannot be read: the hint must not fail).
+fn test_url_var_hint() -> &'static str {
+    names().map_or("the test database's URL variable", |d| d.url_var.as_str())
+}
 /// The [`DbUrl::source`] of the embedded cluster's URLs.
 pub const EMBEDDED_SOURCE: &str = "the embedded cluster";
 /// The port libpq and the Rust client use when a URL names none.
@@ -74,6 +79,9 @@ pub const DEFAULT_PORT: u16 = 5432;
 /// Configuration errors.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The project file cannot be read.
+    #[error(transparent)]
+    Project(#[from] crate::engine::project::ProjectError),
     /// A URL that libpq's URI or key/value syntax cannot read.
     #[error(
         "the database URL from {source_name} is malformed: {reason}\n\
@@ -264,8 +272,9 @@ impl DbUrl {
     pub fn unreachable_hint(&self) -> String {
         let source = self.source.as_str();
         if source == "--db-url" {
-            let next = env_or_dotenv(TEST_URL_VAR)
+            let next = names()
                 .ok()
+                .and_then(|d| env_or_dotenv(&d.url_var).ok())
                 .flatten()
                 .map_or(EMBEDDED_SOURCE.to_string(), |(_, s)| s);
             format!(
@@ -303,9 +312,15 @@ impl DbUrl {
         } else if let Some(var) = source.strip_suffix(" in .env") {
             format!("Point {var} in .env at a test database, or pass --db-url.")
         } else if self.is_embedded() {
-            format!("Pass --db-url, or set {TEST_URL_VAR}, to name a test database.")
+            format!(
+                "Pass --db-url, or set {}, to name a test database.",
+                test_url_var_hint()
+            )
         } else {
-            format!("Point --db-url (or {TEST_URL_VAR}) at a test database.")
+            format!(
+                "Point --db-url (or {}) at a test database.",
+                test_url_var_hint()
+            )
         }
     }
 }
@@ -725,7 +740,7 @@ pub fn resolve_target(cli_url: Option<&str>) -> Result<Target, ConfigError> {
     if let Some(raw) = cli_url {
         return Ok(Target::Url(Box::new(DbUrl::parse(raw, "--db-url")?)));
     }
-    match env_or_dotenv(TEST_URL_VAR)? {
+    match env_or_dotenv(&names()?.url_var)? {
         Some((raw, source)) => Ok(Target::Url(Box::new(DbUrl::parse(&raw, &source)?))),
         None => Ok(Target::Embedded),
     }
@@ -733,7 +748,7 @@ pub fn resolve_target(cli_url: Option<&str>) -> Result<Target, ConfigError> {
 
 /// The production URL, if configured.
 pub fn production_url() -> Result<Option<DbUrl>, ConfigError> {
-    match env_or_dotenv(PROD_URL_VAR)? {
+    match env_or_dotenv(&names()?.production_url_var)? {
         Some((raw, source)) => Ok(Some(DbUrl::parse(&raw, &source)?)),
         None => Ok(None),
     }

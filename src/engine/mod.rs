@@ -17,7 +17,6 @@ pub mod client_url;
 pub mod cluster;
 pub mod codegen;
 pub mod config;
-pub mod error;
 pub mod extract;
 pub mod fixture;
 pub mod merge;

@@ -746,9 +746,47 @@ pub enum DumpSource {
     File(PathBuf),
     /// `pg_dump` of `$DATABASE_URL_PROD_CLI` into `prod_backup.dump` first.
     DownloadRecent,
-    /// `prod_backup.dump` if present, else the demo dump.
-    Default(crate::efficient_tutor::demo::DemoOptions),
+    /// `prod_backup.dump` if present, else the project's synthetic dump.
+    Default(Synthetic),
 }
+
+/// A project's stand-in for production when no dump is given: a generator
+/// that writes a dump, cached under [`cache_dir`] by its fingerprint.
+#[derive(Clone)]
+pub struct Synthetic {
+    /// What it is called in messages ("demo dump").
+    pub name: String,
+    /// Changes whenever the dump it writes would change.
+    pub fingerprint: String,
+    /// Writes the dump to the path, using the server for scratch work.
+    #[allow(clippy::type_complexity)]
+    pub write: std::sync::Arc<dyn Fn(&DbUrl, &Path) -> Result<(), crate::Error> + Send + Sync>,
+}
+
+impl Synthetic {
+    /// Where its dump is cached.
+    pub fn path(&self) -> PathBuf {
+        let stem = self.name.replace(' ', "-");
+        cache_dir().join(format!("{stem}-{}.dump", self.fingerprint))
+    }
+}
+
+impl std::fmt::Debug for Synthetic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Synthetic")
+            .field("name", &self.name)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Synthetic {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, &self.fingerprint) == (&other.name, &other.fingerprint)
+    }
+}
+
+impl Eq for Synthetic {}
 
 /// The dump a reset will restore, and how it was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -760,8 +798,8 @@ pub struct ChosenDump {
 }
 
 /// Resolves `source` to a dump file: downloads production, or finds
-/// `prod_backup.dump`, or generates the demo dump on `server` and caches it
-/// under `target/et-testdb/` (keyed by the generator's fingerprint).
+/// `prod_backup.dump`, or generates the project's synthetic dump on `server`
+/// and caches it under `target/et-testdb/` (keyed by its fingerprint).
 pub fn choose_dump(source: &DumpSource, server: &DbUrl) -> Result<ChosenDump, crate::Error> {
     match source {
         DumpSource::File(path) => Ok(ChosenDump {
@@ -771,7 +809,7 @@ pub fn choose_dump(source: &DumpSource, server: &DbUrl) -> Result<ChosenDump, cr
         DumpSource::DownloadRecent => {
             let prod = crate::engine::config::production_url()?.ok_or(
                 crate::engine::config::ConfigError::MissingVar {
-                    var: crate::engine::config::PROD_URL_VAR,
+                    var: crate::engine::config::names()?.production_url_var.as_str(),
                     what: "--download-recent dumps production from it",
                 },
             )?;
@@ -782,7 +820,7 @@ pub fn choose_dump(source: &DumpSource, server: &DbUrl) -> Result<ChosenDump, cr
                 origin: format!("downloaded from {prod}"),
             })
         }
-        DumpSource::Default(opts) => {
+        DumpSource::Default(synthetic) => {
             let prod = PathBuf::from(PROD_BACKUP_FILE);
             if prod.is_file() {
                 return Ok(ChosenDump {
@@ -790,11 +828,11 @@ pub fn choose_dump(source: &DumpSource, server: &DbUrl) -> Result<ChosenDump, cr
                     origin: PROD_BACKUP_FILE.into(),
                 });
             }
-            let path = demo_dump_path(opts);
+            let path = synthetic.path();
             if path.is_file() {
                 return Ok(ChosenDump {
                     path,
-                    origin: "demo dump (cached)".into(),
+                    origin: format!("{} (cached)", synthetic.name),
                 });
             }
             if let Some(dir) = path.parent() {
@@ -803,21 +841,13 @@ pub fn choose_dump(source: &DumpSource, server: &DbUrl) -> Result<ChosenDump, cr
                     source,
                 })?;
             }
-            crate::efficient_tutor::demo::write_dump(server, &path, opts)?;
+            (synthetic.write)(server, &path)?;
             Ok(ChosenDump {
                 path,
-                origin: "demo dump (generated)".into(),
+                origin: format!("{} (generated)", synthetic.name),
             })
         }
     }
-}
-
-/// Where the demo dump for `opts` is cached.
-pub fn demo_dump_path(opts: &crate::efficient_tutor::demo::DemoOptions) -> PathBuf {
-    cache_dir().join(format!(
-        "demo-{}.dump",
-        crate::efficient_tutor::demo::fingerprint(opts)
-    ))
 }
 
 /// `<target dir>/et-testdb`: `$CARGO_TARGET_DIR` when set, else the

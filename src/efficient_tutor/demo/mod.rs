@@ -195,6 +195,18 @@ pub fn generate(
     Ok(counts)
 }
 
+/// The demo database as the restore step's stand-in for production.
+pub fn synthetic(opts: DemoOptions) -> crate::engine::restore::Synthetic {
+    crate::engine::restore::Synthetic {
+        name: "demo dump".to_string(),
+        fingerprint: fingerprint(&opts),
+        write: std::sync::Arc::new(move |server, path| {
+            write_dump(server, path, &opts)?;
+            Ok(())
+        }),
+    }
+}
+
 /// A 16-hex-digit name for the dump of `opts`: it changes with the generator
 /// version, its sources, the baseline schema and the options.
 pub fn fingerprint(opts: &DemoOptions) -> String {

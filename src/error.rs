@@ -47,6 +47,9 @@ pub enum Error {
     /// Step 4: generating or writing fixture code.
     #[error(transparent)]
     Codegen(#[from] crate::engine::codegen::CodegenError),
+    /// The project file (et-testdb.toml).
+    #[error(transparent)]
+    Project(#[from] crate::engine::project::ProjectError),
     /// The `cargo test` harness: the template or a test database.
     #[error(transparent)]
     Testing(#[from] crate::engine::testing::TestingError),
