@@ -4,13 +4,8 @@
 //! fails the build with file, line, row, table, column and value. It never
 //! touches a database.
 //!
-//! It also embeds the migrations: every `sql/v0.3_migration/NNN_<name>.sql`
-//! (found and checked by `src/engine/migrate/files.rs`) goes into
-//! `OUT_DIR/migrations.rs`, which `src/engine/migrate/mod.rs` includes, so adding a
-//! file is all it takes; a misnamed file fails the build naming it.
-
-#[path = "src/engine/migrate/files.rs"]
-mod migrate_files;
+//! The migrations are not its business: the commands read the project's
+//! migration directory (et-testdb.toml) when they run.
 
 #[path = "src/engine/merge/mod.rs"]
 #[allow(dead_code, unused_imports)]
@@ -25,7 +20,6 @@ fn main() {
     println!("cargo::rerun-if-changed=src/engine/merge");
     println!("cargo::rerun-if-changed=generated");
     println!("cargo::rerun-if-changed=golden");
-    embed_migrations(&root, &out);
 
     let files = merge::load::gather_sources(&root).unwrap_or_else(|e| {
         fail(
@@ -52,27 +46,6 @@ fn main() {
     write_if_changed(&out.join("seed_plan.json"), json.as_bytes());
     let digest = merge::load::sources_digest(&files);
     write_if_changed(&out.join("sources_digest.txt"), digest.as_bytes());
-}
-
-/// Writes `OUT_DIR/migrations.rs` from the migration directory. Cargo
-/// reruns this when the directory changes (a file added, removed or renamed)
-/// or any file in it does.
-fn embed_migrations(root: &Path, out: &Path) {
-    use migrate_files::DIR;
-    println!("cargo::rerun-if-changed=src/engine/migrate/files.rs");
-    println!("cargo::rerun-if-changed={DIR}");
-    let found = migrate_files::discover(&root.join(DIR))
-        .unwrap_or_else(|problems| fail("the migrations cannot be embedded", problems.into_iter()));
-    for w in &found.warnings {
-        println!("cargo::warning={w}");
-    }
-    for f in &found.files {
-        println!("cargo::rerun-if-changed={DIR}/{}", f.file_name);
-    }
-    write_if_changed(
-        &out.join("migrations.rs"),
-        migrate_files::render(&found.files).as_bytes(),
-    );
 }
 
 /// Fails the build with one `cargo::error` line per problem.

@@ -44,7 +44,7 @@ fn source() -> &'static DbUrl {
         demo::generate(&mut c, &DemoOptions::default()).unwrap();
         migrate::run_on(
             &mut c,
-            migrate::MIGRATIONS,
+            migrate::migrations().unwrap(),
             &MigrateOptions::default(),
             |_| {},
         )
@@ -367,7 +367,7 @@ fn v02_db(label: &str, up_to: Option<i32>) -> TestDb {
             up_to,
             ..MigrateOptions::default()
         };
-        migrate::run_on(&mut c, migrate::MIGRATIONS, &options, |_| {}).unwrap();
+        migrate::run_on(&mut c, migrate::migrations().unwrap(), &options, |_| {}).unwrap();
     }
     db
 }

@@ -449,7 +449,11 @@ fn migrate_interrupted_at_random_moments_loses_nothing() {
     // now(); file 013 rebuilds them with fixed instants), the value
     // depends on when the file ran, so those columns are left out of the
     // comparison for that k. Everything else must match exactly.
-    let versions: Vec<i32> = migrate::MIGRATIONS.iter().map(|m| m.version).collect();
+    let versions: Vec<i32> = migrate::migrations()
+        .unwrap()
+        .iter()
+        .map(|m| m.version)
+        .collect();
     let all = versions.len();
     let scratch = [
         "et_fault_tpl_migrate_prefix_a",
@@ -468,7 +472,7 @@ fn migrate_interrupted_at_random_moments_loses_nothing() {
                 ..MigrateOptions::default()
             };
             for c in [&mut a, &mut b] {
-                migrate::run_on(c, migrate::MIGRATIONS, &options, |_| {}).unwrap();
+                migrate::run_on(c, migrate::migrations().unwrap(), &options, |_| {}).unwrap();
             }
             let mask = fault::volatile_columns(&mut a, &mut b);
             // The history's time columns are handled by HISTORY instead.
@@ -681,7 +685,7 @@ fn seed_interrupted_at_random_moments_loses_nothing() {
         demo::generate(&mut c, &DemoOptions::default()).unwrap();
         migrate::run_on(
             &mut c,
-            migrate::MIGRATIONS,
+            migrate::migrations().unwrap(),
             &MigrateOptions::default(),
             |_| {},
         )
@@ -804,7 +808,7 @@ fn extract_interrupted_at_random_moments_loses_nothing() {
         demo::generate(&mut c, &DemoOptions::default()).unwrap();
         migrate::run_on(
             &mut c,
-            migrate::MIGRATIONS,
+            migrate::migrations().unwrap(),
             &MigrateOptions::default(),
             |_| {},
         )

@@ -5,11 +5,16 @@
 mod migrate_support;
 
 use et_testdb::engine::migrate::{
-    self, Divergence, Event, MigrateError, MigrateOptions, Migration, MIGRATIONS,
+    self, Divergence, Event, MigrateError, MigrateOptions, Migration,
 };
 use migrate_support::{content_digest, mini_v02, run_bin, tuition_id, TestDb};
 use rust_decimal::Decimal;
 use uuid::{uuid, Uuid};
+
+/// The project's migration files.
+fn migrations() -> &'static [Migration] {
+    migrate::migrations().unwrap()
+}
 
 fn quiet(_: Event<'_>) {}
 
@@ -49,13 +54,13 @@ fn embedded_set_equals_the_files_on_disk() {
         })
         .collect();
     on_disk.sort();
-    let embedded: Vec<(String, String)> = MIGRATIONS
+    let embedded: Vec<(String, String)> = migrations()
         .iter()
         .map(|m| (m.file_name.to_string(), m.checksum()))
         .collect();
     assert!(on_disk.len() >= 14, "{on_disk:?}");
     assert_eq!(on_disk, embedded, "build.rs embeds every file of {dir}");
-    for (i, m) in MIGRATIONS.iter().enumerate() {
+    for (i, m) in migrations().iter().enumerate() {
         assert_eq!(m.version as usize, i + 1);
         assert!(m.file_name.starts_with(&format!("{:03}_", m.version)));
     }
@@ -65,7 +70,7 @@ fn embedded_set_equals_the_files_on_disk() {
 fn second_run_applies_nothing_and_history_has_checksums() {
     let db = mini_v02("rerun");
     let first = migrate::run(&db.url, &siblings(), quiet).unwrap();
-    assert_eq!(first.applied.len(), MIGRATIONS.len());
+    assert_eq!(first.applied.len(), migrations().len());
     assert_eq!(first.already_applied, 0);
 
     let mut seen = Vec::new();
@@ -76,8 +81,8 @@ fn second_run_applies_nothing_and_history_has_checksums() {
     })
     .unwrap();
     assert!(second.applied.is_empty(), "{:?}", second.applied);
-    assert_eq!(second.already_applied, MIGRATIONS.len());
-    assert_eq!(seen.len(), MIGRATIONS.len());
+    assert_eq!(second.already_applied, migrations().len());
+    assert_eq!(seen.len(), migrations().len());
 
     let mut c = db.client();
     let rows = c
@@ -86,8 +91,8 @@ fn second_run_applies_nothing_and_history_has_checksums() {
             &[],
         )
         .unwrap();
-    assert_eq!(rows.len(), MIGRATIONS.len());
-    for (row, m) in rows.iter().zip(MIGRATIONS) {
+    assert_eq!(rows.len(), migrations().len());
+    for (row, m) in rows.iter().zip(migrations()) {
         assert_eq!(row.get::<_, i32>(0), m.version);
         assert_eq!(row.get::<_, String>(1), m.name());
         assert_eq!(row.get::<_, String>(2), m.checksum());
@@ -206,7 +211,7 @@ fn data_that_breaks_a_real_file_is_reported_at_the_failing_statement() {
         panic!("{err:?}")
     };
     assert_eq!(f.path, "sql/v0.3_migration/008_grade_migration.sql");
-    let sql = MIGRATIONS[7].sql;
+    let sql = migrations()[7].sql;
     let line = sql.lines().nth(f.line - 1).unwrap();
     assert!(
         line.contains("fk_student_subjects_to_teacher_specialties"),
@@ -486,7 +491,7 @@ fn two_runners_at_once_apply_each_file_once() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let applied: usize = reports.iter().map(|r| r.applied.len()).sum();
-    assert_eq!(applied, MIGRATIONS.len(), "{reports:?}");
+    assert_eq!(applied, migrations().len(), "{reports:?}");
 }
 
 /// The embedded cluster's URL for database `dbname` as user `user`.
@@ -590,7 +595,7 @@ fn a_new_file_after_the_applied_ones_is_applied_alone() {
     let db = mini_v02("newfile");
     migrate::run(&db.url, &siblings(), quiet).unwrap();
     // The case: the team adds 015 to the directory.
-    let mut with_new: Vec<Migration> = MIGRATIONS.to_vec();
+    let mut with_new: Vec<Migration> = migrations().to_vec();
     with_new.push(Migration {
         version: 15,
         file_name: "015_add_student_nickname.sql",
@@ -599,7 +604,7 @@ fn a_new_file_after_the_applied_ones_is_applied_alone() {
     let report = migrate::run_on(&mut db.client(), &with_new, &siblings(), quiet).unwrap();
     let applied: Vec<&str> = report.applied.iter().map(|a| a.0).collect();
     assert_eq!(applied, ["015_add_student_nickname.sql"]);
-    assert_eq!(report.already_applied, MIGRATIONS.len());
+    assert_eq!(report.already_applied, migrations().len());
     db.client()
         .execute("SELECT nickname FROM students", &[])
         .unwrap();

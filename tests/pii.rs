@@ -191,7 +191,7 @@ fn v03_with(label: &str, sql: &str) -> TestDb {
         .unwrap();
     migrate::run_on(
         &mut c,
-        migrate::MIGRATIONS,
+        migrate::migrations().unwrap(),
         &MigrateOptions::default(),
         |_| {},
     )

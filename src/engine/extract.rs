@@ -155,18 +155,22 @@ pub fn extract(
         why,
         pending: pending.iter().map(|m| m.file_name.to_string()).collect(),
     };
-    match migrate::state(&mut client, migrate::MIGRATIONS)? {
+    let migrations = migrate::migrations()?;
+    match migrate::state(&mut client, migrations)? {
         migrate::State::Pending(p) => {
             let why = format!(
                 "{} of the {} migrations are not applied",
                 p.len(),
-                migrate::MIGRATIONS.len()
+                migrations.len()
             );
             return Err(not_migrated(why, p));
         }
         migrate::State::Unmigrated => {
-            let why = format!("it has the v0.2 tables and no {}", migrate::HISTORY_TABLE);
-            return Err(not_migrated(why, migrate::MIGRATIONS.iter().collect()));
+            let why = format!(
+                "it has the baseline's tables and no {}",
+                migrate::HISTORY_TABLE
+            );
+            return Err(not_migrated(why, migrations.iter().collect()));
         }
         migrate::State::Current | migrate::State::Unrelated => {}
     }

@@ -127,7 +127,7 @@ pub fn v03_db(name: &str) -> DbUrl {
         .unwrap();
     et_testdb::engine::migrate::run_on(
         &mut c,
-        et_testdb::engine::migrate::MIGRATIONS,
+        et_testdb::engine::migrate::migrations().unwrap(),
         &et_testdb::engine::migrate::MigrateOptions::default(),
         |_| {},
     )

@@ -95,11 +95,12 @@ pub fn run(args: &DemoArgs) -> Result<bool, BenchError> {
 /// returns the median of the durations the runner records for 013.
 fn time_013(db: &ScratchDb, mut c: postgres::Client, runs: usize) -> Result<Duration, BenchError> {
     let upto = |version: i32| {
-        let n = migrate::MIGRATIONS
+        let n = migrate::migrations()
+            .unwrap()
             .iter()
             .position(|m| m.version == version)
             .expect("migration 013 exists");
-        &migrate::MIGRATIONS[..=n]
+        &migrate::migrations().unwrap()[..=n]
     };
     let options = MigrateOptions::default();
     migrate::run_on(&mut c, upto(MIGRATION_013 - 2), &options, |_| {}).map_err(BenchError::step)?;

@@ -112,7 +112,7 @@ pub fn empty_v03(name: &str) -> Result<ScratchDb, BenchError> {
         .map_err(db("loading sql/v0.2_baseline.sql"))?;
     migrate::run_on(
         &mut c,
-        migrate::MIGRATIONS,
+        migrate::migrations().unwrap(),
         &MigrateOptions::default(),
         |_| {},
     )
@@ -132,7 +132,11 @@ pub fn demo_source(scale: u32, mut say: impl FnMut(&str)) -> Result<(DbUrl, bool
         scale,
         ..DemoOptions::default()
     };
-    let checksums: Vec<String> = migrate::MIGRATIONS.iter().map(|m| m.checksum()).collect();
+    let checksums: Vec<String> = migrate::migrations()
+        .unwrap()
+        .iter()
+        .map(|m| m.checksum())
+        .collect();
     let stamp = format!(
         "et-testdb bench source: demo {} migrations {}",
         demo::fingerprint(&opts),
@@ -161,7 +165,7 @@ pub fn demo_source(scale: u32, mut say: impl FnMut(&str)) -> Result<(DbUrl, bool
     demo::generate(&mut c, &opts).map_err(BenchError::step)?;
     migrate::run_on(
         &mut c,
-        migrate::MIGRATIONS,
+        migrate::migrations().unwrap(),
         &MigrateOptions::default(),
         |_| {},
     )

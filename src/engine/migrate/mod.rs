@@ -37,6 +37,8 @@
 //! an error can be tied to the statement that raised it.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,11 +47,9 @@ use postgres::Client;
 use sha2::{Digest, Sha256};
 
 use crate::engine::config::DbUrl;
+use crate::engine::project::Project;
 
 pub mod files;
-
-/// Where the migration files live, relative to the crate root (for messages).
-pub const MIGRATION_DIR: &str = files::DIR;
 
 /// The schema of the history table (outside `public`, which must equal
 /// upstream's v0.3 exactly; extraction and seeding ignore it).
@@ -61,7 +61,7 @@ pub const HISTORY_TABLE: &str = "et_testdb.migration_history";
 /// An arbitrary, fixed advisory-lock key ("et-testdb migrate").
 const LOCK_KEY: i64 = 0x6574_7464_626d_6967;
 
-/// One embedded migration file.
+/// One migration file, read from the project's migration directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Migration {
     /// The `NNN` prefix.
@@ -81,7 +81,7 @@ impl Migration {
 
     /// The path shown in messages, e.g. `sql/v0.3_migration/001_sql_code.sql`.
     pub fn path(&self) -> String {
-        format!("{MIGRATION_DIR}/{}", self.file_name)
+        format!("{}/{}", migration_dir(), self.file_name)
     }
 
     /// Hex SHA-256 of the file's text.
@@ -90,11 +90,92 @@ impl Migration {
     }
 }
 
-/// Every file of [`MIGRATION_DIR`], in version order, embedded at compile
-/// time so the binary does not depend on the working directory. build.rs
-/// finds them ([`files::discover`]) and writes this list; nobody lists them
-/// by hand, and adding, removing or renaming a file rebuilds the crate.
-pub static MIGRATIONS: &[Migration] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+/// The project's migration files (`[schema] migrations` of et-testdb.toml),
+/// in version order, read once per process: [`files::discover`] finds
+/// every `NNN_<name>.sql` file, nobody lists them by hand, and a misnamed
+/// file, a gap or a duplicate version is an error naming the files. None
+/// when the project has no migration directory.
+pub fn migrations() -> Result<&'static [Migration], MigrateError> {
+    static LOADED: OnceLock<Result<Vec<Migration>, String>> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let project = Project::current().map_err(|e| e.to_string())?;
+            let Some(dir) = &project.schema.migrations else {
+                return Ok(Vec::new());
+            };
+            load_dir(dir).map_err(|problems| {
+                format!(
+                    "the migrations in {} cannot be used:\n  {}",
+                    shown(dir),
+                    problems.join("\n  ")
+                )
+            })
+        })
+        .as_deref()
+        .map_err(|detail| MigrateError::Files {
+            detail: detail.clone(),
+        })
+}
+
+/// Every migration file of `dir`, in version order (the texts live as long
+/// as the process: they are read once).
+pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, Vec<String>> {
+    let found = files::discover(dir)?;
+    found
+        .files
+        .iter()
+        .map(|f| {
+            let sql = std::fs::read_to_string(&f.path)
+                .map_err(|e| vec![format!("{}: {e}", f.path.display())])?;
+            Ok(Migration {
+                version: f.version,
+                file_name: Box::leak(f.file_name.clone().into_boxed_str()),
+                sql: Box::leak(sql.into_boxed_str()),
+            })
+        })
+        .collect()
+}
+
+/// The project's baseline SQL (`[schema] baseline`): what a migration run
+/// starts from. Empty when the project has none.
+pub fn baseline_sql() -> Result<&'static str, MigrateError> {
+    static LOADED: OnceLock<Result<String, String>> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let project = Project::current().map_err(|e| e.to_string())?;
+            match &project.schema.baseline {
+                None => Ok(String::new()),
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    format!(
+                        "the baseline {} (`[schema] baseline` of {}) cannot be read: {e}",
+                        shown(path),
+                        project.display_path()
+                    )
+                }),
+            }
+        })
+        .as_deref()
+        .map_err(|detail| MigrateError::Files {
+            detail: detail.clone(),
+        })
+}
+
+/// The migration directory as messages name it.
+pub fn migration_dir() -> String {
+    Project::current()
+        .ok()
+        .and_then(|p| p.schema.migrations.as_deref().map(shown))
+        .unwrap_or_else(|| "the migration directory".to_string())
+}
+
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
 
 /// Options of a run.
 #[derive(Debug, Clone)]
@@ -148,6 +229,9 @@ pub struct Report {
 /// Errors of step 2.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
+    /// The project's migration files or baseline cannot be used.
+    #[error("{detail}")]
+    Files { detail: String },
     /// Could not connect; the hint follows the cause ([`ConnectCause`]).
     #[error("cannot connect to {url}: {detail}\n{hint}")]
     Connect {
@@ -174,9 +258,10 @@ pub enum MigrateError {
     FileFailed(Box<FileFailure>),
     /// The history and the files disagree; nothing was applied.
     #[error(
-        "the database's migration history ({HISTORY_TABLE}) does not match {MIGRATION_DIR} (nothing is applied while they disagree):\n{}\n\
+        "the database's migration history ({HISTORY_TABLE}) does not match {} (nothing is applied while they disagree):\n{}\n\
          An applied migration keeps its number, name and text; a change goes into a new file after the last one. \
          To rebuild the database from scratch instead: `cargo run --bin reset`, then `cargo run --bin migrate`.",
+        migration_dir(),
         .0.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
     )]
     Diverged(Vec<Divergence>),
@@ -292,9 +377,10 @@ impl std::fmt::Display for Divergence {
             ),
             Divergence::Removed { version, path } => write!(
                 f,
-                "{path} is recorded as applied, but {MIGRATION_DIR} has no file with version {version:03}: \
+                "{path} is recorded as applied, but {} has no file with version {version:03}: \
                  restore the file (e.g. `git checkout -- {path}`); if a newer checkout migrated this \
-                 database, migrate it with that checkout"
+                 database, migrate it with that checkout",
+                migration_dir()
             ),
             Divergence::OutOfOrder {
                 path,
@@ -458,7 +544,7 @@ pub fn run(
     options: &MigrateOptions,
     on_event: impl FnMut(Event<'_>),
 ) -> Result<Report, MigrateError> {
-    run_with(url, MIGRATIONS, options, on_event)
+    run_with(url, migrations()?, options, on_event)
 }
 
 /// Connects to `url` and applies the pending ones of `migrations`; NOTICEs
@@ -607,7 +693,7 @@ pub fn divergences(applied: &[Applied], migrations: &[Migration]) -> Vec<Diverge
             }),
             (None, None) => out.push(Divergence::Removed {
                 version: a.version,
-                path: format!("{MIGRATION_DIR}/{}", a.file_name()),
+                path: format!("{}/{}", migration_dir(), a.file_name()),
             }),
         }
     }
@@ -624,7 +710,7 @@ pub fn divergences(applied: &[Applied], migrations: &[Migration]) -> Vec<Diverge
             if pending && m.version < last.version && !moved.contains(&m.version) {
                 out.push(Divergence::OutOfOrder {
                     path: m.path(),
-                    applied_later: format!("{MIGRATION_DIR}/{}", last.file_name()),
+                    applied_later: format!("{}/{}", migration_dir(), last.file_name()),
                     next,
                 });
             }
@@ -640,8 +726,8 @@ pub enum State<'m> {
     Current,
     /// The history lacks these (in order): partly migrated, or new files.
     Pending(Vec<&'m Migration>),
-    /// No history table, but the tables of the v0.2 baseline the migrations
-    /// start from: a database `migrate` has not run on.
+    /// No history table, but the tables of the project's baseline the
+    /// migrations start from: a database `migrate` has not run on.
     Unmigrated,
     /// No history table and not the baseline's tables: not a database these
     /// migrations are for.
@@ -661,7 +747,7 @@ pub fn state<'m>(
         .map_err(db("looking for the history table"))?
         .get(0);
     if !has_history {
-        let baseline = created_tables(crate::efficient_tutor::demo::BASELINE_SQL);
+        let baseline = created_tables(baseline_sql()?);
         let present: i64 = client
             .query_one(
                 "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -845,10 +931,11 @@ fn file_failed(m: &Migration, stmt: &Statement<'_>, source: postgres::Error) -> 
             m.sql.lines().nth(stmt.line - 1).unwrap_or("").trim()
         ),
     };
-    // The usual cause of a missing table in the first file: not a v0.2 database.
+    // The usual cause of a missing table in the first file: not a database
+    // of the project's baseline.
     let hint = match dbe.hint() {
         None if m.version == 1 && dbe.code() == &postgres::error::SqlState::UNDEFINED_TABLE => Some(
-            "the migrations start from a v0.2 database; restore one first (`cargo run --bin reset`)",
+            "the migrations start from the project's baseline schema; restore a dump of it first (`cargo run --bin reset`)",
         ),
         other => other,
     };
@@ -1170,7 +1257,7 @@ mod tests {
 
     #[test]
     fn embedded_files_are_numbered_in_order() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
+        for (i, m) in migrations().unwrap().iter().enumerate() {
             assert_eq!(m.version as usize, i + 1, "{}", m.file_name);
             assert!(m.file_name.starts_with(&format!("{:03}_", m.version)));
         }
