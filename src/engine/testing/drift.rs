@@ -7,9 +7,8 @@ use postgres::Client;
 
 use super::EXTRACT_COMMAND;
 use crate::engine::merge::{ColumnMeta, TableMeta};
-
-/// The catalog query of the stale-fixture check.
-const COLUMNS_SQL: &str = include_str!("columns.sql");
+use crate::engine::restore::db_error_text;
+use crate::engine::schema::{self, SchemaError};
 
 pub(super) fn stale_message(differences: &[String]) -> String {
     let mut s = format!(
@@ -28,28 +27,46 @@ pub(super) fn stale_message(differences: &[String]) -> String {
 }
 
 /// The tables of schema `public` with their columns, as the stale-fixture
-/// check compares them (keys are left empty).
-pub fn load_tables(client: &mut Client) -> Result<Vec<TableMeta>, postgres::Error> {
-    let mut tables: BTreeMap<String, TableMeta> = BTreeMap::new();
-    for row in client.query(COLUMNS_SQL, &[])? {
-        let table: String = row.get(0);
-        let entry = tables.entry(table.clone()).or_insert_with(|| TableMeta {
-            name: table,
-            columns: Vec::new(),
+/// check compares them, read by [`schema::load`] like extraction reads them
+/// (so a re-extracted `generated/` agrees): extension tables are skipped, a
+/// NOT NULL domain makes its column NOT NULL, and generated columns are left
+/// out, as the merge leaves them out of `plan.schema`. Keys are left empty.
+pub fn load_tables(client: &mut Client) -> Result<Vec<TableMeta>, SchemaError> {
+    let schema = schema::load(client)?;
+    Ok(schema
+        .tables
+        .into_values()
+        .map(|t| TableMeta {
+            columns: t
+                .columns
+                .iter()
+                .filter(|c| c.generated.is_none())
+                .map(|c| ColumnMeta {
+                    name: c.name.clone(),
+                    pg_type: c.ty.name.clone(),
+                    nullable: c.nullable,
+                    has_default: c.has_default(),
+                })
+                .collect(),
+            name: t.name,
             primary_key: Vec::new(),
             unique_keys: Vec::new(),
             foreign_keys: Vec::new(),
-        });
-        if let Some(name) = row.get::<_, Option<String>>(1) {
-            entry.columns.push(ColumnMeta {
-                name,
-                pg_type: row.get(2),
-                nullable: row.get(3),
-                has_default: row.get(4),
-            });
+        })
+        .collect())
+}
+
+/// A [`SchemaError`] for a message: the server's full text for a failed query.
+pub(super) fn schema_error_text(e: &SchemaError) -> String {
+    match e {
+        SchemaError::Query { query, source } => {
+            format!(
+                "catalog query sql/catalog/{query}: {}",
+                db_error_text(source)
+            )
         }
+        SchemaError::Unexpected { .. } => e.to_string(),
     }
-    Ok(tables.into_values().collect())
 }
 
 /// The differences between the schema the fixtures were extracted from

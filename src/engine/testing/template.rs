@@ -390,7 +390,7 @@ pub fn populate(url: &DbUrl, seed_time_us: i64) -> Result<Vec<String>, TestingEr
         Vec::new()
     } else {
         let actual = drift::load_tables(&mut client)
-            .map_err(|e| fail("reading the migrated schema", db_error_text(&e)))?;
+            .map_err(|e| fail("reading the migrated schema", drift::schema_error_text(&e)))?;
         drift::schema_differences(&plan.schema, &actual)
     };
     if differences.is_empty() {
