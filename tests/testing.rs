@@ -194,6 +194,48 @@ fn the_schema_check_reads_the_real_catalog() {
     );
 }
 
+/// The check reads the catalog as extraction does (`schema::load`), so a
+/// re-extracted schema compares equal: a NOT NULL domain makes its column
+/// NOT NULL, and a generated column (which fixtures never carry) is left out.
+#[test]
+fn the_schema_check_reads_columns_as_extraction_does() {
+    let db = test_db();
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "CREATE DOMAIN drift_code AS text NOT NULL; \
+             CREATE TABLE drift_probe ( \
+               id int PRIMARY KEY, \
+               code drift_code, \
+               doubled int GENERATED ALWAYS AS (id * 2) STORED)",
+        )
+        .unwrap();
+    let actual = testing::load_tables(&mut client).unwrap();
+    let probe = actual
+        .iter()
+        .find(|t| t.name == "drift_probe")
+        .expect("drift_probe");
+    let cols: Vec<(&str, &str, bool, bool)> = probe
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.pg_type.as_str(),
+                c.nullable,
+                c.has_default,
+            )
+        })
+        .collect();
+    assert_eq!(
+        cols,
+        vec![
+            ("id", "integer", false, false),
+            ("code", "drift_code", false, false)
+        ]
+    );
+}
+
 /// Makes `name` look like a template built at `built_at` whose check found
 /// `differences`; it appears complete, as a real build's does.
 fn fake_template(admin: &mut postgres::Client, name: &str, built_at: i64, differences: &[&str]) {

@@ -33,7 +33,7 @@ pub enum RowsError {
     #[error(
         "column {table}.{column} has type {type_name}, which the extractor does not support; \
          supported: {SUPPORTED_TYPES}. Change the column's type or add support in src/engine/rows.rs \
-         and src/engine/codegen/mod.rs"
+         and src/engine/codegen/ (types.rs, rows_file.rs)"
     )]
     UnsupportedType {
         /// Table name.

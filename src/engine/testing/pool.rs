@@ -213,7 +213,7 @@ fn top_up(client: &mut Option<Client>, t: &Target<'_>) -> Result<(), postgres::E
         )?
         .get(0);
     for _ in (have.max(0) as usize)..size {
-        let name = format!("{prefix}{}", super::unique_suffix());
+        let name = format!("{prefix}{}", super::db::unique_suffix());
         c.batch_execute(&format!(
             "CREATE DATABASE {} TEMPLATE {}{options}",
             quote_ident(&name),

@@ -1,0 +1,279 @@
+//! Rust names for database names: [`Ident`] (casing, keywords, reserved
+//! type names), the collision check, table module and file names, and the
+//! names of the ID consts of rows.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use sha2::{Digest, Sha256};
+
+use super::{ast, CodegenError};
+use crate::engine::rows::{Row, Value};
+use crate::engine::schema::Table;
+
+/// A name in the database and its Rust spelling (heck casing, keywords
+/// escaped), so every place that needs one of them uses the same pair.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ident {
+    /// The name as in the database.
+    pub db: String,
+    /// The Rust identifier, possibly raw (`r#type`) or suffixed (`self_`).
+    pub rs: String,
+}
+
+/// Strict and reserved keywords of Rust 2015–2024.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Type names the generated code uses unqualified: the runtime types it
+/// imports and the prelude types it names. A table or enum may not take them.
+pub(super) const RESERVED_TYPE_NAMES: &[&str] = &[
+    "ColumnMeta",
+    "Date",
+    "Decimal",
+    "EnumMeta",
+    "FkAction",
+    "ForeignKeyMeta",
+    "Identity",
+    "Json",
+    "Option",
+    "TableMeta",
+    "Time",
+    "Timestamp",
+    "Timestamptz",
+    "UniqueKeyMeta",
+    "Uuid",
+];
+
+impl Ident {
+    /// A struct field: `snake_case`.
+    pub fn field(db: &str) -> Ident {
+        Ident::cased(db, heck::ToSnakeCase::to_snake_case)
+    }
+
+    /// A type or enum variant: `UpperCamelCase`.
+    pub fn type_name(db: &str) -> Ident {
+        Ident::cased(db, heck::ToUpperCamelCase::to_upper_camel_case)
+    }
+
+    /// A constant: `SHOUTY_SNAKE_CASE`.
+    pub fn constant(db: &str) -> Ident {
+        Ident::cased(db, heck::ToShoutySnakeCase::to_shouty_snake_case)
+    }
+
+    fn cased(db: &str, case: fn(&str) -> String) -> Ident {
+        // Only ASCII letters, digits and `_` survive; anything else separates words.
+        let ascii: String = db
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let mut rs = case(&ascii);
+        if rs.is_empty() {
+            rs = "_empty".to_owned();
+        } else if rs.starts_with(|c: char| c.is_ascii_digit()) {
+            rs.insert(0, '_');
+        }
+        if KEYWORDS.contains(&rs.as_str()) {
+            rs = match rs.as_str() {
+                // These four cannot be raw identifiers.
+                "crate" | "self" | "Self" | "super" => format!("{rs}_"),
+                _ => format!("r#{rs}"),
+            };
+        }
+        Ident {
+            db: db.to_owned(),
+            rs,
+        }
+    }
+
+    /// The identifier token.
+    pub fn tokens(&self) -> proc_macro2::Ident {
+        ast::ident(&self.rs)
+    }
+
+    /// The Rust name without a raw prefix, for messages and file names.
+    pub fn plain(&self) -> &str {
+        self.rs.strip_prefix("r#").unwrap_or(&self.rs)
+    }
+}
+
+impl quote::ToTokens for Ident {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(std::iter::once(proc_macro2::TokenTree::Ident(
+            self.tokens(),
+        )));
+    }
+}
+
+pub(super) fn check_unique<'a>(
+    what: &str,
+    idents: impl IntoIterator<Item = &'a Ident>,
+) -> Result<(), CodegenError> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for id in idents {
+        if let Some(first) = seen.insert(&id.rs, &id.db) {
+            return Err(CodegenError::NameCollision {
+                what: what.to_owned(),
+                first: first.to_owned(),
+                second: id.db.clone(),
+                rust: id.rs.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The file name of a table's module: `auto_<snake table>.rs`.
+pub fn table_file_name(table: &str) -> String {
+    format!(
+        "auto_{}.rs",
+        Ident::field(table).plain().trim_start_matches('_')
+    )
+}
+
+pub(super) fn table_module(table: &str) -> proc_macro2::Ident {
+    ast::ident(&table_module_name(table))
+}
+
+/// `auto_<snake table>`, the module of a table's rows.
+pub(super) fn table_module_name(table: &str) -> String {
+    table_file_name(table).trim_end_matches(".rs").to_owned()
+}
+
+/// One readable fragment of a primary-key value for an ID const name.
+/// Uuids get their full hex here; [`id_names`] shortens them.
+fn key_fragment(value: &Value) -> String {
+    let text = match value {
+        Value::Uuid(u) => return u.simple().to_string().to_uppercase(),
+        Value::Int2(i) => i.to_string(),
+        Value::Int4(i) => i.to_string(),
+        Value::Int8(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Numeric(d) => d.to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::Time(m) | Value::Timestamp(m) | Value::Timestamptz(m) => m.to_string(),
+        Value::Text(s) | Value::Enum(s) | Value::Json(s) => s.clone(),
+        Value::Null => "NULL".to_owned(),
+        Value::Array(items) => items.iter().map(key_fragment).collect::<Vec<_>>().join("_"),
+    };
+    let text = text.replace('-', "M").replace('.', "P");
+    let shouty: String = Ident::constant(&text).plain().trim_matches('_').to_owned();
+    let mut shouty: String = shouty.chars().take(24).collect();
+    if shouty.is_empty() {
+        shouty = "EMPTY".to_owned();
+    }
+    shouty
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
+}
+
+/// `<TABLE>_<key>_ID` for every row, in row order. A uuid part is the
+/// shortest prefix (at least 8 hex digits) that tells apart the distinct
+/// values of its column, so a name changes only when a new row shares its
+/// prefix. Names that still clash (text squeezed to the same identifier) get
+/// a hash of the exact key appended.
+pub(super) fn id_names(table: &Table, rows: &[Row]) -> Vec<String> {
+    let pk = table.primary_key_indexes();
+    let table_part = Ident::constant(&table.name)
+        .plain()
+        .trim_matches('_')
+        .to_owned();
+    let mut uuid_len: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    for &i in &pk {
+        let distinct: BTreeSet<String> = rows
+            .iter()
+            .filter_map(|r| match &r.values[i] {
+                Value::Uuid(u) => Some(u.simple().to_string().to_uppercase()),
+                _ => None,
+            })
+            .collect();
+        let sorted: Vec<&String> = distinct.iter().collect();
+        for (k, hex) in sorted.iter().enumerate() {
+            let before = k
+                .checked_sub(1)
+                .map_or(0, |p| common_prefix(sorted[p], hex) + 1);
+            let after = sorted.get(k + 1).map_or(0, |n| common_prefix(n, hex) + 1);
+            uuid_len.insert((i, (*hex).clone()), before.max(after).clamp(8, 32));
+        }
+    }
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let parts: Vec<String> = pk
+                .iter()
+                .map(|&i| {
+                    let fragment = key_fragment(&row.values[i]);
+                    match uuid_len.get(&(i, fragment.clone())) {
+                        Some(&len) => fragment[..len].to_owned(),
+                        None => fragment,
+                    }
+                })
+                .collect();
+            format!("{table_part}_{}_ID", parts.join("_"))
+        })
+        .collect();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for name in &names {
+        *count.entry(name.clone()).or_default() += 1;
+    }
+    for (name, row) in names.iter_mut().zip(rows) {
+        if count[name.as_str()] > 1 {
+            let key: Vec<&Value> = pk.iter().map(|&i| &row.values[i]).collect();
+            let digest = Sha256::digest(format!("{key:?}").as_bytes());
+            let hex: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
+            *name = format!("{}_{hex}_ID", name.trim_end_matches("_ID"));
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents_are_cased_and_escaped() {
+        assert_eq!(Ident::field("type").rs, "r#type");
+        assert_eq!(Ident::field("userId").rs, "user_id");
+        assert_eq!(Ident::field("1st place").rs, "_1st_place");
+        assert_eq!(Ident::field("self").rs, "self_");
+        assert_eq!(Ident::type_name("Self").rs, "Self_");
+        assert_eq!(Ident::type_name("National-EG").rs, "NationalEg");
+        assert_eq!(
+            Ident::type_name("student_status_enum").rs,
+            "StudentStatusEnum"
+        );
+        assert_eq!(Ident::type_name("NONE").rs, "None");
+        assert_eq!(Ident::constant("timetable_runs").rs, "TIMETABLE_RUNS");
+        assert_eq!(Ident::field("").rs, "_empty");
+        // Every spelling is a valid identifier.
+        for id in [
+            Ident::field("type"),
+            Ident::type_name("Self"),
+            Ident::field("1st"),
+        ] {
+            let _ = id.tokens();
+        }
+    }
+
+    #[test]
+    fn colliding_names_are_an_error() {
+        let err = check_unique(
+            "column of table t",
+            &[Ident::field("user_id"), Ident::field("userId")],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column of table t \"user_id\" and \"userId\" both become the Rust name `user_id`; \
+             rename one of them in the database"
+        );
+    }
+}

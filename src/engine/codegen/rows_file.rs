@@ -1,0 +1,570 @@
+//! The row files of the output directory: `auto_<table>.rs` and its part
+//! files, with values emitted as `syn` trees (see [`super::ast`]).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::ast::{self, Vis};
+use super::naming::{check_unique, id_names, table_file_name, table_module_name};
+use super::types::{bare_type, scalar_type, unsupported, Uses};
+use super::{check_options, render, CodegenError, Ident, Options};
+use super::{gen_mod, gen_schema};
+use crate::engine::rows::{Row, Value};
+use crate::engine::schema::{Scalar, Schema, Table, TypeKind};
+
+/// Where a table's rows can name the rows they reference: the ID const of
+/// every row whose primary key is one uuid column, by table. A foreign-key
+/// value that is such a row's key is emitted as the path of its ID const
+/// (`auto_users::USERS_3F2A9C1B_ID`) instead of a uuid literal: the
+/// rows read as references, and rustc resolves a path more cheaply than it
+/// type-checks and evaluates a `Uuid::from_u128` call.
+struct RowNames {
+    by_table: BTreeMap<String, BTreeMap<uuid::Uuid, String>>,
+    /// Every table's ID const names, in row order (see [`id_names`]).
+    in_order: BTreeMap<String, Vec<String>>,
+    /// Every table's row module, `auto_<table>`.
+    modules: BTreeMap<String, String>,
+}
+
+impl RowNames {
+    fn new(schema: &Schema, rows: &BTreeMap<String, Vec<Row>>) -> RowNames {
+        let mut by_table = BTreeMap::new();
+        let mut in_order = BTreeMap::new();
+        let modules = schema
+            .tables
+            .keys()
+            .map(|t| (t.clone(), table_module_name(t)))
+            .collect();
+        for (name, table) in &schema.tables {
+            if table.primary_key_indexes().is_empty() {
+                continue;
+            }
+            let table_rows = rows.get(name).map(Vec::as_slice).unwrap_or_default();
+            let names = id_names(table, table_rows);
+            if let Some(key) = single_uuid_key(table) {
+                let by_key = names
+                    .iter()
+                    .zip(table_rows)
+                    .filter_map(|(id_name, row)| match row.values.get(key) {
+                        Some(Value::Uuid(u)) => Some((*u, id_name.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                by_table.insert(name.clone(), by_key);
+            }
+            in_order.insert(name.clone(), names);
+        }
+        RowNames {
+            by_table,
+            in_order,
+            modules,
+        }
+    }
+}
+
+/// The index of a table's primary-key column when the key is one uuid column.
+fn single_uuid_key(table: &Table) -> Option<usize> {
+    match table.primary_key_indexes()[..] {
+        [i] if matches!(table.columns[i].ty.kind, TypeKind::Scalar(Scalar::Uuid)) => Some(i),
+        _ => None,
+    }
+}
+
+/// For each column of `table`, the table whose rows its values name: the
+/// table itself for a one-uuid primary key, the referenced table for a
+/// one-column foreign key onto such a key.
+fn reference_targets(schema: &Schema, table: &Table) -> Vec<Option<String>> {
+    let mut targets = vec![None; table.columns.len()];
+    if let Some(key) = single_uuid_key(table) {
+        targets[key] = Some(table.name.clone());
+    }
+    for fk in &table.foreign_keys {
+        let ([column], [ref_column]) = (&fk.columns[..], &fk.ref_columns[..]) else {
+            continue;
+        };
+        let Some(target) = schema.table(&fk.ref_table) else {
+            continue;
+        };
+        let onto_key = single_uuid_key(target).map(|k| &target.columns[k].name) == Some(ref_column);
+        if let (true, Some(i)) = (onto_key, table.column_index(column)) {
+            targets[i].get_or_insert_with(|| target.name.clone());
+        }
+    }
+    targets
+}
+
+/// How the rows of one file refer to ID consts.
+struct Refs<'a> {
+    names: &'a RowNames,
+    /// Per column, see [`reference_targets`].
+    targets: &'a [Option<String>],
+    table: &'a str,
+    /// Rows in `auto_<table>/part_NNNN.rs` sit one module deeper.
+    in_part: bool,
+}
+
+impl Refs<'_> {
+    /// The path of the ID const of the row of `value` that column `column`
+    /// names, if that row was extracted: `NAME` or `super::NAME` for the
+    /// table's own rows, `auto_<table>::NAME` (imported) for another's.
+    fn path(&self, column: usize, value: &uuid::Uuid, uses: &mut Uses) -> Option<syn::Expr> {
+        let target = self.targets.get(column)?.as_deref()?;
+        let name = self.names.by_table.get(target)?.get(value)?;
+        Some(if target == self.table {
+            if self.in_part {
+                ast::path_expr(&["super", name])
+            } else {
+                ast::path_expr(&[name])
+            }
+        } else {
+            let module = &self.names.modules[target];
+            if !uses.modules.contains(module) {
+                uses.modules.insert(module.clone());
+            }
+            ast::path_expr(&[module, name])
+        })
+    }
+}
+
+/// Emits values as expressions, pulling every slice literal out into a
+/// deduplicated `const` named by a hash of its content (so the name does not
+/// depend on which row used it first).
+#[derive(Default)]
+struct Emitter<'a> {
+    /// Slice content (element type and values, debug-printed) → (const
+    /// name, const item).
+    slices: BTreeMap<String, (String, syn::Item)>,
+    /// Name referenced rows by their ID consts (not in the ID consts
+    /// themselves).
+    refs: Option<Refs<'a>>,
+    /// `EnumType::Variant` by enum and label: heck-casing both for every
+    /// value was a tenth of the time spent here.
+    variants: BTreeMap<String, BTreeMap<String, syn::Expr>>,
+}
+
+impl Emitter<'_> {
+    /// The expression for `value` of `table.columns[index]`.
+    fn value(
+        &mut self,
+        table: &Table,
+        index: usize,
+        value: &Value,
+        nullable: bool,
+        uses: &mut Uses,
+    ) -> Result<syn::Expr, CodegenError> {
+        let column = &table.columns[index];
+        let bad = |reason: &str| CodegenError::BadValue {
+            table: table.name.clone(),
+            column: column.name.clone(),
+            type_name: column.ty.name.clone(),
+            value: format!("{value:?}"),
+            reason: reason.to_owned(),
+        };
+        let wrap = |inner: syn::Expr| {
+            if nullable {
+                ast::some(inner)
+            } else {
+                inner
+            }
+        };
+        if let Value::Null = value {
+            return if nullable {
+                Ok(ast::path_expr(&["None"]))
+            } else {
+                Err(bad("NULL in a NOT NULL column"))
+            };
+        }
+        if let (Some(refs), Value::Uuid(u)) = (&self.refs, value) {
+            if let Some(path) = refs.path(index, u, uses) {
+                return Ok(wrap(path));
+            }
+        }
+        let inner = match (&column.ty.kind, value) {
+            (TypeKind::Scalar(Scalar::Enum(name)), Value::Enum(label)) => {
+                if let Some(variant) = self.variants.get(name).and_then(|v| v.get(label)) {
+                    return Ok(wrap(variant.clone()));
+                }
+                let variant = scalar_value(&Scalar::Enum(name.clone()), value, uses)
+                    .ok_or_else(|| bad("value does not match the column type"))?;
+                self.variants
+                    .entry(name.clone())
+                    .or_default()
+                    .insert(label.clone(), variant.clone());
+                variant
+            }
+            (TypeKind::Scalar(scalar), _) => scalar_value(scalar, value, uses)
+                .ok_or_else(|| bad("value does not match the column type"))?,
+            (TypeKind::Array(scalar), Value::Array(items)) => {
+                // Key by the values, not by token text: stringifying tokens
+                // for every row is what made this slow.
+                let key = format!("{scalar:?} {items:?}");
+                if let Some((name, _)) = self.slices.get(&key) {
+                    return Ok(wrap(ast::path_expr(&[name])));
+                }
+                let elements = items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Null => Err(bad("NULL array elements are not supported")),
+                        _ => scalar_value(scalar, item, uses)
+                            .ok_or_else(|| bad("array element does not match the column type")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let element_type =
+                    scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
+                let ty = syn::parse2(quote!(&[#element_type])).map_err(|source| {
+                    CodegenError::Parse {
+                        file: format!("(slice type of {}.{})", table.name, column.name),
+                        source,
+                    }
+                })?;
+                let name = slice_const_name(&key);
+                let item = ast::const_item(Vis::Private, &name, ty, ast::slice_ref(elements));
+                self.slices.insert(key, (name.clone(), item));
+                ast::path_expr(&[name])
+            }
+            (TypeKind::Array(_), _) => return Err(bad("expected an array")),
+        };
+        Ok(wrap(inner))
+    }
+
+    /// The slice consts, sorted by name.
+    fn consts(self) -> Vec<syn::Item> {
+        let by_name: BTreeMap<String, syn::Item> = self.slices.into_values().collect();
+        by_name.into_values().collect()
+    }
+}
+
+/// `SLICE_<16 hex of sha256(content)>`: 64 bits make an accidental clash
+/// between two slices of one file negligible, and the name stays the same
+/// when other rows change.
+fn slice_const_name(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02X}")).collect();
+    format!("SLICE_{hex}")
+}
+
+fn uuid_literal(value: &uuid::Uuid) -> syn::Expr {
+    let h = value.simple().to_string();
+    let text = format!(
+        "0x{}_{}_{}_{}_{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    );
+    ast::call(&["Uuid", "from_u128"], vec![ast::verbatim(&text)])
+}
+
+fn scalar_value(scalar: &Scalar, value: &Value, uses: &mut Uses) -> Option<syn::Expr> {
+    // Import exactly what the value expressions name, so no file has an
+    // unused import (a part may hold only NULLs of some column).
+    match (scalar, value) {
+        (Scalar::Enum(name), _) => {
+            uses.schema.insert(Ident::type_name(name).rs);
+        }
+        (Scalar::Bool | Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Text, _) => {}
+        _ => {
+            scalar_type(scalar, uses, false);
+        }
+    }
+    let int = |v: i64| ast::int(i128::from(v));
+    Some(match (scalar, value) {
+        (Scalar::Bool, Value::Bool(b)) => ast::bool(*b),
+        (Scalar::Int2, Value::Int2(i)) => int(i64::from(*i)),
+        (Scalar::Int4, Value::Int4(i)) => int(i64::from(*i)),
+        (Scalar::Int8, Value::Int8(i)) => int(*i),
+        (Scalar::Text, Value::Text(s)) => ast::str(s),
+        (Scalar::Uuid, Value::Uuid(u)) => uuid_literal(u),
+        (Scalar::Numeric, Value::Numeric(d)) => {
+            let m = d.mantissa().unsigned_abs();
+            ast::call(
+                &["Decimal", "from_parts"],
+                vec![
+                    int(i64::from(m as u32)),
+                    int(i64::from((m >> 32) as u32)),
+                    int(i64::from((m >> 64) as u32)),
+                    ast::bool(d.is_sign_negative()),
+                    int(i64::from(d.scale())),
+                ],
+            )
+        }
+        (Scalar::Timestamptz, Value::Timestamptz(m)) => {
+            ast::call(&["Timestamptz", "At"], vec![int(*m)])
+        }
+        (Scalar::Timestamp, Value::Timestamp(m)) => ast::call(&["Timestamp"], vec![int(*m)]),
+        (Scalar::Date, Value::Date(d)) => ast::call(&["Date"], vec![int(i64::from(*d))]),
+        (Scalar::Time, Value::Time(m)) => ast::call(&["Time"], vec![int(*m)]),
+        (Scalar::Json | Scalar::Jsonb, Value::Json(s)) => ast::call(&["Json"], vec![ast::str(s)]),
+        (Scalar::Enum(name), Value::Enum(label)) => {
+            ast::path_expr(&[Ident::type_name(name).rs, Ident::type_name(label).rs])
+        }
+        _ => return None,
+    })
+}
+
+/// Generates a table's row files: `auto_<table>.rs`, plus
+/// `auto_<table>/part_NNNN.rs` files when the table has more than
+/// [`Options::rows_per_part`] rows. `rows` must be sorted by primary key
+/// (as [`crate::engine::rows::load_table`] returns them). File names are relative
+/// to the output directory.
+fn gen_table_rows(
+    schema: &Schema,
+    table_name: &str,
+    rows: &[Row],
+    names: &RowNames,
+    options: &Options,
+) -> Result<Vec<(PathBuf, String)>, CodegenError> {
+    check_options(options)?;
+    let table = schema
+        .table(table_name)
+        .ok_or_else(|| CodegenError::UnknownTable(table_name.to_owned()))?;
+    let struct_ident = Ident::type_name(&table.name);
+    let file_name = table_file_name(&table.name);
+    let stem = file_name.trim_end_matches(".rs").to_owned();
+    let targets = reference_targets(schema, table);
+    let mut files = Vec::new();
+
+    // The table module: PARTS, ROW_COUNT, rows(), then the ID consts.
+    let mut uses = Uses::default();
+    uses.schema.insert(struct_ident.rs.clone());
+    let pk = table.primary_key_indexes();
+    let mut items: Vec<syn::Item> = Vec::new();
+    if !pk.is_empty() {
+        let types = pk
+            .iter()
+            .map(|&i| bare_type(table, &table.columns[i], &mut uses, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        let id_type: syn::Type = if types.len() == 1 {
+            syn::parse2(types[0].clone())
+        } else {
+            syn::parse2(quote!((#(#types),*)))
+        }
+        .map_err(|source| CodegenError::Parse {
+            file: file_name.clone(),
+            source,
+        })?;
+        let id_names = &names.in_order[&table.name];
+        let mut emitter = Emitter::default();
+        for (row, name) in rows.iter().zip(id_names) {
+            let mut parts = pk
+                .iter()
+                .map(|&i| emitter.value(table, i, &row.values[i], false, &mut uses))
+                .collect::<Result<Vec<_>, _>>()?;
+            let value = if parts.len() == 1 {
+                parts.pop().expect("one part")
+            } else {
+                syn::Expr::Tuple(syn::ExprTuple {
+                    attrs: Vec::new(),
+                    paren_token: Default::default(),
+                    elems: parts.into_iter().collect(),
+                })
+            };
+            items.push(ast::const_item(Vis::Pub, name, id_type.clone(), value));
+        }
+        // Array-typed primary keys would need their slice consts here too.
+        items.extend(emitter.consts());
+    }
+
+    let per_part = options.rows_per_part.max(1);
+    let order = if table.primary_key.is_some() {
+        "in primary-key order"
+    } else {
+        "sorted by the whole row"
+    };
+    let chunks: Vec<&[Row]> = if rows.len() <= per_part {
+        vec![rows]
+    } else {
+        rows.chunks(per_part).collect()
+    };
+    let row_count = proc_macro2::Literal::usize_unsuffixed(rows.len());
+    let table_name_doc = &table.name;
+    let refs = |in_part| Refs {
+        names,
+        targets: &targets,
+        table: &table.name,
+        in_part,
+    };
+
+    let (mods, parts_expr) = if chunks.len() == 1 {
+        items.extend(gen_rows_static(
+            table,
+            &struct_ident,
+            rows,
+            &mut uses,
+            refs(false),
+        )?);
+        (TokenStream::new(), quote!(&[&ROWS]))
+    } else {
+        let mut mods = TokenStream::new();
+        let mut refs_to_parts = Vec::new();
+        for n in 0..chunks.len() {
+            let part_ident = ast::ident(&format!("part_{:04}", n + 1));
+            let path = format!("{stem}/{part_ident}.rs");
+            mods.extend(quote! {
+                #[path = #path]
+                mod #part_ident;
+            });
+            refs_to_parts.push(quote!(&#part_ident::ROWS));
+        }
+        // Parts are independent, so render them in parallel.
+        let parts: Vec<(PathBuf, String)> = chunks
+            .par_iter()
+            .enumerate()
+            .map(|(n, chunk)| {
+                let path = format!("{stem}/part_{:04}.rs", n + 1);
+                let mut part_uses = Uses::default();
+                part_uses.schema.insert(struct_ident.rs.clone());
+                let part_items =
+                    gen_rows_static(table, &struct_ident, chunk, &mut part_uses, refs(true))?;
+                let imports = part_uses.tokens(options, Some(quote!(super::super)));
+                let part_doc = format!(
+                    " Rows {}–{} of table `{}` (of {}), {order}.",
+                    n * per_part + 1,
+                    n * per_part + chunk.len(),
+                    table.name,
+                    rows.len()
+                );
+                let tokens = quote! {
+                    #![doc = #part_doc]
+                    #imports
+                };
+                Ok((
+                    PathBuf::from(&path),
+                    render(&path, tokens, part_items, options)?,
+                ))
+            })
+            .collect::<Result<_, CodegenError>>()?;
+        files.extend(parts);
+        (mods, quote!(&[#(#refs_to_parts),*]))
+    };
+
+    let imports = uses.tokens(options, Some(quote!(super)));
+    let module_doc = if table.primary_key.is_some() {
+        format!(" Rows of table `{table_name_doc}` {order}, and a `pub const` per row named from its primary key.")
+    } else {
+        format!(" Rows of table `{table_name_doc}` {order} (the table has no primary key, so no named rows).")
+    };
+    let parts_doc = format!(" Every row, {order}, in parts of at most {per_part} rows.");
+    let rows_doc = format!(" Every row, {order}.");
+    let tokens = quote! {
+        #![doc = #module_doc]
+        #imports
+
+        #[doc = #parts_doc]
+        pub static PARTS: &[&[#struct_ident]] = #parts_expr;
+
+        /// The number of rows.
+        pub const ROW_COUNT: usize = #row_count;
+
+        #[doc = #rows_doc]
+        pub fn rows() -> impl Iterator<Item = &'static #struct_ident> {
+            PARTS.iter().flat_map(|part| part.iter())
+        }
+
+        #mods
+    };
+    files.insert(
+        0,
+        (
+            PathBuf::from(&file_name),
+            render(&file_name, tokens, items, options)?,
+        ),
+    );
+    Ok(files)
+}
+
+/// The slice consts and `static ROWS: [Struct; N]` for some rows.
+fn gen_rows_static(
+    table: &Table,
+    struct_ident: &Ident,
+    rows: &[Row],
+    uses: &mut Uses,
+    refs: Refs<'_>,
+) -> Result<Vec<syn::Item>, CodegenError> {
+    let field_idents: Vec<syn::Ident> = table
+        .columns
+        .iter()
+        .map(|c| Ident::field(&c.name).tokens())
+        .collect();
+    let struct_path = ast::path(&[&struct_ident.rs]);
+    let in_part = refs.in_part;
+    let mut emitter = Emitter {
+        refs: Some(refs),
+        ..Emitter::default()
+    };
+    let mut literals = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.values.len() != table.columns.len() {
+            return Err(CodegenError::BadValue {
+                table: table.name.clone(),
+                column: "(row)".to_owned(),
+                type_name: String::new(),
+                value: format!("{row:?}"),
+                reason: format!(
+                    "{} values for {} columns",
+                    row.values.len(),
+                    table.columns.len()
+                ),
+            });
+        }
+        let fields = row
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let nullable = table.columns[i].nullable;
+                let expr = emitter.value(table, i, value, nullable, uses)?;
+                Ok((field_idents[i].clone(), expr))
+            })
+            .collect::<Result<Vec<_>, CodegenError>>()?;
+        literals.push(ast::struct_lit(&struct_path, fields));
+    }
+    let visibility = if in_part { Vis::PubSuper } else { Vis::Private };
+    let ty = ast::array_type(ast::path_type(&[&struct_ident.rs]), rows.len());
+    let mut items = emitter.consts();
+    items.push(ast::static_item(
+        visibility,
+        "ROWS",
+        ty,
+        ast::array(literals),
+    ));
+    Ok(items)
+}
+
+/// Every file of the output directory: `mod.rs`, `schema.rs` and each
+/// table's row files (a table missing from `rows` gets an empty one).
+pub fn gen_all(
+    schema: &Schema,
+    rows: &BTreeMap<String, Vec<Row>>,
+    options: &Options,
+) -> Result<BTreeMap<PathBuf, String>, CodegenError> {
+    let mut files = BTreeMap::new();
+    files.insert(PathBuf::from("mod.rs"), gen_mod(schema, options)?);
+    files.insert(PathBuf::from("schema.rs"), gen_schema(schema, options)?);
+    let file_names: Vec<Ident> = schema
+        .tables
+        .keys()
+        .map(|t| Ident {
+            db: t.clone(),
+            rs: table_file_name(t),
+        })
+        .collect();
+    check_unique("table file name", &file_names)?;
+    let row_names = RowNames::new(schema, rows);
+    let names: Vec<&String> = schema.tables.keys().collect();
+    let per_table = names
+        .par_iter()
+        .map(|name| {
+            let table_rows = rows.get(*name).map(Vec::as_slice).unwrap_or_default();
+            gen_table_rows(schema, name, table_rows, &row_names, options)
+        })
+        .collect::<Result<Vec<_>, CodegenError>>()?;
+    files.extend(per_table.into_iter().flatten());
+    Ok(files)
+}
