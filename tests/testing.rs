@@ -469,8 +469,7 @@ fn a_template_built_from_stale_fixtures_fails_with_one_message() {
     let text = err.to_string();
     assert_eq!(
         text,
-        "the fixtures in generated/ were extracted from another schema than sql/ produces \
-         (v0.2 baseline + v0.3 migrations); 1 difference:\n  \
+        "the fixtures in generated/ were extracted from another schema than the project's baseline and migrations produce; 1 difference:\n  \
          - column `admins.privileges` is in the database but not in generated/\n\
          Re-extract the fixtures with `cargo run --bin extract`, then run the tests again."
     );

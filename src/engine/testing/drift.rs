@@ -12,8 +12,7 @@ use crate::engine::schema::{self, SchemaError};
 
 pub(super) fn stale_message(differences: &[String]) -> String {
     let mut s = format!(
-        "the fixtures in generated/ were extracted from another schema than sql/ produces \
-         (v0.2 baseline + v0.3 migrations); {} difference{}:\n",
+        "the fixtures in generated/ were extracted from another schema than the project's baseline and migrations produce; {} difference{}:\n",
         differences.len(),
         if differences.len() == 1 { "" } else { "s" }
     );
