@@ -2,8 +2,9 @@
 //! checked and ordered by `build.rs`) into a database.
 //!
 //! One transaction: TRUNCATE every table of the schema with RESTART
-//! IDENTITY, one binary COPY per batch in the plan's order, sequences and
-//! identities moved past the largest ids, COMMIT. Any failure rolls back, so
+//! IDENTITY, one binary COPY per batch in the plan's order, every sequence
+//! the tables use (owned, identity, or reached through a `nextval(…)`
+//! default) moved past the largest ids, COMMIT. Any failure rolls back, so
 //! the database is left exactly as it was. Foreign keys were proven at
 //! compile time, so when the role may (a superuser), the load runs with
 //! `session_replication_role = replica`, which skips foreign-key triggers;
@@ -247,34 +248,74 @@ pub fn seed_plan_with(
         report.rows.push((table.table.clone(), n));
     }
 
-    // Sequences and identities: past the largest ids now present.
     let tables: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();
-    let seqs = tx
-        .query(
-            "SELECT c.relname::text, a.attname::text, pg_get_serial_sequence(quote_ident(c.relname), a.attname) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-             WHERE n.nspname = 'public' AND c.relname = ANY($1) \
-               AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL \
-             ORDER BY 1, 2",
-            &[&tables],
-        )
-        .map_err(db("finding sequences"))?;
-    for s in seqs {
-        let (table, column, seq): (String, String, String) = (s.get(0), s.get(1), s.get(2));
-        tx.execute(
-            &format!(
-                "SELECT setval($1::text::regclass, coalesce(max({c}), 1), max({c}) IS NOT NULL) FROM {t}",
-                c = quote_ident(&column),
-                t = quote_ident(&table)
-            ),
-            &[&seq],
-        )
-        .map_err(db(format!("moving the sequence of {table}.{column}")))?;
-    }
+    advance_sequences(&mut tx, &tables)?;
     tx.commit().map_err(db("COMMIT"))?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+const SEQUENCES_SQL: &str = include_str!("../../sql/catalog/sequences.sql");
+
+/// Moves every sequence a column of `tables` uses (owned, identity, or only
+/// named by a `nextval(…)` default) past the largest value of every integer
+/// column that uses it, in any table: the next `nextval` returns a free id.
+/// A sequence whose columns are all empty goes back to its start value.
+/// Descending sequences move below the smallest value instead.
+fn advance_sequences(tx: &mut Transaction<'_>, tables: &[&str]) -> Result<(), SeedError> {
+    let rows = tx
+        .query(SEQUENCES_SQL, &[&tables])
+        .map_err(db("finding sequences (sql/catalog/sequences.sql)"))?;
+    // Sequence → (start, increment, columns as (schema, table, column)).
+    type Uses = (i64, i64, Vec<(String, String, String)>);
+    let mut seqs: BTreeMap<String, Uses> = BTreeMap::new();
+    for r in rows {
+        let entry = seqs
+            .entry(r.get("sequence_name"))
+            .or_insert_with(|| (r.get("start_value"), r.get("increment"), Vec::new()));
+        entry.2.push((
+            r.get("table_schema"),
+            r.get("table_name"),
+            r.get("column_name"),
+        ));
+    }
+    for (seq, (start, increment, columns)) in seqs {
+        let (agg, pick, before) = if increment > 0 {
+            ("max", "greatest", "<")
+        } else {
+            ("min", "least", ">")
+        };
+        let extremes: Vec<String> = columns
+            .iter()
+            .map(|(schema, table, column)| {
+                format!(
+                    "(SELECT {agg}({c})::bigint FROM {s}.{t})",
+                    c = quote_ident(column),
+                    s = quote_ident(schema),
+                    t = quote_ident(table)
+                )
+            })
+            .collect();
+        let used: Vec<String> = columns
+            .iter()
+            .map(|(_, table, column)| format!("{table}.{column}"))
+            .collect();
+        tx.execute(
+            &format!(
+                "SELECT setval($1::text::regclass, \
+                        CASE WHEN m IS NULL OR m {before} $2 THEN $2 ELSE m END, \
+                        m IS NOT NULL AND NOT m {before} $2) \
+                 FROM (SELECT {pick}({}) AS m) AS extreme",
+                extremes.join(", ")
+            ),
+            &[&seq, &start],
+        )
+        .map_err(db(format!(
+            "moving sequence {seq} past the values of {}",
+            used.join(", ")
+        )))?;
+    }
+    Ok(())
 }
 
 /// The server's types of `cols` in `table` (enums included).
