@@ -63,3 +63,115 @@ fn sequences_reached_only_through_defaults_move_past_the_seeded_rows() {
         .get(0);
     assert_eq!(id, 7);
 }
+
+const PARTITIONED: &str = "
+    CREATE TABLE shopper (id integer PRIMARY KEY);
+    CREATE TABLE payment (
+        id integer NOT NULL,
+        shopper_id integer NOT NULL,
+        paid date NOT NULL,
+        PRIMARY KEY (paid, id)
+    ) PARTITION BY RANGE (paid);
+    CREATE TABLE payment_2022 PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');
+    CREATE TABLE payment_2023 PARTITION OF payment FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');";
+
+#[test]
+fn foreign_keys_declared_on_partitions_are_folded_into_the_parent() {
+    // As Pagila's payment_p2022_*: each partition declares the same key.
+    let ddl = format!(
+        "{PARTITIONED}
+        ALTER TABLE payment_2022 ADD CONSTRAINT payment_2022_shopper_fkey
+            FOREIGN KEY (shopper_id) REFERENCES shopper (id);
+        ALTER TABLE payment_2023 ADD CONSTRAINT payment_2023_shopper_fkey
+            FOREIGN KEY (shopper_id) REFERENCES shopper (id);"
+    );
+    let data = "
+        INSERT INTO shopper VALUES (1), (2);
+        INSERT INTO payment VALUES (1, 2, '2022-03-01'), (2, 1, '2023-05-01');";
+    let db = TestDb::with_sql("partition_fk_schema", &ddl);
+    let loaded = schema::load(&mut db.client()).unwrap();
+    let names: Vec<&String> = loaded.tables.keys().collect();
+    assert_eq!(names, ["payment", "shopper"], "partitions are not tables");
+    let fks: Vec<(&str, &[String], &str)> = loaded.tables["payment"]
+        .foreign_keys
+        .iter()
+        .map(|f| (f.name.as_str(), f.columns.as_slice(), f.ref_table.as_str()))
+        .collect();
+    assert_eq!(
+        fks,
+        [(
+            "payment_2022_shopper_fkey",
+            &["shopper_id".to_string()][..],
+            "shopper"
+        )],
+        "one key per shape, on the parent"
+    );
+
+    let (_source, target, report) = round_trip("partition_fk", &ddl, data);
+    let order: Vec<&str> = report.rows.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(order, ["shopper", "payment"], "referenced rows first");
+    let n: i64 = target
+        .client()
+        .query_one("SELECT count(*) FROM payment_2023", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "rows reach their partition through the parent");
+}
+
+#[test]
+fn a_dangling_reference_in_a_partition_is_rejected_by_the_merge() {
+    // The source holds a dangling row; the partition's key is NOT VALID so
+    // the database kept it. The merge must see the key and refuse the row.
+    let sql = format!(
+        "{PARTITIONED}
+        INSERT INTO shopper VALUES (1);
+        INSERT INTO payment VALUES (1, 1, '2022-03-01'), (2, 9, '2022-04-01');
+        ALTER TABLE payment_2022 ADD CONSTRAINT payment_2022_shopper_fkey
+            FOREIGN KEY (shopper_id) REFERENCES shopper (id) NOT VALID;"
+    );
+    let source = TestDb::with_sql("partition_dangling", &sql);
+    let err = extract_plan(&source)
+        .expect_err("a dangling reference")
+        .to_string();
+    assert!(
+        err.contains("dangling foreign key: table `payment`, foreign key `payment_2022_shopper_fkey` (shopper_id) = 9 matches no row of `shopper`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_key_declared_on_the_parent_is_listed_once_and_names_the_root() {
+    // PostgreSQL clones the parent's key onto each partition, and a key
+    // referencing a partitioned table onto each referenced partition.
+    let ddl = format!(
+        "{PARTITIONED}
+        CREATE TABLE refund (
+            id integer PRIMARY KEY,
+            paid date NOT NULL,
+            payment_id integer NOT NULL,
+            FOREIGN KEY (paid, payment_id) REFERENCES payment (paid, id)
+        );
+        ALTER TABLE payment ADD FOREIGN KEY (shopper_id) REFERENCES shopper (id);"
+    );
+    let db = TestDb::with_sql("parent_fk_schema", &ddl);
+    let loaded = schema::load(&mut db.client()).unwrap();
+    let shape = |t: &str| -> Vec<(String, String)> {
+        loaded.tables[t]
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.clone(), f.ref_table.clone()))
+            .collect()
+    };
+    assert_eq!(
+        shape("payment"),
+        [("payment_shopper_id_fkey".to_string(), "shopper".to_string())]
+    );
+    assert_eq!(
+        shape("refund"),
+        [("refund_paid_payment_id_fkey".to_string(), "payment".to_string())]
+    );
+    assert_eq!(
+        loaded.tables["payment"].primary_key.as_ref().unwrap().name,
+        "payment_pkey"
+    );
+}
