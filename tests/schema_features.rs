@@ -168,10 +168,43 @@ fn a_key_declared_on_the_parent_is_listed_once_and_names_the_root() {
     );
     assert_eq!(
         shape("refund"),
-        [("refund_paid_payment_id_fkey".to_string(), "payment".to_string())]
+        [(
+            "refund_paid_payment_id_fkey".to_string(),
+            "payment".to_string()
+        )]
     );
     assert_eq!(
         loaded.tables["payment"].primary_key.as_ref().unwrap().name,
         "payment_pkey"
     );
+}
+
+#[test]
+fn generated_stored_columns_are_never_inserted() {
+    let ddl = "
+        CREATE TABLE word (
+            id integer PRIMARY KEY,
+            body text NOT NULL,
+            size integer NOT NULL GENERATED ALWAYS AS (length(body)) STORED
+        );";
+    let data = "INSERT INTO word (id, body) VALUES (1, 'four'), (2, 'sixsix');";
+    let source = TestDb::with_sql("generated_col_src", &format!("{ddl}\n{data}"));
+    let plan = extract_plan(&source).unwrap_or_else(|e| panic!("{e}"));
+    let word = plan.tables.iter().find(|t| t.table == "word").unwrap();
+    for batch in &word.batches {
+        assert_eq!(batch.columns, ["id", "body"], "no COPY of `size`");
+    }
+    assert!(
+        plan.schema[0].columns.iter().all(|c| c.name != "size"),
+        "not a column rows must set"
+    );
+    let (_source, target, _) = round_trip("generated_col", ddl, data);
+    let sizes: Vec<i32> = target
+        .client()
+        .query("SELECT size FROM word ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(sizes, [4, 6], "computed by the database");
 }
