@@ -208,3 +208,38 @@ fn generated_stored_columns_are_never_inserted() {
         .collect();
     assert_eq!(sizes, [4, 6], "computed by the database");
 }
+
+#[test]
+fn materialized_views_are_refreshed_after_seeding_in_dependency_order() {
+    // `a_totals` reads `z_totals` through a plain view, so name order
+    // would refresh it first and leave it empty.
+    let ddl = "
+        CREATE TABLE sale (id integer PRIMARY KEY, amount integer NOT NULL);
+        CREATE MATERIALIZED VIEW z_totals AS SELECT count(*) AS n, sum(amount) AS total FROM sale WITH NO DATA;
+        CREATE VIEW middle AS SELECT n, total FROM z_totals;
+        CREATE MATERIALIZED VIEW a_totals AS SELECT n * 2 AS twice FROM middle WHERE n > 0 WITH NO DATA;
+        CREATE SCHEMA reports;
+        CREATE MATERIALIZED VIEW reports.big_sales AS SELECT id FROM public.sale WHERE amount > 10;";
+    let data = "INSERT INTO sale VALUES (1, 5), (2, 20), (3, 30);";
+    let (_source, target, report) = round_trip("matview", ddl, data);
+    assert_eq!(
+        report.materialized_views,
+        ["reports.big_sales", "z_totals", "a_totals"]
+    );
+    let mut c = target.client();
+    let total: i64 = c
+        .query_one("SELECT total FROM z_totals", &[])
+        .expect("populated")
+        .get(0);
+    assert_eq!(total, 55);
+    let twice: i64 = c
+        .query_one("SELECT twice FROM a_totals", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(twice, 6, "refreshed after the view it reads");
+    let big: i64 = c
+        .query_one("SELECT count(*) FROM reports.big_sales", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(big, 2, "every schema's views");
+}

@@ -4,7 +4,8 @@
 //! One transaction: TRUNCATE every table of the schema with RESTART
 //! IDENTITY, one binary COPY per batch in the plan's order, every sequence
 //! the tables use (owned, identity, or reached through a `nextval(…)`
-//! default) moved past the largest ids, COMMIT. Any failure rolls back, so
+//! default) moved past the largest ids, every materialized view refreshed,
+//! COMMIT. Any failure rolls back, so
 //! the database is left exactly as it was. Foreign keys were proven at
 //! compile time, so when the role may (a superuser), the load runs with
 //! `session_replication_role = replica`, which skips foreign-key triggers;
@@ -58,6 +59,8 @@ pub struct SeedReport {
     pub rows: Vec<(String, u64)>,
     /// Whether foreign-key triggers were skipped during the load.
     pub replica_mode: bool,
+    /// Materialized views refreshed after the load, in refresh order.
+    pub materialized_views: Vec<String>,
     pub elapsed: std::time::Duration,
 }
 
@@ -250,6 +253,7 @@ pub fn seed_plan_with(
 
     let tables: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();
     advance_sequences(&mut tx, &tables)?;
+    report.materialized_views = refresh_materialized_views(&mut tx)?;
     tx.commit().map_err(db("COMMIT"))?;
     report.elapsed = started.elapsed();
     Ok(report)
@@ -316,6 +320,25 @@ fn advance_sequences(tx: &mut Transaction<'_>, tables: &[&str]) -> Result<(), Se
         )))?;
     }
     Ok(())
+}
+
+const MATVIEWS_SQL: &str = include_str!("../../sql/catalog/matviews.sql");
+
+/// Refreshes every materialized view (sql/catalog/matviews.sql: all
+/// schemas, each after the views it reads), so they show the seeded rows.
+fn refresh_materialized_views(tx: &mut Transaction<'_>) -> Result<Vec<String>, SeedError> {
+    let views: Vec<String> = tx
+        .query(MATVIEWS_SQL, &[])
+        .map_err(db("finding materialized views (sql/catalog/matviews.sql)"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for view in &views {
+        // `view` is regclass text: already quoted and qualified as needed.
+        tx.batch_execute(&format!("REFRESH MATERIALIZED VIEW {view}"))
+            .map_err(db(format!("refreshing materialized view {view}")))?;
+    }
+    Ok(views)
 }
 
 /// The server's types of `cols` in `table` (enums included).
