@@ -243,3 +243,47 @@ fn materialized_views_are_refreshed_after_seeding_in_dependency_order() {
         .get(0);
     assert_eq!(big, 2, "every schema's views");
 }
+
+#[test]
+fn a_foreign_key_the_plan_does_not_know_is_verified_after_a_replica_load() {
+    // The fixtures come from a database without the key; the target
+    // declares it across schemas. The superuser load skips foreign-key
+    // triggers, so only the check after the load can catch the row.
+    let ddl = "CREATE TABLE item (id integer PRIMARY KEY, owner_id integer);";
+    let data = "INSERT INTO item VALUES (1, 1), (2, NULL), (3, 2);";
+    let source = TestDb::with_sql("unknown_fk_src", &format!("{ddl}\n{data}"));
+    let plan = extract_plan(&source).unwrap_or_else(|e| panic!("{e}"));
+    let target = TestDb::with_sql(
+        "unknown_fk_dst",
+        &format!(
+            "{ddl}
+            CREATE SCHEMA ext;
+            CREATE TABLE ext.owner (id integer PRIMARY KEY);
+            INSERT INTO ext.owner VALUES (1);
+            ALTER TABLE item ADD CONSTRAINT item_owner_fkey FOREIGN KEY (owner_id) REFERENCES ext.owner (id);
+            INSERT INTO item VALUES (10, 1);"
+        ),
+    );
+    let mut c = target.client();
+    let err = seed_plan(&mut c, &plan, None).expect_err("the row of item with owner 2 dangles");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("foreign key item_owner_fkey of table item")
+            && msg.contains("(owner_id)=(2)")
+            && msg.contains("ext.owner")
+            && msg.contains("nothing was changed"),
+        "{msg}"
+    );
+    let ids: Vec<i32> = c
+        .query("SELECT id FROM item ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, [10], "the database is unchanged");
+
+    // With the owner present, the same plan seeds.
+    c.batch_execute("INSERT INTO ext.owner VALUES (2)").unwrap();
+    let report = seed_plan(&mut c, &plan, None).unwrap();
+    assert!(report.replica_mode);
+}

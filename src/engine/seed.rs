@@ -9,7 +9,10 @@
 //! the database is left exactly as it was. Foreign keys were proven at
 //! compile time, so when the role may (a superuser), the load runs with
 //! `session_replication_role = replica`, which skips foreign-key triggers;
-//! CHECK, NOT NULL and UNIQUE stay enforced.
+//! CHECK, NOT NULL and UNIQUE stay enforced. The merge only knows the keys
+//! of the fixtures' schema, so after such a load every foreign key the
+//! database declares on or onto the seeded tables is checked with one
+//! anti-join each, before COMMIT.
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
@@ -44,12 +47,38 @@ pub enum SeedError {
     /// rolled back by the server.
     #[error("the connection to the server was lost while {what}; nothing was changed: {detail}")]
     ConnectionLost { what: String, detail: String },
+    /// After a load that skipped foreign-key triggers, a row references
+    /// no row: a key the merge did not check (the fixtures' schema lacks
+    /// it, or it crosses schemas). The transaction was rolled back.
+    #[error("{0}")]
+    ForeignKeyViolation(Box<FkViolation>),
     /// The database lacks a table or column the fixtures have.
     #[error(
         "the database does not match the fixtures: {detail}\n\
          Migrate it (`cargo run --bin migrate`) or re-extract the fixtures (`cargo run --bin extract`)."
     )]
     Drift { detail: String },
+}
+
+/// A foreign key the seeded rows violate ([`SeedError::ForeignKeyViolation`]).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "foreign key {constraint} of table {table} is violated by the seeded rows: {rows} row(s) \
+     reference no row of {ref_table}, e.g. ({columns})=({values}); nothing was changed.\n\
+     The load skipped foreign-key triggers because the merge proves the references it knows, \
+     but it did not know this key. Fix the rows (golden/ or the source database), or \
+     re-extract (`cargo run --bin extract`) if the fixtures predate the key."
+)]
+pub struct FkViolation {
+    pub constraint: String,
+    pub table: String,
+    pub ref_table: String,
+    /// The referencing columns, comma-separated.
+    pub columns: String,
+    /// The first offending row's values of those columns.
+    pub values: String,
+    /// How many rows violate the key.
+    pub rows: i64,
 }
 
 /// What a seed did.
@@ -252,6 +281,9 @@ pub fn seed_plan_with(
     }
 
     let tables: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();
+    if superuser {
+        verify_foreign_keys(&mut tx, &tables)?;
+    }
     advance_sequences(&mut tx, &tables)?;
     report.materialized_views = refresh_materialized_views(&mut tx)?;
     tx.commit().map_err(db("COMMIT"))?;
@@ -339,6 +371,87 @@ fn refresh_materialized_views(tx: &mut Transaction<'_>) -> Result<Vec<String>, S
             .map_err(db(format!("refreshing materialized view {view}")))?;
     }
     Ok(views)
+}
+
+const VERIFY_FKS_SQL: &str = include_str!("../../sql/catalog/verify_foreign_keys.sql");
+
+/// Checks every foreign key the database declares on or onto `tables`
+/// (sql/catalog/verify_foreign_keys.sql, read from the catalog, not the
+/// plan), one set-based anti-join per key, after a load that skipped
+/// foreign-key triggers. The first violation fails the seed, naming the key,
+/// the table and the offending values.
+fn verify_foreign_keys(tx: &mut Transaction<'_>, tables: &[&str]) -> Result<(), SeedError> {
+    let keys = tx.query(VERIFY_FKS_SQL, &[&tables]).map_err(db(
+        "finding foreign keys (sql/catalog/verify_foreign_keys.sql)",
+    ))?;
+    for key in keys {
+        let constraint: String = key.get("constraint_name");
+        let table: String = key.get("table_name");
+        let ref_table: String = key.get("ref_table");
+        let columns: Vec<String> = key.get("columns");
+        let ref_columns: Vec<String> = key.get("ref_columns");
+        // Inheritance children are not covered by their parent's key;
+        // partitions are (a partitioned table has no rows of its own).
+        let only = |partitioned: bool| if partitioned { "" } else { "ONLY " };
+        let t_cols: Vec<String> = columns
+            .iter()
+            .map(|c| format!("t.{}", quote_ident(c)))
+            .collect();
+        let all = |test: &str| {
+            t_cols
+                .iter()
+                .map(|c| format!("{c} IS {test}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let matches = t_cols
+            .iter()
+            .zip(&ref_columns)
+            .map(|(c, r)| format!("r.{} = {c}", quote_ident(r)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let missing = format!(
+            "NOT EXISTS (SELECT 1 FROM {}{ref_table} AS r WHERE {matches})",
+            only(key.get("ref_partitioned"))
+        );
+        // MATCH SIMPLE: a row with any NULL in the key is not checked.
+        // MATCH FULL: all NULL passes, some NULL fails.
+        let violates = if key.get::<_, bool>("match_full") {
+            format!(
+                "NOT ({}) AND (NOT ({}) OR {missing})",
+                all("NULL"),
+                all("NOT NULL")
+            )
+        } else {
+            format!("{} AND {missing}", all("NOT NULL"))
+        };
+        let values: Vec<String> = t_cols.iter().map(|c| format!("{c}::text")).collect();
+        let sql = format!(
+            "SELECT count(*) OVER ()::bigint, {} FROM {}{table} AS t WHERE {violates} LIMIT 1",
+            values.join(", "),
+            only(key.get("table_partitioned"))
+        );
+        let found = tx.query_opt(&sql, &[]).map_err(db(format!(
+            "checking foreign key {constraint} of table {table}"
+        )))?;
+        if let Some(row) = found {
+            let values: Vec<String> = (1..=columns.len())
+                .map(|i| {
+                    row.get::<_, Option<String>>(i)
+                        .unwrap_or_else(|| "NULL".to_owned())
+                })
+                .collect();
+            return Err(SeedError::ForeignKeyViolation(Box::new(FkViolation {
+                constraint,
+                table,
+                ref_table,
+                columns: columns.join(", "),
+                values: values.join(", "),
+                rows: row.get(0),
+            })));
+        }
+    }
+    Ok(())
 }
 
 /// The server's types of `cols` in `table` (enums included).
