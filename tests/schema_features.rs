@@ -287,3 +287,24 @@ fn a_foreign_key_the_plan_does_not_know_is_verified_after_a_replica_load() {
     let report = seed_plan(&mut c, &plan, None).unwrap();
     assert!(report.replica_mode);
 }
+
+#[test]
+fn enum_labels_of_any_spelling_round_trip() {
+    let ddl = r#"
+        CREATE TYPE spelling AS ENUM ('G', 'PG-13', 'NC-17', 'very happy', '1st', 'a', 'A', 'Ab', 'aB');
+        CREATE TABLE film (id integer PRIMARY KEY, rating spelling NOT NULL, also spelling[]);"#;
+    let data = r#"
+        INSERT INTO film VALUES
+          (1, 'G', '{a,A}'), (2, 'PG-13', NULL), (3, 'NC-17', '{}'), (4, 'very happy', '{"very happy"}'),
+          (5, '1st', '{1st}'), (6, 'a', '{A}'), (7, 'A', '{a}'), (8, 'Ab', '{aB,Ab}'), (9, 'aB', NULL);"#;
+    let (source, target, _) = round_trip("enum_spelling", ddl, data);
+    let read = |db: &TestDb| -> Vec<String> {
+        db.client()
+            .query("SELECT f::text FROM film f ORDER BY id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    assert_eq!(read(&target), read(&source));
+}
