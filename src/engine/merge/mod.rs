@@ -10,7 +10,9 @@
 //! 3. conflicts fail with file, line, row, table, column and value:
 //!    duplicate keys within golden, a unique-key collision between golden and
 //!    generated (NULLs never collide), a dangling foreign key, a golden row
-//!    that leaves a required column unset;
+//!    that leaves a required column unset; only root causes are reported:
+//!    a row rejected for its own error is not also blamed on the rows that
+//!    reference it (its message counts them instead);
 //! 4. the order is computed from the foreign keys: tables by (depth, name),
 //!    and inside a self-referencing table the rows pointed at go first.
 
