@@ -62,7 +62,9 @@ pub struct Table {
     pub primary_key: Option<PrimaryKey>,
     /// Unique constraints and unique indexes, sorted by name.
     pub unique_keys: Vec<UniqueKey>,
-    /// Foreign keys, sorted by name.
+    /// Foreign keys, sorted by name: the table's own and, for a partitioned
+    /// table, those declared on its partitions (one per distinct shape:
+    /// columns, referenced table and columns).
     pub foreign_keys: Vec<ForeignKey>,
 }
 
@@ -419,6 +421,16 @@ fn load_in(q: &mut impl GenericClient) -> Result<Schema, SchemaError> {
     for table in tables.values_mut() {
         table.unique_keys.sort_by(|a, b| a.name.cmp(&b.name));
         table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        // Partitions that each declare the same key (Pagila's payment_p*)
+        // fold into one key of the parent, named by the first.
+        let mut shapes = std::collections::BTreeSet::new();
+        table.foreign_keys.retain(|fk| {
+            shapes.insert((
+                fk.columns.clone(),
+                fk.ref_table.clone(),
+                fk.ref_columns.clone(),
+            ))
+        });
     }
 
     Ok(Schema { tables, enums })

@@ -2,12 +2,17 @@
 //! checked and ordered by `build.rs`) into a database.
 //!
 //! One transaction: TRUNCATE every table of the schema with RESTART
-//! IDENTITY, one binary COPY per batch in the plan's order, sequences and
-//! identities moved past the largest ids, COMMIT. Any failure rolls back, so
+//! IDENTITY, one binary COPY per batch in the plan's order, every sequence
+//! the tables use (owned, identity, or reached through a `nextval(…)`
+//! default) moved past the largest ids, every materialized view refreshed,
+//! COMMIT. Any failure rolls back, so
 //! the database is left exactly as it was. Foreign keys were proven at
 //! compile time, so when the role may (a superuser), the load runs with
 //! `session_replication_role = replica`, which skips foreign-key triggers;
-//! CHECK, NOT NULL and UNIQUE stay enforced.
+//! CHECK, NOT NULL and UNIQUE stay enforced. The merge only knows the keys
+//! of the fixtures' schema, so after such a load every foreign key the
+//! database declares on or onto the seeded tables is checked with one
+//! anti-join each, before COMMIT.
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
@@ -42,12 +47,38 @@ pub enum SeedError {
     /// rolled back by the server.
     #[error("the connection to the server was lost while {what}; nothing was changed: {detail}")]
     ConnectionLost { what: String, detail: String },
+    /// After a load that skipped foreign-key triggers, a row references
+    /// no row: a key the merge did not check (the fixtures' schema lacks
+    /// it, or it crosses schemas). The transaction was rolled back.
+    #[error("{0}")]
+    ForeignKeyViolation(Box<FkViolation>),
     /// The database lacks a table or column the fixtures have.
     #[error(
         "the database does not match the fixtures: {detail}\n\
          Migrate it (`cargo run --bin migrate`) or re-extract the fixtures (`cargo run --bin extract`)."
     )]
     Drift { detail: String },
+}
+
+/// A foreign key the seeded rows violate ([`SeedError::ForeignKeyViolation`]).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "foreign key {constraint} of table {table} is violated by the seeded rows: {rows} row(s) \
+     reference no row of {ref_table}, e.g. ({columns})=({values}); nothing was changed.\n\
+     The load skipped foreign-key triggers because the merge proves the references it knows, \
+     but it did not know this key. Fix the rows (golden/ or the source database), or \
+     re-extract (`cargo run --bin extract`) if the fixtures predate the key."
+)]
+pub struct FkViolation {
+    pub constraint: String,
+    pub table: String,
+    pub ref_table: String,
+    /// The referencing columns, comma-separated.
+    pub columns: String,
+    /// The first offending row's values of those columns.
+    pub values: String,
+    /// How many rows violate the key.
+    pub rows: i64,
 }
 
 /// What a seed did.
@@ -57,6 +88,8 @@ pub struct SeedReport {
     pub rows: Vec<(String, u64)>,
     /// Whether foreign-key triggers were skipped during the load.
     pub replica_mode: bool,
+    /// Materialized views refreshed after the load, in refresh order.
+    pub materialized_views: Vec<String>,
     pub elapsed: std::time::Duration,
 }
 
@@ -247,34 +280,178 @@ pub fn seed_plan_with(
         report.rows.push((table.table.clone(), n));
     }
 
-    // Sequences and identities: past the largest ids now present.
     let tables: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();
-    let seqs = tx
-        .query(
-            "SELECT c.relname::text, a.attname::text, pg_get_serial_sequence(quote_ident(c.relname), a.attname) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-             WHERE n.nspname = 'public' AND c.relname = ANY($1) \
-               AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL \
-             ORDER BY 1, 2",
-            &[&tables],
-        )
-        .map_err(db("finding sequences"))?;
-    for s in seqs {
-        let (table, column, seq): (String, String, String) = (s.get(0), s.get(1), s.get(2));
-        tx.execute(
-            &format!(
-                "SELECT setval($1::text::regclass, coalesce(max({c}), 1), max({c}) IS NOT NULL) FROM {t}",
-                c = quote_ident(&column),
-                t = quote_ident(&table)
-            ),
-            &[&seq],
-        )
-        .map_err(db(format!("moving the sequence of {table}.{column}")))?;
+    if superuser {
+        verify_foreign_keys(&mut tx, &tables)?;
     }
+    advance_sequences(&mut tx, &tables)?;
+    report.materialized_views = refresh_materialized_views(&mut tx)?;
     tx.commit().map_err(db("COMMIT"))?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+const SEQUENCES_SQL: &str = include_str!("../../sql/catalog/sequences.sql");
+
+/// Moves every sequence a column of `tables` uses (owned, identity, or only
+/// named by a `nextval(…)` default) past the largest value of every integer
+/// column that uses it, in any table: the next `nextval` returns a free id.
+/// A sequence whose columns are all empty goes back to its start value.
+/// Descending sequences move below the smallest value instead.
+fn advance_sequences(tx: &mut Transaction<'_>, tables: &[&str]) -> Result<(), SeedError> {
+    let rows = tx
+        .query(SEQUENCES_SQL, &[&tables])
+        .map_err(db("finding sequences (sql/catalog/sequences.sql)"))?;
+    // Sequence → (start, increment, columns as (schema, table, column)).
+    type Uses = (i64, i64, Vec<(String, String, String)>);
+    let mut seqs: BTreeMap<String, Uses> = BTreeMap::new();
+    for r in rows {
+        let entry = seqs
+            .entry(r.get("sequence_name"))
+            .or_insert_with(|| (r.get("start_value"), r.get("increment"), Vec::new()));
+        entry.2.push((
+            r.get("table_schema"),
+            r.get("table_name"),
+            r.get("column_name"),
+        ));
+    }
+    for (seq, (start, increment, columns)) in seqs {
+        let (agg, pick, before) = if increment > 0 {
+            ("max", "greatest", "<")
+        } else {
+            ("min", "least", ">")
+        };
+        let extremes: Vec<String> = columns
+            .iter()
+            .map(|(schema, table, column)| {
+                format!(
+                    "(SELECT {agg}({c})::bigint FROM {s}.{t})",
+                    c = quote_ident(column),
+                    s = quote_ident(schema),
+                    t = quote_ident(table)
+                )
+            })
+            .collect();
+        let used: Vec<String> = columns
+            .iter()
+            .map(|(_, table, column)| format!("{table}.{column}"))
+            .collect();
+        tx.execute(
+            &format!(
+                "SELECT setval($1::text::regclass, \
+                        CASE WHEN m IS NULL OR m {before} $2 THEN $2 ELSE m END, \
+                        m IS NOT NULL AND NOT m {before} $2) \
+                 FROM (SELECT {pick}({}) AS m) AS extreme",
+                extremes.join(", ")
+            ),
+            &[&seq, &start],
+        )
+        .map_err(db(format!(
+            "moving sequence {seq} past the values of {}",
+            used.join(", ")
+        )))?;
+    }
+    Ok(())
+}
+
+const MATVIEWS_SQL: &str = include_str!("../../sql/catalog/matviews.sql");
+
+/// Refreshes every materialized view (sql/catalog/matviews.sql: all
+/// schemas, each after the views it reads), so they show the seeded rows.
+fn refresh_materialized_views(tx: &mut Transaction<'_>) -> Result<Vec<String>, SeedError> {
+    let views: Vec<String> = tx
+        .query(MATVIEWS_SQL, &[])
+        .map_err(db("finding materialized views (sql/catalog/matviews.sql)"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for view in &views {
+        // `view` is regclass text: already quoted and qualified as needed.
+        tx.batch_execute(&format!("REFRESH MATERIALIZED VIEW {view}"))
+            .map_err(db(format!("refreshing materialized view {view}")))?;
+    }
+    Ok(views)
+}
+
+const VERIFY_FKS_SQL: &str = include_str!("../../sql/catalog/verify_foreign_keys.sql");
+
+/// Checks every foreign key the database declares on or onto `tables`
+/// (sql/catalog/verify_foreign_keys.sql, read from the catalog, not the
+/// plan), one set-based anti-join per key, after a load that skipped
+/// foreign-key triggers. The first violation fails the seed, naming the key,
+/// the table and the offending values.
+fn verify_foreign_keys(tx: &mut Transaction<'_>, tables: &[&str]) -> Result<(), SeedError> {
+    let keys = tx.query(VERIFY_FKS_SQL, &[&tables]).map_err(db(
+        "finding foreign keys (sql/catalog/verify_foreign_keys.sql)",
+    ))?;
+    for key in keys {
+        let constraint: String = key.get("constraint_name");
+        let table: String = key.get("table_name");
+        let ref_table: String = key.get("ref_table");
+        let columns: Vec<String> = key.get("columns");
+        let ref_columns: Vec<String> = key.get("ref_columns");
+        // Inheritance children are not covered by their parent's key;
+        // partitions are (a partitioned table has no rows of its own).
+        let only = |partitioned: bool| if partitioned { "" } else { "ONLY " };
+        let t_cols: Vec<String> = columns
+            .iter()
+            .map(|c| format!("t.{}", quote_ident(c)))
+            .collect();
+        let all = |test: &str| {
+            t_cols
+                .iter()
+                .map(|c| format!("{c} IS {test}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let matches = t_cols
+            .iter()
+            .zip(&ref_columns)
+            .map(|(c, r)| format!("r.{} = {c}", quote_ident(r)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let missing = format!(
+            "NOT EXISTS (SELECT 1 FROM {}{ref_table} AS r WHERE {matches})",
+            only(key.get("ref_partitioned"))
+        );
+        // MATCH SIMPLE: a row with any NULL in the key is not checked.
+        // MATCH FULL: all NULL passes, some NULL fails.
+        let violates = if key.get::<_, bool>("match_full") {
+            format!(
+                "NOT ({}) AND (NOT ({}) OR {missing})",
+                all("NULL"),
+                all("NOT NULL")
+            )
+        } else {
+            format!("{} AND {missing}", all("NOT NULL"))
+        };
+        let values: Vec<String> = t_cols.iter().map(|c| format!("{c}::text")).collect();
+        let sql = format!(
+            "SELECT count(*) OVER ()::bigint, {} FROM {}{table} AS t WHERE {violates} LIMIT 1",
+            values.join(", "),
+            only(key.get("table_partitioned"))
+        );
+        let found = tx.query_opt(&sql, &[]).map_err(db(format!(
+            "checking foreign key {constraint} of table {table}"
+        )))?;
+        if let Some(row) = found {
+            let values: Vec<String> = (1..=columns.len())
+                .map(|i| {
+                    row.get::<_, Option<String>>(i)
+                        .unwrap_or_else(|| "NULL".to_owned())
+                })
+                .collect();
+            return Err(SeedError::ForeignKeyViolation(Box::new(FkViolation {
+                constraint,
+                table,
+                ref_table,
+                columns: columns.join(", "),
+                values: values.join(", "),
+                rows: row.get(0),
+            })));
+        }
+    }
+    Ok(())
 }
 
 /// The server's types of `cols` in `table` (enums included).

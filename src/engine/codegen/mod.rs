@@ -47,7 +47,7 @@ mod schema_file;
 mod types;
 mod write;
 
-pub use naming::{table_file_name, Ident};
+pub use naming::{enum_variants, table_file_name, Ident};
 pub use rows_file::gen_all;
 pub use schema_file::{gen_mod, gen_schema};
 pub use write::{manifest_text, write_atomically, WriteSummary, MANIFEST, STAGING_TAG};

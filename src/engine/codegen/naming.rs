@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ast, CodegenError};
 use crate::engine::rows::{Row, Value};
-use crate::engine::schema::Table;
+use crate::engine::schema::{Schema, Table};
 
 /// A name in the database and its Rust spelling (heck casing, keywords
 /// escaped), so every place that needs one of them uses the same pair.
@@ -128,6 +128,55 @@ pub(super) fn check_unique<'a>(
     Ok(())
 }
 
+/// The Rust variant names of an enum's labels, in label order. Each is the
+/// label in `UpperCamelCase` ([`Ident::type_name`]: 'G' → `G`, 'very happy'
+/// → `VeryHappy`, '1st' → `_1st`). Labels that case to the same name ('a'
+/// and 'A') stay distinct: the label already spelled like that name keeps it,
+/// every other one gets `X` and a pinned hash of its exact text (FNV-1a, 32
+/// bits, in hex), so a name depends only on its label and on whether it
+/// collides, never on declared order.
+pub fn enum_variants(labels: &[String]) -> Vec<Ident> {
+    let base: Vec<Ident> = labels.iter().map(|l| Ident::type_name(l)).collect();
+    let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+    for b in &base {
+        *uses.entry(b.plain()).or_default() += 1;
+    }
+    base.iter()
+        .zip(labels)
+        .map(|(b, label)| {
+            if uses[b.plain()] == 1 || b.rs == *label {
+                return b.clone();
+            }
+            let hash = label.bytes().fold(0x811c_9dc5_u32, |h, byte| {
+                (h ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+            });
+            Ident {
+                db: label.clone(),
+                rs: format!("{}X{hash:08X}", b.plain()),
+            }
+        })
+        .collect()
+}
+
+/// Enum name → label → Rust variant name ([`enum_variants`]).
+pub(super) type VariantNames = BTreeMap<String, BTreeMap<String, String>>;
+
+pub(super) fn variant_names(schema: &Schema) -> VariantNames {
+    schema
+        .enums
+        .values()
+        .map(|e| {
+            let names = e
+                .labels
+                .iter()
+                .cloned()
+                .zip(enum_variants(&e.labels).into_iter().map(|v| v.rs))
+                .collect();
+            (e.name.clone(), names)
+        })
+        .collect()
+}
+
 /// The file name of a table's module: `auto_<snake table>.rs`.
 pub fn table_file_name(table: &str) -> String {
     format!(
@@ -237,6 +286,55 @@ pub(super) fn id_names(table: &Table, rows: &[Row]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_labels_of_any_spelling_get_distinct_deterministic_variants() {
+        let labels: Vec<String> = [
+            "G",
+            "PG-13",
+            "NC-17",
+            "very happy",
+            "1st",
+            "a",
+            "A",
+            "Ab",
+            "AB",
+            "very_happy",
+            "Very Happy",
+            "self",
+        ]
+        .map(String::from)
+        .to_vec();
+        let names: Vec<String> = enum_variants(&labels).into_iter().map(|v| v.rs).collect();
+        assert_eq!(
+            names,
+            [
+                "G",
+                "Pg13",
+                "Nc17",
+                // Three labels case to `VeryHappy` and none is spelled so.
+                "VeryHappyXEC75531B",
+                "_1st",
+                // 'A' is spelled like its name and keeps it.
+                "AXE40C292C",
+                "A",
+                "Ab",
+                "AbX2CD5218A",
+                "VeryHappyXBAEDFF4C",
+                "VeryHappyX5C33441B",
+                "Self_",
+            ]
+        );
+        // The same label gets the same name whatever its neighbours' order.
+        let mut reversed = labels.clone();
+        reversed.reverse();
+        let mut again: Vec<String> = enum_variants(&reversed).into_iter().map(|v| v.rs).collect();
+        again.reverse();
+        assert_eq!(again, names);
+        for v in enum_variants(&labels) {
+            let _ = v.tokens();
+        }
+    }
 
     #[test]
     fn idents_are_cased_and_escaped() {

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::ast::{self, Vis};
-use super::naming::{check_unique, id_names, table_file_name, table_module_name};
+use super::naming::{
+    check_unique, id_names, table_file_name, table_module_name, variant_names, VariantNames,
+};
 use super::types::{bare_type, scalar_type, unsupported, Uses};
 use super::{check_options, render, CodegenError, Ident, Options};
 use super::{gen_mod, gen_schema};
@@ -142,6 +144,8 @@ struct Emitter<'a> {
     /// Name referenced rows by their ID consts (not in the ID consts
     /// themselves).
     refs: Option<Refs<'a>>,
+    /// The schema's enum variant names; a label missing here is an error.
+    variant_names: Option<&'a VariantNames>,
     /// `EnumType::Variant` by enum and label: heck-casing both for every
     /// value was a tenth of the time spent here.
     variants: BTreeMap<String, BTreeMap<String, syn::Expr>>,
@@ -189,15 +193,16 @@ impl Emitter<'_> {
                 if let Some(variant) = self.variants.get(name).and_then(|v| v.get(label)) {
                     return Ok(wrap(variant.clone()));
                 }
-                let variant = scalar_value(&Scalar::Enum(name.clone()), value, uses)
-                    .ok_or_else(|| bad("value does not match the column type"))?;
+                let variant =
+                    scalar_value(&Scalar::Enum(name.clone()), value, self.variant_names, uses)
+                        .ok_or_else(|| bad("value does not match the column type"))?;
                 self.variants
                     .entry(name.clone())
                     .or_default()
                     .insert(label.clone(), variant.clone());
                 variant
             }
-            (TypeKind::Scalar(scalar), _) => scalar_value(scalar, value, uses)
+            (TypeKind::Scalar(scalar), _) => scalar_value(scalar, value, self.variant_names, uses)
                 .ok_or_else(|| bad("value does not match the column type"))?,
             (TypeKind::Array(scalar), Value::Array(items)) => {
                 // Key by the values, not by token text: stringifying tokens
@@ -210,7 +215,7 @@ impl Emitter<'_> {
                     .iter()
                     .map(|item| match item {
                         Value::Null => Err(bad("NULL array elements are not supported")),
-                        _ => scalar_value(scalar, item, uses)
+                        _ => scalar_value(scalar, item, self.variant_names, uses)
                             .ok_or_else(|| bad("array element does not match the column type")),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -261,7 +266,12 @@ fn uuid_literal(value: &uuid::Uuid) -> syn::Expr {
     ast::call(&["Uuid", "from_u128"], vec![ast::verbatim(&text)])
 }
 
-fn scalar_value(scalar: &Scalar, value: &Value, uses: &mut Uses) -> Option<syn::Expr> {
+fn scalar_value(
+    scalar: &Scalar,
+    value: &Value,
+    variants: Option<&VariantNames>,
+    uses: &mut Uses,
+) -> Option<syn::Expr> {
     // Import exactly what the value expressions name, so no file has an
     // unused import (a part may hold only NULLs of some column).
     match (scalar, value) {
@@ -302,7 +312,8 @@ fn scalar_value(scalar: &Scalar, value: &Value, uses: &mut Uses) -> Option<syn::
         (Scalar::Time, Value::Time(m)) => ast::call(&["Time"], vec![int(*m)]),
         (Scalar::Json | Scalar::Jsonb, Value::Json(s)) => ast::call(&["Json"], vec![ast::str(s)]),
         (Scalar::Enum(name), Value::Enum(label)) => {
-            ast::path_expr(&[Ident::type_name(name).rs, Ident::type_name(label).rs])
+            let variant = variants?.get(name)?.get(label)?;
+            ast::path_expr(&[Ident::type_name(name).rs.as_str(), variant])
         }
         _ => return None,
     })
@@ -328,6 +339,7 @@ fn gen_table_rows(
     let file_name = table_file_name(&table.name);
     let stem = file_name.trim_end_matches(".rs").to_owned();
     let targets = reference_targets(schema, table);
+    let variants = variant_names(schema);
     let mut files = Vec::new();
 
     // The table module: PARTS, ROW_COUNT, rows(), then the ID consts.
@@ -350,7 +362,10 @@ fn gen_table_rows(
             source,
         })?;
         let id_names = &names.in_order[&table.name];
-        let mut emitter = Emitter::default();
+        let mut emitter = Emitter {
+            variant_names: Some(&variants),
+            ..Emitter::default()
+        };
         for (row, name) in rows.iter().zip(id_names) {
             let mut parts = pk
                 .iter()
@@ -398,6 +413,7 @@ fn gen_table_rows(
             rows,
             &mut uses,
             refs(false),
+            &variants,
         )?);
         (TokenStream::new(), quote!(&[&ROWS]))
     } else {
@@ -420,8 +436,14 @@ fn gen_table_rows(
                 let path = format!("{stem}/part_{:04}.rs", n + 1);
                 let mut part_uses = Uses::default();
                 part_uses.schema.insert(struct_ident.rs.clone());
-                let part_items =
-                    gen_rows_static(table, &struct_ident, chunk, &mut part_uses, refs(true))?;
+                let part_items = gen_rows_static(
+                    table,
+                    &struct_ident,
+                    chunk,
+                    &mut part_uses,
+                    refs(true),
+                    &variants,
+                )?;
                 let imports = part_uses.tokens(options, Some(quote!(super::super)));
                 let part_doc = format!(
                     " Rows {}–{} of table `{}` (of {}), {order}.",
@@ -480,12 +502,13 @@ fn gen_table_rows(
 }
 
 /// The slice consts and `static ROWS: [Struct; N]` for some rows.
-fn gen_rows_static(
+fn gen_rows_static<'a>(
     table: &Table,
     struct_ident: &Ident,
     rows: &[Row],
     uses: &mut Uses,
-    refs: Refs<'_>,
+    refs: Refs<'a>,
+    variants: &'a VariantNames,
 ) -> Result<Vec<syn::Item>, CodegenError> {
     let field_idents: Vec<syn::Ident> = table
         .columns
@@ -496,6 +519,7 @@ fn gen_rows_static(
     let in_part = refs.in_part;
     let mut emitter = Emitter {
         refs: Some(refs),
+        variant_names: Some(variants),
         ..Emitter::default()
     };
     let mut literals = Vec::with_capacity(rows.len());

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::naming::{check_unique, table_module, RESERVED_TYPE_NAMES};
+use super::naming::{check_unique, enum_variants, table_module, RESERVED_TYPE_NAMES};
 use super::types::{field_type, placeholder, Uses};
 use super::{ast, check_options, doc, render, CodegenError, Ident, Options};
 use crate::engine::schema::{FkAction, Identity, Schema};
@@ -187,11 +187,7 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
     }
 
     for (enum_type, enum_ident) in schema.enums.values().zip(&enum_idents) {
-        let variants: Vec<Ident> = enum_type
-            .labels
-            .iter()
-            .map(|l| Ident::type_name(l))
-            .collect();
+        let variants = enum_variants(&enum_type.labels);
         check_unique(&format!("label of enum {}", enum_type.name), &variants)?;
         let labels = &enum_type.labels;
         let name = &enum_type.name;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::naming::enum_variants;
 use super::{ast, runtime, CodegenError, Ident, Options};
 use crate::engine::schema::{Column, Scalar, Schema, Table, TypeKind};
 
@@ -146,8 +147,7 @@ pub(super) fn placeholder(schema: &Schema, column: &Column, uses: &mut Uses) -> 
             let first = schema
                 .enums
                 .get(name)
-                .and_then(|e| e.labels.first())
-                .map(|l| Ident::type_name(l));
+                .and_then(|e| enum_variants(&e.labels).into_iter().next());
             match first {
                 Some(v) => quote!(#ty::#v),
                 None => quote!(unreachable!()),

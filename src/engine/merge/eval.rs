@@ -421,7 +421,13 @@ impl Items {
                 });
             }
         }
-        // SCREAMING_CASE names are items (enum variants are UpperCamelCase).
+        // `Enum::Variant` of a schema enum is a variant whatever its case
+        // (label 'G' becomes `MpaaRating::G`); an unknown variant is
+        // reported against the enum when the value is typed.
+        if segs.len() >= 2 && self.enums.contains_key(&segs[segs.len() - 2]) {
+            return Ok(Ev::Path(segs.to_vec()));
+        }
+        // Other SCREAMING_CASE names are items.
         let screaming = last.chars().any(|c| c.is_ascii_uppercase())
             && last
                 .chars()
@@ -777,6 +783,51 @@ mod tests {
             e.to_string(),
             "golden/t.rs:3: `MISSING` is not defined in golden/ or generated/"
         );
+    }
+
+    #[test]
+    fn enum_variants_of_any_case_evaluate_to_their_labels() {
+        // Variants as codegen names labels 'G', 'NC-17', 'PG13X' and 'R'.
+        let mut it = items(
+            r#"
+            pub enum MpaaRating { G, Nc17, PG13X, R }
+            pub const G: i32 = 1;
+            pub const FAMILY: MpaaRating = MpaaRating::G;
+            pub const ADULT: MpaaRating = MpaaRating::Nc17;
+            pub const LOUD: MpaaRating = MpaaRating::PG13X;
+            pub const LIST: &[MpaaRating] = &[MpaaRating::R, MpaaRating::G];
+            pub const PLAIN: i32 = G;
+            "#,
+        );
+        let at = Loc {
+            file: "x".into(),
+            line: 0,
+        };
+        let labels: BTreeMap<(String, String), String> = [
+            ("G", "G"),
+            ("Nc17", "NC-17"),
+            ("PG13X", "PG13X"),
+            ("R", "R"),
+        ]
+        .into_iter()
+        .map(|(v, l)| (("MpaaRating".to_string(), v.to_string()), l.to_string()))
+        .collect();
+        let kind = FieldKind::Enum("MpaaRating".into());
+        for (item, label) in [("FAMILY", "G"), ("ADULT", "NC-17"), ("LOUD", "PG13X")] {
+            let ev = it.eval_item(item, &at).unwrap();
+            assert_eq!(
+                to_value(&ev, &kind, &labels).unwrap(),
+                Value::Enum(label.into()),
+                "{item}"
+            );
+        }
+        let list = it.eval_item("LIST", &at).unwrap();
+        assert_eq!(
+            to_value(&list, &FieldKind::Array(Box::new(kind)), &labels).unwrap(),
+            Value::Array(vec![Value::Enum("R".into()), Value::Enum("G".into())])
+        );
+        // A bare all-caps name is still an item.
+        assert_eq!(it.eval_item("PLAIN", &at).unwrap(), Ev::Int(1));
     }
 
     #[test]

@@ -186,6 +186,8 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
     let mut tables = Vec::new();
     let mut structs: BTreeMap<String, String> = BTreeMap::new();
     let mut kinds: BTreeMap<String, BTreeMap<String, (String, FieldKind)>> = BTreeMap::new();
+    // Fields of generated columns, per struct: read, then left out.
+    let mut skipped: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let table_keys: Vec<String> = items
         .items
         .keys()
@@ -205,14 +207,18 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
         let name = field(&meta, "name").and_then(str_of).unwrap_or_default();
         let mut columns = Vec::new();
         let mut field_to_column = BTreeMap::new();
+        let mut generated_fields = BTreeSet::new();
         if let Some(Ev::Array(cols)) = field(&meta, "columns") {
             for c in cols {
                 let cname = field(c, "name").and_then(str_of).unwrap_or_default();
                 let fname = field(c, "field")
                     .and_then(str_of)
                     .unwrap_or_else(|| cname.clone());
+                // A generated (STORED) column is computed by the database:
+                // never a column to insert, whatever a row's field says.
                 let generated = matches!(field(c, "generated"), Some(Ev::Bool(true)));
                 if generated {
+                    generated_fields.insert(fname);
                     continue;
                 }
                 columns.push(ColumnMeta {
@@ -273,6 +279,7 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
                 }
             }
         }
+        skipped.insert(struct_name.clone(), generated_fields);
         kinds.insert(struct_name.clone(), fk);
         structs.insert(struct_name, name.clone());
         tables.push(TableMeta {
@@ -327,6 +334,7 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
         }
         let table = structs[&struct_name].clone();
         let fks = &kinds[&struct_name];
+        let generated_fields = &skipped[&struct_name];
         for (item, line, ev) in elements {
             let ev = match ev {
                 Ok(v) => v,
@@ -348,6 +356,9 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Vec<LoadError>> {
             };
             let mut values = BTreeMap::new();
             for f in &set {
+                if generated_fields.contains(f) {
+                    continue;
+                }
                 let Some((col, kind)) = fks.get(f) else {
                     errors.push(LoadError {
                         loc: loc.clone(),

@@ -10,7 +10,9 @@
 //! 3. conflicts fail with file, line, row, table, column and value:
 //!    duplicate keys within golden, a unique-key collision between golden and
 //!    generated (NULLs never collide), a dangling foreign key, a golden row
-//!    that leaves a required column unset;
+//!    that leaves a required column unset; only root causes are reported:
+//!    a row rejected for its own error is not also blamed on the rows that
+//!    reference it (its message counts them instead);
 //! 4. the order is computed from the foreign keys: tables by (depth, name),
 //!    and inside a self-referencing table the rows pointed at go first.
 
@@ -134,12 +136,18 @@ pub enum Conflict {
         source: Source,
         table: String,
         column: String,
+        /// Rows whose foreign keys point at this rejected row, so were not
+        /// checked (their would-be dangling errors are not reported).
+        dependants: usize,
     },
     /// A row sets a column the table does not have.
     UnknownColumn {
         source: Source,
         table: String,
         column: String,
+        /// Rows whose foreign keys point at this rejected row, so were not
+        /// checked (their would-be dangling errors are not reported).
+        dependants: usize,
     },
     /// A row of a table the schema does not have.
     UnknownTable { source: Source, table: String },
@@ -148,6 +156,9 @@ pub enum Conflict {
         source: Source,
         table: String,
         column: String,
+        /// Rows whose foreign keys point at this rejected row, so were not
+        /// checked (their would-be dangling errors are not reported).
+        dependants: usize,
     },
 }
 
@@ -195,17 +206,21 @@ impl fmt::Display for Conflict {
                 source,
                 table,
                 column,
+                dependants,
             } => write!(
                 f,
-                "{source}: required column `{table}.{column}` (NOT NULL, no default) is not set; set it in the golden row"
+                "{source}: required column `{table}.{column}` (NOT NULL, no default) is not set; set it in the golden row{}",
+                Dependants(*dependants)
             ),
             Conflict::UnknownColumn {
                 source,
                 table,
                 column,
+                dependants,
             } => write!(
                 f,
-                "{source}: table `{table}` has no column `{column}` (schema drift? re-run `cargo run --bin extract`)"
+                "{source}: table `{table}` has no column `{column}` (schema drift? re-run `cargo run --bin extract`){}",
+                Dependants(*dependants)
             ),
             Conflict::UnknownTable { source, table } => {
                 write!(f, "{source}: there is no table `{table}` in generated/schema.rs")
@@ -214,10 +229,37 @@ impl fmt::Display for Conflict {
                 source,
                 table,
                 column,
+                dependants,
             } => write!(
                 f,
-                "{source}: primary-key column `{table}.{column}` must be set to a fixed value"
+                "{source}: primary-key column `{table}.{column}` must be set to a fixed value{}",
+                Dependants(*dependants)
             ),
+        }
+    }
+}
+
+/// The note a rejected row's conflict ends with when rows point at it.
+struct Dependants(usize);
+
+impl fmt::Display for Dependants {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            1 => write!(f, " (1 row that references it was not checked)"),
+            n => write!(f, " ({n} rows that reference it were not checked)"),
+        }
+    }
+}
+
+impl Conflict {
+    /// The dependants count of a conflict that rejects its row.
+    fn dependants_mut(&mut self) -> Option<&mut usize> {
+        match self {
+            Conflict::RequiredColumnUnset { dependants, .. }
+            | Conflict::UnknownColumn { dependants, .. }
+            | Conflict::MissingPrimaryKey { dependants, .. } => Some(dependants),
+            _ => None,
         }
     }
 }
@@ -280,7 +322,11 @@ pub fn merge(tables: &[TableMeta], rows: Vec<Row>) -> Result<Plan, Vec<Conflict>
     let by_name: BTreeMap<&str, &TableMeta> = tables.iter().map(|t| (t.name.as_str(), t)).collect();
 
     // Shape checks: known tables and columns, required columns, primary keys.
+    // A row that fails these is rejected: its conflicts wait until the
+    // foreign-key check has counted the rows pointing at it, which are not
+    // reported as dangling (the cause is the rejected row, not them).
     let mut per_table: BTreeMap<&str, Vec<Row>> = BTreeMap::new();
+    let mut rejected: BTreeMap<&str, Vec<(Row, Vec<Conflict>)>> = BTreeMap::new();
     for row in rows {
         let Some(meta) = by_name.get(row.table.as_str()) else {
             conflicts.push(Conflict::UnknownTable {
@@ -289,40 +335,45 @@ pub fn merge(tables: &[TableMeta], rows: Vec<Row>) -> Result<Plan, Vec<Conflict>
             });
             continue;
         };
-        let mut ok = true;
+        let mut own = Vec::new();
         for col in row.values.keys() {
             if meta.column(col).is_none() {
-                conflicts.push(Conflict::UnknownColumn {
+                own.push(Conflict::UnknownColumn {
                     source: row.source.clone(),
                     table: meta.name.clone(),
                     column: col.clone(),
+                    dependants: 0,
                 });
-                ok = false;
             }
         }
         for col in &meta.columns {
             let set = row.values.contains_key(&col.name);
             if !set && !col.nullable && !col.has_default {
-                conflicts.push(Conflict::RequiredColumnUnset {
+                own.push(Conflict::RequiredColumnUnset {
                     source: row.source.clone(),
                     table: meta.name.clone(),
                     column: col.name.clone(),
+                    dependants: 0,
                 });
-                ok = false;
             }
         }
         for pk in &meta.primary_key {
             if row.values.get(pk).is_none_or(Value::is_null) {
-                conflicts.push(Conflict::MissingPrimaryKey {
+                own.push(Conflict::MissingPrimaryKey {
                     source: row.source.clone(),
                     table: meta.name.clone(),
                     column: pk.clone(),
+                    dependants: 0,
                 });
-                ok = false;
             }
         }
-        if ok {
+        if own.is_empty() {
             per_table.entry(meta.name.as_str()).or_default().push(row);
+        } else {
+            rejected
+                .entry(meta.name.as_str())
+                .or_default()
+                .push((row, own));
         }
     }
 
@@ -393,7 +444,9 @@ pub fn merge(tables: &[TableMeta], rows: Vec<Row>) -> Result<Plan, Vec<Conflict>
         kept.insert(meta.name.as_str(), out);
     }
 
-    // Foreign keys must resolve within the merged set.
+    // Foreign keys must resolve within the merged set. A reference to a
+    // rejected row counts against that row instead of dangling.
+    let mut dependants: BTreeMap<(&str, usize), BTreeSet<&Source>> = BTreeMap::new();
     for meta in tables {
         for fk in &meta.foreign_keys {
             let Some(target_rows) = kept.get(fk.ref_table.as_str()) else {
@@ -403,12 +456,33 @@ pub fn merge(tables: &[TableMeta], rows: Vec<Row>) -> Result<Plan, Vec<Conflict>
                 .iter()
                 .filter_map(|r| key_of(r, &fk.ref_columns).map(|v| key_text(&v)))
                 .collect();
+            let mut rejected_targets: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, (r, _)) in rejected
+                .get(fk.ref_table.as_str())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(v) = key_of(r, &fk.ref_columns) {
+                    rejected_targets.entry(key_text(&v)).or_default().push(i);
+                }
+            }
             for row in &kept[meta.name.as_str()] {
                 let Some(vals) = key_of(row, &fk.columns) else {
                     continue;
                 };
                 let text = key_text(&vals);
-                if !targets.contains(&text) {
+                if targets.contains(&text) {
+                    continue;
+                }
+                if let Some(parents) = rejected_targets.get(&text) {
+                    for &i in parents {
+                        dependants
+                            .entry((fk.ref_table.as_str(), i))
+                            .or_default()
+                            .insert(&row.source);
+                    }
+                } else {
                     conflicts.push(Conflict::DanglingForeignKey {
                         source: row.source.clone(),
                         table: meta.name.clone(),
@@ -418,6 +492,18 @@ pub fn merge(tables: &[TableMeta], rows: Vec<Row>) -> Result<Plan, Vec<Conflict>
                         ref_table: fk.ref_table.clone(),
                     });
                 }
+            }
+        }
+    }
+
+    for (table, list) in rejected {
+        for (i, (_, own)) in list.into_iter().enumerate() {
+            let n = dependants.get(&(table, i)).map_or(0, BTreeSet::len);
+            for mut c in own {
+                if let Some(d) = c.dependants_mut() {
+                    *d = n;
+                }
+                conflicts.push(c);
             }
         }
     }

@@ -219,3 +219,37 @@ fn depth_ties_break_by_name() {
     let names: Vec<&str> = plan.tables.iter().map(|t| t.table.as_str()).collect();
     assert_eq!(names, ["users", "admins", "logs"]);
 }
+
+#[test]
+fn a_row_rejected_for_its_own_error_does_not_echo_as_dangling_references() {
+    // Four golden users lose a required column (a schema change); 23 logs
+    // point at them. Only the four root causes are reported, each with how
+    // many rows it left unchecked, plus the one reference that really
+    // dangles.
+    let mut rows = Vec::new();
+    for (n, dependants) in [(1u128, 10u128), (2, 7), (3, 5), (4, 1)] {
+        rows.push(row(
+            Origin::Golden,
+            &format!("USER_{n}"),
+            "users",
+            &[("id", Value::Uuid(n))],
+        ));
+        for d in 0..dependants {
+            let id = n * 100 + d;
+            rows.push(log(Origin::Generated, &format!("ROWS[{id}]"), id, n, None));
+        }
+    }
+    rows.push(log(Origin::Golden, "STRAY", 999, 42, None));
+    let err = merge(&schema(), rows).unwrap_err();
+    let text: Vec<String> = err.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        text,
+        [
+            "golden/x.rs:1: STRAY: dangling foreign key: table `logs`, foreign key `logs_user_id_fkey` (user_id) = 00000000-0000-0000-0000-00000000002a matches no row of `users` in golden/ or generated/",
+            "golden/x.rs:1: USER_1: required column `users.email` (NOT NULL, no default) is not set; set it in the golden row (10 rows that reference it were not checked)",
+            "golden/x.rs:1: USER_2: required column `users.email` (NOT NULL, no default) is not set; set it in the golden row (7 rows that reference it were not checked)",
+            "golden/x.rs:1: USER_3: required column `users.email` (NOT NULL, no default) is not set; set it in the golden row (5 rows that reference it were not checked)",
+            "golden/x.rs:1: USER_4: required column `users.email` (NOT NULL, no default) is not set; set it in the golden row (1 row that references it was not checked)",
+        ]
+    );
+}
