@@ -49,12 +49,13 @@ pub enum ExtractError {
     /// The database lacks migrations of this checkout.
     #[error(
         "{url} is not migrated: {why}.\n\
-         Run `cargo run --bin migrate` on it first (same --db-url or DATABASE_URL_TEST_CLI), then extract again. \
+         Run `cargo run --bin migrate` on it first (same --db-url or {url_var}), then extract again. \
          Pending: {}.",
         pending.join(", ")
     )]
     NotMigrated {
         url: String,
+        url_var: String,
         why: String,
         pending: Vec<String>,
     },
@@ -152,6 +153,7 @@ pub fn extract(
     // extracted as if it were v0.3.
     let not_migrated = |why: String, pending: Vec<&migrate::Migration>| ExtractError::NotMigrated {
         url: url.to_string(),
+        url_var: project.database.url_var.clone(),
         why,
         pending: pending.iter().map(|m| m.file_name.to_string()).collect(),
     };

@@ -301,6 +301,21 @@ pub fn rule_for(project: &Project, table: &str, column: &str) -> Option<Action> 
 /// `rows` read from it (none when the table's rows are not known).
 pub fn column_finding(table: &Table, index: usize, rows: Option<&[Row]>) -> Option<Finding> {
     let c = &table.columns[index];
+    // An integer or uuid column of a primary or foreign key holds row
+    // references, not what its name mentions: `address_id` is no address.
+    let is_key = table
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .chain(table.foreign_keys.iter().flat_map(|fk| fk.columns.iter()))
+        .any(|k| *k == c.name);
+    let holds_ids = matches!(
+        c.ty.kind,
+        TypeKind::Scalar(Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Uuid)
+    );
+    if is_key && holds_ids {
+        return None;
+    }
     let mut reasons = detect::column_reasons(&c.name, &c.ty);
     if let Some(rows) = rows.filter(|_| detect::samples_values(&c.ty.kind)) {
         reasons
@@ -931,6 +946,45 @@ mod tests {
         let text = "name = \"t\"\n[database]\nname = \"t\"\nurl_var = \"A\"\n\
                     production_url_var = \"B\"\nclient_url_var = \"C\"\n";
         Project::parse(std::path::Path::new("t.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn integer_key_columns_are_references_not_what_their_names_say() {
+        use crate::engine::schema::{ForeignKey, PrimaryKey};
+        let int = || TypeKind::Scalar(Scalar::Int4);
+        let mut t = table(
+            "store",
+            &[
+                ("address_id", int(), "integer"),
+                ("city_id", int(), "integer"),
+                ("phone_id", TypeKind::Scalar(Scalar::Text), "text"),
+            ],
+        );
+        t.primary_key = Some(PrimaryKey {
+            name: "store_pkey".into(),
+            columns: vec!["city_id".into()],
+        });
+        t.foreign_keys.push(ForeignKey {
+            name: "store_address_fkey".into(),
+            columns: vec!["address_id".into(), "phone_id".into()],
+            ref_table: "address".into(),
+            ref_columns: vec!["id".into(), "p".into()],
+            on_delete: crate::engine::schema::FkAction::NoAction,
+            on_update: crate::engine::schema::FkAction::NoAction,
+            deferrable: false,
+        });
+        assert!(
+            column_finding(&t, 0, None).is_none(),
+            "an integer foreign key"
+        );
+        assert!(
+            column_finding(&t, 1, None).is_none(),
+            "an integer primary key"
+        );
+        assert!(
+            column_finding(&t, 2, None).is_some(),
+            "a text key column can still hold a phone number"
+        );
     }
 
     #[test]

@@ -742,6 +742,10 @@ pub fn state<'m>(
     migrations: &'m [Migration],
 ) -> Result<State<'m>, MigrateError> {
     let db = |action: &'static str| move |source| MigrateError::Db { action, source };
+    if migrations.is_empty() {
+        // A project without migrations: its baseline is its schema.
+        return Ok(State::Current);
+    }
     let has_history: bool = client
         .query_one("SELECT to_regclass($1) IS NOT NULL", &[&HISTORY_TABLE])
         .map_err(db("looking for the history table"))?
