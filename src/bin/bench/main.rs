@@ -4,6 +4,7 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 mod clone;
 mod demo;
+mod devloop;
 mod extract;
 mod scratch;
 mod seed;
@@ -15,7 +16,7 @@ use support::*;
 /// Measure et-testdb against its performance targets and print tables of
 /// figures, targets and whether each is met. Build with --release for
 /// figures worth quoting: `cargo run --release --bin bench -- testdb`
-/// (also `seed`, `extract`, `demo`, `clone`).
+/// (also `seed`, `extract`, `demo`, `clone`, `loop`).
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Args {
@@ -57,6 +58,11 @@ enum Cmd {
     /// `cluster clone` end to end as a process, against a bare
     /// CREATE DATABASE … TEMPLATE (needs `cargo build --release --bins`).
     Clone(clone::CloneArgs),
+    /// What a developer waits for, on a fresh clone of this checkout: fresh
+    /// `cargo run --bin extract`, fresh and warm `cargo test`, and a golden
+    /// edit followed by `cargo test --test backend_queries`, each beside its
+    /// target. Tens of minutes; run it on an idle machine.
+    Loop(devloop::LoopArgs),
     /// The cold-start helper `testdb` runs in a fresh cluster directory.
     #[command(name = testdb::COLD_SUBCOMMAND, hide = true)]
     TestdbCold,
@@ -99,6 +105,12 @@ fn run(args: Args) -> Result<()> {
         }
         Cmd::Extract(a) => {
             extract::run(&a)?;
+        }
+        Cmd::Loop(a) => {
+            let met = devloop::run(&a)?;
+            if args.check && !met {
+                bail!("a performance target is missed (see the table)");
+            }
         }
         Cmd::Demo(a) => {
             let met = demo::run(&a)?;
