@@ -19,6 +19,11 @@ const FIXTURE_DIR: &str = concat!(
     "/tests/fixtures/codegen/generated"
 );
 const V03_SUBSET: &str = include_str!("fixtures/codegen/v03_subset.sql");
+const NAMES: &str = include_str!("fixtures/codegen/names.sql");
+const NAMES_FIXTURE_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/codegen/names_generated"
+);
 const V03_FIXTURE_DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/codegen/v03_generated"
@@ -450,4 +455,56 @@ fn stale_staging_folders_are_removed_by_the_next_run() {
         .collect();
     names.sort();
     assert_eq!(names, [".other.new-Xy9Zq1", "generated"]);
+}
+
+#[test]
+fn colliding_names_keywords_and_keyless_tables_generate_distinct_names() {
+    let files = generate_from("codegen_names", NAMES, &Options::default());
+    assert_matches_committed(&files, NAMES_FIXTURE_DIR);
+}
+
+// The committed output of the test above, compiled as a real module: the
+// names are distinct and the code compiles.
+#[allow(dead_code)]
+#[rustfmt::skip]
+#[path = "fixtures/codegen/names_generated/mod.rs"]
+mod names_generated;
+
+#[test]
+fn colliding_names_read_back_as_their_own_tables_and_columns() {
+    use names_generated::schema::*;
+    use names_generated::*;
+
+    // Seven tables, seven structs (a duplicate would not compile).
+    let tables: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+    assert_eq!(
+        tables,
+        [
+            "Mood",
+            "UserData",
+            "Users",
+            "date",
+            "no_key",
+            "user_data",
+            "users"
+        ]
+    );
+    // The name spelled like the table keeps it; the enum `mood` keeps `Mood`.
+    assert_eq!(UserData::TABLE.name, "UserData");
+    assert_eq!(Users::TABLE.name, "Users");
+    assert_eq!(Mood::On.label(), "on");
+    assert_eq!(auto_users::ROW_COUNT, 2);
+    // Columns that collide after casing are distinct fields of their own.
+    let user_data = TABLES.iter().find(|t| t.name == "user_data").unwrap();
+    let fields: Vec<(&str, &str)> = user_data
+        .columns
+        .iter()
+        .map(|c| (c.name, c.field))
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = fields.iter().map(|(_, f)| *f).collect();
+    assert_eq!(distinct.len(), fields.len(), "{fields:?}");
+    assert!(fields.contains(&("user_id", "user_id")), "{fields:?}");
+    assert!(fields.contains(&("type", "type")), "{fields:?}");
+    // A table without a primary key keeps every row, duplicates included.
+    assert_eq!(auto_no_key::ROW_COUNT, 3);
 }

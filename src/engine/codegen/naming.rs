@@ -128,6 +128,151 @@ pub(super) fn check_unique<'a>(
     Ok(())
 }
 
+/// FNV-1a (32 bits) of `text`: a pinned hash, the same on every machine and
+/// in every release, for suffixes that keep colliding names apart.
+fn pinned_hash(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5_u32, |h, byte| {
+        (h ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Makes `idents` distinct: a Rust name that only one of them takes stays;
+/// where several take it (or it is `reserved`), the one already spelled
+/// like its database name keeps it and every other gets `suffix(name, hash
+/// of its exact database name and kind)`, so a name depends only on its own
+/// database name and on whether it collides, never on order.
+fn distinct(
+    idents: Vec<Ident>,
+    kind: &str,
+    reserved: &BTreeSet<&str>,
+    suffix: fn(&str, u32) -> String,
+) -> Vec<Ident> {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for id in &idents {
+        *uses.entry(id.rs.clone()).or_default() += 1;
+    }
+    idents
+        .into_iter()
+        .map(|id| {
+            let taken = reserved.contains(id.plain());
+            let collides = uses[&id.rs] > 1;
+            if !taken && (!collides || id.plain() == id.db) {
+                return id;
+            }
+            let hash = pinned_hash(&format!("{kind}:{}", id.db));
+            Ident {
+                rs: suffix(id.plain(), hash),
+                db: id.db,
+            }
+        })
+        .collect()
+}
+
+/// The Rust names of a schema's tables (struct names), columns (field
+/// names) and row modules, distinct by construction: names that collide
+/// after casing (`user_data` and `"UserData"`, `userId` and `user_id`), or
+/// with a runtime type the generated code uses, get distinct, deterministic
+/// names instead of an error ([`distinct`]).
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    structs: BTreeMap<String, Ident>,
+    fields: BTreeMap<String, Vec<Ident>>,
+    modules: BTreeMap<String, String>,
+}
+
+impl Names {
+    /// The names of every table of `schema`; enum type names are reserved
+    /// for the enums.
+    pub fn of(schema: &Schema) -> Names {
+        let mut reserved: BTreeSet<&str> = RESERVED_TYPE_NAMES.iter().copied().collect();
+        let enum_names: Vec<String> = schema
+            .enums
+            .keys()
+            .map(|e| Ident::type_name(e).rs)
+            .collect();
+        reserved.extend(enum_names.iter().map(String::as_str));
+        let tables: Vec<&Table> = schema.tables.values().collect();
+        let structs = distinct(
+            tables.iter().map(|t| Ident::type_name(&t.name)).collect(),
+            "table",
+            &reserved,
+            |base, h| format!("{base}X{h:08X}"),
+        );
+        let modules = distinct(
+            tables
+                .iter()
+                .map(|t| Ident {
+                    db: t.name.clone(),
+                    rs: Ident::field(&t.name)
+                        .plain()
+                        .trim_start_matches('_')
+                        .to_owned(),
+                })
+                .collect(),
+            "module",
+            &BTreeSet::new(),
+            |base, h| format!("{base}_x{h:08x}"),
+        );
+        let none = BTreeSet::new();
+        Names {
+            structs: tables
+                .iter()
+                .zip(structs)
+                .map(|(t, id)| (t.name.clone(), id))
+                .collect(),
+            fields: tables
+                .iter()
+                .map(|t| {
+                    let fields = distinct(
+                        t.columns.iter().map(|c| Ident::field(&c.name)).collect(),
+                        "column",
+                        &none,
+                        |base, h| format!("{base}_x{h:08x}"),
+                    );
+                    (t.name.clone(), fields)
+                })
+                .collect(),
+            modules: tables
+                .iter()
+                .zip(modules)
+                .map(|(t, m)| (t.name.clone(), format!("auto_{}", m.rs)))
+                .collect(),
+        }
+    }
+
+    /// The struct of `table`.
+    pub fn table_struct(&self, table: &str) -> Ident {
+        self.structs
+            .get(table)
+            .cloned()
+            .unwrap_or_else(|| Ident::type_name(table))
+    }
+
+    /// The fields of `table`, in column order.
+    pub fn fields(&self, table: &Table) -> Vec<Ident> {
+        self.fields.get(&table.name).cloned().unwrap_or_else(|| {
+            table
+                .columns
+                .iter()
+                .map(|c| Ident::field(&c.name))
+                .collect()
+        })
+    }
+
+    /// The row module of `table`, `auto_<snake table>`.
+    pub fn module(&self, table: &str) -> String {
+        self.modules
+            .get(table)
+            .cloned()
+            .unwrap_or_else(|| table_module_name(table))
+    }
+
+    /// The row module's file, `auto_<snake table>.rs`.
+    pub fn file_name(&self, table: &str) -> String {
+        format!("{}.rs", self.module(table))
+    }
+}
+
 /// The Rust variant names of an enum's labels, in label order. Each is the
 /// label in `UpperCamelCase` ([`Ident::type_name`]: 'G' → `G`, 'very happy'
 /// → `VeryHappy`, '1st' → `_1st`). Labels that case to the same name ('a'
@@ -147,9 +292,7 @@ pub fn enum_variants(labels: &[String]) -> Vec<Ident> {
             if uses[b.plain()] == 1 || b.rs == *label {
                 return b.clone();
             }
-            let hash = label.bytes().fold(0x811c_9dc5_u32, |h, byte| {
-                (h ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-            });
+            let hash = pinned_hash(label);
             Ident {
                 db: label.clone(),
                 rs: format!("{}X{hash:08X}", b.plain()),
@@ -183,10 +326,6 @@ pub fn table_file_name(table: &str) -> String {
         "auto_{}.rs",
         Ident::field(table).plain().trim_start_matches('_')
     )
-}
-
-pub(super) fn table_module(table: &str) -> proc_macro2::Ident {
-    ast::ident(&table_module_name(table))
 }
 
 /// `auto_<snake table>`, the module of a table's rows.
@@ -362,16 +501,73 @@ mod tests {
     }
 
     #[test]
-    fn colliding_names_are_an_error() {
-        let err = check_unique(
-            "column of table t",
-            &[Ident::field("user_id"), Ident::field("userId")],
-        )
-        .unwrap_err();
+    fn colliding_names_get_distinct_deterministic_names() {
+        use crate::engine::schema::{Column, ColumnType, Scalar, TypeKind};
+        let column = |name: &str| Column {
+            name: name.into(),
+            position: 1,
+            ty: ColumnType {
+                name: "integer".into(),
+                kind: TypeKind::Scalar(Scalar::Int4),
+            },
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+        };
+        let table = |name: &str, columns: &[&str]| Table {
+            name: name.into(),
+            columns: columns.iter().map(|c| column(c)).collect(),
+            primary_key: None,
+            unique_keys: Vec::new(),
+            foreign_keys: Vec::new(),
+        };
+        let mut schema = Schema::default();
+        for t in [
+            table("user_data", &["user_id", "userId", "type", "UserId"]),
+            table("UserData", &["x"]),
+            table("date", &["x"]),
+            table("Users", &["x"]),
+            table("users", &["x"]),
+        ] {
+            schema.tables.insert(t.name.clone(), t);
+        }
+        let names = Names::of(&schema);
+        let again = Names::of(&schema);
+        let structs: Vec<String> = ["user_data", "UserData", "date", "users", "Users"]
+            .iter()
+            .map(|t| names.table_struct(t).rs)
+            .collect();
         assert_eq!(
-            err.to_string(),
-            "column of table t \"user_id\" and \"userId\" both become the Rust name `user_id`; \
-             rename one of them in the database"
+            structs[1], "UserData",
+            "the name spelled like the table keeps it"
+        );
+        assert!(
+            structs[0].starts_with("UserDataX") && structs[0].len() == 17,
+            "{structs:?}"
+        );
+        assert!(
+            structs[2].starts_with("DateX"),
+            "the runtime type `Date` stays free"
+        );
+        assert_eq!(structs[4], "Users");
+        assert!(structs[3].starts_with("UsersX"));
+        let unique: BTreeSet<&String> = structs.iter().collect();
+        assert_eq!(unique.len(), structs.len(), "{structs:?}");
+        let fields: Vec<String> = names
+            .fields(&schema.tables["user_data"])
+            .into_iter()
+            .map(|f| f.rs)
+            .collect();
+        assert_eq!(fields[0], "user_id");
+        assert!(fields[1].starts_with("user_id_x") && fields[3].starts_with("user_id_x"));
+        assert_ne!(fields[1], fields[3]);
+        assert_eq!(fields[2], "r#type");
+        assert_eq!(names.module("users"), "auto_users");
+        assert!(names.module("Users").starts_with("auto_users_x"));
+        assert_eq!(
+            names.table_struct("user_data").rs,
+            again.table_struct("user_data").rs
         );
     }
 }

@@ -10,9 +10,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::ast::{self, Vis};
-use super::naming::{
-    check_unique, id_names, table_file_name, table_module_name, variant_names, VariantNames,
-};
+use super::naming::{id_names, variant_names, Names, VariantNames};
 use super::types::{bare_type, scalar_type, unsupported, Uses};
 use super::{check_options, render, CodegenError, Ident, Options};
 use super::{gen_mod, gen_schema};
@@ -31,16 +29,19 @@ struct RowNames {
     in_order: BTreeMap<String, Vec<String>>,
     /// Every table's row module, `auto_<table>`.
     modules: BTreeMap<String, String>,
+    /// The Rust names of the tables and their columns.
+    rust: Names,
 }
 
 impl RowNames {
     fn new(schema: &Schema, rows: &BTreeMap<String, Vec<Row>>) -> RowNames {
         let mut by_table = BTreeMap::new();
         let mut in_order = BTreeMap::new();
+        let rust = Names::of(schema);
         let modules = schema
             .tables
             .keys()
-            .map(|t| (t.clone(), table_module_name(t)))
+            .map(|t| (t.clone(), rust.module(t)))
             .collect();
         for (name, table) in &schema.tables {
             if table.primary_key_indexes().is_empty() {
@@ -65,6 +66,7 @@ impl RowNames {
             by_table,
             in_order,
             modules,
+            rust,
         }
     }
 }
@@ -335,8 +337,9 @@ fn gen_table_rows(
     let table = schema
         .table(table_name)
         .ok_or_else(|| CodegenError::UnknownTable(table_name.to_owned()))?;
-    let struct_ident = Ident::type_name(&table.name);
-    let file_name = table_file_name(&table.name);
+    let struct_ident = names.rust.table_struct(&table.name);
+    let file_name = names.rust.file_name(&table.name);
+    let fields = names.rust.fields(table);
     let stem = file_name.trim_end_matches(".rs").to_owned();
     let targets = reference_targets(schema, table);
     let variants = variant_names(schema);
@@ -410,6 +413,7 @@ fn gen_table_rows(
         items.extend(gen_rows_static(
             table,
             &struct_ident,
+            &fields,
             rows,
             &mut uses,
             refs(false),
@@ -439,6 +443,7 @@ fn gen_table_rows(
                 let part_items = gen_rows_static(
                     table,
                     &struct_ident,
+                    &fields,
                     chunk,
                     &mut part_uses,
                     refs(true),
@@ -505,16 +510,13 @@ fn gen_table_rows(
 fn gen_rows_static<'a>(
     table: &Table,
     struct_ident: &Ident,
+    fields: &[Ident],
     rows: &[Row],
     uses: &mut Uses,
     refs: Refs<'a>,
     variants: &'a VariantNames,
 ) -> Result<Vec<syn::Item>, CodegenError> {
-    let field_idents: Vec<syn::Ident> = table
-        .columns
-        .iter()
-        .map(|c| Ident::field(&c.name).tokens())
-        .collect();
+    let field_idents: Vec<syn::Ident> = fields.iter().map(Ident::tokens).collect();
     let struct_path = ast::path(&[&struct_ident.rs]);
     let in_part = refs.in_part;
     let mut emitter = Emitter {
@@ -571,15 +573,6 @@ pub fn gen_all(
     let mut files = BTreeMap::new();
     files.insert(PathBuf::from("mod.rs"), gen_mod(schema, options)?);
     files.insert(PathBuf::from("schema.rs"), gen_schema(schema, options)?);
-    let file_names: Vec<Ident> = schema
-        .tables
-        .keys()
-        .map(|t| Ident {
-            db: t.clone(),
-            rs: table_file_name(t),
-        })
-        .collect();
-    check_unique("table file name", &file_names)?;
     let row_names = RowNames::new(schema, rows);
     let names: Vec<&String> = schema.tables.keys().collect();
     let per_table = names

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::naming::{check_unique, enum_variants, table_module, RESERVED_TYPE_NAMES};
+use super::naming::{check_unique, enum_variants, Names, RESERVED_TYPE_NAMES};
 use super::types::{field_type, placeholder, Uses};
 use super::{ast, check_options, doc, render, CodegenError, Ident, Options};
 use crate::engine::schema::{FkAction, Identity, Schema};
@@ -40,9 +40,15 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
     uses.runtime.extend(["ColumnMeta", "EnumMeta", "TableMeta"]);
     let mut items = TokenStream::new();
 
-    let table_idents: Vec<Ident> = schema.tables.keys().map(|t| Ident::type_name(t)).collect();
+    let names = Names::of(schema);
+    let table_idents: Vec<Ident> = schema
+        .tables
+        .keys()
+        .map(|t| names.table_struct(t))
+        .collect();
     let enum_idents: Vec<Ident> = schema.enums.keys().map(|e| Ident::type_name(e)).collect();
-    // The names generated code imports or uses unqualified must stay free.
+    // The names generated code imports or uses unqualified must stay free
+    // (tables already yield to them and to the enums: see `Names`).
     let reserved: Vec<Ident> = RESERVED_TYPE_NAMES
         .iter()
         .map(|name| Ident {
@@ -56,12 +62,7 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
     )?;
 
     for (table, table_ident) in schema.tables.values().zip(&table_idents) {
-        let field_idents: Vec<Ident> = table
-            .columns
-            .iter()
-            .map(|c| Ident::field(&c.name))
-            .collect();
-        check_unique(&format!("column of table {}", table.name), &field_idents)?;
+        let field_idents: Vec<Ident> = names.fields(table);
         let mut fields = Vec::new();
         let mut placeholders = Vec::new();
         let mut column_metas = Vec::new();
@@ -251,7 +252,11 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
 
 /// Generates `mod.rs`: the `schema` module and one module per table.
 pub fn gen_mod(schema: &Schema, options: &Options) -> Result<String, CodegenError> {
-    let modules = schema.tables.keys().map(|t| table_module(t));
+    let names = Names::of(schema);
+    let modules = schema
+        .tables
+        .keys()
+        .map(|t| super::ast::ident(&names.module(t)));
     let tokens = quote! {
         #![doc = " Fixture rows extracted by `et-testdb extract`: `schema` describes the tables, `auto_<table>` holds each table's rows."]
         pub mod schema;
