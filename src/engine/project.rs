@@ -313,6 +313,17 @@ impl Project {
             skip_lines.insert(entry.clone(), line);
         }
 
+        // Reading several schemas is not built yet: a file asking for it is
+        // refused rather than silently reading `public` alone.
+        if let Some(include) = &file.schema.include {
+            if include.as_slice() != ["public"] {
+                problems.push(format!(
+                    "schema.include is {include:?}, but this version reads schema `public` only; \
+                     set include = [\"public\"] (or leave it out)"
+                ));
+            }
+        }
+
         let mut settings = FakerSettings::default();
         if let Some(l) = &file.anonymize.locale {
             match Locale::parse(l.get_ref()) {
@@ -651,6 +662,15 @@ client_url_var = "DEMO_CLIENT_URL"
         ] {
             assert!(text.contains(want), "{want:?} in {text}");
         }
+    }
+
+    #[test]
+    fn schemas_other_than_public_are_refused_not_ignored() {
+        let err = parse("[schema]\ninclude = [\"public\", \"sales\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("reads schema `public` only"), "{err}");
+        assert!(parse("[schema]\ninclude = [\"public\"]\n").is_ok());
     }
 
     #[test]
