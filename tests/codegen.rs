@@ -304,7 +304,7 @@ fn v03_subset_code_reads_back() {
 fn codegen_errors_name_table_column_and_type() {
     let db = TestDb::with_sql(
         "codegen_errors",
-        "CREATE TABLE gadgets (id integer PRIMARY KEY, tags text[], spot point);
+        "CREATE TABLE gadgets (id integer PRIMARY KEY, tags text[], spot pg_node_tree);
          INSERT INTO gadgets VALUES (1, '{a,NULL}', NULL);",
     );
     let mut client = db.client();
@@ -313,12 +313,24 @@ fn codegen_errors_name_table_column_and_type() {
     let err = codegen::gen_schema(&schema, &Options::default()).unwrap_err();
     insta::assert_snapshot!("codegen_unsupported_type_error", err.to_string());
 
-    // Without the unsupported column, a NULL inside an array is refused.
+    // Without the unsupported column, a NULL inside an array is refused by
+    // a slice column…
     schema.tables.get_mut("gadgets").unwrap().columns.pop();
     let rows = rows::load_table(&mut client, &schema, "gadgets").unwrap();
     let all = BTreeMap::from([("gadgets".to_owned(), rows)]);
     let err = codegen::gen_all(&schema, &all, &Options::default()).unwrap_err();
     insta::assert_snapshot!("codegen_null_array_element_error", err.to_string());
+    // …and the column becomes an `Array<T>` once the types are refined by
+    // the values read, as extraction does.
+    rows::refine_types(&mut schema, &all);
+    let files = codegen::gen_all(&schema, &all, &Options::default()).unwrap();
+    let schema_rs = &files[std::path::Path::new("schema.rs")];
+    assert!(
+        schema_rs.contains("pub tags: Option<Array<&'static str>>"),
+        "{schema_rs}"
+    );
+    let rows_rs = &files[std::path::Path::new("auto_gadgets.rs")];
+    assert!(rows_rs.contains(r#"&[Some("a"), None]"#), "{rows_rs}");
 }
 
 #[test]

@@ -229,12 +229,17 @@ fn rows_are_read_typed_and_sorted_by_primary_key() {
 fn unsupported_type_error_names_table_column_and_type() {
     let db = TestDb::with_sql(
         "rows_unsupported",
-        "CREATE TABLE gadgets (id integer PRIMARY KEY, position point, weight real);",
+        "CREATE TABLE gadgets (id integer PRIMARY KEY, plan pg_node_tree, weight real, stats pg_ndistinct);",
     );
     let mut client = db.client();
     let schema = schema::load(&mut client).unwrap();
     let err = rows::load_table(&mut client, &schema, "gadgets").unwrap_err();
-    assert!(matches!(err, RowsError::UnsupportedType { .. }));
+    // Both columns at once; `real` is read.
+    let RowsError::Unsupported { columns } = &err else {
+        panic!("{err}");
+    };
+    let named: Vec<&str> = columns.iter().map(|c| c.column.as_str()).collect();
+    assert_eq!(named, ["plan", "stats"]);
     insta::assert_snapshot!("unsupported_type_error", err.to_string());
 
     let err = rows::load_table(&mut client, &schema, "nope").unwrap_err();

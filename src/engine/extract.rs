@@ -192,18 +192,18 @@ pub fn extract(
         .start()
         .map_err(db("BEGIN"))?;
     let mut all: BTreeMap<String, Vec<Row>> = BTreeMap::new();
-    // A table with a column of an unsupported type cannot be read; when
-    // anonymizing, its text is still sampled so that the personal-data
-    // check below names every unreviewed column at once, and the read
-    // error is reported after it.
-    let mut unreadable: Option<rows::RowsError> = None;
+    // A table with a column of an unsupported type cannot be read. Every
+    // such column of every table is reported at once; when anonymizing,
+    // the text of those tables is still sampled so that the personal-data
+    // check below also names every unreviewed column in the same run, and
+    // the unsupported columns are reported after it.
+    let unreadable = rows::check_all_supported(&schema).err();
     for (name, table) in &schema.tables {
-        if opts.anonymize {
-            if let Err(e) = rows::check_supported(table) {
+        if rows::check_supported(table).is_err() {
+            if opts.anonymize {
                 all.insert(name.clone(), sample_as_text(&mut tx, table)?);
-                unreadable.get_or_insert(e);
-                continue;
             }
+            continue;
         }
         let rows = rows::load_table(&mut tx, &schema, name)?;
         on_event(Event::TableRead {
@@ -222,6 +222,8 @@ pub fn extract(
     if let Some(e) = unreadable {
         return Err(e.into());
     }
+    // Each column's Rust type holds every value read.
+    rows::refine_types(&mut schema, &all);
 
     if let Some(n) = opts
         .max_rows_per_table

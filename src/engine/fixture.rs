@@ -1,7 +1,33 @@
 //! The runtime types that generated fixture code (`generated/`) and golden
 //! rows are written in: const-constructible wrappers for timestamps, dates,
-//! times and JSON, and the table metadata `generated/schema.rs` describes
-//! each table with.
+//! times, JSON and the other PostgreSQL types, and the table metadata
+//! `generated/schema.rs` describes each table with.
+//!
+//! | PostgreSQL | Rust field | a value |
+//! |---|---|---|
+//! | `bool`, `smallint`, `integer`, `bigint` | `bool`, `i16`, `i32`, `i64` | `-3` |
+//! | `real`, `double precision` | `f32`, `f64` | `1.5`, `f64::NAN`, `f64::NEG_INFINITY` |
+//! | `numeric(p, s)`, p ≤ 28, s ≤ 28 | [`Decimal`] | `Decimal::from_parts(…)` |
+//! | any other `numeric` (or one holding NaN) | [`Numeric`] | `Numeric("NaN")`, exact text |
+//! | `text`, `varchar`, `char(n)` (padding kept), `name` | `&'static str` | `"ab   "` |
+//! | `uuid` | [`Uuid`] | `Uuid::from_u128(0x…)` |
+//! | `timestamptz`, `timestamp`, `date` | [`Timestamptz`], [`Timestamp`], [`Date`] | `Date(19_000)`, `Date::INFINITY` |
+//! | `time` | [`Time`] | `Time(3_600_000_000)` |
+//! | `json`, `jsonb` | [`Json`] | `Json("{\"a\":  1}")` (json byte for byte) |
+//! | `bytea` | `&'static [u8]` | `b"\x00\xff"` |
+//! | `inet`, `cidr` | [`Inet`] | `Inet::v4([10, 0, 0, 0], 8)` |
+//! | `macaddr` | [`Macaddr`] | `Macaddr([8, 0, 43, 1, 2, 3])` |
+//! | `bit(n)`, `varbit` | [`Bits`] | `Bits("10101")` |
+//! | `point` | [`Point`] | `Point(1.5, -2.0)` |
+//! | a range of any of these | [`Range`] | `Range::Span(Bound::Included(1), Bound::Unbounded)`, `Range::Empty` |
+//! | a public enum | the generated enum | `Mood::Happy` |
+//! | an array | `&'static [T]`, or [`Array`] when some value has several dimensions, other lower bounds or NULL elements | `&[1, 2]`, `Array::new(&[2, 2], &[1, 1], &[Some(1), None, …])` |
+//! | `interval`, `money`, `timetz`, `tsvector`, `xml` | [`Interval`], [`Money`], [`Timetz`], [`Tsvector`], [`Xml`] | `Interval("1 day 02:00:00")` |
+//! | any other type (`box`, `pg_lsn`, a composite, a multirange, …) | [`PgText`] | `PgText("(1,abc)")` |
+//!
+//! The last two rows are the *text form*: the value as PostgreSQL prints it,
+//! parsed back by PostgreSQL's own input function when seeded, so any type
+//! whose text PostgreSQL can read back round-trips exactly.
 //!
 //! Why wrappers rather than `time` values: a `time::OffsetDateTime` built in a
 //! const context per row costs rustc seconds per thousand rows (see
@@ -9,6 +35,8 @@
 //! accessors below give the `time` value when a test needs one.
 
 pub use rust_decimal::Decimal;
+pub use std::net::IpAddr;
+pub use std::ops::Bound;
 pub use uuid::Uuid;
 
 use time::{Date as TimeDate, Duration, OffsetDateTime, PrimitiveDateTime, Time as TimeOfDay};
@@ -28,6 +56,11 @@ pub enum Timestamptz {
 }
 
 impl Timestamptz {
+    /// `infinity`.
+    pub const INFINITY: Timestamptz = Timestamptz::At(i64::MAX);
+    /// `-infinity`.
+    pub const NEG_INFINITY: Timestamptz = Timestamptz::At(i64::MIN);
+
     /// Microseconds since the Unix epoch, UTC, with relative times resolved
     /// against `seed_time` (microseconds since the epoch).
     pub const fn resolve(self, seed_time: i64) -> i64 {
@@ -70,6 +103,11 @@ pub const DAY: i64 = 24 * HOUR;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// `infinity`.
+    pub const INFINITY: Timestamp = Timestamp(i64::MAX);
+    /// `-infinity`.
+    pub const NEG_INFINITY: Timestamp = Timestamp(i64::MIN);
+
     /// Microseconds since 1970-01-01 00:00:00.
     pub const fn micros(self) -> i64 {
         self.0
@@ -95,6 +133,11 @@ const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 pub struct Date(pub i32);
 
 impl Date {
+    /// `infinity`.
+    pub const INFINITY: Date = Date(i32::MAX);
+    /// `-infinity`.
+    pub const NEG_INFINITY: Date = Date(i32::MIN);
+
     /// Days since 1970-01-01.
     pub const fn days(self) -> i32 {
         self.0
@@ -167,6 +210,121 @@ impl Json {
     /// Parsed.
     pub fn parse(self) -> serde_json::Result<serde_json::Value> {
         serde_json::from_str(self.0)
+    }
+}
+
+/// Newtypes over a value's text: exact, const-constructible, and read back
+/// by PostgreSQL's own input function when seeded.
+macro_rules! text_form {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub &'static str);
+
+        impl $name {
+            /// The text, as PostgreSQL prints it.
+            pub const fn text(self) -> &'static str {
+                self.0
+            }
+        }
+    )*};
+}
+
+text_form! {
+    /// A `numeric` that `Decimal` cannot hold (more than 28 digits, NaN,
+    /// ±Infinity), or any value of an unconstrained `numeric` column: its
+    /// exact text, such as `"12345678901234567890.12345678901234567890"`.
+    Numeric;
+    /// `interval`, as PostgreSQL prints it (`"1 year 2 mons 03:00:00"`).
+    Interval;
+    /// `money`, as PostgreSQL prints it under the database's `lc_monetary`
+    /// (`"$1,234.56"`).
+    Money;
+    /// `time with time zone` (`"04:05:06.789-08"`).
+    Timetz;
+    /// `tsvector` (`"'a' 'cat':3"`).
+    Tsvector;
+    /// `xml`.
+    Xml;
+    /// Any type without a mapping of its own (`box`, `pg_lsn`, `macaddr8`,
+    /// a composite, a multirange, an enum of another schema, an
+    /// extension's type): its text form, such as `"(1,abc)"`.
+    PgText;
+}
+
+/// `inet` or `cidr`: an address and its netmask bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Inet {
+    /// The address.
+    pub addr: IpAddr,
+    /// Netmask bits (32 or 128 for a single host).
+    pub netmask: u8,
+}
+
+impl Inet {
+    /// An IPv4 address or network.
+    pub const fn v4(octets: [u8; 4], netmask: u8) -> Inet {
+        Inet {
+            addr: IpAddr::V4(std::net::Ipv4Addr::new(
+                octets[0], octets[1], octets[2], octets[3],
+            )),
+            netmask,
+        }
+    }
+
+    /// An IPv6 address or network, by its eight 16-bit segments.
+    pub const fn v6(s: [u16; 8], netmask: u8) -> Inet {
+        Inet {
+            addr: IpAddr::V6(std::net::Ipv6Addr::new(
+                s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
+            )),
+            netmask,
+        }
+    }
+}
+
+/// `macaddr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Macaddr(pub [u8; 6]);
+
+/// `bit(n)` or `bit varying`: one `'0'` or `'1'` per bit, first bit first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bits(pub &'static str);
+
+/// `point`: x and y.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Point(pub f64, pub f64);
+
+/// A range of `T` (`int4range` is `Range<i32>`, `tstzrange`
+/// `Range<Timestamptz>`), as PostgreSQL canonicalises it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Range<T: 'static> {
+    /// `empty`.
+    Empty,
+    /// From the lower bound to the upper one.
+    Span(Bound<T>, Bound<T>),
+}
+
+/// An array that is not a plain 1-based list: several dimensions, other
+/// lower bounds, or NULL elements. Elements are in row-major order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Array<T: 'static> {
+    /// The length of each dimension (empty for an empty array).
+    pub lens: &'static [i32],
+    /// The lower bound of each dimension (PostgreSQL's default is 1).
+    pub lower: &'static [i32],
+    /// Every element, NULL as `None`.
+    pub elems: &'static [Option<T>],
+}
+
+impl<T> Array<T> {
+    /// An array of `lens` dimensions with lower bounds `lower`.
+    pub const fn new(
+        lens: &'static [i32],
+        lower: &'static [i32],
+        elems: &'static [Option<T>],
+    ) -> Array<T> {
+        Array { lens, lower, elems }
     }
 }
 

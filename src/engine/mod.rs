@@ -21,6 +21,7 @@ pub mod extract;
 pub mod fixture;
 pub mod merge;
 pub mod migrate;
+pub mod numeric;
 pub mod plan;
 pub mod project;
 pub mod restore;

@@ -2,6 +2,13 @@
 //! STDOUT` per table, decoded by the column types [`crate::engine::schema`] found,
 //! then sorted by primary key so the output does not depend on physical row
 //! order.
+//!
+//! Binary values are decoded with postgres-protocol (`bytea`, floats, `inet`,
+//! `macaddr`, bit strings, `point`, ranges, arrays of any dimension with NULL
+//! elements) and [`crate::engine::numeric`] (`numeric`, exact). A column of
+//! [`Scalar::TextForm`] (`interval`, `money`, `timetz`, `tsvector`, `xml`
+//! and every type without a mapping of its own) is read as `col::text`, or
+//! `col::text[]` for an array, and kept as that text.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +21,58 @@ use rust_decimal::Decimal;
 use crate::engine::schema::{Scalar, Schema, Table, TypeKind};
 
 /// The types the extractor reads and emits, for error messages.
-pub const SUPPORTED_TYPES: &str = "bool, smallint, integer, bigint, numeric, text/varchar/char, \
-     uuid, timestamptz, timestamp, date, time, json, jsonb, public enums, domains over these \
-     and one-dimensional arrays of them";
+pub const SUPPORTED_TYPES: &str = "every type PostgreSQL can read back from its own text: bool, \
+     integers, numeric (any precision, NaN, ±Infinity), real, double precision, text/varchar/char(n), \
+     uuid, timestamps and dates (±infinity), time, json, jsonb, bytea, inet, cidr, macaddr, bit, \
+     varbit, point, ranges, public enums, arrays of any dimension, domains over these, and any \
+     other type in its text form";
+
+/// One column [`check_supported`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unhandled {
+    /// Table name.
+    pub table: String,
+    /// Column name.
+    pub column: String,
+    /// The declared type, with what it resolves to.
+    pub type_name: String,
+    /// Why it cannot be extracted and seeded.
+    pub why: String,
+}
+
+fn unhandled_table(columns: &[Unhandled]) -> String {
+    let mut rows = vec![[
+        "table".to_owned(),
+        "column".to_owned(),
+        "type".to_owned(),
+        "why".to_owned(),
+    ]];
+    rows.extend(columns.iter().map(|u| {
+        [
+            u.table.clone(),
+            u.column.clone(),
+            u.type_name.clone(),
+            u.why.clone(),
+        ]
+    }));
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2)];
+    rows.iter()
+        .map(|r| {
+            format!(
+                "  {:w0$}  {:w1$}  {:w2$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// Why a table's rows could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -29,19 +85,17 @@ pub enum RowsError {
         /// The tables that exist, comma-separated.
         known: String,
     },
-    /// A column has a type the extractor cannot represent as fixture code.
+    /// Columns whose values cannot be extracted and seeded, all of them.
     #[error(
-        "column {table}.{column} has type {type_name}, which the extractor does not support; \
-         supported: {SUPPORTED_TYPES}. Change the column's type or add support in src/engine/rows.rs \
-         and src/engine/codegen/ (types.rs, rows_file.rs)"
+        "{} column(s) cannot be extracted: their values cannot be seeded back in any form.\n{}\n\
+         Skip them in the project file (`[schema] skip = [\"table.column\"]`), or change their type. \
+         The extractor handles {SUPPORTED_TYPES}.",
+        columns.len(),
+        unhandled_table(columns)
     )]
-    UnsupportedType {
-        /// Table name.
-        table: String,
-        /// Column name.
-        column: String,
-        /// The PostgreSQL type.
-        type_name: String,
+    Unsupported {
+        /// Every such column, by table and column.
+        columns: Vec<Unhandled>,
     },
     /// The COPY failed.
     #[error("reading table {table} with COPY failed: {source}")]
@@ -71,7 +125,11 @@ pub enum RowsError {
 /// Ordering is derived so rows can be sorted by primary key; it matches
 /// PostgreSQL's order for the types that make sense as keys (integers,
 /// uuids, timestamps), and is byte order for text and enum labels
-/// (collation-independent, so the same on every machine).
+/// (collation-independent, so the same on every machine). Floats are held
+/// as their bits, so NaN equals itself and the order is total.
+///
+/// Infinite timestamps and dates are `i64::MAX`/`i64::MIN` and
+/// `i32::MAX`/`i32::MIN`, as PostgreSQL sends them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Value {
     /// SQL NULL.
@@ -84,8 +142,15 @@ pub enum Value {
     Int4(i32),
     /// `bigint`
     Int8(i64),
-    /// `numeric`
+    /// `numeric` that `Decimal` holds exactly.
     Numeric(Decimal),
+    /// Any other `numeric` (NaN, ±Infinity, more than 28 digits): the exact
+    /// text PostgreSQL prints.
+    NumericText(String),
+    /// `real`: the bits of the `f32`.
+    Float4(u32),
+    /// `double precision`: the bits of the `f64`.
+    Float8(u64),
     /// Text types.
     Text(String),
     /// `uuid`
@@ -102,14 +167,44 @@ pub enum Value {
     Json(String),
     /// A label of a PostgreSQL enum.
     Enum(String),
-    /// A one-dimensional array.
+    /// `bytea`
+    Bytes(Vec<u8>),
+    /// `inet`/`cidr`: address and netmask bits.
+    Inet(std::net::IpAddr, u8),
+    /// `macaddr`
+    Macaddr([u8; 6]),
+    /// `bit`/`varbit`: one `0` or `1` per bit.
+    Bits(String),
+    /// `point`: the bits of x and y.
+    Point(u64, u64),
+    /// A range; `None` is `empty`.
+    Range(Option<Box<(Bound, Bound)>>),
+    /// A value of a [`Scalar::TextForm`] type: its text.
+    TextForm(String),
+    /// A one-dimensional, 1-based array (elements may be NULL).
     Array(Vec<Value>),
+    /// Any other array: (length, lower bound) per dimension, and the
+    /// elements in row-major order.
+    NdArray(Vec<(i32, i32)>, Vec<Value>),
+}
+
+/// One end of a range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bound {
+    /// No bound (`(,5]`).
+    Unbounded,
+    /// `[`/`]`
+    Inclusive(Value),
+    /// `(`/`)`
+    Exclusive(Value),
 }
 
 impl Value {
     /// The same value as the fixture merge and the seed plan hold it.
     pub fn to_fixture(&self) -> crate::engine::merge::Value {
+        use crate::engine::merge::value::RangeBound as B;
         use crate::engine::merge::{Ts, Value as F};
+        let ts = |us: i64| F::Timestamptz(Ts::At(us));
         match self {
             Value::Null => F::Null,
             Value::Bool(b) => F::Bool(*b),
@@ -117,15 +212,36 @@ impl Value {
             Value::Int4(i) => F::Int(i64::from(*i)),
             Value::Int8(i) => F::Int(*i),
             Value::Numeric(d) => F::Numeric(d.to_string()),
+            Value::NumericText(s) => F::Numeric(s.clone()),
+            Value::Float4(bits) => F::Float(f64::from(f32::from_bits(*bits)).to_bits()),
+            Value::Float8(bits) => F::Float(*bits),
             Value::Text(s) => F::Text(s.clone()),
             Value::Uuid(u) => F::Uuid(u.as_u128()),
-            Value::Timestamptz(us) => F::Timestamptz(Ts::At(*us)),
+            Value::Timestamptz(us) => ts(*us),
             Value::Timestamp(us) => F::Timestamp(Ts::At(*us)),
             Value::Date(d) => F::Date(*d),
             Value::Time(us) => F::Time(*us),
             Value::Json(s) => F::Json(s.clone()),
             Value::Enum(l) => F::Enum(l.clone()),
+            Value::Bytes(b) => F::Bytes(b.clone()),
+            Value::Inet(addr, bits) => F::Inet(*addr, *bits),
+            Value::Macaddr(m) => F::Macaddr(*m),
+            Value::Bits(b) => F::Bits(b.clone()),
+            Value::Point(x, y) => F::Point(*x, *y),
+            Value::Range(None) => F::Range(None),
+            Value::Range(Some(bounds)) => {
+                let bound = |b: &Bound| match b {
+                    Bound::Unbounded => B::Unbounded,
+                    Bound::Inclusive(v) => B::Inclusive(v.to_fixture()),
+                    Bound::Exclusive(v) => B::Exclusive(v.to_fixture()),
+                };
+                F::Range(Some(Box::new((bound(&bounds.0), bound(&bounds.1)))))
+            }
+            Value::TextForm(s) => F::TextForm(s.clone()),
             Value::Array(items) => F::Array(items.iter().map(Value::to_fixture).collect()),
+            Value::NdArray(dims, items) => {
+                F::NdArray(dims.clone(), items.iter().map(Value::to_fixture).collect())
+            }
         }
     }
 }
@@ -142,24 +258,116 @@ const PG_EPOCH_OFFSET_MICROS: i64 = 946_684_800_000_000;
 /// Days between 1970-01-01 and 2000-01-01.
 const PG_EPOCH_OFFSET_DAYS: i32 = 10_957;
 
-/// Checks that every column of `table` has a type this module can read, and
-/// names the first that does not.
-pub fn check_supported(table: &Table) -> Result<(), RowsError> {
-    for column in &table.columns {
-        if let Scalar::Unsupported(name) = column.ty.kind.scalar() {
-            let type_name = match &column.ty.kind {
-                TypeKind::Array(_) if !column.ty.name.ends_with("[]") => format!("{name}[]"),
-                _ if column.ty.name == *name => name.clone(),
-                _ => format!("{} (resolves to {name})", column.ty.name),
+/// Every column of `table` whose type this module cannot read (see
+/// [`Scalar::Unsupported`]), in column order; empty when all can be read.
+pub fn unhandled_columns(table: &Table) -> Vec<Unhandled> {
+    table
+        .columns
+        .iter()
+        .filter_map(|column| {
+            let kind = &column.ty.kind;
+            let name = match kind.scalar() {
+                Scalar::Unsupported(name) => name,
+                Scalar::Range(inner) => match &**inner {
+                    Scalar::Unsupported(name) => name,
+                    _ => return None,
+                },
+                _ => return None,
             };
-            return Err(RowsError::UnsupportedType {
+            let resolved = if kind.is_array() {
+                format!("{name}[]")
+            } else {
+                name.clone()
+            };
+            let type_name = if column.ty.name == resolved {
+                resolved
+            } else {
+                format!("{} (resolves to {resolved})", column.ty.name)
+            };
+            let why = if name.starts_with("type oid ") {
+                "the catalog does not describe the type".to_owned()
+            } else {
+                format!("PostgreSQL cannot read a {name} value back from any form")
+            };
+            Some(Unhandled {
                 table: table.name.clone(),
                 column: column.name.clone(),
                 type_name,
-            });
+                why,
+            })
+        })
+        .collect()
+}
+
+/// Checks that every column of `table` has a type this module can read,
+/// naming every one that does not.
+pub fn check_supported(table: &Table) -> Result<(), RowsError> {
+    let columns = unhandled_columns(table);
+    if columns.is_empty() {
+        Ok(())
+    } else {
+        Err(RowsError::Unsupported { columns })
+    }
+}
+
+/// Checks every table of `schema` at once (see [`check_supported`]).
+pub fn check_all_supported(schema: &Schema) -> Result<(), RowsError> {
+    let columns: Vec<Unhandled> = schema.tables.values().flat_map(unhandled_columns).collect();
+    if columns.is_empty() {
+        Ok(())
+    } else {
+        Err(RowsError::Unsupported { columns })
+    }
+}
+
+/// The Rust shape each column's values need, from the values read: a
+/// `numeric(p ≤ 28)` column holding NaN becomes [`Scalar::BigNumeric`], an
+/// array column with a multi-dimensional, non-1-based or NULL-holding value
+/// becomes [`TypeKind::NdArray`]. Call it after reading, before codegen.
+pub fn refine_types(schema: &mut Schema, rows: &BTreeMap<String, Vec<Row>>) {
+    fn needs_text(v: &Value) -> bool {
+        match v {
+            Value::NumericText(_) => true,
+            Value::Array(items) | Value::NdArray(_, items) => items.iter().any(needs_text),
+            _ => false,
         }
     }
-    Ok(())
+    for (name, table) in schema.tables.iter_mut() {
+        let Some(table_rows) = rows.get(name) else {
+            continue;
+        };
+        for (i, column) in table.columns.iter_mut().enumerate() {
+            let values = || table_rows.iter().map(|r| &r.values[i]);
+            if *column.ty.kind.scalar() == Scalar::Numeric && values().any(needs_text) {
+                column.ty.kind = match column.ty.kind {
+                    TypeKind::Scalar(_) => TypeKind::Scalar(Scalar::BigNumeric),
+                    TypeKind::Array(_) => TypeKind::Array(Scalar::BigNumeric),
+                    TypeKind::NdArray(_) => TypeKind::NdArray(Scalar::BigNumeric),
+                };
+            }
+            if let TypeKind::Array(element) = &column.ty.kind {
+                let general = values().any(|v| match v {
+                    Value::NdArray(..) => true,
+                    Value::Array(items) => items.contains(&Value::Null),
+                    _ => false,
+                });
+                if general {
+                    column.ty.kind = TypeKind::NdArray(element.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The select-list entry that reads `column`: the column itself, or its
+/// text form.
+fn select_item(column: &crate::engine::schema::Column) -> String {
+    let name = quote_ident(&column.name);
+    match (&column.ty.kind, column.ty.kind.scalar()) {
+        (TypeKind::Scalar(_), Scalar::TextForm(_)) => format!("{name}::text"),
+        (_, Scalar::TextForm(_)) => format!("{name}::text[]"),
+        _ => name,
+    }
 }
 
 /// Reads every row of `table_name`, every column, sorted by primary key
@@ -189,7 +397,7 @@ pub fn load_table(
         table
             .columns
             .iter()
-            .map(|c| quote_ident(&c.name))
+            .map(select_item)
             .collect::<Vec<_>>()
             .join(", "),
         quote_ident(&table.name)
@@ -285,7 +493,7 @@ impl<'a> FromSql<'a> for RawField<'a> {
 fn decode(kind: &TypeKind, bytes: &[u8]) -> Result<Value, String> {
     match kind {
         TypeKind::Scalar(scalar) => decode_scalar(scalar, bytes),
-        TypeKind::Array(element) => decode_array(element, bytes),
+        TypeKind::Array(element) | TypeKind::NdArray(element) => decode_array(element, bytes),
     }
 }
 
@@ -300,88 +508,120 @@ fn text(bytes: &[u8]) -> Result<String, String> {
 }
 
 fn decode_scalar(scalar: &Scalar, bytes: &[u8]) -> Result<Value, String> {
+    use postgres_protocol::types as pg;
+    let e = |e: Box<dyn std::error::Error + Sync + Send>| e.to_string();
     Ok(match scalar {
         Scalar::Bool => Value::Bool(fixed::<1>(bytes)?[0] != 0),
         Scalar::Int2 => Value::Int2(i16::from_be_bytes(fixed(bytes)?)),
         Scalar::Int4 => Value::Int4(i32::from_be_bytes(fixed(bytes)?)),
         Scalar::Int8 => Value::Int8(i64::from_be_bytes(fixed(bytes)?)),
-        Scalar::Numeric => {
-            Value::Numeric(Decimal::from_sql(&Type::NUMERIC, bytes).map_err(|e| {
-                format!("{e} (NaN, infinity and more than 28 digits are not supported)")
-            })?)
+        Scalar::Numeric | Scalar::BigNumeric => {
+            let exact = crate::engine::numeric::to_text(bytes)?;
+            match Decimal::from_str_exact(&exact) {
+                Ok(d) if *scalar == Scalar::Numeric && d.to_string() == exact => Value::Numeric(d),
+                _ => Value::NumericText(exact),
+            }
         }
+        Scalar::Float4 => Value::Float4(pg::float4_from_sql(bytes).map_err(e)?.to_bits()),
+        Scalar::Float8 => Value::Float8(pg::float8_from_sql(bytes).map_err(e)?.to_bits()),
         Scalar::Text => Value::Text(text(bytes)?),
         Scalar::Enum(_) => Value::Enum(text(bytes)?),
+        Scalar::TextForm(_) => Value::TextForm(text(bytes)?),
         Scalar::Uuid => Value::Uuid(uuid::Uuid::from_bytes(fixed(bytes)?)),
         Scalar::Timestamptz => Value::Timestamptz(timestamp_micros(bytes)?),
         Scalar::Timestamp => Value::Timestamp(timestamp_micros(bytes)?),
-        Scalar::Date => {
-            let days = i32::from_be_bytes(fixed(bytes)?);
-            if days == i32::MAX || days == i32::MIN {
-                return Err("infinite dates are not supported".into());
-            }
-            Value::Date(days + PG_EPOCH_OFFSET_DAYS)
-        }
+        Scalar::Date => Value::Date(match i32::from_be_bytes(fixed(bytes)?) {
+            infinite @ (i32::MAX | i32::MIN) => infinite,
+            days => days + PG_EPOCH_OFFSET_DAYS,
+        }),
         Scalar::Time => Value::Time(i64::from_be_bytes(fixed(bytes)?)),
         Scalar::Jsonb => match bytes.split_first() {
             Some((1, rest)) => Value::Json(text(rest)?),
             _ => return Err("unknown jsonb binary version".into()),
         },
         Scalar::Json => Value::Json(text(bytes)?),
+        Scalar::Bytea => Value::Bytes(pg::bytea_from_sql(bytes).to_vec()),
+        Scalar::Inet => {
+            let inet = pg::inet_from_sql(bytes).map_err(e)?;
+            Value::Inet(inet.addr(), inet.netmask())
+        }
+        Scalar::Macaddr => Value::Macaddr(pg::macaddr_from_sql(bytes).map_err(e)?),
+        Scalar::Bits => {
+            let bits = pg::varbit_from_sql(bytes).map_err(e)?;
+            let octets = bits.bytes();
+            Value::Bits(
+                (0..bits.len())
+                    .map(|i| {
+                        if octets[i / 8] & (0x80 >> (i % 8)) != 0 {
+                            '1'
+                        } else {
+                            '0'
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Scalar::Point => {
+            let p = pg::point_from_sql(bytes).map_err(e)?;
+            Value::Point(p.x().to_bits(), p.y().to_bits())
+        }
+        Scalar::Range(inner) => match pg::range_from_sql(bytes).map_err(e)? {
+            pg::Range::Empty => Value::Range(None),
+            pg::Range::Nonempty(lower, upper) => {
+                let bound = |b: pg::RangeBound<Option<&[u8]>>| -> Result<Bound, String> {
+                    Ok(match b {
+                        pg::RangeBound::Unbounded => Bound::Unbounded,
+                        pg::RangeBound::Inclusive(Some(v)) => {
+                            Bound::Inclusive(decode_scalar(inner, v)?)
+                        }
+                        pg::RangeBound::Exclusive(Some(v)) => {
+                            Bound::Exclusive(decode_scalar(inner, v)?)
+                        }
+                        _ => return Err("a range bound is NULL".into()),
+                    })
+                };
+                Value::Range(Some(Box::new((bound(lower)?, bound(upper)?))))
+            }
+        },
         Scalar::Unsupported(name) => return Err(format!("unsupported type {name}")),
     })
 }
 
+/// Microseconds since 1970, infinities kept as `i64::MAX`/`i64::MIN`.
 fn timestamp_micros(bytes: &[u8]) -> Result<i64, String> {
-    let micros = i64::from_be_bytes(fixed(bytes)?);
-    if micros == i64::MAX || micros == i64::MIN {
-        return Err("infinite timestamps are not supported".into());
-    }
-    Ok(micros + PG_EPOCH_OFFSET_MICROS)
+    Ok(match i64::from_be_bytes(fixed(bytes)?) {
+        infinite @ (i64::MAX | i64::MIN) => infinite,
+        micros => micros.checked_add(PG_EPOCH_OFFSET_MICROS).ok_or(
+            "timestamps after the year 292277 do not fit in microseconds since 1970 (an i64)",
+        )?,
+    })
 }
 
-/// Decodes PostgreSQL's binary array format: dimensions, a null flag, the
-/// element oid, (length, lower bound) per dimension, then length-prefixed
-/// elements (-1 for NULL).
+/// Decodes an array of any dimension (postgres-protocol's
+/// `array_from_sql`), NULL elements included.
 fn decode_array(element: &Scalar, bytes: &[u8]) -> Result<Value, String> {
-    let mut cursor = bytes;
-    let mut next_i32 = || -> Result<i32, String> {
-        let (head, rest) = cursor
-            .split_first_chunk::<4>()
-            .ok_or("truncated array header")?;
-        cursor = rest;
-        Ok(i32::from_be_bytes(*head))
-    };
-    let dimensions = next_i32()?;
-    let _has_nulls = next_i32()?;
-    let _element_oid = next_i32()?;
-    let len = match dimensions {
-        0 => 0,
-        1 => {
-            let len = next_i32()?;
-            let _lower_bound = next_i32()?;
-            usize::try_from(len).map_err(|_| "negative array length")?
-        }
-        n => return Err(format!("{n}-dimensional arrays are not supported")),
-    };
-    let mut values = Vec::with_capacity(len);
-    for _ in 0..len {
-        let (head, rest) = cursor
-            .split_first_chunk::<4>()
-            .ok_or("truncated array element")?;
-        let item_len = i32::from_be_bytes(*head);
-        cursor = rest;
-        if item_len < 0 {
-            values.push(Value::Null);
-            continue;
-        }
-        let item_len = item_len as usize;
-        if cursor.len() < item_len {
-            return Err("truncated array element".into());
-        }
-        let (item, rest) = cursor.split_at(item_len);
-        cursor = rest;
-        values.push(decode_scalar(element, item)?);
-    }
-    Ok(Value::Array(values))
+    use postgres::fallible_iterator::FallibleIterator as _;
+    use postgres_protocol::types as pg;
+    let e = |e: Box<dyn std::error::Error + Sync + Send>| e.to_string();
+    let array = pg::array_from_sql(bytes).map_err(e)?;
+    let dims: Vec<(i32, i32)> = array
+        .dimensions()
+        .map(|d| Ok((d.len, d.lower_bound)))
+        .collect()
+        .map_err(e)?;
+    let items: Vec<Value> = array
+        .values()
+        .map(Ok)
+        .collect::<Vec<Option<&[u8]>>>()
+        .map_err(e)?
+        .into_iter()
+        .map(|v| match v {
+            None => Ok(Value::Null),
+            Some(b) => decode_scalar(element, b),
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(match dims[..] {
+        [] | [(_, 1)] => Value::Array(items),
+        _ => Value::NdArray(dims, items),
+    })
 }

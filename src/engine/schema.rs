@@ -128,25 +128,44 @@ pub struct ColumnType {
     pub kind: TypeKind,
 }
 
-/// A scalar or a one-dimensional array of scalars.
+/// A scalar or an array of scalars.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TypeKind {
     /// A single value.
     Scalar(Scalar),
-    /// An array (PostgreSQL does not distinguish dimensions in the type).
+    /// An array whose every value read is one-dimensional, 1-based and
+    /// without NULL elements: a slice in Rust (`&'static [T]`).
+    /// PostgreSQL does not distinguish dimensions in the type, so this is
+    /// what the catalog gives; [`crate::engine::rows::refine_types`] turns it
+    /// into [`TypeKind::NdArray`] when the data needs more.
     Array(Scalar),
+    /// An array with several dimensions, other lower bounds or NULL
+    /// elements in some value: `fixture::Array<T>`.
+    NdArray(Scalar),
 }
 
 impl TypeKind {
     /// The scalar, or the array's element.
     pub fn scalar(&self) -> &Scalar {
         match self {
-            TypeKind::Scalar(s) | TypeKind::Array(s) => s,
+            TypeKind::Scalar(s) | TypeKind::Array(s) | TypeKind::NdArray(s) => s,
         }
+    }
+
+    /// Whether values are arrays.
+    pub fn is_array(&self) -> bool {
+        !matches!(self, TypeKind::Scalar(_))
     }
 }
 
 /// The scalar types the extractor knows, after resolving domains.
+///
+/// Adding a type: one variant here and one arm in [`scalar_of`] (schema),
+/// `rows::decode_scalar` (reading), `codegen::types::scalar_spec` and
+/// `codegen::rows_file::scalar_value` (the Rust type and the value
+/// expression), a runtime type in `fixture.rs`, `merge::eval::field_kind` and
+/// `to_value` (build.rs), and `seed`'s `ToSql for Val` (writing). A type
+/// without a binary mapping needs none of that: it is [`Scalar::TextForm`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scalar {
     /// `boolean`
@@ -157,9 +176,17 @@ pub enum Scalar {
     Int4,
     /// `bigint`
     Int8,
-    /// `numeric` (any precision)
+    /// `numeric(p, s)` with p ≤ 28 and 0 ≤ s ≤ 28, whose every value fits
+    /// rust_decimal's `Decimal` (28 digits).
     Numeric,
-    /// `text`, `varchar`, `char(n)`, `name`, `citext`-like text types.
+    /// Any other `numeric` (unconstrained, wider, or holding NaN or
+    /// ±Infinity): exact decimal text, `fixture::Numeric`.
+    BigNumeric,
+    /// `real`
+    Float4,
+    /// `double precision`
+    Float8,
+    /// `text`, `varchar`, `char(n)` (blank padding kept), `name`.
     Text,
     /// `uuid`
     Uuid,
@@ -173,12 +200,67 @@ pub enum Scalar {
     Time,
     /// `jsonb`
     Jsonb,
-    /// `json`
+    /// `json` (exact text: whitespace, key order and duplicate keys kept)
     Json,
+    /// `bytea`
+    Bytea,
+    /// `inet` and `cidr`
+    Inet,
+    /// `macaddr`
+    Macaddr,
+    /// `bit(n)` and `bit varying`
+    Bits,
+    /// `point`
+    Point,
+    /// A range type (`int4range`, `tstzrange`, a user's range), by its
+    /// subtype.
+    Range(Box<Scalar>),
     /// A PostgreSQL enum type of schema `public`, by name.
     Enum(String),
-    /// Anything else, by its PostgreSQL name; reading rows of it fails.
+    /// Any other type, by its PostgreSQL name (`interval`, `money`,
+    /// `timetz`, `tsvector`, `xml`, `box`, a composite `public.pair`, …):
+    /// read as `::text`, held as that text, seeded from it (PostgreSQL's
+    /// own input function parses it back).
+    TextForm(String),
+    /// A type whose text PostgreSQL itself refuses to read back (such as
+    /// `pg_node_tree`), or that the catalog does not describe: reading rows
+    /// of it fails, and extraction lists every such column.
     Unsupported(String),
+}
+
+impl Scalar {
+    /// Whether values hold a float (no `Eq` in Rust).
+    pub fn has_float(&self) -> bool {
+        match self {
+            Scalar::Float4 | Scalar::Float8 | Scalar::Point => true,
+            Scalar::Range(inner) => inner.has_float(),
+            _ => false,
+        }
+    }
+}
+
+/// Types whose input function always refuses, so their values cannot be
+/// seeded in any form.
+const UNSEEDABLE: &[&str] = &[
+    "pg_node_tree",
+    "pg_ndistinct",
+    "pg_dependencies",
+    "pg_mcv_list",
+    "pg_brin_bloom_summary",
+    "pg_brin_minmax_multi_summary",
+    "pg_snapshot",
+    "txid_snapshot",
+];
+
+/// Precision and scale of a `numeric` type modifier, `None` when
+/// unconstrained.
+fn numeric_typmod(typmod: i32) -> Option<(i32, i32)> {
+    if typmod < 4 {
+        return None;
+    }
+    let m = typmod - 4;
+    // The scale is 11 bits, signed (PostgreSQL 15 allows negative scales).
+    Some(((m >> 16) & 0xffff, ((m & 0x7ff) ^ 1024) - 1024))
 }
 
 /// A primary key.
@@ -320,7 +402,8 @@ fn load_in(q: &mut impl GenericClient) -> Result<Schema, SchemaError> {
         let name: String = row.get("column_name");
         let type_oid: u32 = row.get("type_oid");
         let type_name: String = row.get("type_name");
-        let (kind, domain_not_null) = resolve_type(&types, &enums, type_oid, &type_name);
+        let type_mod: i32 = row.get("type_mod");
+        let (kind, domain_not_null) = resolve_type(&types, &enums, type_oid, type_mod);
         let not_null: bool = row.get("not_null");
         let identity = match row.get::<_, String>("identity").as_str() {
             "" => None,
@@ -461,6 +544,8 @@ struct TypeInfo {
     base: u32,
     not_null: bool,
     is_array: bool,
+    type_mod: i32,
+    range_subtype: u32,
 }
 
 fn load_types(q: &mut impl GenericClient) -> Result<BTreeMap<u32, TypeInfo>, SchemaError> {
@@ -476,6 +561,8 @@ fn load_types(q: &mut impl GenericClient) -> Result<BTreeMap<u32, TypeInfo>, Sch
                 base: row.get("base_oid"),
                 not_null: row.get("not_null"),
                 is_array: row.get("is_array"),
+                type_mod: row.get("type_mod"),
+                range_subtype: row.get("range_subtype"),
             };
             (oid, info)
         })
@@ -484,19 +571,24 @@ fn load_types(q: &mut impl GenericClient) -> Result<BTreeMap<u32, TypeInfo>, Sch
 
 /// Resolves a column's type oid through domains (to their base) and arrays
 /// (to their element). Returns the kind and whether a domain forbids NULL.
+/// `typmod` is the column's type modifier (a domain's own replaces it).
 fn resolve_type(
     types: &BTreeMap<u32, TypeInfo>,
     enums: &BTreeMap<String, EnumType>,
     oid: u32,
-    display: &str,
+    typmod: i32,
 ) -> (TypeKind, bool) {
     let mut not_null = false;
     let mut oid = oid;
+    let mut typmod = typmod;
     // Domains may stack; the bound only guards against a corrupt catalog.
     for _ in 0..32 {
         match types.get(&oid) {
             Some(t) if t.kind == "d" => {
                 not_null |= t.not_null;
+                if t.type_mod >= 0 {
+                    typmod = t.type_mod;
+                }
                 oid = t.base;
             }
             _ => break,
@@ -504,45 +596,74 @@ fn resolve_type(
     }
     let kind = match types.get(&oid) {
         Some(t) if t.is_array && t.element != 0 => {
-            TypeKind::Array(scalar_of(types, enums, t.element, display))
+            TypeKind::Array(scalar_of(types, enums, t.element, typmod))
         }
-        _ => TypeKind::Scalar(scalar_of(types, enums, oid, display)),
+        _ => TypeKind::Scalar(scalar_of(types, enums, oid, typmod)),
     };
     (kind, not_null)
 }
 
+/// The scalar of type `oid` (domains resolved). Unknown and pseudo-types
+/// are [`Scalar::Unsupported`]; types with no mapping of their own are
+/// [`Scalar::TextForm`].
 fn scalar_of(
     types: &BTreeMap<u32, TypeInfo>,
     enums: &BTreeMap<String, EnumType>,
     oid: u32,
-    display: &str,
+    typmod: i32,
 ) -> Scalar {
     let mut oid = oid;
+    let mut typmod = typmod;
     for _ in 0..32 {
         match types.get(&oid) {
-            Some(t) if t.kind == "d" => oid = t.base,
+            Some(t) if t.kind == "d" => {
+                if t.type_mod >= 0 {
+                    typmod = t.type_mod;
+                }
+                oid = t.base;
+            }
             _ => break,
         }
     }
     let Some(t) = types.get(&oid) else {
-        return Scalar::Unsupported(display.to_owned());
+        return Scalar::Unsupported(format!("type oid {oid}"));
     };
-    if t.kind == "e" {
-        return if t.schema == "public" && enums.contains_key(&t.name) {
-            Scalar::Enum(t.name.clone())
+    let qualified = || {
+        if t.schema == "pg_catalog" {
+            t.name.clone()
         } else {
-            Scalar::Unsupported(format!("{}.{}", t.schema, t.name))
-        };
+            format!("{}.{}", t.schema, t.name)
+        }
+    };
+    match t.kind.as_str() {
+        "e" if t.schema == "public" && enums.contains_key(&t.name) => {
+            return Scalar::Enum(t.name.clone())
+        }
+        "p" => return Scalar::Unsupported(qualified()),
+        "r" => {
+            // A range of a type without a binary mapping is text as a whole.
+            return match scalar_of(types, enums, t.range_subtype, -1) {
+                Scalar::Unsupported(_) => Scalar::Unsupported(qualified()),
+                Scalar::TextForm(_) | Scalar::Range(_) => Scalar::TextForm(qualified()),
+                s => Scalar::Range(Box::new(s)),
+            };
+        }
+        _ => {}
     }
     if t.schema != "pg_catalog" {
-        return Scalar::Unsupported(format!("{}.{}", t.schema, t.name));
+        return Scalar::TextForm(qualified());
     }
     match t.name.as_str() {
         "bool" => Scalar::Bool,
         "int2" => Scalar::Int2,
         "int4" => Scalar::Int4,
         "int8" => Scalar::Int8,
-        "numeric" => Scalar::Numeric,
+        "numeric" => match numeric_typmod(typmod) {
+            Some((p, s)) if p <= 28 && (0..=28).contains(&s) => Scalar::Numeric,
+            _ => Scalar::BigNumeric,
+        },
+        "float4" => Scalar::Float4,
+        "float8" => Scalar::Float8,
         "text" | "varchar" | "bpchar" | "name" => Scalar::Text,
         "uuid" => Scalar::Uuid,
         "timestamptz" => Scalar::Timestamptz,
@@ -551,6 +672,12 @@ fn scalar_of(
         "time" => Scalar::Time,
         "jsonb" => Scalar::Jsonb,
         "json" => Scalar::Json,
-        other => Scalar::Unsupported(other.to_owned()),
+        "bytea" => Scalar::Bytea,
+        "inet" | "cidr" => Scalar::Inet,
+        "macaddr" => Scalar::Macaddr,
+        "bit" | "varbit" => Scalar::Bits,
+        "point" => Scalar::Point,
+        name if UNSEEDABLE.contains(&name) => Scalar::Unsupported(name.to_owned()),
+        name => Scalar::TextForm(name.to_owned()),
     }
 }

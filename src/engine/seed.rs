@@ -13,6 +13,17 @@
 //! of the fixtures' schema, so after such a load every foreign key the
 //! database declares on or onto the seeded tables is checked with one
 //! anti-join each, before COMMIT.
+//!
+//! Values are written in PostgreSQL's binary format with postgres-protocol
+//! (one arm per type in `ToSql for Val`; `numeric` exactly, through
+//! [`crate::engine::numeric`]). A value in the *text form* of its type
+//! (`interval`, `money`, `timetz`, `tsvector`, `xml`, and every type without
+//! a mapping of its own: [`Value::TextForm`]) is not encoded here: a batch
+//! with such a column is copied, still in binary, into a temporary table
+//! where that column is `text` (or `text[]`), then moved with
+//! `INSERT … SELECT col::<its type>`, so PostgreSQL's own input function
+//! parses it. Batches without text-form values (all of EfficientTutor's)
+//! take the direct binary COPY.
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
@@ -22,6 +33,7 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{IsNull, Kind, ToSql, Type};
 use postgres::Transaction;
 
+use crate::engine::merge::value::RangeBound;
 use crate::engine::merge::{Plan, Ts, Value};
 use crate::engine::restore::{db_error_text, quote_ident};
 
@@ -253,14 +265,23 @@ pub fn seed_plan_with(
                 continue;
             }
             let cols: Vec<String> = batch.columns.iter().map(|c| quote_ident(c)).collect();
-            let types = column_types(&mut tx, &table.table, &cols)?;
+            let staged: Vec<Option<&str>> = (0..cols.len())
+                .map(|i| text_form_column(batch.rows.iter().map(|r| &r[i])))
+                .collect();
+            let copy_err = || db(format!("COPY into {}", table.table));
+            let target = if staged.iter().any(Option::is_some) {
+                stage(&mut tx, &table.table, &cols, &staged)?;
+                STAGE.to_owned()
+            } else {
+                quote_ident(&table.table)
+            };
+            let types = column_types(&mut tx, &target, &cols)?;
             let sink = tx
                 .copy_in(&format!(
-                    "COPY {} ({}) FROM STDIN (FORMAT binary)",
-                    quote_ident(&table.table),
+                    "COPY {target} ({}) FROM STDIN (FORMAT binary)",
                     cols.join(", ")
                 ))
-                .map_err(db(format!("COPY into {}", table.table)))?;
+                .map_err(copy_err())?;
             let mut writer = BinaryCopyInWriter::new(sink, &types);
             let mut vals: Vec<Val<'_>> = Vec::with_capacity(cols.len());
             for row in &batch.rows {
@@ -268,13 +289,14 @@ pub fn seed_plan_with(
                 vals.extend(row.iter().map(|v| Val { v, seed_us }));
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     vals.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                writer
-                    .write(&refs)
-                    .map_err(db(format!("COPY into {}", table.table)))?;
+                writer.write(&refs).map_err(copy_err())?;
             }
-            n += writer
-                .finish()
-                .map_err(db(format!("COPY into {}", table.table)))?;
+            let copied = writer.finish().map_err(copy_err())?;
+            n += if target == STAGE {
+                unstage(&mut tx, &table.table, &cols, &staged)?
+            } else {
+                copied
+            };
         }
         after_table(&mut tx, &table.table)?;
         report.rows.push((table.table.clone(), n));
@@ -454,20 +476,129 @@ fn verify_foreign_keys(tx: &mut Transaction<'_>, tables: &[&str]) -> Result<(), 
     Ok(())
 }
 
-/// The server's types of `cols` in `table` (enums included).
+/// The server's types of `cols` in `relation` (already quoted; enums
+/// included).
 fn column_types(
     tx: &mut Transaction<'_>,
-    table: &str,
+    relation: &str,
     cols: &[String],
 ) -> Result<Vec<Type>, SeedError> {
     let stmt = tx
         .prepare(&format!(
-            "SELECT {} FROM {} LIMIT 0",
-            cols.join(", "),
-            quote_ident(table)
+            "SELECT {} FROM {relation} LIMIT 0",
+            cols.join(", ")
         ))
-        .map_err(|e| drift_or(format!("table `{table}`"), e))?;
+        .map_err(|e| drift_or(format!("table `{relation}`"), e))?;
     Ok(stmt.columns().iter().map(|c| c.type_().clone()).collect())
+}
+
+/// The temporary table a batch with text-form values goes through.
+const STAGE: &str = "pg_temp.et_testdb_stage";
+
+/// How a column of a batch is staged: `text` when its values are in text
+/// form, `text[]` when its arrays hold text-form elements, `None` (binary,
+/// straight into the table) otherwise.
+fn text_form_column<'a>(values: impl Iterator<Item = &'a Value>) -> Option<&'static str> {
+    fn has_text_form(items: &[Value]) -> bool {
+        items.iter().any(|v| match v {
+            Value::TextForm(_) => true,
+            Value::Array(inner) | Value::NdArray(_, inner) => has_text_form(inner),
+            _ => false,
+        })
+    }
+    for v in values {
+        match v {
+            Value::TextForm(_) => return Some("text"),
+            Value::Array(items) | Value::NdArray(_, items) if has_text_form(items) => {
+                return Some("text[]")
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Creates [`STAGE`] with `cols` of `table`: their own types, `text` or
+/// `text[]` where `staged` says.
+fn stage(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    cols: &[String],
+    staged: &[Option<&str>],
+) -> Result<(), SeedError> {
+    let select: Vec<String> = cols
+        .iter()
+        .zip(staged)
+        .map(|(c, s)| match s {
+            Some(ty) => format!("{c}::{ty} AS {c}"),
+            None => c.clone(),
+        })
+        .collect();
+    tx.batch_execute(&format!(
+        "DROP TABLE IF EXISTS {STAGE}; \
+         CREATE TEMPORARY TABLE et_testdb_stage ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
+        select.join(", "),
+        quote_ident(table)
+    ))
+    .map_err(|e| drift_or(format!("staging the text-form columns of `{table}`"), e))
+}
+
+/// Moves [`STAGE`]'s rows into `table`, each staged column cast from its
+/// text to the column's declared type; returns the row count.
+fn unstage(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    cols: &[String],
+    staged: &[Option<&str>],
+) -> Result<u64, SeedError> {
+    let what = || format!("moving the text-form columns of `{table}` into place");
+    let declared: Vec<String> = tx
+        .query(
+            "SELECT format_type(a.atttypid, a.atttypmod) FROM unnest($2::text[]) WITH ORDINALITY AS c(name, i) \
+             JOIN pg_attribute a ON a.attrelid = $1::text::regclass AND a.attname = c.name \
+             ORDER BY c.i",
+            &[&quote_ident(table), &cols.iter().map(|c| unquoted(c)).collect::<Vec<_>>()],
+        )
+        .map_err(db(what()))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if declared.len() != cols.len() {
+        return Err(SeedError::Drift {
+            detail: format!("`{table}` lacks some of the columns {}", cols.join(", ")),
+        });
+    }
+    let select: Vec<String> = cols
+        .iter()
+        .zip(staged)
+        .zip(&declared)
+        .map(|((c, s), ty)| match s {
+            Some(_) => format!("{c}::{ty}"),
+            None => c.clone(),
+        })
+        .collect();
+    let moved = tx
+        .execute(
+            &format!(
+                "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {STAGE}",
+                quote_ident(table),
+                cols.join(", "),
+                select.join(", ")
+            ),
+            &[],
+        )
+        .map_err(db(what()))?;
+    tx.batch_execute(&format!("DROP TABLE {STAGE}"))
+        .map_err(db(what()))?;
+    Ok(moved)
+}
+
+/// A quoted identifier's name.
+fn unquoted(quoted: &str) -> String {
+    match quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => quoted.to_owned(),
+    }
 }
 
 /// Rows per table of a plan, for reports before seeding.
@@ -492,58 +623,123 @@ struct Val<'a> {
 
 type BoxErr = Box<dyn StdError + Sync + Send>;
 
+impl Val<'_> {
+    fn with<'b>(&self, v: &'b Value) -> Val<'b> {
+        Val {
+            v,
+            seed_us: self.seed_us,
+        }
+    }
+}
+
+/// postgres-types' `IsNull` as postgres-protocol spells it.
+fn wire(null: IsNull) -> postgres_protocol::IsNull {
+    match null {
+        IsNull::Yes => postgres_protocol::IsNull::Yes,
+        IsNull::No => postgres_protocol::IsNull::No,
+    }
+}
+
+/// The element type of an array type.
+fn element_of(ty: &Type) -> Result<&Type, BoxErr> {
+    match ty.kind() {
+        Kind::Array(element) => Ok(element),
+        _ => Err(format!("an array cannot go into a {ty} column").into()),
+    }
+}
+
+/// One arm per type: the binary form of a value for a column of type `ty`.
 impl ToSql for Val<'_> {
     fn to_sql(
         &self,
         ty: &Type,
         out: &mut postgres::types::private::BytesMut,
     ) -> Result<IsNull, BoxErr> {
+        use postgres_protocol::types as pg;
         let instant = |t: &Ts| match *t {
-            Ts::At(us) => us,
-            Ts::FromSeed(offset) => self.seed_us + offset,
+            Ts::At(us @ (i64::MAX | i64::MIN)) => us,
+            Ts::At(us) => us - PG_EPOCH_US,
+            Ts::FromSeed(offset) => self.seed_us + offset - PG_EPOCH_US,
+        };
+        let numeric = |text: &str, out: &mut postgres::types::private::BytesMut| {
+            let mut buf = Vec::new();
+            crate::engine::numeric::from_text(text, &mut buf)?;
+            out.extend_from_slice(&buf);
+            Ok::<(), BoxErr>(())
         };
         match self.v {
             Value::Null => return Ok(IsNull::Yes),
-            Value::Bool(b) => out.extend_from_slice(&[*b as u8]),
+            Value::Bool(b) => pg::bool_to_sql(*b, out),
             Value::Int(i) => match *ty {
-                Type::INT2 => out.extend_from_slice(&i16::try_from(*i)?.to_be_bytes()),
-                Type::INT4 => out.extend_from_slice(&i32::try_from(*i)?.to_be_bytes()),
-                Type::INT8 => out.extend_from_slice(&i.to_be_bytes()),
-                Type::NUMERIC => {
-                    rust_decimal::Decimal::from(*i).to_sql(ty, out)?;
-                }
+                Type::INT2 => pg::int2_to_sql(i16::try_from(*i)?, out),
+                Type::INT4 => pg::int4_to_sql(i32::try_from(*i)?, out),
+                Type::INT8 => pg::int8_to_sql(*i, out),
+                Type::NUMERIC => numeric(&i.to_string(), out)?,
+                Type::FLOAT4 => pg::float4_to_sql(*i as f32, out),
+                Type::FLOAT8 => pg::float8_to_sql(*i as f64, out),
                 _ => return Err(format!("an integer cannot go into a {ty} column").into()),
             },
-            Value::Text(s) | Value::Enum(s) => out.extend_from_slice(s.as_bytes()),
-            Value::Uuid(u) => out.extend_from_slice(&u.to_be_bytes()),
-            Value::Numeric(n) => {
-                let d: rust_decimal::Decimal = n.parse()?;
-                d.to_sql(ty, out)?;
-            }
-            Value::Timestamptz(t) | Value::Timestamp(t) => {
-                out.extend_from_slice(&(instant(t) - PG_EPOCH_US).to_be_bytes())
-            }
-            Value::Date(d) => out.extend_from_slice(&(d - PG_EPOCH_DAYS).to_be_bytes()),
-            Value::Time(us) => out.extend_from_slice(&us.to_be_bytes()),
+            Value::Text(s) | Value::Enum(s) | Value::TextForm(s) => pg::text_to_sql(s, out),
+            Value::Uuid(u) => pg::uuid_to_sql(u.to_be_bytes(), out),
+            Value::Numeric(n) => numeric(n, out)?,
+            Value::Timestamptz(t) | Value::Timestamp(t) => pg::timestamp_to_sql(instant(t), out),
+            Value::Date(d @ (i32::MAX | i32::MIN)) => pg::date_to_sql(*d, out),
+            Value::Date(d) => pg::date_to_sql(d - PG_EPOCH_DAYS, out),
+            Value::Time(us) => pg::time_to_sql(*us, out),
             Value::Json(s) => {
                 if *ty == Type::JSONB {
                     out.extend_from_slice(&[1]);
                 }
                 out.extend_from_slice(s.as_bytes());
             }
-            Value::Array(items) => {
-                if !matches!(ty.kind(), Kind::Array(_)) {
-                    return Err(format!("an array cannot go into a {ty} column").into());
+            Value::Float(bits) => match *ty {
+                Type::FLOAT4 => pg::float4_to_sql(f64::from_bits(*bits) as f32, out),
+                _ => pg::float8_to_sql(f64::from_bits(*bits), out),
+            },
+            Value::Bytes(b) => pg::bytea_to_sql(b, out),
+            Value::Inet(addr, bits) => pg::inet_to_sql(*addr, *bits, out),
+            Value::Macaddr(m) => pg::macaddr_to_sql(*m, out),
+            Value::Bits(b) => {
+                let mut packed = vec![0u8; b.len().div_ceil(8)];
+                for (i, c) in b.bytes().enumerate() {
+                    if c == b'1' {
+                        packed[i / 8] |= 0x80 >> (i % 8);
+                    }
                 }
-                let vals: Vec<Val<'_>> = items
-                    .iter()
-                    .map(|v| Val {
-                        v,
-                        seed_us: self.seed_us,
-                    })
-                    .collect();
-                return vals.to_sql(ty, out);
+                pg::varbit_to_sql(b.len(), packed.into_iter(), out)?;
             }
+            Value::Point(x, y) => pg::point_to_sql(f64::from_bits(*x), f64::from_bits(*y), out),
+            Value::Range(None) => pg::empty_range_to_sql(out),
+            Value::Range(Some(bounds)) => {
+                let Kind::Range(element) = ty.kind() else {
+                    return Err(format!("a range cannot go into a {ty} column").into());
+                };
+                let bound = |b: &RangeBound, out: &mut postgres::types::private::BytesMut| {
+                    Ok::<_, BoxErr>(match b {
+                        RangeBound::Unbounded => pg::RangeBound::Unbounded,
+                        RangeBound::Inclusive(v) => {
+                            pg::RangeBound::Inclusive(wire(self.with(v).to_sql(element, out)?))
+                        }
+                        RangeBound::Exclusive(v) => {
+                            pg::RangeBound::Exclusive(wire(self.with(v).to_sql(element, out)?))
+                        }
+                    })
+                };
+                pg::range_to_sql(
+                    |out| bound(&bounds.0, out),
+                    |out| bound(&bounds.1, out),
+                    out,
+                )?;
+            }
+            Value::Array(items) => {
+                let dims = if items.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![(i32::try_from(items.len())?, 1)]
+                };
+                array(self, ty, &dims, items, out)?;
+            }
+            Value::NdArray(dims, items) => array(self, ty, dims, items, out)?,
         }
         Ok(IsNull::No)
     }
@@ -553,4 +749,24 @@ impl ToSql for Val<'_> {
     }
 
     postgres::types::to_sql_checked!();
+}
+
+/// An array of any dimensions (postgres-protocol's `array_to_sql`).
+fn array(
+    val: &Val<'_>,
+    ty: &Type,
+    dims: &[(i32, i32)],
+    items: &[Value],
+    out: &mut postgres::types::private::BytesMut,
+) -> Result<(), BoxErr> {
+    use postgres_protocol::types as pg;
+    let element = element_of(ty)?;
+    pg::array_to_sql(
+        dims.iter()
+            .map(|&(len, lower_bound)| pg::ArrayDimension { len, lower_bound }),
+        element.oid(),
+        items,
+        |v, out| val.with(v).to_sql(element, out).map(wire),
+        out,
+    )
 }

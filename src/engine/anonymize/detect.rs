@@ -114,15 +114,27 @@ impl Class {
     /// The class of a (resolved) column type; an array has its element's.
     pub fn of(kind: &TypeKind) -> Class {
         match kind.scalar() {
-            Scalar::Text | Scalar::Json | Scalar::Jsonb => Class::TextLike,
-            Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Numeric => Class::Number,
+            Scalar::Text | Scalar::Json | Scalar::Jsonb | Scalar::Inet | Scalar::Macaddr => {
+                Class::TextLike
+            }
+            Scalar::Int2
+            | Scalar::Int4
+            | Scalar::Int8
+            | Scalar::Numeric
+            | Scalar::BigNumeric
+            | Scalar::Float4
+            | Scalar::Float8
+            | Scalar::Bits
+            | Scalar::Point => Class::Number,
             Scalar::Date | Scalar::Time | Scalar::Timestamp | Scalar::Timestamptz => {
                 Class::Temporal
             }
             Scalar::Bool => Class::Bool,
             Scalar::Uuid => Class::Uuid,
             Scalar::Enum(_) => Class::Enum,
-            Scalar::Unsupported(name) => match base_name(name) {
+            Scalar::Bytea => Class::Binary,
+            Scalar::Range(inner) => Class::of(&TypeKind::Scalar((**inner).clone())),
+            Scalar::TextForm(name) | Scalar::Unsupported(name) => match base_name(name) {
                 "bytea" => Class::Binary,
                 "float4" | "float8" | "money" | "oid" | "bit" | "varbit" => Class::Number,
                 "interval" | "timetz" => Class::Temporal,
@@ -334,7 +346,16 @@ fn scalar_display(s: &Scalar) -> &str {
         Scalar::Time => "time without time zone",
         Scalar::Jsonb => "jsonb",
         Scalar::Json => "json",
-        Scalar::Enum(name) | Scalar::Unsupported(name) => name,
+        Scalar::BigNumeric => "numeric",
+        Scalar::Float4 => "real",
+        Scalar::Float8 => "double precision",
+        Scalar::Bytea => "bytea",
+        Scalar::Inet => "inet",
+        Scalar::Macaddr => "macaddr",
+        Scalar::Bits => "bit varying",
+        Scalar::Point => "point",
+        Scalar::Range(_) => "range",
+        Scalar::Enum(name) | Scalar::TextForm(name) | Scalar::Unsupported(name) => name,
     }
 }
 
@@ -348,7 +369,11 @@ pub fn domain_base(ty: &ColumnType) -> Option<String> {
     let unqualified = base_name(declared).trim_matches('"');
     let scalar = ty.kind.scalar();
     match scalar {
-        Scalar::Enum(n) | Scalar::Unsupported(n) if base_name(n) == unqualified => return None,
+        Scalar::Enum(n) | Scalar::TextForm(n) | Scalar::Unsupported(n)
+            if base_name(n) == unqualified =>
+        {
+            return None
+        }
         _ => {}
     }
     let array = matches!(ty.kind, TypeKind::Array(_)) && !ty.name.ends_with("[]");
@@ -361,10 +386,10 @@ pub fn domain_base(ty: &ColumnType) -> Option<String> {
 
 /// Why a column's type alone needs a rule, if it does.
 fn type_reason(kind: &TypeKind) -> Option<String> {
-    let Scalar::Unsupported(name) = kind.scalar() else {
-        return None;
+    let base = match kind.scalar() {
+        Scalar::TextForm(name) | Scalar::Unsupported(name) => base_name(name),
+        scalar => scalar_display(scalar),
     };
-    let base = base_name(name);
     let holds = match base {
         "bytea" => "binary data: a photo, a scan or a document",
         "inet" | "cidr" => "IP addresses",
@@ -401,7 +426,9 @@ pub fn column_reasons(column: &str, ty: &ColumnType) -> Vec<String> {
 pub fn samples_values(kind: &TypeKind) -> bool {
     match kind.scalar() {
         Scalar::Text | Scalar::Json | Scalar::Jsonb => true,
-        Scalar::Unsupported(name) => matches!(base_name(name), "citext" | "xml" | "hstore"),
+        Scalar::TextForm(name) | Scalar::Unsupported(name) => {
+            matches!(base_name(name), "citext" | "xml" | "hstore")
+        }
         _ => false,
     }
 }
@@ -460,7 +487,10 @@ impl ValueFindings {
                 Ok(json) => self.add_json(&json),
                 Err(_) => patterns_in_text(s, &mut self.patterns),
             },
-            Value::Array(items) => items.iter().for_each(|v| self.add(v)),
+            Value::TextForm(s) => patterns_in_text(s, &mut self.patterns),
+            Value::Array(items) | Value::NdArray(_, items) => {
+                items.iter().for_each(|v| self.add(v))
+            }
             _ => {}
         }
     }
@@ -1229,18 +1259,12 @@ mod tests {
             name: name.into(),
             kind,
         };
-        let bytea = ty(
-            "bytea",
-            TypeKind::Scalar(Scalar::Unsupported("bytea".into())),
-        );
+        let bytea = ty("bytea", TypeKind::Scalar(Scalar::Bytea));
         assert_eq!(
             column_reasons("bytes_v1", &bytea),
             ["type bytea holds binary data: a photo, a scan or a document"]
         );
-        let inet = ty(
-            "inet[]",
-            TypeKind::Array(Scalar::Unsupported("inet".into())),
-        );
+        let inet = ty("inet[]", TypeKind::Array(Scalar::Inet));
         assert_eq!(
             column_reasons("seen", &inet),
             ["type inet holds IP addresses"]

@@ -93,6 +93,11 @@ pub fn str(value: &str) -> Expr {
     lit(Lit::Str(syn::LitStr::new(value, Span::call_site())))
 }
 
+/// A byte string literal, `b"\x00ab"`.
+pub fn byte_str(value: &[u8]) -> Expr {
+    lit(Lit::ByteStr(syn::LitByteStr::new(value, Span::call_site())))
+}
+
 /// `true` or `false`.
 pub fn bool(value: bool) -> Expr {
     lit(Lit::Bool(syn::LitBool::new(value, Span::call_site())))

@@ -345,9 +345,31 @@ fn key_fragment(value: &Value) -> String {
         Value::Numeric(d) => d.to_string(),
         Value::Date(d) => d.to_string(),
         Value::Time(m) | Value::Timestamp(m) | Value::Timestamptz(m) => m.to_string(),
-        Value::Text(s) | Value::Enum(s) | Value::Json(s) => s.clone(),
+        Value::Text(s)
+        | Value::Enum(s)
+        | Value::Json(s)
+        | Value::NumericText(s)
+        | Value::TextForm(s)
+        | Value::Bits(s) => s.clone(),
+        Value::Float4(bits) => f32::from_bits(*bits).to_string(),
+        Value::Float8(bits) => f64::from_bits(*bits).to_string(),
+        Value::Bytes(b) => b.iter().map(|x| format!("{x:02X}")).collect(),
+        Value::Inet(addr, bits) => format!("{addr}_{bits}"),
+        Value::Macaddr(m) => m.iter().map(|x| format!("{x:02X}")).collect(),
+        Value::Point(x, y) => format!("{}_{}", f64::from_bits(*x), f64::from_bits(*y)),
+        Value::Range(None) => "EMPTY".to_owned(),
+        Value::Range(Some(b)) => {
+            let end = |b: &crate::engine::rows::Bound| match b {
+                crate::engine::rows::Bound::Unbounded => "INF".to_owned(),
+                crate::engine::rows::Bound::Inclusive(v)
+                | crate::engine::rows::Bound::Exclusive(v) => key_fragment(v),
+            };
+            format!("{}_{}", end(&b.0), end(&b.1))
+        }
         Value::Null => "NULL".to_owned(),
-        Value::Array(items) => items.iter().map(key_fragment).collect::<Vec<_>>().join("_"),
+        Value::Array(items) | Value::NdArray(_, items) => {
+            items.iter().map(key_fragment).collect::<Vec<_>>().join("_")
+        }
     };
     let text = text.replace('-', "M").replace('.', "P");
     let shouty: String = Ident::constant(&text).plain().trim_matches('_').to_owned();

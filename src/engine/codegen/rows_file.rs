@@ -216,27 +216,75 @@ impl Emitter<'_> {
                 let elements = items
                     .iter()
                     .map(|item| match item {
-                        Value::Null => Err(bad("NULL array elements are not supported")),
+                        Value::Null => Err(bad("NULL array elements need an `Array` column")),
                         _ => scalar_value(scalar, item, self.variant_names, uses)
                             .ok_or_else(|| bad("array element does not match the column type")),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let element_type =
                     scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
-                let ty = syn::parse2(quote!(&[#element_type])).map_err(|source| {
-                    CodegenError::Parse {
-                        file: format!("(slice type of {}.{})", table.name, column.name),
-                        source,
-                    }
-                })?;
-                let name = slice_const_name(&key);
-                let item = ast::const_item(Vis::Private, &name, ty, ast::slice_ref(elements));
-                self.slices.insert(key, (name.clone(), item));
-                ast::path_expr(&[name])
+                self.slice_const(
+                    table,
+                    column,
+                    key,
+                    quote!(&[#element_type]),
+                    ast::slice_ref(elements),
+                )?
             }
-            (TypeKind::Array(_), _) => return Err(bad("expected an array")),
+            (TypeKind::NdArray(scalar), Value::Array(items) | Value::NdArray(_, items)) => {
+                let key = format!("nd {scalar:?} {value:?}");
+                if let Some((name, _)) = self.slices.get(&key) {
+                    return Ok(wrap(ast::path_expr(&[name])));
+                }
+                let dims = match value {
+                    Value::NdArray(dims, _) => dims.clone(),
+                    _ if items.is_empty() => Vec::new(),
+                    _ => vec![(items.len() as i32, 1)],
+                };
+                let ints = |f: fn(&(i32, i32)) -> i32| {
+                    ast::slice_ref(dims.iter().map(|d| ast::int(f(d).into())).collect())
+                };
+                let elements = items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Null => Ok(ast::path_expr(&["None"])),
+                        _ => scalar_value(scalar, item, self.variant_names, uses)
+                            .map(ast::some)
+                            .ok_or_else(|| bad("array element does not match the column type")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let element_type =
+                    scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
+                uses.runtime.insert("Array");
+                let expr = ast::call(
+                    &["Array", "new"],
+                    vec![ints(|d| d.0), ints(|d| d.1), ast::slice_ref(elements)],
+                );
+                self.slice_const(table, column, key, quote!(Array<#element_type>), expr)?
+            }
+            (TypeKind::Array(_) | TypeKind::NdArray(_), _) => return Err(bad("expected an array")),
         };
         Ok(wrap(inner))
+    }
+
+    /// Pulls `expr` (of Rust type `ty`) out into a `SLICE_…` const named by
+    /// `key`, returning the path to it.
+    fn slice_const(
+        &mut self,
+        table: &Table,
+        column: &crate::engine::schema::Column,
+        key: String,
+        ty: TokenStream,
+        expr: syn::Expr,
+    ) -> Result<syn::Expr, CodegenError> {
+        let ty = syn::parse2(ty).map_err(|source| CodegenError::Parse {
+            file: format!("(slice type of {}.{})", table.name, column.name),
+            source,
+        })?;
+        let name = slice_const_name(&key);
+        let item = ast::const_item(Vis::Private, &name, ty, expr);
+        self.slices.insert(key, (name.clone(), item));
+        Ok(ast::path_expr(&[name]))
     }
 
     /// The slice consts, sorted by name.
@@ -268,6 +316,44 @@ fn uuid_literal(value: &uuid::Uuid) -> syn::Expr {
     ast::call(&["Uuid", "from_u128"], vec![ast::verbatim(&text)])
 }
 
+/// A float literal: `1.5`, `-0.0`, `1e300`, or `f64::NAN`,
+/// `f64::INFINITY`, `f64::NEG_INFINITY` (`f32::…` for a `real`). The
+/// shortest text that reads back as the same bits.
+fn float_expr(v: f64, single: bool) -> syn::Expr {
+    let ty = if single { "f32" } else { "f64" };
+    if v.is_nan() {
+        return ast::path_expr(&[ty, "NAN"]);
+    }
+    if v.is_infinite() {
+        return ast::path_expr(&[ty, if v > 0.0 { "INFINITY" } else { "NEG_INFINITY" }]);
+    }
+    let text = if single {
+        format!("{:?}", v.abs() as f32)
+    } else {
+        format!("{:?}", v.abs())
+    };
+    let magnitude = ast::verbatim(&text);
+    if v.is_sign_negative() {
+        syn::Expr::Unary(syn::ExprUnary {
+            attrs: Vec::new(),
+            op: syn::UnOp::Neg(Default::default()),
+            expr: Box::new(magnitude),
+        })
+    } else {
+        magnitude
+    }
+}
+
+/// A timestamp's or date's constructor, or its `INFINITY` const.
+fn instant(ty: &str, ctor: &[&str], v: i64, infinite: (i64, i64)) -> syn::Expr {
+    match v {
+        v if v == infinite.0 => ast::path_expr(&[ty, "INFINITY"]),
+        v if v == infinite.1 => ast::path_expr(&[ty, "NEG_INFINITY"]),
+        v => ast::call(ctor, vec![ast::int(i128::from(v))]),
+    }
+}
+
+/// The expression for one value of a scalar: one arm per type.
 fn scalar_value(
     scalar: &Scalar,
     value: &Value,
@@ -280,17 +366,37 @@ fn scalar_value(
         (Scalar::Enum(name), _) => {
             uses.schema.insert(Ident::type_name(name).rs);
         }
-        (Scalar::Bool | Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Text, _) => {}
+        (
+            Scalar::Bool
+            | Scalar::Int2
+            | Scalar::Int4
+            | Scalar::Int8
+            | Scalar::Text
+            | Scalar::Float4
+            | Scalar::Float8
+            | Scalar::Bytea,
+            _,
+        ) => {}
+        (Scalar::Range(_), Value::Range(Some(_))) => {
+            uses.runtime.insert("Range");
+            uses.runtime.insert("Bound");
+        }
+        (Scalar::Range(_), _) => {
+            uses.runtime.insert("Range");
+        }
         _ => {
             scalar_type(scalar, uses, false);
         }
     }
     let int = |v: i64| ast::int(i128::from(v));
+    let text_call = |ty: &str, s: &str| ast::call(&[ty], vec![ast::str(s)]);
     Some(match (scalar, value) {
         (Scalar::Bool, Value::Bool(b)) => ast::bool(*b),
         (Scalar::Int2, Value::Int2(i)) => int(i64::from(*i)),
         (Scalar::Int4, Value::Int4(i)) => int(i64::from(*i)),
         (Scalar::Int8, Value::Int8(i)) => int(*i),
+        (Scalar::Float4, Value::Float4(bits)) => float_expr(f64::from(f32::from_bits(*bits)), true),
+        (Scalar::Float8, Value::Float8(bits)) => float_expr(f64::from_bits(*bits), false),
         (Scalar::Text, Value::Text(s)) => ast::str(s),
         (Scalar::Uuid, Value::Uuid(u)) => uuid_literal(u),
         (Scalar::Numeric, Value::Numeric(d)) => {
@@ -306,16 +412,82 @@ fn scalar_value(
                 ],
             )
         }
-        (Scalar::Timestamptz, Value::Timestamptz(m)) => {
-            ast::call(&["Timestamptz", "At"], vec![int(*m)])
+        (Scalar::BigNumeric, Value::Numeric(d)) => text_call("Numeric", &d.to_string()),
+        (Scalar::BigNumeric, Value::NumericText(s)) => text_call("Numeric", s),
+        (Scalar::Timestamptz, Value::Timestamptz(m)) => instant(
+            "Timestamptz",
+            &["Timestamptz", "At"],
+            *m,
+            (i64::MAX, i64::MIN),
+        ),
+        (Scalar::Timestamp, Value::Timestamp(m)) => {
+            instant("Timestamp", &["Timestamp"], *m, (i64::MAX, i64::MIN))
         }
-        (Scalar::Timestamp, Value::Timestamp(m)) => ast::call(&["Timestamp"], vec![int(*m)]),
-        (Scalar::Date, Value::Date(d)) => ast::call(&["Date"], vec![int(i64::from(*d))]),
+        (Scalar::Date, Value::Date(d)) => instant(
+            "Date",
+            &["Date"],
+            i64::from(*d),
+            (i32::MAX.into(), i32::MIN.into()),
+        ),
         (Scalar::Time, Value::Time(m)) => ast::call(&["Time"], vec![int(*m)]),
-        (Scalar::Json | Scalar::Jsonb, Value::Json(s)) => ast::call(&["Json"], vec![ast::str(s)]),
+        (Scalar::Json | Scalar::Jsonb, Value::Json(s)) => text_call("Json", s),
         (Scalar::Enum(name), Value::Enum(label)) => {
             let variant = variants?.get(name)?.get(label)?;
             ast::path_expr(&[Ident::type_name(name).rs.as_str(), variant])
+        }
+        (Scalar::Bytea, Value::Bytes(b)) => ast::byte_str(b),
+        (Scalar::Inet, Value::Inet(addr, bits)) => {
+            let (ctor, parts) = match addr {
+                std::net::IpAddr::V4(a) => (
+                    "v4",
+                    a.octets().iter().map(|o| int(i64::from(*o))).collect(),
+                ),
+                std::net::IpAddr::V6(a) => (
+                    "v6",
+                    a.segments()
+                        .iter()
+                        .map(|s| ast::verbatim(&format!("{s:#x}")))
+                        .collect(),
+                ),
+            };
+            ast::call(
+                &["Inet", ctor],
+                vec![ast::array(parts), int(i64::from(*bits))],
+            )
+        }
+        (Scalar::Macaddr, Value::Macaddr(m)) => ast::call(
+            &["Macaddr"],
+            vec![ast::array(m.iter().map(|b| int(i64::from(*b))).collect())],
+        ),
+        (Scalar::Bits, Value::Bits(b)) => text_call("Bits", b),
+        (Scalar::Point, Value::Point(x, y)) => ast::call(
+            &["Point"],
+            vec![
+                float_expr(f64::from_bits(*x), false),
+                float_expr(f64::from_bits(*y), false),
+            ],
+        ),
+        (Scalar::Range(_), Value::Range(None)) => ast::path_expr(&["Range", "Empty"]),
+        (Scalar::Range(inner), Value::Range(Some(bounds))) => {
+            let mut bound = |b: &crate::engine::rows::Bound| -> Option<syn::Expr> {
+                use crate::engine::rows::Bound as B;
+                Some(match b {
+                    B::Unbounded => ast::path_expr(&["Bound", "Unbounded"]),
+                    B::Inclusive(v) => ast::call(
+                        &["Bound", "Included"],
+                        vec![scalar_value(inner, v, variants, uses)?],
+                    ),
+                    B::Exclusive(v) => ast::call(
+                        &["Bound", "Excluded"],
+                        vec![scalar_value(inner, v, variants, uses)?],
+                    ),
+                })
+            };
+            let (lo, hi) = (bound(&bounds.0)?, bound(&bounds.1)?);
+            ast::call(&["Range", "Span"], vec![lo, hi])
+        }
+        (Scalar::TextForm(name), Value::TextForm(s)) => {
+            text_call(super::types::text_form_type(name), s)
         }
         _ => return None,
     })

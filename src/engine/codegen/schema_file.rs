@@ -160,9 +160,15 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
         }
         let table_name = &table.name;
         let struct_doc = doc(&format!(" A row of table `{table_name}`."));
+        // Floats have no `Eq`.
+        let eq = if table.columns.iter().any(|c| c.ty.kind.scalar().has_float()) {
+            quote!()
+        } else {
+            quote!(, Eq)
+        };
         items.extend(quote! {
             #struct_doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            #[derive(Debug, Clone, Copy, PartialEq #eq)]
             pub struct #table_ident {
                 #(#fields,)*
             }

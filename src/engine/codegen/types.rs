@@ -52,36 +52,93 @@ pub(super) fn unsupported(table: &Table, column: &Column) -> CodegenError {
     }
 }
 
-/// The Rust type of a scalar, recording what it needs imported. References
-/// are spelled `&'static` in struct fields and elided in `const` items
-/// (where clippy's `redundant_static_lifetimes` would flag them).
-pub(super) fn scalar_type(scalar: &Scalar, uses: &mut Uses, in_field: bool) -> Option<TokenStream> {
+/// The runtime newtype of a text-form type (see `fixture.rs`).
+pub(super) fn text_form_type(pg_name: &str) -> &'static str {
+    match pg_name {
+        "interval" => "Interval",
+        "money" => "Money",
+        "timetz" => "Timetz",
+        "tsvector" => "Tsvector",
+        "xml" => "Xml",
+        _ => "PgText",
+    }
+}
+
+/// A scalar's Rust type and a const placeholder of it (the value of a
+/// `DEFAULT` field that is never inserted), recording the imports they
+/// need: the one table of Rust types. References are spelled `&'static` in
+/// struct fields and elided in `const` items (where clippy's
+/// `redundant_static_lifetimes` would flag them).
+fn scalar_spec(
+    schema: Option<&Schema>,
+    scalar: &Scalar,
+    uses: &mut Uses,
+    in_field: bool,
+) -> Option<(TokenStream, TokenStream)> {
     let mut runtime = |name: &'static str| {
         uses.runtime.insert(name);
         let id = ast::ident(name);
         quote!(#id)
     };
+    let lifetime = if in_field { quote!('static) } else { quote!() };
     Some(match scalar {
-        Scalar::Bool => quote!(bool),
-        Scalar::Int2 => quote!(i16),
-        Scalar::Int4 => quote!(i32),
-        Scalar::Int8 => quote!(i64),
-        Scalar::Text if in_field => quote!(&'static str),
-        Scalar::Text => quote!(&str),
-        Scalar::Numeric => runtime("Decimal"),
-        Scalar::Uuid => runtime("Uuid"),
-        Scalar::Timestamptz => runtime("Timestamptz"),
-        Scalar::Timestamp => runtime("Timestamp"),
-        Scalar::Date => runtime("Date"),
-        Scalar::Time => runtime("Time"),
-        Scalar::Json | Scalar::Jsonb => runtime("Json"),
+        Scalar::Bool => (quote!(bool), quote!(false)),
+        Scalar::Int2 => (quote!(i16), quote!(0)),
+        Scalar::Int4 => (quote!(i32), quote!(0)),
+        Scalar::Int8 => (quote!(i64), quote!(0)),
+        Scalar::Float4 => (quote!(f32), quote!(0.0)),
+        Scalar::Float8 => (quote!(f64), quote!(0.0)),
+        Scalar::Text => (quote!(& #lifetime str), quote!("")),
+        Scalar::Bytea => (quote!(& #lifetime [u8]), quote!(b"")),
+        Scalar::Numeric => {
+            let t = runtime("Decimal");
+            (t, quote!(Decimal::ZERO))
+        }
+        Scalar::BigNumeric => {
+            let t = runtime("Numeric");
+            (t, quote!(Numeric("0")))
+        }
+        Scalar::Uuid => {
+            let t = runtime("Uuid");
+            (t, quote!(Uuid::nil()))
+        }
+        Scalar::Timestamptz => (runtime("Timestamptz"), quote!(Timestamptz::At(0))),
+        Scalar::Timestamp => (runtime("Timestamp"), quote!(Timestamp(0))),
+        Scalar::Date => (runtime("Date"), quote!(Date(0))),
+        Scalar::Time => (runtime("Time"), quote!(Time(0))),
+        Scalar::Json | Scalar::Jsonb => (runtime("Json"), quote!(Json("null"))),
+        Scalar::Inet => (runtime("Inet"), quote!(Inet::v4([0, 0, 0, 0], 32))),
+        Scalar::Macaddr => (runtime("Macaddr"), quote!(Macaddr([0, 0, 0, 0, 0, 0]))),
+        Scalar::Bits => (runtime("Bits"), quote!(Bits(""))),
+        Scalar::Point => (runtime("Point"), quote!(Point(0.0, 0.0))),
+        Scalar::Range(inner) => {
+            let (inner, _) = scalar_spec(schema, inner, uses, in_field)?;
+            uses.runtime.insert("Range");
+            (quote!(Range<#inner>), quote!(Range::Empty))
+        }
+        Scalar::TextForm(name) => {
+            let t = runtime(text_form_type(name));
+            (quote!(#t), quote!(#t("")))
+        }
         Scalar::Enum(name) => {
             let id = Ident::type_name(name);
             uses.schema.insert(id.rs.clone());
-            quote!(#id)
+            let first = schema
+                .and_then(|s| s.enums.get(name))
+                .and_then(|e| enum_variants(&e.labels).into_iter().next());
+            let placeholder = match first {
+                Some(v) => quote!(#id::#v),
+                None => quote!(unreachable!()),
+            };
+            (quote!(#id), placeholder)
         }
         Scalar::Unsupported(_) => return None,
     })
+}
+
+/// The Rust type of a scalar, recording what it needs imported.
+pub(super) fn scalar_type(scalar: &Scalar, uses: &mut Uses, in_field: bool) -> Option<TokenStream> {
+    scalar_spec(None, scalar, uses, in_field).map(|(ty, _)| ty)
 }
 
 /// The Rust type of a column without `Option` (the type of its ID const).
@@ -97,6 +154,10 @@ pub(super) fn bare_type(
         (TypeKind::Scalar(_), _) => scalar,
         (TypeKind::Array(_), true) => quote!(&'static [#scalar]),
         (TypeKind::Array(_), false) => quote!(&[#scalar]),
+        (TypeKind::NdArray(_), _) => {
+            uses.runtime.insert("Array");
+            quote!(Array<#scalar>)
+        }
     })
 }
 
@@ -119,40 +180,22 @@ pub(super) fn placeholder(schema: &Schema, column: &Column, uses: &mut Uses) -> 
     if column.nullable {
         return quote!(None);
     }
-    if let TypeKind::Array(_) = column.ty.kind {
-        return quote!(&[]);
-    }
-    let mut runtime = |name: &'static str| {
-        uses.runtime.insert(name);
-    };
-    match column.ty.kind.scalar() {
-        Scalar::Bool => quote!(false),
-        Scalar::Int2 | Scalar::Int4 | Scalar::Int8 => quote!(0),
-        Scalar::Text => quote!(""),
-        Scalar::Numeric => {
-            runtime("Decimal");
-            quote!(Decimal::ZERO)
+    match &column.ty.kind {
+        TypeKind::Array(_) => quote!(&[]),
+        TypeKind::NdArray(_) => {
+            uses.runtime.insert("Array");
+            quote!(Array::new(&[], &[], &[]))
         }
-        Scalar::Uuid => {
-            runtime("Uuid");
-            quote!(Uuid::nil())
-        }
-        Scalar::Timestamptz => quote!(Timestamptz::At(0)),
-        Scalar::Timestamp => quote!(Timestamp(0)),
-        Scalar::Date => quote!(Date(0)),
-        Scalar::Time => quote!(Time(0)),
-        Scalar::Json | Scalar::Jsonb => quote!(Json("null")),
-        Scalar::Enum(name) => {
-            let ty = Ident::type_name(name);
-            let first = schema
-                .enums
-                .get(name)
-                .and_then(|e| enum_variants(&e.labels).into_iter().next());
-            match first {
-                Some(v) => quote!(#ty::#v),
+        TypeKind::Scalar(scalar) => {
+            // The placeholder needs only the runtime names it spells.
+            let mut scratch = Uses::default();
+            match scalar_spec(Some(schema), scalar, &mut scratch, false) {
+                Some((_, value)) => {
+                    uses.runtime.extend(scratch.runtime);
+                    value
+                }
                 None => quote!(unreachable!()),
             }
         }
-        Scalar::Unsupported(_) => quote!(unreachable!()),
     }
 }

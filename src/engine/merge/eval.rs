@@ -2,7 +2,8 @@
 //! with `syn` and evaluates the small grammar fixture rows use, without
 //! compiling them. Shared by `build.rs` and the library.
 //!
-//! The grammar: literals (strings, integers, floats, booleans); `uuid!("…")`
+//! The grammar: literals (strings, byte strings, integers, floats,
+//! booleans) and the float and infinity consts of [`CONSTS`]; `uuid!("…")`
 //! and `Uuid::from_u128(0x…)`; `dec!(…)` and `Decimal::from_parts(…)`;
 //! `Some(…)` and `None`; enum variants (`UserRole::Teacher`); arrays and
 //! slices; constructor calls of the fixture types (`Ts::FromSeed(-40 * DAY)`,
@@ -19,7 +20,7 @@ use std::rc::Rc;
 use syn::spanned::Spanned;
 use syn::{Expr, Item, Lit, Type};
 
-use super::value::{parse_uuid, Ts, Value};
+use super::value::{parse_uuid, RangeBound, Ts, Value};
 
 /// Microseconds in the time-unit constants fixture files may use.
 pub const UNITS: &[(&str, i128)] = &[
@@ -31,10 +32,39 @@ pub const UNITS: &[(&str, i128)] = &[
     ("DAY", 86_400_000_000),
 ];
 
+/// Associated consts fixture values may name (`f64::NAN`,
+/// `Timestamptz::INFINITY`), by type and name, as the expression they stand
+/// for.
+fn associated_const(ty: &str, name: &str) -> Option<Ev> {
+    let call = |path: &[&str], v: i128| {
+        Ev::Call(
+            path.iter().map(|s| s.to_string()).collect(),
+            vec![Ev::Int(v)],
+        )
+    };
+    Some(match (ty, name) {
+        ("f32" | "f64", "NAN") => Ev::Float("NaN".into()),
+        ("f32" | "f64", "INFINITY") => Ev::Float("inf".into()),
+        ("f32" | "f64", "NEG_INFINITY") => Ev::Float("-inf".into()),
+        ("Timestamptz", "INFINITY") => call(&["Timestamptz", "At"], i64::MAX.into()),
+        ("Timestamptz", "NEG_INFINITY") => call(&["Timestamptz", "At"], i64::MIN.into()),
+        ("Timestamp", "INFINITY") => call(&["Timestamp"], i64::MAX.into()),
+        ("Timestamp", "NEG_INFINITY") => call(&["Timestamp"], i64::MIN.into()),
+        ("Date", "INFINITY") => call(&["Date"], i32::MAX.into()),
+        ("Date", "NEG_INFINITY") => call(&["Date"], i32::MIN.into()),
+        _ => return None,
+    })
+}
+
+/// The associated consts [`associated_const`] knows, for the module docs.
+pub const CONSTS: &str = "f32/f64::{NAN, INFINITY, NEG_INFINITY}, \
+     Timestamptz/Timestamp/Date::{INFINITY, NEG_INFINITY}";
+
 /// An evaluated expression, before it is typed as a column value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ev {
     Str(String),
+    Bytes(Vec<u8>),
     Int(i128),
     /// A float literal's text (kept exact for numerics).
     Float(String),
@@ -277,7 +307,10 @@ impl Items {
             Expr::Cast(c) => self.eval(&c.expr, &here),
             Expr::Unary(u) => match (&u.op, self.eval(&u.expr, &here)?) {
                 (syn::UnOp::Neg(_), Ev::Int(i)) => Ok(Ev::Int(-i)),
-                (syn::UnOp::Neg(_), Ev::Float(f)) => Ok(Ev::Float(format!("-{f}"))),
+                (syn::UnOp::Neg(_), Ev::Float(f)) => Ok(Ev::Float(match f.strip_prefix('-') {
+                    Some(positive) => positive.to_string(),
+                    None => format!("-{f}"),
+                })),
                 (syn::UnOp::Neg(_), Ev::Decimal(f)) => Ok(Ev::Decimal(format!("-{f}"))),
                 (syn::UnOp::Not(_), Ev::Bool(b)) => Ok(Ev::Bool(!b)),
                 _ => Err(err("unsupported unary operation".into())),
@@ -403,6 +436,13 @@ impl Items {
         if segs.len() >= 2 && segs[segs.len() - 2] == "Decimal" && last == "ZERO" {
             return Ok(Ev::Decimal("0".into()));
         }
+        if let Some(v) = segs
+            .len()
+            .checked_sub(2)
+            .and_then(|i| associated_const(&segs[i], &last))
+        {
+            return Ok(v);
+        }
         if let Some((_, us)) = UNITS.iter().find(|(n, _)| *n == last) {
             return Ok(Ev::Int(*us));
         }
@@ -442,6 +482,7 @@ impl Items {
 fn lit(l: &Lit) -> Option<Ev> {
     Some(match l {
         Lit::Str(s) => Ev::Str(s.value()),
+        Lit::ByteStr(b) => Ev::Bytes(b.value()),
         Lit::Int(i) => Ev::Int(i.base10_parse::<i128>().ok().or_else(|| {
             // u128 literals above i128::MAX (full-range uuids).
             i.base10_parse::<u128>().ok().map(|u| u as i128)
@@ -510,13 +551,36 @@ pub enum FieldKind {
     Enum(String),
     Option(Box<FieldKind>),
     Array(Box<FieldKind>),
+    /// `f32`
+    Float4,
+    /// `f64`
+    Float8,
+    /// `&[u8]`
+    Bytes,
+    Inet,
+    Macaddr,
+    Bits,
+    Point,
+    /// `Range<T>`
+    Range(Box<FieldKind>),
+    /// `Array<T>`: any dimensions, NULL elements.
+    NdArray(Box<FieldKind>),
+    /// A text-form newtype (`Interval`, `Money`, `PgText`…).
+    TextForm,
 }
+
+/// The runtime newtypes over text (fixture.rs) that hold a value in its
+/// type's text form.
+pub const TEXT_FORMS: &[&str] = &["Interval", "Money", "Timetz", "Tsvector", "Xml", "PgText"];
 
 /// Classifies a field's Rust type. `enums` holds the names of the schema's
 /// enum types.
 pub fn field_kind(ty: &Type, enums: &BTreeSet<String>) -> Option<FieldKind> {
     match ty {
         Type::Reference(r) => match &*r.elem {
+            Type::Slice(s) if matches!(&*s.elem, Type::Path(p) if p.path.is_ident("u8")) => {
+                Some(FieldKind::Bytes)
+            }
             Type::Slice(s) => Some(FieldKind::Array(Box::new(field_kind(&s.elem, enums)?))),
             Type::Path(p) if p.path.is_ident("str") => Some(FieldKind::Text),
             other => field_kind(other, enums),
@@ -547,6 +611,15 @@ pub fn field_kind(ty: &Type, enums: &BTreeSet<String>) -> Option<FieldKind> {
                 "Date" => FieldKind::Date,
                 "Time" => FieldKind::Time,
                 "Json" => FieldKind::Json,
+                "f32" => FieldKind::Float4,
+                "f64" => FieldKind::Float8,
+                "Inet" => FieldKind::Inet,
+                "Macaddr" => FieldKind::Macaddr,
+                "Bits" => FieldKind::Bits,
+                "Point" => FieldKind::Point,
+                "Range" => FieldKind::Range(Box::new(field_kind(inner()?, enums)?)),
+                "Array" => FieldKind::NdArray(Box::new(field_kind(inner()?, enums)?)),
+                n if TEXT_FORMS.contains(&n) => FieldKind::TextForm,
                 n if enums.contains(n) => FieldKind::Enum(n.to_string()),
                 _ => return None,
             })
@@ -607,6 +680,7 @@ pub fn to_value(
         FieldKind::Numeric => match ev {
             Ev::Decimal(d) | Ev::Float(d) => Value::Numeric(d.clone()),
             Ev::Int(i) => Value::Numeric(i.to_string()),
+            Ev::Str(s) => Value::Numeric(s.clone()),
             _ => match ctor(ev) {
                 Some((_, args)) if args.len() == 1 => return to_value(&args[0], kind, labels),
                 _ => return Err(bad()),
@@ -666,6 +740,152 @@ pub fn to_value(
                     _ => return Err(bad()),
                 },
                 None => return Err(bad()),
+            },
+        },
+        FieldKind::Float4 | FieldKind::Float8 => {
+            let text = match ev {
+                Ev::Float(f) => f.clone(),
+                Ev::Int(i) => i.to_string(),
+                _ => return Err(bad()),
+            };
+            let v = if *kind == FieldKind::Float4 {
+                f64::from(text.parse::<f32>().map_err(|_| bad())?)
+            } else {
+                text.parse::<f64>().map_err(|_| bad())?
+            };
+            Value::Float(v.to_bits())
+        }
+        FieldKind::Bytes => match ev {
+            Ev::Bytes(b) => Value::Bytes(b.clone()),
+            Ev::Array(items) => Value::Bytes(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Ev::Int(b) => u8::try_from(*b).map_err(|_| bad()),
+                        _ => Err(bad()),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => return Err(bad()),
+        },
+        FieldKind::Inet => {
+            let (name, args) = ctor(ev).ok_or_else(bad)?;
+            let ints = |ev: &Ev| -> Result<Vec<i128>, String> {
+                match ev {
+                    Ev::Array(items) => items
+                        .iter()
+                        .map(|i| match i {
+                            Ev::Int(n) => Ok(*n),
+                            _ => Err(bad()),
+                        })
+                        .collect(),
+                    _ => Err(bad()),
+                }
+            };
+            let [parts, Ev::Int(bits)] = args.as_slice() else {
+                return Err(bad());
+            };
+            let parts = ints(parts)?;
+            let addr = match (name.as_str(), parts.as_slice()) {
+                ("v4", p) if p.len() == 4 => {
+                    let mut octets = [0u8; 4];
+                    for (o, x) in octets.iter_mut().zip(p) {
+                        *o = u8::try_from(*x).map_err(|_| bad())?;
+                    }
+                    std::net::IpAddr::from(octets)
+                }
+                ("v6", p) if p.len() == 8 => {
+                    let mut seg = [0u16; 8];
+                    for (s, x) in seg.iter_mut().zip(p) {
+                        *s = u16::try_from(*x).map_err(|_| bad())?;
+                    }
+                    std::net::IpAddr::from(seg)
+                }
+                _ => return Err(bad()),
+            };
+            Value::Inet(addr, u8::try_from(*bits).map_err(|_| bad())?)
+        }
+        FieldKind::Macaddr => match ctor(ev).map(|(_, a)| a).as_deref() {
+            Some([Ev::Array(items)]) if items.len() == 6 => {
+                let mut m = [0u8; 6];
+                for (b, i) in m.iter_mut().zip(items) {
+                    let Ev::Int(n) = i else { return Err(bad()) };
+                    *b = u8::try_from(*n).map_err(|_| bad())?;
+                }
+                Value::Macaddr(m)
+            }
+            _ => return Err(bad()),
+        },
+        FieldKind::Bits => match ctor(ev).map(|(_, a)| a).as_deref() {
+            Some([Ev::Str(s)]) if s.chars().all(|c| c == '0' || c == '1') => Value::Bits(s.clone()),
+            _ => return Err(bad()),
+        },
+        FieldKind::Point => match ctor(ev).map(|(_, a)| a).as_deref() {
+            Some([x, y]) => {
+                let coord = |e: &Ev| match to_value(e, &FieldKind::Float8, labels)? {
+                    Value::Float(bits) => Ok(bits),
+                    _ => Err(bad()),
+                };
+                Value::Point(coord(x)?, coord(y)?)
+            }
+            _ => return Err(bad()),
+        },
+        FieldKind::Range(inner) => match ev {
+            Ev::Path(p) if p.last().is_some_and(|l| l == "Empty") => Value::Range(None),
+            _ => {
+                let (_, args) = ctor(ev).ok_or_else(bad)?;
+                let [lo, hi] = args.as_slice() else {
+                    return Err(bad());
+                };
+                let bound = |b: &Ev| -> Result<RangeBound, String> {
+                    match b {
+                        Ev::Path(p) if p.last().is_some_and(|l| l == "Unbounded") => {
+                            Ok(RangeBound::Unbounded)
+                        }
+                        _ => match ctor(b) {
+                            Some((n, a)) if n == "Included" && a.len() == 1 => {
+                                Ok(RangeBound::Inclusive(to_value(&a[0], inner, labels)?))
+                            }
+                            Some((n, a)) if n == "Excluded" && a.len() == 1 => {
+                                Ok(RangeBound::Exclusive(to_value(&a[0], inner, labels)?))
+                            }
+                            _ => Err(format!("expected a Bound, found {b:?}")),
+                        },
+                    }
+                };
+                Value::Range(Some(Box::new((bound(lo)?, bound(hi)?))))
+            }
+        },
+        FieldKind::NdArray(inner) => match ctor(ev).map(|(_, a)| a).as_deref() {
+            Some([Ev::Array(lens), Ev::Array(lower), Ev::Array(items)])
+                if lens.len() == lower.len() =>
+            {
+                let int = |e: &Ev| match e {
+                    Ev::Int(i) => i32::try_from(*i).map_err(|_| bad()),
+                    _ => Err(bad()),
+                };
+                let dims = lens
+                    .iter()
+                    .zip(lower)
+                    .map(|(l, b)| Ok((int(l)?, int(b)?)))
+                    .collect::<Result<Vec<_>, String>>()?;
+                let element = FieldKind::Option(inner.clone());
+                let items = items
+                    .iter()
+                    .map(|i| to_value(i, &element, labels))
+                    .collect::<Result<Vec<_>, _>>()?;
+                match dims[..] {
+                    [] | [(_, 1)] => Value::Array(items),
+                    _ => Value::NdArray(dims, items),
+                }
+            }
+            _ => return Err(bad()),
+        },
+        FieldKind::TextForm => match ev {
+            Ev::Str(s) => Value::TextForm(s.clone()),
+            _ => match ctor(ev).map(|(_, a)| a).as_deref() {
+                Some([Ev::Str(s)]) => Value::TextForm(s.clone()),
+                _ => return Err(bad()),
             },
         },
         FieldKind::Enum(name) => match ev {

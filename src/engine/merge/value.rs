@@ -16,6 +16,9 @@ pub enum Ts {
 }
 
 /// One column value.
+///
+/// Infinite timestamps are `Ts::At(i64::MAX)` / `Ts::At(i64::MIN)`, infinite
+/// dates `Date(i32::MAX)` / `Date(i32::MIN)`, as PostgreSQL sends them.
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -40,7 +43,39 @@ pub enum Value {
     Json(String),
     /// An enum label as PostgreSQL knows it.
     Enum(String),
+    /// `real` or `double precision`: the bits of the `f64` (a `real` is
+    /// widened exactly).
+    Float(u64),
+    /// `bytea`
+    Bytes(Vec<u8>),
+    /// `inet`/`cidr`: address and netmask bits.
+    Inet(std::net::IpAddr, u8),
+    /// `macaddr`
+    Macaddr([u8; 6]),
+    /// `bit`/`varbit`: one `0` or `1` per bit.
+    Bits(String),
+    /// `point`: the bits of x and y.
+    Point(u64, u64),
+    /// A range; `None` is `empty`.
+    Range(Option<Box<(RangeBound, RangeBound)>>),
+    /// A value in the text form of its type (`interval`, `money`, a
+    /// composite…): the seeder has PostgreSQL parse it.
+    TextForm(String),
+    /// A one-dimensional, 1-based array (elements may be NULL).
     Array(Vec<Value>),
+    /// Any other array: (length, lower bound) per dimension, and the
+    /// elements in row-major order.
+    NdArray(Vec<(i32, i32)>, Vec<Value>),
+}
+
+/// One end of a range.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum RangeBound {
+    Unbounded,
+    Inclusive(Value),
+    Exclusive(Value),
 }
 
 impl Value {
@@ -94,7 +129,35 @@ impl fmt::Display for Value {
             Value::Date(d) => write!(f, "date({d})"),
             Value::Time(t) => write!(f, "time({t}us)"),
             Value::Enum(l) => write!(f, "'{l}'"),
-            Value::Array(items) => {
+            Value::Float(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
+            Value::Bytes(b) => {
+                f.write_str("\\x")?;
+                b.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+            }
+            Value::Inet(addr, bits) => write!(f, "{addr}/{bits}"),
+            Value::Macaddr(m) => {
+                let parts: Vec<String> = m.iter().map(|b| format!("{b:02x}")).collect();
+                f.write_str(&parts.join(":"))
+            }
+            Value::Bits(b) => write!(f, "B'{b}'"),
+            Value::Point(x, y) => write!(f, "({:?},{:?})", f64::from_bits(*x), f64::from_bits(*y)),
+            Value::Range(None) => f.write_str("empty"),
+            Value::Range(Some(bounds)) => {
+                let (lo, hi) = &**bounds;
+                match lo {
+                    RangeBound::Unbounded => f.write_str("(")?,
+                    RangeBound::Inclusive(v) => write!(f, "[{v}")?,
+                    RangeBound::Exclusive(v) => write!(f, "({v}")?,
+                }
+                f.write_str(",")?;
+                match hi {
+                    RangeBound::Unbounded => f.write_str(")"),
+                    RangeBound::Inclusive(v) => write!(f, "{v}]"),
+                    RangeBound::Exclusive(v) => write!(f, "{v})"),
+                }
+            }
+            Value::TextForm(s) => write!(f, "{s:?}"),
+            Value::Array(items) | Value::NdArray(_, items) => {
                 f.write_str("[")?;
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
