@@ -6,7 +6,7 @@
 //! `-Infinity`, `0.000…1`) and this module converts that text to and from
 //! the wire format: `ndigits`, `weight`, `sign`, `dscale` (four i16), then
 //! `ndigits` base-10000 digits, most significant first; the value is
-//! Σ digit[i] × 10000^(weight − i), shown with `dscale` fraction digits.
+//! `Σ digit[i] × 10000^(weight − i)`, shown with `dscale` fraction digits.
 
 const POSITIVE: u16 = 0x0000;
 const NEGATIVE: u16 = 0x4000;

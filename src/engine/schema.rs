@@ -160,7 +160,7 @@ impl TypeKind {
 
 /// The scalar types the extractor knows, after resolving domains.
 ///
-/// Adding a type: one variant here and one arm in [`scalar_of`] (schema),
+/// Adding a type: one variant here and one arm in `scalar_of` (schema),
 /// `rows::decode_scalar` (reading), `codegen::types::scalar_spec` and
 /// `codegen::rows_file::scalar_value` (the Rust type and the value
 /// expression), a runtime type in `fixture.rs`, `merge::eval::field_kind` and

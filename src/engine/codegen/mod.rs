@@ -19,8 +19,16 @@
 //! `None` / `Some(v)`; `Uuid::from_u128(0x…)` (hex grouped like a uuid);
 //! `Decimal::from_parts(lo, mid, hi, negative, scale)`; `Timestamptz::At(µs)`,
 //! `Timestamp(µs)` (since 1970-01-01), `Date(days)` (since 1970-01-01),
-//! `Time(µs)` (since midnight); `Json("…")`; `EnumType::Variant`; for
-//! arrays, the name of a `const SLICE_<16 hex>: &[T] = &[…];` of the same file;
+//! `Time(µs)` (since midnight), and `Timestamptz::INFINITY`, `Date::NEG_INFINITY`
+//! and the like; `Json("…")`; `EnumType::Variant`; float literals and
+//! `f64::NAN`, `f64::INFINITY`, `f64::NEG_INFINITY` (`f32::…`); byte strings
+//! (`b"\0\xFF"`); `Numeric("…")`, `Bits("…")`, `Interval("…")` and the other
+//! text-form newtypes, `PgText("…")` for any type without a mapping;
+//! `Inet::v4([…], bits)`, `Inet::v6([…], bits)`, `Macaddr([…])`, `Point(x, y)`;
+//! `Range::Empty` and `Range::Span(Bound::Included(v) | Bound::Excluded(v) |
+//! Bound::Unbounded, …)`; for arrays, the name of a
+//! `const SLICE_<16 hex>: &[T] = &[…];` (or `: Array<T> = Array::new(lens,
+//! lower bounds, &[Some(v) | None, …])`) of the same file;
 //! and, for a uuid that is the key of an extracted row (the row's own id, or
 //! a one-column foreign key onto a one-uuid primary key), the path of that
 //! row's ID const, such as `auto_users::USERS_3F2A9C1B_ID` (the
@@ -126,7 +134,7 @@ pub enum CodegenError {
         /// Why it cannot be emitted.
         reason: String,
     },
-    /// A column of a type codegen cannot map (see [`crate::engine::rows::RowsError::UnsupportedType`]).
+    /// A column of a type codegen cannot map (see [`crate::engine::rows::RowsError::Unsupported`]).
     #[error(
         "column {table}.{column} has type {type_name}, which the extractor does not support; \
          supported: {}. Change the column's type or add support in src/engine/rows.rs and src/engine/codegen/ (types.rs, rows_file.rs)",

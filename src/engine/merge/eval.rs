@@ -56,7 +56,7 @@ fn associated_const(ty: &str, name: &str) -> Option<Ev> {
     })
 }
 
-/// The associated consts [`associated_const`] knows, for the module docs.
+/// The associated consts fixture values may name, for messages and docs.
 pub const CONSTS: &str = "f32/f64::{NAN, INFINITY, NEG_INFINITY}, \
      Timestamptz/Timestamp/Date::{INFINITY, NEG_INFINITY}";
 
