@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fault;
+pub mod pagila;
 pub mod round_trip;
 
 use std::path::Path;

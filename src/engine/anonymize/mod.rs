@@ -118,7 +118,7 @@ pub enum Action {
     Company,
     /// An IPv4 address.
     Ip,
-    /// The text `[redacted]`.
+    /// The text `[redacted]`; for `bytea`, the bytes of that text.
     Redacted,
 }
 
@@ -128,6 +128,7 @@ enum Fits {
     Any,
     Text,
     TextOrJson,
+    TextJsonOrBytes,
     Json,
     Date,
     DateOrTime,
@@ -195,7 +196,8 @@ impl Action {
         use Action::*;
         match self {
             Keep => Fits::Any,
-            NamesInText | Redacted => Fits::TextOrJson,
+            NamesInText => Fits::TextOrJson,
+            Redacted => Fits::TextJsonOrBytes,
             NamesInJson => Fits::Json,
             BirthDate => Fits::Date,
             DateShift => Fits::DateOrTime,
@@ -221,6 +223,12 @@ impl Action {
             Fits::Any => true,
             Fits::Text => *s == Scalar::Text,
             Fits::TextOrJson => matches!(s, Scalar::Text | Scalar::Json | Scalar::Jsonb),
+            Fits::TextJsonOrBytes => {
+                matches!(
+                    s,
+                    Scalar::Text | Scalar::Json | Scalar::Jsonb | Scalar::Bytea
+                )
+            }
             Fits::Json => matches!(s, Scalar::Json | Scalar::Jsonb),
             Fits::Date => *s == Scalar::Date,
             Fits::DateOrTime => matches!(s, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz),
@@ -233,6 +241,7 @@ impl Action {
             Fits::Any => unreachable!(),
             Fits::Text => "writes text".to_string(),
             Fits::TextOrJson => "writes text or JSON".to_string(),
+            Fits::TextJsonOrBytes => "writes text, JSON or bytes".to_string(),
             Fits::Json => "rewrites JSON".to_string(),
             Fits::Date => "moves a date".to_string(),
             Fits::DateOrTime => "moves a date or timestamp".to_string(),
@@ -485,6 +494,9 @@ impl Anonymizer {
         let text = match value {
             Value::Null => return Value::Null,
             Value::Text(s) | Value::Json(s) => s.as_str(),
+            Value::Bytes(_) if action == Action::Redacted => {
+                return Value::Bytes(b"[redacted]".to_vec());
+            }
             Value::Date(d) if action == Action::BirthDate => {
                 return Value::Date(self.birth_date(*d));
             }
@@ -636,7 +648,10 @@ impl Anonymizer {
                 // TEST-NET-3 (RFC 5737): documentation addresses, never real hosts.
                 format!("203.0.113.{}", rng.random_range(1..255u8))
             }
-            Action::Redacted => "[redacted]".to_string(),
+            Action::Redacted => match value {
+                Value::Json(_) => "\"[redacted]\"".to_string(),
+                _ => "[redacted]".to_string(),
+            },
             Action::BirthDate | Action::DateShift | Action::Latitude | Action::Longitude => {
                 return value.clone();
             }
@@ -1060,5 +1075,12 @@ mod tests {
         assert!(Action::BirthDate.fits(&t(Scalar::Text)).is_err());
         assert!(Action::NamesInJson.fits(&t(Scalar::Jsonb)).is_ok());
         assert!(Action::Keep.fits(&TypeKind::Array(Scalar::Uuid)).is_ok());
+        assert!(Action::Redacted.fits(&t(Scalar::Bytea)).is_ok());
+        let mut a = Anonymizer::new(DEFAULT_SALT, 4, FakerSettings::default()).unwrap();
+        let photo = Value::Bytes(vec![0xff, 0xd8, 0xff, 0]);
+        assert_eq!(
+            a.apply("staff", "picture", Action::Redacted, &photo),
+            Value::Bytes(b"[redacted]".to_vec())
+        );
     }
 }
