@@ -33,6 +33,9 @@ const KEYWORDS: &[&str] = &[
 /// Type names the generated code uses unqualified: the runtime types it
 /// imports and the prelude types it names. A table or enum may not take them.
 pub(super) const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Array",
+    "Bits",
+    "Bound",
     "ColumnMeta",
     "Date",
     "Decimal",
@@ -40,14 +43,25 @@ pub(super) const RESERVED_TYPE_NAMES: &[&str] = &[
     "FkAction",
     "ForeignKeyMeta",
     "Identity",
+    "Inet",
+    "Interval",
     "Json",
+    "Macaddr",
+    "Money",
+    "Numeric",
     "Option",
+    "PgText",
+    "Point",
+    "Range",
     "TableMeta",
     "Time",
     "Timestamp",
     "Timestamptz",
+    "Timetz",
+    "Tsvector",
     "UniqueKeyMeta",
     "Uuid",
+    "Xml",
 ];
 
 impl Ident {
