@@ -85,7 +85,7 @@ pub enum ConfigError {
     /// A URL that libpq's URI or key/value syntax cannot read.
     #[error(
         "the database URL from {source_name} is malformed: {reason}\n\
-         Expected e.g. postgresql://user:password@localhost:5432/efficient_tutor_test_db"
+         Expected e.g. postgresql://user:password@localhost:5432/app_test_db"
     )]
     MalformedUrl { source_name: String, reason: String },
     /// A URL without a database name.
