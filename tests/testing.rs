@@ -515,3 +515,56 @@ fn test_database_url_names_the_server() {
         "{all}"
     );
 }
+
+/// The helper of [`a_baseline_that_clears_search_path_still_builds_the_template`]:
+/// a process asking for a test database under another project file.
+#[test]
+#[ignore = "run by a_baseline_that_clears_search_path_still_builds_the_template"]
+fn project_file_helper() {
+    let db = test_db();
+    println!("PROJECT built {}", db.name());
+}
+
+/// A baseline written by pg_dump ends its session with search_path ''
+/// (Pagila's does): the template build must run the migrations and the
+/// schema check in a session of their own, as the commands would.
+#[test]
+fn a_baseline_that_clears_search_path_still_builds_the_template() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.sql");
+    std::fs::write(
+        &baseline,
+        std::fs::read_to_string(root.join("sql/v0.2_baseline.sql")).unwrap()
+            + "\n-- as pg_dump writes it\nSELECT pg_catalog.set_config('search_path', '', false);\n",
+    )
+    .unwrap();
+    let project = std::fs::read_to_string(root.join("et-testdb.toml"))
+        .unwrap()
+        .replace(
+            "baseline = \"sql/v0.2_baseline.sql\"",
+            &format!("baseline = {:?}", baseline.display().to_string()),
+        )
+        .replace(
+            "migrations = \"sql/v0.3_migration\"",
+            &format!(
+                "migrations = {:?}",
+                root.join("sql/v0.3_migration").display().to_string()
+            ),
+        );
+    let project_file = dir.path().join("et-testdb.toml");
+    std::fs::write(&project_file, project).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "project_file_helper", "--nocapture"])
+        .env("ET_TESTDB_CONFIG", &project_file)
+        .env("ET_TESTDB_POOL", "0")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("PROJECT built"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

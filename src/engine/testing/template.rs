@@ -382,6 +382,14 @@ pub fn populate(url: &DbUrl, seed_time_us: i64) -> Result<Vec<String>, TestingEr
         .map_err(|e| fail("loading the project's baseline", db_error_text(&e)))?;
     tx.commit()
         .map_err(|e| fail("loading the project's baseline", db_error_text(&e)))?;
+    // A new session for the rest, as the commands run each step: a baseline
+    // made by pg_dump sets search_path to '' for its session, which would
+    // break unqualified migrations and make the schema check read
+    // `public.`-qualified type names.
+    drop(client);
+    let mut client = url
+        .connect()
+        .map_err(|e| fail("connecting", db_error_text(&e)))?;
     migrate::run_on(
         &mut client,
         migrations,
