@@ -249,7 +249,9 @@ struct AnonymizeFile {
     columns: BTreeMap<String, Spanned<toml::Value>>,
 }
 
-fn shown(path: &Path) -> String {
+/// `path` as messages show it: relative to the current directory when
+/// inside it.
+pub fn shown(path: &Path) -> String {
     std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))

@@ -47,7 +47,7 @@ use postgres::Client;
 use sha2::{Digest, Sha256};
 
 use crate::engine::config::DbUrl;
-use crate::engine::project::Project;
+use crate::engine::project::{shown, Project};
 
 pub mod files;
 
@@ -166,15 +166,6 @@ pub fn migration_dir() -> String {
         .ok()
         .and_then(|p| p.schema.migrations.as_deref().map(shown))
         .unwrap_or_else(|| "the migration directory".to_string())
-}
-
-fn shown(path: &Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
 }
 
 /// Options of a run.
