@@ -8,6 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::Command;
 use std::sync::Arc;
 
+use et_testdb::engine::project::Project;
 use et_testdb::engine::restore::quote_ident;
 use et_testdb::engine::testing::{self, Server, Template, POOL_PREFIX, TEMPLATE_PREFIX};
 use et_testdb::engine::{migrate, plan};
@@ -168,7 +169,22 @@ fn threads_get_their_own_databases_in_parallel() {
 #[test]
 fn the_schema_check_reads_the_real_catalog() {
     let db = test_db();
-    let actual = testing::load_tables(&mut db.client()).unwrap();
+    let project = Project::current().unwrap();
+    let actual = testing::load_tables(&mut db.client(), project).unwrap();
+    // A column the project file skips is not drift: extraction left it out.
+    let text = std::fs::read_to_string(&project.path)
+        .unwrap()
+        .replace("skip = []", "skip = [\"admins.privileges\"]");
+    let skipping = Project::parse(&project.path, &text).unwrap();
+    let restricted = testing::load_tables(&mut db.client(), &skipping).unwrap();
+    let admins_restricted = restricted.iter().find(|t| t.name == "admins").unwrap();
+    assert!(
+        admins_restricted
+            .columns
+            .iter()
+            .all(|c| c.name != "privileges"),
+        "{admins_restricted:?}"
+    );
     let admins = actual.iter().find(|t| t.name == "admins").expect("admins");
     let cols: Vec<(&str, bool, bool)> = admins
         .columns
@@ -210,7 +226,7 @@ fn the_schema_check_reads_columns_as_extraction_does() {
                doubled int GENERATED ALWAYS AS (id * 2) STORED)",
         )
         .unwrap();
-    let actual = testing::load_tables(&mut client).unwrap();
+    let actual = testing::load_tables(&mut client, Project::current().unwrap()).unwrap();
     let probe = actual
         .iter()
         .find(|t| t.name == "drift_probe")

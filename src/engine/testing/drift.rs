@@ -7,6 +7,7 @@ use postgres::Client;
 
 use super::EXTRACT_COMMAND;
 use crate::engine::merge::{ColumnMeta, TableMeta};
+use crate::engine::project::Project;
 use crate::engine::restore::db_error_text;
 use crate::engine::schema::{self, SchemaError};
 
@@ -30,8 +31,10 @@ pub(super) fn stale_message(differences: &[String]) -> String {
 /// (so a re-extracted `generated/` agrees): extension tables are skipped, a
 /// NOT NULL domain makes its column NOT NULL, and generated columns are left
 /// out, as the merge leaves them out of `plan.schema`. Keys are left empty.
-pub fn load_tables(client: &mut Client) -> Result<Vec<TableMeta>, SchemaError> {
-    let schema = schema::load(client)?;
+pub fn load_tables(client: &mut Client, project: &Project) -> Result<Vec<TableMeta>, SchemaError> {
+    let mut schema = schema::load(client)?;
+    // What extraction leaves out is not drift.
+    project.restrict(&mut schema);
     Ok(schema
         .tables
         .into_values()

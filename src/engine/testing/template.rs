@@ -402,7 +402,9 @@ pub fn populate(url: &DbUrl, seed_time_us: i64) -> Result<Vec<String>, TestingEr
         // No fixtures yet: nothing to compare, nothing to seed.
         Vec::new()
     } else {
-        let actual = drift::load_tables(&mut client)
+        let project = crate::engine::project::Project::current()
+            .map_err(|e| fail("reading the project file", e.to_string()))?;
+        let actual = drift::load_tables(&mut client, project)
             .map_err(|e| fail("reading the migrated schema", drift::schema_error_text(&e)))?;
         drift::schema_differences(&plan.schema, &actual)
     };
