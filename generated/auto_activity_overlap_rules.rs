@@ -13,35 +13,29 @@ pub fn rows() -> impl Iterator<Item = &'static ActivityOverlapRules> {
 pub const ACTIVITY_OVERLAP_RULES_CALENDAR_EVENT_PRAYER_ID: (
     SessionCategoryEnum,
     SessionCategoryEnum,
-) = (SessionCategoryEnum::CalendarEvent, SessionCategoryEnum::Prayer);
-pub const ACTIVITY_OVERLAP_RULES_GYM_PRAYER_ID: (
-    SessionCategoryEnum,
-    SessionCategoryEnum,
-) = (SessionCategoryEnum::Gym, SessionCategoryEnum::Prayer);
-pub const ACTIVITY_OVERLAP_RULES_MEAL_PRAYER_ID: (
-    SessionCategoryEnum,
-    SessionCategoryEnum,
-) = (SessionCategoryEnum::Meal, SessionCategoryEnum::Prayer);
-pub const ACTIVITY_OVERLAP_RULES_SLEEP_PRAYER_ID: (
-    SessionCategoryEnum,
-    SessionCategoryEnum,
-) = (SessionCategoryEnum::Sleep, SessionCategoryEnum::Prayer);
-pub const ACTIVITY_OVERLAP_RULES_TUITION_PRAYER_ID: (
-    SessionCategoryEnum,
-    SessionCategoryEnum,
-) = (SessionCategoryEnum::Tuition, SessionCategoryEnum::Prayer);
+) = (
+    SessionCategoryEnum::CalendarEvent,
+    SessionCategoryEnum::Prayer,
+);
+pub const ACTIVITY_OVERLAP_RULES_GYM_PRAYER_ID: (SessionCategoryEnum, SessionCategoryEnum) =
+    (SessionCategoryEnum::Gym, SessionCategoryEnum::Prayer);
+pub const ACTIVITY_OVERLAP_RULES_MEAL_PRAYER_ID: (SessionCategoryEnum, SessionCategoryEnum) =
+    (SessionCategoryEnum::Meal, SessionCategoryEnum::Prayer);
+pub const ACTIVITY_OVERLAP_RULES_SLEEP_PRAYER_ID: (SessionCategoryEnum, SessionCategoryEnum) =
+    (SessionCategoryEnum::Sleep, SessionCategoryEnum::Prayer);
+pub const ACTIVITY_OVERLAP_RULES_TUITION_PRAYER_ID: (SessionCategoryEnum, SessionCategoryEnum) =
+    (SessionCategoryEnum::Tuition, SessionCategoryEnum::Prayer);
 pub const ACTIVITY_OVERLAP_RULES_WORK_CALENDAR_EVENT_ID: (
     SessionCategoryEnum,
     SessionCategoryEnum,
-) = (SessionCategoryEnum::Work, SessionCategoryEnum::CalendarEvent);
-pub const ACTIVITY_OVERLAP_RULES_WORK_MEAL_ID: (
-    SessionCategoryEnum,
-    SessionCategoryEnum,
-) = (SessionCategoryEnum::Work, SessionCategoryEnum::Meal);
-pub const ACTIVITY_OVERLAP_RULES_WORK_PRAYER_ID: (
-    SessionCategoryEnum,
-    SessionCategoryEnum,
-) = (SessionCategoryEnum::Work, SessionCategoryEnum::Prayer);
+) = (
+    SessionCategoryEnum::Work,
+    SessionCategoryEnum::CalendarEvent,
+);
+pub const ACTIVITY_OVERLAP_RULES_WORK_MEAL_ID: (SessionCategoryEnum, SessionCategoryEnum) =
+    (SessionCategoryEnum::Work, SessionCategoryEnum::Meal);
+pub const ACTIVITY_OVERLAP_RULES_WORK_PRAYER_ID: (SessionCategoryEnum, SessionCategoryEnum) =
+    (SessionCategoryEnum::Work, SessionCategoryEnum::Prayer);
 static ROWS: [ActivityOverlapRules; 8] = [
     ActivityOverlapRules {
         host_category: SessionCategoryEnum::CalendarEvent,

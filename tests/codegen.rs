@@ -76,6 +76,7 @@ fn generated_code_matches_snapshots_and_committed_fixture() {
         assert!(content.ends_with('\n'));
     }
     assert_matches_committed(&files, FIXTURE_DIR);
+    common::assert_row_files_rustfmt_clean(&files);
 }
 
 #[test]
@@ -84,6 +85,7 @@ fn v03_subset_generates_compilable_code() {
     insta::assert_snapshot!("v03_schema_rs", files[Path::new("schema.rs")]);
     insta::assert_snapshot!("v03_auto_users_rs", files[Path::new("auto_users.rs")]);
     assert_matches_committed(&files, V03_FIXTURE_DIR);
+    common::assert_row_files_rustfmt_clean(&files);
 }
 
 #[test]
@@ -473,6 +475,13 @@ fn stale_staging_folders_are_removed_by_the_next_run() {
 fn colliding_names_keywords_and_keyless_tables_generate_distinct_names() {
     let files = generate_from("codegen_names", NAMES, &Options::default());
     assert_matches_committed(&files, NAMES_FIXTURE_DIR);
+    common::assert_row_files_rustfmt_clean(&files);
+}
+
+#[test]
+fn the_committed_generated_row_files_are_rustfmt_clean() {
+    let generated = Path::new(env!("CARGO_MANIFEST_DIR")).join("generated");
+    common::assert_row_files_rustfmt_clean(&common::files_in(&generated));
 }
 
 // The committed output of the test above, compiled as a real module: the

@@ -108,6 +108,7 @@ fn pagila_round_trips_with_anonymization_configured_in_its_project_file() {
         ..ExtractOptions::default()
     };
     let report = extract(&source.url, &opts, |_| {}).unwrap_or_else(|e| panic!("extract:\n{e}"));
+    common::assert_row_files_rustfmt_clean(&common::files_in(&dir.path().join("generated")));
     assert!(report.anonymized);
     assert_eq!(
         report.rows.len(),

@@ -23,8 +23,16 @@ fn the_kitchen_sink_round_trips_byte_identically() {
     assert!(seeded > 150, "only {seeded} rows seeded: {:?}", rt.seeded);
 
     // The values took their typed shapes, not the text fallback.
+    // The value grammar, whatever the layout: without whitespace, and
+    // without the trailing comma of a list broken across lines.
+    let squashed = |text: &str| {
+        text.split_whitespace()
+            .collect::<String>()
+            .replace(",)", ")")
+            .replace(",]", "]")
+    };
     let generated = |table: &str| {
-        std::fs::read_to_string(rt.generated().join(format!("auto_{table}.rs"))).unwrap()
+        squashed(&std::fs::read_to_string(rt.generated().join(format!("auto_{table}.rs"))).unwrap())
     };
     for (table, shape) in [
         ("ks_float8", "Some(f64::NAN)"),
@@ -48,13 +56,13 @@ fn the_kitchen_sink_round_trips_byte_identically() {
         ("ks_date", "Date::NEG_INFINITY"),
         ("ks_timestamp", "Timestamptz::INFINITY"),
         ("ks_array_nd", "Array::new(&[1, 1], &[1, 1], &[None])"),
-        ("ks_array_nd", "    &[-1],\n"),
+        ("ks_array_nd", "&[-1],"),
         ("ks_interval", r#"Interval("1 day -01:00:00")"#),
         ("ks_composite", r#"PgText("(1,a)")"#),
         ("ks_char", r#"Some("ab   ")"#),
     ] {
         assert!(
-            generated(table).contains(shape),
+            generated(table).contains(&squashed(shape)),
             "{shape} not in auto_{table}.rs"
         );
     }

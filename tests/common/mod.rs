@@ -6,7 +6,7 @@ pub mod fault;
 pub mod pagila;
 pub mod round_trip;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -203,4 +203,58 @@ impl Drop for TestDb {
             ));
         }
     }
+}
+
+/// Asserts rustfmt would leave every row file (`auto_*`) of `files` as it
+/// is: the row emitter writes rustfmt's layout. (`schema.rs` and `mod.rs`
+/// come from prettyplease.)
+pub fn assert_row_files_rustfmt_clean(files: &std::collections::BTreeMap<PathBuf, String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (path, text) in files {
+        if !path.to_string_lossy().starts_with("auto_") {
+            continue;
+        }
+        // Where the `#[path]` of its table module says: rustfmt follows it.
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text).unwrap();
+        paths.push(file);
+    }
+    assert!(!paths.is_empty(), "no row files to check");
+    let out = Command::new("rustfmt")
+        .args([
+            "--edition",
+            "2021",
+            "--check",
+            "--config",
+            "format_generated_files=true",
+        ])
+        .args(&paths)
+        .output()
+        .expect("run rustfmt (`rustup component add rustfmt`)");
+    assert!(
+        out.status.success(),
+        "rustfmt would change emitted row files:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The files under `dir`, by path relative to it.
+pub fn files_in(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), text);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }

@@ -98,6 +98,7 @@ pub fn round_trip(label: &str, schema_sql: &str, data_sql: &str, project: &str) 
         Ok(d) => d,
         Err(e) => panic!("extract failed:\n{e}"),
     };
+    super::assert_row_files_rustfmt_clean(&super::files_in(&dir.path().join("generated")));
     let plan = plan_of(dir.path());
     let copy = TestDb::with_sql(&format!("{label}_copy"), schema_sql);
     let report = seed_plan(&mut copy.client(), &plan, None)

@@ -1,6 +1,8 @@
 //! Fixture code generation: [`Schema`] plus rows → Rust source for
-//! `generated/`, emitted with `quote!` → `syn::parse2` → `prettyplease`
-//! only (never rustfmt), byte-deterministic, and written atomically.
+//! `generated/`, byte-deterministic and written atomically. The row files
+//! (nearly all of the output) are printed directly as text in rustfmt's
+//! layout by [`emit`]; `schema.rs` and `mod.rs` go `quote!` →
+//! `syn::parse2` → `prettyplease`. Neither runs rustfmt.
 //!
 //! Layout of the output directory (all paths relative to it):
 //!
@@ -48,7 +50,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-mod ast;
+mod emit;
 mod naming;
 mod rows_file;
 mod schema_file;
@@ -213,19 +215,12 @@ fn header(options: &Options) -> String {
     format!("{HEADER}\n{data}\n")
 }
 
-/// Prints a file: `tokens` (parsed) followed by `items` (built directly, see
-/// [`ast`]).
-fn render(
-    file_name: &str,
-    tokens: TokenStream,
-    items: Vec<syn::Item>,
-    options: &Options,
-) -> Result<String, CodegenError> {
-    let mut file: syn::File = syn::parse2(tokens).map_err(|source| CodegenError::Parse {
+/// Prints a file from its tokens with prettyplease.
+fn render(file_name: &str, tokens: TokenStream, options: &Options) -> Result<String, CodegenError> {
+    let file: syn::File = syn::parse2(tokens).map_err(|source| CodegenError::Parse {
         file: file_name.to_owned(),
         source,
     })?;
-    file.items.extend(items);
     let mut out = header(options);
     out.push_str(&prettyplease::unparse(&file));
     if !out.ends_with('\n') {

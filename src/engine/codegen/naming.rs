@@ -4,12 +4,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use sha2::{Digest, Sha256};
 
-use super::{ast, CodegenError};
+use super::CodegenError;
 use crate::engine::rows::{Row, Value};
 use crate::engine::schema::{Schema, Table};
+
+/// An identifier; `r#name` becomes a raw identifier.
+pub(super) fn ident(name: &str) -> syn::Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => syn::Ident::new_raw(raw, Span::call_site()),
+        None => syn::Ident::new(name, Span::call_site()),
+    }
+}
 
 /// A name in the database and its Rust spelling (heck casing, keywords
 /// escaped), so every place that needs one of them uses the same pair.
@@ -107,7 +115,7 @@ impl Ident {
 
     /// The identifier token.
     pub fn tokens(&self) -> proc_macro2::Ident {
-        ast::ident(&self.rs)
+        ident(&self.rs)
     }
 
     /// The Rust name without a raw prefix, for messages and file names.

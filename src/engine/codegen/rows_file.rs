@@ -1,7 +1,8 @@
 //! The row files of the output directory: `auto_<table>.rs` and its part
-//! files, with values emitted as `syn` trees (see [`super::ast`]).
+//! files, written as text by the direct emitter (see [`super::emit`]).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use proc_macro2::TokenStream;
@@ -9,10 +10,10 @@ use quote::quote;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::ast::{self, Vis};
+use super::emit::{Code, Writer};
 use super::naming::{id_names, variant_names, Names, VariantNames};
 use super::types::{bare_type, scalar_type, unsupported, Uses};
-use super::{check_options, render, CodegenError, Ident, Options};
+use super::{check_options, header, CodegenError, Ident, Options};
 use super::{gen_mod, gen_schema};
 use crate::engine::rows::{Row, Value};
 use crate::engine::schema::{Scalar, Schema, Table, TypeKind};
@@ -116,21 +117,21 @@ impl Refs<'_> {
     /// The path of the ID const of the row of `value` that column `column`
     /// names, if that row was extracted: `NAME` or `super::NAME` for the
     /// table's own rows, `auto_<table>::NAME` (imported) for another's.
-    fn path(&self, column: usize, value: &uuid::Uuid, uses: &mut Uses) -> Option<syn::Expr> {
+    fn path(&self, column: usize, value: &uuid::Uuid, uses: &mut Uses) -> Option<Code> {
         let target = self.targets.get(column)?.as_deref()?;
         let name = self.names.by_table.get(target)?.get(value)?;
         Some(if target == self.table {
             if self.in_part {
-                ast::path_expr(&["super", name])
+                Code::atom(format!("super::{name}"))
             } else {
-                ast::path_expr(&[name])
+                Code::atom(name.as_str())
             }
         } else {
             let module = &self.names.modules[target];
             if !uses.modules.contains(module) {
                 uses.modules.insert(module.clone());
             }
-            ast::path_expr(&[module, name])
+            Code::atom(format!("{module}::{name}"))
         })
     }
 }
@@ -141,8 +142,8 @@ impl Refs<'_> {
 #[derive(Default)]
 struct Emitter<'a> {
     /// Slice content (element type and values, debug-printed) → (const
-    /// name, const item).
-    slices: BTreeMap<String, (String, syn::Item)>,
+    /// name, type, value).
+    slices: BTreeMap<String, SliceConst>,
     /// Name referenced rows by their ID consts (not in the ID consts
     /// themselves).
     refs: Option<Refs<'a>>,
@@ -150,7 +151,14 @@ struct Emitter<'a> {
     variant_names: Option<&'a VariantNames>,
     /// `EnumType::Variant` by enum and label: heck-casing both for every
     /// value was a tenth of the time spent here.
-    variants: BTreeMap<String, BTreeMap<String, syn::Expr>>,
+    variants: BTreeMap<String, BTreeMap<String, Code>>,
+}
+
+/// A `const SLICE_…: Type = value;` item.
+struct SliceConst {
+    name: String,
+    ty: Code,
+    value: Code,
 }
 
 impl Emitter<'_> {
@@ -162,7 +170,7 @@ impl Emitter<'_> {
         value: &Value,
         nullable: bool,
         uses: &mut Uses,
-    ) -> Result<syn::Expr, CodegenError> {
+    ) -> Result<Code, CodegenError> {
         let column = &table.columns[index];
         let bad = |reason: &str| CodegenError::BadValue {
             table: table.name.clone(),
@@ -171,16 +179,16 @@ impl Emitter<'_> {
             value: format!("{value:?}"),
             reason: reason.to_owned(),
         };
-        let wrap = |inner: syn::Expr| {
+        let wrap = |inner: Code| {
             if nullable {
-                ast::some(inner)
+                Code::some(inner)
             } else {
                 inner
             }
         };
         if let Value::Null = value {
             return if nullable {
-                Ok(ast::path_expr(&["None"]))
+                Ok(Code::atom("None"))
             } else {
                 Err(bad("NULL in a NOT NULL column"))
             };
@@ -210,8 +218,8 @@ impl Emitter<'_> {
                 // Key by the values, not by token text: stringifying tokens
                 // for every row is what made this slow.
                 let key = format!("{scalar:?} {items:?}");
-                if let Some((name, _)) = self.slices.get(&key) {
-                    return Ok(wrap(ast::path_expr(&[name])));
+                if let Some(slice) = self.slices.get(&key) {
+                    return Ok(wrap(Code::atom(slice.name.as_str())));
                 }
                 let elements = items
                     .iter()
@@ -223,18 +231,12 @@ impl Emitter<'_> {
                     .collect::<Result<Vec<_>, _>>()?;
                 let element_type =
                     scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
-                self.slice_const(
-                    table,
-                    column,
-                    key,
-                    quote!(&[#element_type]),
-                    ast::slice_ref(elements),
-                )?
+                self.slice_const(key, quote!(&[#element_type]), Code::Slice(elements))
             }
             (TypeKind::NdArray(scalar), Value::Array(items) | Value::NdArray(_, items)) => {
                 let key = format!("nd {scalar:?} {value:?}");
-                if let Some((name, _)) = self.slices.get(&key) {
-                    return Ok(wrap(ast::path_expr(&[name])));
+                if let Some(slice) = self.slices.get(&key) {
+                    return Ok(wrap(Code::atom(slice.name.as_str())));
                 }
                 let dims = match value {
                     Value::NdArray(dims, _) => dims.clone(),
@@ -242,56 +244,99 @@ impl Emitter<'_> {
                     _ => vec![(items.len() as i32, 1)],
                 };
                 let ints = |f: fn(&(i32, i32)) -> i32| {
-                    ast::slice_ref(dims.iter().map(|d| ast::int(f(d).into())).collect())
+                    Code::Slice(dims.iter().map(|d| Code::atom(f(d).to_string())).collect())
                 };
                 let elements = items
                     .iter()
                     .map(|item| match item {
-                        Value::Null => Ok(ast::path_expr(&["None"])),
+                        Value::Null => Ok(Code::atom("None")),
                         _ => scalar_value(scalar, item, self.variant_names, uses)
-                            .map(ast::some)
+                            .map(Code::some)
                             .ok_or_else(|| bad("array element does not match the column type")),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let element_type =
                     scalar_type(scalar, uses, false).ok_or_else(|| unsupported(table, column))?;
                 uses.runtime.insert("Array");
-                let expr = ast::call(
-                    &["Array", "new"],
-                    vec![ints(|d| d.0), ints(|d| d.1), ast::slice_ref(elements)],
+                let expr = Code::call(
+                    "Array::new",
+                    vec![ints(|d| d.0), ints(|d| d.1), Code::Slice(elements)],
                 );
-                self.slice_const(table, column, key, quote!(Array<#element_type>), expr)?
+                self.slice_const(key, quote!(Array<#element_type>), expr)
             }
             (TypeKind::Array(_) | TypeKind::NdArray(_), _) => return Err(bad("expected an array")),
         };
         Ok(wrap(inner))
     }
 
-    /// Pulls `expr` (of Rust type `ty`) out into a `SLICE_…` const named by
-    /// `key`, returning the path to it.
-    fn slice_const(
-        &mut self,
-        table: &Table,
-        column: &crate::engine::schema::Column,
-        key: String,
-        ty: TokenStream,
-        expr: syn::Expr,
-    ) -> Result<syn::Expr, CodegenError> {
-        let ty = syn::parse2(ty).map_err(|source| CodegenError::Parse {
-            file: format!("(slice type of {}.{})", table.name, column.name),
-            source,
-        })?;
+    /// Pulls `value` (of Rust type `ty`) out into a `SLICE_…` const named
+    /// by `key`, returning the path to it.
+    fn slice_const(&mut self, key: String, ty: TokenStream, value: Code) -> Code {
         let name = slice_const_name(&key);
-        let item = ast::const_item(Vis::Private, &name, ty, expr);
-        self.slices.insert(key, (name.clone(), item));
-        Ok(ast::path_expr(&[name]))
+        let slice = SliceConst {
+            name: name.clone(),
+            ty: Code::atom(type_text(ty)),
+            value,
+        };
+        self.slices.insert(key, slice);
+        Code::atom(name)
     }
 
     /// The slice consts, sorted by name.
-    fn consts(self) -> Vec<syn::Item> {
-        let by_name: BTreeMap<String, syn::Item> = self.slices.into_values().collect();
-        by_name.into_values().collect()
+    fn consts(self) -> Vec<SliceConst> {
+        let mut consts: Vec<SliceConst> = self.slices.into_values().collect();
+        consts.sort_by(|a, b| a.name.cmp(&b.name));
+        consts
     }
+}
+
+/// A type's tokens as rustfmt writes them: `&'static str`, `&[u8]`,
+/// `Range<Timestamptz>`, `(Uuid, i32)`, `[Users; 3]`.
+fn type_text(tokens: TokenStream) -> String {
+    use proc_macro2::{Delimiter, TokenTree};
+    fn walk(tokens: TokenStream, out: &mut String) {
+        let mut word_before = false;
+        for tree in tokens {
+            match tree {
+                TokenTree::Ident(ident) => {
+                    if word_before {
+                        out.push(' ');
+                    }
+                    out.push_str(&ident.to_string());
+                    word_before = true;
+                }
+                TokenTree::Literal(literal) => {
+                    out.push_str(&literal.to_string());
+                    word_before = true;
+                }
+                TokenTree::Punct(punct) => {
+                    match punct.as_char() {
+                        ',' => out.push_str(", "),
+                        ';' => out.push_str("; "),
+                        c => out.push(c),
+                    }
+                    word_before = false;
+                }
+                TokenTree::Group(group) => {
+                    let (open, close) = match group.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::None => ("", ""),
+                    };
+                    out.push_str(open);
+                    walk(group.stream(), out);
+                    let trimmed = out.trim_end_matches([',', ' ']).len();
+                    out.truncate(trimmed);
+                    out.push_str(close);
+                    word_before = false;
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(tokens, &mut out);
+    out
 }
 
 /// `SLICE_<16 hex of sha256(content)>`: 64 bits make an accidental clash
@@ -303,7 +348,7 @@ fn slice_const_name(key: &str) -> String {
     format!("SLICE_{hex}")
 }
 
-fn uuid_literal(value: &uuid::Uuid) -> syn::Expr {
+fn uuid_literal(value: &uuid::Uuid) -> Code {
     let h = value.simple().to_string();
     let text = format!(
         "0x{}_{}_{}_{}_{}",
@@ -313,43 +358,35 @@ fn uuid_literal(value: &uuid::Uuid) -> syn::Expr {
         &h[16..20],
         &h[20..32]
     );
-    ast::call(&["Uuid", "from_u128"], vec![ast::verbatim(&text)])
+    Code::call("Uuid::from_u128", vec![Code::Atom(text)])
 }
 
 /// A float literal: `1.5`, `-0.0`, `1e300`, or `f64::NAN`,
 /// `f64::INFINITY`, `f64::NEG_INFINITY` (`f32::…` for a `real`). The
 /// shortest text that reads back as the same bits.
-fn float_expr(v: f64, single: bool) -> syn::Expr {
+fn float_expr(v: f64, single: bool) -> Code {
     let ty = if single { "f32" } else { "f64" };
     if v.is_nan() {
-        return ast::path_expr(&[ty, "NAN"]);
+        return Code::atom(format!("{ty}::NAN"));
     }
     if v.is_infinite() {
-        return ast::path_expr(&[ty, if v > 0.0 { "INFINITY" } else { "NEG_INFINITY" }]);
+        let name = if v > 0.0 { "INFINITY" } else { "NEG_INFINITY" };
+        return Code::atom(format!("{ty}::{name}"));
     }
-    let text = if single {
-        format!("{:?}", v.abs() as f32)
+    let sign = if v.is_sign_negative() { "-" } else { "" };
+    Code::atom(if single {
+        format!("{sign}{:?}", v.abs() as f32)
     } else {
-        format!("{:?}", v.abs())
-    };
-    let magnitude = ast::verbatim(&text);
-    if v.is_sign_negative() {
-        syn::Expr::Unary(syn::ExprUnary {
-            attrs: Vec::new(),
-            op: syn::UnOp::Neg(Default::default()),
-            expr: Box::new(magnitude),
-        })
-    } else {
-        magnitude
-    }
+        format!("{sign}{:?}", v.abs())
+    })
 }
 
 /// A timestamp's or date's constructor, or its `INFINITY` const.
-fn instant(ty: &str, ctor: &[&str], v: i64, infinite: (i64, i64)) -> syn::Expr {
+fn instant(ty: &str, ctor: &str, v: i64, infinite: (i64, i64)) -> Code {
     match v {
-        v if v == infinite.0 => ast::path_expr(&[ty, "INFINITY"]),
-        v if v == infinite.1 => ast::path_expr(&[ty, "NEG_INFINITY"]),
-        v => ast::call(ctor, vec![ast::int(i128::from(v))]),
+        v if v == infinite.0 => Code::atom(format!("{ty}::INFINITY")),
+        v if v == infinite.1 => Code::atom(format!("{ty}::NEG_INFINITY")),
+        v => Code::call(ctor, vec![Code::atom(v.to_string())]),
     }
 }
 
@@ -359,7 +396,7 @@ fn scalar_value(
     value: &Value,
     variants: Option<&VariantNames>,
     uses: &mut Uses,
-) -> Option<syn::Expr> {
+) -> Option<Code> {
     // Import exactly what the value expressions name, so no file has an
     // unused import (a part may hold only NULLs of some column).
     match (scalar, value) {
@@ -388,103 +425,101 @@ fn scalar_value(
             scalar_type(scalar, uses, false);
         }
     }
-    let int = |v: i64| ast::int(i128::from(v));
-    let text_call = |ty: &str, s: &str| ast::call(&[ty], vec![ast::str(s)]);
+    let int = |v: i64| Code::atom(v.to_string());
+    let text_call = |ty: &str, s: &str| Code::call(ty, vec![Code::str(s)]);
     Some(match (scalar, value) {
-        (Scalar::Bool, Value::Bool(b)) => ast::bool(*b),
+        (Scalar::Bool, Value::Bool(b)) => Code::atom(if *b { "true" } else { "false" }),
         (Scalar::Int2, Value::Int2(i)) => int(i64::from(*i)),
         (Scalar::Int4, Value::Int4(i)) => int(i64::from(*i)),
         (Scalar::Int8, Value::Int8(i)) => int(*i),
         (Scalar::Float4, Value::Float4(bits)) => float_expr(f64::from(f32::from_bits(*bits)), true),
         (Scalar::Float8, Value::Float8(bits)) => float_expr(f64::from_bits(*bits), false),
-        (Scalar::Text, Value::Text(s)) => ast::str(s),
+        (Scalar::Text, Value::Text(s)) => Code::str(s),
         (Scalar::Uuid, Value::Uuid(u)) => uuid_literal(u),
         (Scalar::Numeric, Value::Numeric(d)) => {
             let m = d.mantissa().unsigned_abs();
-            ast::call(
-                &["Decimal", "from_parts"],
+            Code::call(
+                "Decimal::from_parts",
                 vec![
                     int(i64::from(m as u32)),
                     int(i64::from((m >> 32) as u32)),
                     int(i64::from((m >> 64) as u32)),
-                    ast::bool(d.is_sign_negative()),
+                    Code::atom(if d.is_sign_negative() {
+                        "true"
+                    } else {
+                        "false"
+                    }),
                     int(i64::from(d.scale())),
                 ],
             )
         }
         (Scalar::BigNumeric, Value::Numeric(d)) => text_call("Numeric", &d.to_string()),
         (Scalar::BigNumeric, Value::NumericText(s)) => text_call("Numeric", s),
-        (Scalar::Timestamptz, Value::Timestamptz(m)) => instant(
-            "Timestamptz",
-            &["Timestamptz", "At"],
-            *m,
-            (i64::MAX, i64::MIN),
-        ),
+        (Scalar::Timestamptz, Value::Timestamptz(m)) => {
+            instant("Timestamptz", "Timestamptz::At", *m, (i64::MAX, i64::MIN))
+        }
         (Scalar::Timestamp, Value::Timestamp(m)) => {
-            instant("Timestamp", &["Timestamp"], *m, (i64::MAX, i64::MIN))
+            instant("Timestamp", "Timestamp", *m, (i64::MAX, i64::MIN))
         }
         (Scalar::Date, Value::Date(d)) => instant(
             "Date",
-            &["Date"],
+            "Date",
             i64::from(*d),
             (i32::MAX.into(), i32::MIN.into()),
         ),
-        (Scalar::Time, Value::Time(m)) => ast::call(&["Time"], vec![int(*m)]),
+        (Scalar::Time, Value::Time(m)) => Code::call("Time", vec![int(*m)]),
         (Scalar::Json | Scalar::Jsonb, Value::Json(s)) => text_call("Json", s),
         (Scalar::Enum(name), Value::Enum(label)) => {
             let variant = variants?.get(name)?.get(label)?;
-            ast::path_expr(&[Ident::type_name(name).rs.as_str(), variant])
+            Code::atom(format!("{}::{variant}", Ident::type_name(name).rs))
         }
-        (Scalar::Bytea, Value::Bytes(b)) => ast::byte_str(b),
+        (Scalar::Bytea, Value::Bytes(b)) => Code::byte_str(b),
         (Scalar::Inet, Value::Inet(addr, bits)) => {
             let (ctor, parts) = match addr {
                 std::net::IpAddr::V4(a) => (
-                    "v4",
+                    "Inet::v4",
                     a.octets().iter().map(|o| int(i64::from(*o))).collect(),
                 ),
                 std::net::IpAddr::V6(a) => (
-                    "v6",
+                    "Inet::v6",
                     a.segments()
                         .iter()
-                        .map(|s| ast::verbatim(&format!("{s:#x}")))
+                        .map(|s| Code::atom(format!("{s:#x}")))
                         .collect(),
                 ),
             };
-            ast::call(
-                &["Inet", ctor],
-                vec![ast::array(parts), int(i64::from(*bits))],
-            )
+            Code::call(ctor, vec![Code::Array(parts), int(i64::from(*bits))])
         }
-        (Scalar::Macaddr, Value::Macaddr(m)) => ast::call(
-            &["Macaddr"],
-            vec![ast::array(m.iter().map(|b| int(i64::from(*b))).collect())],
+        (Scalar::Macaddr, Value::Macaddr(m)) => Code::call(
+            "Macaddr",
+            vec![Code::Array(m.iter().map(|b| int(i64::from(*b))).collect())],
         ),
         (Scalar::Bits, Value::Bits(b)) => text_call("Bits", b),
-        (Scalar::Point, Value::Point(x, y)) => ast::call(
-            &["Point"],
+        (Scalar::Point, Value::Point(x, y)) => Code::call(
+            "Point",
             vec![
                 float_expr(f64::from_bits(*x), false),
                 float_expr(f64::from_bits(*y), false),
             ],
         ),
-        (Scalar::Range(_), Value::Range(None)) => ast::path_expr(&["Range", "Empty"]),
+        (Scalar::Range(_), Value::Range(None)) => Code::atom("Range::Empty"),
         (Scalar::Range(inner), Value::Range(Some(bounds))) => {
-            let mut bound = |b: &crate::engine::rows::Bound| -> Option<syn::Expr> {
+            let mut bound = |b: &crate::engine::rows::Bound| -> Option<Code> {
                 use crate::engine::rows::Bound as B;
                 Some(match b {
-                    B::Unbounded => ast::path_expr(&["Bound", "Unbounded"]),
-                    B::Inclusive(v) => ast::call(
-                        &["Bound", "Included"],
+                    B::Unbounded => Code::atom("Bound::Unbounded"),
+                    B::Inclusive(v) => Code::call(
+                        "Bound::Included",
                         vec![scalar_value(inner, v, variants, uses)?],
                     ),
-                    B::Exclusive(v) => ast::call(
-                        &["Bound", "Excluded"],
+                    B::Exclusive(v) => Code::call(
+                        "Bound::Excluded",
                         vec![scalar_value(inner, v, variants, uses)?],
                     ),
                 })
             };
             let (lo, hi) = (bound(&bounds.0)?, bound(&bounds.1)?);
-            ast::call(&["Range", "Span"], vec![lo, hi])
+            Code::call("Range::Span", vec![lo, hi])
         }
         (Scalar::TextForm(name), Value::TextForm(s)) => {
             text_call(super::types::text_form_type(name), s)
@@ -517,25 +552,25 @@ fn gen_table_rows(
     let variants = variant_names(schema);
     let mut files = Vec::new();
 
-    // The table module: PARTS, ROW_COUNT, rows(), then the ID consts.
+    // The ID consts (and any slice consts their values need).
     let mut uses = Uses::default();
     uses.schema.insert(struct_ident.rs.clone());
     let pk = table.primary_key_indexes();
-    let mut items: Vec<syn::Item> = Vec::new();
+    let mut id_consts = Vec::new();
+    let mut id_slices = Vec::new();
     if !pk.is_empty() {
-        let types = pk
+        let mut types = pk
             .iter()
-            .map(|&i| bare_type(table, &table.columns[i], &mut uses, false))
+            .map(|&i| {
+                bare_type(table, &table.columns[i], &mut uses, false)
+                    .map(|t| Code::atom(type_text(t)))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let id_type: syn::Type = if types.len() == 1 {
-            syn::parse2(types[0].clone())
+        let id_type = if types.len() == 1 {
+            types.pop().expect("one type")
         } else {
-            syn::parse2(quote!((#(#types),*)))
-        }
-        .map_err(|source| CodegenError::Parse {
-            file: file_name.clone(),
-            source,
-        })?;
+            Code::Tuple(types)
+        };
         let id_names = &names.in_order[&table.name];
         let mut emitter = Emitter {
             variant_names: Some(&variants),
@@ -549,17 +584,14 @@ fn gen_table_rows(
             let value = if parts.len() == 1 {
                 parts.pop().expect("one part")
             } else {
-                syn::Expr::Tuple(syn::ExprTuple {
-                    attrs: Vec::new(),
-                    paren_token: Default::default(),
-                    elems: parts.into_iter().collect(),
-                })
+                Code::Tuple(parts)
             };
-            items.push(ast::const_item(Vis::Pub, name, id_type.clone(), value));
+            id_consts.push((format!("pub const {name}"), value));
         }
-        // Array-typed primary keys would need their slice consts here too.
-        items.extend(emitter.consts());
+        id_slices = emitter.consts();
+        id_consts.push((String::new(), id_type));
     }
+    let id_type = id_consts.pop().map(|(_, ty)| ty);
 
     let per_part = options.rows_per_part.max(1);
     let order = if table.primary_key.is_some() {
@@ -572,8 +604,6 @@ fn gen_table_rows(
     } else {
         rows.chunks(per_part).collect()
     };
-    let row_count = proc_macro2::Literal::usize_unsuffixed(rows.len());
-    let table_name_doc = &table.name;
     let refs = |in_part| Refs {
         names,
         targets: &targets,
@@ -581,116 +611,169 @@ fn gen_table_rows(
         in_part,
     };
 
-    let (mods, parts_expr) = if chunks.len() == 1 {
-        items.extend(gen_rows_static(
+    // The rows: in this file, or in part files.
+    let struct_name = &struct_ident.rs;
+    let mut body = Writer::new("");
+    let mut mods = String::new();
+    let parts_value = if chunks.len() == 1 {
+        let (row_consts, literals) = row_literals(
             table,
-            &struct_ident,
+            struct_name,
             &fields,
             rows,
             &mut uses,
             refs(false),
             &variants,
-        )?);
-        (TokenStream::new(), quote!(&[&ROWS]))
+        )?;
+        write_rows(&mut body, "static ROWS", struct_name, &row_consts, literals);
+        Code::Slice(vec![Code::atom("&ROWS")])
     } else {
-        let mut mods = TokenStream::new();
         let mut refs_to_parts = Vec::new();
         for n in 0..chunks.len() {
-            let part_ident = ast::ident(&format!("part_{:04}", n + 1));
-            let path = format!("{stem}/{part_ident}.rs");
-            mods.extend(quote! {
-                #[path = #path]
-                mod #part_ident;
-            });
-            refs_to_parts.push(quote!(&#part_ident::ROWS));
+            let part = format!("part_{:04}", n + 1);
+            let _ = writeln!(mods, "#[path = \"{stem}/{part}.rs\"]\nmod {part};");
+            refs_to_parts.push(Code::atom(format!("&{part}::ROWS")));
         }
-        // Parts are independent, so render them in parallel.
+        // Parts are independent, so write them in parallel.
         let parts: Vec<(PathBuf, String)> = chunks
             .par_iter()
             .enumerate()
             .map(|(n, chunk)| {
-                let path = format!("{stem}/part_{:04}.rs", n + 1);
                 let mut part_uses = Uses::default();
-                part_uses.schema.insert(struct_ident.rs.clone());
-                let part_items = gen_rows_static(
+                part_uses.schema.insert(struct_name.clone());
+                let (row_consts, literals) = row_literals(
                     table,
-                    &struct_ident,
+                    struct_name,
                     &fields,
                     chunk,
                     &mut part_uses,
                     refs(true),
                     &variants,
                 )?;
-                let imports = part_uses.tokens(options, Some(quote!(super::super)));
-                let part_doc = format!(
-                    " Rows {}–{} of table `{}` (of {}), {order}.",
+                let mut head = header(options);
+                let _ = writeln!(
+                    head,
+                    "//! Rows {}–{} of table `{}` (of {}), {order}.",
                     n * per_part + 1,
                     n * per_part + chunk.len(),
                     table.name,
                     rows.len()
                 );
-                let tokens = quote! {
-                    #![doc = #part_doc]
-                    #imports
-                };
-                Ok((
-                    PathBuf::from(&path),
-                    render(&path, tokens, part_items, options)?,
-                ))
+                head.push_str(&use_lines(&part_uses, options, "super::super"));
+                let mut part = Writer::new(&head);
+                write_rows(
+                    &mut part,
+                    "pub(super) static ROWS",
+                    struct_name,
+                    &row_consts,
+                    literals,
+                );
+                let path = PathBuf::from(format!("{stem}/part_{:04}.rs", n + 1));
+                Ok((path, part.finish()))
             })
             .collect::<Result<_, CodegenError>>()?;
         files.extend(parts);
-        (mods, quote!(&[#(#refs_to_parts),*]))
+        Code::Slice(refs_to_parts)
     };
 
-    let imports = uses.tokens(options, Some(quote!(super)));
-    let module_doc = if table.primary_key.is_some() {
-        format!(" Rows of table `{table_name_doc}` {order}, and a `pub const` per row named from its primary key.")
+    // The table module: docs, imports, PARTS, ROW_COUNT, rows(), the part
+    // modules, the ID consts, then the rows.
+    let mut head = header(options);
+    if table.primary_key.is_some() {
+        let _ = writeln!(
+            head,
+            "//! Rows of table `{}` {order}, and a `pub const` per row named from its primary key.",
+            table.name
+        );
     } else {
-        format!(" Rows of table `{table_name_doc}` {order} (the table has no primary key, so no named rows).")
-    };
-    let parts_doc = format!(" Every row, {order}, in parts of at most {per_part} rows.");
-    let rows_doc = format!(" Every row, {order}.");
-    let tokens = quote! {
-        #![doc = #module_doc]
-        #imports
-
-        #[doc = #parts_doc]
-        pub static PARTS: &[&[#struct_ident]] = #parts_expr;
-
-        /// The number of rows.
-        pub const ROW_COUNT: usize = #row_count;
-
-        #[doc = #rows_doc]
-        pub fn rows() -> impl Iterator<Item = &'static #struct_ident> {
-            PARTS.iter().flat_map(|part| part.iter())
-        }
-
-        #mods
-    };
-    files.insert(
-        0,
-        (
-            PathBuf::from(&file_name),
-            render(&file_name, tokens, items, options)?,
-        ),
+        let _ = writeln!(
+            head,
+            "//! Rows of table `{}` {order} (the table has no primary key, so no named rows).",
+            table.name
+        );
+    }
+    head.push_str(&use_lines(&uses, options, "super"));
+    let mut file = Writer::new(&head);
+    file.line(&format!(
+        "/// Every row, {order}, in parts of at most {per_part} rows."
+    ));
+    file.item(
+        "pub static PARTS",
+        &Code::atom(format!("&[&[{struct_name}]]")),
+        &parts_value,
     );
+    file.line("/// The number of rows.");
+    file.line(&format!("pub const ROW_COUNT: usize = {};", rows.len()));
+    file.line(&format!("/// Every row, {order}."));
+    file.line(&format!(
+        "pub fn rows() -> impl Iterator<Item = &'static {struct_name}> {{"
+    ));
+    file.line("    PARTS.iter().flat_map(|part| part.iter())");
+    file.line("}");
+    file.push(&mods);
+    if let Some(id_type) = &id_type {
+        for (head, value) in &id_consts {
+            file.item(head, id_type, value);
+        }
+    }
+    write_consts(&mut file, &id_slices);
+    file.push(&body.finish());
+    files.insert(0, (PathBuf::from(&file_name), file.finish()));
     Ok(files)
 }
 
-/// The slice consts and `static ROWS: [Struct; N]` for some rows.
-fn gen_rows_static<'a>(
+/// The `use` lines of a row file, as rustfmt orders and breaks them;
+/// `generated` is the path of the `generated` module, which holds `schema`
+/// and the table modules.
+fn use_lines(uses: &Uses, options: &Options, generated: &str) -> String {
+    let mut out = Writer::new("");
+    let schema: Vec<&str> = uses.schema.iter().map(String::as_str).collect();
+    let modules: Vec<&str> = uses.modules.iter().map(String::as_str).collect();
+    let schema_path = format!("{generated}::schema");
+    // rustfmt sorts `super::auto_users` before `super::schema::…`, and a
+    // braced list after both.
+    if matches!(modules[..], [module] if module < "schema") {
+        out.use_list(generated, &modules);
+        out.use_list(&schema_path, &schema);
+    } else {
+        out.use_list(&schema_path, &schema);
+        out.use_list(generated, &modules);
+    }
+    let runtime: Vec<&str> = uses.runtime.iter().copied().collect();
+    out.use_list(&options.runtime_path, &runtime);
+    out.finish()
+}
+
+/// Writes `const SLICE_…` items.
+fn write_consts(out: &mut Writer, consts: &[SliceConst]) {
+    for slice in consts {
+        out.item(&format!("const {}", slice.name), &slice.ty, &slice.value);
+    }
+}
+
+/// Writes the slice consts of some rows, then `{head}: [Struct; N]` of them.
+fn write_rows(
+    out: &mut Writer,
+    head: &str,
+    struct_name: &str,
+    consts: &[SliceConst],
+    literals: Vec<Code>,
+) {
+    write_consts(out, consts);
+    let ty = Code::atom(format!("[{struct_name}; {}]", literals.len()));
+    out.item(head, &ty, &Code::Array(literals));
+}
+
+/// The slice consts and the struct literals of some rows.
+fn row_literals<'a>(
     table: &Table,
-    struct_ident: &Ident,
+    struct_name: &str,
     fields: &[Ident],
     rows: &[Row],
     uses: &mut Uses,
     refs: Refs<'a>,
     variants: &'a VariantNames,
-) -> Result<Vec<syn::Item>, CodegenError> {
-    let field_idents: Vec<syn::Ident> = fields.iter().map(Ident::tokens).collect();
-    let struct_path = ast::path(&[&struct_ident.rs]);
-    let in_part = refs.in_part;
+) -> Result<(Vec<SliceConst>, Vec<Code>), CodegenError> {
     let mut emitter = Emitter {
         refs: Some(refs),
         variant_names: Some(variants),
@@ -717,22 +800,13 @@ fn gen_rows_static<'a>(
             .enumerate()
             .map(|(i, value)| {
                 let nullable = table.columns[i].nullable;
-                let expr = emitter.value(table, i, value, nullable, uses)?;
-                Ok((field_idents[i].clone(), expr))
+                let code = emitter.value(table, i, value, nullable, uses)?;
+                Ok((fields[i].rs.clone(), code))
             })
             .collect::<Result<Vec<_>, CodegenError>>()?;
-        literals.push(ast::struct_lit(&struct_path, fields));
+        literals.push(Code::Struct(struct_name.to_owned(), fields));
     }
-    let visibility = if in_part { Vis::PubSuper } else { Vis::Private };
-    let ty = ast::array_type(ast::path_type(&[&struct_ident.rs]), rows.len());
-    let mut items = emitter.consts();
-    items.push(ast::static_item(
-        visibility,
-        "ROWS",
-        ty,
-        ast::array(literals),
-    ));
-    Ok(items)
+    Ok((emitter.consts(), literals))
 }
 
 /// Every file of the output directory: `mod.rs`, `schema.rs` and each

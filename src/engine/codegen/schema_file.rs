@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::naming::ident;
 use super::naming::{check_unique, enum_variants, Names, RESERVED_TYPE_NAMES};
 use super::types::{field_type, placeholder, Uses};
-use super::{ast, check_options, doc, render, CodegenError, Ident, Options};
+use super::{check_options, doc, render, CodegenError, Ident, Options};
 use crate::engine::schema::{FkAction, Identity, Schema};
 
 fn str_list(items: &[String]) -> TokenStream {
@@ -15,7 +16,7 @@ fn str_list(items: &[String]) -> TokenStream {
 }
 
 fn fk_action(action: FkAction) -> TokenStream {
-    let v = ast::ident(match action {
+    let v = ident(match action {
         FkAction::NoAction => "NoAction",
         FkAction::Restrict => "Restrict",
         FkAction::Cascade => "Cascade",
@@ -253,20 +254,17 @@ pub fn gen_schema(schema: &Schema, options: &Options) -> Result<String, CodegenE
         #imports
         #items
     };
-    render("schema.rs", tokens, Vec::new(), options)
+    render("schema.rs", tokens, options)
 }
 
 /// Generates `mod.rs`: the `schema` module and one module per table.
 pub fn gen_mod(schema: &Schema, options: &Options) -> Result<String, CodegenError> {
     let names = Names::of(schema);
-    let modules = schema
-        .tables
-        .keys()
-        .map(|t| super::ast::ident(&names.module(t)));
+    let modules = schema.tables.keys().map(|t| ident(&names.module(t)));
     let tokens = quote! {
         #![doc = " Fixture rows extracted by `et-testdb extract`: `schema` describes the tables, `auto_<table>` holds each table's rows."]
         pub mod schema;
         #(pub mod #modules;)*
     };
-    render("mod.rs", tokens, Vec::new(), options)
+    render("mod.rs", tokens, options)
 }

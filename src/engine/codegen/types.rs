@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::naming::enum_variants;
-use super::{ast, runtime, CodegenError, Ident, Options};
+use super::naming::ident;
+use super::{runtime, CodegenError, Ident, Options};
 use crate::engine::schema::{Column, Scalar, Schema, Table, TypeKind};
 
 /// The Rust types a table's fields need, by where they come from.
@@ -24,7 +25,7 @@ impl Uses {
     /// modules. Without it, only runtime types are imported.
     pub(super) fn tokens(&self, options: &Options, generated: Option<TokenStream>) -> TokenStream {
         let rt = runtime(options);
-        let rt_names = self.runtime.iter().map(|n| ast::ident(n));
+        let rt_names = self.runtime.iter().map(|n| ident(n));
         let mut out = if self.runtime.is_empty() {
             quote!()
         } else {
@@ -32,11 +33,11 @@ impl Uses {
         };
         if let Some(path) = generated {
             if !self.schema.is_empty() {
-                let names = self.schema.iter().map(|n| ast::ident(n));
+                let names = self.schema.iter().map(|n| ident(n));
                 out.extend(quote!(use #path::schema::{#(#names),*};));
             }
             if !self.modules.is_empty() {
-                let names = self.modules.iter().map(|n| ast::ident(n));
+                let names = self.modules.iter().map(|n| ident(n));
                 out.extend(quote!(use #path::{#(#names),*};));
             }
         }
@@ -77,7 +78,7 @@ fn scalar_spec(
 ) -> Option<(TokenStream, TokenStream)> {
     let mut runtime = |name: &'static str| {
         uses.runtime.insert(name);
-        let id = ast::ident(name);
+        let id = ident(name);
         quote!(#id)
     };
     let lifetime = if in_field { quote!('static) } else { quote!() };
