@@ -429,7 +429,10 @@ debug = "line-tables-only"
 const LIB_RS: &str = r#"//! The generated fixture code alone, for `bench extract` compile figures.
 #![allow(dead_code)]
 extern crate self as et_testdb;
-pub mod fixture;
+pub mod engine {
+    pub mod fixture;
+}
+pub use engine::fixture;
 #[path = "../generated/mod.rs"]
 pub mod generated;
 "#;
