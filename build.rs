@@ -11,6 +11,10 @@
 #[allow(dead_code, unused_imports)]
 mod merge;
 
+#[path = "src/engine/civil.rs"]
+#[allow(dead_code)]
+mod civil;
+
 use std::path::{Path, PathBuf};
 
 fn main() {

@@ -264,7 +264,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Filippo_Giorgia_Biology_1@2025-06-20T15:00:00",
         google_event_id: "ywmtrgwfjhdj2raibaxmehhkzb",
+        // 2025-06-19 20:03:07Z
         created_at: Some(Timestamptz::At(1750363387000000)),
+        // 2025-06-22 15:48:18Z
         updated_at: Some(Timestamptz::At(1750607298000000)),
     },
     CalendarEvents {
@@ -272,7 +274,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Diana_Biology_1@2025-06-20T16:30:00",
         google_event_id: "j9n2rxpgzgwxjrm9hzvcdfhtat",
+        // 2025-06-19 20:06:54Z
         created_at: Some(Timestamptz::At(1750363614000000)),
+        // 2025-06-19 20:06:54Z
         updated_at: Some(Timestamptz::At(1750363614000000)),
     },
     CalendarEvents {
@@ -280,7 +284,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Giulio_Biology_2@2025-06-20T18:00:00",
         google_event_id: "qwn5skqtcqmcd39mteydytp359",
+        // 2025-06-19 20:05:55Z
         created_at: Some(Timestamptz::At(1750363555000000)),
+        // 2025-06-19 20:05:55Z
         updated_at: Some(Timestamptz::At(1750363555000000)),
     },
     CalendarEvents {
@@ -288,7 +294,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Lorenzo_Gioia_Math_1@2025-06-20T19:30:00",
         google_event_id: "nz9ljfukvgwc5uh3mpzbgdyu6e",
+        // 2025-06-19 20:05:45Z
         created_at: Some(Timestamptz::At(1750363545000000)),
+        // 2025-06-21 12:31:05Z
         updated_at: Some(Timestamptz::At(1750509065000000)),
     },
     CalendarEvents {
@@ -296,7 +304,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Viola_Physics_1@2025-06-21T15:00:00",
         google_event_id: "jz6xruwhzwtzf7fnqdqry9dhdw",
+        // 2025-06-19 20:01:54Z
         created_at: Some(Timestamptz::At(1750363314000000)),
+        // 2025-06-19 21:43:22Z
         updated_at: Some(Timestamptz::At(1750369402000000)),
     },
     CalendarEvents {
@@ -304,7 +314,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Anna_Martina_Biology_2@2025-06-21T16:30:00",
         google_event_id: "cluiwdz4rrbdlhxlxnxjw5ltds",
+        // 2025-06-19 20:02:23Z
         created_at: Some(Timestamptz::At(1750363343000000)),
+        // 2025-06-19 20:02:23Z
         updated_at: Some(Timestamptz::At(1750363343000000)),
     },
     CalendarEvents {
@@ -312,7 +324,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Luigi_Physics_1@2025-06-21T18:00:00",
         google_event_id: "4fjqfrswrvqrbushhianbz48cj",
+        // 2025-06-19 20:06:22Z
         created_at: Some(Timestamptz::At(1750363582000000)),
+        // 2025-06-19 20:06:22Z
         updated_at: Some(Timestamptz::At(1750363582000000)),
     },
     CalendarEvents {
@@ -320,7 +334,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Diana_Physics_2@2025-06-21T19:30:00",
         google_event_id: "ntnydmspzrhapu2j5pytvv37jy",
+        // 2025-06-19 20:04:50Z
         created_at: Some(Timestamptz::At(1750363490000000)),
+        // 2025-06-19 20:04:50Z
         updated_at: Some(Timestamptz::At(1750363490000000)),
     },
     CalendarEvents {
@@ -328,7 +344,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Alessandro_Matteo_Physics_1@2025-06-22T15:00:00",
         google_event_id: "khnhkmfvnxvjjndfdnv9vnpm9d",
+        // 2025-06-19 20:01:00Z
         created_at: Some(Timestamptz::At(1750363260000000)),
+        // 2025-06-19 20:01:00Z
         updated_at: Some(Timestamptz::At(1750363260000000)),
     },
     CalendarEvents {
@@ -336,7 +354,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Lorenzo_Physics_1@2025-06-22T16:30:00",
         google_event_id: "eqggzjwajvlbydmz3qxu6enewf",
+        // 2025-06-19 20:00:52Z
         created_at: Some(Timestamptz::At(1750363252000000)),
+        // 2025-06-19 20:00:52Z
         updated_at: Some(Timestamptz::At(1750363252000000)),
     },
     CalendarEvents {
@@ -344,7 +364,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Sofia_Math_1@2025-06-22T18:00:00",
         google_event_id: "lgtjrdatwyfreqtmfrcc4r7wyg",
+        // 2025-06-19 20:08:17Z
         created_at: Some(Timestamptz::At(1750363697000000)),
+        // 2025-06-19 20:08:17Z
         updated_at: Some(Timestamptz::At(1750363697000000)),
     },
     CalendarEvents {
@@ -352,7 +374,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Ambra_Math_1@2025-06-22T19:30:00",
         google_event_id: "fm6ggnw8bvcsf6jeynre3gtcrk",
+        // 2025-06-19 20:02:31Z
         created_at: Some(Timestamptz::At(1750363351000000)),
+        // 2025-06-20 02:45:46Z
         updated_at: Some(Timestamptz::At(1750387546000000)),
     },
     CalendarEvents {
@@ -360,7 +384,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Marta_Chemistry_2@2025-06-23T15:00:00",
         google_event_id: "tclljtemsf77gad4tralgixgn5",
+        // 2025-06-19 20:06:04Z
         created_at: Some(Timestamptz::At(1750363564000000)),
+        // 2025-06-20 16:07:14Z
         updated_at: Some(Timestamptz::At(1750435634000000)),
     },
     CalendarEvents {
@@ -368,7 +394,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Cecilia_Physics_1@2025-06-23T16:30:00",
         google_event_id: "pkgcmzzfsur4wapyfryfvz8y8c",
+        // 2025-06-19 20:03:07Z
         created_at: Some(Timestamptz::At(1750363387000000)),
+        // 2025-06-22 07:38:09Z
         updated_at: Some(Timestamptz::At(1750577889000000)),
     },
     CalendarEvents {
@@ -376,7 +404,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Eva_Physics_1@2025-06-23T18:00:00",
         google_event_id: "iijvkyurt3dhqungebfevfu4ge",
+        // 2025-06-19 20:01:20Z
         created_at: Some(Timestamptz::At(1750363280000000)),
+        // 2025-06-19 20:01:20Z
         updated_at: Some(Timestamptz::At(1750363280000000)),
     },
     CalendarEvents {
@@ -384,7 +414,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Damiano_Physics_1@2025-06-23T19:30:00",
         google_event_id: "cdbaarrfb2rdc8mfq7ytyyxbpx",
+        // 2025-06-19 20:02:35Z
         created_at: Some(Timestamptz::At(1750363355000000)),
+        // 2025-06-19 20:02:35Z
         updated_at: Some(Timestamptz::At(1750363355000000)),
     },
     CalendarEvents {
@@ -392,7 +424,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Marta_Math_1@2025-06-24T15:00:00",
         google_event_id: "aarxqvmpmzcepjavysdfkczgcw",
+        // 2025-06-19 20:04:33Z
         created_at: Some(Timestamptz::At(1750363473000000)),
+        // 2025-06-20 16:56:02Z
         updated_at: Some(Timestamptz::At(1750438562000000)),
     },
     CalendarEvents {
@@ -400,7 +434,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Pietro_Physics_1@2025-06-24T16:30:00",
         google_event_id: "dsxtdclcweyege45cxukhrj79a",
+        // 2025-06-19 20:02:13Z
         created_at: Some(Timestamptz::At(1750363333000000)),
+        // 2025-06-19 20:02:13Z
         updated_at: Some(Timestamptz::At(1750363333000000)),
     },
     CalendarEvents {
@@ -408,7 +444,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Luigi_Biology_1@2025-06-24T18:00:00",
         google_event_id: "vnv6rlu9kh8jxvy22ckg2ptxbh",
+        // 2025-06-19 20:07:24Z
         created_at: Some(Timestamptz::At(1750363644000000)),
+        // 2025-06-19 20:07:24Z
         updated_at: Some(Timestamptz::At(1750363644000000)),
     },
     CalendarEvents {
@@ -416,7 +454,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Edoardo_Pietro_Mia_Chemistry_1@2025-06-24T19:30:00",
         google_event_id: "wklyfg4m59gxmw2t4e2kj4k8gp",
+        // 2025-06-19 20:06:34Z
         created_at: Some(Timestamptz::At(1750363594000000)),
+        // 2025-06-20 12:08:14Z
         updated_at: Some(Timestamptz::At(1750421294000000)),
     },
     CalendarEvents {
@@ -424,7 +464,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Maria_Physics_1@2025-06-25T15:00:00",
         google_event_id: "fmeqypbupy2haymnu7vaig2qvu",
+        // 2025-06-19 20:06:50Z
         created_at: Some(Timestamptz::At(1750363610000000)),
+        // 2025-06-19 20:06:50Z
         updated_at: Some(Timestamptz::At(1750363610000000)),
     },
     CalendarEvents {
@@ -432,7 +474,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Tuition_Beatrice_Math_1@2025-06-25T16:30:00",
         google_event_id: "mszd279ggh2vgbkipjpnyklsxa",
+        // 2025-06-19 20:05:43Z
         created_at: Some(Timestamptz::At(1750363543000000)),
+        // 2025-06-19 20:05:43Z
         updated_at: Some(Timestamptz::At(1750363543000000)),
     },
     CalendarEvents {
@@ -440,7 +484,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Sleep_NIGHT_1@2025-06-19T23:00:00",
         google_event_id: "yvnphgkzdbyms2rz67st3jdjfh",
+        // 2025-06-19 20:06:51Z
         created_at: Some(Timestamptz::At(1750363611000000)),
+        // 2025-06-19 20:06:51Z
         updated_at: Some(Timestamptz::At(1750363611000000)),
     },
     CalendarEvents {
@@ -448,7 +494,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_BREAKFAST_1@2025-06-20T08:00:00",
         google_event_id: "8bf9dh8zdvuc5dy23nnzzaepmx",
+        // 2025-06-19 20:07:34Z
         created_at: Some(Timestamptz::At(1750363654000000)),
+        // 2025-06-19 20:07:34Z
         updated_at: Some(Timestamptz::At(1750363654000000)),
     },
     CalendarEvents {
@@ -456,7 +504,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_LUNCH_1@2025-06-20T14:00:00",
         google_event_id: "ddgxvtppsb9qytbhdjgrfcq8yz",
+        // 2025-06-19 20:01:23Z
         created_at: Some(Timestamptz::At(1750363283000000)),
+        // 2025-06-22 12:23:53Z
         updated_at: Some(Timestamptz::At(1750595033000000)),
     },
     CalendarEvents {
@@ -464,7 +514,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_DINNER_1@2025-06-20T21:00:00",
         google_event_id: "jc53rzeysnx8ztlzxxbr453wtz",
+        // 2025-06-19 20:08:19Z
         created_at: Some(Timestamptz::At(1750363699000000)),
+        // 2025-06-19 20:08:19Z
         updated_at: Some(Timestamptz::At(1750363699000000)),
     },
     CalendarEvents {
@@ -472,7 +524,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Fajr_1@2025-06-20T05:03:00",
         google_event_id: "fgdcgmbbmqafcjun7xym2hmpn4",
+        // 2025-06-19 20:01:38Z
         created_at: Some(Timestamptz::At(1750363298000000)),
+        // 2025-06-19 20:01:38Z
         updated_at: Some(Timestamptz::At(1750363298000000)),
     },
     CalendarEvents {
@@ -480,7 +534,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Dhuhr_1@2025-06-20T12:05:00",
         google_event_id: "xidz3yhxjfmf63ly7eukxbbess",
+        // 2025-06-19 20:05:54Z
         created_at: Some(Timestamptz::At(1750363554000000)),
+        // 2025-06-19 20:05:54Z
         updated_at: Some(Timestamptz::At(1750363554000000)),
     },
     CalendarEvents {
@@ -488,7 +544,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Asr_1@2025-06-20T14:47:00",
         google_event_id: "9t4zzw5uxz5z4wqgqu5g9dtmek",
+        // 2025-06-19 20:04:07Z
         created_at: Some(Timestamptz::At(1750363447000000)),
+        // 2025-06-20 05:07:54Z
         updated_at: Some(Timestamptz::At(1750396074000000)),
     },
     CalendarEvents {
@@ -496,7 +554,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Maghrib_1@2025-06-20T17:05:00",
         google_event_id: "9b2hq9mhmycbmqskt94ycj8rsq",
+        // 2025-06-19 20:02:12Z
         created_at: Some(Timestamptz::At(1750363332000000)),
+        // 2025-06-19 20:02:12Z
         updated_at: Some(Timestamptz::At(1750363332000000)),
     },
     CalendarEvents {
@@ -504,7 +564,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Isha_1@2025-06-20T18:33:00",
         google_event_id: "buzvatcespgpedxgdlwssgkkca",
+        // 2025-06-19 20:05:26Z
         created_at: Some(Timestamptz::At(1750363526000000)),
+        // 2025-06-19 20:05:26Z
         updated_at: Some(Timestamptz::At(1750363526000000)),
     },
     CalendarEvents {
@@ -512,7 +574,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Gym_PUSH_1@2025-06-20T07:00:00",
         google_event_id: "icwf75krt8rrw8hrmphwprk4pj",
+        // 2025-06-19 20:09:28Z
         created_at: Some(Timestamptz::At(1750363768000000)),
+        // 2025-06-19 20:09:28Z
         updated_at: Some(Timestamptz::At(1750363768000000)),
     },
     CalendarEvents {
@@ -520,7 +584,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Work_MAIN_JOB_1@2025-06-20T09:00:00",
         google_event_id: "b97dubqv3jb3bzpmdg8hxsjkzq",
+        // 2025-06-19 20:02:12Z
         created_at: Some(Timestamptz::At(1750363332000000)),
+        // 2025-06-19 21:58:07Z
         updated_at: Some(Timestamptz::At(1750370287000000)),
     },
     CalendarEvents {
@@ -528,7 +594,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Sleep_NIGHT_2@2025-06-20T23:00:00",
         google_event_id: "sdvmip7qqk2m7ap6ntymmkzzfm",
+        // 2025-06-19 20:04:33Z
         created_at: Some(Timestamptz::At(1750363473000000)),
+        // 2025-06-20 06:26:29Z
         updated_at: Some(Timestamptz::At(1750400789000000)),
     },
     CalendarEvents {
@@ -536,7 +604,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_BREAKFAST_2@2025-06-21T08:00:00",
         google_event_id: "gbs6gsgk24nvs8xapwcrqcgxwr",
+        // 2025-06-19 20:06:25Z
         created_at: Some(Timestamptz::At(1750363585000000)),
+        // 2025-06-19 20:06:25Z
         updated_at: Some(Timestamptz::At(1750363585000000)),
     },
     CalendarEvents {
@@ -544,7 +614,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_LUNCH_2@2025-06-21T14:00:00",
         google_event_id: "p3xwjkm5xwgsjwkdjmf49nfbra",
+        // 2025-06-19 20:04:04Z
         created_at: Some(Timestamptz::At(1750363444000000)),
+        // 2025-06-19 20:04:04Z
         updated_at: Some(Timestamptz::At(1750363444000000)),
     },
     CalendarEvents {
@@ -552,7 +624,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_DINNER_2@2025-06-21T21:00:00",
         google_event_id: "zlwy2qcfk2zdw2y4z4ucwmv4hu",
+        // 2025-06-19 20:08:46Z
         created_at: Some(Timestamptz::At(1750363726000000)),
+        // 2025-06-22 16:34:20Z
         updated_at: Some(Timestamptz::At(1750610060000000)),
     },
     CalendarEvents {
@@ -560,7 +634,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Fajr_2@2025-06-21T05:01:00",
         google_event_id: "xcdk2srwqtxn297q2seibfiseh",
+        // 2025-06-19 20:05:50Z
         created_at: Some(Timestamptz::At(1750363550000000)),
+        // 2025-06-19 20:05:50Z
         updated_at: Some(Timestamptz::At(1750363550000000)),
     },
     CalendarEvents {
@@ -568,7 +644,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Dhuhr_2@2025-06-21T12:00:00",
         google_event_id: "x3jrlwirnzxnvsvkykqw6btuba",
+        // 2025-06-19 20:00:48Z
         created_at: Some(Timestamptz::At(1750363248000000)),
+        // 2025-06-19 20:00:48Z
         updated_at: Some(Timestamptz::At(1750363248000000)),
     },
     CalendarEvents {
@@ -576,7 +654,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Asr_2@2025-06-21T14:45:00",
         google_event_id: "pcjya5qw66jzmxpwxre9wdgrke",
+        // 2025-06-19 20:09:49Z
         created_at: Some(Timestamptz::At(1750363789000000)),
+        // 2025-06-19 20:09:49Z
         updated_at: Some(Timestamptz::At(1750363789000000)),
     },
     CalendarEvents {
@@ -584,7 +664,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Maghrib_2@2025-06-21T17:03:00",
         google_event_id: "kejs5jyxa9rtlznpqcawuvttxj",
+        // 2025-06-19 20:06:47Z
         created_at: Some(Timestamptz::At(1750363607000000)),
+        // 2025-06-19 20:06:47Z
         updated_at: Some(Timestamptz::At(1750363607000000)),
     },
     CalendarEvents {
@@ -592,7 +674,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Isha_2@2025-06-21T18:33:00",
         google_event_id: "mh3bk7fxtstckrtlvgxrefubvv",
+        // 2025-06-19 20:02:10Z
         created_at: Some(Timestamptz::At(1750363330000000)),
+        // 2025-06-19 20:02:10Z
         updated_at: Some(Timestamptz::At(1750363330000000)),
     },
     CalendarEvents {
@@ -600,7 +684,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Work_MAIN_JOB_2@2025-06-21T09:00:00",
         google_event_id: "fuma4wpy2de2axs4znu8cewxqk",
+        // 2025-06-19 20:01:27Z
         created_at: Some(Timestamptz::At(1750363287000000)),
+        // 2025-06-19 20:01:27Z
         updated_at: Some(Timestamptz::At(1750363287000000)),
     },
     CalendarEvents {
@@ -608,7 +694,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Sleep_NIGHT_3@2025-06-21T23:00:00",
         google_event_id: "7yimgbnzkpmn46kp6chphk63pa",
+        // 2025-06-19 20:09:15Z
         created_at: Some(Timestamptz::At(1750363755000000)),
+        // 2025-06-19 20:09:15Z
         updated_at: Some(Timestamptz::At(1750363755000000)),
     },
     CalendarEvents {
@@ -616,7 +704,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_BREAKFAST_3@2025-06-22T08:00:00",
         google_event_id: "uuc9ntvblfkwfjxlgfar7ncfcb",
+        // 2025-06-19 20:08:06Z
         created_at: Some(Timestamptz::At(1750363686000000)),
+        // 2025-06-19 20:08:06Z
         updated_at: Some(Timestamptz::At(1750363686000000)),
     },
     CalendarEvents {
@@ -624,7 +714,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_LUNCH_3@2025-06-22T14:00:00",
         google_event_id: "msuftyr3fg8x89tnqypvgghvg8",
+        // 2025-06-19 20:00:52Z
         created_at: Some(Timestamptz::At(1750363252000000)),
+        // 2025-06-19 20:00:52Z
         updated_at: Some(Timestamptz::At(1750363252000000)),
     },
     CalendarEvents {
@@ -632,7 +724,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_DINNER_3@2025-06-22T21:00:00",
         google_event_id: "sjjmibexlrsgeqgxvbbfytsdnn",
+        // 2025-06-19 20:05:20Z
         created_at: Some(Timestamptz::At(1750363520000000)),
+        // 2025-06-19 20:05:20Z
         updated_at: Some(Timestamptz::At(1750363520000000)),
     },
     CalendarEvents {
@@ -640,7 +734,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Fajr_3@2025-06-22T05:03:00",
         google_event_id: "fpexvqgrywnzv7mpb7iunwwvjc",
+        // 2025-06-19 20:06:12Z
         created_at: Some(Timestamptz::At(1750363572000000)),
+        // 2025-06-19 20:06:12Z
         updated_at: Some(Timestamptz::At(1750363572000000)),
     },
     CalendarEvents {
@@ -648,7 +744,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Dhuhr_3@2025-06-22T12:01:00",
         google_event_id: "scwkl6yjghzznesgxrugafaxna",
+        // 2025-06-19 20:09:36Z
         created_at: Some(Timestamptz::At(1750363776000000)),
+        // 2025-06-20 09:47:07Z
         updated_at: Some(Timestamptz::At(1750412827000000)),
     },
     CalendarEvents {
@@ -656,7 +754,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Asr_3@2025-06-22T14:45:00",
         google_event_id: "nbibhm2gh7ahpzbsnqtuutrcnj",
+        // 2025-06-19 20:03:45Z
         created_at: Some(Timestamptz::At(1750363425000000)),
+        // 2025-06-19 20:03:45Z
         updated_at: Some(Timestamptz::At(1750363425000000)),
     },
     CalendarEvents {
@@ -664,7 +764,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Maghrib_3@2025-06-22T17:02:00",
         google_event_id: "sjkpsxxhfgpexuufln36kkgklm",
+        // 2025-06-19 20:07:24Z
         created_at: Some(Timestamptz::At(1750363644000000)),
+        // 2025-06-19 20:07:24Z
         updated_at: Some(Timestamptz::At(1750363644000000)),
     },
     CalendarEvents {
@@ -672,7 +774,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Isha_3@2025-06-22T18:35:00",
         google_event_id: "zy5ry8jmgsck8vgz2wf83hcugp",
+        // 2025-06-19 20:04:27Z
         created_at: Some(Timestamptz::At(1750363467000000)),
+        // 2025-06-19 20:04:27Z
         updated_at: Some(Timestamptz::At(1750363467000000)),
     },
     CalendarEvents {
@@ -680,7 +784,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Gym_PULL_2@2025-06-22T07:00:00",
         google_event_id: "dpc85yrktyi56yisrgygmlq7a4",
+        // 2025-06-19 20:08:52Z
         created_at: Some(Timestamptz::At(1750363732000000)),
+        // 2025-06-19 20:08:52Z
         updated_at: Some(Timestamptz::At(1750363732000000)),
     },
     CalendarEvents {
@@ -688,7 +794,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Work_MAIN_JOB_3@2025-06-22T09:00:00",
         google_event_id: "z2fgsujep6swkjgdlejjyaup8p",
+        // 2025-06-19 20:03:05Z
         created_at: Some(Timestamptz::At(1750363385000000)),
+        // 2025-06-19 20:03:05Z
         updated_at: Some(Timestamptz::At(1750363385000000)),
     },
     CalendarEvents {
@@ -696,7 +804,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Sleep_NIGHT_4@2025-06-22T23:00:00",
         google_event_id: "jixmh4xujtsyribcxbzqebeukw",
+        // 2025-06-19 20:00:44Z
         created_at: Some(Timestamptz::At(1750363244000000)),
+        // 2025-06-19 20:00:44Z
         updated_at: Some(Timestamptz::At(1750363244000000)),
     },
     CalendarEvents {
@@ -704,7 +814,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_BREAKFAST_4@2025-06-23T08:00:00",
         google_event_id: "66ucrfwbeutsbecexwmxbjphkh",
+        // 2025-06-19 20:08:28Z
         created_at: Some(Timestamptz::At(1750363708000000)),
+        // 2025-06-19 20:08:28Z
         updated_at: Some(Timestamptz::At(1750363708000000)),
     },
     CalendarEvents {
@@ -712,7 +824,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_LUNCH_4@2025-06-23T14:00:00",
         google_event_id: "jpxmkqg6ruephcknaxmkmeagbw",
+        // 2025-06-19 20:09:41Z
         created_at: Some(Timestamptz::At(1750363781000000)),
+        // 2025-06-19 20:09:41Z
         updated_at: Some(Timestamptz::At(1750363781000000)),
     },
     CalendarEvents {
@@ -720,7 +834,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_DINNER_4@2025-06-23T21:00:00",
         google_event_id: "yhn5q3dtjdesmmgfhxxchffthd",
+        // 2025-06-19 20:08:02Z
         created_at: Some(Timestamptz::At(1750363682000000)),
+        // 2025-06-19 20:08:02Z
         updated_at: Some(Timestamptz::At(1750363682000000)),
     },
     CalendarEvents {
@@ -728,7 +844,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Fajr_4@2025-06-23T05:01:00",
         google_event_id: "96vutnreym8x3kc8yshsnc4civ",
+        // 2025-06-19 20:02:31Z
         created_at: Some(Timestamptz::At(1750363351000000)),
+        // 2025-06-19 20:02:31Z
         updated_at: Some(Timestamptz::At(1750363351000000)),
     },
     CalendarEvents {
@@ -736,7 +854,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Dhuhr_4@2025-06-23T12:05:00",
         google_event_id: "bbvcp8szqvsmxw68hsxzy3al3r",
+        // 2025-06-19 20:09:52Z
         created_at: Some(Timestamptz::At(1750363792000000)),
+        // 2025-06-19 20:09:52Z
         updated_at: Some(Timestamptz::At(1750363792000000)),
     },
     CalendarEvents {
@@ -744,7 +864,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Asr_4@2025-06-23T14:47:00",
         google_event_id: "gknqkwvwm7msqbwpfqsgjf3nhv",
+        // 2025-06-19 20:02:40Z
         created_at: Some(Timestamptz::At(1750363360000000)),
+        // 2025-06-19 20:02:40Z
         updated_at: Some(Timestamptz::At(1750363360000000)),
     },
     CalendarEvents {
@@ -752,7 +874,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Maghrib_4@2025-06-23T17:03:00",
         google_event_id: "xmeehutwdjdzejxiekjdm7uvwn",
+        // 2025-06-19 20:04:26Z
         created_at: Some(Timestamptz::At(1750363466000000)),
+        // 2025-06-19 20:04:26Z
         updated_at: Some(Timestamptz::At(1750363466000000)),
     },
     CalendarEvents {
@@ -760,7 +884,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Isha_4@2025-06-23T18:35:00",
         google_event_id: "dbgudr2wm7fbn74ixprjg4d8sx",
+        // 2025-06-19 20:05:49Z
         created_at: Some(Timestamptz::At(1750363549000000)),
+        // 2025-06-19 20:05:49Z
         updated_at: Some(Timestamptz::At(1750363549000000)),
     },
     CalendarEvents {
@@ -768,7 +894,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Work_MAIN_JOB_4@2025-06-23T09:00:00",
         google_event_id: "y3yavqpebki283qpwchg864vwx",
+        // 2025-06-19 20:04:55Z
         created_at: Some(Timestamptz::At(1750363495000000)),
+        // 2025-06-22 14:05:29Z
         updated_at: Some(Timestamptz::At(1750601129000000)),
     },
     CalendarEvents {
@@ -776,7 +904,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Sleep_NIGHT_5@2025-06-23T23:00:00",
         google_event_id: "2ve34mptjyvjpmxrp2m39cuhk5",
+        // 2025-06-19 20:09:02Z
         created_at: Some(Timestamptz::At(1750363742000000)),
+        // 2025-06-19 20:09:02Z
         updated_at: Some(Timestamptz::At(1750363742000000)),
     },
     CalendarEvents {
@@ -784,7 +914,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_BREAKFAST_5@2025-06-24T08:00:00",
         google_event_id: "ab4vrxq9vmwtxnnquhg26rh93u",
+        // 2025-06-19 20:00:39Z
         created_at: Some(Timestamptz::At(1750363239000000)),
+        // 2025-06-19 20:00:39Z
         updated_at: Some(Timestamptz::At(1750363239000000)),
     },
     CalendarEvents {
@@ -792,7 +924,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_LUNCH_5@2025-06-24T14:00:00",
         google_event_id: "rtcnvugjbqhnfkwtx6kprs5d77",
+        // 2025-06-19 20:06:02Z
         created_at: Some(Timestamptz::At(1750363562000000)),
+        // 2025-06-19 20:06:02Z
         updated_at: Some(Timestamptz::At(1750363562000000)),
     },
     CalendarEvents {
@@ -800,7 +934,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_DINNER_5@2025-06-24T21:00:00",
         google_event_id: "etcsieuukncbzudbdmm5a4g4tz",
+        // 2025-06-19 20:08:26Z
         created_at: Some(Timestamptz::At(1750363706000000)),
+        // 2025-06-21 20:49:52Z
         updated_at: Some(Timestamptz::At(1750538992000000)),
     },
     CalendarEvents {
@@ -808,7 +944,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Fajr_5@2025-06-24T05:00:00",
         google_event_id: "hiylra892vcrrqdzv3ybsrqfyr",
+        // 2025-06-19 20:06:43Z
         created_at: Some(Timestamptz::At(1750363603000000)),
+        // 2025-06-20 06:45:40Z
         updated_at: Some(Timestamptz::At(1750401940000000)),
     },
     CalendarEvents {
@@ -816,7 +954,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Dhuhr_5@2025-06-24T12:03:00",
         google_event_id: "hm3hx9jdpkmpd2uqplgyjgsnk4",
+        // 2025-06-19 20:07:37Z
         created_at: Some(Timestamptz::At(1750363657000000)),
+        // 2025-06-19 20:07:37Z
         updated_at: Some(Timestamptz::At(1750363657000000)),
     },
     CalendarEvents {
@@ -824,7 +964,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Asr_5@2025-06-24T14:48:00",
         google_event_id: "hwdu9l4rqtmhsdkxsfyewy7r87",
+        // 2025-06-19 20:02:02Z
         created_at: Some(Timestamptz::At(1750363322000000)),
+        // 2025-06-19 20:02:02Z
         updated_at: Some(Timestamptz::At(1750363322000000)),
     },
     CalendarEvents {
@@ -832,7 +974,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Maghrib_5@2025-06-24T17:00:00",
         google_event_id: "mnggvh9ckvelicsf3sigujujbv",
+        // 2025-06-19 20:09:40Z
         created_at: Some(Timestamptz::At(1750363780000000)),
+        // 2025-06-19 20:09:40Z
         updated_at: Some(Timestamptz::At(1750363780000000)),
     },
     CalendarEvents {
@@ -840,7 +984,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Isha_5@2025-06-24T18:33:00",
         google_event_id: "lxr7fuuz3kvujggcppw8gkktum",
+        // 2025-06-19 20:04:17Z
         created_at: Some(Timestamptz::At(1750363457000000)),
+        // 2025-06-19 20:04:17Z
         updated_at: Some(Timestamptz::At(1750363457000000)),
     },
     CalendarEvents {
@@ -848,7 +994,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Gym_LEG_3@2025-06-24T07:00:00",
         google_event_id: "6cspylsybbkjqad5x7art76xet",
+        // 2025-06-19 20:01:06Z
         created_at: Some(Timestamptz::At(1750363266000000)),
+        // 2025-06-19 20:01:06Z
         updated_at: Some(Timestamptz::At(1750363266000000)),
     },
     CalendarEvents {
@@ -856,7 +1004,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Work_MAIN_JOB_5@2025-06-24T09:00:00",
         google_event_id: "n9rnsz24dv2ew68udbmyqksaub",
+        // 2025-06-19 20:07:50Z
         created_at: Some(Timestamptz::At(1750363670000000)),
+        // 2025-06-19 20:07:50Z
         updated_at: Some(Timestamptz::At(1750363670000000)),
     },
     CalendarEvents {
@@ -864,7 +1014,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Sleep_NIGHT_6@2025-06-24T23:00:00",
         google_event_id: "f6vkh2vysyuyhldxi8guf7k2vz",
+        // 2025-06-19 20:07:46Z
         created_at: Some(Timestamptz::At(1750363666000000)),
+        // 2025-06-19 20:07:46Z
         updated_at: Some(Timestamptz::At(1750363666000000)),
     },
     CalendarEvents {
@@ -872,7 +1024,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_BREAKFAST_6@2025-06-25T08:00:00",
         google_event_id: "gvqxm4ex9a8kpxnmw3lytzw2v3",
+        // 2025-06-19 20:01:15Z
         created_at: Some(Timestamptz::At(1750363275000000)),
+        // 2025-06-19 20:01:15Z
         updated_at: Some(Timestamptz::At(1750363275000000)),
     },
     CalendarEvents {
@@ -880,7 +1034,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_LUNCH_6@2025-06-25T14:00:00",
         google_event_id: "jnrufjnnygg7uycst8duectdrf",
+        // 2025-06-19 20:10:00Z
         created_at: Some(Timestamptz::At(1750363800000000)),
+        // 2025-06-19 20:10:00Z
         updated_at: Some(Timestamptz::At(1750363800000000)),
     },
     CalendarEvents {
@@ -888,7 +1044,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Meal_DINNER_6@2025-06-25T21:00:00",
         google_event_id: "pqi5zddgsmuhvbrviegurpct4j",
+        // 2025-06-19 20:05:37Z
         created_at: Some(Timestamptz::At(1750363537000000)),
+        // 2025-06-19 20:05:37Z
         updated_at: Some(Timestamptz::At(1750363537000000)),
     },
     CalendarEvents {
@@ -896,7 +1054,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Fajr_6@2025-06-25T05:03:00",
         google_event_id: "9bcxld3jubweaue2kefvuy7kfu",
+        // 2025-06-19 20:09:58Z
         created_at: Some(Timestamptz::At(1750363798000000)),
+        // 2025-06-19 20:09:58Z
         updated_at: Some(Timestamptz::At(1750363798000000)),
     },
     CalendarEvents {
@@ -904,7 +1064,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Dhuhr_6@2025-06-25T12:02:00",
         google_event_id: "3zeazhkmub8jbscsknmtkfgiyl",
+        // 2025-06-19 20:04:58Z
         created_at: Some(Timestamptz::At(1750363498000000)),
+        // 2025-06-19 20:04:58Z
         updated_at: Some(Timestamptz::At(1750363498000000)),
     },
     CalendarEvents {
@@ -912,7 +1074,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Asr_6@2025-06-25T14:50:00",
         google_event_id: "nkcbne7dwnga3z5bcpsbsqetnr",
+        // 2025-06-19 20:02:25Z
         created_at: Some(Timestamptz::At(1750363345000000)),
+        // 2025-06-19 20:02:25Z
         updated_at: Some(Timestamptz::At(1750363345000000)),
     },
     CalendarEvents {
@@ -920,7 +1084,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Maghrib_6@2025-06-25T17:03:00",
         google_event_id: "nsygzpenr97fu3nrw3h2netxit",
+        // 2025-06-19 20:06:55Z
         created_at: Some(Timestamptz::At(1750363615000000)),
+        // 2025-06-22 12:12:31Z
         updated_at: Some(Timestamptz::At(1750594351000000)),
     },
     CalendarEvents {
@@ -928,7 +1094,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 7,
         event_key: "Prayer_Isha_6@2025-06-25T18:35:00",
         google_event_id: "mt56x7eareu7v9qcbvhczhu4me",
+        // 2025-06-19 20:00:55Z
         created_at: Some(Timestamptz::At(1750363255000000)),
+        // 2025-06-19 20:00:55Z
         updated_at: Some(Timestamptz::At(1750363255000000)),
     },
     CalendarEvents {
@@ -936,7 +1104,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Matilde_IT_1@2025-09-22T15:00:00",
         google_event_id: "sbex9dn5k3ztvxjcp7twylyp5m",
+        // 2025-09-21 18:48:59Z
         created_at: Some(Timestamptz::At(1758480539000000)),
+        // 2025-09-24 08:39:34Z
         updated_at: Some(Timestamptz::At(1758703174000000)),
     },
     CalendarEvents {
@@ -944,7 +1114,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Pietro_Math_1@2025-09-22T16:30:00",
         google_event_id: "xcnvxvdy32qwguuvvxnj4bie7j",
+        // 2025-09-21 18:43:29Z
         created_at: Some(Timestamptz::At(1758480209000000)),
+        // 2025-09-24 07:38:32Z
         updated_at: Some(Timestamptz::At(1758699512000000)),
     },
     CalendarEvents {
@@ -952,7 +1124,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Samuele_Biology_1@2025-09-22T18:00:00",
         google_event_id: "mhzbibgqyse7g9m878vwkifwpv",
+        // 2025-09-21 18:46:03Z
         created_at: Some(Timestamptz::At(1758480363000000)),
+        // 2025-09-24 00:52:26Z
         updated_at: Some(Timestamptz::At(1758675146000000)),
     },
     CalendarEvents {
@@ -960,7 +1134,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Gaia_Chemistry_2@2025-09-23T15:00:00",
         google_event_id: "bnjiuslqzbufsjpzfsmwlcdkp2",
+        // 2025-09-21 18:49:23Z
         created_at: Some(Timestamptz::At(1758480563000000)),
+        // 2025-09-22 16:50:29Z
         updated_at: Some(Timestamptz::At(1758559829000000)),
     },
     CalendarEvents {
@@ -968,7 +1144,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Amelia_Biology_2@2025-09-23T16:30:00",
         google_event_id: "pntyexfhsylyug2ym4yerabulk",
+        // 2025-09-21 18:42:24Z
         created_at: Some(Timestamptz::At(1758480144000000)),
+        // 2025-09-21 18:42:24Z
         updated_at: Some(Timestamptz::At(1758480144000000)),
     },
     CalendarEvents {
@@ -976,7 +1154,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Bianca_Math_1@2025-09-23T18:00:00",
         google_event_id: "ecbyfz82kyrbrmpls7zprjmk5y",
+        // 2025-09-21 18:45:35Z
         created_at: Some(Timestamptz::At(1758480335000000)),
+        // 2025-09-21 18:45:35Z
         updated_at: Some(Timestamptz::At(1758480335000000)),
     },
     CalendarEvents {
@@ -984,7 +1164,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Alessio_Physics_1@2025-09-24T15:00:00",
         google_event_id: "q9kmavtajgjye5j42ml3ulpuwr",
+        // 2025-09-21 18:48:40Z
         created_at: Some(Timestamptz::At(1758480520000000)),
+        // 2025-09-21 18:48:40Z
         updated_at: Some(Timestamptz::At(1758480520000000)),
     },
     CalendarEvents {
@@ -992,7 +1174,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Samuele_Math_1@2025-09-24T16:30:00",
         google_event_id: "mhk3wcayxstmzzt8pnxjygtck5",
+        // 2025-09-21 18:45:59Z
         created_at: Some(Timestamptz::At(1758480359000000)),
+        // 2025-09-21 21:22:47Z
         updated_at: Some(Timestamptz::At(1758489767000000)),
     },
     CalendarEvents {
@@ -1000,7 +1184,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Leonardo_Math_1@2025-09-24T18:00:00",
         google_event_id: "nqvgtjnavl7dybbwuzahvnzysu",
+        // 2025-09-21 18:45:02Z
         created_at: Some(Timestamptz::At(1758480302000000)),
+        // 2025-09-21 18:45:02Z
         updated_at: Some(Timestamptz::At(1758480302000000)),
     },
     CalendarEvents {
@@ -1008,7 +1194,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Lorenzo_Physics_1@2025-09-25T15:00:00",
         google_event_id: "js2wnknru9cpdeu2xksuibftzt",
+        // 2025-09-21 18:41:41Z
         created_at: Some(Timestamptz::At(1758480101000000)),
+        // 2025-09-21 18:41:41Z
         updated_at: Some(Timestamptz::At(1758480101000000)),
     },
     CalendarEvents {
@@ -1016,7 +1204,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Emanuele_Ettore_Biology_1@2025-09-25T16:30:00",
         google_event_id: "hbudqmxraprixhgjrt7pajh6hj",
+        // 2025-09-21 18:41:37Z
         created_at: Some(Timestamptz::At(1758480097000000)),
+        // 2025-09-21 18:41:37Z
         updated_at: Some(Timestamptz::At(1758480097000000)),
     },
     CalendarEvents {
@@ -1024,7 +1214,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Martina_Math_1@2025-09-25T18:00:00",
         google_event_id: "8bkubjpdawfghjkqv2sztcn4db",
+        // 2025-09-21 18:46:31Z
         created_at: Some(Timestamptz::At(1758480391000000)),
+        // 2025-09-21 18:46:31Z
         updated_at: Some(Timestamptz::At(1758480391000000)),
     },
     CalendarEvents {
@@ -1032,7 +1224,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Pietro_Lavinia_Martina_Chemistry_2@2025-09-26T15:00:00",
         google_event_id: "wd7fiivwp9ssan4fesuauuf6jn",
+        // 2025-09-21 18:40:51Z
         created_at: Some(Timestamptz::At(1758480051000000)),
+        // 2025-09-21 18:40:51Z
         updated_at: Some(Timestamptz::At(1758480051000000)),
     },
     CalendarEvents {
@@ -1040,7 +1234,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Alice_Salvatore_IT_1@2025-09-26T16:30:00",
         google_event_id: "pvpjzn8z34vum3safjw8y68w3a",
+        // 2025-09-21 18:42:47Z
         created_at: Some(Timestamptz::At(1758480167000000)),
+        // 2025-09-21 18:42:47Z
         updated_at: Some(Timestamptz::At(1758480167000000)),
     },
     CalendarEvents {
@@ -1048,7 +1244,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Mattia_Tommaso_Physics_1@2025-09-26T18:00:00",
         google_event_id: "aczvqsleybmwue9vtnypywewrx",
+        // 2025-09-21 18:46:17Z
         created_at: Some(Timestamptz::At(1758480377000000)),
+        // 2025-09-21 18:46:17Z
         updated_at: Some(Timestamptz::At(1758480377000000)),
     },
     CalendarEvents {
@@ -1056,7 +1254,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Maria_Math_1@2025-09-27T15:00:00",
         google_event_id: "w3vrkq3hkpvghkpkzf7djg9sul",
+        // 2025-09-21 18:48:47Z
         created_at: Some(Timestamptz::At(1758480527000000)),
+        // 2025-09-21 18:48:47Z
         updated_at: Some(Timestamptz::At(1758480527000000)),
     },
     CalendarEvents {
@@ -1064,7 +1264,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Tuition_Gioele_Math_1@2025-09-27T16:30:00",
         google_event_id: "2r7x2dewwi2ypwnplp9kw5kpsy",
+        // 2025-09-21 18:44:19Z
         created_at: Some(Timestamptz::At(1758480259000000)),
+        // 2025-09-21 22:47:03Z
         updated_at: Some(Timestamptz::At(1758494823000000)),
     },
     CalendarEvents {
@@ -1072,7 +1274,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Sleep_NIGHT_1@2025-09-21T23:00:00",
         google_event_id: "pc7aqr7tevalanctg3kpkmf6r3",
+        // 2025-09-21 18:47:16Z
         created_at: Some(Timestamptz::At(1758480436000000)),
+        // 2025-09-21 18:47:16Z
         updated_at: Some(Timestamptz::At(1758480436000000)),
     },
     CalendarEvents {
@@ -1080,7 +1284,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_BREAKFAST_1@2025-09-22T08:00:00",
         google_event_id: "hzgvtjcvngqthufwzua8wqvjjh",
+        // 2025-09-21 18:42:26Z
         created_at: Some(Timestamptz::At(1758480146000000)),
+        // 2025-09-21 18:42:26Z
         updated_at: Some(Timestamptz::At(1758480146000000)),
     },
     CalendarEvents {
@@ -1088,7 +1294,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_LUNCH_1@2025-09-22T14:00:00",
         google_event_id: "yg8jyl2m5qfxzikctnclbd22cw",
+        // 2025-09-21 18:48:50Z
         created_at: Some(Timestamptz::At(1758480530000000)),
+        // 2025-09-21 18:48:50Z
         updated_at: Some(Timestamptz::At(1758480530000000)),
     },
     CalendarEvents {
@@ -1096,7 +1304,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_DINNER_1@2025-09-22T21:00:00",
         google_event_id: "dhdhwlhffzr4b2mnxqnj6mgee8",
+        // 2025-09-21 18:47:24Z
         created_at: Some(Timestamptz::At(1758480444000000)),
+        // 2025-09-22 11:34:04Z
         updated_at: Some(Timestamptz::At(1758540844000000)),
     },
     CalendarEvents {
@@ -1104,7 +1314,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Fajr_1@2025-09-22T05:04:00",
         google_event_id: "kjtnk8qrnkhgas2nuat48cmqmm",
+        // 2025-09-21 18:44:35Z
         created_at: Some(Timestamptz::At(1758480275000000)),
+        // 2025-09-21 18:44:35Z
         updated_at: Some(Timestamptz::At(1758480275000000)),
     },
     CalendarEvents {
@@ -1112,7 +1324,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Dhuhr_1@2025-09-22T12:01:00",
         google_event_id: "c7umy3v2hamand489xcdszvvrg",
+        // 2025-09-21 18:49:56Z
         created_at: Some(Timestamptz::At(1758480596000000)),
+        // 2025-09-21 18:49:56Z
         updated_at: Some(Timestamptz::At(1758480596000000)),
     },
     CalendarEvents {
@@ -1120,7 +1334,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Asr_1@2025-09-22T14:49:00",
         google_event_id: "fntqux78szicwe9kxmd73jcwry",
+        // 2025-09-21 18:41:35Z
         created_at: Some(Timestamptz::At(1758480095000000)),
+        // 2025-09-21 18:41:35Z
         updated_at: Some(Timestamptz::At(1758480095000000)),
     },
     CalendarEvents {
@@ -1128,7 +1344,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Maghrib_1@2025-09-22T17:02:00",
         google_event_id: "r9rs94ucnfcdvmkjmnmktsd3ss",
+        // 2025-09-21 18:45:24Z
         created_at: Some(Timestamptz::At(1758480324000000)),
+        // 2025-09-21 18:45:24Z
         updated_at: Some(Timestamptz::At(1758480324000000)),
     },
     CalendarEvents {
@@ -1136,7 +1354,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Isha_1@2025-09-22T18:32:00",
         google_event_id: "3i5vq28agryktgdqvwxv4mepxw",
+        // 2025-09-21 18:49:51Z
         created_at: Some(Timestamptz::At(1758480591000000)),
+        // 2025-09-23 16:43:18Z
         updated_at: Some(Timestamptz::At(1758645798000000)),
     },
     CalendarEvents {
@@ -1144,7 +1364,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Gym_PUSH_1@2025-09-22T07:00:00",
         google_event_id: "lugj8xp8qzrv94vxpvlvshjnmt",
+        // 2025-09-21 18:43:03Z
         created_at: Some(Timestamptz::At(1758480183000000)),
+        // 2025-09-21 18:43:03Z
         updated_at: Some(Timestamptz::At(1758480183000000)),
     },
     CalendarEvents {
@@ -1152,7 +1374,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Work_MAIN_JOB_1@2025-09-22T09:00:00",
         google_event_id: "dz8j6nvk5xkqpkdmh4h64ksncc",
+        // 2025-09-21 18:40:36Z
         created_at: Some(Timestamptz::At(1758480036000000)),
+        // 2025-09-21 18:40:36Z
         updated_at: Some(Timestamptz::At(1758480036000000)),
     },
     CalendarEvents {
@@ -1160,7 +1384,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Sleep_NIGHT_2@2025-09-22T23:00:00",
         google_event_id: "z9axkxhjfdjxkp6rcvauye67bq",
+        // 2025-09-21 18:47:41Z
         created_at: Some(Timestamptz::At(1758480461000000)),
+        // 2025-09-21 18:47:41Z
         updated_at: Some(Timestamptz::At(1758480461000000)),
     },
     CalendarEvents {
@@ -1168,7 +1394,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_BREAKFAST_2@2025-09-23T08:00:00",
         google_event_id: "hhxbia5cnw8atmbd7u2l5yfdac",
+        // 2025-09-21 18:49:39Z
         created_at: Some(Timestamptz::At(1758480579000000)),
+        // 2025-09-21 18:49:39Z
         updated_at: Some(Timestamptz::At(1758480579000000)),
     },
     CalendarEvents {
@@ -1176,7 +1404,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_LUNCH_2@2025-09-23T14:00:00",
         google_event_id: "bznp7bpz6eggsdqbkptjttwzzm",
+        // 2025-09-21 18:42:02Z
         created_at: Some(Timestamptz::At(1758480122000000)),
+        // 2025-09-21 18:42:02Z
         updated_at: Some(Timestamptz::At(1758480122000000)),
     },
     CalendarEvents {
@@ -1184,7 +1414,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_DINNER_2@2025-09-23T21:00:00",
         google_event_id: "jrtg3kj7zt8kfer4vnd9xjzcii",
+        // 2025-09-21 18:47:29Z
         created_at: Some(Timestamptz::At(1758480449000000)),
+        // 2025-09-24 07:39:07Z
         updated_at: Some(Timestamptz::At(1758699547000000)),
     },
     CalendarEvents {
@@ -1192,7 +1424,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Fajr_2@2025-09-23T05:02:00",
         google_event_id: "mz7rppyluvrj62pynfeycqhfxc",
+        // 2025-09-21 18:48:14Z
         created_at: Some(Timestamptz::At(1758480494000000)),
+        // 2025-09-21 18:48:14Z
         updated_at: Some(Timestamptz::At(1758480494000000)),
     },
     CalendarEvents {
@@ -1200,7 +1434,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Dhuhr_2@2025-09-23T12:02:00",
         google_event_id: "vux92hgzj58jhje5mskevmbzm2",
+        // 2025-09-21 18:47:15Z
         created_at: Some(Timestamptz::At(1758480435000000)),
+        // 2025-09-21 18:47:15Z
         updated_at: Some(Timestamptz::At(1758480435000000)),
     },
     CalendarEvents {
@@ -1208,7 +1444,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Asr_2@2025-09-23T14:50:00",
         google_event_id: "yt8hvkduwvagpjty9tgzmuv8qm",
+        // 2025-09-21 18:49:05Z
         created_at: Some(Timestamptz::At(1758480545000000)),
+        // 2025-09-21 18:49:05Z
         updated_at: Some(Timestamptz::At(1758480545000000)),
     },
     CalendarEvents {
@@ -1216,7 +1454,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Maghrib_2@2025-09-23T17:01:00",
         google_event_id: "hvy3ybqjeq2qppr8pdcqpefgyj",
+        // 2025-09-21 18:44:05Z
         created_at: Some(Timestamptz::At(1758480245000000)),
+        // 2025-09-21 18:44:05Z
         updated_at: Some(Timestamptz::At(1758480245000000)),
     },
     CalendarEvents {
@@ -1224,7 +1464,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Isha_2@2025-09-23T18:32:00",
         google_event_id: "jupkg562bu7qf4utvph4ttqgxp",
+        // 2025-09-21 18:45:16Z
         created_at: Some(Timestamptz::At(1758480316000000)),
+        // 2025-09-21 18:45:16Z
         updated_at: Some(Timestamptz::At(1758480316000000)),
     },
     CalendarEvents {
@@ -1232,7 +1474,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Work_MAIN_JOB_2@2025-09-23T09:00:00",
         google_event_id: "tvqrturggkm9i3ayzjpqvchknr",
+        // 2025-09-21 18:46:51Z
         created_at: Some(Timestamptz::At(1758480411000000)),
+        // 2025-09-22 22:32:10Z
         updated_at: Some(Timestamptz::At(1758580330000000)),
     },
     CalendarEvents {
@@ -1240,7 +1484,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Sleep_NIGHT_3@2025-09-23T23:00:00",
         google_event_id: "sxbvtuzw8hvcylskba4xsxj3l2",
+        // 2025-09-21 18:40:55Z
         created_at: Some(Timestamptz::At(1758480055000000)),
+        // 2025-09-23 10:43:34Z
         updated_at: Some(Timestamptz::At(1758624214000000)),
     },
     CalendarEvents {
@@ -1248,7 +1494,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_BREAKFAST_3@2025-09-24T08:00:00",
         google_event_id: "4iwldvap3wucqgsvy5js5v4sdc",
+        // 2025-09-21 18:45:46Z
         created_at: Some(Timestamptz::At(1758480346000000)),
+        // 2025-09-21 18:45:46Z
         updated_at: Some(Timestamptz::At(1758480346000000)),
     },
     CalendarEvents {
@@ -1256,7 +1504,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_LUNCH_3@2025-09-24T14:00:00",
         google_event_id: "6vahedybpvhhffxzm94vehabmv",
+        // 2025-09-21 18:45:20Z
         created_at: Some(Timestamptz::At(1758480320000000)),
+        // 2025-09-21 18:45:20Z
         updated_at: Some(Timestamptz::At(1758480320000000)),
     },
     CalendarEvents {
@@ -1264,7 +1514,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_DINNER_3@2025-09-24T21:00:00",
         google_event_id: "buurdsbacwtdyr44sjcemfqv8w",
+        // 2025-09-21 18:40:48Z
         created_at: Some(Timestamptz::At(1758480048000000)),
+        // 2025-09-21 18:40:48Z
         updated_at: Some(Timestamptz::At(1758480048000000)),
     },
     CalendarEvents {
@@ -1272,7 +1524,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Fajr_3@2025-09-24T05:04:00",
         google_event_id: "szvxvgucvp7gthfnhwekatw8sk",
+        // 2025-09-21 18:41:38Z
         created_at: Some(Timestamptz::At(1758480098000000)),
+        // 2025-09-21 18:41:38Z
         updated_at: Some(Timestamptz::At(1758480098000000)),
     },
     CalendarEvents {
@@ -1280,7 +1534,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Dhuhr_3@2025-09-24T12:05:00",
         google_event_id: "ngjanhbzh4znxeyawitzcsmznq",
+        // 2025-09-21 18:46:23Z
         created_at: Some(Timestamptz::At(1758480383000000)),
+        // 2025-09-23 10:44:37Z
         updated_at: Some(Timestamptz::At(1758624277000000)),
     },
     CalendarEvents {
@@ -1288,7 +1544,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Asr_3@2025-09-24T14:50:00",
         google_event_id: "5kffzhvjc5qcfmr69egvnzfj8m",
+        // 2025-09-21 18:48:15Z
         created_at: Some(Timestamptz::At(1758480495000000)),
+        // 2025-09-21 18:48:15Z
         updated_at: Some(Timestamptz::At(1758480495000000)),
     },
     CalendarEvents {
@@ -1296,7 +1554,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Maghrib_3@2025-09-24T17:04:00",
         google_event_id: "9texg7rwz7rvsh5i6twcw6xrnr",
+        // 2025-09-21 18:49:48Z
         created_at: Some(Timestamptz::At(1758480588000000)),
+        // 2025-09-24 01:04:57Z
         updated_at: Some(Timestamptz::At(1758675897000000)),
     },
     CalendarEvents {
@@ -1304,7 +1564,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Isha_3@2025-09-24T18:31:00",
         google_event_id: "cqfg7gwhrs9p7wndaaayea84ph",
+        // 2025-09-21 18:43:27Z
         created_at: Some(Timestamptz::At(1758480207000000)),
+        // 2025-09-21 18:43:27Z
         updated_at: Some(Timestamptz::At(1758480207000000)),
     },
     CalendarEvents {
@@ -1312,7 +1574,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Gym_PULL_2@2025-09-24T07:00:00",
         google_event_id: "kqptveas7zjau9vzdb6qvuecha",
+        // 2025-09-21 18:40:30Z
         created_at: Some(Timestamptz::At(1758480030000000)),
+        // 2025-09-21 18:40:30Z
         updated_at: Some(Timestamptz::At(1758480030000000)),
     },
     CalendarEvents {
@@ -1320,7 +1584,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Work_MAIN_JOB_3@2025-09-24T09:00:00",
         google_event_id: "vhh53prsfbykhxtreypa3zmvbs",
+        // 2025-09-21 18:46:11Z
         created_at: Some(Timestamptz::At(1758480371000000)),
+        // 2025-09-21 18:46:11Z
         updated_at: Some(Timestamptz::At(1758480371000000)),
     },
     CalendarEvents {
@@ -1328,7 +1594,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Sleep_NIGHT_4@2025-09-24T23:00:00",
         google_event_id: "sjcqgav4igqsszfh9myvikka4g",
+        // 2025-09-21 18:42:14Z
         created_at: Some(Timestamptz::At(1758480134000000)),
+        // 2025-09-23 10:53:59Z
         updated_at: Some(Timestamptz::At(1758624839000000)),
     },
     CalendarEvents {
@@ -1336,7 +1604,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_BREAKFAST_4@2025-09-25T08:00:00",
         google_event_id: "sjhps58l4cptfmheymakqnhhqq",
+        // 2025-09-21 18:47:56Z
         created_at: Some(Timestamptz::At(1758480476000000)),
+        // 2025-09-21 18:47:56Z
         updated_at: Some(Timestamptz::At(1758480476000000)),
     },
     CalendarEvents {
@@ -1344,7 +1614,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_LUNCH_4@2025-09-25T14:00:00",
         google_event_id: "hmzphtbfmmy9v4udaf22xdxdik",
+        // 2025-09-21 18:40:45Z
         created_at: Some(Timestamptz::At(1758480045000000)),
+        // 2025-09-24 00:52:55Z
         updated_at: Some(Timestamptz::At(1758675175000000)),
     },
     CalendarEvents {
@@ -1352,7 +1624,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_DINNER_4@2025-09-25T21:00:00",
         google_event_id: "4cch4ayrbgxldqu3k696fxlst5",
+        // 2025-09-21 18:47:10Z
         created_at: Some(Timestamptz::At(1758480430000000)),
+        // 2025-09-24 07:56:57Z
         updated_at: Some(Timestamptz::At(1758700617000000)),
     },
     CalendarEvents {
@@ -1360,7 +1634,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Fajr_4@2025-09-25T05:03:00",
         google_event_id: "s2cmsxx7q6mhmbhv9zclnx73dp",
+        // 2025-09-21 18:49:35Z
         created_at: Some(Timestamptz::At(1758480575000000)),
+        // 2025-09-23 06:42:24Z
         updated_at: Some(Timestamptz::At(1758609744000000)),
     },
     CalendarEvents {
@@ -1368,7 +1644,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Dhuhr_4@2025-09-25T12:01:00",
         google_event_id: "vkcwx7qxthp7qbtvesgutcm6yj",
+        // 2025-09-21 18:42:53Z
         created_at: Some(Timestamptz::At(1758480173000000)),
+        // 2025-09-21 18:42:53Z
         updated_at: Some(Timestamptz::At(1758480173000000)),
     },
     CalendarEvents {
@@ -1376,7 +1654,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Asr_4@2025-09-25T14:50:00",
         google_event_id: "fk4ynbterhczgnkt8m9qleudhp",
+        // 2025-09-21 18:46:37Z
         created_at: Some(Timestamptz::At(1758480397000000)),
+        // 2025-09-21 18:46:37Z
         updated_at: Some(Timestamptz::At(1758480397000000)),
     },
     CalendarEvents {
@@ -1384,7 +1664,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Maghrib_4@2025-09-25T17:02:00",
         google_event_id: "yqb2xpcnvyfdlzdqdynfgyfsdr",
+        // 2025-09-21 18:42:41Z
         created_at: Some(Timestamptz::At(1758480161000000)),
+        // 2025-09-21 18:42:41Z
         updated_at: Some(Timestamptz::At(1758480161000000)),
     },
     CalendarEvents {
@@ -1392,7 +1674,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Isha_4@2025-09-25T18:34:00",
         google_event_id: "hgr3rrgccaupp7apxmyehnamwy",
+        // 2025-09-21 18:49:50Z
         created_at: Some(Timestamptz::At(1758480590000000)),
+        // 2025-09-21 18:49:50Z
         updated_at: Some(Timestamptz::At(1758480590000000)),
     },
     CalendarEvents {
@@ -1400,7 +1684,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Work_MAIN_JOB_4@2025-09-25T09:00:00",
         google_event_id: "aqaghfg7aik2zibgexypydgtbm",
+        // 2025-09-21 18:43:57Z
         created_at: Some(Timestamptz::At(1758480237000000)),
+        // 2025-09-21 18:43:57Z
         updated_at: Some(Timestamptz::At(1758480237000000)),
     },
     CalendarEvents {
@@ -1408,7 +1694,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Sleep_NIGHT_5@2025-09-25T23:00:00",
         google_event_id: "2r8rxtk3cj2k9mwrbhwrj6dyqa",
+        // 2025-09-21 18:47:24Z
         created_at: Some(Timestamptz::At(1758480444000000)),
+        // 2025-09-21 18:47:24Z
         updated_at: Some(Timestamptz::At(1758480444000000)),
     },
     CalendarEvents {
@@ -1416,7 +1704,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_BREAKFAST_5@2025-09-26T08:00:00",
         google_event_id: "arkpr4qvgpqemczgmqfg6ljbph",
+        // 2025-09-21 18:41:41Z
         created_at: Some(Timestamptz::At(1758480101000000)),
+        // 2025-09-21 18:41:41Z
         updated_at: Some(Timestamptz::At(1758480101000000)),
     },
     CalendarEvents {
@@ -1424,7 +1714,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_LUNCH_5@2025-09-26T14:00:00",
         google_event_id: "deaqbc6zxrzc66mzksuk6j4zjb",
+        // 2025-09-21 18:45:21Z
         created_at: Some(Timestamptz::At(1758480321000000)),
+        // 2025-09-22 18:14:19Z
         updated_at: Some(Timestamptz::At(1758564859000000)),
     },
     CalendarEvents {
@@ -1432,7 +1724,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_DINNER_5@2025-09-26T21:00:00",
         google_event_id: "hjhzqn6bjj9dzr4r38sgunjysu",
+        // 2025-09-21 18:41:03Z
         created_at: Some(Timestamptz::At(1758480063000000)),
+        // 2025-09-21 18:41:03Z
         updated_at: Some(Timestamptz::At(1758480063000000)),
     },
     CalendarEvents {
@@ -1440,7 +1734,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Fajr_5@2025-09-26T05:03:00",
         google_event_id: "hfsdsmhgj8q9739xkbjczwlpam",
+        // 2025-09-21 18:49:31Z
         created_at: Some(Timestamptz::At(1758480571000000)),
+        // 2025-09-21 18:49:31Z
         updated_at: Some(Timestamptz::At(1758480571000000)),
     },
     CalendarEvents {
@@ -1448,7 +1744,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Dhuhr_5@2025-09-26T12:03:00",
         google_event_id: "ahhidw2zqcigvukmce5pw2jmzu",
+        // 2025-09-21 18:45:56Z
         created_at: Some(Timestamptz::At(1758480356000000)),
+        // 2025-09-21 18:45:56Z
         updated_at: Some(Timestamptz::At(1758480356000000)),
     },
     CalendarEvents {
@@ -1456,7 +1754,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Asr_5@2025-09-26T14:46:00",
         google_event_id: "f8hx8gwilw8lde2vvwdqp55qgu",
+        // 2025-09-21 18:49:52Z
         created_at: Some(Timestamptz::At(1758480592000000)),
+        // 2025-09-21 20:28:15Z
         updated_at: Some(Timestamptz::At(1758486495000000)),
     },
     CalendarEvents {
@@ -1464,7 +1764,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Maghrib_5@2025-09-26T17:01:00",
         google_event_id: "qrejtmasw5vkn6uqjszptn2wqn",
+        // 2025-09-21 18:42:19Z
         created_at: Some(Timestamptz::At(1758480139000000)),
+        // 2025-09-21 18:42:19Z
         updated_at: Some(Timestamptz::At(1758480139000000)),
     },
     CalendarEvents {
@@ -1472,7 +1774,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Isha_5@2025-09-26T18:32:00",
         google_event_id: "crzgwbd5phughbjsdcly2rwwyc",
+        // 2025-09-21 18:43:35Z
         created_at: Some(Timestamptz::At(1758480215000000)),
+        // 2025-09-21 18:43:35Z
         updated_at: Some(Timestamptz::At(1758480215000000)),
     },
     CalendarEvents {
@@ -1480,7 +1784,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Gym_LEG_3@2025-09-26T07:00:00",
         google_event_id: "lnnyen52nvusebaemfuqgtcq8d",
+        // 2025-09-21 18:41:32Z
         created_at: Some(Timestamptz::At(1758480092000000)),
+        // 2025-09-21 18:41:32Z
         updated_at: Some(Timestamptz::At(1758480092000000)),
     },
     CalendarEvents {
@@ -1488,7 +1794,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Work_MAIN_JOB_5@2025-09-26T09:00:00",
         google_event_id: "ps8ksyqnasgxhis47pewkbvwnz",
+        // 2025-09-21 18:46:12Z
         created_at: Some(Timestamptz::At(1758480372000000)),
+        // 2025-09-23 23:19:36Z
         updated_at: Some(Timestamptz::At(1758669576000000)),
     },
     CalendarEvents {
@@ -1496,7 +1804,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Sleep_NIGHT_6@2025-09-26T23:00:00",
         google_event_id: "mfvmps3rhwevhujriczcthyf5r",
+        // 2025-09-21 18:49:35Z
         created_at: Some(Timestamptz::At(1758480575000000)),
+        // 2025-09-21 18:49:35Z
         updated_at: Some(Timestamptz::At(1758480575000000)),
     },
     CalendarEvents {
@@ -1504,7 +1814,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_BREAKFAST_6@2025-09-27T08:00:00",
         google_event_id: "w95hcd7dxckv8zjmwupst67sz4",
+        // 2025-09-21 18:44:30Z
         created_at: Some(Timestamptz::At(1758480270000000)),
+        // 2025-09-21 18:44:30Z
         updated_at: Some(Timestamptz::At(1758480270000000)),
     },
     CalendarEvents {
@@ -1512,7 +1824,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_LUNCH_6@2025-09-27T14:00:00",
         google_event_id: "xacgncqngdvmmm7vdydvze3da7",
+        // 2025-09-21 18:46:28Z
         created_at: Some(Timestamptz::At(1758480388000000)),
+        // 2025-09-21 18:46:28Z
         updated_at: Some(Timestamptz::At(1758480388000000)),
     },
     CalendarEvents {
@@ -1520,7 +1834,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Meal_DINNER_6@2025-09-27T21:00:00",
         google_event_id: "9yppfxfdcuek8ffkji5q7p49wh",
+        // 2025-09-21 18:47:23Z
         created_at: Some(Timestamptz::At(1758480443000000)),
+        // 2025-09-21 18:47:23Z
         updated_at: Some(Timestamptz::At(1758480443000000)),
     },
     CalendarEvents {
@@ -1528,7 +1844,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Fajr_6@2025-09-27T05:00:00",
         google_event_id: "jx8rwuchsceh3xpm9lyyhdnnyv",
+        // 2025-09-21 18:42:34Z
         created_at: Some(Timestamptz::At(1758480154000000)),
+        // 2025-09-21 18:42:34Z
         updated_at: Some(Timestamptz::At(1758480154000000)),
     },
     CalendarEvents {
@@ -1536,7 +1854,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Dhuhr_6@2025-09-27T12:01:00",
         google_event_id: "cyesem9r5ujjn2waiv4u5bzzmt",
+        // 2025-09-21 18:42:46Z
         created_at: Some(Timestamptz::At(1758480166000000)),
+        // 2025-09-23 03:45:20Z
         updated_at: Some(Timestamptz::At(1758599120000000)),
     },
     CalendarEvents {
@@ -1544,7 +1864,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Asr_6@2025-09-27T14:47:00",
         google_event_id: "ytmdds364pe76e3z2s2kltmz5p",
+        // 2025-09-21 18:48:48Z
         created_at: Some(Timestamptz::At(1758480528000000)),
+        // 2025-09-24 17:53:15Z
         updated_at: Some(Timestamptz::At(1758736395000000)),
     },
     CalendarEvents {
@@ -1552,7 +1874,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Maghrib_6@2025-09-27T17:04:00",
         google_event_id: "wsr2jhwtke4p5caky36umepl6y",
+        // 2025-09-21 18:41:05Z
         created_at: Some(Timestamptz::At(1758480065000000)),
+        // 2025-09-21 18:41:05Z
         updated_at: Some(Timestamptz::At(1758480065000000)),
     },
     CalendarEvents {
@@ -1560,7 +1884,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 9,
         event_key: "Prayer_Isha_6@2025-09-27T18:30:00",
         google_event_id: "amvqehduyrx6pfcukcszwev57a",
+        // 2025-09-21 18:49:45Z
         created_at: Some(Timestamptz::At(1758480585000000)),
+        // 2025-09-21 18:49:45Z
         updated_at: Some(Timestamptz::At(1758480585000000)),
     },
     CalendarEvents {
@@ -1568,7 +1894,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Leonardo_Physics_1@2025-11-08T15:00:00",
         google_event_id: "9gdbfteca6elq5vldtsgzsqttp",
+        // 2025-11-07 18:02:56Z
         created_at: Some(Timestamptz::At(1762538576000000)),
+        // 2025-11-08 23:41:57Z
         updated_at: Some(Timestamptz::At(1762645317000000)),
     },
     CalendarEvents {
@@ -1576,7 +1904,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Filippo_Chemistry_1@2025-11-08T16:30:00",
         google_event_id: "fn9fqnuzchhcncctrlg4devitc",
+        // 2025-11-07 18:02:55Z
         created_at: Some(Timestamptz::At(1762538575000000)),
+        // 2025-11-07 18:02:55Z
         updated_at: Some(Timestamptz::At(1762538575000000)),
     },
     CalendarEvents {
@@ -1584,7 +1914,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Ettore_Physics_1@2025-11-08T18:00:00",
         google_event_id: "gwsmkdzpzyp9ea6ewjrgbtmeg9",
+        // 2025-11-07 18:07:32Z
         created_at: Some(Timestamptz::At(1762538852000000)),
+        // 2025-11-07 18:07:32Z
         updated_at: Some(Timestamptz::At(1762538852000000)),
     },
     CalendarEvents {
@@ -1592,7 +1924,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Mattia_Math_1@2025-11-08T19:30:00",
         google_event_id: "dp7clmzdgyhk3hal9drrkptpsu",
+        // 2025-11-07 18:04:44Z
         created_at: Some(Timestamptz::At(1762538684000000)),
+        // 2025-11-07 18:04:44Z
         updated_at: Some(Timestamptz::At(1762538684000000)),
     },
     CalendarEvents {
@@ -1600,7 +1934,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Salvatore_Physics_1@2025-11-09T15:00:00",
         google_event_id: "pfsm8hvqtlzxmdclrsej5kcfk7",
+        // 2025-11-07 18:02:22Z
         created_at: Some(Timestamptz::At(1762538542000000)),
+        // 2025-11-07 18:02:22Z
         updated_at: Some(Timestamptz::At(1762538542000000)),
     },
     CalendarEvents {
@@ -1608,7 +1944,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Amelia_Chemistry_1@2025-11-09T16:30:00",
         google_event_id: "qsskhwstqdqyq8mmggsck8nqqt",
+        // 2025-11-07 18:09:01Z
         created_at: Some(Timestamptz::At(1762538941000000)),
+        // 2025-11-09 14:35:58Z
         updated_at: Some(Timestamptz::At(1762698958000000)),
     },
     CalendarEvents {
@@ -1616,7 +1954,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Lorenzo_Gioia_Math_1@2025-11-09T18:00:00",
         google_event_id: "d2acbdb9qc9pzrqjp8cmajdhic",
+        // 2025-11-07 18:07:12Z
         created_at: Some(Timestamptz::At(1762538832000000)),
+        // 2025-11-07 18:07:12Z
         updated_at: Some(Timestamptz::At(1762538832000000)),
     },
     CalendarEvents {
@@ -1624,7 +1964,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Ettore_Physics_2@2025-11-09T19:30:00",
         google_event_id: "nz4twxxwlcv8ipwed8bj9ychni",
+        // 2025-11-07 18:04:29Z
         created_at: Some(Timestamptz::At(1762538669000000)),
+        // 2025-11-07 18:04:29Z
         updated_at: Some(Timestamptz::At(1762538669000000)),
     },
     CalendarEvents {
@@ -1632,7 +1974,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Lorenzo_Math_1@2025-11-10T15:00:00",
         google_event_id: "jgmfqzkzswl3piy2kuhh7upgta",
+        // 2025-11-07 18:05:58Z
         created_at: Some(Timestamptz::At(1762538758000000)),
+        // 2025-11-07 18:05:58Z
         updated_at: Some(Timestamptz::At(1762538758000000)),
     },
     CalendarEvents {
@@ -1640,7 +1984,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Leonardo_Physics_2@2025-11-10T16:30:00",
         google_event_id: "np2azbchbvfrzd3d7bvpfamlgf",
+        // 2025-11-07 18:04:34Z
         created_at: Some(Timestamptz::At(1762538674000000)),
+        // 2025-11-07 18:04:34Z
         updated_at: Some(Timestamptz::At(1762538674000000)),
     },
     CalendarEvents {
@@ -1648,7 +1994,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Tommaso_Math_1@2025-11-10T18:00:00",
         google_event_id: "eck574v3yqfzabgmu5ebxdgwee",
+        // 2025-11-07 18:06:00Z
         created_at: Some(Timestamptz::At(1762538760000000)),
+        // 2025-11-07 18:06:00Z
         updated_at: Some(Timestamptz::At(1762538760000000)),
     },
     CalendarEvents {
@@ -1656,7 +2004,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Aurora_Math_2@2025-11-10T19:30:00",
         google_event_id: "xj3irpsyqvhqfmamstusl7nh7u",
+        // 2025-11-07 18:05:06Z
         created_at: Some(Timestamptz::At(1762538706000000)),
+        // 2025-11-07 18:05:06Z
         updated_at: Some(Timestamptz::At(1762538706000000)),
     },
     CalendarEvents {
@@ -1664,7 +2014,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Gaia_Chemistry_1@2025-11-11T15:00:00",
         google_event_id: "4ps9tzxdavwpgaybr3anflsfn9",
+        // 2025-11-07 18:08:08Z
         created_at: Some(Timestamptz::At(1762538888000000)),
+        // 2025-11-07 18:08:08Z
         updated_at: Some(Timestamptz::At(1762538888000000)),
     },
     CalendarEvents {
@@ -1672,7 +2024,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Viola_Alessandro_Physics_1@2025-11-11T16:30:00",
         google_event_id: "a7dpafbwqf94zz9kb4lradvvmm",
+        // 2025-11-07 18:05:56Z
         created_at: Some(Timestamptz::At(1762538756000000)),
+        // 2025-11-07 18:05:56Z
         updated_at: Some(Timestamptz::At(1762538756000000)),
     },
     CalendarEvents {
@@ -1680,7 +2034,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Luigi_Biology_1@2025-11-11T18:00:00",
         google_event_id: "abnzvqmpxqd43e5amyaj7vk9pp",
+        // 2025-11-07 18:00:32Z
         created_at: Some(Timestamptz::At(1762538432000000)),
+        // 2025-11-10 15:09:08Z
         updated_at: Some(Timestamptz::At(1762787348000000)),
     },
     CalendarEvents {
@@ -1688,7 +2044,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Ettore_Physics_3@2025-11-11T19:30:00",
         google_event_id: "2sxcwcw46flrurend4hypuaph4",
+        // 2025-11-07 18:04:58Z
         created_at: Some(Timestamptz::At(1762538698000000)),
+        // 2025-11-07 18:04:58Z
         updated_at: Some(Timestamptz::At(1762538698000000)),
     },
     CalendarEvents {
@@ -1696,7 +2054,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Giuseppe_IT_1@2025-11-12T15:00:00",
         google_event_id: "nnjcbqmbqkqgbu3yms2t6vv5xl",
+        // 2025-11-07 18:05:17Z
         created_at: Some(Timestamptz::At(1762538717000000)),
+        // 2025-11-07 18:05:17Z
         updated_at: Some(Timestamptz::At(1762538717000000)),
     },
     CalendarEvents {
@@ -1704,7 +2064,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Alessio_Riccardo_Chemistry_1@2025-11-12T16:30:00",
         google_event_id: "a6lkhljcthww2hkf7nvrpctfpb",
+        // 2025-11-07 18:02:51Z
         created_at: Some(Timestamptz::At(1762538571000000)),
+        // 2025-11-07 18:02:51Z
         updated_at: Some(Timestamptz::At(1762538571000000)),
     },
     CalendarEvents {
@@ -1712,7 +2074,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Leonardo_Physics_3@2025-11-12T18:00:00",
         google_event_id: "xa8uzpntvenbmkh7b2ymqwhnsc",
+        // 2025-11-07 18:04:21Z
         created_at: Some(Timestamptz::At(1762538661000000)),
+        // 2025-11-10 12:05:08Z
         updated_at: Some(Timestamptz::At(1762776308000000)),
     },
     CalendarEvents {
@@ -1720,7 +2084,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Filippo_Chemistry_2@2025-11-12T19:30:00",
         google_event_id: "6jsxczayhtzgwzfmvk9fhetytr",
+        // 2025-11-07 18:06:24Z
         created_at: Some(Timestamptz::At(1762538784000000)),
+        // 2025-11-07 18:06:24Z
         updated_at: Some(Timestamptz::At(1762538784000000)),
     },
     CalendarEvents {
@@ -1728,7 +2094,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Maria_Math_1@2025-11-13T15:00:00",
         google_event_id: "h7pe9gkrrkqzpiauptcnkrzmcp",
+        // 2025-11-07 18:04:56Z
         created_at: Some(Timestamptz::At(1762538696000000)),
+        // 2025-11-07 18:04:56Z
         updated_at: Some(Timestamptz::At(1762538696000000)),
     },
     CalendarEvents {
@@ -1736,7 +2104,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Tuition_Aurora_Math_1@2025-11-13T16:30:00",
         google_event_id: "6cqctygbcdkcfwfhahjscew82z",
+        // 2025-11-07 18:06:18Z
         created_at: Some(Timestamptz::At(1762538778000000)),
+        // 2025-11-07 18:06:18Z
         updated_at: Some(Timestamptz::At(1762538778000000)),
     },
     CalendarEvents {
@@ -1744,7 +2114,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Sleep_NIGHT_1@2025-11-07T23:00:00",
         google_event_id: "srhtajp2rdzrrr6jajjtyzictb",
+        // 2025-11-07 18:04:20Z
         created_at: Some(Timestamptz::At(1762538660000000)),
+        // 2025-11-07 18:04:20Z
         updated_at: Some(Timestamptz::At(1762538660000000)),
     },
     CalendarEvents {
@@ -1752,7 +2124,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_BREAKFAST_1@2025-11-08T08:00:00",
         google_event_id: "cnfqtjvgufkz8tm3cqtmtivddt",
+        // 2025-11-07 18:06:35Z
         created_at: Some(Timestamptz::At(1762538795000000)),
+        // 2025-11-07 18:06:35Z
         updated_at: Some(Timestamptz::At(1762538795000000)),
     },
     CalendarEvents {
@@ -1760,7 +2134,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_LUNCH_1@2025-11-08T14:00:00",
         google_event_id: "cmygzxnp43jy2dsbwehetgbnf4",
+        // 2025-11-07 18:00:50Z
         created_at: Some(Timestamptz::At(1762538450000000)),
+        // 2025-11-07 18:00:50Z
         updated_at: Some(Timestamptz::At(1762538450000000)),
     },
     CalendarEvents {
@@ -1768,7 +2144,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_DINNER_1@2025-11-08T21:00:00",
         google_event_id: "gprfdhjbtj4atjhrmmncvaycyv",
+        // 2025-11-07 18:00:35Z
         created_at: Some(Timestamptz::At(1762538435000000)),
+        // 2025-11-07 18:00:35Z
         updated_at: Some(Timestamptz::At(1762538435000000)),
     },
     CalendarEvents {
@@ -1776,7 +2154,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Fajr_1@2025-11-08T05:04:00",
         google_event_id: "g5aw6iqzl7d4bjfnlchsxahgdb",
+        // 2025-11-07 18:07:49Z
         created_at: Some(Timestamptz::At(1762538869000000)),
+        // 2025-11-07 18:07:49Z
         updated_at: Some(Timestamptz::At(1762538869000000)),
     },
     CalendarEvents {
@@ -1784,7 +2164,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Dhuhr_1@2025-11-08T12:03:00",
         google_event_id: "ub94pjqmrcwrgxpdmbxhcyssvf",
+        // 2025-11-07 18:07:43Z
         created_at: Some(Timestamptz::At(1762538863000000)),
+        // 2025-11-10 11:54:57Z
         updated_at: Some(Timestamptz::At(1762775697000000)),
     },
     CalendarEvents {
@@ -1792,7 +2174,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Asr_1@2025-11-08T14:47:00",
         google_event_id: "mngcirsbka4hu8ukztm3yf5daz",
+        // 2025-11-07 18:01:05Z
         created_at: Some(Timestamptz::At(1762538465000000)),
+        // 2025-11-07 20:43:47Z
         updated_at: Some(Timestamptz::At(1762548227000000)),
     },
     CalendarEvents {
@@ -1800,7 +2184,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Maghrib_1@2025-11-08T17:02:00",
         google_event_id: "jtecpgx3qlyjppuu8h7b95hvgu",
+        // 2025-11-07 18:05:24Z
         created_at: Some(Timestamptz::At(1762538724000000)),
+        // 2025-11-07 18:05:24Z
         updated_at: Some(Timestamptz::At(1762538724000000)),
     },
     CalendarEvents {
@@ -1808,7 +2194,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Isha_1@2025-11-08T18:30:00",
         google_event_id: "qpvmgzbrszkwhmhwsxftqdgb8y",
+        // 2025-11-07 18:09:16Z
         created_at: Some(Timestamptz::At(1762538956000000)),
+        // 2025-11-07 18:09:16Z
         updated_at: Some(Timestamptz::At(1762538956000000)),
     },
     CalendarEvents {
@@ -1816,7 +2204,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Gym_PUSH_1@2025-11-08T07:00:00",
         google_event_id: "grsrgwbtz6mg7z4tzafsaxn4wk",
+        // 2025-11-07 18:08:18Z
         created_at: Some(Timestamptz::At(1762538898000000)),
+        // 2025-11-07 18:08:18Z
         updated_at: Some(Timestamptz::At(1762538898000000)),
     },
     CalendarEvents {
@@ -1824,7 +2214,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Work_MAIN_JOB_1@2025-11-08T09:00:00",
         google_event_id: "fxvrfmub5m3xykq6h9nyawbcyz",
+        // 2025-11-07 18:03:04Z
         created_at: Some(Timestamptz::At(1762538584000000)),
+        // 2025-11-10 12:08:58Z
         updated_at: Some(Timestamptz::At(1762776538000000)),
     },
     CalendarEvents {
@@ -1832,7 +2224,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Sleep_NIGHT_2@2025-11-08T23:00:00",
         google_event_id: "7njkjdpbbwrknppxu5ax6mqtux",
+        // 2025-11-07 18:01:30Z
         created_at: Some(Timestamptz::At(1762538490000000)),
+        // 2025-11-10 17:34:54Z
         updated_at: Some(Timestamptz::At(1762796094000000)),
     },
     CalendarEvents {
@@ -1840,7 +2234,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_BREAKFAST_2@2025-11-09T08:00:00",
         google_event_id: "aduugjbv2ye9c7drrapyqeactg",
+        // 2025-11-07 18:09:54Z
         created_at: Some(Timestamptz::At(1762538994000000)),
+        // 2025-11-07 18:09:54Z
         updated_at: Some(Timestamptz::At(1762538994000000)),
     },
     CalendarEvents {
@@ -1848,7 +2244,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_LUNCH_2@2025-11-09T14:00:00",
         google_event_id: "mcr9edbcrbphwrdzkt2qqhqxz6",
+        // 2025-11-07 18:02:07Z
         created_at: Some(Timestamptz::At(1762538527000000)),
+        // 2025-11-07 18:02:07Z
         updated_at: Some(Timestamptz::At(1762538527000000)),
     },
     CalendarEvents {
@@ -1856,7 +2254,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_DINNER_2@2025-11-09T21:00:00",
         google_event_id: "k2dbhb8pcqf9gkr7cadyw6jyhr",
+        // 2025-11-07 18:08:13Z
         created_at: Some(Timestamptz::At(1762538893000000)),
+        // 2025-11-07 18:08:13Z
         updated_at: Some(Timestamptz::At(1762538893000000)),
     },
     CalendarEvents {
@@ -1864,7 +2264,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Fajr_2@2025-11-09T05:02:00",
         google_event_id: "i6mpnywgkav6cktu9qhzkwex6e",
+        // 2025-11-07 18:03:03Z
         created_at: Some(Timestamptz::At(1762538583000000)),
+        // 2025-11-07 18:03:03Z
         updated_at: Some(Timestamptz::At(1762538583000000)),
     },
     CalendarEvents {
@@ -1872,7 +2274,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Dhuhr_2@2025-11-09T12:02:00",
         google_event_id: "bj5y7fubvzs2bkapuz4bjnfgur",
+        // 2025-11-07 18:07:26Z
         created_at: Some(Timestamptz::At(1762538846000000)),
+        // 2025-11-07 18:07:26Z
         updated_at: Some(Timestamptz::At(1762538846000000)),
     },
     CalendarEvents {
@@ -1880,7 +2284,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Asr_2@2025-11-09T14:50:00",
         google_event_id: "fepx4wgqquytm7vwbrhhtudatl",
+        // 2025-11-07 18:08:48Z
         created_at: Some(Timestamptz::At(1762538928000000)),
+        // 2025-11-07 18:08:48Z
         updated_at: Some(Timestamptz::At(1762538928000000)),
     },
     CalendarEvents {
@@ -1888,7 +2294,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Maghrib_2@2025-11-09T17:04:00",
         google_event_id: "w75nydh2edwpwzrqeaphhi7wr8",
+        // 2025-11-07 18:01:31Z
         created_at: Some(Timestamptz::At(1762538491000000)),
+        // 2025-11-07 23:47:51Z
         updated_at: Some(Timestamptz::At(1762559271000000)),
     },
     CalendarEvents {
@@ -1896,7 +2304,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Isha_2@2025-11-09T18:33:00",
         google_event_id: "qk7rgfz39sfjgxgjbewfrtce5h",
+        // 2025-11-07 18:08:33Z
         created_at: Some(Timestamptz::At(1762538913000000)),
+        // 2025-11-07 18:08:33Z
         updated_at: Some(Timestamptz::At(1762538913000000)),
     },
     CalendarEvents {
@@ -1904,7 +2314,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Work_MAIN_JOB_2@2025-11-09T09:00:00",
         google_event_id: "cwmhehn7c6abucctrmfnafeq7u",
+        // 2025-11-07 18:05:05Z
         created_at: Some(Timestamptz::At(1762538705000000)),
+        // 2025-11-10 01:54:57Z
         updated_at: Some(Timestamptz::At(1762739697000000)),
     },
     CalendarEvents {
@@ -1912,7 +2324,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Sleep_NIGHT_3@2025-11-09T23:00:00",
         google_event_id: "zyykvyh9u6akessjbznag6ywaz",
+        // 2025-11-07 18:09:22Z
         created_at: Some(Timestamptz::At(1762538962000000)),
+        // 2025-11-09 13:33:06Z
         updated_at: Some(Timestamptz::At(1762695186000000)),
     },
     CalendarEvents {
@@ -1920,7 +2334,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_BREAKFAST_3@2025-11-10T08:00:00",
         google_event_id: "drdz7rxyaybn4qu5whhcwatbvt",
+        // 2025-11-07 18:03:41Z
         created_at: Some(Timestamptz::At(1762538621000000)),
+        // 2025-11-08 17:56:10Z
         updated_at: Some(Timestamptz::At(1762624570000000)),
     },
     CalendarEvents {
@@ -1928,7 +2344,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_LUNCH_3@2025-11-10T14:00:00",
         google_event_id: "7yqbywqgn34sehpwjbpfkyl6sp",
+        // 2025-11-07 18:06:51Z
         created_at: Some(Timestamptz::At(1762538811000000)),
+        // 2025-11-07 18:06:51Z
         updated_at: Some(Timestamptz::At(1762538811000000)),
     },
     CalendarEvents {
@@ -1936,7 +2354,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_DINNER_3@2025-11-10T21:00:00",
         google_event_id: "tkrlaqanrsbx7pp59yrzpwajkb",
+        // 2025-11-07 18:01:57Z
         created_at: Some(Timestamptz::At(1762538517000000)),
+        // 2025-11-08 11:35:22Z
         updated_at: Some(Timestamptz::At(1762601722000000)),
     },
     CalendarEvents {
@@ -1944,7 +2364,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Fajr_3@2025-11-10T05:05:00",
         google_event_id: "ehfswltcnskvzzvzwgztqma5wx",
+        // 2025-11-07 18:08:14Z
         created_at: Some(Timestamptz::At(1762538894000000)),
+        // 2025-11-09 04:00:50Z
         updated_at: Some(Timestamptz::At(1762660850000000)),
     },
     CalendarEvents {
@@ -1952,7 +2374,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Dhuhr_3@2025-11-10T12:03:00",
         google_event_id: "hamyg3fpwbu84kemhf23t3y8dl",
+        // 2025-11-07 18:06:02Z
         created_at: Some(Timestamptz::At(1762538762000000)),
+        // 2025-11-09 00:41:36Z
         updated_at: Some(Timestamptz::At(1762648896000000)),
     },
     CalendarEvents {
@@ -1960,7 +2384,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Asr_3@2025-11-10T14:48:00",
         google_event_id: "3mqkxqaevchmnn4xhbcf59axfn",
+        // 2025-11-07 18:09:43Z
         created_at: Some(Timestamptz::At(1762538983000000)),
+        // 2025-11-07 18:09:43Z
         updated_at: Some(Timestamptz::At(1762538983000000)),
     },
     CalendarEvents {
@@ -1968,7 +2394,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Maghrib_3@2025-11-10T17:02:00",
         google_event_id: "xnp4iknxbbgcw59wm9jpssvslk",
+        // 2025-11-07 18:01:44Z
         created_at: Some(Timestamptz::At(1762538504000000)),
+        // 2025-11-07 18:01:44Z
         updated_at: Some(Timestamptz::At(1762538504000000)),
     },
     CalendarEvents {
@@ -1976,7 +2404,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Isha_3@2025-11-10T18:33:00",
         google_event_id: "9lsnvgyyvceaxv5x95pcnvwvyf",
+        // 2025-11-07 18:01:52Z
         created_at: Some(Timestamptz::At(1762538512000000)),
+        // 2025-11-08 22:53:25Z
         updated_at: Some(Timestamptz::At(1762642405000000)),
     },
     CalendarEvents {
@@ -1984,7 +2414,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Gym_PULL_2@2025-11-10T07:00:00",
         google_event_id: "cxu82mq9lq6gxhdrjzkefswprp",
+        // 2025-11-07 18:09:17Z
         created_at: Some(Timestamptz::At(1762538957000000)),
+        // 2025-11-07 18:09:17Z
         updated_at: Some(Timestamptz::At(1762538957000000)),
     },
     CalendarEvents {
@@ -1992,7 +2424,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Work_MAIN_JOB_3@2025-11-10T09:00:00",
         google_event_id: "dc3lrpnhqrfzwwtkdtfc7gnwe5",
+        // 2025-11-07 18:02:58Z
         created_at: Some(Timestamptz::At(1762538578000000)),
+        // 2025-11-07 18:02:58Z
         updated_at: Some(Timestamptz::At(1762538578000000)),
     },
     CalendarEvents {
@@ -2000,7 +2434,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Sleep_NIGHT_4@2025-11-10T23:00:00",
         google_event_id: "x6mbz2ge8cvmbdetqmejvp232i",
+        // 2025-11-07 18:09:14Z
         created_at: Some(Timestamptz::At(1762538954000000)),
+        // 2025-11-07 18:09:14Z
         updated_at: Some(Timestamptz::At(1762538954000000)),
     },
     CalendarEvents {
@@ -2008,7 +2444,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_BREAKFAST_4@2025-11-11T08:00:00",
         google_event_id: "yvsctf54d64kjnnimxsajvm6eb",
+        // 2025-11-07 18:02:07Z
         created_at: Some(Timestamptz::At(1762538527000000)),
+        // 2025-11-07 18:02:07Z
         updated_at: Some(Timestamptz::At(1762538527000000)),
     },
     CalendarEvents {
@@ -2016,7 +2454,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_LUNCH_4@2025-11-11T14:00:00",
         google_event_id: "qtfc5qjnrwnwwjz9232mwgse4y",
+        // 2025-11-07 18:05:06Z
         created_at: Some(Timestamptz::At(1762538706000000)),
+        // 2025-11-08 16:39:04Z
         updated_at: Some(Timestamptz::At(1762619944000000)),
     },
     CalendarEvents {
@@ -2024,7 +2464,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_DINNER_4@2025-11-11T21:00:00",
         google_event_id: "d56nydaqju8mbzapduca6cwslm",
+        // 2025-11-07 18:07:57Z
         created_at: Some(Timestamptz::At(1762538877000000)),
+        // 2025-11-07 18:07:57Z
         updated_at: Some(Timestamptz::At(1762538877000000)),
     },
     CalendarEvents {
@@ -2032,7 +2474,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Fajr_4@2025-11-11T05:01:00",
         google_event_id: "npvhyvmrxpzzchnw2ujdufanen",
+        // 2025-11-07 18:00:59Z
         created_at: Some(Timestamptz::At(1762538459000000)),
+        // 2025-11-07 18:00:59Z
         updated_at: Some(Timestamptz::At(1762538459000000)),
     },
     CalendarEvents {
@@ -2040,7 +2484,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Dhuhr_4@2025-11-11T12:05:00",
         google_event_id: "fv3rcfpwdeuxuk62zrjdafkfsy",
+        // 2025-11-07 18:06:07Z
         created_at: Some(Timestamptz::At(1762538767000000)),
+        // 2025-11-08 11:08:23Z
         updated_at: Some(Timestamptz::At(1762600103000000)),
     },
     CalendarEvents {
@@ -2048,7 +2494,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Asr_4@2025-11-11T14:49:00",
         google_event_id: "4r53qcsphe9qnhcklpbnyjgnqf",
+        // 2025-11-07 18:00:50Z
         created_at: Some(Timestamptz::At(1762538450000000)),
+        // 2025-11-07 18:00:50Z
         updated_at: Some(Timestamptz::At(1762538450000000)),
     },
     CalendarEvents {
@@ -2056,7 +2504,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Maghrib_4@2025-11-11T17:00:00",
         google_event_id: "exmxgfrvedb5dvlmkq3halvhfa",
+        // 2025-11-07 18:00:52Z
         created_at: Some(Timestamptz::At(1762538452000000)),
+        // 2025-11-07 18:00:52Z
         updated_at: Some(Timestamptz::At(1762538452000000)),
     },
     CalendarEvents {
@@ -2064,7 +2514,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Isha_4@2025-11-11T18:32:00",
         google_event_id: "9rphqq2sqm4kgpvhurl7bb6wjd",
+        // 2025-11-07 18:08:22Z
         created_at: Some(Timestamptz::At(1762538902000000)),
+        // 2025-11-07 18:08:22Z
         updated_at: Some(Timestamptz::At(1762538902000000)),
     },
     CalendarEvents {
@@ -2072,7 +2524,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Work_MAIN_JOB_4@2025-11-11T09:00:00",
         google_event_id: "twfwdiggktavvcgwfpe3z4xw7j",
+        // 2025-11-07 18:02:38Z
         created_at: Some(Timestamptz::At(1762538558000000)),
+        // 2025-11-07 18:02:38Z
         updated_at: Some(Timestamptz::At(1762538558000000)),
     },
     CalendarEvents {
@@ -2080,7 +2534,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Sleep_NIGHT_5@2025-11-11T23:00:00",
         google_event_id: "qnszrvphbkawusjep9luyajyze",
+        // 2025-11-07 18:07:41Z
         created_at: Some(Timestamptz::At(1762538861000000)),
+        // 2025-11-07 18:07:41Z
         updated_at: Some(Timestamptz::At(1762538861000000)),
     },
     CalendarEvents {
@@ -2088,7 +2544,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_BREAKFAST_5@2025-11-12T08:00:00",
         google_event_id: "c8s7sn9d5eqqtjvq2wnrm7egqy",
+        // 2025-11-07 18:04:57Z
         created_at: Some(Timestamptz::At(1762538697000000)),
+        // 2025-11-07 18:04:57Z
         updated_at: Some(Timestamptz::At(1762538697000000)),
     },
     CalendarEvents {
@@ -2096,7 +2554,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_LUNCH_5@2025-11-12T14:00:00",
         google_event_id: "kmxcgvjprxznydlbyhgrlpaucb",
+        // 2025-11-07 18:03:15Z
         created_at: Some(Timestamptz::At(1762538595000000)),
+        // 2025-11-07 18:03:15Z
         updated_at: Some(Timestamptz::At(1762538595000000)),
     },
     CalendarEvents {
@@ -2104,7 +2564,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_DINNER_5@2025-11-12T21:00:00",
         google_event_id: "wck2pexww9m77mwmbdg89mzrpz",
+        // 2025-11-07 18:03:10Z
         created_at: Some(Timestamptz::At(1762538590000000)),
+        // 2025-11-07 18:03:10Z
         updated_at: Some(Timestamptz::At(1762538590000000)),
     },
     CalendarEvents {
@@ -2112,7 +2574,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Fajr_5@2025-11-12T05:01:00",
         google_event_id: "kykdkdhdnypkrag4wf6at2hhfq",
+        // 2025-11-07 18:02:31Z
         created_at: Some(Timestamptz::At(1762538551000000)),
+        // 2025-11-09 21:19:06Z
         updated_at: Some(Timestamptz::At(1762723146000000)),
     },
     CalendarEvents {
@@ -2120,7 +2584,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Dhuhr_5@2025-11-12T12:02:00",
         google_event_id: "vccelarxmmdeft6sht9ftbuxxp",
+        // 2025-11-07 18:02:39Z
         created_at: Some(Timestamptz::At(1762538559000000)),
+        // 2025-11-07 18:02:39Z
         updated_at: Some(Timestamptz::At(1762538559000000)),
     },
     CalendarEvents {
@@ -2128,7 +2594,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Asr_5@2025-11-12T14:46:00",
         google_event_id: "tqe4tuyd8vtpev8f86rys74z8f",
+        // 2025-11-07 18:03:54Z
         created_at: Some(Timestamptz::At(1762538634000000)),
+        // 2025-11-07 18:03:54Z
         updated_at: Some(Timestamptz::At(1762538634000000)),
     },
     CalendarEvents {
@@ -2136,7 +2604,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Maghrib_5@2025-11-12T17:01:00",
         google_event_id: "5xdkl5bwkehnlm8xsbqk373lwm",
+        // 2025-11-07 18:04:53Z
         created_at: Some(Timestamptz::At(1762538693000000)),
+        // 2025-11-07 18:04:53Z
         updated_at: Some(Timestamptz::At(1762538693000000)),
     },
     CalendarEvents {
@@ -2144,7 +2614,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Isha_5@2025-11-12T18:35:00",
         google_event_id: "nagj6bdskttrccnb6xvp5ukbu8",
+        // 2025-11-07 18:03:24Z
         created_at: Some(Timestamptz::At(1762538604000000)),
+        // 2025-11-07 18:03:24Z
         updated_at: Some(Timestamptz::At(1762538604000000)),
     },
     CalendarEvents {
@@ -2152,7 +2624,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Gym_LEG_3@2025-11-12T07:00:00",
         google_event_id: "tncbmesnu2m95ekztzpqzd4gzj",
+        // 2025-11-07 18:02:01Z
         created_at: Some(Timestamptz::At(1762538521000000)),
+        // 2025-11-07 18:02:01Z
         updated_at: Some(Timestamptz::At(1762538521000000)),
     },
     CalendarEvents {
@@ -2160,7 +2634,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Work_MAIN_JOB_5@2025-11-12T09:00:00",
         google_event_id: "nsxuvv8ukibczsq6ewwtqpcxgp",
+        // 2025-11-07 18:07:21Z
         created_at: Some(Timestamptz::At(1762538841000000)),
+        // 2025-11-08 01:52:50Z
         updated_at: Some(Timestamptz::At(1762566770000000)),
     },
     CalendarEvents {
@@ -2168,7 +2644,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Sleep_NIGHT_6@2025-11-12T23:00:00",
         google_event_id: "bytjerdjjhzrkebjyvzyja7jqb",
+        // 2025-11-07 18:08:25Z
         created_at: Some(Timestamptz::At(1762538905000000)),
+        // 2025-11-09 02:42:13Z
         updated_at: Some(Timestamptz::At(1762656133000000)),
     },
     CalendarEvents {
@@ -2176,7 +2654,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_BREAKFAST_6@2025-11-13T08:00:00",
         google_event_id: "ttqhuxzcsvfgbkakldkwpqy4rw",
+        // 2025-11-07 18:05:30Z
         created_at: Some(Timestamptz::At(1762538730000000)),
+        // 2025-11-07 18:05:30Z
         updated_at: Some(Timestamptz::At(1762538730000000)),
     },
     CalendarEvents {
@@ -2184,7 +2664,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_LUNCH_6@2025-11-13T14:00:00",
         google_event_id: "qe5keii3aicaptxfzrrrjputzz",
+        // 2025-11-07 18:02:54Z
         created_at: Some(Timestamptz::At(1762538574000000)),
+        // 2025-11-07 18:02:54Z
         updated_at: Some(Timestamptz::At(1762538574000000)),
     },
     CalendarEvents {
@@ -2192,7 +2674,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Meal_DINNER_6@2025-11-13T21:00:00",
         google_event_id: "ruaqmb8whsfpnx5tmndrhhmpzq",
+        // 2025-11-07 18:09:32Z
         created_at: Some(Timestamptz::At(1762538972000000)),
+        // 2025-11-08 11:38:44Z
         updated_at: Some(Timestamptz::At(1762601924000000)),
     },
     CalendarEvents {
@@ -2200,7 +2684,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Fajr_6@2025-11-13T05:05:00",
         google_event_id: "8qvw2pgbzh4rs6nxlb3qykzzsy",
+        // 2025-11-07 18:09:32Z
         created_at: Some(Timestamptz::At(1762538972000000)),
+        // 2025-11-07 18:09:32Z
         updated_at: Some(Timestamptz::At(1762538972000000)),
     },
     CalendarEvents {
@@ -2208,7 +2694,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Dhuhr_6@2025-11-13T12:03:00",
         google_event_id: "xswiyndbcrxdatggjzzvunzif5",
+        // 2025-11-07 18:04:19Z
         created_at: Some(Timestamptz::At(1762538659000000)),
+        // 2025-11-08 02:27:06Z
         updated_at: Some(Timestamptz::At(1762568826000000)),
     },
     CalendarEvents {
@@ -2216,7 +2704,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Asr_6@2025-11-13T14:49:00",
         google_event_id: "6v9r4bccruaamucjdyewdtzynz",
+        // 2025-11-07 18:09:24Z
         created_at: Some(Timestamptz::At(1762538964000000)),
+        // 2025-11-07 18:09:24Z
         updated_at: Some(Timestamptz::At(1762538964000000)),
     },
     CalendarEvents {
@@ -2224,7 +2714,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Maghrib_6@2025-11-13T17:00:00",
         google_event_id: "cpv5jtfn8s8z9we3sw8wjd4nbg",
+        // 2025-11-07 18:04:30Z
         created_at: Some(Timestamptz::At(1762538670000000)),
+        // 2025-11-07 18:04:30Z
         updated_at: Some(Timestamptz::At(1762538670000000)),
     },
     CalendarEvents {
@@ -2232,7 +2724,9 @@ static ROWS: [CalendarEvents; 247] = [
         timetable_run_id: 10,
         event_key: "Prayer_Isha_6@2025-11-13T18:30:00",
         google_event_id: "rcymtngwttrt64avqfjydsgtaq",
+        // 2025-11-07 18:06:31Z
         created_at: Some(Timestamptz::At(1762538791000000)),
+        // 2025-11-08 03:20:15Z
         updated_at: Some(Timestamptz::At(1762572015000000)),
     },
 ];

@@ -388,6 +388,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/9vTV7JgHKUQ3"),
@@ -399,6 +400,7 @@ static ROWS: [Notes; 369] = [
         name: "Expedita et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("error quia eaque rerum."),
         url: Some("https://example.com/doc/ifuUVjmx3WvF"),
@@ -410,6 +412,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/UUptd26yTRuK"),
@@ -421,6 +424,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolor quia ducimus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/Ji4LhqT6j2NW"),
@@ -432,6 +436,7 @@ static ROWS: [Notes; 369] = [
         name: "Ut corporis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/giWf9eqEZ2r9"),
@@ -443,6 +448,7 @@ static ROWS: [Notes; 369] = [
         name: "Modi porro",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/viufQLYM6u7A"),
@@ -454,6 +460,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/UfV5aZLnfRyv"),
@@ -465,6 +472,7 @@ static ROWS: [Notes; 369] = [
         name: "Assumenda dolor minus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/s7cVTTyL3AYe"),
@@ -476,6 +484,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/jDA9hVgYLhiP"),
@@ -487,6 +496,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/4r9pKCLBqLMb"),
@@ -498,6 +508,7 @@ static ROWS: [Notes; 369] = [
         name: "Earum vel",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/eWvvFPtQ9UhM"),
@@ -509,6 +520,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/rwPHnauTeLVa"),
@@ -520,6 +532,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/n6sw7hGXuP5n"),
@@ -531,6 +544,7 @@ static ROWS: [Notes; 369] = [
         name: "Totam quasi voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/tr5vdnEJPYbq"),
@@ -542,6 +556,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/34BaEUTi5duD"),
@@ -553,6 +568,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/p4BM4fMJmXd2"),
@@ -564,6 +580,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/tPVP9zAKPCFr"),
@@ -575,6 +592,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/QG79kU7XXdYc"),
@@ -586,6 +604,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/6U7pjUUYMxuX"),
@@ -597,6 +616,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/SehmzcKJkiAb"),
@@ -608,6 +628,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/cEATEP7RgfJp"),
@@ -619,6 +640,7 @@ static ROWS: [Notes; 369] = [
         name: "Consequatur occaecati",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/TreNjeUVTM7S"),
@@ -630,6 +652,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -643,6 +666,7 @@ static ROWS: [Notes; 369] = [
         name: "Totam quasi voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/kpt9ZkMxHcHB"),
@@ -654,6 +678,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/uLNVN9Cy8Xhf"),
@@ -665,6 +690,7 @@ static ROWS: [Notes; 369] = [
         name: "Quo omnis qui",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/9CTAc4hp63vi"),
@@ -676,6 +702,7 @@ static ROWS: [Notes; 369] = [
         name: "Assumenda aut assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/dCBZEm3s36XG"),
@@ -687,6 +714,7 @@ static ROWS: [Notes; 369] = [
         name: "Perferendis accusantium sit",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quo molestiae consequatur sed."),
         url: Some("https://example.com/doc/ucCzGu9HBE92"),
@@ -698,6 +726,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/rpREuvQQ8ZeK"),
@@ -709,6 +738,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/Kuey8YycdKKg"),
@@ -720,6 +750,7 @@ static ROWS: [Notes; 369] = [
         name: "Voluptas deleniti voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/SzPmejAY6iTf"),
@@ -731,6 +762,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/DVndZMW9CNpW"),
@@ -742,6 +774,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/RkgRpA3s4V7v"),
@@ -753,6 +786,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/8Kh4TSXtjvbD"),
@@ -764,6 +798,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/nn6nyYgwAZZJ"),
@@ -775,6 +810,7 @@ static ROWS: [Notes; 369] = [
         name: "Nulla pariatur autem",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/uXEFLykuBUVi"),
@@ -786,6 +822,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -799,6 +836,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/UAqZvekQXGJV"),
@@ -810,6 +848,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/Ch7SPtJiBd8Z"),
@@ -821,6 +860,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/XTqSft9DPa39"),
@@ -832,6 +872,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/mhMeyXPiXcHh"),
@@ -843,6 +884,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/sTmDBFYjP4B7"),
@@ -854,6 +896,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/7D5QEJAiThkJ"),
@@ -865,6 +908,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/9sfUJk2TULmE"),
@@ -876,6 +920,7 @@ static ROWS: [Notes; 369] = [
         name: "Veniam vel omnis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/URVpgUxnkw9r"),
@@ -887,6 +932,7 @@ static ROWS: [Notes; 369] = [
         name: "Reiciendis ea enim",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/KyuXYGXvcRjW"),
@@ -898,6 +944,7 @@ static ROWS: [Notes; 369] = [
         name: "Rerum minima",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/WuhFPznXU7RD"),
@@ -909,6 +956,7 @@ static ROWS: [Notes; 369] = [
         name: "Assumenda aut assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/up9XXhYn8WtG"),
@@ -920,6 +968,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/TpXrBZurPgYA"),
@@ -931,6 +980,7 @@ static ROWS: [Notes; 369] = [
         name: "Sit quae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/vXPmfSBAyMGS"),
@@ -942,6 +992,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt libero",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("delectus non sunt."),
         url: Some("https://example.com/doc/mZhHeB5E3jqZ"),
@@ -953,6 +1004,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/CZWmZfrDYvEW"),
@@ -964,6 +1016,7 @@ static ROWS: [Notes; 369] = [
         name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rem iusto reiciendis aperiam culpa minus voluptatem."),
         url: Some("https://example.com/doc/HxADXPQJpD2U"),
@@ -975,6 +1028,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/sR9t3kKWupv5"),
@@ -986,6 +1040,7 @@ static ROWS: [Notes; 369] = [
         name: "Quia ducimus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/tYWg5RM7azd6"),
@@ -997,6 +1052,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/5iZKqZrYMWfK"),
@@ -1008,6 +1064,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/mYqUGvh4z3Yf"),
@@ -1019,6 +1076,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/wHZXsZr6zZwX"),
@@ -1030,6 +1088,7 @@ static ROWS: [Notes; 369] = [
         name: "Cum expedita",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/dZFUJXwGCAgp"),
@@ -1041,6 +1100,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/CqQYktLPykHv"),
@@ -1052,6 +1112,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -1065,6 +1126,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/MZzS6MGkCrGT"),
@@ -1076,6 +1138,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/QXyEjmCNWPfx"),
@@ -1087,6 +1150,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/dPaMLX6KLrnf"),
@@ -1098,6 +1162,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/NDTZhkQD8fW9"),
@@ -1109,6 +1174,7 @@ static ROWS: [Notes; 369] = [
         name: "Rerum minima",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/wACdtX2CPUWM"),
@@ -1120,6 +1186,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -1133,6 +1200,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/jaNqYndBnQrJ"),
@@ -1144,6 +1212,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/PG7ruXPya4Wz"),
@@ -1155,6 +1224,7 @@ static ROWS: [Notes; 369] = [
         name: "Cumque ab et",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/X9eT6c2bXkgn"),
@@ -1166,6 +1236,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/aMLxzZQMipd5"),
@@ -1177,6 +1248,7 @@ static ROWS: [Notes; 369] = [
         name: "Neque accusantium",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/dsYR3ra7UXn2"),
@@ -1188,6 +1260,7 @@ static ROWS: [Notes; 369] = [
         name: "Assumenda dolor minus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/jzgtSSagxWxj"),
@@ -1199,6 +1272,7 @@ static ROWS: [Notes; 369] = [
         name: "Perspiciatis temporibus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/mwQd7VFbibFz"),
@@ -1210,6 +1284,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -1223,6 +1298,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/VLU7ajhkW7p3"),
@@ -1234,6 +1310,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/RFshxmiurgdp"),
@@ -1245,6 +1322,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/iqUvek5YjLth"),
@@ -1256,6 +1334,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/SbtcuncRMXyZ"),
@@ -1267,6 +1346,7 @@ static ROWS: [Notes; 369] = [
         name: "Rerum suscipit sint",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/q3DXJcGfiWLH"),
@@ -1278,6 +1358,7 @@ static ROWS: [Notes; 369] = [
         name: "Ipsa enim dolores",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/rUjBD576qaXk"),
@@ -1289,6 +1370,7 @@ static ROWS: [Notes; 369] = [
         name: "Officiis reiciendis voluptatum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/RtF4yJv2gf2b"),
@@ -1300,6 +1382,7 @@ static ROWS: [Notes; 369] = [
         name: "Pariatur impedit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/Gxk7SrNpVi3Z"),
@@ -1311,6 +1394,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/whGwMAUrwxSh"),
@@ -1322,6 +1406,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/SfjcuQeDMzWg"),
@@ -1333,6 +1418,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/TfCaDFgfFeYj"),
@@ -1344,6 +1430,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/RaFBpny7AkFb"),
@@ -1355,6 +1442,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/bkM5sRe9Lqag"),
@@ -1366,6 +1454,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/FxFdKkRbCJMV"),
@@ -1377,6 +1466,7 @@ static ROWS: [Notes; 369] = [
         name: "Laboriosam quo",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/yEtW4BBJC5qf"),
@@ -1388,6 +1478,7 @@ static ROWS: [Notes; 369] = [
         name: "Et molestias in",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/TSRWPZUKACNj"),
@@ -1399,6 +1490,7 @@ static ROWS: [Notes; 369] = [
         name: "Iure ut repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/2dW2nUFUmntQ"),
@@ -1410,6 +1502,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/vYv8BuVVKB53"),
@@ -1421,6 +1514,7 @@ static ROWS: [Notes; 369] = [
         name: "Eius nisi voluptas",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/Pnn6gcdESM44"),
@@ -1432,6 +1526,7 @@ static ROWS: [Notes; 369] = [
         name: "Iure non",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/QuAH5Tvat9AL"),
@@ -1443,6 +1538,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -1456,6 +1552,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/ZyyekbFYrdwX"),
@@ -1467,6 +1564,7 @@ static ROWS: [Notes; 369] = [
         name: "Ullam consequatur laudantium",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/WDdW3JZVwY6U"),
@@ -1478,6 +1576,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/a7ZBx6itHnVw"),
@@ -1489,6 +1588,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/ZixgDdiEHgnQ"),
@@ -1500,6 +1600,7 @@ static ROWS: [Notes; 369] = [
         name: "Temporibus eum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("provident at ab velit."),
         url: Some("https://example.com/doc/bSbVv8CW7EH6"),
@@ -1511,6 +1612,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/hpfrSKXesMcx"),
@@ -1522,6 +1624,7 @@ static ROWS: [Notes; 369] = [
         name: "Corrupti quidem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maxime odit optio autem sapiente magnam."),
         url: Some("https://example.com/doc/sssmr82GKnVz"),
@@ -1533,6 +1636,7 @@ static ROWS: [Notes; 369] = [
         name: "Commodi omnis enim",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/YxYj3sbgUzCq"),
@@ -1544,6 +1648,7 @@ static ROWS: [Notes; 369] = [
         name: "Non neque a",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/3ijGbkGBRWif"),
@@ -1555,6 +1660,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/Dsk2Nd8QgVMQ"),
@@ -1566,6 +1672,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/ifC5aiBKuRaa"),
@@ -1577,6 +1684,7 @@ static ROWS: [Notes; 369] = [
         name: "Quia ducimus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/rRw4N7tv66W8"),
@@ -1588,6 +1696,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/egkgyT3YkTJ3"),
@@ -1599,6 +1708,7 @@ static ROWS: [Notes; 369] = [
         name: "Modi quisquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/jPhfSPfHSHkM"),
@@ -1610,6 +1720,7 @@ static ROWS: [Notes; 369] = [
         name: "Non ipsam aperiam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/JsrhjNrhKUST"),
@@ -1621,6 +1732,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolorum pariatur quis",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/rMcZ6xKtV87V"),
@@ -1632,6 +1744,7 @@ static ROWS: [Notes; 369] = [
         name: "In consectetur repellendus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/xf5JCmtbDRwp"),
@@ -1643,6 +1756,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/uNBfBC7Uaim6"),
@@ -1654,6 +1768,7 @@ static ROWS: [Notes; 369] = [
         name: "Nobis consequatur",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/DGnVASBrFZgW"),
@@ -1665,6 +1780,7 @@ static ROWS: [Notes; 369] = [
         name: "Nobis iste repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("provident at ab velit."),
         url: Some("https://example.com/doc/8KhiMvXumBMw"),
@@ -1676,6 +1792,7 @@ static ROWS: [Notes; 369] = [
         name: "Nostrum qui",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/vPVNJmT5ZdNi"),
@@ -1687,6 +1804,7 @@ static ROWS: [Notes; 369] = [
         name: "Temporibus est",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/aFVB86XrpvgT"),
@@ -1698,6 +1816,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores quaerat",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/MbiGnPNJyi2U"),
@@ -1709,6 +1828,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -1722,6 +1842,7 @@ static ROWS: [Notes; 369] = [
         name: "Quo dolorum",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/NFXNM7vJdAct"),
@@ -1733,6 +1854,7 @@ static ROWS: [Notes; 369] = [
         name: "Temporibus est",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/fLg3KVN6tNnz"),
@@ -1744,6 +1866,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/FBLBwctrjuEa"),
@@ -1755,6 +1878,7 @@ static ROWS: [Notes; 369] = [
         name: "Voluptatem sunt enim",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/W5H2Hi2bME66"),
@@ -1766,6 +1890,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/BGGwx8kxDNEc"),
@@ -1777,6 +1902,7 @@ static ROWS: [Notes; 369] = [
         name: "Nobis iste repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("provident at ab velit."),
         url: Some("https://example.com/doc/numuDJ3VnjKC"),
@@ -1788,6 +1914,7 @@ static ROWS: [Notes; 369] = [
         name: "Soluta voluptatem nihil",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("dignissimos et quo necessitatibus nisi et error quia."),
         url: Some("https://example.com/doc/tfczA9dJaLw4"),
@@ -1799,6 +1926,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/EFTgLwxhPMvn"),
@@ -1810,6 +1938,7 @@ static ROWS: [Notes; 369] = [
         name: "Quia ducimus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/xYKSq6VdXTwB"),
@@ -1821,6 +1950,7 @@ static ROWS: [Notes; 369] = [
         name: "Nobis consequatur",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/8mWTTqBKYLGZ"),
@@ -1832,6 +1962,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/BekWFL4ry6Qs"),
@@ -1843,6 +1974,7 @@ static ROWS: [Notes; 369] = [
         name: "Aut facilis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("delectus non sunt."),
         url: Some("https://example.com/doc/KUP6wLpJbUUE"),
@@ -1854,6 +1986,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/2G7fTpWauQkg"),
@@ -1865,6 +1998,7 @@ static ROWS: [Notes; 369] = [
         name: "Nam aut",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/JsbuZe3kghKh"),
@@ -1876,6 +2010,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/H42q7LBs7pf9"),
@@ -1887,6 +2022,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/bfpzASF2E5kG"),
@@ -1898,6 +2034,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/zXxvfj3DhfRJ"),
@@ -1909,6 +2046,7 @@ static ROWS: [Notes; 369] = [
         name: "Sed nesciunt itaque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit explicabo doloribus nam."),
         url: Some("https://example.com/doc/ZCwiyVgW3fBL"),
@@ -1920,6 +2058,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/B6u2aCBgPvK7"),
@@ -1931,6 +2070,7 @@ static ROWS: [Notes; 369] = [
         name: "Assumenda dolor minus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/echxMGbu8K5n"),
@@ -1942,6 +2082,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores quaerat",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/vy4TNnHmPFzk"),
@@ -1953,6 +2094,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/XVy6jRRJuwC3"),
@@ -1964,6 +2106,7 @@ static ROWS: [Notes; 369] = [
         name: "Reiciendis culpa",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("dignissimos et quo necessitatibus nisi et error quia."),
         url: Some("https://example.com/doc/afX4p5KxZe6X"),
@@ -1975,6 +2118,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/hS2a47Qz6RTi"),
@@ -1986,6 +2130,7 @@ static ROWS: [Notes; 369] = [
         name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rem iusto reiciendis aperiam culpa minus voluptatem."),
         url: Some("https://example.com/doc/jjK3A2jZHkZ4"),
@@ -1997,6 +2142,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/DRn7ZyRFVueN"),
@@ -2008,6 +2154,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/crPWxN4muckr"),
@@ -2019,6 +2166,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2032,6 +2180,7 @@ static ROWS: [Notes; 369] = [
         name: "Et molestias in",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quo molestiae consequatur sed."),
         url: Some("https://example.com/doc/waDR3eJPGeNq"),
@@ -2043,6 +2192,7 @@ static ROWS: [Notes; 369] = [
         name: "Quo tempore",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/8zkmTpXk4cRN"),
@@ -2054,6 +2204,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/dgpErPCXAvkG"),
@@ -2065,6 +2216,7 @@ static ROWS: [Notes; 369] = [
         name: "Laudantium inventore",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/TtpB36XnrLEh"),
@@ -2076,6 +2228,7 @@ static ROWS: [Notes; 369] = [
         name: "Quis ut doloribus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/csGG4jeqq3qq"),
@@ -2087,6 +2240,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/raHcaFp5V5st"),
@@ -2098,6 +2252,7 @@ static ROWS: [Notes; 369] = [
         name: "Est repellat",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/kT4MCLHTfhkp"),
@@ -2109,6 +2264,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/jvPVtSTaMr5z"),
@@ -2120,6 +2276,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/ypecRM8YKAsD"),
@@ -2131,6 +2288,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2144,6 +2302,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/UCGXVVzjGiiY"),
@@ -2155,6 +2314,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/bbdi54n5N7Hm"),
@@ -2166,6 +2326,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/vJwnMsVqXaDr"),
@@ -2177,6 +2338,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet dolor neque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/c2TLsTQYwbUs"),
@@ -2188,6 +2350,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2201,6 +2364,7 @@ static ROWS: [Notes; 369] = [
         name: "Commodi voluptas aut",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/fbgUfC2auXJF"),
@@ -2212,6 +2376,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/VHEQZYZpWVDb"),
@@ -2223,6 +2388,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/xWjVZJHccWc3"),
@@ -2234,6 +2400,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/tFcKNrqfHxAr"),
@@ -2245,6 +2412,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2258,6 +2426,7 @@ static ROWS: [Notes; 369] = [
         name: "Natus temporibus nam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/igwt9z64WS6x"),
@@ -2269,6 +2438,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/PH7kBM2C3z2n"),
@@ -2280,6 +2450,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/XMR5rUnJ9JM7"),
@@ -2291,6 +2462,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/CMArBEdfJQti"),
@@ -2302,6 +2474,7 @@ static ROWS: [Notes; 369] = [
         name: "Aperiam ut reprehenderit",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/XPUsb7PtSLUH"),
@@ -2313,6 +2486,7 @@ static ROWS: [Notes; 369] = [
         name: "Officiis reiciendis voluptatum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/H9vevqZ6y9Kf"),
@@ -2324,6 +2498,7 @@ static ROWS: [Notes; 369] = [
         name: "Laboriosam quo",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/aqdRmZfmj4bx"),
@@ -2335,6 +2510,7 @@ static ROWS: [Notes; 369] = [
         name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rem iusto reiciendis aperiam culpa minus voluptatem."),
         url: Some("https://example.com/doc/mYyfwx966i2D"),
@@ -2346,6 +2522,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/R3AmmnZCTXbS"),
@@ -2357,6 +2534,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2370,6 +2548,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/gXzzNVPeN8S6"),
@@ -2381,6 +2560,7 @@ static ROWS: [Notes; 369] = [
         name: "A eos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/rRgw43rB6xHU"),
@@ -2392,6 +2572,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/D7uJsCJzCRpc"),
@@ -2403,6 +2584,7 @@ static ROWS: [Notes; 369] = [
         name: "Temporibus eum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("provident at ab velit."),
         url: Some("https://example.com/doc/q28sUymcR6ZV"),
@@ -2414,6 +2596,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/4UANEFDDxKSH"),
@@ -2425,6 +2608,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2438,6 +2622,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/utFZVWtLWnmU"),
@@ -2449,6 +2634,7 @@ static ROWS: [Notes; 369] = [
         name: "Sit quae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/pQdyHCLAiG2P"),
@@ -2460,6 +2646,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/9Ch4Bea74GD9"),
@@ -2471,6 +2658,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/d5HGuMTsfAsR"),
@@ -2482,6 +2670,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/xDQ7avh9Nd2s"),
@@ -2493,6 +2682,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/qS4wSrsjQPca"),
@@ -2504,6 +2694,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/RNC4wLhpWSV6"),
@@ -2515,6 +2706,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolor vel",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/2my4n9WNNiyC"),
@@ -2526,6 +2718,7 @@ static ROWS: [Notes; 369] = [
         name: "Aut amet",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/Vms9KkE6QZmp"),
@@ -2537,6 +2730,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/YiYWPUtm89gT"),
@@ -2548,6 +2742,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/sGqy83JyjLYG"),
@@ -2559,6 +2754,7 @@ static ROWS: [Notes; 369] = [
         name: "Quaerat tenetur",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("error quia eaque rerum."),
         url: Some("https://example.com/doc/XTJsDtN3r6DZ"),
@@ -2570,6 +2766,7 @@ static ROWS: [Notes; 369] = [
         name: "Modi quisquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/siNnRER3w2DB"),
@@ -2581,6 +2778,7 @@ static ROWS: [Notes; 369] = [
         name: "Eum veritatis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("provident at ab velit."),
         url: Some("https://example.com/doc/SgjBF5BQVM5D"),
@@ -2592,6 +2790,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/PPyyxPSiULp7"),
@@ -2603,6 +2802,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/EBy4Xzekkdnu"),
@@ -2614,6 +2814,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/tmUQMg7SEin5"),
@@ -2625,6 +2826,7 @@ static ROWS: [Notes; 369] = [
         name: "Et quia eum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/txEWWCgjRZCg"),
@@ -2636,6 +2838,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/cAhuPkXfnkcp"),
@@ -2647,6 +2850,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/ihenHzqPFDwY"),
@@ -2658,6 +2862,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/k4EdbmvGJ7ki"),
@@ -2669,6 +2874,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/V7nMy9sMzNN8"),
@@ -2680,6 +2886,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/PJGTRR9JeJiR"),
@@ -2691,6 +2898,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2704,6 +2912,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2717,6 +2926,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/rMCHYwfExTSs"),
@@ -2728,6 +2938,7 @@ static ROWS: [Notes; 369] = [
         name: "In aut deserunt",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/P7BNphirrn3n"),
@@ -2739,6 +2950,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/57F66NmiGw2U"),
@@ -2750,6 +2962,7 @@ static ROWS: [Notes; 369] = [
         name: "Pariatur impedit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/88uBMQbuSYdd"),
@@ -2761,6 +2974,7 @@ static ROWS: [Notes; 369] = [
         name: "Voluptatem sunt enim",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/NCKDKjN4CsXX"),
@@ -2772,6 +2986,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores ratione",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/UaH73CwLWAyC"),
@@ -2783,6 +2998,7 @@ static ROWS: [Notes; 369] = [
         name: "Similique distinctio",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/9H9R884ensPe"),
@@ -2794,6 +3010,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -2807,6 +3024,7 @@ static ROWS: [Notes; 369] = [
         name: "Adipisci minima",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/nSvmqmWj32aJ"),
@@ -2818,6 +3036,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/Ym6sQXruG9Ps"),
@@ -2829,6 +3048,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/arXGQAAAxPyD"),
@@ -2840,6 +3060,7 @@ static ROWS: [Notes; 369] = [
         name: "Similique distinctio",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/Q38PVVYeVaMr"),
@@ -2851,6 +3072,7 @@ static ROWS: [Notes; 369] = [
         name: "Iure non",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/5n6SWVVfyWyL"),
@@ -2862,6 +3084,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/8vgrjEvLpBnv"),
@@ -2873,6 +3096,7 @@ static ROWS: [Notes; 369] = [
         name: "Recusandae et quo",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/ZUcDnaj4C27H"),
@@ -2884,6 +3108,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/p66h8bkCYmRE"),
@@ -2895,6 +3120,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/UaSkTdLNVrHC"),
@@ -2906,6 +3132,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/2iMehRwWMRCR"),
@@ -2917,6 +3144,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/S4RLmwUXVTsA"),
@@ -2928,6 +3156,7 @@ static ROWS: [Notes; 369] = [
         name: "Natus temporibus nam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/8tmFHJHAzQhd"),
@@ -2939,6 +3168,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/mJ9rBidu4Aiv"),
@@ -2950,6 +3180,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/9Pk5eY4wqQmq"),
@@ -2961,6 +3192,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/MNgCee2Df6FB"),
@@ -2972,6 +3204,7 @@ static ROWS: [Notes; 369] = [
         name: "Iure non",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/kkGUmYQEXz6h"),
@@ -2983,6 +3216,7 @@ static ROWS: [Notes; 369] = [
         name: "Beatae ipsum corporis",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/Lr7RzZzziAna"),
@@ -2994,6 +3228,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/YC7d5jTf2gB2"),
@@ -3005,6 +3240,7 @@ static ROWS: [Notes; 369] = [
         name: "Cumque expedita",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/fCH9HuinTjqR"),
@@ -3016,6 +3252,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/5iBb4mW2cJpq"),
@@ -3027,6 +3264,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/nJDCDTkpdfAY"),
@@ -3038,6 +3276,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolorum veritatis occaecati",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/p4fFvgcTXBuR"),
@@ -3049,6 +3288,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/vUTWfLuPpTT3"),
@@ -3060,6 +3300,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/GMAn93qAs6ny"),
@@ -3071,6 +3312,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/YUFr2DjE8DHb"),
@@ -3082,6 +3324,7 @@ static ROWS: [Notes; 369] = [
         name: "Optio blanditiis",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/LP2gfwWr8QJH"),
@@ -3093,6 +3336,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/CtVqzF5f8tsJ"),
@@ -3104,6 +3348,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/WsEQyxJmGJAz"),
@@ -3115,6 +3360,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/rBbeTSz3Duek"),
@@ -3126,6 +3372,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/87uNbYt7MpTr"),
@@ -3137,6 +3384,7 @@ static ROWS: [Notes; 369] = [
         name: "Voluptate omnis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("facilis inventore omnis soluta dolorum sed."),
         url: Some("https://example.com/doc/4irYzzh7CLNA"),
@@ -3148,6 +3396,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/pZySmnRF5yBx"),
@@ -3159,6 +3408,7 @@ static ROWS: [Notes; 369] = [
         name: "Excepturi totam",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quo molestiae consequatur sed."),
         url: Some("https://example.com/doc/HqKgEv7AkpiW"),
@@ -3170,6 +3420,7 @@ static ROWS: [Notes; 369] = [
         name: "Dignissimos rerum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/8Vm8vDMXvWWd"),
@@ -3181,6 +3432,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/MckKHdxLRZye"),
@@ -3192,6 +3444,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/NGxvexmKv6xE"),
@@ -3203,6 +3456,7 @@ static ROWS: [Notes; 369] = [
         name: "Enim excepturi architecto",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/LmkZzi5YXDVc"),
@@ -3214,6 +3468,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/HDf9VVDCADD3"),
@@ -3225,6 +3480,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/3Gd8F4dzqj5i"),
@@ -3236,6 +3492,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3249,6 +3506,7 @@ static ROWS: [Notes; 369] = [
         name: "Numquam cum voluptatem",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/9ENht7xKXgZF"),
@@ -3260,6 +3518,7 @@ static ROWS: [Notes; 369] = [
         name: "Assumenda dolor minus",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/4h8s4pLfzwqt"),
@@ -3271,6 +3530,7 @@ static ROWS: [Notes; 369] = [
         name: "Atque et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("error quia eaque rerum."),
         url: Some("https://example.com/doc/ZRbHpcMSvGVy"),
@@ -3282,6 +3542,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/ehmaUsqRDW8J"),
@@ -3293,6 +3554,7 @@ static ROWS: [Notes; 369] = [
         name: "Laboriosam quo",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/p9q7uKmHZ4Mi"),
@@ -3304,6 +3566,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/qyJV8Dph6pW2"),
@@ -3315,6 +3578,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/aMe8z3jQXRNB"),
@@ -3326,6 +3590,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/GXsJT6Q8AWyT"),
@@ -3337,6 +3602,7 @@ static ROWS: [Notes; 369] = [
         name: "Et tempora inventore",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/GD2WvWEPK5WS"),
@@ -3348,6 +3614,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/HRNR7KeM34Fg"),
@@ -3359,6 +3626,7 @@ static ROWS: [Notes; 369] = [
         name: "Beatae ipsum corporis",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/C6a5GgL43PyD"),
@@ -3370,6 +3638,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/jUb49ewpPzpy"),
@@ -3381,6 +3650,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/6vMVUsraj9kK"),
@@ -3392,6 +3662,7 @@ static ROWS: [Notes; 369] = [
         name: "Ut corporis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/MjF7Br3ryY4x"),
@@ -3403,6 +3674,7 @@ static ROWS: [Notes; 369] = [
         name: "Et nesciunt",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/7WBph5Dnyyrq"),
@@ -3414,6 +3686,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/GRdYS5UYMteu"),
@@ -3425,6 +3698,7 @@ static ROWS: [Notes; 369] = [
         name: "Laboriosam quo",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/DDf25F5ehjYb"),
@@ -3436,6 +3710,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/KTYAzHRvyKxx"),
@@ -3447,6 +3722,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/v7ScuP6jpsLB"),
@@ -3458,6 +3734,7 @@ static ROWS: [Notes; 369] = [
         name: "Aut aperiam",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quo molestiae consequatur sed."),
         url: Some("https://example.com/doc/MCXsgreuaJKm"),
@@ -3469,6 +3746,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/ai9xEfuWTmvg"),
@@ -3480,6 +3758,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/AHtgwKKLSsNH"),
@@ -3491,6 +3770,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/ARFtmAvMPTux"),
@@ -3502,6 +3782,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/HtYgrehWDpEz"),
@@ -3513,6 +3794,7 @@ static ROWS: [Notes; 369] = [
         name: "Corrupti possimus aliquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/b5qS4FrcCjhs"),
@@ -3524,6 +3806,7 @@ static ROWS: [Notes; 369] = [
         name: "Qui modi",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/ZB7gTmu9wAWE"),
@@ -3535,6 +3818,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/qQQvXnqcYN6J"),
@@ -3546,6 +3830,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3559,6 +3844,7 @@ static ROWS: [Notes; 369] = [
         name: "Adipisci minima",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/PYnrwtPc8Hc7"),
@@ -3570,6 +3856,7 @@ static ROWS: [Notes; 369] = [
         name: "Exercitationem harum occaecati",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/Z7ybMBCEiXEF"),
@@ -3581,6 +3868,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3594,6 +3882,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/Vf4n56ei8rB5"),
@@ -3605,6 +3894,7 @@ static ROWS: [Notes; 369] = [
         name: "Qui aliquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/yRZzxfPbVC3M"),
@@ -3616,6 +3906,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3629,6 +3920,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet dolor neque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/VdFFHZcPqvS4"),
@@ -3640,6 +3932,7 @@ static ROWS: [Notes; 369] = [
         name: "Ut corporis",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/Nugt2wGMmjic"),
@@ -3651,6 +3944,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3664,6 +3958,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/XPkSLr4jXGyB"),
@@ -3675,6 +3970,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/4eRKA9eaYpRP"),
@@ -3686,6 +3982,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/4NP4D9acNtc8"),
@@ -3697,6 +3994,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/QASUphTKnnHb"),
@@ -3708,6 +4006,7 @@ static ROWS: [Notes; 369] = [
         name: "Quis ut doloribus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/Q6UShmYF7JLx"),
@@ -3719,6 +4018,7 @@ static ROWS: [Notes; 369] = [
         name: "Earum vel",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/Rz7fTJBKBjsc"),
@@ -3730,6 +4030,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/y7Ev7guJLxEU"),
@@ -3741,6 +4042,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/rPRXzj9v27wG"),
@@ -3752,6 +4054,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores quaerat",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quis itaque qui inventore eveniet."),
         url: Some("https://example.com/doc/FAwQHGpNx8vL"),
@@ -3763,6 +4066,7 @@ static ROWS: [Notes; 369] = [
         name: "Eveniet voluptatem assumenda",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui ut minus ipsum ut autem."),
         url: Some("https://example.com/doc/dbrTN2CDQcRA"),
@@ -3774,6 +4078,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3787,6 +4092,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/7LQBkBYvQ2nF"),
@@ -3798,6 +4104,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/KnicSa49eEii"),
@@ -3809,6 +4116,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/tzvwZvqiLbkh"),
@@ -3820,6 +4128,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/ubKA85UWbfDS"),
@@ -3831,6 +4140,7 @@ static ROWS: [Notes; 369] = [
         name: "Corrupti possimus aliquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/srPRjWUUUfrn"),
@@ -3842,6 +4152,7 @@ static ROWS: [Notes; 369] = [
         name: "Laudantium a",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quo molestiae consequatur sed."),
         url: Some("https://example.com/doc/mqRCCv3dBqkD"),
@@ -3853,6 +4164,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/H8stkjPJaguv"),
@@ -3864,6 +4176,7 @@ static ROWS: [Notes; 369] = [
         name: "Qui aliquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("soluta distinctio nihil aliquid."),
         url: Some("https://example.com/doc/3zJ8b6qj8fF8"),
@@ -3875,6 +4188,7 @@ static ROWS: [Notes; 369] = [
         name: "Sed nesciunt itaque",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit explicabo doloribus nam."),
         url: Some("https://example.com/doc/auwsFy6EkEXL"),
@@ -3886,6 +4200,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/gkDmc5GEK3nS"),
@@ -3897,6 +4212,7 @@ static ROWS: [Notes; 369] = [
         name: "Omnis et in",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maiores soluta iure nesciunt."),
         url: Some("https://example.com/doc/sftxTHRmBKbQ"),
@@ -3908,6 +4224,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/tF7ihJkzpK2B"),
@@ -3919,6 +4236,7 @@ static ROWS: [Notes; 369] = [
         name: "Tempora ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/wwTNqpHGktfZ"),
@@ -3930,6 +4248,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/hULEyiYHhj4L"),
@@ -3941,6 +4260,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/Nk8qzcqxSmQE"),
@@ -3952,6 +4272,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("ad veritatis nam laboriosam numquam accusamus."),
         url: Some("https://example.com/doc/gwGsjaupwGUY"),
@@ -3963,6 +4284,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/xQFURLk78skf"),
@@ -3974,6 +4296,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -3987,6 +4310,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -4000,6 +4324,7 @@ static ROWS: [Notes; 369] = [
         name: "Rerum minus",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("et fuga iusto rerum."),
         url: Some("https://example.com/doc/FZaV4VMKZJdi"),
@@ -4011,6 +4336,7 @@ static ROWS: [Notes; 369] = [
         name: "Eligendi aut dolorem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/vhr5PnkAJ5Cn"),
@@ -4022,6 +4348,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolor quia ducimus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/N9A4r5kg5r7Z"),
@@ -4033,6 +4360,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores dolorem et",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("provident at ab velit."),
         url: Some("https://example.com/doc/7tZTM7HkAwG8"),
@@ -4044,6 +4372,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/yRCfAvNb5yZY"),
@@ -4055,6 +4384,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/GqkT5A9ZPvy8"),
@@ -4066,6 +4396,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/gxsD4geJnWAk"),
@@ -4077,6 +4408,7 @@ static ROWS: [Notes; 369] = [
         name: "Dignissimos rerum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/MgDW8rWzDsmX"),
@@ -4088,6 +4420,7 @@ static ROWS: [Notes; 369] = [
         name: "Et et et",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sapiente doloribus et quidem corrupti."),
         url: Some("https://example.com/doc/W8qRebTgMVZf"),
@@ -4099,6 +4432,7 @@ static ROWS: [Notes; 369] = [
         name: "Dolores soluta",
         subject: SubjectEnum::Chemistry,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed eligendi ut."),
         url: Some("https://example.com/doc/RqLC8cPiqrXC"),
@@ -4110,6 +4444,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/LLcTRcie85tg"),
@@ -4121,6 +4456,7 @@ static ROWS: [Notes; 369] = [
         name: "Dignissimos rerum",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/fhY8QPseGkja"),
@@ -4132,6 +4468,7 @@ static ROWS: [Notes; 369] = [
         name: "Et unde",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/6fRJYADCqUaz"),
@@ -4143,6 +4480,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/qkGcwkwrx4Ym"),
@@ -4154,6 +4492,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -4167,6 +4506,7 @@ static ROWS: [Notes; 369] = [
         name: "Sed reiciendis quisquam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("maxime odit optio autem sapiente magnam."),
         url: Some("https://example.com/doc/QEY4fBJ4JHNA"),
@@ -4178,6 +4518,7 @@ static ROWS: [Notes; 369] = [
         name: "Nobis consequatur",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/UFtK55gvC5im"),
@@ -4189,6 +4530,7 @@ static ROWS: [Notes; 369] = [
         name: "Et est",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/mR62ZmDGNN5J"),
@@ -4200,6 +4542,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/wfHUyRM3gU4j"),
@@ -4211,6 +4554,7 @@ static ROWS: [Notes; 369] = [
         name: "Rerum minima",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/wBinpvrV3B3S"),
@@ -4222,6 +4566,7 @@ static ROWS: [Notes; 369] = [
         name: "Suscipit blanditiis totam",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("porro ullam id illo aspernatur non."),
         url: Some("https://example.com/doc/M7dXv96RCC27"),
@@ -4233,6 +4578,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/Zq2hrhDfDGuZ"),
@@ -4244,6 +4590,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/XpNwxrXFf7Dv"),
@@ -4255,6 +4602,7 @@ static ROWS: [Notes; 369] = [
         name: "Fugiat et ut",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("officia culpa mollitia vero neque voluptatibus atque."),
         url: Some("https://example.com/doc/3E8ygzNQzECa"),
@@ -4266,6 +4614,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -4279,6 +4628,7 @@ static ROWS: [Notes; 369] = [
         name: "Earum vel",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/Y7BJUa5Wa6YS"),
@@ -4290,6 +4640,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/EawuPvpiNZ6P"),
@@ -4301,6 +4652,7 @@ static ROWS: [Notes; 369] = [
         name: "Inventore fugit",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("nemo natus aliquid."),
         url: Some("https://example.com/doc/i5fJGTxGKVEQ"),
@@ -4312,6 +4664,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -4325,6 +4678,7 @@ static ROWS: [Notes; 369] = [
         name: "Quis ut doloribus",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/v9UzzATKB9Q9"),
@@ -4336,6 +4690,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/5sKssDZifGZb"),
@@ -4347,6 +4702,7 @@ static ROWS: [Notes; 369] = [
         name: "Repellat repudiandae",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("blanditiis aut ad."),
         url: Some("https://example.com/doc/8f53cTGMtbpG"),
@@ -4358,6 +4714,7 @@ static ROWS: [Notes; 369] = [
         name: "Consequuntur aut voluptatem",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::PastPapers,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("sed impedit ullam."),
         url: Some("https://example.com/doc/M4nnMSjEjYmA"),
@@ -4369,6 +4726,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("qui quos vero."),
         url: Some("https://example.com/doc/py7j6T5A4xC3"),
@@ -4380,6 +4738,7 @@ static ROWS: [Notes; 369] = [
         name: "Magni aliquam aperiam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("velit dolorem magnam est."),
         url: Some("https://example.com/doc/9UziVv3nVNHc"),
@@ -4391,6 +4750,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/RJrZ5CEA8QrQ"),
@@ -4402,6 +4762,7 @@ static ROWS: [Notes; 369] = [
         name: "Accusamus sit",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some(
             "ipsum voluptatem dignissimos doloribus et aspernatur repellendus recusandae.",
@@ -4415,6 +4776,7 @@ static ROWS: [Notes; 369] = [
         name: "Vero deleniti",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: None,
         url: Some("https://example.com/doc/HjCjJM7wpCVT"),
@@ -4426,6 +4788,7 @@ static ROWS: [Notes; 369] = [
         name: "Id qui vero",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rem iusto reiciendis aperiam culpa minus voluptatem."),
         url: Some("https://example.com/doc/jCHtmDRi9DEr"),
@@ -4437,6 +4800,7 @@ static ROWS: [Notes; 369] = [
         name: "Officia error atque",
         subject: SubjectEnum::Biology,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("debitis quas vitae facilis mollitia aut."),
         url: Some("https://example.com/doc/3rVnXAuJFQrK"),
@@ -4448,6 +4812,7 @@ static ROWS: [Notes; 369] = [
         name: "Et optio",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("error quia eaque rerum."),
         url: Some("https://example.com/doc/kXxVPE4yDVaW"),
@@ -4459,6 +4824,7 @@ static ROWS: [Notes; 369] = [
         name: "Laudantium a",
         subject: SubjectEnum::It,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("quo molestiae consequatur sed."),
         url: Some("https://example.com/doc/4nkMXJjkw9fr"),
@@ -4470,6 +4836,7 @@ static ROWS: [Notes; 369] = [
         name: "Voluptas necessitatibus iusto",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::Homework,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("fugiat et quia qui."),
         url: Some("https://example.com/doc/9CSpLtNHdZ8k"),
@@ -4481,6 +4848,7 @@ static ROWS: [Notes; 369] = [
         name: "Et asperiores quos",
         subject: SubjectEnum::Math,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("rerum atque et fugiat mollitia sit itaque."),
         url: Some("https://example.com/doc/PNHfgnT9HYfd"),
@@ -4492,6 +4860,7 @@ static ROWS: [Notes; 369] = [
         name: "Sunt ipsam",
         subject: SubjectEnum::Physics,
         note_type: Notetypeenum::StudyNotes,
+        // 2025-12-26 00:00:00Z
         created_at: Timestamptz::At(1766707200000000),
         description: Some("corrupti ut harum voluptatem."),
         url: Some("https://example.com/doc/VVFVwfspLRhS"),

@@ -1120,6 +1120,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_00949786_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-03-26 18:36:00Z
         payment_date: Timestamptz::At(1743014160000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -1130,6 +1131,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_00A80044_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2024-11-10 18:09:00Z
         payment_date: Timestamptz::At(1731262140000000),
         amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
         notes: Some("quaerat placeat delectus."),
@@ -1140,6 +1142,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_00C0CCC8_ID,
         parent_id: auto_users::USERS_8EDB6692_ID,
+        // 2024-11-15 07:30:00Z
         payment_date: Timestamptz::At(1731655800000000),
         amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
         notes: None,
@@ -1150,6 +1153,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_00D039E7_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2024-10-18 12:10:00Z
         payment_date: Timestamptz::At(1729253400000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: Some("omnis voluptate aut aliquid amet odit et ab."),
@@ -1160,6 +1164,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_00EFF9C1_ID,
         parent_id: auto_users::USERS_3F166078_ID,
+        // 2024-12-18 13:32:00Z
         payment_date: Timestamptz::At(1734528720000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: Some("et perspiciatis ab numquam deleniti consectetur."),
@@ -1170,6 +1175,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0109C4D0_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-03-29 14:46:00Z
         payment_date: Timestamptz::At(1743259560000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -1180,6 +1186,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_014EB99C_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2025-07-08 08:45:00Z
         payment_date: Timestamptz::At(1751964300000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -1190,6 +1197,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_014F9ECA_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-04-01 17:31:00Z
         payment_date: Timestamptz::At(1743528660000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -1200,6 +1208,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_015E4B3B_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2024-12-07 09:11:00Z
         payment_date: Timestamptz::At(1733562660000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: None,
@@ -1210,6 +1219,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_01C6ED7D_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-04-15 07:00:00Z
         payment_date: Timestamptz::At(1744700400000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: Some("velit architecto quo fuga dolorum."),
@@ -1220,6 +1230,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_01E5CBA3_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-07-04 09:24:00Z
         payment_date: Timestamptz::At(1751621040000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -1230,6 +1241,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_01F1870D_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-09-13 07:54:00Z
         payment_date: Timestamptz::At(1757750040000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
@@ -1240,6 +1252,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0214924D_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-09-07 16:27:00Z
         payment_date: Timestamptz::At(1757262420000000),
         amount_paid: Decimal::from_parts(7850, 0, 0, false, 2),
         notes: None,
@@ -1250,6 +1263,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_023298BD_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-10-21 09:57:00Z
         payment_date: Timestamptz::At(1761040620000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("odit sapiente vitae quo vel sint velit."),
@@ -1260,6 +1274,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_02AF1454_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-07-31 16:14:00Z
         payment_date: Timestamptz::At(1753978440000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("animi tenetur consequuntur."),
@@ -1270,6 +1285,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_02E5C7EF_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-08-27 10:21:00Z
         payment_date: Timestamptz::At(1756290060000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("quasi explicabo in odio."),
@@ -1280,6 +1296,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0306047E_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2024-10-05 08:55:00Z
         payment_date: Timestamptz::At(1728118500000000),
         amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
         notes: None,
@@ -1290,6 +1307,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_03394563_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-03-20 12:00:00Z
         payment_date: Timestamptz::At(1742472000000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("ut aut molestiae enim."),
@@ -1300,6 +1318,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_03DC2739_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-08-23 13:16:00Z
         payment_date: Timestamptz::At(1755954960000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("et voluptatum dicta ratione iure."),
@@ -1310,6 +1329,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_03E16EF2_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-07-08 14:30:00Z
         payment_date: Timestamptz::At(1751985000000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("dicta quam minus."),
@@ -1320,6 +1340,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0439A965_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2024-11-06 12:22:00Z
         payment_date: Timestamptz::At(1730895720000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("corrupti beatae nulla sequi voluptatem tempore facilis."),
@@ -1330,6 +1351,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_04482C3B_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2024-10-04 18:03:00Z
         payment_date: Timestamptz::At(1728064980000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: None,
@@ -1340,6 +1362,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_047D43D1_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-07-16 20:46:00Z
         payment_date: Timestamptz::At(1752698760000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -1350,6 +1373,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_04F4A806_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2024-10-23 12:27:00Z
         payment_date: Timestamptz::At(1729686420000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: Some("magnam explicabo voluptatem odit voluptas libero voluptate quia."),
@@ -1360,6 +1384,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_05571785_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2025-02-20 16:03:00Z
         payment_date: Timestamptz::At(1740067380000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: None,
@@ -1370,6 +1395,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_056BF5B8_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2024-11-26 18:38:00Z
         payment_date: Timestamptz::At(1732646280000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: Some("repellat sunt nihil rem."),
@@ -1380,6 +1406,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_05AEEBBF_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2025-04-30 16:42:00Z
         payment_date: Timestamptz::At(1746031320000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -1390,6 +1417,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_05F0B7E6_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-01-24 07:53:00Z
         payment_date: Timestamptz::At(1737705180000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: None,
@@ -1400,6 +1428,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0600E02B_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-02-22 16:01:00Z
         payment_date: Timestamptz::At(1740240060000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
         notes: None,
@@ -1410,6 +1439,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_06320116_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2024-11-17 20:08:00Z
         payment_date: Timestamptz::At(1731874080000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("quo odit harum."),
@@ -1420,6 +1450,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_06528F77_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2025-08-08 09:51:00Z
         payment_date: Timestamptz::At(1754646660000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
         notes: Some("adipisci sint odio."),
@@ -1430,6 +1461,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_065A067F_ID,
         parent_id: auto_users::USERS_F5D7E7CE_ID,
+        // 2025-04-04 19:55:00Z
         payment_date: Timestamptz::At(1743796500000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: None,
@@ -1440,6 +1472,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0724459C_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2025-10-11 08:55:00Z
         payment_date: Timestamptz::At(1760172900000000),
         amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -1450,6 +1483,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0734BCBD_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-05-09 12:32:00Z
         payment_date: Timestamptz::At(1746793920000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -1460,6 +1494,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_075C089B_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-02-27 17:11:00Z
         payment_date: Timestamptz::At(1740676260000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -1470,6 +1505,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_076A5295_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-10-03 12:09:00Z
         payment_date: Timestamptz::At(1759493340000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: None,
@@ -1480,6 +1516,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0779C583_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2024-11-12 09:50:00Z
         payment_date: Timestamptz::At(1731405000000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
         notes: None,
@@ -1490,6 +1527,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_082292FE_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-08-18 08:24:00Z
         payment_date: Timestamptz::At(1755505440000000),
         amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
         notes: Some("qui nulla porro id ea accusantium veniam."),
@@ -1500,6 +1538,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0857C6F6_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-07-31 09:04:00Z
         payment_date: Timestamptz::At(1753952640000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: Some("animi tenetur consequuntur."),
@@ -1510,6 +1549,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0875FF6D_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2024-11-04 09:54:00Z
         payment_date: Timestamptz::At(1730714040000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: Some("dolorem sed reprehenderit eligendi voluptas ut ut quasi."),
@@ -1520,6 +1560,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_08A14495_ID,
         parent_id: auto_users::USERS_FC48D023_ID,
+        // 2024-10-06 07:55:00Z
         payment_date: Timestamptz::At(1728201300000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -1530,6 +1571,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_08A1FE70_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2024-11-22 15:29:00Z
         payment_date: Timestamptz::At(1732289340000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: Some("et officiis dolor iusto occaecati eligendi at."),
@@ -1540,6 +1582,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_08D2BF7C_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2024-11-23 08:13:00Z
         payment_date: Timestamptz::At(1732349580000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("enim accusamus eligendi odit minus voluptate."),
@@ -1550,6 +1593,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_091B1112_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2024-09-13 19:41:00Z
         payment_date: Timestamptz::At(1726256460000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -1560,6 +1604,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_099C30ED_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2024-11-21 11:16:00Z
         payment_date: Timestamptz::At(1732187760000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -1570,6 +1615,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_09B5F5B8_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2024-12-11 11:14:00Z
         payment_date: Timestamptz::At(1733915640000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -1580,6 +1626,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0A141581_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-08-12 20:09:00Z
         payment_date: Timestamptz::At(1755029340000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
@@ -1590,6 +1637,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0A264BC5_ID,
         parent_id: auto_users::USERS_C212AA32_ID,
+        // 2024-09-22 10:11:00Z
         payment_date: Timestamptz::At(1726999860000000),
         amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
         notes: None,
@@ -1600,6 +1648,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0AC979EC_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-08-22 15:13:00Z
         payment_date: Timestamptz::At(1755875580000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: None,
@@ -1610,6 +1659,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0B5BB138_ID,
         parent_id: auto_users::USERS_74E5BCED_ID,
+        // 2025-02-11 13:34:00Z
         payment_date: Timestamptz::At(1739280840000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -1620,6 +1670,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0B83B48F_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-10-16 20:52:00Z
         payment_date: Timestamptz::At(1760647920000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: None,
@@ -1630,6 +1681,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0C05A003_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-01-11 18:01:00Z
         payment_date: Timestamptz::At(1736618460000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: None,
@@ -1640,6 +1692,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0C29EC2C_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2025-06-12 13:56:00Z
         payment_date: Timestamptz::At(1749736560000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -1650,6 +1703,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0C651CD3_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-04-21 19:45:00Z
         payment_date: Timestamptz::At(1745264700000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
@@ -1660,6 +1714,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0C660AED_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2025-08-23 20:20:00Z
         payment_date: Timestamptz::At(1755980400000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: Some("inventore qui illo."),
@@ -1670,6 +1725,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0CA14640_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-03-11 17:00:00Z
         payment_date: Timestamptz::At(1741712400000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: None,
@@ -1680,6 +1736,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D049909_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2024-12-14 07:05:00Z
         payment_date: Timestamptz::At(1734159900000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("aut aut minus maiores similique velit."),
@@ -1690,6 +1747,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D2C85F7_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-11-02 18:45:00Z
         payment_date: Timestamptz::At(1762109100000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: Some("animi saepe impedit aut."),
@@ -1700,6 +1758,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D3708E0_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-02-01 17:03:00Z
         payment_date: Timestamptz::At(1738429380000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -1710,6 +1769,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D4A02E8_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-07-14 17:20:00Z
         payment_date: Timestamptz::At(1752513600000000),
         amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
         notes: Some("numquam commodi sed ipsum aliquid modi quod tenetur."),
@@ -1720,6 +1780,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D4B7DBA_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-07-15 13:19:00Z
         payment_date: Timestamptz::At(1752585540000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("quidem tempore est eius quis nostrum sit provident."),
@@ -1730,6 +1791,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D7DFC00_ID,
         parent_id: auto_users::USERS_4643F909_ID,
+        // 2025-04-08 12:55:00Z
         payment_date: Timestamptz::At(1744116900000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
         notes: Some("quibusdam debitis doloribus totam nulla nulla iusto."),
@@ -1740,6 +1802,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D96B472_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-09-04 14:46:00Z
         payment_date: Timestamptz::At(1756997160000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -1750,6 +1813,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0D9D6282_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2024-11-12 15:19:00Z
         payment_date: Timestamptz::At(1731424740000000),
         amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
         notes: None,
@@ -1760,6 +1824,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0DB7DB43_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-06-25 17:22:00Z
         payment_date: Timestamptz::At(1750872120000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -1770,6 +1835,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0DCA73C8_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2024-12-07 09:17:00Z
         payment_date: Timestamptz::At(1733563020000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: Some("nulla distinctio et quis quis assumenda mollitia tempore."),
@@ -1780,6 +1846,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0E439F6C_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-08-26 11:46:00Z
         payment_date: Timestamptz::At(1756208760000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -1790,6 +1857,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0E5C93A2_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2025-03-05 17:45:00Z
         payment_date: Timestamptz::At(1741196700000000),
         amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
         notes: None,
@@ -1800,6 +1868,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0E901A57_ID,
         parent_id: auto_users::USERS_41F854E8_ID,
+        // 2024-10-05 13:57:00Z
         payment_date: Timestamptz::At(1728136620000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -1810,6 +1879,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0EEE6732_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2025-07-26 12:10:00Z
         payment_date: Timestamptz::At(1753531800000000),
         amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
         notes: None,
@@ -1820,6 +1890,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0EF36B53_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-04-17 14:16:00Z
         payment_date: Timestamptz::At(1744899360000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -1830,6 +1901,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0F38E853_ID,
         parent_id: auto_users::USERS_3B6F5FEF_ID,
+        // 2025-07-01 08:35:00Z
         payment_date: Timestamptz::At(1751358900000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: None,
@@ -1840,6 +1912,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0F47B52A_ID,
         parent_id: auto_users::USERS_F4E37267_ID,
+        // 2025-11-08 19:16:00Z
         payment_date: Timestamptz::At(1762629360000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: None,
@@ -1850,6 +1923,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_0F962080_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-03-28 16:59:00Z
         payment_date: Timestamptz::At(1743181140000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("dignissimos et maxime."),
@@ -1860,6 +1934,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_101288FB_ID,
         parent_id: auto_users::USERS_5DF382E4_ID,
+        // 2025-07-11 15:15:00Z
         payment_date: Timestamptz::At(1752246900000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: Some("vel adipisci totam minus atque."),
@@ -1870,6 +1945,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_109A3F86_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-10-30 08:27:00Z
         payment_date: Timestamptz::At(1761812820000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -1880,6 +1956,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_10C20C88_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2024-12-29 12:33:00Z
         payment_date: Timestamptz::At(1735475580000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: None,
@@ -1890,6 +1967,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_10D65DBB_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-08-09 12:14:00Z
         payment_date: Timestamptz::At(1754741640000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -1900,6 +1978,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_10F7BED0_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-02-23 12:41:00Z
         payment_date: Timestamptz::At(1740314460000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: None,
@@ -1910,6 +1989,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_11052CE8_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2024-10-12 10:23:00Z
         payment_date: Timestamptz::At(1728728580000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("soluta qui alias qui totam vel."),
@@ -1920,6 +2000,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_112C15A2_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-01-24 10:11:00Z
         payment_date: Timestamptz::At(1737713460000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: None,
@@ -1930,6 +2011,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1152015C_ID,
         parent_id: auto_users::USERS_3B6F5FEF_ID,
+        // 2025-03-07 09:58:00Z
         payment_date: Timestamptz::At(1741341480000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: Some("voluptatum at voluptatem quod ab voluptatibus."),
@@ -1940,6 +2022,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_11E845A8_ID,
         parent_id: auto_users::USERS_41F854E8_ID,
+        // 2024-10-31 12:03:00Z
         payment_date: Timestamptz::At(1730376180000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: Some("non sequi accusantium dolorem nostrum quaerat."),
@@ -1950,6 +2033,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1208B781_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-03-02 17:49:00Z
         payment_date: Timestamptz::At(1740937740000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: Some("architecto voluptatem est."),
@@ -1960,6 +2044,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_124D7B1C_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-09-22 16:53:00Z
         payment_date: Timestamptz::At(1758559980000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -1970,6 +2055,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_125AD59A_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-05-22 07:25:00Z
         payment_date: Timestamptz::At(1747898700000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -1980,6 +2066,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_128A8CCD_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-09-21 15:13:00Z
         payment_date: Timestamptz::At(1758467580000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: Some("est doloremque non rem est et corrupti aut."),
@@ -1990,6 +2077,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_12AA3723_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2025-05-29 20:41:00Z
         payment_date: Timestamptz::At(1748551260000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -2000,6 +2088,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_12B8C687_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-02-02 20:30:00Z
         payment_date: Timestamptz::At(1738528200000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: None,
@@ -2010,6 +2099,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_12F73D4A_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2025-05-25 10:07:00Z
         payment_date: Timestamptz::At(1748167620000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: None,
@@ -2020,6 +2110,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1301D6B1_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2025-08-10 14:34:00Z
         payment_date: Timestamptz::At(1754836440000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
@@ -2030,6 +2121,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_135C8DF1_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2024-12-03 11:42:00Z
         payment_date: Timestamptz::At(1733226120000000),
         amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: Some("autem quia dolore sed nihil perspiciatis et."),
@@ -2040,6 +2132,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_13640435_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2024-10-13 11:11:00Z
         payment_date: Timestamptz::At(1728817860000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: None,
@@ -2050,6 +2143,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_136CE04A_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2024-12-29 20:59:00Z
         payment_date: Timestamptz::At(1735505940000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("sit autem eos enim."),
@@ -2060,6 +2154,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1394BEAA_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-09-27 19:49:00Z
         payment_date: Timestamptz::At(1759002540000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("ut amet iste ducimus."),
@@ -2070,6 +2165,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_141A1D46_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-01-27 10:26:00Z
         payment_date: Timestamptz::At(1737973560000000),
         amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
         notes: Some("ipsa in ea nemo dolor."),
@@ -2080,6 +2176,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_142EC810_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-02-22 19:19:00Z
         payment_date: Timestamptz::At(1740251940000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: None,
@@ -2090,6 +2187,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_14588C50_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-07-06 17:43:00Z
         payment_date: Timestamptz::At(1751823780000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("deleniti vero perspiciatis officiis quod est."),
@@ -2100,6 +2198,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_14DA7FD7_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-04-10 19:51:00Z
         payment_date: Timestamptz::At(1744314660000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("laborum voluptatibus distinctio dolorum a earum amet."),
@@ -2110,6 +2209,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_150DCDDA_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2024-11-21 16:17:00Z
         payment_date: Timestamptz::At(1732205820000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("magnam ad ut."),
@@ -2120,6 +2220,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1523F4F0_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2024-12-03 10:47:00Z
         payment_date: Timestamptz::At(1733222820000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -2130,6 +2231,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_15256C89_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2025-01-29 15:34:00Z
         payment_date: Timestamptz::At(1738164840000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: Some("odio iure libero accusamus delectus voluptatem."),
@@ -2140,6 +2242,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1577122E_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2025-04-22 12:26:00Z
         payment_date: Timestamptz::At(1745324760000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
@@ -2150,6 +2253,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_159A9FC5_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2024-11-21 11:39:00Z
         payment_date: Timestamptz::At(1732189140000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -2160,6 +2264,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_15BA126F_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-09-02 16:26:00Z
         payment_date: Timestamptz::At(1756830360000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: Some("eveniet laudantium nulla cumque quaerat."),
@@ -2170,6 +2275,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_16763007_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2024-11-26 13:53:00Z
         payment_date: Timestamptz::At(1732629180000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: Some("qui dolor vero."),
@@ -2180,6 +2286,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_16770503_ID,
         parent_id: auto_users::USERS_45AE0E5A_ID,
+        // 2025-01-04 20:47:00Z
         payment_date: Timestamptz::At(1736023620000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -2190,6 +2297,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1677D33E_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-01-21 17:51:00Z
         payment_date: Timestamptz::At(1737481860000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: Some("voluptatem quia rerum."),
@@ -2200,6 +2308,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1698AC02_ID,
         parent_id: auto_users::USERS_F4E37267_ID,
+        // 2024-10-29 17:13:00Z
         payment_date: Timestamptz::At(1730221980000000),
         amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
         notes: None,
@@ -2210,6 +2319,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_169AE73D_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-03-14 14:14:00Z
         payment_date: Timestamptz::At(1741961640000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2220,6 +2330,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_16D433F2_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-03-21 16:17:00Z
         payment_date: Timestamptz::At(1742573820000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: Some("et harum et maxime at laudantium consequatur."),
@@ -2230,6 +2341,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_16DB1A5E_ID,
         parent_id: auto_users::USERS_00C62567_ID,
+        // 2025-04-02 13:16:00Z
         payment_date: Timestamptz::At(1743599760000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: Some("nihil et optio quo velit."),
@@ -2240,6 +2352,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_16F5A201_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2024-09-24 19:57:00Z
         payment_date: Timestamptz::At(1727207820000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2250,6 +2363,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1707753C_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-03-21 10:40:00Z
         payment_date: Timestamptz::At(1742553600000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: None,
@@ -2260,6 +2374,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1724B5DB_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-02-14 13:40:00Z
         payment_date: Timestamptz::At(1739540400000000),
         amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: None,
@@ -2270,6 +2385,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_174CE141_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2025-06-12 12:56:00Z
         payment_date: Timestamptz::At(1749732960000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: None,
@@ -2280,6 +2396,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_176CECF5_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-03-03 09:57:00Z
         payment_date: Timestamptz::At(1740995820000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: Some("iusto nihil sit."),
@@ -2290,6 +2407,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_17C02DED_ID,
         parent_id: auto_users::USERS_45AE0E5A_ID,
+        // 2025-05-10 17:20:00Z
         payment_date: Timestamptz::At(1746897600000000),
         amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -2300,6 +2418,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_17C86A52_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-04-14 09:17:00Z
         payment_date: Timestamptz::At(1744622220000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2310,6 +2429,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_18146F79_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2024-11-25 18:10:00Z
         payment_date: Timestamptz::At(1732558200000000),
         amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
         notes: Some("tempora eos est."),
@@ -2320,6 +2440,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_181CCB57_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-08-31 12:36:00Z
         payment_date: Timestamptz::At(1756643760000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -2330,6 +2451,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_187F4FA4_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-08-31 13:57:00Z
         payment_date: Timestamptz::At(1756648620000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -2340,6 +2462,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_18F4388B_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-07-14 08:57:00Z
         payment_date: Timestamptz::At(1752483420000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("laboriosam expedita tenetur."),
@@ -2350,6 +2473,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1934DE23_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-02-12 08:01:00Z
         payment_date: Timestamptz::At(1739347260000000),
         amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
         notes: None,
@@ -2360,6 +2484,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_19C39464_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-11-12 16:49:00Z
         payment_date: Timestamptz::At(1762966140000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -2370,6 +2495,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1A0B0F10_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-09-16 07:39:00Z
         payment_date: Timestamptz::At(1758008340000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("sequi ipsa consectetur."),
@@ -2380,6 +2506,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1A133FD8_ID,
         parent_id: auto_users::USERS_BAAE09EE_ID,
+        // 2024-11-13 09:48:00Z
         payment_date: Timestamptz::At(1731491280000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("quas minus saepe."),
@@ -2390,6 +2517,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1AA3642D_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-08-29 20:50:00Z
         payment_date: Timestamptz::At(1756500600000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -2400,6 +2528,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1B301814_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-03-20 13:33:00Z
         payment_date: Timestamptz::At(1742477580000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2410,6 +2539,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1B5FB7B8_ID,
         parent_id: auto_users::USERS_37793F65_ID,
+        // 2024-10-24 19:48:00Z
         payment_date: Timestamptz::At(1729799280000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("eum tempora et ea saepe sunt."),
@@ -2420,6 +2550,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1B73D1DF_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2025-11-10 19:17:00Z
         payment_date: Timestamptz::At(1762802220000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: None,
@@ -2430,6 +2561,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1B8BF31D_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2024-11-17 11:33:00Z
         payment_date: Timestamptz::At(1731843180000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("in sit dicta."),
@@ -2440,6 +2572,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1BEC07A4_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-06-25 12:55:00Z
         payment_date: Timestamptz::At(1750856100000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: None,
@@ -2450,6 +2583,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1BF9B9C1_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-09-15 15:10:00Z
         payment_date: Timestamptz::At(1757949000000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2460,6 +2594,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1C2324D6_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-04-16 09:07:00Z
         payment_date: Timestamptz::At(1744794420000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -2470,6 +2605,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1C2325E1_ID,
         parent_id: auto_users::USERS_4643F909_ID,
+        // 2025-02-04 12:25:00Z
         payment_date: Timestamptz::At(1738671900000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("maxime quia voluptatum veniam quis."),
@@ -2480,6 +2616,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1C6B1761_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2025-06-01 16:22:00Z
         payment_date: Timestamptz::At(1748794920000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: None,
@@ -2490,6 +2627,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1C75136A_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-09-17 07:59:00Z
         payment_date: Timestamptz::At(1758095940000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: Some("velit aut repellendus harum quia quibusdam."),
@@ -2500,6 +2638,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1C831D9D_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-03-30 15:40:00Z
         payment_date: Timestamptz::At(1743349200000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: None,
@@ -2510,6 +2649,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1CC0E8BD_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-05-31 12:50:00Z
         payment_date: Timestamptz::At(1748695800000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("quo sint quas temporibus tenetur temporibus vel voluptatibus."),
@@ -2520,6 +2660,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1CCEE508_ID,
         parent_id: auto_users::USERS_9C3D3DF0_ID,
+        // 2024-12-27 19:09:00Z
         payment_date: Timestamptz::At(1735326540000000),
         amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
         notes: Some("itaque voluptate perferendis deleniti."),
@@ -2530,6 +2671,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1CD7D13C_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2024-12-07 13:05:00Z
         payment_date: Timestamptz::At(1733576700000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -2540,6 +2682,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1CF31633_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2025-01-10 19:32:00Z
         payment_date: Timestamptz::At(1736537520000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: Some("facere ad provident."),
@@ -2550,6 +2693,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1D0F1E38_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-03-29 15:55:00Z
         payment_date: Timestamptz::At(1743263700000000),
         amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
         notes: None,
@@ -2560,6 +2704,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1D63A9E9_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2024-11-02 07:40:00Z
         payment_date: Timestamptz::At(1730533200000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -2570,6 +2715,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1D679864_ID,
         parent_id: auto_users::USERS_3F166078_ID,
+        // 2025-04-30 11:38:00Z
         payment_date: Timestamptz::At(1746013080000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("et ullam esse sit culpa accusamus possimus accusantium."),
@@ -2580,6 +2726,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1D815AEE_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2025-07-26 09:18:00Z
         payment_date: Timestamptz::At(1753521480000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: None,
@@ -2590,6 +2737,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1DFFD89E_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2024-11-09 20:54:00Z
         payment_date: Timestamptz::At(1731185640000000),
         amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
         notes: Some("et autem deserunt pariatur."),
@@ -2600,6 +2748,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1E1F7304_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2024-09-23 07:50:00Z
         payment_date: Timestamptz::At(1727077800000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: Some("quia voluptas tenetur quia esse quaerat saepe."),
@@ -2610,6 +2759,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1ECAE973_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-05-20 17:54:00Z
         payment_date: Timestamptz::At(1747763640000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("excepturi eveniet dolor sed tempore quo."),
@@ -2620,6 +2770,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1F1F39AA_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2025-09-02 17:38:00Z
         payment_date: Timestamptz::At(1756834680000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: None,
@@ -2630,6 +2781,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_1FA771B1_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-01-30 20:18:00Z
         payment_date: Timestamptz::At(1738268280000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2640,6 +2792,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_200F1B60_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-05-17 20:38:00Z
         payment_date: Timestamptz::At(1747514280000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: Some("a consequatur et sit."),
@@ -2650,6 +2803,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_20AB93DE_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-06-05 09:46:00Z
         payment_date: Timestamptz::At(1749116760000000),
         amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
         notes: None,
@@ -2660,6 +2814,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_20CFDCA9_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-06-25 16:24:00Z
         payment_date: Timestamptz::At(1750868640000000),
         amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
         notes: None,
@@ -2670,6 +2825,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_20F47DE5_ID,
         parent_id: auto_users::USERS_CA9CBBD1_ID,
+        // 2024-11-06 12:46:00Z
         payment_date: Timestamptz::At(1730897160000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("id ut est aliquam voluptate quod enim quaerat."),
@@ -2680,6 +2836,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2159DD79_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2025-05-02 19:17:00Z
         payment_date: Timestamptz::At(1746213420000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -2690,6 +2847,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_217C882C_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-08-28 07:00:00Z
         payment_date: Timestamptz::At(1756364400000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: None,
@@ -2700,6 +2858,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_21B4230D_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-08-18 17:06:00Z
         payment_date: Timestamptz::At(1755536760000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: None,
@@ -2710,6 +2869,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_21D8E6C7_ID,
         parent_id: auto_users::USERS_9A6B1378_ID,
+        // 2025-09-24 11:44:00Z
         payment_date: Timestamptz::At(1758714240000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("praesentium incidunt iure autem aliquam iusto."),
@@ -2720,6 +2880,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2201C36A_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-08-01 20:22:00Z
         payment_date: Timestamptz::At(1754079720000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -2730,6 +2891,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_221F47F5_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-05-24 09:10:00Z
         payment_date: Timestamptz::At(1748077800000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("corporis quis id rerum enim praesentium."),
@@ -2740,6 +2902,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_232C8694_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2025-02-21 15:46:00Z
         payment_date: Timestamptz::At(1740152760000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("nisi facilis est impedit modi quis nobis ex."),
@@ -2750,6 +2913,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_236410FD_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-04-20 11:46:00Z
         payment_date: Timestamptz::At(1745149560000000),
         amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: Some("qui iste perferendis."),
@@ -2760,6 +2924,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_23B982D1_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2025-08-20 19:45:00Z
         payment_date: Timestamptz::At(1755719100000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2770,6 +2935,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2418011F_ID,
         parent_id: auto_users::USERS_45AE0E5A_ID,
+        // 2025-05-10 16:20:00Z
         payment_date: Timestamptz::At(1746894000000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: Some("quas quas quisquam numquam cum ducimus."),
@@ -2780,6 +2946,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_242FF90E_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2025-08-16 15:21:00Z
         payment_date: Timestamptz::At(1755357660000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -2790,6 +2957,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_244AAA5F_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-08-25 17:57:00Z
         payment_date: Timestamptz::At(1756144620000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
@@ -2800,6 +2968,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_246BCADF_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2025-07-13 08:34:00Z
         payment_date: Timestamptz::At(1752395640000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -2810,6 +2979,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2491C775_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2024-11-24 14:57:00Z
         payment_date: Timestamptz::At(1732460220000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2820,6 +2990,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_249A40AD_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-03-21 18:07:00Z
         payment_date: Timestamptz::At(1742580420000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: None,
@@ -2830,6 +3001,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_24E2DA35_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-03-26 20:51:00Z
         payment_date: Timestamptz::At(1743022260000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -2840,6 +3012,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_25111628_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-04-06 14:25:00Z
         payment_date: Timestamptz::At(1743949500000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: Some("aut sint sint laboriosam voluptatem aut molestiae id."),
@@ -2850,6 +3023,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2523C207_ID,
         parent_id: auto_users::USERS_5DA8A629_ID,
+        // 2025-05-13 08:09:00Z
         payment_date: Timestamptz::At(1747123740000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -2860,6 +3034,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_25482E48_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-05-10 12:55:00Z
         payment_date: Timestamptz::At(1746881700000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("vero porro recusandae praesentium ipsa impedit."),
@@ -2870,6 +3045,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_26AA3C88_ID,
         parent_id: auto_users::USERS_CC6A442F_ID,
+        // 2024-10-19 08:01:00Z
         payment_date: Timestamptz::At(1729324860000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -2880,6 +3056,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_26D3E716_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-01-10 11:13:00Z
         payment_date: Timestamptz::At(1736507580000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("voluptatum qui sapiente optio."),
@@ -2890,6 +3067,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2758C5F4_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-06-25 14:29:00Z
         payment_date: Timestamptz::At(1750861740000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: None,
@@ -2900,6 +3078,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2779D546_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-01-11 21:11:00Z
         payment_date: Timestamptz::At(1736629860000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -2910,6 +3089,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_27E68C7B_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-06-25 12:56:00Z
         payment_date: Timestamptz::At(1750856160000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: Some("temporibus corrupti totam."),
@@ -2920,6 +3100,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2841B32C_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-02-12 09:48:00Z
         payment_date: Timestamptz::At(1739353680000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: Some("fugit corporis voluptas vel fugit nostrum omnis non."),
@@ -2930,6 +3111,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_28808D98_ID,
         parent_id: auto_users::USERS_9C3D3DF0_ID,
+        // 2025-07-08 09:18:00Z
         payment_date: Timestamptz::At(1751966280000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -2940,6 +3122,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2880FCD9_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-05-10 13:55:00Z
         payment_date: Timestamptz::At(1746885300000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -2950,6 +3133,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_28BEF6D3_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-09-01 09:46:00Z
         payment_date: Timestamptz::At(1756719960000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: Some("excepturi incidunt sunt."),
@@ -2960,6 +3144,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_28C264AD_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-08-11 17:28:00Z
         payment_date: Timestamptz::At(1754933280000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -2970,6 +3155,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_290D7379_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-04-17 18:50:00Z
         payment_date: Timestamptz::At(1744915800000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: None,
@@ -2980,6 +3166,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2941A817_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-06-11 11:35:00Z
         payment_date: Timestamptz::At(1749641700000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: None,
@@ -2990,6 +3177,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_298F72DD_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2024-12-29 19:57:00Z
         payment_date: Timestamptz::At(1735502220000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("corporis voluptatibus harum."),
@@ -3000,6 +3188,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_29AD4F0F_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-10-18 09:29:00Z
         payment_date: Timestamptz::At(1729243740000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -3010,6 +3199,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_29B9A705_ID,
         parent_id: auto_users::USERS_24E783E0_ID,
+        // 2025-05-10 16:55:00Z
         payment_date: Timestamptz::At(1746896100000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -3020,6 +3210,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2A2F7F7E_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-01-25 08:48:00Z
         payment_date: Timestamptz::At(1737794880000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: None,
@@ -3030,6 +3221,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2A40F8DE_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-11-03 13:28:00Z
         payment_date: Timestamptz::At(1762176480000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: Some("in fuga fugit id qui eveniet."),
@@ -3040,6 +3232,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2ADDAF41_ID,
         parent_id: auto_users::USERS_260991DF_ID,
+        // 2024-11-04 20:41:00Z
         payment_date: Timestamptz::At(1730752860000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("maiores quos et sed eum porro."),
@@ -3050,6 +3243,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2AE1F14D_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2025-08-02 19:05:00Z
         payment_date: Timestamptz::At(1754161500000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3060,6 +3254,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2B5E4E5C_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2025-02-04 09:00:00Z
         payment_date: Timestamptz::At(1738659600000000),
         amount_paid: Decimal::from_parts(1300, 0, 0, false, 2),
         notes: None,
@@ -3070,6 +3265,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2B933892_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-05-28 09:48:00Z
         payment_date: Timestamptz::At(1748425680000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -3080,6 +3276,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2BE73741_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-08-03 09:08:00Z
         payment_date: Timestamptz::At(1754212080000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -3090,6 +3287,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2BF54339_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2025-06-04 14:58:00Z
         payment_date: Timestamptz::At(1749049080000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("voluptatibus sunt aspernatur aut corrupti."),
@@ -3100,6 +3298,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2C3CD6BB_ID,
         parent_id: auto_users::USERS_24E783E0_ID,
+        // 2025-08-26 14:51:00Z
         payment_date: Timestamptz::At(1756219860000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -3110,6 +3309,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2C3F135B_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2024-09-15 13:50:00Z
         payment_date: Timestamptz::At(1726408200000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: Some("dolor quis quis amet deleniti dolor blanditiis."),
@@ -3120,6 +3320,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2C50F1AA_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-01-23 14:25:00Z
         payment_date: Timestamptz::At(1737642300000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: None,
@@ -3130,6 +3331,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2CE35E06_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-04-01 10:21:00Z
         payment_date: Timestamptz::At(1743502860000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("placeat labore eveniet dolor distinctio."),
@@ -3140,6 +3342,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2CF6370E_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-04-21 07:58:00Z
         payment_date: Timestamptz::At(1745222280000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("reiciendis distinctio dolores dolor."),
@@ -3150,6 +3353,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2D32D887_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-09-28 15:14:00Z
         payment_date: Timestamptz::At(1759072440000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("ut eum dolor."),
@@ -3160,6 +3364,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2D45F4C1_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2025-05-06 17:37:00Z
         payment_date: Timestamptz::At(1746553020000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: None,
@@ -3170,6 +3375,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E430C06_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-01-28 19:21:00Z
         payment_date: Timestamptz::At(1738092060000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
@@ -3180,6 +3386,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E53C9B9_ID,
         parent_id: auto_users::USERS_9FCD186A_ID,
+        // 2025-02-16 11:54:00Z
         payment_date: Timestamptz::At(1739706840000000),
         amount_paid: Decimal::from_parts(6350, 0, 0, false, 2),
         notes: None,
@@ -3190,6 +3397,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E58BE8F_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-06-03 16:06:00Z
         payment_date: Timestamptz::At(1748966760000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -3200,6 +3408,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E6649C4_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-02-11 18:53:00Z
         payment_date: Timestamptz::At(1739299980000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -3210,6 +3419,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E736ED9_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2024-12-11 18:34:00Z
         payment_date: Timestamptz::At(1733942040000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: Some("unde dolores dolorem cum asperiores eligendi quisquam voluptas."),
@@ -3220,6 +3430,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E7565FC_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2024-11-29 08:28:00Z
         payment_date: Timestamptz::At(1732868880000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -3230,6 +3441,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2E7A68B9_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2024-11-05 10:00:00Z
         payment_date: Timestamptz::At(1730800800000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -3240,6 +3452,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2EA0D716_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2025-04-15 09:11:00Z
         payment_date: Timestamptz::At(1744708260000000),
         amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
         notes: Some("vero doloribus dolore aut animi rerum laborum."),
@@ -3250,6 +3463,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2EDE8036_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-08-07 16:39:00Z
         payment_date: Timestamptz::At(1754584740000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -3260,6 +3474,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2F539EAA_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-01-20 08:40:00Z
         payment_date: Timestamptz::At(1737362400000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("nihil qui pariatur."),
@@ -3270,6 +3485,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2F8AE8C1_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-11-02 12:35:00Z
         payment_date: Timestamptz::At(1762086900000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3280,6 +3496,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_2FB3A6EB_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-08-01 20:01:00Z
         payment_date: Timestamptz::At(1754078460000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: None,
@@ -3290,6 +3507,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_306E8C9F_ID,
         parent_id: auto_users::USERS_E9E6F5FD_ID,
+        // 2025-06-08 20:28:00Z
         payment_date: Timestamptz::At(1749414480000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3300,6 +3518,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_30E3B5E3_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2024-12-20 12:47:00Z
         payment_date: Timestamptz::At(1734698820000000),
         amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
         notes: Some("ut minima dolor et."),
@@ -3310,6 +3529,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_30E5F65C_ID,
         parent_id: auto_users::USERS_8144618E_ID,
+        // 2025-07-24 18:13:00Z
         payment_date: Timestamptz::At(1753380780000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: None,
@@ -3320,6 +3540,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3165AD14_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-04-06 15:01:00Z
         payment_date: Timestamptz::At(1743951660000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
@@ -3330,6 +3551,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3182782F_ID,
         parent_id: auto_users::USERS_7F9BA3BC_ID,
+        // 2024-11-19 16:47:00Z
         payment_date: Timestamptz::At(1732034820000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("natus natus alias ea voluptatem inventore et rerum."),
@@ -3340,6 +3562,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_319B6476_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-06-05 20:33:00Z
         payment_date: Timestamptz::At(1749155580000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("non omnis voluptas rerum molestiae possimus."),
@@ -3350,6 +3573,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3208EF57_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-02-17 20:19:00Z
         payment_date: Timestamptz::At(1739823540000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("qui reiciendis sint impedit eos."),
@@ -3360,6 +3584,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_32856654_ID,
         parent_id: auto_users::USERS_FC48D023_ID,
+        // 2025-06-20 13:05:00Z
         payment_date: Timestamptz::At(1750424700000000),
         amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
         notes: Some("qui minima libero asperiores et voluptatem."),
@@ -3370,6 +3595,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_32CEE888_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-05-17 20:07:00Z
         payment_date: Timestamptz::At(1747512420000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: None,
@@ -3380,6 +3606,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_32DE5362_ID,
         parent_id: auto_users::USERS_F5D7E7CE_ID,
+        // 2024-11-19 20:33:00Z
         payment_date: Timestamptz::At(1732048380000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: None,
@@ -3390,6 +3617,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_32F6184A_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2024-11-10 18:23:00Z
         payment_date: Timestamptz::At(1731262980000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3400,6 +3628,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_32F645AE_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-04-10 19:56:00Z
         payment_date: Timestamptz::At(1744314960000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: Some("nisi nesciunt et ipsum odit ullam."),
@@ -3410,6 +3639,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_33898FC9_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-03-01 16:48:00Z
         payment_date: Timestamptz::At(1740847680000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -3420,6 +3650,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_33BAD573_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2024-12-11 18:38:00Z
         payment_date: Timestamptz::At(1733942280000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("eaque quis quos consequatur asperiores adipisci est."),
@@ -3430,6 +3661,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_33D0F3A0_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-01-06 11:25:00Z
         payment_date: Timestamptz::At(1736162700000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: None,
@@ -3440,6 +3672,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_345E57FF_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-04-18 11:10:00Z
         payment_date: Timestamptz::At(1744974600000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: None,
@@ -3450,6 +3683,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_34935EBA_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2024-10-14 08:22:00Z
         payment_date: Timestamptz::At(1728894120000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -3460,6 +3694,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_34979CDF_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-03-26 13:08:00Z
         payment_date: Timestamptz::At(1742994480000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -3470,6 +3705,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_34B9311E_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2024-11-16 17:16:00Z
         payment_date: Timestamptz::At(1731777360000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -3480,6 +3716,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_34EAD08D_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2025-02-09 15:31:00Z
         payment_date: Timestamptz::At(1739115060000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
         notes: Some("qui iusto ea nesciunt et."),
@@ -3490,6 +3727,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3521C251_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-06-02 17:03:00Z
         payment_date: Timestamptz::At(1748883780000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: None,
@@ -3500,6 +3738,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_357838C1_ID,
         parent_id: auto_users::USERS_9FCD186A_ID,
+        // 2024-12-10 11:00:00Z
         payment_date: Timestamptz::At(1733828400000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("soluta sit eaque ea expedita cum incidunt voluptas."),
@@ -3510,6 +3749,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_360E4450_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-07-04 16:20:00Z
         payment_date: Timestamptz::At(1751646000000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
         notes: Some("error sint eveniet qui minus magni."),
@@ -3520,6 +3760,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_36AB48C7_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-03-07 12:01:00Z
         payment_date: Timestamptz::At(1741348860000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: None,
@@ -3530,6 +3771,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3701B0F7_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2024-11-25 14:00:00Z
         payment_date: Timestamptz::At(1732543200000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: None,
@@ -3540,6 +3782,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_370C217D_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2025-10-17 11:18:00Z
         payment_date: Timestamptz::At(1760699880000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -3550,6 +3793,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3723506C_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2024-10-09 20:13:00Z
         payment_date: Timestamptz::At(1728504780000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -3560,6 +3804,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3739B32F_ID,
         parent_id: auto_users::USERS_3B6F5FEF_ID,
+        // 2024-12-14 11:39:00Z
         payment_date: Timestamptz::At(1734176340000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: Some("delectus voluptates consectetur illo repudiandae."),
@@ -3570,6 +3815,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_379DDD36_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2025-05-15 08:31:00Z
         payment_date: Timestamptz::At(1747297860000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("voluptatibus nostrum voluptates voluptatem fugit velit."),
@@ -3580,6 +3826,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_37DBF4A7_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-05-31 07:03:00Z
         payment_date: Timestamptz::At(1748674980000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
@@ -3590,6 +3837,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_37EA16A1_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-06-09 10:17:00Z
         payment_date: Timestamptz::At(1749464220000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3600,6 +3848,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_399E1691_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2024-12-30 08:53:00Z
         payment_date: Timestamptz::At(1735548780000000),
         amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: None,
@@ -3610,6 +3859,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_39BA7333_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2024-10-22 13:07:00Z
         payment_date: Timestamptz::At(1729602420000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
         notes: Some("et ipsum autem eaque sed facere voluptatem ut."),
@@ -3620,6 +3870,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_39C2178F_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2025-06-06 07:54:00Z
         payment_date: Timestamptz::At(1749196440000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3630,6 +3881,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3A078AD4_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-01-02 10:11:00Z
         payment_date: Timestamptz::At(1735812660000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: None,
@@ -3640,6 +3892,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3A420B62_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-04-22 15:43:00Z
         payment_date: Timestamptz::At(1745336580000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("tempora eos est."),
@@ -3650,6 +3903,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3A9208B9_ID,
         parent_id: auto_users::USERS_95631166_ID,
+        // 2025-04-11 18:10:00Z
         payment_date: Timestamptz::At(1744395000000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: Some("accusamus corrupti iste voluptas est atque."),
@@ -3660,6 +3914,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3AA1BCA6_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2024-12-27 19:35:00Z
         payment_date: Timestamptz::At(1735328100000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("possimus dicta enim officia in."),
@@ -3670,6 +3925,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3AF75FF9_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-09-06 19:03:00Z
         payment_date: Timestamptz::At(1757185380000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: None,
@@ -3680,6 +3936,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3BB63AF5_ID,
         parent_id: auto_users::USERS_BAAE09EE_ID,
+        // 2025-11-05 19:49:00Z
         payment_date: Timestamptz::At(1762372140000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
@@ -3690,6 +3947,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3BCEDAE2_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-08-14 19:23:00Z
         payment_date: Timestamptz::At(1755199380000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("eum tempora odio qui dolor ipsam expedita doloremque."),
@@ -3700,6 +3958,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3CB779DC_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2024-12-12 16:11:00Z
         payment_date: Timestamptz::At(1734019860000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3710,6 +3969,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3D3FDC8D_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-04-12 12:41:00Z
         payment_date: Timestamptz::At(1744461660000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: None,
@@ -3720,6 +3980,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3D4B24C2_ID,
         parent_id: auto_users::USERS_52BEF7A8_ID,
+        // 2024-12-08 16:03:00Z
         payment_date: Timestamptz::At(1733673780000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -3730,6 +3991,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3DA786ED_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2024-10-08 15:49:00Z
         payment_date: Timestamptz::At(1728402540000000),
         amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
         notes: Some("aut aspernatur dignissimos."),
@@ -3740,6 +4002,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3DB35700_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2024-09-19 15:04:00Z
         payment_date: Timestamptz::At(1726758240000000),
         amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
         notes: Some("cupiditate dignissimos voluptatum neque."),
@@ -3750,6 +4013,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3E73D606_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-04-22 14:39:00Z
         payment_date: Timestamptz::At(1745332740000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: None,
@@ -3760,6 +4024,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3EE323F9_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2024-09-28 16:39:00Z
         payment_date: Timestamptz::At(1727541540000000),
         amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
         notes: None,
@@ -3770,6 +4035,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3EFDEF3C_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-05-22 12:52:00Z
         payment_date: Timestamptz::At(1747918320000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3780,6 +4046,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3F489217_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2025-03-28 20:59:00Z
         payment_date: Timestamptz::At(1743195540000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("voluptas omnis sint."),
@@ -3790,6 +4057,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3F727884_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-03-12 15:27:00Z
         payment_date: Timestamptz::At(1741793220000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -3800,6 +4068,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3F8AD0A8_ID,
         parent_id: auto_users::USERS_2DE97868_ID,
+        // 2025-01-03 17:44:00Z
         payment_date: Timestamptz::At(1735926240000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -3810,6 +4079,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3FD4FC35_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-03-17 16:08:00Z
         payment_date: Timestamptz::At(1742227680000000),
         amount_paid: Decimal::from_parts(1300, 0, 0, false, 2),
         notes: None,
@@ -3820,6 +4090,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_3FF1D784_ID,
         parent_id: auto_users::USERS_2DE97868_ID,
+        // 2025-10-14 14:41:00Z
         payment_date: Timestamptz::At(1760452860000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -3830,6 +4101,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4022A1D4_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-05-11 11:29:00Z
         payment_date: Timestamptz::At(1746962940000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("rerum neque rem occaecati et consectetur explicabo blanditiis."),
@@ -3840,6 +4112,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_408A82BE_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-03-18 15:04:00Z
         payment_date: Timestamptz::At(1742310240000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: Some("possimus amet voluptatem omnis voluptas."),
@@ -3850,6 +4123,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_408DC6A5_ID,
         parent_id: auto_users::USERS_52BEF7A8_ID,
+        // 2024-10-15 07:44:00Z
         payment_date: Timestamptz::At(1728978240000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: None,
@@ -3860,6 +4134,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_40A9C15E_ID,
         parent_id: auto_users::USERS_F4E37267_ID,
+        // 2025-05-20 19:28:00Z
         payment_date: Timestamptz::At(1747769280000000),
         amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
         notes: None,
@@ -3870,6 +4145,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4124BE6E_ID,
         parent_id: auto_users::USERS_E9E6F5FD_ID,
+        // 2024-12-27 15:46:00Z
         payment_date: Timestamptz::At(1735314360000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -3880,6 +4156,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_419AD223_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-08-01 12:56:00Z
         payment_date: Timestamptz::At(1754052960000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -3890,6 +4167,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_419E3781_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-04-11 14:33:00Z
         payment_date: Timestamptz::At(1744381980000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: Some("nihil et optio quo velit."),
@@ -3900,6 +4178,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_41E116A3_ID,
         parent_id: auto_users::USERS_895FE590_ID,
+        // 2025-03-07 12:17:00Z
         payment_date: Timestamptz::At(1741349820000000),
         amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
         notes: Some("earum veritatis nostrum quibusdam natus placeat cupiditate."),
@@ -3910,6 +4189,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_41E86BBE_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2024-09-29 18:20:00Z
         payment_date: Timestamptz::At(1727634000000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -3920,6 +4200,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_41F613A1_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-11-05 07:48:00Z
         payment_date: Timestamptz::At(1730792880000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("mollitia et at aperiam amet illum repellendus."),
@@ -3930,6 +4211,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_426173EC_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-03-22 14:20:00Z
         payment_date: Timestamptz::At(1742653200000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: None,
@@ -3940,6 +4222,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_42C1A09D_ID,
         parent_id: auto_users::USERS_09787E2D_ID,
+        // 2024-11-03 07:52:00Z
         payment_date: Timestamptz::At(1730620320000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: None,
@@ -3950,6 +4233,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4309B966_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2025-01-15 10:41:00Z
         payment_date: Timestamptz::At(1736937660000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("veritatis natus odio et."),
@@ -3960,6 +4244,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_435ABCB5_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2024-10-19 15:04:00Z
         payment_date: Timestamptz::At(1729350240000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -3970,6 +4255,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_438D3F9C_ID,
         parent_id: auto_users::USERS_74E5BCED_ID,
+        // 2025-05-04 08:37:00Z
         payment_date: Timestamptz::At(1746347820000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("ipsa non dolores voluptatum voluptatem ipsa."),
@@ -3980,6 +4266,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_438FC02E_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-08-08 08:12:00Z
         payment_date: Timestamptz::At(1754640720000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("nam corporis nihil enim amet doloribus."),
@@ -3990,6 +4277,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_43E745CD_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-10-05 19:06:00Z
         payment_date: Timestamptz::At(1759691160000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: None,
@@ -4000,6 +4288,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_43F5FA39_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-10-10 14:58:00Z
         payment_date: Timestamptz::At(1760108280000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4010,6 +4299,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_44181A54_ID,
         parent_id: auto_users::USERS_D0E2A187_ID,
+        // 2025-04-03 15:52:00Z
         payment_date: Timestamptz::At(1743695520000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: None,
@@ -4020,6 +4310,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4425639B_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2024-12-03 07:34:00Z
         payment_date: Timestamptz::At(1733211240000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -4030,6 +4321,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4445E02E_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-07-09 09:37:00Z
         payment_date: Timestamptz::At(1752053820000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: None,
@@ -4040,6 +4332,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_449B7409_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2024-11-02 15:59:00Z
         payment_date: Timestamptz::At(1730563140000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("quas officia in nam aperiam."),
@@ -4050,6 +4343,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_44B9D6EC_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2025-04-13 15:02:00Z
         payment_date: Timestamptz::At(1744556520000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: Some("similique aut ea illo sed dolorem odit voluptas."),
@@ -4060,6 +4354,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_44D05809_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-08-17 13:47:00Z
         payment_date: Timestamptz::At(1755438420000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -4070,6 +4365,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_44D3E009_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2025-09-01 17:13:00Z
         payment_date: Timestamptz::At(1756746780000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("explicabo debitis ipsum minima consequatur ipsum et."),
@@ -4080,6 +4376,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_44F68F50_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-06-10 13:37:00Z
         payment_date: Timestamptz::At(1749562620000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: Some("itaque nesciunt velit dolorem sint fuga neque."),
@@ -4090,6 +4387,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_44FD4CF4_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2025-04-20 20:00:00Z
         payment_date: Timestamptz::At(1745179200000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: Some("quibusdam architecto illum dolores quae."),
@@ -4100,6 +4398,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4555BBEC_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2025-02-27 20:55:00Z
         payment_date: Timestamptz::At(1740689700000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: Some("unde autem voluptatibus minima ea aut."),
@@ -4110,6 +4409,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_455DEF37_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2025-01-19 11:28:00Z
         payment_date: Timestamptz::At(1737286080000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -4120,6 +4420,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_45A10684_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-04-12 15:05:00Z
         payment_date: Timestamptz::At(1744470300000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -4130,6 +4431,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_45BCCB2A_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-09-22 17:49:00Z
         payment_date: Timestamptz::At(1758563340000000),
         amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -4140,6 +4442,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_45CE45A3_ID,
         parent_id: auto_users::USERS_74B762CA_ID,
+        // 2024-10-20 20:21:00Z
         payment_date: Timestamptz::At(1729455660000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: None,
@@ -4150,6 +4453,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_45D10718_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-06-12 19:49:00Z
         payment_date: Timestamptz::At(1749757740000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: None,
@@ -4160,6 +4464,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_45DE22F6_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2025-05-08 12:20:00Z
         payment_date: Timestamptz::At(1746706800000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4170,6 +4475,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_463B2EA9_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-05-24 20:35:00Z
         payment_date: Timestamptz::At(1748118900000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -4180,6 +4486,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_464E37B8_ID,
         parent_id: auto_users::USERS_9FCD186A_ID,
+        // 2025-01-11 18:24:00Z
         payment_date: Timestamptz::At(1736619840000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -4190,6 +4497,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_46BEC632_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2024-12-20 07:53:00Z
         payment_date: Timestamptz::At(1734681180000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: None,
@@ -4200,6 +4508,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_46C24635_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2024-12-13 15:14:00Z
         payment_date: Timestamptz::At(1734102840000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("sed nostrum ut quidem quae eos."),
@@ -4210,6 +4519,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_46D50A0A_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2024-09-21 07:57:00Z
         payment_date: Timestamptz::At(1726905420000000),
         amount_paid: Decimal::from_parts(6950, 0, 0, false, 2),
         notes: Some("distinctio ut doloremque qui et."),
@@ -4220,6 +4530,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_46F83934_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2024-11-09 10:38:00Z
         payment_date: Timestamptz::At(1731148680000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -4230,6 +4541,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4751261F_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-08-29 07:41:00Z
         payment_date: Timestamptz::At(1756453260000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("consequatur porro delectus voluptatem."),
@@ -4240,6 +4552,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_47863A13_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-03-11 18:19:00Z
         payment_date: Timestamptz::At(1741717140000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: None,
@@ -4250,6 +4563,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_48F80C64_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2024-12-15 15:38:00Z
         payment_date: Timestamptz::At(1734277080000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: None,
@@ -4260,6 +4574,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4915AA89_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-10-23 07:18:00Z
         payment_date: Timestamptz::At(1761203880000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -4270,6 +4585,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4986A02B_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2025-07-14 19:36:00Z
         payment_date: Timestamptz::At(1752521760000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: None,
@@ -4280,6 +4596,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4A86725D_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2024-12-27 08:33:00Z
         payment_date: Timestamptz::At(1735288380000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("libero non dolor exercitationem ut enim vitae."),
@@ -4290,6 +4607,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4AA8A108_ID,
         parent_id: auto_users::USERS_8144618E_ID,
+        // 2025-10-15 10:16:00Z
         payment_date: Timestamptz::At(1760523360000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: None,
@@ -4300,6 +4618,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4AB16AC9_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-04-28 09:50:00Z
         payment_date: Timestamptz::At(1745833800000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("minus aut et placeat."),
@@ -4310,6 +4629,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4ABA860B_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-08-31 08:39:00Z
         payment_date: Timestamptz::At(1756629540000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: Some("nihil molestiae accusamus veniam."),
@@ -4320,6 +4640,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4B65E0FE_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2025-02-13 11:00:00Z
         payment_date: Timestamptz::At(1739444400000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: None,
@@ -4330,6 +4651,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4BC35367_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2024-10-14 19:11:00Z
         payment_date: Timestamptz::At(1728933060000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: None,
@@ -4340,6 +4662,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4BE985ED_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-05-05 14:48:00Z
         payment_date: Timestamptz::At(1746456480000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("et aspernatur sunt."),
@@ -4350,6 +4673,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4C31DFEB_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-02-02 07:11:00Z
         payment_date: Timestamptz::At(1738480260000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("modi quis velit porro explicabo repudiandae."),
@@ -4360,6 +4684,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4C89E88A_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2024-09-14 11:13:00Z
         payment_date: Timestamptz::At(1726312380000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: None,
@@ -4370,6 +4695,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4C9CE305_ID,
         parent_id: auto_users::USERS_5DA8A629_ID,
+        // 2025-06-25 16:29:00Z
         payment_date: Timestamptz::At(1750868940000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -4380,6 +4706,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4CB1B60D_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-10-03 14:05:00Z
         payment_date: Timestamptz::At(1759500300000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("aut possimus qui autem."),
@@ -4390,6 +4717,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4CF58634_ID,
         parent_id: auto_users::USERS_95631166_ID,
+        // 2025-06-10 12:38:00Z
         payment_date: Timestamptz::At(1749559080000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("quas officia est non."),
@@ -4400,6 +4728,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4D23A6DD_ID,
         parent_id: auto_users::USERS_7F9BA3BC_ID,
+        // 2024-12-24 19:15:00Z
         payment_date: Timestamptz::At(1735067700000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: Some("a magnam esse eos quam est consequatur."),
@@ -4410,6 +4739,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4D8C5900_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-06-28 07:01:00Z
         payment_date: Timestamptz::At(1751094060000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -4420,6 +4750,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4D8F3B7C_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-01-09 18:11:00Z
         payment_date: Timestamptz::At(1736446260000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: Some("doloremque praesentium et odio."),
@@ -4430,6 +4761,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4DAC0278_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2025-03-25 11:18:00Z
         payment_date: Timestamptz::At(1742901480000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: Some("magnam adipisci sit."),
@@ -4440,6 +4772,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4E35A400_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-04-18 12:10:00Z
         payment_date: Timestamptz::At(1744978200000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -4450,6 +4783,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4E4A2498_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-03-07 12:47:00Z
         payment_date: Timestamptz::At(1741351620000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -4460,6 +4794,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4E5E2A76_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2024-11-13 17:16:00Z
         payment_date: Timestamptz::At(1731518160000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("cum enim est sed sit eligendi quia soluta."),
@@ -4470,6 +4805,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4EC2111A_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2024-12-12 18:19:00Z
         payment_date: Timestamptz::At(1734027540000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: Some("repellat quaerat sed est quaerat sed atque."),
@@ -4480,6 +4816,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4EF88D50_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-04-06 15:14:00Z
         payment_date: Timestamptz::At(1743952440000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: Some("illum libero necessitatibus blanditiis nesciunt dolorem culpa quo."),
@@ -4490,6 +4827,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4FA438D2_ID,
         parent_id: auto_users::USERS_F4E37267_ID,
+        // 2025-01-15 19:19:00Z
         payment_date: Timestamptz::At(1736968740000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -4500,6 +4838,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_4FC766DD_ID,
         parent_id: auto_users::USERS_C212AA32_ID,
+        // 2024-10-03 09:50:00Z
         payment_date: Timestamptz::At(1727949000000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: None,
@@ -4510,6 +4849,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_509D6AFC_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-05-28 10:38:00Z
         payment_date: Timestamptz::At(1748428680000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: Some("reiciendis distinctio dolores dolor."),
@@ -4520,6 +4860,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5146023B_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2024-09-27 13:10:00Z
         payment_date: Timestamptz::At(1727442600000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: None,
@@ -4530,6 +4871,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_514C270E_ID,
         parent_id: auto_users::USERS_CA9CBBD1_ID,
+        // 2024-09-28 13:27:00Z
         payment_date: Timestamptz::At(1727530020000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("molestiae necessitatibus deleniti eos."),
@@ -4540,6 +4882,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_514FCFF8_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2024-11-29 13:13:00Z
         payment_date: Timestamptz::At(1732885980000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -4550,6 +4893,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_51A154CE_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2024-11-16 10:00:00Z
         payment_date: Timestamptz::At(1731751200000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: None,
@@ -4560,6 +4904,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_51B83B44_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-08-28 15:36:00Z
         payment_date: Timestamptz::At(1756395360000000),
         amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("at cumque voluptatum."),
@@ -4570,6 +4915,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_51F8BD68_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2024-12-10 17:00:00Z
         payment_date: Timestamptz::At(1733850000000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("sed aperiam corrupti nisi voluptatum consequatur."),
@@ -4580,6 +4926,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5238411D_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2024-10-29 13:56:00Z
         payment_date: Timestamptz::At(1730210160000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("veritatis exercitationem cum."),
@@ -4590,6 +4937,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_52826FA5_ID,
         parent_id: auto_users::USERS_5DF382E4_ID,
+        // 2025-11-12 08:05:00Z
         payment_date: Timestamptz::At(1762934700000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: Some("in illo animi unde corporis ut rerum."),
@@ -4600,6 +4948,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_52E938C6_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2025-10-27 10:24:00Z
         payment_date: Timestamptz::At(1761560640000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("est occaecati libero est et quasi."),
@@ -4610,6 +4959,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_52F44550_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-08-14 10:43:00Z
         payment_date: Timestamptz::At(1755168180000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: Some("quod officiis aliquid ut."),
@@ -4620,6 +4970,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5327B70F_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-05-09 16:25:00Z
         payment_date: Timestamptz::At(1746807900000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("tempore ut voluptate porro nostrum enim est."),
@@ -4630,6 +4981,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5345515B_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-02-10 11:41:00Z
         payment_date: Timestamptz::At(1739187660000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: None,
@@ -4640,6 +4992,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_53918D07_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-11-05 13:29:00Z
         payment_date: Timestamptz::At(1762349340000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("quaerat placeat delectus."),
@@ -4650,6 +5003,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_53A632EF_ID,
         parent_id: auto_users::USERS_24E783E0_ID,
+        // 2025-01-30 09:18:00Z
         payment_date: Timestamptz::At(1738228680000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: None,
@@ -4660,6 +5014,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_53B5158D_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2024-11-27 15:30:00Z
         payment_date: Timestamptz::At(1732721400000000),
         amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
         notes: Some("magnam adipisci sit."),
@@ -4670,6 +5025,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_53C1DB0D_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2024-10-02 12:24:00Z
         payment_date: Timestamptz::At(1727871840000000),
         amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
         notes: Some("magni modi voluptatem voluptatem porro dolorem."),
@@ -4680,6 +5036,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_53E49BFC_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2024-11-26 16:36:00Z
         payment_date: Timestamptz::At(1732638960000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: Some("sint hic rerum fugit impedit quam repellat."),
@@ -4690,6 +5047,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_53E69CAA_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-02-21 18:29:00Z
         payment_date: Timestamptz::At(1740162540000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("explicabo animi eaque error neque maxime."),
@@ -4700,6 +5058,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_549430DE_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2025-07-30 07:28:00Z
         payment_date: Timestamptz::At(1753860480000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: None,
@@ -4710,6 +5069,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5495EF2E_ID,
         parent_id: auto_users::USERS_260991DF_ID,
+        // 2025-08-11 13:36:00Z
         payment_date: Timestamptz::At(1754919360000000),
         amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -4720,6 +5080,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_54B2A3C0_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2024-11-24 15:02:00Z
         payment_date: Timestamptz::At(1732460520000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("repellat cupiditate laborum laboriosam."),
@@ -4730,6 +5091,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_54B8295B_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2024-10-22 08:48:00Z
         payment_date: Timestamptz::At(1729586880000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: Some("dolor assumenda vitae eius ut perferendis ut mollitia."),
@@ -4740,6 +5102,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_554DAE00_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2024-09-23 10:11:00Z
         payment_date: Timestamptz::At(1727086260000000),
         amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: None,
@@ -4750,6 +5113,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_556942C5_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-01-15 17:47:00Z
         payment_date: Timestamptz::At(1736963220000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -4760,6 +5124,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_55AC7CF9_ID,
         parent_id: auto_users::USERS_E9E6F5FD_ID,
+        // 2025-11-06 07:28:00Z
         payment_date: Timestamptz::At(1762414080000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -4770,6 +5135,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_55B5E351_ID,
         parent_id: auto_users::USERS_41F854E8_ID,
+        // 2024-10-31 13:03:00Z
         payment_date: Timestamptz::At(1730379780000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -4780,6 +5146,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_55FB33CA_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-08-26 16:54:00Z
         payment_date: Timestamptz::At(1756227240000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: Some("sed tenetur asperiores vitae iure dolorem."),
@@ -4790,6 +5157,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_561874CC_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-02-11 08:51:00Z
         payment_date: Timestamptz::At(1739263860000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: None,
@@ -4800,6 +5168,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_56493E0E_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2025-09-01 19:07:00Z
         payment_date: Timestamptz::At(1756753620000000),
         amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
@@ -4810,6 +5179,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_56DA6FA7_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-01-27 16:51:00Z
         payment_date: Timestamptz::At(1737996660000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("officiis ut et voluptates omnis commodi recusandae sint."),
@@ -4820,6 +5190,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_576F47AA_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-01-05 17:19:00Z
         payment_date: Timestamptz::At(1736097540000000),
         amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
         notes: None,
@@ -4830,6 +5201,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_577C7A72_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2024-10-21 09:40:00Z
         payment_date: Timestamptz::At(1729503600000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: Some("rerum quaerat id sapiente vero aperiam tenetur."),
@@ -4840,6 +5212,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_57C95F54_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2024-11-02 13:18:00Z
         payment_date: Timestamptz::At(1730553480000000),
         amount_paid: Decimal::from_parts(7550, 0, 0, false, 2),
         notes: Some("minus omnis temporibus debitis expedita reprehenderit consequatur non."),
@@ -4850,6 +5223,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_57C9F569_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-07-15 20:33:00Z
         payment_date: Timestamptz::At(1752611580000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: Some("quia velit officia quam."),
@@ -4860,6 +5234,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_57D0DC34_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-10-08 10:22:00Z
         payment_date: Timestamptz::At(1759918920000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -4870,6 +5245,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_58B85541_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-10-01 19:29:00Z
         payment_date: Timestamptz::At(1759346940000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: Some("voluptas doloremque id quia."),
@@ -4880,6 +5256,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_58FB7D3E_ID,
         parent_id: auto_users::USERS_5DA8A629_ID,
+        // 2025-02-13 11:51:00Z
         payment_date: Timestamptz::At(1739447460000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("dolores officia doloribus odit."),
@@ -4890,6 +5267,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_59A5FF92_ID,
         parent_id: auto_users::USERS_2DE97868_ID,
+        // 2025-09-04 19:30:00Z
         payment_date: Timestamptz::At(1757014200000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: Some("dolores tenetur rem quam animi voluptatem dignissimos."),
@@ -4900,6 +5278,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_59AAA4DC_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2025-05-25 20:35:00Z
         payment_date: Timestamptz::At(1748205300000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: None,
@@ -4910,6 +5289,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_59B2AC8E_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-01-08 15:37:00Z
         payment_date: Timestamptz::At(1736350620000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4920,6 +5300,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_59CE9D71_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-07-14 20:31:00Z
         payment_date: Timestamptz::At(1752525060000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4930,6 +5311,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5A2F9591_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2025-04-28 13:15:00Z
         payment_date: Timestamptz::At(1745846100000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: None,
@@ -4940,6 +5322,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5A6E7719_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-06-04 10:51:00Z
         payment_date: Timestamptz::At(1749034260000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("eos numquam aut id doloribus omnis dolorum."),
@@ -4950,6 +5333,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5AC6ADB0_ID,
         parent_id: auto_users::USERS_52BEF7A8_ID,
+        // 2025-02-12 17:03:00Z
         payment_date: Timestamptz::At(1739379780000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: None,
@@ -4960,6 +5344,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5B903A5E_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-04-01 16:31:00Z
         payment_date: Timestamptz::At(1743525060000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -4970,6 +5355,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5BB9693B_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-08-29 11:05:00Z
         payment_date: Timestamptz::At(1756465500000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: None,
@@ -4980,6 +5366,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5C40C1A4_ID,
         parent_id: auto_users::USERS_9A6B1378_ID,
+        // 2025-05-31 20:34:00Z
         payment_date: Timestamptz::At(1748723640000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: None,
@@ -4990,6 +5377,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5CA35A24_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-08-29 19:50:00Z
         payment_date: Timestamptz::At(1756497000000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("officia earum voluptas ut corrupti debitis."),
@@ -5000,6 +5388,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5CDC58F7_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-08-28 13:17:00Z
         payment_date: Timestamptz::At(1756387020000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
@@ -5010,6 +5399,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5D033F90_ID,
         parent_id: auto_users::USERS_09787E2D_ID,
+        // 2024-10-12 11:54:00Z
         payment_date: Timestamptz::At(1728734040000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -5020,6 +5410,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5D4B0656_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-10-01 20:20:00Z
         payment_date: Timestamptz::At(1759350000000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5030,6 +5421,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5DAE2D3B_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-09-08 10:58:00Z
         payment_date: Timestamptz::At(1757329080000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: Some("vitae deserunt rem nam exercitationem fuga."),
@@ -5040,6 +5432,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5DCD9CB6_ID,
         parent_id: auto_users::USERS_8144618E_ID,
+        // 2025-07-19 08:04:00Z
         payment_date: Timestamptz::At(1752912240000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("animi tenetur consequuntur."),
@@ -5050,6 +5443,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5E67FCCB_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-01-08 15:24:00Z
         payment_date: Timestamptz::At(1736349840000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: Some("optio adipisci accusantium et accusamus quia enim natus."),
@@ -5060,6 +5454,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5E6A130F_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-02-07 13:58:00Z
         payment_date: Timestamptz::At(1738936680000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
         notes: Some("ut eos ab."),
@@ -5070,6 +5465,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5E830122_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-02-27 17:32:00Z
         payment_date: Timestamptz::At(1740677520000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -5080,6 +5476,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5EA94EC8_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-02-08 12:05:00Z
         payment_date: Timestamptz::At(1739016300000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("itaque aut rerum aperiam enim asperiores."),
@@ -5090,6 +5487,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5F304164_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-08-08 14:42:00Z
         payment_date: Timestamptz::At(1754664120000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -5100,6 +5498,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_5F385947_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2024-09-18 16:48:00Z
         payment_date: Timestamptz::At(1726678080000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: None,
@@ -5110,6 +5509,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_602DB3C2_ID,
         parent_id: auto_users::USERS_8EDB6692_ID,
+        // 2025-06-03 19:58:00Z
         payment_date: Timestamptz::At(1748980680000000),
         amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
@@ -5120,6 +5520,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_60866C45_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-07-12 10:08:00Z
         payment_date: Timestamptz::At(1752314880000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
         notes: Some("qui iste eaque quo vitae molestiae et."),
@@ -5130,6 +5531,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_608CCB06_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-02-26 11:18:00Z
         payment_date: Timestamptz::At(1740568680000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("dolorem accusantium velit saepe molestiae et accusamus sed."),
@@ -5140,6 +5542,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_60B3C92A_ID,
         parent_id: auto_users::USERS_D0E2A187_ID,
+        // 2025-06-09 18:18:00Z
         payment_date: Timestamptz::At(1749493080000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: Some("quae impedit minus vel aut quia animi."),
@@ -5150,6 +5553,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6103B732_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-10-20 08:21:00Z
         payment_date: Timestamptz::At(1760948460000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -5160,6 +5564,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_61074002_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-11-02 11:27:00Z
         payment_date: Timestamptz::At(1762082820000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("sequi qui qui accusantium et."),
@@ -5170,6 +5575,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_61B43F1F_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-07-13 17:58:00Z
         payment_date: Timestamptz::At(1752429480000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("ut magnam et possimus ut."),
@@ -5180,6 +5586,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6201C9B4_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-10-24 14:06:00Z
         payment_date: Timestamptz::At(1761314760000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: Some("ipsa temporibus quae ratione."),
@@ -5190,6 +5597,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_621ABB71_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2025-10-18 14:36:00Z
         payment_date: Timestamptz::At(1760798160000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: None,
@@ -5200,6 +5608,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_62275858_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2024-10-08 11:45:00Z
         payment_date: Timestamptz::At(1728387900000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: Some("consequuntur reiciendis molestiae necessitatibus facere aut libero."),
@@ -5210,6 +5619,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_623B765B_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2024-10-14 07:44:00Z
         payment_date: Timestamptz::At(1728891840000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: Some("voluptatem cumque voluptate voluptates repellat dolorum iste distinctio."),
@@ -5220,6 +5630,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_62555009_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-03-30 12:34:00Z
         payment_date: Timestamptz::At(1743338040000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: Some("quo repellat sint."),
@@ -5230,6 +5641,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_628F9C19_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-02-17 07:28:00Z
         payment_date: Timestamptz::At(1739777280000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
@@ -5240,6 +5652,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_629B8F48_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2025-04-24 18:47:00Z
         payment_date: Timestamptz::At(1745520420000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: Some("eius et aperiam provident accusamus voluptate explicabo quia."),
@@ -5250,6 +5663,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_62BDCDD3_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-06-08 10:59:00Z
         payment_date: Timestamptz::At(1749380340000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: Some("sed tenetur asperiores vitae iure dolorem."),
@@ -5260,6 +5674,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_62BF87F5_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-07-21 12:55:00Z
         payment_date: Timestamptz::At(1753102500000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("voluptatem debitis sit."),
@@ -5270,6 +5685,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_63347922_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-08-27 17:49:00Z
         payment_date: Timestamptz::At(1756316940000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -5280,6 +5696,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_635BB2DD_ID,
         parent_id: auto_users::USERS_57E434DC_ID,
+        // 2025-03-02 15:03:00Z
         payment_date: Timestamptz::At(1740927780000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: Some("illum excepturi eaque quibusdam magnam inventore minus."),
@@ -5290,6 +5707,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_635C9584_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-09-20 10:48:00Z
         payment_date: Timestamptz::At(1758365280000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: Some("consequatur autem ipsa dolores et."),
@@ -5300,6 +5718,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_635E0B78_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2025-09-08 12:05:00Z
         payment_date: Timestamptz::At(1757333100000000),
         amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("aliquam pariatur qui rem soluta quam ullam."),
@@ -5310,6 +5729,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_63B87046_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-02-15 10:58:00Z
         payment_date: Timestamptz::At(1739617080000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("quos dicta itaque voluptatum reprehenderit impedit."),
@@ -5320,6 +5740,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_63CE7A8D_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-06-23 19:13:00Z
         payment_date: Timestamptz::At(1750705980000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: None,
@@ -5330,6 +5751,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_641CAA56_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2025-04-25 17:12:00Z
         payment_date: Timestamptz::At(1745601120000000),
         amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
         notes: None,
@@ -5340,6 +5762,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6426BEFA_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-03-03 18:23:00Z
         payment_date: Timestamptz::At(1741026180000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: Some("eos laudantium quis vitae illum qui ut."),
@@ -5350,6 +5773,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_64519624_ID,
         parent_id: auto_users::USERS_BAAE09EE_ID,
+        // 2025-02-17 14:58:00Z
         payment_date: Timestamptz::At(1739804280000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -5360,6 +5784,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_646D23F8_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-08-08 09:02:00Z
         payment_date: Timestamptz::At(1754643720000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
         notes: Some("eum ab recusandae laudantium laudantium laborum."),
@@ -5370,6 +5795,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_649C553C_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-06-06 19:41:00Z
         payment_date: Timestamptz::At(1749238860000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: Some("quia incidunt aperiam minima nam architecto."),
@@ -5380,6 +5806,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_652AB53B_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2025-01-28 08:28:00Z
         payment_date: Timestamptz::At(1738052880000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: Some("tempora reiciendis vero distinctio nihil enim cum cupiditate."),
@@ -5390,6 +5817,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_65BD10CC_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2024-10-14 08:44:00Z
         payment_date: Timestamptz::At(1728895440000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -5400,6 +5828,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_660797C7_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2025-08-15 18:27:00Z
         payment_date: Timestamptz::At(1755282420000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: None,
@@ -5410,6 +5839,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_662962AD_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-01-24 19:13:00Z
         payment_date: Timestamptz::At(1737745980000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
@@ -5420,6 +5850,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6650D232_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-05-23 13:47:00Z
         payment_date: Timestamptz::At(1748008020000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -5430,6 +5861,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6685BEFC_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-07-22 10:02:00Z
         payment_date: Timestamptz::At(1753178520000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: None,
@@ -5440,6 +5872,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_66927075_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-02-17 12:01:00Z
         payment_date: Timestamptz::At(1739793660000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("voluptatem in non."),
@@ -5450,6 +5883,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_66A27DDF_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2024-09-17 10:59:00Z
         payment_date: Timestamptz::At(1726570740000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: Some("quam sed laborum."),
@@ -5460,6 +5894,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_66E2489C_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-08-12 20:45:00Z
         payment_date: Timestamptz::At(1755031500000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: None,
@@ -5470,6 +5905,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_670A0E1C_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-09-06 19:29:00Z
         payment_date: Timestamptz::At(1757186940000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: None,
@@ -5480,6 +5916,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6732B5C8_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-08-23 19:12:00Z
         payment_date: Timestamptz::At(1755976320000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: Some("possimus qui aut."),
@@ -5490,6 +5927,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6782EA75_ID,
         parent_id: auto_users::USERS_9FCD186A_ID,
+        // 2025-06-30 07:48:00Z
         payment_date: Timestamptz::At(1751269680000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: Some("quo in tenetur pariatur ut."),
@@ -5500,6 +5938,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_67912D2F_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-11-01 09:55:00Z
         payment_date: Timestamptz::At(1761990900000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: Some("assumenda rem consectetur ex vel voluptatum totam."),
@@ -5510,6 +5949,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_67CF316F_ID,
         parent_id: auto_users::USERS_00C62567_ID,
+        // 2024-11-20 16:25:00Z
         payment_date: Timestamptz::At(1732119900000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: None,
@@ -5520,6 +5960,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6812008F_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2025-11-10 14:46:00Z
         payment_date: Timestamptz::At(1762785960000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -5530,6 +5971,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_681A9C44_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-10-30 18:21:00Z
         payment_date: Timestamptz::At(1761848460000000),
         amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
         notes: Some("itaque ut sint odio quisquam quasi rem."),
@@ -5540,6 +5982,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_686FFCD4_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-02-19 11:16:00Z
         payment_date: Timestamptz::At(1739963760000000),
         amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
         notes: None,
@@ -5550,6 +5993,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6889904C_ID,
         parent_id: auto_users::USERS_2DE97868_ID,
+        // 2025-03-01 09:02:00Z
         payment_date: Timestamptz::At(1740819720000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -5560,6 +6004,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_689BAC47_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-04-27 09:18:00Z
         payment_date: Timestamptz::At(1745745480000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5570,6 +6015,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_68A0DDE4_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2024-12-02 14:58:00Z
         payment_date: Timestamptz::At(1733151480000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -5580,6 +6026,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_68F13DA1_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2024-12-04 08:17:00Z
         payment_date: Timestamptz::At(1733300220000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5590,6 +6037,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_69549C5D_ID,
         parent_id: auto_users::USERS_C212AA32_ID,
+        // 2024-11-02 09:33:00Z
         payment_date: Timestamptz::At(1730539980000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5600,6 +6048,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6958AAAD_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-10-23 13:28:00Z
         payment_date: Timestamptz::At(1761226080000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: None,
@@ -5610,6 +6059,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_699224EB_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-06-27 15:08:00Z
         payment_date: Timestamptz::At(1751036880000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: None,
@@ -5620,6 +6070,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6A40E89C_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2024-09-13 10:03:00Z
         payment_date: Timestamptz::At(1726221780000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("perspiciatis est qui nesciunt id culpa eum."),
@@ -5630,6 +6081,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6A6905A3_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2024-09-29 18:13:00Z
         payment_date: Timestamptz::At(1727633580000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: None,
@@ -5640,6 +6092,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6ACDAF65_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2024-09-14 08:48:00Z
         payment_date: Timestamptz::At(1726303680000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: None,
@@ -5650,6 +6103,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6B4DF16A_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2025-04-16 15:01:00Z
         payment_date: Timestamptz::At(1744815660000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
@@ -5660,6 +6114,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6C4F2569_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-10-03 10:32:00Z
         payment_date: Timestamptz::At(1759487520000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -5670,6 +6125,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6C67826D_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2024-12-05 08:11:00Z
         payment_date: Timestamptz::At(1733386260000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
         notes: None,
@@ -5680,6 +6136,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6C6D11EB_ID,
         parent_id: auto_users::USERS_CC6A442F_ID,
+        // 2025-03-07 12:56:00Z
         payment_date: Timestamptz::At(1741352160000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: None,
@@ -5690,6 +6147,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6CDBCA56_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-02-10 12:45:00Z
         payment_date: Timestamptz::At(1739191500000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -5700,6 +6158,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6D1A7BFC_ID,
         parent_id: auto_users::USERS_BAAE09EE_ID,
+        // 2025-02-22 10:20:00Z
         payment_date: Timestamptz::At(1740219600000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: Some("enim sed ullam numquam qui incidunt."),
@@ -5710,6 +6169,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6D21D2D8_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2024-10-23 10:56:00Z
         payment_date: Timestamptz::At(1729680960000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5720,6 +6180,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6D232252_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-07-30 20:39:00Z
         payment_date: Timestamptz::At(1753907940000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: None,
@@ -5730,6 +6191,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6D37A1E8_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-06-27 19:42:00Z
         payment_date: Timestamptz::At(1751053320000000),
         amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
         notes: None,
@@ -5740,6 +6202,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6D3C7CC6_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-10-15 15:32:00Z
         payment_date: Timestamptz::At(1760542320000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: None,
@@ -5750,6 +6213,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6D80DE27_ID,
         parent_id: auto_users::USERS_BAAE09EE_ID,
+        // 2024-12-29 14:01:00Z
         payment_date: Timestamptz::At(1735480860000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
@@ -5760,6 +6224,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6DA017B8_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2025-02-24 12:46:00Z
         payment_date: Timestamptz::At(1740401160000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: None,
@@ -5770,6 +6235,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6E434DB4_ID,
         parent_id: auto_users::USERS_DAF9D2EB_ID,
+        // 2025-06-11 16:53:00Z
         payment_date: Timestamptz::At(1749660780000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
@@ -5780,6 +6246,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6E67E25C_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2024-09-25 15:17:00Z
         payment_date: Timestamptz::At(1727277420000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: Some("facere consectetur numquam enim."),
@@ -5790,6 +6257,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6E8DDB04_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2025-02-14 19:21:00Z
         payment_date: Timestamptz::At(1739560860000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: Some("non incidunt labore nostrum at perspiciatis ullam sint."),
@@ -5800,6 +6268,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6E907709_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2024-11-11 13:11:00Z
         payment_date: Timestamptz::At(1731330660000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -5810,6 +6279,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6E9BC3A9_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-05-26 11:17:00Z
         payment_date: Timestamptz::At(1748258220000000),
         amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
         notes: None,
@@ -5820,6 +6290,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6EC27F54_ID,
         parent_id: auto_users::USERS_45AE0E5A_ID,
+        // 2025-08-27 12:10:00Z
         payment_date: Timestamptz::At(1756296600000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: Some("fuga rerum libero consequuntur debitis perferendis."),
@@ -5830,6 +6301,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6EC8EC55_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2025-03-16 12:08:00Z
         payment_date: Timestamptz::At(1742126880000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -5840,6 +6312,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6EE50824_ID,
         parent_id: auto_users::USERS_F5D7E7CE_ID,
+        // 2025-09-17 15:03:00Z
         payment_date: Timestamptz::At(1758121380000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -5850,6 +6323,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6F2F3F81_ID,
         parent_id: auto_users::USERS_24E783E0_ID,
+        // 2024-11-10 10:39:00Z
         payment_date: Timestamptz::At(1731235140000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: None,
@@ -5860,6 +6334,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6FCAC476_ID,
         parent_id: auto_users::USERS_5DA8A629_ID,
+        // 2025-03-01 15:00:00Z
         payment_date: Timestamptz::At(1740841200000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: None,
@@ -5870,6 +6345,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6FDFA8D3_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2025-05-23 09:08:00Z
         payment_date: Timestamptz::At(1747991280000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5880,6 +6356,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_6FEF7090_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-10-12 11:38:00Z
         payment_date: Timestamptz::At(1760269080000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -5890,6 +6367,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7075E319_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-02-15 07:55:00Z
         payment_date: Timestamptz::At(1739606100000000),
         amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
         notes: None,
@@ -5900,6 +6378,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_713CF194_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-11-04 08:30:00Z
         payment_date: Timestamptz::At(1762245000000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5910,6 +6389,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_719378C8_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2025-06-15 08:44:00Z
         payment_date: Timestamptz::At(1749977040000000),
         amount_paid: Decimal::from_parts(5750, 0, 0, false, 2),
         notes: Some("eos nostrum ipsam ullam voluptate."),
@@ -5920,6 +6400,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_71D173D6_ID,
         parent_id: auto_users::USERS_00C62567_ID,
+        // 2024-09-16 16:14:00Z
         payment_date: Timestamptz::At(1726503240000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("voluptatum ipsam ipsa."),
@@ -5930,6 +6411,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_723629D7_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-09-23 16:04:00Z
         payment_date: Timestamptz::At(1758643440000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: None,
@@ -5940,6 +6422,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_72BCB5F4_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-05-24 20:51:00Z
         payment_date: Timestamptz::At(1748119860000000),
         amount_paid: Decimal::from_parts(7750, 0, 0, false, 2),
         notes: None,
@@ -5950,6 +6433,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_72C3347C_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2025-09-17 08:35:00Z
         payment_date: Timestamptz::At(1758098100000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("aut enim consequuntur."),
@@ -5960,6 +6444,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_72D562A4_ID,
         parent_id: auto_users::USERS_24E783E0_ID,
+        // 2025-01-15 13:07:00Z
         payment_date: Timestamptz::At(1736946420000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -5970,6 +6455,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_72E62C98_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2024-12-19 19:37:00Z
         payment_date: Timestamptz::At(1734637020000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("officia illum et et quae."),
@@ -5980,6 +6466,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_73E3882B_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2024-12-01 10:03:00Z
         payment_date: Timestamptz::At(1733047380000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: Some("magnam adipisci sit."),
@@ -5990,6 +6477,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_74469E8C_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2025-07-14 19:17:00Z
         payment_date: Timestamptz::At(1752520620000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -6000,6 +6488,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7448040F_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-03-02 18:49:00Z
         payment_date: Timestamptz::At(1740941340000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -6010,6 +6499,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_74726FE1_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-01-18 08:39:00Z
         payment_date: Timestamptz::At(1737189540000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: Some("expedita est temporibus itaque sit consequuntur quidem."),
@@ -6020,6 +6510,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7487A491_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-04-24 07:22:00Z
         payment_date: Timestamptz::At(1745479320000000),
         amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
         notes: Some("voluptatem occaecati et error ea ullam."),
@@ -6030,6 +6521,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_748D2EC1_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2025-06-18 14:59:00Z
         payment_date: Timestamptz::At(1750258740000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -6040,6 +6532,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_74E3EDFE_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-01-25 07:08:00Z
         payment_date: Timestamptz::At(1737788880000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("ut fugiat sequi inventore facilis molestiae porro."),
@@ -6050,6 +6543,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7503EE7F_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-03-05 19:21:00Z
         payment_date: Timestamptz::At(1741202460000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: None,
@@ -6060,6 +6554,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_75261749_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-04-26 19:28:00Z
         payment_date: Timestamptz::At(1745695680000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: None,
@@ -6070,6 +6565,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_75358929_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-07-06 19:03:00Z
         payment_date: Timestamptz::At(1751828580000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: None,
@@ -6080,6 +6576,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_75467E47_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2024-09-23 07:40:00Z
         payment_date: Timestamptz::At(1727077200000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("porro ut illum tenetur."),
@@ -6090,6 +6587,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7599CCA4_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2025-02-05 13:28:00Z
         payment_date: Timestamptz::At(1738762080000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: None,
@@ -6100,6 +6598,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_75A86206_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2025-03-03 18:18:00Z
         payment_date: Timestamptz::At(1741025880000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: None,
@@ -6110,6 +6609,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_75BC0AA1_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-10-01 10:47:00Z
         payment_date: Timestamptz::At(1759315620000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6120,6 +6620,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_76458756_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-05-02 09:25:00Z
         payment_date: Timestamptz::At(1746177900000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -6130,6 +6631,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_765E3C73_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-05-19 19:47:00Z
         payment_date: Timestamptz::At(1747684020000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -6140,6 +6642,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_767B18A4_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2024-12-28 14:36:00Z
         payment_date: Timestamptz::At(1735396560000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: None,
@@ -6150,6 +6653,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_76A553C4_ID,
         parent_id: auto_users::USERS_5DF382E4_ID,
+        // 2025-08-22 11:34:00Z
         payment_date: Timestamptz::At(1755862440000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -6160,6 +6664,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7705E720_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-03-12 15:47:00Z
         payment_date: Timestamptz::At(1741794420000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: Some("mollitia corporis ea deleniti odio ea doloribus."),
@@ -6170,6 +6675,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7745DFF1_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2024-11-14 19:10:00Z
         payment_date: Timestamptz::At(1731611400000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -6180,6 +6686,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_77994182_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2025-04-28 10:59:00Z
         payment_date: Timestamptz::At(1745837940000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("possimus assumenda maxime minus sunt minus sunt."),
@@ -6190,6 +6697,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_77A3E0FF_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-08-30 08:04:00Z
         payment_date: Timestamptz::At(1756541040000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("ut quia architecto facere natus delectus eaque ut."),
@@ -6200,6 +6708,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7811649F_ID,
         parent_id: auto_users::USERS_4643F909_ID,
+        // 2024-09-20 08:25:00Z
         payment_date: Timestamptz::At(1726820700000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6210,6 +6719,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_782CA400_ID,
         parent_id: auto_users::USERS_7F9BA3BC_ID,
+        // 2024-10-24 11:31:00Z
         payment_date: Timestamptz::At(1729769460000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: None,
@@ -6220,6 +6730,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_794A6513_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2024-12-22 13:27:00Z
         payment_date: Timestamptz::At(1734874020000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6230,6 +6741,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_79A6AC52_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-03-09 09:49:00Z
         payment_date: Timestamptz::At(1741513740000000),
         amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
         notes: Some("laboriosam quae aut maxime accusamus quidem autem."),
@@ -6240,6 +6752,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_79C682CF_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2025-05-14 20:38:00Z
         payment_date: Timestamptz::At(1747255080000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -6250,6 +6763,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_79E41E48_ID,
         parent_id: auto_users::USERS_9FCD186A_ID,
+        // 2025-02-07 10:29:00Z
         payment_date: Timestamptz::At(1738924140000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: None,
@@ -6260,6 +6774,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7A28FFE2_ID,
         parent_id: auto_users::USERS_3B6F5FEF_ID,
+        // 2024-09-18 10:08:00Z
         payment_date: Timestamptz::At(1726654080000000),
         amount_paid: Decimal::from_parts(5400, 0, 0, false, 2),
         notes: Some("ullam sed provident vitae temporibus."),
@@ -6270,6 +6785,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7A72A036_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-05-27 09:34:00Z
         payment_date: Timestamptz::At(1748338440000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: None,
@@ -6280,6 +6796,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7A859B31_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2025-03-01 17:01:00Z
         payment_date: Timestamptz::At(1740848460000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -6290,6 +6807,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7A98C025_ID,
         parent_id: auto_users::USERS_700E89C8_ID,
+        // 2025-01-08 13:10:00Z
         payment_date: Timestamptz::At(1736341800000000),
         amount_paid: Decimal::from_parts(2000, 0, 0, false, 2),
         notes: None,
@@ -6300,6 +6818,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7AB95AE4_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-09-21 07:27:00Z
         payment_date: Timestamptz::At(1758439620000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -6310,6 +6829,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7BE94842_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-09-18 20:21:00Z
         payment_date: Timestamptz::At(1758226860000000),
         amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -6320,6 +6840,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7C154353_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-03-04 18:50:00Z
         payment_date: Timestamptz::At(1741114200000000),
         amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
         notes: Some("accusantium ea dolorem officia."),
@@ -6330,6 +6851,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7C622552_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-01-29 17:14:00Z
         payment_date: Timestamptz::At(1738170840000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: Some("repellat voluptatem iusto aliquam inventore et maxime voluptatem."),
@@ -6340,6 +6862,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7CA3C82F_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-02-10 11:45:00Z
         payment_date: Timestamptz::At(1739187900000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -6350,6 +6873,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7CB49B3B_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2025-03-17 20:32:00Z
         payment_date: Timestamptz::At(1742243520000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("omnis autem culpa quo veritatis."),
@@ -6360,6 +6884,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7CE96D2F_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2025-09-14 19:33:00Z
         payment_date: Timestamptz::At(1757878380000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -6370,6 +6895,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7CEFECC9_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-09-10 20:55:00Z
         payment_date: Timestamptz::At(1757537700000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("est aut sit beatae quasi consequatur expedita blanditiis."),
@@ -6380,6 +6906,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7D29ED98_ID,
         parent_id: auto_users::USERS_FC48D023_ID,
+        // 2025-02-03 19:24:00Z
         payment_date: Timestamptz::At(1738610640000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: Some("enim ut nam id sint nihil aut placeat."),
@@ -6390,6 +6917,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7D713F41_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-10-27 09:22:00Z
         payment_date: Timestamptz::At(1761556920000000),
         amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6400,6 +6928,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7D7B2C4A_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-06-25 13:21:00Z
         payment_date: Timestamptz::At(1750857660000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6410,6 +6939,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7DA3EEFA_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-06-21 19:55:00Z
         payment_date: Timestamptz::At(1750535700000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: Some("natus non et."),
@@ -6420,6 +6950,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7DC8CB70_ID,
         parent_id: auto_users::USERS_700E89C8_ID,
+        // 2025-04-05 18:01:00Z
         payment_date: Timestamptz::At(1743876060000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: None,
@@ -6430,6 +6961,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7DF1074C_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2024-09-12 20:56:00Z
         payment_date: Timestamptz::At(1726174560000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -6440,6 +6972,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7DF21309_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2024-09-24 13:23:00Z
         payment_date: Timestamptz::At(1727184180000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -6450,6 +6983,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7E35B35D_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2024-10-24 11:38:00Z
         payment_date: Timestamptz::At(1729769880000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -6460,6 +6994,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7ED3DB88_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-06-12 10:56:00Z
         payment_date: Timestamptz::At(1749725760000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: None,
@@ -6470,6 +7005,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7F11F863_ID,
         parent_id: auto_users::USERS_700E89C8_ID,
+        // 2025-01-30 19:39:00Z
         payment_date: Timestamptz::At(1738265940000000),
         amount_paid: Decimal::from_parts(7850, 0, 0, false, 2),
         notes: Some("placeat hic cumque."),
@@ -6480,6 +7016,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7F4DCD61_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-08-07 18:01:00Z
         payment_date: Timestamptz::At(1754589660000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("omnis quaerat necessitatibus dolores."),
@@ -6490,6 +7027,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7FB6F7DE_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-03-13 09:43:00Z
         payment_date: Timestamptz::At(1741858980000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("perferendis qui et voluptatibus perferendis deserunt sint."),
@@ -6500,6 +7038,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7FBD142E_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2024-12-11 08:10:00Z
         payment_date: Timestamptz::At(1733904600000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: None,
@@ -6510,6 +7049,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7FEA7020_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-05-18 17:17:00Z
         payment_date: Timestamptz::At(1747588620000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("soluta eius occaecati maxime animi et et."),
@@ -6520,6 +7060,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_7FF8C90B_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-03-15 09:42:00Z
         payment_date: Timestamptz::At(1742031720000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("ut adipisci explicabo animi quo."),
@@ -6530,6 +7071,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_800B114B_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-05-08 13:22:00Z
         payment_date: Timestamptz::At(1746710520000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("possimus qui in ipsum amet eius laborum."),
@@ -6540,6 +7082,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_802A48AA_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2025-08-29 07:47:00Z
         payment_date: Timestamptz::At(1756453620000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: Some("sed adipisci amet mollitia amet ab consequatur doloribus."),
@@ -6550,6 +7093,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8051C951_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2025-04-15 11:27:00Z
         payment_date: Timestamptz::At(1744716420000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: None,
@@ -6560,6 +7104,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8058AE66_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-07-23 19:25:00Z
         payment_date: Timestamptz::At(1753298700000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -6570,6 +7115,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8072D218_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-09-14 16:20:00Z
         payment_date: Timestamptz::At(1757866800000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6580,6 +7126,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_807C5E72_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-08-11 20:54:00Z
         payment_date: Timestamptz::At(1754945640000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: Some("et labore et harum distinctio repudiandae ut harum."),
@@ -6590,6 +7137,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_80D83C89_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2024-12-14 07:35:00Z
         payment_date: Timestamptz::At(1734161700000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: None,
@@ -6600,6 +7148,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_80DC9921_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2024-10-13 13:43:00Z
         payment_date: Timestamptz::At(1728826980000000),
         amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
@@ -6610,6 +7159,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_80FB5586_ID,
         parent_id: auto_users::USERS_5DA8A629_ID,
+        // 2025-01-29 15:35:00Z
         payment_date: Timestamptz::At(1738164900000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: None,
@@ -6620,6 +7170,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_812DCD80_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2025-09-12 15:33:00Z
         payment_date: Timestamptz::At(1757691180000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: Some("a consequatur et sit."),
@@ -6630,6 +7181,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_815CA9E2_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-10-09 07:22:00Z
         payment_date: Timestamptz::At(1759994520000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6640,6 +7192,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_818277DF_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-02-11 15:16:00Z
         payment_date: Timestamptz::At(1739286960000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: None,
@@ -6650,6 +7203,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_81993BAF_ID,
         parent_id: auto_users::USERS_5DF382E4_ID,
+        // 2025-06-12 12:35:00Z
         payment_date: Timestamptz::At(1749731700000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -6660,6 +7214,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_81B1038E_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-07-16 12:06:00Z
         payment_date: Timestamptz::At(1752667560000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("deserunt culpa tempore."),
@@ -6670,6 +7225,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_81E827E6_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2024-12-31 12:16:00Z
         payment_date: Timestamptz::At(1735647360000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6680,6 +7236,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_82123D1C_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2025-04-29 08:25:00Z
         payment_date: Timestamptz::At(1745915100000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
         notes: Some("nemo eum quidem quasi sequi neque aut."),
@@ -6690,6 +7247,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_821513C2_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2025-07-03 08:12:00Z
         payment_date: Timestamptz::At(1751530320000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("consequatur et minima voluptates atque fugiat sit."),
@@ -6700,6 +7258,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8250B60F_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-07-16 12:13:00Z
         payment_date: Timestamptz::At(1752667980000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: None,
@@ -6710,6 +7269,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_82526E35_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-01-27 07:23:00Z
         payment_date: Timestamptz::At(1737962580000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -6720,6 +7280,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_82AF20ED_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-07-16 07:53:00Z
         payment_date: Timestamptz::At(1752652380000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: None,
@@ -6730,6 +7291,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_830A3C13_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-06-18 20:37:00Z
         payment_date: Timestamptz::At(1750279020000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -6740,6 +7302,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_83649DDE_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-03-01 20:22:00Z
         payment_date: Timestamptz::At(1740860520000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6750,6 +7313,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_83B4F5C0_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2025-05-15 16:19:00Z
         payment_date: Timestamptz::At(1747325940000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("at aliquid quia consequuntur a voluptas odio ducimus."),
@@ -6760,6 +7324,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_83E12315_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2024-10-19 20:28:00Z
         payment_date: Timestamptz::At(1729369680000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: None,
@@ -6770,6 +7335,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_84081562_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-05-26 11:52:00Z
         payment_date: Timestamptz::At(1748260320000000),
         amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("fugiat pariatur odit nobis ut voluptatem mollitia."),
@@ -6780,6 +7346,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8479FA86_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2024-09-20 12:56:00Z
         payment_date: Timestamptz::At(1726836960000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: None,
@@ -6790,6 +7357,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_84C45F68_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-09-28 14:13:00Z
         payment_date: Timestamptz::At(1759068780000000),
         amount_paid: Decimal::from_parts(9100, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -6800,6 +7368,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8568902C_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2025-05-25 09:36:00Z
         payment_date: Timestamptz::At(1748165760000000),
         amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
         notes: None,
@@ -6810,6 +7379,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8579A47B_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-09-12 08:16:00Z
         payment_date: Timestamptz::At(1757664960000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: Some("mollitia aut quis perspiciatis."),
@@ -6820,6 +7390,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8587D825_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-06-04 19:56:00Z
         payment_date: Timestamptz::At(1749066960000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: Some("sint quod omnis cumque est in mollitia unde."),
@@ -6830,6 +7401,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_85B43D23_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2025-03-04 15:24:00Z
         payment_date: Timestamptz::At(1741101840000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("quo est velit et ea amet maxime."),
@@ -6840,6 +7412,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8661B152_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2025-01-07 09:38:00Z
         payment_date: Timestamptz::At(1736242680000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
@@ -6850,6 +7423,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_86890A35_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2025-09-22 10:07:00Z
         payment_date: Timestamptz::At(1758535620000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: Some("eos odit esse sint."),
@@ -6860,6 +7434,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_871C1690_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2025-09-06 20:29:00Z
         payment_date: Timestamptz::At(1757190540000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: Some("voluptatem et dignissimos."),
@@ -6870,6 +7445,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_871EB789_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2025-04-16 10:01:00Z
         payment_date: Timestamptz::At(1744797660000000),
         amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
         notes: None,
@@ -6880,6 +7456,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_87281E21_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-12-26 20:08:00Z
         payment_date: Timestamptz::At(1735243680000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -6890,6 +7467,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_87808865_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2024-09-18 17:27:00Z
         payment_date: Timestamptz::At(1726680420000000),
         amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: None,
@@ -6900,6 +7478,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_879E691C_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-08-22 12:14:00Z
         payment_date: Timestamptz::At(1755864840000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: None,
@@ -6910,6 +7489,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_87A0DA58_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2024-12-14 12:52:00Z
         payment_date: Timestamptz::At(1734180720000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6920,6 +7500,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_87E3DDDA_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-02-02 11:11:00Z
         payment_date: Timestamptz::At(1738494660000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: None,
@@ -6930,6 +7511,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_885F4551_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-05-04 13:19:00Z
         payment_date: Timestamptz::At(1746364740000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("facere sed ut sunt voluptatem vel."),
@@ -6940,6 +7522,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_88687CFC_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2025-01-13 20:05:00Z
         payment_date: Timestamptz::At(1736798700000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -6950,6 +7533,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_88B49544_ID,
         parent_id: auto_users::USERS_37793F65_ID,
+        // 2025-07-02 09:32:00Z
         payment_date: Timestamptz::At(1751448720000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("sint consequatur omnis quod."),
@@ -6960,6 +7544,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_88D70406_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2025-07-20 19:27:00Z
         payment_date: Timestamptz::At(1753039620000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: None,
@@ -6970,6 +7555,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_88F2905B_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2024-12-16 09:34:00Z
         payment_date: Timestamptz::At(1734341640000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: Some("sed adipisci amet mollitia amet ab consequatur doloribus."),
@@ -6980,6 +7566,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8919B7BB_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2024-10-30 10:38:00Z
         payment_date: Timestamptz::At(1730284680000000),
         amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
         notes: Some("maiores accusantium eum."),
@@ -6990,6 +7577,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_89322269_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2024-12-02 15:58:00Z
         payment_date: Timestamptz::At(1733155080000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -7000,6 +7588,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_893628AD_ID,
         parent_id: auto_users::USERS_D0E2A187_ID,
+        // 2024-09-18 16:58:00Z
         payment_date: Timestamptz::At(1726678680000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("quod eveniet est quaerat."),
@@ -7010,6 +7599,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8945260F_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-02-06 09:49:00Z
         payment_date: Timestamptz::At(1738835340000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: None,
@@ -7020,6 +7610,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8953C5BA_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2024-09-21 18:00:00Z
         payment_date: Timestamptz::At(1726941600000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: None,
@@ -7030,6 +7621,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_898739CE_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-01-10 12:07:00Z
         payment_date: Timestamptz::At(1736510820000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: None,
@@ -7040,6 +7632,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_89BCB046_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-11-09 09:41:00Z
         payment_date: Timestamptz::At(1762681260000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: None,
@@ -7050,6 +7643,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_89FF281B_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-09-11 16:52:00Z
         payment_date: Timestamptz::At(1757609520000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: Some("sit corporis fugit voluptatem dolor velit."),
@@ -7060,6 +7654,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8AF556D9_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-03-20 19:10:00Z
         payment_date: Timestamptz::At(1742497800000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("ab repellat perferendis."),
@@ -7070,6 +7665,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8AFC89E6_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-10-25 16:43:00Z
         payment_date: Timestamptz::At(1761410580000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: None,
@@ -7080,6 +7676,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8B3B050A_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-10-22 10:59:00Z
         payment_date: Timestamptz::At(1761130740000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: None,
@@ -7090,6 +7687,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8BB12402_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-01-08 19:04:00Z
         payment_date: Timestamptz::At(1736363040000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: None,
@@ -7100,6 +7698,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8BE4D835_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-02-26 08:40:00Z
         payment_date: Timestamptz::At(1740559200000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("laborum sunt corrupti id beatae magni occaecati quia."),
@@ -7110,6 +7709,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8C677D18_ID,
         parent_id: auto_users::USERS_9C3D3DF0_ID,
+        // 2025-08-29 17:42:00Z
         payment_date: Timestamptz::At(1756489320000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -7120,6 +7720,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8C748D0A_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-04-04 09:07:00Z
         payment_date: Timestamptz::At(1743757620000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7130,6 +7731,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8C8AFDAE_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-10-18 14:03:00Z
         payment_date: Timestamptz::At(1729260180000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: None,
@@ -7140,6 +7742,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8CF9823D_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-05-17 11:13:00Z
         payment_date: Timestamptz::At(1747480380000000),
         amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
         notes: Some("quo veritatis voluptas cupiditate animi."),
@@ -7150,6 +7753,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8D03C046_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2024-09-21 19:23:00Z
         payment_date: Timestamptz::At(1726946580000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7160,6 +7764,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8D316B80_ID,
         parent_id: auto_users::USERS_CC6A442F_ID,
+        // 2025-04-16 09:19:00Z
         payment_date: Timestamptz::At(1744795140000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: None,
@@ -7170,6 +7775,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8D4B1877_ID,
         parent_id: auto_users::USERS_260991DF_ID,
+        // 2024-12-04 16:27:00Z
         payment_date: Timestamptz::At(1733329620000000),
         amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
         notes: Some("veritatis reprehenderit harum."),
@@ -7180,6 +7786,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8D55779B_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-01-04 15:04:00Z
         payment_date: Timestamptz::At(1736003040000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -7190,6 +7797,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8D6F1478_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2025-06-15 18:31:00Z
         payment_date: Timestamptz::At(1750012260000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -7200,6 +7808,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8D87E7AE_ID,
         parent_id: auto_users::USERS_3B6F5FEF_ID,
+        // 2025-01-17 18:45:00Z
         payment_date: Timestamptz::At(1737139500000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: Some("facere vero corporis nobis."),
@@ -7210,6 +7819,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8DAB8A59_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-07-29 08:59:00Z
         payment_date: Timestamptz::At(1753779540000000),
         amount_paid: Decimal::from_parts(4550, 0, 0, false, 2),
         notes: Some("corporis molestiae eius atque."),
@@ -7220,6 +7830,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8DDFA075_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2025-02-21 17:10:00Z
         payment_date: Timestamptz::At(1740157800000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: None,
@@ -7230,6 +7841,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8E007D03_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2024-10-31 07:05:00Z
         payment_date: Timestamptz::At(1730358300000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: None,
@@ -7240,6 +7852,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8E4006B2_ID,
         parent_id: auto_users::USERS_FC48D023_ID,
+        // 2024-12-23 10:18:00Z
         payment_date: Timestamptz::At(1734949080000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7250,6 +7863,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8E9EDA62_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2025-10-01 10:02:00Z
         payment_date: Timestamptz::At(1759312920000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: None,
@@ -7260,6 +7874,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8EAFA5AF_ID,
         parent_id: auto_users::USERS_09787E2D_ID,
+        // 2025-03-16 15:27:00Z
         payment_date: Timestamptz::At(1742138820000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: None,
@@ -7270,6 +7885,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8EC595D9_ID,
         parent_id: auto_users::USERS_D0E2A187_ID,
+        // 2024-10-04 08:58:00Z
         payment_date: Timestamptz::At(1728032280000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7280,6 +7896,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8EEC7365_ID,
         parent_id: auto_users::USERS_F041AFD9_ID,
+        // 2025-02-07 18:00:00Z
         payment_date: Timestamptz::At(1738951200000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: None,
@@ -7290,6 +7907,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8F27A22C_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2025-06-04 07:54:00Z
         payment_date: Timestamptz::At(1749023640000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7300,6 +7918,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8F352D16_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-09-27 18:10:00Z
         payment_date: Timestamptz::At(1758996600000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("minima pariatur et pariatur rem enim."),
@@ -7310,6 +7929,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8F546C18_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2025-10-26 18:44:00Z
         payment_date: Timestamptz::At(1761504240000000),
         amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
         notes: Some("illo nihil illo qui eveniet ea."),
@@ -7320,6 +7940,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8FE69050_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2025-06-02 19:33:00Z
         payment_date: Timestamptz::At(1748892780000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -7330,6 +7951,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8FE78758_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2024-11-25 15:40:00Z
         payment_date: Timestamptz::At(1732549200000000),
         amount_paid: Decimal::from_parts(5950, 0, 0, false, 2),
         notes: None,
@@ -7340,6 +7962,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_8FFB9E14_ID,
         parent_id: auto_users::USERS_700E89C8_ID,
+        // 2025-09-14 16:42:00Z
         payment_date: Timestamptz::At(1757868120000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("eos dignissimos quia aut nulla."),
@@ -7350,6 +7973,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9083789B_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-09-16 10:00:00Z
         payment_date: Timestamptz::At(1758016800000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: Some("culpa nemo minima quia vel commodi."),
@@ -7360,6 +7984,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9110A398_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-11-10 18:59:00Z
         payment_date: Timestamptz::At(1762801140000000),
         amount_paid: Decimal::from_parts(1600, 0, 0, false, 2),
         notes: None,
@@ -7370,6 +7995,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_91202B1B_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-02-04 20:05:00Z
         payment_date: Timestamptz::At(1738699500000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("reiciendis distinctio dolores dolor."),
@@ -7380,6 +8006,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_91726036_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-02-25 15:35:00Z
         payment_date: Timestamptz::At(1740497700000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: None,
@@ -7390,6 +8017,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_91A3656C_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-07-31 12:14:00Z
         payment_date: Timestamptz::At(1753964040000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: Some("iusto accusamus unde."),
@@ -7400,6 +8028,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_91D42602_ID,
         parent_id: auto_users::USERS_7F9BA3BC_ID,
+        // 2025-02-23 08:02:00Z
         payment_date: Timestamptz::At(1740297720000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -7410,6 +8039,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_91D603AC_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2024-12-04 10:27:00Z
         payment_date: Timestamptz::At(1733308020000000),
         amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
         notes: Some("laudantium accusamus molestiae quos."),
@@ -7420,6 +8050,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_91F5F515_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-05-05 13:35:00Z
         payment_date: Timestamptz::At(1746452100000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7430,6 +8061,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9203F26C_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-06-22 17:46:00Z
         payment_date: Timestamptz::At(1750614360000000),
         amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: Some("ut tempore id voluptatem saepe placeat voluptatum."),
@@ -7440,6 +8072,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_92121DEF_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2024-12-07 11:42:00Z
         payment_date: Timestamptz::At(1733571720000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: Some("ad quis alias."),
@@ -7450,6 +8083,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_925F263A_ID,
         parent_id: auto_users::USERS_74E5BCED_ID,
+        // 2025-02-28 10:15:00Z
         payment_date: Timestamptz::At(1740737700000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: None,
@@ -7460,6 +8094,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_92D821F4_ID,
         parent_id: auto_users::USERS_86DD72DA_ID,
+        // 2025-09-03 15:09:00Z
         payment_date: Timestamptz::At(1756912140000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -7470,6 +8105,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_92DF2DF3_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2025-05-17 10:15:00Z
         payment_date: Timestamptz::At(1747476900000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("expedita placeat voluptatem voluptas et itaque."),
@@ -7480,6 +8116,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9307621D_ID,
         parent_id: auto_users::USERS_F041AFD9_ID,
+        // 2025-06-08 10:49:00Z
         payment_date: Timestamptz::At(1749379740000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -7490,6 +8127,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9310F002_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-11-12 16:24:00Z
         payment_date: Timestamptz::At(1731428640000000),
         amount_paid: Decimal::from_parts(5350, 0, 0, false, 2),
         notes: Some("mollitia et at aperiam amet illum repellendus."),
@@ -7500,6 +8138,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9345BE7A_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-10-16 12:16:00Z
         payment_date: Timestamptz::At(1760616960000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7510,6 +8149,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_936EF9F0_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-08-13 08:16:00Z
         payment_date: Timestamptz::At(1755072960000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: None,
@@ -7520,6 +8160,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_93B7399D_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2024-10-09 13:49:00Z
         payment_date: Timestamptz::At(1728481740000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: None,
@@ -7530,6 +8171,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_93BEEC2C_ID,
         parent_id: auto_users::USERS_DAF9D2EB_ID,
+        // 2025-11-14 14:53:00Z
         payment_date: Timestamptz::At(1763131980000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("omnis illo quas rem aut."),
@@ -7540,6 +8182,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_93CB45A1_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2025-02-04 20:59:00Z
         payment_date: Timestamptz::At(1738702740000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -7550,6 +8193,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_93E19BD6_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-05-15 20:51:00Z
         payment_date: Timestamptz::At(1747342260000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: Some("quam iusto nemo rerum dolorem cum."),
@@ -7560,6 +8204,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_93E4E9CA_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-08-31 16:39:00Z
         payment_date: Timestamptz::At(1756658340000000),
         amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
         notes: None,
@@ -7570,6 +8215,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_941A8F00_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-01-18 08:45:00Z
         payment_date: Timestamptz::At(1737189900000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -7580,6 +8226,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_941F23BC_ID,
         parent_id: auto_users::USERS_E9E6F5FD_ID,
+        // 2025-07-10 07:44:00Z
         payment_date: Timestamptz::At(1752133440000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: None,
@@ -7590,6 +8237,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_944FB1CA_ID,
         parent_id: auto_users::USERS_C212AA32_ID,
+        // 2024-10-16 20:41:00Z
         payment_date: Timestamptz::At(1729111260000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -7600,6 +8248,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_947FF3E4_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-08-02 12:21:00Z
         payment_date: Timestamptz::At(1754137260000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: Some("aut vel suscipit animi et molestias aut sit."),
@@ -7610,6 +8259,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9575B310_ID,
         parent_id: auto_users::USERS_57E434DC_ID,
+        // 2025-04-28 09:51:00Z
         payment_date: Timestamptz::At(1745833860000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: Some("atque at aut consequatur."),
@@ -7620,6 +8270,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_957AC24A_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-04-17 12:40:00Z
         payment_date: Timestamptz::At(1744893600000000),
         amount_paid: Decimal::from_parts(7350, 0, 0, false, 2),
         notes: None,
@@ -7630,6 +8281,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_957D8380_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2025-02-12 14:08:00Z
         payment_date: Timestamptz::At(1739369280000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: Some("est saepe quo in voluptates."),
@@ -7640,6 +8292,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_958B1952_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-04-30 14:45:00Z
         payment_date: Timestamptz::At(1746024300000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("nihil sed fugiat repudiandae quasi officiis."),
@@ -7650,6 +8303,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_95A5EB10_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-01-02 11:32:00Z
         payment_date: Timestamptz::At(1735817520000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -7660,6 +8314,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_95D772D3_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2025-08-20 13:55:00Z
         payment_date: Timestamptz::At(1755698100000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("nostrum earum quia ut vero autem odit."),
@@ -7670,6 +8325,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_95E2DE00_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2025-06-11 14:57:00Z
         payment_date: Timestamptz::At(1749653820000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7680,6 +8336,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_95E3B93C_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-10-07 12:45:00Z
         payment_date: Timestamptz::At(1759841100000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("sed dolorem et occaecati numquam."),
@@ -7690,6 +8347,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_963D770E_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2024-11-07 15:48:00Z
         payment_date: Timestamptz::At(1730994480000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: None,
@@ -7700,6 +8358,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9654DC03_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-06-07 09:21:00Z
         payment_date: Timestamptz::At(1749288060000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -7710,6 +8369,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_96645EC7_ID,
         parent_id: auto_users::USERS_46D39C24_ID,
+        // 2025-01-11 19:19:00Z
         payment_date: Timestamptz::At(1736623140000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: None,
@@ -7720,6 +8380,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_96AC2F34_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-02-04 15:19:00Z
         payment_date: Timestamptz::At(1738682340000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: None,
@@ -7730,6 +8391,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_96FAE8F0_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-09-27 19:58:00Z
         payment_date: Timestamptz::At(1759003080000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: Some("voluptatem natus iusto."),
@@ -7740,6 +8402,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_970FB2CD_ID,
         parent_id: auto_users::USERS_74E5BCED_ID,
+        // 2024-11-05 13:56:00Z
         payment_date: Timestamptz::At(1730814960000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -7750,6 +8413,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9727B044_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-09-26 16:05:00Z
         payment_date: Timestamptz::At(1758902700000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -7760,6 +8424,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9738A818_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2024-10-20 15:06:00Z
         payment_date: Timestamptz::At(1729436760000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: None,
@@ -7770,6 +8435,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_978D8CB3_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2025-03-16 13:12:00Z
         payment_date: Timestamptz::At(1742130720000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: None,
@@ -7780,6 +8446,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_97BA6F8E_ID,
         parent_id: auto_users::USERS_895FE590_ID,
+        // 2025-08-15 10:06:00Z
         payment_date: Timestamptz::At(1755252360000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: Some("totam est suscipit quisquam expedita."),
@@ -7790,6 +8457,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_987AD83B_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2025-10-03 12:43:00Z
         payment_date: Timestamptz::At(1759495380000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -7800,6 +8468,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_988D0890_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2025-06-11 16:07:00Z
         payment_date: Timestamptz::At(1749658020000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: Some("velit illo iusto est et."),
@@ -7810,6 +8479,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_988D15A2_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-07-16 12:17:00Z
         payment_date: Timestamptz::At(1752668220000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("fugiat velit fuga non facere."),
@@ -7820,6 +8490,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9894D95F_ID,
         parent_id: auto_users::USERS_5DF382E4_ID,
+        // 2025-09-10 14:11:00Z
         payment_date: Timestamptz::At(1757513460000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7830,6 +8501,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_98F67683_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-09-25 16:38:00Z
         payment_date: Timestamptz::At(1758818280000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -7840,6 +8512,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9914FD6E_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-09-08 19:22:00Z
         payment_date: Timestamptz::At(1757359320000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("laudantium numquam qui possimus reiciendis laudantium impedit."),
@@ -7850,6 +8523,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_99AAD33D_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-10-09 16:24:00Z
         payment_date: Timestamptz::At(1760027040000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
@@ -7860,6 +8534,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_99D9F6E2_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-10-04 17:47:00Z
         payment_date: Timestamptz::At(1759600020000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
@@ -7870,6 +8545,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A3AC698_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-11-03 20:35:00Z
         payment_date: Timestamptz::At(1762202100000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: None,
@@ -7880,6 +8556,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A3AEF5A_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-05-26 07:09:00Z
         payment_date: Timestamptz::At(1748243340000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -7890,6 +8567,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A494266_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-09-17 14:05:00Z
         payment_date: Timestamptz::At(1758117900000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: None,
@@ -7900,6 +8578,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A617A18_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-03-07 10:41:00Z
         payment_date: Timestamptz::At(1741344060000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: None,
@@ -7910,6 +8589,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A6640B2_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2024-12-03 09:13:00Z
         payment_date: Timestamptz::At(1733217180000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -7920,6 +8600,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A66468A_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2024-11-05 14:37:00Z
         payment_date: Timestamptz::At(1730817420000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -7930,6 +8611,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9A801466_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-09-05 15:59:00Z
         payment_date: Timestamptz::At(1757087940000000),
         amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
         notes: Some("quas molestiae ipsam nulla."),
@@ -7940,6 +8622,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9AE71150_ID,
         parent_id: auto_users::USERS_803EC62C_ID,
+        // 2025-09-12 18:33:00Z
         payment_date: Timestamptz::At(1757701980000000),
         amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
         notes: Some("quos voluptate ipsam sequi."),
@@ -7950,6 +8633,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9B10337C_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-02-07 19:12:00Z
         payment_date: Timestamptz::At(1738955520000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: None,
@@ -7960,6 +8644,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9B613141_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-01-30 15:07:00Z
         payment_date: Timestamptz::At(1738249620000000),
         amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -7970,6 +8655,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9BE17DE3_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-05-19 11:56:00Z
         payment_date: Timestamptz::At(1747655760000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("nihil et veniam molestiae quia."),
@@ -7980,6 +8666,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9BEB7ED9_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-06-13 09:32:00Z
         payment_date: Timestamptz::At(1749807120000000),
         amount_paid: Decimal::from_parts(6000, 0, 0, false, 2),
         notes: None,
@@ -7990,6 +8677,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9BEC0FFC_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2025-01-29 18:32:00Z
         payment_date: Timestamptz::At(1738175520000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("harum assumenda error molestiae."),
@@ -8000,6 +8688,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9CA781F5_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2024-11-10 07:19:00Z
         payment_date: Timestamptz::At(1731223140000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: Some("autem non odio et fuga nihil et."),
@@ -8010,6 +8699,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9CADACA9_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-02-01 20:47:00Z
         payment_date: Timestamptz::At(1738442820000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -8020,6 +8710,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9CD09144_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-10-31 08:52:00Z
         payment_date: Timestamptz::At(1761900720000000),
         amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: None,
@@ -8030,6 +8721,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9CDEF5D7_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-10-20 07:21:00Z
         payment_date: Timestamptz::At(1760944860000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -8040,6 +8732,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9CE638A6_ID,
         parent_id: auto_users::USERS_95631166_ID,
+        // 2025-02-11 18:15:00Z
         payment_date: Timestamptz::At(1739297700000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: None,
@@ -8050,6 +8743,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9CE7CD33_ID,
         parent_id: auto_users::USERS_D0E2A187_ID,
+        // 2024-09-29 08:13:00Z
         payment_date: Timestamptz::At(1727597580000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: None,
@@ -8060,6 +8754,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9D0B5EB3_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2024-11-13 14:52:00Z
         payment_date: Timestamptz::At(1731509520000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("sunt asperiores officia doloremque nesciunt."),
@@ -8070,6 +8765,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9D8B36A3_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-04-24 16:40:00Z
         payment_date: Timestamptz::At(1745512800000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: None,
@@ -8080,6 +8776,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9DC0601E_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-09-17 20:25:00Z
         payment_date: Timestamptz::At(1758140700000000),
         amount_paid: Decimal::from_parts(5250, 0, 0, false, 2),
         notes: None,
@@ -8090,6 +8787,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9DFFDEF5_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2025-06-03 10:24:00Z
         payment_date: Timestamptz::At(1748946240000000),
         amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8100,6 +8798,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9E095E27_ID,
         parent_id: auto_users::USERS_8EDB6692_ID,
+        // 2025-01-17 20:23:00Z
         payment_date: Timestamptz::At(1737145380000000),
         amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
         notes: Some("deserunt eos et aut."),
@@ -8110,6 +8809,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9E28B01B_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-06-30 18:36:00Z
         payment_date: Timestamptz::At(1751308560000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("consequatur consequatur facere voluptate laborum architecto non quos."),
@@ -8120,6 +8820,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9E3C8346_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-06-10 18:11:00Z
         payment_date: Timestamptz::At(1749579060000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("consequuntur voluptatum eaque facere mollitia sed id omnis."),
@@ -8130,6 +8831,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9E527BD5_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-09-16 11:20:00Z
         payment_date: Timestamptz::At(1758021600000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: None,
@@ -8140,6 +8842,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9ECBB0D5_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2024-09-25 09:19:00Z
         payment_date: Timestamptz::At(1727255940000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
         notes: None,
@@ -8150,6 +8853,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9F6D44A3_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-02-26 12:18:00Z
         payment_date: Timestamptz::At(1740572280000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -8160,6 +8864,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9FA61787_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-03-13 11:03:00Z
         payment_date: Timestamptz::At(1741863780000000),
         amount_paid: Decimal::from_parts(2250, 0, 0, false, 2),
         notes: None,
@@ -8170,6 +8875,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9FAC2B46_ID,
         parent_id: auto_users::USERS_4B02A4FD_ID,
+        // 2024-11-15 16:30:00Z
         payment_date: Timestamptz::At(1731688200000000),
         amount_paid: Decimal::from_parts(8300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8180,6 +8886,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9FD4E093_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2025-06-11 10:52:00Z
         payment_date: Timestamptz::At(1749639120000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: None,
@@ -8190,6 +8897,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_9FF38FBD_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-06-03 16:54:00Z
         payment_date: Timestamptz::At(1748969640000000),
         amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: None,
@@ -8200,6 +8908,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A06F95DB_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-04-21 14:29:00Z
         payment_date: Timestamptz::At(1745245740000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -8210,6 +8919,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A07D843B_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2024-12-03 09:47:00Z
         payment_date: Timestamptz::At(1733219220000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("amet repellendus neque et repellendus suscipit dolor nobis."),
@@ -8220,6 +8930,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A118ADC7_ID,
         parent_id: auto_users::USERS_9C3D3DF0_ID,
+        // 2025-03-28 09:55:00Z
         payment_date: Timestamptz::At(1743155700000000),
         amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: None,
@@ -8230,6 +8941,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A1D67D04_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-10-31 19:54:00Z
         payment_date: Timestamptz::At(1761940440000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -8240,6 +8952,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A219CA12_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-09-27 10:15:00Z
         payment_date: Timestamptz::At(1758968100000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
         notes: Some("consequatur nam ut porro."),
@@ -8250,6 +8963,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A23C8EE1_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-08-09 15:13:00Z
         payment_date: Timestamptz::At(1754752380000000),
         amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -8260,6 +8974,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A277D9F5_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-01-07 17:35:00Z
         payment_date: Timestamptz::At(1736271300000000),
         amount_paid: Decimal::from_parts(1650, 0, 0, false, 2),
         notes: None,
@@ -8270,6 +8985,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A2EE4397_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-06-03 18:16:00Z
         payment_date: Timestamptz::At(1748974560000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -8280,6 +8996,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A3523793_ID,
         parent_id: auto_users::USERS_9A6B1378_ID,
+        // 2024-11-03 18:33:00Z
         payment_date: Timestamptz::At(1730658780000000),
         amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
         notes: Some("dolorem repellat omnis ratione cumque voluptate animi."),
@@ -8290,6 +9007,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A3DE3677_ID,
         parent_id: auto_users::USERS_37793F65_ID,
+        // 2025-03-01 10:02:00Z
         payment_date: Timestamptz::At(1740823320000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: Some("et molestias sed."),
@@ -8300,6 +9018,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A3E80516_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-11-03 20:07:00Z
         payment_date: Timestamptz::At(1762200420000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: None,
@@ -8310,6 +9029,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A4696380_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2025-01-16 12:08:00Z
         payment_date: Timestamptz::At(1737029280000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8320,6 +9040,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A491F3EA_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2024-09-21 17:19:00Z
         payment_date: Timestamptz::At(1726939140000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: Some("ut velit officiis atque delectus hic."),
@@ -8330,6 +9051,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A49D91FB_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-07-05 07:02:00Z
         payment_date: Timestamptz::At(1751698920000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: Some("consequuntur minus necessitatibus consequatur eligendi."),
@@ -8340,6 +9062,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A4A2B941_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2024-10-31 20:52:00Z
         payment_date: Timestamptz::At(1730407920000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8350,6 +9073,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A4AFC824_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2025-01-19 08:24:00Z
         payment_date: Timestamptz::At(1737275040000000),
         amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
         notes: None,
@@ -8360,6 +9084,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A4B5BEC6_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2025-03-26 20:10:00Z
         payment_date: Timestamptz::At(1743019800000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: Some("excepturi a ex."),
@@ -8370,6 +9095,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A4C92BAB_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-06-07 11:25:00Z
         payment_date: Timestamptz::At(1749295500000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -8380,6 +9106,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A55D5679_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-02-24 11:39:00Z
         payment_date: Timestamptz::At(1740397140000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("ratione nobis dolorum."),
@@ -8390,6 +9117,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A58BA836_ID,
         parent_id: auto_users::USERS_4643F909_ID,
+        // 2025-04-12 09:59:00Z
         payment_date: Timestamptz::At(1744451940000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -8400,6 +9128,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A5AC756B_ID,
         parent_id: auto_users::USERS_37793F65_ID,
+        // 2025-02-22 09:22:00Z
         payment_date: Timestamptz::At(1740216120000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8410,6 +9139,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A5B42580_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2024-09-16 16:18:00Z
         payment_date: Timestamptz::At(1726503480000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("dolore qui et dolorem velit."),
@@ -8420,6 +9150,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A5B88F8F_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-02-25 13:38:00Z
         payment_date: Timestamptz::At(1740490680000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("numquam aut dolorum."),
@@ -8430,6 +9161,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A5C873CB_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-10-02 08:03:00Z
         payment_date: Timestamptz::At(1759392180000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: None,
@@ -8440,6 +9172,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A5D6FF04_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2024-12-08 18:22:00Z
         payment_date: Timestamptz::At(1733682120000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8450,6 +9183,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A5EEEC9C_ID,
         parent_id: auto_users::USERS_46D39C24_ID,
+        // 2025-08-14 17:21:00Z
         payment_date: Timestamptz::At(1755192060000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: Some("qui placeat consequuntur."),
@@ -8460,6 +9194,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A654BCD9_ID,
         parent_id: auto_users::USERS_00C62567_ID,
+        // 2025-01-13 16:29:00Z
         payment_date: Timestamptz::At(1736785740000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -8470,6 +9205,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A932061A_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-07-20 18:33:00Z
         payment_date: Timestamptz::At(1753036380000000),
         amount_paid: Decimal::from_parts(3250, 0, 0, false, 2),
         notes: None,
@@ -8480,6 +9216,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A932CACC_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-04-27 08:06:00Z
         payment_date: Timestamptz::At(1745741160000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: Some("voluptatem sint rerum."),
@@ -8490,6 +9227,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A974DB0D_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-03-22 09:06:00Z
         payment_date: Timestamptz::At(1742634360000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("consequatur aut necessitatibus qui rem a veritatis dignissimos."),
@@ -8500,6 +9238,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A99B03C6_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-09-22 10:26:00Z
         payment_date: Timestamptz::At(1758536760000000),
         amount_paid: Decimal::from_parts(1450, 0, 0, false, 2),
         notes: Some("nulla magnam voluptas expedita qui."),
@@ -8510,6 +9249,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_A9BEE5B1_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-04-07 14:58:00Z
         payment_date: Timestamptz::At(1744037880000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -8520,6 +9260,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AAC7F5E0_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-10-28 19:34:00Z
         payment_date: Timestamptz::At(1761680040000000),
         amount_paid: Decimal::from_parts(7450, 0, 0, false, 2),
         notes: None,
@@ -8530,6 +9271,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ABC7E5E8_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2025-06-27 14:46:00Z
         payment_date: Timestamptz::At(1751035560000000),
         amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
         notes: None,
@@ -8540,6 +9282,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ABED7B1D_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2024-09-23 17:49:00Z
         payment_date: Timestamptz::At(1727113740000000),
         amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: Some("magnam molestiae qui laboriosam modi aut earum dolores."),
@@ -8550,6 +9293,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AC028B09_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2024-12-17 12:02:00Z
         payment_date: Timestamptz::At(1734436920000000),
         amount_paid: Decimal::from_parts(3400, 0, 0, false, 2),
         notes: None,
@@ -8560,6 +9304,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AC1E7C12_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2024-10-03 16:24:00Z
         payment_date: Timestamptz::At(1727972640000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: Some("optio ab illum consequatur et."),
@@ -8570,6 +9315,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AC7D5D3E_ID,
         parent_id: auto_users::USERS_74B762CA_ID,
+        // 2025-03-15 11:50:00Z
         payment_date: Timestamptz::At(1742039400000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: None,
@@ -8580,6 +9326,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ACBEDFA9_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2024-10-25 16:43:00Z
         payment_date: Timestamptz::At(1729874580000000),
         amount_paid: Decimal::from_parts(1550, 0, 0, false, 2),
         notes: None,
@@ -8590,6 +9337,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ACD7B82C_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2024-11-19 09:29:00Z
         payment_date: Timestamptz::At(1732008540000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -8600,6 +9348,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ACE2A533_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2024-12-09 17:41:00Z
         payment_date: Timestamptz::At(1733766060000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: Some("ut architecto et et accusantium."),
@@ -8610,6 +9359,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AD175397_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-06-05 17:07:00Z
         payment_date: Timestamptz::At(1749143220000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("quasi doloremque autem."),
@@ -8620,6 +9370,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AD553F79_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-04-21 10:53:00Z
         payment_date: Timestamptz::At(1745232780000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: None,
@@ -8630,6 +9381,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AD5F159B_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2025-06-04 13:41:00Z
         payment_date: Timestamptz::At(1749044460000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: Some("hic sed est."),
@@ -8640,6 +9392,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AD75ECDD_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-06-03 09:57:00Z
         payment_date: Timestamptz::At(1748944620000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("ab ea est quia."),
@@ -8650,6 +9403,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AD814AB8_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-12-26 19:08:00Z
         payment_date: Timestamptz::At(1735240080000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: Some("et iste fugit enim architecto error consectetur quisquam."),
@@ -8660,6 +9414,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ADA11031_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-04-25 15:30:00Z
         payment_date: Timestamptz::At(1745595000000000),
         amount_paid: Decimal::from_parts(5150, 0, 0, false, 2),
         notes: Some("ut fugit provident culpa quia veritatis."),
@@ -8670,6 +9425,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ADA57AC3_ID,
         parent_id: auto_users::USERS_00C62567_ID,
+        // 2024-12-24 16:34:00Z
         payment_date: Timestamptz::At(1735058040000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: None,
@@ -8680,6 +9436,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AE7F4FEB_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2025-01-20 11:27:00Z
         payment_date: Timestamptz::At(1737372420000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("cum vel totam nihil et et id."),
@@ -8690,6 +9447,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AE9F6EC4_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-06-07 10:25:00Z
         payment_date: Timestamptz::At(1749291900000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
@@ -8700,6 +9458,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AEEAC01D_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2024-09-19 08:47:00Z
         payment_date: Timestamptz::At(1726735620000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -8710,6 +9469,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AF07D8C6_ID,
         parent_id: auto_users::USERS_3D84FFB7_ID,
+        // 2025-07-27 15:37:00Z
         payment_date: Timestamptz::At(1753630620000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("delectus dolor quasi eum."),
@@ -8720,6 +9480,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AF4192EF_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-05-27 19:06:00Z
         payment_date: Timestamptz::At(1748372760000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: None,
@@ -8730,6 +9491,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AF431052_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-01-15 11:04:00Z
         payment_date: Timestamptz::At(1736939040000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: None,
@@ -8740,6 +9502,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AFB57AAD_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2024-11-02 12:59:00Z
         payment_date: Timestamptz::At(1730552340000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -8750,6 +9513,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_AFFE9113_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-03-06 10:27:00Z
         payment_date: Timestamptz::At(1741256820000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8760,6 +9524,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B05FCC57_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-03-31 18:53:00Z
         payment_date: Timestamptz::At(1743447180000000),
         amount_paid: Decimal::from_parts(2200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8770,6 +9535,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B0B37A6E_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-07-09 17:09:00Z
         payment_date: Timestamptz::At(1752080940000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("autem eos hic non."),
@@ -8780,6 +9546,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B0C71471_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-09-12 12:51:00Z
         payment_date: Timestamptz::At(1757681460000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8790,6 +9557,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B0E0105D_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2024-09-14 14:01:00Z
         payment_date: Timestamptz::At(1726322460000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: None,
@@ -8800,6 +9568,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B12BB6F6_ID,
         parent_id: auto_users::USERS_AA8B8E4B_ID,
+        // 2025-08-25 16:30:00Z
         payment_date: Timestamptz::At(1756139400000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -8810,6 +9579,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B135BD0F_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-01-27 15:06:00Z
         payment_date: Timestamptz::At(1737990360000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: None,
@@ -8820,6 +9590,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B2657117_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-02-16 17:30:00Z
         payment_date: Timestamptz::At(1739727000000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: Some("corrupti animi odio quia minus nostrum."),
@@ -8830,6 +9601,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B26A74E9_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-01-24 10:17:00Z
         payment_date: Timestamptz::At(1737713820000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: Some("magni modi voluptatem voluptatem porro dolorem."),
@@ -8840,6 +9612,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B2A9F45F_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-03-13 12:53:00Z
         payment_date: Timestamptz::At(1741870380000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("et dolorum ratione tempore quo quam quod praesentium."),
@@ -8850,6 +9623,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B2E17C60_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2024-11-03 13:31:00Z
         payment_date: Timestamptz::At(1730640660000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -8860,6 +9634,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B3069783_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-10-20 12:21:00Z
         payment_date: Timestamptz::At(1760962860000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: None,
@@ -8870,6 +9645,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B3318225_ID,
         parent_id: auto_users::USERS_8144618E_ID,
+        // 2025-06-27 20:57:00Z
         payment_date: Timestamptz::At(1751057820000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("adipisci quam ex incidunt velit est accusamus."),
@@ -8880,6 +9656,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B36EDDE8_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-03-05 08:58:00Z
         payment_date: Timestamptz::At(1741165080000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8890,6 +9667,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B3829053_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-05-15 13:26:00Z
         payment_date: Timestamptz::At(1747315560000000),
         amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -8900,6 +9678,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B38B70B8_ID,
         parent_id: auto_users::USERS_F5D7E7CE_ID,
+        // 2024-10-11 17:52:00Z
         payment_date: Timestamptz::At(1728669120000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("est qui incidunt qui consequatur dolor omnis corporis."),
@@ -8910,6 +9689,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B3CA91A9_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2024-12-22 09:21:00Z
         payment_date: Timestamptz::At(1734859260000000),
         amount_paid: Decimal::from_parts(9000, 0, 0, false, 2),
         notes: None,
@@ -8920,6 +9700,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B3F73431_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-05-17 10:04:00Z
         payment_date: Timestamptz::At(1747476240000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -8930,6 +9711,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B3FA57C5_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-10-13 16:11:00Z
         payment_date: Timestamptz::At(1760371860000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: Some("ratione odit et maxime voluptatem voluptatem neque."),
@@ -8940,6 +9722,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B4019E78_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-04-29 08:48:00Z
         payment_date: Timestamptz::At(1745916480000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: Some("vel qui est."),
@@ -8950,6 +9733,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B451074E_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2024-11-25 14:51:00Z
         payment_date: Timestamptz::At(1732546260000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: Some("fugiat ut maxime."),
@@ -8960,6 +9744,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B45E163A_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-04-29 17:55:00Z
         payment_date: Timestamptz::At(1745949300000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: None,
@@ -8970,6 +9755,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B46EBB93_ID,
         parent_id: auto_users::USERS_9A6B1378_ID,
+        // 2025-05-20 09:42:00Z
         payment_date: Timestamptz::At(1747734120000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: None,
@@ -8980,6 +9766,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B4B08F4A_ID,
         parent_id: auto_users::USERS_F5D7E7CE_ID,
+        // 2025-01-22 08:27:00Z
         payment_date: Timestamptz::At(1737534420000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: Some("magnam rerum rerum voluptas."),
@@ -8990,6 +9777,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B52CAB24_ID,
         parent_id: auto_users::USERS_9C3D3DF0_ID,
+        // 2025-10-15 18:46:00Z
         payment_date: Timestamptz::At(1760553960000000),
         amount_paid: Decimal::from_parts(5300, 0, 0, false, 2),
         notes: Some("qui laborum repudiandae consequatur ea ut."),
@@ -9000,6 +9788,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B552593A_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-06-18 19:00:00Z
         payment_date: Timestamptz::At(1750273200000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("libero similique in dignissimos id ut autem."),
@@ -9010,6 +9799,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B5C6E2AE_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-01-15 12:30:00Z
         payment_date: Timestamptz::At(1736944200000000),
         amount_paid: Decimal::from_parts(7250, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -9020,6 +9810,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B60302A8_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-01-02 08:31:00Z
         payment_date: Timestamptz::At(1735806660000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9030,6 +9821,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B6475AE6_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-03-16 20:16:00Z
         payment_date: Timestamptz::At(1742156160000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9040,6 +9832,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B68E867E_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2024-11-27 12:01:00Z
         payment_date: Timestamptz::At(1732708860000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -9050,6 +9843,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B6A29CF1_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-05-20 17:35:00Z
         payment_date: Timestamptz::At(1747762500000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("dolorum sit dolorem doloremque enim sequi dolorem."),
@@ -9060,6 +9854,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B6B8933A_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-01-16 19:08:00Z
         payment_date: Timestamptz::At(1737054480000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -9070,6 +9865,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B6BFC1B1_ID,
         parent_id: auto_users::USERS_F041AFD9_ID,
+        // 2024-10-14 08:46:00Z
         payment_date: Timestamptz::At(1728895560000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -9080,6 +9876,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B6EF22C7_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-08-23 19:06:00Z
         payment_date: Timestamptz::At(1755975960000000),
         amount_paid: Decimal::from_parts(7800, 0, 0, false, 2),
         notes: Some("quia consequatur alias."),
@@ -9090,6 +9887,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B6F2DE2B_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2024-12-28 08:21:00Z
         payment_date: Timestamptz::At(1735374060000000),
         amount_paid: Decimal::from_parts(3250, 0, 0, false, 2),
         notes: None,
@@ -9100,6 +9898,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B76757EB_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2025-05-02 16:02:00Z
         payment_date: Timestamptz::At(1746201720000000),
         amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9110,6 +9909,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B82E94D1_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-09-06 19:05:00Z
         payment_date: Timestamptz::At(1757185500000000),
         amount_paid: Decimal::from_parts(6450, 0, 0, false, 2),
         notes: Some("incidunt veniam laboriosam blanditiis."),
@@ -9120,6 +9920,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B8881488_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-02-26 13:18:00Z
         payment_date: Timestamptz::At(1740575880000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("qui aut deleniti atque."),
@@ -9130,6 +9931,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B8E90675_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2024-12-03 08:01:00Z
         payment_date: Timestamptz::At(1733212860000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("quos dicta itaque voluptatum reprehenderit impedit."),
@@ -9140,6 +9942,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B8F52FF4_ID,
         parent_id: auto_users::USERS_BD14207B_ID,
+        // 2025-04-04 07:03:00Z
         payment_date: Timestamptz::At(1743750180000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: Some("repudiandae ut quisquam atque."),
@@ -9150,6 +9953,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B8FC95EB_ID,
         parent_id: auto_users::USERS_34D7FA99_ID,
+        // 2024-12-07 20:58:00Z
         payment_date: Timestamptz::At(1733605080000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -9160,6 +9964,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B905C767_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-10-11 13:41:00Z
         payment_date: Timestamptz::At(1760190060000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: Some("blanditiis omnis et quia autem."),
@@ -9170,6 +9975,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B9679EA2_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2024-10-16 10:31:00Z
         payment_date: Timestamptz::At(1729074660000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9180,6 +9986,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B98B9926_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2024-10-15 15:41:00Z
         payment_date: Timestamptz::At(1729006860000000),
         amount_paid: Decimal::from_parts(7600, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9190,6 +9997,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B99FD95A_ID,
         parent_id: auto_users::USERS_9C3D3DF0_ID,
+        // 2025-08-29 18:42:00Z
         payment_date: Timestamptz::At(1756492920000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -9200,6 +10008,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_B9F65C43_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2024-10-16 18:25:00Z
         payment_date: Timestamptz::At(1729103100000000),
         amount_paid: Decimal::from_parts(1500, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -9210,6 +10019,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BA03F8AD_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2025-05-08 10:50:00Z
         payment_date: Timestamptz::At(1746701400000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("minima ipsa ipsum sed."),
@@ -9220,6 +10030,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BA3DFB61_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-06-13 20:09:00Z
         payment_date: Timestamptz::At(1749845340000000),
         amount_paid: Decimal::from_parts(5800, 0, 0, false, 2),
         notes: None,
@@ -9230,6 +10041,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BAAA46B2_ID,
         parent_id: auto_users::USERS_F041AFD9_ID,
+        // 2025-09-15 20:35:00Z
         payment_date: Timestamptz::At(1757968500000000),
         amount_paid: Decimal::from_parts(6250, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -9240,6 +10052,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BAF53FCC_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-03-09 12:42:00Z
         payment_date: Timestamptz::At(1741524120000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -9250,6 +10063,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BB1DF0E2_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2025-01-04 13:28:00Z
         payment_date: Timestamptz::At(1735997280000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: None,
@@ -9260,6 +10074,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BB55715B_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-04-11 08:35:00Z
         payment_date: Timestamptz::At(1744360500000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9270,6 +10085,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BB70B82F_ID,
         parent_id: auto_users::USERS_D0E2A187_ID,
+        // 2025-02-03 13:02:00Z
         payment_date: Timestamptz::At(1738587720000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -9280,6 +10096,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BBBB83F1_ID,
         parent_id: auto_users::USERS_F4E37267_ID,
+        // 2025-05-28 07:21:00Z
         payment_date: Timestamptz::At(1748416860000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -9290,6 +10107,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BC2E692B_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2024-09-21 13:26:00Z
         payment_date: Timestamptz::At(1726925160000000),
         amount_paid: Decimal::from_parts(3100, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -9300,6 +10118,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BC55D2FD_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-02-10 16:18:00Z
         payment_date: Timestamptz::At(1739204280000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("sit officiis nobis unde quia."),
@@ -9310,6 +10129,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BC678A4B_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-03-24 16:06:00Z
         payment_date: Timestamptz::At(1742832360000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -9320,6 +10140,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BC74A3A5_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-08-06 19:38:00Z
         payment_date: Timestamptz::At(1754509080000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -9330,6 +10151,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BD446278_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-08-02 14:28:00Z
         payment_date: Timestamptz::At(1754144880000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
@@ -9340,6 +10162,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BD583912_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2024-11-22 10:15:00Z
         payment_date: Timestamptz::At(1732270500000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -9350,6 +10173,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BD5D91A7_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-04-02 17:02:00Z
         payment_date: Timestamptz::At(1743613320000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: None,
@@ -9360,6 +10184,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BD66B800_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-04-13 09:34:00Z
         payment_date: Timestamptz::At(1744536840000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: None,
@@ -9370,6 +10195,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BDA6D1BF_ID,
         parent_id: auto_users::USERS_46D39C24_ID,
+        // 2025-09-24 12:25:00Z
         payment_date: Timestamptz::At(1758716700000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -9380,6 +10206,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BDCD74F0_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-01-13 14:50:00Z
         payment_date: Timestamptz::At(1736779800000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -9390,6 +10217,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BDF012F3_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-07-26 07:31:00Z
         payment_date: Timestamptz::At(1753515060000000),
         amount_paid: Decimal::from_parts(4750, 0, 0, false, 2),
         notes: Some("vel architecto aut voluptas iusto maxime rem rem."),
@@ -9400,6 +10228,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BE124948_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-01-05 14:48:00Z
         payment_date: Timestamptz::At(1736088480000000),
         amount_paid: Decimal::from_parts(3050, 0, 0, false, 2),
         notes: None,
@@ -9410,6 +10239,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BE378DDD_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2025-05-15 11:52:00Z
         payment_date: Timestamptz::At(1747309920000000),
         amount_paid: Decimal::from_parts(6900, 0, 0, false, 2),
         notes: Some("enim commodi cupiditate odit voluptatem aperiam harum."),
@@ -9420,6 +10250,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BE84C09C_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-08-10 17:39:00Z
         payment_date: Timestamptz::At(1754847540000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: None,
@@ -9430,6 +10261,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BF44156A_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2024-11-29 17:49:00Z
         payment_date: Timestamptz::At(1732902540000000),
         amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
@@ -9440,6 +10272,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BF718FE8_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-01-23 12:22:00Z
         payment_date: Timestamptz::At(1737634920000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -9450,6 +10283,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BF7ABED7_ID,
         parent_id: auto_users::USERS_DAF9D2EB_ID,
+        // 2025-08-18 13:57:00Z
         payment_date: Timestamptz::At(1755525420000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: None,
@@ -9460,6 +10294,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_BFE14B43_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-02-02 13:23:00Z
         payment_date: Timestamptz::At(1738502580000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -9470,6 +10305,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C045212B_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-09-21 19:16:00Z
         payment_date: Timestamptz::At(1758482160000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: Some("sequi cum voluptatem."),
@@ -9480,6 +10316,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C0496B50_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2024-12-16 13:26:00Z
         payment_date: Timestamptz::At(1734355560000000),
         amount_paid: Decimal::from_parts(7200, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -9490,6 +10327,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C0E4FB6F_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-10-31 07:19:00Z
         payment_date: Timestamptz::At(1761895140000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -9500,6 +10338,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C104A577_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-05-21 14:23:00Z
         payment_date: Timestamptz::At(1747837380000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: None,
@@ -9510,6 +10349,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C128DFE5_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-09-21 16:13:00Z
         payment_date: Timestamptz::At(1758471180000000),
         amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -9520,6 +10360,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C12E0A9F_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-11-02 07:45:00Z
         payment_date: Timestamptz::At(1762069500000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("quia facilis dolor."),
@@ -9530,6 +10371,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C1414B59_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2024-12-16 15:14:00Z
         payment_date: Timestamptz::At(1734362040000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -9540,6 +10382,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C1890C9A_ID,
         parent_id: auto_users::USERS_36F4832D_ID,
+        // 2024-10-04 16:32:00Z
         payment_date: Timestamptz::At(1728059520000000),
         amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: None,
@@ -9550,6 +10393,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C1C15716_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-01-18 09:44:00Z
         payment_date: Timestamptz::At(1737193440000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: Some("omnis praesentium dolore quasi in."),
@@ -9560,6 +10404,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C1C8DA0E_ID,
         parent_id: auto_users::USERS_2DE97868_ID,
+        // 2025-03-08 20:51:00Z
         payment_date: Timestamptz::At(1741467060000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
@@ -9570,6 +10415,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C2AB2DAD_ID,
         parent_id: auto_users::USERS_8144618E_ID,
+        // 2025-08-25 10:10:00Z
         payment_date: Timestamptz::At(1756116600000000),
         amount_paid: Decimal::from_parts(6350, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9580,6 +10426,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C30811DF_ID,
         parent_id: auto_users::USERS_CC6A442F_ID,
+        // 2025-05-30 10:09:00Z
         payment_date: Timestamptz::At(1748599740000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: None,
@@ -9590,6 +10437,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C313CD4F_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-04-07 12:39:00Z
         payment_date: Timestamptz::At(1744029540000000),
         amount_paid: Decimal::from_parts(8600, 0, 0, false, 2),
         notes: Some("accusantium et quia aut reiciendis sunt voluptates quisquam."),
@@ -9600,6 +10448,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C3D69BA9_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2025-02-15 15:15:00Z
         payment_date: Timestamptz::At(1739632500000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -9610,6 +10459,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C3EC496D_ID,
         parent_id: auto_users::USERS_46D39C24_ID,
+        // 2025-08-26 20:40:00Z
         payment_date: Timestamptz::At(1756240800000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
         notes: None,
@@ -9620,6 +10470,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C44604EF_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2024-10-28 11:59:00Z
         payment_date: Timestamptz::At(1730116740000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9630,6 +10481,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C46350DA_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-04-15 08:00:00Z
         payment_date: Timestamptz::At(1744704000000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -9640,6 +10492,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C48190F8_ID,
         parent_id: auto_users::USERS_3F166078_ID,
+        // 2025-04-25 11:41:00Z
         payment_date: Timestamptz::At(1745581260000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: Some("qui quia consequatur quaerat quisquam autem rerum quos."),
@@ -9650,6 +10503,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C4E1C57B_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-10-24 16:16:00Z
         payment_date: Timestamptz::At(1761322560000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -9660,6 +10514,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C4FF6078_ID,
         parent_id: auto_users::USERS_1DD0112A_ID,
+        // 2024-09-12 19:56:00Z
         payment_date: Timestamptz::At(1726170960000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: None,
@@ -9670,6 +10525,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C505F54D_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-10-19 16:01:00Z
         payment_date: Timestamptz::At(1760889660000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -9680,6 +10536,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C513679B_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2025-03-21 08:38:00Z
         payment_date: Timestamptz::At(1742546280000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: None,
@@ -9690,6 +10547,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C535DFF5_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-08-02 17:04:00Z
         payment_date: Timestamptz::At(1754154240000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: None,
@@ -9700,6 +10558,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C6040723_ID,
         parent_id: auto_users::USERS_2FAB6C50_ID,
+        // 2024-12-10 17:07:00Z
         payment_date: Timestamptz::At(1733850420000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: Some("maxime inventore qui rem."),
@@ -9710,6 +10569,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C6111019_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-07-12 08:43:00Z
         payment_date: Timestamptz::At(1752309780000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: Some("voluptatem quod reiciendis voluptatem consequatur debitis ut veritatis."),
@@ -9720,6 +10580,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C6213F9A_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-09-06 18:23:00Z
         payment_date: Timestamptz::At(1757182980000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: None,
@@ -9730,6 +10591,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C68D19E2_ID,
         parent_id: auto_users::USERS_57E434DC_ID,
+        // 2025-04-20 16:47:00Z
         payment_date: Timestamptz::At(1745167620000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
         notes: None,
@@ -9740,6 +10602,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C6AF22CD_ID,
         parent_id: auto_users::USERS_57E434DC_ID,
+        // 2025-07-08 17:50:00Z
         payment_date: Timestamptz::At(1751997000000000),
         amount_paid: Decimal::from_parts(5100, 0, 0, false, 2),
         notes: None,
@@ -9750,6 +10613,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C6CDFAD3_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2025-06-06 18:13:00Z
         payment_date: Timestamptz::At(1749233580000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("quas quo ducimus autem a."),
@@ -9760,6 +10624,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C6F128D3_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2024-12-18 12:17:00Z
         payment_date: Timestamptz::At(1734524220000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -9770,6 +10635,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C7178719_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2024-11-28 10:15:00Z
         payment_date: Timestamptz::At(1732788900000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: None,
@@ -9780,6 +10646,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C72EC4B2_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-02-26 18:08:00Z
         payment_date: Timestamptz::At(1740593280000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: None,
@@ -9790,6 +10657,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C77CFD62_ID,
         parent_id: auto_users::USERS_E9E6F5FD_ID,
+        // 2025-05-07 08:29:00Z
         payment_date: Timestamptz::At(1746606540000000),
         amount_paid: Decimal::from_parts(8050, 0, 0, false, 2),
         notes: Some("facere ut dolorum."),
@@ -9800,6 +10668,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C7CBEC97_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-07-17 16:27:00Z
         payment_date: Timestamptz::At(1752769620000000),
         amount_paid: Decimal::from_parts(5500, 0, 0, false, 2),
         notes: None,
@@ -9810,6 +10679,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C84AD68F_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-09-16 15:31:00Z
         payment_date: Timestamptz::At(1758036660000000),
         amount_paid: Decimal::from_parts(8000, 0, 0, false, 2),
         notes: None,
@@ -9820,6 +10690,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C876700F_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-06-16 11:53:00Z
         payment_date: Timestamptz::At(1750074780000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("sed cupiditate aut."),
@@ -9830,6 +10701,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C89B1C58_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-10-18 18:42:00Z
         payment_date: Timestamptz::At(1760812920000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: None,
@@ -9840,6 +10712,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C8D0A74B_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-05-12 11:17:00Z
         payment_date: Timestamptz::At(1747048620000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: None,
@@ -9850,6 +10723,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C923FBF2_ID,
         parent_id: auto_users::USERS_46D39C24_ID,
+        // 2025-03-27 13:01:00Z
         payment_date: Timestamptz::At(1743080460000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: None,
@@ -9860,6 +10734,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C93D8086_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-07-04 11:23:00Z
         payment_date: Timestamptz::At(1751628180000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("sequi cum voluptatem."),
@@ -9870,6 +10745,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C9433993_ID,
         parent_id: auto_users::USERS_25203EAA_ID,
+        // 2025-08-04 09:35:00Z
         payment_date: Timestamptz::At(1754300100000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("eaque maiores quam sapiente itaque cupiditate aut."),
@@ -9880,6 +10756,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C98269C0_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-08-25 07:01:00Z
         payment_date: Timestamptz::At(1756105260000000),
         amount_paid: Decimal::from_parts(6100, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -9890,6 +10767,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C9AB31A2_ID,
         parent_id: auto_users::USERS_24E783E0_ID,
+        // 2025-06-20 19:00:00Z
         payment_date: Timestamptz::At(1750446000000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9900,6 +10778,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C9E6EB1B_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-06-17 13:15:00Z
         payment_date: Timestamptz::At(1750166100000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -9910,6 +10789,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_C9F10F93_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2025-06-28 15:46:00Z
         payment_date: Timestamptz::At(1751125560000000),
         amount_paid: Decimal::from_parts(2400, 0, 0, false, 2),
         notes: None,
@@ -9920,6 +10800,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CA1AA05F_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2025-06-13 10:54:00Z
         payment_date: Timestamptz::At(1749812040000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: None,
@@ -9930,6 +10811,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CA259195_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2025-03-06 14:25:00Z
         payment_date: Timestamptz::At(1741271100000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -9940,6 +10822,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CA8E335F_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2025-01-07 10:13:00Z
         payment_date: Timestamptz::At(1736244780000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: None,
@@ -9950,6 +10833,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CAC0B80A_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-03-18 08:49:00Z
         payment_date: Timestamptz::At(1742287740000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -9960,6 +10844,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CAC510E1_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2025-05-04 17:16:00Z
         payment_date: Timestamptz::At(1746378960000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: None,
@@ -9970,6 +10855,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CACFB8DE_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-01-27 12:23:00Z
         payment_date: Timestamptz::At(1737980580000000),
         amount_paid: Decimal::from_parts(3950, 0, 0, false, 2),
         notes: None,
@@ -9980,6 +10866,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CADE065C_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-09-06 10:18:00Z
         payment_date: Timestamptz::At(1757153880000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("eaque aut maiores."),
@@ -9990,6 +10877,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CB553FE7_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-09-05 14:30:00Z
         payment_date: Timestamptz::At(1757082600000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: None,
@@ -10000,6 +10888,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CBA6C0F3_ID,
         parent_id: auto_users::USERS_74B762CA_ID,
+        // 2024-11-24 16:20:00Z
         payment_date: Timestamptz::At(1732465200000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: Some("adipisci eos ut accusamus hic fuga."),
@@ -10010,6 +10899,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CBE2881F_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2024-11-17 11:12:00Z
         payment_date: Timestamptz::At(1731841920000000),
         amount_paid: Decimal::from_parts(5050, 0, 0, false, 2),
         notes: Some("dignissimos ipsum nulla doloribus."),
@@ -10020,6 +10910,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CC0FC18F_ID,
         parent_id: auto_users::USERS_2DE97868_ID,
+        // 2025-02-17 18:58:00Z
         payment_date: Timestamptz::At(1739818680000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("recusandae eum odio est."),
@@ -10030,6 +10921,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CD131F93_ID,
         parent_id: auto_users::USERS_85B2DD1C_ID,
+        // 2025-06-11 09:33:00Z
         payment_date: Timestamptz::At(1749634380000000),
         amount_paid: Decimal::from_parts(7100, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -10040,6 +10932,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CD1CAA6C_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-09-25 12:04:00Z
         payment_date: Timestamptz::At(1758801840000000),
         amount_paid: Decimal::from_parts(3900, 0, 0, false, 2),
         notes: None,
@@ -10050,6 +10943,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CD878BC9_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2024-11-28 20:29:00Z
         payment_date: Timestamptz::At(1732825740000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: None,
@@ -10060,6 +10954,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CDEC8C31_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-06-05 15:48:00Z
         payment_date: Timestamptz::At(1749138480000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("voluptatem qui ut dicta sapiente expedita."),
@@ -10070,6 +10965,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CE07DF38_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-10-10 15:58:00Z
         payment_date: Timestamptz::At(1760111880000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -10080,6 +10976,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CE227957_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-03-01 15:16:00Z
         payment_date: Timestamptz::At(1740842160000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("velit rerum et et."),
@@ -10090,6 +10987,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CE6D73F2_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2024-12-10 14:40:00Z
         payment_date: Timestamptz::At(1733841600000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: Some("distinctio quidem impedit nisi."),
@@ -10100,6 +10998,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CE7AC554_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2025-02-19 19:26:00Z
         payment_date: Timestamptz::At(1739993160000000),
         amount_paid: Decimal::from_parts(4150, 0, 0, false, 2),
         notes: Some("et sint facere omnis."),
@@ -10110,6 +11009,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CEAFB065_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-09-18 09:11:00Z
         payment_date: Timestamptz::At(1758186660000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -10120,6 +11020,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CEB47A23_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2025-09-20 18:52:00Z
         payment_date: Timestamptz::At(1758394320000000),
         amount_paid: Decimal::from_parts(9250, 0, 0, false, 2),
         notes: Some("voluptate eum ipsam quae magnam."),
@@ -10130,6 +11031,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CED372CA_ID,
         parent_id: auto_users::USERS_F041AFD9_ID,
+        // 2024-10-14 17:47:00Z
         payment_date: Timestamptz::At(1728928020000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -10140,6 +11042,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CF5D8BFE_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-09-07 07:59:00Z
         payment_date: Timestamptz::At(1757231940000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: Some("neque quas non soluta molestias non reiciendis debitis."),
@@ -10150,6 +11053,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_CF894F5F_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-03-16 09:51:00Z
         payment_date: Timestamptz::At(1742118660000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -10160,6 +11064,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D0179B0A_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-10-28 15:42:00Z
         payment_date: Timestamptz::At(1761666120000000),
         amount_paid: Decimal::from_parts(4850, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -10170,6 +11075,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D029EFBD_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-04-08 13:53:00Z
         payment_date: Timestamptz::At(1744120380000000),
         amount_paid: Decimal::from_parts(1700, 0, 0, false, 2),
         notes: None,
@@ -10180,6 +11086,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D08BFE04_ID,
         parent_id: auto_users::USERS_7F9BA3BC_ID,
+        // 2025-10-09 15:58:00Z
         payment_date: Timestamptz::At(1760025480000000),
         amount_paid: Decimal::from_parts(2050, 0, 0, false, 2),
         notes: Some("maiores dolores distinctio aut consectetur amet eveniet est."),
@@ -10190,6 +11097,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D0C7277D_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2025-05-25 20:32:00Z
         payment_date: Timestamptz::At(1748205120000000),
         amount_paid: Decimal::from_parts(5450, 0, 0, false, 2),
         notes: None,
@@ -10200,6 +11108,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D0EFC4C9_ID,
         parent_id: auto_users::USERS_CA9CBBD1_ID,
+        // 2025-03-16 11:54:00Z
         payment_date: Timestamptz::At(1742126040000000),
         amount_paid: Decimal::from_parts(1750, 0, 0, false, 2),
         notes: Some("odio incidunt non iusto non provident."),
@@ -10210,6 +11119,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D11461DA_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-04-12 12:43:00Z
         payment_date: Timestamptz::At(1744461780000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10220,6 +11130,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D122C010_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2025-04-14 14:56:00Z
         payment_date: Timestamptz::At(1744642560000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("et repellendus similique vel adipisci quam omnis ipsam."),
@@ -10230,6 +11141,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D18F4A0C_ID,
         parent_id: auto_users::USERS_52BEF7A8_ID,
+        // 2024-12-25 14:25:00Z
         payment_date: Timestamptz::At(1735136700000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("facilis voluptas quia."),
@@ -10240,6 +11152,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D1E71F8A_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2024-09-11 18:37:00Z
         payment_date: Timestamptz::At(1726079820000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: Some("adipisci sed sed repellendus."),
@@ -10250,6 +11163,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D21D312E_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2025-04-07 08:06:00Z
         payment_date: Timestamptz::At(1744013160000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -10260,6 +11174,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D2910001_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2025-09-21 18:00:00Z
         payment_date: Timestamptz::At(1758477600000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -10270,6 +11185,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D2E35AA8_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-02-10 09:35:00Z
         payment_date: Timestamptz::At(1739180100000000),
         amount_paid: Decimal::from_parts(5200, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -10280,6 +11196,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D325EF9F_ID,
         parent_id: auto_users::USERS_F5D7E7CE_ID,
+        // 2024-12-17 13:09:00Z
         payment_date: Timestamptz::At(1734440940000000),
         amount_paid: Decimal::from_parts(6850, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10290,6 +11207,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D356BB07_ID,
         parent_id: auto_users::USERS_CEAF9CCC_ID,
+        // 2025-10-27 10:17:00Z
         payment_date: Timestamptz::At(1761560220000000),
         amount_paid: Decimal::from_parts(2650, 0, 0, false, 2),
         notes: Some("molestias provident reiciendis sint saepe aut minus et."),
@@ -10300,6 +11218,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D3C8D5EF_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-03-24 09:29:00Z
         payment_date: Timestamptz::At(1742808540000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: None,
@@ -10310,6 +11229,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D3FBE4D9_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-04-14 18:11:00Z
         payment_date: Timestamptz::At(1744654260000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: Some("magnam ad ut."),
@@ -10320,6 +11240,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D4186F6B_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-06-29 12:19:00Z
         payment_date: Timestamptz::At(1751199540000000),
         amount_paid: Decimal::from_parts(6500, 0, 0, false, 2),
         notes: None,
@@ -10330,6 +11251,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D44FEE8E_ID,
         parent_id: auto_users::USERS_74B762CA_ID,
+        // 2025-01-13 16:43:00Z
         payment_date: Timestamptz::At(1736786580000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("est optio quia ut est quis."),
@@ -10340,6 +11262,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D4943864_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2025-04-10 17:56:00Z
         payment_date: Timestamptz::At(1744307760000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -10350,6 +11273,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D49F9C71_ID,
         parent_id: auto_users::USERS_57E434DC_ID,
+        // 2025-04-03 07:10:00Z
         payment_date: Timestamptz::At(1743664200000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: Some("in est assumenda ea hic."),
@@ -10360,6 +11284,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D4EFD726_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2024-12-15 12:50:00Z
         payment_date: Timestamptz::At(1734267000000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -10370,6 +11295,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D51A204F_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2025-05-13 16:46:00Z
         payment_date: Timestamptz::At(1747154760000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: None,
@@ -10380,6 +11306,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D57B1E36_ID,
         parent_id: auto_users::USERS_1831EBD8_ID,
+        // 2025-06-21 20:11:00Z
         payment_date: Timestamptz::At(1750536660000000),
         amount_paid: Decimal::from_parts(5900, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -10390,6 +11317,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D57EE3F2_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-06-04 07:41:00Z
         payment_date: Timestamptz::At(1749022860000000),
         amount_paid: Decimal::from_parts(9050, 0, 0, false, 2),
         notes: Some("exercitationem atque fugit sed."),
@@ -10400,6 +11328,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D5B1AEDE_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-08-05 10:27:00Z
         payment_date: Timestamptz::At(1754389620000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -10410,6 +11339,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D5F11A87_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-04-04 20:16:00Z
         payment_date: Timestamptz::At(1743797760000000),
         amount_paid: Decimal::from_parts(4050, 0, 0, false, 2),
         notes: None,
@@ -10420,6 +11350,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D615E4AE_ID,
         parent_id: auto_users::USERS_260991DF_ID,
+        // 2025-01-13 15:27:00Z
         payment_date: Timestamptz::At(1736782020000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: Some("eos quia necessitatibus culpa omnis commodi."),
@@ -10430,6 +11361,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D6243FEA_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-08-31 13:39:00Z
         payment_date: Timestamptz::At(1756647540000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10440,6 +11372,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D6CEE5F7_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2024-11-08 07:20:00Z
         payment_date: Timestamptz::At(1731050400000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: None,
@@ -10450,6 +11383,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D7EDCBC9_ID,
         parent_id: auto_users::USERS_FAC8DDD6_ID,
+        // 2024-12-06 08:59:00Z
         payment_date: Timestamptz::At(1733475540000000),
         amount_paid: Decimal::from_parts(2950, 0, 0, false, 2),
         notes: None,
@@ -10460,6 +11394,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D7F7387E_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-04-28 15:55:00Z
         payment_date: Timestamptz::At(1745855700000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("voluptas unde omnis quia."),
@@ -10470,6 +11405,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D7FD6ACB_ID,
         parent_id: auto_users::USERS_8EDB6692_ID,
+        // 2024-12-17 08:03:00Z
         payment_date: Timestamptz::At(1734422580000000),
         amount_paid: Decimal::from_parts(7300, 0, 0, false, 2),
         notes: Some("sit nobis iste sit in quasi architecto."),
@@ -10480,6 +11416,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D9004045_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-08-04 12:00:00Z
         payment_date: Timestamptz::At(1754308800000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("aut dolorum repellat debitis."),
@@ -10490,6 +11427,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D916E5FD_ID,
         parent_id: auto_users::USERS_E1FD0EA6_ID,
+        // 2024-09-17 10:11:00Z
         payment_date: Timestamptz::At(1726567860000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("omnis quisquam quae praesentium maxime qui cupiditate."),
@@ -10500,6 +11438,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D95FE11A_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2025-11-02 15:08:00Z
         payment_date: Timestamptz::At(1762096080000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: None,
@@ -10510,6 +11449,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D9667254_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2024-09-19 11:53:00Z
         payment_date: Timestamptz::At(1726746780000000),
         amount_paid: Decimal::from_parts(3350, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -10520,6 +11460,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D981483A_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2025-05-08 16:21:00Z
         payment_date: Timestamptz::At(1746721260000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
@@ -10530,6 +11471,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D9913F5D_ID,
         parent_id: auto_users::USERS_0DB57545_ID,
+        // 2025-10-10 18:58:00Z
         payment_date: Timestamptz::At(1760122680000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: Some("perferendis ut et ipsum iste aliquid vel."),
@@ -10540,6 +11482,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_D9C8C97D_ID,
         parent_id: auto_users::USERS_895FE590_ID,
+        // 2025-04-28 17:14:00Z
         payment_date: Timestamptz::At(1745860440000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: None,
@@ -10550,6 +11493,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DAA43B82_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2024-11-21 12:16:00Z
         payment_date: Timestamptz::At(1732191360000000),
         amount_paid: Decimal::from_parts(5850, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -10560,6 +11504,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DAB8670D_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-07-07 20:32:00Z
         payment_date: Timestamptz::At(1751920320000000),
         amount_paid: Decimal::from_parts(3000, 0, 0, false, 2),
         notes: Some("quam nisi aut iusto ratione voluptatibus exercitationem saepe."),
@@ -10570,6 +11515,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DAC0103E_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2024-10-03 16:50:00Z
         payment_date: Timestamptz::At(1727974200000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -10580,6 +11526,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DB595DD1_ID,
         parent_id: auto_users::USERS_B5493A12_ID,
+        // 2025-01-15 18:31:00Z
         payment_date: Timestamptz::At(1736965860000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: Some("ratione nobis dolorum."),
@@ -10590,6 +11537,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DB61DD0E_ID,
         parent_id: auto_users::USERS_41F854E8_ID,
+        // 2025-10-03 08:51:00Z
         payment_date: Timestamptz::At(1759481460000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10600,6 +11548,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DBBD5E94_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-03-31 07:47:00Z
         payment_date: Timestamptz::At(1743407220000000),
         amount_paid: Decimal::from_parts(7500, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10610,6 +11559,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DC038619_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2025-07-11 12:02:00Z
         payment_date: Timestamptz::At(1752235320000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
@@ -10620,6 +11570,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DC0D4517_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-05-12 16:54:00Z
         payment_date: Timestamptz::At(1747068840000000),
         amount_paid: Decimal::from_parts(6600, 0, 0, false, 2),
         notes: None,
@@ -10630,6 +11581,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DC2BAB10_ID,
         parent_id: auto_users::USERS_95631166_ID,
+        // 2024-12-12 17:19:00Z
         payment_date: Timestamptz::At(1734023940000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: Some("id in placeat quo quo iure omnis officia."),
@@ -10640,6 +11592,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DCD7BFFB_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-03-15 09:30:00Z
         payment_date: Timestamptz::At(1742031000000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -10650,6 +11603,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DCFF7691_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2025-02-02 09:08:00Z
         payment_date: Timestamptz::At(1738487280000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -10660,6 +11614,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DD5BA419_ID,
         parent_id: auto_users::USERS_69E6372B_ID,
+        // 2024-10-04 15:55:00Z
         payment_date: Timestamptz::At(1728057300000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10670,6 +11625,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DD805792_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-05-11 12:13:00Z
         payment_date: Timestamptz::At(1746965580000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -10680,6 +11636,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DDB2C56C_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2024-12-17 10:22:00Z
         payment_date: Timestamptz::At(1734430920000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10690,6 +11647,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DDC6E220_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2024-11-10 09:02:00Z
         payment_date: Timestamptz::At(1731229320000000),
         amount_paid: Decimal::from_parts(6700, 0, 0, false, 2),
         notes: Some("qui eaque dicta tempora aut labore qui et."),
@@ -10700,6 +11658,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DE1B2419_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2024-11-18 09:56:00Z
         payment_date: Timestamptz::At(1731923760000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -10710,6 +11669,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DE1E8098_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2025-10-19 15:01:00Z
         payment_date: Timestamptz::At(1760886060000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10720,6 +11680,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DE7FF836_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2025-03-02 13:52:00Z
         payment_date: Timestamptz::At(1740923520000000),
         amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: None,
@@ -10730,6 +11691,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DEC7662D_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2025-05-02 14:56:00Z
         payment_date: Timestamptz::At(1746197760000000),
         amount_paid: Decimal::from_parts(6300, 0, 0, false, 2),
         notes: Some("molestiae qui aut."),
@@ -10740,6 +11702,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DF360A27_ID,
         parent_id: auto_users::USERS_7CC0246C_ID,
+        // 2025-03-07 15:32:00Z
         payment_date: Timestamptz::At(1741361520000000),
         amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
         notes: Some("temporibus quo qui tempora in et."),
@@ -10750,6 +11713,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DF80179D_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-10-20 09:29:00Z
         payment_date: Timestamptz::At(1760952540000000),
         amount_paid: Decimal::from_parts(3700, 0, 0, false, 2),
         notes: Some("quaerat distinctio minus quas rerum."),
@@ -10760,6 +11724,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_DFE86F75_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-10-04 12:37:00Z
         payment_date: Timestamptz::At(1759581420000000),
         amount_paid: Decimal::from_parts(2500, 0, 0, false, 2),
         notes: Some("porro vel optio et amet aut accusantium."),
@@ -10770,6 +11735,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E092B5E4_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-01-28 16:29:00Z
         payment_date: Timestamptz::At(1738081740000000),
         amount_paid: Decimal::from_parts(4450, 0, 0, false, 2),
         notes: None,
@@ -10780,6 +11746,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E1289965_ID,
         parent_id: auto_users::USERS_41F854E8_ID,
+        // 2024-09-27 20:38:00Z
         payment_date: Timestamptz::At(1727469480000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("quisquam beatae et est minima."),
@@ -10790,6 +11757,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E13EB742_ID,
         parent_id: auto_users::USERS_74E5BCED_ID,
+        // 2025-11-03 18:28:00Z
         payment_date: Timestamptz::At(1762194480000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("porro consequatur harum autem modi omnis impedit."),
@@ -10800,6 +11768,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E161CD03_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-01-11 20:11:00Z
         payment_date: Timestamptz::At(1736626260000000),
         amount_paid: Decimal::from_parts(6150, 0, 0, false, 2),
         notes: None,
@@ -10810,6 +11779,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E1DDA3C0_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2024-11-29 12:13:00Z
         payment_date: Timestamptz::At(1732882380000000),
         amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
         notes: Some("cumque et quas aspernatur."),
@@ -10820,6 +11790,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E29EAAC8_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-02-22 16:07:00Z
         payment_date: Timestamptz::At(1740240420000000),
         amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
         notes: None,
@@ -10830,6 +11801,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E2ABDAB9_ID,
         parent_id: auto_users::USERS_DCCA8AE6_ID,
+        // 2025-09-08 15:49:00Z
         payment_date: Timestamptz::At(1757346540000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: None,
@@ -10840,6 +11812,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E2CB7196_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-05-28 15:12:00Z
         payment_date: Timestamptz::At(1748445120000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
@@ -10850,6 +11823,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E30773AC_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-02-02 08:08:00Z
         payment_date: Timestamptz::At(1738483680000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: None,
@@ -10860,6 +11834,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E36484AB_ID,
         parent_id: auto_users::USERS_F0574AF8_ID,
+        // 2024-10-23 10:15:00Z
         payment_date: Timestamptz::At(1729678500000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: Some("sint quidem dolores ducimus veniam."),
@@ -10870,6 +11845,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E3D46AB1_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-08-26 15:39:00Z
         payment_date: Timestamptz::At(1756222740000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: Some("ut alias ut id sed voluptas id."),
@@ -10880,6 +11856,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E40189AA_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2024-11-09 21:54:00Z
         payment_date: Timestamptz::At(1731189240000000),
         amount_paid: Decimal::from_parts(7700, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -10890,6 +11867,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E420805D_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2024-10-28 20:27:00Z
         payment_date: Timestamptz::At(1730147220000000),
         amount_paid: Decimal::from_parts(8350, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -10900,6 +11878,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E427DEC7_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2024-10-22 11:59:00Z
         payment_date: Timestamptz::At(1729598340000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -10910,6 +11889,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E42EFA6B_ID,
         parent_id: auto_users::USERS_CA9CBBD1_ID,
+        // 2025-03-31 15:17:00Z
         payment_date: Timestamptz::At(1743434220000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: Some("odit minima qui sint ut odio est."),
@@ -10920,6 +11900,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E45F8C9C_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-10-15 11:15:00Z
         payment_date: Timestamptz::At(1760526900000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
@@ -10930,6 +11911,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E462C5E1_ID,
         parent_id: auto_users::USERS_260991DF_ID,
+        // 2025-02-09 12:52:00Z
         payment_date: Timestamptz::At(1739105520000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: Some("officiis fugit tempore est reprehenderit tenetur."),
@@ -10940,6 +11922,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E49119E0_ID,
         parent_id: auto_users::USERS_79D0D8E2_ID,
+        // 2025-06-25 16:22:00Z
         payment_date: Timestamptz::At(1750868520000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: None,
@@ -10950,6 +11933,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E509E7D7_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2024-11-02 14:26:00Z
         payment_date: Timestamptz::At(1730557560000000),
         amount_paid: Decimal::from_parts(2450, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -10960,6 +11944,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E51B874B_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-10-26 17:06:00Z
         payment_date: Timestamptz::At(1761498360000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("quos voluptates a rerum fuga ipsam praesentium minus."),
@@ -10970,6 +11955,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E523DB82_ID,
         parent_id: auto_users::USERS_700E89C8_ID,
+        // 2024-09-12 16:33:00Z
         payment_date: Timestamptz::At(1726158780000000),
         amount_paid: Decimal::from_parts(8700, 0, 0, false, 2),
         notes: None,
@@ -10980,6 +11966,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E5417FE2_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2024-10-15 07:07:00Z
         payment_date: Timestamptz::At(1728976020000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: None,
@@ -10990,6 +11977,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E5649466_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2025-10-01 11:02:00Z
         payment_date: Timestamptz::At(1759316520000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11000,6 +11988,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E5953490_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2024-12-14 13:03:00Z
         payment_date: Timestamptz::At(1734181380000000),
         amount_paid: Decimal::from_parts(3300, 0, 0, false, 2),
         notes: None,
@@ -11010,6 +11999,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E5BEE776_ID,
         parent_id: auto_users::USERS_E3BF221C_ID,
+        // 2025-01-28 17:52:00Z
         payment_date: Timestamptz::At(1738086720000000),
         amount_paid: Decimal::from_parts(1250, 0, 0, false, 2),
         notes: None,
@@ -11020,6 +12010,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E5E59043_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2024-09-21 12:26:00Z
         payment_date: Timestamptz::At(1726921560000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: None,
@@ -11030,6 +12021,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E633CFDD_ID,
         parent_id: auto_users::USERS_FAE2B7C7_ID,
+        // 2025-10-19 09:02:00Z
         payment_date: Timestamptz::At(1760864520000000),
         amount_paid: Decimal::from_parts(1200, 0, 0, false, 2),
         notes: Some("officiis sunt et."),
@@ -11040,6 +12032,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E6383CEF_ID,
         parent_id: auto_users::USERS_15136B86_ID,
+        // 2025-08-14 17:28:00Z
         payment_date: Timestamptz::At(1755192480000000),
         amount_paid: Decimal::from_parts(4500, 0, 0, false, 2),
         notes: Some("ut dolorum officiis eos sunt sapiente nobis."),
@@ -11050,6 +12043,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E6768ECB_ID,
         parent_id: auto_users::USERS_243E2243_ID,
+        // 2025-09-07 16:04:00Z
         payment_date: Timestamptz::At(1757261040000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -11060,6 +12054,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E6B521C5_ID,
         parent_id: auto_users::USERS_1731A723_ID,
+        // 2025-10-15 09:17:00Z
         payment_date: Timestamptz::At(1760519820000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: None,
@@ -11070,6 +12065,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E6E05487_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-03-19 16:02:00Z
         payment_date: Timestamptz::At(1742400120000000),
         amount_paid: Decimal::from_parts(8500, 0, 0, false, 2),
         notes: None,
@@ -11080,6 +12076,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E73C2F6E_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-08-03 19:42:00Z
         payment_date: Timestamptz::At(1754250120000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: Some("ut laudantium quia voluptatibus ab delectus consequuntur deleniti."),
@@ -11090,6 +12087,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E754BB5A_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-08-28 19:17:00Z
         payment_date: Timestamptz::At(1756408620000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: None,
@@ -11100,6 +12098,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E795F59B_ID,
         parent_id: auto_users::USERS_5DEB46E1_ID,
+        // 2025-01-30 08:12:00Z
         payment_date: Timestamptz::At(1738224720000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: Some("aut consequatur natus."),
@@ -11110,6 +12109,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E7E794F5_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-11-02 11:14:00Z
         payment_date: Timestamptz::At(1762082040000000),
         amount_paid: Decimal::from_parts(8100, 0, 0, false, 2),
         notes: Some("quia id alias."),
@@ -11120,6 +12120,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E7E9E892_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-05-09 17:30:00Z
         payment_date: Timestamptz::At(1746811800000000),
         amount_paid: Decimal::from_parts(8450, 0, 0, false, 2),
         notes: None,
@@ -11130,6 +12131,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E81DE420_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2025-03-14 09:09:00Z
         payment_date: Timestamptz::At(1741943340000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: Some("et deleniti commodi voluptatum officia saepe et ut."),
@@ -11140,6 +12142,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E8280B63_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2025-07-31 15:18:00Z
         payment_date: Timestamptz::At(1753975080000000),
         amount_paid: Decimal::from_parts(3550, 0, 0, false, 2),
         notes: Some("et et animi et."),
@@ -11150,6 +12153,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E8532CC3_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2025-07-09 14:47:00Z
         payment_date: Timestamptz::At(1752072420000000),
         amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
         notes: Some("et autem deserunt pariatur."),
@@ -11160,6 +12164,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E87FAC89_ID,
         parent_id: auto_users::USERS_90A7D3BD_ID,
+        // 2024-09-12 20:49:00Z
         payment_date: Timestamptz::At(1726174140000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -11170,6 +12175,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E88A332E_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-08-17 13:00:00Z
         payment_date: Timestamptz::At(1755435600000000),
         amount_paid: Decimal::from_parts(1850, 0, 0, false, 2),
         notes: Some("voluptates magni est rerum perspiciatis placeat."),
@@ -11180,6 +12186,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E8B78C07_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-11-09 18:03:00Z
         payment_date: Timestamptz::At(1762711380000000),
         amount_paid: Decimal::from_parts(8950, 0, 0, false, 2),
         notes: None,
@@ -11190,6 +12197,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E90C9048_ID,
         parent_id: auto_users::USERS_C5B74CDA_ID,
+        // 2025-07-05 09:34:00Z
         payment_date: Timestamptz::At(1751708040000000),
         amount_paid: Decimal::from_parts(2700, 0, 0, false, 2),
         notes: Some("voluptatibus nihil ipsum est ea."),
@@ -11200,6 +12208,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E90F8BD0_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-03-03 11:07:00Z
         payment_date: Timestamptz::At(1741000020000000),
         amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
         notes: None,
@@ -11210,6 +12219,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E9DFCADF_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-04-21 08:49:00Z
         payment_date: Timestamptz::At(1745225340000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: None,
@@ -11220,6 +12230,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_E9F06FBB_ID,
         parent_id: auto_users::USERS_368136EE_ID,
+        // 2025-07-16 08:49:00Z
         payment_date: Timestamptz::At(1752655740000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("inventore in possimus est at magnam et."),
@@ -11230,6 +12241,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EA017704_ID,
         parent_id: auto_users::USERS_09787E2D_ID,
+        // 2025-06-21 13:13:00Z
         payment_date: Timestamptz::At(1750511580000000),
         amount_paid: Decimal::from_parts(2850, 0, 0, false, 2),
         notes: None,
@@ -11240,6 +12252,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EA273A8F_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2025-09-04 08:04:00Z
         payment_date: Timestamptz::At(1756973040000000),
         amount_paid: Decimal::from_parts(4400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11250,6 +12263,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EA384018_ID,
         parent_id: auto_users::USERS_FCF7AB5E_ID,
+        // 2025-08-07 09:56:00Z
         payment_date: Timestamptz::At(1754560560000000),
         amount_paid: Decimal::from_parts(6050, 0, 0, false, 2),
         notes: Some("reprehenderit qui distinctio."),
@@ -11260,6 +12274,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EA571BBC_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-05-05 07:15:00Z
         payment_date: Timestamptz::At(1746429300000000),
         amount_paid: Decimal::from_parts(8850, 0, 0, false, 2),
         notes: None,
@@ -11270,6 +12285,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EB129744_ID,
         parent_id: auto_users::USERS_F893BA64_ID,
+        // 2025-09-24 14:11:00Z
         payment_date: Timestamptz::At(1758723060000000),
         amount_paid: Decimal::from_parts(9200, 0, 0, false, 2),
         notes: None,
@@ -11280,6 +12296,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EB390B53_ID,
         parent_id: auto_users::USERS_CF844E54_ID,
+        // 2025-03-13 12:03:00Z
         payment_date: Timestamptz::At(1741867380000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11290,6 +12307,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EB415DD9_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2025-08-29 19:41:00Z
         payment_date: Timestamptz::At(1756496460000000),
         amount_paid: Decimal::from_parts(6550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11300,6 +12318,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EB61D2E4_ID,
         parent_id: auto_users::USERS_17F6051F_ID,
+        // 2025-07-01 20:44:00Z
         payment_date: Timestamptz::At(1751402640000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: None,
@@ -11310,6 +12329,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EC2CA42D_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2024-10-04 19:03:00Z
         payment_date: Timestamptz::At(1728068580000000),
         amount_paid: Decimal::from_parts(3450, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -11320,6 +12340,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ECD22C15_ID,
         parent_id: auto_users::USERS_3F166078_ID,
+        // 2024-12-10 13:42:00Z
         payment_date: Timestamptz::At(1733838120000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: Some("mollitia voluptatem voluptates et et."),
@@ -11330,6 +12351,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ECD62402_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-02-06 20:21:00Z
         payment_date: Timestamptz::At(1738873260000000),
         amount_paid: Decimal::from_parts(4950, 0, 0, false, 2),
         notes: None,
@@ -11340,6 +12362,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ECDBF760_ID,
         parent_id: auto_users::USERS_CC6A442F_ID,
+        // 2025-06-28 08:53:00Z
         payment_date: Timestamptz::At(1751100780000000),
         amount_paid: Decimal::from_parts(9550, 0, 0, false, 2),
         notes: Some("et at sit sed dolores quia."),
@@ -11350,6 +12373,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ED2D2F90_ID,
         parent_id: auto_users::USERS_FAECB7A4_ID,
+        // 2024-10-29 07:19:00Z
         payment_date: Timestamptz::At(1730186340000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: None,
@@ -11360,6 +12384,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_ED614767_ID,
         parent_id: auto_users::USERS_09787E2D_ID,
+        // 2025-11-07 17:50:00Z
         payment_date: Timestamptz::At(1762537800000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("repellat non optio aperiam voluptate non."),
@@ -11370,6 +12395,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EDD2B398_ID,
         parent_id: auto_users::USERS_2E306C79_ID,
+        // 2024-09-24 11:31:00Z
         payment_date: Timestamptz::At(1727177460000000),
         amount_paid: Decimal::from_parts(7950, 0, 0, false, 2),
         notes: None,
@@ -11380,6 +12406,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EDD33C84_ID,
         parent_id: auto_users::USERS_65C59A51_ID,
+        // 2025-04-20 11:55:00Z
         payment_date: Timestamptz::At(1745150100000000),
         amount_paid: Decimal::from_parts(7650, 0, 0, false, 2),
         notes: None,
@@ -11390,6 +12417,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EE3AA74D_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2024-11-21 19:48:00Z
         payment_date: Timestamptz::At(1732218480000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: Some("in omnis accusantium."),
@@ -11400,6 +12428,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EE9870B0_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-03-08 15:07:00Z
         payment_date: Timestamptz::At(1741446420000000),
         amount_paid: Decimal::from_parts(2150, 0, 0, false, 2),
         notes: Some("earum officia omnis numquam eos magni vel."),
@@ -11410,6 +12439,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEA7E1C8_ID,
         parent_id: auto_users::USERS_71BEFBD4_ID,
+        // 2025-04-06 15:46:00Z
         payment_date: Timestamptz::At(1743954360000000),
         amount_paid: Decimal::from_parts(2350, 0, 0, false, 2),
         notes: Some("accusantium commodi debitis."),
@@ -11420,6 +12450,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEABEFC5_ID,
         parent_id: auto_users::USERS_5E30F849_ID,
+        // 2025-11-12 19:44:00Z
         payment_date: Timestamptz::At(1762976640000000),
         amount_paid: Decimal::from_parts(3850, 0, 0, false, 2),
         notes: Some("voluptatem cumque voluptate voluptates repellat dolorum iste distinctio."),
@@ -11430,6 +12461,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEBBE5BF_ID,
         parent_id: auto_users::USERS_43133417_ID,
+        // 2025-11-14 17:38:00Z
         payment_date: Timestamptz::At(1763141880000000),
         amount_paid: Decimal::from_parts(3800, 0, 0, false, 2),
         notes: Some("accusantium est incidunt repellendus sed."),
@@ -11440,6 +12472,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEDF4617_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-06-13 14:58:00Z
         payment_date: Timestamptz::At(1749826680000000),
         amount_paid: Decimal::from_parts(5000, 0, 0, false, 2),
         notes: None,
@@ -11450,6 +12483,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEDFCF96_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-03-04 08:37:00Z
         payment_date: Timestamptz::At(1741077420000000),
         amount_paid: Decimal::from_parts(8800, 0, 0, false, 2),
         notes: Some("deleniti ipsum vero nulla."),
@@ -11460,6 +12494,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEE1EFA9_ID,
         parent_id: auto_users::USERS_AB39C96C_ID,
+        // 2025-04-13 11:55:00Z
         payment_date: Timestamptz::At(1744545300000000),
         amount_paid: Decimal::from_parts(5550, 0, 0, false, 2),
         notes: None,
@@ -11470,6 +12505,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EEFE6852_ID,
         parent_id: auto_users::USERS_C4F93E79_ID,
+        // 2024-11-23 11:17:00Z
         payment_date: Timestamptz::At(1732360620000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: None,
@@ -11480,6 +12516,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EF332C30_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2025-01-25 19:12:00Z
         payment_date: Timestamptz::At(1737832320000000),
         amount_paid: Decimal::from_parts(4700, 0, 0, false, 2),
         notes: Some("provident odio qui omnis alias."),
@@ -11490,6 +12527,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EF33B4EB_ID,
         parent_id: auto_users::USERS_95631166_ID,
+        // 2024-12-30 16:38:00Z
         payment_date: Timestamptz::At(1735576680000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: None,
@@ -11500,6 +12538,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EF99196C_ID,
         parent_id: auto_users::USERS_BA197255_ID,
+        // 2024-12-26 14:14:00Z
         payment_date: Timestamptz::At(1735222440000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: None,
@@ -11510,6 +12549,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EFA20BA8_ID,
         parent_id: auto_users::USERS_C2B51194_ID,
+        // 2025-10-25 14:38:00Z
         payment_date: Timestamptz::At(1761403080000000),
         amount_paid: Decimal::from_parts(9600, 0, 0, false, 2),
         notes: None,
@@ -11520,6 +12560,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EFCB3CF6_ID,
         parent_id: auto_users::USERS_DAF9D2EB_ID,
+        // 2024-12-22 08:11:00Z
         payment_date: Timestamptz::At(1734855060000000),
         amount_paid: Decimal::from_parts(6750, 0, 0, false, 2),
         notes: Some("quisquam hic et ut autem ex sequi."),
@@ -11530,6 +12571,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_EFCDA380_ID,
         parent_id: auto_users::USERS_6AF1C742_ID,
+        // 2025-06-13 15:42:00Z
         payment_date: Timestamptz::At(1749829320000000),
         amount_paid: Decimal::from_parts(2300, 0, 0, false, 2),
         notes: Some("hic molestias unde iste placeat quis unde."),
@@ -11540,6 +12582,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F004FB95_ID,
         parent_id: auto_users::USERS_5DF382E4_ID,
+        // 2024-11-19 11:21:00Z
         payment_date: Timestamptz::At(1732015260000000),
         amount_paid: Decimal::from_parts(8750, 0, 0, false, 2),
         notes: Some("animi quaerat facilis in et dolor non ullam."),
@@ -11550,6 +12593,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F0D6B003_ID,
         parent_id: auto_users::USERS_E3B2C5D7_ID,
+        // 2024-11-02 17:10:00Z
         payment_date: Timestamptz::At(1730567400000000),
         amount_paid: Decimal::from_parts(7900, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11560,6 +12604,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F13647D9_ID,
         parent_id: auto_users::USERS_73E807E4_ID,
+        // 2025-05-02 11:47:00Z
         payment_date: Timestamptz::At(1746186420000000),
         amount_paid: Decimal::from_parts(3600, 0, 0, false, 2),
         notes: None,
@@ -11570,6 +12615,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F140DFB1_ID,
         parent_id: auto_users::USERS_A86D8906_ID,
+        // 2024-09-26 20:27:00Z
         payment_date: Timestamptz::At(1727382420000000),
         amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
         notes: Some("ipsa quia dolorem accusamus."),
@@ -11580,6 +12626,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F191F966_ID,
         parent_id: auto_users::USERS_9307C765_ID,
+        // 2025-01-21 10:36:00Z
         payment_date: Timestamptz::At(1737455760000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: Some("dolore error perferendis ea odio."),
@@ -11590,6 +12637,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F19821E4_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2025-06-09 09:49:00Z
         payment_date: Timestamptz::At(1749462540000000),
         amount_paid: Decimal::from_parts(7150, 0, 0, false, 2),
         notes: None,
@@ -11600,6 +12648,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F1A9664D_ID,
         parent_id: auto_users::USERS_9F5F90A3_ID,
+        // 2025-04-04 11:21:00Z
         payment_date: Timestamptz::At(1743765660000000),
         amount_paid: Decimal::from_parts(1950, 0, 0, false, 2),
         notes: Some("doloremque aut voluptatibus sequi est."),
@@ -11610,6 +12659,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F1B13E29_ID,
         parent_id: auto_users::USERS_AD720193_ID,
+        // 2025-04-06 09:07:00Z
         payment_date: Timestamptz::At(1743930420000000),
         amount_paid: Decimal::from_parts(4650, 0, 0, false, 2),
         notes: Some("nihil et optio quo velit."),
@@ -11620,6 +12670,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F24D8712_ID,
         parent_id: auto_users::USERS_CE19EDC2_ID,
+        // 2025-05-28 19:18:00Z
         payment_date: Timestamptz::At(1748459880000000),
         amount_paid: Decimal::from_parts(3750, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11630,6 +12681,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F2AFF128_ID,
         parent_id: auto_users::USERS_621DE3D2_ID,
+        // 2025-07-18 19:24:00Z
         payment_date: Timestamptz::At(1752866640000000),
         amount_paid: Decimal::from_parts(1800, 0, 0, false, 2),
         notes: Some("minus in ut reprehenderit alias voluptatem et id."),
@@ -11640,6 +12692,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F2BEAFC9_ID,
         parent_id: auto_users::USERS_DD23517C_ID,
+        // 2024-11-15 18:23:00Z
         payment_date: Timestamptz::At(1731694980000000),
         amount_paid: Decimal::from_parts(5700, 0, 0, false, 2),
         notes: None,
@@ -11650,6 +12703,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F33844A3_ID,
         parent_id: auto_users::USERS_54BA88EF_ID,
+        // 2025-03-17 14:31:00Z
         payment_date: Timestamptz::At(1742221860000000),
         amount_paid: Decimal::from_parts(6650, 0, 0, false, 2),
         notes: Some("earum magni et aut dignissimos error."),
@@ -11660,6 +12714,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F3C78D38_ID,
         parent_id: auto_users::USERS_7ADA0B60_ID,
+        // 2024-10-18 20:36:00Z
         payment_date: Timestamptz::At(1729283760000000),
         amount_paid: Decimal::from_parts(8200, 0, 0, false, 2),
         notes: Some("alias asperiores aut dolores commodi ducimus magnam."),
@@ -11670,6 +12725,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F412F5BE_ID,
         parent_id: auto_users::USERS_140A106F_ID,
+        // 2024-11-13 13:40:00Z
         payment_date: Timestamptz::At(1731505200000000),
         amount_paid: Decimal::from_parts(8550, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11680,6 +12736,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F4806DD1_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2025-09-14 13:57:00Z
         payment_date: Timestamptz::At(1757858220000000),
         amount_paid: Decimal::from_parts(5650, 0, 0, false, 2),
         notes: None,
@@ -11690,6 +12747,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F4E945EA_ID,
         parent_id: auto_users::USERS_C0597EB8_ID,
+        // 2025-04-18 14:25:00Z
         payment_date: Timestamptz::At(1744986300000000),
         amount_paid: Decimal::from_parts(1350, 0, 0, false, 2),
         notes: Some("voluptatem debitis sit."),
@@ -11700,6 +12758,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F4EA85FB_ID,
         parent_id: auto_users::USERS_BB44B472_ID,
+        // 2025-10-24 15:16:00Z
         payment_date: Timestamptz::At(1761318960000000),
         amount_paid: Decimal::from_parts(4300, 0, 0, false, 2),
         notes: Some("sint facere suscipit aut nihil nam."),
@@ -11710,6 +12769,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F50CDFDA_ID,
         parent_id: auto_users::USERS_8CAA536C_ID,
+        // 2024-12-14 11:50:00Z
         payment_date: Timestamptz::At(1734177000000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: None,
@@ -11720,6 +12780,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F6389C72_ID,
         parent_id: auto_users::USERS_356FF9E1_ID,
+        // 2025-01-30 19:41:00Z
         payment_date: Timestamptz::At(1738266060000000),
         amount_paid: Decimal::from_parts(4200, 0, 0, false, 2),
         notes: Some("dolorum sit dolorem doloremque enim sequi dolorem."),
@@ -11730,6 +12791,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F64D77B6_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2024-10-15 10:24:00Z
         payment_date: Timestamptz::At(1728987840000000),
         amount_paid: Decimal::from_parts(9150, 0, 0, false, 2),
         notes: Some("tempore omnis dolorum qui possimus eos."),
@@ -11740,6 +12802,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F666FAB3_ID,
         parent_id: auto_users::USERS_F641D6A8_ID,
+        // 2025-03-29 08:20:00Z
         payment_date: Timestamptz::At(1743236400000000),
         amount_paid: Decimal::from_parts(9450, 0, 0, false, 2),
         notes: None,
@@ -11750,6 +12813,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F6AE41DF_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2024-09-30 10:46:00Z
         payment_date: Timestamptz::At(1727693160000000),
         amount_paid: Decimal::from_parts(4600, 0, 0, false, 2),
         notes: None,
@@ -11760,6 +12824,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F6E36CE1_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-09-13 08:08:00Z
         payment_date: Timestamptz::At(1757750880000000),
         amount_paid: Decimal::from_parts(6200, 0, 0, false, 2),
         notes: Some("praesentium tenetur natus expedita exercitationem animi soluta."),
@@ -11770,6 +12835,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F76F042E_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2024-12-12 15:09:00Z
         payment_date: Timestamptz::At(1734016140000000),
         amount_paid: Decimal::from_parts(4800, 0, 0, false, 2),
         notes: None,
@@ -11780,6 +12846,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F78B32AD_ID,
         parent_id: auto_users::USERS_BAAE09EE_ID,
+        // 2024-10-27 15:28:00Z
         payment_date: Timestamptz::At(1730042880000000),
         amount_paid: Decimal::from_parts(2100, 0, 0, false, 2),
         notes: Some("quo inventore aut."),
@@ -11790,6 +12857,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F7E9D304_ID,
         parent_id: auto_users::USERS_45AE0E5A_ID,
+        // 2025-01-30 18:11:00Z
         payment_date: Timestamptz::At(1738260660000000),
         amount_paid: Decimal::from_parts(2900, 0, 0, false, 2),
         notes: Some("non excepturi nesciunt."),
@@ -11800,6 +12868,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F8162932_ID,
         parent_id: auto_users::USERS_5146B16F_ID,
+        // 2024-09-29 17:37:00Z
         payment_date: Timestamptz::At(1727631420000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("voluptates libero quia fuga perspiciatis dicta."),
@@ -11810,6 +12879,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F81D5EAB_ID,
         parent_id: auto_users::USERS_C8036CAA_ID,
+        // 2025-09-22 18:54:00Z
         payment_date: Timestamptz::At(1758567240000000),
         amount_paid: Decimal::from_parts(8400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11820,6 +12890,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F8415BD3_ID,
         parent_id: auto_users::USERS_434E73EE_ID,
+        // 2025-08-31 10:28:00Z
         payment_date: Timestamptz::At(1756636080000000),
         amount_paid: Decimal::from_parts(3500, 0, 0, false, 2),
         notes: Some("voluptas hic voluptates voluptatum temporibus."),
@@ -11830,6 +12901,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F8915013_ID,
         parent_id: auto_users::USERS_7CDA7918_ID,
+        // 2025-01-24 13:24:00Z
         payment_date: Timestamptz::At(1737725040000000),
         amount_paid: Decimal::from_parts(2750, 0, 0, false, 2),
         notes: Some("aspernatur saepe eos et."),
@@ -11840,6 +12912,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F8DA3935_ID,
         parent_id: auto_users::USERS_29759E72_ID,
+        // 2024-11-08 10:16:00Z
         payment_date: Timestamptz::At(1731060960000000),
         amount_paid: Decimal::from_parts(9500, 0, 0, false, 2),
         notes: None,
@@ -11850,6 +12923,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F92CC4A2_ID,
         parent_id: auto_users::USERS_78C95D0C_ID,
+        // 2025-10-30 18:38:00Z
         payment_date: Timestamptz::At(1761849480000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11860,6 +12934,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F92FBD27_ID,
         parent_id: auto_users::USERS_1A1911EA_ID,
+        // 2025-05-10 08:47:00Z
         payment_date: Timestamptz::At(1746866820000000),
         amount_paid: Decimal::from_parts(4250, 0, 0, false, 2),
         notes: None,
@@ -11870,6 +12945,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F9404D58_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2025-10-11 15:00:00Z
         payment_date: Timestamptz::At(1760194800000000),
         amount_paid: Decimal::from_parts(4350, 0, 0, false, 2),
         notes: None,
@@ -11880,6 +12956,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_F9B834B6_ID,
         parent_id: auto_users::USERS_5097630E_ID,
+        // 2025-10-31 17:28:00Z
         payment_date: Timestamptz::At(1761931680000000),
         amount_paid: Decimal::from_parts(8900, 0, 0, false, 2),
         notes: Some("deserunt qui consequatur possimus nemo et sed rerum."),
@@ -11890,6 +12967,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FA096F4E_ID,
         parent_id: auto_users::USERS_9A6B1378_ID,
+        // 2025-09-09 11:24:00Z
         payment_date: Timestamptz::At(1757417040000000),
         amount_paid: Decimal::from_parts(2550, 0, 0, false, 2),
         notes: None,
@@ -11900,6 +12978,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FA55AF1D_ID,
         parent_id: auto_users::USERS_73EC2297_ID,
+        // 2025-02-06 15:45:00Z
         payment_date: Timestamptz::At(1738856700000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("nihil in ut non totam."),
@@ -11910,6 +12989,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FA5E4437_ID,
         parent_id: auto_users::USERS_700E89C8_ID,
+        // 2025-07-23 18:10:00Z
         payment_date: Timestamptz::At(1753294200000000),
         amount_paid: Decimal::from_parts(1400, 0, 0, false, 2),
         notes: Some("at dolore et nisi porro quis voluptatem doloremque."),
@@ -11920,6 +13000,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FAC7D359_ID,
         parent_id: auto_users::USERS_D3D32255_ID,
+        // 2025-04-06 08:53:00Z
         payment_date: Timestamptz::At(1743929580000000),
         amount_paid: Decimal::from_parts(7000, 0, 0, false, 2),
         notes: None,
@@ -11930,6 +13011,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FB1398B9_ID,
         parent_id: auto_users::USERS_BE27830D_ID,
+        // 2025-03-04 10:27:00Z
         payment_date: Timestamptz::At(1741084020000000),
         amount_paid: Decimal::from_parts(5600, 0, 0, false, 2),
         notes: None,
@@ -11940,6 +13022,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FB497DE8_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-06-01 19:22:00Z
         payment_date: Timestamptz::At(1748805720000000),
         amount_paid: Decimal::from_parts(1900, 0, 0, false, 2),
         notes: Some("sed error ex non."),
@@ -11950,6 +13033,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FB7A4031_ID,
         parent_id: auto_users::USERS_1783DB82_ID,
+        // 2025-03-31 11:29:00Z
         payment_date: Timestamptz::At(1743420540000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: Some("neque recusandae dolores asperiores odit."),
@@ -11960,6 +13044,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FB9E03B0_ID,
         parent_id: auto_users::USERS_70F9E789_ID,
+        // 2024-10-31 17:12:00Z
         payment_date: Timestamptz::At(1730394720000000),
         amount_paid: Decimal::from_parts(6400, 0, 0, false, 2),
         notes: Some("neque velit sit consequatur et eveniet omnis maxime."),
@@ -11970,6 +13055,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FB9E8B6E_ID,
         parent_id: auto_users::USERS_895FE590_ID,
+        // 2025-03-26 15:26:00Z
         payment_date: Timestamptz::At(1743002760000000),
         amount_paid: Decimal::from_parts(8250, 0, 0, false, 2),
         notes: Some("est voluptates odio odit non voluptatibus."),
@@ -11980,6 +13066,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FC187C87_ID,
         parent_id: auto_users::USERS_DC3C20A5_ID,
+        // 2025-05-14 10:43:00Z
         payment_date: Timestamptz::At(1747219380000000),
         amount_paid: Decimal::from_parts(7400, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -11990,6 +13077,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FD13E9E0_ID,
         parent_id: auto_users::USERS_7561297E_ID,
+        // 2025-01-21 15:15:00Z
         payment_date: Timestamptz::At(1737472500000000),
         amount_paid: Decimal::from_parts(4900, 0, 0, false, 2),
         notes: None,
@@ -12000,6 +13088,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FD143D28_ID,
         parent_id: auto_users::USERS_37DB2766_ID,
+        // 2025-03-07 07:39:00Z
         payment_date: Timestamptz::At(1741333140000000),
         amount_paid: Decimal::from_parts(9350, 0, 0, false, 2),
         notes: None,
@@ -12010,6 +13099,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FD1FAE91_ID,
         parent_id: auto_users::USERS_B187036B_ID,
+        // 2025-07-11 08:03:00Z
         payment_date: Timestamptz::At(1752220980000000),
         amount_paid: Decimal::from_parts(1300, 0, 0, false, 2),
         notes: Some("quod enim ipsa error odit dolor."),
@@ -12020,6 +13110,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FD300470_ID,
         parent_id: auto_users::USERS_09787E2D_ID,
+        // 2025-01-13 08:57:00Z
         payment_date: Timestamptz::At(1736758620000000),
         amount_paid: Decimal::from_parts(6800, 0, 0, false, 2),
         notes: None,
@@ -12030,6 +13121,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FD6F914C_ID,
         parent_id: auto_users::USERS_72EB83AB_ID,
+        // 2025-08-01 21:01:00Z
         payment_date: Timestamptz::At(1754082060000000),
         amount_paid: Decimal::from_parts(9300, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -12040,6 +13132,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FD814342_ID,
         parent_id: auto_users::USERS_3EE41C2D_ID,
+        // 2025-01-01 15:32:00Z
         payment_date: Timestamptz::At(1735745520000000),
         amount_paid: Decimal::from_parts(4100, 0, 0, false, 2),
         notes: Some("sapiente qui sit vel pariatur id nam."),
@@ -12050,6 +13143,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FDD5F662_ID,
         parent_id: auto_users::USERS_7BDCD0E7_ID,
+        // 2025-04-22 13:26:00Z
         payment_date: Timestamptz::At(1745328360000000),
         amount_paid: Decimal::from_parts(7050, 0, 0, false, 2),
         notes: Some("vel et voluptate."),
@@ -12060,6 +13154,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FE919B48_ID,
         parent_id: auto_users::USERS_2A7EE59E_ID,
+        // 2025-01-05 17:55:00Z
         payment_date: Timestamptz::At(1736099700000000),
         amount_paid: Decimal::from_parts(3150, 0, 0, false, 2),
         notes: None,
@@ -12070,6 +13165,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FF097935_ID,
         parent_id: auto_users::USERS_6F4FE631_ID,
+        // 2025-03-26 14:11:00Z
         payment_date: Timestamptz::At(1742998260000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: None,
@@ -12080,6 +13176,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FF3886AB_ID,
         parent_id: auto_users::USERS_25B12C59_ID,
+        // 2025-08-22 08:53:00Z
         payment_date: Timestamptz::At(1755852780000000),
         amount_paid: Decimal::from_parts(8650, 0, 0, false, 2),
         notes: Some("eaque eum quidem qui unde."),
@@ -12090,6 +13187,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FF80B0E6_ID,
         parent_id: auto_users::USERS_AE69DE78_ID,
+        // 2024-11-29 17:02:00Z
         payment_date: Timestamptz::At(1732899720000000),
         amount_paid: Decimal::from_parts(2800, 0, 0, false, 2),
         notes: None,
@@ -12100,6 +13198,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FF8FB5FE_ID,
         parent_id: auto_users::USERS_9F483B81_ID,
+        // 2024-12-27 09:59:00Z
         payment_date: Timestamptz::At(1735293540000000),
         amount_paid: Decimal::from_parts(2600, 0, 0, false, 2),
         notes: Some("dignissimos voluptatem dolores facilis sit dolores."),
@@ -12110,6 +13209,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FF960268_ID,
         parent_id: auto_users::USERS_3F166078_ID,
+        // 2025-09-19 11:55:00Z
         payment_date: Timestamptz::At(1758282900000000),
         amount_paid: Decimal::from_parts(8150, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -12120,6 +13220,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FFB1B6C2_ID,
         parent_id: auto_users::USERS_6478026F_ID,
+        // 2025-04-07 17:19:00Z
         payment_date: Timestamptz::At(1744046340000000),
         amount_paid: Decimal::from_parts(4000, 0, 0, false, 2),
         notes: Some("laborum cupiditate sint provident rerum asperiores sit assumenda."),
@@ -12130,6 +13231,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FFB26F52_ID,
         parent_id: auto_users::USERS_74B762CA_ID,
+        // 2025-09-21 13:53:00Z
         payment_date: Timestamptz::At(1758462780000000),
         amount_paid: Decimal::from_parts(3200, 0, 0, false, 2),
         notes: Some("est earum corrupti rem."),
@@ -12140,6 +13242,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FFB3CC24_ID,
         parent_id: auto_users::USERS_FCEF9B44_ID,
+        // 2025-09-24 15:25:00Z
         payment_date: Timestamptz::At(1758727500000000),
         amount_paid: Decimal::from_parts(9400, 0, 0, false, 2),
         notes: Some("molestiae tempora quaerat dolorem qui."),
@@ -12150,6 +13253,7 @@ static ROWS: [PaymentLogs; 1104] = [
     PaymentLogs {
         id: PAYMENT_LOGS_FFFB364B_ID,
         parent_id: auto_users::USERS_9330CBB8_ID,
+        // 2025-11-04 18:09:00Z
         payment_date: Timestamptz::At(1762279740000000),
         amount_paid: Decimal::from_parts(3650, 0, 0, false, 2),
         notes: Some("distinctio nesciunt id sed."),

@@ -23,5 +23,6 @@ static ROWS: [PrayerSettings; 1] = [PrayerSettings {
     duration_mins: Json(
         "{\"asr\": 15, \"fajr\": 15, \"isha\": 20, \"dhuhr\": 15, \"maghrib\": 15}",
     ),
+    // 2025-10-26 00:00:00Z
     last_updated: Timestamptz::At(1761436800000000),
 }];

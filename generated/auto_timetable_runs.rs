@@ -25,6 +25,7 @@ pub const TIMETABLE_RUNS_11_ID: i64 = 11;
 static ROWS: [TimetableRuns; 11] = [
     TimetableRuns {
         id: 1,
+        // 2024-09-11 00:00:00Z
         run_started_at: Timestamptz::At(1726012800000000),
         status: RunStatusEnum::Success,
         input_version_hash: "440d16979ff742c198fe62500e97e4f900e57d882ee8d08175994fb14c4ff476",
@@ -40,6 +41,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 2,
+        // 2024-10-27 23:20:00Z
         run_started_at: Timestamptz::At(1730071200000000),
         status: RunStatusEnum::Failed,
         input_version_hash: "924c039ab0817933db470653d60b2ff11e6a0db805f53d06f5fc230248dcb2cb",
@@ -50,6 +52,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 3,
+        // 2024-12-13 22:40:00Z
         run_started_at: Timestamptz::At(1734129600000000),
         status: RunStatusEnum::Success,
         input_version_hash: "5d2948c4617ea120c4d0f8fbe04beb5cca79e027f428463890e793b6a4b97bfd",
@@ -65,6 +68,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 4,
+        // 2025-01-29 22:00:00Z
         run_started_at: Timestamptz::At(1738188000000000),
         status: RunStatusEnum::Success,
         input_version_hash: "c11c0527a5c95f90f47f870a6491d919c310af515434c93a6d079f5162e2e493",
@@ -80,6 +84,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 5,
+        // 2025-03-17 21:20:00Z
         run_started_at: Timestamptz::At(1742246400000000),
         status: RunStatusEnum::Success,
         input_version_hash: "c0d07bffa4d549fb1db8fe5395eb8ebe1c7237cf81fd1ac292ec780ca0d1f217",
@@ -95,6 +100,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 6,
+        // 2025-05-03 20:40:00Z
         run_started_at: Timestamptz::At(1746304800000000),
         status: RunStatusEnum::Success,
         input_version_hash: "e189a3f33faf07ff15cbc14f5c0160c404716637f5fce37cf02ec8247d25f53c",
@@ -110,6 +116,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 7,
+        // 2025-06-19 20:00:00Z
         run_started_at: Timestamptz::At(1750363200000000),
         status: RunStatusEnum::Success,
         input_version_hash: "1f5f71d66c4aff0aa45d72db8812cdba6423df1f2d249f36aeafa9edf805bf55",
@@ -125,6 +132,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 8,
+        // 2025-08-05 19:20:00Z
         run_started_at: Timestamptz::At(1754421600000000),
         status: RunStatusEnum::Failed,
         input_version_hash: "be37ed92a6529b907efd1759a2f8d7f37415e4b5bdcf6332772566d19a8f7815",
@@ -135,6 +143,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 9,
+        // 2025-09-21 18:40:00Z
         run_started_at: Timestamptz::At(1758480000000000),
         status: RunStatusEnum::Success,
         input_version_hash: "06de43845d5cdfbf34cfa55fff0cde68277f18fbf58235483364831e5d8b88cc",
@@ -150,6 +159,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 10,
+        // 2025-11-07 18:00:00Z
         run_started_at: Timestamptz::At(1762538400000000),
         status: RunStatusEnum::Success,
         input_version_hash: "99e212d86ab2cc5b605e5aa308145762257a72694faeff07008a1620085dfa85",
@@ -165,6 +175,7 @@ static ROWS: [TimetableRuns; 11] = [
     },
     TimetableRuns {
         id: 11,
+        // 2025-12-26 00:00:00Z
         run_started_at: Timestamptz::At(1766707200000000),
         status: RunStatusEnum::Success,
         input_version_hash: "migration_synthesis",

@@ -478,7 +478,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -490,7 +492,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -502,7 +506,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -514,7 +520,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -526,7 +534,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -538,7 +548,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -550,7 +562,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -562,7 +576,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -574,7 +590,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -586,7 +604,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -598,7 +618,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -610,7 +632,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -622,7 +646,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -634,7 +660,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -646,7 +674,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -658,7 +688,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -670,7 +702,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -682,7 +716,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -694,7 +730,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -706,7 +744,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -718,7 +758,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -730,7 +772,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -742,7 +786,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -754,7 +800,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -766,7 +814,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -778,7 +828,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -790,7 +842,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -802,7 +856,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -814,7 +870,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -826,7 +884,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -838,7 +898,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -850,7 +912,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -862,7 +926,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -874,7 +940,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -886,7 +954,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -898,7 +968,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -910,7 +982,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -922,7 +996,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -934,7 +1010,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -946,7 +1024,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -958,7 +1038,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -970,7 +1052,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -982,7 +1066,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -994,7 +1080,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1006,7 +1094,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1018,7 +1108,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1030,7 +1122,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1042,7 +1136,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1054,7 +1150,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1066,7 +1164,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1078,7 +1178,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1090,7 +1192,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1102,7 +1206,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1114,7 +1220,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1126,7 +1234,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1138,7 +1248,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1150,7 +1262,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1162,7 +1276,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1174,7 +1290,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1186,7 +1304,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1198,7 +1318,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1210,7 +1332,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1222,7 +1346,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1234,7 +1360,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1246,7 +1374,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1258,7 +1388,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1270,7 +1402,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1282,7 +1416,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1294,7 +1430,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1306,7 +1444,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1318,7 +1458,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1330,7 +1472,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1342,7 +1486,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1354,7 +1500,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1366,7 +1514,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1378,7 +1528,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1390,7 +1542,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1402,7 +1556,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1414,7 +1570,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1426,7 +1584,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1438,7 +1598,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1450,7 +1612,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1462,7 +1626,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1474,7 +1640,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1486,7 +1654,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1498,7 +1668,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1510,7 +1682,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1522,7 +1696,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1534,7 +1710,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1546,7 +1724,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1558,7 +1738,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1570,7 +1752,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1582,7 +1766,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1594,7 +1780,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1606,7 +1794,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1618,7 +1808,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1630,7 +1822,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1642,7 +1836,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1654,7 +1850,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1666,7 +1864,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1678,7 +1878,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1690,7 +1892,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1702,7 +1906,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1714,7 +1920,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1726,7 +1934,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1738,7 +1948,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1750,7 +1962,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1762,7 +1976,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1774,7 +1990,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1786,7 +2004,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1798,7 +2018,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1810,7 +2032,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1822,7 +2046,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1834,7 +2060,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1846,7 +2074,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1858,7 +2088,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1870,7 +2102,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1882,7 +2116,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1894,7 +2130,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1906,7 +2144,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1918,7 +2158,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1930,7 +2172,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1942,7 +2186,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1954,7 +2200,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1966,7 +2214,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1978,7 +2228,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -1990,7 +2242,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2002,7 +2256,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2014,7 +2270,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2026,7 +2284,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2038,7 +2298,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2050,7 +2312,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2062,7 +2326,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2074,7 +2340,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2086,7 +2354,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2098,7 +2368,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2110,7 +2382,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2122,7 +2396,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2134,7 +2410,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2146,7 +2424,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2158,7 +2438,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2170,7 +2452,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2182,7 +2466,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2194,7 +2480,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2206,7 +2494,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2218,7 +2508,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2230,7 +2522,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2242,7 +2536,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2254,7 +2550,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2266,7 +2564,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2278,7 +2578,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2290,7 +2592,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2302,7 +2606,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2314,7 +2620,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2326,7 +2634,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2338,7 +2648,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2350,7 +2662,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2362,7 +2676,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2374,7 +2690,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2386,7 +2704,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2398,7 +2718,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2410,7 +2732,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2422,7 +2746,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2434,7 +2760,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2446,7 +2774,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2458,7 +2788,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2470,7 +2802,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2482,7 +2816,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2494,7 +2830,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2506,7 +2844,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2518,7 +2858,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2530,7 +2872,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2542,7 +2886,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2554,7 +2900,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2566,7 +2914,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2578,7 +2928,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2590,7 +2942,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2602,7 +2956,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2614,7 +2970,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2626,7 +2984,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2638,7 +2998,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2650,7 +3012,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2662,7 +3026,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2674,7 +3040,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2686,7 +3054,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2698,7 +3068,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2710,7 +3082,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2722,7 +3096,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2734,7 +3110,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2746,7 +3124,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2758,7 +3138,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2770,7 +3152,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2782,7 +3166,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2794,7 +3180,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2806,7 +3194,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2818,7 +3208,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2830,7 +3222,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2842,7 +3236,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2854,7 +3250,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2866,7 +3264,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2878,7 +3278,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2890,7 +3292,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2902,7 +3306,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2914,7 +3320,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2926,7 +3334,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2938,7 +3348,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2950,7 +3362,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2962,7 +3376,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2974,7 +3390,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2986,7 +3404,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -2998,7 +3418,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3010,7 +3432,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3022,7 +3446,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3034,7 +3460,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3046,7 +3474,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3058,7 +3488,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3070,7 +3502,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3082,7 +3516,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3094,7 +3530,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3106,7 +3544,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3118,7 +3558,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3130,7 +3572,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3142,7 +3586,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3154,7 +3600,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3166,7 +3614,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3178,7 +3628,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3190,7 +3642,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3202,7 +3656,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3214,7 +3670,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3226,7 +3684,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3238,7 +3698,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3250,7 +3712,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3262,7 +3726,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3274,7 +3740,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3286,7 +3754,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3298,7 +3768,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3310,7 +3782,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3322,7 +3796,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3334,7 +3810,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3346,7 +3824,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3358,7 +3838,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3370,7 +3852,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3382,7 +3866,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3394,7 +3880,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3406,7 +3894,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3418,7 +3908,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3430,7 +3922,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3442,7 +3936,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3454,7 +3950,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3466,7 +3964,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3478,7 +3978,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3490,7 +3992,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3502,7 +4006,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3514,7 +4020,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3526,7 +4034,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3538,7 +4048,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3550,7 +4062,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3562,7 +4076,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3574,7 +4090,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3586,7 +4104,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3598,7 +4118,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3610,7 +4132,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3622,7 +4146,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3634,7 +4160,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3646,7 +4174,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3658,7 +4188,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3670,7 +4202,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3682,7 +4216,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3694,7 +4230,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3706,7 +4244,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3718,7 +4258,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3730,7 +4272,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3742,7 +4286,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3754,7 +4300,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3766,7 +4314,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3778,7 +4328,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3790,7 +4342,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3802,7 +4356,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3814,7 +4370,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3826,7 +4384,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3838,7 +4398,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3850,7 +4412,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3862,7 +4426,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3874,7 +4440,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3886,7 +4454,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3898,7 +4468,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3910,7 +4482,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3922,7 +4496,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3934,7 +4510,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3946,7 +4524,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3958,7 +4538,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3970,7 +4552,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3982,7 +4566,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -3994,7 +4580,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4006,7 +4594,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4018,7 +4608,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4030,7 +4622,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4042,7 +4636,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4054,7 +4650,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4066,7 +4664,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4078,7 +4678,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4090,7 +4692,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4102,7 +4706,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4114,7 +4720,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4126,7 +4734,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4138,7 +4748,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4150,7 +4762,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4162,7 +4776,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4174,7 +4790,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4186,7 +4804,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4198,7 +4818,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4210,7 +4832,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4222,7 +4846,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4234,7 +4860,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4246,7 +4874,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4258,7 +4888,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4270,7 +4902,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4282,7 +4916,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4294,7 +4930,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4306,7 +4944,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4318,7 +4958,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4330,7 +4972,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4342,7 +4986,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4354,7 +5000,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4366,7 +5014,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4378,7 +5028,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4390,7 +5042,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4402,7 +5056,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4414,7 +5070,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4426,7 +5084,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4438,7 +5098,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4450,7 +5112,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4462,7 +5126,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4474,7 +5140,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4486,7 +5154,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4498,7 +5168,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4510,7 +5182,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4522,7 +5196,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4534,7 +5210,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4546,7 +5224,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4558,7 +5238,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4570,7 +5252,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4582,7 +5266,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4594,7 +5280,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4606,7 +5294,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4618,7 +5308,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4630,7 +5322,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4642,7 +5336,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4654,7 +5350,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4666,7 +5364,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4678,7 +5378,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4690,7 +5392,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4702,7 +5406,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4714,7 +5420,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4726,7 +5434,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4738,7 +5448,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4750,7 +5462,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4762,7 +5476,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4774,7 +5490,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4786,7 +5504,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4798,7 +5518,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4810,7 +5532,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4822,7 +5546,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4834,7 +5560,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4846,7 +5574,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4858,7 +5588,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4870,7 +5602,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4882,7 +5616,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4894,7 +5630,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4906,7 +5644,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4918,7 +5658,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4930,7 +5672,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4942,7 +5686,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4954,7 +5700,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4966,7 +5714,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4978,7 +5728,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -4990,7 +5742,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5002,7 +5756,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5014,7 +5770,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5026,7 +5784,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5038,7 +5798,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5050,7 +5812,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5062,7 +5826,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5074,7 +5840,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5086,7 +5854,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5098,7 +5868,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5110,7 +5882,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5122,7 +5896,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5134,7 +5910,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5146,7 +5924,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5158,7 +5938,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5170,7 +5952,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5182,7 +5966,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5194,7 +5980,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5206,7 +5994,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5218,7 +6008,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5230,7 +6022,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5242,7 +6036,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5254,7 +6050,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5266,7 +6064,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5278,7 +6078,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5290,7 +6092,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5302,7 +6106,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5314,7 +6120,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5326,7 +6134,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5338,7 +6148,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5350,7 +6162,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5362,7 +6176,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5374,7 +6190,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5386,7 +6204,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5398,7 +6218,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5410,7 +6232,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5422,7 +6246,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5434,7 +6260,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5446,7 +6274,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5458,7 +6288,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5470,7 +6302,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5482,7 +6316,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5494,7 +6330,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 3,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5506,7 +6344,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5518,7 +6358,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5530,7 +6372,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5542,7 +6386,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5554,7 +6400,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5566,7 +6414,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5578,7 +6428,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5590,7 +6442,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5602,7 +6456,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5614,7 +6470,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5626,7 +6484,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5638,7 +6498,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5650,7 +6512,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5662,7 +6526,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5674,7 +6540,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5686,7 +6554,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5698,7 +6568,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5710,7 +6582,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5722,7 +6596,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5734,7 +6610,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5746,7 +6624,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5758,7 +6638,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 45,
         max_duration_minutes: 60,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5770,7 +6652,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5782,7 +6666,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5794,7 +6680,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5806,7 +6694,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5818,7 +6708,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5830,7 +6722,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5842,7 +6736,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5854,7 +6750,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5866,7 +6764,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5878,7 +6778,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5890,7 +6792,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 2,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5902,7 +6806,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5914,7 +6820,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5926,7 +6834,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 90,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5938,7 +6848,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5950,7 +6862,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 120,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5962,7 +6876,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,
@@ -5974,7 +6890,9 @@ static ROWS: [Tuitions; 459] = [
         lesson_index: 1,
         min_duration_minutes: 60,
         max_duration_minutes: 90,
+        // 2025-12-26 00:00:00Z
         created_at: Some(Timestamptz::At(1766707200000000)),
+        // 2025-12-26 00:00:00Z
         updated_at: Some(Timestamptz::At(1766707200000000)),
         teacher_id: Some(auto_teachers::TEACHERS_DCEF54DE_ID),
         educational_system: EducationalSystemEnum::Igcse,

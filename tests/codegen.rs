@@ -361,6 +361,16 @@ fn fixture_time_types_round_trip_through_time() {
         Time(86_399_999_999)
     );
     assert_eq!(Time(86_400_000_000).to_time(), None); // PostgreSQL's 24:00:00
+
+    // The readable constructors agree with `time`, in const context.
+    const LANDING: Timestamptz = Timestamptz::utc(1969, 7, 20, 20, 17, 40, 500_000);
+    assert_eq!(LANDING.to_offset_date_time(0), at);
+    const LOCAL: Timestamp = Timestamp::at(2025, 10, 1, 16, 0, 0, 0);
+    assert_eq!(LOCAL.to_primitive_date_time(), local);
+    const LEAP: Date = Date::ymd(2024, 2, 29);
+    assert_eq!(LEAP.to_date(), Some(date!(2024 - 02 - 29)));
+    assert_eq!(Time::hms(23, 59, 59, 999_999), Time(86_399_999_999));
+    assert_eq!(Time::hms(24, 0, 0, 0), Time(86_400_000_000));
 }
 
 fn small_output() -> BTreeMap<PathBuf, String> {

@@ -11,8 +11,8 @@
 //! | any other `numeric` (or one holding NaN) | [`Numeric`] | `Numeric("NaN")`, exact text |
 //! | `text`, `varchar`, `char(n)` (padding kept), `name` | `&'static str` | `"ab   "` |
 //! | `uuid` | [`Uuid`] | `Uuid::from_u128(0x…)` |
-//! | `timestamptz`, `timestamp`, `date` | [`Timestamptz`], [`Timestamp`], [`Date`] | `Date(19_000)`, `Date::INFINITY` |
-//! | `time` | [`Time`] | `Time(3_600_000_000)` |
+//! | `timestamptz`, `timestamp`, `date` | [`Timestamptz`], [`Timestamp`], [`Date`] | `Timestamptz::utc(2024, 12, 24, 14, 0, 0, 0)`, `Date::ymd(2024, 12, 24)`, `Date::INFINITY` |
+//! | `time` | [`Time`] | `Time::hms(8, 30, 0, 0)` |
 //! | `json`, `jsonb` | [`Json`] | `Json("{\"a\":  1}")` (json byte for byte) |
 //! | `bytea` | `&'static [u8]` | `b"\x00\xff"` |
 //! | `inet`, `cidr` | [`Inet`] | `Inet::v4([10, 0, 0, 0], 8)` |
@@ -39,10 +39,20 @@ pub use std::net::IpAddr;
 pub use std::ops::Bound;
 pub use uuid::Uuid;
 
+use crate::engine::civil;
 use time::{Date as TimeDate, Duration, OffsetDateTime, PrimitiveDateTime, Time as TimeOfDay};
 
 /// Microseconds in a day.
 const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Microseconds since 1970-01-01 00:00:00 of a date and time of day,
+/// panicking (a build error in a const) when either is impossible.
+const fn civil_micros(year: i32, month: u32, day: u32, time: (u32, u32, u32, u32)) -> i64 {
+    if let Some(why) = civil::check(year as i64, month, day, time) {
+        panic!("{}", why);
+    }
+    civil::micros_from_civil(year as i64, month, day, time)
+}
 
 /// `timestamp with time zone`: an instant, or (in golden rows) an offset
 /// from the moment the database is seeded, for what upstream computed from
@@ -60,6 +70,26 @@ impl Timestamptz {
     pub const INFINITY: Timestamptz = Timestamptz::At(i64::MAX);
     /// `-infinity`.
     pub const NEG_INFINITY: Timestamptz = Timestamptz::At(i64::MIN);
+
+    /// The instant of a UTC date and time of day: `Timestamptz::utc(2024,
+    /// 12, 24, 14, 0, 0, 0)` is 2024-12-24 14:00:00+00. An impossible date
+    /// or time fails the build.
+    pub const fn utc(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+        micro: u32,
+    ) -> Timestamptz {
+        Timestamptz::At(civil_micros(
+            year,
+            month,
+            day,
+            (hour, minute, second, micro),
+        ))
+    }
 
     /// Microseconds since the Unix epoch, UTC, with relative times resolved
     /// against `seed_time` (microseconds since the epoch).
@@ -108,6 +138,25 @@ impl Timestamp {
     /// `-infinity`.
     pub const NEG_INFINITY: Timestamp = Timestamp(i64::MIN);
 
+    /// A date and time of day: `Timestamp::at(2024, 12, 24, 14, 0, 0, 0)`
+    /// is 2024-12-24 14:00:00. An impossible date or time fails the build.
+    pub const fn at(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+        micro: u32,
+    ) -> Timestamp {
+        Timestamp(civil_micros(
+            year,
+            month,
+            day,
+            (hour, minute, second, micro),
+        ))
+    }
+
     /// Microseconds since 1970-01-01 00:00:00.
     pub const fn micros(self) -> i64 {
         self.0
@@ -138,6 +187,15 @@ impl Date {
     /// `-infinity`.
     pub const NEG_INFINITY: Date = Date(i32::MIN);
 
+    /// A date: `Date::ymd(2024, 12, 24)`. An impossible date fails the
+    /// build.
+    pub const fn ymd(year: i32, month: u32, day: u32) -> Date {
+        if let Some(why) = civil::check(year as i64, month, day, (0, 0, 0, 0)) {
+            panic!("{}", why);
+        }
+        Date(civil::days_from_civil(year as i64, month, day) as i32)
+    }
+
     /// Days since 1970-01-01.
     pub const fn days(self) -> i32 {
         self.0
@@ -162,6 +220,21 @@ impl Time {
     /// `hh:mm:00`.
     pub const fn hm(hour: i64, minute: i64) -> Time {
         Time((hour * 60 + minute) * MINUTE)
+    }
+
+    /// `hh:mm:ss.ffffff`: `Time::hms(8, 30, 0, 0)`; `Time::hms(24, 0, 0, 0)`
+    /// is PostgreSQL's end of day. An impossible time fails the build.
+    pub const fn hms(hour: u32, minute: u32, second: u32, micro: u32) -> Time {
+        let end_of_day = hour == 24 && minute == 0 && second == 0 && micro == 0;
+        if !end_of_day && civil::check(1970, 1, 1, (hour, minute, second, micro)).is_some() {
+            panic!("the time of day is not within 00:00:00–24:00:00");
+        }
+        Time(civil::micros_from_civil(
+            1970,
+            1,
+            1,
+            (hour, minute, second, micro),
+        ))
     }
 
     /// Microseconds since midnight.

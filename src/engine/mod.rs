@@ -12,6 +12,7 @@
 //! [`testing`] is the `cargo test` harness.
 
 pub mod anonymize;
+pub mod civil;
 pub mod cli;
 pub mod client_url;
 pub mod cluster;

@@ -86,10 +86,17 @@ pub struct CompileFigures {
     pub cpu: Option<Duration>,
 }
 
-/// The default scale's generated code must compile in under this.
-pub const DEFAULT_COMPILE_TARGET: Duration = Duration::from_secs(5);
-/// Extraction target.
-pub const RATE_TARGET: f64 = 50_000.0;
+/// The default scale's generated code must build from clean within this
+/// (issue 12).
+pub const DEFAULT_COMPILE_TARGET: Duration = Duration::from_secs(3);
+/// About 100k rows' generated code must build from clean within this, and
+/// within [`LARGE_MEMORY_TARGET`] bytes of rustc memory (issue 12).
+pub const LARGE_COMPILE_TARGET: Duration = Duration::from_secs(12);
+/// See [`LARGE_COMPILE_TARGET`].
+pub const LARGE_MEMORY_TARGET: u64 = 1_200_000_000;
+/// Extraction end to end, at the default scale and at about 100k rows
+/// (issue 12).
+pub const RATE_TARGET: f64 = 150_000.0;
 
 /// Runs the benchmark and prints its tables.
 pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigures>), BenchError> {
@@ -122,7 +129,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
 
     println!();
     println!("load average after extracting: {}", load_average());
-    println!("extraction, median of {runs} runs; target ≥ 50,000 rows/s");
+    println!("extraction, median of {runs} runs; target ≥ 150,000 rows/s end to end");
     let rows: Vec<Vec<String>> = figures
         .iter()
         .flat_map(|f| {
@@ -155,7 +162,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
         })
         .collect();
     print_table(
-        &["source", "what", "rows", "time", "rate", "≥ 50k/s"],
+        &["source", "what", "rows", "time", "rate", "≥ 150k/s"],
         &rows,
     );
     println!();
@@ -212,7 +219,8 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
         println!();
         println!("load average while building: {}", load_average());
         println!(
-            "clean build of generated/ (debug, dependencies already built), median of {} runs; target: default scale < 5 s",
+            "clean build of generated/ (debug, dependencies already built), median of {} runs; \
+             targets: default scale ≤ 3 s, about 100k rows ≤ 12 s and ≤ 1.2 GB",
             args.compile_runs.max(1)
         );
         let rows: Vec<Vec<String>> = compiles
@@ -228,16 +236,15 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
                     c.peak_memory
                         .map(|b| format!("{:.2} GB", b as f64 / 1e9))
                         .unwrap_or_else(|| "n/a (needs GNU time)".to_string()),
-                    if i == 0 {
-                        if c.clean_build < DEFAULT_COMPILE_TARGET {
-                            "PASS"
+                    {
+                        let met = if i == 0 {
+                            c.clean_build <= DEFAULT_COMPILE_TARGET
                         } else {
-                            "MISS"
-                        }
-                    } else {
-                        "(no target)"
-                    }
-                    .to_string(),
+                            c.clean_build <= LARGE_COMPILE_TARGET
+                                && c.peak_memory.is_some_and(|m| m <= LARGE_MEMORY_TARGET)
+                        };
+                        if met { "PASS" } else { "MISS" }.to_string()
+                    },
                 ]
             })
             .collect();
@@ -249,7 +256,7 @@ pub fn run(args: &ExtractArgs) -> Result<(Vec<ExtractFigures>, Vec<CompileFigure
                 "clean build (wall)",
                 "CPU (user+sys)",
                 "peak rustc memory",
-                "< 5 s (wall)",
+                "target (wall, memory)",
             ],
             &rows,
         );
@@ -430,6 +437,7 @@ const LIB_RS: &str = r#"//! The generated fixture code alone, for `bench extract
 #![allow(dead_code)]
 extern crate self as et_testdb;
 pub mod engine {
+    pub mod civil;
     pub mod fixture;
 }
 pub use engine::fixture;
@@ -466,6 +474,7 @@ fn measure_compile(
         "src/engine/fixture.rs",
         include_str!("../../engine/fixture.rs"),
     )?;
+    write("src/engine/civil.rs", include_str!("../../engine/civil.rs"))?;
     let generated = krate.join("generated");
     if generated.exists() {
         std::fs::remove_dir_all(&generated)

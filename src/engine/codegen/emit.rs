@@ -42,6 +42,10 @@ pub(super) enum Code {
     Slice(Vec<Code>),
     /// `Path { field: value, … }`.
     Struct(String, Vec<(String, Code)>),
+    /// A struct field's value with a note on the line above the field
+    /// (`// 2024-12-24 14:00:00Z` over `at: Timestamptz::At(…),`), which
+    /// breaks the struct across lines.
+    Noted(Box<Code>, String),
 }
 
 impl Code {
@@ -165,6 +169,10 @@ impl Code {
                 // A lone literal or path may make the list long.
                 let lone = matches!(items[..], [Code::Atom(_)]);
                 ok && (width <= ARRAY_WIDTH || lone)
+            }
+            Code::Noted(inner, _) => {
+                inner.flat(out);
+                false
             }
             Code::Struct(path, fields) => {
                 out.push_str(path);
@@ -358,6 +366,7 @@ impl Writer {
     fn broken(&mut self, code: &Code, indent: usize, suffix: usize) {
         match code {
             Code::Atom(text) => self.out.push_str(text),
+            Code::Noted(inner, _) => self.broken(inner, indent, suffix),
             Code::Call(func, args) => {
                 self.out.push_str(func);
                 self.list("(", args, ")", indent, suffix);
@@ -370,6 +379,15 @@ impl Writer {
                 self.out.push_str(" {");
                 self.newline();
                 for (name, value) in fields {
+                    let value = match value {
+                        Code::Noted(inner, note) => {
+                            self.pad(indent + INDENT);
+                            self.out.push_str("// ");
+                            self.line(note);
+                            &**inner
+                        }
+                        _ => value,
+                    };
                     self.pad(indent + INDENT);
                     self.out.push_str(name);
                     self.out.push(':');
@@ -723,7 +741,14 @@ mod agrees_with_rustfmt {
 
     fn row(r: &mut Random) -> Code {
         let fields = (0..1 + r.below(5))
-            .map(|i| (format!("f{i}{}", "x".repeat(r.below(24))), scalar(r, 0)))
+            .map(|i| {
+                let value = scalar(r, 0);
+                let value = match r.below(4) {
+                    0 => Code::Noted(Box::new(value), "2024-12-24 14:00:00Z".to_owned()),
+                    _ => value,
+                };
+                (format!("f{i}{}", "x".repeat(r.below(24))), value)
+            })
             .collect();
         Code::Struct("Row".to_owned(), fields)
     }

@@ -22,7 +22,8 @@
 //! `Decimal::from_parts(lo, mid, hi, negative, scale)`; `Timestamptz::At(µs)`,
 //! `Timestamp(µs)` (since 1970-01-01), `Date(days)` (since 1970-01-01),
 //! `Time(µs)` (since midnight), and `Timestamptz::INFINITY`, `Date::NEG_INFINITY`
-//! and the like; `Json("…")`; `EnumType::Variant`; float literals and
+//! and the like (a finite date or time field has its date, as it reads, in a
+//! `// 2024-12-24 14:00:00Z` comment on the line above); `Json("…")`; `EnumType::Variant`; float literals and
 //! `f64::NAN`, `f64::INFINITY`, `f64::NEG_INFINITY` (`f32::…`); byte strings
 //! (`b"\0\xFF"`); `Numeric("…")`, `Bits("…")`, `Interval("…")` and the other
 //! text-form newtypes, `PgText("…")` for any type without a mapping;

@@ -15,6 +15,7 @@ use super::naming::{id_names, variant_names, Names, VariantNames};
 use super::types::{bare_type, scalar_type, unsupported, Uses};
 use super::{check_options, header, CodegenError, Ident, Options};
 use super::{gen_mod, gen_schema};
+use crate::engine::civil;
 use crate::engine::rows::{Row, Value};
 use crate::engine::schema::{Scalar, Schema, Table, TypeKind};
 
@@ -381,13 +382,43 @@ fn float_expr(v: f64, single: bool) -> Code {
     })
 }
 
-/// A timestamp's or date's constructor, or its `INFINITY` const.
-fn instant(ty: &str, ctor: &str, v: i64, infinite: (i64, i64)) -> Code {
+/// `±infinity` as the type's `INFINITY` const, or `None` for a finite value.
+fn infinity(ty: &str, v: i64, infinite: (i64, i64)) -> Option<Code> {
     match v {
-        v if v == infinite.0 => Code::atom(format!("{ty}::INFINITY")),
-        v if v == infinite.1 => Code::atom(format!("{ty}::NEG_INFINITY")),
-        v => Code::call(ctor, vec![Code::atom(v.to_string())]),
+        v if v == infinite.0 => Some(Code::atom(format!("{ty}::INFINITY"))),
+        v if v == infinite.1 => Some(Code::atom(format!("{ty}::NEG_INFINITY"))),
+        _ => None,
     }
+}
+
+/// How a date or time value reads, for the note after its field: the
+/// integer the row holds is exact and cheap to compile (a const fn per value
+/// that computed it from the date, `Timestamptz::utc(2024, 12, 24, 14, 0,
+/// 0, 0)`, cost rustc 13% more at the default scale and 27% more at 100k
+/// rows), the note makes a diff read as dates.
+fn date_note(value: &Value) -> Option<String> {
+    let date = |(y, m, d): (i64, u32, u32)| format!("{y:04}-{m:02}-{d:02}");
+    let time = |(h, m, s, us): (u32, u32, u32, u32)| {
+        if us == 0 {
+            format!("{h:02}:{m:02}:{s:02}")
+        } else {
+            format!("{h:02}:{m:02}:{s:02}.{us:06}")
+        }
+    };
+    let instant = |micros: i64| {
+        let (y, m, d, t) = civil::civil_from_micros(micros);
+        format!("{} {}", date((y, m, d)), time(t))
+    };
+    Some(match value {
+        Value::Timestamptz(m) if *m != i64::MAX && *m != i64::MIN => format!("{}Z", instant(*m)),
+        Value::Timestamp(m) if *m != i64::MAX && *m != i64::MIN => instant(*m),
+        Value::Date(d) if *d != i32::MAX && *d != i32::MIN => {
+            date(civil::civil_from_days(i64::from(*d)))
+        }
+        Value::Time(m) if *m == civil::DAY_MICROS => "24:00:00".to_owned(),
+        Value::Time(m) => time(civil::civil_from_micros(*m).3),
+        _ => return None,
+    })
 }
 
 /// The expression for one value of a scalar: one arm per type.
@@ -456,17 +487,16 @@ fn scalar_value(
         (Scalar::BigNumeric, Value::Numeric(d)) => text_call("Numeric", &d.to_string()),
         (Scalar::BigNumeric, Value::NumericText(s)) => text_call("Numeric", s),
         (Scalar::Timestamptz, Value::Timestamptz(m)) => {
-            instant("Timestamptz", "Timestamptz::At", *m, (i64::MAX, i64::MIN))
+            infinity("Timestamptz", *m, (i64::MAX, i64::MIN))
+                .unwrap_or_else(|| Code::call("Timestamptz::At", vec![int(*m)]))
         }
-        (Scalar::Timestamp, Value::Timestamp(m)) => {
-            instant("Timestamp", "Timestamp", *m, (i64::MAX, i64::MIN))
+        (Scalar::Timestamp, Value::Timestamp(m)) => infinity("Timestamp", *m, (i64::MAX, i64::MIN))
+            .unwrap_or_else(|| Code::call("Timestamp", vec![int(*m)])),
+        (Scalar::Date, Value::Date(d)) => {
+            let infinite = (i32::MAX.into(), i32::MIN.into());
+            infinity("Date", i64::from(*d), infinite)
+                .unwrap_or_else(|| Code::call("Date", vec![int(i64::from(*d))]))
         }
-        (Scalar::Date, Value::Date(d)) => instant(
-            "Date",
-            "Date",
-            i64::from(*d),
-            (i32::MAX.into(), i32::MIN.into()),
-        ),
         (Scalar::Time, Value::Time(m)) => Code::call("Time", vec![int(*m)]),
         (Scalar::Json | Scalar::Jsonb, Value::Json(s)) => text_call("Json", s),
         (Scalar::Enum(name), Value::Enum(label)) => {
@@ -801,6 +831,10 @@ fn row_literals<'a>(
             .map(|(i, value)| {
                 let nullable = table.columns[i].nullable;
                 let code = emitter.value(table, i, value, nullable, uses)?;
+                let code = match date_note(value) {
+                    Some(note) => Code::Noted(Box::new(code), note),
+                    None => code,
+                };
                 Ok((fields[i].rs.clone(), code))
             })
             .collect::<Result<Vec<_>, CodegenError>>()?;
@@ -830,4 +864,34 @@ pub fn gen_all(
         .collect::<Result<Vec<_>, CodegenError>>()?;
     files.extend(per_table.into_iter().flatten());
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_read_as_dates_in_their_notes() {
+        let note = |v: Value| date_note(&v);
+        assert_eq!(
+            note(Value::Timestamptz(1_735_048_800_000_000)).as_deref(),
+            Some("2024-12-24 14:00:00Z")
+        );
+        assert_eq!(
+            note(Value::Timestamp(-1)).as_deref(),
+            Some("1969-12-31 23:59:59.999999")
+        );
+        assert_eq!(note(Value::Date(20_000)).as_deref(), Some("2024-10-04"));
+        assert_eq!(
+            note(Value::Time(civil::DAY_MICROS)).as_deref(),
+            Some("24:00:00")
+        );
+        assert_eq!(
+            note(Value::Time(30_600_000_000)).as_deref(),
+            Some("08:30:00")
+        );
+        assert_eq!(note(Value::Timestamptz(i64::MAX)), None);
+        assert_eq!(note(Value::Date(i32::MIN)), None);
+        assert_eq!(note(Value::Int4(3)), None);
+    }
 }

@@ -7,7 +7,8 @@
 //! and `Uuid::from_u128(0x…)`; `dec!(…)` and `Decimal::from_parts(…)`;
 //! `Some(…)` and `None`; enum variants (`UserRole::Teacher`); arrays and
 //! slices; constructor calls of the fixture types (`Ts::FromSeed(-40 * DAY)`,
-//! `Time::hm(9, 0)`, `Json("…")`); integer arithmetic; struct literals with
+//! `Time::hm(9, 0)`, `Timestamptz::utc(2024, 12, 24, 14, 0, 0, 0)`,
+//! `Date::ymd(2024, 12, 24)`, `Json("…")`); integer arithmetic; struct literals with
 //! `..BASE`; references to other items and their fields (`TEST_TEACHER.id`).
 //! A struct literal's *explicitly written* fields are the columns the row
 //! sets; fields taken from a `..Table::DEFAULT` base are left to the
@@ -20,6 +21,7 @@ use std::rc::Rc;
 use syn::spanned::Spanned;
 use syn::{Expr, Item, Lit, Type};
 
+use super::super::civil;
 use super::value::{parse_uuid, RangeBound, Ts, Value};
 
 /// Microseconds in the time-unit constants fixture files may use.
@@ -691,6 +693,13 @@ pub fn to_value(
             let us = match args.as_slice() {
                 [Ev::Int(i)] => i64::try_from(*i).map_err(|_| bad())?,
                 [] => 0,
+                [y, mo, d, h, mi, s, us] => {
+                    let [y, mo, d, h, mi, s, us] =
+                        ints([y, mo, d, h, mi, s, us]).ok_or_else(bad)?;
+                    let time = civil_time([h, mi, s, us]).ok_or_else(bad)?;
+                    checked_date(y, mo, d, time)?;
+                    civil::micros_from_civil(y, mo as u32, d as u32, time)
+                }
                 _ => return Err(bad()),
             };
             let ts = match name.as_str() {
@@ -706,8 +715,11 @@ pub fn to_value(
         FieldKind::Date => match ctor(ev) {
             Some((_, a)) => match a.as_slice() {
                 [Ev::Int(d)] => Value::Date(i32::try_from(*d).map_err(|_| bad())?),
-                [Ev::Int(y), Ev::Int(m), Ev::Int(d)] => {
-                    Value::Date(days_from_civil(*y as i64, *m as u32, *d as u32))
+                [y, m, d] => {
+                    let [y, m, d] = ints([y, m, d]).ok_or_else(bad)?;
+                    checked_date(y, m, d, (0, 0, 0, 0))?;
+                    let days = civil::days_from_civil(y, m as u32, d as u32);
+                    Value::Date(i32::try_from(days).map_err(|_| bad())?)
                 }
                 _ => return Err(bad()),
             },
@@ -726,6 +738,16 @@ pub fn to_value(
                     [us] => *us,
                     [h, m] => (h * 3600 + m * 60) * 1_000_000,
                     [h, m, s] => (h * 3600 + m * 60 + s) * 1_000_000,
+                    [h, m, s, us] => {
+                        let end_of_day = [*h, *m, *s, *us] == [24, 0, 0, 0];
+                        let fields = [*h, *m, *s, *us].map(|v| i64::try_from(v).unwrap_or(-1));
+                        let time = civil_time(fields)
+                            .filter(|t| end_of_day || civil::check(1970, 1, 1, *t).is_none())
+                            .ok_or_else(|| {
+                                format!("{h}:{m}:{s}.{us} is not a time of day within 00:00:00–24:00:00")
+                            })?;
+                        i128::from(civil::micros_from_civil(1970, 1, 1, time))
+                    }
                     _ => return Err(bad()),
                 };
                 Value::Time(i64::try_from(us).map_err(|_| bad())?)
@@ -902,14 +924,36 @@ pub fn to_value(
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i32 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe - 719_468) as i32
+/// Integers of a constructor's arguments, if each is one.
+fn ints<const N: usize>(args: [&Ev; N]) -> Option<[i64; N]> {
+    let mut out = [0; N];
+    for (slot, arg) in out.iter_mut().zip(args) {
+        match arg {
+            Ev::Int(i) => *slot = i64::try_from(*i).ok()?,
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A time of day's fields, if each fits.
+fn civil_time([h, m, s, us]: [i64; 4]) -> Option<(u32, u32, u32, u32)> {
+    let field = |v: i64| u32::try_from(v).ok();
+    Some((field(h)?, field(m)?, field(s)?, field(us)?))
+}
+
+/// An error naming the date and time when they are impossible.
+fn checked_date(y: i64, m: i64, d: i64, time: (u32, u32, u32, u32)) -> Result<(), String> {
+    let (month, day) = (u32::try_from(m).unwrap_or(0), u32::try_from(d).unwrap_or(0));
+    match civil::check(y, month, day, time) {
+        None => Ok(()),
+        Some(why) => {
+            let (h, mi, s, us) = time;
+            Err(format!(
+                "{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06} is impossible: {why}"
+            ))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1052,8 +1096,49 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 1, 1), 10_957);
-        assert_eq!(days_from_civil(2024, 10, 4), 20_000);
+        assert_eq!(civil::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(civil::days_from_civil(2000, 1, 1), 10_957);
+        assert_eq!(civil::days_from_civil(2024, 10, 4), 20_000);
+    }
+
+    #[test]
+    fn readable_dates_and_times_evaluate_and_impossible_ones_are_named() {
+        let mut it = items(
+            r#"
+            pub const AT: Timestamptz = Timestamptz::utc(2024, 12, 24, 14, 0, 0, 5);
+            pub const WALL: Timestamp = Timestamp::at(1969, 12, 31, 23, 59, 59, 999_999);
+            pub const DAY: Date = Date::ymd(2024, 10, 4);
+            pub const END: Time = Time::hms(24, 0, 0, 0);
+            pub const NO_DAY: Date = Date::ymd(2023, 2, 29);
+            pub const NO_TIME: Time = Time::hms(24, 0, 0, 1);
+            "#,
+        );
+        let at = Loc {
+            file: "x".into(),
+            line: 0,
+        };
+        let mut value = |name: &str, kind: FieldKind| {
+            to_value(&it.eval_item(name, &at).unwrap(), &kind, &BTreeMap::new())
+        };
+        assert_eq!(
+            value("AT", FieldKind::Timestamptz),
+            Ok(Value::Timestamptz(Ts::At(1_735_048_800_000_005)))
+        );
+        assert_eq!(
+            value("WALL", FieldKind::Timestamp),
+            Ok(Value::Timestamp(Ts::At(-1)))
+        );
+        assert_eq!(value("DAY", FieldKind::Date), Ok(Value::Date(20_000)));
+        assert_eq!(
+            value("END", FieldKind::Time),
+            Ok(Value::Time(86_400_000_000))
+        );
+        let err = value("NO_DAY", FieldKind::Date).unwrap_err();
+        assert!(
+            err.contains("2023-02-29") && err.contains("no such day"),
+            "{err}"
+        );
+        let err = value("NO_TIME", FieldKind::Time).unwrap_err();
+        assert!(err.contains("24:0:0.1"), "{err}");
     }
 }
