@@ -4,14 +4,14 @@
 //! snapshot) → subset → [`anonymize`] → [`codegen::gen_all`] →
 //! [`codegen::write_atomically`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::anonymize::{self, Action, Anonymizer};
 use crate::engine::codegen::{self, Options};
 use crate::engine::config::DbUrl;
-use crate::engine::merge::load::{gather_sources, load as load_fixtures, SourceFile};
+use crate::engine::merge::load::{gather_golden, load as load_fixtures, SourceFile};
 use crate::engine::merge::{Origin, Value as FixtureValue};
 use crate::engine::migrate;
 use crate::engine::project::{Project, ProjectError};
@@ -237,7 +237,13 @@ pub fn extract(
     }
 
     let mut notices = Vec::new();
-    let golden = golden_rows(&schema, opts)?;
+    let options = Options {
+        anonymized: opts.anonymize,
+        ..Options::default()
+    };
+    // schema.rs once: golden/ is read against it, then it is written.
+    let schema_rs = codegen::gen_schema(&schema, &options)?;
+    let golden = golden_rows(&schema_rs, opts)?;
     notices.extend(yield_partial_unique(&schema, &mut all, &golden));
     if opts.anonymize {
         on_event(Event::Anonymizing);
@@ -253,11 +259,7 @@ pub fn extract(
     }
 
     on_event(Event::Writing);
-    let options = Options {
-        anonymized: opts.anonymize,
-        ..Options::default()
-    };
-    let files = codegen::gen_all(&schema, &all, &options)?;
+    let files = codegen::gen_all_with_schema(&schema, &all, &options, schema_rs)?;
     let summary = codegen::write_atomically(&opts.out_dir, &files)?;
     notices.extend(summary.notices);
     Ok(ExtractReport {
@@ -326,66 +328,86 @@ fn sample_as_text(
         .collect())
 }
 
+/// A table's rows by the values of some columns.
+type KeyIndex<'a> = BTreeMap<Vec<&'a Value>, Vec<usize>>;
+
 /// Keeps the first `n` rows of each table (by primary key) and then every
 /// row that a kept row references, transitively, so references never dangle.
 pub fn subset(schema: &Schema, all: &mut BTreeMap<String, Vec<Row>>, n: usize) {
-    let mut keep: BTreeMap<String, BTreeSet<usize>> = all
-        .iter()
-        .map(|(t, rows)| (t.clone(), (0..rows.len().min(n)).collect()))
-        .collect();
-    // Index each table's rows by every referenced key.
-    loop {
-        let mut added = false;
-        for table in schema.tables.values() {
-            for fk in &table.foreign_keys {
-                let Some(target) = schema.table(&fk.ref_table) else {
-                    continue;
-                };
-                let from: Vec<usize> = fk
-                    .columns
-                    .iter()
-                    .filter_map(|c| table.column_index(c))
-                    .collect();
-                let to: Vec<usize> = fk
-                    .ref_columns
-                    .iter()
-                    .filter_map(|c| target.column_index(c))
-                    .collect();
-                let wanted: BTreeSet<Vec<Value>> = keep[&table.name]
-                    .iter()
-                    .map(|&i| key(&all[&table.name][i], &from))
-                    .filter(|k| !k.contains(&Value::Null))
-                    .collect();
-                if wanted.is_empty() {
+    // The foreign keys, by referencing table: (columns, target, target
+    // columns), as indexes.
+    type Fk<'a> = (Vec<usize>, &'a str, Vec<usize>);
+    let mut fks: BTreeMap<&str, Vec<Fk>> = BTreeMap::new();
+    for table in schema.tables.values() {
+        for fk in &table.foreign_keys {
+            let Some(target) = schema.table(&fk.ref_table) else {
+                continue;
+            };
+            let from = fk
+                .columns
+                .iter()
+                .filter_map(|c| table.column_index(c))
+                .collect();
+            let to = fk
+                .ref_columns
+                .iter()
+                .filter_map(|c| target.column_index(c))
+                .collect();
+            fks.entry(table.name.as_str())
+                .or_default()
+                .push((from, target.name.as_str(), to));
+        }
+    }
+    let keep: BTreeMap<String, Vec<bool>> = {
+        let all = &*all;
+        let mut keep: BTreeMap<&str, Vec<bool>> = all
+            .iter()
+            .map(|(t, rows)| (t.as_str(), (0..rows.len()).map(|i| i < n).collect()))
+            .collect();
+        // Every kept row's parents, each row once: a worklist over the
+        // rows as they are kept, with each target's rows indexed by the
+        // referenced columns on first use.
+        let mut work: Vec<(&str, usize)> = all
+            .iter()
+            .flat_map(|(t, rows)| (0..rows.len().min(n)).map(move |i| (t.as_str(), i)))
+            .collect();
+        let mut indexes: BTreeMap<(&str, &[usize]), KeyIndex> = BTreeMap::new();
+        while let Some((table, i)) = work.pop() {
+            for (from, target, to) in fks.get(table).map(Vec::as_slice).unwrap_or_default() {
+                let row = &all[table][i];
+                let key: Vec<&Value> = from.iter().map(|&c| &row.values[c]).collect();
+                if key.contains(&&Value::Null) {
                     continue;
                 }
-                let target_rows = &all[&target.name];
-                let kept = keep.get_mut(&target.name).expect("every table");
-                for (i, row) in target_rows.iter().enumerate() {
-                    if !kept.contains(&i) && wanted.contains(&key(row, &to)) {
-                        kept.insert(i);
-                        added = true;
+                let index = indexes.entry((target, to.as_slice())).or_insert_with(|| {
+                    let mut index = KeyIndex::new();
+                    for (j, r) in all[*target].iter().enumerate() {
+                        index
+                            .entry(to.iter().map(|&c| &r.values[c]).collect())
+                            .or_default()
+                            .push(j);
+                    }
+                    index
+                });
+                for &j in index.get(&key).map(Vec::as_slice).unwrap_or_default() {
+                    let kept = keep.get_mut(target).expect("every table");
+                    if !kept[j] {
+                        kept[j] = true;
+                        work.push((target, j));
                     }
                 }
             }
         }
-        if !added {
-            break;
-        }
-    }
+        keep.into_iter().map(|(t, k)| (t.to_owned(), k)).collect()
+    };
     for (t, rows) in all.iter_mut() {
         let kept = &keep[t];
         let mut i = 0;
         rows.retain(|_| {
-            let k = kept.contains(&i);
             i += 1;
-            k
+            kept[i - 1]
         });
     }
-}
-
-fn key(row: &Row, idx: &[usize]) -> Vec<Value> {
-    idx.iter().map(|&i| row.values[i].clone()).collect()
 }
 
 /// Golden rows as (table → column → value text), for key avoidance.
@@ -393,16 +415,12 @@ type GoldenValues = BTreeMap<String, Vec<BTreeMap<String, FixtureValue>>>;
 
 /// Reads golden/ against the schema being extracted (so the fixture types
 /// match even before generated/ exists).
-fn golden_rows(schema: &Schema, opts: &ExtractOptions) -> Result<GoldenValues, ExtractError> {
-    let schema_rs = codegen::gen_schema(schema, &Options::default())?;
-    let mut files: Vec<SourceFile> = gather_sources(&opts.golden_root)
-        .map_err(|e| ExtractError::Golden(e.to_string()))?
-        .into_iter()
-        .filter(|f| f.origin == Origin::Golden)
-        .collect();
+fn golden_rows(schema_rs: &str, opts: &ExtractOptions) -> Result<GoldenValues, ExtractError> {
+    let mut files: Vec<SourceFile> =
+        gather_golden(&opts.golden_root).map_err(|e| ExtractError::Golden(e.to_string()))?;
     files.push(SourceFile {
         path: "generated/schema.rs".into(),
-        text: schema_rs,
+        text: schema_rs.to_owned(),
         origin: Origin::Generated,
     });
     let loaded = load_fixtures(&files).map_err(|es| {

@@ -12,6 +12,9 @@
 //! files to hold this). A line rustfmt could not fit either (a long string
 //! literal) is left as long as it is, as rustfmt leaves it.
 
+use std::borrow::Cow;
+use std::rc::Rc;
+
 /// rustfmt's `max_width`.
 const MAX_WIDTH: usize = 100;
 /// One level of indentation.
@@ -32,16 +35,16 @@ pub(super) enum Code {
     /// Printed as is: a literal or a path, such as `12`, `"text"`, `None`,
     /// `USERS_3F2A9C1B_ID`.
     Atom(String),
-    /// `f(args…)` where `f` is a path.
-    Call(String, Vec<Code>),
+    /// `f(args…)` where `f` is a path (nearly always a `&'static str`).
+    Call(Cow<'static, str>, Vec<Code>),
     /// `(a, b)`.
     Tuple(Vec<Code>),
     /// `[a, b]`.
     Array(Vec<Code>),
     /// `&[a, b]`.
     Slice(Vec<Code>),
-    /// `Path { field: value, … }`.
-    Struct(String, Vec<(String, Code)>),
+    /// `Path { field: value, … }`; the names are shared by every row.
+    Struct(Rc<str>, Vec<(Rc<str>, Code)>),
     /// A struct field's value with a note on the line above the field
     /// (`// 2024-12-24 14:00:00Z` over `at: Timestamptz::At(…),`), which
     /// breaks the struct across lines.
@@ -55,19 +58,30 @@ impl Code {
     }
 
     /// A call of `func` with `args`.
-    pub(super) fn call(func: impl Into<String>, args: Vec<Code>) -> Code {
+    pub(super) fn call(func: impl Into<Cow<'static, str>>, args: Vec<Code>) -> Code {
         Code::Call(func.into(), args)
     }
 
     /// `Some(inner)`.
     pub(super) fn some(inner: Code) -> Code {
-        Code::Call("Some".to_owned(), vec![inner])
+        Code::Call(Cow::Borrowed("Some"), vec![inner])
     }
 
     /// A string literal, escaped as Rust's `Debug` does (which is also how
     /// `proc_macro2` writes one).
     pub(super) fn str(value: &str) -> Code {
-        Code::Atom(format!("{value:?}"))
+        let plain = value
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+        if plain {
+            let mut out = String::with_capacity(value.len() + 2);
+            out.push('"');
+            out.push_str(value);
+            out.push('"');
+            Code::Atom(out)
+        } else {
+            Code::Atom(format!("{value:?}"))
+        }
     }
 
     /// A byte-string literal: printable ASCII as is, the rest escaped.
@@ -354,9 +368,10 @@ impl Writer {
     }
 
     fn expr_in(&mut self, code: &Code, indent: usize, suffix: usize) {
-        if let Some(text) = self.try_flat(code, suffix) {
-            let text = text.to_owned();
-            self.out.push_str(&text);
+        if self.try_flat(code, suffix).is_some() {
+            let flat = std::mem::take(&mut self.scratch);
+            self.out.push_str(&flat);
+            self.scratch = flat;
             return;
         }
         self.broken(code, indent, suffix);
@@ -477,6 +492,20 @@ impl Writer {
     /// block-like value (array, struct, tuple) that breaks stays on the
     /// same line.
     fn rhs(&mut self, value: &Code, indent: usize, suffix: usize, weigh: bool) {
+        // The common cases, without laying the value out twice: it fits
+        // on one line here; or it is a long array (the rows), which stays.
+        self.out.push(' ');
+        if self.try_flat(value, suffix).is_some() {
+            let flat = std::mem::take(&mut self.scratch);
+            self.out.push_str(&flat);
+            self.scratch = flat;
+            return;
+        }
+        if weigh && value.too_long_for_one_line() {
+            self.expr_in(value, indent, suffix);
+            return;
+        }
+        self.out.pop();
         let same = self.sub(|w| {
             w.out.push(' ');
             w.expr_in(value, indent, suffix);
@@ -627,6 +656,20 @@ mod tests {
     }
 
     #[test]
+    fn strings_are_escaped_as_rust_debug_does() {
+        for text in [
+            "plain",
+            "quote \" and \\",
+            "tab\tnew\nline",
+            "é ü 日本",
+            "\u{7f}\u{0}",
+            "",
+        ] {
+            assert_eq!(Code::str(text), Code::Atom(format!("{text:?}")));
+        }
+    }
+
+    #[test]
     fn byte_strings_escape_what_is_not_printable_ascii() {
         assert_eq!(
             Code::byte_str(b"\0a\"\\\xff\n"),
@@ -747,10 +790,10 @@ mod agrees_with_rustfmt {
                     0 => Code::Noted(Box::new(value), "2024-12-24 14:00:00Z".to_owned()),
                     _ => value,
                 };
-                (format!("f{i}{}", "x".repeat(r.below(24))), value)
+                (format!("f{i}{}", "x".repeat(r.below(24))).into(), value)
             })
             .collect();
-        Code::Struct("Row".to_owned(), fields)
+        Code::Struct("Row".into(), fields)
     }
 
     #[test]

@@ -59,7 +59,7 @@ mod types;
 mod write;
 
 pub use naming::{enum_variants, table_file_name, Ident};
-pub use rows_file::gen_all;
+pub use rows_file::{gen_all, gen_all_with_schema};
 pub use schema_file::{gen_mod, gen_schema};
 pub use write::{manifest_text, write_atomically, WriteSummary, MANIFEST, STAGING_TAG};
 

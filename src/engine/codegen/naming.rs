@@ -402,10 +402,6 @@ fn key_fragment(value: &Value) -> String {
     shouty
 }
 
-fn common_prefix(a: &str, b: &str) -> usize {
-    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
-}
-
 /// `<TABLE>_<key>_ID` for every row, in row order. A uuid part is the
 /// shortest prefix (at least 8 hex digits) that tells apart the distinct
 /// values of its column, so a name changes only when a new row shares its
@@ -417,51 +413,60 @@ pub(super) fn id_names(table: &Table, rows: &[Row]) -> Vec<String> {
         .plain()
         .trim_matches('_')
         .to_owned();
-    let mut uuid_len: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    // Uuids sort as their hex digits do, and the digits two of them share
+    // are the leading zero bits of their difference, four to a digit.
+    let mut uuid_len: BTreeMap<(usize, u128), usize> = BTreeMap::new();
     for &i in &pk {
-        let distinct: BTreeSet<String> = rows
+        let mut sorted: Vec<u128> = rows
             .iter()
             .filter_map(|r| match &r.values[i] {
-                Value::Uuid(u) => Some(u.simple().to_string().to_uppercase()),
+                Value::Uuid(u) => Some(u.as_u128()),
                 _ => None,
             })
             .collect();
-        let sorted: Vec<&String> = distinct.iter().collect();
-        for (k, hex) in sorted.iter().enumerate() {
-            let before = k
-                .checked_sub(1)
-                .map_or(0, |p| common_prefix(sorted[p], hex) + 1);
-            let after = sorted.get(k + 1).map_or(0, |n| common_prefix(n, hex) + 1);
-            uuid_len.insert((i, (*hex).clone()), before.max(after).clamp(8, 32));
+        sorted.sort_unstable();
+        sorted.dedup();
+        let common = |a: u128, b: u128| ((a ^ b).leading_zeros() / 4) as usize;
+        for (k, &v) in sorted.iter().enumerate() {
+            let before = k.checked_sub(1).map_or(0, |p| common(sorted[p], v) + 1);
+            let after = sorted.get(k + 1).map_or(0, |&n| common(n, v) + 1);
+            uuid_len.insert((i, v), before.max(after).clamp(8, 32));
         }
     }
     let mut names: Vec<String> = rows
         .iter()
         .map(|row| {
-            let parts: Vec<String> = pk
-                .iter()
-                .map(|&i| {
-                    let fragment = key_fragment(&row.values[i]);
-                    match uuid_len.get(&(i, fragment.clone())) {
-                        Some(&len) => fragment[..len].to_owned(),
-                        None => fragment,
+            let mut name = String::with_capacity(table_part.len() + 16);
+            name.push_str(&table_part);
+            for &i in &pk {
+                name.push('_');
+                match &row.values[i] {
+                    Value::Uuid(u) => {
+                        let mut buf = [0u8; 32];
+                        let hex = u.simple().encode_upper(&mut buf);
+                        name.push_str(&hex[..uuid_len[&(i, u.as_u128())]]);
                     }
-                })
-                .collect();
-            format!("{table_part}_{}_ID", parts.join("_"))
+                    value => name.push_str(&key_fragment(value)),
+                }
+            }
+            name.push_str("_ID");
+            name
         })
         .collect();
-    let mut count: BTreeMap<String, usize> = BTreeMap::new();
-    for name in &names {
-        *count.entry(name.clone()).or_default() += 1;
-    }
-    for (name, row) in names.iter_mut().zip(rows) {
-        if count[name.as_str()] > 1 {
-            let key: Vec<&Value> = pk.iter().map(|&i| &row.values[i]).collect();
-            let digest = Sha256::digest(format!("{key:?}").as_bytes());
-            let hex: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
-            *name = format!("{}_{hex}_ID", name.trim_end_matches("_ID"));
+    let clashing: Vec<usize> = {
+        let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for name in &names {
+            *count.entry(name.as_str()).or_default() += 1;
         }
+        (0..names.len())
+            .filter(|&k| count[names[k].as_str()] > 1)
+            .collect()
+    };
+    for k in clashing {
+        let key: Vec<&Value> = pk.iter().map(|&i| &rows[k].values[i]).collect();
+        let digest = Sha256::digest(format!("{key:?}").as_bytes());
+        let hex: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
+        names[k] = format!("{}_{hex}_ID", names[k].trim_end_matches("_ID"));
     }
     names
 }

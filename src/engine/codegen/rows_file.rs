@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -12,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::emit::{Code, Writer};
 use super::naming::{id_names, variant_names, Names, VariantNames};
-use super::types::{bare_type, scalar_type, unsupported, Uses};
+use super::types::{bare_type, runtime_type_name, scalar_type, unsupported, Uses};
 use super::{check_options, header, CodegenError, Ident, Options};
 use super::{gen_mod, gen_schema};
 use crate::engine::civil;
@@ -26,7 +27,9 @@ use crate::engine::schema::{Scalar, Schema, Table, TypeKind};
 /// rows read as references, and rustc resolves a path more cheaply than it
 /// type-checks and evaluates a `Uuid::from_u128` call.
 struct RowNames {
-    by_table: BTreeMap<String, BTreeMap<uuid::Uuid, String>>,
+    /// By table and key: the ID const's name, and its path from another
+    /// table's module (`auto_users::USERS_3F2A9C1B_ID`).
+    by_table: BTreeMap<String, BTreeMap<uuid::Uuid, (String, String)>>,
     /// Every table's ID const names, in row order (see [`id_names`]).
     in_order: BTreeMap<String, Vec<String>>,
     /// Every table's row module, `auto_<table>`.
@@ -52,11 +55,14 @@ impl RowNames {
             let table_rows = rows.get(name).map(Vec::as_slice).unwrap_or_default();
             let names = id_names(table, table_rows);
             if let Some(key) = single_uuid_key(table) {
+                let module = rust.module(name);
                 let by_key = names
                     .iter()
                     .zip(table_rows)
                     .filter_map(|(id_name, row)| match row.values.get(key) {
-                        Some(Value::Uuid(u)) => Some((*u, id_name.clone())),
+                        Some(Value::Uuid(u)) => {
+                            Some((*u, (id_name.clone(), format!("{module}::{id_name}"))))
+                        }
                         _ => None,
                     })
                     .collect();
@@ -120,7 +126,7 @@ impl Refs<'_> {
     /// table's own rows, `auto_<table>::NAME` (imported) for another's.
     fn path(&self, column: usize, value: &uuid::Uuid, uses: &mut Uses) -> Option<Code> {
         let target = self.targets.get(column)?.as_deref()?;
-        let name = self.names.by_table.get(target)?.get(value)?;
+        let (name, qualified) = self.names.by_table.get(target)?.get(value)?;
         Some(if target == self.table {
             if self.in_part {
                 Code::atom(format!("super::{name}"))
@@ -132,7 +138,7 @@ impl Refs<'_> {
             if !uses.modules.contains(module) {
                 uses.modules.insert(module.clone());
             }
-            Code::atom(format!("{module}::{name}"))
+            Code::atom(qualified.as_str())
         })
     }
 }
@@ -397,28 +403,36 @@ fn infinity(ty: &str, v: i64, infinite: (i64, i64)) -> Option<Code> {
 /// 0, 0)`, cost rustc 13% more at the default scale and 27% more at 100k
 /// rows), the note makes a diff read as dates.
 fn date_note(value: &Value) -> Option<String> {
-    let date = |(y, m, d): (i64, u32, u32)| format!("{y:04}-{m:02}-{d:02}");
-    let time = |(h, m, s, us): (u32, u32, u32, u32)| {
-        if us == 0 {
-            format!("{h:02}:{m:02}:{s:02}")
-        } else {
-            format!("{h:02}:{m:02}:{s:02}.{us:06}")
+    let mut out = String::with_capacity(28);
+    let date = |out: &mut String, (y, m, d): (i64, u32, u32)| {
+        let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+    };
+    let time = |out: &mut String, (h, m, s, us): (u32, u32, u32, u32)| {
+        let _ = write!(out, "{h:02}:{m:02}:{s:02}");
+        if us != 0 {
+            let _ = write!(out, ".{us:06}");
         }
     };
-    let instant = |micros: i64| {
+    let instant = |out: &mut String, micros: i64| {
         let (y, m, d, t) = civil::civil_from_micros(micros);
-        format!("{} {}", date((y, m, d)), time(t))
+        date(out, (y, m, d));
+        out.push(' ');
+        time(out, t);
     };
-    Some(match value {
-        Value::Timestamptz(m) if *m != i64::MAX && *m != i64::MIN => format!("{}Z", instant(*m)),
-        Value::Timestamp(m) if *m != i64::MAX && *m != i64::MIN => instant(*m),
-        Value::Date(d) if *d != i32::MAX && *d != i32::MIN => {
-            date(civil::civil_from_days(i64::from(*d)))
+    match value {
+        Value::Timestamptz(m) if *m != i64::MAX && *m != i64::MIN => {
+            instant(&mut out, *m);
+            out.push('Z');
         }
-        Value::Time(m) if *m == civil::DAY_MICROS => "24:00:00".to_owned(),
-        Value::Time(m) => time(civil::civil_from_micros(*m).3),
+        Value::Timestamp(m) if *m != i64::MAX && *m != i64::MIN => instant(&mut out, *m),
+        Value::Date(d) if *d != i32::MAX && *d != i32::MIN => {
+            date(&mut out, civil::civil_from_days(i64::from(*d)));
+        }
+        Value::Time(m) if *m == civil::DAY_MICROS => out.push_str("24:00:00"),
+        Value::Time(m) => time(&mut out, civil::civil_from_micros(*m).3),
         _ => return None,
-    })
+    }
+    Some(out)
 }
 
 /// The expression for one value of a scalar: one arm per type.
@@ -453,11 +467,13 @@ fn scalar_value(
             uses.runtime.insert("Range");
         }
         _ => {
-            scalar_type(scalar, uses, false);
+            if let Some(name) = runtime_type_name(scalar) {
+                uses.runtime.insert(name);
+            }
         }
     }
-    let int = |v: i64| Code::atom(v.to_string());
-    let text_call = |ty: &str, s: &str| Code::call(ty, vec![Code::str(s)]);
+    let int = |v: i64| Code::atom(itoa::Buffer::new().format(v));
+    let text_call = |ty: &'static str, s: &str| Code::call(ty, vec![Code::str(s)]);
     Some(match (scalar, value) {
         (Scalar::Bool, Value::Bool(b)) => Code::atom(if *b { "true" } else { "false" }),
         (Scalar::Int2, Value::Int2(i)) => int(i64::from(*i)),
@@ -810,6 +826,8 @@ fn row_literals<'a>(
         ..Emitter::default()
     };
     let mut literals = Vec::with_capacity(rows.len());
+    let struct_name: Rc<str> = struct_name.into();
+    let field_names: Vec<Rc<str>> = fields.iter().map(|f| f.rs.as_str().into()).collect();
     for row in rows {
         if row.values.len() != table.columns.len() {
             return Err(CodegenError::BadValue {
@@ -835,10 +853,10 @@ fn row_literals<'a>(
                     Some(note) => Code::Noted(Box::new(code), note),
                     None => code,
                 };
-                Ok((fields[i].rs.clone(), code))
+                Ok((field_names[i].clone(), code))
             })
             .collect::<Result<Vec<_>, CodegenError>>()?;
-        literals.push(Code::Struct(struct_name.to_owned(), fields));
+        literals.push(Code::Struct(struct_name.clone(), fields));
     }
     Ok((emitter.consts(), literals))
 }
@@ -850,9 +868,20 @@ pub fn gen_all(
     rows: &BTreeMap<String, Vec<Row>>,
     options: &Options,
 ) -> Result<BTreeMap<PathBuf, String>, CodegenError> {
+    gen_all_with_schema(schema, rows, options, gen_schema(schema, options)?)
+}
+
+/// [`gen_all`] with `schema.rs` already generated (by [`gen_schema`] with the
+/// same schema and options).
+pub fn gen_all_with_schema(
+    schema: &Schema,
+    rows: &BTreeMap<String, Vec<Row>>,
+    options: &Options,
+    schema_rs: String,
+) -> Result<BTreeMap<PathBuf, String>, CodegenError> {
     let mut files = BTreeMap::new();
     files.insert(PathBuf::from("mod.rs"), gen_mod(schema, options)?);
-    files.insert(PathBuf::from("schema.rs"), gen_schema(schema, options)?);
+    files.insert(PathBuf::from("schema.rs"), schema_rs);
     let row_names = RowNames::new(schema, rows);
     let names: Vec<&String> = schema.tables.keys().collect();
     let per_table = names

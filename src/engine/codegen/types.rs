@@ -137,6 +137,38 @@ fn scalar_spec(
     })
 }
 
+/// The runtime type a scalar's values are spelled with, if any: what
+/// [`scalar_spec`] imports for it, without building its tokens (row files
+/// ask for every value).
+pub(super) fn runtime_type_name(scalar: &Scalar) -> Option<&'static str> {
+    Some(match scalar {
+        Scalar::Numeric => "Decimal",
+        Scalar::BigNumeric => "Numeric",
+        Scalar::Uuid => "Uuid",
+        Scalar::Timestamptz => "Timestamptz",
+        Scalar::Timestamp => "Timestamp",
+        Scalar::Date => "Date",
+        Scalar::Time => "Time",
+        Scalar::Json | Scalar::Jsonb => "Json",
+        Scalar::Inet => "Inet",
+        Scalar::Macaddr => "Macaddr",
+        Scalar::Bits => "Bits",
+        Scalar::Point => "Point",
+        Scalar::Range(_) => "Range",
+        Scalar::TextForm(name) => text_form_type(name),
+        Scalar::Bool
+        | Scalar::Int2
+        | Scalar::Int4
+        | Scalar::Int8
+        | Scalar::Float4
+        | Scalar::Float8
+        | Scalar::Text
+        | Scalar::Bytea
+        | Scalar::Enum(_)
+        | Scalar::Unsupported(_) => return None,
+    })
+}
+
 /// The Rust type of a scalar, recording what it needs imported.
 pub(super) fn scalar_type(scalar: &Scalar, uses: &mut Uses, in_field: bool) -> Option<TokenStream> {
     scalar_spec(None, scalar, uses, in_field).map(|(ty, _)| ty)
@@ -197,6 +229,44 @@ pub(super) fn placeholder(schema: &Schema, column: &Column, uses: &mut Uses) -> 
                 }
                 None => quote!(unreachable!()),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_name_of_a_scalar_is_what_its_type_imports() {
+        let scalars = [
+            Scalar::Bool,
+            Scalar::Int8,
+            Scalar::Float4,
+            Scalar::Text,
+            Scalar::Bytea,
+            Scalar::Numeric,
+            Scalar::BigNumeric,
+            Scalar::Uuid,
+            Scalar::Timestamptz,
+            Scalar::Timestamp,
+            Scalar::Date,
+            Scalar::Time,
+            Scalar::Json,
+            Scalar::Jsonb,
+            Scalar::Inet,
+            Scalar::Macaddr,
+            Scalar::Bits,
+            Scalar::Point,
+            Scalar::TextForm("interval".into()),
+            Scalar::TextForm("box".into()),
+        ];
+        for scalar in scalars {
+            let mut uses = Uses::default();
+            scalar_type(&scalar, &mut uses, false);
+            let expected: Vec<&str> = uses.runtime.into_iter().collect();
+            let named: Vec<&str> = runtime_type_name(&scalar).into_iter().collect();
+            assert_eq!(named, expected, "{scalar:?}");
         }
     }
 }

@@ -23,6 +23,19 @@ pub struct SourceFile {
 /// Reads every `.rs` file under `root/generated` and `root/golden` (sorted,
 /// paths relative to `root` in messages).
 pub fn gather_sources(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>> {
+    gather(
+        root,
+        &[("generated", Origin::Generated), ("golden", Origin::Golden)],
+    )
+}
+
+/// The `.rs` files of `golden/` alone (what extraction checks its fakes
+/// against, without reading the generated rows it is about to replace).
+pub fn gather_golden(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>> {
+    gather(root, &[("golden", Origin::Golden)])
+}
+
+fn gather(root: &std::path::Path, dirs: &[(&str, Origin)]) -> std::io::Result<Vec<SourceFile>> {
     fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
@@ -40,7 +53,7 @@ pub fn gather_sources(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>
         Ok(())
     }
     let mut files = Vec::new();
-    for (dir, origin) in [("generated", Origin::Generated), ("golden", Origin::Golden)] {
+    for &(dir, origin) in dirs {
         let mut paths = Vec::new();
         collect(&root.join(dir), &mut paths)?;
         paths.sort();
