@@ -10,7 +10,10 @@
 //! several to a line), so a diff of `generated/` reads like formatted code
 //! and `rustfmt --check` agrees with it (the tests run rustfmt on emitted
 //! files to hold this). A line rustfmt could not fit either (a long string
-//! literal) is left as long as it is, as rustfmt leaves it.
+//! literal) is left as long as it is, as rustfmt leaves it. Widths count
+//! characters, where rustfmt counts an East Asian wide character as two, so
+//! a row holding such text may break at another place than rustfmt would;
+//! it is valid and deterministic all the same.
 
 use std::borrow::Cow;
 use std::rc::Rc;
