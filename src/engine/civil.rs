@@ -42,6 +42,17 @@ pub const fn check(
     }
 }
 
+/// Why `time` is not a value of PostgreSQL's `time` type, if it is not:
+/// a time of day, or `24:00:00`, the end of the day.
+pub const fn check_time_of_day(time: (u32, u32, u32, u32)) -> Option<&'static str> {
+    let end_of_day = time.0 == 24 && time.1 == 0 && time.2 == 0 && time.3 == 0;
+    if end_of_day || check(1970, 1, 1, time).is_none() {
+        None
+    } else {
+        Some("the time of day is not within 00:00:00–24:00:00")
+    }
+}
+
 /// Days since 1970-01-01 of a valid date.
 pub const fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -130,5 +141,8 @@ mod tests {
             Some("the month is not 1–12")
         );
         assert!(check(2024, 1, 1, (24, 0, 0, 0)).is_some());
+        assert_eq!(check_time_of_day((24, 0, 0, 0)), None);
+        assert!(check_time_of_day((24, 0, 0, 1)).is_some());
+        assert!(check_time_of_day((23, 60, 0, 0)).is_some());
     }
 }

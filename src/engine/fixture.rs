@@ -42,9 +42,6 @@ pub use uuid::Uuid;
 use crate::engine::civil;
 use time::{Date as TimeDate, Duration, OffsetDateTime, PrimitiveDateTime, Time as TimeOfDay};
 
-/// Microseconds in a day.
-const MICROS_PER_DAY: i64 = 86_400_000_000;
-
 /// Microseconds since 1970-01-01 00:00:00 of a date and time of day,
 /// panicking (a build error in a const) when either is impossible.
 const fn civil_micros(year: i32, month: u32, day: u32, time: (u32, u32, u32, u32)) -> i64 {
@@ -225,9 +222,8 @@ impl Time {
     /// `hh:mm:ss.ffffff`: `Time::hms(8, 30, 0, 0)`; `Time::hms(24, 0, 0, 0)`
     /// is PostgreSQL's end of day. An impossible time fails the build.
     pub const fn hms(hour: u32, minute: u32, second: u32, micro: u32) -> Time {
-        let end_of_day = hour == 24 && minute == 0 && second == 0 && micro == 0;
-        if !end_of_day && civil::check(1970, 1, 1, (hour, minute, second, micro)).is_some() {
-            panic!("the time of day is not within 00:00:00–24:00:00");
+        if let Some(why) = civil::check_time_of_day((hour, minute, second, micro)) {
+            panic!("{}", why);
         }
         Time(civil::micros_from_civil(
             1970,
@@ -244,7 +240,7 @@ impl Time {
 
     /// As a `time` value; `None` for PostgreSQL's `24:00:00`.
     pub fn to_time(self) -> Option<TimeOfDay> {
-        if !(0..MICROS_PER_DAY).contains(&self.0) {
+        if !(0..civil::DAY_MICROS).contains(&self.0) {
             return None;
         }
         let micros = self.0;

@@ -739,10 +739,9 @@ pub fn to_value(
                     [h, m] => (h * 3600 + m * 60) * 1_000_000,
                     [h, m, s] => (h * 3600 + m * 60 + s) * 1_000_000,
                     [h, m, s, us] => {
-                        let end_of_day = [*h, *m, *s, *us] == [24, 0, 0, 0];
                         let fields = [*h, *m, *s, *us].map(|v| i64::try_from(v).unwrap_or(-1));
                         let time = civil_time(fields)
-                            .filter(|t| end_of_day || civil::check(1970, 1, 1, *t).is_none())
+                            .filter(|t| civil::check_time_of_day(*t).is_none())
                             .ok_or_else(|| {
                                 format!("{h}:{m}:{s}.{us} is not a time of day within 00:00:00–24:00:00")
                             })?;
